@@ -1,0 +1,98 @@
+"""create_app(settings, database_url) -> Litestar: plugins, routers and the error mapping."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake import __version__
+from intake.config import Settings
+from intake.db import migrate
+from intake.db.session import create_engine, create_sessionmaker, transaction
+from intake.health.controllers import HealthController
+from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
+from intake.lib.errors import problem_response
+from intake.problems.controllers import ProblemController
+from intake.registry.controllers import (
+    DepartmentController,
+    MeController,
+    PeopleController,
+    TeamController,
+)
+
+API_CONTROLLERS = [
+    MeController,
+    DepartmentController,
+    PeopleController,
+    TeamController,
+    ProblemController,
+]
+
+
+async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSession) -> Caller:
+    """The signed-in person; the middleware has already verified the token."""
+    return await load_caller(db_session, str(request.user))
+
+
+def create_app(settings: Settings, database_url: str) -> Litestar:
+    """Build the application. Nothing connects until start-up; nothing reads the environment."""
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = create_engine(database_url, settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    api = Router(
+        path="/api/v1",
+        route_handlers=API_CONTROLLERS,
+        dependencies={"caller": Provide(provide_caller)},
+        middleware=[DefineMiddleware(BearerTokenMiddleware)],
+    )
+    logging.getLogger("intake").setLevel(settings.log_level.upper())
+    return Litestar(
+        route_handlers=[HealthController, api],
+        dependencies={"db_session": Provide(transaction)},
+        lifespan=[database],
+        state=State(
+            {
+                "settings": settings,
+                "verifier": create_verifier(settings),
+                "migration_head": migrate.head_revision(),
+            }
+        ),
+        exception_handlers={Exception: problem_response},
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Intake",
+            version=__version__,
+            description=(
+                "Take in problems from city departments, triage them, pair them with product "
+                "teams and track them to measured outcomes."
+            ),
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(path=["/", "/swagger"])],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,238 @@
+"""The `intake` command: serve, db upgrade|downgrade|check, demo, people add, token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.config import Settings
+from intake.db import migrate
+from intake.db.runtime import database_url
+from intake.db.session import create_engine, create_sessionmaker
+from intake.lib.errors import ConfigError, IntakeError
+
+T = TypeVar("T")
+
+TOUR_LOGINS = ("requester@city.example", "triager@city.example", "admin@city.example")
+
+
+def _in_session(settings: Settings, url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction: committed when it returns, rolled back if it raises."""
+
+    async def run() -> T:
+        engine = create_engine(url, settings)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _seed(settings: Settings, url: str) -> bool:
+    from intake.demo.seed import seed_demo_city
+
+    return _in_session(settings, url, seed_demo_city)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from intake.app import create_app
+
+    with database_url(settings) as url:
+        print("Applying migrations...", flush=True)
+        migrate.upgrade(url)
+        if settings.seed_demo and _seed(settings, url):
+            print("Seeded the demo city (departments, people, teams and problems).", flush=True)
+        base = f"http://{settings.host}:{settings.port}"
+        intake = "intake" if sys.argv[0].endswith("intake") else f"{sys.executable} -m intake"
+        print(
+            f"\nIntake is serving on {base}\n"
+            f"  API docs:   {base}/schema\n"
+            f"  Get a token: {intake} token {TOUR_LOGINS[0]}\n"
+            f"  (other demo logins: {', '.join(TOUR_LOGINS[1:])})\n"
+            "  Stop with Ctrl-C.\n",
+            flush=True,
+        )
+        if settings.workers > 1:
+            uvicorn.run(
+                "intake.asgi:create",
+                factory=True,
+                host=settings.host,
+                port=settings.port,
+                workers=settings.workers,
+                log_level=settings.log_level,
+            )
+        else:
+            uvicorn.run(
+                create_app(settings, url),
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level,
+            )
+    print("Intake stopped.", flush=True)
+    return 0
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    with database_url(settings) as url:
+        if args.db_command == "upgrade":
+            migrate.upgrade(url, args.revision)
+            print(f"Database at {asyncio.run(migrate.current_revision(url))}.")
+        elif args.db_command == "downgrade":
+            migrate.downgrade(url, args.revision)
+            print(f"Database at {asyncio.run(migrate.current_revision(url))}.")
+        else:
+            current = asyncio.run(migrate.current_revision(url))
+            head = migrate.head_revision()
+            if current != head:
+                print(f"Database at {current}, expected {head}: run `intake db upgrade`.")
+                return 1
+            drift = asyncio.run(migrate.schema_drift(url))
+            if drift:
+                print("Database schema differs from the models:")
+                for item in drift:
+                    print(f"  {item}")
+                return 1
+            print(f"Database at {head}; schema matches the models.")
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    with database_url(settings) as url:
+        migrate.upgrade(url)
+        if _seed(settings, url):
+            print("Seeded the demo city.")
+        else:
+            print("The demo city is already there (a DTI department exists); nothing to do.")
+    return 0
+
+
+def cmd_people_add(settings: Settings, args: argparse.Namespace) -> int:
+    import msgspec
+
+    from intake.registry import schemas
+    from intake.registry import service as registry
+
+    try:
+        data = msgspec.convert(
+            {
+                "email": args.email,
+                "name": args.name,
+                "department": args.department,
+                "roles": args.role or ["requester"],
+            },
+            schemas.PersonCreate,
+        )
+    except msgspec.ValidationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+    async def add(session: AsyncSession) -> Any:
+        return registry.person_out(await registry.create_person(session, data))
+
+    with database_url(settings) as url:
+        person = _in_session(settings, url, add)
+    roles = ", ".join(person.roles)
+    print(f"Added {person.name} <{person.email}> ({person.department.code}; {roles}).")
+    return 0
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from intake.lib.auth import LocalKeys
+    from intake.registry import service as registry
+
+    if settings.oidc is not None:
+        print("error: tokens come from the identity provider in OIDC mode.", file=sys.stderr)
+        return 1
+
+    async def find(session: AsyncSession) -> Any:
+        return await registry.person_by_email(session, args.email)
+
+    with database_url(settings) as url:
+        person = _in_session(settings, url, find)
+    if person is None:
+        print(
+            f"error: no person with e-mail {args.email}; add them with `intake people add`.",
+            file=sys.stderr,
+        )
+        return 1
+    if not person.active:
+        print(f"error: {person.email} is deactivated.", file=sys.stderr)
+        return 1
+    from datetime import timedelta
+
+    token = LocalKeys(settings.data_dir, timedelta(minutes=settings.token_ttl_minutes)).issue(
+        person.email
+    )
+    minutes = settings.token_ttl_minutes
+    print(f"Bearer token for {person.name} <{person.email}>, valid for {minutes} minutes:")
+    print(token)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="intake", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("serve", help="start the database if embedded, migrate, seed and serve")
+
+    db = commands.add_parser("db", help="migrations")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply migrations (default: to head)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    downgrade = db_commands.add_parser("downgrade", help="revert migrations, e.g. -1 or base")
+    downgrade.add_argument("revision")
+    db_commands.add_parser("check", help="exit 1 unless at head and matching the models")
+
+    commands.add_parser("demo", help="seed the demo city (skipped if already seeded)")
+
+    people = commands.add_parser("people", help="manage people")
+    people_commands = people.add_subparsers(dest="people_command", required=True)
+    add = people_commands.add_parser("add", help="register a person")
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--department", required=True, help="department code, e.g. DOT")
+    add.add_argument(
+        "--role",
+        action="append",
+        choices=["requester", "triager", "team_member", "leadership", "admin"],
+        help="repeat for several roles (default: requester)",
+    )
+
+    token = commands.add_parser("token", help="print a bearer token for a registered person")
+    token.add_argument("email")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        handler = {
+            "serve": cmd_serve,
+            "db": cmd_db,
+            "demo": cmd_demo,
+            "people": cmd_people_add,
+            "token": cmd_token,
+        }[args.command]
+        return handler(settings, args)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except IntakeError as error:
+        print(f"error: {error.detail}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""The embedded PostgreSQL: a real server in the data folder, for `make run` and the tests.
+
+Binaries come from the ``pgserver`` package (PostgreSQL 16) or, failing that, from the
+system's PostgreSQL installation. The cluster listens on loopback only, on a free port
+chosen at start, with a random password kept in the data folder (mode 0600). PostgreSQL
+refuses to run as root, so under root the cluster belongs to an unprivileged system user.
+
+Several Intake processes share one cluster: whoever finds it stopped starts it, and only
+the process that started it stops it (``intake serve`` on exit; a CLI command that had to
+start it for a moment stops it again).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import stat
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from intake.lib.errors import ConfigError
+
+DATABASE_NAME = "intake"
+SUPERUSER = "intake"
+_SYSTEM_USERS = ("postgres", "intake-pg")
+
+
+def find_binaries() -> Path:
+    """Directory holding initdb, pg_ctl and postgres: pgserver's bundle, else the system's."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is not None and spec.origin is not None:
+        bundled = Path(spec.origin).parent / "pginstall" / "bin"
+        if (bundled / "pg_ctl").exists():
+            return bundled
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        candidates.append(Path(on_path).parent)
+    for candidate in candidates:
+        if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
+            return candidate
+    raise ConfigError(
+        "No PostgreSQL binaries found: install the 'pgserver' package or PostgreSQL, "
+        "or point INTAKE_DATABASE_URL at a running server."
+    )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class EmbeddedPostgres:
+    """One PostgreSQL cluster living in ``<data_dir>/postgres``."""
+
+    data_dir: Path
+    fast_and_unsafe: bool = False  # tests only: no fsync, the data is thrown away
+
+    def __post_init__(self) -> None:
+        self.data_dir = self.data_dir.resolve()
+        self.pgdata = self.data_dir / "postgres"
+        self.password_file = self.data_dir / "postgres-password"
+        self.log_file = self.data_dir / "postgres.log"
+        self.bin_dir = find_binaries()
+        self._run_as = self._system_user() if os.geteuid() == 0 else None
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def ensure_initialized(self) -> None:
+        """Create the cluster on first use (initdb), with a random password."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if (self.pgdata / "PG_VERSION").exists():
+            return
+        if self.pgdata.exists():
+            shutil.rmtree(self.pgdata)  # a half-made cluster from an interrupted initdb
+        password = secrets.token_urlsafe(24)
+        self.password_file.write_text(password)
+        self.password_file.chmod(0o600)
+        self.pgdata.mkdir(mode=0o700)
+        pwfile = self.pgdata.parent / f".initdb-pw-{secrets.token_hex(4)}"
+        pwfile.write_text(password)
+        try:
+            self._hand_over(self.pgdata, pwfile)
+            self._run(
+                self.bin_dir / "initdb",
+                "-D",
+                str(self.pgdata),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-host=scram-sha-256",
+                "--auth-local=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        settings = [
+            "listen_addresses = '127.0.0.1'",
+            "unix_socket_directories = ''",
+            "max_connections = 200",
+        ]
+        if self.fast_and_unsafe:
+            settings += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        with (self.pgdata / "postgresql.conf").open("a") as conf:
+            conf.write("\n# Intake embedded settings\n" + "\n".join(settings) + "\n")
+
+    def running_port(self) -> int | None:
+        """The port of the cluster's running postmaster, or None when it is stopped."""
+        pid_file = self.pgdata / "postmaster.pid"
+        try:
+            lines = pid_file.read_text().splitlines()
+        except (FileNotFoundError, PermissionError):
+            return None
+        if len(lines) < 4:
+            return None
+        try:
+            os.kill(int(lines[0]), 0)
+        except (ValueError, ProcessLookupError):
+            return None
+        except PermissionError:
+            pass  # alive, owned by the cluster's user
+        return int(lines[3])
+
+    def start(self) -> bool:
+        """Start the cluster if it is stopped; True when this call started it."""
+        self.ensure_initialized()
+        if self.running_port() is not None:
+            return False
+        if not self.log_file.exists():
+            self.log_file.touch()
+        self._hand_over(self.log_file)
+        port = _free_port()
+        try:
+            self._run(
+                self.bin_dir / "pg_ctl",
+                "-D",
+                str(self.pgdata),
+                "-l",
+                str(self.log_file),
+                "-o",
+                f"-p {port}",
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
+        except subprocess.CalledProcessError as error:
+            tail = self.log_file.read_text()[-2000:] if self.log_file.exists() else ""
+            raise ConfigError(f"The embedded PostgreSQL did not start:\n{tail}") from error
+        return True
+
+    def stop(self) -> None:
+        if self.running_port() is None:
+            return
+        self._run(self.bin_dir / "pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
+
+    def url(self, database: str = DATABASE_NAME) -> str:
+        port = self.running_port()
+        if port is None:
+            raise ConfigError("The embedded PostgreSQL is not running.")
+        password = quote(self.password_file.read_text().strip(), safe="")
+        return f"postgresql+asyncpg://{SUPERUSER}:{password}@127.0.0.1:{port}/{database}"
+
+    # -- running as root ----------------------------------------------------------------
+
+    def _system_user(self) -> str:
+        for name in _SYSTEM_USERS:
+            try:
+                pwd.getpwnam(name)
+            except KeyError:
+                continue
+            return name
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                "intake-pg",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return "intake-pg"
+
+    def _hand_over(self, *paths: Path) -> None:
+        """Under root: give the cluster's files to its user and let it reach them."""
+        if self._run_as is None:
+            return
+        user = pwd.getpwnam(self._run_as)
+        for path in paths:
+            os.chown(path, user.pw_uid, user.pw_gid)
+        for parent in [self.data_dir, *self.data_dir.parents]:
+            mode = parent.stat().st_mode
+            if not mode & stat.S_IXOTH:
+                parent.chmod(mode | stat.S_IXOTH)
+
+    def _run(self, *command: str | Path) -> None:
+        subprocess.run(
+            [str(part) for part in command],
+            check=True,
+            capture_output=True,
+            user=self._run_as,
+            cwd=self.data_dir,
+            start_new_session=True,  # Ctrl-C in the terminal reaches Intake, which stops us
+        )

@@ -1,0 +1,246 @@
+"""Every table Intake has, in one place. The migrations build them; these map them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.db.base import Base, Timestamps, UUIDPrimaryKey
+
+ROLES = ("requester", "triager", "team_member", "leadership", "admin")
+DISCIPLINES = ("product_management", "civic_design", "data", "software_engineering", "security")
+
+# The text PostgreSQL indexes for full-text search, weighted: title first, then the problem
+# statement and desired outcome, then the rest of the record. Kept in one expression so the
+# model and the migration agree character for character.
+SEARCH_VECTOR_SQL = (
+    "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(problem_statement, '')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(desired_outcome, '')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(current_process, '') || ' ' || "
+    "coalesce(workarounds, '') || ' ' || coalesce(impact_resident_burden, '')), 'C')"
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Department(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Person(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "people"
+    __table_args__ = (
+        Index("uq_people_email_lower", func.lower(text("email")), unique=True),
+        CheckConstraint(
+            "roles <@ ARRAY['requester','triager','team_member','leadership','admin']::varchar[]",
+            name="roles_known",
+        ),
+    )
+
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("departments.id"), index=True)
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(20)), server_default="{}")
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+    department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
+
+
+class Team(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "teams"
+    __table_args__ = (
+        CheckConstraint("wip_limit >= 1", name="wip_limit_positive"),
+        CheckConstraint(
+            "disciplines <@ ARRAY['product_management','civic_design','data',"
+            "'software_engineering','security']::varchar[]",
+            name="disciplines_known",
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    disciplines: Mapped[list[str]] = mapped_column(ARRAY(String(30)), server_default="{}")
+    focus_areas: Mapped[list[str]] = mapped_column(ARRAY(String(60)), server_default="{}")
+    wip_limit: Mapped[int] = mapped_column(SmallInteger)
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    discipline: Mapped[str | None] = mapped_column(String(30))
+    added_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Problem(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "problems"
+    __table_args__ = (
+        Index("ix_problems_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_problems_created_at_id", "created_at", "id"),
+        Index("ix_problems_department_id_status", "department_id", "status"),
+        CheckConstraint(
+            _in(
+                "status",
+                (
+                    "draft",
+                    "submitted",
+                    "triage",
+                    "needs_info",
+                    "declined",
+                    "redirected",
+                    "duplicate",
+                    "accepted",
+                    "discovery",
+                    "delivery",
+                    "live",
+                    "closed",
+                    "withdrawn",
+                    "on_hold",
+                ),
+            ),
+            name="status_known",
+        ),
+        CheckConstraint("status = 'draft' OR reference IS NOT NULL", name="reference_after_draft"),
+    )
+
+    reference: Mapped[str | None] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(20), server_default="draft")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    department_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("departments.id"))
+    submitter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    restricted: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+    title: Mapped[str] = mapped_column(String(200))
+    problem_statement: Mapped[str | None] = mapped_column(Text)
+    affected_groups: Mapped[list[str]] = mapped_column(ARRAY(String(30)), server_default="{}")
+    affected_people_per_year: Mapped[int | None] = mapped_column(BigInteger)
+    current_process: Mapped[str | None] = mapped_column(Text)
+    workarounds: Mapped[str | None] = mapped_column(Text)
+    impact_staff_hours_per_year: Mapped[int | None] = mapped_column(Integer)
+    impact_cost_per_year: Mapped[int | None] = mapped_column(BigInteger)
+    impact_risk: Mapped[str | None] = mapped_column(Text)
+    impact_resident_burden: Mapped[str | None] = mapped_column(Text)
+    urgency_deadline: Mapped[date | None] = mapped_column(Date)
+    urgency_reason: Mapped[str | None] = mapped_column(String(30))
+    urgency_notes: Mapped[str | None] = mapped_column(Text)
+    desired_outcome: Mapped[str | None] = mapped_column(Text)
+    success_measures: Mapped[str | None] = mapped_column(Text)
+    systems_involved: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, server_default=text("'[]'::jsonb")
+    )
+    data_sensitivity: Mapped[str | None] = mapped_column(String(20))
+    equity_considerations: Mapped[str | None] = mapped_column(Text)
+    communities_affected: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
+    accessibility_needs: Mapped[str | None] = mapped_column(Text)
+    language_access_needs: Mapped[str | None] = mapped_column(Text)
+
+    submitted_at: Mapped[datetime | None]
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True), deferred=True
+    )
+
+
+class ProblemCollaborator(UUIDPrimaryKey, Base):
+    """A department or a person working with the owning department on a problem."""
+
+    __tablename__ = "problem_collaborators"
+    __table_args__ = (
+        CheckConstraint(
+            "(department_id IS NULL) <> (person_id IS NULL)", name="department_or_person"
+        ),
+        UniqueConstraint(
+            "problem_id", "department_id", "person_id", postgresql_nulls_not_distinct=True
+        ),
+    )
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), index=True
+    )
+    department_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("departments.id"))
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+    added_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ProblemWatcher(Base):
+    __tablename__ = "problem_watchers"
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ProblemEvent(Base):
+    """Append-only history: a trigger in the migration refuses UPDATE and DELETE.
+
+    The bigint id is the global order of events, which the event feed will page over.
+    """
+
+    __tablename__ = "problem_events"
+    __table_args__ = (Index("ix_problem_events_problem_id_id", "problem_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    problem_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("problems.id"))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+    type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class ReferenceCounter(Base):
+    """Last reference number handed out per year; the row lock makes numbers gapless."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class IdempotencyRecord(Base):
+    """The first response to a creating POST, replayed for retries with the same key."""
+
+    __tablename__ = "idempotency_records"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(SmallInteger)
+    response_headers: Mapped[dict[str, str]] = mapped_column(
+        JSONB, server_default=text("'{}'::jsonb")
+    )
+    response_body: Mapped[bytes | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)

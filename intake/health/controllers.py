@@ -1,0 +1,47 @@
+"""Liveness (no database) and readiness (database reachable, migrations at head)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from intake.lib.errors import ServiceUnavailable
+from intake.lib.openapi import errors
+
+
+class Health(msgspec.Struct, kw_only=True):
+    status: str
+    database: str | None = None
+    migration: str | None = None
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["health"]
+
+    @get("/live", summary="Liveness: the process answers", responses=errors(503))
+    async def live(self) -> Health:
+        return Health(status="ok")
+
+    @get(
+        "/ready",
+        summary="Readiness: database reachable and migrations at head",
+        responses=errors(503),
+    )
+    async def ready(self, request: Request[Any, Any, Any]) -> Health:
+        head: str | None = request.app.state.migration_head
+        try:
+            async with request.app.state.engine.connect() as connection:
+                current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        except SQLAlchemyError:
+            raise ServiceUnavailable("The database is not reachable.") from None
+        if current != head:
+            raise ServiceUnavailable(
+                f"The database is at migration {current}, this release expects {head}; "
+                "run `intake db upgrade`."
+            )
+        return Health(status="ok", database="ok", migration=current)

@@ -1,0 +1,211 @@
+"""Bearer-token authentication and the one place that checks roles.
+
+Production verifies tokens from the city's OIDC identity provider against its JWKS.
+The embedded default signs tokens with a local Ed25519 key kept in the data folder, so
+``intake token EMAIL`` can hand a developer a token. Either way the token only names a
+person by e-mail; who they are, their department and roles live in Intake's database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from litestar.connection import ASGIConnection
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.config import OIDCSettings, Settings
+from intake.db.models import Department, Person
+from intake.lib.clock import utcnow
+from intake.lib.errors import Forbidden, NotAuthenticated
+
+LOCAL_ISSUER = "intake-local"
+LOCAL_AUDIENCE = "intake"
+DTI_ROLES = frozenset({"triager", "team_member", "admin"})
+
+
+class TokenVerifier(Protocol):
+    async def email_for(self, token: str) -> str:
+        """The e-mail a valid token names; NotAuthenticated otherwise."""
+        ...
+
+
+def _rejected(error: Exception) -> NotAuthenticated:
+    if isinstance(error, jwt.ExpiredSignatureError):
+        return NotAuthenticated("The token has expired; get a new one.")
+    return NotAuthenticated(f"The token is not valid: {error}")
+
+
+class LocalKeys:
+    """The embedded default: an Ed25519 key in ``<data_dir>/signing-key.pem``."""
+
+    def __init__(self, data_dir: Path, ttl: timedelta = timedelta(hours=12)) -> None:
+        self.path = data_dir / "signing-key.pem"
+        self.ttl = ttl
+        self._private = self._load_or_create()
+        self._public = self._private.public_key()
+
+    def _load_or_create(self) -> Ed25519PrivateKey:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            pem = Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            try:  # O_EXCL: two processes starting at once agree on one key
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(pem)
+        key = serialization.load_pem_private_key(self.path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{self.path} is not an Ed25519 private key")
+        return key
+
+    def issue(self, email: str, ttl: timedelta | None = None) -> str:
+        now = utcnow()
+        claims = {
+            "iss": LOCAL_ISSUER,
+            "aud": LOCAL_AUDIENCE,
+            "sub": email,
+            "email": email,
+            "iat": now,
+            "nbf": now,
+            "exp": now + (ttl or self.ttl),
+        }
+        return jwt.encode(claims, self._private, algorithm="EdDSA")
+
+    async def email_for(self, token: str) -> str:
+        try:
+            claims = jwt.decode(
+                token,
+                self._public,
+                algorithms=["EdDSA"],
+                audience=LOCAL_AUDIENCE,
+                issuer=LOCAL_ISSUER,
+                options={"require": ["exp", "iss", "aud", "email"]},
+            )
+        except jwt.PyJWTError as error:
+            raise _rejected(error) from None
+        return str(claims["email"])
+
+
+class OIDCVerifier:
+    """Production: RS/ES-signed tokens from the identity provider, keys from its JWKS URL."""
+
+    def __init__(self, settings: OIDCSettings) -> None:
+        self.settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=600, timeout=5)
+
+    async def email_for(self, token: str) -> str:
+        try:
+            # PyJWKClient fetches over blocking HTTP on a cache miss: keep it off the loop.
+            key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"],
+                audience=self.settings.audience,
+                issuer=self.settings.issuer,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.PyJWKClientError as error:
+            raise NotAuthenticated(f"The token's signing key is unknown: {error}") from None
+        except jwt.PyJWTError as error:
+            raise _rejected(error) from None
+        email = claims.get(self.settings.email_claim)
+        if not isinstance(email, str) or not email:
+            raise NotAuthenticated(f"The token has no '{self.settings.email_claim}' claim.")
+        return email
+
+
+def create_verifier(settings: Settings) -> TokenVerifier:
+    if settings.oidc is not None:
+        return OIDCVerifier(settings.oidc)
+    return LocalKeys(settings.data_dir, timedelta(minutes=settings.token_ttl_minutes))
+
+
+class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
+    """Rejects any API request without a valid bearer token before it reaches a handler."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("Send 'Authorization: Bearer <token>'.")
+        verifier: TokenVerifier = connection.app.state.verifier
+        email = await verifier.email_for(token.strip())
+        return AuthenticationResult(user=email, auth=token)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The signed-in person making this request."""
+
+    id: uuid.UUID
+    email: str
+    name: str
+    department_id: uuid.UUID
+    department_code: str
+    roles: frozenset[str]
+
+    def has_role(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    @property
+    def is_dti(self) -> bool:
+        """DTI staff: triagers, product team members and operations admins."""
+        return not self.roles.isdisjoint(DTI_ROLES)
+
+    @property
+    def sees_everything_submitted(self) -> bool:
+        """DTI roles and leadership see restricted problems once they are submitted."""
+        return self.is_dti or "leadership" in self.roles
+
+
+def require_role(caller: Caller, *roles: str) -> None:
+    """Raise 403 unless the caller holds one of ``roles``."""
+    if not caller.has_role(*roles):
+        raise Forbidden(f"This needs the role {' or '.join(roles)}.")
+
+
+async def load_caller(session: AsyncSession, email: str) -> Caller:
+    row = (
+        await session.execute(
+            select(Person, Department.code)
+            .join(Department, Department.id == Person.department_id)
+            .where(
+                Person.email.ilike(
+                    email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                )
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotAuthenticated("The token names a person who is not registered in Intake.")
+    person, code = row
+    if not person.active:
+        raise NotAuthenticated("This person has been deactivated.")
+    return Caller(
+        id=person.id,
+        email=person.email,
+        name=person.name,
+        department_id=person.department_id,
+        department_code=code,
+        roles=frozenset(person.roles),
+    )

@@ -1,0 +1,199 @@
+"""One error hierarchy for the domain, and the one place it becomes RFC 9457 problem+json.
+
+Services raise these; ``problem_response`` (registered for every exception in
+``create_app``) turns them, and Litestar's own HTTP exceptions, into
+``application/problem+json``. Nothing else in the code base builds an error response.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    SerializationException,
+    ValidationException,
+)
+
+logger = logging.getLogger("intake")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:intake:error:"
+
+
+class ConfigError(Exception):
+    """The environment holds a value Intake cannot start with."""
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    """One field that failed validation: where it is and what is wrong."""
+
+    field: str
+    message: str
+    source: str = "body"
+
+
+class IntakeError(Exception):
+    """Base of every error a service may raise; maps to one HTTP status."""
+
+    status: int = 500
+    slug: str = "internal"
+    title: str = "Internal server error"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class BadRequest(IntakeError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class NotAuthenticated(IntakeError):
+    status, slug, title = 401, "not-authenticated", "Not authenticated"
+
+
+class Forbidden(IntakeError):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(IntakeError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(IntakeError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class InvalidTransition(Conflict):
+    """The action is not allowed from the problem's current state."""
+
+    slug, title = "invalid-transition", "Action not allowed in the current state"
+
+    def __init__(self, action: str, current_state: str, allowed_actions: list[str]) -> None:
+        allowed = ", ".join(allowed_actions) or "none"
+        super().__init__(
+            f"Cannot {action} a problem in state '{current_state}'. Allowed actions: {allowed}.",
+            current_state=current_state,
+            allowed_actions=allowed_actions,
+        )
+
+
+class PreconditionFailed(IntakeError):
+    status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PreconditionRequired(IntakeError):
+    status, slug, title = 428, "precondition-required", "Precondition required"
+
+
+class ValidationFailed(IntakeError):
+    """One or more fields are invalid; ``errors`` lists every one of them."""
+
+    status, slug, title = 422, "validation", "Validation failed"
+
+    def __init__(self, detail: str, errors: list[FieldError]) -> None:
+        super().__init__(detail, errors=errors)
+        self.errors = errors
+
+
+class ServiceUnavailable(IntakeError):
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """RFC 9457 problem details, with Intake's extension members."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    current_state: str | None = None
+    allowed_actions: list[str] | None = None
+
+
+def _from_litestar(exc: HTTPException) -> IntakeError:
+    """Translate a framework exception into the domain hierarchy."""
+    if isinstance(exc, ValidationException):
+        errors = [
+            FieldError(
+                field=str(item.get("key", "")) or "body",
+                message=str(item.get("message", "Invalid value")),
+                source=str(item.get("source", "body")),
+            )
+            for item in (exc.extra if isinstance(exc.extra, list) else [])
+            if isinstance(item, dict)
+        ]
+        if not errors:
+            return BadRequest(exc.detail or "The request could not be read.")
+        return ValidationFailed("The request has invalid fields.", errors)
+    if isinstance(exc, NotAuthorizedException):
+        return NotAuthenticated(exc.detail or "A valid bearer token is required.")
+    if isinstance(exc, PermissionDeniedException):
+        return Forbidden(exc.detail or "You may not do this.")
+    if isinstance(exc, NotFoundException):
+        return NotFound("No such resource.")
+    if exc.status_code == 413:
+        error = IntakeError("The request body is larger than this server accepts.")
+        error.status, error.slug, error.title = 413, "payload-too-large", "Payload too large"
+        return error
+    if isinstance(exc, ClientException) and isinstance(exc.__cause__, SerializationException):
+        return BadRequest(f"The body is not valid JSON: {exc.__cause__}")
+    error = IntakeError(exc.detail or "HTTP error")
+    error.status = exc.status_code
+    error.slug = "http-" + str(exc.status_code)
+    error.title = exc.detail if exc.status_code < 500 else "Internal server error"
+    return error
+
+
+def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
+    """Render any exception as problem+json; unexpected ones are logged and become a 500."""
+    if isinstance(exc, IntakeError):
+        error = exc
+    elif isinstance(exc, HTTPException):
+        error = _from_litestar(exc)
+    else:
+        logger.exception("Unhandled error on %s %s", request.method, request.url.path)
+        error = IntakeError("Something went wrong on our side. It has been logged.")
+    body = ProblemDetails(
+        type=TYPE_PREFIX + error.slug,
+        title=error.title,
+        status=error.status,
+        detail=error.detail,
+        instance=request.url.path,
+        **error.extensions,
+    )
+    headers = {}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="intake"'
+    return Response(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+__all__ = [
+    "PROBLEM_JSON",
+    "BadRequest",
+    "ConfigError",
+    "Conflict",
+    "FieldError",
+    "Forbidden",
+    "IntakeError",
+    "InvalidTransition",
+    "NotAuthenticated",
+    "NotFound",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "ProblemDetails",
+    "ServiceUnavailable",
+    "ValidationFailed",
+    "problem_response",
+]

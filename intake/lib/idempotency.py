@@ -1,0 +1,105 @@
+"""Idempotency-Key for creating POSTs: a retry gets the first response back.
+
+The key is claimed by inserting a row inside the request's own transaction. A concurrent
+request with the same key blocks on that row's unique index until the first commits, then
+finds the stored response and replays it: two racing retries create one resource. If the
+first request fails, its transaction (and claim) rolls back, and the retry runs afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Response
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db.models import IdempotencyRecord
+from intake.lib.errors import Conflict, FieldError, ValidationFailed
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """Hash of what the request asks for; JSON bodies are compared by content, not spacing."""
+    try:
+        canonical = msgspec.json.encode(msgspec.json.decode(body), order="sorted") if body else b""
+    except msgspec.DecodeError:
+        canonical = body
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
+
+
+class IdempotentRequest:
+    """One claimed key: ``replay()`` before doing the work, ``remember()`` after it."""
+
+    def __init__(self, session: AsyncSession, person_id: uuid.UUID, key: str, print_: str) -> None:
+        self.session = session
+        self.person_id = person_id
+        self.key = key
+        self.fingerprint = print_
+
+    async def replay(self) -> Response[bytes] | None:
+        """The stored response if this key was used before; None when this request owns it."""
+        claimed = await self.session.scalar(
+            insert(IdempotencyRecord)
+            .values(person_id=self.person_id, key=self.key, request_fingerprint=self.fingerprint)
+            .on_conflict_do_nothing()
+            .returning(IdempotencyRecord.key)
+        )
+        if claimed is not None:
+            return None
+        record = await self.session.scalar(
+            select(IdempotencyRecord)
+            .where(IdempotencyRecord.person_id == self.person_id)
+            .where(IdempotencyRecord.key == self.key)
+            .execution_options(populate_existing=True)
+        )
+        if record is None or record.status_code is None or record.response_body is None:
+            raise Conflict("A request with this Idempotency-Key is still being processed.")
+        if record.request_fingerprint != self.fingerprint:
+            raise ValidationFailed(
+                "This Idempotency-Key was used for a different request.",
+                [
+                    FieldError(
+                        "Idempotency-Key",
+                        "Already used with a different body or endpoint; use a new key",
+                        "header",
+                    )
+                ],
+            )
+        return Response(
+            content=record.response_body,
+            status_code=record.status_code,
+            media_type="application/json",
+            headers={**record.response_headers, REPLAYED_HEADER: "true"},
+        )
+
+    async def remember(self, status_code: int, body: Any, headers: dict[str, str]) -> bytes:
+        """Store the response this request is about to send; returns its encoded body."""
+        encoded = msgspec.json.encode(body)
+        record = await self.session.get(IdempotencyRecord, (self.person_id, self.key))
+        assert record is not None
+        record.status_code = status_code
+        record.response_body = encoded
+        record.response_headers = headers
+        await self.session.flush()
+        return encoded
+
+
+def validate_key(key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ValidationFailed(
+            "Invalid Idempotency-Key.",
+            [
+                FieldError(
+                    "Idempotency-Key", f"1 to {MAX_KEY_LENGTH} printable characters", "header"
+                )
+            ],
+        )
+    return key

@@ -1,0 +1,64 @@
+"""OpenAPI helpers: every operation documents its errors the same way, with an example."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
+
+from intake.lib.errors import PROBLEM_JSON, TYPE_PREFIX, ProblemDetails
+
+_ERRORS: dict[int, tuple[str, str, str]] = {
+    400: ("bad-request", "Bad request", "The body is not valid JSON."),
+    401: ("not-authenticated", "Not authenticated", "Send 'Authorization: Bearer <token>'."),
+    403: ("forbidden", "Forbidden", "This needs the role admin."),
+    404: ("not-found", "Not found", "No such resource."),
+    409: (
+        "invalid-transition",
+        "Action not allowed in the current state",
+        "Cannot submit a problem in state 'submitted'. Allowed actions: withdraw.",
+    ),
+    412: (
+        "precondition-failed",
+        "Precondition failed",
+        'The problem has changed since you read it (ETag "3"); fetch it again.',
+    ),
+    413: ("payload-too-large", "Payload too large", "The request body is larger than allowed."),
+    422: ("validation", "Validation failed", "The request has invalid fields."),
+    428: (
+        "precondition-required",
+        "Precondition required",
+        "Send If-Match with the problem's ETag.",
+    ),
+    503: ("unavailable", "Service unavailable", "The database is not reachable."),
+}
+
+
+def errors(*statuses: int) -> dict[int, ResponseSpec]:
+    """Response specs for the given error statuses (401 and 422 are implied on the API)."""
+    specs: dict[int, ResponseSpec] = {}
+    for status in sorted(set(statuses)):
+        slug, title, detail = _ERRORS[status]
+        example: dict[str, Any] = {
+            "type": TYPE_PREFIX + slug,
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": "/api/v1/problems/6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
+        }
+        if status == 422:
+            example["errors"] = [
+                {"field": "title", "message": "Expected `str` of length <= 200", "source": "body"}
+            ]
+        specs[status] = ResponseSpec(
+            data_container=ProblemDetails,
+            description=title,
+            media_type=PROBLEM_JSON,
+            generate_examples=False,
+            examples=[Example(summary=title, value=example)],
+        )
+    return specs
+
+
+API_ERRORS = (400, 401, 422)

@@ -1,0 +1,409 @@
+"""Problem intake rules: drafts, edits, submit and withdraw, lists, search and history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+import msgspec
+from sqlalchemy import func, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.lib.auth import Caller, require_role
+from intake.lib.clock import utcnow
+from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
+from intake.lib.etag import check_if_match
+from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.problems import history, lifecycle, schemas
+from intake.problems.framing import framing_hints
+from intake.problems.guards import require_requester_of, visible_to
+from intake.registry.schemas import DepartmentRef
+
+# Fields that must be filled before a draft can be submitted.
+REQUIRED_AT_SUBMIT = (
+    "title",
+    "problem_statement",
+    "affected_groups",
+    "affected_people_per_year",
+    "current_process",
+    "desired_outcome",
+    "success_measures",
+    "data_sensitivity",
+)
+IMPACT_FIELDS = (
+    "impact_staff_hours_per_year",
+    "impact_cost_per_year",
+    "impact_risk",
+    "impact_resident_burden",
+)
+
+
+def _clean(name: str, value: Any) -> Any:
+    """Trim text; a blank text field is no answer at all."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value and name != "title":
+            return None
+    if name == "systems_involved":
+        return [msgspec.to_builtins(system) for system in value]
+    if name == "communities_affected":
+        return list(dict.fromkeys(item.strip() for item in value if item.strip()))
+    if name == "affected_groups":
+        return list(dict.fromkeys(value))
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+async def problem_out(session: AsyncSession, problem: models.Problem) -> schemas.Problem:
+    department = await session.get(models.Department, problem.department_id)
+    submitter = await session.get(models.Person, problem.submitter_id)
+    assert department is not None and submitter is not None
+    return schemas.Problem(
+        id=problem.id,
+        reference=problem.reference,
+        status=cast(schemas.Status, problem.status),
+        version=problem.version,
+        title=problem.title,
+        problem_statement=problem.problem_statement,
+        affected_groups=list(problem.affected_groups),
+        affected_people_per_year=problem.affected_people_per_year,
+        current_process=problem.current_process,
+        workarounds=problem.workarounds,
+        impact_staff_hours_per_year=problem.impact_staff_hours_per_year,
+        impact_cost_per_year=problem.impact_cost_per_year,
+        impact_risk=problem.impact_risk,
+        impact_resident_burden=problem.impact_resident_burden,
+        urgency_deadline=problem.urgency_deadline,
+        urgency_reason=problem.urgency_reason,
+        urgency_notes=problem.urgency_notes,
+        desired_outcome=problem.desired_outcome,
+        success_measures=problem.success_measures,
+        systems_involved=msgspec.convert(problem.systems_involved, list[schemas.SystemInvolved]),
+        data_sensitivity=problem.data_sensitivity,
+        equity_considerations=problem.equity_considerations,
+        communities_affected=list(problem.communities_affected),
+        accessibility_needs=problem.accessibility_needs,
+        language_access_needs=problem.language_access_needs,
+        restricted=problem.restricted,
+        department=DepartmentRef(id=department.id, code=department.code, name=department.name),
+        submitter=schemas.PersonRef(id=submitter.id, name=submitter.name),
+        created_at=problem.created_at,
+        updated_at=problem.updated_at,
+        submitted_at=problem.submitted_at,
+        framing_hints=framing_hints(
+            title=problem.title,
+            problem_statement=problem.problem_statement,
+            desired_outcome=problem.desired_outcome,
+        ),
+    )
+
+
+async def get_visible(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, *, for_update: bool = False
+) -> models.Problem:
+    """The problem if the caller may see it (locked for a change when asked); 404 otherwise."""
+    query = select(models.Problem).where(models.Problem.id == problem_id, visible_to(caller))
+    if for_update:
+        query = query.with_for_update(of=models.Problem)
+    problem = await session.scalar(query.execution_options(populate_existing=True))
+    if problem is None:
+        raise NotFound(f"No problem {problem_id}.")
+    return problem
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemFilters:
+    statuses: tuple[str, ...] = ()
+    department: str | None = None
+    submitter: uuid.UUID | None = None
+    restricted: bool | None = None
+    q: str | None = None
+
+
+async def list_problems(
+    session: AsyncSession,
+    caller: Caller,
+    filters: ProblemFilters,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[schemas.ProblemSummary], str | None]:
+    """Visible problems, newest first; with ``q``, best text match first."""
+    Problem, Department, Person = models.Problem, models.Department, models.Person
+    query = (
+        select(Problem, Department, Person.name)
+        .join(Department, Department.id == Problem.department_id)
+        .join(Person, Person.id == Problem.submitter_id)
+        .where(visible_to(caller))
+        .limit(limit + 1)
+    )
+    if filters.statuses:
+        query = query.where(Problem.status.in_(filters.statuses))
+    if filters.department:
+        query = query.where(Department.code == filters.department.upper())
+    if filters.submitter:
+        query = query.where(Problem.submitter_id == filters.submitter)
+    if filters.restricted is not None:
+        query = query.where(Problem.restricted.is_(filters.restricted))
+
+    rank = None
+    if filters.q:
+        tsquery = func.websearch_to_tsquery(text("'english'::regconfig"), filters.q)
+        rank = func.ts_rank_cd(Problem.search_vector, tsquery)
+        query = query.add_columns(rank).where(Problem.search_vector.op("@@")(tsquery))
+        query = query.order_by(rank.desc(), Problem.id.desc())
+        if cursor:
+            after_rank, after_id = decode_cursor(cursor, (float, uuid.UUID))
+            query = query.where(tuple_(rank, Problem.id) < tuple_(after_rank, after_id))
+    else:
+        query = query.order_by(Problem.created_at.desc(), Problem.id.desc())
+        if cursor:
+            after_created, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
+            query = query.where(
+                tuple_(Problem.created_at, Problem.id) < tuple_(after_created, after_id)
+            )
+
+    rows = (await session.execute(query)).all()
+    items = [_summary(*row) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor(
+            [last.rank, str(last.id)] if rank is not None else [last.created_at, str(last.id)]
+        )
+    return items, next_cursor
+
+
+def _summary(
+    problem: models.Problem, department: models.Department, submitter_name: str, *rank: float
+) -> schemas.ProblemSummary:
+    return schemas.ProblemSummary(
+        id=problem.id,
+        reference=problem.reference,
+        status=cast(schemas.Status, problem.status),
+        title=problem.title,
+        department=DepartmentRef(id=department.id, code=department.code, name=department.name),
+        submitter=schemas.PersonRef(id=problem.submitter_id, name=submitter_name),
+        restricted=problem.restricted,
+        created_at=problem.created_at,
+        updated_at=problem.updated_at,
+        submitted_at=problem.submitted_at,
+        rank=float(rank[0]) if rank else None,
+    )
+
+
+async def list_history(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[schemas.HistoryEvent], str | None]:
+    """The problem's events, oldest first."""
+    await get_visible(session, caller, problem_id)
+    Event, Person = models.ProblemEvent, models.Person
+    query = (
+        select(Event, Person.name)
+        .outerjoin(Person, Person.id == Event.actor_id)
+        .where(Event.problem_id == problem_id)
+        .order_by(Event.id)
+        .limit(limit + 1)
+    )
+    if cursor:
+        (after,) = decode_cursor(cursor, (int,))
+        query = query.where(Event.id > after)
+    rows = (await session.execute(query)).all()
+    items = [
+        schemas.HistoryEvent(
+            id=event.id,
+            type=event.type,
+            occurred_at=event.occurred_at,
+            actor=schemas.PersonRef(id=event.actor_id, name=name) if event.actor_id else None,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            reason=event.reason,
+            changes=event.changes,
+        )
+        for event, name in rows[:limit]
+    ]
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    return items, next_cursor
+
+
+# -- changing -------------------------------------------------------------------------------
+
+
+async def create_problem(
+    session: AsyncSession, caller: Caller, data: schemas.ProblemCreate
+) -> models.Problem:
+    """A new draft owned by the caller's department."""
+    require_role(caller, "requester")
+    values = {name: _clean(name, getattr(data, name)) for name in data.__struct_fields__}
+    problem = models.Problem(
+        id=uuid.uuid4(),
+        status="draft",
+        version=1,
+        department_id=caller.department_id,
+        submitter_id=caller.id,
+        **values,
+    )
+    session.add(problem)
+    await session.flush()
+    session.add(models.ProblemWatcher(problem_id=problem.id, person_id=caller.id))
+    await history.record(
+        session,
+        problem_id=problem.id,
+        actor_id=caller.id,
+        type="created",
+        to_status="draft",
+        changes={
+            name: _jsonable(value)
+            for name, value in values.items()
+            if value not in (None, [], False)
+        },
+    )
+    await session.refresh(problem)
+    return problem
+
+
+async def update_problem(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    data: schemas.ProblemUpdate,
+    if_match: str | None,
+) -> models.Problem:
+    """Edit the record while it is a draft or waiting on the requester."""
+    problem = await get_visible(session, caller, problem_id, for_update=True)
+    require_requester_of(caller, problem)
+    check_if_match(if_match, problem.version)
+    if problem.status not in lifecycle.EDITABLE_STATES:
+        raise Conflict(
+            f"A problem in state '{problem.status}' can no longer be edited by its requester; "
+            "edits are allowed while draft or needs_info.",
+            current_state=problem.status,
+            allowed_actions=lifecycle.allowed_actions(problem.status),
+        )
+    changes: dict[str, Any] = {}
+    for name in data.__struct_fields__:
+        value = getattr(data, name)
+        if value is msgspec.UNSET:
+            continue
+        value = _clean(name, value)
+        if name == "title" and not value:
+            raise ValidationFailed("The title cannot be blank.", [FieldError("title", "Required")])
+        old = getattr(problem, name)
+        if old != value:
+            changes[name] = {"from": _jsonable(old), "to": _jsonable(value)}
+            setattr(problem, name, value)
+    if changes:
+        problem.version += 1
+        problem.updated_at = utcnow()
+        await history.record(
+            session, problem_id=problem.id, actor_id=caller.id, type="updated", changes=changes
+        )
+        await session.flush()
+        await session.refresh(problem)
+    return problem
+
+
+def missing_for_submit(problem: models.Problem) -> list[FieldError]:
+    """Every field a submitted problem must have, with what is wrong with each."""
+    errors = []
+    for name in REQUIRED_AT_SUBMIT:
+        if getattr(problem, name) in (None, "", []):
+            errors.append(FieldError(name, "Required before submitting"))
+    if all(getattr(problem, name) in (None, "") for name in IMPACT_FIELDS):
+        errors.append(
+            FieldError(
+                "impact",
+                "Describe at least one impact: " + ", ".join(IMPACT_FIELDS),
+            )
+        )
+    if problem.urgency_deadline is not None and problem.urgency_reason is None:
+        errors.append(FieldError("urgency_reason", "Say why the deadline matters"))
+    return errors
+
+
+async def next_reference(session: AsyncSession, year: int) -> str:
+    """P-YYYY-NNNNN. The counter row is locked until commit, so numbers never skip."""
+    number = await session.scalar(
+        text(
+            "INSERT INTO reference_counters (year, last_number) VALUES (:year, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last_number = reference_counters.last_number + 1 "
+            "RETURNING last_number"
+        ),
+        {"year": year},
+    )
+    return f"P-{year}-{number:05d}"
+
+
+async def submit(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
+) -> models.Problem:
+    problem = await get_visible(session, caller, problem_id, for_update=True)
+    require_requester_of(caller, problem)
+    check_if_match(if_match, problem.version)
+    action = lifecycle.check_transition("submit", problem.status)
+    missing = missing_for_submit(problem)
+    if missing:
+        raise ValidationFailed(
+            f"The problem is missing {len(missing)} thing(s) before it can be submitted.", missing
+        )
+    now = utcnow()
+    problem.reference = await next_reference(session, now.year)
+    problem.status = action.to_state
+    problem.submitted_at = now
+    problem.updated_at = now
+    problem.version += 1
+    await history.record(
+        session,
+        problem_id=problem.id,
+        actor_id=caller.id,
+        type="submitted",
+        from_status="draft",
+        to_status=action.to_state,
+        changes={"reference": {"from": None, "to": problem.reference}},
+    )
+    await session.refresh(problem)
+    return problem
+
+
+async def withdraw(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    if_match: str | None,
+    reason: str | None,
+) -> models.Problem:
+    problem = await get_visible(session, caller, problem_id, for_update=True)
+    require_requester_of(caller, problem)
+    check_if_match(if_match, problem.version)
+    action = lifecycle.check_transition("withdraw", problem.status)
+    before = problem.status
+    problem.status = action.to_state
+    problem.updated_at = utcnow()
+    problem.version += 1
+    await history.record(
+        session,
+        problem_id=problem.id,
+        actor_id=caller.id,
+        type="withdrawn",
+        from_status=before,
+        to_status=action.to_state,
+        reason=(reason or "").strip() or None,
+    )
+    await session.refresh(problem)
+    return problem

@@ -1,0 +1,212 @@
+"""Registry endpoints: the caller, departments, people and teams (admins write)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.openapi.spec import Example
+from litestar.params import Body, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.lib.auth import Caller, require_role
+from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.registry import schemas
+from intake.registry import service as registry
+
+
+class MeController(Controller):
+    path = "/me"
+    tags = ["registry"]
+
+    @get("/", summary="Who am I", responses=errors(401))
+    async def me(self, caller: Caller, db_session: AsyncSession) -> schemas.Me:
+        """The signed-in person, their home department and roles."""
+        person = await registry.get_person(db_session, caller.id)
+        out = registry.person_out(person)
+        return schemas.Me(
+            id=out.id, email=out.email, name=out.name, department=out.department, roles=out.roles
+        )
+
+
+class DepartmentController(Controller):
+    path = "/departments"
+    tags = ["registry"]
+
+    @get("/", summary="List departments", responses=errors(*API_ERRORS))
+    async def list_departments(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[schemas.Department]:
+        items, next_cursor = await registry.list_departments(db_session, cursor=cursor, limit=limit)
+        return Page(items=items, next_cursor=next_cursor)
+
+    @get("/{department_id:uuid}", summary="Get a department", responses=errors(401, 404))
+    async def get_department(
+        self, caller: Caller, db_session: AsyncSession, department_id: uuid.UUID
+    ) -> schemas.Department:
+        return registry.department_out(await registry.get_department(db_session, department_id))
+
+    @post("/", summary="Create a department (admin)", responses=errors(*API_ERRORS, 403, 409))
+    async def create_department(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        data: Annotated[
+            schemas.DepartmentCreate,
+            Body(examples=[Example(value={"code": "LIB", "name": "Public Library"})]),
+        ],
+    ) -> schemas.Department:
+        require_role(caller, "admin")
+        return registry.department_out(await registry.create_department(db_session, data))
+
+    @patch(
+        "/{department_id:uuid}",
+        summary="Rename a department (admin)",
+        responses=errors(*API_ERRORS, 403, 404),
+    )
+    async def update_department(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        department_id: uuid.UUID,
+        data: Annotated[
+            schemas.DepartmentUpdate,
+            Body(examples=[Example(value={"name": "San Francisco Public Library"})]),
+        ],
+    ) -> schemas.Department:
+        require_role(caller, "admin")
+        row = await registry.update_department(db_session, department_id, data)
+        return registry.department_out(row)
+
+
+class PeopleController(Controller):
+    path = "/people"
+    tags = ["registry"]
+
+    @get("/", summary="List people (admin)", responses=errors(*API_ERRORS, 403))
+    async def list_people(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        department: Annotated[str | None, Parameter(max_length=10)] = None,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[schemas.Person]:
+        require_role(caller, "admin")
+        items, next_cursor = await registry.list_people(
+            db_session, department=department, cursor=cursor, limit=limit
+        )
+        return Page(items=items, next_cursor=next_cursor)
+
+    @get("/{person_id:uuid}", summary="Get a person (admin)", responses=errors(401, 403, 404))
+    async def get_person(
+        self, caller: Caller, db_session: AsyncSession, person_id: uuid.UUID
+    ) -> schemas.Person:
+        require_role(caller, "admin")
+        return registry.person_out(await registry.get_person(db_session, person_id))
+
+    @post("/", summary="Register a person (admin)", responses=errors(*API_ERRORS, 403, 409))
+    async def create_person(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        data: Annotated[
+            schemas.PersonCreate,
+            Body(
+                examples=[
+                    Example(
+                        value={
+                            "email": "ana.silva@city.example",
+                            "name": "Ana Silva",
+                            "department": "DOT",
+                            "roles": ["requester"],
+                        }
+                    )
+                ]
+            ),
+        ],
+    ) -> schemas.Person:
+        require_role(caller, "admin")
+        return registry.person_out(await registry.create_person(db_session, data))
+
+    @patch(
+        "/{person_id:uuid}",
+        summary="Change a person's department, roles or status (admin)",
+        responses=errors(*API_ERRORS, 403, 404),
+    )
+    async def update_person(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        person_id: uuid.UUID,
+        data: Annotated[
+            schemas.PersonUpdate,
+            Body(examples=[Example(value={"roles": ["requester", "leadership"], "active": True})]),
+        ],
+    ) -> schemas.Person:
+        require_role(caller, "admin")
+        return registry.person_out(await registry.update_person(db_session, person_id, data))
+
+
+_TEAM_EXAMPLE = {
+    "name": "Permits & Licensing",
+    "disciplines": ["product_management", "civic_design", "software_engineering"],
+    "focus_areas": ["permits", "payments"],
+    "wip_limit": 3,
+    "members": [{"email": "sam.lee@city.example", "discipline": "civic_design"}],
+}
+
+
+class TeamController(Controller):
+    path = "/teams"
+    tags = ["registry"]
+
+    @get("/", summary="List product teams", responses=errors(*API_ERRORS))
+    async def list_teams(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[schemas.Team]:
+        items, next_cursor = await registry.list_teams(db_session, cursor=cursor, limit=limit)
+        return Page(items=items, next_cursor=next_cursor)
+
+    @get("/{team_id:uuid}", summary="Get a product team", responses=errors(401, 404))
+    async def get_team(
+        self, caller: Caller, db_session: AsyncSession, team_id: uuid.UUID
+    ) -> schemas.Team:
+        return await registry.team_out(db_session, await registry.get_team(db_session, team_id))
+
+    @post("/", summary="Create a product team (admin)", responses=errors(*API_ERRORS, 403, 409))
+    async def create_team(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        data: Annotated[schemas.TeamCreate, Body(examples=[Example(value=_TEAM_EXAMPLE)])],
+    ) -> schemas.Team:
+        require_role(caller, "admin")
+        team = await registry.create_team(db_session, data)
+        return await registry.team_out(db_session, team)
+
+    @patch(
+        "/{team_id:uuid}",
+        summary="Change a product team (admin)",
+        responses=errors(*API_ERRORS, 403, 404, 409),
+    )
+    async def update_team(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        team_id: uuid.UUID,
+        data: Annotated[schemas.TeamUpdate, Body(examples=[Example(value={"wip_limit": 4})])],
+    ) -> schemas.Team:
+        require_role(caller, "admin")
+        team = await registry.update_team(db_session, team_id, data)
+        return await registry.team_out(db_session, team)

@@ -1,0 +1,282 @@
+"""Registry rules: departments, people and teams. Services never commit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
+from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.registry import schemas
+
+
+async def _flush_or_conflict(session: AsyncSession, message: str) -> None:
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(message) from None
+
+
+def _page_cursor(rows: Sequence[object], limit: int, key: str) -> str | None:
+    if len(rows) <= limit:
+        return None
+    return encode_cursor([str(getattr(rows[limit - 1], key))])
+
+
+# -- departments ----------------------------------------------------------------------------
+
+
+def department_out(row: models.Department) -> schemas.Department:
+    return schemas.Department(
+        id=row.id,
+        code=row.code,
+        name=row.name,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def list_departments(
+    session: AsyncSession, *, cursor: str | None, limit: int
+) -> tuple[list[schemas.Department], str | None]:
+    query = select(models.Department).order_by(models.Department.code).limit(limit + 1)
+    if cursor:
+        (after,) = decode_cursor(cursor, (str,))
+        query = query.where(models.Department.code > after)
+    rows = list((await session.scalars(query)).all())
+    return [department_out(r) for r in rows[:limit]], _page_cursor(rows, limit, "code")
+
+
+async def get_department(session: AsyncSession, department_id: uuid.UUID) -> models.Department:
+    row = await session.get(models.Department, department_id)
+    if row is None:
+        raise NotFound(f"No department {department_id}.")
+    return row
+
+
+async def department_by_code(session: AsyncSession, code: str, field: str) -> models.Department:
+    row = await session.scalar(select(models.Department).where(models.Department.code == code))
+    if row is None:
+        raise ValidationFailed(
+            f"Unknown department {code!r}.", [FieldError(field, f"No department with code {code}")]
+        )
+    return row
+
+
+async def create_department(
+    session: AsyncSession, data: schemas.DepartmentCreate
+) -> models.Department:
+    row = models.Department(code=data.code, name=data.name.strip())
+    session.add(row)
+    await _flush_or_conflict(session, f"A department with code {data.code} already exists.")
+    await session.refresh(row)
+    return row
+
+
+async def update_department(
+    session: AsyncSession, department_id: uuid.UUID, data: schemas.DepartmentUpdate
+) -> models.Department:
+    row = await get_department(session, department_id)
+    if data.name is not msgspec.UNSET:
+        row.name = data.name.strip()
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+# -- people ---------------------------------------------------------------------------------
+
+
+def person_out(person: models.Person) -> schemas.Person:
+    return schemas.Person(
+        id=person.id,
+        email=person.email,
+        name=person.name,
+        department=schemas.DepartmentRef(
+            id=person.department.id, code=person.department.code, name=person.department.name
+        ),
+        roles=sorted(person.roles),
+        active=person.active,
+        created_at=person.created_at,
+        updated_at=person.updated_at,
+    )
+
+
+async def list_people(
+    session: AsyncSession, *, department: str | None, cursor: str | None, limit: int
+) -> tuple[list[schemas.Person], str | None]:
+    query = select(models.Person).order_by(models.Person.email).limit(limit + 1)
+    if department:
+        query = query.join(models.Department).where(models.Department.code == department)
+    if cursor:
+        (after,) = decode_cursor(cursor, (str,))
+        query = query.where(models.Person.email > after)
+    rows = list((await session.scalars(query)).unique().all())
+    return [person_out(r) for r in rows[:limit]], _page_cursor(rows, limit, "email")
+
+
+async def get_person(session: AsyncSession, person_id: uuid.UUID) -> models.Person:
+    row = await session.get(models.Person, person_id)
+    if row is None:
+        raise NotFound(f"No person {person_id}.")
+    return row
+
+
+async def person_by_email(session: AsyncSession, email: str) -> models.Person | None:
+    return await session.scalar(
+        select(models.Person).where(func.lower(models.Person.email) == email.strip().lower())
+    )
+
+
+async def create_person(session: AsyncSession, data: schemas.PersonCreate) -> models.Person:
+    email = data.email.strip()
+    if await person_by_email(session, email) is not None:
+        raise Conflict(f"A person with e-mail {email} already exists.")
+    department = await department_by_code(session, data.department, "department")
+    row = models.Person(
+        email=email,
+        name=data.name.strip(),
+        department_id=department.id,
+        roles=sorted(set(data.roles)),
+    )
+    session.add(row)
+    await _flush_or_conflict(session, f"A person with e-mail {email} already exists.")
+    await session.refresh(row)
+    return row
+
+
+async def update_person(
+    session: AsyncSession, person_id: uuid.UUID, data: schemas.PersonUpdate
+) -> models.Person:
+    row = await get_person(session, person_id)
+    if data.name is not msgspec.UNSET:
+        row.name = data.name.strip()
+    if data.department is not msgspec.UNSET:
+        row.department_id = (await department_by_code(session, data.department, "department")).id
+    if data.roles is not msgspec.UNSET:
+        row.roles = sorted(set(data.roles))
+    if data.active is not msgspec.UNSET:
+        row.active = data.active
+    await session.flush()
+    await session.refresh(row, ["department", "updated_at"])
+    return row
+
+
+# -- teams ----------------------------------------------------------------------------------
+
+
+async def team_out(session: AsyncSession, team: models.Team) -> schemas.Team:
+    members = await session.execute(
+        select(
+            models.TeamMember.discipline, models.Person.id, models.Person.name, models.Person.email
+        )
+        .join(models.Person, models.Person.id == models.TeamMember.person_id)
+        .where(models.TeamMember.team_id == team.id)
+        .order_by(models.Person.name)
+    )
+    return schemas.Team(
+        id=team.id,
+        name=team.name,
+        description=team.description,
+        disciplines=list(team.disciplines),
+        focus_areas=list(team.focus_areas),
+        wip_limit=team.wip_limit,
+        active=team.active,
+        members=[
+            schemas.TeamMember(person_id=pid, name=name, email=email, discipline=discipline)
+            for discipline, pid, name, email in members
+        ],
+        created_at=team.created_at,
+        updated_at=team.updated_at,
+    )
+
+
+async def list_teams(
+    session: AsyncSession, *, cursor: str | None, limit: int
+) -> tuple[list[schemas.Team], str | None]:
+    query = select(models.Team).order_by(models.Team.name).limit(limit + 1)
+    if cursor:
+        (after,) = decode_cursor(cursor, (str,))
+        query = query.where(models.Team.name > after)
+    rows = list((await session.scalars(query)).all())
+    return [await team_out(session, r) for r in rows[:limit]], _page_cursor(rows, limit, "name")
+
+
+async def get_team(session: AsyncSession, team_id: uuid.UUID) -> models.Team:
+    row = await session.get(models.Team, team_id)
+    if row is None:
+        raise NotFound(f"No team {team_id}.")
+    return row
+
+
+async def _set_members(
+    session: AsyncSession, team: models.Team, members: list[schemas.TeamMemberInput]
+) -> None:
+    errors: list[FieldError] = []
+    resolved: dict[uuid.UUID, str | None] = {}
+    for index, member in enumerate(members):
+        person = await person_by_email(session, member.email)
+        if person is None or not person.active:
+            errors.append(FieldError(f"members[{index}].email", f"No active person {member.email}"))
+        elif "team_member" not in person.roles:
+            errors.append(
+                FieldError(f"members[{index}].email", f"{member.email} lacks the team_member role")
+            )
+        else:
+            resolved[person.id] = member.discipline
+    if errors:
+        raise ValidationFailed("Some team members cannot join this team.", errors)
+    existing = await session.scalars(
+        select(models.TeamMember).where(models.TeamMember.team_id == team.id)
+    )
+    for row in existing:
+        await session.delete(row)
+    await session.flush()
+    for person_id, discipline in resolved.items():
+        session.add(models.TeamMember(team_id=team.id, person_id=person_id, discipline=discipline))
+
+
+async def create_team(session: AsyncSession, data: schemas.TeamCreate) -> models.Team:
+    row = models.Team(
+        name=data.name.strip(),
+        description=data.description,
+        disciplines=sorted(set(data.disciplines)),
+        focus_areas=list(dict.fromkeys(t.strip() for t in data.focus_areas)),
+        wip_limit=data.wip_limit,
+    )
+    session.add(row)
+    await _flush_or_conflict(session, f"A team named {data.name!r} already exists.")
+    await _set_members(session, row, data.members)
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def update_team(
+    session: AsyncSession, team_id: uuid.UUID, data: schemas.TeamUpdate
+) -> models.Team:
+    row = await get_team(session, team_id)
+    if data.name is not msgspec.UNSET:
+        row.name = data.name.strip()
+    if data.description is not msgspec.UNSET:
+        row.description = data.description
+    if data.disciplines is not msgspec.UNSET:
+        row.disciplines = sorted(set(data.disciplines))
+    if data.focus_areas is not msgspec.UNSET:
+        row.focus_areas = list(dict.fromkeys(t.strip() for t in data.focus_areas))
+    if data.wip_limit is not msgspec.UNSET:
+        row.wip_limit = data.wip_limit
+    if data.active is not msgspec.UNSET:
+        row.active = data.active
+    await _flush_or_conflict(session, "A team with that name already exists.")
+    if data.members is not msgspec.UNSET:
+        await _set_members(session, row, data.members)
+        await session.flush()
+    await session.refresh(row)
+    return row
