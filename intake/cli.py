@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -42,10 +44,6 @@ def _seed(settings: Settings, url: str) -> bool:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from intake.app import create_app
-
     with database_url(settings) as url:
         print("Applying migrations...", flush=True)
         migrate.upgrade(url)
@@ -61,24 +59,40 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             "  Stop with Ctrl-C.\n",
             flush=True,
         )
-        if settings.workers > 1:
-            uvicorn.run(
-                "intake.asgi:create",
-                factory=True,
-                host=settings.host,
-                port=settings.port,
-                workers=settings.workers,
-                log_level=settings.log_level,
-            )
-        else:
-            uvicorn.run(
-                create_app(settings, url),
-                host=settings.host,
-                port=settings.port,
-                log_level=settings.log_level,
-            )
+        # uvicorn re-raises SIGINT/SIGTERM once it has shut down; turn both into
+        # KeyboardInterrupt so the embedded database is stopped on the way out.
+        signal.signal(signal.SIGTERM, _interrupt)
+        with contextlib.suppress(KeyboardInterrupt):
+            _serve(settings, url)
     print("Intake stopped.", flush=True)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve(settings: Settings, url: str) -> None:
+    import uvicorn
+
+    from intake.app import create_app
+
+    if settings.workers > 1:
+        uvicorn.run(
+            "intake.asgi:create",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+        )
+    else:
+        uvicorn.run(
+            create_app(settings, url),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+        )
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
