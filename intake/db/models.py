@@ -130,7 +130,10 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
             ),
             name="status_known",
         ),
-        CheckConstraint("status = 'draft' OR reference IS NOT NULL", name="reference_after_draft"),
+        CheckConstraint(
+            "status IN ('draft', 'withdrawn') OR reference IS NOT NULL",
+            name="reference_after_draft",
+        ),
     )
 
     reference: Mapped[str | None] = mapped_column(String(16), unique=True)

@@ -13,7 +13,7 @@ from intake.lib.errors import ServiceUnavailable
 from intake.lib.openapi import errors
 
 
-class Health(msgspec.Struct, kw_only=True):
+class Health(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str
     database: str | None = None
     migration: str | None = None

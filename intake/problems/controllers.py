@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.openapi.spec import Example
-from litestar.params import Body, Parameter
+from litestar.params import Body, HeaderParameter, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.auth import Caller
@@ -20,12 +20,12 @@ from intake.problems import service as problems
 
 IfMatch = Annotated[
     str | None,
-    Parameter(header="If-Match", description="The ETag of the problem as you last read it."),
+    HeaderParameter(name="If-Match", description="The ETag of the problem as you last read it."),
 ]
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         description="Any unique string; a retry with the same key returns the first response.",
     ),
 ]

@@ -216,7 +216,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "status = 'draft' OR reference IS NOT NULL",
+            "status IN ('draft', 'withdrawn') OR reference IS NOT NULL",
             name=op.f("ck_problems_reference_after_draft"),
         ),
         sa.CheckConstraint(
