@@ -113,6 +113,14 @@ async def test_search_results_page_too(client: Client, city: City) -> None:
 
 
 async def test_limit_is_bounded_and_cursor_checked(client: Client, city: City) -> None:
-    for query in ("limit=0", "limit=101", "limit=abc", "cursor=not-a-cursor", "status=bogus"):
+    for query in (
+        "limit=0",
+        "limit=101",
+        "limit=abc",
+        "cursor=not-a-cursor",
+        "status=bogus",
+        "q=%00",
+        "department=%00",
+    ):
         response = await client.get(f"/api/v1/problems?{query}", headers=city.auth("triager"))
         assert_problem_json(response, 422)

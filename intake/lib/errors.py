@@ -21,6 +21,7 @@ from litestar.exceptions import (
     SerializationException,
     ValidationException,
 )
+from sqlalchemy.exc import DBAPIError
 
 logger = logging.getLogger("intake")
 
@@ -162,6 +163,18 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
         error = exc
     elif isinstance(exc, HTTPException):
         error = _from_litestar(exc)
+    elif isinstance(exc, DBAPIError) and str(getattr(exc.orig, "sqlstate", "")).startswith("22"):
+        # SQLSTATE class 22 is "data exception": a value PostgreSQL cannot take. Input
+        # validation should catch these first; this keeps any we missed from being a 500.
+        logger.warning("Data exception reached the handler: %s", exc.orig)
+        error = ValidationFailed(
+            "A value in the request cannot be stored.",
+            [
+                FieldError(
+                    "body", "A value is not acceptable (for example, it holds a NUL character)"
+                )
+            ],
+        )
     else:
         logger.exception("Unhandled error on %s %s", request.method, request.url.path)
         error = IntakeError("Something went wrong on our side. It has been logged.")

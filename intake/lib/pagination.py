@@ -42,6 +42,8 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = msgspec.json.decode(raw, type=tuple[types])  # type: ignore[valid-type]
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            raise ValueError("NUL in cursor")
     except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
         raise ValidationFailed(
             "The cursor is not one this server handed out.",

@@ -119,10 +119,12 @@ class ProblemController(Controller):
         caller: Caller,
         db_session: AsyncSession,
         status: list[schemas.Status] | None = None,
-        department: Annotated[str | None, Parameter(max_length=10)] = None,
+        department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
         submitter: uuid.UUID | None = None,
         restricted: bool | None = None,
-        q: Annotated[str | None, Parameter(min_length=1, max_length=200)] = None,
+        q: Annotated[
+            str | None, Parameter(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+        ] = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.ProblemSummary]:

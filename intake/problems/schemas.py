@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from intake.lib.schema import Input, Output
+from intake.lib.schema import NO_NUL, Input, Output
 from intake.problems.framing import FramingHint
 from intake.registry.schemas import DepartmentRef
 
@@ -34,21 +34,21 @@ UrgencyReason = Literal[
 ]
 DataSensitivity = Literal["public", "internal", "confidential", "restricted"]
 
-Title = Annotated[str, msgspec.Meta(min_length=5, max_length=200)]
-LongText = Annotated[str, msgspec.Meta(max_length=5000)]
-ShortText = Annotated[str, msgspec.Meta(max_length=1000)]
+Title = Annotated[str, msgspec.Meta(min_length=5, max_length=200), NO_NUL]
+LongText = Annotated[str, msgspec.Meta(max_length=5000), NO_NUL]
+ShortText = Annotated[str, msgspec.Meta(max_length=1000), NO_NUL]
 Count = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
 Hours = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
 Dollars = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000_000)]
-Community = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Community = Annotated[str, msgspec.Meta(min_length=1, max_length=100), NO_NUL]
 
 
 class SystemInvolved(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A system the problem touches; ``legacy`` marks the ones due for modernisation."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120), NO_NUL]
     legacy: bool = False
-    notes: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    notes: Annotated[str, msgspec.Meta(max_length=1000), NO_NUL] = ""
 
 
 class ProblemCreate(Input):
@@ -118,7 +118,7 @@ class ProblemUpdate(Input):
 
 
 class Withdrawal(Input):
-    reason: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=2000), NO_NUL] | None = None
 
 
 class PersonRef(Output):

@@ -94,7 +94,7 @@ class PeopleController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
-        department: Annotated[str | None, Parameter(max_length=10)] = None,
+        department: Annotated[str | None, Parameter(pattern=r"^[A-Z0-9]{1,10}$")] = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Person]:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from intake.lib.schema import Input, Output
+from intake.lib.schema import NO_NUL, Input, Output
 
 Role = Literal["requester", "triager", "team_member", "leadership", "admin"]
 Discipline = Literal[
@@ -23,7 +23,7 @@ DepartmentCode = Annotated[
         examples=["DOT"],
     ),
 ]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL]
 Email = Annotated[
     str,
     msgspec.Meta(
@@ -32,7 +32,7 @@ Email = Annotated[
         examples=["maria.lopez@city.example"],
     ),
 ]
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=60), NO_NUL]
 
 
 class DepartmentRef(Output):
@@ -119,8 +119,8 @@ class TeamMemberInput(Input):
 
 
 class TeamCreate(Input):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-    description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120), NO_NUL]
+    description: Annotated[str, msgspec.Meta(max_length=2000), NO_NUL] = ""
     disciplines: Annotated[list[Discipline], msgspec.Meta(max_length=5)] = msgspec.field(
         default_factory=list
     )
@@ -134,10 +134,12 @@ class TeamCreate(Input):
 
 
 class TeamUpdate(Input):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)] | msgspec.UnsetType = (
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120), NO_NUL] | msgspec.UnsetType = (
         msgspec.UNSET
     )
-    description: Annotated[str, msgspec.Meta(max_length=2000)] | msgspec.UnsetType = msgspec.UNSET
+    description: Annotated[str, msgspec.Meta(max_length=2000), NO_NUL] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
     disciplines: Annotated[list[Discipline], msgspec.Meta(max_length=5)] | msgspec.UnsetType = (
         msgspec.UNSET
     )

@@ -1,0 +1,130 @@
+"""Bad input never hurts: every bad request is problem+json with the right status, never a 500."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import pytest
+
+from tests.conftest import City
+from tests.helpers import Client, assert_problem_json, draft
+
+P = "/api/v1/problems"
+
+BAD_BODIES: list[Any] = [
+    pytest.param(b"{not json", 400, id="malformed-json"),
+    pytest.param(b'{"title": "unterminated', 400, id="truncated-json"),
+    pytest.param(b"[1, 2, 3]", 422, id="array-not-object"),
+    pytest.param(b'"just a string"', 422, id="string-not-object"),
+    pytest.param(b"{}", 422, id="missing-title"),
+    pytest.param(b'{"title": 42}', 422, id="title-wrong-type"),
+    pytest.param(b'{"title": "abc"}', 422, id="title-too-short"),
+    pytest.param(('{"title": "' + "x" * 201 + '"}').encode(), 422, id="title-too-long"),
+    pytest.param(b'{"title": "Valid title", "affected_groups": ["aliens"]}', 422, id="bad-enum"),
+    pytest.param(b'{"title": "Valid title", "affected_people_per_year": -1}', 422, id="negative"),
+    pytest.param(b'{"title": "Valid title", "urgency_deadline": "next week"}', 422, id="bad-date"),
+    pytest.param(
+        b'{"title": "Valid title", "data_sensitivity": "secret"}', 422, id="bad-sensitivity"
+    ),
+    pytest.param(
+        b'{"title": "Valid title", "systems_involved": [{"nme": "x"}]}', 422, id="nested-unknown"
+    ),
+    pytest.param(b'{"title": "Valid title", "restricted": "yes"}', 422, id="bool-as-string"),
+    pytest.param(
+        b'{"title": "Valid title", "id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11"}', 422, id="set-id"
+    ),
+    pytest.param(b'{"title": "Valid title", "submitter_id": "x"}', 422, id="set-submitter"),
+    pytest.param(
+        ('{"title": "Valid title", "problem_statement": "' + "y" * 5001 + '"}').encode(),
+        422,
+        id="text-too-long",
+    ),
+    pytest.param(b'{"title": "Valid \\u0000 title"}', 422, id="nul-character"),
+    pytest.param(
+        b'{"title": "Valid title", "communities_affected": ["a\\u0000"]}', 422, id="nul-in-list"
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "status"), BAD_BODIES)
+async def test_bad_bodies_on_create(
+    client: Client, city: City, db: asyncpg.Connection, body: bytes, status: int
+) -> None:
+    headers = {**city.auth("requester"), "Content-Type": "application/json"}
+    response = await client.post(P, content=body, headers=headers)
+    problem = assert_problem_json(response, status)
+    if status == 422:
+        assert problem["errors"], problem
+        assert all(e["field"] and e["message"] for e in problem["errors"])
+    assert await db.fetchval("SELECT count(*) FROM problems") == 0
+
+
+async def test_body_over_one_megabyte_is_413(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    body = b'{"title": "Valid title", "problem_statement": "' + b"z" * 1_100_000 + b'"}'
+    response = await client.post(
+        P, content=body, headers={**city.auth("requester"), "Content-Type": "application/json"}
+    )
+    assert_problem_json(response, 413)
+    assert await db.fetchval("SELECT count(*) FROM problems") == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", f"{P}/not-a-uuid", 404),
+        ("GET", f"{P}/{uuid.uuid4()}", 404),
+        ("GET", f"{P}/{uuid.uuid4()}/history", 404),
+        ("POST", f"{P}/{uuid.uuid4()}/submit", 404),
+        ("POST", f"{P}/{uuid.uuid4()}/teleport", 404),
+        ("GET", "/api/v1/nowhere", 404),
+        ("DELETE", f"{P}/{uuid.uuid4()}", 405),
+        ("PUT", "/api/v1/departments", 405),
+    ],
+)
+async def test_bad_paths_and_methods(
+    client: Client, city: City, method: str, path: str, status: int
+) -> None:
+    response = await client.request(method, path, headers=city.auth("requester"))
+    assert_problem_json(response, status)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 428),
+        ({"If-Match": ""}, 428),
+        ({"If-Match": '"999"'}, 412),
+        ({"If-Match": "garbage"}, 412),
+        ({"If-Match": '"1"', "Idempotency-Key": "x" * 300}, 422),
+    ],
+)
+async def test_bad_headers_on_submit(
+    client: Client, city: City, headers: dict[str, str], status: int
+) -> None:
+    problem = await draft(client, city)
+    response = await client.post(
+        f"{P}/{problem['id']}/submit", headers={**city.auth("requester"), **headers}
+    )
+    assert_problem_json(response, status)
+    after = await client.get(f"{P}/{problem['id']}", headers=city.auth("requester"))
+    assert after.json()["status"] == "draft"
+
+
+async def test_weak_and_listed_etags_match(client: Client, city: City) -> None:
+    problem = await draft(client, city)
+    response = await client.patch(
+        f"{P}/{problem['id']}",
+        json={"workarounds": "Phone"},
+        headers={**city.auth("requester"), "If-Match": '"7", W/"1"'},
+    )
+    assert response.status_code == 200
+
+
+async def test_bad_query_values_on_registry_lists(client: Client, city: City) -> None:
+    for query in ("limit=-1", "limit=1000", "cursor=%%%"):
+        response = await client.get(f"/api/v1/departments?{query}", headers=city.auth("requester"))
+        assert_problem_json(response, 422)
