@@ -41,7 +41,7 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
     """Decode a cursor made by ``encode_cursor`` holding values of ``types``; 422 otherwise."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = msgspec.json.decode(raw, type=tuple[types])  # type: ignore[valid-type]
+        values: tuple[Any, ...] = msgspec.json.decode(raw, type=tuple[types])  # type: ignore[valid-type]
         if any(isinstance(value, str) and "\x00" in value for value in values):
             raise ValueError("NUL in cursor")
     except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
