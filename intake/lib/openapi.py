@@ -36,9 +36,13 @@ _ERRORS: dict[int, tuple[str, str, str]] = {
 
 
 def errors(*statuses: int) -> dict[int, ResponseSpec]:
-    """Response specs for the given error statuses (401 and 422 are implied on the API)."""
+    """Problem+json response specs for these statuses, plus 400 (any request may be unreadable).
+
+    Listing 400 also replaces Litestar's generated 400, which describes its own error shape
+    rather than the problem+json Intake sends.
+    """
     specs: dict[int, ResponseSpec] = {}
-    for status in sorted(set(statuses)):
+    for status in sorted({400, *statuses}):
         slug, title, detail = _ERRORS[status]
         example: dict[str, Any] = {
             "type": TYPE_PREFIX + slug,

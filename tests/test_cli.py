@@ -1,0 +1,192 @@
+"""The `intake` command against a real database, and `intake serve` end to end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from intake.config import Settings
+from intake.db.embedded import EmbeddedPostgres
+
+
+def intake(
+    *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "intake", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def cli_env(database_url: str, settings: Settings, db: asyncpg.Connection) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env["INTAKE_DATABASE_URL"] = database_url
+    env["INTAKE_DATA_DIR"] = str(settings.data_dir)
+    return env
+
+
+def test_people_add_then_token_then_duplicate_is_an_error(cli_env: dict[str, str]) -> None:
+    assert intake("demo", env=cli_env).returncode == 0
+    added = intake(
+        "people",
+        "add",
+        "--email",
+        "new.hire@city.example",
+        "--name",
+        "New Hire",
+        "--department",
+        "DOT",
+        "--role",
+        "requester",
+        "--role",
+        "leadership",
+        env=cli_env,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "New Hire" in added.stdout
+
+    token = intake("token", "new.hire@city.example", env=cli_env)
+    assert token.returncode == 0, token.stderr
+    assert token.stdout.strip().splitlines()[-1].count(".") == 2  # a JWT on the last line
+
+    again = intake(
+        "people",
+        "add",
+        "--email",
+        "NEW.HIRE@city.example",
+        "--name",
+        "Again",
+        "--department",
+        "DOT",
+        env=cli_env,
+    )
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+
+
+def test_people_add_rejects_unknown_department_and_role(cli_env: dict[str, str]) -> None:
+    intake("demo", env=cli_env)
+    unknown = intake(
+        "people",
+        "add",
+        "--email",
+        "a@city.example",
+        "--name",
+        "A",
+        "--department",
+        "ZZZ",
+        env=cli_env,
+    )
+    assert unknown.returncode == 1
+    assert "ZZZ" in unknown.stderr
+    bad_role = intake(
+        "people",
+        "add",
+        "--email",
+        "a@city.example",
+        "--name",
+        "A",
+        "--department",
+        "DOT",
+        "--role",
+        "king",
+        env=cli_env,
+    )
+    assert bad_role.returncode == 2
+
+
+def test_token_for_unknown_person_fails(cli_env: dict[str, str]) -> None:
+    result = intake("token", "nobody@city.example", env=cli_env)
+    assert result.returncode == 1
+    assert "no person" in result.stderr
+
+
+def test_db_check_and_demo_is_idempotent(cli_env: dict[str, str]) -> None:
+    check = intake("db", "check", env=cli_env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    first = intake("demo", env=cli_env)
+    assert "Seeded" in first.stdout
+    second = intake("demo", env=cli_env)
+    assert "already" in second.stdout
+
+
+def test_bad_configuration_is_a_clear_error(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "INTAKE_PORT": "eighty", "INTAKE_DATABASE_URL": "sqlite:///x.db"}
+    result = intake("db", "check", env=env)
+    assert result.returncode == 2
+    assert "INTAKE_PORT='eighty' is not a whole number" in result.stderr
+    assert "postgresql+asyncpg://" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        url, headers={"Authorization": f"Bearer {token}"} if token else {}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_serve_with_embedded_database_end_to_end() -> None:
+    """What `make run` does: embedded PostgreSQL, migrations, demo city, serve, Ctrl-C."""
+    data_dir = Path(__file__).resolve().parents[1] / ".intake" / f"serve-test-{os.getpid()}"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env.update({"INTAKE_DATA_DIR": str(data_dir), "INTAKE_PORT": str(port)})
+    server = subprocess.Popen(
+        [sys.executable, "-m", "intake", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if _get(f"http://127.0.0.1:{port}/health/ready")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.3)
+        else:
+            raise AssertionError("intake serve did not become ready")
+        token = intake("token", "requester@city.example", env=env)
+        assert token.returncode == 0, token.stderr
+        status, body = _get(
+            f"http://127.0.0.1:{port}/api/v1/problems", token.stdout.strip().splitlines()[-1]
+        )
+        assert status == 200
+        assert b'"items"' in body
+        assert EmbeddedPostgres(data_dir).running_port() is not None  # the CLI left it running
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 0, output
+    assert "Seeded the demo city" in output
+    assert f"http://127.0.0.1:{port}/schema" in output
+    assert "intake token" in output
+    assert EmbeddedPostgres(data_dir).running_port() is None  # Ctrl-C stopped the database too
+    shutil.rmtree(data_dir, ignore_errors=True)

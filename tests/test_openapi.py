@@ -1,0 +1,56 @@
+"""The OpenAPI document: 3.1, every operation with a summary, its errors and an example."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.helpers import Client
+
+
+async def test_openapi_describes_every_operation(client: Client) -> None:
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    spec = response.json()
+    assert spec["openapi"].startswith("3.1")
+    operations = [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) >= 20
+    for path, method, operation in operations:
+        where = f"{method.upper()} {path}"
+        assert operation.get("summary"), where
+        errors = {
+            code: r for code, r in operation["responses"].items() if code.startswith(("4", "5"))
+        }
+        assert errors, f"{where} documents no error responses"
+        for code, error in errors.items():
+            assert "application/problem+json" in error["content"], f"{where} {code}"
+        assert _has_example(operation), f"{where} has no example"
+        if path.startswith("/api/v1"):
+            assert "401" in operation["responses"], where
+
+
+def _has_example(operation: dict[str, Any]) -> bool:
+    bodies = [operation.get("requestBody", {}), *list(operation["responses"].values())]
+    for body in bodies:
+        for content in body.get("content", {}).values():
+            if content.get("examples") or content.get("example"):
+                return True
+    return False
+
+
+async def test_interactive_docs_are_served(client: Client) -> None:
+    response = await client.get("/schema")
+    assert response.status_code == 200
+    assert "text/html" in response.headers["content-type"]
+
+
+async def test_mutations_document_their_preconditions(client: Client) -> None:
+    spec = (await client.get("/schema/openapi.json")).json()
+    submit = spec["paths"]["/api/v1/problems/{problem_id}/submit"]["post"]
+    assert {"409", "412", "428", "422"} <= set(submit["responses"])
+    headers = {p["name"] for p in submit["parameters"] if p["in"] == "header"}
+    assert {"If-Match", "Idempotency-Key"} <= headers
