@@ -24,15 +24,15 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check intake tests migrations bench
-	$(BIN)/ruff format --check intake tests migrations bench
+	$(BIN)/ruff check intake tests migrations
+	$(BIN)/ruff format --check intake tests migrations
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format intake tests migrations bench
-	$(BIN)/ruff check --fix intake tests migrations bench
+	$(BIN)/ruff format intake tests migrations
+	$(BIN)/ruff check --fix intake tests migrations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
