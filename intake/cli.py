@@ -1,13 +1,15 @@
-"""The `intake` command: serve, db upgrade|downgrade|check, demo, people add, token."""
+"""The `intake` command: serve, db, demo, departments add, people add, token."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import shutil
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +22,12 @@ from intake.lib.errors import ConfigError, IntakeError
 
 T = TypeVar("T")
 
-TOUR_LOGINS = ("requester@city.example", "triager@city.example", "admin@city.example")
+TOUR_LOGINS = (
+    "requester@city.example",
+    "triager@city.example",
+    "leader@city.example",
+    "admin@city.example",
+)
 
 
 def _in_session(settings: Settings, url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -49,16 +56,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         migrate.upgrade(url)
         if settings.seed_demo and _seed(settings, url):
             print("Seeded the demo city (departments, people, teams and problems).", flush=True)
-        base = f"http://{settings.host}:{settings.port}"
-        intake = "intake" if sys.argv[0].endswith("intake") else f"{sys.executable} -m intake"
-        print(
-            f"\nIntake is serving on {base}\n"
-            f"  API docs:   {base}/schema\n"
-            f"  Get a token: {intake} token {TOUR_LOGINS[0]}\n"
-            f"  (other demo logins: {', '.join(TOUR_LOGINS[1:])})\n"
-            "  Stop with Ctrl-C.\n",
-            flush=True,
-        )
+        print(_banner(settings), flush=True)
         # uvicorn re-raises SIGINT/SIGTERM once it has shut down; turn both into
         # KeyboardInterrupt so the embedded database is stopped on the way out.
         signal.signal(signal.SIGTERM, _interrupt)
@@ -66,6 +64,33 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             _serve(settings, url)
     print("Intake stopped.", flush=True)
     return 0
+
+
+def _banner(settings: Settings) -> str:
+    base = f"http://{settings.host}:{settings.port}"
+    lines = [f"\nIntake is serving on {base}", f"  API docs:    {base}/schema"]
+    if settings.oidc is None:
+        lines += [
+            f"  Get a token: {_command_name()} token {TOUR_LOGINS[0]} | tail -1",
+            f"  Demo logins: {', '.join(TOUR_LOGINS)}",
+        ]
+    else:
+        lines.append(f"  Tokens come from the identity provider ({settings.oidc.issuer}).")
+    lines.append("  Stop with Ctrl-C.\n")
+    return "\n".join(lines)
+
+
+def _command_name() -> str:
+    """How the person who started us can run `intake` again, e.g. `.venv/bin/intake`."""
+    program = Path(sys.argv[0])
+    if program.name != "intake":
+        return f"{sys.executable} -m intake"
+    if shutil.which("intake") == str(program.resolve()):
+        return "intake"
+    try:
+        return str(program.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(program)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -159,6 +184,27 @@ def cmd_people_add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_departments_add(settings: Settings, args: argparse.Namespace) -> int:
+    import msgspec
+
+    from intake.registry import schemas
+    from intake.registry import service as registry
+
+    try:
+        data = msgspec.convert({"code": args.code, "name": args.name}, schemas.DepartmentCreate)
+    except msgspec.ValidationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+    async def add(session: AsyncSession) -> Any:
+        return registry.department_out(await registry.create_department(session, data))
+
+    with database_url(settings) as url:
+        department = _in_session(settings, url, add)
+    print(f"Added department {department.code} ({department.name}).")
+    return 0
+
+
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     from intake.lib.auth import LocalKeys
     from intake.registry import service as registry
@@ -221,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="repeat for several roles (default: requester)",
     )
 
+    departments = commands.add_parser("departments", help="manage departments")
+    department_commands = departments.add_subparsers(dest="departments_command", required=True)
+    add_department = department_commands.add_parser("add", help="register a department")
+    add_department.add_argument("--code", required=True, help="short upper-case code, e.g. DOT")
+    add_department.add_argument("--name", required=True)
+
     token = commands.add_parser("token", help="print a bearer token for a registered person")
     token.add_argument("email")
     return parser
@@ -235,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             "db": cmd_db,
             "demo": cmd_demo,
             "people": cmd_people_add,
+            "departments": cmd_departments_add,
             "token": cmd_token,
         }[args.command]
         return handler(settings, args)

@@ -109,6 +109,30 @@ def test_people_add_rejects_unknown_department_and_role(cli_env: dict[str, str])
     assert bad_role.returncode == 2
 
 
+def test_first_department_and_admin_on_an_empty_database(cli_env: dict[str, str]) -> None:
+    added = intake("departments", "add", "--code", "DTI", "--name", "Technology", env=cli_env)
+    assert added.returncode == 0, added.stderr
+    admin = intake(
+        "people",
+        "add",
+        "--email",
+        "ops@city.example",
+        "--name",
+        "Ops",
+        "--department",
+        "DTI",
+        "--role",
+        "admin",
+        env=cli_env,
+    )
+    assert admin.returncode == 0, admin.stderr
+    again = intake("departments", "add", "--code", "DTI", "--name", "Again", env=cli_env)
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+    bad = intake("departments", "add", "--code", "lower", "--name", "Bad", env=cli_env)
+    assert bad.returncode == 1
+
+
 def test_token_for_unknown_person_fails(cli_env: dict[str, str]) -> None:
     result = intake("token", "nobody@city.example", env=cli_env)
     assert result.returncode == 1

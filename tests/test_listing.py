@@ -123,4 +123,5 @@ async def test_limit_is_bounded_and_cursor_checked(client: Client, city: City) -
         "department=%00",
     ):
         response = await client.get(f"/api/v1/problems?{query}", headers=city.auth("triager"))
-        assert_problem_json(response, 422)
+        body = assert_problem_json(response, 422)
+        assert {e["source"] for e in body["errors"]} == {"query"}, body

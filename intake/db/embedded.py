@@ -38,7 +38,11 @@ def find_binaries() -> Path:
         bundled = Path(spec.origin).parent / "pginstall" / "bin"
         if (bundled / "pg_ctl").exists():
             return bundled
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda path: [int(p) for p in path.parent.name.split(".") if p.isdigit()],
+        reverse=True,
+    )
     on_path = shutil.which("pg_ctl")
     if on_path:
         candidates.append(Path(on_path).parent)

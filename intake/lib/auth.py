@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.config import OIDCSettings, Settings
@@ -189,11 +189,7 @@ async def load_caller(session: AsyncSession, email: str) -> Caller:
         await session.execute(
             select(Person, Department.code)
             .join(Department, Department.id == Person.department_id)
-            .where(
-                Person.email.ilike(
-                    email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                )
-            )
+            .where(func.lower(Person.email) == email.strip().lower())
         )
     ).first()
     if row is None:

@@ -8,6 +8,7 @@ Services raise these; ``problem_response`` (registered for every exception in
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -123,15 +124,25 @@ class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
     allowed_actions: list[str] | None = None
 
 
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+
+
+def _field_error(item: dict[str, Any]) -> FieldError:
+    """One of Litestar's validation messages, in Intake's shape."""
+    message = str(item.get("message", "Invalid value"))
+    source = item.get("source", "body")
+    source = str(getattr(source, "value", source))
+    field = str(item.get("key", "")) or "body"
+    if field in ("data", "body") and (unknown := _UNKNOWN_FIELD.search(message)):
+        field = unknown.group(1)
+    return FieldError(field=field, message=message, source=source)
+
+
 def _from_litestar(exc: HTTPException) -> IntakeError:
     """Translate a framework exception into the domain hierarchy."""
     if isinstance(exc, ValidationException):
         errors = [
-            FieldError(
-                field=str(item.get("key", "")) or "body",
-                message=str(item.get("message", "Invalid value")),
-                source=str(item.get("source", "body")),
-            )
+            _field_error(item)
             for item in (exc.extra if isinstance(exc.extra, list) else [])
             if isinstance(item, dict)
         ]

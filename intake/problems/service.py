@@ -19,7 +19,7 @@ from intake.lib.etag import check_if_match
 from intake.lib.pagination import decode_cursor, encode_cursor
 from intake.problems import history, lifecycle, schemas
 from intake.problems.framing import framing_hints
-from intake.problems.guards import require_requester_of, visible_to
+from intake.problems.guards import require_action, require_requester_of, visible_to
 from intake.registry.schemas import DepartmentRef
 
 # Fields that must be filled before a draft can be submitted.
@@ -324,16 +324,17 @@ def missing_for_submit(problem: models.Problem) -> list[FieldError]:
     errors = []
     for name in REQUIRED_AT_SUBMIT:
         if getattr(problem, name) in (None, "", []):
-            errors.append(FieldError(name, "Required before submitting"))
+            errors.append(FieldError(name, "Required before submitting", "record"))
     if all(getattr(problem, name) in (None, "") for name in IMPACT_FIELDS):
         errors.append(
             FieldError(
                 "impact",
                 "Describe at least one impact: " + ", ".join(IMPACT_FIELDS),
+                "record",
             )
         )
     if problem.urgency_deadline is not None and problem.urgency_reason is None:
-        errors.append(FieldError("urgency_reason", "Say why the deadline matters"))
+        errors.append(FieldError("urgency_reason", "Say why the deadline matters", "record"))
     return errors
 
 
@@ -354,7 +355,7 @@ async def submit(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
 ) -> models.Problem:
     problem = await get_visible(session, caller, problem_id, for_update=True)
-    require_requester_of(caller, problem)
+    require_action(caller, problem, lifecycle.ACTIONS["submit"])
     check_if_match(if_match, problem.version)
     action = lifecycle.check_transition("submit", problem.status)
     missing = missing_for_submit(problem)
@@ -389,7 +390,7 @@ async def withdraw(
     reason: str | None,
 ) -> models.Problem:
     problem = await get_visible(session, caller, problem_id, for_update=True)
-    require_requester_of(caller, problem)
+    require_action(caller, problem, lifecycle.ACTIONS["withdraw"])
     check_if_match(if_match, problem.version)
     action = lifecycle.check_transition("withdraw", problem.status)
     before = problem.status
