@@ -117,3 +117,15 @@ async def test_other_department_cannot_change_a_problem_it_can_see(
 async def test_unknown_problem_is_404(client: Client, city: City) -> None:
     response = await client.get(f"/api/v1/problems/{uuid.uuid4()}", headers=city.auth("admin"))
     assert_problem_json(response, 404)
+
+
+async def test_a_withdrawn_draft_stays_in_its_department(client: Client, city: City) -> None:
+    problem = await draft(client, city)
+    response = await client.post(
+        f"/api/v1/problems/{problem['id']}/withdraw",
+        headers={**city.auth("requester"), "If-Match": problem["etag"]},
+    )
+    assert response.json()["status"] == "withdrawn"
+    assert await _visible(client, city, "requester2", problem["id"])
+    assert not await _visible(client, city, "health", problem["id"])
+    assert not await _visible(client, city, "triager", problem["id"])
