@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.db.base import Base, Timestamps, UUIDPrimaryKey
+from intake.problems.lifecycle import STATES
 
 ROLES = ("requester", "triager", "team_member", "leadership", "admin")
 DISCIPLINES = ("product_management", "civic_design", "data", "software_engineering", "security")
@@ -109,25 +110,7 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_problems_created_at_id", "created_at", "id"),
         Index("ix_problems_department_id_status", "department_id", "status"),
         CheckConstraint(
-            _in(
-                "status",
-                (
-                    "draft",
-                    "submitted",
-                    "triage",
-                    "needs_info",
-                    "declined",
-                    "redirected",
-                    "duplicate",
-                    "accepted",
-                    "discovery",
-                    "delivery",
-                    "live",
-                    "closed",
-                    "withdrawn",
-                    "on_hold",
-                ),
-            ),
+            _in("status", STATES),
             name="status_known",
         ),
         CheckConstraint(

@@ -15,7 +15,7 @@ from intake.lib.etag import etag
 from intake.lib.idempotency import IdempotentRequest, fingerprint, validate_key
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.problems import schemas
+from intake.problems import lifecycle, schemas
 from intake.problems import service as problems
 
 IfMatch = Annotated[
@@ -118,7 +118,7 @@ class ProblemController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
-        status: list[schemas.Status] | None = None,
+        status: list[lifecycle.Status] | None = None,
         department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
         submitter: uuid.UUID | None = None,
         restricted: bool | None = None,

@@ -10,24 +10,9 @@ import msgspec
 
 from intake.lib.schema import NO_NUL, Input, Output
 from intake.problems.framing import FramingHint
+from intake.problems.lifecycle import Status
 from intake.registry.schemas import DepartmentRef
 
-Status = Literal[
-    "draft",
-    "submitted",
-    "triage",
-    "needs_info",
-    "declined",
-    "redirected",
-    "duplicate",
-    "accepted",
-    "discovery",
-    "delivery",
-    "live",
-    "closed",
-    "withdrawn",
-    "on_hold",
-]
 AffectedGroup = Literal["residents", "businesses", "staff", "nonprofits", "visitors"]
 UrgencyReason = Literal[
     "legal_mandate", "funding_expiry", "contract_end", "public_safety", "policy_commitment", "other"

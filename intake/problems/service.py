@@ -72,7 +72,7 @@ async def problem_out(session: AsyncSession, problem: models.Problem) -> schemas
     return schemas.Problem(
         id=problem.id,
         reference=problem.reference,
-        status=cast(schemas.Status, problem.status),
+        status=cast(lifecycle.Status, problem.status),
         version=problem.version,
         title=problem.title,
         problem_statement=problem.problem_statement,
@@ -191,7 +191,7 @@ def _summary(
     return schemas.ProblemSummary(
         id=problem.id,
         reference=problem.reference,
-        status=cast(schemas.Status, problem.status),
+        status=cast(lifecycle.Status, problem.status),
         title=problem.title,
         department=DepartmentRef(id=department.id, code=department.code, name=department.name),
         submitter=schemas.PersonRef(id=problem.submitter_id, name=submitter_name),
