@@ -30,6 +30,11 @@ from intake.registry.controllers import (
     PeopleController,
     TeamController,
 )
+from intake.triage.controllers import (
+    PolicyController,
+    TriageActionController,
+    TriageQueueController,
+)
 
 API_CONTROLLERS = [
     MeController,
@@ -37,6 +42,9 @@ API_CONTROLLERS = [
     PeopleController,
     TeamController,
     ProblemController,
+    TriageActionController,
+    TriageQueueController,
+    PolicyController,
 ]
 
 

@@ -32,6 +32,7 @@ def _api_routes(app: Litestar) -> list[tuple[str, str]]:
                 path = route.path.replace(
                     "{problem_id:uuid}", "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11"
                 )
+                path = path.replace("{year:int}", "2026")
                 for name in ("department_id", "person_id", "team_id"):
                     path = path.replace(
                         "{" + name + ":uuid}", "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11"

@@ -228,7 +228,7 @@ async def test_submitted_problem_cannot_be_edited_or_resubmitted(
     again = await submit(client, city, problem)
     body = assert_problem_json(again, 409)
     assert body["current_state"] == "submitted"
-    assert body["allowed_actions"] == ["withdraw"]
+    assert body["allowed_actions"] == ["mark-duplicate", "triage", "withdraw"]
 
 
 async def test_withdraw_with_reason_then_nothing_more(client: Client, city: City) -> None:

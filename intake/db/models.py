@@ -109,6 +109,13 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_problems_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_problems_created_at_id", "created_at", "id"),
         Index("ix_problems_department_id_status", "department_id", "status"),
+        Index(
+            "ix_problems_triage_queue",
+            "decision_due_at",
+            "score",
+            "id",
+            postgresql_where=text("status IN ('submitted', 'triage', 'needs_info')"),
+        ),
         CheckConstraint(
             _in("status", STATES),
             name="status_known",
@@ -151,6 +158,24 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
     language_access_needs: Mapped[str | None] = mapped_column(Text)
 
     submitted_at: Mapped[datetime | None]
+
+    # Triage (owned by DTI): who triages it, SLA clocks, decision, pairing.
+    triager_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    team_assigned_at: Mapped[datetime | None]
+    primary_problem_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("problems.id"))
+    redirected_to_department_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("departments.id")
+    )
+    redirect_channel: Mapped[str | None] = mapped_column(String(200))
+    held_from_status: Mapped[str | None] = mapped_column(String(20))
+    first_response_at: Mapped[datetime | None]
+    first_response_due_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decision_due_at: Mapped[datetime | None]
+    paused_since: Mapped[datetime | None]
+    score: Mapped[int | None] = mapped_column(SmallInteger)
+
     search_vector: Mapped[Any] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True), deferred=True
     )
@@ -230,3 +255,55 @@ class IdempotencyRecord(Base):
     )
     response_body: Mapped[bytes | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+
+
+class ProblemLink(UUIDPrimaryKey, Base):
+    """A directed link between problems: ``related`` or ``blocks``."""
+
+    __tablename__ = "problem_links"
+    __table_args__ = (
+        UniqueConstraint("from_problem_id", "to_problem_id", "type"),
+        CheckConstraint("type IN ('related', 'blocks')", name="type_known"),
+        CheckConstraint("from_problem_id <> to_problem_id", name="not_self"),
+    )
+
+    from_problem_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("problems.id"), index=True)
+    to_problem_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("problems.id"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ProblemScore(UUIDPrimaryKey, Base):
+    """Every score a problem was given, newest last; the problem keeps the current one."""
+
+    __tablename__ = "problem_scores"
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("problems.id"), index=True)
+    scored_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    ratings: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    weights: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    breakdown: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Setting(Base):
+    """Admin settings (SLA targets, scoring weights), one JSON document per key."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Holiday(Base):
+    """A city holiday: not a business day for SLA clocks."""
+
+    __tablename__ = "holidays"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))

@@ -34,6 +34,14 @@ TERMINAL_STATES = frozenset({"declined", "redirected", "duplicate", "closed", "w
 EDITABLE_STATES = frozenset({"draft", "needs_info"})
 
 
+# A held problem goes back where it was; withdrawing one is allowed only if that was before
+# delivery.
+RESUME = "(back where it was)"
+WITHDRAWABLE = frozenset({"draft", "submitted", "triage", "needs_info", "accepted", "discovery"})
+TRIAGER = frozenset({"triager"})
+REQUESTER = frozenset({"requester"})
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """A lifecycle action: ``POST /api/v1/problems/{id}/<name>``."""
@@ -43,7 +51,9 @@ class Action:
     to_state: str
     roles: frozenset[str]
     owning_department_only: bool
+    event: str
     summary: str
+    reason_required: bool = False
 
 
 ACTIONS: dict[str, Action] = {
@@ -53,31 +63,133 @@ ACTIONS: dict[str, Action] = {
             name="submit",
             from_states=frozenset({"draft"}),
             to_state="submitted",
-            roles=frozenset({"requester"}),
+            roles=REQUESTER,
             owning_department_only=True,
+            event="submitted",
             summary="Send a complete draft to DTI; it gets its P-YYYY-NNNNN reference.",
         ),
         Action(
             name="withdraw",
-            from_states=frozenset(
-                {"draft", "submitted", "triage", "needs_info", "accepted", "discovery"}
-            ),
+            from_states=WITHDRAWABLE | {"on_hold"},
             to_state="withdrawn",
-            roles=frozenset({"requester"}),
+            roles=REQUESTER,
             owning_department_only=True,
-            summary="The requesting department no longer needs this solved.",
+            event="withdrawn",
+            summary="The requesting department no longer needs this solved (before delivery).",
+        ),
+        Action(
+            name="triage",
+            from_states=frozenset({"submitted"}),
+            to_state="triage",
+            roles=TRIAGER,
+            owning_department_only=False,
+            event="triaged",
+            summary="Take the problem into triage; the acting or named triager owns it.",
+        ),
+        Action(
+            name="request-info",
+            from_states=frozenset({"triage"}),
+            to_state="needs_info",
+            roles=TRIAGER,
+            owning_department_only=False,
+            event="info_requested",
+            summary="Ask the requester questions; the SLA clock pauses until they respond.",
+            reason_required=True,
+        ),
+        Action(
+            name="respond",
+            from_states=frozenset({"needs_info"}),
+            to_state="triage",
+            roles=REQUESTER,
+            owning_department_only=True,
+            event="info_provided",
+            summary="The requesting department answers; the problem goes back to triage.",
+            reason_required=True,
+        ),
+        Action(
+            name="accept",
+            from_states=frozenset({"triage"}),
+            to_state="accepted",
+            roles=TRIAGER,
+            owning_department_only=False,
+            event="accepted",
+            summary="DTI will work on it; next, pair it with a product team.",
+        ),
+        Action(
+            name="decline",
+            from_states=frozenset({"triage"}),
+            to_state="declined",
+            roles=TRIAGER,
+            owning_department_only=False,
+            event="declined",
+            summary="DTI will not take it on; the reason is required and shown to the requester.",
+            reason_required=True,
+        ),
+        Action(
+            name="redirect",
+            from_states=frozenset({"triage"}),
+            to_state="redirected",
+            roles=TRIAGER,
+            owning_department_only=False,
+            event="redirected",
+            summary="Another department or channel is the right home; say which and why.",
+            reason_required=True,
+        ),
+        Action(
+            name="mark-duplicate",
+            from_states=frozenset({"submitted", "triage", "needs_info"}),
+            to_state="duplicate",
+            roles=TRIAGER,
+            owning_department_only=False,
+            event="marked_duplicate",
+            summary="Link to the primary problem; watchers and collaborators move onto it.",
+            reason_required=True,
+        ),
+        Action(
+            name="hold",
+            from_states=frozenset({"accepted", "discovery", "delivery"}),
+            to_state="on_hold",
+            roles=TRIAGER,
+            owning_department_only=False,
+            event="held",
+            summary="Pause the work, with a reason; resume brings it back where it was.",
+            reason_required=True,
+        ),
+        Action(
+            name="resume",
+            from_states=frozenset({"on_hold"}),
+            to_state=RESUME,
+            roles=TRIAGER,
+            owning_department_only=False,
+            event="resumed",
+            summary="Continue held work from the state it was held in.",
         ),
     )
 }
 
 
-def allowed_actions(state: str) -> list[str]:
-    return sorted(name for name, action in ACTIONS.items() if state in action.from_states)
+def _may(action: Action, state: str, held_from: str | None) -> bool:
+    if state not in action.from_states:
+        return False
+    if action.name == "withdraw" and state == "on_hold":
+        return held_from in WITHDRAWABLE
+    return True
 
 
-def check_transition(action_name: str, state: str) -> Action:
+def allowed_actions(state: str, held_from: str | None = None) -> list[str]:
+    return sorted(name for name, action in ACTIONS.items() if _may(action, state, held_from))
+
+
+def check_transition(action_name: str, state: str, held_from: str | None = None) -> Action:
     """The action, if it may run from ``state``; InvalidTransition (409) otherwise."""
     action = ACTIONS[action_name]
-    if state not in action.from_states:
-        raise InvalidTransition(action_name, state, allowed_actions(state))
+    if not _may(action, state, held_from):
+        raise InvalidTransition(action_name, state, allowed_actions(state, held_from))
     return action
+
+
+def target_state(action: Action, held_from: str | None) -> str:
+    if action.to_state == RESUME:
+        assert held_from is not None
+        return held_from
+    return action.to_state

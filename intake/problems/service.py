@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -21,6 +22,7 @@ from intake.problems import history, lifecycle, schemas
 from intake.problems.framing import framing_hints
 from intake.problems.guards import require_action, require_requester_of, visible_to
 from intake.registry.schemas import DepartmentRef
+from intake.triage import clocks
 
 # Fields that must be filled before a draft can be submitted.
 REQUIRED_AT_SUBMIT = (
@@ -294,7 +296,7 @@ async def update_problem(
             f"A problem in state '{problem.status}' can no longer be edited by its requester; "
             "edits are allowed while draft or needs_info.",
             current_state=problem.status,
-            allowed_actions=lifecycle.allowed_actions(problem.status),
+            allowed_actions=lifecycle.allowed_actions(problem.status, problem.held_from_status),
         )
     changes: dict[str, Any] = {}
     for name in data.__struct_fields__:
@@ -351,35 +353,79 @@ async def next_reference(session: AsyncSession, year: int) -> str:
     return f"P-{year}-{number:05d}"
 
 
-async def submit(
-    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
+Prepare = Callable[[models.Problem], Awaitable[dict[str, Any]]]
+
+
+async def apply_action(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    action_name: str,
+    if_match: str | None,
+    *,
+    reason: str | None = None,
+    prepare: Prepare | None = None,
 ) -> models.Problem:
+    """Run one lifecycle action: who and from where (the table), If-Match, one history event.
+
+    ``prepare`` checks and applies what is particular to the action (after the generic checks,
+    before the state changes) and returns extra ``changes`` for the history event.
+    """
     problem = await get_visible(session, caller, problem_id, for_update=True)
-    require_action(caller, problem, lifecycle.ACTIONS["submit"])
+    action = lifecycle.ACTIONS[action_name]
+    require_action(caller, problem, action)
     check_if_match(if_match, problem.version)
-    action = lifecycle.check_transition("submit", problem.status)
-    missing = missing_for_submit(problem)
-    if missing:
+    lifecycle.check_transition(action_name, problem.status, problem.held_from_status)
+    reason = (reason or "").strip() or None
+    if action.reason_required and reason is None:
         raise ValidationFailed(
-            f"The problem is missing {len(missing)} thing(s) before it can be submitted.", missing
+            f"{action_name} needs a reason.", [FieldError("reason", "Required for this action")]
         )
+    changes = await prepare(problem) if prepare is not None else {}
+    before = problem.status
+    after = lifecycle.target_state(action, problem.held_from_status)
     now = utcnow()
-    problem.reference = await next_reference(session, now.year)
-    problem.status = action.to_state
-    problem.submitted_at = now
-    problem.updated_at = now
+    if after == "on_hold":
+        problem.held_from_status = before
+    elif before == "on_hold":
+        problem.held_from_status = None
+    problem.status = after
     problem.version += 1
+    problem.updated_at = now
+    await clocks.on_transition(session, problem, before, after, now)
     await history.record(
         session,
         problem_id=problem.id,
         actor_id=caller.id,
-        type="submitted",
-        from_status="draft",
-        to_status=action.to_state,
-        changes={"reference": {"from": None, "to": problem.reference}},
+        type=action.event,
+        from_status=before,
+        to_status=after,
+        reason=reason,
+        changes=changes,
     )
     await session.refresh(problem)
     return problem
+
+
+async def submit(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
+) -> models.Problem:
+    """Check the record is complete, give it its reference and send it to DTI."""
+
+    async def complete_and_number(problem: models.Problem) -> dict[str, Any]:
+        missing = missing_for_submit(problem)
+        if missing:
+            raise ValidationFailed(
+                f"The problem is missing {len(missing)} thing(s) before it can be submitted.",
+                missing,
+            )
+        problem.submitted_at = utcnow()
+        problem.reference = await next_reference(session, problem.submitted_at.year)
+        return {"reference": {"from": None, "to": problem.reference}}
+
+    return await apply_action(
+        session, caller, problem_id, "submit", if_match, prepare=complete_and_number
+    )
 
 
 async def withdraw(
@@ -389,22 +435,4 @@ async def withdraw(
     if_match: str | None,
     reason: str | None,
 ) -> models.Problem:
-    problem = await get_visible(session, caller, problem_id, for_update=True)
-    require_action(caller, problem, lifecycle.ACTIONS["withdraw"])
-    check_if_match(if_match, problem.version)
-    action = lifecycle.check_transition("withdraw", problem.status)
-    before = problem.status
-    problem.status = action.to_state
-    problem.updated_at = utcnow()
-    problem.version += 1
-    await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="withdrawn",
-        from_status=before,
-        to_status=action.to_state,
-        reason=(reason or "").strip() or None,
-    )
-    await session.refresh(problem)
-    return problem
+    return await apply_action(session, caller, problem_id, "withdraw", if_match, reason=reason)

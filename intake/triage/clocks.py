@@ -1,0 +1,138 @@
+"""The SLA clocks of a problem, kept on its row so the triage queue can sort by them.
+
+First response: from submit until a triager first acts. Decision: from submit until it is
+accepted, declined, redirected or marked a duplicate, paused while it waits on the
+requester (needs_info). Due times are recomputed whenever a pause ends or the policy or
+holidays change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.triage import policy
+from intake.triage.sla import Calendar, Pause, SlaClock, clock, due_at
+
+DECISIONS = frozenset({"accepted", "declined", "redirected", "duplicate"})
+FIRST_RESPONSES = DECISIONS | {"triage", "needs_info"}
+
+
+async def calendar(session: AsyncSession) -> tuple[Calendar, policy.SlaPolicy]:
+    current = await policy.sla_policy(session)
+    days = frozenset(h.day for h in await policy.holidays(session))
+    return Calendar(tz=policy.zone(current), holidays=days), current
+
+
+async def pauses_for(
+    session: AsyncSession, problem_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[Pause]]:
+    """The intervals each problem spent waiting on its requester, from history, in one query."""
+    if not problem_ids:
+        return {}
+    Event = models.ProblemEvent
+    events = await session.execute(
+        select(Event.problem_id, Event.occurred_at, Event.from_status, Event.to_status)
+        .where(Event.problem_id.in_(problem_ids))
+        .where(or_(Event.to_status == "needs_info", Event.from_status == "needs_info"))
+        .order_by(Event.problem_id, Event.id)
+    )
+    found: dict[uuid.UUID, list[Pause]] = {}
+    open_since: dict[uuid.UUID, datetime] = {}
+    for problem_id, occurred_at, from_status, to_status in events:
+        if to_status == "needs_info":
+            open_since[problem_id] = occurred_at
+        elif from_status == "needs_info" and problem_id in open_since:
+            start = open_since.pop(problem_id)
+            found.setdefault(problem_id, []).append(Pause(start=start, end=occurred_at))
+    for problem_id, start in open_since.items():
+        found.setdefault(problem_id, []).append(Pause(start=start, end=None))
+    return found
+
+
+async def pauses(session: AsyncSession, problem: models.Problem) -> list[Pause]:
+    return (await pauses_for(session, [problem.id])).get(problem.id, [])
+
+
+async def on_transition(
+    session: AsyncSession, problem: models.Problem, before: str, after: str, now: datetime
+) -> None:
+    """Start, stop, pause and resume the clocks as the problem changes state."""
+    if after == "submitted":
+        cal, targets = await calendar(session)
+        problem.first_response_due_at = due_at(now, targets.first_response_days, cal)
+        problem.decision_due_at = due_at(now, targets.decision_days, cal)
+        return
+    if problem.first_response_at is None and after in FIRST_RESPONSES:
+        problem.first_response_at = now
+    if after == "needs_info":
+        problem.paused_since = now
+        problem.decision_due_at = None
+    elif before == "needs_info":
+        ended = problem.paused_since
+        problem.paused_since = None
+        if after == "triage" and problem.submitted_at is not None:
+            cal, targets = await calendar(session)
+            # The event ending this pause is written after us: close it here.
+            history = [p for p in await pauses(session, problem) if p.end is not None]
+            if ended is not None:
+                history.append(Pause(start=ended, end=now))
+            problem.decision_due_at = due_at(
+                problem.submitted_at, targets.decision_days, cal, history
+            )
+    if after in DECISIONS:
+        problem.decided_at = now
+
+
+async def problem_clocks(
+    session: AsyncSession, problem: models.Problem, now: datetime
+) -> tuple[SlaClock, SlaClock] | None:
+    """Both clocks as they stand now, or None before the problem is submitted."""
+    if problem.submitted_at is None:
+        return None
+    cal, targets = await calendar(session)
+    history = await pauses(session, problem)
+    first = clock(
+        started_at=problem.submitted_at,
+        target_days=targets.first_response_days,
+        calendar=cal,
+        now=now,
+        stopped_at=problem.first_response_at,
+    )
+    decision = clock(
+        started_at=problem.submitted_at,
+        target_days=targets.decision_days,
+        calendar=cal,
+        now=now,
+        stopped_at=problem.decided_at,
+        pauses=history,
+    )
+    return first, decision
+
+
+async def recompute_open(session: AsyncSession) -> int:
+    """Recompute the due times of every problem still in triage (after a policy change)."""
+    cal, targets = await calendar(session)
+    open_problems = await session.scalars(
+        select(models.Problem).where(
+            models.Problem.status.in_(("submitted", "triage", "needs_info"))
+        )
+    )
+    count = 0
+    for problem in open_problems:
+        if problem.submitted_at is None:
+            continue
+        problem.first_response_due_at = due_at(
+            problem.submitted_at, targets.first_response_days, cal
+        )
+        if problem.status != "needs_info":
+            problem.decision_due_at = due_at(
+                problem.submitted_at, targets.decision_days, cal, await pauses(session, problem)
+            )
+        count += 1
+    await session.flush()
+    return count

@@ -1,0 +1,369 @@
+"""Triage endpoints: the lifecycle actions DTI takes, the queue, and the admin policy."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from litestar import Controller, Response, get, post, put
+from litestar.openapi.spec import Example
+from litestar.params import Body, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.lib.auth import Caller, require_role
+from intake.lib.etag import etag
+from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.problems import service as problems
+from intake.problems.controllers import IfMatch
+from intake.problems.schemas import Problem
+from intake.triage import clocks, policy, schemas
+from intake.triage import service as triage
+from intake.triage.scoring import Weights
+
+ACTION_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
+
+
+async def _problem_response(session: AsyncSession, problem: models.Problem) -> Response[Problem]:
+    body = await problems.problem_out(session, problem)
+    return Response(body, headers={"ETag": etag(problem.version)})
+
+
+class TriageActionController(Controller):
+    """``POST /api/v1/problems/{id}/<action>``: each with If-Match and its own body."""
+
+    path = "/problems/{problem_id:uuid}"
+    tags = ["triage"]
+
+    @post(
+        "/triage",
+        summary="Take a problem into triage",
+        description="Assigns the acting triager, or the one named by `triager_email`.",
+        responses=ACTION_ERRORS,
+        status_code=200,
+    )
+    async def take_into_triage(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        if_match: IfMatch = None,
+        data: Annotated[
+            schemas.TakeIntoTriage | None,
+            Body(examples=[Example(value={"triager_email": "pm.one@city.example"})]),
+        ] = None,
+    ) -> Response[Problem]:
+        email = data.triager_email if data else None
+        problem = await triage.take_into_triage(db_session, caller, problem_id, if_match, email)
+        return await _problem_response(db_session, problem)
+
+    @post(
+        "/request-info",
+        summary="Ask the requester for information",
+        description="Moves the problem to needs_info; the decision SLA clock pauses.",
+        responses=ACTION_ERRORS,
+        status_code=200,
+    )
+    async def request_info(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.RequestInfo,
+            Body(examples=[Example(value={"questions": "How many permits were filed last year?"})]),
+        ],
+        if_match: IfMatch = None,
+    ) -> Response[Problem]:
+        problem = await triage.request_info(
+            db_session, caller, problem_id, if_match, data.questions
+        )
+        return await _problem_response(db_session, problem)
+
+    @post(
+        "/respond",
+        summary="Answer DTI's questions",
+        description="The owning department answers; the problem returns to triage.",
+        responses=ACTION_ERRORS,
+        status_code=200,
+    )
+    async def respond(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.Respond,
+            Body(examples=[Example(value={"answer": "About 2,400 permits in 2025."})]),
+        ],
+        if_match: IfMatch = None,
+    ) -> Response[Problem]:
+        problem = await triage.respond(db_session, caller, problem_id, if_match, data.answer)
+        return await _problem_response(db_session, problem)
+
+    @post("/accept", summary="Accept a problem", responses=ACTION_ERRORS, status_code=200)
+    async def accept(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        if_match: IfMatch = None,
+        data: Annotated[
+            schemas.Decision | None,
+            Body(examples=[Example(value={"reason": "High reach, legal deadline."})]),
+        ] = None,
+    ) -> Response[Problem]:
+        reason = data.reason if data else None
+        problem = await triage.decide(db_session, caller, problem_id, "accept", if_match, reason)
+        return await _problem_response(db_session, problem)
+
+    @post("/decline", summary="Decline a problem", responses=ACTION_ERRORS, status_code=200)
+    async def decline(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.Decline,
+            Body(examples=[Example(value={"reason": "Covered by the state's new portal."})]),
+        ],
+        if_match: IfMatch = None,
+    ) -> Response[Problem]:
+        problem = await triage.decide(
+            db_session, caller, problem_id, "decline", if_match, data.reason
+        )
+        return await _problem_response(db_session, problem)
+
+    @post(
+        "/redirect",
+        summary="Redirect a problem to another department or channel",
+        responses=ACTION_ERRORS,
+        status_code=200,
+    )
+    async def redirect(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.Redirect,
+            Body(
+                examples=[
+                    Example(
+                        value={
+                            "reason": "Street lights are maintained by the utility.",
+                            "department": "WTR",
+                            "channel": "Utility service desk",
+                        }
+                    )
+                ]
+            ),
+        ],
+        if_match: IfMatch = None,
+    ) -> Response[Problem]:
+        problem = await triage.redirect(db_session, caller, problem_id, if_match, data)
+        return await _problem_response(db_session, problem)
+
+    @post(
+        "/mark-duplicate",
+        summary="Mark a problem as a duplicate of another",
+        description="Watchers and collaborators move to the primary; both histories record it.",
+        responses=ACTION_ERRORS,
+        status_code=200,
+    )
+    async def mark_duplicate(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.MarkDuplicate,
+            Body(
+                examples=[
+                    Example(
+                        value={
+                            "primary_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
+                            "reason": "Same inspection scheduling problem as P-2026-00012.",
+                        }
+                    )
+                ]
+            ),
+        ],
+        if_match: IfMatch = None,
+    ) -> Response[Problem]:
+        problem = await triage.mark_duplicate(db_session, caller, problem_id, if_match, data)
+        return await _problem_response(db_session, problem)
+
+    @post("/hold", summary="Put work on hold", responses=ACTION_ERRORS, status_code=200)
+    async def hold(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.Hold, Body(examples=[Example(value={"reason": "Waiting on budget."})])
+        ],
+        if_match: IfMatch = None,
+    ) -> Response[Problem]:
+        problem = await triage.decide(db_session, caller, problem_id, "hold", if_match, data.reason)
+        return await _problem_response(db_session, problem)
+
+    @post("/resume", summary="Resume held work", responses=ACTION_ERRORS, status_code=200)
+    async def resume(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        if_match: IfMatch = None,
+        data: Annotated[
+            schemas.Decision | None,
+            Body(examples=[Example(value={"reason": "Budget approved."})]),
+        ] = None,
+    ) -> Response[Problem]:
+        reason = data.reason if data else None
+        problem = await triage.decide(db_session, caller, problem_id, "resume", if_match, reason)
+        return await _problem_response(db_session, problem)
+
+
+class TriageQueueController(Controller):
+    path = "/triage"
+    tags = ["triage"]
+
+    @get(
+        "/queue",
+        summary="The triage queue",
+        description=(
+            "Submitted, triage and needs_info problems, soonest decision due first (paused ones "
+            "last), then highest score, with both SLA clocks on each row."
+        ),
+        responses=errors(*API_ERRORS, 403),
+    )
+    async def queue(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
+        triager: Annotated[
+            str | None, Parameter(description="A triager's id, or `none` for unassigned")
+        ] = None,
+        status: list[Literal["submitted", "triage", "needs_info"]] | None = None,
+        breached: bool | None = None,
+        min_age_days: Annotated[int | None, Parameter(ge=0, le=3650)] = None,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[schemas.QueueItem]:
+        triager_id = None
+        if triager not in (None, "none"):
+            try:
+                triager_id = uuid.UUID(triager)
+            except ValueError:
+                from intake.lib.errors import FieldError, ValidationFailed
+
+                raise ValidationFailed(
+                    "Invalid triager.", [FieldError("triager", "A person id or none", "query")]
+                ) from None
+        filters = triage.QueueFilters(
+            department=department,
+            triager=triager_id,
+            unassigned=triager == "none",
+            states=tuple(status or ()),
+            breached=breached,
+            min_age_days=min_age_days,
+        )
+        items, next_cursor = await triage.triage_queue(
+            db_session, caller, filters, cursor=cursor, limit=limit
+        )
+        return Page(items=items, next_cursor=next_cursor)
+
+
+class PolicyController(Controller):
+    """Admin settings for triage: SLA targets, scoring weights and holidays."""
+
+    path = "/settings"
+    tags = ["settings"]
+
+    @get("/sla", summary="SLA targets", responses=errors(401))
+    async def get_sla(self, caller: Caller, db_session: AsyncSession) -> policy.SlaPolicy:
+        return await policy.sla_policy(db_session)
+
+    @put("/sla", summary="Change SLA targets (admin)", responses=errors(*API_ERRORS, 403))
+    async def put_sla(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        data: Annotated[
+            policy.SlaPolicy,
+            Body(
+                examples=[
+                    Example(
+                        value={
+                            "first_response_days": 3,
+                            "decision_days": 10,
+                            "timezone": "America/New_York",
+                        }
+                    )
+                ]
+            ),
+        ],
+    ) -> policy.SlaPolicy:
+        require_role(caller, "admin")
+        saved = await policy.set_sla_policy(db_session, data, caller.id)
+        await clocks.recompute_open(db_session)
+        return saved
+
+    @get("/scoring", summary="Scoring weights", responses=errors(401))
+    async def get_weights(self, caller: Caller, db_session: AsyncSession) -> Weights:
+        return await policy.weights(db_session)
+
+    @put("/scoring", summary="Change scoring weights (admin)", responses=errors(*API_ERRORS, 403))
+    async def put_weights(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        data: Annotated[
+            Weights,
+            Body(
+                examples=[
+                    Example(
+                        value={
+                            "reach": 20,
+                            "severity": 25,
+                            "urgency": 15,
+                            "equity": 20,
+                            "alignment": 10,
+                            "confidence": 10,
+                        }
+                    )
+                ]
+            ),
+        ],
+    ) -> Weights:
+        require_role(caller, "admin")
+        return await policy.set_weights(db_session, data, caller.id)
+
+    @get("/holidays", summary="City holidays", responses=errors(401))
+    async def get_holidays(
+        self, caller: Caller, db_session: AsyncSession
+    ) -> list[policy.HolidayOut]:
+        return await policy.holidays(db_session)
+
+    @put(
+        "/holidays/{year:int}",
+        summary="Set one year's holidays (admin)",
+        responses=errors(*API_ERRORS, 403),
+    )
+    async def put_holidays(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        year: Annotated[int, Parameter(ge=2000, le=2100)],
+        data: Annotated[
+            list[policy.HolidayIn],
+            Body(examples=[Example(value=[{"day": "2026-11-26", "name": "Thanksgiving Day"}])]),
+        ],
+    ) -> list[policy.HolidayOut]:
+        require_role(caller, "admin")
+        saved = await policy.replace_holidays(db_session, year, data)
+        await clocks.recompute_open(db_session)
+        return saved

@@ -1,0 +1,146 @@
+"""Triage schemas: action bodies, the queue, scores, links, team recommendations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from intake.lib.schema import NO_NUL, Input, Output
+from intake.problems.schemas import PersonRef
+from intake.registry.schemas import DepartmentRef, Email
+from intake.triage.scoring import Ratings, Score, Suggestion
+
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=5000), NO_NUL]
+DepartmentCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z][A-Z0-9]{1,9}$")]
+
+
+class TakeIntoTriage(Input):
+    triager_email: Email | None = None
+
+
+class RequestInfo(Input):
+    questions: Reason
+
+
+class Respond(Input):
+    answer: Reason
+
+
+class Decision(Input):
+    reason: Reason | None = None
+
+
+class Decline(Input):
+    reason: Reason
+
+
+class Redirect(Input):
+    reason: Reason
+    department: DepartmentCode | None = None
+    channel: Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL] | None = None
+
+
+class MarkDuplicate(Input):
+    primary_problem_id: uuid.UUID
+    reason: Reason
+
+
+class Hold(Input):
+    reason: Reason
+
+
+class SlaClockOut(Output):
+    target_days: int
+    due_at: datetime | None
+    stopped_at: datetime | None
+    elapsed_business_days: float
+    paused: bool
+    breached: bool
+
+
+class QueueItem(Output):
+    id: uuid.UUID
+    reference: str | None
+    title: str
+    status: str
+    department: DepartmentRef
+    triager: PersonRef | None
+    score: int | None
+    submitted_at: datetime | None
+    first_response: SlaClockOut
+    decision: SlaClockOut
+
+
+class ScoreInput(Input):
+    ratings: Ratings
+    notes: Annotated[str, msgspec.Meta(max_length=5000), NO_NUL] | None = None
+
+
+class ScoreOut(Output):
+    problem_id: uuid.UUID
+    current: Score | None
+    scored_by: PersonRef | None
+    scored_at: datetime | None
+    notes: str | None
+    suggestions: list[Suggestion]
+    history: list[ScoreHistoryItem]
+
+
+class ScoreHistoryItem(Output):
+    score: int
+    scored_by: PersonRef
+    scored_at: datetime
+
+
+class SimilarProblem(Output):
+    id: uuid.UUID
+    reference: str | None
+    title: str
+    status: str
+    department: DepartmentRef
+    similarity: float
+    other_department: bool
+    suggestion: str | None
+
+
+class LinkInput(Input):
+    to_problem_id: uuid.UUID
+    type: Literal["related", "blocks"]
+
+
+class LinkOut(Output):
+    id: uuid.UUID
+    type: str
+    direction: Literal["outgoing", "incoming"]
+    problem: LinkedProblem
+    created_at: datetime
+
+
+class LinkedProblem(Output):
+    id: uuid.UUID
+    reference: str | None
+    title: str
+    status: str
+
+
+class TeamRecommendation(Output):
+    team_id: uuid.UUID
+    name: str
+    rank: int
+    fit: float
+    disciplines_needed: list[str]
+    disciplines_held: list[str]
+    disciplines_missing: list[str]
+    active_work: int
+    wip_limit: int
+    free_capacity: int
+    past_work_with_department: int
+    reasons: list[str]
+
+
+class AssignTeam(Input):
+    team_id: uuid.UUID
+    override_reason: Reason | None = None
