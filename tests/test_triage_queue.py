@@ -1,0 +1,249 @@
+"""The triage queue, its SLA clocks and the admin policy behind them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import pytest
+
+from intake.triage.sla import Calendar, due_at
+from tests.conftest import City
+from tests.helpers import Client, assert_problem_json, draft, submitted
+from tests.test_triage_actions import act
+
+
+async def queue(
+    client: Client, city: City, query: str = "", who: str = "triager"
+) -> list[dict[str, Any]]:
+    response = await client.get(f"/api/v1/triage/queue?{query}", headers=city.auth(who))
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+async def _age(db: asyncpg.Connection, problem: dict[str, Any], days: int) -> None:
+    """Pretend the problem was submitted ``days`` ago, with its clocks computed then."""
+    then = datetime.now(UTC) - timedelta(days=days)
+    await db.execute(
+        "UPDATE problems SET submitted_at = $2, first_response_due_at = $3, decision_due_at = $4 "
+        "WHERE id = $1",
+        uuid.UUID(problem["id"]),
+        then,
+        then + timedelta(days=4),
+        then + timedelta(days=14),
+    )
+
+
+async def test_queue_holds_open_problems_soonest_due_first(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    old = await submitted(client, city, title="Oldest open problem here")
+    new = await submitted(client, city, "health", title="Newest open problem here")
+    middle = await submitted(client, city, title="Middle open problem here")
+    await draft(client, city, title="A draft is not in the queue")
+    accepted = await submitted(client, city, title="Accepted leaves the queue")
+    await act(client, city, accepted, "triage")
+    await act(client, city, accepted, "accept")
+    await _age(db, old, 20)
+    await _age(db, middle, 5)
+    ids = [item["id"] for item in await queue(client, city)]
+    assert ids == [old["id"], middle["id"], new["id"]]
+
+
+async def test_score_breaks_ties_and_needs_info_waits_at_the_end(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    low = await submitted(client, city, title="Low scored problem")
+    high = await submitted(client, city, title="High scored problem")
+    waiting = await submitted(client, city, title="Waiting on the requester")
+    same_due = datetime.now(UTC) + timedelta(days=3)
+    for problem, score in ((low, 20), (high, 80)):
+        await db.execute(
+            "UPDATE problems SET decision_due_at = $2, score = $3 WHERE id = $1",
+            uuid.UUID(problem["id"]),
+            same_due,
+            score,
+        )
+    await act(client, city, waiting, "triage")
+    await act(client, city, waiting, "request-info", body={"questions": "Which systems?"})
+    rows = await queue(client, city)
+    assert [r["id"] for r in rows] == [high["id"], low["id"], waiting["id"]]
+    paused = rows[-1]["decision"]
+    assert paused["paused"] is True
+    assert paused["due_at"] is None
+
+
+async def test_rows_show_both_sla_clocks(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    problem = await submitted(client, city)
+    row = (await queue(client, city))[0]
+    assert row["first_response"]["target_days"] == 3
+    assert row["decision"]["target_days"] == 10
+    assert row["first_response"]["breached"] is False
+    assert row["first_response"]["stopped_at"] is None
+    assert row["decision"]["due_at"] > row["first_response"]["due_at"]
+    await act(client, city, problem, "triage")
+    row = (await queue(client, city))[0]
+    assert row["first_response"]["stopped_at"] is not None
+    assert row["triager"]["name"] == "Priya One"
+
+
+async def test_breach_and_age_filters(client: Client, city: City, db: asyncpg.Connection) -> None:
+    late = await submitted(client, city, title="Submitted a month ago")
+    fresh = await submitted(client, city, title="Submitted just now")
+    await _age(db, late, 30)
+    breached = await queue(client, city, "breached=true")
+    assert [r["id"] for r in breached] == [late["id"]]
+    assert breached[0]["decision"]["breached"] is True
+    assert breached[0]["first_response"]["breached"] is True
+    assert [r["id"] for r in await queue(client, city, "breached=false")] == [fresh["id"]]
+    assert [r["id"] for r in await queue(client, city, "min_age_days=7")] == [late["id"]]
+
+
+async def test_department_triager_and_status_filters(client: Client, city: City) -> None:
+    dot = await submitted(client, city, title="Transportation problem here")
+    dph = await submitted(client, city, "health", title="Health problem here")
+    await act(client, city, dph, "triage")
+    assert [r["id"] for r in await queue(client, city, "department=DPH")] == [dph["id"]]
+    assert [r["id"] for r in await queue(client, city, f"triager={city.people['triager']}")] == [
+        dph["id"]
+    ]
+    assert [r["id"] for r in await queue(client, city, "triager=none")] == [dot["id"]]
+    assert [r["id"] for r in await queue(client, city, "status=triage")] == [dph["id"]]
+    for bad in ("status=accepted", "triager=someone", "min_age_days=-1"):
+        response = await client.get(f"/api/v1/triage/queue?{bad}", headers=city.auth("triager"))
+        assert_problem_json(response, 422)
+
+
+async def test_queue_pages(client: Client, city: City) -> None:
+    made = {
+        (await submitted(client, city, title=f"Queue page problem {n}"))["id"] for n in range(5)
+    }
+    first = (await client.get("/api/v1/triage/queue?limit=2", headers=city.auth("triager"))).json()
+    seen = [r["id"] for r in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = (
+            await client.get(
+                f"/api/v1/triage/queue?limit=2&cursor={cursor}", headers=city.auth("triager")
+            )
+        ).json()
+        seen += [r["id"] for r in page["items"]]
+        cursor = page["next_cursor"]
+    assert len(seen) == 5
+    assert set(seen) == made
+
+
+@pytest.mark.parametrize("who", ["requester", "team_member"])
+async def test_queue_is_for_triagers_admins_and_leadership(
+    client: Client, city: City, who: str
+) -> None:
+    response = await client.get("/api/v1/triage/queue", headers=city.auth(who))
+    assert_problem_json(response, 403)
+
+
+async def test_needs_info_pauses_the_decision_clock(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    problem = await submitted(client, city)
+    pid = uuid.UUID(problem["id"])
+    await act(client, city, problem, "triage")
+    await act(client, city, problem, "request-info", body={"questions": "Data owner?"})
+    assert await db.fetchval("SELECT decision_due_at FROM problems WHERE id = $1", pid) is None
+    # Rewind: submitted eight days ago, and the questions have waited for a week.
+    await db.execute(
+        "UPDATE problems SET submitted_at = now() - interval '8 days', "
+        "paused_since = now() - interval '7 days' WHERE id = $1",
+        pid,
+    )
+    await db.execute("ALTER TABLE problem_events DISABLE TRIGGER problem_events_append_only")
+    try:
+        await db.execute(
+            "UPDATE problem_events SET occurred_at = now() - interval '7 days' "
+            "WHERE problem_id = $1 AND type = 'info_requested'",
+            pid,
+        )
+    finally:
+        await db.execute("ALTER TABLE problem_events ENABLE TRIGGER problem_events_append_only")
+    await act(client, city, problem, "respond", who="requester", body={"answer": "Finance."})
+    submitted_at, due = await db.fetchrow(
+        "SELECT submitted_at, decision_due_at FROM problems WHERE id = $1", pid
+    )
+    without_pause = due_at(submitted_at, 10, Calendar(tz=ZoneInfo("UTC")))
+    assert without_pause is not None
+    # A week of waiting is five business days that do not count against DTI.
+    assert due - without_pause >= timedelta(days=5)
+    row = (await queue(client, city))[0]
+    assert row["decision"]["paused"] is False
+    assert row["decision"]["breached"] is False
+    assert 0 < row["decision"]["elapsed_business_days"] <= 3
+
+
+async def test_admin_changes_targets_and_open_clocks_follow(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    problem = await submitted(client, city)
+    pid = uuid.UUID(problem["id"])
+    before = await db.fetchval("SELECT decision_due_at FROM problems WHERE id = $1", pid)
+    body = {"first_response_days": 2, "decision_days": 5, "timezone": "America/New_York"}
+    response = await client.put("/api/v1/settings/sla", json=body, headers=city.auth("admin"))
+    assert response.status_code == 200
+    assert (await client.get("/api/v1/settings/sla", headers=city.auth("requester"))).json() == body
+    after = await db.fetchval("SELECT decision_due_at FROM problems WHERE id = $1", pid)
+    assert after < before
+    row = (await queue(client, city))[0]
+    assert row["decision"]["target_days"] == 5
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"first_response_days": 3, "decision_days": 10, "timezone": "Mars/Olympus"},
+        {"first_response_days": 12, "decision_days": 10},
+        {"decision_days": 0},
+    ],
+)
+async def test_bad_sla_settings_are_422(client: Client, city: City, body: dict[str, Any]) -> None:
+    response = await client.put("/api/v1/settings/sla", json=body, headers=city.auth("admin"))
+    assert_problem_json(response, 422)
+
+
+async def test_only_admins_change_policy(client: Client, city: City) -> None:
+    for path, body in (
+        ("/api/v1/settings/sla", {"decision_days": 5}),
+        ("/api/v1/settings/scoring", {"reach": 50}),
+        ("/api/v1/settings/holidays/2026", []),
+    ):
+        assert_problem_json(await client.put(path, json=body, headers=city.auth("triager")), 403)
+
+
+async def test_holidays_push_due_dates(client: Client, city: City, db: asyncpg.Connection) -> None:
+    problem = await submitted(client, city)
+    pid = uuid.UUID(problem["id"])
+    before = await db.fetchval("SELECT decision_due_at FROM problems WHERE id = $1", pid)
+    today = datetime.now(UTC).date()
+    days = [
+        today + timedelta(days=n) for n in range(1, 15) if (today + timedelta(days=n)).weekday() < 5
+    ]
+    holidays = [
+        {"day": day.isoformat(), "name": "Civic holiday"}
+        for day in days[:3]
+        if day.year == today.year
+    ]
+    response = await client.put(
+        f"/api/v1/settings/holidays/{today.year}", json=holidays, headers=city.auth("admin")
+    )
+    assert response.status_code == 200
+    assert [h["day"] for h in response.json()] == [h["day"] for h in holidays]
+    after = await db.fetchval("SELECT decision_due_at FROM problems WHERE id = $1", pid)
+    assert (after - before).days == len(holidays) or after > before
+    wrong_year = await client.put(
+        f"/api/v1/settings/holidays/{today.year}",
+        json=[{"day": f"{today.year + 1}-01-01", "name": "New Year"}],
+        headers=city.auth("admin"),
+    )
+    assert_problem_json(wrong_year, 422)
