@@ -32,6 +32,7 @@ from intake.registry.controllers import (
 )
 from intake.triage.controllers import (
     PolicyController,
+    ProblemTriageController,
     TriageActionController,
     TriageQueueController,
 )
@@ -44,6 +45,7 @@ API_CONTROLLERS = [
     ProblemController,
     TriageActionController,
     TriageQueueController,
+    ProblemTriageController,
     PolicyController,
 ]
 

@@ -18,7 +18,7 @@ from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
 from intake.problems.controllers import IfMatch
 from intake.problems.schemas import Problem
-from intake.triage import clocks, policy, schemas
+from intake.triage import clocks, pairing, policy, schemas, scores, similar
 from intake.triage import service as triage
 from intake.triage.scoring import Weights
 
@@ -367,3 +367,135 @@ class PolicyController(Controller):
         saved = await policy.replace_holidays(db_session, year, data)
         await clocks.recompute_open(db_session)
         return saved
+
+
+_RATINGS_EXAMPLE = {
+    "ratings": {
+        "reach": 4,
+        "severity": 5,
+        "urgency": 3,
+        "equity": 4,
+        "alignment": 3,
+        "confidence": 2,
+        "effort": "m",
+    },
+    "notes": "Reach from the 2025 permit count.",
+}
+
+
+class ProblemTriageController(Controller):
+    """Scoring, similar problems, links and team pairing of one problem."""
+
+    path = "/problems/{problem_id:uuid}"
+    tags = ["triage"]
+
+    @get("/score", summary="A problem's score and its history", responses=errors(401, 404))
+    async def get_score(
+        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
+    ) -> schemas.ScoreOut:
+        problem = await problems.get_visible(db_session, caller, problem_id)
+        return await scores.score_view(db_session, caller, problem)
+
+    @put(
+        "/score",
+        summary="Score a problem (triager)",
+        description=(
+            "Rate reach, severity, urgency, equity, alignment and confidence 1-5 plus an effort "
+            "size; returns the absolute 0-100 score with its breakdown. Re-scoring keeps the "
+            "earlier scores."
+        ),
+        responses=ACTION_ERRORS,
+    )
+    async def put_score(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[schemas.ScoreInput, Body(examples=[Example(value=_RATINGS_EXAMPLE)])],
+        if_match: IfMatch = None,
+    ) -> Response[schemas.ScoreOut]:
+        problem, view = await scores.score_problem(db_session, caller, problem_id, if_match, data)
+        return Response(view, headers={"ETag": etag(problem.version)})
+
+    @get(
+        "/similar",
+        summary="Similar problems in any department",
+        description="Full-text similarity, ranked; matches from another department suggest "
+        "collaborating.",
+        responses=errors(401, 404),
+    )
+    async def similar(
+        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
+    ) -> list[schemas.SimilarProblem]:
+        return await similar.similar_to(db_session, caller, problem_id)
+
+    @get("/links", summary="A problem's links, both directions", responses=errors(401, 404))
+    async def links(
+        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
+    ) -> list[schemas.LinkOut]:
+        return await pairing.list_links(db_session, caller, problem_id)
+
+    @post(
+        "/links",
+        summary="Link two problems (triager)",
+        responses=errors(*API_ERRORS, 403, 404, 409),
+    )
+    async def add_link(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.LinkInput,
+            Body(
+                examples=[
+                    Example(
+                        value={
+                            "to_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
+                            "type": "blocks",
+                        }
+                    )
+                ]
+            ),
+        ],
+    ) -> schemas.LinkOut:
+        return await pairing.add_link(db_session, caller, problem_id, data)
+
+    @get(
+        "/team-recommendations",
+        summary="Teams ranked for this problem, with reasons",
+        responses=errors(401, 403, 404),
+    )
+    async def team_recommendations(
+        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
+    ) -> list[schemas.TeamRecommendation]:
+        return await pairing.recommend_teams(db_session, caller, problem_id)
+
+    @put(
+        "/team",
+        summary="Pair the problem with a team (triager)",
+        description="Over the team's WIP limit this needs `override_reason`, which is recorded.",
+        responses=ACTION_ERRORS,
+    )
+    async def assign_team(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.AssignTeam,
+            Body(
+                examples=[
+                    Example(
+                        value={
+                            "team_id": "0b6f3c1e-9a1d-4c55-8e0e-6f0d1c2b3a49",
+                            "override_reason": "Mayor's priority; another item finishes soon.",
+                        }
+                    )
+                ]
+            ),
+        ],
+        if_match: IfMatch = None,
+    ) -> Response[Problem]:
+        problem = await pairing.assign_team(db_session, caller, problem_id, if_match, data)
+        return await _problem_response(db_session, problem)

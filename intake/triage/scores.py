@@ -1,0 +1,117 @@
+"""Scoring a problem: the triager's ratings, the admin's weights, and a kept history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.lib.auth import Caller, require_role
+from intake.lib.clock import utcnow
+from intake.lib.errors import Conflict
+from intake.lib.etag import check_if_match
+from intake.problems import history, lifecycle
+from intake.problems import service as problems
+from intake.problems.schemas import PersonRef
+from intake.triage import policy, schemas
+from intake.triage.scoring import Score, Suggestion, compute_score, suggest_ratings
+
+
+def suggestions_for(problem: models.Problem, today_at: datetime, tz: Any) -> list[Suggestion]:
+    return suggest_ratings(
+        affected_people_per_year=problem.affected_people_per_year,
+        urgency_deadline=problem.urgency_deadline,
+        urgency_reason=problem.urgency_reason,
+        today=today_at.astimezone(tz).date(),
+    )
+
+
+async def score_problem(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    if_match: str | None,
+    data: schemas.ScoreInput,
+) -> tuple[models.Problem, schemas.ScoreOut]:
+    """Score (or re-score) a submitted problem; earlier scores stay in its history."""
+    require_role(caller, "triager")
+    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
+    check_if_match(if_match, problem.version)
+    if problem.reference is None or problem.status in lifecycle.TERMINAL_STATES:
+        raise Conflict(
+            f"A problem in state '{problem.status}' cannot be scored.",
+            current_state=problem.status,
+            allowed_actions=lifecycle.allowed_actions(problem.status, problem.held_from_status),
+        )
+    now = utcnow()
+    sla = await policy.sla_policy(session)
+    suggested = suggestions_for(problem, now, policy.zone(sla))
+    weights = await policy.weights(session)
+    result = compute_score(data.ratings, weights, {s.criterion: s.rating for s in suggested})
+    session.add(
+        models.ProblemScore(
+            problem_id=problem.id,
+            scored_by_id=caller.id,
+            score=result.score,
+            ratings=msgspec.to_builtins(data.ratings),
+            weights=msgspec.to_builtins(weights),
+            breakdown=msgspec.to_builtins(result),
+            notes=(data.notes or "").strip() or None,
+        )
+    )
+    before = problem.score
+    problem.score = result.score
+    problem.version += 1
+    problem.updated_at = now
+    # Score notes are DTI-internal, so history (which requesters read) carries the numbers only.
+    await history.record(
+        session,
+        problem_id=problem.id,
+        actor_id=caller.id,
+        type="scored",
+        changes={
+            "score": {"from": before, "to": result.score},
+            "ratings": msgspec.to_builtins(data.ratings),
+        },
+    )
+    await session.flush()
+    await session.refresh(problem)
+    return problem, await score_view(session, caller, problem)
+
+
+async def score_view(
+    session: AsyncSession, caller: Caller, problem: models.Problem
+) -> schemas.ScoreOut:
+    """The current score with its breakdown, the suggestions, and every earlier score."""
+    rows = (
+        await session.execute(
+            select(models.ProblemScore, models.Person.name)
+            .join(models.Person, models.Person.id == models.ProblemScore.scored_by_id)
+            .where(models.ProblemScore.problem_id == problem.id)
+            .order_by(models.ProblemScore.created_at, models.ProblemScore.id)
+        )
+    ).all()
+    sla = await policy.sla_policy(session)
+    suggestions = suggestions_for(problem, utcnow(), policy.zone(sla))
+    latest = rows[-1] if rows else None
+    return schemas.ScoreOut(
+        problem_id=problem.id,
+        current=msgspec.convert(latest[0].breakdown, Score) if latest else None,
+        scored_by=PersonRef(id=latest[0].scored_by_id, name=latest[1]) if latest else None,
+        scored_at=latest[0].created_at if latest else None,
+        notes=latest[0].notes if latest and caller.is_dti else None,
+        suggestions=suggestions,
+        history=[
+            schemas.ScoreHistoryItem(
+                score=row.score,
+                scored_by=PersonRef(id=row.scored_by_id, name=name),
+                scored_at=row.created_at,
+            )
+            for row, name in rows
+        ],
+    )
