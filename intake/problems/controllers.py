@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.openapi.spec import Example
 from litestar.params import Body, HeaderParameter, Parameter
@@ -17,6 +18,8 @@ from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import lifecycle, schemas
 from intake.problems import service as problems
+from intake.triage import similar
+from intake.triage.schemas import SubmittedProblem
 
 IfMatch = Annotated[
     str | None,
@@ -66,7 +69,7 @@ async def _idempotent(
 async def _respond(
     idempotent: IdempotentRequest | None,
     status: int,
-    body: schemas.Problem,
+    body: msgspec.Struct,
     headers: dict[str, str],
 ) -> Response[Any]:
     if idempotent is None:
@@ -177,7 +180,8 @@ class ProblemController(Controller):
         summary="Submit a draft to DTI",
         description=(
             "Checks the record is complete (422 lists every missing field), gives it its "
-            "reference P-YYYY-NNNNN and moves it to `submitted`."
+            "reference P-YYYY-NNNNN and moves it to `submitted`. The response lists similar "
+            "problems from any department."
         ),
         responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
         status_code=200,
@@ -190,12 +194,16 @@ class ProblemController(Controller):
         problem_id: uuid.UUID,
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
-    ) -> Response[schemas.Problem]:
+    ) -> Response[SubmittedProblem]:
         idempotent = await _idempotent(request, db_session, caller, idempotency_key)
         if idempotent is not None and (replayed := await idempotent.replay()):
             return replayed  # type: ignore[return-value]
         problem = await problems.submit(db_session, caller, problem_id, if_match)
-        body = await problems.problem_out(db_session, problem)
+        out = await problems.problem_out(db_session, problem)
+        body = SubmittedProblem(
+            **msgspec.structs.asdict(out),
+            similar_problems=await similar.similar_problems(db_session, caller, problem),
+        )
         return await _respond(idempotent, 200, body, {"ETag": etag(problem.version)})
 
     @post(

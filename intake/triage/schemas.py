@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from intake.lib.schema import NO_NUL, Input, Output
-from intake.problems.schemas import PersonRef
+from intake.problems.schemas import PersonRef, Problem
 from intake.registry.schemas import DepartmentRef, Email
 from intake.triage.scoring import Ratings, Score, Suggestion
 
@@ -144,3 +144,9 @@ class TeamRecommendation(Output):
 class AssignTeam(Input):
     team_id: uuid.UUID
     override_reason: Reason | None = None
+
+
+class SubmittedProblem(Problem):
+    """The submitted problem, with the problems it resembles (to spot duplicates early)."""
+
+    similar_problems: list[SimilarProblem] = msgspec.field(default_factory=list)
