@@ -43,6 +43,7 @@ async def test_submitted_to_accepted_through_needs_info(client: Client, city: Ci
     problem = await submitted(client, city)
     assert (await act(client, city, problem, "triage")).status_code == 200
     assert problem["status"] == "triage"
+    assert problem["triager"]["name"] == "Priya One"
     assert (
         await act(client, city, problem, "request-info", body={"questions": "How many per year?"})
     ).status_code == 200
@@ -188,6 +189,8 @@ async def test_decline_and_redirect_record_reason_and_destination(
         body={"reason": "Parks owns trees", "department": "PRK", "channel": "Parks service desk"},
     )
     assert response.status_code == 200
+    assert redirected["redirected_to"]["code"] == "PRK"
+    assert redirected["redirect_channel"] == "Parks service desk"
     history = await events(client, city, redirected["id"])
     assert history[-1]["changes"]["redirected_to"] == {
         "department": "PRK",
@@ -287,6 +290,7 @@ async def test_hold_and_resume_return_to_where_it_was(client: Client, city: City
         await act(client, city, problem, "hold", body={"reason": "Budget freeze"})
     ).status_code == 200
     assert problem["status"] == "on_hold"
+    assert problem["held_from_status"] == "accepted"
     body = assert_problem_json(await act(client, city, problem, "accept"), 409)
     assert body["allowed_actions"] == ["resume", "withdraw"]
     assert (await act(client, city, problem, "resume")).status_code == 200

@@ -316,7 +316,9 @@ async def test_assign_team_within_and_over_the_wip_limit(
             problem["etag"] = response.headers["etag"]
         return response
 
-    assert (await assign(first)).status_code == 200
+    assigned = await assign(first)
+    assert assigned.status_code == 200
+    assert assigned.json()["team"] == {"id": str(team), "name": "Permits"}
     over = await assign(second)
     assert "WIP limit" in assert_problem_json(over, 409)["detail"]
     forced = await assign(second, override_reason="Mayor's priority")

@@ -111,6 +111,11 @@ class PersonRef(Output):
     name: str
 
 
+class TeamRef(Output):
+    id: uuid.UUID
+    name: str
+
+
 class Problem(Output):
     """A problem as its readers see it, with the hints that help frame it as a problem."""
 
@@ -145,6 +150,13 @@ class Problem(Output):
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
+    triager: PersonRef | None
+    team: TeamRef | None
+    score: int | None
+    primary_problem_id: uuid.UUID | None
+    redirected_to: DepartmentRef | None
+    redirect_channel: str | None
+    held_from_status: str | None
     framing_hints: list[FramingHint]
 
 

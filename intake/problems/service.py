@@ -71,6 +71,13 @@ async def problem_out(session: AsyncSession, problem: models.Problem) -> schemas
     department = await session.get(models.Department, problem.department_id)
     submitter = await session.get(models.Person, problem.submitter_id)
     assert department is not None and submitter is not None
+    triager = await session.get(models.Person, problem.triager_id) if problem.triager_id else None
+    team = await session.get(models.Team, problem.team_id) if problem.team_id else None
+    redirected = (
+        await session.get(models.Department, problem.redirected_to_department_id)
+        if problem.redirected_to_department_id
+        else None
+    )
     return schemas.Problem(
         id=problem.id,
         reference=problem.reference,
@@ -103,6 +110,15 @@ async def problem_out(session: AsyncSession, problem: models.Problem) -> schemas
         created_at=problem.created_at,
         updated_at=problem.updated_at,
         submitted_at=problem.submitted_at,
+        triager=schemas.PersonRef(id=triager.id, name=triager.name) if triager else None,
+        team=schemas.TeamRef(id=team.id, name=team.name) if team else None,
+        score=problem.score,
+        primary_problem_id=problem.primary_problem_id,
+        redirected_to=DepartmentRef(id=redirected.id, code=redirected.code, name=redirected.name)
+        if redirected
+        else None,
+        redirect_channel=problem.redirect_channel,
+        held_from_status=problem.held_from_status,
         framing_hints=framing_hints(
             title=problem.title,
             problem_statement=problem.problem_statement,
