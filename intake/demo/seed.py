@@ -1,8 +1,9 @@
 """Seed the demo city: departments, people, product teams and problems with history.
 
 Problems in later states get the history they would have had, backdated across their
-``days_ago``. Triage and delivery actions come with later capabilities; until then the seed
-writes those state changes directly, as ``status_changed`` events by a demo triager.
+``days_ago``, with the same event types, SLA clocks, triager and team the real actions set.
+Delivery actions come with a later capability; until then the seed writes those state
+changes directly, as ``status_changed`` events by the demo triager.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from intake.db import models
 from intake.demo import data
 from intake.lib.clock import utcnow
 from intake.problems import service as problems
+from intake.triage import clocks
 
 # The states a problem passes through on its way to each demo state.
 _PATHS: dict[str, tuple[str, ...]] = {
@@ -32,6 +34,15 @@ _PATHS: dict[str, tuple[str, ...]] = {
     "withdrawn": ("submitted", "withdrawn"),
 }
 _REQUESTER_STEPS = frozenset({"submitted", "withdrawn"})
+# The event each step writes, as the real actions do; delivery phases come with issue 4.
+_EVENT_TYPES = {
+    "submitted": "submitted",
+    "withdrawn": "withdrawn",
+    "triage": "triaged",
+    "needs_info": "info_requested",
+    "accepted": "accepted",
+    "declined": "declined",
+}
 DEMO_TRIAGER = "triager@city.example"
 
 _RECORD_FIELDS = (
@@ -97,8 +108,9 @@ async def seed_demo_city(session: AsyncSession) -> bool:
         for email in team.members:
             session.add(models.TeamMember(team_id=row_team.id, person_id=people[email]))
     await session.flush()
+    teams = list(await session.scalars(select(models.Team.id).order_by(models.Team.name)))
     for problem in sorted(data.PROBLEMS, key=lambda p: -p.days_ago):
-        await _seed_problem(session, problem, departments, people)
+        await _seed_problem(session, problem, departments, people, teams)
     return True
 
 
@@ -107,6 +119,7 @@ async def _seed_problem(
     problem: data.DemoProblem,
     departments: dict[str, uuid.UUID],
     people: dict[str, uuid.UUID],
+    teams: list[uuid.UUID],
 ) -> None:
     now = utcnow()
     created = now - timedelta(days=problem.days_ago, hours=3)
@@ -153,13 +166,17 @@ async def _seed_problem(
             row.submitted_at = at
             changes = {"reference": {"from": None, "to": row.reference}}
         actor = row.submitter_id if next_status in _REQUESTER_STEPS else people[DEMO_TRIAGER]
+        if next_status == "triage":
+            row.triager_id = people[DEMO_TRIAGER]
+        if next_status == "accepted":
+            row.team_id = teams[len(problem.key) % len(teams)]
+            row.team_assigned_at = at
+        await clocks.on_transition(session, row, status, next_status, at)
         session.add(
             models.ProblemEvent(
                 problem_id=row.id,
                 actor_id=actor,
-                type={"submitted": "submitted", "withdrawn": "withdrawn"}.get(
-                    next_status, "status_changed"
-                ),
+                type=_EVENT_TYPES.get(next_status, "status_changed"),
                 occurred_at=at,
                 from_status=status,
                 to_status=next_status,
