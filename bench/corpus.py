@@ -495,7 +495,7 @@ class ProblemWriter:
                 else pick(("legal_mandate", "funding_expiry", "contract_end", "public_safety"))
             ),
             "urgency_notes": (
-                f"The {system} support contract ends and the vendor will not renew it."
+                f"The support contract for {system} ends and the vendor will not renew it."
                 if deadline_reason >= 0.6
                 else None
             ),

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.auth import Caller, require_role
+from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
@@ -258,8 +259,6 @@ class TriageQueueController(Controller):
             try:
                 triager_id = uuid.UUID(triager)
             except ValueError:
-                from intake.lib.errors import FieldError, ValidationFailed
-
                 raise ValidationFailed(
                     "Invalid triager.", [FieldError("triager", "A person id or none", "query")]
                 ) from None
