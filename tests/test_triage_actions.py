@@ -332,3 +332,33 @@ async def test_two_triagers_at_the_same_moment_one_wins(
     assert [e["type"] for e in history].count("accepted") + [e["type"] for e in history].count(
         "declined"
     ) == 1
+
+
+async def test_a_closed_off_problem_cannot_be_the_primary(client: Client, city: City) -> None:
+    problem = await submitted(client, city)
+    declined = await submitted(client, city)
+    await act(client, city, declined, "triage")
+    await act(client, city, declined, "decline", body={"reason": "Out of scope"})
+    response = await act(
+        client,
+        city,
+        problem,
+        "mark-duplicate",
+        body={"primary_problem_id": declined["id"], "reason": "Same thing"},
+    )
+    assert assert_problem_json(response, 409)["current_state"] == "declined"
+
+
+async def test_missing_reason_and_missing_body_name_the_field(client: Client, city: City) -> None:
+    problem = await submitted(client, city)
+    await act(client, city, problem, "triage")
+    empty = assert_problem_json(await act(client, city, problem, "decline", body={}), 422)
+    assert [e["field"] for e in empty["errors"]] == ["reason"]
+    response = await client.post(
+        f"/api/v1/problems/{problem['id']}/decline",
+        headers={**city.auth("triager"), "If-Match": problem["etag"]},
+    )
+    missing = assert_problem_json(response, 422)
+    assert missing["errors"] == [
+        {"field": "body", "message": "A JSON body is required", "source": "body"}
+    ]

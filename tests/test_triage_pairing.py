@@ -341,3 +341,12 @@ async def test_assign_team_within_and_over_the_wip_limit(
     assert (await assign(third)).status_code == 409  # second is still active
     not_accepted = await submitted(client, city)
     assert_problem_json(await assign(not_accepted), 409)
+
+
+async def test_recommendations_are_for_accepted_work(client: Client, city: City) -> None:
+    problem = await submitted(client, city)
+    await act(client, city, problem, "triage")
+    response = await client.get(
+        f"/api/v1/problems/{problem['id']}/team-recommendations", headers=city.auth("triager")
+    )
+    assert assert_problem_json(response, 409)["current_state"] == "triage"

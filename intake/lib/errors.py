@@ -124,7 +124,7 @@ class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
     allowed_actions: list[str] | None = None
 
 
-_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
 
 
 def _field_error(item: dict[str, Any]) -> FieldError:
@@ -133,8 +133,11 @@ def _field_error(item: dict[str, Any]) -> FieldError:
     source = item.get("source", "body")
     source = str(getattr(source, "value", source))
     field = str(item.get("key", "")) or "body"
-    if field in ("data", "body") and (unknown := _UNKNOWN_FIELD.search(message)):
-        field = unknown.group(1)
+    if field in ("data", "body"):
+        if named := _NAMED_FIELD.search(message):
+            field = named.group(1)
+        elif message.strip("'") == "data":  # no body at all
+            field, message = "body", "A JSON body is required"
     return FieldError(field=field, message=message, source=source)
 
 

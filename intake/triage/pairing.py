@@ -66,6 +66,12 @@ async def recommend_teams(
 ) -> list[schemas.TeamRecommendation]:
     require_role(caller, "triager", "admin", "leadership")
     problem = await problems.get_visible(session, caller, problem_id)
+    if problem.status not in ASSIGNABLE_STATES:
+        raise Conflict(
+            f"Teams are recommended for accepted work; this problem is {problem.status}.",
+            current_state=problem.status,
+            allowed_actions=lifecycle.allowed_actions(problem.status, problem.held_from_status),
+        )
     needed = disciplines_needed(problem)
     load = await active_work(session)
     past = dict(

@@ -16,7 +16,7 @@ from intake.lib.auth import Caller, require_role
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
-from intake.problems import history
+from intake.problems import history, lifecycle
 from intake.problems import service as problems
 from intake.problems.guards import visible_to
 from intake.problems.schemas import PersonRef
@@ -132,7 +132,7 @@ async def mark_duplicate(
         primary = await problems.get_visible(
             session, caller, data.primary_problem_id, for_update=True
         )
-        if primary.reference is None or primary.status in ("duplicate", "withdrawn"):
+        if primary.reference is None or primary.status in lifecycle.TERMINAL_STATES:
             raise Conflict(
                 f"The primary problem is {primary.status}; choose the problem that is being "
                 "worked on.",
