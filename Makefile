@@ -24,15 +24,19 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check intake tests migrations
-	$(BIN)/ruff format --check intake tests migrations
+	$(BIN)/ruff check intake tests migrations bench
+	$(BIN)/ruff format --check intake tests migrations bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format intake tests migrations
-	$(BIN)/ruff check --fix intake tests migrations
+	$(BIN)/ruff format intake tests migrations bench
+	$(BIN)/ruff check --fix intake tests migrations bench
+
+## make bench: the triage benchmark at 100,000 problems (figures in docs/performance.md)
+bench: $(STAMP)
+	$(BIN)/python -m bench.triage
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

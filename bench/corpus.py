@@ -21,6 +21,7 @@ class Topic:
     actors: tuple[str, ...]  # who is affected: "homeowners"
     actions: tuple[str, ...]  # what they try to do: "apply for a permit"
     groups: tuple[str, ...]  # affected_groups values
+    qualifiers: tuple[str, ...] = ()  # narrow a thing: "historic district" building permits
 
 
 TOPICS: tuple[Topic, ...] = (
@@ -37,6 +38,20 @@ TOPICS: tuple[Topic, ...] = (
         ("homeowners", "contractors", "architects", "small landlords"),
         ("apply for a permit", "upload revised plans", "pay permit fees", "check plan review"),
         ("residents", "businesses"),
+        (
+            "residential",
+            "commercial",
+            "historic district",
+            "multi-family",
+            "rooftop",
+            "basement",
+            "emergency",
+            "after-hours",
+            "hillside",
+            "waterfront",
+            "mixed-use",
+            "tenant improvement",
+        ),
     ),
     Topic(
         ("DBI", "DPH"),
@@ -50,6 +65,20 @@ TOPICS: tuple[Topic, ...] = (
         ("restaurant owners", "tenants", "property managers", "inspectors"),
         ("book an inspection", "see inspection results", "reschedule an inspection"),
         ("businesses", "residents", "staff"),
+        (
+            "annual",
+            "follow-up",
+            "complaint-driven",
+            "pre-opening",
+            "re-inspection",
+            "night-time",
+            "school kitchen",
+            "food truck",
+            "daycare",
+            "boarding house",
+            "high-rise",
+            "warehouse",
+        ),
     ),
     Topic(
         ("CSC", "DOT"),
@@ -64,6 +93,20 @@ TOPICS: tuple[Topic, ...] = (
         ("residents", "call takers", "crew supervisors", "neighbourhood associations"),
         ("report a problem", "track a service request", "get a case number"),
         ("residents", "staff"),
+        (
+            "after-hours",
+            "recurring",
+            "anonymous",
+            "school-zone",
+            "alley",
+            "park-adjacent",
+            "bulk item",
+            "abandoned vehicle",
+            "storm-related",
+            "holiday week",
+            "downtown",
+            "overnight",
+        ),
     ),
     Topic(
         ("HSA", "DPH"),
@@ -78,6 +121,20 @@ TOPICS: tuple[Topic, ...] = (
         ("low-income families", "seniors", "caseworkers", "people experiencing homelessness"),
         ("renew benefits", "upload eligibility documents", "check application status"),
         ("residents", "nonprofits", "staff"),
+        (
+            "first-time",
+            "emergency",
+            "seasonal",
+            "veteran",
+            "kinship care",
+            "refugee",
+            "disability",
+            "student",
+            "pregnant and postpartum",
+            "summer",
+            "heating season",
+            "eviction prevention",
+        ),
     ),
     Topic(
         ("FIN", "WTR", "DOT"),
@@ -92,6 +149,20 @@ TOPICS: tuple[Topic, ...] = (
         ("residents", "small businesses", "cashiers", "collections staff"),
         ("pay a bill", "set up a payment plan", "dispute a charge", "get a receipt"),
         ("residents", "businesses", "staff"),
+        (
+            "overdue",
+            "partial",
+            "autopay",
+            "senior discount",
+            "disputed",
+            "duplicate",
+            "cash",
+            "cross-department",
+            "installment",
+            "penalty waiver",
+            "vacant property",
+            "estate",
+        ),
     ),
     Topic(
         ("CLK", "DPH"),
@@ -105,6 +176,20 @@ TOPICS: tuple[Topic, ...] = (
         ("residents", "journalists", "records clerks", "attorneys"),
         ("request a record", "search archived documents", "get a certified copy"),
         ("residents", "staff"),
+        (
+            "expedited",
+            "bulk",
+            "historical",
+            "redacted",
+            "sealed",
+            "out-of-state",
+            "amended",
+            "archived microfilm",
+            "body camera",
+            "genealogy",
+            "court-ordered",
+            "legislative",
+        ),
     ),
     Topic(
         ("PRK",),
@@ -119,6 +204,20 @@ TOPICS: tuple[Topic, ...] = (
         ("parents", "league coordinators", "seniors", "recreation staff"),
         ("reserve a shelter", "register a child", "join a waitlist", "book a field"),
         ("residents", "nonprofits", "visitors"),
+        (
+            "wheelchair-accessible",
+            "weekend",
+            "drop-in",
+            "low-income",
+            "adaptive",
+            "after-school",
+            "senior",
+            "lakefront",
+            "indoor",
+            "lighted",
+            "tournament",
+            "scholarship",
+        ),
     ),
     Topic(
         ("DOT",),
@@ -133,6 +232,20 @@ TOPICS: tuple[Topic, ...] = (
         ("riders with disabilities", "commuters", "dispatchers", "traffic engineers"),
         ("book a ride", "request a parking permit", "report an unsafe crossing"),
         ("residents", "visitors", "staff"),
+        (
+            "same-day",
+            "school-area",
+            "overnight",
+            "temporary",
+            "contractor",
+            "disabled placard",
+            "event",
+            "downtown",
+            "hospital district",
+            "construction zone",
+            "late-night",
+            "holiday",
+        ),
     ),
     Topic(
         ("LIB",),
@@ -145,6 +258,20 @@ TOPICS: tuple[Topic, ...] = (
         ("patrons", "librarians", "adult learners", "students"),
         ("get a library card", "book a meeting room", "register for a class"),
         ("residents", "staff"),
+        (
+            "homebound",
+            "teen",
+            "bilingual",
+            "branch",
+            "after-hours",
+            "homework help",
+            "ESL",
+            "job seeker",
+            "citizenship",
+            "maker space",
+            "senior tech",
+            "outreach van",
+        ),
     ),
     Topic(
         ("FIN", "CLK"),
@@ -159,6 +286,20 @@ TOPICS: tuple[Topic, ...] = (
         ("city employees", "applicants", "vendors", "payroll staff"),
         ("submit a timesheet", "apply for a city job", "get an invoice paid"),
         ("staff", "businesses"),
+        (
+            "retroactive",
+            "emergency",
+            "sole-source",
+            "grant-funded",
+            "seasonal",
+            "part-time",
+            "cross-charged",
+            "capital project",
+            "cooperative",
+            "multi-year",
+            "late",
+            "disputed",
+        ),
     ),
     Topic(
         ("WTR", "CSC"),
@@ -172,6 +313,20 @@ TOPICS: tuple[Topic, ...] = (
         ("homeowners", "field crews", "customer service agents", "renters"),
         ("report a leak", "dispute a meter reading", "schedule a replacement"),
         ("residents", "staff"),
+        (
+            "emergency",
+            "after-hours",
+            "commercial",
+            "multi-unit",
+            "hydrant",
+            "irrigation",
+            "private-side",
+            "school",
+            "basement",
+            "estimated",
+            "backflow",
+            "winter",
+        ),
     ),
     Topic(
         ("DPH",),
@@ -185,6 +340,20 @@ TOPICS: tuple[Topic, ...] = (
         ("patients", "food workers", "public health nurses", "parents"),
         ("book an appointment", "renew a certificate", "get test results"),
         ("residents", "businesses", "staff"),
+        (
+            "walk-in",
+            "mobile clinic",
+            "school-based",
+            "travel",
+            "homebound",
+            "free",
+            "after-hours",
+            "bilingual",
+            "pop-up",
+            "workplace",
+            "mass",
+            "follow-up",
+        ),
     ),
 )
 
@@ -360,6 +529,41 @@ RISKS = (
     "data breaches from files on shared drives",
 )
 
+PROGRAM_WORDS = (
+    "Green",
+    "Safe",
+    "Healthy",
+    "Bright",
+    "Open",
+    "Fair",
+    "Clean",
+    "Smart",
+    "Resilient",
+    "Neighbourly",
+    "Thriving",
+    "Connected",
+    "Cool",
+    "Welcoming",
+    "Renewed",
+)
+PROGRAM_NOUNS = (
+    "Streets",
+    "Blocks",
+    "Homes",
+    "Futures",
+    "Corridors",
+    "Kitchens",
+    "Routes",
+    "Roofs",
+    "Canopies",
+    "Commons",
+    "Starts",
+    "Harvest",
+    "Pathways",
+    "Storefronts",
+    "Waters",
+)
+
 SOLUTION_PHRASES = (
     "We need an app for this.",
     "Please build a dashboard so managers can see the backlog.",
@@ -386,6 +590,8 @@ class ProblemWriter:
     def write(self, topic: Topic, department_name: str) -> dict[str, object]:
         rng, pick = self.rng, self.rng.choice
         thing, actor, action = pick(topic.things), pick(topic.actors), pick(topic.actions)
+        if topic.qualifiers and rng.random() < 0.8:
+            thing = f"{pick(topic.qualifiers)} {thing}"
         system, legacy = pick(SYSTEMS)
         other_system, other_legacy = pick(SYSTEMS)
         channel, place = pick(CHANNELS), pick(NEIGHBOURHOODS)
@@ -394,6 +600,7 @@ class ProblemWriter:
         per_year = int(per_year * rng.uniform(0.6, 1.6))
         hours = rng.choice((200, 600, 1200, 2500, 5000, 9000))
         form = f"Form {rng.choice(topic.departments)}-{rng.randint(100, 9999)}"
+        program = f"{pick(PROGRAM_WORDS)} {pick(PROGRAM_NOUNS)}"
         title = pick(
             (
                 f"{_cap(actor)} wait {duration} for {thing}",
@@ -423,11 +630,11 @@ class ProblemWriter:
             ),
             pick(
                 (
-                    f"Nobody can tell them where their request stands, so they call again.",
-                    f"About a third of submissions are missing a document and bounce back.",
-                    f"Staff spend hours each week answering status questions by phone.",
+                    "Nobody can tell them where their request stands, so they call again.",
+                    "About a third of submissions are missing a document and bounce back.",
+                    "Staff spend hours each week answering status questions by phone.",
                     f"The {form} asks for the same information three times.",
-                    f"Requests pile up around {pick(SEASONS)} and the backlog takes months to clear.",
+                    f"Requests pile up around {pick(SEASONS)} and take months to clear.",
                     f"Information is copied between {system} and {other_system}, with errors.",
                 )
             ),
@@ -435,12 +642,16 @@ class ProblemWriter:
                 (
                     f"Residents who speak {language} often give up because nothing is translated.",
                     f"People without a car must travel to the counter on {self.street()}.",
-                    f"Small businesses lose days of trading while they wait.",
+                    "Small businesses lose days of trading while they wait.",
                     f"Errors lead to {pick(RISKS)}.",
                     f"Applicants end up {pick(BURDENS)}.",
                 )
             ),
         ]
+        if rng.random() < 0.4:
+            statement_parts.insert(
+                1, f"The {program} program depends on this step and has stalled in {place}."
+            )
         if rng.random() < 0.5:
             statement_parts.append(
                 f"{department_name} has tried to fix this with overtime, but demand keeps growing."
@@ -460,8 +671,8 @@ class ProblemWriter:
             (
                 f"Median days from request to decision for {thing}.",
                 f"Share of {thing} completed online; repeat calls to 311 per request.",
-                f"Staff hours per year spent re-keying; error rate found in audits.",
-                f"Abandonment rate, by ward and by language.",
+                "Staff hours per year spent re-keying; error rate found in audits.",
+                "Abandonment rate, by ward and by language.",
             )
         )
         systems = [{"name": system, "legacy": legacy, "notes": f"holds {thing}"}]
@@ -473,9 +684,17 @@ class ProblemWriter:
             "problem_statement": " ".join(statement_parts),
             "affected_groups": list(dict.fromkeys(rng.sample(topic.groups, rng.randint(1, 2)))),
             "affected_people_per_year": per_year,
-            "current_process": (
-                f"{_cap(thing)} come in through {channel}. A clerk checks them against {system}"
-                f" and files them in {tool}; follow-ups are by phone."
+            "current_process": pick(
+                (
+                    f"{_cap(thing)} come in through {channel}. A clerk checks them against "
+                    f"{system} and files them in {tool}; follow-ups are by phone.",
+                    f"Intake staff open each request from {channel}, copy it into {system}, "
+                    f"and email the {program} coordinator.",
+                    f"{_cap(actor)} fill in {form}; a supervisor approves it and the data is "
+                    f"typed into {system} at the end of the week.",
+                    f"Requests are triaged at the {self.street()} office and routed by "
+                    f"interoffice mail to whoever covers {place}.",
+                )
             ),
             "workarounds": pick(
                 (
@@ -511,9 +730,7 @@ class ProblemWriter:
             ),
             "communities_affected": sorted({place, f"Ward {rng.randint(1, 15)}"}),
             "accessibility_needs": (
-                "Forms must work with screen readers and on phones."
-                if rng.random() < 0.3
-                else None
+                "Forms must work with screen readers and on phones." if rng.random() < 0.3 else None
             ),
             "language_access_needs": (
                 f"Notices and forms in {language} and {pick(LANGUAGES)}."

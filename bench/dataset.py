@@ -29,6 +29,7 @@ import asyncpg
 from bench.corpus import DEPARTMENTS, TOPICS, ProblemWriter, Topic
 from intake.triage.sla import Calendar, Pause, due_at
 
+DATASET_VERSION = 2  # bump when the generated data changes, so --keep reloads
 DOMAIN = "city.example"
 TIMEZONE = "America/Chicago"
 FIRST_RESPONSE_DAYS, DECISION_DAYS = 3, 10
@@ -380,9 +381,7 @@ def plan_problems(count: int, city: City, now: datetime, rng: random.Random) -> 
         times = [created]
         for gap in gaps:
             times.append(times[-1] + timedelta(seconds=max(gap * scale, 60.0)))
-        plans.append(
-            Plan(uuid.uuid4(), state, topic, rng.choice(topic.departments), steps, times)
-        )
+        plans.append(Plan(uuid.uuid4(), state, topic, rng.choice(topic.departments), steps, times))
     plans.sort(key=lambda plan: plan.times[0])
     numbers: dict[int, int] = {}
     for plan in sorted(
@@ -441,9 +440,7 @@ class ProblemRows:
             row["urgency_deadline"] = (plan.times[0] + timedelta(days=rng.randint(60, 400))).date()
         if submitted_at is not None:
             pauses = self._pauses(plan)
-            row["first_response_due_at"] = due_at(
-                submitted_at, FIRST_RESPONSE_DAYS, self.calendar
-            )
+            row["first_response_due_at"] = due_at(submitted_at, FIRST_RESPONSE_DAYS, self.calendar)
             row["decision_due_at"] = due_at(submitted_at, DECISION_DAYS, self.calendar, pauses)
             if plan.state == "needs_info":  # the app stops the decision clock while paused
                 row["paused_since"] = plan.times[-1]

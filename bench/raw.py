@@ -31,12 +31,23 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 STATEMENT_TERMS = 12
 SIMILAR_LIMIT = 10
 
+# The f-strings below only splice in the column lists above (constants from the models);
+# every value goes in as a bind parameter.
 CALLER_SQL = f"""
 SELECT p.id, p.created_at, p.updated_at, p.email, p.name, p.department_id, p.roles, p.active,
        {DEPARTMENT}
 FROM people p JOIN departments d ON d.id = p.department_id
 WHERE lower(p.email) = $1
-"""
+"""  # noqa: S608
+
+# registry.get_person: session.get() finds no Person left in the identity map (load_caller
+# keeps only a Caller), so /me loads the person again, department joined.
+PERSON_SQL = f"""
+SELECT p.id, p.created_at, p.updated_at, p.email, p.name, p.department_id, p.roles, p.active,
+       {DEPARTMENT}
+FROM people p JOIN departments d ON d.id = p.department_id
+WHERE p.id = $1
+"""  # noqa: S608
 
 _QUEUE = f"""
 SELECT {PROBLEM}, {DEPARTMENT}, t.name
@@ -46,7 +57,7 @@ LEFT OUTER JOIN people t ON t.id = p.triager_id
 WHERE p.status IN ($1, $2, $3) AND (p.department_id = $4 OR p.reference IS NOT NULL) {{filter}}
 ORDER BY coalesce(p.decision_due_at, $5) ASC, coalesce(p.score, $6) DESC, p.id ASC
 LIMIT $7
-"""
+"""  # noqa: S608
 QUEUE_SQL = _QUEUE.format(filter="")
 QUEUE_BY_DEPARTMENT_SQL = _QUEUE.format(filter="AND d.code = $8")
 
@@ -62,7 +73,7 @@ ORDER BY problem_id, id
 VISIBLE_PROBLEM_SQL = f"""
 SELECT {PROBLEM} FROM problems p
 WHERE p.id = $1 AND (p.department_id = $2 OR p.reference IS NOT NULL)
-"""
+"""  # noqa: S608
 SIMILAR_TERMS_SQL = """
 SELECT string_agg(quote_literal(lexeme), ' | ')
 FROM (
@@ -83,7 +94,7 @@ WHERE p.id != $2 AND p.reference IS NOT NULL
   AND (p.department_id = $3 OR p.reference IS NOT NULL)
 ORDER BY similarity DESC, p.id
 LIMIT $4
-"""
+"""  # noqa: S608
 
 
 @dataclass
@@ -130,4 +141,5 @@ class RawIntake:
 
     async def me(self) -> None:
         async with self.pool.acquire() as connection:
-            await connection.fetchrow(CALLER_SQL, self.email.lower())
+            caller = await connection.fetchrow(CALLER_SQL, self.email.lower())
+            await connection.fetchrow(PERSON_SQL, caller["id"])

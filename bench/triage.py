@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import random
@@ -34,7 +35,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from bench import raw
-from bench.dataset import City, load, read_city
+from bench.dataset import DATASET_VERSION, City, load, read_city
 from bench.driver import Result, drive
 from intake.app import create_app
 from intake.config import Settings
@@ -58,15 +59,22 @@ def _with_database(url: str, name: str) -> str:
 # -- the database ---------------------------------------------------------------------------
 
 
-async def _loaded_count(url: str) -> int | None:
-    """Problems in an existing benchmark database, or None when there is none to reuse."""
+def _signature(count: int, seed: int) -> str:
+    """What a loaded benchmark database holds, kept as its comment, so --keep reuses it safely."""
+    return f"intake bench dataset v{DATASET_VERSION}: {count} problems, seed {seed}"
+
+
+async def _loaded_signature(url: str) -> str | None:
+    """The signature of an existing benchmark database, or None when there is none."""
     try:
         connection = await asyncpg.connect(_plain(url))
     except asyncpg.InvalidCatalogNameError:
         return None
     try:
-        exists = await connection.fetchval("SELECT to_regclass('public.problems') IS NOT NULL")
-        return int(await connection.fetchval("SELECT count(*) FROM problems")) if exists else None
+        return await connection.fetchval(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname = current_database()"
+        )
     finally:
         await connection.close()
 
@@ -97,6 +105,13 @@ async def _prepare(url: str, count: int, seed: int, reuse: bool) -> Dataset:
     else:
         city, problems, events = await load(_plain(url), count, seed)
         seconds = perf_counter() - started
+        connection = await asyncpg.connect(_plain(url))
+        try:
+            await connection.execute(
+                f"COMMENT ON DATABASE \"{DATABASE}\" IS '{_signature(count, seed)}'"
+            )
+        finally:
+            await connection.close()
     connection = await asyncpg.connect(_plain(url))
     try:
         open_problems = await connection.fetchval(
@@ -154,12 +169,14 @@ async def _serve(app: Any, transport: str, concurrency: int) -> AsyncIterator[ht
 
 @dataclass
 class Endpoint:
-    """One measured endpoint: how to call it through the app and through raw asyncpg."""
+    """One measured endpoint: its path for request i, and the same SQL through raw asyncpg."""
 
-    name: str
-    app: Callable[[int], Awaitable[Any]]
+    key: str  # for --endpoints
+    label: str
+    path: Callable[[int], str]
     raw: Callable[[int], Awaitable[Any]] | None
-    p99_target_ms: float | None
+    p99_target_ms: float | None = None
+    authenticated: bool = True
 
 
 async def _get(client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> Any:
@@ -169,8 +186,8 @@ async def _get(client: httpx.AsyncClient, path: str, headers: dict[str, str]) ->
     return response
 
 
-def _statements(engine: Any) -> list[str]:
-    """Record the SQL the app sends (first line of each statement), for the report."""
+def _statement_log(engine: Any) -> list[str]:
+    """Every statement the app sends from now on (first 110 characters of each)."""
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -180,28 +197,76 @@ def _statements(engine: Any) -> list[str]:
     return seen
 
 
+def _ids(body: Any) -> list[str] | None:
+    """The problem ids of a queue page or of a similar-problems list."""
+    items = body.get("items") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        return None
+    return [str(item["id"]) for item in items]
+
+
 # -- running it -----------------------------------------------------------------------------
+
+
+async def _sample(url: str, seed: int, size: int) -> list[uuid.UUID]:
+    """Submitted problems in a seeded random order, drawn in SQL (no 100k ids in Python)."""
+    connection = await asyncpg.connect(_plain(url))
+    try:
+        rows = await connection.fetch(
+            "SELECT id FROM problems WHERE reference IS NOT NULL "
+            "ORDER BY md5(id::text || $1) LIMIT $2",
+            str(seed),
+            size,
+        )
+    finally:
+        await connection.close()
+    return [row["id"] for row in rows]
+
+
+def _endpoints(
+    direct: raw.RawIntake, sample: list[uuid.UUID], departments: list[str]
+) -> list[Endpoint]:
+    def department(i: int) -> str:
+        return departments[i % len(departments)]
+
+    def problem(i: int) -> uuid.UUID:
+        return sample[i % len(sample)]
+
+    return [
+        Endpoint("health", "health/live (no DB)", lambda i: "/health/live", None, None, False),
+        Endpoint("me", "me (auth + 2 queries)", lambda i: "/api/v1/me", lambda i: direct.me()),
+        Endpoint(
+            "queue",
+            "queue",
+            lambda i: "/api/v1/triage/queue?limit=25",
+            lambda i: direct.queue(),
+            QUEUE_P99_MS,
+        ),
+        Endpoint(
+            "queue-department",
+            "queue?department=",
+            lambda i: f"/api/v1/triage/queue?limit=25&department={department(i)}",
+            lambda i: direct.queue(department(i)),
+            QUEUE_P99_MS,
+        ),
+        Endpoint(
+            "similar",
+            "similar",
+            lambda i: f"/api/v1/problems/{problem(i)}/similar",
+            lambda i: direct.similar(problem(i)),
+            SIMILAR_P99_MS,
+        ),
+    ]
 
 
 async def _measure(
     args: argparse.Namespace, url: str, data: Dataset, settings: Settings
 ) -> list[tuple[Endpoint, Result, Result | None]]:
-    city = data.city
-    email = city.triager_email
+    email = data.city.triager_email
     headers = {"Authorization": f"Bearer {LocalKeys(settings.data_dir).issue(email)}"}
+    sample = await _sample(url, args.seed, args.requests)
     rng = random.Random(args.seed)
-    connection = await asyncpg.connect(_plain(url))
-    try:
-        ids = [
-            row["id"]
-            for row in await connection.fetch(
-                "SELECT id FROM problems WHERE reference IS NOT NULL ORDER BY id"
-            )
-        ]
-    finally:
-        await connection.close()
-    sample: list[uuid.UUID] = rng.sample(ids, min(len(ids), args.requests))
-    owning = sorted(code for code, members in city.requesters.items() if members)
+    owning = sorted(code for code, members in data.city.requesters.items() if members)
     departments = [rng.choice(owning) for _ in range(args.requests)]
 
     app = create_app(settings, url)
@@ -216,43 +281,24 @@ async def _measure(
     )
     assert pool is not None
     direct = raw.RawIntake(pool, email)
+    endpoints = _endpoints(direct, sample, departments)
+    if args.endpoints:
+        wanted = {key.strip() for key in args.endpoints.split(",")}
+        endpoints = [endpoint for endpoint in endpoints if endpoint.key in wanted]
     results: list[tuple[Endpoint, Result, Result | None]] = []
     try:
         async with _serve(app, args.transport, args.concurrency) as client:
 
-            def queue(i: int) -> Awaitable[Any]:
-                return _get(client, "/api/v1/triage/queue?limit=25", headers)
+            def through_app(endpoint: Endpoint) -> Callable[[int], Awaitable[Any]]:
+                sent = headers if endpoint.authenticated else {}
+                return lambda i: _get(client, endpoint.path(i), sent)
 
-            def queue_department(i: int) -> Awaitable[Any]:
-                path = f"/api/v1/triage/queue?limit=25&department={departments[i % len(departments)]}"
-                return _get(client, path, headers)
-
-            def similar(i: int) -> Awaitable[Any]:
-                return _get(client, f"/api/v1/problems/{sample[i % len(sample)]}/similar", headers)
-
-            endpoints = [
-                Endpoint("health/live (no DB)", lambda i: _get(client, "/health/live", {}), None, None),
-                Endpoint("me (auth + 1 query)", lambda i: _get(client, "/api/v1/me", headers), lambda i: direct.me(), None),
-                Endpoint("queue", queue, lambda i: direct.queue(), QUEUE_P99_MS),
-                Endpoint(
-                    "queue?department=",
-                    queue_department,
-                    lambda i: direct.queue(departments[i % len(departments)]),
-                    QUEUE_P99_MS,
-                ),
-                Endpoint(
-                    "similar",
-                    similar,
-                    lambda i: direct.similar(sample[i % len(sample)]),
-                    SIMILAR_P99_MS,
-                ),
-            ]
-            await _check_same_rows(client, headers, direct, sample[:5], app, args.show_sql)
+            await _verify(client, headers, endpoints, app, args.show_sql)
             for endpoint in endpoints:
-                app_result = await _phase(endpoint.name, endpoint.app, args)
-                raw_result = (
-                    await _phase(endpoint.name, endpoint.raw, args) if endpoint.raw else None
-                )
+                app_result = await _phase(endpoint.label, through_app(endpoint), args)
+                raw_result = None
+                if endpoint.raw is not None:
+                    raw_result = await _phase(endpoint.label, endpoint.raw, args)
                 results.append((endpoint, app_result, raw_result))
                 _progress(endpoint, app_result, raw_result)
         if args.explain:
@@ -262,7 +308,9 @@ async def _measure(
     return results
 
 
-async def _phase(name: str, call: Callable[[int], Awaitable[Any]], args: argparse.Namespace) -> Result:
+async def _phase(
+    name: str, call: Callable[[int], Awaitable[Any]], args: argparse.Namespace
+) -> Result:
     """Warm up (caches, prepared statements, pools), then measure."""
     await drive(
         name,
@@ -271,6 +319,7 @@ async def _phase(name: str, call: Callable[[int], Awaitable[Any]], args: argpars
         concurrency=args.concurrency,
         max_seconds=args.max_seconds / 4,
     )
+    gc.collect()  # start each measurement with a clean heap
     return await drive(
         name,
         call,
@@ -280,50 +329,42 @@ async def _phase(name: str, call: Callable[[int], Awaitable[Any]], args: argpars
     )
 
 
-async def _check_same_rows(
+async def _verify(
     client: httpx.AsyncClient,
     headers: dict[str, str],
-    direct: raw.RawIntake,
-    sample: list[uuid.UUID],
+    endpoints: list[Endpoint],
     app: Any,
     show_sql: bool,
 ) -> None:
-    """The raw SQL must return what the app returns, or the ratio means nothing."""
-    statements = _statements(app.state.engine)
-    checks: list[tuple[str, list[str], list[str], int]] = []
-    for name, path, expected in (
-        ("queue", "/api/v1/triage/queue?limit=25", direct.queue),
-        ("queue?department=DBI", "/api/v1/triage/queue?limit=25&department=DBI", None),
-    ):
-        statements.clear()
-        body = (await _get(client, path, headers)).json()
-        got = [item["id"] for item in body["items"]]
-        want = await (expected() if expected else direct.queue("DBI"))
-        checks.append((name, got, [str(i) for i in want], len(statements)))
-        sql = list(statements)
-    if show_sql:
-        print("  SQL per queue request (app):", *sql, sep="\n    ")
-    for problem_id in sample:
-        statements.clear()
-        body = (await _get(client, f"/api/v1/problems/{problem_id}/similar", headers)).json()
-        want = await direct.similar(problem_id)
-        checks.append(
-            (f"similar {problem_id}", [i["id"] for i in body], [str(i) for i in want], len(statements))
+    """Count the app's statements per request and check the raw SQL returns the same rows.
+
+    Without the check, the app/raw ratio could be comparing different work.
+    """
+    statements = _statement_log(app.state.engine)
+    counts, mismatched = [], []
+    for endpoint in endpoints:
+        if endpoint.raw is None:
+            continue
+        for i in range(3):
+            statements.clear()
+            response = await _get(client, endpoint.path(i), headers)
+            if i == 0:
+                counts.append(f"{endpoint.key} {len(statements)}")
+                if show_sql:
+                    print(f"  SQL of one {endpoint.label} request:", *statements, sep="\n    ")
+            got, want = _ids(response.json()), await endpoint.raw(i)
+            if isinstance(want, list) and got != [str(value) for value in want]:
+                mismatched.append(f"{endpoint.key} #{i}")
+    if counts:
+        print(f"App statements per request: {', '.join(counts)}.")
+        print(
+            "Raw SQL returns the app's rows: "
+            + ("yes." if not mismatched else f"NO for {', '.join(mismatched)}.")
         )
-    if show_sql:
-        print("  SQL per similar request (app):", *statements, sep="\n    ")
-    mismatched = [name for name, got, want, _ in checks if got != want]
-    counts = sorted({(name.split()[0], n) for name, _, _, n in checks})
-    print(
-        "Raw SQL returns the app's rows: "
-        + ("yes" if not mismatched else f"NO for {', '.join(mismatched)}")
-        + "; app statements per request: "
-        + ", ".join(f"{name} {n}" for name, n in counts)
-    )
 
 
 def _progress(endpoint: Endpoint, app: Result, direct: Result | None) -> None:
-    line = f"  {endpoint.name:<22} app {app.rate:7.1f} req/s p99 {app.percentile(0.99):7.1f} ms"
+    line = f"  {endpoint.label:<22} app {app.rate:7.1f} req/s p99 {app.percentile(0.99):7.1f} ms"
     if direct is not None:
         line += f" | raw {direct.rate:7.1f} req/s p99 {direct.percentile(0.99):7.1f} ms"
     if app.errors:
@@ -336,9 +377,14 @@ async def _explain(pool: asyncpg.Pool, email: str, problem_id: uuid.UUID) -> Non
     async with pool.acquire() as connection:
         caller = await connection.fetchrow(raw.CALLER_SQL, email.lower())
         arguments = [*raw.QUEUE_STATES, caller["department_id"], raw.FAR_FUTURE, -1, 26]
-        problem = await connection.fetchrow(raw.VISIBLE_PROBLEM_SQL, problem_id, caller["department_id"])
+        problem = await connection.fetchrow(
+            raw.VISIBLE_PROBLEM_SQL, problem_id, caller["department_id"]
+        )
         query = await connection.fetchval(
-            raw.SIMILAR_TERMS_SQL, problem["title"], problem["problem_statement"] or "", 12
+            raw.SIMILAR_TERMS_SQL,
+            problem["title"],
+            (problem["problem_statement"] or "")[:2000],
+            raw.STATEMENT_TERMS,
         )
         plans = [
             ("queue", raw.QUEUE_SQL, arguments),
@@ -346,7 +392,7 @@ async def _explain(pool: asyncpg.Pool, email: str, problem_id: uuid.UUID) -> Non
             (
                 f"similar to {problem['reference']} ({problem['title']})",
                 raw.SIMILAR_SQL,
-                [query, problem_id, caller["department_id"], 10],
+                [query, problem_id, caller["department_id"], raw.SIMILAR_LIMIT],
             ),
         ]
         for title, sql, values in plans:
@@ -358,7 +404,9 @@ async def _explain(pool: asyncpg.Pool, email: str, problem_id: uuid.UUID) -> Non
 # -- the report -----------------------------------------------------------------------------
 
 
-def _report(args: argparse.Namespace, data: Dataset, results: list[tuple[Endpoint, Result, Result | None]]) -> None:
+def _report(
+    args: argparse.Namespace, results: list[tuple[Endpoint, Result, Result | None]]
+) -> None:
     print()
     header = (
         f"{'endpoint':<22} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} "
@@ -377,7 +425,7 @@ def _report(args: argparse.Namespace, data: Dataset, results: list[tuple[Endpoin
                 f"ratio {'PASS' if ratio_ok else 'MISS'} (>= {MIN_RATIO})"
             )
         print(
-            f"{endpoint.name:<22} {app.rate:8.1f} {app.percentile(0.5):7.1f} "
+            f"{endpoint.label:<22} {app.rate:8.1f} {app.percentile(0.5):7.1f} "
             f"{app.percentile(0.95):7.1f} {app.percentile(0.99):7.1f} "
             + (
                 f"{direct.rate:10.1f} {direct.percentile(0.99):8.1f} {ratio:8.2f}  "
@@ -398,17 +446,45 @@ def _report(args: argparse.Namespace, data: Dataset, results: list[tuple[Endpoin
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.triage", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.triage", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--problems", type=int, default=100_000, help="problems to load")
     parser.add_argument("--requests", type=int, default=2000, help="measured requests per phase")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent workers")
-    parser.add_argument("--keep", action="store_true", help="keep (and reuse) the loaded database and leave its server running")
-    parser.add_argument("--transport", choices=("asgi", "uvicorn"), default="asgi", help="asgi: call the app directly; uvicorn: serve it on loopback and use HTTP")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep (and reuse) the loaded database and leave its server running",
+    )
+    parser.add_argument(
+        "--transport",
+        choices=("asgi", "uvicorn"),
+        default="asgi",
+        help="asgi: call the app directly; uvicorn: serve it on loopback and use HTTP",
+    )
     parser.add_argument("--max-seconds", type=float, default=60.0, help="cap per measured phase")
+    parser.add_argument(
+        "--endpoints",
+        help="only these (comma-separated): health, me, queue, queue-department, similar",
+    )
+    parser.add_argument(
+        "--pool-size", type=int, help="the app's INTAKE_DB_POOL_SIZE (default: the app's default)"
+    )
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of the main queries")
-    parser.add_argument("--show-sql", action="store_true", help="print the statements the app sends per request")
-    parser.add_argument("--stop", action="store_true", help="stop the benchmark's embedded PostgreSQL (after --keep) and exit")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print EXPLAIN (ANALYZE, BUFFERS) of the main queries",
+    )
+    parser.add_argument(
+        "--show-sql", action="store_true", help="print the statements the app sends per request"
+    )
+    parser.add_argument(
+        "--stop",
+        action="store_true",
+        help="stop the benchmark's embedded PostgreSQL (after --keep) and exit",
+    )
     return parser.parse_args(argv)
 
 
@@ -424,7 +500,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server_url = configured or (server.url("postgres") if server is not None else "")
         url = _with_database(server_url, DATABASE)
-        reuse = args.keep and asyncio.run(_loaded_count(url)) == args.problems
+        reuse = args.keep and asyncio.run(_loaded_signature(url)) == _signature(
+            args.problems, args.seed
+        )
         if not reuse:
             asyncio.run(_recreate(server_url))
         migrate.upgrade(url)
@@ -448,15 +526,17 @@ def main(argv: list[str] | None = None) -> int:
             seed_demo=False,
             log_level="warning",
         )
+        if args.pool_size:
+            settings = replace(settings, db_pool_size=args.pool_size)
         results = asyncio.run(_measure(args, url, data, settings))
-        _report(args, data, results)
+        _report(args, results)
         if not args.keep:
             asyncio.run(_recreate(server_url, drop_only=True))
     finally:
         if started and not args.keep and server is not None:
             server.stop()
     if args.keep and started:
-        print(f"\nThe benchmark database is kept; stop its server with: {sys.argv[0]} --stop")
+        print("\nThe database is kept and its server left running: python -m bench.triage --stop")
     return 0
 
 
