@@ -36,7 +36,7 @@ class Settings:
     log_level: str = "info"
     oidc: OIDCSettings | None = None
     token_ttl_minutes: int = 12 * 60
-    db_pool_size: int = 10
+    db_pool_size: int = 20
     db_max_overflow: int = 10
     max_body_bytes: int = 1_048_576
     seed_demo: bool = True
@@ -122,7 +122,7 @@ class Settings:
             log_level=log_level,
             oidc=oidc,
             token_ttl_minutes=integer("INTAKE_TOKEN_TTL_MINUTES", 12 * 60, 1, 60 * 24 * 30),
-            db_pool_size=integer("INTAKE_DB_POOL_SIZE", 10, 1, 200),
+            db_pool_size=integer("INTAKE_DB_POOL_SIZE", 20, 1, 200),
             db_max_overflow=integer("INTAKE_DB_MAX_OVERFLOW", 10, 0, 200),
             max_body_bytes=integer("INTAKE_MAX_BODY_BYTES", 1_048_576, 1024, 64 * 1_048_576),
             seed_demo=boolean("INTAKE_SEED_DEMO", database_url is None),

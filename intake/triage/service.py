@@ -254,7 +254,11 @@ async def triage_queue(
         .join(Department, Department.id == Problem.department_id)
         .outerjoin(Person, Person.id == Problem.triager_id)
         .where(Problem.status.in_(filters.states or QUEUE_STATES), visible_to(caller))
-        .order_by(due_key, score_key.desc(), Problem.id)
+        .order_by(
+            Problem.decision_due_at.asc().nulls_last(),
+            Problem.score.desc().nulls_last(),
+            Problem.id,
+        )
         .limit(limit + 1)
     )
     if filters.department:
