@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import asyncpg
 
 from intake.db.models import Problem
+from intake.triage.similar import (
+    _QUERY_SQL,
+    MAX_CANDIDATES,
+    MAX_FREQUENCY,
+    MAX_TERMS,
+    STATEMENT_TERMS,
+)
 
 # Every mapped column the ORM loads (search_vector is deferred, so not that one), id first.
 PROBLEM = ", ".join(
@@ -27,8 +33,6 @@ PROBLEM = ", ".join(
 )
 DEPARTMENT = "d.id, d.created_at, d.updated_at, d.code, d.name"
 QUEUE_STATES = ("submitted", "triage", "needs_info")
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
-STATEMENT_TERMS = 12
 SIMILAR_LIMIT = 10
 
 # The f-strings below only splice in the column lists above (constants from the models);
@@ -55,11 +59,11 @@ FROM problems p
 JOIN departments d ON d.id = p.department_id
 LEFT OUTER JOIN people t ON t.id = p.triager_id
 WHERE p.status IN ($1, $2, $3) AND (p.department_id = $4 OR p.reference IS NOT NULL) {{filter}}
-ORDER BY coalesce(p.decision_due_at, $5) ASC, coalesce(p.score, $6) DESC, p.id ASC
-LIMIT $7
+ORDER BY p.decision_due_at ASC NULLS LAST, p.score DESC NULLS LAST, p.id ASC
+LIMIT $5
 """  # noqa: S608
 QUEUE_SQL = _QUEUE.format(filter="")
-QUEUE_BY_DEPARTMENT_SQL = _QUEUE.format(filter="AND d.code = $8")
+QUEUE_BY_DEPARTMENT_SQL = _QUEUE.format(filter="AND d.code = $6")
 
 SLA_POLICY_SQL = "SELECT key, value, updated_by_id, updated_at FROM settings WHERE key = $1"
 HOLIDAYS_SQL = "SELECT day, name FROM holidays ORDER BY day"
@@ -74,24 +78,28 @@ VISIBLE_PROBLEM_SQL = f"""
 SELECT {PROBLEM} FROM problems p
 WHERE p.id = $1 AND (p.department_id = $2 OR p.reference IS NOT NULL)
 """  # noqa: S608
-SIMILAR_TERMS_SQL = """
-SELECT string_agg(quote_literal(lexeme), ' | ')
-FROM (
-    SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, $1))
-    UNION
-    SELECT lexeme FROM (
-        SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, $2))
-        ORDER BY positions[1] LIMIT $3
-    ) AS opening
-) AS terms
-"""
+# The app's statement text, with its named parameters numbered for asyncpg.
+SIMILAR_TERMS_SQL = (
+    str(_QUERY_SQL)
+    .replace(":title", "$1")
+    .replace(":statement_terms", "$3")
+    .replace(":statement", "$2")
+    .replace(":max_frequency", "$4")
+    .replace(":max_terms", "$5")
+)
 SIMILAR_SQL = f"""
 SELECT {PROBLEM}, {DEPARTMENT},
        ts_rank_cd(p.search_vector, to_tsquery('english'::regconfig, $1), 32) AS similarity
-FROM problems p JOIN departments d ON d.id = p.department_id
-WHERE p.id != $2 AND p.reference IS NOT NULL
-  AND p.search_vector @@ to_tsquery('english'::regconfig, $1)
-  AND (p.department_id = $3 OR p.reference IS NOT NULL)
+FROM problems p
+JOIN (
+    SELECT c.id FROM problems c
+    WHERE c.id != $2 AND c.reference IS NOT NULL
+      AND c.search_vector @@ to_tsquery('english'::regconfig, $1)
+      AND (c.department_id = $3 OR c.reference IS NOT NULL)
+    ORDER BY c.submitted_at DESC NULLS LAST
+    LIMIT $5
+) AS candidates ON candidates.id = p.id
+JOIN departments d ON d.id = p.department_id
 ORDER BY similarity DESC, p.id
 LIMIT $4
 """  # noqa: S608
@@ -107,7 +115,7 @@ class RawIntake:
     async def queue(self, department: str | None = None, limit: int = 25) -> list[uuid.UUID]:
         async with self.pool.acquire() as connection:
             caller = await connection.fetchrow(CALLER_SQL, self.email.lower())
-            arguments = [*QUEUE_STATES, caller["department_id"], FAR_FUTURE, -1, limit + 1]
+            arguments = [*QUEUE_STATES, caller["department_id"], limit + 1]
             if department is None:
                 rows = await connection.fetch(QUEUE_SQL, *arguments)
             else:
@@ -131,11 +139,13 @@ class RawIntake:
                 problem["title"],
                 (problem["problem_statement"] or "")[:2000],
                 STATEMENT_TERMS,
+                MAX_FREQUENCY,
+                MAX_TERMS,
             )
             if not query:
                 return []
             rows = await connection.fetch(
-                SIMILAR_SQL, query, problem_id, department_id, SIMILAR_LIMIT
+                SIMILAR_SQL, query, problem_id, department_id, SIMILAR_LIMIT, MAX_CANDIDATES
             )
         return [row[0] for row in rows]
 

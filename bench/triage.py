@@ -376,7 +376,7 @@ async def _explain(pool: asyncpg.Pool, email: str, problem_id: uuid.UUID) -> Non
     """EXPLAIN (ANALYZE, BUFFERS) of the queue and the similar search, as the app runs them."""
     async with pool.acquire() as connection:
         caller = await connection.fetchrow(raw.CALLER_SQL, email.lower())
-        arguments = [*raw.QUEUE_STATES, caller["department_id"], raw.FAR_FUTURE, -1, 26]
+        arguments = [*raw.QUEUE_STATES, caller["department_id"], 26]
         problem = await connection.fetchrow(
             raw.VISIBLE_PROBLEM_SQL, problem_id, caller["department_id"]
         )
@@ -385,6 +385,8 @@ async def _explain(pool: asyncpg.Pool, email: str, problem_id: uuid.UUID) -> Non
             problem["title"],
             (problem["problem_statement"] or "")[:2000],
             raw.STATEMENT_TERMS,
+            raw.MAX_FREQUENCY,
+            raw.MAX_TERMS,
         )
         plans = [
             ("queue", raw.QUEUE_SQL, arguments),
@@ -392,7 +394,7 @@ async def _explain(pool: asyncpg.Pool, email: str, problem_id: uuid.UUID) -> Non
             (
                 f"similar to {problem['reference']} ({problem['title']})",
                 raw.SIMILAR_SQL,
-                [query, problem_id, caller["department_id"], raw.SIMILAR_LIMIT],
+                [query, problem_id, caller["department_id"], raw.SIMILAR_LIMIT, raw.MAX_CANDIDATES],
             ),
         ]
         for title, sql, values in plans:
