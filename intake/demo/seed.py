@@ -146,7 +146,7 @@ async def _seed_problem(
     )
     session.add(row)
     await session.flush()
-    session.add(models.ProblemWatcher(problem_id=row.id, person_id=row.submitter_id))
+    await problems.follow(session, row.id, row.submitter_id)
     session.add(
         models.ProblemEvent(
             problem_id=row.id,

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import msgspec
 from sqlalchemy import func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
@@ -279,7 +280,7 @@ async def create_problem(
     )
     session.add(problem)
     await session.flush()
-    session.add(models.ProblemWatcher(problem_id=problem.id, person_id=caller.id))
+    await follow(session, problem.id, caller.id)
     await history.record(
         session,
         problem_id=problem.id,
@@ -294,6 +295,15 @@ async def create_problem(
     )
     await session.refresh(problem)
     return problem
+
+
+async def follow(session: AsyncSession, problem_id: uuid.UUID, person_id: uuid.UUID) -> None:
+    """Make the person a watcher of the problem (no-op if they already are)."""
+    await session.execute(
+        insert(models.ProblemWatcher)
+        .values(problem_id=problem_id, person_id=person_id)
+        .on_conflict_do_nothing()
+    )
 
 
 async def update_problem(

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.triage import policy
-from intake.triage.sla import Calendar, Pause, SlaClock, clock, due_at
+from intake.triage.sla import Calendar, Pause, due_at
 
 DECISIONS = frozenset({"accepted", "declined", "redirected", "duplicate"})
 FIRST_RESPONSES = DECISIONS | {"triage", "needs_info"}
@@ -86,32 +86,6 @@ async def on_transition(
             )
     if after in DECISIONS:
         problem.decided_at = now
-
-
-async def problem_clocks(
-    session: AsyncSession, problem: models.Problem, now: datetime
-) -> tuple[SlaClock, SlaClock] | None:
-    """Both clocks as they stand now, or None before the problem is submitted."""
-    if problem.submitted_at is None:
-        return None
-    cal, targets = await calendar(session)
-    history = await pauses(session, problem)
-    first = clock(
-        started_at=problem.submitted_at,
-        target_days=targets.first_response_days,
-        calendar=cal,
-        now=now,
-        stopped_at=problem.first_response_at,
-    )
-    decision = clock(
-        started_at=problem.submitted_at,
-        target_days=targets.decision_days,
-        calendar=cal,
-        now=now,
-        stopped_at=problem.decided_at,
-        pauses=history,
-    )
-    return first, decision
 
 
 async def recompute_open(session: AsyncSession) -> int:

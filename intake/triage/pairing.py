@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -167,18 +166,15 @@ async def assign_team(
         )
     before = problem.team_id
     problem.team_id = team.id
-    problem.team_assigned_at = utcnow()
+    now = utcnow()
+    problem.team_assigned_at = now
     problem.version += 1
-    problem.updated_at = utcnow()
+    problem.updated_at = now
     members = await session.scalars(
         select(models.TeamMember.person_id).where(models.TeamMember.team_id == team.id)
     )
     for person_id in members:
-        await session.execute(
-            insert(models.ProblemWatcher)
-            .values(problem_id=problem.id, person_id=person_id)
-            .on_conflict_do_nothing()
-        )
+        await problems.follow(session, problem.id, person_id)
     changes: dict[str, Any] = {
         "team": {"from": None if before is None else str(before), "to": str(team.id)},
         "team_name": team.name,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -22,12 +20,14 @@ from intake.triage import policy, schemas
 from intake.triage.scoring import Score, Suggestion, compute_score, suggest_ratings
 
 
-def suggestions_for(problem: models.Problem, today_at: datetime, tz: Any) -> list[Suggestion]:
+async def suggestions_for(session: AsyncSession, problem: models.Problem) -> list[Suggestion]:
+    """Ratings suggested from the record, as of today in the city's time zone."""
+    sla = await policy.sla_policy(session)
     return suggest_ratings(
         affected_people_per_year=problem.affected_people_per_year,
         urgency_deadline=problem.urgency_deadline,
         urgency_reason=problem.urgency_reason,
-        today=today_at.astimezone(tz).date(),
+        today=utcnow().astimezone(policy.zone(sla)).date(),
     )
 
 
@@ -49,8 +49,7 @@ async def score_problem(
             allowed_actions=lifecycle.allowed_actions(problem.status, problem.held_from_status),
         )
     now = utcnow()
-    sla = await policy.sla_policy(session)
-    suggested = suggestions_for(problem, now, policy.zone(sla))
+    suggested = await suggestions_for(session, problem)
     weights = await policy.weights(session)
     result = compute_score(data.ratings, weights, {s.criterion: s.rating for s in suggested})
     session.add(
@@ -81,11 +80,14 @@ async def score_problem(
     )
     await session.flush()
     await session.refresh(problem)
-    return problem, await score_view(session, caller, problem)
+    return problem, await score_view(session, caller, problem, suggested)
 
 
 async def score_view(
-    session: AsyncSession, caller: Caller, problem: models.Problem
+    session: AsyncSession,
+    caller: Caller,
+    problem: models.Problem,
+    suggestions: list[Suggestion] | None = None,
 ) -> schemas.ScoreOut:
     """The current score with its breakdown, the suggestions, and every earlier score."""
     rows = (
@@ -96,8 +98,8 @@ async def score_view(
             .order_by(models.ProblemScore.created_at, models.ProblemScore.id)
         )
     ).all()
-    sla = await policy.sla_policy(session)
-    suggestions = suggestions_for(problem, utcnow(), policy.zone(sla))
+    if suggestions is None:
+        suggestions = await suggestions_for(session, problem)
     latest = rows[-1] if rows else None
     return schemas.ScoreOut(
         problem_id=problem.id,

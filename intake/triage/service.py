@@ -50,7 +50,7 @@ async def take_into_triage(
             triager_id = person.id
         before = problem.triager_id
         problem.triager_id = triager_id
-        await _follow(session, problem.id, triager_id)
+        await problems.follow(session, problem.id, triager_id)
         return {"triager_id": {"from": _str(before), "to": str(triager_id)}}
 
     return await problems.apply_action(
@@ -174,7 +174,7 @@ async def _move_followers(
         )
     )
     for watcher_id in watchers:
-        await _follow(session, primary_id, watcher_id)
+        await problems.follow(session, primary_id, watcher_id)
     collaborators = list(
         await session.execute(
             select(
@@ -205,14 +205,6 @@ async def _move_followers(
         "watchers_moved": len(watchers),
         "collaborators_moved": len(collaborators),
     }
-
-
-async def _follow(session: AsyncSession, problem_id: uuid.UUID, person_id: uuid.UUID) -> None:
-    await session.execute(
-        insert(models.ProblemWatcher)
-        .values(problem_id=problem_id, person_id=person_id)
-        .on_conflict_do_nothing()
-    )
 
 
 def _str(value: object) -> str | None:
