@@ -171,15 +171,31 @@ async def update_person(
 # -- teams ----------------------------------------------------------------------------------
 
 
-async def team_out(session: AsyncSession, team: models.Team) -> schemas.Team:
-    members = await session.execute(
+async def _members_of(
+    session: AsyncSession, team_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[schemas.TeamMember]]:
+    """Members of several teams in one query, by name."""
+    rows = await session.execute(
         select(
-            models.TeamMember.discipline, models.Person.id, models.Person.name, models.Person.email
+            models.TeamMember.team_id,
+            models.TeamMember.discipline,
+            models.Person.id,
+            models.Person.name,
+            models.Person.email,
         )
         .join(models.Person, models.Person.id == models.TeamMember.person_id)
-        .where(models.TeamMember.team_id == team.id)
+        .where(models.TeamMember.team_id.in_(team_ids))
         .order_by(models.Person.name)
     )
+    members: dict[uuid.UUID, list[schemas.TeamMember]] = {team_id: [] for team_id in team_ids}
+    for team_id, discipline, person_id, name, email in rows:
+        members[team_id].append(
+            schemas.TeamMember(person_id=person_id, name=name, email=email, discipline=discipline)
+        )
+    return members
+
+
+def _team(team: models.Team, members: list[schemas.TeamMember]) -> schemas.Team:
     return schemas.Team(
         id=team.id,
         name=team.name,
@@ -188,13 +204,14 @@ async def team_out(session: AsyncSession, team: models.Team) -> schemas.Team:
         focus_areas=list(team.focus_areas),
         wip_limit=team.wip_limit,
         active=team.active,
-        members=[
-            schemas.TeamMember(person_id=pid, name=name, email=email, discipline=discipline)
-            for discipline, pid, name, email in members
-        ],
+        members=members,
         created_at=team.created_at,
         updated_at=team.updated_at,
     )
+
+
+async def team_out(session: AsyncSession, team: models.Team) -> schemas.Team:
+    return _team(team, (await _members_of(session, [team.id]))[team.id])
 
 
 async def list_teams(
@@ -205,7 +222,9 @@ async def list_teams(
         (after,) = decode_cursor(cursor, (str,))
         query = query.where(models.Team.name > after)
     rows = list((await session.scalars(query)).all())
-    return [await team_out(session, r) for r in rows[:limit]], _page_cursor(rows, limit, "name")
+    page = rows[:limit]
+    members = await _members_of(session, [team.id for team in page])
+    return [_team(team, members[team.id]) for team in page], _page_cursor(rows, limit, "name")
 
 
 async def get_team(session: AsyncSession, team_id: uuid.UUID) -> models.Team:
