@@ -17,12 +17,17 @@ from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import __version__
+from intake.collaboration.controllers import ROUTES as COLLABORATION_ROUTES
 from intake.config import Settings
 from intake.db import migrate
 from intake.db.session import create_engine, create_sessionmaker, transaction
+from intake.delivery.controllers import ROUTES as DELIVERY_ROUTES
+from intake.discovery.controllers import ROUTES as DISCOVERY_ROUTES
 from intake.health.controllers import HealthController
 from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.lib.errors import problem_response
+from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
+from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
 from intake.problems.controllers import ProblemController
 from intake.registry.controllers import (
     DepartmentController,
@@ -47,6 +52,11 @@ API_CONTROLLERS = [
     TriageQueueController,
     ProblemTriageController,
     PolicyController,
+    *DELIVERY_ROUTES,
+    *DISCOVERY_ROUTES,
+    *OUTCOME_ROUTES,
+    *COLLABORATION_ROUTES,
+    *NOTIFICATION_ROUTES,
 ]
 
 

@@ -1,7 +1,8 @@
 """Test fixtures: a real PostgreSQL, built by the migrations, emptied between tests.
 
 With INTAKE_TEST_DATABASE_URL unset, the suite runs its own embedded PostgreSQL in
-``.intake/test`` (fsync off: the data is thrown away). Each test gets a fresh app on a
+``.intake/test`` (fsync off: the data is thrown away; INTAKE_TEST_DATA_DIR picks another
+folder, so two runs side by side don't share a cluster). Each test gets a fresh app on a
 database created once per run by ``alembic upgrade head``; every table is truncated after
 each test, so tests exercise the real commit path, concurrency included.
 """
@@ -55,7 +56,8 @@ def server_url() -> Iterator[str]:
     if configured:
         yield configured
         return
-    server = EmbeddedPostgres(ROOT / ".intake" / "test", fast_and_unsafe=True)
+    data_dir = Path(os.environ.get("INTAKE_TEST_DATA_DIR") or ROOT / ".intake" / "test")
+    server = EmbeddedPostgres(data_dir, fast_and_unsafe=True)
     started = server.start()
     try:
         yield server.url("postgres")

@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import COMPLETE_PROBLEM, City
+from tests.conftest import COMPLETE_PROBLEM, EMAILS, City
 
 Client = AsyncTestClient[Litestar]
 
@@ -53,3 +53,79 @@ async def submitted(
     result: dict[str, Any] = response.json()
     result["etag"] = response.headers["etag"]
     return result
+
+
+async def act(
+    client: Client,
+    city: City,
+    problem: dict[str, Any],
+    action: str,
+    who: str = "triager",
+    body: dict[str, Any] | None = None,
+) -> Any:
+    """POST a lifecycle action with the problem's ETag; on success ``problem`` is refreshed."""
+    response = await client.post(
+        f"/api/v1/problems/{problem['id']}/{action}",
+        json=body,
+        headers={**city.auth(who), "If-Match": problem["etag"]},
+    )
+    if response.status_code == 200:
+        problem.update(response.json())
+        problem["etag"] = response.headers["etag"]
+    return response
+
+
+async def events(
+    client: Client, city: City, problem_id: str, who: str = "triager"
+) -> list[dict[str, Any]]:
+    response = await client.get(f"/api/v1/problems/{problem_id}/history", headers=city.auth(who))
+    return list(response.json()["items"])
+
+
+async def paired(
+    client: Client, city: City, team_name: str = "Permits Team", **fields: Any
+) -> dict[str, Any]:
+    """A submitted problem, accepted by ``triager`` and paired with a team whose only member
+    is ``team_member``; returns the problem (status ``accepted``) with its ETag and team id."""
+    problem = await submitted(client, city, **fields)
+    for action in ("triage", "accept"):
+        assert (await act(client, city, problem, action)).status_code == 200
+    team = await client.post(
+        "/api/v1/teams",
+        json={
+            "name": team_name,
+            "disciplines": ["product_management", "civic_design", "software_engineering"],
+            "wip_limit": 5,
+            "members": [{"email": EMAILS["team_member"], "discipline": "software_engineering"}],
+        },
+        headers=city.auth("admin"),
+    )
+    assert team.status_code == 201, team.text
+    response = await client.put(
+        f"/api/v1/problems/{problem['id']}/team",
+        json={"team_id": team.json()["id"]},
+        headers={**city.auth("triager"), "If-Match": problem["etag"]},
+    )
+    assert response.status_code == 200, response.text
+    problem.update(response.json())
+    problem["etag"] = response.headers["etag"]
+    return problem
+
+
+async def in_phase(client: Client, city: City, status: str, **fields: Any) -> dict[str, Any]:
+    """A paired problem taken forward to ``discovery``, ``delivery`` (alpha) or ``live``."""
+    problem = await paired(client, city, **fields)
+    steps = {
+        "accepted": [],
+        "discovery": [("start-discovery", None)],
+        "delivery": [("start-discovery", None), ("start-delivery", {"phase": "alpha"})],
+        "live": [
+            ("start-discovery", None),
+            ("start-delivery", {"phase": "alpha"}),
+            ("launch", None),
+        ],
+    }[status]
+    for action, body in steps:
+        response = await act(client, city, problem, action, who="team_member", body=body)
+        assert response.status_code == 200, response.text
+    return problem

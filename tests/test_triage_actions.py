@@ -10,33 +10,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import City
-from tests.helpers import Client, assert_problem_json, submitted
-
-
-async def act(
-    client: Client,
-    city: City,
-    problem: dict[str, Any],
-    action: str,
-    who: str = "triager",
-    body: dict[str, Any] | None = None,
-) -> Any:
-    response = await client.post(
-        f"/api/v1/problems/{problem['id']}/{action}",
-        json=body,
-        headers={**city.auth(who), "If-Match": problem["etag"]},
-    )
-    if response.status_code == 200:
-        problem.update(response.json())
-        problem["etag"] = response.headers["etag"]
-    return response
-
-
-async def events(
-    client: Client, city: City, problem_id: str, who: str = "triager"
-) -> list[dict[str, Any]]:
-    response = await client.get(f"/api/v1/problems/{problem_id}/history", headers=city.auth(who))
-    return list(response.json()["items"])
+from tests.helpers import Client, act, assert_problem_json, events, submitted
 
 
 async def test_submitted_to_accepted_through_needs_info(client: Client, city: City) -> None:

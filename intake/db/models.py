@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     Date,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -22,7 +23,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.db.base import Base, Timestamps, UUIDPrimaryKey
@@ -30,6 +31,20 @@ from intake.problems.lifecycle import STATES
 
 ROLES = ("requester", "triager", "team_member", "leadership", "admin")
 DISCIPLINES = ("product_management", "civic_design", "data", "software_engineering", "security")
+DELIVERY_PHASES = ("alpha", "beta")
+OUTCOME_RESULTS = ("achieved", "partially_achieved", "not_achieved", "not_measurable")
+FINDING_KINDS = (
+    "insight",
+    "pain_point",
+    "journey_step",
+    "constraint",
+    "opportunity",
+    "decision",
+)
+UPDATE_STATUSES = ("on_track", "at_risk", "off_track")
+METRIC_DIRECTIONS = ("increase", "decrease")
+COMMENT_VISIBILITIES = ("all", "dti_internal")
+NOTIFICATION_KINDS = ("mention", "state_change", "info_requested", "sla_breach")
 
 # The text PostgreSQL indexes for full-text search, weighted: title first, then the problem
 # statement and desired outcome, then the rest of the record. Kept in one expression so the
@@ -117,6 +132,11 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
             "status IN ('draft', 'withdrawn') OR reference IS NOT NULL",
             name="reference_after_draft",
         ),
+        CheckConstraint(_in("delivery_phase", DELIVERY_PHASES), name="delivery_phase_known"),
+        CheckConstraint(_in("outcome_result", OUTCOME_RESULTS), name="outcome_result_known"),
+        CheckConstraint(
+            "status <> 'closed' OR outcome_result IS NOT NULL", name="closed_with_outcome"
+        ),
     )
 
     reference: Mapped[str | None] = mapped_column(String(16), unique=True)
@@ -168,6 +188,17 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
     decision_due_at: Mapped[datetime | None]
     paused_since: Mapped[datetime | None]
     score: Mapped[int | None] = mapped_column(SmallInteger)
+    # When the SLA sweep recorded each clock's breach (once per clock).
+    first_response_breached_at: Mapped[datetime | None]
+    decision_breached_at: Mapped[datetime | None]
+
+    # Discovery, delivery and outcome (owned by the problem's triager and team).
+    delivery_phase: Mapped[str | None] = mapped_column(String(10))
+    launched_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    outcome_result: Mapped[str | None] = mapped_column(String(30))
+    outcome_summary: Mapped[str | None] = mapped_column(Text)
+    outcome_lessons: Mapped[str | None] = mapped_column(Text)
 
     search_vector: Mapped[Any] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True), deferred=True
@@ -234,6 +265,8 @@ class ProblemEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    # DTI-internal events (internal comments) are shown to DTI roles only.
+    internal: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class ReferenceCounter(Base):
@@ -311,3 +344,164 @@ class Holiday(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+
+
+# -- discovery, delivery and outcomes -------------------------------------------------------
+
+
+class Finding(UUIDPrimaryKey, Timestamps, Base):
+    """What discovery learned. Journey steps are ordered; pain points may sit on a step."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        Index("ix_findings_problem_id_kind", "problem_id", "kind"),
+        CheckConstraint(_in("kind", FINDING_KINDS), name="kind_known"),
+        CheckConstraint(
+            "(kind = 'journey_step') = (position IS NOT NULL)", name="position_for_steps"
+        ),
+        CheckConstraint(
+            "journey_step_id IS NULL OR kind = 'pain_point'", name="only_pain_points_on_steps"
+        ),
+    )
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(Text)
+    # [{source, date, who}]: where the finding comes from.
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, server_default=text("'[]'::jsonb")
+    )
+    position: Mapped[int | None] = mapped_column(Integer)
+    journey_step_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("findings.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
+class Milestone(UUIDPrimaryKey, Timestamps, Base):
+    """A delivery milestone; a moved target date keeps its earlier values, so slips show."""
+
+    __tablename__ = "milestones"
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    target_date: Mapped[date] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    # [{target_date, replaced_at, replaced_by_id, reason}], oldest first.
+    earlier_targets: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, server_default=text("'[]'::jsonb")
+    )
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
+class StatusUpdate(UUIDPrimaryKey, Base):
+    """A regular status update; the newest one shows on the problem."""
+
+    __tablename__ = "status_updates"
+    __table_args__ = (
+        Index("ix_status_updates_problem_id_created_at", "problem_id", "created_at"),
+        CheckConstraint(_in("status", UPDATE_STATUSES), name="status_known"),
+    )
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12))
+    summary: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Metric(UUIDPrimaryKey, Timestamps, Base):
+    """An outcome metric: how the city will know the problem is solved."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (
+        UniqueConstraint("problem_id", "name"),
+        CheckConstraint(_in("direction", METRIC_DIRECTIONS), name="direction_known"),
+    )
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40))
+    direction: Mapped[str] = mapped_column(String(8))
+    baseline: Mapped[float] = mapped_column(Double)
+    target: Mapped[float] = mapped_column(Double)
+    target_date: Mapped[date] = mapped_column(Date)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+    review_date: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
+class Measurement(UUIDPrimaryKey, Base):
+    """One value of a metric on a date."""
+
+    __tablename__ = "measurements"
+    __table_args__ = (
+        Index("ix_measurements_metric_id_measured_on", "metric_id", "measured_on", "created_at"),
+    )
+
+    metric_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    value: Mapped[float] = mapped_column(Double)
+    measured_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# -- collaboration --------------------------------------------------------------------------
+
+
+class Comment(UUIDPrimaryKey, Timestamps, Base):
+    """A comment for everyone who can see the problem, or for DTI roles only."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_problem_id_created_at", "problem_id", "created_at"),
+        CheckConstraint(_in("visibility", COMMENT_VISIBILITIES), name="visibility_known"),
+    )
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(12))
+    mentions: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID), server_default="{}")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
+class CommentRevision(UUIDPrimaryKey, Base):
+    """A comment's text before an edit, so edits stay visible."""
+
+    __tablename__ = "comment_revisions"
+
+    comment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    edited_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    replaced_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Notification(Base):
+    """One person's inbox entry for one history event."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("person_id", "event_id"),
+        Index("ix_notifications_person_id_id", "person_id", "id"),
+        CheckConstraint(_in("kind", NOTIFICATION_KINDS), name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("problem_events.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    read_at: Mapped[datetime | None]

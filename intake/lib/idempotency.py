@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
-from litestar import Response
+from litestar import Request, Response
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,3 +104,46 @@ def validate_key(key: str) -> str:
             ],
         )
     return key
+
+
+async def claim(
+    request: Request[Any, Any, Any], session: AsyncSession, person_id: uuid.UUID, key: str | None
+) -> IdempotentRequest | None:
+    """The claimed key for this request, or None when the client sent no Idempotency-Key."""
+    if key is None:
+        return None
+    body = await request.body()
+    return IdempotentRequest(
+        session, person_id, validate_key(key), fingerprint(request.method, request.url.path, body)
+    )
+
+
+async def respond(
+    idempotent: IdempotentRequest | None, status: int, body: Any, headers: dict[str, str]
+) -> Response[Any]:
+    """The response, remembered for retries when the request carried a key."""
+    if idempotent is None:
+        return Response(body, status_code=status, headers=headers)
+    encoded = await idempotent.remember(status, body, headers)
+    return Response(encoded, status_code=status, headers=headers, media_type="application/json")
+
+
+Created = tuple[int, Any, dict[str, str]]
+
+
+async def create_once(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    person_id: uuid.UUID,
+    key: str | None,
+    create: Callable[[], Awaitable[Created]],
+) -> Response[Any]:
+    """Run ``create`` (returning status, body, headers) once per Idempotency-Key.
+
+    A retry with the same key gets the first response back; without a key it just runs.
+    """
+    idempotent = await claim(request, session, person_id, key)
+    if idempotent is not None and (replayed := await idempotent.replay()):
+        return replayed
+    status, body, headers = await create()
+    return await respond(idempotent, status, body, headers)

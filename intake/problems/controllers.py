@@ -11,9 +11,10 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, HeaderParameter, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.db import models
 from intake.lib.auth import Caller
 from intake.lib.etag import etag
-from intake.lib.idempotency import IdempotentRequest, fingerprint, validate_key
+from intake.lib.idempotency import claim, respond
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import lifecycle, schemas
@@ -52,30 +53,12 @@ _DRAFT_EXAMPLE = {
 }
 
 
-async def _idempotent(
-    request: Request[Any, Any, Any], session: AsyncSession, caller: Caller, key: str | None
-) -> IdempotentRequest | None:
-    if key is None:
-        return None
-    body = await request.body()
-    return IdempotentRequest(
-        session,
-        caller.id,
-        validate_key(key),
-        fingerprint(request.method, request.url.path, body),
-    )
-
-
-async def _respond(
-    idempotent: IdempotentRequest | None,
-    status: int,
-    body: msgspec.Struct,
-    headers: dict[str, str],
-) -> Response[Any]:
-    if idempotent is None:
-        return Response(body, status_code=status, headers=headers)
-    encoded = await idempotent.remember(status, body, headers)
-    return Response(encoded, status_code=status, headers=headers, media_type="application/json")
+async def problem_response(
+    session: AsyncSession, problem: models.Problem
+) -> Response[schemas.Problem]:
+    """The problem as the caller sees it, with its ETag."""
+    body = await problems.problem_out(session, problem)
+    return Response(body, headers={"ETag": etag(problem.version)})
 
 
 class ProblemController(Controller):
@@ -100,13 +83,13 @@ class ProblemController(Controller):
         data: Annotated[schemas.ProblemCreate, Body(examples=[Example(value=_DRAFT_EXAMPLE)])],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[schemas.Problem]:
-        idempotent = await _idempotent(request, db_session, caller, idempotency_key)
+        idempotent = await claim(request, db_session, caller.id, idempotency_key)
         if idempotent is not None and (replayed := await idempotent.replay()):
             return replayed  # type: ignore[return-value]
         problem = await problems.create_problem(db_session, caller, data)
         body = await problems.problem_out(db_session, problem)
         headers = {"ETag": etag(problem.version), "Location": f"/api/v1/problems/{problem.id}"}
-        return await _respond(idempotent, 201, body, headers)
+        return await respond(idempotent, 201, body, headers)
 
     @get(
         "/",
@@ -195,7 +178,7 @@ class ProblemController(Controller):
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[SubmittedProblem]:
-        idempotent = await _idempotent(request, db_session, caller, idempotency_key)
+        idempotent = await claim(request, db_session, caller.id, idempotency_key)
         if idempotent is not None and (replayed := await idempotent.replay()):
             return replayed  # type: ignore[return-value]
         problem = await problems.submit(db_session, caller, problem_id, if_match)
@@ -204,7 +187,7 @@ class ProblemController(Controller):
             **msgspec.structs.asdict(out),
             similar_problems=await similar.similar_problems(db_session, caller, problem),
         )
-        return await _respond(idempotent, 200, body, {"ETag": etag(problem.version)})
+        return await respond(idempotent, 200, body, {"ETag": etag(problem.version)})
 
     @post(
         "/{problem_id:uuid}/withdraw",

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db.models import Problem, ProblemCollaborator
+from intake.db.models import Problem, ProblemCollaborator, TeamMember
 from intake.lib.auth import Caller, require_role
-from intake.lib.errors import Forbidden
-from intake.problems.lifecycle import Action
+from intake.lib.errors import Conflict, Forbidden
+from intake.problems.lifecycle import PROBLEM_TEAM, Action
+
+# Discovery, delivery and outcome records can be written while the work is going on.
+WORK_STATES = frozenset({"accepted", "discovery", "delivery", "live", "on_hold"})
 
 
 def visible_to(caller: Caller) -> ColumnElement[bool]:
@@ -56,3 +60,34 @@ def require_action(caller: Caller, problem: Problem, action: Action) -> None:
     require_allowed(
         caller, problem, action.roles, owning_department_only=action.owning_department_only
     )
+
+
+async def on_problem_team(session: AsyncSession, caller: Caller, problem: Problem) -> bool:
+    """The caller is the problem's triager, or a team member of the team paired with it."""
+    if "triager" in caller.roles and problem.triager_id == caller.id:
+        return True
+    if "team_member" not in caller.roles or problem.team_id is None:
+        return False
+    member = await session.scalar(
+        select(TeamMember.person_id).where(
+            TeamMember.team_id == problem.team_id, TeamMember.person_id == caller.id
+        )
+    )
+    return member is not None
+
+
+async def require_problem_team(session: AsyncSession, caller: Caller, problem: Problem) -> None:
+    """403 unless the caller is the problem's triager or a member of its team."""
+    require_role(caller, *sorted(PROBLEM_TEAM))
+    if not await on_problem_team(session, caller, problem):
+        raise Forbidden("Only the problem's triager and the members of its team can do this.")
+
+
+def require_work_open(problem: Problem) -> None:
+    """409 unless the problem is accepted and not yet closed (the work can be recorded)."""
+    if problem.status not in WORK_STATES:
+        raise Conflict(
+            f"Work records can be changed while a problem is "
+            f"{', '.join(sorted(WORK_STATES))}; this one is {problem.status}.",
+            current_state=problem.status,
+        )

@@ -1,13 +1,18 @@
-"""The one way to write a problem's history: an event in the same transaction as the change."""
+"""The one way to write a problem's history: an event in the same transaction as the change.
+
+Every event also feeds the inbox of the people it concerns (``intake.notifications``).
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import ProblemEvent
+from intake.notifications import fan_out
 
 
 async def record(
@@ -20,7 +25,10 @@ async def record(
     to_status: str | None = None,
     reason: str | None = None,
     changes: dict[str, Any] | None = None,
+    internal: bool = False,
+    mentions: Iterable[uuid.UUID] = (),
 ) -> ProblemEvent:
+    """Append an event. ``internal`` events reach DTI roles only; ``mentions`` get notified."""
     event = ProblemEvent(
         problem_id=problem_id,
         actor_id=actor_id,
@@ -29,7 +37,9 @@ async def record(
         to_status=to_status,
         reason=reason,
         changes=changes or {},
+        internal=internal,
     )
     session.add(event)
     await session.flush()
+    await fan_out.notify(session, event, mentions=tuple(mentions))
     return event

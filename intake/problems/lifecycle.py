@@ -40,6 +40,7 @@ RESUME = "(back where it was)"
 WITHDRAWABLE = frozenset({"draft", "submitted", "triage", "needs_info", "accepted", "discovery"})
 TRIAGER = frozenset({"triager"})
 REQUESTER = frozenset({"requester"})
+PROBLEM_TEAM = frozenset({"triager", "team_member"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,8 @@ class Action:
     event: str
     summary: str
     reason_required: bool = False
+    # Only the problem's own triager and the members of its team (not any triager).
+    problem_team_only: bool = False
 
 
 ACTIONS: dict[str, Action] = {
@@ -163,6 +166,46 @@ ACTIONS: dict[str, Action] = {
             owning_department_only=False,
             event="resumed",
             summary="Continue held work from the state it was held in.",
+        ),
+        Action(
+            name="start-discovery",
+            from_states=frozenset({"accepted"}),
+            to_state="discovery",
+            roles=PROBLEM_TEAM,
+            owning_department_only=False,
+            problem_team_only=True,
+            event="discovery_started",
+            summary="The paired team starts finding out what is really going on.",
+        ),
+        Action(
+            name="start-delivery",
+            from_states=frozenset({"discovery", "delivery"}),
+            to_state="delivery",
+            roles=PROBLEM_TEAM,
+            owning_department_only=False,
+            problem_team_only=True,
+            event="delivery_started",
+            summary="Build it, in the alpha or beta sub-phase; from delivery, alpha moves to beta.",
+        ),
+        Action(
+            name="launch",
+            from_states=frozenset({"delivery"}),
+            to_state="live",
+            roles=PROBLEM_TEAM,
+            owning_department_only=False,
+            problem_team_only=True,
+            event="launched",
+            summary="It is live; outcome metrics are now measured against their targets.",
+        ),
+        Action(
+            name="close",
+            from_states=frozenset({"live"}),
+            to_state="closed",
+            roles=PROBLEM_TEAM,
+            owning_department_only=False,
+            problem_team_only=True,
+            event="closed",
+            summary="Finish with an outcome review: result, summary and lessons.",
         ),
     )
 }

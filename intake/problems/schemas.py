@@ -116,6 +116,22 @@ class TeamRef(Output):
     name: str
 
 
+class OutcomeReviewOut(Output):
+    result: str
+    summary: str
+    lessons: str
+
+
+class StatusUpdateOut(Output):
+    """A status update on delivery: on_track, at_risk or off_track, with a summary."""
+
+    id: uuid.UUID
+    status: str
+    summary: str
+    author: PersonRef
+    created_at: datetime
+
+
 class Problem(Output):
     """A problem as its readers see it, with the hints that help frame it as a problem."""
 
@@ -157,6 +173,11 @@ class Problem(Output):
     redirected_to: DepartmentRef | None
     redirect_channel: str | None
     held_from_status: str | None
+    delivery_phase: str | None
+    launched_at: datetime | None
+    closed_at: datetime | None
+    outcome_review: OutcomeReviewOut | None
+    latest_update: StatusUpdateOut | None
     framing_hints: list[FramingHint]
 
 

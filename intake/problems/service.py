@@ -21,7 +21,12 @@ from intake.lib.etag import check_if_match
 from intake.lib.pagination import decode_cursor, encode_cursor
 from intake.problems import history, lifecycle, schemas
 from intake.problems.framing import framing_hints
-from intake.problems.guards import require_action, require_requester_of, visible_to
+from intake.problems.guards import (
+    require_action,
+    require_problem_team,
+    require_requester_of,
+    visible_to,
+)
 from intake.registry.schemas import DepartmentRef
 from intake.triage import clocks
 
@@ -120,11 +125,48 @@ async def problem_out(session: AsyncSession, problem: models.Problem) -> schemas
         else None,
         redirect_channel=problem.redirect_channel,
         held_from_status=problem.held_from_status,
+        delivery_phase=problem.delivery_phase,
+        launched_at=problem.launched_at,
+        closed_at=problem.closed_at,
+        outcome_review=schemas.OutcomeReviewOut(
+            result=problem.outcome_result,
+            summary=problem.outcome_summary or "",
+            lessons=problem.outcome_lessons or "",
+        )
+        if problem.outcome_result
+        else None,
+        latest_update=await latest_update(session, problem.id),
         framing_hints=framing_hints(
             title=problem.title,
             problem_statement=problem.problem_statement,
             desired_outcome=problem.desired_outcome,
         ),
+    )
+
+
+async def latest_update(
+    session: AsyncSession, problem_id: uuid.UUID
+) -> schemas.StatusUpdateOut | None:
+    """The newest status update on the problem, which leadership reads first."""
+    Update, Person = models.StatusUpdate, models.Person
+    row = (
+        await session.execute(
+            select(Update, Person.name)
+            .join(Person, Person.id == Update.author_id)
+            .where(Update.problem_id == problem_id)
+            .order_by(Update.created_at.desc(), Update.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    update, author_name = row
+    return schemas.StatusUpdateOut(
+        id=update.id,
+        status=update.status,
+        summary=update.summary,
+        author=schemas.PersonRef(id=update.author_id, name=author_name),
+        created_at=update.created_at,
     )
 
 
@@ -240,6 +282,8 @@ async def list_history(
         .order_by(Event.id)
         .limit(limit + 1)
     )
+    if not caller.is_dti:
+        query = query.where(Event.internal.is_(False))
     if cursor:
         (after,) = decode_cursor(cursor, (int,))
         query = query.where(Event.id > after)
@@ -400,6 +444,8 @@ async def apply_action(
     problem = await get_visible(session, caller, problem_id, for_update=True)
     action = lifecycle.ACTIONS[action_name]
     require_action(caller, problem, action)
+    if action.problem_team_only:
+        await require_problem_team(session, caller, problem)
     check_if_match(if_match, problem.version)
     lifecycle.check_transition(action_name, problem.status, problem.held_from_status)
     reason = (reason or "").strip() or None

@@ -10,25 +10,19 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db import models
 from intake.lib.auth import Caller, require_role
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
-from intake.problems.controllers import IfMatch
+from intake.problems.controllers import IfMatch, problem_response
 from intake.problems.schemas import Problem
 from intake.triage import clocks, pairing, policy, schemas, scores, similar
 from intake.triage import service as triage
 from intake.triage.scoring import Weights
 
 ACTION_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
-
-
-async def _problem_response(session: AsyncSession, problem: models.Problem) -> Response[Problem]:
-    body = await problems.problem_out(session, problem)
-    return Response(body, headers={"ETag": etag(problem.version)})
 
 
 class TriageActionController(Controller):
@@ -57,7 +51,7 @@ class TriageActionController(Controller):
     ) -> Response[Problem]:
         email = data.triager_email if data else None
         problem = await triage.take_into_triage(db_session, caller, problem_id, if_match, email)
-        return await _problem_response(db_session, problem)
+        return await problem_response(db_session, problem)
 
     @post(
         "/request-info",
@@ -80,7 +74,7 @@ class TriageActionController(Controller):
         problem = await triage.request_info(
             db_session, caller, problem_id, if_match, data.questions
         )
-        return await _problem_response(db_session, problem)
+        return await problem_response(db_session, problem)
 
     @post(
         "/respond",
@@ -101,7 +95,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.respond(db_session, caller, problem_id, if_match, data.answer)
-        return await _problem_response(db_session, problem)
+        return await problem_response(db_session, problem)
 
     @post("/accept", summary="Accept a problem", responses=ACTION_ERRORS, status_code=200)
     async def accept(
@@ -117,7 +111,7 @@ class TriageActionController(Controller):
     ) -> Response[Problem]:
         reason = data.reason if data else None
         problem = await triage.decide(db_session, caller, problem_id, "accept", if_match, reason)
-        return await _problem_response(db_session, problem)
+        return await problem_response(db_session, problem)
 
     @post("/decline", summary="Decline a problem", responses=ACTION_ERRORS, status_code=200)
     async def decline(
@@ -134,7 +128,7 @@ class TriageActionController(Controller):
         problem = await triage.decide(
             db_session, caller, problem_id, "decline", if_match, data.reason
         )
-        return await _problem_response(db_session, problem)
+        return await problem_response(db_session, problem)
 
     @post(
         "/redirect",
@@ -164,7 +158,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.redirect(db_session, caller, problem_id, if_match, data)
-        return await _problem_response(db_session, problem)
+        return await problem_response(db_session, problem)
 
     @post(
         "/mark-duplicate",
@@ -194,7 +188,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.mark_duplicate(db_session, caller, problem_id, if_match, data)
-        return await _problem_response(db_session, problem)
+        return await problem_response(db_session, problem)
 
     @post("/hold", summary="Put work on hold", responses=ACTION_ERRORS, status_code=200)
     async def hold(
@@ -208,7 +202,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.decide(db_session, caller, problem_id, "hold", if_match, data.reason)
-        return await _problem_response(db_session, problem)
+        return await problem_response(db_session, problem)
 
     @post("/resume", summary="Resume held work", responses=ACTION_ERRORS, status_code=200)
     async def resume(
@@ -224,7 +218,7 @@ class TriageActionController(Controller):
     ) -> Response[Problem]:
         reason = data.reason if data else None
         problem = await triage.decide(db_session, caller, problem_id, "resume", if_match, reason)
-        return await _problem_response(db_session, problem)
+        return await problem_response(db_session, problem)
 
 
 class TriageQueueController(Controller):
@@ -497,4 +491,4 @@ class ProblemTriageController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await pairing.assign_team(db_session, caller, problem_id, if_match, data)
-        return await _problem_response(db_session, problem)
+        return await problem_response(db_session, problem)

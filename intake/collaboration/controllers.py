@@ -1,0 +1,7 @@
+"""Collaboration endpoints."""
+
+from __future__ import annotations
+
+from litestar import Controller
+
+ROUTES: list[type[Controller]] = []

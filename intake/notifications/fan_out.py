@@ -1,0 +1,70 @@
+"""Who hears about an event: the inbox rows written in the same transaction as the event.
+
+- people mentioned in it: ``mention``;
+- the problem's watchers, for a request for information: ``info_requested``;
+- the problem's watchers, for any other change of state: ``state_change``;
+- the problem's watchers, when an SLA clock is breached: ``sla_breach``.
+
+The actor never hears about their own event. Internal (DTI-only) events reach DTI roles only;
+reading the inbox applies the problem's visibility again, so a notification never shows what
+its reader may not see.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ColumnElement, Select, and_, literal, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db.models import Notification, Person, ProblemEvent, ProblemWatcher
+from intake.lib.auth import DTI_ROLES
+
+SLA_BREACHED = "sla_breached"
+INFO_REQUESTED = "info_requested"
+
+
+def watcher_kind(event: ProblemEvent) -> str | None:
+    """The notification the problem's watchers get for this event, if any."""
+    if event.type == SLA_BREACHED:
+        return "sla_breach"
+    if event.type == INFO_REQUESTED:
+        return "info_requested"
+    if event.to_status is not None and event.to_status != event.from_status:
+        return "state_change"
+    return None
+
+
+async def notify(
+    session: AsyncSession, event: ProblemEvent, *, mentions: tuple[uuid.UUID, ...] = ()
+) -> None:
+    """Write the inbox rows for ``event`` (mentions first: one row per person and event)."""
+    may_hear: ColumnElement[bool] = Person.active.is_(True)
+    if event.actor_id is not None:
+        may_hear = and_(may_hear, Person.id != event.actor_id)
+    if event.internal:
+        may_hear = and_(may_hear, Person.roles.overlap(sorted(DTI_ROLES)))
+    if mentions:
+        await _insert(
+            session,
+            select(Person.id, literal(event.id), literal("mention")).where(
+                Person.id.in_(mentions), may_hear
+            ),
+        )
+    kind = watcher_kind(event)
+    if kind is not None:
+        await _insert(
+            session,
+            select(Person.id, literal(event.id), literal(kind))
+            .join(ProblemWatcher, ProblemWatcher.person_id == Person.id)
+            .where(ProblemWatcher.problem_id == event.problem_id, may_hear),
+        )
+
+
+async def _insert(session: AsyncSession, rows: Select[uuid.UUID, int, str]) -> None:
+    await session.execute(
+        insert(Notification)
+        .from_select(["person_id", "event_id", "kind"], rows)
+        .on_conflict_do_nothing()
+    )
