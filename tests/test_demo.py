@@ -48,3 +48,25 @@ async def test_demo_city_has_departments_roles_teams_and_problems(
     ).json()["items"]
     assert [e["to_status"] for e in history] == ["draft", "submitted", "triage", "accepted"]
     assert [e["occurred_at"] for e in history] == sorted(e["occurred_at"] for e in history)
+
+    live = next(item for item in listed if item["status"] == "live")
+    detail = (await client.get(f"/api/v1/problems/{live['id']}", headers=token)).json()
+    assert detail["launched_at"] and detail["delivery_phase"] == "beta"
+    assert detail["latest_update"]["status"] in {"on_track", "at_risk", "off_track"}
+    history = (
+        await client.get(f"/api/v1/problems/{live['id']}/history?limit=100", headers=token)
+    ).json()["items"]
+    types = [e["type"] for e in history]
+    assert types.index("discovery_started") < types.index("launched")
+    assert {"finding_added", "milestone_added", "update_posted", "measurement_recorded"} <= set(
+        types
+    )
+    assert [e["occurred_at"] for e in history] == sorted(e["occurred_at"] for e in history)
+    work = await db.fetchrow(
+        "SELECT (SELECT count(*) FROM findings) AS findings, "
+        "(SELECT count(*) FROM findings WHERE kind = 'journey_step') AS steps, "
+        "(SELECT count(*) FROM milestones WHERE earlier_targets <> '[]') AS slipped, "
+        "(SELECT count(*) FROM measurements) AS measurements"
+    )
+    assert work["findings"] >= 8 and work["steps"] >= 3
+    assert work["slipped"] >= 1 and work["measurements"] >= 5

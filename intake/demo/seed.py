@@ -1,21 +1,21 @@
 """Seed the demo city: departments, people, product teams and problems with history.
 
 Problems in later states get the history they would have had, backdated across their
-``days_ago``, with the same event types, SLA clocks, triager and team the real actions set.
-Delivery actions come with a later capability; until then the seed writes those state
-changes directly, as ``status_changed`` events by the demo triager.
+``days_ago``, with the same event types, SLA clocks, triager and team the real actions set,
+and (for work past acceptance) the findings, milestones, updates and metrics in
+``intake.demo.work``.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.demo import data
+from intake.demo import data, work
 from intake.lib.clock import utcnow
 from intake.problems import service as problems
 from intake.triage import clocks
@@ -34,7 +34,7 @@ _PATHS: dict[str, tuple[str, ...]] = {
     "withdrawn": ("submitted", "withdrawn"),
 }
 _REQUESTER_STEPS = frozenset({"submitted", "withdrawn"})
-# The event each step writes, as the real actions do; delivery phases come with issue 4.
+# The event each step writes, as the real actions do.
 _EVENT_TYPES = {
     "submitted": "submitted",
     "withdrawn": "withdrawn",
@@ -42,6 +42,9 @@ _EVENT_TYPES = {
     "needs_info": "info_requested",
     "accepted": "accepted",
     "declined": "declined",
+    "discovery": "discovery_started",
+    "delivery": "delivery_started",
+    "live": "launched",
 }
 DEMO_TRIAGER = "triager@city.example"
 
@@ -158,6 +161,7 @@ async def _seed_problem(
         )
     )
     status = "draft"
+    events: list[models.ProblemEvent] = []
     for index, next_status in enumerate(path, start=1):
         at = created + step * index
         changes = {}
@@ -171,8 +175,13 @@ async def _seed_problem(
         if next_status == "accepted":
             row.team_id = teams[len(problem.key) % len(teams)]
             row.team_assigned_at = at
+        if next_status == "delivery":
+            row.delivery_phase = "beta"
+            changes = {"delivery_phase": {"from": None, "to": "beta"}}
+        if next_status == "live":
+            row.launched_at = at
         await clocks.on_transition(session, row, status, next_status, at)
-        session.add(
+        events.append(
             models.ProblemEvent(
                 problem_id=row.id,
                 actor_id=actor,
@@ -188,3 +197,152 @@ async def _seed_problem(
         row.version += 1
         row.updated_at = at
     await session.flush()
+    if problem.key in work.WORK and row.team_id is not None:
+        member = await session.scalar(
+            select(models.TeamMember.person_id)
+            .where(models.TeamMember.team_id == row.team_id)
+            .order_by(models.TeamMember.added_at, models.TeamMember.person_id)
+            .limit(1)
+        )
+        work_started = max(e.occurred_at for e in events if e.type == "discovery_started")
+        author = member or people[DEMO_TRIAGER]
+        demo = work.WORK[problem.key]
+        events += await _seed_work(session, row, demo, author, work_started)
+    # Oldest first, so the event ids (the history's order) follow the times.
+    events.sort(key=_occurred)
+    session.add_all(events)
+    await session.flush()
+
+
+def _occurred(event: models.ProblemEvent) -> datetime:
+    return event.occurred_at
+
+
+async def _seed_work(
+    session: AsyncSession,
+    problem: models.Problem,
+    demo: work.DemoWork,
+    author: uuid.UUID,
+    started: datetime,
+) -> list[models.ProblemEvent]:
+    """The problem's findings, milestones, updates and metrics; returns their history events
+    (none earlier than ``started``, when discovery began)."""
+    today = utcnow()
+    events: list[models.ProblemEvent] = []
+
+    def day(offset: int) -> date:
+        return (today + timedelta(days=offset)).date()
+
+    def event(type: str, offset: int, changes: dict[str, object]) -> None:
+        at = max(today + timedelta(days=offset), started + timedelta(hours=1))
+        events.append(
+            models.ProblemEvent(
+                problem_id=problem.id,
+                actor_id=author,
+                type=type,
+                occurred_at=at,
+                changes=changes,
+            )
+        )
+
+    position = 0
+    for finding in demo.findings:
+        evidence = [{"source": finding.source, "date": day(finding.days).isoformat(), "who": ""}]
+        row = models.Finding(
+            id=uuid.uuid4(),
+            problem_id=problem.id,
+            kind=finding.kind,
+            title=finding.title,
+            detail=finding.detail,
+            evidence=evidence,
+            created_by_id=author,
+        )
+        if finding.kind == "journey_step":
+            position += 1
+            row.position = position
+        session.add(row)
+        event("finding_added", finding.days, {"kind": finding.kind, "title": finding.title})
+        for pain in finding.pain_points:
+            session.add(
+                models.Finding(
+                    id=uuid.uuid4(),
+                    problem_id=problem.id,
+                    kind="pain_point",
+                    title=pain,
+                    evidence=evidence,
+                    journey_step_id=row.id,
+                    created_by_id=author,
+                )
+            )
+            event("finding_added", finding.days, {"kind": "pain_point", "title": pain})
+        await session.flush()
+    for milestone in demo.milestones:
+        first = milestone.slipped_from_days
+        earlier = []
+        if first is not None:
+            earlier = [
+                {
+                    "target_date": day(first).isoformat(),
+                    "replaced_at": (today - timedelta(days=4)).isoformat(),
+                    "replaced_by_id": str(author),
+                    "reason": milestone.slip_reason,
+                }
+            ]
+        session.add(
+            models.Milestone(
+                id=uuid.uuid4(),
+                problem_id=problem.id,
+                title=milestone.title,
+                target_date=day(milestone.target_days),
+                done_on=day(milestone.done_days) if milestone.done_days is not None else None,
+                earlier_targets=earlier,
+                created_by_id=author,
+            )
+        )
+        event("milestone_added", -365, {"title": milestone.title})
+    for update in demo.updates:
+        session.add(
+            models.StatusUpdate(
+                id=uuid.uuid4(),
+                problem_id=problem.id,
+                status=update.status,
+                summary=update.summary,
+                author_id=author,
+                created_at=today + timedelta(days=update.days),
+            )
+        )
+        event("update_posted", update.days, {"status": update.status, "summary": update.summary})
+    for metric in demo.metrics:
+        metric_row = models.Metric(
+            id=uuid.uuid4(),
+            problem_id=problem.id,
+            name=metric.name,
+            unit=metric.unit,
+            direction=metric.direction,
+            baseline=metric.baseline,
+            target=metric.target,
+            target_date=day(metric.target_days),
+            review_date=day(metric.review_days),
+            owner_id=problem.submitter_id,
+            created_by_id=author,
+        )
+        session.add(metric_row)
+        await session.flush()
+        event("metric_added", -365, {"name": metric.name})
+        for offset, value in metric.measurements:
+            session.add(
+                models.Measurement(
+                    id=uuid.uuid4(),
+                    metric_id=metric_row.id,
+                    value=value,
+                    measured_on=day(offset),
+                    recorded_by_id=author,
+                )
+            )
+            event(
+                "measurement_recorded",
+                offset,
+                {"metric": metric.name, "value": value, "measured_on": day(offset).isoformat()},
+            )
+    await session.flush()
+    return events

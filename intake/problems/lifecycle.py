@@ -236,3 +236,30 @@ def target_state(action: Action, held_from: str | None) -> str:
         assert held_from is not None
         return held_from
     return action.to_state
+
+
+def who_may(action: Action) -> str:
+    """In words: who may take the action (the docs print this)."""
+    roles = " or ".join(sorted(action.roles))
+    if action.problem_team_only:
+        return "the problem's own triager, or a team_member of its team"
+    if action.owning_department_only:
+        return f"{roles} of the owning department"
+    return f"any {roles}"
+
+
+def markdown_table() -> str:
+    """The ACTIONS table as docs/triage.md prints it; a test keeps the two identical."""
+    lines = [
+        "| action | from states | to state | who may act | reason required | event type |",
+        "|---|---|---|---|---|---|",
+    ]
+    for action in ACTIONS.values():
+        sources = ", ".join(f"`{s}`" for s in sorted(action.from_states, key=STATES.index))
+        target = action.to_state if action.to_state == RESUME else f"`{action.to_state}`"
+        reason = "yes" if action.reason_required else "no"
+        lines.append(
+            f"| `{action.name}` | {sources} | {target} | {who_may(action)} | {reason} "
+            f"| `{action.event}` |"
+        )
+    return "\n".join(lines) + "\n"

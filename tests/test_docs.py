@@ -1,0 +1,13 @@
+"""The docs print tables the code also reads; these tests keep the two identical."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from intake.problems import lifecycle
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_triage_doc_prints_the_lifecycle_table_the_code_enforces() -> None:
+    assert lifecycle.markdown_table() in (DOCS / "triage.md").read_text()
