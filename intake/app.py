@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Request, Router
+from litestar import Controller, Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -42,7 +42,7 @@ from intake.triage.controllers import (
     TriageQueueController,
 )
 
-API_CONTROLLERS = [
+API_CONTROLLERS: list[type[Controller]] = [
     MeController,
     DepartmentController,
     PeopleController,
