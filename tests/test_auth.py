@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -29,14 +30,9 @@ def _api_routes(app: Litestar) -> list[tuple[str, str]]:
             continue
         for method in route.methods:  # type: ignore[attr-defined]
             if method not in ("OPTIONS", "HEAD"):
-                path = route.path.replace(
-                    "{problem_id:uuid}", "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11"
-                )
-                path = path.replace("{year:int}", "2026")
-                for name in ("department_id", "person_id", "team_id"):
-                    path = path.replace(
-                        "{" + name + ":uuid}", "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11"
-                    )
+                path = re.sub(r"\{\w+:uuid\}", "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11", route.path)
+                path = re.sub(r"\{\w+:int\}", "2026", path)
+                assert "{" not in path, f"fill in the parameters of {route.path}"
                 routes.append((method, path))
     return routes
 
