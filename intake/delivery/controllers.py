@@ -1,20 +1,24 @@
-"""Delivery endpoints: the phase actions from accepted to closed."""
+"""Delivery endpoints: the phase actions from accepted to closed, milestones, status updates."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.openapi.spec import Example
-from litestar.params import Body
+from litestar.params import Body, HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.delivery import schemas
+from intake.delivery import milestones, schemas, updates
 from intake.delivery import service as delivery
 from intake.lib.auth import Caller
-from intake.problems.controllers import IfMatch, problem_response
-from intake.problems.schemas import Problem
+from intake.lib.etag import etag
+from intake.lib.idempotency import create_once
+from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
+from intake.problems.controllers import IdempotencyKey, IfMatch, problem_response
+from intake.problems.schemas import Problem, StatusUpdateOut
 from intake.triage.controllers import ACTION_ERRORS
 
 
@@ -124,4 +128,223 @@ class DeliveryActionController(Controller):
         return await problem_response(db_session, problem)
 
 
-ROUTES = [DeliveryActionController]
+# -- milestones and status updates ------------------------------------------------------------
+
+MilestoneIfMatch = Annotated[
+    str | None,
+    HeaderParameter(name="If-Match", description="The ETag of the milestone as you last read it."),
+]
+WRITE_ERRORS = errors(*API_ERRORS, 403, 404, 409)
+EDIT_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
+_MILESTONE_EXAMPLE = {
+    "title": "Online permit form in beta in Ward 3",
+    "description": "Residents of Ward 3 can apply online; paper stays open.",
+    "target_date": "2026-03-31",
+}
+
+
+def _milestone_headers(milestone: schemas.Milestone) -> dict[str, str]:
+    return {"ETag": etag(milestone.version)}
+
+
+class MilestoneController(Controller):
+    """``/api/v1/problems/{id}/milestones``: anyone who sees the problem reads; its triager and
+    team write while the work is open."""
+
+    path = "/problems/{problem_id:uuid}/milestones"
+    tags = ["delivery"]
+
+    @post(
+        "/",
+        summary="Add a milestone",
+        description=(
+            "For the problem's triager and its team's members while the work is open "
+            "(accepted, discovery, delivery, live or on hold). `done_on` cannot be in the "
+            "future. Accepts `Idempotency-Key`."
+        ),
+        responses=WRITE_ERRORS,
+        status_code=201,
+    )
+    async def add_milestone(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.MilestoneCreate, Body(examples=[Example(value=_MILESTONE_EXAMPLE)])
+        ],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[schemas.Milestone]:
+        async def create() -> tuple[int, Any, dict[str, str]]:
+            body = await milestones.create_milestone(db_session, caller, problem_id, data)
+            location = f"/api/v1/problems/{problem_id}/milestones/{body.id}"
+            return 201, body, {**_milestone_headers(body), "Location": location}
+
+        return await create_once(request, db_session, caller.id, idempotency_key, create)
+
+    @get(
+        "/",
+        summary="List a problem's milestones",
+        description=(
+            "Earliest target date first. Each milestone shows its `state` (done, done_late, "
+            "overdue, upcoming), `earlier_targets` and `slip_days`."
+        ),
+        responses=errors(*API_ERRORS, 404),
+    )
+    async def list_milestones(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        cursor: Cursor = None,
+        limit: Limit = MAX_LIMIT,
+    ) -> Page[schemas.Milestone]:
+        items, next_cursor = await milestones.list_milestones(
+            db_session, caller, problem_id, cursor=cursor, limit=limit
+        )
+        return Page(items=items, next_cursor=next_cursor)
+
+    @get("/{milestone_id:uuid}", summary="Get a milestone", responses=errors(401, 404))
+    async def get_milestone(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        milestone_id: uuid.UUID,
+    ) -> Response[schemas.Milestone]:
+        body = await milestones.get_milestone(db_session, caller, problem_id, milestone_id)
+        return Response(body, headers=_milestone_headers(body))
+
+    @patch(
+        "/{milestone_id:uuid}",
+        summary="Edit, move or complete a milestone",
+        description=(
+            "Send `If-Match` with the milestone's ETag. A new `target_date` keeps the old one "
+            "in `earlier_targets` (with `reason`, if given), so slips stay visible; `done_on` "
+            "marks it done and `done_on: null` reopens it."
+        ),
+        responses=EDIT_ERRORS,
+    )
+    async def update_milestone(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        milestone_id: uuid.UUID,
+        data: Annotated[
+            schemas.MilestoneUpdate,
+            Body(
+                examples=[
+                    Example(
+                        value={
+                            "target_date": "2026-04-30",
+                            "reason": "Translation of the form into Spanish and Somali.",
+                        }
+                    )
+                ]
+            ),
+        ],
+        if_match: MilestoneIfMatch = None,
+    ) -> Response[schemas.Milestone]:
+        body = await milestones.update_milestone(
+            db_session, caller, problem_id, milestone_id, data, if_match
+        )
+        return Response(body, headers=_milestone_headers(body))
+
+    @delete(
+        "/{milestone_id:uuid}",
+        summary="Remove a milestone",
+        description="Send `If-Match` with the milestone's ETag; history keeps what it was.",
+        responses=EDIT_ERRORS,
+    )
+    async def remove_milestone(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        milestone_id: uuid.UUID,
+        if_match: MilestoneIfMatch = None,
+    ) -> None:
+        await milestones.delete_milestone(db_session, caller, problem_id, milestone_id, if_match)
+
+
+class StatusUpdateController(Controller):
+    """``/api/v1/problems/{id}/updates``: a log of status updates, never edited."""
+
+    path = "/problems/{problem_id:uuid}/updates"
+    tags = ["delivery"]
+
+    @post(
+        "/",
+        summary="Post a status update",
+        description=(
+            "For the problem's triager and its team's members while the work is open. "
+            "Updates are never edited or deleted: post a newer one to correct. The newest "
+            "shows on the problem as `latest_update`. Accepts `Idempotency-Key`."
+        ),
+        responses=WRITE_ERRORS,
+        status_code=201,
+    )
+    async def post_update(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.StatusUpdateCreate,
+            Body(
+                examples=[
+                    Example(
+                        value={
+                            "status": "at_risk",
+                            "summary": "Beta slipped a month: the form needs translating first.",
+                        }
+                    )
+                ]
+            ),
+        ],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[StatusUpdateOut]:
+        async def create() -> tuple[int, Any, dict[str, str]]:
+            body = await updates.post_update(db_session, caller, problem_id, data)
+            return 201, body, {"Location": f"/api/v1/problems/{problem_id}/updates/{body.id}"}
+
+        return await create_once(request, db_session, caller.id, idempotency_key, create)
+
+    @get(
+        "/",
+        summary="List a problem's status updates",
+        description="Newest first.",
+        responses=errors(*API_ERRORS, 404),
+    )
+    async def list_updates(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[StatusUpdateOut]:
+        items, next_cursor = await updates.list_updates(
+            db_session, caller, problem_id, cursor=cursor, limit=limit
+        )
+        return Page(items=items, next_cursor=next_cursor)
+
+    @get("/{update_id:uuid}", summary="Get a status update", responses=errors(401, 404))
+    async def get_update(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        update_id: uuid.UUID,
+    ) -> StatusUpdateOut:
+        return await updates.get_update(db_session, caller, problem_id, update_id)
+
+
+ROUTES: list[type[Controller]] = [
+    DeliveryActionController,
+    MilestoneController,
+    StatusUpdateController,
+]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
 
-from intake.lib.schema import NO_NUL, Input
+from intake.lib.schema import NO_NUL, Input, Output
+from intake.problems.schemas import PersonRef
 
 DeliveryPhase = Literal["alpha", "beta"]
 OutcomeResult = Literal["achieved", "partially_achieved", "not_achieved", "not_measurable"]
@@ -31,3 +34,68 @@ class OutcomeReview(Input):
     result: OutcomeResult
     summary: LongText
     lessons: LongText
+
+
+# -- milestones -----------------------------------------------------------------------------
+
+MilestoneTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL]
+MilestoneState = Literal["done", "done_late", "overdue", "upcoming"]
+UpdateStatus = Literal["on_track", "at_risk", "off_track"]
+
+
+class MilestoneCreate(Input):
+    """A new milestone: what will be true, and by when; ``done_on`` if it already is."""
+
+    title: MilestoneTitle
+    target_date: date
+    description: Note | None = None
+    done_on: date | None = None
+
+
+class MilestoneUpdate(Input):
+    """A partial edit. A new ``target_date`` keeps the old one in ``earlier_targets``, with
+    ``reason`` if given; ``done_on: null`` reopens a milestone."""
+
+    title: MilestoneTitle | msgspec.UnsetType = msgspec.UNSET
+    description: Note | msgspec.UnsetType | None = msgspec.UNSET
+    target_date: date | msgspec.UnsetType = msgspec.UNSET
+    reason: Note | msgspec.UnsetType | None = msgspec.UNSET
+    done_on: date | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class EarlierTarget(Output):
+    """A target date the milestone had before someone moved it."""
+
+    target_date: date
+    replaced_at: datetime
+    replaced_by: PersonRef | None
+    reason: str | None
+
+
+class Milestone(Output):
+    """A milestone with its slips: every earlier target, oldest first, and the derived state."""
+
+    id: uuid.UUID
+    problem_id: uuid.UUID
+    title: str
+    description: str | None
+    target_date: date
+    done_on: date | None
+    state: MilestoneState
+    original_target_date: date
+    slip_days: int
+    earlier_targets: list[EarlierTarget]
+    created_by: PersonRef
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# -- status updates -------------------------------------------------------------------------
+
+
+class StatusUpdateCreate(Input):
+    """A status update for leadership: how the work is going, in a few sentences."""
+
+    status: UpdateStatus
+    summary: Note

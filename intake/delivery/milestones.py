@@ -1,0 +1,346 @@
+"""Delivery milestones: target and done dates, where a moved target keeps the earlier ones.
+
+Slips stay visible: each change of ``target_date`` appends the date it replaced to
+``earlier_targets`` (oldest first, with who moved it, when and why). ``slip_days`` is the
+current target minus the first one, signed: a milestone moved later has a positive slip, one
+brought forward a negative slip, and moves that cancel out show 0 (``earlier_targets`` still
+lists them). The ``state`` is derived on read from the dates and today's date.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.delivery import schemas
+from intake.lib.auth import Caller
+from intake.lib.clock import utcnow
+from intake.lib.errors import FieldError, NotFound, ValidationFailed
+from intake.lib.etag import check_if_match
+from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.problems import history
+from intake.problems import service as problems
+from intake.problems.guards import require_problem_team, require_work_open
+from intake.problems.schemas import PersonRef
+
+
+def milestone_state(target_date: date, done_on: date | None, today: date) -> schemas.MilestoneState:
+    """done / done_late (done after its target) / overdue (target passed) / upcoming."""
+    if done_on is not None:
+        return "done_late" if done_on > target_date else "done"
+    return "overdue" if target_date < today else "upcoming"
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+async def list_milestones(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[schemas.Milestone], str | None]:
+    """The problem's milestones by target date (earliest first; ties by creation)."""
+    await problems.get_visible(session, caller, problem_id)
+    Milestone = models.Milestone
+    order = (Milestone.target_date, Milestone.created_at, Milestone.id)
+    query = (
+        select(Milestone)
+        .where(Milestone.problem_id == problem_id)
+        .order_by(*order)
+        .limit(limit + 1)
+    )
+    if cursor:
+        after = decode_cursor(cursor, (date, datetime, uuid.UUID))
+        query = query.where(tuple_(*order) > tuple_(*after))
+    rows = list(await session.scalars(query))
+    items = await _out_many(session, rows[:limit])
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([last.target_date, last.created_at, str(last.id)])
+    return items, next_cursor
+
+
+async def get_milestone(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, milestone_id: uuid.UUID
+) -> schemas.Milestone:
+    await problems.get_visible(session, caller, problem_id)
+    return await milestone_out(session, await _find(session, problem_id, milestone_id))
+
+
+async def milestone_out(session: AsyncSession, milestone: models.Milestone) -> schemas.Milestone:
+    (out,) = await _out_many(session, [milestone])
+    return out
+
+
+async def _out_many(
+    session: AsyncSession, milestones: list[models.Milestone]
+) -> list[schemas.Milestone]:
+    people = {
+        *(m.created_by_id for m in milestones),
+        *(uuid.UUID(e["replaced_by_id"]) for m in milestones for e in m.earlier_targets),
+    }
+    names = await _names(session, people)
+    today = utcnow().date()
+    return [_out(m, names, today) for m in milestones]
+
+
+async def _names(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(models.Person.id, models.Person.name).where(models.Person.id.in_(wanted))
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def _out(
+    milestone: models.Milestone, names: dict[uuid.UUID, str], today: date
+) -> schemas.Milestone:
+    earlier = [
+        schemas.EarlierTarget(
+            target_date=date.fromisoformat(entry["target_date"]),
+            replaced_at=datetime.fromisoformat(entry["replaced_at"]),
+            replaced_by=_person(names, entry.get("replaced_by_id")),
+            reason=entry.get("reason"),
+        )
+        for entry in milestone.earlier_targets
+    ]
+    original = earlier[0].target_date if earlier else milestone.target_date
+    creator = _person(names, str(milestone.created_by_id))
+    assert creator is not None
+    return schemas.Milestone(
+        id=milestone.id,
+        problem_id=milestone.problem_id,
+        title=milestone.title,
+        description=milestone.description,
+        target_date=milestone.target_date,
+        done_on=milestone.done_on,
+        state=milestone_state(milestone.target_date, milestone.done_on, today),
+        original_target_date=original,
+        slip_days=(milestone.target_date - original).days,
+        earlier_targets=earlier,
+        created_by=creator,
+        created_at=milestone.created_at,
+        updated_at=milestone.updated_at,
+        version=milestone.version,
+    )
+
+
+def _person(names: dict[uuid.UUID, str], person_id: str | None) -> PersonRef | None:
+    if person_id is None:
+        return None
+    key = uuid.UUID(person_id)
+    return PersonRef(id=key, name=names.get(key, ""))
+
+
+async def _find(
+    session: AsyncSession, problem_id: uuid.UUID, milestone_id: uuid.UUID
+) -> models.Milestone:
+    """The milestone if it belongs to this problem; 404 otherwise (even if it exists elsewhere)."""
+    milestone = await session.scalar(
+        select(models.Milestone)
+        .where(models.Milestone.id == milestone_id, models.Milestone.problem_id == problem_id)
+        .execution_options(populate_existing=True)
+    )
+    if milestone is None:
+        raise NotFound(f"No milestone {milestone_id} on problem {problem_id}.")
+    return milestone
+
+
+# -- changing -------------------------------------------------------------------------------
+
+
+async def _writable(session: AsyncSession, caller: Caller, problem_id: uuid.UUID) -> models.Problem:
+    """The problem, locked, if the caller is on its team and the work is open.
+
+    The row lock serialises milestone changes with the phase actions, so nothing is written
+    to a problem that is closing at the same moment.
+    """
+    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
+    await require_problem_team(session, caller, problem)
+    require_work_open(problem)
+    return problem
+
+
+def _check_done_on(done_on: date | None) -> None:
+    if done_on is not None and done_on > utcnow().date():
+        raise ValidationFailed(
+            "A milestone cannot be done on a future date.",
+            [FieldError("done_on", "Must be today or earlier")],
+        )
+
+
+def _title(value: str) -> str:
+    title = value.strip()
+    if not title:
+        raise ValidationFailed("The title cannot be blank.", [FieldError("title", "Required")])
+    return title
+
+
+def _ref(milestone: models.Milestone) -> dict[str, str]:
+    return {"id": str(milestone.id), "title": milestone.title}
+
+
+async def create_milestone(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, data: schemas.MilestoneCreate
+) -> schemas.Milestone:
+    problem = await _writable(session, caller, problem_id)
+    title = _title(data.title)
+    description = (data.description or "").strip() or None
+    _check_done_on(data.done_on)
+    now = utcnow()
+    milestone = models.Milestone(
+        id=uuid.uuid4(),
+        problem_id=problem.id,
+        title=title,
+        description=description,
+        target_date=data.target_date,
+        done_on=data.done_on,
+        earlier_targets=[],
+        created_by_id=caller.id,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(milestone)
+    await session.flush()
+    changes: dict[str, Any] = {
+        "milestone": _ref(milestone),
+        "title": {"from": None, "to": title},
+        "target_date": {"from": None, "to": data.target_date.isoformat()},
+    }
+    if description is not None:
+        changes["description"] = {"from": None, "to": description}
+    if data.done_on is not None:
+        changes["done_on"] = {"from": None, "to": data.done_on.isoformat()}
+    await history.record(
+        session, problem_id=problem.id, actor_id=caller.id, type="milestone_added", changes=changes
+    )
+    return await milestone_out(session, milestone)
+
+
+async def update_milestone(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    milestone_id: uuid.UUID,
+    data: schemas.MilestoneUpdate,
+    if_match: str | None,
+) -> schemas.Milestone:
+    """Edit a milestone. Moving its target keeps the old date; setting done_on marks it done.
+
+    One history event per edit: ``milestone_done`` when it gets a done date, otherwise
+    ``milestone_updated``; a moved target shows as ``target_date`` {from, to} and
+    ``slip_days`` {from, to}, with the reason on the event.
+    """
+    await _writable(session, caller, problem_id)
+    milestone = await _find(session, problem_id, milestone_id)
+    check_if_match(if_match, milestone.version)
+    moves_target = data.target_date is not msgspec.UNSET
+    reason = (data.reason.strip() or None) if isinstance(data.reason, str) else None
+    if reason is not None and not moves_target:
+        raise ValidationFailed(
+            "A reason explains a moved target date; send it with target_date.",
+            [FieldError("reason", "Only with target_date")],
+        )
+    now = utcnow()
+    changes: dict[str, Any] = {}
+
+    if not isinstance(data.title, msgspec.UnsetType):
+        title = _title(data.title)
+        if title != milestone.title:
+            changes["title"] = {"from": milestone.title, "to": title}
+            milestone.title = title
+    if not isinstance(data.description, msgspec.UnsetType):
+        description = (data.description or "").strip() or None
+        if description != milestone.description:
+            changes["description"] = {"from": milestone.description, "to": description}
+            milestone.description = description
+    if isinstance(data.target_date, date) and data.target_date != milestone.target_date:
+        earlier = list(milestone.earlier_targets)
+        original = (
+            date.fromisoformat(earlier[0]["target_date"]) if earlier else milestone.target_date
+        )
+        earlier.append(
+            {
+                "target_date": milestone.target_date.isoformat(),
+                "replaced_at": now.isoformat(),
+                "replaced_by_id": str(caller.id),
+                "reason": reason,
+            }
+        )
+        changes["target_date"] = {
+            "from": milestone.target_date.isoformat(),
+            "to": data.target_date.isoformat(),
+        }
+        changes["slip_days"] = {
+            "from": (milestone.target_date - original).days,
+            "to": (data.target_date - original).days,
+        }
+        milestone.earlier_targets = earlier  # a new list, so the JSONB column is written
+        milestone.target_date = data.target_date
+    became_done = False
+    if not isinstance(data.done_on, msgspec.UnsetType) and data.done_on != milestone.done_on:
+        _check_done_on(data.done_on)
+        became_done = milestone.done_on is None
+        changes["done_on"] = {
+            "from": milestone.done_on.isoformat() if milestone.done_on else None,
+            "to": data.done_on.isoformat() if data.done_on else None,
+        }
+        milestone.done_on = data.done_on
+
+    if changes:
+        milestone.version += 1
+        milestone.updated_at = now
+        await history.record(
+            session,
+            problem_id=problem_id,
+            actor_id=caller.id,
+            type="milestone_done" if became_done else "milestone_updated",
+            reason=reason if "target_date" in changes else None,
+            changes={"milestone": _ref(milestone), **changes},
+        )
+        await session.flush()
+    return await milestone_out(session, milestone)
+
+
+async def delete_milestone(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    milestone_id: uuid.UUID,
+    if_match: str | None,
+) -> None:
+    """Remove a milestone; history keeps what it was (title, target and done dates)."""
+    await _writable(session, caller, problem_id)
+    milestone = await _find(session, problem_id, milestone_id)
+    check_if_match(if_match, milestone.version)
+    changes: dict[str, Any] = {
+        "milestone": _ref(milestone),
+        "target_date": {"from": milestone.target_date.isoformat(), "to": None},
+    }
+    if milestone.done_on is not None:
+        changes["done_on"] = {"from": milestone.done_on.isoformat(), "to": None}
+    if milestone.earlier_targets:
+        changes["earlier_targets"] = [e["target_date"] for e in milestone.earlier_targets]
+    await history.record(
+        session,
+        problem_id=problem_id,
+        actor_id=caller.id,
+        type="milestone_removed",
+        changes=changes,
+    )
+    await session.delete(milestone)
+    await session.flush()

@@ -1,0 +1,122 @@
+"""Status updates: how the work is going (on_track, at_risk, off_track), for leadership.
+
+Updates are a log, never edited or deleted: a correction is a newer update. The newest one
+shows on the problem as ``latest_update``. They can be posted while the work is open
+(``guards.WORK_STATES``: accepted through live, and on hold), so a team can say early that a
+paired problem is at risk, and say why a held one is waiting.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.delivery import schemas
+from intake.lib.auth import Caller
+from intake.lib.clock import utcnow
+from intake.lib.errors import FieldError, NotFound, ValidationFailed
+from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.problems import history
+from intake.problems import service as problems
+from intake.problems.guards import require_problem_team, require_work_open
+from intake.problems.schemas import PersonRef, StatusUpdateOut
+
+
+async def post_update(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, data: schemas.StatusUpdateCreate
+) -> StatusUpdateOut:
+    """Add a status update; history records the status (from the previous update) and summary."""
+    # Locked, so two updates posted at once are ordered and each sees the one before it.
+    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
+    await require_problem_team(session, caller, problem)
+    require_work_open(problem)
+    summary = data.summary.strip()
+    if not summary:
+        raise ValidationFailed(
+            "The summary cannot be blank.", [FieldError("summary", "Say how the work is going")]
+        )
+    previous = await problems.latest_update(session, problem.id)
+    update = models.StatusUpdate(
+        id=uuid.uuid4(),
+        problem_id=problem.id,
+        status=data.status,
+        summary=summary,
+        author_id=caller.id,
+        created_at=utcnow(),
+    )
+    session.add(update)
+    await session.flush()
+    await history.record(
+        session,
+        problem_id=problem.id,
+        actor_id=caller.id,
+        type="update_posted",
+        changes={
+            "update": {"id": str(update.id)},
+            "status": {"from": previous.status if previous else None, "to": data.status},
+            "summary": summary,
+        },
+    )
+    return _out(update, caller.name)
+
+
+async def list_updates(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[StatusUpdateOut], str | None]:
+    """The problem's status updates, newest first."""
+    await problems.get_visible(session, caller, problem_id)
+    Update, Person = models.StatusUpdate, models.Person
+    query = (
+        select(Update, Person.name)
+        .join(Person, Person.id == Update.author_id)
+        .where(Update.problem_id == problem_id)
+        .order_by(Update.created_at.desc(), Update.id.desc())
+        .limit(limit + 1)
+    )
+    if cursor:
+        after_created, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
+        query = query.where(tuple_(Update.created_at, Update.id) < tuple_(after_created, after_id))
+    rows = (await session.execute(query)).all()
+    items = [_out(update, name) for update, name in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor([last.created_at, str(last.id)])
+    return items, next_cursor
+
+
+async def get_update(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, update_id: uuid.UUID
+) -> StatusUpdateOut:
+    await problems.get_visible(session, caller, problem_id)
+    Update, Person = models.StatusUpdate, models.Person
+    row = (
+        await session.execute(
+            select(Update, Person.name)
+            .join(Person, Person.id == Update.author_id)
+            .where(Update.id == update_id, Update.problem_id == problem_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"No status update {update_id} on problem {problem_id}.")
+    update, name = row
+    return _out(update, name)
+
+
+def _out(update: models.StatusUpdate, author_name: str) -> StatusUpdateOut:
+    return StatusUpdateOut(
+        id=update.id,
+        status=update.status,
+        summary=update.summary,
+        author=PersonRef(id=update.author_id, name=author_name),
+        created_at=update.created_at,
+    )
