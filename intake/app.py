@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Litestar, Request, Router
@@ -35,6 +38,7 @@ from intake.registry.controllers import (
     PeopleController,
     TeamController,
 )
+from intake.triage import breaches
 from intake.triage.controllers import (
     PolicyController,
     ProblemTriageController,
@@ -78,6 +82,23 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         finally:
             await engine.dispose()
 
+    @asynccontextmanager
+    async def sla_sweeps(app: Litestar) -> AsyncGenerator[None, None]:
+        """Record SLA breaches every INTAKE_SLA_SWEEP_SECONDS in the background (0: never)."""
+        if settings.sla_sweep_seconds == 0:
+            yield
+            return
+        run = partial(breaches.sweep, app.state.sessionmaker)
+        task = asyncio.create_task(
+            breaches.sweep_every(run, settings.sla_sweep_seconds), name="intake-sla-sweep"
+        )
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     api = Router(
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
@@ -88,7 +109,7 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
     return Litestar(
         route_handlers=[HealthController, api],
         dependencies={"db_session": Provide(transaction)},
-        lifespan=[database],
+        lifespan=[database, sla_sweeps],  # left in reverse: the sweep stops before the engine
         state=State(
             {
                 "settings": settings,

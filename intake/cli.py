@@ -1,4 +1,4 @@
-"""The `intake` command: serve, db, demo, departments add, people add, token."""
+"""The `intake` command: serve, db, demo, departments add, people add, token, sla sweep."""
 
 from __future__ import annotations
 
@@ -238,6 +238,20 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sla_sweep(settings: Settings, args: argparse.Namespace) -> int:
+    """Record SLA breaches once, for cron where INTAKE_SLA_SWEEP_SECONDS=0."""
+    from intake.lib.clock import utcnow
+    from intake.triage.breaches import record_breaches
+
+    async def sweep(session: AsyncSession) -> int:
+        return await record_breaches(session, utcnow())
+
+    with database_url(settings) as url:
+        count = _in_session(settings, url, sweep)
+    print(f"Recorded {count} SLA breach{'' if count == 1 else 'es'}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="intake", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -275,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     token = commands.add_parser("token", help="print a bearer token for a registered person")
     token.add_argument("email")
+
+    sla = commands.add_parser("sla", help="SLA clocks")
+    sla_commands = sla.add_subparsers(dest="sla_command", required=True)
+    sla_commands.add_parser(
+        "sweep", help="record overdue SLA clocks once and notify watchers (for cron)"
+    )
     return parser
 
 
@@ -289,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
             "people": cmd_people_add,
             "departments": cmd_departments_add,
             "token": cmd_token,
+            "sla": cmd_sla_sweep,
         }[args.command]
         return handler(settings, args)
     except ConfigError as error:

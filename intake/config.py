@@ -40,6 +40,8 @@ class Settings:
     db_max_overflow: int = 10
     max_body_bytes: int = 1_048_576
     seed_demo: bool = True
+    # How often each API process records SLA breaches; 0 turns the background sweep off.
+    sla_sweep_seconds: int = 60
 
     @property
     def embedded_database(self) -> bool:
@@ -126,6 +128,7 @@ class Settings:
             db_max_overflow=integer("INTAKE_DB_MAX_OVERFLOW", 10, 0, 200),
             max_body_bytes=integer("INTAKE_MAX_BODY_BYTES", 1_048_576, 1024, 64 * 1_048_576),
             seed_demo=boolean("INTAKE_SEED_DEMO", database_url is None),
+            sla_sweep_seconds=integer("INTAKE_SLA_SWEEP_SECONDS", 60, 0, 24 * 60 * 60),
         )
         if settings.workers > 1 and database_url is None:
             problems.append(

@@ -77,7 +77,12 @@ def database_url(server_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return replace(Settings(), data_dir=tmp_path_factory.mktemp("intake-data"), seed_demo=False)
+    return replace(
+        Settings(),
+        data_dir=tmp_path_factory.mktemp("intake-data"),
+        seed_demo=False,
+        sla_sweep_seconds=0,  # tests sweep explicitly, with their own `now`
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,289 @@
-"""Collaboration endpoints."""
+"""Collaboration endpoints: a problem's comments, watchers and collaborators."""
 
 from __future__ import annotations
 
-from litestar import Controller
+import uuid
+from typing import Annotated, Any
 
-ROUTES: list[type[Controller]] = []
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.openapi.spec import Example
+from litestar.params import Body, HeaderParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.collaboration import collaborators, comments, schemas, watchers
+from intake.lib.auth import Caller
+from intake.lib.etag import etag
+from intake.lib.idempotency import create_once
+from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.problems.controllers import IdempotencyKey
+from intake.problems.schemas import PersonRef
+
+CommentIfMatch = Annotated[
+    str | None,
+    HeaderParameter(name="If-Match", description="The ETag of the comment as you last read it."),
+]
+PROBLEM = "/problems/{problem_id:uuid}"
+
+
+def _comment_url(problem_id: uuid.UUID, comment_id: uuid.UUID) -> str:
+    return f"/api/v1/problems/{problem_id}/comments/{comment_id}"
+
+
+class CommentController(Controller):
+    path = PROBLEM + "/comments"
+    tags = ["collaboration"]
+
+    @post(
+        "/",
+        summary="Comment on a problem",
+        description=(
+            "Anyone who can see the problem may comment, in any state. `visibility` "
+            "`dti_internal` is for DTI roles only, and such comments exist for DTI roles only. "
+            "`@` followed by a person's full e-mail mentions them: they are notified and start "
+            "following; a mention of someone unknown, inactive or unable to read the comment is "
+            "a 422."
+        ),
+        responses=errors(*API_ERRORS, 403, 404),
+        status_code=201,
+    )
+    async def add_comment(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.CommentCreate,
+            Body(
+                examples=[
+                    Example(
+                        value={
+                            "body": "@dev.one@city.example can you join Tuesday's site visit?",
+                            "visibility": "all",
+                        }
+                    )
+                ]
+            ),
+        ],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[schemas.CommentDetail]:
+        async def create() -> tuple[int, Any, dict[str, str]]:
+            comment = await comments.add_comment(db_session, caller, problem_id, data)
+            body = await comments.comment_out(db_session, comment)
+            headers = {
+                "ETag": etag(comment.version),
+                "Location": _comment_url(problem_id, comment.id),
+            }
+            return 201, body, headers
+
+        return await create_once(request, db_session, caller.id, idempotency_key, create)
+
+    @get(
+        "/",
+        summary="A problem's comments, oldest first",
+        description="DTI-internal comments are listed for DTI roles only.",
+        responses=errors(*API_ERRORS, 404),
+    )
+    async def list_comments(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[schemas.Comment]:
+        items, next_cursor = await comments.list_comments(
+            db_session, caller, problem_id, cursor=cursor, limit=limit
+        )
+        return Page(items=items, next_cursor=next_cursor)
+
+    @get(
+        "/{comment_id:uuid}",
+        summary="A comment with its earlier texts",
+        responses=errors(401, 404),
+    )
+    async def get_comment(
+        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, comment_id: uuid.UUID
+    ) -> Response[schemas.CommentDetail]:
+        comment = await comments.get_comment(db_session, caller, problem_id, comment_id)
+        body = await comments.comment_out(db_session, comment)
+        return Response(body, headers={"ETag": etag(comment.version)})
+
+    @patch(
+        "/{comment_id:uuid}",
+        summary="Edit your comment",
+        description=(
+            "The author replaces the text (send `If-Match` with the comment's ETag); the earlier "
+            "text is kept under `edits`. Only newly added mentions are notified."
+        ),
+        responses=errors(*API_ERRORS, 403, 404, 412, 428),
+    )
+    async def edit_comment(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        comment_id: uuid.UUID,
+        data: Annotated[
+            schemas.CommentUpdate,
+            Body(examples=[Example(value={"body": "Site visit moved to Wednesday 10:00."})]),
+        ],
+        if_match: CommentIfMatch = None,
+    ) -> Response[schemas.CommentDetail]:
+        comment = await comments.edit_comment(
+            db_session, caller, problem_id, comment_id, data, if_match
+        )
+        body = await comments.comment_out(db_session, comment)
+        return Response(body, headers={"ETag": etag(comment.version)})
+
+
+class WatcherController(Controller):
+    path = PROBLEM + "/watchers"
+    tags = ["collaboration"]
+
+    @get("/", summary="Who follows a problem", responses=errors(401, 404))
+    async def list_watchers(
+        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
+    ) -> list[PersonRef]:
+        return await watchers.list_watchers(db_session, caller, problem_id)
+
+    @get(
+        "/{person_id:uuid}",
+        summary="Whether a person follows a problem",
+        description="200 with the person if they follow it, 404 if not.",
+        responses=errors(401, 404),
+    )
+    async def get_watcher(
+        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, person_id: uuid.UUID
+    ) -> PersonRef:
+        return await watchers.get_watcher(db_session, caller, problem_id, person_id)
+
+    @post(
+        "/",
+        summary="Follow a problem",
+        description=(
+            "Without a body you follow it yourself (anyone who can see the problem may). With "
+            "`email`, the owning department's requesters and the problem's triager and team add "
+            "someone else who can see it. 201 when the person starts following, 200 when they "
+            "already did."
+        ),
+        responses=errors(*API_ERRORS, 403, 404),
+        status_code=201,
+    )
+    async def add_watcher(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.WatcherAdd | None,
+            Body(examples=[Example(value={"email": "sam.park@city.example"})]),
+        ] = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[PersonRef]:
+        async def create() -> tuple[int, Any, dict[str, str]]:
+            email = data.email if data is not None else None
+            person, added = await watchers.add_watcher(db_session, caller, problem_id, email)
+            location = f"/api/v1/problems/{problem_id}/watchers/{person.id}"
+            return (201 if added else 200), person, {"Location": location}
+
+        return await create_once(request, db_session, caller.id, idempotency_key, create)
+
+    @delete(
+        "/{person_id:uuid}",
+        summary="Stop following a problem",
+        description=(
+            "Yourself, or (for the owning department's requesters and the problem's triager and "
+            "team) anyone. 404 if the person does not follow it."
+        ),
+        responses=errors(401, 403, 404),
+        status_code=204,
+    )
+    async def remove_watcher(
+        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, person_id: uuid.UUID
+    ) -> None:
+        await watchers.remove_watcher(db_session, caller, problem_id, person_id)
+
+
+class CollaboratorController(Controller):
+    path = PROBLEM + "/collaborators"
+    tags = ["collaboration"]
+
+    @get(
+        "/",
+        summary="Collaborating departments and people",
+        responses=errors(401, 404),
+    )
+    async def list_collaborators(
+        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
+    ) -> list[schemas.Collaborator]:
+        return await collaborators.list_collaborators(db_session, caller, problem_id)
+
+    @get("/{collaborator_id:uuid}", summary="One collaborator", responses=errors(401, 404))
+    async def get_collaborator(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        collaborator_id: uuid.UUID,
+    ) -> schemas.Collaborator:
+        return await collaborators.get_collaborator(db_session, caller, problem_id, collaborator_id)
+
+    @post(
+        "/",
+        summary="Add a collaborating department or person",
+        description=(
+            "Exactly one of `department` (a code) or `email`. For the owning department's "
+            "requesters, the problem's triager and team, and admins. Collaborators see the "
+            "problem even when it is restricted. A duplicate is a 409; the owning department "
+            "(or one of its people) is a 422."
+        ),
+        responses=errors(*API_ERRORS, 403, 404, 409),
+        status_code=201,
+    )
+    async def add_collaborator(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.CollaboratorCreate,
+            Body(
+                examples=[
+                    Example(summary="A department", value={"department": "PRK"}),
+                    Example(summary="A person", value={"email": "ines.moreau@city.example"}),
+                ]
+            ),
+        ],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[schemas.Collaborator]:
+        async def create() -> tuple[int, Any, dict[str, str]]:
+            collaborator = await collaborators.add_collaborator(
+                db_session, caller, problem_id, data
+            )
+            location = f"/api/v1/problems/{problem_id}/collaborators/{collaborator.id}"
+            return 201, collaborator, {"Location": location}
+
+        return await create_once(request, db_session, caller.id, idempotency_key, create)
+
+    @delete(
+        "/{collaborator_id:uuid}",
+        summary="Remove a collaborator",
+        description="For the same people who add collaborators.",
+        responses=errors(401, 403, 404),
+        status_code=204,
+    )
+    async def remove_collaborator(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        collaborator_id: uuid.UUID,
+    ) -> None:
+        await collaborators.remove_collaborator(db_session, caller, problem_id, collaborator_id)
+
+
+ROUTES: list[type[Controller]] = [CommentController, WatcherController, CollaboratorController]

@@ -1,7 +1,90 @@
-"""Notifications endpoints."""
+"""Inbox endpoints: ``/api/v1/me/notifications``, the signed-in person's own notifications."""
 
 from __future__ import annotations
 
-from litestar import Controller
+from typing import Annotated
 
-ROUTES: list[type[Controller]] = []
+from litestar import Controller, get, post
+from litestar.openapi.spec import Example
+from litestar.params import Body, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.lib.auth import Caller
+from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit
+from intake.notifications import schemas
+from intake.notifications import service as inbox
+
+
+class NotificationController(Controller):
+    path = "/me/notifications"
+    tags = ["notifications"]
+
+    @get(
+        "/",
+        summary="My notifications",
+        description=(
+            "Newest first: mentions, state changes of problems you follow, requests for "
+            "information and SLA breaches. `unread=true` lists unread ones only; "
+            "`unread_count` counts all unread ones, whatever the page. Only notifications about "
+            "problems and events you may see now are shown."
+        ),
+        responses=errors(*API_ERRORS),
+    )
+    async def list_notifications(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        unread: Annotated[
+            bool, Parameter(description="Only notifications not yet marked read.")
+        ] = False,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> schemas.Inbox:
+        return await inbox.list_notifications(
+            db_session, caller, unread_only=unread, cursor=cursor, limit=limit
+        )
+
+    @post(
+        "/{notification_id:int}/read",
+        summary="Mark a notification read",
+        description="Idempotent: a notification read before keeps its first `read_at`.",
+        responses=errors(*API_ERRORS, 404),
+        status_code=200,
+    )
+    async def mark_read(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        notification_id: Annotated[int, Parameter(ge=1, le=2**63 - 1)],
+    ) -> schemas.Notification:
+        return await inbox.mark_read(db_session, caller, notification_id)
+
+    @post(
+        "/read",
+        summary="Mark several or all notifications read",
+        description=(
+            'Send `{"ids": [...]}` (up to 100) or `{"all": true}`. Any id that is not one of '
+            "your notifications makes it a 404 and nothing is marked."
+        ),
+        responses=errors(*API_ERRORS, 404),
+        status_code=200,
+    )
+    async def mark_many_read(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        data: Annotated[
+            schemas.MarkRead,
+            Body(
+                examples=[
+                    Example(summary="Some", value={"ids": [41, 42]}),
+                    Example(summary="All", value={"all": True}),
+                ]
+            ),
+        ],
+    ) -> schemas.MarkedRead:
+        return await inbox.mark_many_read(db_session, caller, data)
+
+
+ROUTES: list[type[Controller]] = [NotificationController]

@@ -1,0 +1,251 @@
+"""Comment rules: who may write and read which comments, edits kept, mentions notified.
+
+Anyone who can see a problem may comment on it, in any state (drafts included: the owning
+department can discuss a draft before submitting it; nobody else can see it yet). A
+``dti_internal`` comment exists for DTI roles only: for anyone else it is never listed and
+reading or editing it is a 404, and its history events are internal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.collaboration import mentions, schemas
+from intake.db import models
+from intake.lib.auth import Caller
+from intake.lib.clock import utcnow
+from intake.lib.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from intake.lib.etag import check_if_match
+from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.problems import history
+from intake.problems import service as problems
+from intake.problems.schemas import PersonRef
+
+INTERNAL = "dti_internal"
+
+
+def _text(body: str) -> str:
+    text = body.strip()
+    if not text:
+        raise ValidationFailed("A comment needs some text.", [FieldError("body", "Required")])
+    return text
+
+
+def _readable(caller: Caller) -> Any:
+    """SQL condition: the comment's visibility lets the caller read it."""
+    if caller.is_dti:
+        return models.Comment.visibility.in_(("all", INTERNAL))
+    return models.Comment.visibility == "all"
+
+
+async def _names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(models.Person.id, models.Person.name).where(models.Person.id.in_(ids))
+    )
+    return dict(rows.all())
+
+
+def _comment_out(comment: models.Comment, names: dict[uuid.UUID, str]) -> schemas.Comment:
+    edited = comment.version > 1
+    return schemas.Comment(
+        id=comment.id,
+        problem_id=comment.problem_id,
+        author=PersonRef(id=comment.author_id, name=names[comment.author_id]),
+        body=comment.body,
+        visibility=cast(schemas.Visibility, comment.visibility),
+        mentions=[PersonRef(id=pid, name=names[pid]) for pid in comment.mentions if pid in names],
+        version=comment.version,
+        created_at=comment.created_at,
+        edited=edited,
+        edited_at=comment.updated_at if edited else None,
+    )
+
+
+async def comment_out(session: AsyncSession, comment: models.Comment) -> schemas.CommentDetail:
+    """One comment with its earlier texts (oldest first) and who replaced each, when."""
+    Revision, Person = models.CommentRevision, models.Person
+    rows = (
+        await session.execute(
+            select(Revision, Person.name)
+            .join(Person, Person.id == Revision.edited_by_id)
+            .where(Revision.comment_id == comment.id)
+            .order_by(Revision.replaced_at, Revision.id)
+        )
+    ).all()
+    names = await _names(session, {comment.author_id, *comment.mentions})
+    base = _comment_out(comment, names)
+    return schemas.CommentDetail(
+        **{field: getattr(base, field) for field in base.__struct_fields__},
+        edits=[
+            schemas.CommentRevision(
+                body=revision.body,
+                replaced_at=revision.replaced_at,
+                replaced_by=PersonRef(id=revision.edited_by_id, name=name),
+            )
+            for revision, name in rows
+        ],
+    )
+
+
+async def list_comments(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[schemas.Comment], str | None]:
+    """The comments the caller may read, oldest first."""
+    await problems.get_visible(session, caller, problem_id)
+    Comment = models.Comment
+    query = (
+        select(Comment)
+        .where(Comment.problem_id == problem_id, _readable(caller))
+        .order_by(Comment.created_at, Comment.id)
+        .limit(limit + 1)
+    )
+    if cursor:
+        after_created, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
+        query = query.where(
+            tuple_(Comment.created_at, Comment.id) > tuple_(after_created, after_id)
+        )
+    rows = list((await session.scalars(query)).all())
+    page = rows[:limit]
+    names = await _names(
+        session, {c.author_id for c in page} | {pid for c in page for pid in c.mentions}
+    )
+    items = [_comment_out(comment, names) for comment in page]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor([last.created_at, str(last.id)])
+    return items, next_cursor
+
+
+async def get_comment(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    comment_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> models.Comment:
+    """The comment if the caller may read it and it belongs to this problem; 404 otherwise."""
+    await problems.get_visible(session, caller, problem_id)
+    query = select(models.Comment).where(
+        models.Comment.id == comment_id,
+        models.Comment.problem_id == problem_id,
+        _readable(caller),
+    )
+    if for_update:
+        query = query.with_for_update()
+    comment = await session.scalar(query.execution_options(populate_existing=True))
+    if comment is None:
+        raise NotFound(f"No comment {comment_id} on problem {problem_id}.")
+    return comment
+
+
+def _event_changes(comment: models.Comment) -> dict[str, Any]:
+    """What a comment event records; the text of internal comments stays out of history."""
+    return {"comment_id": str(comment.id), "visibility": comment.visibility}
+
+
+async def add_comment(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, data: schemas.CommentCreate
+) -> models.Comment:
+    problem = await problems.get_visible(session, caller, problem_id)
+    internal = data.visibility == INTERNAL
+    if internal and not caller.is_dti:
+        raise Forbidden("DTI-internal comments are written by DTI roles only.")
+    text = _text(data.body)
+    mentioned = await mentions.resolve(session, text, problem_id=problem.id, internal=internal)
+    comment = models.Comment(
+        id=uuid.uuid4(),
+        problem_id=problem.id,
+        author_id=caller.id,
+        body=text,
+        visibility=data.visibility,
+        mentions=[person.id for person in mentioned],
+        version=1,
+    )
+    session.add(comment)
+    await session.flush()
+    for person in mentioned:
+        await problems.follow(session, problem.id, person.id)
+    changes = _event_changes(comment)
+    if not internal:
+        changes["body"] = text
+    if mentioned:
+        changes["mentions"] = [str(person.id) for person in mentioned]
+    await history.record(
+        session,
+        problem_id=problem.id,
+        actor_id=caller.id,
+        type="comment_added",
+        changes=changes,
+        internal=internal,
+        mentions=[person.id for person in mentioned],
+    )
+    await session.refresh(comment)
+    return comment
+
+
+async def edit_comment(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    comment_id: uuid.UUID,
+    data: schemas.CommentUpdate,
+    if_match: str | None,
+) -> models.Comment:
+    """The author replaces the text; the old text is kept, new mentions are notified."""
+    comment = await get_comment(session, caller, problem_id, comment_id, for_update=True)
+    if comment.author_id != caller.id:
+        raise Forbidden("Only the comment's author can edit it.")
+    check_if_match(if_match, comment.version)
+    text = _text(data.body)
+    if text == comment.body:
+        return comment
+    internal = comment.visibility == INTERNAL
+    mentioned = await mentions.resolve(session, text, problem_id=problem_id, internal=internal)
+    before_mentions = list(comment.mentions)
+    after_mentions = [person.id for person in mentioned]
+    added = [pid for pid in after_mentions if pid not in before_mentions]
+    now = utcnow()
+    session.add(
+        models.CommentRevision(
+            comment_id=comment.id, body=comment.body, edited_by_id=caller.id, replaced_at=now
+        )
+    )
+    changes = _event_changes(comment)
+    if not internal:
+        changes["body"] = {"from": comment.body, "to": text}
+    if after_mentions != before_mentions:
+        changes["mentions"] = {
+            "from": [str(pid) for pid in before_mentions],
+            "to": [str(pid) for pid in after_mentions],
+        }
+    comment.body = text
+    comment.mentions = after_mentions
+    comment.version += 1
+    comment.updated_at = now
+    for person_id in added:
+        await problems.follow(session, problem_id, person_id)
+    await history.record(
+        session,
+        problem_id=problem_id,
+        actor_id=caller.id,
+        type="comment_edited",
+        changes=changes,
+        internal=internal,
+        mentions=added,
+    )
+    await session.refresh(comment)
+    return comment

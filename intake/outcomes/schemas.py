@@ -1,0 +1,89 @@
+"""Outcome schemas: metrics with their derived state, and their measurements."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+import msgspec
+
+from intake.lib.schema import NO_NUL, Input, Output
+from intake.outcomes.state import Direction, MetricState
+from intake.problems.schemas import PersonRef
+
+# Finite numbers only: the bounds refuse infinities (and JSON has no NaN), and keep every
+# value well inside what a double holds exactly enough for a city's metrics.
+Number = Annotated[float, msgspec.Meta(ge=-1e15, le=1e15)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL]
+Unit = Annotated[str, msgspec.Meta(min_length=1, max_length=40), NO_NUL]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254), NO_NUL]
+Note = Annotated[str, msgspec.Meta(max_length=2000), NO_NUL]
+
+
+class MetricCreate(Input):
+    """A new outcome metric. The target must be on the improving side of the baseline."""
+
+    name: Name
+    unit: Unit
+    direction: Direction
+    baseline: Number
+    target: Number
+    target_date: date
+    owner_email: Email | None = None
+    review_date: date | None = None
+
+
+class MetricUpdate(Input):
+    """A partial edit: fields left out stay as they are; ``null`` clears owner or review date."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    unit: Unit | msgspec.UnsetType = msgspec.UNSET
+    direction: Direction | msgspec.UnsetType = msgspec.UNSET
+    baseline: Number | msgspec.UnsetType = msgspec.UNSET
+    target: Number | msgspec.UnsetType = msgspec.UNSET
+    target_date: date | msgspec.UnsetType = msgspec.UNSET
+    owner_email: Email | msgspec.UnsetType | None = msgspec.UNSET
+    review_date: date | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class Metric(Output):
+    """A metric as defined, with what its measurements say so far."""
+
+    id: uuid.UUID
+    problem_id: uuid.UUID
+    name: str
+    unit: str
+    direction: Direction
+    baseline: float
+    target: float
+    target_date: date
+    owner: PersonRef | None
+    review_date: date | None
+    state: MetricState
+    latest_value: float | None
+    latest_measured_on: date | None
+    progress: float | None
+    measurement_count: int
+    created_by: PersonRef
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class MeasurementCreate(Input):
+    """One value of the metric, as measured on a day (today or earlier)."""
+
+    value: Number
+    measured_on: date
+    note: Note | None = None
+
+
+class Measurement(Output):
+    id: uuid.UUID
+    metric_id: uuid.UUID
+    value: float
+    measured_on: date
+    note: str | None
+    recorded_by: PersonRef
+    recorded_at: datetime

@@ -1,0 +1,554 @@
+"""Outcome rules: a problem's metrics, their measurements, and what those say.
+
+Anyone who can see the problem reads its metrics. The problem's triager and team define,
+edit and remove them; they, and each metric's owner (often someone in the requesting
+department), record measurements. All of it while the work is open (accepted to live, or
+on hold). Every change writes one history event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+import msgspec
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.lib.auth import Caller
+from intake.lib.clock import utcnow
+from intake.lib.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from intake.lib.etag import check_if_match
+from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.outcomes import schemas
+from intake.outcomes.state import Direction, Reading, better, standing
+from intake.problems import history
+from intake.problems import service as problems
+from intake.problems.guards import (
+    on_problem_team,
+    require_problem_team,
+    require_work_open,
+    visible_to,
+)
+from intake.problems.schemas import PersonRef
+
+# The fields of a metric's definition, in the order history shows them.
+DEFINITION = (
+    "name",
+    "unit",
+    "direction",
+    "baseline",
+    "target",
+    "target_date",
+    "owner",
+    "review_date",
+)
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Measured:
+    count: int
+    latest: Reading | None
+
+
+async def _measured(
+    session: AsyncSession, metric_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, _Measured]:
+    """Per metric: how many measurements it has and its latest one (latest ``measured_on``;
+    on the same day, the one recorded last)."""
+    M = models.Measurement
+    count_rows = await session.execute(
+        select(M.metric_id, func.count().label("n"))
+        .where(M.metric_id.in_(metric_ids))
+        .group_by(M.metric_id)
+    )
+    counts = {row.metric_id: row.n for row in count_rows}
+    latest_rows = await session.execute(
+        select(M.metric_id, M.value, M.measured_on)
+        .where(M.metric_id.in_(metric_ids))
+        .ext(distinct_on(M.metric_id))
+        .order_by(M.metric_id, M.measured_on.desc(), M.created_at.desc(), M.id.desc())
+    )
+    latest = {row.metric_id: Reading(row.value, row.measured_on) for row in latest_rows}
+    return {
+        metric_id: _Measured(count=counts.get(metric_id, 0), latest=latest.get(metric_id))
+        for metric_id in metric_ids
+    }
+
+
+async def _people(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, PersonRef]:
+    rows = await session.execute(
+        select(models.Person.id, models.Person.name).where(models.Person.id.in_(ids))
+    )
+    return {row.id: PersonRef(id=row.id, name=row.name) for row in rows}
+
+
+async def metrics_out(session: AsyncSession, metrics: list[models.Metric]) -> list[schemas.Metric]:
+    """The metrics as the API shows them, each with its derived state."""
+    if not metrics:
+        return []
+    measured = await _measured(session, [metric.id for metric in metrics])
+    people = await _people(
+        session,
+        {m.created_by_id for m in metrics} | {m.owner_id for m in metrics if m.owner_id},
+    )
+    on = today()
+    out = []
+    for metric in metrics:
+        facts = measured[metric.id]
+        derived = standing(
+            direction=cast(Direction, metric.direction),
+            baseline=metric.baseline,
+            target=metric.target,
+            target_date=metric.target_date,
+            latest=facts.latest,
+            today=on,
+        )
+        out.append(
+            schemas.Metric(
+                id=metric.id,
+                problem_id=metric.problem_id,
+                name=metric.name,
+                unit=metric.unit,
+                direction=cast(Direction, metric.direction),
+                baseline=metric.baseline,
+                target=metric.target,
+                target_date=metric.target_date,
+                owner=people[metric.owner_id] if metric.owner_id else None,
+                review_date=metric.review_date,
+                state=derived.state,
+                latest_value=derived.latest_value,
+                latest_measured_on=derived.latest_measured_on,
+                progress=derived.progress,
+                measurement_count=facts.count,
+                created_by=people[metric.created_by_id],
+                created_at=metric.created_at,
+                updated_at=metric.updated_at,
+                version=metric.version,
+            )
+        )
+    return out
+
+
+async def metric_out(session: AsyncSession, metric: models.Metric) -> schemas.Metric:
+    return (await metrics_out(session, [metric]))[0]
+
+
+async def _metric_of(
+    session: AsyncSession, problem: models.Problem, metric_id: uuid.UUID, *, for_update: bool
+) -> models.Metric:
+    """The problem's metric; 404 when there is none (or it belongs to another problem)."""
+    query = select(models.Metric).where(
+        models.Metric.id == metric_id, models.Metric.problem_id == problem.id
+    )
+    if for_update:
+        query = query.with_for_update()
+    metric = await session.scalar(query.execution_options(populate_existing=True))
+    if metric is None:
+        raise NotFound(f"Problem {problem.id} has no metric {metric_id}.")
+    return metric
+
+
+async def get_metric(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, metric_id: uuid.UUID
+) -> models.Metric:
+    problem = await problems.get_visible(session, caller, problem_id)
+    return await _metric_of(session, problem, metric_id, for_update=False)
+
+
+async def list_metrics(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[schemas.Metric], str | None]:
+    """The problem's metrics in the order they were defined."""
+    await problems.get_visible(session, caller, problem_id)
+    Metric = models.Metric
+    query = (
+        select(Metric)
+        .where(Metric.problem_id == problem_id)
+        .order_by(Metric.created_at, Metric.id)
+        .limit(limit + 1)
+    )
+    if cursor:
+        after_created, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
+        query = query.where(tuple_(Metric.created_at, Metric.id) > tuple_(after_created, after_id))
+    rows = list(await session.scalars(query))
+    page = rows[:limit]
+    next_cursor = (
+        encode_cursor([page[-1].created_at, str(page[-1].id)]) if len(rows) > limit else None
+    )
+    return await metrics_out(session, page), next_cursor
+
+
+# -- defining metrics -----------------------------------------------------------------------
+
+
+async def _owner(session: AsyncSession, problem: models.Problem, email: str) -> models.Person:
+    """The person named as owner: active and able to see the problem; 422 otherwise."""
+    person = await session.scalar(
+        select(models.Person).where(func.lower(models.Person.email) == email.strip().lower())
+    )
+    if person is None or not person.active:
+        raise ValidationFailed(
+            "The owner must be an active person registered in Intake.",
+            [FieldError("owner_email", "No active person with this e-mail")],
+        )
+    as_owner = Caller(
+        id=person.id,
+        email=person.email,
+        name=person.name,
+        department_id=person.department_id,
+        department_code=person.department.code,
+        roles=frozenset(person.roles),
+    )
+    sees = await session.scalar(
+        select(models.Problem.id).where(models.Problem.id == problem.id, visible_to(as_owner))
+    )
+    if sees is None:
+        raise ValidationFailed(
+            "The owner must be able to see the problem.",
+            [FieldError("owner_email", "This person cannot see the problem")],
+        )
+    return person
+
+
+def _check_blank(**texts: str) -> None:
+    blank = [FieldError(name, "Cannot be blank") for name, text in texts.items() if not text]
+    if blank:
+        raise ValidationFailed("Some fields are blank.", blank)
+
+
+def _check_target(direction: str, baseline: float, target: float) -> None:
+    if not better(cast(Direction, direction), target, baseline):
+        side = "above" if direction == "increase" else "below"
+        raise ValidationFailed(
+            f"For a metric that should {direction}, the target must be {side} the baseline.",
+            [FieldError("target", f"Must be {side} the baseline ({baseline:g})")],
+        )
+
+
+async def _check_name_free(
+    session: AsyncSession, problem_id: uuid.UUID, name: str, but: uuid.UUID | None = None
+) -> None:
+    """Metric names are unique per problem, compared without case: 409 on a clash."""
+    query = select(models.Metric.id).where(
+        models.Metric.problem_id == problem_id, func.lower(models.Metric.name) == name.lower()
+    )
+    if but is not None:
+        query = query.where(models.Metric.id != but)
+    if await session.scalar(query) is not None:
+        raise Conflict(f"This problem already has a metric named '{name}'.")
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, PersonRef):
+        return msgspec.to_builtins(value)
+    return value
+
+
+def _ref(metric: models.Metric) -> dict[str, str]:
+    return {"id": str(metric.id), "name": metric.name}
+
+
+async def _definition(session: AsyncSession, metric: models.Metric) -> dict[str, Any]:
+    """The metric's definition as history shows it (the owner by id and name)."""
+    owner = None
+    if metric.owner_id is not None:
+        person = await session.get(models.Person, metric.owner_id)
+        assert person is not None
+        owner = PersonRef(id=person.id, name=person.name)
+    return {
+        name: _value(owner if name == "owner" else getattr(metric, name)) for name in DEFINITION
+    }
+
+
+async def _open_for_team(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID
+) -> models.Problem:
+    """The problem, locked, if the caller is on its team (403) and the work is open (409)."""
+    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
+    await require_problem_team(session, caller, problem)
+    require_work_open(problem)
+    return problem
+
+
+async def create_metric(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, data: schemas.MetricCreate
+) -> models.Metric:
+    """Define an outcome metric for the problem (its triager and team, while work is open)."""
+    problem = await _open_for_team(session, caller, problem_id)
+    name, unit = data.name.strip(), data.unit.strip()
+    _check_blank(name=name, unit=unit)
+    _check_target(data.direction, data.baseline, data.target)
+    owner = await _owner(session, problem, data.owner_email) if data.owner_email else None
+    await _check_name_free(session, problem.id, name)
+    metric = models.Metric(
+        id=uuid.uuid4(),
+        problem_id=problem.id,
+        name=name,
+        unit=unit,
+        direction=data.direction,
+        baseline=data.baseline,
+        target=data.target,
+        target_date=data.target_date,
+        owner_id=owner.id if owner else None,
+        review_date=data.review_date,
+        created_by_id=caller.id,
+        version=1,
+    )
+    session.add(metric)
+    await session.flush()
+    definition = await _definition(session, metric)
+    await history.record(
+        session,
+        problem_id=problem.id,
+        actor_id=caller.id,
+        type="metric_added",
+        changes={
+            "metric": _ref(metric),
+            **{name: {"from": None, "to": value} for name, value in definition.items()},
+        },
+    )
+    await session.refresh(metric)
+    return metric
+
+
+async def update_metric(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    metric_id: uuid.UUID,
+    data: schemas.MetricUpdate,
+    if_match: str | None,
+) -> models.Metric:
+    """Edit a metric's definition; every changed field goes to history with from and to."""
+    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
+    metric = await _metric_of(session, problem, metric_id, for_update=True)
+    await require_problem_team(session, caller, problem)
+    check_if_match(if_match, metric.version)
+    require_work_open(problem)
+
+    before = await _definition(session, metric)
+    given = {
+        name: value
+        for name in data.__struct_fields__
+        if (value := getattr(data, name)) is not msgspec.UNSET
+    }
+    for name in ("name", "unit"):
+        if name in given:
+            given[name] = given[name].strip()
+    _check_blank(**{name: given[name] for name in ("name", "unit") if name in given})
+    _check_target(
+        given.get("direction", metric.direction),
+        given.get("baseline", metric.baseline),
+        given.get("target", metric.target),
+    )
+    if "owner_email" in given:
+        email = given.pop("owner_email")
+        owner = await _owner(session, problem, email) if email else None
+        given["owner_id"] = owner.id if owner else None
+    if "name" in given:
+        await _check_name_free(session, problem.id, given["name"], but=metric.id)
+    for name, value in given.items():
+        setattr(metric, name, value)
+
+    after = await _definition(session, metric)
+    changes = {
+        name: {"from": before[name], "to": after[name]}
+        for name in DEFINITION
+        if before[name] != after[name]
+    }
+    if changes:
+        metric.version += 1
+        metric.updated_at = utcnow()
+        await history.record(
+            session,
+            problem_id=problem.id,
+            actor_id=caller.id,
+            type="metric_updated",
+            changes={"metric": _ref(metric), **changes},
+        )
+        await session.flush()
+        await session.refresh(metric)
+    return metric
+
+
+async def delete_metric(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    metric_id: uuid.UUID,
+    if_match: str | None,
+) -> None:
+    """Remove a metric defined by mistake; once it has measurements it stays (409)."""
+    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
+    metric = await _metric_of(session, problem, metric_id, for_update=True)
+    await require_problem_team(session, caller, problem)
+    check_if_match(if_match, metric.version)
+    require_work_open(problem)
+    count = await session.scalar(
+        select(func.count()).where(models.Measurement.metric_id == metric.id)
+    )
+    if count:
+        raise Conflict(
+            f"The metric '{metric.name}' has {count} measurement(s) and cannot be removed; "
+            "measured outcomes stay on the record."
+        )
+    definition = await _definition(session, metric)
+    await session.delete(metric)
+    await history.record(
+        session,
+        problem_id=problem.id,
+        actor_id=caller.id,
+        type="metric_removed",
+        changes={
+            "metric": _ref(metric),
+            **{name: {"from": value, "to": None} for name, value in definition.items()},
+        },
+    )
+
+
+# -- measurements ---------------------------------------------------------------------------
+
+
+def measurement_out(measurement: models.Measurement, recorder: PersonRef) -> schemas.Measurement:
+    return schemas.Measurement(
+        id=measurement.id,
+        metric_id=measurement.metric_id,
+        value=measurement.value,
+        measured_on=measurement.measured_on,
+        note=measurement.note,
+        recorded_by=recorder,
+        recorded_at=measurement.created_at,
+    )
+
+
+async def record_measurement(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    metric_id: uuid.UUID,
+    data: schemas.MeasurementCreate,
+) -> schemas.Measurement:
+    """Record a value of the metric: the problem's triager and team, or the metric's owner."""
+    # Locked like every other outcome write (problem, then metric): a measurement cannot slip
+    # in beside a concurrent close, and each event's state change (from, to) follows the one
+    # recorded before it.
+    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
+    metric = await _metric_of(session, problem, metric_id, for_update=True)
+    if metric.owner_id != caller.id and not await on_problem_team(session, caller, problem):
+        raise Forbidden(
+            "Only the problem's triager, the members of its team and the metric's owner "
+            "can record measurements."
+        )
+    require_work_open(problem)
+    if data.measured_on > today():
+        raise ValidationFailed(
+            "A measurement cannot be dated in the future.",
+            [FieldError("measured_on", f"Must be today ({today().isoformat()}) or earlier")],
+        )
+    (before,) = await metrics_out(session, [metric])
+    note = (data.note or "").strip() or None
+    measurement = models.Measurement(
+        id=uuid.uuid4(),
+        metric_id=metric.id,
+        value=data.value,
+        measured_on=data.measured_on,
+        note=note,
+        recorded_by_id=caller.id,
+    )
+    session.add(measurement)
+    await session.flush()
+    await session.refresh(measurement)
+    (after,) = await metrics_out(session, [metric])
+    await history.record(
+        session,
+        problem_id=problem.id,
+        actor_id=caller.id,
+        type="measurement_recorded",
+        changes={
+            "metric": _ref(metric),
+            "measurement": {
+                "id": str(measurement.id),
+                "value": measurement.value,
+                "measured_on": measurement.measured_on.isoformat(),
+                "note": note,
+            },
+            "state": {"from": before.state, "to": after.state},
+        },
+    )
+    return measurement_out(measurement, PersonRef(id=caller.id, name=caller.name))
+
+
+async def get_measurement(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    metric_id: uuid.UUID,
+    measurement_id: uuid.UUID,
+) -> schemas.Measurement:
+    metric = await get_metric(session, caller, problem_id, metric_id)
+    M, Person = models.Measurement, models.Person
+    row = (
+        await session.execute(
+            select(M, Person.name)
+            .join(Person, Person.id == M.recorded_by_id)
+            .where(M.id == measurement_id, M.metric_id == metric.id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"Metric {metric_id} has no measurement {measurement_id}.")
+    measurement, name = row
+    return measurement_out(measurement, PersonRef(id=measurement.recorded_by_id, name=name))
+
+
+async def list_measurements(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    metric_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[schemas.Measurement], str | None]:
+    """The metric's measurements, oldest first (by the day measured, then when recorded)."""
+    metric = await get_metric(session, caller, problem_id, metric_id)
+    M, Person = models.Measurement, models.Person
+    order = (M.measured_on, M.created_at, M.id)
+    query = (
+        select(M, Person.name)
+        .join(Person, Person.id == M.recorded_by_id)
+        .where(M.metric_id == metric.id)
+        .order_by(*order)
+        .limit(limit + 1)
+    )
+    if cursor:
+        after = decode_cursor(cursor, (date, datetime, uuid.UUID))
+        query = query.where(tuple_(*order) > tuple_(*after))
+    rows = (await session.execute(query)).all()
+    items = [
+        measurement_out(measurement, PersonRef(id=measurement.recorded_by_id, name=name))
+        for measurement, name in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor([last.measured_on, last.recorded_at, str(last.id)])
+    return items, next_cursor
