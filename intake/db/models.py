@@ -505,3 +505,51 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     read_at: Mapped[datetime | None]
+
+
+# -- portfolio ------------------------------------------------------------------------------
+
+
+class ProblemTimeline(Base):
+    """A problem's portfolio attributes over time, projected from its history.
+
+    One row per event that changed any of them, valid from that event until the next one
+    (``valid_to`` is NULL for the current row). Nothing here is read from the problem's
+    current columns: ``intake.portfolio.timeline`` rebuilds a problem's rows from its events
+    whenever one is recorded, so "as of" any moment is one indexed lookup.
+    """
+
+    __tablename__ = "problem_timeline"
+    __table_args__ = (
+        Index("ix_problem_timeline_problem_id_valid_from", "problem_id", "valid_from"),
+        Index(
+            "ix_problem_timeline_current",
+            "status",
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        Index(
+            "ix_problem_timeline_period",
+            text("tstzrange(valid_from, valid_to, '[)')"),
+            postgresql_using="gist",
+        ),
+    )
+
+    event_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("problem_events.id"), primary_key=True, autoincrement=False
+    )
+    problem_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))
+    triager_id: Mapped[uuid.UUID | None]
+    team_id: Mapped[uuid.UUID | None]
+    score: Mapped[int | None] = mapped_column(SmallInteger)
+    delivery_phase: Mapped[str | None] = mapped_column(String(10))
+    outcome_result: Mapped[str | None] = mapped_column(String(30))
+    submitted_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    launched_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    first_response_due_at: Mapped[datetime | None]
+    decision_due_at: Mapped[datetime | None]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.demo import data, work
 from intake.lib.clock import utcnow
+from intake.portfolio import timeline
 from intake.problems import service as problems
 from intake.triage import clocks
 
@@ -114,6 +115,7 @@ async def seed_demo_city(session: AsyncSession) -> bool:
     teams = list(await session.scalars(select(models.Team.id).order_by(models.Team.name)))
     for problem in sorted(data.PROBLEMS, key=lambda p: -p.days_ago):
         await _seed_problem(session, problem, departments, people, teams)
+    await timeline.rebuild(session)  # the seed writes its backdated history directly
     return True
 
 

@@ -1,6 +1,7 @@
 """The one way to write a problem's history: an event in the same transaction as the change.
 
-Every event also feeds the inbox of the people it concerns (``intake.notifications``).
+Every event also feeds the inbox of the people it concerns (``intake.notifications``) and,
+when it changes a portfolio attribute, the problem's timeline (``intake.portfolio``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import ProblemEvent
 from intake.notifications import fan_out
+from intake.portfolio import timeline
 
 
 async def record(
@@ -42,4 +44,6 @@ async def record(
     session.add(event)
     await session.flush()
     await fan_out.notify(session, event, mentions=tuple(mentions))
+    if timeline.tracks(event):
+        await timeline.refresh(session, [problem_id])
     return event

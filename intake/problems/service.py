@@ -464,7 +464,10 @@ async def apply_action(
     problem.status = after
     problem.version += 1
     problem.updated_at = now
+    due_before = clocks.due_times(problem)
     await clocks.on_transition(session, problem, before, after, now)
+    if clocks.due_times(problem) != due_before:
+        changes["sla"] = clocks.due_times_changes(problem)
     await history.record(
         session,
         problem_id=problem.id,

@@ -15,11 +15,28 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
+from intake.problems import history
 from intake.triage import policy
 from intake.triage.sla import Calendar, Pause, due_at
 
 DECISIONS = frozenset({"accepted", "declined", "redirected", "duplicate"})
 FIRST_RESPONSES = DECISIONS | {"triage", "needs_info"}
+
+
+def due_times(problem: models.Problem) -> tuple[datetime | None, datetime | None]:
+    return problem.first_response_due_at, problem.decision_due_at
+
+
+def due_times_changes(problem: models.Problem) -> dict[str, str | None]:
+    """The problem's due times as history records them (``changes["sla"]``), so the
+    portfolio can judge SLA compliance as of any past moment from history alone."""
+    return {
+        name: value.isoformat() if value is not None else None
+        for name, value in (
+            ("first_response_due_at", problem.first_response_due_at),
+            ("decision_due_at", problem.decision_due_at),
+        )
+    }
 
 
 async def calendar(session: AsyncSession) -> tuple[Calendar, policy.SlaPolicy]:
@@ -88,8 +105,9 @@ async def on_transition(
         problem.decided_at = now
 
 
-async def recompute_open(session: AsyncSession) -> int:
-    """Recompute the due times of every problem still in triage (after a policy change)."""
+async def recompute_open(session: AsyncSession, actor_id: uuid.UUID | None = None) -> int:
+    """Recompute the due times of every problem still in triage (after a policy change);
+    each problem whose due times moved gets an ``sla_recomputed`` history event."""
     cal, targets = await calendar(session)
     open_problems = await session.scalars(
         select(models.Problem).where(
@@ -100,12 +118,21 @@ async def recompute_open(session: AsyncSession) -> int:
     for problem in open_problems:
         if problem.submitted_at is None:
             continue
+        before = due_times(problem)
         problem.first_response_due_at = due_at(
             problem.submitted_at, targets.first_response_days, cal
         )
         if problem.status != "needs_info":
             problem.decision_due_at = due_at(
                 problem.submitted_at, targets.decision_days, cal, await pauses(session, problem)
+            )
+        if due_times(problem) != before:
+            await history.record(
+                session,
+                problem_id=problem.id,
+                actor_id=actor_id,
+                type="sla_recomputed",
+                changes={"sla": due_times_changes(problem)},
             )
         count += 1
     await session.flush()

@@ -302,7 +302,7 @@ class PolicyController(Controller):
     ) -> policy.SlaPolicy:
         require_role(caller, "admin")
         saved = await policy.set_sla_policy(db_session, data, caller.id)
-        await clocks.recompute_open(db_session)
+        await clocks.recompute_open(db_session, caller.id)
         return saved
 
     @get("/scoring", summary="Scoring weights", responses=errors(401))
@@ -358,7 +358,7 @@ class PolicyController(Controller):
     ) -> list[policy.HolidayOut]:
         require_role(caller, "admin")
         saved = await policy.replace_holidays(db_session, year, data)
-        await clocks.recompute_open(db_session)
+        await clocks.recompute_open(db_session, caller.id)
         return saved
 
 

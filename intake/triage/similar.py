@@ -23,7 +23,7 @@ from intake.triage import schemas
 # The problem's most distinctive lexemes (title, then the statement's opening), rarest first.
 # ANALYZE's lexeme frequencies drop words most problems share ("staff", "request", "wait"),
 # which would otherwise make the OR match, and rank, nearly every problem in the city.
-# Before the first ANALYZE there are no statistics, and every term is kept.
+# Before the first ANALYZE, or while the city has under 1,000 problems, every term is kept.
 _QUERY_SQL = text(
     """
     WITH stats AS (
@@ -33,6 +33,8 @@ _QUERY_SQL = text(
                  AS common(element, frequency)
         WHERE schemaname = current_schema()
           AND tablename = 'problems' AND attname = 'search_vector'
+          -- a few hundred problems say little about which words are common
+          AND (SELECT reltuples FROM pg_class WHERE oid = 'problems'::regclass) >= 1000
     )
     SELECT string_agg(quote_literal(lexeme), ' | ')
     FROM (

@@ -1,0 +1,122 @@
+"""The portfolio timeline: each problem's portfolio attributes over time, from its history.
+
+Every history event that changes a portfolio attribute (state, triager, team, score,
+delivery phase, SLA due times) starts a new timeline row, valid until the next one. The
+rows are computed from ``problem_events`` alone, never from the problem's current columns,
+so "as of" any past moment reads exactly what the history says. ``refresh`` recomputes one
+problem's rows in the same transaction as each such event; ``rebuild`` recomputes every
+problem's (after bulk loads, and from the CLI).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db.models import ProblemEvent
+
+# The keys in an event's ``changes`` that carry portfolio attributes.
+TRACKED_CHANGES = frozenset({"triager_id", "team", "delivery_phase", "sla"})
+# A value is carried forward from the latest event (so far) that set it: each row is grouped
+# with the last row whose flag was true (a running count), and takes that group's first value.
+REBUILD_SQL = """
+WITH tracked AS (
+    SELECT e.problem_id, e.id AS event_id, e.occurred_at, e.to_status,
+           e.changes ? 'triager_id' AS sets_triager,
+           (e.changes -> 'triager_id' ->> 'to')::uuid AS triager_id,
+           e.changes ? 'team' AS sets_team,
+           (e.changes -> 'team' ->> 'to')::uuid AS team_id,
+           e.type = 'scored' AS sets_score,
+           (e.changes -> 'score' ->> 'to')::smallint AS score,
+           e.changes ? 'delivery_phase' AS sets_phase,
+           e.changes -> 'delivery_phase' ->> 'to' AS delivery_phase,
+           e.changes -> 'outcome_review' ->> 'result' AS outcome_result,
+           e.changes ? 'sla' AS sets_sla,
+           (e.changes -> 'sla' ->> 'first_response_due_at')::timestamptz
+               AS first_response_due_at,
+           (e.changes -> 'sla' ->> 'decision_due_at')::timestamptz AS decision_due_at
+    FROM problem_events AS e
+    WHERE (CAST(:everything AS boolean) OR e.problem_id = ANY(CAST(:problem_ids AS uuid[])))
+      AND (e.to_status IS NOT NULL OR e.type = 'scored'
+           OR e.changes ?| ARRAY['triager_id', 'team', 'delivery_phase', 'sla'])
+),
+grouped AS (
+    SELECT tracked.*,
+           count(to_status) OVER w AS g_status,
+           count(*) FILTER (WHERE sets_triager) OVER w AS g_triager,
+           count(*) FILTER (WHERE sets_team) OVER w AS g_team,
+           count(*) FILTER (WHERE sets_score) OVER w AS g_score,
+           count(*) FILTER (WHERE sets_phase) OVER w AS g_phase,
+           count(*) FILTER (WHERE sets_sla) OVER w AS g_sla
+    FROM tracked
+    WINDOW w AS (PARTITION BY problem_id ORDER BY occurred_at, event_id)
+),
+filled AS (
+    SELECT problem_id, event_id, occurred_at,
+           first_value(to_status) OVER by_status AS status,
+           first_value(outcome_result) OVER by_status AS outcome_result,
+           first_value(triager_id) OVER by_triager AS triager_id,
+           first_value(team_id) OVER by_team AS team_id,
+           first_value(score) OVER by_score AS score,
+           first_value(delivery_phase) OVER by_phase AS delivery_phase,
+           first_value(first_response_due_at) OVER by_sla AS first_response_due_at,
+           first_value(decision_due_at) OVER by_sla AS decision_due_at
+    FROM grouped
+    WINDOW by_status AS (PARTITION BY problem_id, g_status ORDER BY occurred_at, event_id),
+           by_triager AS (PARTITION BY problem_id, g_triager ORDER BY occurred_at, event_id),
+           by_team AS (PARTITION BY problem_id, g_team ORDER BY occurred_at, event_id),
+           by_score AS (PARTITION BY problem_id, g_score ORDER BY occurred_at, event_id),
+           by_phase AS (PARTITION BY problem_id, g_phase ORDER BY occurred_at, event_id),
+           by_sla AS (PARTITION BY problem_id, g_sla ORDER BY occurred_at, event_id)
+)
+INSERT INTO problem_timeline (
+    event_id, problem_id, valid_from, valid_to, status, triager_id, team_id, score,
+    delivery_phase, outcome_result, submitted_at, first_response_at, decided_at,
+    launched_at, closed_at, first_response_due_at, decision_due_at
+)
+SELECT event_id, problem_id, occurred_at, lead(occurred_at) OVER p, status, triager_id,
+       team_id, score, delivery_phase,
+       CASE WHEN status = 'closed' THEN outcome_result END,
+       min(occurred_at) FILTER (WHERE status = 'submitted') OVER p,
+       min(occurred_at) FILTER (WHERE status IN ('triage', 'needs_info', 'accepted', 'declined',
+                                             'redirected', 'duplicate')) OVER p,
+       min(occurred_at) FILTER (WHERE status IN ('accepted', 'declined', 'redirected',
+                                             'duplicate')) OVER p,
+       min(occurred_at) FILTER (WHERE status = 'live') OVER p,
+       min(occurred_at) FILTER (WHERE status = 'closed') OVER p,
+       first_response_due_at, decision_due_at
+FROM filled
+WHERE status IS NOT NULL
+WINDOW p AS (PARTITION BY problem_id ORDER BY occurred_at, event_id)
+"""
+
+
+def tracks(event: ProblemEvent) -> bool:
+    """Whether the event changes a portfolio attribute (and so the timeline)."""
+    changes: dict[str, Any] = event.changes or {}
+    return (
+        event.to_status is not None
+        or event.type == "scored"
+        or not TRACKED_CHANGES.isdisjoint(changes)
+    )
+
+
+async def refresh(session: AsyncSession, problem_ids: list[uuid.UUID]) -> None:
+    """Recompute these problems' timelines from their history."""
+    if not problem_ids:
+        return
+    await session.execute(
+        text("DELETE FROM problem_timeline WHERE problem_id = ANY(CAST(:ids AS uuid[]))"),
+        {"ids": problem_ids},
+    )
+    await session.execute(text(REBUILD_SQL), {"everything": False, "problem_ids": problem_ids})
+
+
+async def rebuild(session: AsyncSession) -> int:
+    """Recompute every problem's timeline from the whole history; returns the row count."""
+    await session.execute(text("DELETE FROM problem_timeline"))
+    await session.execute(text(REBUILD_SQL), {"everything": True, "problem_ids": []})
+    return int(await session.scalar(text("SELECT count(*) FROM problem_timeline")) or 0)
