@@ -31,6 +31,7 @@ from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load
 from intake.lib.errors import problem_response
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
 from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
+from intake.portfolio.controllers import ROUTES as PORTFOLIO_ROUTES
 from intake.problems.controllers import ProblemController
 from intake.registry.controllers import (
     DepartmentController,
@@ -61,6 +62,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     *OUTCOME_ROUTES,
     *COLLABORATION_ROUTES,
     *NOTIFICATION_ROUTES,
+    *PORTFOLIO_ROUTES,
 ]
 
 

@@ -1,0 +1,153 @@
+"""What a portfolio request looks at: which moment, which problems, who is asking.
+
+Every view reads the same snapshot: the timeline row of each submitted problem valid at
+the moment asked for (now, or ``as_of``), narrowed by the filters and by the caller's
+reach. Leadership and DTI roles see the whole city; a requester sees their own
+department's portfolio, restricted problems included (they are their department's).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.lib.auth import Caller
+from intake.lib.clock import utcnow
+from intake.lib.errors import FieldError, Forbidden, ValidationFailed
+from intake.registry import service as registry
+
+Timeline = models.ProblemTimeline
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """One portfolio question: the moment, the filters, and the caller's reach."""
+
+    moment: datetime  # the moment the view describes (now, or as_of)
+    as_of: datetime | None  # None: the current state
+    department_id: uuid.UUID | None
+    team_id: uuid.UUID | None
+    submitted_from: datetime | None  # problems submitted in [from, to)
+    submitted_to: datetime | None
+
+    @property
+    def key(self) -> str:
+        """The scope in a stable text form, for ETags and caches."""
+        return "|".join(
+            str(part)
+            for part in (
+                self.as_of.isoformat() if self.as_of else "now",
+                self.department_id,
+                self.team_id,
+                self.submitted_from,
+                self.submitted_to,
+            )
+        )
+
+
+async def scope_for(
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    as_of: datetime | None,
+    department: str | None,
+    team: uuid.UUID | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> Scope:
+    """Validate the filters and apply the caller's reach (403 outside it)."""
+    now = utcnow()
+    if as_of is not None:
+        if as_of.tzinfo is None:
+            raise ValidationFailed(
+                "as_of needs a time zone.",
+                [
+                    FieldError(
+                        "as_of", "Use RFC 3339 with an offset, e.g. 2026-06-30T23:59:59Z", "query"
+                    )
+                ],
+            )
+        if as_of > now:
+            raise ValidationFailed(
+                "as_of is in the future.",
+                [FieldError("as_of", "Must not be in the future", "query")],
+            )
+    if date_from and date_to and date_from > date_to:
+        raise ValidationFailed(
+            "The date range is empty.", [FieldError("from", "Must not be after `to`", "query")]
+        )
+    department_id = None
+    if department is not None:
+        department_id = (
+            await registry.department_by_code(session, department.upper(), "department")
+        ).id
+    if not caller.sees_everything_submitted:
+        if department_id not in (None, caller.department_id):
+            raise Forbidden("Requesters see their own department's portfolio.")
+        department_id = caller.department_id
+    if team is not None and await session.get(models.Team, team) is None:
+        raise ValidationFailed("Unknown team.", [FieldError("team", f"No team {team}", "query")])
+    return Scope(
+        moment=as_of or now,
+        as_of=as_of,
+        department_id=department_id,
+        team_id=team,
+        submitted_from=_start_of(date_from),
+        submitted_to=_start_of(date_to + timedelta(days=1)) if date_to else None,
+    )
+
+
+def _start_of(day: date | None) -> datetime | None:
+    return datetime.combine(day, time.min, tzinfo=UTC) if day else None
+
+
+def valid_at(scope: Scope) -> ColumnElement[bool]:
+    """The timeline row in force at the scope's moment (the open row when asking about now)."""
+    if scope.as_of is None:
+        return Timeline.valid_to.is_(None)
+    period = func.tstzrange(Timeline.valid_from, Timeline.valid_to, literal("[)"))
+    return period.op("@>")(scope.as_of)
+
+
+def filters(scope: Scope) -> list[ColumnElement[bool]]:
+    """Conditions on the snapshot (timeline joined with problems) for the scope's filters."""
+    conditions: list[ColumnElement[bool]] = [Timeline.submitted_at.is_not(None)]
+    if scope.department_id is not None:
+        conditions.append(models.Problem.department_id == scope.department_id)
+    if scope.team_id is not None:
+        conditions.append(Timeline.team_id == scope.team_id)
+    if scope.submitted_from is not None:
+        conditions.append(Timeline.submitted_at >= scope.submitted_from)
+    if scope.submitted_to is not None:
+        conditions.append(Timeline.submitted_at < scope.submitted_to)
+    return conditions
+
+
+def snapshot(scope: Scope, *columns: Any) -> Select[Any]:
+    """SELECT ``columns`` FROM each problem as it stood at the scope's moment."""
+    return (
+        select(*columns)
+        .select_from(Timeline)
+        .join(models.Problem, models.Problem.id == Timeline.problem_id)
+        .where(valid_at(scope), *filters(scope))
+    )
+
+
+async def data_version(session: AsyncSession) -> str:
+    """Changes whenever anything a view reads may have changed: the newest history event
+    and the newest admin setting. Cheap (two index lookups), so polling costs little."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT (SELECT max(id) FROM problem_events), "
+                "(SELECT max(updated_at) FROM settings), (SELECT count(*) FROM teams)"
+            )
+        )
+    ).one()
+    return f"{row[0]}:{row[1]}:{row[2]}"

@@ -1,0 +1,105 @@
+"""Portfolio views over HTTP: counts, scope, as_of rebuilt from history, caching headers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.conftest import City
+from tests.helpers import Client, act, assert_problem_json, in_phase, submitted
+
+
+def _counts(buckets: list[dict[str, Any]]) -> dict[str, int]:
+    return {bucket["key"]: bucket["count"] for bucket in buckets}
+
+
+async def _summary(client: Client, city: City, who: str = "leader", **query: str) -> Any:
+    return await client.get("/api/v1/portfolio/summary", params=query, headers=city.auth(who))
+
+
+async def test_summary_counts_the_city_by_state_department_team_and_priority(
+    client: Client, city: City
+) -> None:
+    delivery = await in_phase(client, city, "delivery")
+    await submitted(client, city, "parks", title="Parks problem waiting for triage")
+    triaged = await submitted(client, city, "health", title="Health problem in triage")
+    await act(client, city, triaged, "triage")
+    await client.post("/api/v1/problems", json={"title": "A draft"}, headers=city.auth("parks"))
+
+    response = await _summary(client, city)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == 3  # drafts are not in the portfolio
+    assert _counts(body["by_state"]) == {"delivery": 1, "submitted": 1, "triage": 1}
+    assert _counts(body["by_phase"]) == {"alpha": 1}
+    assert _counts(body["by_department"]) == {"DOT": 1, "PRK": 1, "DPH": 1}
+    assert _counts(body["by_team"]) == {delivery["team"]["id"]: 1, "unassigned": 2}
+    assert _counts(body["by_priority"]) == {"unscored": 3}
+    assert body["as_of"] is None
+
+    only_dot = (await _summary(client, city, department="dot")).json()
+    assert only_dot["total"] == 1 and only_dot["filters"]["department"] == "DOT"
+    by_team = (await _summary(client, city, team=delivery["team"]["id"])).json()
+    assert by_team["total"] == 1
+
+
+async def test_as_of_shows_the_portfolio_as_it_stood_then(client: Client, city: City) -> None:
+    problem = await in_phase(client, city, "discovery")
+    other = await submitted(client, city, "parks", title="Submitted before the moment")
+    moment = datetime.now(UTC)
+    before = (await _summary(client, city)).json()
+
+    # After the moment: one moves on, one is triaged, one more arrives.
+    await act(client, city, problem, "start-delivery", who="team_member", body={"phase": "beta"})
+    await act(client, city, other, "triage")
+    await submitted(client, city, "health", title="Submitted after the moment")
+
+    then = (await _summary(client, city, as_of=moment.isoformat())).json()
+    assert then["as_of"] is not None
+    for view in ("total", "by_state", "by_phase", "by_department", "by_team"):
+        assert then[view] == before[view], view
+    now = (await _summary(client, city)).json()
+    assert _counts(now["by_state"]) == {"delivery": 1, "triage": 1, "submitted": 1}
+    assert _counts(now["by_phase"]) == {"beta": 1}
+
+
+async def test_requesters_see_their_own_departments_portfolio(client: Client, city: City) -> None:
+    await submitted(client, city, title="Our own restricted problem", restricted=True)
+    await submitted(client, city, "parks", title="Their parks problem")
+    mine = (await _summary(client, city, who="requester")).json()
+    assert mine["total"] == 1 and mine["filters"]["department"] == "DOT"
+    assert_problem_json(await _summary(client, city, who="requester", department="PRK"), 403)
+    assert (await _summary(client, city, who="leader")).json()["total"] == 2
+    assert (await _summary(client, city, who="triager")).json()["total"] == 2
+
+
+async def test_bad_filters_are_422(client: Client, city: City) -> None:
+    for query in (
+        {"as_of": "2999-01-01T00:00:00Z"},
+        {"as_of": "yesterday"},
+        {"department": "NOPE"},
+        {"team": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11"},
+        {"from": "2026-02-01", "to": "2026-01-01"},
+        {"from": "2026-13-01"},
+    ):
+        assert_problem_json(await _summary(client, city, **query), 422)
+
+
+async def test_views_carry_etags_and_cache_control_for_cheap_polling(
+    client: Client, city: City
+) -> None:
+    problem = await submitted(client, city)
+    first = await _summary(client, city)
+    tag = first.headers["etag"]
+    assert first.headers["cache-control"] == "private, max-age=60"
+    again = await client.get(
+        "/api/v1/portfolio/summary", headers={**city.auth("leader"), "If-None-Match": tag}
+    )
+    assert again.status_code == 304 and again.content == b""
+    await act(client, city, problem, "triage")
+    changed = await client.get(
+        "/api/v1/portfolio/summary", headers={**city.auth("leader"), "If-None-Match": tag}
+    )
+    assert changed.status_code == 200 and changed.headers["etag"] != tag
+    past = await _summary(client, city, as_of=datetime.now(UTC).isoformat())
+    assert past.headers["cache-control"] == "private, max-age=3600"
