@@ -447,3 +447,24 @@ async def test_internal_comments_never_reach_a_requester(
         "SELECT count(*) FROM problem_events WHERE internal AND changes->>'comment_id' = $1", cid
     )
     assert internal_rows == 2
+
+
+async def test_an_internal_mention_notifies_without_showing_in_the_watchers(
+    client: Client, city: City
+) -> None:
+    problem = await submitted(client, city)
+    response = await comment(
+        client,
+        city,
+        problem["id"],
+        f"@{EMAILS['admin']} the budget line is tight",
+        who="triager",
+        visibility="dti_internal",
+    )
+    assert response.status_code == 201, response.text
+    watchers = await client.get(
+        f"/api/v1/problems/{problem['id']}/watchers", headers=city.auth("requester")
+    )
+    assert str(city.people["admin"]) not in watchers.text
+    inbox = (await client.get("/api/v1/me/notifications", headers=city.auth("admin"))).json()
+    assert [item["kind"] for item in inbox["items"]] == ["mention"]

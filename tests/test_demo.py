@@ -69,4 +69,20 @@ async def test_demo_city_has_departments_roles_teams_and_problems(
         "(SELECT count(*) FROM measurements) AS measurements"
     )
     assert work["findings"] >= 8 and work["steps"] >= 3
+    discovery = next(item for item in listed if item["status"] == "discovery")
+    for path in ("findings", "journey", "milestones", "updates", "metrics", "watchers"):
+        response = await client.get(f"/api/v1/problems/{discovery['id']}/{path}", headers=token)
+        assert response.status_code == 200, (path, response.text)
+    journeys = [
+        (await client.get(f"/api/v1/problems/{item['id']}/journey", headers=token)).json()
+        for item in listed
+        if item["status"] == "discovery"
+    ]
+    mapped = max(journeys, key=lambda journey: len(journey["steps"]))
+    assert len(mapped["steps"]) >= 3
+    assert all(step["pain_points"] for step in mapped["steps"])
+    watchers = (
+        await client.get(f"/api/v1/problems/{discovery['id']}/watchers", headers=token)
+    ).json()
+    assert len(watchers) >= 3  # submitter, triager and the team follow it
     assert work["slipped"] >= 1 and work["measurements"] >= 5

@@ -177,8 +177,9 @@ async def add_comment(
     )
     session.add(comment)
     await session.flush()
-    for person in mentioned:
-        await problems.follow(session, problem.id, person.id)
+    if not internal:  # following is visible to all; an internal mention must not show
+        for person in mentioned:
+            await problems.follow(session, problem.id, person.id)
     changes = _event_changes(comment)
     if not internal:
         changes["body"] = text
@@ -236,8 +237,9 @@ async def edit_comment(
     comment.mentions = after_mentions
     comment.version += 1
     comment.updated_at = now
-    for person_id in added:
-        await problems.follow(session, problem_id, person_id)
+    if comment.visibility == "all":
+        for person_id in added:
+            await problems.follow(session, problem_id, person_id)
     await history.record(
         session,
         problem_id=problem_id,

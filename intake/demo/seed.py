@@ -174,9 +174,15 @@ async def _seed_problem(
         actor = row.submitter_id if next_status in _REQUESTER_STEPS else people[DEMO_TRIAGER]
         if next_status == "triage":
             row.triager_id = people[DEMO_TRIAGER]
+            await problems.follow(session, row.id, row.triager_id)
         if next_status == "accepted":
             row.team_id = teams[len(problem.key) % len(teams)]
             row.team_assigned_at = at
+            members = await session.scalars(
+                select(models.TeamMember.person_id).where(models.TeamMember.team_id == row.team_id)
+            )
+            for person_id in members:
+                await problems.follow(session, row.id, person_id)
         if next_status == "delivery":
             row.delivery_phase = "beta"
             changes = {"delivery_phase": {"from": None, "to": "beta"}}
@@ -231,6 +237,7 @@ async def _seed_work(
     (none earlier than ``started``, when discovery began)."""
     today = utcnow()
     events: list[models.ProblemEvent] = []
+    author_name = await session.scalar(select(models.Person.name).where(models.Person.id == author))
 
     def day(offset: int) -> date:
         return (today + timedelta(days=offset)).date()
@@ -249,7 +256,9 @@ async def _seed_work(
 
     position = 0
     for finding in demo.findings:
-        evidence = [{"source": finding.source, "date": day(finding.days).isoformat(), "who": ""}]
+        evidence = [
+            {"source": finding.source, "date": day(finding.days).isoformat(), "who": author_name}
+        ]
         row = models.Finding(
             id=uuid.uuid4(),
             problem_id=problem.id,

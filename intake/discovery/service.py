@@ -213,7 +213,7 @@ async def add_finding(
     if data.position is not None and data.kind != "journey_step":
         errors.append(FieldError("position", "Only journey steps have a position"))
     if errors:
-        raise ValidationFailed(f"A {data.kind} cannot take these fields.", errors)
+        raise ValidationFailed(f"A finding of kind {data.kind} cannot take these fields.", errors)
     title = _text("title", data.title)
     evidence = _evidence(data.evidence)
 
@@ -294,7 +294,7 @@ async def update_finding(
     if data.journey_step_id is not msgspec.UNSET:
         if finding.kind != "pain_point":
             raise ValidationFailed(
-                f"A {finding.kind} cannot sit on a journey step.",
+                f"A finding of kind {finding.kind} cannot sit on a journey step.",
                 [FieldError("journey_step_id", "Only pain points sit on a journey step")],
             )
         if data.journey_step_id is not None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.openapi.spec import Example
-from litestar.params import Body
+from litestar.params import Body, HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.auth import Caller
@@ -17,7 +17,7 @@ from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.outcomes import schemas
 from intake.outcomes import service as outcomes
-from intake.problems.controllers import IdempotencyKey, IfMatch
+from intake.problems.controllers import IdempotencyKey
 
 WRITE_ERRORS = errors(*API_ERRORS, 403, 404, 409)
 CHANGE_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
@@ -32,6 +32,11 @@ _METRIC_EXAMPLE = {
     "owner_email": "rosa.diaz@city.example",
     "review_date": "2027-07-15",
 }
+
+MetricIfMatch = Annotated[
+    str | None,
+    HeaderParameter(name="If-Match", description="The ETag of the metric as you last read it."),
+]
 
 
 def _metric_path(problem_id: uuid.UUID, metric_id: uuid.UUID) -> str:
@@ -127,7 +132,7 @@ class MetricController(Controller):
             schemas.MetricUpdate,
             Body(examples=[Example(value={"target": 5, "target_date": "2027-09-30"})]),
         ],
-        if_match: IfMatch = None,
+        if_match: MetricIfMatch = None,
     ) -> Response[schemas.Metric]:
         metric = await outcomes.update_metric(
             db_session, caller, problem_id, metric_id, data, if_match
@@ -151,7 +156,7 @@ class MetricController(Controller):
         db_session: AsyncSession,
         problem_id: uuid.UUID,
         metric_id: uuid.UUID,
-        if_match: IfMatch = None,
+        if_match: MetricIfMatch = None,
     ) -> None:
         await outcomes.delete_metric(db_session, caller, problem_id, metric_id, if_match)
 
