@@ -27,9 +27,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from bench.corpus import DEPARTMENTS, TOPICS, ProblemWriter, Topic
+from intake.db.models import OUTCOME_RESULTS
 from intake.triage.sla import Calendar, Pause, due_at
 
-DATASET_VERSION = 2  # bump when the generated data changes, so --keep reloads
+DATASET_VERSION = 3  # bump when the generated data changes, so --keep reloads
 DOMAIN = "city.example"
 TIMEZONE = "America/Chicago"
 FIRST_RESPONSE_DAYS, DECISION_DAYS = 3, 10
@@ -114,6 +115,9 @@ PROBLEM_COLUMNS = (
     "decision_due_at",
     "paused_since",
     "score",
+    "launched_at",
+    "closed_at",
+    "outcome_result",
 )
 EVENT_COLUMNS = (
     "problem_id",
@@ -449,6 +453,13 @@ class ProblemRows:
         if plan.state in TEAM_STATES:
             row["team_id"] = rng.choice(city.teams)
             row["team_assigned_at"] = plan.time_of("accepted")
+        if plan.state in ("live", "closed"):
+            row["launched_at"] = plan.time_of("launched")
+        if plan.state == "closed":  # a closed problem records its outcome (a check constraint)
+            row["closed_at"] = plan.time_of("closed")
+            # Picked by reference, not by the generator, so the rest of the data stays as it was.
+            number = int((plan.reference or "0")[-5:])
+            row["outcome_result"] = OUTCOME_RESULTS[number % len(OUTCOME_RESULTS)]
         if plan.state == "on_hold":
             row["held_from_status"] = plan.steps[-1][1]
         elif plan.state == "redirected":

@@ -7,7 +7,7 @@ import itertools
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from time import perf_counter
+from time import perf_counter, process_time
 
 
 @dataclass
@@ -18,10 +18,15 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of this process over the phase (not PostgreSQL's)
 
     @property
     def count(self) -> int:
         return len(self.latencies)
+
+    @property
+    def cpu_per_request(self) -> float:
+        return self.cpu_seconds / self.count if self.count else 0.0
 
     @property
     def rate(self) -> float:
@@ -51,7 +56,7 @@ async def drive(
     """
     result = Result(name)
     numbers = itertools.count()
-    started = perf_counter()
+    started, cpu_started = perf_counter(), process_time()
     deadline = started + max_seconds
 
     async def worker() -> None:
@@ -68,4 +73,5 @@ async def drive(
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     result.seconds = perf_counter() - started
+    result.cpu_seconds = process_time() - cpu_started
     return result

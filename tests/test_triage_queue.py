@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from intake.triage.sla import Calendar, due_at
+from intake.triage.sla import Calendar, Pause, clock, due_at
 from tests.conftest import City
 from tests.helpers import Client, assert_problem_json, draft, submitted
 from tests.test_triage_actions import act
@@ -247,3 +247,123 @@ async def test_holidays_push_due_dates(client: Client, city: City, db: asyncpg.C
         headers=city.auth("admin"),
     )
     assert_problem_json(wrong_year, 422)
+
+
+async def test_pages_follow_the_queue_order_into_the_paused_problems(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    made = [await submitted(client, city, title=f"Paging problem number {n}") for n in range(7)]
+    same_due = datetime.now(UTC) + timedelta(days=3)
+    for problem, score in zip(made[:4], (50, None, 50, 80), strict=True):
+        await db.execute(
+            "UPDATE problems SET decision_due_at = $2, score = $3 WHERE id = $1",
+            uuid.UUID(problem["id"]),
+            same_due,
+            score,
+        )
+    for problem, score in zip(made[4:], (None, 70, 70), strict=True):  # waiting on requesters
+        await act(client, city, problem, "triage")
+        await act(client, city, problem, "request-info", body={"questions": "Which form?"})
+        await db.execute(
+            "UPDATE problems SET score = $2 WHERE id = $1", uuid.UUID(problem["id"]), score
+        )
+    whole = [row["id"] for row in await queue(client, city, "limit=100")]
+    ids = [problem["id"] for problem in made]
+    tied, paused = sorted([ids[0], ids[2]]), sorted([ids[5], ids[6]])
+    # Due first (paused last), then highest score (unscored last), then id.
+    assert whole == [ids[3], *tied, ids[1], *paused, ids[4]]
+    for limit in (1, 2, 3):
+        paged: list[str] = []
+        cursor = ""
+        while True:
+            response = await client.get(
+                f"/api/v1/triage/queue?limit={limit}{cursor}", headers=city.auth("triager")
+            )
+            page = response.json()
+            paged += [row["id"] for row in page["items"]]
+            if not page["next_cursor"]:
+                break
+            cursor = f"&cursor={page['next_cursor']}"
+        assert paged == whole, limit
+
+
+async def test_an_overdue_clock_leaves_out_waits_after_it_was_due(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    problem = await submitted(client, city)
+    pid = uuid.UUID(problem["id"])
+    await act(client, city, problem, "triage")
+    await act(client, city, problem, "request-info", body={"questions": "Which form?"})
+    await act(client, city, problem, "respond", who="requester", body={"answer": "Form 12."})
+    # Rewind: submitted a month ago, so overdue for two weeks, and then it waited a week
+    # on its requester; the due time is what the app computes for that history.
+    now = datetime.now(UTC)
+    submitted_at, asked, answered = (now - timedelta(days=d) for d in (30, 10, 3))
+    utc = Calendar(tz=ZoneInfo("UTC"))
+    wait = Pause(start=asked, end=answered)
+    await db.execute(
+        "UPDATE problems SET submitted_at = $2, decision_due_at = $3 WHERE id = $1",
+        pid,
+        submitted_at,
+        due_at(submitted_at, 10, utc, [wait]),
+    )
+    await db.execute("ALTER TABLE problem_events DISABLE TRIGGER problem_events_append_only")
+    try:
+        await db.execute(
+            "UPDATE problem_events SET occurred_at = $2 "
+            "WHERE problem_id = $1 AND to_status = 'needs_info'",
+            pid,
+            asked,
+        )
+        await db.execute(
+            "UPDATE problem_events SET occurred_at = $2 "
+            "WHERE problem_id = $1 AND from_status = 'needs_info'",
+            pid,
+            answered,
+        )
+    finally:
+        await db.execute("ALTER TABLE problem_events ENABLE TRIGGER problem_events_append_only")
+    decision = (await queue(client, city))[0]["decision"]
+    expected = clock(
+        started_at=submitted_at, target_days=10, calendar=utc, now=datetime.now(UTC), pauses=[wait]
+    )
+    ignoring_wait = clock(
+        started_at=submitted_at, target_days=10, calendar=utc, now=datetime.now(UTC)
+    )
+    assert decision["breached"] is True
+    assert decision["paused"] is False
+    assert abs(decision["elapsed_business_days"] - expected.elapsed_business_days) <= 0.01
+    # The week of waiting, five business days, does not count against DTI.
+    assert ignoring_wait.elapsed_business_days - decision["elapsed_business_days"] >= 4.9
+
+
+async def test_queue_shows_an_sla_change_at_once(client: Client, city: City) -> None:
+    await submitted(client, city)
+    assert (await queue(client, city))[0]["decision"]["target_days"] == 10  # now kept
+    body = {"first_response_days": 2, "decision_days": 5, "timezone": "UTC"}
+    response = await client.put("/api/v1/settings/sla", json=body, headers=city.auth("admin"))
+    assert response.status_code == 200
+    row = (await queue(client, city))[0]
+    assert row["first_response"]["target_days"] == 2
+    assert row["decision"]["target_days"] == 5
+
+
+async def test_queue_counts_new_holidays_at_once(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    problem = await submitted(client, city)
+    await _age(db, problem, 20)
+    before = (await queue(client, city))[0]["first_response"]["elapsed_business_days"]
+    today = datetime.now(UTC).date()
+    weekdays = [
+        today - timedelta(days=n) for n in range(5, 16) if (today - timedelta(days=n)).weekday() < 5
+    ]
+    year = max({day.year for day in weekdays}, key=lambda y: sum(d.year == y for d in weekdays))
+    days = [day for day in weekdays if day.year == year]
+    holidays = [{"day": day.isoformat(), "name": "Civic holiday"} for day in days]
+    response = await client.put(
+        f"/api/v1/settings/holidays/{year}", json=holidays, headers=city.auth("admin")
+    )
+    assert response.status_code == 200
+    after = (await queue(client, city))[0]["first_response"]["elapsed_business_days"]
+    assert abs(before - after - len(days)) <= 0.02

@@ -185,23 +185,35 @@ def require_role(caller: Caller, *roles: str) -> None:
 
 
 async def load_caller(session: AsyncSession, email: str) -> Caller:
+    """The person a verified token names, looked up on every request.
+
+    Never cached: deactivating someone or changing their roles takes effect on their very
+    next request. One statement reading plain columns, no ORM entity.
+    """
     row = (
         await session.execute(
-            select(Person, Department.code)
+            select(
+                Person.id,
+                Person.email,
+                Person.name,
+                Person.department_id,
+                Person.roles,
+                Person.active,
+                Department.code,
+            )
             .join(Department, Department.id == Person.department_id)
             .where(func.lower(Person.email) == email.strip().lower())
         )
     ).first()
     if row is None:
         raise NotAuthenticated("The token names a person who is not registered in Intake.")
-    person, code = row
-    if not person.active:
+    if not row.active:
         raise NotAuthenticated("This person has been deactivated.")
     return Caller(
-        id=person.id,
-        email=person.email,
-        name=person.name,
-        department_id=person.department_id,
-        department_code=code,
-        roles=frozenset(person.roles),
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        department_id=row.department_id,
+        department_code=row.code,
+        roles=frozenset(row.roles),
     )
