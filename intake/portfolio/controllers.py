@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -10,12 +11,23 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get
 from litestar.params import HeaderParameter, Parameter, QueryParameter
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.auth import Caller
 from intake.lib.openapi import API_ERRORS, errors
-from intake.portfolio import caching, schemas
+from intake.portfolio import (
+    caching,
+    compliance,
+    distribution,
+    flow,
+    outcomes,
+    risk,
+    schemas,
+    teams,
+)
 from intake.portfolio import service as portfolio
+from intake.portfolio.export import EXPORT_ROUTES
 from intake.portfolio.scope import Scope, data_version, scope_for
 
 AsOf = Annotated[
@@ -42,28 +54,71 @@ IfNoneMatch = Annotated[
 VIEW_ERRORS = errors(*API_ERRORS, 403)
 
 _bodies = caching.RecentBodies()
+# Views being computed in this process, by ETag: a request for a tag already being computed
+# waits for that body instead of running the same aggregate again (dashboards poll together).
+_computing: dict[str, asyncio.Future[bytes | None]] = {}
+# For the aggregate queries of one view, in its own transaction only: no JIT compilation
+# (it costs more than it saves on queries of this size) and room to sort and hash in memory.
+VIEW_SETTINGS = ("SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'")
 
 
 async def _view(
     session: AsyncSession,
-    scope: Scope,
+    caller: Caller,
     name: str,
-    if_none_match: str | None,
     compute: Callable[[AsyncSession, Scope], Awaitable[msgspec.Struct]],
+    if_none_match: str | None,
+    **query: Any,
 ) -> Response[Any]:
-    """The view's body with its ETag and Cache-Control; 304 when the client has it."""
+    """The view's body with its ETag and Cache-Control; 304 when the client has it.
+
+    ``query`` is the parameters every view takes (``scope_for`` checks them). They are
+    declared on each handler rather than in a shared dependency: Litestar parses a
+    dependency's parameters while resolving dependencies, and a bad value there would skip
+    closing the request's database session.
+    """
+    scope = await scope_for(session, caller, **query)
     tag = caching.view_etag(name, scope, await data_version(session))
     headers = {"ETag": tag, "Cache-Control": caching.cache_control(scope), "Vary": "Authorization"}
     if caching.not_modified(if_none_match, tag):
         return Response(b"", status_code=304, headers=headers)
     body = _bodies.get(tag)
     if body is None:
-        body = msgspec.json.encode(await compute(session, scope))
-        _bodies.put(tag, body)
+        body = await _computed(session, scope, tag, compute)
     return Response(body, headers=headers, media_type="application/json")
 
 
+async def _computed(
+    session: AsyncSession,
+    scope: Scope,
+    tag: str,
+    compute: Callable[[AsyncSession, Scope], Awaitable[msgspec.Struct]],
+) -> bytes:
+    """Compute the body once per tag: concurrent requests for it share the first one's."""
+    running = _computing.get(tag)
+    if running is not None:
+        shared = await asyncio.shield(running)
+        if shared is not None:
+            return shared
+        # The first computation failed; compute here (and fail here, if it fails again).
+    future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+    _computing[tag] = future
+    body: bytes | None = None
+    try:
+        for setting in VIEW_SETTINGS:
+            await session.execute(text(setting))
+        body = msgspec.json.encode(await compute(session, scope))
+        _bodies.put(tag, body)
+        return body
+    finally:
+        future.set_result(body)
+        if _computing.get(tag) is future:
+            del _computing[tag]
+
+
 class PortfolioController(Controller):
+    """Leadership views. Each takes ``as_of``, ``department``, ``team``, ``from`` and ``to``."""
+
     path = "/portfolio"
     tags = ["portfolio"]
 
@@ -89,16 +144,236 @@ class PortfolioController(Controller):
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
     ) -> Response[Any]:
-        scope = await scope_for(
+        return await _view(
             db_session,
             caller,
+            "summary",
+            portfolio.summary,
+            if_none_match,
             as_of=as_of,
             department=department,
             team=team,
             date_from=date_from,
             date_to=date_to,
         )
-        return await _view(db_session, scope, "summary", if_none_match, portfolio.summary)
+
+    @get(
+        "/flow",
+        summary="Flow: lead times, time in each state, throughput per month, ageing work",
+        description=(
+            "How long things take and how much moves. Lead time in calendar days from submit "
+            "to the first decision and to launch (median and 85th percentile: most problems "
+            "are faster than p85); time spent in each open state (each problem's stays added "
+            "up, clipped at the moment); decisions, launches and closes per calendar month for "
+            "the last 12 months; and per open state the problems waiting longest in it. A "
+            "leader reads where work piles up and whether the pipeline is speeding up."
+        ),
+        responses=VIEW_ERRORS,
+        response_model=schemas.Flow,
+    )
+    async def flow(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        as_of: AsOf = None,
+        department: Department = None,
+        team: Team = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[Any]:
+        return await _view(
+            db_session,
+            caller,
+            "flow",
+            flow.flow,
+            if_none_match,
+            as_of=as_of,
+            department=department,
+            team=team,
+            date_from=date_from,
+            date_to=date_to,
+        )
+
+    @get(
+        "/sla",
+        summary="SLA compliance for first response and decision, by department and triager",
+        description=(
+            "Each clock is met (stopped by its due time), breached (stopped late), running, "
+            "or running_breached (still open and past due at the moment); `met_pct` is met "
+            "over all stopped clocks. A leader reads whether DTI answers departments on time, "
+            "and where (which department, which triager) it does not."
+        ),
+        responses=VIEW_ERRORS,
+        response_model=schemas.Sla,
+    )
+    async def sla(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        as_of: AsOf = None,
+        department: Department = None,
+        team: Team = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[Any]:
+        return await _view(
+            db_session,
+            caller,
+            "sla",
+            compliance.sla,
+            if_none_match,
+            as_of=as_of,
+            department=department,
+            team=team,
+            date_from=date_from,
+            date_to=date_to,
+        )
+
+    @get(
+        "/teams",
+        summary="Teams: active work against WIP limits",
+        description=(
+            "Per team: its active work (accepted, discovery, delivery, on hold) against its "
+            "work-in-progress limit, free capacity and whether it is over the limit, with the "
+            "problems it holds (up to 50 listed per team). `load` counts the team's work "
+            "city-wide; `active` and the list, the work in the caller's scope. A leader reads "
+            "which teams can take more and which are overloaded."
+        ),
+        responses=VIEW_ERRORS,
+        response_model=schemas.Teams,
+    )
+    async def teams(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        as_of: AsOf = None,
+        department: Department = None,
+        team: Team = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[Any]:
+        return await _view(
+            db_session,
+            caller,
+            "teams",
+            teams.teams,
+            if_none_match,
+            as_of=as_of,
+            department=department,
+            team=team,
+            date_from=date_from,
+            date_to=date_to,
+        )
+
+    @get(
+        "/outcomes",
+        summary="Outcomes: metrics by state, closed problems by outcome review result",
+        description=(
+            "Outcome metrics by derived state at the moment (not_started, improving, "
+            "worsening, achieved, missed), closed problems by their review result, and the "
+            "metrics most in need of attention (missed and worsening first, up to 25). A "
+            "leader reads whether launched work is achieving what it set out to."
+        ),
+        responses=VIEW_ERRORS,
+        response_model=schemas.Outcomes,
+    )
+    async def outcomes(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        as_of: AsOf = None,
+        department: Department = None,
+        team: Team = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[Any]:
+        return await _view(
+            db_session,
+            caller,
+            "outcomes",
+            outcomes.outcomes,
+            if_none_match,
+            as_of=as_of,
+            department=department,
+            team=team,
+            date_from=date_from,
+            date_to=date_to,
+        )
+
+    @get(
+        "/at-risk",
+        summary="At risk: risky status updates, breached SLAs, slipped or overdue milestones",
+        description=(
+            "Work whose latest status update is at_risk or off_track, problems in triage with "
+            "an SLA clock past due, and open milestones that slipped or are overdue, each "
+            "with its total and up to 100 items. A leader reads what to ask about this week."
+        ),
+        responses=VIEW_ERRORS,
+        response_model=schemas.AtRisk,
+    )
+    async def at_risk(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        as_of: AsOf = None,
+        department: Department = None,
+        team: Team = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[Any]:
+        return await _view(
+            db_session,
+            caller,
+            "at-risk",
+            risk.at_risk,
+            if_none_match,
+            as_of=as_of,
+            department=department,
+            team=team,
+            date_from=date_from,
+            date_to=date_to,
+        )
+
+    @get(
+        "/distribution",
+        summary="Distribution of problems and accepted work across departments and communities",
+        description=(
+            "Problems submitted, decided and accepted per department (with each department's "
+            "share) and per community named in the records (`communities_affected`, as the "
+            "record reads today). A leader reads whether DTI serves the city's departments "
+            "and communities equitably."
+        ),
+        responses=VIEW_ERRORS,
+        response_model=schemas.Distribution,
+    )
+    async def distribution(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        as_of: AsOf = None,
+        department: Department = None,
+        team: Team = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[Any]:
+        return await _view(
+            db_session,
+            caller,
+            "distribution",
+            distribution.distribution,
+            if_none_match,
+            as_of=as_of,
+            department=department,
+            team=team,
+            date_from=date_from,
+            date_to=date_to,
+        )
 
 
-ROUTES: list[type[Controller]] = [PortfolioController]
+ROUTES: list[type[Controller]] = [PortfolioController, *EXPORT_ROUTES]

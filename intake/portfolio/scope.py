@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, text
+from sqlalchemy import ColumnElement, DateTime, Double, Select, cast, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from intake.db import models
 from intake.lib.auth import Caller
@@ -23,6 +24,8 @@ from intake.lib.errors import FieldError, Forbidden, ValidationFailed
 from intake.registry import service as registry
 
 Timeline = models.ProblemTimeline
+# A column or an SQL expression over columns, as the view queries pass them around.
+Expression = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,22 @@ def _start_of(day: date | None) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=UTC) if day else None
 
 
+def moment(scope: Scope) -> ColumnElement[datetime]:
+    """The scope's moment as an SQL value (durations are clipped at it, clocks judged at it)."""
+    return literal(scope.moment, DateTime(timezone=True))
+
+
+def today(scope: Scope) -> date:
+    """The calendar day (UTC) of the scope's moment: what "today" was then, for dates."""
+    return scope.moment.astimezone(UTC).date()
+
+
+def days(interval: ColumnElement[Any]) -> ColumnElement[float]:
+    """An SQL interval in (fractional) days."""
+    seconds: ColumnElement[float] = cast(func.extract("epoch", interval), Double)
+    return seconds / 86400.0
+
+
 def valid_at(scope: Scope) -> ColumnElement[bool]:
     """The timeline row in force at the scope's moment (the open row when asking about now)."""
     if scope.as_of is None:
@@ -127,6 +146,34 @@ def filters(scope: Scope) -> list[ColumnElement[bool]]:
     if scope.submitted_to is not None:
         conditions.append(Timeline.submitted_at < scope.submitted_to)
     return conditions
+
+
+def row_filters(scope: Scope, row: Any = Timeline) -> list[ColumnElement[bool]]:
+    """The scope's filters on timeline rows alone (``row``: the timeline or an alias of it).
+
+    Views that count or rank read only the timeline, so the wide ``problems`` rows are not
+    scanned; the department filter becomes an indexed semi-join.
+    """
+    conditions: list[ColumnElement[bool]] = [row.submitted_at.is_not(None)]
+    if scope.department_id is not None:
+        conditions.append(
+            row.problem_id.in_(
+                select(models.Problem.id).where(models.Problem.department_id == scope.department_id)
+            )
+        )
+    if scope.team_id is not None:
+        conditions.append(row.team_id == scope.team_id)
+    if scope.submitted_from is not None:
+        conditions.append(row.submitted_at >= scope.submitted_from)
+    if scope.submitted_to is not None:
+        conditions.append(row.submitted_at < scope.submitted_to)
+    return conditions
+
+
+def rows_at(scope: Scope, *columns: Any) -> Select[Any]:
+    """SELECT ``columns`` FROM the timeline rows in scope at the moment, without ``problems``:
+    the same problems as ``snapshot``, for queries that need no column of the record."""
+    return select(*columns).select_from(Timeline).where(valid_at(scope), *row_filters(scope))
 
 
 def snapshot(scope: Scope, *columns: Any) -> Select[Any]:

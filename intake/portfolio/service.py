@@ -1,13 +1,15 @@
-"""Portfolio views: counts and flows of the city's problems, now or as of any moment.
+"""The portfolio summary: counts of the city's problems, now or as of any moment.
 
-Each view is one or two aggregate queries over the snapshot (``scope.snapshot``): the
-timeline row of every submitted problem in force at the moment asked for.
+Each view is one or a few aggregate queries over the snapshot (``scope.snapshot``, or
+``scope.rows_at`` when no column of the record is needed): the timeline row of every
+submitted problem in force at the moment asked for. The other views live beside this one,
+a module each: ``flow``, ``compliance`` (SLA), ``teams``, ``outcomes``, ``risk`` (at risk)
+and ``distribution``.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 from sqlalchemy import ColumnElement, case, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.lib.clock import utcnow
 from intake.portfolio import schemas
+from intake.portfolio.labels import filters_out
 from intake.portfolio.scope import Scope, Timeline, snapshot
 
 # Priority bands of the 0-100 score; unscored problems are their own band.
@@ -26,20 +29,6 @@ def priority_band() -> ColumnElement[str]:
     return case(
         *((Timeline.score >= floor, band) for band, floor in PRIORITY_BANDS),
         else_="unscored",
-    )
-
-
-async def filters_out(session: AsyncSession, scope: Scope) -> schemas.Filters:
-    code = None
-    if scope.department_id is not None:
-        department = await session.get(models.Department, scope.department_id)
-        code = department.code if department else None
-    last_day = scope.submitted_to.date() - timedelta(days=1) if scope.submitted_to else None
-    return schemas.Filters(
-        department=code,
-        team_id=scope.team_id,
-        submitted_from=scope.submitted_from.date() if scope.submitted_from else None,
-        submitted_to=last_day,
     )
 
 

@@ -1,0 +1,180 @@
+"""Outcomes: did launched work achieve what it set out to, now or as of any moment.
+
+Metrics are counted by their derived state (``intake.outcomes.state``) at the moment: a
+metric exists from its creation; its latest reading is the measurement with the latest
+``measured_on`` (on the same day, the one recorded last) among those recorded by the moment
+and measured on or before its day; "today" is the moment's day. The state rules run in SQL
+(``metric_state_sql``) so the whole city is one aggregate query; a test checks they agree
+with the pure functions. The short list puts missed and worsening metrics first.
+
+A metric's definition (baseline, target, target date) is its current one: edits are in
+history but are not replayed here, and a removed metric is gone from every moment.
+
+Closed problems are counted by the result of their outcome review, as history recorded it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.db.models import OUTCOME_RESULTS
+from intake.lib.clock import utcnow
+from intake.outcomes.state import STATES
+from intake.portfolio import labels, schemas
+from intake.portfolio.scope import Expression, Scope, Timeline, moment, rows_at, today
+
+LISTED = 25
+# The short list shows the metrics a leader should look at first.
+ATTENTION = ("missed", "worsening", "not_started", "improving", "achieved")
+
+
+def metric_state_sql(
+    direction: Expression,
+    baseline: Expression,
+    target: Expression,
+    target_date: Expression,
+    value: Expression,
+    on_day: Expression,
+) -> ColumnElement[str]:
+    """``intake.outcomes.state.metric_state`` as SQL, the same rules in the same order."""
+    increase = direction == "increase"
+
+    def reaches(limit: Expression) -> ColumnElement[bool]:
+        return or_(and_(increase, value >= limit), and_(~increase, value <= limit))
+
+    def better_than(limit: Expression) -> ColumnElement[bool]:
+        return or_(and_(increase, value > limit), and_(~increase, value < limit))
+
+    return case(
+        (value.is_(None), "not_started"),
+        (reaches(target), "achieved"),
+        (on_day > target_date, "missed"),
+        (better_than(baseline), "improving"),
+        else_="worsening",
+    )
+
+
+async def outcomes(session: AsyncSession, scope: Scope) -> schemas.Outcomes:
+    by_state, total, listed = await _metrics(session, scope)
+    closed = dict(
+        (
+            await session.execute(
+                rows_at(scope, Timeline.outcome_result, func.count())
+                .where(Timeline.status == "closed")
+                .group_by(Timeline.outcome_result)
+            )
+        ).all()
+    )
+    return schemas.Outcomes(
+        as_of=scope.as_of,
+        generated_at=utcnow(),
+        filters=await labels.filters_out(session, scope),
+        metrics_total=total,
+        metrics_by_state=[
+            schemas.Count(key=state, label=state, count=by_state.get(state, 0)) for state in STATES
+        ],
+        closed_total=sum(closed.values()),
+        closed_by_result=[
+            schemas.Count(key=result, label=result, count=closed.get(result, 0))
+            for result in OUTCOME_RESULTS
+        ],
+        metrics=listed,
+    )
+
+
+async def _metrics(
+    session: AsyncSession, scope: Scope
+) -> tuple[dict[str, int], int, list[schemas.MetricStanding]]:
+    """Counts by state and the first ``LISTED`` metrics by attention, in one statement.
+
+    Each metric's state is computed once (a CTE of narrow rows: no record text); the counts
+    ride along with every listed row as one JSON object, and only the listed rows are joined
+    to their problem's labels and the metric's definition.
+    """
+    Metric, Measurement = models.Metric, models.Measurement
+    at, day = moment(scope), literal(today(scope))
+    # The latest reading: latest measured_on, then latest recorded (one backward index scan;
+    # two readings of one metric recorded in the same microsecond would tie arbitrarily).
+    latest = (
+        select(Measurement.value, Measurement.measured_on)
+        .where(
+            Measurement.metric_id == Metric.id,
+            Measurement.created_at <= at,
+            Measurement.measured_on <= day,
+        )
+        .order_by(Measurement.measured_on.desc(), Measurement.created_at.desc())
+        .limit(1)
+        .lateral("latest")
+    )
+    state = metric_state_sql(
+        Metric.direction, Metric.baseline, Metric.target, Metric.target_date, latest.c.value, day
+    )
+    attention = case(*((state == name, rank) for rank, name in enumerate(ATTENTION)))
+    standing = (
+        rows_at(
+            scope,
+            Timeline.problem_id,
+            Timeline.status,
+            Timeline.team_id,
+            Metric.id.label("metric_id"),
+            Metric.target_date,
+            latest.c.value,
+            latest.c.measured_on,
+            state.label("metric_state"),
+            attention.label("attention"),
+        )
+        .join(Metric, Metric.problem_id == Timeline.problem_id)
+        .outerjoin(latest, true())
+        .where(Metric.created_at <= at)
+        .cte("standing")
+    )
+    by_state = (
+        select(standing.c.metric_state, func.count().label("n"))
+        .group_by(standing.c.metric_state)
+        .subquery()
+    )
+    counts = select(func.jsonb_object_agg(by_state.c.metric_state, by_state.c.n)).scalar_subquery()
+    listed = (
+        select(standing)
+        .order_by(standing.c.attention, standing.c.target_date, standing.c.metric_id)
+        .limit(LISTED)
+        .subquery()
+    )
+    rows = await session.execute(
+        labels.labelled(listed)
+        .add_columns(
+            Metric.name.label("metric_name"),
+            Metric.unit,
+            Metric.direction,
+            Metric.baseline,
+            Metric.target,
+            counts.label("counts"),
+        )
+        .join(Metric, Metric.id == listed.c.metric_id)
+        .order_by(listed.c.attention, listed.c.target_date, listed.c.metric_id)
+    )
+    found: dict[str, int] = {}
+    items: list[schemas.MetricStanding] = []
+    row: Any
+    for row in rows:
+        found = row.counts
+        items.append(
+            schemas.MetricStanding(
+                problem=labels.problem_out(row),
+                metric_id=row.metric_id,
+                name=row.metric_name,
+                unit=row.unit,
+                direction=row.direction,
+                state=row.metric_state,
+                latest_value=row.value,
+                latest_measured_on=row.measured_on,
+                baseline=row.baseline,
+                target=row.target,
+                target_date=row.target_date,
+            )
+        )
+    return found, sum(found.values()), items
