@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format bench clean
+.PHONY: run test install lint typecheck format bench bench-portfolio clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Intake needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -34,9 +34,15 @@ format: $(STAMP)
 	$(BIN)/ruff format intake tests migrations bench
 	$(BIN)/ruff check --fix intake tests migrations bench
 
-## make bench: the triage benchmark at 100,000 problems (figures in docs/performance.md)
+## make bench: the triage benchmark at 100,000 problems (figures in docs/performance.md);
+## the portfolio views and export at 10,000 and 100,000 problems: make bench-portfolio
 bench: $(STAMP)
 	$(BIN)/python -m bench.triage
+
+## make bench-portfolio: each portfolio view (now and as_of) and the CSV export at 10,000 and
+## 100,000 problems against hand-written SQL (figures in docs/performance.md, "Portfolio")
+bench-portfolio: $(STAMP)
+	$(BIN)/python -m bench.portfolio
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -145,13 +145,63 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    if args.problems is None:
+        if args.append:
+            print("error: --append goes with --problems N.", file=sys.stderr)
+            return 2
+        with database_url(settings) as url:
+            migrate.upgrade(url)
+            if _seed(settings, url):
+                print("Seeded the demo city.")
+            else:
+                print("The demo city is already there (a DTI department exists); nothing to do.")
+        return 0
+    return _generate_demo(settings, args)
+
+
+def _generate_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """``intake demo --problems N``: a generated city of N problems with their history."""
+    from intake.demo.generate import Progress, existing_problems, generate
+
     with database_url(settings) as url:
         migrate.upgrade(url)
-        if _seed(settings, url):
-            print("Seeded the demo city.")
-        else:
-            print("The demo city is already there (a DTI department exists); nothing to do.")
+        existing = asyncio.run(existing_problems(url))
+        if existing and not args.append:
+            print(
+                f"error: the database already holds {existing:,} problem"
+                f"{'' if existing == 1 else 's'}; `intake demo --problems N` fills an empty "
+                f"database. Add --append to add {args.problems:,} more to this city, or start "
+                "from an empty database.",
+                file=sys.stderr,
+            )
+            return 1
+        seed = args.seed if args.seed is not None else 2026 + existing
+        print(
+            f"Generating {args.problems:,} problems with their history (seed {seed})...",
+            file=sys.stderr,
+            flush=True,
+        )
+        result = asyncio.run(generate(url, args.problems, seed=seed, progress=Progress()))
+    records = ", ".join(
+        f"{count:,} {table.replace('_', ' ')}" for table, count in result.records.items()
+    )
+    print(
+        f"Added {result.problems:,} problems and {result.events:,} history events "
+        f"({result.events / max(result.problems, 1):.1f} per problem) in {result.seconds:.0f} s; "
+        f"{records}; {result.timeline_rows:,} portfolio timeline rows."
+    )
+    print(f"Demo logins: {', '.join(TOUR_LOGINS)}")
     return 0
+
+
+def _problem_count(value: str) -> int:
+    try:
+        number = int(value.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= 5_000_000:
+        raise argparse.ArgumentTypeError("give between 1 and 5,000,000 problems")
+    return number
 
 
 def cmd_people_add(settings: Settings, args: argparse.Namespace) -> int:
@@ -266,7 +316,24 @@ def build_parser() -> argparse.ArgumentParser:
     downgrade.add_argument("revision")
     db_commands.add_parser("check", help="exit 1 unless at head and matching the models")
 
-    commands.add_parser("demo", help="seed the demo city (skipped if already seeded)")
+    demo = commands.add_parser(
+        "demo",
+        help="seed the demo city (skipped if already seeded), or generate one of any size",
+        description="Without --problems: seed the small hand-written demo city (skipped if a "
+        "DTI department exists). With --problems N: generate a realistic city of N problems "
+        "with about eleven history events each (every state, SLA clocks, discovery, delivery, "
+        "outcomes), with progress on stderr; refused if the database already holds problems, "
+        "unless --append.",
+    )
+    demo.add_argument(
+        "--problems", type=_problem_count, metavar="N", help="generate N problems, e.g. 100000"
+    )
+    demo.add_argument(
+        "--append", action="store_true", help="add the N problems to a city that has problems"
+    )
+    demo.add_argument(
+        "--seed", type=int, help="random seed (default: 2026 + problems already there)"
+    )
 
     people = commands.add_parser("people", help="manage people")
     people_commands = people.add_subparsers(dest="people_command", required=True)

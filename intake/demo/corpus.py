@@ -1,4 +1,4 @@
-"""Realistic problem text for the benchmark city, from topics, templates and word lists.
+"""Realistic problem text for a generated city, from topics, templates and word lists.
 
 Each problem belongs to one service topic (permits, inspections, 311, benefits, payments,
 records, parks, transit, ...) and is written from templates whose slots are filled with

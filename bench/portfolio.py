@@ -1,0 +1,699 @@
+"""Benchmark the portfolio views and the CSV export at 10,000 and 100,000 problems.
+
+    python -m bench.portfolio [--sizes 10000,100000] [--requests 120] [--concurrency 8] [--keep]
+
+For each size, loads a city with ``intake.demo.generate`` (the generator behind
+``intake demo --problems N``: every state, about ten history events per problem, work
+records, the portfolio timeline rebuilt) into its own database, or reuses it with
+``--keep``. Then, in one process per size, it drives the real app in-process over ASGI
+(``httpx.ASGITransport``, as ``bench/triage.py`` does) as a leader, so it measures whatever
+the views' code is at run time:
+
+1. the export of every row (``/api/v1/portfolio/export.csv``, now and ``as_of``), streamed
+   through a minimal ASGI client that counts bytes and rows and keeps none: total time, and
+   the growth of the process's resident memory, sampled every 2 ms while the body streams
+   (measured first, on a fresh heap, so earlier phases cannot lend it free memory; one
+   empty export before it loads what every export needs);
+2. each view (summary, flow, sla, teams, outcomes, at-risk, distribution), for now and for
+   ``as_of`` a moment about three months back, with ``--concurrency`` workers: p50/p99 and
+   requests/s. Every request is computed cold: the views' ETag body cache and in-flight
+   sharing are switched off for "now" (the benchmark replaces them in this process), and
+   each ``as_of`` request asks for a different second, so no two share a tag;
+3. the same aggregate written by hand in SQL (``bench/raw_portfolio.py``) through a bare
+   asyncpg pool in the same process, same concurrency: the app's rate as a share of raw.
+   Before measuring, each view's headline figures (totals) from the app and from the raw
+   SQL are compared.
+
+Targets (2-core machine): current views p99 <= 100 ms, as_of p99 <= 500 ms, the export
+under 10 s with memory that does not grow with N. The run reports; it never fails on a
+missed target. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+
+from bench.driver import Result, drive
+from bench.raw_portfolio import RawPortfolio, app_figures
+from bench.triage import _plain, _serve, _with_database
+from intake.app import create_app
+from intake.config import Settings
+from intake.db import migrate
+from intake.db.embedded import EmbeddedPostgres
+from intake.demo.generate import DATASET_VERSION, Progress, generate, read_city_at
+from intake.lib.auth import LocalKeys
+from intake.portfolio import timeline
+
+BENCH_DIR = Path(".intake/bench")
+VIEWS = ("summary", "flow", "sla", "teams", "outcomes", "at-risk", "distribution")
+NOW_P99_MS, AS_OF_P99_MS, EXPORT_SECONDS = 100.0, 500.0, 10.0
+AS_OF_DAYS_BACK = 91
+
+
+def _database(count: int) -> str:
+    return f"intake_bench_portfolio_{count}"
+
+
+def _signature(count: int, seed: int) -> str:
+    """What a loaded database holds (its comment), so --keep reuses only a matching one: the
+    dataset version, the schema and the timeline's rebuild SQL are all part of it."""
+    rebuild = hashlib.sha256(timeline.REBUILD_SQL.encode()).hexdigest()[:10]
+    return (
+        f"intake portfolio bench v{DATASET_VERSION}, schema {migrate.head_revision()}, "
+        f"timeline {rebuild}: {count} problems, seed {seed}"
+    )
+
+
+# -- the database ---------------------------------------------------------------------------
+
+
+async def _comment(url: str) -> str | None:
+    try:
+        connection = await asyncpg.connect(_plain(url))
+    except asyncpg.InvalidCatalogNameError:
+        return None
+    try:
+        comment = await connection.fetchval(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname = current_database()"
+        )
+        return None if comment is None else str(comment)
+    finally:
+        await connection.close()
+
+
+async def _recreate(server_url: str, name: str, drop_only: bool = False) -> None:
+    admin = await asyncpg.connect(_plain(_with_database(server_url, "postgres")))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+@dataclass
+class Loaded:
+    problems: int
+    events: int
+    timeline_rows: int
+    submitted: int
+    load_seconds: float | None  # None: reused (--keep)
+
+
+async def _prepare(server_url: str, count: int, seed: int, keep: bool) -> tuple[str, Loaded]:
+    name = _database(count)
+    url = _with_database(server_url, name)
+    seconds: float | None = None
+    if not (keep and await _comment(url) == _signature(count, seed)):
+        await _recreate(server_url, name)
+        await asyncio.to_thread(migrate.upgrade, url)
+        print(f"Loading {count:,} problems into {name}...", flush=True)
+        result = await generate(url, count, seed=seed, progress=Progress())
+        seconds = result.seconds
+        connection = await asyncpg.connect(_plain(url))
+        try:
+            await connection.execute(
+                f"COMMENT ON DATABASE \"{name}\" IS '{_signature(count, seed)}'"
+            )
+        finally:
+            await connection.close()
+    connection = await asyncpg.connect(_plain(url))
+    try:
+        row = await connection.fetchrow(
+            "SELECT (SELECT count(*) FROM problems) AS problems, "
+            "(SELECT count(*) FROM problem_events) AS events, "
+            "(SELECT count(*) FROM problem_timeline) AS timeline_rows, "
+            "(SELECT count(*) FROM problems WHERE submitted_at IS NOT NULL) AS submitted"
+        )
+    finally:
+        await connection.close()
+    return url, Loaded(**dict(row), load_seconds=seconds)
+
+
+# -- views computed cold --------------------------------------------------------------------
+
+
+class _NoBodies:
+    """Stands in for the views' recent-bodies cache: never holds anything."""
+
+    def get(self, tag: str) -> None:
+        return None
+
+    def put(self, tag: str, body: bytes) -> None:
+        return None
+
+
+class _NoSharing(dict[str, Any]):
+    """Stands in for the in-flight map: no request ever finds another's computation."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        return None
+
+
+@contextlib.contextmanager
+def _cold_views() -> Iterator[bool]:
+    """Switch off the view body cache and in-flight sharing in this process (if the
+    controllers still have them under these names); yields whether it could."""
+    from intake.portfolio import controllers
+
+    names = {"_bodies": _NoBodies(), "_computing": _NoSharing()}
+    saved = {name: getattr(controllers, name) for name in names if hasattr(controllers, name)}
+    for name, stand_in in names.items():
+        if name in saved:
+            setattr(controllers, name, stand_in)
+    try:
+        yield len(saved) == len(names)
+    finally:
+        for name, value in saved.items():
+            setattr(controllers, name, value)
+
+
+# -- the export, streamed -----------------------------------------------------------------------
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Export:
+    mode: str
+    status: int
+    seconds: float
+    cpu_seconds: float  # CPU time of this process (app and client), not PostgreSQL's
+    first_byte: float
+    bytes: int
+    rows: int
+    baseline_rss: int
+    peak_rss: int
+
+    @property
+    def growth(self) -> int:
+        return self.peak_rss - self.baseline_rss
+
+
+async def _stream(app: Any, path: str, headers: dict[str, str], mode: str) -> Export:
+    """GET through the app's ASGI callable, counting the body as it streams, keeping none."""
+    parts = urlsplit(path)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": parts.path,
+        "raw_path": parts.path.encode(),
+        "query_string": parts.query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"intake")]
+        + [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("intake", 80),
+    }
+    finished = asyncio.Event()
+    asked = False
+    seen = {"status": 0, "bytes": 0, "lines": 0, "first": 0.0}
+    started = time.perf_counter()
+
+    async def receive() -> dict[str, Any]:
+        nonlocal asked
+        if not asked:
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await finished.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            seen["status"] = message["status"]
+        elif message["type"] == "http.response.body":
+            body = message.get("body", b"")
+            if body and not seen["first"]:
+                seen["first"] = time.perf_counter() - started
+            seen["bytes"] += len(body)
+            seen["lines"] += body.count(b"\r\n")
+            if not message.get("more_body", False):
+                finished.set()
+
+    gc.collect()
+    baseline = peak = _rss()
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _rss())
+            await asyncio.sleep(0.002)
+
+    sampler = asyncio.create_task(sample())
+    started, cpu_started = time.perf_counter(), time.process_time()
+    try:
+        await app(scope, receive, send)
+    finally:
+        finished.set()
+        seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
+        done.set()
+        await sampler
+    peak = max(peak, _rss())
+    return Export(
+        mode=mode,
+        status=int(seen["status"]),
+        seconds=seconds,
+        cpu_seconds=cpu_seconds,
+        first_byte=float(seen["first"]),
+        bytes=int(seen["bytes"]),
+        rows=max(int(seen["lines"]) - 1, 0),  # less the header
+        baseline_rss=baseline,
+        peak_rss=peak,
+    )
+
+
+# -- one size, in this process ----------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    view: str
+    mode: str  # now | as_of
+    app: dict[str, Any]
+    raw: dict[str, Any] | None
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.raw or not self.raw["rate"]:
+            return None
+        return float(self.app["rate"]) / float(self.raw["rate"])
+
+
+def _summary(result: Result) -> dict[str, Any]:
+    return {
+        "count": result.count,
+        "errors": len(result.errors),
+        "first_error": result.errors[0] if result.errors else None,
+        "rate": result.rate,
+        "p50": result.percentile(0.5),
+        "p95": result.percentile(0.95),
+        "p99": result.percentile(0.99),
+        "max": result.percentile(1.0),
+        "cpu_ms": result.cpu_per_request * 1000,
+    }
+
+
+@dataclass
+class SizeReport:
+    problems: int
+    loaded: dict[str, Any]
+    started: str
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    cold_now: bool = True
+    checks: list[str] = field(default_factory=list)
+    exports: list[dict[str, Any]] = field(default_factory=list)
+    phases: list[dict[str, Any]] = field(default_factory=list)
+    as_of: str = ""
+    concurrency: int = 0
+    requests: int = 0
+
+
+async def _measure_size(args: argparse.Namespace, url: str, loaded: Loaded) -> SizeReport:
+    settings = replace(
+        Settings(),
+        data_dir=BENCH_DIR / "app",
+        database_url=url,
+        seed_demo=False,
+        log_level="warning",
+        sla_sweep_seconds=0,  # the sweep would write events (and a new ETag) mid-run
+    )
+    city = await read_city_at(_plain(url))
+    headers = {"Authorization": f"Bearer {LocalKeys(settings.data_dir).issue(city.leader_email)}"}
+    report = SizeReport(
+        problems=loaded.problems,
+        loaded=asdict(loaded),
+        started=datetime.now(UTC).isoformat(timespec="seconds"),
+        load_before=os.getloadavg(),
+        concurrency=args.concurrency,
+        requests=args.requests,
+    )
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(days=AS_OF_DAYS_BACK)
+    report.as_of = base.isoformat()
+
+    def as_of(i: int) -> datetime:
+        return base - timedelta(seconds=i)
+
+    def path(view: str, moment: datetime | None) -> str:
+        suffix = f"?as_of={quote(moment.isoformat())}" if moment else ""
+        return f"/api/v1/portfolio/{view}{suffix}"
+
+    app = create_app(settings, url)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    pool = await asyncpg.create_pool(
+        _plain(url),
+        min_size=args.concurrency,
+        max_size=args.concurrency,
+        server_settings={"application_name": "intake-bench-raw", "timezone": "UTC"},
+    )
+    assert pool is not None
+    from intake.portfolio import controllers
+
+    direct = RawPortfolio(pool, ZoneInfo(city.timezone), _view_settings(controllers))
+    schema = await direct.inspect()
+    print(f"  Raw SQL written for the schema: {schema.describe()}.", flush=True)
+    views = [view for view in VIEWS if not args.views or view in args.views.split(",")]
+    try:
+        async with _serve(app, "asgi", args.concurrency) as client:
+            # 1. The export first, on a fresh heap, after one export with no rows (a filter
+            # on the future) has loaded and compiled what every export needs.
+            if not args.skip_export:
+                tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+                await _stream(app, f"{path('export.csv', None)}?from={tomorrow}", headers, "")
+                for mode, moment in (("now", None), ("as_of", base)):
+                    export_path = path("export.csv", moment)
+                    exported = await _stream(app, export_path, headers, mode)
+                    report.exports.append(asdict(exported) | {"growth": exported.growth})
+                    if mode == "now" and exported.rows != loaded.submitted:
+                        report.checks.append(
+                            f"export: {exported.rows} rows for {loaded.submitted} submitted"
+                        )
+                        print(f"  WARNING: {report.checks[-1]} problems.", flush=True)
+                    print(
+                        f"  export {mode:<5} {exported.seconds:6.2f} s "
+                        f"(cpu {exported.cpu_seconds:.2f} s)  "
+                        f"{exported.rows:,} rows  {exported.bytes / 1e6:.1f} MB  "
+                        f"RSS +{exported.growth / 1e6:.1f} MB "
+                        f"(peak {exported.peak_rss / 1e6:.0f} MB)",
+                        flush=True,
+                    )
+            # 2. Check the raw SQL computes the app's figures.
+            with _cold_views() as cold:
+                report.cold_now = cold
+                if not cold:
+                    print("  WARNING: could not switch off the view cache; 'now' may hit it.")
+                for view in views:
+                    for mode, moment in (("now", None), ("as_of", base)):
+                        response = await client.get(path(view, moment), headers=headers)
+                        if response.status_code != 200:
+                            report.checks.append(f"{view} {mode}: HTTP {response.status_code}")
+                            continue
+                        want = app_figures(view, response.json())
+                        got = await direct.view(view, moment)
+                        if got != want:
+                            report.checks.append(f"{view} {mode}: app {want} != raw {got}")
+                differ = [check for check in report.checks if not check.startswith("export")]
+                print(
+                    "  Raw SQL computes the app's figures: "
+                    + ("yes." if not differ else "NO: " + "; ".join(differ)),
+                    flush=True,
+                )
+                # 3. Measure.
+                for view in [] if args.check_only else views:
+                    for mode in ("now", "as_of"):
+
+                        def app_call(i: int, view: str = view, mode: str = mode) -> Any:
+                            moment = as_of(1 + i) if mode == "as_of" else None
+                            return _get(client, path(view, moment), headers)
+
+                        def raw_call(i: int, view: str = view, mode: str = mode) -> Any:
+                            moment = as_of(1 + i) if mode == "as_of" else None
+                            return direct.view(view, moment)
+
+                        app_result = await _phase(app_call, args, seed=1)
+                        raw_result = None if args.no_raw else await _phase(raw_call, args, seed=2)
+                        phase = Phase(
+                            view,
+                            mode,
+                            _summary(app_result),
+                            _summary(raw_result) if raw_result else None,
+                        )
+                        report.phases.append(asdict(phase) | {"ratio": phase.ratio})
+                        _progress(phase)
+    finally:
+        await pool.close()
+    report.load_after = os.getloadavg()
+    return report
+
+
+def _view_settings(controllers: Any) -> tuple[str, ...]:
+    """The statements the app runs before a view's queries (its per-view settings), as SQL
+    text, so the raw baseline runs with the same settings; the defaults if there are none."""
+    found = getattr(controllers, "VIEW_SETTINGS", None)
+    if found is None:
+        return RawPortfolio.settings
+    statements = found if isinstance(found, list | tuple) else [found]
+    return tuple(str(getattr(statement, "text", statement)) for statement in statements)
+
+
+async def _get(client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> None:
+    response = await client.get(path, headers=headers)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} -> {response.status_code}: {response.text[:200]}")
+
+
+async def _phase(
+    call: Callable[[int], Awaitable[Any]], args: argparse.Namespace, seed: int
+) -> Result:
+    """A short warm-up (pools, prepared statements), then the measured requests. Warm-up
+    and measured requests use disjoint indexes, so as_of moments never repeat."""
+    await drive(
+        "warm-up",
+        lambda i: call(1_000_000 * seed + i),
+        requests=args.concurrency,
+        concurrency=args.concurrency,
+        max_seconds=args.max_seconds / 4,
+    )
+    gc.collect()
+    return await drive(
+        "measure",
+        lambda i: call(2_000_000 * seed + i),
+        requests=args.requests,
+        concurrency=args.concurrency,
+        max_seconds=args.max_seconds,
+    )
+
+
+def _progress(phase: Phase) -> None:
+    app = phase.app
+    line = (
+        f"  {phase.view:<13} {phase.mode:<5} app {app['rate']:6.1f} req/s "
+        f"p50 {app['p50']:7.1f} p99 {app['p99']:7.1f} ms"
+    )
+    if phase.raw:
+        line += (
+            f" | raw {phase.raw['rate']:6.1f} req/s p99 {phase.raw['p99']:7.1f} ms"
+            f" | ratio {phase.ratio:.2f}"
+        )
+    if app["errors"]:
+        line += f" | {app['errors']} errors: {app['first_error']}"
+    print(line, flush=True)
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def _verdict(value: float, target: float) -> str:
+    return "PASS" if value <= target else "MISS"
+
+
+def _print_report(reports: list[dict[str, Any]]) -> None:
+    for report in reports:
+        loaded = report["loaded"]
+        print(
+            f"\n{report['problems']:,} problems ({loaded['events']:,} events, "
+            f"{loaded['timeline_rows']:,} timeline rows); concurrency {report['concurrency']}, "
+            f"{report['requests']} requests per phase; as_of = {report['as_of']}; "
+            f"load average {report['load_before'][0]:.1f} before, "
+            f"{report['load_after'][0]:.1f} after"
+        )
+        header = (
+            f"{'view':<13} {'mode':<5} {'req/s':>7} {'p50':>8} {'p99':>8} {'raw req/s':>10} "
+            f"{'raw p50':>8} {'raw p99':>8} {'ratio':>6}  target"
+        )
+        print(header)
+        print("-" * len(header))
+        for phase in report["phases"]:
+            app, raw = phase["app"], phase["raw"]
+            target = NOW_P99_MS if phase["mode"] == "now" else AS_OF_P99_MS
+            raw_cells = (
+                f"{raw['rate']:10.1f} {raw['p50']:8.1f} {raw['p99']:8.1f} {phase['ratio']:6.2f}"
+                if raw
+                else f"{'':>10} {'':>8} {'':>8} {'':>6}"
+            )
+            print(
+                f"{phase['view']:<13} {phase['mode']:<5} {app['rate']:7.1f} {app['p50']:8.1f} "
+                f"{app['p99']:8.1f} {raw_cells}  p99 {_verdict(app['p99'], target)} "
+                f"(<= {target:.0f} ms)"
+                + (
+                    f"  [{app['count']} of {report['requests']}]"
+                    if app["count"] < report["requests"]
+                    else ""
+                )
+            )
+        for export in report["exports"]:
+            print(
+                f"export {export['mode']:<5} {export['seconds']:.2f} s "
+                f"(cpu {export.get('cpu_seconds', 0):.2f} s) "
+                f"({export['rows']:,} rows, {export['bytes'] / 1e6:.1f} MB, first byte "
+                f"{export['first_byte'] * 1000:.0f} ms), RSS +{export['growth'] / 1e6:.1f} MB "
+                f"during the stream: {_verdict(export['seconds'], EXPORT_SECONDS)} (< 10 s)"
+            )
+        if report["checks"]:
+            print("Mismatches: " + "; ".join(report["checks"]))
+    if len(reports) >= 2:
+        small, large = reports[0], reports[-1]
+        scale = large["problems"] / small["problems"]
+        print(
+            f"\nGrowth from {small['problems']:,} to {large['problems']:,} problems ({scale:.0f}x):"
+        )
+        before = {(p["view"], p["mode"]): p for p in small["phases"]}
+        for phase in large["phases"]:
+            old = before.get((phase["view"], phase["mode"]))
+            if old and old["app"]["p50"]:
+                p50 = phase["app"]["p50"] / old["app"]["p50"]
+                p99 = phase["app"]["p99"] / max(old["app"]["p99"], 1e-9)
+                print(f"  {phase['view']:<13} {phase['mode']:<5} p50 x{p50:.1f}  p99 x{p99:.1f}")
+        for new, old in zip(large["exports"], small["exports"], strict=False):
+            print(
+                f"  export {new['mode']:<5} "
+                f"time x{new['seconds'] / max(old['seconds'], 1e-9):.1f}, "
+                f"RSS growth {old['growth'] / 1e6:.1f} MB -> {new['growth'] / 1e6:.1f} MB"
+            )
+    print(
+        "\nLatencies in ms. 'now' requests are computed cold (view cache and in-flight sharing"
+        "\noff); each as_of request asks for a different second ~3 months back. raw = the"
+        "\nsame figures by hand-written SQL through asyncpg; ratio = app req/s / raw req/s."
+    )
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.portfolio", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--sizes", default="10000,100000", help="problem counts, comma-separated")
+    parser.add_argument("--requests", type=int, default=120, help="measured requests per phase")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent workers")
+    parser.add_argument("--max-seconds", type=float, default=20.0, help="cap per measured phase")
+    parser.add_argument("--views", help="only these views, comma-separated (e.g. summary,flow)")
+    parser.add_argument("--no-raw", action="store_true", help="skip the raw SQL phases")
+    parser.add_argument("--skip-export", action="store_true", help="skip the export")
+    parser.add_argument(
+        "--check-only",
+        action="store_true",
+        help="only check that the raw SQL computes the app's figures (and export)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep (and reuse) the loaded databases and leave their server running",
+    )
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--stop", action="store_true", help="stop the benchmark's embedded PostgreSQL and exit"
+    )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def _sizes(args: argparse.Namespace) -> list[int]:
+    return [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
+
+
+def _child(args: argparse.Namespace, server_url: str) -> int:
+    """One size, in this process: load (or reuse), export, views."""
+    (count,) = _sizes(args)
+    url, loaded = asyncio.run(_prepare(server_url, count, args.seed, args.keep))
+    if loaded.load_seconds is not None:
+        print(
+            f"Loaded {loaded.problems:,} problems, {loaded.events:,} history events and "
+            f"{loaded.timeline_rows:,} timeline rows in {loaded.load_seconds:.0f} s.",
+            flush=True,
+        )
+    else:
+        print(f"Reusing {loaded.problems:,} problems ({loaded.events:,} events).", flush=True)
+    report = asyncio.run(_measure_size(args, url, loaded))
+    Path(args.out).write_text(json.dumps(asdict(report)))
+    if not args.keep:
+        asyncio.run(_recreate(server_url, _database(count), drop_only=True))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    configured = os.environ.get("INTAKE_BENCH_DATABASE_URL")
+    server = None if configured else EmbeddedPostgres(BENCH_DIR)
+    if args.stop:
+        if server is not None:
+            server.stop()
+        return 0
+    started = server.start() if server is not None else False
+    server_url = configured or (server.url("postgres") if server is not None else "")
+    if args.child:
+        return _child(args, server_url)
+    reports: list[dict[str, Any]] = []
+    try:
+        print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}.", flush=True)
+        for count in _sizes(args):
+            # Each size in its own process: a fresh heap for the export's memory figure.
+            out = BENCH_DIR / f"portfolio-{count}-c{args.concurrency}.json"
+            child = [
+                sys.executable, "-m", "bench.portfolio", "--child", "--out", str(out),
+                "--sizes", str(count), "--requests", str(args.requests),
+                "--concurrency", str(args.concurrency), "--max-seconds", str(args.max_seconds),
+                "--seed", str(args.seed),
+                *(["--views", args.views] if args.views else []),
+                *(["--no-raw"] if args.no_raw else []),
+                *(["--skip-export"] if args.skip_export else []),
+                *(["--check-only"] if args.check_only else []),
+                *(["--keep"] if args.keep else []),
+            ]  # fmt: skip
+            print(f"\n== {count:,} problems ==", flush=True)
+            if subprocess.run(child, check=False).returncode != 0:
+                print(f"The {count:,}-problem run failed.", file=sys.stderr)
+                return 1
+            reports.append(json.loads(out.read_text()))
+        _print_report(reports)
+        if not args.check_only:
+            results = BENCH_DIR / f"portfolio-results-c{args.concurrency}.json"
+            results.write_text(json.dumps(reports, indent=1))
+            print(f"\nFigures written to {results}.")
+    finally:
+        if started and not args.keep and server is not None:
+            server.stop()
+    if args.keep and started:
+        print(
+            "The databases are kept and their server left running: python -m bench.portfolio --stop"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
