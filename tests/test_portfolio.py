@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
+
 from tests.conftest import City
 from tests.helpers import Client, act, assert_problem_json, in_phase, submitted
 
@@ -103,3 +105,24 @@ async def test_views_carry_etags_and_cache_control_for_cheap_polling(
     assert changed.status_code == 200 and changed.headers["etag"] != tag
     past = await _summary(client, city, as_of=datetime.now(UTC).isoformat())
     assert past.headers["cache-control"] == "private, max-age=3600"
+
+
+async def test_a_tag_never_names_a_view_of_data_since_replaced(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    await submitted(client, city, title="Counted before the history was replaced")
+    first = await _summary(client, city)
+    tag = first.headers["etag"]
+    assert first.json()["total"] == 1
+
+    # The history is replaced wholesale (a restore, a reload): the event ids start again
+    # and reach the same newest id, but the tag is new and the old body is not served.
+    await db.execute("TRUNCATE problem_timeline, problem_events RESTART IDENTITY CASCADE")
+    await db.execute("DELETE FROM problems")
+    await submitted(client, city, "parks", title="Counted after the history was replaced")
+    again = await client.get(
+        "/api/v1/portfolio/summary", headers={**city.auth("leader"), "If-None-Match": tag}
+    )
+    assert again.status_code == 200
+    assert again.headers["etag"] != tag
+    assert {c["key"] for c in again.json()["by_department"]} == {"PRK"}

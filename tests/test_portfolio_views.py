@@ -338,6 +338,49 @@ async def test_flow_covers_the_twelve_months_up_to_the_moment(
     assert oldest["days_in_state"] == 405.0
 
 
+async def test_time_in_state_adds_up_a_problems_stays_only_within_the_window(
+    client: Client, city: City, histories: Histories
+) -> None:
+    def day(year: int, month: int, d: int) -> datetime:
+        return datetime(year, month, d, 12, tzinfo=UTC)
+
+    await histories.problem(
+        "PRK",
+        [
+            (day(2025, 6, 1), "submitted"),
+            (day(2025, 6, 2), "triage"),  # ends before either window
+            (day(2025, 6, 10), "needs_info"),
+            (day(2025, 9, 1), "triage"),
+            (day(2026, 7, 20), "needs_info"),  # after T
+            (day(2026, 8, 1), "triage"),
+            (day(2026, 9, 1), "accepted"),
+        ],
+    )
+    await histories.rebuild()
+
+    # At T the window starts on 1 August 2025: the first triage stay is before it, the
+    # second runs to T, the third has not begun; the first wait for information is clipped.
+    at_t = _by((await view(client, city, "flow", as_of=T))["time_in_state"])
+    assert at_t["triage"]["problems"] == 1
+    assert at_t["triage"]["median_days"] == (T - day(2025, 9, 1)).days  # 313
+    assert at_t["needs_info"]["problems"] == 1
+    assert at_t["needs_info"]["median_days"] == 31.5  # 1 August, midnight, to 1 September
+
+    # On 15 September 2026 the window starts on 1 October 2025: two triage stays fall in it
+    # (292.5 days clipped, then 31) and count as one problem; the second wait for
+    # information (12 days) is alone in it.
+    later = day(2026, 9, 15)
+    then = _by((await view(client, city, "flow", as_of=later))["time_in_state"])
+    assert then["triage"] == {
+        "state": "triage",
+        "problems": 1,
+        "median_days": 323.5,
+        "mean_days": 323.5,
+    }
+    assert then["needs_info"]["problems"] == 1 and then["needs_info"]["median_days"] == 12.0
+    assert then["accepted"]["problems"] == 1 and then["accepted"]["median_days"] == 14.0
+
+
 # -- SLA compliance -------------------------------------------------------------------------
 
 

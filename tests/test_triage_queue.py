@@ -180,7 +180,8 @@ async def test_needs_info_pauses_the_decision_clock(
     row = (await queue(client, city))[0]
     assert row["decision"]["paused"] is False
     assert row["decision"]["breached"] is False
-    assert 0 < row["decision"]["elapsed_business_days"] <= 3
+    # One calendar day ran before the pause: up to one business day, none on a weekend.
+    assert 0 <= row["decision"]["elapsed_business_days"] <= 1
 
 
 async def test_admin_changes_targets_and_open_clocks_follow(

@@ -124,6 +124,15 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_problems_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_problems_created_at_id", "created_at", "id"),
         Index("ix_problems_department_id_status", "department_id", "status"),
+        # The portfolio's distribution view reads every record's communities, index-only and
+        # already normalised (the functions are the migrations': portfolio_speed).
+        Index(
+            "ix_problems_communities",
+            "id",
+            text("portfolio_community_keys(communities_affected)"),
+            text("portfolio_community_labels(communities_affected)"),
+            postgresql_include=["communities_affected"],
+        ),
         CheckConstraint(
             _in("status", STATES),
             name="status_known",
@@ -406,6 +415,14 @@ class StatusUpdate(UUIDPrimaryKey, Base):
     __tablename__ = "status_updates"
     __table_args__ = (
         Index("ix_status_updates_problem_id_created_at", "problem_id", "created_at"),
+        # A problem's latest update status at any moment: one index-only probe.
+        Index(
+            "ix_status_updates_latest",
+            "problem_id",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_include=["status"],
+        ),
         CheckConstraint(_in("status", UPDATE_STATUSES), name="status_known"),
     )
 
@@ -446,6 +463,14 @@ class Measurement(UUIDPrimaryKey, Base):
     __tablename__ = "measurements"
     __table_args__ = (
         Index("ix_measurements_metric_id_measured_on", "metric_id", "measured_on", "created_at"),
+        # A metric's latest reading (at any moment) is one index-only probe, or one ordered scan.
+        Index(
+            "ix_measurements_latest",
+            "metric_id",
+            text("measured_on DESC"),
+            text("created_at DESC"),
+            postgresql_include=["value"],
+        ),
     )
 
     metric_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
@@ -509,6 +534,35 @@ class Notification(Base):
 
 # -- portfolio ------------------------------------------------------------------------------
 
+# What the portfolio indexes carry besides their keys, so views read them without the table.
+SNAPSHOT_COLUMNS = (
+    "valid_to",
+    "valid_from",
+    "problem_id",
+    "triager_id",
+    "team_id",
+    "score",
+    "delivery_phase",
+    "outcome_result",
+    "submitted_at",
+    "first_response_at",
+    "decided_at",
+    "launched_at",
+    "closed_at",
+    "first_response_due_at",
+    "decision_due_at",
+    "state_entered_at",
+)
+STAY_COLUMNS = (
+    "valid_to",
+    "problem_id",
+    "department_id",
+    "submitted_at",
+    "state_entered_at",
+    "previous_stay_ended_at",
+    "next_stay_began_at",
+)
+
 
 class ProblemTimeline(Base):
     """A problem's portfolio attributes over time, projected from its history.
@@ -516,21 +570,47 @@ class ProblemTimeline(Base):
     One row per event that changed any of them, valid from that event until the next one
     (``valid_to`` is NULL for the current row). Nothing here is read from the problem's
     current columns: ``intake.portfolio.timeline`` rebuilds a problem's rows from its events
-    whenever one is recorded, so "as of" any moment is one indexed lookup.
+    whenever one is recorded, so "as of" any moment is one indexed lookup. The one exception
+    is ``department_id``, the owning department, which a problem never changes.
+
+    A *stay* is a run of rows with the same status: ``state_entered_at`` is when it began,
+    ``last_of_stay`` marks its last row (the current row included), and on that row
+    ``previous_stay_ended_at`` and ``next_stay_began_at`` link the problem's other stays in
+    the same status, so time in a state is summed without grouping by problem.
     """
 
     __tablename__ = "problem_timeline"
     __table_args__ = (
         Index("ix_problem_timeline_problem_id_valid_from", "problem_id", "valid_from"),
+        # The snapshot at any moment, index-only: rows are found by state and by when they
+        # stopped being valid (the current rows under 'infinity'), and carry every column a
+        # view reads.
         Index(
-            "ix_problem_timeline_current",
+            "ix_problem_timeline_snapshot",
             "status",
-            postgresql_where=text("valid_to IS NULL"),
+            text("coalesce(valid_to, 'infinity'::timestamptz)"),
+            "department_id",
+            postgresql_include=list(SNAPSHOT_COLUMNS),
+            postgresql_where=text("submitted_at IS NOT NULL"),
         ),
+        # Stays (their last rows) by state and by when they ended: time in state over a window.
         Index(
-            "ix_problem_timeline_period",
-            text("tstzrange(valid_from, valid_to, '[)')"),
-            postgresql_using="gist",
+            "ix_problem_timeline_stays",
+            "status",
+            text("coalesce(valid_to, 'infinity'::timestamptz)"),
+            postgresql_include=list(STAY_COLUMNS),
+            postgresql_where=text("last_of_stay AND submitted_at IS NOT NULL"),
+        ),
+        # The few stays of a problem in a state it was in more than once, by problem.
+        Index(
+            "ix_problem_timeline_repeated_stays",
+            "problem_id",
+            "status",
+            postgresql_include=list(STAY_COLUMNS),
+            postgresql_where=text(
+                "last_of_stay AND submitted_at IS NOT NULL"
+                " AND (previous_stay_ended_at IS NOT NULL OR next_stay_began_at IS NOT NULL)"
+            ),
         ),
     )
 
@@ -538,6 +618,9 @@ class ProblemTimeline(Base):
         BigInteger, ForeignKey("problem_events.id"), primary_key=True, autoincrement=False
     )
     problem_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    # A copy of the problem's (which never changes), so no view needs ``problems`` to filter;
+    # no foreign key of its own: ``problems`` holds that one, and each check costs a write.
+    department_id: Mapped[uuid.UUID]
     valid_from: Mapped[datetime]
     valid_to: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20))
@@ -553,3 +636,7 @@ class ProblemTimeline(Base):
     closed_at: Mapped[datetime | None]
     first_response_due_at: Mapped[datetime | None]
     decision_due_at: Mapped[datetime | None]
+    state_entered_at: Mapped[datetime]
+    last_of_stay: Mapped[bool] = mapped_column(Boolean)
+    previous_stay_ended_at: Mapped[datetime | None]
+    next_stay_began_at: Mapped[datetime | None]

@@ -36,7 +36,11 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=False,
         pool_recycle=POOL_RECYCLE_SECONDS,
-        connect_args={"server_settings": {"application_name": "intake", "timezone": "UTC"}},
+        # No JIT compilation: it costs more than it saves on queries of this size (the
+        # portfolio's aggregates included), and it makes their times erratic.
+        connect_args={
+            "server_settings": {"application_name": "intake", "timezone": "UTC", "jit": "off"}
+        },
     )
 
 

@@ -1,8 +1,9 @@
 """ETags and Cache-Control for portfolio views, so dashboards can poll cheaply.
 
 A view's ETag hashes the view, the caller's scope and the data version (the newest history
-event and setting). Views of the present also depend on the clock (ages, breaches), so
-their tag changes each minute too; views of a past moment do not. A request whose
+event, setting and team edit, and the database's identity: ``scope.data_version``). Views
+of the present also depend on the clock (ages, breaches), so their tag changes each minute
+too; views of a past moment do not. A request whose
 If-None-Match names the current tag gets 304 without the view being computed, and the
 last bodies are kept per process, so repeated polls by many dashboards cost one small
 query each.

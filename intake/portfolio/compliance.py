@@ -16,20 +16,22 @@ stopped. The triager is the one the problem had at the moment ("unassigned" befo
 
 from __future__ import annotations
 
+import uuid
+from collections import Counter
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.clock import utcnow
 from intake.portfolio import labels, schemas
-from intake.portfolio.scope import Expression, Scope, Timeline, moment, snapshot
+from intake.portfolio.scope import Expression, Scope, Timeline, moment, rows_at
 
 TRIAGE_STATES = ("submitted", "triage", "needs_info")
 CLOCK_STATES = ("met", "breached", "running", "running_breached")
 UNASSIGNED = "unassigned"
+CLOCKS = ("first_response", "decision")
 
 
 def clock_state(
@@ -71,77 +73,83 @@ def decision_state(scope: Scope) -> ColumnElement[str | None]:
 
 
 async def sla(session: AsyncSession, scope: Scope) -> schemas.Sla:
-    """Both clocks for the whole scope, by department and by triager, in one grouped scan."""
-    triager = models.Person
-    clocks = (
-        snapshot(
-            scope,
-            models.Department.code.label("department"),
-            models.Department.name.label("department_name"),
-            Timeline.triager_id,
-            triager.name.label("triager_name"),
-            first_response_state(scope).label("first_response"),
-            decision_state(scope).label("decision"),
+    """Both clocks for the whole scope, by department and by triager.
+
+    One index-only scan grouped by department, triager and the two clocks' states (each
+    clock judged once per problem); the totals, the departments and the triagers are added
+    up from those groups here, and named with two small lookups.
+    """
+    first_response = first_response_state(scope).label("first_response")
+    decision = decision_state(scope).label("decision")
+    keys = (Timeline.department_id, Timeline.triager_id, first_response, decision)
+    groups = (
+        await session.execute(rows_at(scope, *keys, func.count().label("n")).group_by(*keys))
+    ).all()
+    departments = {
+        row.id: (row.code, row.name)
+        for row in await session.execute(
+            select(models.Department.id, models.Department.code, models.Department.name)
         )
-        .join(models.Department, models.Department.id == models.Problem.department_id)
-        .outerjoin(triager, triager.id == Timeline.triager_id)
-        .subquery()
+    }
+    triager_ids = {row.triager_id for row in groups if row.triager_id is not None}
+    triager_names = dict(
+        (
+            await session.execute(
+                select(models.Person.id, models.Person.name).where(
+                    models.Person.id.in_(triager_ids)
+                )
+            )
+        ).all()
+        if triager_ids
+        else []
     )
-    counts = [
-        func.count().filter(getattr(clocks.c, clock) == state).label(f"{clock}_{state}")
-        for clock in ("first_response", "decision")
-        for state in CLOCK_STATES
+    total: Counter[str] = Counter()
+    by_department: dict[uuid.UUID, Counter[str]] = {}
+    by_triager: dict[uuid.UUID | None, Counter[str]] = {}
+    for row in groups:
+        tally: Counter[str] = Counter()
+        for clock in CLOCKS:
+            state = getattr(row, clock)
+            if state is not None:  # a clock that can no longer stop is not counted
+                tally[f"{clock}_{state}"] = row.n
+        total.update(tally)
+        by_department.setdefault(row.department_id, Counter()).update(tally)
+        by_triager.setdefault(row.triager_id, Counter()).update(tally)
+    departments_out = [
+        _group(*departments.get(key, (str(key), str(key))), tally)
+        for key, tally in by_department.items()
     ]
-    by_department = (clocks.c.department, clocks.c.department_name)
-    by_triager = (clocks.c.triager_id, clocks.c.triager_name)
-    rows = await session.execute(
-        select(
-            func.grouping(*by_department, *by_triager).label("set"),
-            *by_department,
-            *by_triager,
-            *counts,
-        ).group_by(
-            func.grouping_sets(tuple_(*by_department), tuple_(*by_triager), literal_column("()"))
-        )
-    )
-    total = _group("all", "all", None)
-    departments: list[schemas.SlaGroup] = []
-    triagers: list[schemas.SlaGroup] = []
-    for row in rows:
-        # grouping() sets a bit per column NOT grouped on (department is the highest bit).
-        if row.set == 0b1111:
-            total = _group("all", "all", row)
-        elif row.set == 0b0011:
-            departments.append(_group(row.department, row.department_name, row))
-        else:
-            key = str(row.triager_id) if row.triager_id else UNASSIGNED
-            triagers.append(_group(key, row.triager_name or UNASSIGNED, row))
-    departments.sort(key=lambda group: group.key)
+    triagers = [
+        _group(str(key), triager_names.get(key, UNASSIGNED), tally)
+        if key is not None
+        else _group(UNASSIGNED, UNASSIGNED, tally)
+        for key, tally in by_triager.items()
+    ]
+    departments_out.sort(key=lambda group: group.key)
     triagers.sort(key=lambda group: (group.key == UNASSIGNED, group.label, group.key))
+    totals = _group("all", "all", total)
     return schemas.Sla(
         as_of=scope.as_of,
         generated_at=utcnow(),
         filters=await labels.filters_out(session, scope),
-        first_response=total.first_response,
-        decision=total.decision,
-        by_department=departments,
+        first_response=totals.first_response,
+        decision=totals.decision,
+        by_department=departments_out,
         by_triager=triagers,
     )
 
 
-def _group(key: str, label: str, row: Any) -> schemas.SlaGroup:
+def _group(key: str, label: str, tally: Counter[str]) -> schemas.SlaGroup:
     return schemas.SlaGroup(
         key=key,
         label=label,
-        first_response=_clock(row, "first_response"),
-        decision=_clock(row, "decision"),
+        first_response=_clock(tally, "first_response"),
+        decision=_clock(tally, "decision"),
     )
 
 
-def _clock(row: Any, clock: str) -> schemas.ClockCompliance:
-    met, breached, running, running_breached = (
-        getattr(row, f"{clock}_{state}", 0) if row is not None else 0 for state in CLOCK_STATES
-    )
+def _clock(tally: Counter[str], clock: str) -> schemas.ClockCompliance:
+    met, breached, running, running_breached = (tally[f"{clock}_{state}"] for state in CLOCK_STATES)
     return schemas.ClockCompliance(
         met=met,
         breached=breached,

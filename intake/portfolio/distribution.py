@@ -16,16 +16,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, collate, func, select
+from sqlalchemy import ColumnElement, Text, and_, case, collate, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.clock import utcnow
 from intake.portfolio import labels, schemas
-from intake.portfolio.scope import Scope, Timeline, snapshot
+from intake.portfolio.scope import Scope, Timeline, rows_at
 
 LISTED_COMMUNITIES = 100
 ENDED_BY_DECISION = ("declined", "redirected", "duplicate")
+# What an empty list of communities unnests to: one NULL, counted as "no community".
+NO_COMMUNITY = literal([None], ARRAY(Text))
 
 
 def reached_accepted() -> ColumnElement[bool]:
@@ -33,23 +36,28 @@ def reached_accepted() -> ColumnElement[bool]:
 
 
 async def distribution(session: AsyncSession, scope: Scope) -> schemas.Distribution:
-    Department = models.Department
     decided = Timeline.decided_at.is_not(None)
-    departments = (
+    counts = (
         await session.execute(
-            snapshot(
+            rows_at(
                 scope,
-                Department.code,
-                Department.name,
+                Timeline.department_id,
                 func.count(),
                 func.count().filter(decided),
                 func.count().filter(reached_accepted()),
-                func.count().filter(func.cardinality(models.Problem.communities_affected) == 0),
-            )
-            .join(Department, Department.id == models.Problem.department_id)
-            .group_by(Department.code, Department.name)
+            ).group_by(Timeline.department_id)
         )
     ).all()
+    names = {
+        row.id: (row.code, row.name)
+        for row in await session.execute(
+            select(models.Department.id, models.Department.code, models.Department.name)
+        )
+    }
+    departments = sorted(
+        ((*names.get(key, (str(key), str(key))), n, d, a) for key, n, d, a in counts),
+        key=lambda row: (-row[2], row[0]),
+    )
     submitted = sum(row[2] for row in departments)
     accepted = sum(row[4] for row in departments)
     return schemas.Distribution(
@@ -58,7 +66,6 @@ async def distribution(session: AsyncSession, scope: Scope) -> schemas.Distribut
         filters=await labels.filters_out(session, scope),
         submitted=submitted,
         accepted=accepted,
-        no_community=sum(row[5] for row in departments),
         departments=[
             schemas.DepartmentShare(
                 key=code,
@@ -70,58 +77,72 @@ async def distribution(session: AsyncSession, scope: Scope) -> schemas.Distribut
                 accepted_pct=labels.percent(n_accepted, accepted),
                 acceptance_pct=labels.percent(n_accepted, n_decided),
             )
-            for code, name, n, n_decided, n_accepted, _ in sorted(
-                departments, key=lambda row: (-row[2], row[0])
-            )
+            for code, name, n, n_decided, n_accepted in departments
         ],
         **await _communities(session, scope, submitted),
     )
 
 
 async def _communities(session: AsyncSession, scope: Scope, submitted: int) -> dict[str, Any]:
-    """Per community: its problems (each once, even if it names the community twice)."""
+    """Per community: its problems, each once. The record's communities come normalised
+    from an index (``portfolio_community_keys`` and ``_labels``: each key once per record,
+    with its least spelling), so counting is one grouping by key. A record naming none
+    unnests to one NULL key: the problems with no community, in the same pass."""
+    problems = models.Problem
+    names = problems.communities_affected
+    none = func.cardinality(names) == 0
+    # Planned on its own (OFFSET 0), so its scan returns the keys and labels the index keeps
+    # instead of recomputing them above the join.
+    records = (
+        select(
+            problems.id,
+            case((none, NO_COMMUNITY), else_=func.portfolio_community_keys(names)).label(
+                "community_keys"
+            ),
+            case((none, NO_COMMUNITY), else_=func.portfolio_community_labels(names)).label(
+                "community_labels"
+            ),
+        )
+        .offset(0)
+        .subquery("records")
+    )
     named = (
-        snapshot(
+        rows_at(
             scope,
-            Timeline.problem_id,
-            func.unnest(models.Problem.communities_affected).label("community"),
+            func.unnest(records.c.community_keys).label("key"),
+            func.unnest(records.c.community_labels).label("label"),
             Timeline.decided_at.is_not(None).label("decided"),
             reached_accepted().label("accepted"),
         )
-        .where(func.cardinality(models.Problem.communities_affected) > 0)
+        .join(records, records.c.id == Timeline.problem_id)
         .subquery()
     )
-    key = func.lower(func.btrim(named.c.community))
-    per_problem = (
-        select(
-            key.label("key"),
-            # One spelling to show, the same whatever the database's collation.
-            func.min(collate(func.btrim(named.c.community), "C")).label("label"),
-            func.bool_or(named.c.decided).label("decided"),
-            func.bool_or(named.c.accepted).label("accepted"),
-        )
-        .where(key != "")
-        .group_by(named.c.problem_id, key)
-        .subquery()
-    )
-    p = per_problem.c
+    n = named.c
     rows = (
         await session.execute(
             select(
-                p.key,
-                func.min(p.label).label("label"),
+                n.key,
+                # One spelling to show, the same whatever the database's collation.
+                func.min(collate(n.label, "C")).label("label"),
                 func.count().label("submitted"),
-                func.count().filter(p.decided).label("decided"),
-                func.count().filter(p.accepted).label("accepted"),
-                func.count().over().label("total"),
+                func.count().filter(n.decided).label("decided"),
+                func.count().filter(n.accepted).label("accepted"),
+                func.count().over().label("groups"),
             )
-            .group_by(p.key)
-            .order_by(func.count().desc(), p.key)
-            .limit(LISTED_COMMUNITIES)
+            .group_by(n.key)
+            .order_by(n.key.is_(None).desc(), func.count().desc(), n.key)
+            .limit(LISTED_COMMUNITIES + 1)
         )
     ).all()
+    no_community = 0
+    if rows and rows[0].key is None:
+        no_community = rows[0].submitted
+        rows = rows[1:]
+    else:
+        rows = rows[:LISTED_COMMUNITIES]
     return {
-        "communities_total": rows[0].total if rows else 0,
+        "no_community": no_community,
+        "communities_total": rows[0].groups - (1 if no_community else 0) if rows else 0,
         "communities": [
             schemas.CommunityShare(
                 key=row.key,

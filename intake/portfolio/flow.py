@@ -16,7 +16,8 @@ performance and cost the same however long the city's history grows:
 
 All of it comes from the timeline (``problem_timeline``), never the problems' current
 columns: the row in force at the moment carries the first submit, decision, launch and close
-times seen so far; the rows before it give the stays.
+times seen so far and when its stay in the current state began; the rows that end stays
+give the time in each state.
 """
 
 from __future__ import annotations
@@ -25,14 +26,33 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, DateTime, and_, case, func, literal, select
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Double,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from intake.lib.clock import utcnow
 from intake.portfolio import labels, schemas
-from intake.portfolio.scope import Scope, Timeline, days, moment, row_filters, rows_at
+from intake.portfolio.scope import (
+    Scope,
+    Timeline,
+    moment,
+    row_filters,
+    rows_at,
+    valid_until,
+)
 from intake.triage import policy
 
 # States a problem is still moving through (live: launched, outcomes being measured).
@@ -71,8 +91,8 @@ async def flow(session: AsyncSession, scope: Scope) -> schemas.Flow:
 async def _pace(
     session: AsyncSession, scope: Scope, start: datetime, zone: ZoneInfo
 ) -> tuple[schemas.LeadTime, schemas.LeadTime, list[schemas.MonthThroughput]]:
-    """Lead times (one aggregate) and monthly throughput (one grouping set per kind of event,
-    hashed), over the snapshot rows with an event in the window."""
+    """Lead times (one aggregate) and monthly throughput (one hashed grouping by the months
+    of the three events), over the snapshot rows with an event in the window."""
     base = (
         rows_at(
             scope,
@@ -88,8 +108,8 @@ async def _pace(
         .subquery()
     )
     c = base.c
-    to_decision = case((c.decided_at >= start, days(c.decided_at - c.submitted_at)))
-    to_launch = case((c.launched_at >= start, days(c.launched_at - c.submitted_at)))
+    to_decision = case((c.decided_at >= start, seconds(c.decided_at - c.submitted_at)))
+    to_launch = case((c.launched_at >= start, seconds(c.launched_at - c.submitted_at)))
     lead = (
         await session.execute(
             select(
@@ -101,39 +121,34 @@ async def _pace(
         )
     ).one()
 
-    decided = _month(c.decided_at, start, zone).label("decided")
-    launched = _month(c.launched_at, start, zone).label("launched")
-    closed = _month(c.closed_at, start, zone).label("closed")
+    # Each event's month in the window as a bucket number (1 = the window's first month, 0 =
+    # before it, NULL = not happened): one hashed grouping by all three at once.
+    month_starts = _month_starts(scope.moment, zone)
+    edges = literal(month_starts, ARRAY(DateTime(timezone=True)))
+    decided = func.width_bucket(c.decided_at, edges).label("decided")
+    launched = func.width_bucket(c.launched_at, edges).label("launched")
+    closed = func.width_bucket(c.closed_at, edges).label("closed")
     rows = await session.execute(
-        select(
-            func.grouping(decided, launched, closed).label("set"),
-            decided,
-            launched,
-            closed,
-            func.count().label("n"),
-        ).group_by(func.grouping_sets(decided, launched, closed))
+        select(decided, launched, closed, func.count().label("n")).group_by(
+            decided, launched, closed
+        )
     )
-    months = {month: [0, 0, 0] for month in _months(scope.moment, zone)}
-    # grouping() sets a bit for each column NOT grouped on: 0b011 is "by decided", etc.
-    slot = {0b011: (0, "decided"), 0b101: (1, "launched"), 0b110: (2, "closed")}
+    counts = [[0, 0, 0] for _ in month_starts]
     row: Any
     for row in rows:
-        index, column = slot[row.set]
-        month = getattr(row, column)
-        if month is not None:  # NULL: before the window, or the event did not happen
-            months[f"{month:%Y-%m}"][index] += row.n
+        for index, bucket in enumerate((row.decided, row.launched, row.closed)):
+            if bucket:  # None: not happened; 0: before the window
+                counts[bucket - 1][index] += row.n
     throughput = [
         schemas.MonthThroughput(month=month, decisions=d, launches=la, closes=cl)
-        for month, (d, la, cl) in months.items()
+        for month, (d, la, cl) in zip(_months(scope.moment, zone), counts, strict=True)
     ]
     return _lead_time(lead[0], lead[1]), _lead_time(lead[2], lead[3]), throughput
 
 
 def _lead_time(count: int, quantiles: list[float] | None) -> schemas.LeadTime:
     median, p85 = quantiles if quantiles else (None, None)
-    return schemas.LeadTime(
-        count=count, median_days=labels.rounded_days(median), p85_days=labels.rounded_days(p85)
-    )
+    return schemas.LeadTime(count=count, median_days=_in_days(median), p85_days=_in_days(p85))
 
 
 async def _time_in_state(
@@ -141,44 +156,74 @@ async def _time_in_state(
 ) -> list[schemas.StateTime]:
     """Per open state: each scoped problem's days in it within the window, across problems.
 
-    One pass over the timeline rows that overlap the window (the period index finds them).
-    The department and date filters hold for every row of a problem, so rows are filtered
-    directly; only the team filter (the team at the moment) needs the snapshot.
+    Reads stays, not rows (``last_of_stay``: the row that ends each stay knows when it
+    began), index-only. A problem with one stay in the state within the window (the usual
+    case) gives its days directly; only problems with several (back and forth between
+    triage and needs_info) are added up per problem. The department and date filters hold
+    for every row of a problem, so stays are filtered directly; only the team filter (the
+    team at the moment) needs the snapshot.
     """
     stay = aliased(Timeline, name="stay")
     at, since = moment(scope), literal(start, DateTime(timezone=True))
     if scope.team_id is None:
         in_scope = row_filters(scope, stay)
     else:
-        in_scope = [stay.problem_id.in_(rows_at(scope, Timeline.problem_id))]
-    period = func.tstzrange(stay.valid_from, stay.valid_to, literal("[)"))
-    window = func.tstzrange(since, at, literal("[)"))
-    began = func.greatest(stay.valid_from, since)
-    ended = func.least(func.coalesce(stay.valid_to, at), at)
-    per_problem = (
-        select(stay.status, func.sum(days(ended - began)).label("days"))
-        .where(period.op("&&")(window), stay.status.in_(OPEN_STATES), *in_scope)
-        .group_by(stay.problem_id, stay.status)
-        .subquery()
+        in_scope = [stay.submitted_at.is_not(None)]
+        in_scope.append(stay.problem_id.in_(rows_at(scope, Timeline.problem_id)))
+    # Each stay's time within the window, in seconds (floats sort faster than intervals).
+    span = seconds(func.least(valid_until(stay), at) - func.greatest(stay.state_entered_at, since))
+    # The only stay of its problem in its state within the window: the one before ended by
+    # the window's start, the next one had not begun by the moment. The others (few: the
+    # ``ix_problem_timeline_repeated_stays`` index holds them) are added up per problem.
+    alone = and_(
+        or_(stay.previous_stay_ended_at.is_(None), stay.previous_stay_ended_at <= since),
+        or_(stay.next_stay_began_at.is_(None), stay.next_stay_began_at >= at),
     )
-    rows = await session.execute(
-        select(
-            per_problem.c.status,
-            func.count(),
-            func.percentile_cont(0.5).within_group(per_problem.c.days),
-            func.avg(per_problem.c.days),
-        ).group_by(per_problem.c.status)
-    )
-    found = {row[0]: row for row in rows}
+    not_alone = or_(stay.previous_stay_ended_at > since, stay.next_stay_began_at < at)
+
+    def in_state(state: str) -> Select[Any]:
+        """One state's figures: its stays are one range of the stays index."""
+        overlapping = [
+            stay.last_of_stay,
+            stay.status == state,
+            valid_until(stay) > since,
+            stay.state_entered_at < at,
+            *in_scope,
+        ]
+        single = select(span.label("span")).where(*overlapping, alone)
+        several = (
+            select(func.sum(span).label("span"))
+            .where(*overlapping, not_alone)
+            .group_by(stay.problem_id)
+        )
+        spans = union_all(single, several).subquery()
+        return select(
+            literal(state).label("state"),
+            func.count().label("problems"),
+            func.percentile_cont(0.5).within_group(spans.c.span).label("median"),
+            func.avg(spans.c.span).label("mean"),
+        )
+
+    rows = await session.execute(union_all(*(in_state(state) for state in OPEN_STATES)))
+    found = {row.state: row for row in rows}
     return [
         schemas.StateTime(
             state=state,
-            problems=found[state][1] if state in found else 0,
-            median_days=labels.rounded_days(found[state][2]) if state in found else None,
-            mean_days=labels.rounded_days(found[state][3]) if state in found else None,
+            problems=found[state].problems,
+            median_days=_in_days(found[state].median),
+            mean_days=_in_days(found[state].mean),
         )
         for state in OPEN_STATES
     ]
+
+
+def seconds(interval: ColumnElement[Any]) -> ColumnElement[float]:
+    """An SQL interval in seconds (``date_part`` gives a float; ``extract``, a slow numeric)."""
+    return func.date_part("epoch", interval, type_=Double)
+
+
+def _in_days(span: float | None) -> float | None:
+    return labels.rounded_days(span / 86400) if span is not None else None
 
 
 def _window_start(at: datetime, zone: ZoneInfo) -> datetime:
@@ -195,43 +240,27 @@ def _months(at: datetime, zone: ZoneInfo) -> list[str]:
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(last - MONTHS + 1, last + 1)]
 
 
-def _month(
-    column: ColumnElement[datetime], start: datetime, zone: ZoneInfo
-) -> ColumnElement[datetime]:
-    """The month (its first day, on the city's calendar) of a timestamp in the window."""
-    return case((column >= start, func.date_trunc("month", func.timezone(zone.key, column))))
+def _month_starts(at: datetime, zone: ZoneInfo) -> list[datetime]:
+    """The first instant of each month of the window, on the city's calendar, in order."""
+    local = at.astimezone(zone)
+    last = local.year * 12 + local.month - 1
+    return [
+        datetime(i // 12, i % 12 + 1, 1, tzinfo=zone).astimezone(UTC)
+        for i in range(last - MONTHS + 1, last + 1)
+    ]
 
 
 async def _ageing(session: AsyncSession, scope: Scope) -> list[schemas.AgeingState]:
-    """Per open state: how many are in it, and the ones in it longest.
-
-    A problem entered its current state when the last earlier timeline row with another
-    state ended (rows also change for score, team and clock changes, so the current row's
-    own start is not enough); one index probe per open problem.
-    """
-    earlier = aliased(Timeline, name="earlier")
-    entered = (
-        select(func.max(earlier.valid_to))
-        .where(
-            and_(
-                earlier.problem_id == Timeline.problem_id,
-                earlier.valid_from < Timeline.valid_from,
-                earlier.status != Timeline.status,
-            )
-        )
-        .scalar_subquery()
-    )
-    open_now = (
-        rows_at(
-            scope,
-            Timeline.problem_id,
-            Timeline.status,
-            Timeline.team_id,
-            func.coalesce(entered, Timeline.valid_from).label("since"),
-        )
-        .where(Timeline.status.in_(OPEN_STATES))
-        .subquery()
-    )
+    """Per open state: how many are in it, and the ones in it longest (since they last
+    entered it: ``state_entered_at``, as the timeline recorded the stay)."""
+    open_now = rows_at(
+        scope,
+        Timeline.problem_id,
+        Timeline.status,
+        Timeline.team_id,
+        Timeline.state_entered_at.label("since"),
+        states=OPEN_STATES,
+    ).subquery()
     ranked = select(
         open_now,
         func.count().over(partition_by=open_now.c.status).label("in_state"),

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
@@ -63,9 +64,9 @@ async def outcomes(session: AsyncSession, scope: Scope) -> schemas.Outcomes:
     closed = dict(
         (
             await session.execute(
-                rows_at(scope, Timeline.outcome_result, func.count())
-                .where(Timeline.status == "closed")
-                .group_by(Timeline.outcome_result)
+                rows_at(scope, Timeline.outcome_result, func.count(), states=("closed",)).group_by(
+                    Timeline.outcome_result
+                )
             )
         ).all()
     )
@@ -97,23 +98,22 @@ async def _metrics(
     """
     Metric, Measurement = models.Metric, models.Measurement
     at, day = moment(scope), literal(today(scope))
-    # The latest reading: latest measured_on, then latest recorded (one backward index scan;
-    # two readings of one metric recorded in the same microsecond would tie arbitrarily).
+    # The latest reading: latest measured_on, then latest recorded. One ordered index-only
+    # scan of the readings (DISTINCT ON keeps each metric's first) costs far less than a
+    # probe per metric at city scale; two readings of one metric recorded in the same
+    # microsecond would tie arbitrarily.
     latest = (
-        select(Measurement.value, Measurement.measured_on)
-        .where(
-            Measurement.metric_id == Metric.id,
-            Measurement.created_at <= at,
-            Measurement.measured_on <= day,
+        select(Measurement.metric_id, Measurement.value, Measurement.measured_on)
+        .where(Measurement.created_at <= at, Measurement.measured_on <= day)
+        .order_by(
+            Measurement.metric_id, Measurement.measured_on.desc(), Measurement.created_at.desc()
         )
-        .order_by(Measurement.measured_on.desc(), Measurement.created_at.desc())
-        .limit(1)
-        .lateral("latest")
+        .ext(distinct_on(Measurement.metric_id))
+        .subquery("latest")
     )
     state = metric_state_sql(
         Metric.direction, Metric.baseline, Metric.target, Metric.target_date, latest.c.value, day
     )
-    attention = case(*((state == name, rank) for rank, name in enumerate(ATTENTION)))
     standing = (
         rows_at(
             scope,
@@ -125,10 +125,9 @@ async def _metrics(
             latest.c.value,
             latest.c.measured_on,
             state.label("metric_state"),
-            attention.label("attention"),
         )
         .join(Metric, Metric.problem_id == Timeline.problem_id)
-        .outerjoin(latest, true())
+        .outerjoin(latest, latest.c.metric_id == Metric.id)
         .where(Metric.created_at <= at)
         .cte("standing")
     )
@@ -138,9 +137,13 @@ async def _metrics(
         .subquery()
     )
     counts = select(func.jsonb_object_agg(by_state.c.metric_state, by_state.c.n)).scalar_subquery()
+    # Ranked on the stored state (the CTE keeps it): the state rules run once per metric.
+    attention = case(
+        *((standing.c.metric_state == name, rank) for rank, name in enumerate(ATTENTION))
+    )
     listed = (
-        select(standing)
-        .order_by(standing.c.attention, standing.c.target_date, standing.c.metric_id)
+        select(standing, attention.label("attention"))
+        .order_by(attention, standing.c.target_date, standing.c.metric_id)
         .limit(LISTED)
         .subquery()
     )

@@ -30,6 +30,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
@@ -42,6 +43,7 @@ from intake.problems.guards import WORK_STATES
 LISTED = 100
 TRIAGE_STATES = ("submitted", "triage", "needs_info")
 RISKY = ("off_track", "at_risk")
+EVER_ON_TARGET = literal([], JSONB)  # a milestone's earlier_targets when it never moved
 
 
 async def at_risk(session: AsyncSession, scope: Scope) -> schemas.AtRisk:
@@ -62,8 +64,10 @@ async def _problems_at_risk(
     """Risky latest updates and breached clocks, in one pass over the open problems."""
     Update = models.StatusUpdate
     at = moment(scope)
+    # Only the status and time here (an index-only probe); the summary is read for the rows
+    # listed.
     latest = (
-        select(Update.status, Update.summary, Update.created_at)
+        select(Update.id, Update.status, Update.created_at)
         .where(
             # Only work in progress has updates worth reading (a cheap one-time filter).
             Timeline.status.in_(WORK_STATES),
@@ -86,12 +90,12 @@ async def _problems_at_risk(
             Timeline.decision_due_at,
             first_response,
             decision,
+            latest.c.id.label("update_id"),
             latest.c.status.label("update_status"),
-            latest.c.summary.label("update_summary"),
             latest.c.created_at.label("update_at"),
+            states=(*TRIAGE_STATES, *WORK_STATES),
         )
         .outerjoin(latest, true())
-        .where(Timeline.status.in_((*TRIAGE_STATES, *WORK_STATES)))
         .subquery()
     )
     c = candidates.c
@@ -123,7 +127,12 @@ async def _problems_at_risk(
         .label("rank"),
     ).subquery()
     listed = select(ranked).where(ranked.c.section.is_not(None), ranked.c.rank <= LISTED).subquery()
-    rows = await session.execute(labels.labelled(listed).order_by(listed.c.section, listed.c.rank))
+    summary = select(Update.summary).where(Update.id == listed.c.update_id).scalar_subquery()
+    rows = await session.execute(
+        labels.labelled(listed)
+        .add_columns(summary.label("update_summary"))
+        .order_by(listed.c.section, listed.c.rank)
+    )
     updates = schemas.UpdateRisks(total=0, items=[])
     breaches = schemas.SlaBreaches(total=0, items=[])
     row: Any
@@ -187,29 +196,43 @@ async def _milestones_at_risk(session: AsyncSession, scope: Scope) -> schemas.Mi
         cast(Milestone.earlier_targets.op("->")(0).op("->>")("target_date"), Date),
         Milestone.target_date,
     )
-    milestones = (
+    # The milestones at risk at the moment, over the milestones alone (one pass: the cheap
+    # tests first, then the earlier targets of the few left), planned on its own (OFFSET 0)
+    # so it is not turned into a lookup per problem in progress.
+    at_risk = (
+        select(
+            Milestone.id.label("milestone_id"),
+            Milestone.problem_id,
+            target_then.label("target_then"),
+            original.label("original"),
+            slipped.label("slipped"),
+        )
+        .where(
+            Milestone.created_at <= at,
+            or_(Milestone.done_on.is_(None), Milestone.done_on > day),
+            # A milestone never moved is at risk only when overdue.
+            or_(Milestone.earlier_targets != EVER_ON_TARGET, Milestone.target_date < day),
+            or_(slipped, target_then < day),
+        )
+        .offset(0)
+        .subquery("at_risk")
+    )
+    risky = (
         rows_at(
             scope,
             Timeline.problem_id,
             Timeline.status,
             Timeline.team_id,
-            Milestone.id.label("milestone_id"),
-            Milestone.title.label("milestone_title"),
-            target_then.label("target_then"),
-            original.label("original"),
-            slipped.label("slipped"),
+            at_risk.c.milestone_id,
+            at_risk.c.target_then,
+            at_risk.c.original,
+            at_risk.c.slipped,
+            (at_risk.c.target_then < day).label("overdue"),
+            states=WORK_STATES,
         )
-        .join(Milestone, Milestone.problem_id == Timeline.problem_id)
-        .where(
-            Timeline.status.in_(WORK_STATES),
-            Milestone.created_at <= at,
-            or_(Milestone.done_on.is_(None), Milestone.done_on > day),
-        )
+        .join(at_risk, at_risk.c.problem_id == Timeline.problem_id)
         .subquery()
     )
-    m = milestones.c
-    overdue = (m.target_then < day).label("overdue")
-    risky = select(milestones, overdue).where(or_(m.slipped, m.target_then < day)).subquery()
     r = risky.c
     ranked = select(
         risky,
@@ -227,7 +250,11 @@ async def _milestones_at_risk(session: AsyncSession, scope: Scope) -> schemas.Mi
         .label("rank"),
     ).subquery()
     listed = select(ranked).where(ranked.c.rank <= LISTED).subquery()
-    rows = await session.execute(labels.labelled(listed).order_by(listed.c.rank))
+    # The title for the listed milestones only: the ranking reads no text.
+    title = select(Milestone.title).where(Milestone.id == listed.c.milestone_id).scalar_subquery()
+    rows = await session.execute(
+        labels.labelled(listed).add_columns(title.label("milestone_title")).order_by(listed.c.rank)
+    )
     result = schemas.MilestoneRisks(total=0, items=[])
     row: Any
     for row in rows:

@@ -9,11 +9,22 @@ department's portfolio, restricted problems included (they are their department'
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Double, Select, cast, func, literal, select, text
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    and_,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -21,9 +32,16 @@ from intake.db import models
 from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, Forbidden, ValidationFailed
+from intake.problems.lifecycle import STATES
 from intake.registry import service as registry
 
 Timeline = models.ProblemTimeline
+# Every state a submitted problem can be in (none goes back to draft).
+SUBMITTED_STATES = tuple(state for state in STATES if state != "draft")
+# The end of a row that is still valid. The portfolio indexes are keyed on
+# ``coalesce(valid_to, 'infinity')`` (``valid_until``): the current rows sit together under
+# 'infinity' and the rows valid at a past moment are one range scan, index-only.
+NOT_ENDED = literal_column("'infinity'::timestamptz", DateTime(timezone=True))
 # A column or an SQL expression over columns, as the view queries pass them around.
 Expression = ColumnElement[Any] | QueryableAttribute[Any]
 
@@ -120,47 +138,27 @@ def today(scope: Scope) -> date:
     return scope.moment.astimezone(UTC).date()
 
 
-def days(interval: ColumnElement[Any]) -> ColumnElement[float]:
-    """An SQL interval in (fractional) days."""
-    seconds: ColumnElement[float] = cast(func.extract("epoch", interval), Double)
-    return seconds / 86400.0
+def valid_until(row: Any = Timeline) -> ColumnElement[datetime]:
+    """When the row stopped being valid ('infinity' while it still is): the indexes' key."""
+    return func.coalesce(row.valid_to, NOT_ENDED)
 
 
-def valid_at(scope: Scope) -> ColumnElement[bool]:
+def valid_at(scope: Scope, row: Any = Timeline) -> ColumnElement[bool]:
     """The timeline row in force at the scope's moment (the open row when asking about now)."""
     if scope.as_of is None:
-        return Timeline.valid_to.is_(None)
-    period = func.tstzrange(Timeline.valid_from, Timeline.valid_to, literal("[)"))
-    return period.op("@>")(scope.as_of)
-
-
-def filters(scope: Scope) -> list[ColumnElement[bool]]:
-    """Conditions on the snapshot (timeline joined with problems) for the scope's filters."""
-    conditions: list[ColumnElement[bool]] = [Timeline.submitted_at.is_not(None)]
-    if scope.department_id is not None:
-        conditions.append(models.Problem.department_id == scope.department_id)
-    if scope.team_id is not None:
-        conditions.append(Timeline.team_id == scope.team_id)
-    if scope.submitted_from is not None:
-        conditions.append(Timeline.submitted_at >= scope.submitted_from)
-    if scope.submitted_to is not None:
-        conditions.append(Timeline.submitted_at < scope.submitted_to)
-    return conditions
+        return valid_until(row) == NOT_ENDED
+    return and_(valid_until(row) > scope.as_of, row.valid_from <= scope.as_of)
 
 
 def row_filters(scope: Scope, row: Any = Timeline) -> list[ColumnElement[bool]]:
-    """The scope's filters on timeline rows alone (``row``: the timeline or an alias of it).
+    """The scope's filters on timeline rows (``row``: the timeline or an alias of it).
 
-    Views that count or rank read only the timeline, so the wide ``problems`` rows are not
-    scanned; the department filter becomes an indexed semi-join.
+    Every row carries its problem's department, so no view needs the ``problems`` table to
+    filter, and the portfolio indexes answer index-only.
     """
     conditions: list[ColumnElement[bool]] = [row.submitted_at.is_not(None)]
     if scope.department_id is not None:
-        conditions.append(
-            row.problem_id.in_(
-                select(models.Problem.id).where(models.Problem.department_id == scope.department_id)
-            )
-        )
+        conditions.append(row.department_id == scope.department_id)
     if scope.team_id is not None:
         conditions.append(row.team_id == scope.team_id)
     if scope.submitted_from is not None:
@@ -170,31 +168,51 @@ def row_filters(scope: Scope, row: Any = Timeline) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def rows_at(scope: Scope, *columns: Any) -> Select[Any]:
-    """SELECT ``columns`` FROM the timeline rows in scope at the moment, without ``problems``:
-    the same problems as ``snapshot``, for queries that need no column of the record."""
-    return select(*columns).select_from(Timeline).where(valid_at(scope), *row_filters(scope))
+def in_states(states: Collection[str] = SUBMITTED_STATES) -> ColumnElement[bool]:
+    """Rows in these states. Always part of the snapshot (every state a submitted problem
+    can be in, unless a view asks for fewer): ``ix_problem_timeline_snapshot`` is keyed by
+    state first, so a view of a few states reads only their ranges, even ``as_of``."""
+    return Timeline.status.in_(states)
+
+
+def rows_at(scope: Scope, *columns: Any, states: Collection[str] = SUBMITTED_STATES) -> Select[Any]:
+    """SELECT ``columns`` FROM the timeline rows in scope at the moment (in ``states``),
+    without ``problems``: the same problems as ``snapshot``, for queries that need no
+    column of the record (an index-only scan of ``ix_problem_timeline_snapshot``)."""
+    return (
+        select(*columns)
+        .select_from(Timeline)
+        .where(in_states(states), valid_at(scope), *row_filters(scope))
+    )
 
 
 def snapshot(scope: Scope, *columns: Any) -> Select[Any]:
-    """SELECT ``columns`` FROM each problem as it stood at the scope's moment."""
+    """SELECT ``columns`` FROM each problem as it stood at the scope's moment, joined with
+    its record (``problems``), for queries that need the record's text."""
     return (
         select(*columns)
         .select_from(Timeline)
         .join(models.Problem, models.Problem.id == Timeline.problem_id)
-        .where(valid_at(scope), *filters(scope))
+        .where(in_states(), valid_at(scope), *row_filters(scope))
     )
 
 
 async def data_version(session: AsyncSession) -> str:
-    """Changes whenever anything a view reads may have changed: the newest history event
-    and the newest admin setting. Cheap (two index lookups), so polling costs little."""
+    """Changes whenever anything a view reads may have changed: the newest history event,
+    the newest admin setting, the teams (added or edited). The database's identity is part
+    of it (which database, since when its server runs, and which file holds the history:
+    a truncate or a restore gives a new one), so a tag never names a body computed from
+    other data that happens to reach the same event id. Cheap (index and catalog lookups),
+    so polling costs little."""
     row = (
         await session.execute(
             text(
                 "SELECT (SELECT max(id) FROM problem_events), "
-                "(SELECT max(updated_at) FROM settings), (SELECT count(*) FROM teams)"
+                "(SELECT max(updated_at) FROM settings), "
+                "(SELECT count(*) || '/' || max(updated_at) FROM teams), "
+                "(SELECT oid FROM pg_database WHERE datname = current_database()), "
+                "pg_relation_filenode('problem_events'), pg_postmaster_start_time()"
             )
         )
     ).one()
-    return f"{row[0]}:{row[1]}:{row[2]}"
+    return ":".join(str(part) for part in row)

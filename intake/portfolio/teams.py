@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.lib.clock import utcnow
 from intake.portfolio import labels, schemas
-from intake.portfolio.scope import Scope, Timeline, moment, rows_at, valid_at
+from intake.portfolio.scope import Scope, Timeline, in_states, moment, rows_at, valid_at
 from intake.triage.pairing import ACTIVE_STATES
 
 LISTED_PER_TEAM = 50
@@ -28,7 +28,12 @@ LISTED_PER_TEAM = 50
 async def teams(session: AsyncSession, scope: Scope) -> schemas.Teams:
     load = (
         select(Timeline.team_id, func.count().label("load"))
-        .where(valid_at(scope), Timeline.status.in_(ACTIVE_STATES), Timeline.team_id.is_not(None))
+        .where(
+            in_states(ACTIVE_STATES),
+            valid_at(scope),
+            Timeline.submitted_at.is_not(None),  # always, for active work: the index's rows
+            Timeline.team_id.is_not(None),
+        )
         .group_by(Timeline.team_id)
         .subquery()
     )
@@ -71,11 +76,14 @@ async def _active_work(
 ) -> tuple[dict[uuid.UUID | None, list[schemas.PortfolioProblem]], dict[uuid.UUID | None, int]]:
     """The active problems in scope by team (up to ``LISTED_PER_TEAM`` each, the longest
     accepted first), and how many each team has in scope."""
-    active = (
-        rows_at(scope, Timeline.problem_id, Timeline.status, Timeline.team_id, Timeline.decided_at)
-        .where(Timeline.status.in_(ACTIVE_STATES))
-        .subquery()
-    )
+    active = rows_at(
+        scope,
+        Timeline.problem_id,
+        Timeline.status,
+        Timeline.team_id,
+        Timeline.decided_at,
+        states=ACTIVE_STATES,
+    ).subquery()
     ranked = select(
         active,
         func.count().over(partition_by=active.c.team_id).label("in_team"),

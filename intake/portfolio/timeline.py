@@ -5,7 +5,13 @@ delivery phase, SLA due times) starts a new timeline row, valid until the next o
 rows are computed from ``problem_events`` alone, never from the problem's current columns,
 so "as of" any past moment reads exactly what the history says. ``refresh`` recomputes one
 problem's rows in the same transaction as each such event; ``rebuild`` recomputes every
-problem's (after bulk loads, and from the CLI).
+problem's (after bulk loads, and from the CLI). ``REBUILD_SQL`` is the one definition of
+the projection: both run it, and the migrations freeze a copy of it when its shape changes.
+
+Each row also carries what lets the views read it without other tables or per-problem
+work: the problem's department (which never changes), and its place in a *stay* (a run of
+rows with one status): when the stay began, whether the row ends it, and (on the row that
+ends it) when the problem's previous stay in that status ended and its next one began.
 """
 
 from __future__ import annotations
@@ -71,26 +77,50 @@ filled AS (
            by_score AS (PARTITION BY problem_id, g_score ORDER BY occurred_at, event_id),
            by_phase AS (PARTITION BY problem_id, g_phase ORDER BY occurred_at, event_id),
            by_sla AS (PARTITION BY problem_id, g_sla ORDER BY occurred_at, event_id)
+),
+-- Each row's validity, the first times so far, and whether it begins or ends a stay (a run
+-- of rows with one status); then each row learns when its stay began.
+moments AS (
+    SELECT filled.*,
+           lead(occurred_at) OVER p AS valid_to,
+           lead(status) OVER p IS DISTINCT FROM status AS last_of_stay,
+           lag(status) OVER p IS DISTINCT FROM status AS enters_state,
+           min(occurred_at) FILTER (WHERE status = 'submitted') OVER p AS submitted_at,
+           min(occurred_at) FILTER (WHERE status IN ('triage', 'needs_info', 'accepted',
+                                    'declined', 'redirected', 'duplicate')) OVER p
+               AS first_response_at,
+           min(occurred_at) FILTER (WHERE status IN ('accepted', 'declined', 'redirected',
+                                    'duplicate')) OVER p AS decided_at,
+           min(occurred_at) FILTER (WHERE status = 'live') OVER p AS launched_at,
+           min(occurred_at) FILTER (WHERE status = 'closed') OVER p AS closed_at
+    FROM filled
+    WHERE status IS NOT NULL
+    WINDOW p AS (PARTITION BY problem_id ORDER BY occurred_at, event_id)
+),
+stays AS (
+    -- When the stay began: the latest row so far that entered a new status.
+    SELECT moments.*,
+           max(occurred_at) FILTER (WHERE enters_state) OVER p AS state_entered_at
+    FROM moments
+    WINDOW p AS (PARTITION BY problem_id ORDER BY occurred_at, event_id)
 )
 INSERT INTO problem_timeline (
-    event_id, problem_id, valid_from, valid_to, status, triager_id, team_id, score,
-    delivery_phase, outcome_result, submitted_at, first_response_at, decided_at,
-    launched_at, closed_at, first_response_due_at, decision_due_at
+    event_id, problem_id, department_id, valid_from, valid_to, status, triager_id, team_id,
+    score, delivery_phase, outcome_result, submitted_at, first_response_at, decided_at,
+    launched_at, closed_at, first_response_due_at, decision_due_at, state_entered_at,
+    last_of_stay, previous_stay_ended_at, next_stay_began_at
 )
-SELECT event_id, problem_id, occurred_at, lead(occurred_at) OVER p, status, triager_id,
-       team_id, score, delivery_phase,
-       CASE WHEN status = 'closed' THEN outcome_result END,
-       min(occurred_at) FILTER (WHERE status = 'submitted') OVER p,
-       min(occurred_at) FILTER (WHERE status IN ('triage', 'needs_info', 'accepted', 'declined',
-                                             'redirected', 'duplicate')) OVER p,
-       min(occurred_at) FILTER (WHERE status IN ('accepted', 'declined', 'redirected',
-                                             'duplicate')) OVER p,
-       min(occurred_at) FILTER (WHERE status = 'live') OVER p,
-       min(occurred_at) FILTER (WHERE status = 'closed') OVER p,
-       first_response_due_at, decision_due_at
-FROM filled
-WHERE status IS NOT NULL
-WINDOW p AS (PARTITION BY problem_id ORDER BY occurred_at, event_id)
+SELECT s.event_id, s.problem_id, p.department_id, s.occurred_at, s.valid_to, s.status,
+       s.triager_id, s.team_id, s.score, s.delivery_phase,
+       CASE WHEN s.status = 'closed' THEN s.outcome_result END,
+       s.submitted_at, s.first_response_at, s.decided_at, s.launched_at, s.closed_at,
+       s.first_response_due_at, s.decision_due_at, s.state_entered_at, s.last_of_stay,
+       CASE WHEN s.last_of_stay THEN lag(s.valid_to) OVER same_state END,
+       CASE WHEN s.last_of_stay THEN lead(s.state_entered_at) OVER same_state END
+FROM stays AS s
+JOIN problems AS p ON p.id = s.problem_id
+WINDOW same_state AS (PARTITION BY s.problem_id, s.status, s.last_of_stay
+                      ORDER BY s.occurred_at, s.event_id)
 """
 
 
@@ -117,6 +147,8 @@ async def refresh(session: AsyncSession, problem_ids: list[uuid.UUID]) -> None:
 
 async def rebuild(session: AsyncSession) -> int:
     """Recompute every problem's timeline from the whole history; returns the row count."""
+    # Room for the window functions' sorts over the whole history (this transaction only).
+    await session.execute(text("SELECT set_config('work_mem', '256MB', true)"))
     await session.execute(text("DELETE FROM problem_timeline"))
     await session.execute(text(REBUILD_SQL), {"everything": True, "problem_ids": []})
     return int(await session.scalar(text("SELECT count(*) FROM problem_timeline")) or 0)
