@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get
 from litestar.params import HeaderParameter, Parameter, QueryParameter
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.auth import Caller
@@ -28,7 +27,7 @@ from intake.portfolio import (
 )
 from intake.portfolio import service as portfolio
 from intake.portfolio.export import EXPORT_ROUTES
-from intake.portfolio.scope import Scope, data_version, scope_for
+from intake.portfolio.scope import VIEW_SETTINGS, Scope, data_version, scope_for
 
 AsOf = Annotated[
     datetime | None,
@@ -57,19 +56,6 @@ _bodies = caching.RecentBodies()
 # Views being computed in this process, by ETag: a request for a tag already being computed
 # waits for that body instead of running the same aggregate again (dashboards poll together).
 _computing: dict[str, asyncio.Future[bytes | None]] = {}
-# For the aggregate queries of one view, in its own transaction only (one round trip):
-# - room to sort and hash in memory;
-# - a plan made for each execution's own values: statements are prepared and reused per
-#   connection, and after five runs PostgreSQL may switch to a generic plan that ignores
-#   the moment asked about, guesses row counts blind and can be ten times slower;
-# - no parallel workers: on a small machine concurrent requests already use every core,
-#   and workers only add start-up and gathering (measured: slower alone and under load).
-# (JIT is off for every connection: ``intake.db.session``.)
-VIEW_SETTINGS = text(
-    "SELECT set_config('work_mem', '64MB', true), "
-    "set_config('plan_cache_mode', 'force_custom_plan', true), "
-    "set_config('max_parallel_workers_per_gather', '0', true)"
-)
 
 
 async def _view(

@@ -57,7 +57,14 @@ from intake.db import models
 from intake.lib.auth import Caller
 from intake.lib.openapi import API_ERRORS, errors
 from intake.portfolio import caching
-from intake.portfolio.scope import Scope, Timeline, data_version, scope_for, snapshot
+from intake.portfolio.scope import (
+    VIEW_SETTINGS,
+    Scope,
+    Timeline,
+    data_version,
+    scope_for,
+    snapshot,
+)
 from intake.portfolio.service import priority_band
 
 # Rows fetched from the cursor and written per chunk: big enough that round trips are few,
@@ -253,6 +260,7 @@ async def csv_stream(
     session = sessionmaker()
     try:
         await session.connection(execution_options={"postgresql_readonly": True})
+        await session.execute(VIEW_SETTINGS)
         result = await session.stream(query.execution_options(yield_per=batch))
         async for rows in result.partitions():
             yield chunks.encode(rows)

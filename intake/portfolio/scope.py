@@ -216,3 +216,18 @@ async def data_version(session: AsyncSession) -> str:
         )
     ).one()
     return ":".join(str(part) for part in row)
+
+
+# For the aggregate queries of one view, in its own transaction only (one round trip):
+# - room to sort and hash in memory;
+# - a plan made for each execution's own values: statements are prepared and reused per
+#   connection, and after five runs PostgreSQL may switch to a generic plan that ignores
+#   the moment asked about, guesses row counts blind and can be ten times slower;
+# - no parallel workers: on a small machine concurrent requests already use every core,
+#   and workers only add start-up and gathering (measured: slower alone and under load).
+# (JIT is off for every connection: ``intake.db.session``.)
+VIEW_SETTINGS = text(
+    "SELECT set_config('work_mem', '64MB', true), "
+    "set_config('plan_cache_mode', 'force_custom_plan', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
