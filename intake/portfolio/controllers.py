@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Response, get
-from litestar.params import HeaderParameter, Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.auth import Caller
@@ -27,29 +24,9 @@ from intake.portfolio import (
 )
 from intake.portfolio import service as portfolio
 from intake.portfolio.export import EXPORT_ROUTES
+from intake.portfolio.params import AsOf, DateFrom, DateTo, Department, IfNoneMatch, Team
 from intake.portfolio.scope import VIEW_SETTINGS, Scope, data_version, scope_for
 
-AsOf = Annotated[
-    datetime | None,
-    Parameter(
-        description="Answer as the portfolio stood at this moment (RFC 3339), rebuilt from "
-        "history. Omit for now."
-    ),
-]
-Department = Annotated[
-    str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$", description="A department code.")
-]
-Team = Annotated[uuid.UUID | None, Parameter(description="A team id.")]
-DateFrom = Annotated[
-    date | None, QueryParameter(name="from", description="Problems submitted on or after this day.")
-]
-DateTo = Annotated[
-    date | None, QueryParameter(name="to", description="Problems submitted on or before this day.")
-]
-IfNoneMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-None-Match", description="The ETag you have; 304 if unchanged."),
-]
 VIEW_ERRORS = errors(*API_ERRORS, 403)
 
 _bodies = caching.RecentBodies()

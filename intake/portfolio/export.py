@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import AsyncGenerator, Iterable, Sequence
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Any
 
 import anyio
 from litestar import Controller, Response, get
@@ -35,7 +34,6 @@ from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import HeaderParameter, Parameter, QueryParameter
 from litestar.response import Stream
 from sqlalchemy import (
     ColumnElement,
@@ -57,6 +55,9 @@ from intake.db import models
 from intake.lib.auth import Caller
 from intake.lib.openapi import API_ERRORS, errors
 from intake.portfolio import caching
+from intake.portfolio.params import AsOf, DateFrom, DateTo, IfNoneMatch
+from intake.portfolio.params import Department as DepartmentCode
+from intake.portfolio.params import Team as TeamId
 from intake.portfolio.scope import (
     VIEW_SETTINGS,
     Scope,
@@ -276,30 +277,6 @@ def filename(scope: Scope) -> str:
 
 
 # -- the endpoint --------------------------------------------------------------------------
-
-# The same query parameters as the views (declared here too: controllers.py imports this
-# module, so importing its aliases back would be circular).
-AsOf = Annotated[
-    datetime | None,
-    Parameter(
-        description="Export the portfolio as it stood at this moment (RFC 3339), rebuilt from "
-        "history. Omit for now."
-    ),
-]
-DepartmentCode = Annotated[
-    str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$", description="A department code.")
-]
-TeamId = Annotated[uuid.UUID | None, Parameter(description="A team id.")]
-DateFrom = Annotated[
-    date | None, QueryParameter(name="from", description="Problems submitted on or after this day.")
-]
-DateTo = Annotated[
-    date | None, QueryParameter(name="to", description="Problems submitted on or before this day.")
-]
-IfNoneMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-None-Match", description="The ETag you have; 304 if unchanged."),
-]
 
 _EXAMPLE = (
     "reference,title,department_code,department_name,state,delivery_phase,team,triager,"
