@@ -49,6 +49,9 @@ async def test_accepted_to_closed_by_the_problems_team(client: Client, city: Cit
         "lessons": "Inspectors joined too late.",
     }
     assert_problem_json(await act(client, city, problem, "close", body={"result": "achieved"}), 422)
+    blank = {"result": "achieved", "summary": "   ", "lessons": "\n\t "}
+    body = assert_problem_json(await act(client, city, problem, "close", body=blank), 422)
+    assert {error["field"] for error in body["errors"]} == {"summary", "lessons"}
     assert (await act(client, city, problem, "close", body=review)).status_code == 200
     assert problem["status"] == "closed"
     assert problem["outcome_review"] == review

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import pytest
 
 from intake.db import migrate
@@ -28,3 +29,55 @@ def test_downgrade_to_base_and_upgrade_to_head(scratch_url: str) -> None:
     assert asyncio.run(migrate.current_revision(scratch_url)) is None
     migrate.upgrade(scratch_url)
     assert asyncio.run(migrate.schema_drift(scratch_url)) == []
+
+
+async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return list(await connection.fetch(sql))
+    finally:
+        await connection.close()
+
+
+def test_the_timeline_backfill_keeps_the_due_times_of_earlier_problems(scratch_url: str) -> None:
+    """A city upgraded from before the timeline: its problems' SLA due times, which history
+    did not record then, are recorded once, so its clocks are judged rather than counted met."""
+    migrate.upgrade(scratch_url, "5e1f0c2a9b7d")
+    asyncio.run(
+        _fetch(
+            scratch_url,
+            """
+            WITH d AS (INSERT INTO departments (id, code, name)
+                       VALUES (gen_random_uuid(), 'DOT', 'Transportation') RETURNING id),
+                 p AS (INSERT INTO people (id, email, name, department_id, roles)
+                       SELECT gen_random_uuid(), 'a@city.example', 'A', id, '{requester}' FROM d
+                       RETURNING id, department_id),
+                 pr AS (INSERT INTO problems (id, reference, status, department_id, submitter_id,
+                                              title, submitted_at, first_response_due_at,
+                                              decision_due_at)
+                        SELECT gen_random_uuid(), 'P-2026-00001', 'submitted', department_id, id,
+                               'An old problem', '2026-01-05T10:00:00Z',
+                               '2026-01-08T10:00:00Z', '2026-01-19T10:00:00Z' FROM p
+                        RETURNING id, submitter_id)
+            INSERT INTO problem_events (problem_id, actor_id, type, occurred_at, from_status,
+                                        to_status)
+            SELECT id, submitter_id, 'submitted', '2026-01-05T10:00:00Z', 'draft', 'submitted'
+            FROM pr
+            """,
+        )
+    )
+    migrate.upgrade(scratch_url)
+    rows = asyncio.run(
+        _fetch(
+            scratch_url,
+            "SELECT status, first_response_due_at, decision_due_at FROM problem_timeline "
+            "WHERE valid_to IS NULL",
+        )
+    )
+    assert [(r["status"], r["first_response_due_at"].isoformat()) for r in rows] == [
+        ("submitted", "2026-01-08T10:00:00+00:00")
+    ]
+    assert rows[0]["decision_due_at"].isoformat() == "2026-01-19T10:00:00+00:00"
+    migrate.downgrade(scratch_url, "5e1f0c2a9b7d")
+    recorded = asyncio.run(_fetch(scratch_url, "SELECT type FROM problem_events ORDER BY id"))
+    assert [r["type"] for r in recorded] == ["submitted"]

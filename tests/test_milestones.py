@@ -452,3 +452,22 @@ async def test_an_idempotency_key_replays_the_first_milestone(client: Client, ci
         _url(problem), json={**body, "title": "Something else"}, headers=headers
     )
     assert_problem_json(other, 422)
+
+
+async def test_days_outside_any_plan_are_refused_and_at_risk_keeps_working(
+    client: Client, city: City
+) -> None:
+    problem = await in_phase(client, city, "delivery")
+    milestone = await _add(client, city, problem)
+    for day in ("9999-12-31", "0001-01-01"):
+        assert_problem_json(
+            await _patch(client, city, problem, milestone, {"target_date": day}), 422
+        )
+        response = await client.post(
+            _url(problem),
+            json={"title": "Far away", "target_date": day},
+            headers=city.auth("team_member"),
+        )
+        assert_problem_json(response, 422)
+    response = await client.get("/api/v1/portfolio/at-risk", headers=city.auth("leader"))
+    assert response.status_code == 200, response.text

@@ -83,6 +83,10 @@ async def test_bad_filters_are_422(client: Client, city: City) -> None:
         {"team": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11"},
         {"from": "2026-02-01", "to": "2026-01-01"},
         {"from": "2026-13-01"},
+        {"to": "9999-12-31"},
+        {"from": "0001-01-01"},
+        {"as_of": "0001-01-01T00:00:00+05:00"},
+        {"as_of": "1969-12-31T23:59:59Z"},
     ):
         assert_problem_json(await _summary(client, city, **query), 422)
 
@@ -126,3 +130,22 @@ async def test_a_tag_never_names_a_view_of_data_since_replaced(
     assert again.status_code == 200
     assert again.headers["etag"] != tag
     assert {c["key"] for c in again.json()["by_department"]} == {"PRK"}
+
+
+async def test_team_load_leaves_out_other_departments_restricted_work(
+    client: Client, city: City
+) -> None:
+    hidden = await in_phase(client, city, "accepted", restricted=True)
+    team_id = hidden["team"]["id"]
+
+    def load(body: dict[str, Any]) -> int:
+        return next(team["load"] for team in body["teams"] if team["id"] == team_id)
+
+    parks = await client.get("/api/v1/portfolio/teams", headers=city.auth("parks"))
+    assert parks.status_code == 200, parks.text
+    assert load(parks.json()) == 0
+    assert hidden["id"] not in parks.text
+    leader = (await client.get("/api/v1/portfolio/teams", headers=city.auth("leader"))).json()
+    assert load(leader) == 1
+    owner = (await client.get("/api/v1/portfolio/teams", headers=city.auth("requester"))).json()
+    assert load(owner) == 1

@@ -564,9 +564,11 @@ async def test_teams_show_active_work_against_wip_limits_now_and_as_of(
     assert teams["Small Team"]["over_limit"] is True
     assert body["unassigned"] == 1
 
-    # A requester sees the load (a count) but only its own department's problems.
+    # A requester sees only its own department's problems, and another department's
+    # restricted work is not even counted in the load.
     mine = _teams(await view(client, city, "teams", who="requester"))
-    assert mine["Permits Team"]["load"] == 2 and mine["Permits Team"]["active"] == 1
+    assert mine["Permits Team"]["load"] == 1 and mine["Permits Team"]["active"] == 1
+    assert mine["Small Team"]["load"] == 2  # the other department's open work still counts
     assert [p["reference"] for p in mine["Permits Team"]["problems"]] == [ours["reference"]]
     assert [p["title"] for p in mine["Small Team"]["problems"]] == ["Crossing guard rota"]
     filtered = await view(client, city, "teams", team=small)

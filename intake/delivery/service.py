@@ -11,7 +11,7 @@ from intake.db import models
 from intake.delivery import schemas
 from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
-from intake.lib.errors import Conflict
+from intake.lib.errors import Conflict, FieldError, ValidationFailed
 from intake.problems import service as problems
 
 PHASE_ORDER = ("alpha", "beta")
@@ -100,6 +100,12 @@ async def close(
     """Close live work with its outcome review; the review is kept on the problem and in history."""
 
     async def record_review(problem: models.Problem) -> dict[str, Any]:
+        blank = [name for name in ("summary", "lessons") if not getattr(review, name).strip()]
+        if blank:
+            raise ValidationFailed(
+                "An outcome review needs its summary and lessons.",
+                [FieldError(name, "Cannot be blank") for name in blank],
+            )
         problem.outcome_result = review.result
         problem.outcome_summary = review.summary.strip()
         problem.outcome_lessons = review.lessons.strip()

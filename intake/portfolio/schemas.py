@@ -138,7 +138,8 @@ class Sla(Output):
 class TeamWork(Output):
     """A team's active work against its WIP limit.
 
-    ``load`` counts all the team's active work city-wide (what the WIP limit is about);
+    ``load`` counts all the team's active work city-wide (what the WIP limit is about),
+    except, when the view is narrowed to a department, other departments' restricted work;
     ``active`` and ``problems`` are the part of it within the view's scope and filters.
     """
 

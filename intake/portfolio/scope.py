@@ -46,6 +46,12 @@ NOT_ENDED = literal_column("'infinity'::timestamptz", DateTime(timezone=True))
 Expression = ColumnElement[Any] | QueryableAttribute[Any]
 
 
+# The span of moments and days a portfolio question may name: nothing in Intake's history
+# is older, and a day past LATEST_DAY cannot be turned into the next day's start.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_DAY = date(9998, 12, 31)
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """One portfolio question: the moment, the filters, and the caller's reach."""
@@ -98,6 +104,17 @@ async def scope_for(
             raise ValidationFailed(
                 "as_of is in the future.",
                 [FieldError("as_of", "Must not be in the future", "query")],
+            )
+    if as_of is not None and as_of < EARLIEST:
+        raise ValidationFailed(
+            "as_of is before any history.",
+            [FieldError("as_of", f"Must be {EARLIEST.date()} or later", "query")],
+        )
+    for name, day in (("from", date_from), ("to", date_to)):
+        if day is not None and not EARLIEST.date() <= day <= LATEST_DAY:
+            raise ValidationFailed(
+                f"`{name}` is out of range.",
+                [FieldError(name, f"Must be between {EARLIEST.date()} and {LATEST_DAY}", "query")],
             )
     if date_from and date_to and date_from > date_to:
         raise ValidationFailed(

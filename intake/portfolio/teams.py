@@ -26,7 +26,7 @@ LISTED_PER_TEAM = 50
 
 
 async def teams(session: AsyncSession, scope: Scope) -> schemas.Teams:
-    load = (
+    counted = (
         select(Timeline.team_id, func.count().label("load"))
         .where(
             in_states(ACTIVE_STATES),
@@ -35,8 +35,17 @@ async def teams(session: AsyncSession, scope: Scope) -> schemas.Teams:
             Timeline.team_id.is_not(None),
         )
         .group_by(Timeline.team_id)
-        .subquery()
     )
+    if scope.department_id is not None:
+        # Narrowed to one department (always, for a requester): another department's
+        # restricted work is not theirs to see, so it is not counted either.
+        counted = counted.join(models.Problem, models.Problem.id == Timeline.problem_id).where(
+            or_(
+                models.Problem.restricted.is_(False),
+                models.Problem.department_id == scope.department_id,
+            )
+        )
+    load = counted.subquery()
     Team = models.Team
     shown = or_(Team.active & (Team.created_at <= moment(scope)), func.coalesce(load.c.load, 0) > 0)
     query = (
