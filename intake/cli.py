@@ -290,10 +290,12 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_sla_sweep(settings: Settings, args: argparse.Namespace) -> int:
     """Record SLA breaches once, for cron where INTAKE_SLA_SWEEP_SECONDS=0."""
+    from intake.lib import idempotency
     from intake.lib.clock import utcnow
     from intake.triage.breaches import record_breaches
 
     async def sweep(session: AsyncSession) -> int:
+        await idempotency.forget_expired(session)
         return await record_breaches(session, utcnow())
 
     with database_url(settings) as url:

@@ -21,11 +21,13 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.app import create_app
 from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres
+from intake.db.session import create_engine, create_sessionmaker
 from intake.lib.auth import LocalKeys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +106,19 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
         names = ", ".join(f'"{row["tablename"]}"' for row in tables)
         await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         await connection.close()
+
+
+@pytest.fixture
+async def sessions(
+    database_url: str, settings: Settings
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the test database, for calling service code the HTTP API does not reach
+    (sweeps, caches, events without an endpoint)."""
+    engine = create_engine(database_url, settings)
+    try:
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.app import create_app
 from intake.config import Settings
-from intake.db.session import create_engine, create_sessionmaker
 from intake.lib.errors import ConfigError
 from intake.triage import breaches
 from tests.conftest import City
@@ -29,17 +27,6 @@ from tests.helpers import Client, act, events, submitted
 
 INBOX = "/api/v1/me/notifications"
 SECOND = timedelta(seconds=1)
-
-
-@pytest.fixture
-async def sessions(
-    database_url: str, settings: Settings
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url, settings)
-    try:
-        yield create_sessionmaker(engine)
-    finally:
-        await engine.dispose()
 
 
 async def sweep(sessions: async_sessionmaker[AsyncSession], now: datetime, **options: Any) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from intake.triage import breaches
 from tests.conftest import COMPLETE_PROBLEM, City
 from tests.helpers import Client, assert_problem_json, draft, submit
 
@@ -129,3 +131,35 @@ async def test_failed_request_releases_its_key(
     )
     response = await client.post(url, headers={**headers, "If-Match": fixed.headers["etag"]})
     assert response.status_code == 200
+
+
+async def test_a_key_older_than_a_day_is_used_afresh_and_the_sweep_forgets_it(
+    client: Client, city: City, db: asyncpg.Connection, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    headers = {**city.auth("requester"), "Idempotency-Key": "monthly-report"}
+    first = await client.post("/api/v1/problems", json=COMPLETE_PROBLEM, headers=headers)
+    fresh = await client.post(
+        "/api/v1/problems", json=COMPLETE_PROBLEM, headers={**headers, "Idempotency-Key": "new"}
+    )
+    await db.execute(
+        "UPDATE idempotency_records SET created_at = now() - interval '25 hours' WHERE key = $1",
+        "monthly-report",
+    )
+    # A day later the key means nothing: the same key with another body creates anew.
+    later = await client.post(
+        "/api/v1/problems", json={**COMPLETE_PROBLEM, "title": "Another month"}, headers=headers
+    )
+    assert later.status_code == 201 and "idempotent-replayed" not in later.headers
+    assert later.json()["id"] != first.json()["id"]
+    retried = await client.post(
+        "/api/v1/problems", json={**COMPLETE_PROBLEM, "title": "Another month"}, headers=headers
+    )
+    assert retried.json()["id"] == later.json()["id"]
+
+    await db.execute(
+        "UPDATE idempotency_records SET created_at = now() - interval '25 hours' WHERE key = $1",
+        "monthly-report",
+    )
+    await breaches.sweep(sessions)
+    assert await db.fetch("SELECT key FROM idempotency_records") == [("new",)]
+    assert fresh.status_code == 201

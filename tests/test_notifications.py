@@ -4,32 +4,17 @@ applied again when the inbox is read."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from intake.config import Settings
-from intake.db.session import create_engine, create_sessionmaker
 from intake.problems import history
 from tests.conftest import City
 from tests.helpers import Client, act, assert_problem_json, draft, submit, submitted
 
 INBOX = "/api/v1/me/notifications"
-
-
-@pytest.fixture
-async def sessions(
-    database_url: str, settings: Settings
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on the test database, for writing events the HTTP API has no endpoint for."""
-    engine = create_engine(database_url, settings)
-    try:
-        yield create_sessionmaker(engine)
-    finally:
-        await engine.dispose()
 
 
 async def inbox(client: Client, city: City, who: str, **params: Any) -> dict[str, Any]:

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from intake.config import Settings
-from intake.db.session import cached, create_engine, create_sessionmaker, forget_on_commit
+from intake.db.session import cached, forget_on_commit
 
 KEY = "test.value"
-
-
-@pytest.fixture
-async def sessions(
-    settings: Settings, database_url: str
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url, settings)
-    try:
-        yield create_sessionmaker(engine)
-    finally:
-        await engine.dispose()
 
 
 class Loads:

@@ -4,6 +4,10 @@ The key is claimed by inserting a row inside the request's own transaction. A co
 request with the same key blocks on that row's unique index until the first commits, then
 finds the stored response and replays it: two racing retries create one resource. If the
 first request fails, its transaction (and claim) rolls back, and the retry runs afresh.
+
+Keys are kept for ``KEPT_FOR`` (24 hours, as payment APIs do): long enough for any client's
+retries, short enough that the table stays small. An older key is free to be used again, and
+the periodic sweep (``forget_expired``) deletes expired ones.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +29,7 @@ from intake.lib.errors import Conflict, FieldError, ValidationFailed
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+KEPT_FOR = timedelta(hours=24)
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -46,11 +52,22 @@ class IdempotentRequest:
 
     async def replay(self) -> Response[bytes] | None:
         """The stored response if this key was used before; None when this request owns it."""
+        claim = insert(IdempotencyRecord).values(
+            person_id=self.person_id, key=self.key, request_fingerprint=self.fingerprint
+        )
+        # A key past KEPT_FOR is claimed afresh, as if it had never been used.
         claimed = await self.session.scalar(
-            insert(IdempotencyRecord)
-            .values(person_id=self.person_id, key=self.key, request_fingerprint=self.fingerprint)
-            .on_conflict_do_nothing()
-            .returning(IdempotencyRecord.key)
+            claim.on_conflict_do_update(
+                index_elements=[IdempotencyRecord.person_id, IdempotencyRecord.key],
+                set_={
+                    "request_fingerprint": claim.excluded.request_fingerprint,
+                    "status_code": None,
+                    "response_headers": {},
+                    "response_body": None,
+                    "created_at": func.now(),
+                },
+                where=_expired(),
+            ).returning(IdempotencyRecord.key)
         )
         if claimed is not None:
             return None
@@ -90,6 +107,16 @@ class IdempotentRequest:
         record.response_headers = headers
         await self.session.flush()
         return encoded
+
+
+def _expired() -> Any:
+    return IdempotencyRecord.created_at < func.now() - KEPT_FOR
+
+
+async def forget_expired(session: AsyncSession) -> int:
+    """Delete the keys older than KEPT_FOR; returns how many."""
+    result = await session.execute(delete(IdempotencyRecord).where(_expired()))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def validate_key(key: str) -> str:

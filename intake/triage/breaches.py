@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.db.models import Problem
+from intake.lib import idempotency
 from intake.lib.clock import utcnow
 from intake.notifications.fan_out import SLA_BREACHED
 from intake.problems import history
@@ -116,8 +117,10 @@ async def _breach(
 
 
 async def sweep(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-    """One sweep in its own transaction, as of now."""
+    """One sweep in its own transaction, as of now. It also forgets expired
+    Idempotency-Keys: the one periodic task each process runs keeps both tidy."""
     async with sessionmaker() as session, session.begin():
+        await idempotency.forget_expired(session)
         return await record_breaches(session, utcnow())
 
 
