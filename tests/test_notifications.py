@@ -12,9 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.problems import history
 from tests.conftest import City
-from tests.helpers import Client, act, assert_problem_json, draft, submit, submitted
+from tests.helpers import (
+    Client,
+    act,
+    assert_problem_json,
+    draft,
+    in_phase,
+    submit,
+    submitted,
+)
 
 INBOX = "/api/v1/me/notifications"
+# Who follows a problem in delivery without asking: its submitter and its triager.
+WATCHING = ("requester", "triager")
 
 
 async def inbox(client: Client, city: City, who: str, **params: Any) -> dict[str, Any]:
@@ -368,4 +378,33 @@ async def test_internal_events_never_reach_a_requester(
     assert left == {"items": [], "next_cursor": None, "unread_count": 0}
     assert_problem_json(
         await client.post(f"{INBOX}/{note['id']}/read", headers=city.auth("team_member")), 404
+    )
+
+
+async def test_watchers_hear_of_status_updates_and_the_author_does_not(
+    client: Client, city: City
+) -> None:
+    problem = await in_phase(client, city, "delivery")
+    before = {who: (await inbox(client, city, who))["unread_count"] for who in WATCHING}
+    response = await client.post(
+        f"/api/v1/problems/{problem['id']}/updates",
+        json={"status": "at_risk", "summary": "The vendor slipped a month."},
+        headers=city.auth("team_member"),
+    )
+    assert response.status_code == 201, response.text
+
+    # The requester follows what she submitted and the triager what she triaged; both hear.
+    for who in WATCHING:
+        body = await inbox(client, city, who)
+        assert body["unread_count"] == before[who] + 1, who
+        newest = body["items"][0]
+        assert newest["kind"] == "status_update"
+        assert newest["summary"] == (
+            f"Dev One posted a status update on {problem['reference']}: at risk"
+        )
+        assert newest["event"]["type"] == "update_posted"
+    # The author follows the problem too (the team does), but hears nothing of her own update.
+    assert all(
+        item["kind"] != "status_update"
+        for item in (await inbox(client, city, "team_member"))["items"]
     )

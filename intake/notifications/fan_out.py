@@ -3,7 +3,8 @@
 - people mentioned in it: ``mention``;
 - the problem's watchers, for a request for information: ``info_requested``;
 - the problem's watchers, for any other change of state: ``state_change``;
-- the problem's watchers, when an SLA clock is breached: ``sla_breach``.
+- the problem's watchers, when an SLA clock is breached: ``sla_breach``;
+- the problem's watchers, when its team posts a status update: ``status_update``.
 
 The actor never hears about their own event. Internal (DTI-only) events reach DTI roles only;
 reading the inbox applies the problem's visibility again, so a notification never shows what
@@ -23,6 +24,7 @@ from intake.lib.auth import DTI_ROLES
 
 SLA_BREACHED = "sla_breached"
 INFO_REQUESTED = "info_requested"
+UPDATE_POSTED = "update_posted"
 
 
 def watcher_kind(event: ProblemEvent) -> str | None:
@@ -31,6 +33,8 @@ def watcher_kind(event: ProblemEvent) -> str | None:
         return "sla_breach"
     if event.type == INFO_REQUESTED:
         return "info_requested"
+    if event.type == UPDATE_POSTED:
+        return "status_update"
     if event.to_status is not None and event.to_status != event.from_status:
         return "state_change"
     return None

@@ -12,7 +12,9 @@ from intake.lib.schema import Input, Output
 from intake.problems.lifecycle import Status
 from intake.problems.schemas import PersonRef
 
-NotificationKind = Literal["mention", "state_change", "info_requested", "sla_breach"]
+NotificationKind = Literal[
+    "mention", "state_change", "info_requested", "sla_breach", "status_update"
+]
 NotificationId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
 
 

@@ -185,6 +185,9 @@ def summary(kind: str, event: ProblemEvent, problem: str, actor_name: str | None
         clock = str(event.changes.get("clock", "")).replace("_", "-")
         due = _day(event.changes.get("due_at"))
         return f"{problem} missed its {clock} SLA" + (f" (due {due})" if due else "")
+    if kind == "status_update":
+        status = event.changes.get("status", {}).get("to") or "a new status"
+        return f"{who} posted a status update on {problem}: {_words(str(status))}"
     moved = f"to {_words(event.to_status or 'a new state')}"
     if event.from_status:
         moved = f"from {_words(event.from_status)} {moved}"
