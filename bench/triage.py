@@ -559,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
             # The background SLA sweep would write breach events into the dataset mid-run and
             # compete with the measured requests; it is not part of either endpoint.
             sla_sweep_seconds=0,
+            rate_limit_per_minute=0,  # one triager's token makes thousands of requests
         )
         if args.pool_size:
             settings = replace(settings, db_pool_size=args.pool_size)

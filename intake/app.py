@@ -29,6 +29,7 @@ from intake.discovery.controllers import ROUTES as DISCOVERY_ROUTES
 from intake.health.controllers import HealthController
 from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.lib.errors import problem_response
+from intake.lib.ratelimit import rate_limit
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
 from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
 from intake.portfolio.controllers import ROUTES as PORTFOLIO_ROUTES
@@ -105,7 +106,15 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
         dependencies={"caller": Provide(provide_caller)},
-        middleware=[DefineMiddleware(BearerTokenMiddleware)],
+        # Outermost first: the limit counts people, so it comes after the token is verified.
+        middleware=[
+            DefineMiddleware(BearerTokenMiddleware),
+            *(
+                [rate_limit(settings.rate_limit_per_minute)]
+                if settings.rate_limit_per_minute
+                else []
+            ),
+        ],
     )
     logging.getLogger("intake").setLevel(settings.log_level.upper())
     return Litestar(

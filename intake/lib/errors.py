@@ -158,6 +158,10 @@ def _from_litestar(exc: HTTPException) -> IntakeError:
         return Forbidden(exc.detail or "You may not do this.")
     if isinstance(exc, NotFoundException):
         return NotFound("No such resource.")
+    if exc.status_code == 429:
+        error = IntakeError("Too many requests: wait until Retry-After has passed and try again.")
+        error.status, error.slug, error.title = 429, "rate-limited", "Too many requests"
+        return error
     if exc.status_code == 413:
         error = IntakeError("The request body is larger than this server accepts.")
         error.status, error.slug, error.title = 413, "payload-too-large", "Payload too large"
@@ -203,6 +207,9 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
     headers = {}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="intake"'
+    if error.status == 429 and isinstance(exc, HTTPException):
+        headers.update(exc.headers or {})
+        headers["Retry-After"] = headers.get("RateLimit-Reset", "60")
     return Response(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
 
 

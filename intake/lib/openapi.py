@@ -31,6 +31,11 @@ _ERRORS: dict[int, tuple[str, str, str]] = {
         "Precondition required",
         "Send If-Match with the problem's ETag.",
     ),
+    429: (
+        "rate-limited",
+        "Too many requests",
+        "Too many requests: wait until Retry-After has passed and try again.",
+    ),
     503: ("unavailable", "Service unavailable", "The database is not reachable."),
 }
 
@@ -65,4 +70,4 @@ def errors(*statuses: int) -> dict[int, ResponseSpec]:
     return specs
 
 
-API_ERRORS = (400, 401, 422)
+API_ERRORS = (400, 401, 422, 429)
