@@ -10,7 +10,7 @@ Downgrading deletes the removed records (the revision before has no way to say a
 gone, so a kept one would come back to life), then restores the constraint and drops the
 columns. Removed metrics have no measurements (only unmeasured metrics can be removed).
 
-Revision ID: 4f2a8c6e1d07
+Revision ID: c81e5b3a7f29
 Revises: 9d4a7c2e5b13
 Create Date: 2026-11-22 10:00:00+00:00
 """
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "4f2a8c6e1d07"
+revision: str = "c81e5b3a7f29"
 down_revision: str | None = "9d4a7c2e5b13"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
