@@ -74,6 +74,8 @@ OVERLAP = {
     "period": "tstzrange(t.valid_from, t.valid_to, '[)') && tstzrange(%(start)s, %(at)s, '[)')",
     "not_ended": f"{NOT_ENDED} > %(start)s AND t.valid_from < %(at)s",
 }
+# A kept milestone or metric counts until it was removed.
+KEPT = "AND ({table}.deleted_at IS NULL OR {table}.deleted_at > %(at)s)"
 SINCE_SUBQUERY = """coalesce((SELECT max(e.valid_to) FROM problem_timeline e
                          WHERE e.problem_id = t.problem_id AND e.valid_from < t.valid_from
                            AND e.status <> t.status), t.valid_from)"""
@@ -235,7 +237,7 @@ WITH standing AS (
         WHERE x.metric_id = m.id AND x.created_at <= %(at)s AND x.measured_on <= %(day)s::date
         ORDER BY x.measured_on DESC, x.created_at DESC LIMIT 1
     ) AS latest ON true
-    WHERE {valid} AND t.submitted_at IS NOT NULL AND m.created_at <= %(at)s
+    WHERE {valid} AND t.submitted_at IS NOT NULL AND m.created_at <= %(at)s {metric_kept}
 ),
 listed AS (
     SELECT * FROM standing
@@ -317,7 +319,8 @@ WITH open_milestones AS (
     FROM problem_timeline t
     JOIN milestones ms ON ms.problem_id = t.problem_id
     WHERE {valid} AND t.submitted_at IS NOT NULL AND t.status IN {work}
-      AND ms.created_at <= %(at)s AND (ms.done_on IS NULL OR ms.done_on > %(day)s::date)
+      AND ms.created_at <= %(at)s {milestone_kept}
+      AND (ms.done_on IS NULL OR ms.done_on > %(day)s::date)
 ),
 ranked AS (
     SELECT o.*, count(*) OVER () AS total,
@@ -381,13 +384,15 @@ class Schema:
     """What the timeline offers a hand-written query, read from the catalog at start, so the
     baseline is written for the schema the app runs on (it changes as the views are tuned):
     which index finds the rows in force (a partial index on open rows and a GiST index on
-    the period, or a b-tree on ``coalesce(valid_to, 'infinity')``), and whether each row
-    carries its problem's department and the time its state was entered."""
+    the period, or a b-tree on ``coalesce(valid_to, 'infinity')``), whether each row
+    carries its problem's department and the time its state was entered, and whether
+    removed milestones and metrics are kept (``deleted_at``: they count until removed)."""
 
     current: str = "not_ended"  # "current" (valid_to IS NULL partial index) or "not_ended"
     period: str = "not_ended"  # "period" (GiST) or "not_ended"
     department: bool = False
     state_entered: bool = False
+    kept_removals: bool = False
 
     @classmethod
     async def read(cls, connection: asyncpg.Connection) -> Schema:
@@ -405,6 +410,10 @@ class Schema:
                 "WHERE schemaname = current_schema() AND tablename = 'problem_timeline'"
             )
         }
+        kept = await connection.fetchval(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = 'milestones' AND column_name = 'deleted_at'"
+        )
         definitions = " ".join(indexes.values()).lower()
         not_ended = "coalesce(valid_to" in definitions
         current = any("where (valid_to is null)" in d.lower() for d in indexes.values())
@@ -414,6 +423,7 @@ class Schema:
             period="period" if period or not not_ended else "not_ended",
             department="department_id" in columns,
             state_entered="state_entered_at" in columns,
+            kept_removals=bool(kept),
         )
 
     def describe(self) -> str:
@@ -561,6 +571,8 @@ class _Runner:
             "dept": "t.department_id" if schema.department else "p.department_id",
             "dept_join": "" if schema.department else "JOIN problems p ON p.id = t.problem_id",
             "since": "t.state_entered_at" if schema.state_entered else SINCE_SUBQUERY,
+            "metric_kept": KEPT.format(table="m") if schema.kept_removals else "",
+            "milestone_kept": KEPT.format(table="ms") if schema.kept_removals else "",
             **{name: _in(states) for name, states in STATE_LISTS.items()},
         }
 

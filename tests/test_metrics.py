@@ -482,6 +482,63 @@ async def test_a_metric_with_measurements_cannot_be_removed(client: Client, city
     assert last["changes"]["target"] == {"from": 7, "to": None}
 
 
+async def test_a_removed_metric_is_gone_from_every_endpoint_and_its_name_is_free(
+    client: Client, city: City
+) -> None:
+    problem = await in_phase(client, city, "live")
+    kept = await define(client, city, problem, **DECISION_TIME)
+    removed = await define(client, city, problem)
+    url = f"{metrics_url(problem)}/{removed['id']}"
+    auth = city.auth("team_member")
+    response = await client.delete(url, headers={**auth, "If-Match": removed["etag"]})
+    assert response.status_code == 204, response.text
+
+    again = {**auth, "If-Match": removed["etag"]}
+    assert_problem_json(await client.get(url, headers=city.auth("requester")), 404)
+    assert_problem_json(await client.patch(url, json={"target": 80}, headers=again), 404)
+    assert_problem_json(await client.delete(url, headers=again), 404)
+    assert_problem_json(await measure(client, city, problem, removed, 45), 404)
+    assert_problem_json(await client.get(f"{url}/measurements", headers=auth), 404)
+    listed = (await client.get(metrics_url(problem), headers=auth)).json()
+    assert [m["id"] for m in listed["items"]] == [kept["id"]]
+
+    # The name is free again, in any case, for a new metric or a renamed one; the new
+    # metric is another record, measured from scratch.
+    renamed = await client.patch(
+        f"{metrics_url(problem)}/{kept['id']}",
+        json={"name": ADOPTION["name"].lower()},
+        headers={**auth, "If-Match": kept["etag"]},
+    )
+    assert renamed.status_code == 200, renamed.text
+    renamed_back = await client.patch(
+        f"{metrics_url(problem)}/{kept['id']}",
+        json={"name": DECISION_TIME["name"]},
+        headers={**auth, "If-Match": renamed.headers["etag"]},
+    )
+    assert renamed_back.status_code == 200, renamed_back.text
+    reused = await define(client, city, problem, baseline=35)
+    assert reused["id"] != removed["id"]
+    assert (reused["name"], reused["baseline"], reused["state"]) == (
+        ADOPTION["name"],
+        35,
+        "not_started",
+    )
+    assert (await measure(client, city, problem, reused, 50)).status_code == 201
+    clash = await client.post(metrics_url(problem), json=ADOPTION, headers=auth)
+    assert_problem_json(clash, 409)  # but only once: two live metrics never share a name
+    listed = (await client.get(metrics_url(problem), headers=auth)).json()
+    assert [m["id"] for m in listed["items"]] == [kept["id"], reused["id"]]
+    history = await events(client, city, problem["id"])
+    assert [e["type"] for e in history if e["type"].startswith("metric_")] == [
+        "metric_added",
+        "metric_added",
+        "metric_removed",
+        "metric_updated",
+        "metric_updated",
+        "metric_added",
+    ]
+
+
 async def test_outcome_records_change_only_while_the_work_is_open(
     client: Client, city: City
 ) -> None:

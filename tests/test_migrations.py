@@ -31,6 +31,15 @@ def test_downgrade_to_base_and_upgrade_to_head(scratch_url: str) -> None:
     assert asyncio.run(migrate.schema_drift(scratch_url)) == []
 
 
+# The first CTEs of a statement that writes a city's records: a department, a person in it.
+A_PERSON = """
+            WITH d AS (INSERT INTO departments (id, code, name)
+                       VALUES (gen_random_uuid(), 'DOT', 'Transportation') RETURNING id),
+                 p AS (INSERT INTO people (id, email, name, department_id, roles)
+                       SELECT gen_random_uuid(), 'a@city.example', 'A', id, '{requester}' FROM d
+                       RETURNING id, department_id),"""
+
+
 async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
@@ -46,12 +55,8 @@ def test_the_timeline_backfill_keeps_the_due_times_of_earlier_problems(scratch_u
     asyncio.run(
         _fetch(
             scratch_url,
-            """
-            WITH d AS (INSERT INTO departments (id, code, name)
-                       VALUES (gen_random_uuid(), 'DOT', 'Transportation') RETURNING id),
-                 p AS (INSERT INTO people (id, email, name, department_id, roles)
-                       SELECT gen_random_uuid(), 'a@city.example', 'A', id, '{requester}' FROM d
-                       RETURNING id, department_id),
+            A_PERSON
+            + """
                  pr AS (INSERT INTO problems (id, reference, status, department_id, submitter_id,
                                               title, submitted_at, first_response_due_at,
                                               decision_due_at)
@@ -81,3 +86,48 @@ def test_the_timeline_backfill_keeps_the_due_times_of_earlier_problems(scratch_u
     migrate.downgrade(scratch_url, "5e1f0c2a9b7d")
     recorded = asyncio.run(_fetch(scratch_url, "SELECT type FROM problem_events ORDER BY id"))
     assert [r["type"] for r in recorded] == ["submitted"]
+
+
+def test_downgrading_kept_removals_deletes_the_removed_records(scratch_url: str) -> None:
+    """Before the revision that keeps removed milestones and metrics, a removed record was
+    gone: downgrading deletes the kept ones (so none comes back) and restores the metric name
+    constraint, which the name of a removed metric used again would otherwise break."""
+    migrate.upgrade(scratch_url)
+    asyncio.run(
+        _fetch(
+            scratch_url,
+            A_PERSON
+            + """
+                 pr AS (INSERT INTO problems (id, reference, status, department_id,
+                                              submitter_id, title)
+                        SELECT gen_random_uuid(), 'P-2026-00001', 'live', department_id, id,
+                               'Permits' FROM p
+                        RETURNING id, submitter_id),
+                 ms AS (INSERT INTO milestones (id, problem_id, title, target_date,
+                                                created_by_id, deleted_at, deleted_by_id)
+                        SELECT gen_random_uuid(), pr.id, m.title, '2026-12-01', submitter_id,
+                               m.deleted_at, CASE WHEN m.deleted_at IS NOT NULL
+                                                  THEN submitter_id END
+                        FROM pr, (VALUES ('Beta', NULL::timestamptz),
+                                         ('Alpha', '2026-11-20T10:00:00Z')) AS m(title, deleted_at))
+            INSERT INTO metrics (id, problem_id, name, unit, direction, baseline, target,
+                                 target_date, created_by_id, deleted_at)
+            SELECT gen_random_uuid(), pr.id, 'Online share', '%', 'increase', 10, 50,
+                   '2027-01-01', submitter_id, m.deleted_at
+            FROM pr, (VALUES (NULL::timestamptz), ('2026-11-20T10:00:00Z')) AS m(deleted_at)
+            """,
+        )
+    )
+    migrate.downgrade(scratch_url, "4f2a8c6d1e07")
+    milestones = asyncio.run(_fetch(scratch_url, "SELECT title FROM milestones"))
+    assert [r["title"] for r in milestones] == ["Beta"]
+    metrics = asyncio.run(_fetch(scratch_url, "SELECT name FROM metrics"))
+    assert [r["name"] for r in metrics] == ["Online share"]
+    constraints = asyncio.run(
+        _fetch(
+            scratch_url, "SELECT conname FROM pg_constraint WHERE conname = 'uq_metrics_problem_id'"
+        )
+    )
+    assert len(constraints) == 1
+    migrate.upgrade(scratch_url)
+    assert asyncio.run(migrate.schema_drift(scratch_url)) == []

@@ -282,6 +282,31 @@ async def test_patch_and_delete_need_the_milestones_etag(client: Client, city: C
     assert removed["changes"]["earlier_targets"] == [_day(30)]
 
 
+async def test_a_removed_milestone_is_gone_from_every_endpoint(client: Client, city: City) -> None:
+    problem = await in_phase(client, city, "delivery")
+    kept = await _add(client, city, problem, title="Alpha open", target_date=_day(10))
+    removed = await _add(client, city, problem, title="Beta open", target_date=_day(30))
+    auth = city.auth("team_member")
+    url = _url(problem, removed["id"])
+    response = await client.delete(url, headers={**auth, "If-Match": '"1"'})
+    assert response.status_code == 204, response.text
+
+    again = {**auth, "If-Match": '"1"'}
+    assert_problem_json(await client.get(url, headers=city.auth("requester")), 404)
+    assert_problem_json(await client.patch(url, json={"title": "Back"}, headers=again), 404)
+    assert_problem_json(await client.patch(url, json={"done_on": _day(0)}, headers=again), 404)
+    assert_problem_json(await client.delete(url, headers=again), 404)
+    listed = (await client.get(_url(problem), headers=city.auth("requester"))).json()
+    assert [m["id"] for m in listed["items"]] == [kept["id"]]
+    # One removal, one event: the refused retries wrote nothing.
+    history = await events(client, city, problem["id"])
+    assert [e["type"] for e in history if e["type"].startswith("milestone_")] == [
+        "milestone_added",
+        "milestone_added",
+        "milestone_removed",
+    ]
+
+
 async def test_invalid_milestones_are_422(client: Client, city: City) -> None:
     problem = await in_phase(client, city, "delivery")
     auth = city.auth("team_member")

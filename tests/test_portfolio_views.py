@@ -898,6 +898,77 @@ async def test_at_risk_lists_risky_updates_breached_clocks_and_slipped_milestone
     assert only_prk["updates"]["total"] == 1 and only_prk["milestones"]["total"] == 0
 
 
+# -- removed milestones and metrics ----------------------------------------------------------
+
+
+async def remove(client: Client, city: City, path: str, version: int) -> None:
+    response = await client.delete(
+        f"/api/v1/problems/{path}",
+        headers={**city.auth("team_member"), "If-Match": f'"{version}"'},
+    )
+    assert response.status_code == 204, response.text
+
+
+def _metrics(body: dict[str, Any]) -> list[tuple[str, str, float]]:
+    return [(m["metric_id"], m["name"], m["baseline"]) for m in body["metrics"]]
+
+
+async def test_removed_milestones_and_metrics_leave_the_present_but_not_the_past(
+    client: Client, city: City
+) -> None:
+    """A slipped milestone and a metric removed after T are gone from the views of now and
+    of any moment after their removal, and still there as of T; a metric defined again under
+    the removed one's name is another metric, which T does not see."""
+    slow = await working(client, city, "Permits Team", title="Permit waits")
+    await forward(client, city, slow, "start-discovery", "start-delivery")
+    await milestone(client, city, slow, "Alpha ready", -5)
+    slipped = await milestone(client, city, slow, "Beta open", 10)
+    await move(client, city, slow, slipped, 20)
+    live = await in_phase_live(client, city, "Parks Team", title="Pool bookings")
+    online = await metric(
+        client, city, live, "Online share", direction="increase", baseline=10, target=50
+    )
+    weekly = await metric(
+        client, city, live, "Bookings a week", direction="increase", baseline=100, target=150
+    )
+    await measure(client, city, live, online, 30)
+
+    before = await view(client, city, "at-risk")
+    assert [m["title"] for m in before["milestones"]["items"]] == ["Alpha ready", "Beta open"]
+    outcomes = await view(client, city, "outcomes")
+    assert _states(outcomes)["not_started"] == 1 and outcomes["metrics_total"] == 2
+
+    moment = datetime.now(UTC)
+    await remove(client, city, f"{slow['id']}/milestones/{slipped['id']}", slipped["version"])
+    await remove(client, city, f"{live['id']}/metrics/{weekly}", 1)
+    removed = datetime.now(UTC)
+    again = await metric(
+        client, city, live, "Bookings a week", direction="increase", baseline=90, target=150
+    )
+
+    now = await view(client, city, "at-risk")
+    assert now["milestones"]["total"] == 1
+    assert [m["title"] for m in now["milestones"]["items"]] == ["Alpha ready"]
+    now = await view(client, city, "outcomes")
+    assert now["metrics_total"] == 2
+    assert _metrics(now) == [(again, "Bookings a week", 90.0), (online, "Online share", 10.0)]
+
+    then = await view(client, city, "at-risk", as_of=moment)
+    assert then["milestones"]["total"] == 2
+    beta = then["milestones"]["items"][1]
+    assert (beta["milestone_id"], beta["title"]) == (slipped["id"], "Beta open")
+    assert (beta["target_date"], beta["slip_days"], beta["slipped"]) == (_day(20), 10, True)
+    then = await view(client, city, "outcomes", as_of=moment)
+    assert _states(then) == _states(outcomes)
+    assert _metrics(then) == [(weekly, "Bookings a week", 100.0), (online, "Online share", 10.0)]
+
+    # Between the removal and the new metric: neither the removed records nor the new one.
+    between = await view(client, city, "at-risk", as_of=removed)
+    assert [m["title"] for m in between["milestones"]["items"]] == ["Alpha ready"]
+    between = await view(client, city, "outcomes", as_of=removed)
+    assert _metrics(between) == [(online, "Online share", 10.0)]
+
+
 # -- distribution ---------------------------------------------------------------------------
 
 

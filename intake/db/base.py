@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import ColumnElement, DateTime, ForeignKey, MetaData, and_, func, or_
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -33,3 +33,27 @@ class UUIDPrimaryKey:
 class Timestamps:
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Removable(Timestamps):
+    """Timestamps, and when and by whom the record was removed.
+
+    A removed record stays in its table: it is gone from the API from ``deleted_at`` on, but
+    the portfolio's views of earlier moments still count it, because it existed then. These
+    two predicates are the one place that rule is written.
+    """
+
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+
+    @classmethod
+    def present(cls) -> ColumnElement[bool]:
+        """Not removed: what the API lists, reads and changes."""
+        return cls.deleted_at.is_(None)
+
+    @classmethod
+    def existed_at(cls, moment: ColumnElement[datetime] | datetime) -> ColumnElement[bool]:
+        """Created by ``moment`` and not removed by then (now, or any past moment)."""
+        return and_(
+            cls.created_at <= moment, or_(cls.deleted_at.is_(None), cls.deleted_at > moment)
+        )

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from intake.db.base import Base, Timestamps, UUIDPrimaryKey
+from intake.db.base import Base, Removable, Timestamps, UUIDPrimaryKey
 from intake.problems.lifecycle import STATES
 
 ROLES = ("requester", "triager", "team_member", "leadership", "admin")
@@ -389,8 +389,9 @@ class Finding(UUIDPrimaryKey, Timestamps, Base):
     version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
-class Milestone(UUIDPrimaryKey, Timestamps, Base):
-    """A delivery milestone; a moved target date keeps its earlier values, so slips show."""
+class Milestone(UUIDPrimaryKey, Removable, Base):
+    """A delivery milestone; a moved target date keeps its earlier values, so slips show.
+    A removed milestone stays (``deleted_at``), so views of earlier moments still see it."""
 
     __tablename__ = "milestones"
 
@@ -433,12 +434,21 @@ class StatusUpdate(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class Metric(UUIDPrimaryKey, Timestamps, Base):
-    """An outcome metric: how the city will know the problem is solved."""
+class Metric(UUIDPrimaryKey, Removable, Base):
+    """An outcome metric: how the city will know the problem is solved. A removed metric
+    stays (``deleted_at``), so views of earlier moments still see it."""
 
     __tablename__ = "metrics"
     __table_args__ = (
-        UniqueConstraint("problem_id", "name"),
+        # Names are unique among the problem's metrics that are not removed, so a removed
+        # metric's name can be used again.
+        Index(
+            "uq_metrics_problem_id_name_present",
+            "problem_id",
+            "name",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
         CheckConstraint(_in("direction", METRIC_DIRECTIONS), name="direction_known"),
     )
 

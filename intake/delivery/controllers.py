@@ -255,7 +255,11 @@ class MilestoneController(Controller):
     @delete(
         "/{milestone_id:uuid}",
         summary="Remove a milestone",
-        description="Send `If-Match` with the milestone's ETag; history keeps what it was.",
+        description=(
+            "Send `If-Match` with the milestone's ETag; history keeps what it was. A removed "
+            "milestone is a 404 from then on; portfolio views as of an earlier moment still "
+            "count it."
+        ),
         responses=EDIT_ERRORS,
     )
     async def remove_milestone(

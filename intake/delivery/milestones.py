@@ -55,7 +55,7 @@ async def list_milestones(
     order = (Milestone.target_date, Milestone.created_at, Milestone.id)
     query = (
         select(Milestone)
-        .where(Milestone.problem_id == problem_id)
+        .where(Milestone.problem_id == problem_id, Milestone.present())
         .order_by(*order)
         .limit(limit + 1)
     )
@@ -148,10 +148,16 @@ def _person(names: dict[uuid.UUID, str], person_id: str | None) -> PersonRef | N
 async def _find(
     session: AsyncSession, problem_id: uuid.UUID, milestone_id: uuid.UUID
 ) -> models.Milestone:
-    """The milestone if it belongs to this problem; 404 otherwise (even if it exists elsewhere)."""
+    """The milestone if it belongs to this problem and is not removed; 404 otherwise (even if
+    it exists elsewhere)."""
+    Milestone = models.Milestone
     milestone = await session.scalar(
-        select(models.Milestone)
-        .where(models.Milestone.id == milestone_id, models.Milestone.problem_id == problem_id)
+        select(Milestone)
+        .where(
+            Milestone.id == milestone_id,
+            Milestone.problem_id == problem_id,
+            Milestone.present(),
+        )
         .execution_options(populate_existing=True)
     )
     if milestone is None:
@@ -323,7 +329,8 @@ async def delete_milestone(
     milestone_id: uuid.UUID,
     if_match: str | None,
 ) -> None:
-    """Remove a milestone; history keeps what it was (title, target and done dates)."""
+    """Remove a milestone: gone from the API, kept for the portfolio's earlier moments
+    (``deleted_at``); history keeps what it was (title, target and done dates)."""
     await _writable(session, caller, problem_id)
     milestone = await _find(session, problem_id, milestone_id)
     check_if_match(if_match, milestone.version)
@@ -342,5 +349,8 @@ async def delete_milestone(
         type="milestone_removed",
         changes=changes,
     )
-    await session.delete(milestone)
+    now = utcnow()
+    milestone.deleted_at = now
+    milestone.deleted_by_id = caller.id
+    milestone.updated_at = now
     await session.flush()

@@ -145,7 +145,9 @@ class MetricController(Controller):
         summary="Remove an outcome metric",
         description=(
             "The problem's triager and team, with `If-Match`, only while the metric has no "
-            "measurements (409 otherwise: measured outcomes stay on the record)."
+            "measurements (409 otherwise: measured outcomes stay on the record). A removed "
+            "metric is a 404 from then on and its name is free again; portfolio views as of "
+            "an earlier moment still count it."
         ),
         responses=CHANGE_ERRORS,
         status_code=204,

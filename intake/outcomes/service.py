@@ -148,9 +148,11 @@ async def metric_out(session: AsyncSession, metric: models.Metric) -> schemas.Me
 async def _metric_of(
     session: AsyncSession, problem: models.Problem, metric_id: uuid.UUID, *, for_update: bool
 ) -> models.Metric:
-    """The problem's metric; 404 when there is none (or it belongs to another problem)."""
+    """The problem's metric; 404 when there is none (removed, or another problem's)."""
     query = select(models.Metric).where(
-        models.Metric.id == metric_id, models.Metric.problem_id == problem.id
+        models.Metric.id == metric_id,
+        models.Metric.problem_id == problem.id,
+        models.Metric.present(),
     )
     if for_update:
         query = query.with_for_update()
@@ -180,7 +182,7 @@ async def list_metrics(
     Metric = models.Metric
     query = (
         select(Metric)
-        .where(Metric.problem_id == problem_id)
+        .where(Metric.problem_id == problem_id, Metric.present())
         .order_by(Metric.created_at, Metric.id)
         .limit(limit + 1)
     )
@@ -245,9 +247,12 @@ def _check_target(direction: str, baseline: float, target: float) -> None:
 async def _check_name_free(
     session: AsyncSession, problem_id: uuid.UUID, name: str, but: uuid.UUID | None = None
 ) -> None:
-    """Metric names are unique per problem, compared without case: 409 on a clash."""
+    """Metric names are unique per problem, compared without case: 409 on a clash. A removed
+    metric's name is free again."""
     query = select(models.Metric.id).where(
-        models.Metric.problem_id == problem_id, func.lower(models.Metric.name) == name.lower()
+        models.Metric.problem_id == problem_id,
+        func.lower(models.Metric.name) == name.lower(),
+        models.Metric.present(),
     )
     if but is not None:
         query = query.where(models.Metric.id != but)
@@ -397,7 +402,11 @@ async def delete_metric(
     metric_id: uuid.UUID,
     if_match: str | None,
 ) -> None:
-    """Remove a metric defined by mistake; once it has measurements it stays (409)."""
+    """Remove a metric defined by mistake; once it has measurements it stays (409).
+
+    A removed metric is gone from the API (its name can be used again) but kept, with
+    ``deleted_at``, for the portfolio's views of earlier moments.
+    """
     problem = await problems.get_visible(session, caller, problem_id, for_update=True)
     metric = await _metric_of(session, problem, metric_id, for_update=True)
     await require_problem_team(session, caller, problem)
@@ -412,7 +421,10 @@ async def delete_metric(
             "measured outcomes stay on the record."
         )
     definition = await _definition(session, metric)
-    await session.delete(metric)
+    now = utcnow()
+    metric.deleted_at = now
+    metric.deleted_by_id = caller.id
+    metric.updated_at = now
     await history.record(
         session,
         problem_id=problem.id,

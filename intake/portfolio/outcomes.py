@@ -1,14 +1,15 @@
 """Outcomes: did launched work achieve what it set out to, now or as of any moment.
 
 Metrics are counted by their derived state (``intake.outcomes.state``) at the moment: a
-metric exists from its creation; its latest reading is the measurement with the latest
-``measured_on`` (on the same day, the one recorded last) among those recorded by the moment
-and measured on or before its day; "today" is the moment's day. The state rules run in SQL
+metric exists from its creation until it is removed (``Metric.existed_at``); its latest
+reading is the measurement with the latest ``measured_on`` (on the same day, the one
+recorded last) among those recorded by the moment and measured on or before its day;
+"today" is the moment's day. The state rules run in SQL
 (``metric_state_sql``) so the whole city is one aggregate query; a test checks they agree
 with the pure functions. The short list puts missed and worsening metrics first.
 
-A metric's definition (baseline, target, target date) is its current one: edits are in
-history but are not replayed here, and a removed metric is gone from every moment.
+A metric's definition (baseline, target, target date) is its current one (for a removed
+metric, the one it had when removed): edits are in history but are not replayed here.
 
 Closed problems are counted by the result of their outcome review, as history recorded it.
 """
@@ -128,7 +129,7 @@ async def _metrics(
         )
         .join(Metric, Metric.problem_id == Timeline.problem_id)
         .outerjoin(latest, latest.c.metric_id == Metric.id)
-        .where(Metric.created_at <= at)
+        .where(Metric.existed_at(at))
         .cte("standing")
     )
     by_state = (

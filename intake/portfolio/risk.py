@@ -9,8 +9,8 @@ Three kinds, each with its total and the first ``LISTED`` items:
 - ``milestones``: milestones of work in progress not done by the moment's day that had
   slipped (their target moved later at least once by then) or were overdue (their target
   then had passed). The target in force at the moment is the one ``earlier_targets`` says
-  was replaced after it, or the current one; a milestone exists from its creation and is
-  done from its ``done_on`` day. Removed milestones are gone (history keeps what they were).
+  was replaced after it, or the current one; a milestone exists from its creation until it
+  is removed (``Milestone.existed_at``), and is done from its ``done_on`` day.
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ async def _milestones_at_risk(session: AsyncSession, scope: Scope) -> schemas.Mi
             slipped.label("slipped"),
         )
         .where(
-            Milestone.created_at <= at,
+            Milestone.existed_at(at),
             or_(Milestone.done_on.is_(None), Milestone.done_on > day),
             # A milestone never moved is at risk only when overdue.
             or_(Milestone.earlier_targets != EVER_ON_TARGET, Milestone.target_date < day),
