@@ -9,6 +9,7 @@ import contextlib
 import shutil
 import signal
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -305,7 +306,10 @@ def cmd_sla_sweep(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-BACKFILL_BATCH = 100  # problems per transaction: short enough not to hold up edits for long
+# Problems per transaction: each holds its rows for about a second at most, so a submit
+# that touches the same lists never waits long.
+BACKFILL_BATCH = 50
+DEADLOCK = "40P01"
 
 
 @dataclass(frozen=True)
@@ -320,29 +324,38 @@ async def backfill_similar(
     """Store the similar problems of every submitted problem that has none, in batches of
     ``batch`` (one transaction each), with progress on ``stream`` (stderr by default).
 
-    Safe beside running API processes: a problem a request has just filled is skipped.
+    Safe beside running API processes: a problem a request has just filled is skipped, and a
+    batch PostgreSQL rolls back to break a deadlock with a request is run again.
     """
+    from sqlalchemy.exc import DBAPIError
+
     from intake.demo.generate import Progress
     from intake.triage import similar
 
+    async def fill_batch(after: uuid.UUID | None) -> tuple[list[uuid.UUID], int]:
+        async with sessions() as session, session.begin():
+            ids = await similar.next_unfilled(session, after, batch)
+            return ids, sum([await similar.fill(session, problem_id) for problem_id in ids])
+
     progress = Progress(stream)
     engine = create_engine(url, settings)
+    sessions = create_sessionmaker(engine)
     started = monotonic()
-    filled = 0
+    filled, after = 0, None
     try:
-        sessions = create_sessionmaker(engine)
         async with sessions() as session:
-            total = await similar.count_unfilled(session)
-        progress.stage("similar", total)
-        after = None
+            progress.stage("similar", await similar.count_unfilled(session))
         while True:
-            async with sessions() as session, session.begin():
-                ids = await similar.next_unfilled(session, after, batch)
-                for problem_id in ids:
-                    filled += await similar.fill(session, problem_id)
+            for attempt in range(3):
+                try:
+                    ids, count = await fill_batch(after)
+                    break
+                except DBAPIError as error:
+                    if getattr(error.orig, "sqlstate", None) != DEADLOCK or attempt == 2:
+                        raise
             if not ids:
                 break
-            after = ids[-1]
+            filled, after = filled + count, ids[-1]
             progress.update(filled)
     finally:
         await engine.dispose()
