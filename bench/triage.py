@@ -1,14 +1,15 @@
-"""Benchmark the triage queue and the similar-problem search at city scale.
+"""Benchmark the triage queue and similar problems at city scale.
 
     python -m bench.triage [--problems 100000] [--requests 2000] [--concurrency 16] [--keep]
 
 Loads a city with N problems and their history into a fresh ``intake_bench`` database
-(built by the migrations), then drives the real app in this process with ``--concurrency``
-workers and measures requests/s and latency percentiles per endpoint. The same SQL is then
-run straight through an asyncpg pool in the same process, with the same concurrency, and
-the app's rate is reported as a share of that raw rate. Targets (2-core machine): queue
-p99 <= 30 ms, similar p99 <= 50 ms, each at least 0.5 of the raw rate. The run reports;
-it never fails on a missed target. See docs/performance.md.
+(built by the migrations), stores every problem's similar problems as
+``intake similar backfill`` does (timed), then drives the real app in this process with
+``--concurrency`` workers and measures requests/s and latency percentiles per endpoint.
+The same SQL is then run straight through an asyncpg pool in the same process, with the
+same concurrency, and the app's rate is reported as a share of that raw rate. Targets
+(2-core machine): queue p99 <= 30 ms, similar p99 <= 50 ms, each at least 0.5 of the raw
+rate. The run reports; it never fails on a missed target. See docs/performance.md.
 """
 
 from __future__ import annotations
