@@ -2,14 +2,14 @@
 
 Written out by hand from ``intake/lib/auth.py`` (``load_caller``),
 ``intake/triage/service.py`` (``triage_queue``), ``intake/triage/clocks.py`` (``pauses_for``)
-and ``intake/triage/similar.py``, for a DTI triager, whose visibility predicate reduces to
+and ``intake/triage/similar.py`` (``similar_to``: the stored matches, which the benchmark
+backfills before measuring), for a DTI triager, whose visibility predicate reduces to
 ``department_id = <DTI> OR reference IS NOT NULL``. Each request takes one connection from
 the pool, as the app's request takes one session, and sends exactly the statements the
 app's request sends, in the same order, inside the same BEGIN ... COMMIT, without the ORM
 or the framework. What the app keeps between requests is not read per request here
-either: the SLA calendar (kept 10 s by the app; the raw side has no clocks to compute) and
-the lexeme statistics (kept 10 minutes; read once here, by ``load_frequencies``). The
-benchmark checks that both send the same number of statements and return the same rows
+either: the SLA calendar (kept 10 s by the app; the raw side has no clocks to compute).
+The benchmark checks that both send the same number of statements and return the same rows
 before it measures anything.
 """
 
@@ -18,21 +18,15 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
-from intake.triage.similar import (
-    LIMIT,
-    MAX_CANDIDATES,
-    distinctive_terms,
-    tsquery_text,
-)
+from intake.triage.similar import LIMIT
 
 QUEUE_STATES = ("submitted", "triage", "needs_info")
-SIMILAR_LIMIT = LIMIT
 
 CALLER_SQL = """
 SELECT p.id, p.email, p.name, p.department_id, p.roles, p.active, d.code
@@ -71,41 +65,23 @@ WHERE problem_id = ANY($1::uuid[]) AND (to_status = $2 OR from_status = $2)
 ORDER BY problem_id, id
 """
 
-FREQUENCIES_SQL = """
-SELECT common.element, common.frequency
-FROM pg_stats,
-     unnest(most_common_elems::text::text[], most_common_elem_freqs)
-         AS common(element, frequency)
-WHERE schemaname = current_schema()
-  AND tablename = 'problems' AND attname = 'search_vector'
-  AND common.element IS NOT NULL
-"""
-
-# The visible problem's department and lexemes, in one statement.
-SIMILAR_TERMS_SQL = """
-SELECT p.department_id,
-       ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, p.title))),
-       ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
-             left(coalesce(p.problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT 12)
+# The visible problem's department, and whether its similar problems are stored.
+SIMILAR_PROBLEM_SQL = """
+SELECT p.department_id, p.similar_computed_at
 FROM problems p
 WHERE p.id = $1 AND (p.department_id = $2 OR p.reference IS NOT NULL)
 """
+# Its best stored matches the caller may see.
 SIMILAR_SQL = """
 SELECT p.id, p.reference, p.title, p.status, d.id AS department_id,
-       d.code AS department_code, d.name AS department_name,
-       ts_rank_cd(p.search_vector, to_tsquery('english'::regconfig, $1), 32) AS similarity
-FROM problems p
-JOIN (
-    SELECT c.id FROM problems c
-    WHERE c.id != $2 AND c.reference IS NOT NULL
-      AND c.search_vector @@ to_tsquery('english'::regconfig, $1)
-      AND (c.department_id = $3 OR c.reference IS NOT NULL)
-    ORDER BY c.submitted_at DESC NULLS LAST
-    LIMIT $5
-) AS candidates ON candidates.id = p.id
+       d.code AS department_code, d.name AS department_name, s.score AS similarity
+FROM problem_similarities s
+JOIN problems p ON p.id = s.similar_id
 JOIN departments d ON d.id = p.department_id
-ORDER BY similarity DESC, p.id
-LIMIT $4
+WHERE s.problem_id = $1 AND p.reference IS NOT NULL
+  AND (p.department_id = $2 OR p.reference IS NOT NULL)
+ORDER BY s.score DESC, s.similar_id
+LIMIT $3
 """
 
 
@@ -118,14 +94,7 @@ class RawIntake:
 
     pool: asyncpg.Pool
     email: str
-    frequencies: dict[str, float] = field(default_factory=dict)
     log: list[str] | None = None
-
-    async def load_frequencies(self) -> None:
-        """The lexeme statistics, which the app keeps per process as well."""
-        async with self.pool.acquire() as connection:
-            rows = await connection.fetch(FREQUENCIES_SQL)
-        self.frequencies = {row[0]: float(row[1]) for row in rows}
 
     async def queue(self, department: str | None = None, limit: int = 25) -> list[uuid.UUID]:
         async with self.pool.acquire() as connection, self._transaction(connection):
@@ -154,19 +123,13 @@ class RawIntake:
         async with self.pool.acquire() as connection, self._transaction(connection):
             caller = await self._fetchrow(connection, CALLER_SQL, self.email.lower())
             department_id = caller["department_id"]
-            problem = await self._fetchrow(connection, SIMILAR_TERMS_SQL, problem_id, department_id)
-            terms = distinctive_terms([*problem[1], *problem[2]], self.frequencies)
-            if not terms:
-                return []
-            rows = await self._fetch(
-                connection,
-                SIMILAR_SQL,
-                tsquery_text(terms),
-                problem_id,
-                department_id,
-                SIMILAR_LIMIT,
-                MAX_CANDIDATES,
+            problem = await self._fetchrow(
+                connection, SIMILAR_PROBLEM_SQL, problem_id, department_id
             )
+            if problem["similar_computed_at"] is None:
+                # The app would search and store them first; the benchmark backfills them all.
+                raise RuntimeError(f"{problem_id} has no similar problems stored yet")
+            rows = await self._fetch(connection, SIMILAR_SQL, problem_id, department_id, LIMIT)
         return [row[0] for row in rows]
 
     async def me(self) -> None:

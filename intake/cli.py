@@ -1,4 +1,5 @@
-"""The `intake` command: serve, db, demo, departments add, people add, token, sla sweep."""
+"""The `intake` command: serve, db, demo, departments add, people add, token, sla sweep,
+similar backfill."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import contextlib
 import shutil
 import signal
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from time import monotonic
+from typing import Any, TextIO, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -304,6 +308,82 @@ def cmd_sla_sweep(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# Problems per transaction: each holds its rows for about a second at most, so a submit
+# that touches the same lists never waits long.
+BACKFILL_BATCH = 50
+DEADLOCK = "40P01"
+
+
+@dataclass(frozen=True)
+class Backfill:
+    filled: int
+    seconds: float
+
+
+async def backfill_similar(
+    settings: Settings, url: str, batch: int = BACKFILL_BATCH, stream: TextIO | None = None
+) -> Backfill:
+    """Store the similar problems of every submitted problem that has none, in batches of
+    ``batch`` (one transaction each), with progress on ``stream`` (stderr by default).
+
+    Safe beside running API processes: a problem a request has just filled is skipped, and a
+    batch PostgreSQL rolls back to break a deadlock with a request is run again.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from intake.demo.generate import Progress
+    from intake.triage import similar
+
+    async def fill_batch(after: uuid.UUID | None) -> tuple[list[uuid.UUID], int]:
+        async with sessions() as session, session.begin():
+            ids = await similar.next_unfilled(session, after, batch)
+            return ids, sum([await similar.fill(session, problem_id) for problem_id in ids])
+
+    progress = Progress(stream)
+    engine = create_engine(url, settings)
+    sessions = create_sessionmaker(engine)
+    started = monotonic()
+    filled, after = 0, None
+    try:
+        async with sessions() as session:
+            progress.stage("similar", await similar.count_unfilled(session))
+        while True:
+            for attempt in range(3):
+                try:
+                    ids, count = await fill_batch(after)
+                    break
+                except DBAPIError as error:
+                    if getattr(error.orig, "sqlstate", None) != DEADLOCK or attempt == 2:
+                        raise
+            if not ids:
+                break
+            filled, after = filled + count, ids[-1]
+            progress.update(filled)
+    finally:
+        await engine.dispose()
+    seconds = monotonic() - started
+    progress.done(f"Stored the similar problems of {filled:,} problems in {seconds:.0f} s.")
+    return Backfill(filled, seconds)
+
+
+def cmd_similar_backfill(settings: Settings, args: argparse.Namespace) -> int:
+    """Fill the stored similar problems of problems submitted before they were stored."""
+    with database_url(settings) as url:
+        result = asyncio.run(backfill_similar(settings, url, args.batch))
+    print(
+        f"Filled {result.filled:,} problem{'' if result.filled == 1 else 's'} "
+        f"in {result.seconds:.1f} s."
+    )
+    return 0
+
+
+def _batch_size(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 10_000:
+        raise argparse.ArgumentTypeError("give between 1 and 10,000 problems per batch")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="intake", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -364,6 +444,24 @@ def build_parser() -> argparse.ArgumentParser:
     sla_commands.add_parser(
         "sweep", help="record overdue SLA clocks once and notify watchers (for cron)"
     )
+
+    similar = commands.add_parser("similar", help="similar problems")
+    similar_commands = similar.add_subparsers(dest="similar_command", required=True)
+    backfill = similar_commands.add_parser(
+        "backfill",
+        help="store the similar problems of every submitted problem that has none yet",
+        description="Search and store the similar problems of every submitted problem that "
+        "has none stored (problems from before Intake stored them), in batches, with "
+        "progress on stderr. Safe to run while the API serves, and to run again: it only "
+        "does what is left. Problems it has not reached yet are filled on their first read.",
+    )
+    backfill.add_argument(
+        "--batch",
+        type=_batch_size,
+        default=BACKFILL_BATCH,
+        metavar="N",
+        help=f"problems per transaction (default {BACKFILL_BATCH})",
+    )
     return parser
 
 
@@ -379,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
             "departments": cmd_departments_add,
             "token": cmd_token,
             "sla": cmd_sla_sweep,
+            "similar": cmd_similar_backfill,
         }[args.command]
         return handler(settings, args)
     except ConfigError as error:

@@ -17,6 +17,8 @@ import pytest
 
 from intake.config import Settings
 from intake.db.embedded import EmbeddedPostgres
+from tests.conftest import City
+from tests.helpers import Client, draft, submitted
 
 
 def intake(
@@ -146,6 +148,35 @@ def test_db_check_and_demo_is_idempotent(cli_env: dict[str, str]) -> None:
     assert "Seeded" in first.stdout
     second = intake("demo", env=cli_env)
     assert "already" in second.stdout
+
+
+async def test_similar_backfill_fills_the_problems_from_before(
+    client: Client, city: City, db: asyncpg.Connection, cli_env: dict[str, str]
+) -> None:
+    older = await submitted(client, city, title="Paper forms for restaurant inspections")
+    newer = await submitted(client, city, "health", title="Restaurant inspections on paper forms")
+    await submitted(client, city, "parks", title="Picnic shelter reservations double booked")
+    await draft(client, city, title="Paper forms for inspections, a draft")
+    # As the migration leaves a city from before similar problems were stored.
+    await db.execute("DELETE FROM problem_similarities")
+    await db.execute("UPDATE problems SET similar_computed_at = NULL")
+
+    result = intake("similar", "backfill", "--batch", "2", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "Filled 3 problems" in result.stdout  # the submitted ones; drafts wait for a read
+    assert "similar" in result.stderr and "3/3" in result.stderr  # progress
+    unfilled = await db.fetchval(
+        "SELECT count(*) FROM problems WHERE reference IS NOT NULL AND similar_computed_at IS NULL"
+    )
+    assert unfilled == 0
+
+    found = await client.get(
+        f"/api/v1/problems/{older['id']}/similar", headers=city.auth("requester")
+    )
+    assert [match["id"] for match in found.json()][:1] == [newer["id"]]
+    again = intake("similar", "backfill", env=cli_env)
+    assert again.returncode == 0, again.stderr
+    assert "Filled 0 problems" in again.stdout  # only what is left
 
 
 def test_bad_configuration_is_a_clear_error(cli_env: dict[str, str]) -> None:

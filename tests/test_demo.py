@@ -86,3 +86,10 @@ async def test_demo_city_has_departments_roles_teams_and_problems(
     ).json()
     assert len(watchers) >= 3  # submitter, triager and the team follow it
     assert work["slipped"] >= 1 and work["measurements"] >= 5
+    # Its problems come with their similar problems stored, as if submitted through the API.
+    unfilled = await db.fetchval(
+        "SELECT count(*) FROM problems WHERE reference IS NOT NULL AND similar_computed_at IS NULL"
+    )
+    assert unfilled == 0
+    found = (await client.get(f"/api/v1/problems/{live['id']}/similar", headers=token)).json()
+    assert found and all(match["id"] != live["id"] for match in found)

@@ -1,4 +1,5 @@
-"""Scoring, similar problems, links and team pairing over HTTP."""
+"""Scoring, similar problems, links and team pairing over HTTP (more on similar problems:
+test_similar)."""
 
 from __future__ import annotations
 
@@ -162,35 +163,6 @@ async def test_similar_problems_across_departments(client: Client, city: City) -
     assert "collaborat" in found[0]["suggestion"]
     assert 0 < found[0]["similarity"] < 1
     assert unrelated["id"] not in [f["id"] for f in found[:1]]
-
-
-async def test_submit_returns_similar_problems_and_respects_visibility(
-    client: Client, city: City
-) -> None:
-    await submitted(
-        client,
-        city,
-        "health",
-        title="Lead pipe notices are mailed late",
-        problem_statement="Residents learn about lead service lines months late.",
-        restricted=True,
-    )
-    visible = await submitted(
-        client,
-        city,
-        "parks",
-        title="Lead pipe replacement notices confuse residents",
-        problem_statement="Notices about lead service lines are hard to read.",
-    )
-    response = await submitted(
-        client,
-        city,
-        title="Lead service line notices arrive late",
-        problem_statement="Lead pipe notices reach residents late.",
-    )
-    ids = [p["id"] for p in response["similar_problems"]]
-    assert visible["id"] in ids
-    assert len(ids) == 1  # the restricted DPH problem stays hidden from a DOT requester
 
 
 async def test_links_show_on_both_problems(client: Client, city: City) -> None:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    REAL,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -212,6 +213,10 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
     search_vector: Mapped[Any] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True), deferred=True
     )
+    # When its similar problems were last computed and stored (problem_similarities); NULL
+    # until then: problems from before that table are filled on first read or by
+    # `intake similar backfill`. Setting it is not an edit: version and updated_at stay.
+    similar_computed_at: Mapped[datetime | None]
 
 
 # The triage queue's order (decision due first, paused last; then highest score, unscored
@@ -223,6 +228,32 @@ Index(
     Problem.id,
     postgresql_where=text("status IN ('submitted', 'triage', 'needs_info')"),
 )
+
+
+class ProblemSimilarity(Base):
+    """One of a problem's similar problems, with its full-text similarity score.
+
+    Computed when the problem is submitted or its words change, and stored whoever may see
+    either problem: ``intake.triage.similar`` applies the reader's visibility when reading.
+    Each match also lists the problem back, with the same score; a problem keeps its best
+    ``similar.KEEP``.
+    """
+
+    __tablename__ = "problem_similarities"
+    __table_args__ = (
+        # A problem's best matches, in the order they are read (index-only).
+        Index("ix_problem_similarities_best", "problem_id", text("score DESC"), "similar_id"),
+        CheckConstraint("problem_id <> similar_id", name="not_self"),
+    )
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Indexed for the lists a problem appears in: recomputed when its words change.
+    similar_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    score: Mapped[float] = mapped_column(REAL)  # ts_rank_cd's own type, kept exactly
 
 
 class ProblemCollaborator(UUIDPrimaryKey, Base):

@@ -19,7 +19,7 @@ from intake.demo import data, work
 from intake.lib.clock import utcnow
 from intake.portfolio import timeline
 from intake.problems import service as problems
-from intake.triage import clocks
+from intake.triage import clocks, similar
 
 # The states a problem passes through on its way to each demo state.
 _PATHS: dict[str, tuple[str, ...]] = {
@@ -116,6 +116,9 @@ async def seed_demo_city(session: AsyncSession) -> bool:
     for problem in sorted(data.PROBLEMS, key=lambda p: -p.days_ago):
         await _seed_problem(session, problem, departments, people, teams)
     await timeline.rebuild(session)  # the seed writes its backdated history directly
+    # It submits without the submit action too: store their similar problems, as submit does.
+    for problem_id in await similar.next_unfilled(session, None, len(data.PROBLEMS)):
+        await similar.fill(session, problem_id)
     return True
 
 

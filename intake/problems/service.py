@@ -28,7 +28,7 @@ from intake.problems.guards import (
     visible_to,
 )
 from intake.registry.schemas import DepartmentRef
-from intake.triage import clocks
+from intake.triage import clocks, similar
 
 # Fields that must be filled before a draft can be submitted.
 REQUIRED_AT_SUBMIT = (
@@ -41,6 +41,9 @@ REQUIRED_AT_SUBMIT = (
     "success_measures",
     "data_sensitivity",
 )
+# The fields a similar-problem search is made of (intake.triage.similar): a change to
+# either recomputes the problem's stored matches.
+SIMILARITY_FIELDS = frozenset({"title", "problem_statement"})
 IMPACT_FIELDS = (
     "impact_staff_hours_per_year",
     "impact_cost_per_year",
@@ -387,6 +390,8 @@ async def update_problem(
             session, problem_id=problem.id, actor_id=caller.id, type="updated", changes=changes
         )
         await session.flush()
+        if not SIMILARITY_FIELDS.isdisjoint(changes):
+            await similar.recompute(session, problem)
         await session.refresh(problem)
     return problem
 
@@ -498,9 +503,11 @@ async def submit(
         problem.reference = await next_reference(session, problem.submitted_at.year)
         return {"reference": {"from": None, "to": problem.reference}}
 
-    return await apply_action(
+    problem = await apply_action(
         session, caller, problem_id, "submit", if_match, prepare=complete_and_number
     )
+    await similar.recompute(session, problem)  # its matches, and it in theirs, from now on
+    return problem
 
 
 async def withdraw(

@@ -1,9 +1,17 @@
-"""Similar problems across all departments, by PostgreSQL full-text search.
+"""Similar problems across all departments, by PostgreSQL full-text search, stored.
 
-The most distinctive lexemes of the problem's title and statement opening become an OR
-query; the most recent visible submitted problems matching it are ranked with
+The most distinctive lexemes of a problem's title and statement opening become an OR
+query; of the most recently submitted problems matching it, the best are ranked with
 ``ts_rank_cd`` (normalised to 0..1), so the same words in a title weigh more than in the
 body. See docs/performance.md for why the terms and candidates are bounded.
+
+That search runs when a problem is submitted and when its title or statement changes,
+not on every read: its best ``KEEP`` matches are stored in ``problem_similarities`` for
+everyone, restricted ones included, and each match lists the problem back with the same
+score (cutting its own list back to its best ``KEEP``). A read is then one indexed query
+that applies the reader's visibility. Problems submitted before the table existed have
+nothing stored (``similar_computed_at`` is NULL): their first read fills them, or
+``intake similar backfill`` fills them all.
 
 "Distinctive" comes from the statistics ANALYZE keeps on ``problems.search_vector``: the
 share of problems holding each common lexeme. They change only when (auto)ANALYZE runs,
@@ -16,12 +24,28 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ARRAY, Text, func, literal_column, select, text
+from sqlalchemy import (
+    ARRAY,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
+from intake.db.base import Base
 from intake.db.session import cached
 from intake.lib.auth import Caller
+from intake.lib.clock import utcnow
 from intake.lib.errors import NotFound
 from intake.problems.guards import visible_to
 from intake.registry.schemas import DepartmentRef
@@ -35,6 +59,9 @@ RARE_FREQUENCY = 0.03
 MAX_TERMS = 8
 # Rank at most this many matches, the most recently submitted: bounds the cost of a search.
 MAX_CANDIDATES = 300
+# Matches stored per problem: enough that a reader who may not see some of them (restricted
+# problems of other departments) still gets LIMIT.
+KEEP = 30
 LIMIT = 10
 
 LEXEME_FREQUENCIES = "triage.lexeme_frequencies"
@@ -56,54 +83,271 @@ _FREQUENCIES_SQL = text(
     """
 )
 
-# The lexemes of a problem's title, and the first 12 of its statement (read from its first
-# 2,000 characters) in the order they occur.
-_TITLE_TERMS = literal_column(
-    "ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, problems.title)))",
-    ARRAY(Text),
-).label("title_terms")
-_OPENING_TERMS = literal_column(
-    "ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, "
-    "left(coalesce(problems.problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT 12)",
-    ARRAY(Text),
-).label("opening_terms")
+# Marks a problem's matches as stored (``force``: even if they were), and returns what the
+# search needs: whether it was submitted, the lexemes of its title, and the first 12 of its
+# statement (read from its first 2,000 characters) in the order they occur. Plain SQL: the
+# marker is not an edit, so the model's updated_at stamp must not apply (nor a new version,
+# nor history). Nothing is returned if the problem was marked already and not ``force``.
+_MARK_SQL = text(
+    """
+    UPDATE problems SET similar_computed_at = :now
+    WHERE id = :id AND (:force OR similar_computed_at IS NULL)
+    RETURNING reference IS NOT NULL AS submitted,
+        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, title))) AS title_terms,
+        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
+              left(coalesce(problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT 12)
+            AS opening_terms
+    """
+)
+_UNMARK_SQL = text("UPDATE problems SET similar_computed_at = NULL WHERE id = :id")
+
+
+# -- reading ----------------------------------------------------------------------------------
 
 
 async def similar_to(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID
 ) -> list[schemas.SimilarProblem]:
-    """GET /problems/{id}/similar: 404 unless the caller may see the problem."""
+    """GET /problems/{id}/similar: 404 unless the caller may see the problem.
+
+    A problem with nothing stored yet (from before matches were stored) is filled first.
+    """
+    Problem = models.Problem
     row = (
         await session.execute(
-            select(models.Problem.department_id, _TITLE_TERMS, _OPENING_TERMS).where(
-                models.Problem.id == problem_id, visible_to(caller)
+            select(Problem.department_id, Problem.similar_computed_at).where(
+                Problem.id == problem_id, visible_to(caller)
             )
         )
     ).first()
     if row is None:
         raise NotFound(f"No problem {problem_id}.")
-    return await _search(
-        session, caller, problem_id, row.department_id, [*row.title_terms, *row.opening_terms]
-    )
+    if row.similar_computed_at is None:
+        await fill(session, problem_id)
+    return await _stored(session, caller, problem_id, row.department_id)
 
 
 async def similar_problems(
     session: AsyncSession, caller: Caller, problem: models.Problem, limit: int = LIMIT
 ) -> list[schemas.SimilarProblem]:
-    """The same list for a problem already in hand (returned on submit)."""
-    row = (
-        await session.execute(
-            select(_TITLE_TERMS, _OPENING_TERMS).where(models.Problem.id == problem.id)
+    """The same list for a problem already in hand (returned on submit, once stored)."""
+    return await _stored(session, caller, problem.id, problem.department_id, limit)
+
+
+async def _stored(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    department_id: uuid.UUID,
+    limit: int = LIMIT,
+) -> list[schemas.SimilarProblem]:
+    """The best stored matches the caller may see: submitted problems, best first."""
+    Problem, Department, Similarity = models.Problem, models.Department, models.ProblemSimilarity
+    rows = await session.execute(
+        select(
+            Problem.id,
+            Problem.reference,
+            Problem.title,
+            Problem.status,
+            Department.id.label("department_id"),
+            Department.code.label("department_code"),
+            Department.name.label("department_name"),
+            Similarity.score.label("similarity"),
         )
-    ).one()
-    return await _search(
-        session,
-        caller,
-        problem.id,
-        problem.department_id,
-        [*row.title_terms, *row.opening_terms],
-        limit,
+        .select_from(Similarity)
+        .join(Problem, Problem.id == Similarity.similar_id)
+        .join(Department, Department.id == Problem.department_id)
+        .where(
+            Similarity.problem_id == problem_id,
+            Problem.reference.is_not(None),
+            visible_to(caller),
+        )
+        .order_by(Similarity.score.desc(), Similarity.similar_id)
+        .limit(limit)
     )
+    return [_similar_problem(row, department_id) for row in rows]
+
+
+# -- storing ----------------------------------------------------------------------------------
+
+
+async def recompute(session: AsyncSession, problem: models.Problem) -> None:
+    """The problem's words are new: it was just submitted, or its title or statement changed.
+
+    Its matches, and its place in other problems' lists, are computed again now, in the
+    change's transaction. A draft's (stored only if someone read them) are dropped instead,
+    and computed again when next read: drafts change often and nobody else sees them.
+    """
+    submitted = problem.reference is not None
+    if not submitted and problem.similar_computed_at is None:
+        return  # a draft nobody has read the matches of: nothing stored to drop
+    await session.flush()  # the search reads the problem's new words from the database
+    await session.execute(_FORGET, {"id": problem.id})
+    if not submitted:
+        await session.execute(_UNMARK_SQL, {"id": problem.id})
+        return
+    marking = {"now": utcnow(), "id": problem.id, "force": True}
+    words = (await session.execute(_MARK_SQL, marking)).one()
+    await _store(session, problem.id, words)
+
+
+async def fill(session: AsyncSession, problem_id: uuid.UUID) -> bool:
+    """Compute and store the matches of a problem that has none stored yet.
+
+    Adds to what is there: other problems may already list it. False when another
+    transaction has just done it (its marker is claimed first, so only one of them searches).
+    """
+    marking = {"now": utcnow(), "id": problem_id, "force": False}
+    words = (await session.execute(_MARK_SQL, marking)).first()
+    if words is None:
+        return False
+    await _store(session, problem_id, words)
+    return True
+
+
+async def count_unfilled(session: AsyncSession) -> int:
+    """Submitted problems with nothing stored yet (what the backfill has to do)."""
+    Problem = models.Problem
+    count = await session.scalar(
+        select(func.count()).where(
+            Problem.reference.is_not(None), Problem.similar_computed_at.is_(None)
+        )
+    )
+    return int(count or 0)
+
+
+async def next_unfilled(
+    session: AsyncSession, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """Up to ``limit`` submitted problems with nothing stored, in id order after ``after``."""
+    Problem = models.Problem
+    query = (
+        select(Problem.id)
+        .where(Problem.reference.is_not(None), Problem.similar_computed_at.is_(None))
+        .order_by(Problem.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Problem.id > after)
+    return list(await session.scalars(query))
+
+
+async def _store(session: AsyncSession, problem_id: uuid.UUID, words: Row[Any]) -> None:
+    """Search, and store the best ``KEEP`` matches (and, once submitted, the problem in each
+    match's list); then cut every list that grew back to its best ``KEEP``."""
+    terms = distinctive_terms(
+        [*words.title_terms, *words.opening_terms], await _frequencies(session)
+    )
+    if not terms:
+        return
+    rows = await session.execute(
+        _STORE_BOTH_WAYS if words.submitted else _STORE,
+        {
+            "id": problem_id,
+            "query": tsquery_text(terms),
+            "candidates": MAX_CANDIDATES,
+            "keep": KEEP,
+        },
+    )
+    lists = {problem_id, *(list_id for (list_id,) in rows)}
+    if len(lists) > 1:
+        await session.execute(_CUT_BACK, {"lists": sorted(lists), "keep": KEEP})
+
+
+# The statements are built once: building them per search cost more than running them.
+_SIMILARITIES = Base.metadata.tables["problem_similarities"]
+_FORGET = delete(_SIMILARITIES).where(
+    or_(
+        _SIMILARITIES.c.problem_id == bindparam("id"), _SIMILARITIES.c.similar_id == bindparam("id")
+    )
+)
+
+
+def _store_statement(both_ways: bool) -> Any:
+    """One INSERT ... SELECT: the search, and its matches as rows of the problem's list (and
+    ``both_ways``, of theirs), returning which lists got rows.
+
+    An edge already there (the other problem found this one first) keeps the higher of the
+    two scores, so the result does not depend on which was computed first. Rows go in key
+    order, so two submits touching the same lists lock them in the same order.
+    """
+    Problem, table = models.Problem, _SIMILARITIES
+    this = bindparam("id", type_=UUID(as_uuid=True))
+    tsquery = func.to_tsquery(text("'english'::regconfig"), bindparam("query", type_=Text))
+    candidates = (
+        select(Problem.id)
+        .where(
+            Problem.id != this,
+            Problem.reference.is_not(None),
+            Problem.search_vector.op("@@")(tsquery),
+        )
+        .order_by(Problem.submitted_at.desc().nulls_last())
+        .limit(bindparam("candidates"))
+        .subquery()
+    )
+    score = func.ts_rank_cd(Problem.search_vector, tsquery, 32)
+    found = (
+        select(Problem.id, score.label("score"))
+        .join(candidates, candidates.c.id == Problem.id)
+        .order_by(score.desc(), Problem.id)
+        .limit(bindparam("keep"))
+        .cte("found")
+    )
+    forward = select(this.label("problem_id"), found.c.id.label("similar_id"), found.c.score)
+    edges = forward.union_all(select(found.c.id, this, found.c.score)) if both_ways else forward
+    ordered = edges.subquery("edges")
+    statement = insert(table).from_select(
+        ["problem_id", "similar_id", "score"],
+        select(ordered).order_by(ordered.c.problem_id, ordered.c.similar_id),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.problem_id, table.c.similar_id],
+        set_={"score": func.greatest(table.c.score, statement.excluded.score)},
+    ).returning(table.c.problem_id)
+
+
+def _cut_back_statement() -> Any:
+    """Delete what falls below each list's best ``keep``, locking rows in key order."""
+    table = _SIMILARITIES
+    rows = table.alias("rows")
+    ranked = (
+        select(
+            rows.c.problem_id,
+            rows.c.similar_id,
+            func.row_number()
+            .over(partition_by=rows.c.problem_id, order_by=(rows.c.score.desc(), rows.c.similar_id))
+            .label("place"),
+        )
+        .where(rows.c.problem_id == any_(bindparam("lists", type_=ARRAY(UUID(as_uuid=True)))))
+        .subquery("ranked")
+    )
+    surplus = (
+        select(table.c.problem_id, table.c.similar_id)
+        .join(
+            ranked,
+            and_(
+                ranked.c.problem_id == table.c.problem_id,
+                ranked.c.similar_id == table.c.similar_id,
+            ),
+        )
+        .where(ranked.c.place > bindparam("keep"))
+        .order_by(table.c.problem_id, table.c.similar_id)
+        .with_for_update(of=table)
+        .cte("surplus")
+    )
+    return delete(table).where(
+        tuple_(table.c.problem_id, table.c.similar_id).in_(
+            select(surplus.c.problem_id, surplus.c.similar_id)
+        )
+    )
+
+
+_STORE = _store_statement(both_ways=False)
+_STORE_BOTH_WAYS = _store_statement(both_ways=True)
+_CUT_BACK = _cut_back_statement()
+
+
+# -- choosing the words -----------------------------------------------------------------------
 
 
 def distinctive_terms(lexemes: Iterable[str], frequencies: Mapping[str, float]) -> list[str]:
@@ -135,51 +379,6 @@ async def _frequencies(session: AsyncSession) -> dict[str, float]:
         return {element: float(frequency) for element, frequency in rows}
 
     return await cached(session, LEXEME_FREQUENCIES, STATS_SECONDS, load)
-
-
-async def _search(
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
-    department_id: uuid.UUID,
-    lexemes: list[str],
-    limit: int = LIMIT,
-) -> list[schemas.SimilarProblem]:
-    terms = distinctive_terms(lexemes, await _frequencies(session))
-    if not terms:
-        return []
-    Problem, Department = models.Problem, models.Department
-    tsquery = func.to_tsquery(text("'english'::regconfig"), tsquery_text(terms))
-    candidates = (
-        select(Problem.id)
-        .where(
-            Problem.id != problem_id,
-            Problem.reference.is_not(None),
-            Problem.search_vector.op("@@")(tsquery),
-            visible_to(caller),
-        )
-        .order_by(Problem.submitted_at.desc().nulls_last())
-        .limit(MAX_CANDIDATES)
-        .subquery()
-    )
-    similarity = func.ts_rank_cd(Problem.search_vector, tsquery, 32)
-    rows = await session.execute(
-        select(
-            Problem.id,
-            Problem.reference,
-            Problem.title,
-            Problem.status,
-            Department.id.label("department_id"),
-            Department.code.label("department_code"),
-            Department.name.label("department_name"),
-            similarity.label("similarity"),
-        )
-        .join(candidates, candidates.c.id == Problem.id)
-        .join(Department, Department.id == Problem.department_id)
-        .order_by(similarity.desc(), Problem.id)
-        .limit(limit)
-    )
-    return [_similar_problem(row, department_id) for row in rows]
 
 
 def _similar_problem(row: Any, department_id: uuid.UUID) -> schemas.SimilarProblem:
