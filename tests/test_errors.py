@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 import asyncpg
 import pytest
+from litestar.testing import RequestFactory
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from intake.lib.errors import problem_response
 from tests.conftest import City
 from tests.helpers import Client, assert_problem_json, draft
 
@@ -128,3 +134,33 @@ async def test_bad_query_values_on_registry_lists(client: Client, city: City) ->
     for query in ("limit=-1", "limit=1000", "cursor=%%%"):
         response = await client.get(f"/api/v1/departments?{query}", headers=city.auth("requester"))
         assert_problem_json(response, 422)
+
+
+async def test_a_deadlock_is_a_503_to_retry_not_a_500(
+    sessions: async_sessionmaker[AsyncSession], city: City
+) -> None:
+    """Two transactions lock two rows in opposite orders: PostgreSQL rolls one back, and
+    the request that ran it is told to send it again."""
+    first, second = (city.departments[code] for code in ("DOT", "DPH"))
+    lock = text("UPDATE departments SET name = name WHERE id = :id")
+    both_hold_one = asyncio.Barrier(2)
+
+    async def cross(mine: uuid.UUID, theirs: uuid.UUID) -> DBAPIError | None:
+        async with sessions() as session:
+            try:
+                async with session.begin():
+                    await session.execute(lock, {"id": mine})
+                    await both_hold_one.wait()
+                    await session.execute(lock, {"id": theirs})
+            except DBAPIError as error:
+                return error
+        return None
+
+    outcomes = await asyncio.gather(cross(first, second), cross(second, first))
+    (deadlock,) = [error for error in outcomes if error is not None]
+
+    response = problem_response(RequestFactory().get("/api/v1/problems"), deadlock)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.media_type == "application/problem+json"
+    assert response.content.type.endswith("try-again")

@@ -175,13 +175,31 @@ def _from_litestar(exc: HTTPException) -> IntakeError:
     return error
 
 
+# deadlock_detected, serialization_failure: the transaction was rolled back, safe to resend.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    return str(getattr(exc.orig, "sqlstate", "") or "")
+
+
 def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
     """Render any exception as problem+json; unexpected ones are logged and become a 500."""
     if isinstance(exc, IntakeError):
         error = exc
     elif isinstance(exc, HTTPException):
         error = _from_litestar(exc)
-    elif isinstance(exc, DBAPIError) and str(getattr(exc.orig, "sqlstate", "")).startswith("22"):
+    elif isinstance(exc, DBAPIError) and _sqlstate(exc) in RETRYABLE_SQLSTATES:
+        # PostgreSQL broke a deadlock (or a serialization conflict) by rolling this request's
+        # transaction back: nothing it did was kept, and the same request will very likely
+        # go through when sent again.
+        logger.warning("Transaction rolled back by PostgreSQL (%s); asked to retry", _sqlstate(exc))
+        error = IntakeError(
+            "The request collided with another one changing the same records and was undone; "
+            "send it again."
+        )
+        error.status, error.slug, error.title = 503, "try-again", "Try again"
+    elif isinstance(exc, DBAPIError) and _sqlstate(exc).startswith("22"):
         # SQLSTATE class 22 is "data exception": a value PostgreSQL cannot take. Input
         # validation should catch these first; this keeps any we missed from being a 500.
         logger.warning("Data exception reached the handler: %s", exc.orig)
@@ -207,6 +225,8 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
     headers = {}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="intake"'
+    if error.slug == "try-again":
+        headers["Retry-After"] = "1"
     if error.status == 429 and isinstance(exc, HTTPException):
         headers.update(exc.headers or {})
         headers["Retry-After"] = headers.get("RateLimit-Reset", "60")
