@@ -293,17 +293,19 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_sla_sweep(settings: Settings, args: argparse.Namespace) -> int:
-    """Record SLA breaches once, for cron where INTAKE_SLA_SWEEP_SECONDS=0."""
-    from intake.lib import idempotency
-    from intake.lib.clock import utcnow
-    from intake.triage.breaches import record_breaches
+    """Record SLA breaches (and forget expired Idempotency-Keys) once, for cron where
+    INTAKE_SLA_SWEEP_SECONDS=0: the same sweep each API process runs in the background."""
+    from intake.triage import breaches
 
-    async def sweep(session: AsyncSession) -> int:
-        await idempotency.forget_expired(session)
-        return await record_breaches(session, utcnow())
+    async def sweep(url: str) -> int:
+        engine = create_engine(url, settings)
+        try:
+            return await breaches.sweep(create_sessionmaker(engine))
+        finally:
+            await engine.dispose()
 
     with database_url(settings) as url:
-        count = _in_session(settings, url, sweep)
+        count = asyncio.run(sweep(url))
     print(f"Recorded {count} SLA breach{'' if count == 1 else 'es'}.")
     return 0
 

@@ -41,7 +41,7 @@ async def test_a_caller_past_the_limit_gets_429_with_retry_after(
     body = assert_problem_json(refused, 429)
     assert body["type"].endswith("rate-limited")
     assert body["title"] == "Too many requests"
-    assert 0 <= int(refused.headers["retry-after"]) <= 60
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
     assert refused.headers["ratelimit-remaining"] == "0"
 
     # Each caller counts on their own; health checks are never limited.

@@ -53,11 +53,13 @@ async def similar_to(
     return found
 
 
-async def edit(client: Client, city: City, problem: dict[str, Any], **fields: Any) -> None:
+async def edit(
+    client: Client, city: City, problem: dict[str, Any], who: str = "requester", **fields: Any
+) -> None:
     response = await client.patch(
         f"/api/v1/problems/{problem['id']}",
         json=fields,
-        headers={**city.auth("requester"), "If-Match": problem["etag"]},
+        headers={**city.auth(who), "If-Match": problem["etag"]},
     )
     assert response.status_code == 200, response.text
 
@@ -115,6 +117,29 @@ async def test_editing_the_words_recomputes_the_matches_both_ways(
     assert ids(await similar_to(client, city, problem)) == [library["id"]]
     assert ids(await similar_to(client, city, library)) == [problem["id"]]
     assert await similar_to(client, city, inspections) == []  # no longer alike
+
+
+async def test_a_list_gets_back_what_it_let_go_when_a_match_changes_its_words(
+    client: Client, city: City, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(similar, "KEEP", 1)
+    inspections = await submitted(client, city, "health", **INSPECTIONS)
+    library = await submitted(client, city, "parks", **LIBRARY)
+    first = await submitted(client, city, **INSPECTIONS_TOO)
+    # A closer match pushes `first` out of the one-place list of `inspections`.
+    closer = await submitted(
+        client, city, "parks", **{**INSPECTIONS, "title": INSPECTIONS["title"] + "!"}
+    )
+    assert ids(await similar_to(client, city, inspections)) == [closer["id"]]
+
+    assert (await act(client, city, closer, "triage")).status_code == 200
+    asked = {"questions": "Is this really about inspections?"}
+    assert (await act(client, city, closer, "request-info", body=asked)).status_code == 200
+    await edit(client, city, closer, who="parks", **LIBRARY_TOO)
+
+    # `inspections` lost its match and is searched again: `first` is back.
+    assert ids(await similar_to(client, city, inspections)) == [first["id"]]
+    assert ids(await similar_to(client, city, closer)) == [library["id"]]
 
 
 async def test_other_edits_leave_the_matches_alone(client: Client, city: City) -> None:

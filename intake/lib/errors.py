@@ -229,7 +229,9 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
         headers["Retry-After"] = "1"
     if error.status == 429 and isinstance(exc, HTTPException):
         headers.update(exc.headers or {})
-        headers["Retry-After"] = headers.get("RateLimit-Reset", "60")
+        # The window's reset in whole seconds; 0 in its last second, and "now" invites a
+        # client to retry into the same window: at least 1.
+        headers["Retry-After"] = str(max(1, int(headers.get("RateLimit-Reset", "60"))))
     return Response(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
 
 

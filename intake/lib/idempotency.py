@@ -20,9 +20,9 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.db.models import IdempotencyRecord
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
@@ -113,10 +113,33 @@ def _expired() -> Any:
     return IdempotencyRecord.created_at < func.now() - KEPT_FOR
 
 
-async def forget_expired(session: AsyncSession) -> int:
-    """Delete the keys older than KEPT_FOR; returns how many."""
-    result = await session.execute(delete(IdempotencyRecord).where(_expired()))
-    return int(getattr(result, "rowcount", 0) or 0)
+FORGET_BATCH = 1000
+
+
+async def forget_expired(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """Delete the keys older than KEPT_FOR, a batch per transaction; returns how many.
+
+    Batches are small and skip rows someone holds (a POST claiming an expired key afresh,
+    another process's sweep), so nobody waits long on the clean-up and it never holds up
+    other work.
+    """
+    expired = (
+        select(IdempotencyRecord.person_id, IdempotencyRecord.key)
+        .where(_expired())
+        .limit(FORGET_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    statement = delete(IdempotencyRecord).where(
+        tuple_(IdempotencyRecord.person_id, IdempotencyRecord.key).in_(expired)
+    )
+    total = 0
+    while True:
+        async with sessionmaker() as session, session.begin():
+            result = await session.execute(statement)
+        deleted = int(getattr(result, "rowcount", 0) or 0)
+        total += deleted
+        if deleted < FORGET_BATCH:
+            return total
 
 
 def validate_key(key: str) -> str:

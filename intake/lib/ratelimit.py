@@ -16,12 +16,16 @@ from typing import Any
 
 from litestar import Request
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 
 
 def person_key(request: Request[Any, Any, Any]) -> str:
-    """Who is counted: the person the bearer token was verified for."""
-    return "person:" + str(request.scope.get("user", "")).lower()
+    """Who is counted: the person the bearer token was verified for, or the client's address
+    for the few requests that need no token (CORS preflight ``OPTIONS``)."""
+    user = request.scope.get("user")
+    if user:
+        return "person:" + str(user).lower()
+    return "address:" + get_remote_address(request)
 
 
 def rate_limit(per_minute: int) -> DefineMiddleware:

@@ -118,10 +118,12 @@ async def _breach(
 
 async def sweep(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     """One sweep in its own transaction, as of now. It also forgets expired
-    Idempotency-Keys: the one periodic task each process runs keeps both tidy."""
+    Idempotency-Keys (in transactions of their own): the one periodic task each process runs
+    keeps both tidy."""
     async with sessionmaker() as session, session.begin():
-        await idempotency.forget_expired(session)
-        return await record_breaches(session, utcnow())
+        recorded = await record_breaches(session, utcnow())
+    await idempotency.forget_expired(sessionmaker)
+    return recorded
 
 
 async def sweep_every(run: Callable[[], Awaitable[int]], seconds: float) -> None:

@@ -100,6 +100,11 @@ _MARK_SQL = text(
     """
 )
 _UNMARK_SQL = text("UPDATE problems SET similar_computed_at = NULL WHERE id = :id")
+_STALE_LISTS = text(
+    "UPDATE problems SET similar_computed_at = NULL WHERE id IN "
+    "(SELECT problem_id FROM problem_similarities WHERE similar_id = :id ORDER BY problem_id) "
+    "AND id <> :id"
+)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -182,6 +187,9 @@ async def recompute(session: AsyncSession, problem: models.Problem) -> None:
     if not submitted and problem.similar_computed_at is None:
         return  # a draft nobody has read the matches of: nothing stored to drop
     await session.flush()  # the search reads the problem's new words from the database
+    # The lists that held this problem lose it and never got back the match they cut for
+    # it: they are searched again on their next read (or by the backfill).
+    await session.execute(_STALE_LISTS, {"id": problem.id})
     await session.execute(_FORGET, {"id": problem.id})
     if not submitted:
         await session.execute(_UNMARK_SQL, {"id": problem.id})
