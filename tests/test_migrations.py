@@ -50,7 +50,8 @@ async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
 
 def test_the_timeline_backfill_keeps_the_due_times_of_earlier_problems(scratch_url: str) -> None:
     """A city upgraded from before the timeline: its problems' SLA due times, which history
-    did not record then, are recorded once, so its clocks are judged rather than counted met."""
+    did not record then, are recorded once (e5d19b7c3a40), so its clocks are judged rather
+    than counted met."""
     migrate.upgrade(scratch_url, "5e1f0c2a9b7d")
     asyncio.run(
         _fetch(

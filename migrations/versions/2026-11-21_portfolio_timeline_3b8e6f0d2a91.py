@@ -89,23 +89,6 @@ WINDOW p AS (PARTITION BY problem_id ORDER BY occurred_at, event_id)
 """
 
 
-RECORD_DUE_TIMES_SQL = """
-INSERT INTO problem_events (problem_id, actor_id, type, occurred_at, reason, changes)
-SELECT p.id, NULL, 'sla_recorded', p.submitted_at,
-       'Due times recorded when the portfolio timeline was introduced',
-       jsonb_build_object('sla', jsonb_build_object(
-           'first_response_due_at', p.first_response_due_at,
-           'decision_due_at', p.decision_due_at))
-FROM problems AS p
-WHERE p.submitted_at IS NOT NULL
-  AND (p.first_response_due_at IS NOT NULL OR p.decision_due_at IS NOT NULL)
-  AND NOT EXISTS (
-      SELECT 1 FROM problem_events AS e WHERE e.problem_id = p.id AND e.changes ? 'sla'
-  )
-ORDER BY p.submitted_at
-"""
-
-
 def upgrade() -> None:
     op.create_table(
         "problem_timeline",
@@ -159,9 +142,6 @@ def upgrade() -> None:
         ["problem_id", "valid_from"],
         unique=False,
     )
-    # History before this revision did not record SLA due times: record each submitted
-    # problem's current ones, as of its submission, so the timeline can judge its clocks.
-    op.execute(RECORD_DUE_TIMES_SQL)
     # Project the history recorded so far (a frozen copy of intake.portfolio.timeline's SQL).
     op.execute(BACKFILL_SQL)
 
@@ -177,6 +157,3 @@ def downgrade() -> None:
         postgresql_where=sa.text("valid_to IS NULL"),
     )
     op.drop_table("problem_timeline")
-    op.execute("ALTER TABLE problem_events DISABLE TRIGGER problem_events_append_only")
-    op.execute("DELETE FROM problem_events WHERE type = 'sla_recorded'")
-    op.execute("ALTER TABLE problem_events ENABLE TRIGGER problem_events_append_only")
