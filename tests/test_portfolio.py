@@ -149,3 +149,8 @@ async def test_team_load_leaves_out_other_departments_restricted_work(
     assert load(leader) == 1
     owner = (await client.get("/api/v1/portfolio/teams", headers=city.auth("requester"))).json()
     assert load(owner) == 1
+    # Leadership narrowing the view to another department still counts the whole load.
+    narrowed = await client.get(
+        "/api/v1/portfolio/teams", params={"department": "PRK"}, headers=city.auth("leader")
+    )
+    assert load(narrowed.json()) == 1

@@ -139,7 +139,7 @@ class TeamWork(Output):
     """A team's active work against its WIP limit.
 
     ``load`` counts all the team's active work city-wide (what the WIP limit is about),
-    except, when the view is narrowed to a department, other departments' restricted work;
+    except, for a requester, other departments' restricted work;
     ``active`` and ``problems`` are the part of it within the view's scope and filters.
     """
 

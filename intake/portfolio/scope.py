@@ -62,6 +62,9 @@ class Scope:
     team_id: uuid.UUID | None
     submitted_from: datetime | None  # problems submitted in [from, to)
     submitted_to: datetime | None
+    # False for a requester: the view is their department's, and other departments'
+    # restricted work is not theirs to see, not even as a count.
+    sees_everything: bool = True
 
     @property
     def key(self) -> str:
@@ -74,6 +77,7 @@ class Scope:
                 self.team_id,
                 self.submitted_from,
                 self.submitted_to,
+                "city" if self.sees_everything else "department",
             )
         )
 
@@ -138,6 +142,7 @@ async def scope_for(
         team_id=team,
         submitted_from=_start_of(date_from),
         submitted_to=_start_of(date_to + timedelta(days=1)) if date_to else None,
+        sees_everything=caller.sees_everything_submitted,
     )
 
 

@@ -36,9 +36,9 @@ async def teams(session: AsyncSession, scope: Scope) -> schemas.Teams:
         )
         .group_by(Timeline.team_id)
     )
-    if scope.department_id is not None:
-        # Narrowed to one department (always, for a requester): another department's
-        # restricted work is not theirs to see, so it is not counted either.
+    if not scope.sees_everything and scope.department_id is not None:
+        # A requester's view is their department's: another department's restricted work
+        # is not theirs to see, so it is not counted either.
         counted = counted.join(models.Problem, models.Problem.id == Timeline.problem_id).where(
             or_(
                 models.Problem.restricted.is_(False),
