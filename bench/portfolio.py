@@ -53,9 +53,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
+from bench import databases
 from bench.driver import Result, drive
 from bench.raw_portfolio import RawPortfolio, app_figures
-from bench.triage import _plain, _serve, _with_database
+from bench.triage import _serve
 from intake.app import create_app
 from intake.config import Settings
 from intake.db import migrate
@@ -87,31 +88,6 @@ def _signature(count: int, seed: int) -> str:
 # -- the database ---------------------------------------------------------------------------
 
 
-async def _comment(url: str) -> str | None:
-    try:
-        connection = await asyncpg.connect(_plain(url))
-    except asyncpg.InvalidCatalogNameError:
-        return None
-    try:
-        comment = await connection.fetchval(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-            "WHERE datname = current_database()"
-        )
-        return None if comment is None else str(comment)
-    finally:
-        await connection.close()
-
-
-async def _recreate(server_url: str, name: str, drop_only: bool = False) -> None:
-    admin = await asyncpg.connect(_plain(_with_database(server_url, "postgres")))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-
-
 @dataclass
 class Loaded:
     problems: int
@@ -123,22 +99,16 @@ class Loaded:
 
 async def _prepare(server_url: str, count: int, seed: int, keep: bool) -> tuple[str, Loaded]:
     name = _database(count)
-    url = _with_database(server_url, name)
+    url = databases.with_database(server_url, name)
     seconds: float | None = None
-    if not (keep and await _comment(url) == _signature(count, seed)):
-        await _recreate(server_url, name)
+    if not (keep and await databases.signature(url) == _signature(count, seed)):
+        await databases.recreate(server_url, name)
         await asyncio.to_thread(migrate.upgrade, url)
         print(f"Loading {count:,} problems into {name}...", flush=True)
         result = await generate(url, count, seed=seed, progress=Progress())
         seconds = result.seconds
-        connection = await asyncpg.connect(_plain(url))
-        try:
-            await connection.execute(
-                f"COMMENT ON DATABASE \"{name}\" IS '{_signature(count, seed)}'"
-            )
-        finally:
-            await connection.close()
-    connection = await asyncpg.connect(_plain(url))
+        await databases.sign(url, name, _signature(count, seed))
+    connection = await asyncpg.connect(databases.plain(url))
     try:
         row = await connection.fetchrow(
             "SELECT (SELECT count(*) FROM problems) AS problems, "
@@ -351,7 +321,7 @@ async def _measure_size(args: argparse.Namespace, url: str, loaded: Loaded) -> S
         sla_sweep_seconds=0,  # the sweep would write events (and a new ETag) mid-run
         rate_limit_per_minute=0,  # one leader's token makes thousands of requests
     )
-    city = await read_city_at(_plain(url))
+    city = await read_city_at(databases.plain(url))
     headers = {"Authorization": f"Bearer {LocalKeys(settings.data_dir).issue(city.leader_email)}"}
     report = SizeReport(
         problems=loaded.problems,
@@ -375,7 +345,7 @@ async def _measure_size(args: argparse.Namespace, url: str, loaded: Loaded) -> S
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     pool = await asyncpg.create_pool(
-        _plain(url),
+        databases.plain(url),
         min_size=args.concurrency,
         max_size=args.concurrency,
         server_settings={"application_name": "intake-bench-raw", "timezone": "UTC"},
@@ -643,7 +613,7 @@ def _child(args: argparse.Namespace, server_url: str) -> int:
     report = asyncio.run(_measure_size(args, url, loaded))
     Path(args.out).write_text(json.dumps(asdict(report)))
     if not args.keep:
-        asyncio.run(_recreate(server_url, _database(count), drop_only=True))
+        asyncio.run(databases.recreate(server_url, _database(count), drop_only=True))
     return 0
 
 

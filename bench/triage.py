@@ -33,9 +33,8 @@ from typing import Any
 import asyncpg
 import httpx
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
-from bench import raw
+from bench import databases, raw
 from bench.dataset import DATASET_VERSION, City, load, read_city
 from bench.driver import Result, drive
 from intake.app import create_app
@@ -51,46 +50,12 @@ DATABASE = "intake_bench"
 QUEUE_P99_MS, SIMILAR_P99_MS, MIN_RATIO = 30.0, 50.0, 0.5
 
 
-def _plain(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
-def _with_database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
 # -- the database ---------------------------------------------------------------------------
 
 
 def _signature(count: int, seed: int) -> str:
     """What a loaded benchmark database holds, kept as its comment, so --keep reuses it safely."""
     return f"intake bench dataset v{DATASET_VERSION}: {count} problems, seed {seed}"
-
-
-async def _loaded_signature(url: str) -> str | None:
-    """The signature of an existing benchmark database, or None when there is none."""
-    try:
-        connection = await asyncpg.connect(_plain(url))
-    except asyncpg.InvalidCatalogNameError:
-        return None
-    try:
-        comment = await connection.fetchval(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-            "WHERE datname = current_database()"
-        )
-        return None if comment is None else str(comment)
-    finally:
-        await connection.close()
-
-
-async def _recreate(server_url: str, drop_only: bool = False) -> None:
-    admin = await asyncpg.connect(_plain(_with_database(server_url, "postgres")))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        if not drop_only:
-            await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await admin.close()
 
 
 @dataclass
@@ -105,18 +70,12 @@ class Dataset:
 async def _prepare(url: str, count: int, seed: int, reuse: bool) -> Dataset:
     started = perf_counter()
     if reuse:
-        city, problems, events, seconds = await read_city(_plain(url)), count, 0, None
+        city, problems, events, seconds = await read_city(databases.plain(url)), count, 0, None
     else:
-        city, problems, events = await load(_plain(url), count, seed)
+        city, problems, events = await load(databases.plain(url), count, seed)
         seconds = perf_counter() - started
-        connection = await asyncpg.connect(_plain(url))
-        try:
-            await connection.execute(
-                f"COMMENT ON DATABASE \"{DATABASE}\" IS '{_signature(count, seed)}'"
-            )
-        finally:
-            await connection.close()
-    connection = await asyncpg.connect(_plain(url))
+        await databases.sign(url, DATABASE, _signature(count, seed))
+    connection = await asyncpg.connect(databases.plain(url))
     try:
         open_problems = await connection.fetchval(
             "SELECT count(*) FROM problems WHERE status IN ('submitted', 'triage', 'needs_info')"
@@ -129,7 +88,7 @@ async def _prepare(url: str, count: int, seed: int, reuse: bool) -> Dataset:
 
 
 async def _vacuum(url: str, *tables: str) -> None:
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(databases.plain(url))
     try:
         for table in tables:
             await connection.execute(f"VACUUM (ANALYZE) {table}")
@@ -139,7 +98,7 @@ async def _vacuum(url: str, *tables: str) -> None:
 
 async def _stored_matches(url: str) -> str:
     """How many matches are stored, and the table's size with its indexes."""
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(databases.plain(url))
     try:
         row = await connection.fetchrow(
             "SELECT count(*) AS matches, count(DISTINCT problem_id) AS lists, "
@@ -247,7 +206,7 @@ def _ids(body: Any) -> list[str] | None:
 
 async def _sample(url: str, seed: int, size: int) -> list[uuid.UUID]:
     """Submitted problems in a seeded random order, drawn in SQL (no 100k ids in Python)."""
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(databases.plain(url))
     try:
         rows = await connection.fetch(
             "SELECT id FROM problems WHERE reference IS NOT NULL "
@@ -311,7 +270,7 @@ async def _measure(
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     pool = await asyncpg.create_pool(
-        _plain(url),
+        databases.plain(url),
         min_size=args.concurrency,
         max_size=args.concurrency,
         server_settings={"application_name": "intake-bench-raw", "timezone": "UTC"},
@@ -548,12 +507,12 @@ def main(argv: list[str] | None = None) -> int:
     started = server.start() if server is not None else False
     try:
         server_url = configured or (server.url("postgres") if server is not None else "")
-        url = _with_database(server_url, DATABASE)
-        reuse = args.keep and asyncio.run(_loaded_signature(url)) == _signature(
+        url = databases.with_database(server_url, DATABASE)
+        reuse = args.keep and asyncio.run(databases.signature(url)) == _signature(
             args.problems, args.seed
         )
         if not reuse:
-            asyncio.run(_recreate(server_url))
+            asyncio.run(databases.recreate(server_url, DATABASE))
         migrate.upgrade(url)
         print(f"{'Reusing' if reuse else 'Loading'} {args.problems:,} problems...", flush=True)
         data = asyncio.run(_prepare(url, args.problems, args.seed, reuse))
@@ -594,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         results = asyncio.run(_measure(args, url, data, settings))
         _report(args, results)
         if not args.keep:
-            asyncio.run(_recreate(server_url, drop_only=True))
+            asyncio.run(databases.recreate(server_url, DATABASE, drop_only=True))
     finally:
         if started and not args.keep and server is not None:
             server.stop()
