@@ -10,19 +10,19 @@ import shutil
 import signal
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic
 from typing import Any, TextIO, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.config import Settings
 from intake.db import migrate
 from intake.db.runtime import database_url
 from intake.db.session import create_engine, create_sessionmaker
-from intake.lib.errors import ConfigError, IntakeError
+from intake.lib.errors import ConfigError, IntakeError, retryable
 
 T = TypeVar("T")
 
@@ -34,16 +34,24 @@ TOUR_LOGINS = (
 )
 
 
+@contextlib.asynccontextmanager
+async def _sessions(
+    settings: Settings, url: str
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the database for one command; its connections are closed afterwards."""
+    engine = create_engine(url, settings)
+    try:
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
 def _in_session(settings: Settings, url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` in one transaction: committed when it returns, rolled back if it raises."""
 
     async def run() -> T:
-        engine = create_engine(url, settings)
-        try:
-            async with create_sessionmaker(engine)() as session, session.begin():
-                return await work(session)
-        finally:
-            await engine.dispose()
+        async with _sessions(settings, url) as sessions, sessions() as session, session.begin():
+            return await work(session)
 
     return asyncio.run(run())
 
@@ -298,11 +306,8 @@ def cmd_sla_sweep(settings: Settings, args: argparse.Namespace) -> int:
     from intake.triage import breaches
 
     async def sweep(url: str) -> int:
-        engine = create_engine(url, settings)
-        try:
-            return await breaches.sweep(create_sessionmaker(engine))
-        finally:
-            await engine.dispose()
+        async with _sessions(settings, url) as sessions:
+            return await breaches.sweep(sessions)
 
     with database_url(settings) as url:
         count = asyncio.run(sweep(url))
@@ -313,7 +318,6 @@ def cmd_sla_sweep(settings: Settings, args: argparse.Namespace) -> int:
 # Problems per transaction: each holds its rows for about a second at most, so a submit
 # that touches the same lists never waits long.
 BACKFILL_BATCH = 50
-DEADLOCK = "40P01"
 
 
 @dataclass(frozen=True)
@@ -336,33 +340,31 @@ async def backfill_similar(
     from intake.demo.generate import Progress
     from intake.triage import similar
 
-    async def fill_batch(after: uuid.UUID | None) -> tuple[list[uuid.UUID], int]:
+    async def fill_batch(
+        sessions: async_sessionmaker[AsyncSession], after: uuid.UUID | None
+    ) -> tuple[list[uuid.UUID], int]:
         async with sessions() as session, session.begin():
             ids = await similar.next_unfilled(session, after, batch)
             return ids, sum([await similar.fill(session, problem_id) for problem_id in ids])
 
     progress = Progress(stream)
-    engine = create_engine(url, settings)
-    sessions = create_sessionmaker(engine)
     started = monotonic()
     filled, after = 0, None
-    try:
+    async with _sessions(settings, url) as sessions:
         async with sessions() as session:
             progress.stage("similar", await similar.count_unfilled(session))
         while True:
             for attempt in range(3):
                 try:
-                    ids, count = await fill_batch(after)
+                    ids, count = await fill_batch(sessions, after)
                     break
                 except DBAPIError as error:
-                    if getattr(error.orig, "sqlstate", None) != DEADLOCK or attempt == 2:
+                    if not retryable(error) or attempt == 2:
                         raise
             if not ids:
                 break
             filled, after = filled + count, ids[-1]
             progress.update(filled)
-    finally:
-        await engine.dispose()
     seconds = monotonic() - started
     progress.done(f"Stored the similar problems of {filled:,} problems in {seconds:.0f} s.")
     return Backfill(filled, seconds)

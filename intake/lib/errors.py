@@ -183,13 +183,19 @@ def _sqlstate(exc: DBAPIError) -> str:
     return str(getattr(exc.orig, "sqlstate", "") or "")
 
 
+def retryable(exc: DBAPIError) -> bool:
+    """PostgreSQL rolled the transaction back to break a deadlock or a serialization
+    conflict: nothing it did was kept, and running it again will very likely succeed."""
+    return _sqlstate(exc) in RETRYABLE_SQLSTATES
+
+
 def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
     """Render any exception as problem+json; unexpected ones are logged and become a 500."""
     if isinstance(exc, IntakeError):
         error = exc
     elif isinstance(exc, HTTPException):
         error = _from_litestar(exc)
-    elif isinstance(exc, DBAPIError) and _sqlstate(exc) in RETRYABLE_SQLSTATES:
+    elif isinstance(exc, DBAPIError) and retryable(exc):
         # PostgreSQL broke a deadlock (or a serialization conflict) by rolling this request's
         # transaction back: nothing it did was kept, and the same request will very likely
         # go through when sent again.
