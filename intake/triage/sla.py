@@ -13,11 +13,15 @@ microsecond and "end of Friday" is never blurred into "Monday 00:00" by float ro
 Cost: counting business days before a date is O(1) for weekdays plus O(log H) for H holidays,
 so each function is O(P log P + P log H) for P pauses, whatever the span's length (finding
 the n-th business day adds an O(log H) step per run of consecutive holidays crossed).
+Positions and day spans are pure functions of the calendar and the instant, so each process
+remembers the most recent ones: a queue page asks for the same "now", due times and submit
+times again and again (two clocks per row, the same rows on every poll).
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -180,6 +184,7 @@ def _merged_pauses(
     return merged
 
 
+@functools.lru_cache(maxsize=16_384)
 def _position(calendar: Calendar, moment: datetime) -> Fraction:
     """Business days before moment, counted from 0001-01-01."""
     day = moment.astimezone(calendar.tz).date()
@@ -202,13 +207,18 @@ def _moment_at(calendar: Calendar, position: Fraction, not_before: datetime) -> 
 
 def _day_span(calendar: Calendar, day: date) -> tuple[datetime, int]:
     """When a local date begins (UTC) and its length in microseconds (23h or 25h over DST)."""
-    start = _day_start(calendar, day)
-    return start, (_day_start(calendar, day + timedelta(days=1)) - start) // _MICROSECOND
+    return _zone_day_span(calendar.tz, day)
 
 
-def _day_start(calendar: Calendar, day: date) -> datetime:
+@functools.lru_cache(maxsize=4096)
+def _zone_day_span(tz: ZoneInfo, day: date) -> tuple[datetime, int]:
+    start = _day_start(tz, day)
+    return start, (_day_start(tz, day + timedelta(days=1)) - start) // _MICROSECOND
+
+
+def _day_start(tz: ZoneInfo, day: date) -> datetime:
     # Where DST skips midnight, fold=0 resolves 00:00 to the instant the gap begins.
-    return datetime.combine(day, time(), tzinfo=calendar.tz).astimezone(UTC)
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
 
 
 def _weekdays_before(day: date) -> int:
