@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ARRAY, any_, bindparam, or_, select
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
@@ -45,19 +46,24 @@ async def calendar(session: AsyncSession) -> tuple[Calendar, policy.SlaPolicy]:
     return Calendar(tz=policy.zone(current), holidays=days), current
 
 
+_Event = models.ProblemEvent
+# One array parameter, not an expanding IN: the statement is the same whatever the number of
+# problems, so it is compiled and prepared once.
+_PAUSE_EVENTS = (
+    select(_Event.problem_id, _Event.occurred_at, _Event.from_status, _Event.to_status)
+    .where(_Event.problem_id == any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))))
+    .where(or_(_Event.to_status == "needs_info", _Event.from_status == "needs_info"))
+    .order_by(_Event.problem_id, _Event.id)
+)
+
+
 async def pauses_for(
     session: AsyncSession, problem_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[Pause]]:
     """The intervals each problem spent waiting on its requester, from history, in one query."""
     if not problem_ids:
         return {}
-    Event = models.ProblemEvent
-    events = await session.execute(
-        select(Event.problem_id, Event.occurred_at, Event.from_status, Event.to_status)
-        .where(Event.problem_id.in_(problem_ids))
-        .where(or_(Event.to_status == "needs_info", Event.from_status == "needs_info"))
-        .order_by(Event.problem_id, Event.id)
-    )
+    events = await session.execute(_PAUSE_EVENTS, {"ids": problem_ids})
     found: dict[uuid.UUID, list[Pause]] = {}
     open_since: dict[uuid.UUID, datetime] = {}
     for problem_id, occurred_at, from_status, to_status in events:
