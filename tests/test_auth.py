@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -66,6 +67,19 @@ async def test_malformed_authorization_is_401(client: Client, city: City, header
 async def test_expired_token_is_401(client: Client, city: City, keys: LocalKeys) -> None:
     token = keys.issue(EMAILS["requester"], ttl=timedelta(seconds=-5))
     response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert "expired" in assert_problem_json(response, 401)["detail"]
+
+
+async def test_a_token_that_worked_is_refused_once_it_expires(
+    client: Client, city: City, keys: LocalKeys
+) -> None:
+    # The process remembers tokens it has verified; the memory must not outlive the token.
+    token = keys.issue(EMAILS["requester"], ttl=timedelta(seconds=2))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    await asyncio.sleep(max(0.0, expires - datetime.now(UTC).timestamp()) + 0.05)
+    response = await client.get("/api/v1/me", headers=headers)
     assert "expired" in assert_problem_json(response, 401)["detail"]
 
 

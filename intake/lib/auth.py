@@ -9,8 +9,11 @@ person by e-mail; who they are, their department and roles live in Intake's data
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -46,6 +49,45 @@ def _rejected(error: Exception) -> NotAuthenticated:
     return NotAuthenticated(f"The token is not valid: {error}")
 
 
+class VerifiedTokens:
+    """Tokens this process has already verified, so a client's next request skips the check.
+
+    A signed token never changes: once its signature and claims check out it stays good
+    until its ``exp`` (and from its ``nbf``), and those two are checked again on every hit.
+    Checking an Ed25519 signature and the claims costs about a tenth of a light request's
+    CPU, and an OIDC token's JWKS lookup a hop to a thread, on every request of a client
+    that polls with the same token. Bounded (least recently used out first) and keyed by
+    the token's SHA-256, so no token is kept in memory. Only the e-mail is kept: who that
+    is, and whether they are still active, is read from the database on every request.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._emails: OrderedDict[bytes, tuple[str, float, float]] = OrderedDict()
+
+    def get(self, token: str) -> str | None:
+        key = hashlib.sha256(token.encode()).digest()
+        entry = self._emails.get(key)
+        if entry is None:
+            return None
+        email, not_before, expires = entry
+        now = time.time()
+        if now >= expires:  # PyJWT's rule: expired once exp <= now
+            del self._emails[key]
+            return None
+        if now < not_before:
+            return None
+        self._emails.move_to_end(key)
+        return email
+
+    def put(self, token: str, email: str, claims: dict[str, Any]) -> None:
+        key = hashlib.sha256(token.encode()).digest()
+        self._emails[key] = (email, float(claims.get("nbf", 0)), float(claims["exp"]))
+        self._emails.move_to_end(key)
+        while len(self._emails) > self.size:
+            self._emails.popitem(last=False)
+
+
 class LocalKeys:
     """The embedded default: an Ed25519 key in ``<data_dir>/signing-key.pem``."""
 
@@ -54,6 +96,7 @@ class LocalKeys:
         self.ttl = ttl
         self._private = self._load_or_create()
         self._public = self._private.public_key()
+        self._verified = VerifiedTokens()
 
     def _load_or_create(self) -> Ed25519PrivateKey:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +132,9 @@ class LocalKeys:
         return jwt.encode(claims, self._private, algorithm="EdDSA")
 
     async def email_for(self, token: str) -> str:
+        known = self._verified.get(token)
+        if known is not None:
+            return known
         try:
             claims = jwt.decode(
                 token,
@@ -100,7 +146,9 @@ class LocalKeys:
             )
         except jwt.PyJWTError as error:
             raise _rejected(error) from None
-        return str(claims["email"])
+        email = str(claims["email"])
+        self._verified.put(token, email, claims)
+        return email
 
 
 class OIDCVerifier:
@@ -109,8 +157,12 @@ class OIDCVerifier:
     def __init__(self, settings: OIDCSettings) -> None:
         self.settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=600, timeout=5)
+        self._verified = VerifiedTokens()
 
     async def email_for(self, token: str) -> str:
+        known = self._verified.get(token)
+        if known is not None:
+            return known
         try:
             # PyJWKClient fetches over blocking HTTP on a cache miss: keep it off the loop.
             key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
@@ -129,6 +181,7 @@ class OIDCVerifier:
         email = claims.get(self.settings.email_claim)
         if not isinstance(email, str) or not email:
             raise NotAuthenticated(f"The token has no '{self.settings.email_claim}' claim.")
+        self._verified.put(token, email, claims)
         return email
 
 
