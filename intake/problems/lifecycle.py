@@ -37,10 +37,15 @@ EDITABLE_STATES = frozenset({"draft", "needs_info"})
 # A held problem goes back where it was; withdrawing one is allowed only if that was before
 # delivery.
 RESUME = "(back where it was)"
+# An action that changes something other than the state (reassign) leaves it where it is.
+UNCHANGED = "(stays where it is)"
 WITHDRAWABLE = frozenset({"draft", "submitted", "triage", "needs_info", "accepted", "discovery"})
 TRIAGER = frozenset({"triager"})
 REQUESTER = frozenset({"requester"})
 PROBLEM_TEAM = frozenset({"triager", "team_member"})
+# Who may hand a problem in triage to another triager: when its triager is away, another
+# triager or DTI operations (who manage people) must be able to move it on.
+TRIAGE_OWNERS = frozenset({"triager", "admin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,11 @@ class Action:
     reason_required: bool = False
     # Only the problem's own triager and the members of its team (not any triager).
     problem_team_only: bool = False
+
+    @property
+    def changes_state(self) -> bool:
+        """False for an action that leaves the state as it is (its event records none)."""
+        return self.to_state != UNCHANGED
 
 
 ACTIONS: dict[str, Action] = {
@@ -88,6 +98,15 @@ ACTIONS: dict[str, Action] = {
             owning_department_only=False,
             event="triaged",
             summary="Take the problem into triage; the acting or named triager owns it.",
+        ),
+        Action(
+            name="reassign",
+            from_states=frozenset({"triage", "needs_info"}),
+            to_state=UNCHANGED,
+            roles=TRIAGE_OWNERS,
+            owning_department_only=False,
+            event="reassigned",
+            summary="Hand it to another triager; its state and SLA clocks stay as they are.",
         ),
         Action(
             name="request-info",
@@ -231,10 +250,13 @@ def check_transition(action_name: str, state: str, held_from: str | None = None)
     return action
 
 
-def target_state(action: Action, held_from: str | None) -> str:
+def target_state(action: Action, state: str, held_from: str | None) -> str:
+    """Where the action takes a problem that is in ``state``."""
     if action.to_state == RESUME:
         assert held_from is not None
         return held_from
+    if action.to_state == UNCHANGED:
+        return state
     return action.to_state
 
 
@@ -256,7 +278,9 @@ def markdown_table() -> str:
     ]
     for action in ACTIONS.values():
         sources = ", ".join(f"`{s}`" for s in sorted(action.from_states, key=STATES.index))
-        target = action.to_state if action.to_state == RESUME else f"`{action.to_state}`"
+        target = (
+            action.to_state if action.to_state in (RESUME, UNCHANGED) else f"`{action.to_state}`"
+        )
         reason = "yes" if action.reason_required else "no"
         lines.append(
             f"| `{action.name}` | {sources} | {target} | {who_may(action)} | {reason} "

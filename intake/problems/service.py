@@ -460,7 +460,7 @@ async def apply_action(
         )
     changes = await prepare(problem) if prepare is not None else {}
     before = problem.status
-    after = lifecycle.target_state(action, problem.held_from_status)
+    after = lifecycle.target_state(action, before, problem.held_from_status)
     now = utcnow()
     if after == "on_hold":
         problem.held_from_status = before
@@ -478,8 +478,10 @@ async def apply_action(
         problem_id=problem.id,
         actor_id=caller.id,
         type=action.event,
-        from_status=before,
-        to_status=after,
+        # An action that keeps the state is no transition: readers of the history (pauses,
+        # notifications, the event feed) must not see the problem enter its state again.
+        from_status=before if action.changes_state else None,
+        to_status=after if action.changes_state else None,
         reason=reason,
         changes=changes,
     )

@@ -84,7 +84,13 @@ async def pauses(session: AsyncSession, problem: models.Problem) -> list[Pause]:
 async def on_transition(
     session: AsyncSession, problem: models.Problem, before: str, after: str, now: datetime
 ) -> None:
-    """Start, stop, pause and resume the clocks as the problem changes state."""
+    """Start, stop, pause and resume the clocks as the problem changes state.
+
+    An action that keeps the state (reassign, delivery alpha to beta) moves no clock: a
+    problem reassigned while it waits on its requester stays paused since the same moment.
+    """
+    if before == after:
+        return
     if after == "submitted":
         cal, targets = await calendar(session)
         problem.first_response_due_at = due_at(now, targets.first_response_days, cal)

@@ -54,6 +54,40 @@ class TriageActionController(Controller):
         return await problem_response(db_session, problem)
 
     @post(
+        "/reassign",
+        summary="Hand a problem in triage to another triager",
+        description=(
+            "From triage or needs_info, for triagers and admins: the triager named by "
+            "`triager_email` owns and watches the problem. Its state and SLA clocks stay as "
+            "they are."
+        ),
+        responses=ACTION_ERRORS,
+        status_code=200,
+    )
+    async def reassign(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        data: Annotated[
+            schemas.Reassign,
+            Body(
+                examples=[
+                    Example(
+                        value={
+                            "triager_email": "pm.two@city.example",
+                            "reason": "Priya is on leave until March.",
+                        }
+                    )
+                ]
+            ),
+        ],
+        if_match: IfMatch = None,
+    ) -> Response[Problem]:
+        problem = await triage.reassign(db_session, caller, problem_id, if_match, data)
+        return await problem_response(db_session, problem)
+
+    @post(
         "/request-info",
         summary="Ask the requester for information",
         description="Moves the problem to needs_info; the decision SLA clock pauses.",

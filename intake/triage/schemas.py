@@ -21,6 +21,11 @@ class TakeIntoTriage(Input):
     triager_email: Email | None = None
 
 
+class Reassign(Input):
+    triager_email: Email
+    reason: Reason | None = None
+
+
 class RequestInfo(Input):
     questions: Reason
 

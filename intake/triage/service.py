@@ -49,21 +49,56 @@ async def take_into_triage(
     async def assign(problem: models.Problem) -> dict[str, Any]:
         triager_id = caller.id
         if triager_email is not None:
-            person = await registry.person_by_email(session, triager_email)
-            if person is None or not person.active or "triager" not in person.roles:
-                raise ValidationFailed(
-                    "Only an active triager can own a problem in triage.",
-                    [FieldError("triager_email", f"{triager_email} is not an active triager")],
-                )
-            triager_id = person.id
-        before = problem.triager_id
-        problem.triager_id = triager_id
-        await problems.follow(session, problem.id, triager_id)
-        return {"triager_id": {"from": _str(before), "to": str(triager_id)}}
+            triager_id = await _active_triager(session, triager_email)
+        return await _own(session, problem, triager_id)
 
     return await problems.apply_action(
         session, caller, problem_id, "triage", if_match, prepare=assign
     )
+
+
+async def reassign(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    if_match: str | None,
+    data: schemas.Reassign,
+) -> models.Problem:
+    """Hand a problem in triage or needs_info to another triager; nothing else changes."""
+
+    async def hand_over(problem: models.Problem) -> dict[str, Any]:
+        triager_id = await _active_triager(session, data.triager_email)
+        if triager_id == problem.triager_id:
+            raise ValidationFailed(
+                "The problem already belongs to that triager.",
+                [FieldError("triager_email", f"{data.triager_email} already owns it")],
+            )
+        return await _own(session, problem, triager_id)
+
+    return await problems.apply_action(
+        session, caller, problem_id, "reassign", if_match, reason=data.reason, prepare=hand_over
+    )
+
+
+async def _active_triager(session: AsyncSession, email: str) -> uuid.UUID:
+    """The id of the person with this e-mail, who must be an active triager (422 otherwise)."""
+    person = await registry.person_by_email(session, email)
+    if person is None or not person.active or "triager" not in person.roles:
+        raise ValidationFailed(
+            "Only an active triager can own a problem in triage.",
+            [FieldError("triager_email", f"{email} is not an active triager")],
+        )
+    return person.id
+
+
+async def _own(
+    session: AsyncSession, problem: models.Problem, triager_id: uuid.UUID
+) -> dict[str, Any]:
+    """Make the triager the problem's owner and a watcher; the change as history records it."""
+    before = problem.triager_id
+    problem.triager_id = triager_id
+    await problems.follow(session, problem.id, triager_id)
+    return {"triager_id": {"from": _str(before), "to": str(triager_id)}}
 
 
 async def request_info(
