@@ -1,5 +1,6 @@
-"""SLA breaches: each overdue clock is recorded once and its watchers hear of it; paused and
-finished clocks never breach; sweeps run side by side, in the background and from the CLI."""
+"""SLA breaches: each overdue clock is recorded once and its watchers hear of it; finished
+clocks, and clocks paused before they ran out, never breach; sweeps run side by side, in the
+background and from the CLI."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -115,6 +116,27 @@ async def test_a_paused_clock_does_not_breach_while_paused(
         if n["kind"] == "sla_breach"
     ]
     assert note["problem"]["id"] == problem["id"]
+
+
+async def test_a_clock_that_ran_out_before_its_pause_is_recorded_while_paused(
+    client: Client, city: City, db: asyncpg.Connection, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    problem = await submitted(client, city)
+    assert (await act(client, city, problem, "triage")).status_code == 200
+    # The decision ran out a minute ago, before the sweep came round; then the triager
+    # asks the requester.
+    overdue = datetime.now(UTC) - timedelta(minutes=1)
+    await db.execute(
+        "UPDATE problems SET decision_due_at = $2 WHERE id = $1", uuid.UUID(problem["id"]), overdue
+    )
+    body = {"questions": "Which wards?"}
+    assert (await act(client, city, problem, "request-info", body=body)).status_code == 200
+    assert (await due_times(db, problem))["decision_due_at"] == overdue  # paused, still late
+
+    assert await sweep(sessions, datetime.now(UTC)) == 1
+    (breach,) = breach_events(await events(client, city, problem["id"]))
+    assert breach["changes"] == {"clock": "decision", "due_at": overdue.isoformat()}
+    assert await sweep(sessions, datetime.now(UTC) + timedelta(days=30)) == 0
 
 
 async def test_decided_and_withdrawn_problems_do_not_breach(

@@ -368,3 +368,123 @@ async def test_queue_counts_new_holidays_at_once(
     assert response.status_code == 200
     after = (await queue(client, city))[0]["first_response"]["elapsed_business_days"]
     assert abs(before - after - len(days)) <= 0.02
+
+
+# -- the breached filter and the rows' own flags ---------------------------------------------
+
+
+async def breached_filter_matches_rows(client: Client, city: City) -> dict[str, dict[str, Any]]:
+    """Every queue row, after checking that ``breached=true`` lists exactly the rows whose
+    first response or decision clock shows ``breached``, and ``breached=false`` the others."""
+    rows = {row["id"]: row for row in await queue(client, city, "limit=100")}
+    flagged = {
+        problem_id
+        for problem_id, row in rows.items()
+        if row["first_response"]["breached"] or row["decision"]["breached"]
+    }
+    assert {row["id"] for row in await queue(client, city, "breached=true&limit=100")} == flagged
+    assert {row["id"] for row in await queue(client, city, "breached=false&limit=100")} == (
+        set(rows) - flagged
+    )
+    return rows
+
+
+async def _rewind(db: asyncpg.Connection, problem: dict[str, Any], days: int) -> None:
+    """Pretend the problem was submitted ``days`` ago and answered an hour later, with the
+    due times the default policy gives for that."""
+    then = datetime.now(UTC) - timedelta(days=days)
+    utc = Calendar(tz=ZoneInfo("UTC"))
+    await db.execute(
+        "UPDATE problems SET submitted_at = $2, first_response_at = $3, "
+        "first_response_due_at = $4, decision_due_at = $5 WHERE id = $1",
+        uuid.UUID(problem["id"]),
+        then,
+        then + timedelta(hours=1),
+        due_at(then, 3, utc),
+        due_at(then, 10, utc),
+    )
+
+
+async def test_a_decision_overdue_before_its_pause_stays_breached_while_paused(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    problem = await submitted(client, city)
+    await act(client, city, problem, "triage")
+    await _rewind(db, problem, 20)  # decision due about six days ago
+    overdue = await db.fetchval(
+        "SELECT decision_due_at FROM problems WHERE id = $1", uuid.UUID(problem["id"])
+    )
+    row = (await breached_filter_matches_rows(client, city))[problem["id"]]
+    assert row["decision"]["breached"] is True
+
+    await act(client, city, problem, "request-info", body={"questions": "Which forms?"})
+    row = (await breached_filter_matches_rows(client, city))[problem["id"]]
+    # Asking the requester late does not undo the breach: the clock is paused, and keeps
+    # the due time it ran past.
+    assert row["status"] == "needs_info"
+    assert row["decision"]["paused"] is True
+    assert row["decision"]["breached"] is True
+    assert datetime.fromisoformat(row["decision"]["due_at"]) == overdue
+    assert row["first_response"]["breached"] is False
+    assert [r["id"] for r in await queue(client, city, "breached=true")] == [problem["id"]]
+    assert await queue(client, city, "breached=false") == []
+
+    await act(client, city, problem, "respond", who="requester", body={"answer": "Form 12."})
+    row = (await breached_filter_matches_rows(client, city))[problem["id"]]
+    assert row["decision"]["paused"] is False
+    assert row["decision"]["breached"] is True
+    assert datetime.fromisoformat(row["decision"]["due_at"]) == overdue
+
+
+async def test_a_clock_paused_in_time_is_not_breached(client: Client, city: City) -> None:
+    problem = await submitted(client, city)
+    await act(client, city, problem, "triage")
+    await act(client, city, problem, "request-info", body={"questions": "Which forms?"})
+    row = (await breached_filter_matches_rows(client, city))[problem["id"]]
+    assert row["decision"]["paused"] is True
+    assert row["decision"]["due_at"] is None
+    assert (row["first_response"]["breached"], row["decision"]["breached"]) == (False, False)
+    assert await queue(client, city, "breached=true") == []
+    assert [r["id"] for r in await queue(client, city, "breached=false")] == [problem["id"]]
+
+    await act(client, city, problem, "respond", who="requester", body={"answer": "Form 12."})
+    row = (await breached_filter_matches_rows(client, city))[problem["id"]]
+    assert (row["first_response"]["breached"], row["decision"]["breached"]) == (False, False)
+
+
+async def test_a_first_response_given_late_stays_breached(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    problem = await submitted(client, city)
+    await _age(db, problem, 10)  # first response due six days ago, decision in four days
+    await act(client, city, problem, "triage")
+    row = (await breached_filter_matches_rows(client, city))[problem["id"]]
+    assert row["first_response"]["stopped_at"] is not None
+    assert row["first_response"]["breached"] is True
+    assert row["decision"]["breached"] is False
+    assert [r["id"] for r in await queue(client, city, "breached=true")] == [problem["id"]]
+
+
+async def test_a_shorter_target_can_breach_a_paused_clock(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    """An admin's new targets are judged against the time before the pause: a target that
+    ran out before the questions were asked breaches the paused clock, in the rows and the
+    filter alike; the rest of the queue keeps its due times."""
+    paused = await submitted(client, city, title="Waiting since the target ran out")
+    await act(client, city, paused, "triage")
+    await _rewind(db, paused, 8)  # six business days or fewer: not yet due
+    await act(client, city, paused, "request-info", body={"questions": "Which forms?"})
+    fresh = await submitted(client, city, title="Submitted just now")
+    before = await breached_filter_matches_rows(client, city)
+    assert before[paused["id"]]["decision"]["due_at"] is None
+    assert not before[paused["id"]]["decision"]["breached"]
+
+    body = {"first_response_days": 1, "decision_days": 1, "timezone": "UTC"}
+    response = await client.put("/api/v1/settings/sla", json=body, headers=city.auth("admin"))
+    assert response.status_code == 200
+    after = await breached_filter_matches_rows(client, city)
+    assert after[paused["id"]]["decision"]["paused"] is True
+    assert after[paused["id"]]["decision"]["breached"] is True
+    assert after[paused["id"]]["decision"]["due_at"] is not None
+    assert not after[fresh["id"]]["decision"]["breached"]

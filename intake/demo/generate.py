@@ -65,7 +65,7 @@ from intake.portfolio import timeline
 from intake.triage.scoring import CRITERIA, EFFORTS, Ratings, Weights, compute_score
 from intake.triage.sla import Calendar, Pause, due_at
 
-DATASET_VERSION = 5  # bump when the generated data changes, so benchmark --keep reloads
+DATASET_VERSION = 6  # bump when the generated data changes, so benchmark --keep reloads
 DOMAIN = "city.example"
 TIMEZONE = "America/Chicago"
 FIRST_RESPONSE_DAYS, DECISION_DAYS = 3, 10
@@ -1166,8 +1166,11 @@ class _Context:
                 changes = {"triager_id": {"from": None, "to": str(triager)}}
             elif kind == "info_requested":
                 self._decision_segment_ends(segment, decision_due, at)
-                paused_at, segment, decision_due = at, None, None
-                changes = {"sla": _sla(first_due, None)}
+                paused_at, segment = at, None
+                # As clocks.on_transition: a decision already overdue keeps its due time.
+                if decision_due is None or decision_due > at:
+                    decision_due = None
+                    changes = {"sla": _sla(first_due, None)}
             elif kind == "info_provided":
                 actor = self.submitter
                 assert paused_at is not None and submitted_at is not None

@@ -4,9 +4,11 @@ Each submitted problem has two clocks, judged at the view's moment from its time
 then in force (first response and decision times, and the due times history recorded):
 
 - ``met``: the clock stopped at or before its due time (or while it had none: a decision
-  taken while the clock was paused waiting on the requester cannot be late);
+  taken while the clock was paused waiting on the requester cannot be late, unless it had
+  run out before the pause, and then it kept its due time);
 - ``breached``: it stopped after its due time;
-- ``running``: not stopped yet and not past due (a paused decision clock counts here);
+- ``running``: not stopped yet and not past due (a decision clock paused in time counts
+  here);
 - ``running_breached``: not stopped yet and already past due.
 
 A clock that can no longer stop (the problem was withdrawn before it did) is not counted.

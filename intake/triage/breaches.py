@@ -2,9 +2,12 @@
 
 The first-response clock runs from submit until a triager first acts; the decision clock
 until the decision, and while the problem waits on its requester (needs_info) it is paused
-and has no due time, so it cannot breach (see ``clocks``). The sweep writes one
-``sla_breached`` event per overdue clock, which notifies the problem's watchers, and stamps
-the problem's ``*_breached_at`` column so the clock never breaches twice.
+and has no due time, so it cannot breach, unless it had already run out when the pause
+began: then it keeps its past due time (see ``clocks``), and the sweep records that breach
+if it had not yet. The sweep writes one ``sla_breached`` event per overdue clock, which
+notifies the problem's watchers, and stamps the problem's ``*_breached_at`` column so the
+clock never breaches twice. It judges a clock overdue from the same stored due times as
+the triage queue's ``breached`` filter.
 
 Several API processes may sweep at once: each locks the rows it records with
 ``FOR UPDATE SKIP LOCKED``, so a row another sweep (or a request) holds is left for the next
@@ -46,7 +49,6 @@ def _first_response_overdue(now: datetime) -> ColumnElement[bool]:
 def _decision_overdue(now: datetime) -> ColumnElement[bool]:
     return and_(
         Problem.decided_at.is_(None),
-        Problem.paused_since.is_(None),
         Problem.decision_due_at < now,
         Problem.decision_breached_at.is_(None),
     )

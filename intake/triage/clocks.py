@@ -4,6 +4,12 @@ First response: from submit until a triager first acts. Decision: from submit un
 accepted, declined, redirected or marked a duplicate, paused while it waits on the
 requester (needs_info). Due times are recomputed whenever a pause ends or the policy or
 holidays change.
+
+The stored due time is always the one ``sla.due_at`` gives for the problem's history, so
+the queue's order, its ``breached`` filter, the rows' clocks and the breach sweep all read
+one value. In particular a pause clears the decision due time only if the clock had not
+run out yet: one that ran out before the pause keeps its (past) due time, and stays
+breached while the problem waits.
 """
 
 from __future__ import annotations
@@ -100,7 +106,9 @@ async def on_transition(
         problem.first_response_at = now
     if after == "needs_info":
         problem.paused_since = now
-        problem.decision_due_at = None
+        due = problem.decision_due_at
+        if due is None or due > now:  # not yet due: unknown until the requester answers
+            problem.decision_due_at = None
     elif before == "needs_info":
         ended = problem.paused_since
         problem.paused_since = None
@@ -119,7 +127,11 @@ async def on_transition(
 
 async def recompute_open(session: AsyncSession, actor_id: uuid.UUID | None = None) -> int:
     """Recompute the due times of every problem still in triage (after a policy change);
-    each problem whose due times moved gets an ``sla_recomputed`` history event."""
+    each problem whose due times moved gets an ``sla_recomputed`` history event.
+
+    A problem waiting on its requester counts its open pause too: its decision due time is
+    ``None`` unless the new targets ran out before the pause began.
+    """
     cal, targets = await calendar(session)
     open_problems = await session.scalars(
         select(models.Problem).where(
@@ -134,10 +146,9 @@ async def recompute_open(session: AsyncSession, actor_id: uuid.UUID | None = Non
         problem.first_response_due_at = due_at(
             problem.submitted_at, targets.first_response_days, cal
         )
-        if problem.status != "needs_info":
-            problem.decision_due_at = due_at(
-                problem.submitted_at, targets.decision_days, cal, await pauses(session, problem)
-            )
+        problem.decision_due_at = due_at(
+            problem.submitted_at, targets.decision_days, cal, await pauses(session, problem)
+        )
         if due_times(problem) != before:
             await history.record(
                 session,

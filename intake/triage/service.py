@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, delete, func, or_, select
+import msgspec
+from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -377,12 +378,28 @@ def _queue_query(caller: Caller, filters: QueueFilters, now: datetime) -> QueueQ
     if filters.min_age_days is not None:
         query = query.where(Problem.submitted_at <= now - timedelta(days=filters.min_age_days))
     if filters.breached is not None:
-        breached = or_(
-            Problem.decision_due_at < now,
-            and_(Problem.first_response_at.is_(None), Problem.first_response_due_at < now),
-        )
-        query = query.where(breached if filters.breached else ~func.coalesce(breached, False))
+        query = query.where(breached(now) if filters.breached else ~breached(now))
     return query
+
+
+def breached(now: datetime) -> ColumnElement[bool]:
+    """SQL: either clock of a queue row shows ``breached`` at ``now`` (never NULL).
+
+    The same judgement as the rows' clocks (``_first_response_clock``, ``_decision_clock``),
+    on the same stored due times: the first response was given after its due time, or is
+    still owed and overdue; the decision is overdue. A decision clock paused after it ran
+    out keeps its due time (``clocks.on_transition``), so it stays breached while paused;
+    one paused in time has none. Plain comparisons of the row's own columns, so the queue
+    is still read in index order and filtered as it goes.
+    """
+    Problem = models.Problem
+    return func.coalesce(
+        or_(
+            Problem.decision_due_at < now,
+            Problem.first_response_due_at < func.coalesce(Problem.first_response_at, now),
+        ),
+        False,
+    )
 
 
 async def _rows_after(
@@ -456,11 +473,14 @@ def _decision_clock(
 
     A running clock's business time elapsed is the target less what remains until its
     stored due time, or plus what has passed since (less any pause since then): one span
-    of the calendar instead of replaying the problem's whole history.
+    of the calendar instead of replaying the problem's whole history. A paused clock's
+    due time and breach are the stored ones too, as the queue's ``breached`` filter reads
+    them (a policy change recomputes both in the same request).
     """
     due = row.decision_due_at
-    if due is None or row.decided_at is not None:
-        return clock_out(
+    paused = row.status == "needs_info"
+    if paused or due is None or row.decided_at is not None:
+        value = clock_out(
             clock(
                 started_at=row.submitted_at or now,
                 target_days=target_days,
@@ -470,6 +490,10 @@ def _decision_clock(
                 pauses=pauses,
             )
         )
+        if paused:
+            overdue = due is not None and now > due
+            return msgspec.structs.replace(value, due_at=due, breached=overdue)
+        return value
     if now < due:
         elapsed = max(0.0, target_days - business_time_elapsed(now, due, cal))
     else:
