@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from intake.triage.sla import Calendar, due_at
-from tests.conftest import City
+from tests.conftest import EMAILS, City
 from tests.helpers import Client, act, assert_problem_json, events, submitted
 
 SECOND_TRIAGER = "pm.two@city.example"
@@ -226,3 +226,39 @@ async def test_reassign_needs_a_current_if_match(
     assert_problem_json(stale, 412)
     current = await client.get(f"/api/v1/problems/{problem['id']}", headers=city.auth("triager"))
     assert current.json()["triager"]["name"] == "Priya One"
+
+
+async def _inbox_of(client: Client, city: City, email: str) -> list[dict[str, Any]]:
+    token = {"Authorization": f"Bearer {city.keys.issue(email)}"}
+    response = await client.get("/api/v1/me/notifications", headers=token)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_the_triager_a_problem_is_handed_to_hears_of_it(
+    client: Client, city: City, second_triager: uuid.UUID
+) -> None:
+    # Taken into triage for someone else: she hears she owns it (once, not also as a watcher).
+    problem = await submitted(client, city)
+    named = {"triager_email": SECOND_TRIAGER}
+    assert (await act(client, city, problem, "triage", body=named)).status_code == 200
+    [notice] = await _inbox_of(client, city, SECOND_TRIAGER)
+    assert notice["kind"] == "assigned"
+    assert notice["summary"] == f"Priya One handed {problem['reference']} to you"
+    assert notice["event"]["type"] == "triaged"
+
+    # Handed back: Priya One hears it; whoever takes a problem for herself hears nothing.
+    back = {"triager_email": EMAILS["triager"]}
+    response = await act(client, city, problem, "reassign", who="admin", body=back)
+    assert response.status_code == 200, response.text
+    newest = (await _inbox_of(client, city, EMAILS["triager"]))[0]
+    assert (newest["kind"], newest["event"]["type"]) == ("assigned", "reassigned")
+    assert newest["summary"] == f"Ops Admin handed {problem['reference']} to you"
+
+    own = await submitted(client, city)
+    assert (await act(client, city, own, "triage")).status_code == 200
+    assert all(
+        item["event"]["type"] != "triaged" or item["kind"] != "assigned"
+        for item in await _inbox_of(client, city, EMAILS["triager"])
+    )

@@ -45,7 +45,14 @@ FINDING_KINDS = (
 UPDATE_STATUSES = ("on_track", "at_risk", "off_track")
 METRIC_DIRECTIONS = ("increase", "decrease")
 COMMENT_VISIBILITIES = ("all", "dti_internal")
-NOTIFICATION_KINDS = ("mention", "state_change", "info_requested", "sla_breach", "status_update")
+NOTIFICATION_KINDS = (
+    "mention",
+    "state_change",
+    "info_requested",
+    "sla_breach",
+    "status_update",
+    "assigned",
+)
 
 # The text PostgreSQL indexes for full-text search, weighted: title first, then the problem
 # statement and desired outcome, then the rest of the record. Kept in one expression so the

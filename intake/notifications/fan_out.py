@@ -1,6 +1,8 @@
 """Who hears about an event: the inbox rows written in the same transaction as the event.
 
 - people mentioned in it: ``mention``;
+- the triager a problem is handed to by someone else (``triage`` naming them, ``reassign``):
+  ``assigned``;
 - the problem's watchers, for a request for information: ``info_requested``;
 - the problem's watchers, for any other change of state: ``state_change``;
 - the problem's watchers, when an SLA clock is breached: ``sla_breach``;
@@ -25,6 +27,7 @@ from intake.lib.auth import DTI_ROLES
 SLA_BREACHED = "sla_breached"
 INFO_REQUESTED = "info_requested"
 UPDATE_POSTED = "update_posted"
+ASSIGNING = frozenset({"triaged", "reassigned"})  # events whose changes name a new triager
 
 
 def watcher_kind(event: ProblemEvent) -> str | None:
@@ -43,7 +46,8 @@ def watcher_kind(event: ProblemEvent) -> str | None:
 async def notify(
     session: AsyncSession, event: ProblemEvent, *, mentions: tuple[uuid.UUID, ...] = ()
 ) -> None:
-    """Write the inbox rows for ``event`` (mentions first: one row per person and event)."""
+    """Write the inbox rows for ``event``: one per person and event, the most specific first
+    (a mention, then being handed the problem, then what every watcher hears)."""
     may_hear: ColumnElement[bool] = Person.active.is_(True)
     if event.actor_id is not None:
         may_hear = and_(may_hear, Person.id != event.actor_id)
@@ -56,6 +60,14 @@ async def notify(
                 Person.id.in_(mentions), may_hear
             ),
         )
+    assignee = _assignee(event)
+    if assignee is not None:
+        await _insert(
+            session,
+            select(Person.id, literal(event.id), literal("assigned")).where(
+                Person.id == assignee, may_hear
+            ),
+        )
     kind = watcher_kind(event)
     if kind is not None:
         await _insert(
@@ -64,6 +76,15 @@ async def notify(
             .join(ProblemWatcher, ProblemWatcher.person_id == Person.id)
             .where(ProblemWatcher.problem_id == event.problem_id, may_hear),
         )
+
+
+def _assignee(event: ProblemEvent) -> uuid.UUID | None:
+    """The triager this event hands the problem to, if it does."""
+    if event.type not in ASSIGNING:
+        return None
+    change = event.changes.get("triager_id")
+    to = change.get("to") if isinstance(change, dict) else None
+    return uuid.UUID(to) if isinstance(to, str) else None
 
 
 async def _insert(session: AsyncSession, rows: Select[uuid.UUID, int, str]) -> None:

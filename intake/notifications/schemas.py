@@ -13,7 +13,7 @@ from intake.problems.lifecycle import Status
 from intake.problems.schemas import PersonRef
 
 NotificationKind = Literal[
-    "mention", "state_change", "info_requested", "sla_breach", "status_update"
+    "mention", "state_change", "info_requested", "sla_breach", "status_update", "assigned"
 ]
 NotificationId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
 

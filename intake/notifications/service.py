@@ -185,6 +185,8 @@ def summary(kind: str, event: ProblemEvent, problem: str, actor_name: str | None
         clock = str(event.changes.get("clock", "")).replace("_", "-")
         due = _day(event.changes.get("due_at"))
         return f"{problem} missed its {clock} SLA" + (f" (due {due})" if due else "")
+    if kind == "assigned":
+        return f"{who} handed {problem} to you"
     if kind == "status_update":
         status = event.changes.get("status", {}).get("to") or "a new status"
         return f"{who} posted a status update on {problem}: {_words(str(status))}"
