@@ -25,7 +25,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import UserDefinedType
 
 from intake.db.base import Base, Removable, Timestamps, UUIDPrimaryKey
 from intake.problems.lifecycle import STATES
@@ -64,6 +66,20 @@ SEARCH_VECTOR_SQL = (
     "setweight(to_tsvector('english'::regconfig, coalesce(current_process, '') || ' ' || "
     "coalesce(workarounds, '') || ' ' || coalesce(impact_resident_burden, '')), 'C')"
 )
+
+
+class XID8(UserDefinedType[int]):
+    """PostgreSQL's 64-bit transaction id (``xid8``), which SQLAlchemy has no type for.
+    asyncpg reads and writes it as an int."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "XID8"
+
+
+# So that reflection (``intake db check``, autogenerate) knows the type too.
+ischema_names["xid8"] = XID8
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -297,11 +313,16 @@ class ProblemWatcher(Base):
 class ProblemEvent(Base):
     """Append-only history: a trigger in the migration refuses UPDATE and DELETE.
 
-    The bigint id is the global order of events, which the event feed will page over.
+    The bigint id orders a problem's own events. The event feed orders all events by
+    (xact_id, id): ids are not committed in order, transactions are published only once
+    finished (``intake.feed.service``).
     """
 
     __tablename__ = "problem_events"
-    __table_args__ = (Index("ix_problem_events_problem_id_id", "problem_id", "id"),)
+    __table_args__ = (
+        Index("ix_problem_events_problem_id_id", "problem_id", "id"),
+        Index("ix_problem_events_xact_id_id", "xact_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     problem_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("problems.id"))
@@ -314,6 +335,8 @@ class ProblemEvent(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     # DTI-internal events (internal comments) are shown to DTI roles only.
     internal: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # The transaction that wrote the event; always the default, never set by the app.
+    xact_id: Mapped[int] = mapped_column(XID8, server_default=func.pg_current_xact_id())
 
 
 class ReferenceCounter(Base):
