@@ -22,7 +22,7 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
 from intake.notifications import schemas
-from intake.problems.guards import visible_to
+from intake.problems.guards import event_visible_to, visible_to
 from intake.problems.lifecycle import Status
 from intake.problems.schemas import PersonRef
 
@@ -30,10 +30,7 @@ from intake.problems.schemas import PersonRef
 def _readable(caller: Caller) -> ColumnElement[bool]:
     """SQL condition on a notification joined to its event and problem: the caller's own,
     about a problem they may see now, and not a DTI-internal event unless they are DTI."""
-    condition = and_(Notification.person_id == caller.id, visible_to(caller))
-    if not caller.is_dti:
-        condition = and_(condition, ProblemEvent.internal.is_(False))
-    return condition
+    return and_(Notification.person_id == caller.id, visible_to(caller), event_visible_to(caller))
 
 
 def _ids_readable_by(caller: Caller) -> Select[int]:

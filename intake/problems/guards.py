@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db.models import Problem, ProblemCollaborator, TeamMember
+from intake.db.models import Problem, ProblemCollaborator, ProblemEvent, TeamMember
 from intake.lib.auth import Caller, require_role
 from intake.lib.errors import Conflict, Forbidden
 from intake.problems.lifecycle import PROBLEM_TEAM, Action
@@ -39,6 +39,12 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
             or_(Problem.restricted.is_(False), privileged, collaborates),
         ),
     )
+
+
+def event_visible_to(caller: Caller) -> ColumnElement[bool]:
+    """SQL condition on a history event of a problem the caller may see (``visible_to``):
+    DTI-internal events (about internal comments) reach DTI roles only."""
+    return true() if caller.is_dti else ProblemEvent.internal.is_(False)
 
 
 def require_requester_of(caller: Caller, problem: Problem) -> None:

@@ -22,6 +22,7 @@ from intake.lib.pagination import decode_cursor, encode_cursor
 from intake.problems import history, lifecycle, schemas
 from intake.problems.framing import framing_hints
 from intake.problems.guards import (
+    event_visible_to,
     require_action,
     require_problem_team,
     require_requester_of,
@@ -281,31 +282,33 @@ async def list_history(
     query = (
         select(Event, Person.name)
         .outerjoin(Person, Person.id == Event.actor_id)
-        .where(Event.problem_id == problem_id)
+        .where(Event.problem_id == problem_id, event_visible_to(caller))
         .order_by(Event.id)
         .limit(limit + 1)
     )
-    if not caller.is_dti:
-        query = query.where(Event.internal.is_(False))
     if cursor:
         (after,) = decode_cursor(cursor, (int,))
         query = query.where(Event.id > after)
     rows = (await session.execute(query)).all()
-    items = [
-        schemas.HistoryEvent(
-            id=event.id,
-            type=event.type,
-            occurred_at=event.occurred_at,
-            actor=schemas.PersonRef(id=event.actor_id, name=name) if event.actor_id else None,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            reason=event.reason,
-            changes=event.changes,
-        )
-        for event, name in rows[:limit]
-    ]
+    items = [history_event(event, name) for event, name in rows[:limit]]
     next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
     return items, next_cursor
+
+
+def history_event(event: models.ProblemEvent, actor_name: str | None) -> schemas.HistoryEvent:
+    """An event as a problem's history shows it (``actor_name``: its actor's, if any)."""
+    return schemas.HistoryEvent(
+        id=event.id,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        actor=schemas.PersonRef(id=event.actor_id, name=actor_name or "")
+        if event.actor_id
+        else None,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        reason=event.reason,
+        changes=event.changes,
+    )
 
 
 # -- changing -------------------------------------------------------------------------------
