@@ -26,6 +26,7 @@ from intake.db import migrate
 from intake.db.session import create_engine, create_sessionmaker, transaction
 from intake.delivery.controllers import ROUTES as DELIVERY_ROUTES
 from intake.discovery.controllers import ROUTES as DISCOVERY_ROUTES
+from intake.feed.controllers import ROUTES as FEED_ROUTES
 from intake.health.controllers import HealthController
 from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.lib.errors import problem_response
@@ -64,6 +65,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     *COLLABORATION_ROUTES,
     *NOTIFICATION_ROUTES,
     *PORTFOLIO_ROUTES,
+    *FEED_ROUTES,
 ]
 
 

@@ -37,8 +37,9 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(values)).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, types: tuple[type, ...]) -> list[Any]:
-    """Decode a cursor made by ``encode_cursor`` holding values of ``types``; 422 otherwise."""
+def decode_cursor(cursor: str, types: tuple[Any, ...]) -> list[Any]:
+    """Decode a cursor made by ``encode_cursor`` holding values of ``types`` (msgspec types,
+    ``Annotated`` bounds included); 422 otherwise."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values: tuple[Any, ...] = msgspec.json.decode(raw, type=tuple[types])  # type: ignore[valid-type]

@@ -1,0 +1,123 @@
+"""The event feed endpoint: ``GET /api/v1/events``."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.feed import schemas
+from intake.feed import service as feed
+from intake.lib.auth import Caller
+from intake.lib.errors import FieldError, ValidationFailed
+from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.pagination import MAX_LIMIT, Cursor, Limit
+
+EVENT_TYPE = re.compile(r"[a-z][a-z_]{0,39}")
+MAX_TYPES = 50
+
+DESCRIPTION = """\
+Every problem's history as one ordered stream, for the city's data platform: each item is a
+history event (as `GET /problems/{id}/history` shows it) with its problem's `id` and
+`reference`.
+
+**Order and cursor.** Events come in the order of the transactions that wrote them (the
+order in which they started writing), and by `id` within one. Across transactions this is
+not always `id` order: ids are taken before commit. Keep `next_cursor` and send it back as
+`cursor`: it is never null, also on an empty page, so a poller always resumes where it
+stopped. Fewer items than `limit` means you have caught up; wait a little and ask again.
+
+**Guarantee.** An event is published once the transaction that wrote it, and every older
+writing transaction, has finished: usually within milliseconds. A long-running writer holds
+the feed back for that long; it never makes the feed skip an event. Each event comes once.
+
+**Visibility.** The same as a problem's history, judged when the feed is read: events of
+problems you may see, DTI-internal ones only for DTI roles. A data platform reads the feed
+as a person of its own: see docs/integration.md.
+
+**Filters.** `type` and `problem` narrow the feed; a cursor is a position in the whole
+feed, so it stays valid when you change them."""
+
+_EXAMPLE = {
+    "items": [
+        {
+            "id": 1042,
+            "type": "accepted",
+            "occurred_at": "2026-11-21T19:31:02.118407Z",
+            "actor": {"id": "0b7f3c52-8d0e-4a36-9f2a-51c1e9b0d7aa", "name": "Jordan Ellis"},
+            "from_status": "triage",
+            "to_status": "accepted",
+            "reason": None,
+            "changes": {},
+            "problem": {"id": "39907127-cfc6-4443-ad55-f73e6841036a", "reference": "P-2026-00013"},
+        }
+    ],
+    "next_cursor": "WzkxNDIsMTA0Ml0",
+}
+
+
+def _event_types(values: list[str] | None) -> tuple[str, ...]:
+    """``type=a&type=b`` and ``type=a,b`` alike; 422 for anything that is not a type name."""
+    types = [part.strip() for value in values or () for part in value.split(",")]
+    if len(types) > MAX_TYPES or not all(EVENT_TYPE.fullmatch(name) for name in types):
+        raise ValidationFailed(
+            "Invalid event type filter.",
+            [
+                FieldError(
+                    "type",
+                    f"Up to {MAX_TYPES} event types, lower case letters and _, e.g. submitted",
+                    "query",
+                )
+            ],
+        )
+    return tuple(dict.fromkeys(types))
+
+
+class EventFeedController(Controller):
+    path = "/events"
+    tags = ["events"]
+
+    @get(
+        "/",
+        summary="The ordered event feed",
+        description=DESCRIPTION,
+        responses={
+            200: ResponseSpec(
+                data_container=schemas.FeedPage,
+                description="A page of the feed; keep `next_cursor` for the next request.",
+                generate_examples=False,
+                examples=[Example(summary="One event", value=_EXAMPLE)],
+            ),
+            **errors(*API_ERRORS),
+        },
+    )
+    async def read_feed(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        type: Annotated[
+            list[str] | None,
+            Parameter(
+                description=(
+                    "Only events of these types; repeat the parameter or separate with "
+                    "commas: `type=submitted,accepted`."
+                )
+            ),
+        ] = None,
+        problem: Annotated[
+            uuid.UUID | None, Parameter(description="Only the events of this problem (its id).")
+        ] = None,
+        cursor: Cursor = None,
+        limit: Limit = MAX_LIMIT,
+    ) -> schemas.FeedPage:
+        filters = feed.FeedFilters(types=_event_types(type), problem=problem)
+        return await feed.read_feed(db_session, caller, filters, cursor=cursor, limit=limit)
+
+
+ROUTES: list[type[Controller]] = [EventFeedController]

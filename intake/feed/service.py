@@ -1,0 +1,134 @@
+"""The event feed: every problem's history as one ordered stream, for the city's data platform.
+
+Event ids come from a sequence, and transactions commit in any order: a request can take
+id 41, another id 42 and commit first. A reader paging "id > the last id read" would read
+42, then never see 41. So each event records the transaction that wrote it (``xact_id``,
+``pg_current_xact_id()`` by default), and the feed publishes an event only once its
+transaction, and every older one, has certainly finished: ``xact_id`` is below the oldest
+transaction still running in the statement's snapshot (``pg_snapshot_xmin``). Those
+transactions can no longer add an event, and the ones that committed are all visible to
+the snapshot. The feed is ordered by (xact_id, id), and a cursor is a position in that
+order up to which the reader has read everything; an event published later always lands
+after it. None is skipped, none comes twice.
+
+The price is a short delay: an event appears once every older writing transaction has
+finished (milliseconds, usually). A long-running writer holds the feed back; it never loses
+an event.
+
+Visibility is that of a problem's history, judged when the feed is read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import msgspec
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    String,
+    any_,
+    func,
+    literal,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db.models import XID8, Person, Problem, ProblemEvent
+from intake.feed import schemas
+from intake.lib.auth import Caller
+from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.problems import service as problems
+from intake.problems.guards import event_visible_to, visible_to
+
+# A position in the feed: the (xact_id, id) of an event. A cursor holds the position up to
+# which the reader has read everything.
+Position = tuple[int, int]
+_Part = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 2)]
+# The position before every event, for a feed read from its start that has nothing yet.
+START = encode_cursor([0, 0])
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFilters:
+    types: tuple[str, ...] = ()
+    problem: uuid.UUID | None = None
+
+
+def _position() -> ColumnElement[Any]:
+    return tuple_(ProblemEvent.xact_id, ProblemEvent.id)
+
+
+def _at(position: Position) -> ColumnElement[Any]:
+    return tuple_(literal(position[0], XID8), literal(position[1], BigInteger))
+
+
+async def published_up_to(session: AsyncSession) -> Position | None:
+    """The position of the newest published event (None: nothing yet). Every event at or
+    before it is final: its transaction, and every older one, finished before this
+    statement's snapshot (``xact_id`` below the snapshot's xmin), so none can be added."""
+    finished = ProblemEvent.xact_id < func.pg_snapshot_xmin(func.pg_current_snapshot(), type_=XID8)
+    row = (
+        await session.execute(
+            select(ProblemEvent.xact_id, ProblemEvent.id)
+            .where(finished)
+            .order_by(ProblemEvent.xact_id.desc(), ProblemEvent.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+async def read_feed(
+    session: AsyncSession, caller: Caller, filters: FeedFilters, *, cursor: str | None, limit: int
+) -> schemas.FeedPage:
+    """Up to ``limit`` published events after ``cursor`` (from the start without one) that
+    the caller may see and the filters match, in feed order.
+
+    ``next_cursor`` is the last event's position on a full page. On a shorter one every
+    published event up to the horizon has been looked at, so it is the horizon: a reader
+    whose filters or visibility match few events does not look at the others again.
+    """
+    after: Position | None = None
+    if cursor:
+        xact_id, event_id = decode_cursor(cursor, (_Part, _Part))
+        after = (xact_id, event_id)
+    horizon = await published_up_to(session)
+    if horizon is None or (after is not None and after >= horizon):
+        return schemas.FeedPage(items=[], next_cursor=cursor or START)
+
+    Event = ProblemEvent
+    query = (
+        select(Event, Person.name, Problem.reference)
+        .join(Problem, Problem.id == Event.problem_id)
+        .outerjoin(Person, Person.id == Event.actor_id)
+        .where(_position() <= _at(horizon), visible_to(caller), event_visible_to(caller))
+        .order_by(Event.xact_id, Event.id)
+        .limit(limit)
+    )
+    if after is not None:
+        # "> (x, i)" written as ">= (x, i + 1)", the same rows: PostgreSQL estimates a row
+        # comparison from its first column alone, and "xact_id > x" is close to no rows when
+        # many events share x (a bulk load, the events the column was added to), so it would
+        # join and sort everything after the cursor before taking a page (0.6 s instead of
+        # 1 ms at 200,000 events). "xact_id >= x" keeps the plan an ordered index scan.
+        query = query.where(_position() >= _at((after[0], after[1] + 1)))
+    if filters.types:
+        query = query.where(Event.type == any_(literal(list(filters.types), ARRAY(String))))
+    if filters.problem:
+        query = query.where(Event.problem_id == filters.problem)
+
+    rows = (await session.execute(query)).all()
+    items = [
+        schemas.FeedEvent(
+            **msgspec.structs.asdict(problems.history_event(event, actor_name)),
+            problem=schemas.FeedProblem(id=event.problem_id, reference=reference),
+        )
+        for event, actor_name, reference in rows
+    ]
+    last = (rows[-1][0].xact_id, rows[-1][0].id) if len(rows) == limit else horizon
+    return schemas.FeedPage(items=items, next_cursor=encode_cursor(list(last)))

@@ -1,0 +1,306 @@
+"""GET /api/v1/events: every problem's history as one ordered, gap-free feed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from intake.lib.pagination import encode_cursor
+from intake.problems import history
+from tests.conftest import City
+from tests.helpers import Client, act, assert_problem_json, draft, submitted
+
+FEED = "/api/v1/events"
+
+
+async def feed(client: Client, city: City, who: str = "admin", **params: Any) -> dict[str, Any]:
+    response = await client.get(FEED, params=params, headers=city.auth(who))
+    assert response.status_code == 200, response.text
+    page: dict[str, Any] = response.json()
+    assert isinstance(page["next_cursor"], str)
+    return page
+
+
+async def read_all(
+    client: Client, city: City, who: str = "admin", *, limit: int = 100, **params: Any
+) -> tuple[list[dict[str, Any]], str]:
+    """Page through the feed until a page is short; the events read and where to resume."""
+    items: list[dict[str, Any]] = []
+    cursor = params.pop("cursor", None)
+    while True:
+        page = await feed(
+            client, city, who, limit=limit, **params, **({"cursor": cursor} if cursor else {})
+        )
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if len(page["items"]) < limit:
+            return items, cursor
+
+
+async def comment(
+    client: Client, city: City, problem_id: str, body: str, who: str, visibility: str = "all"
+) -> None:
+    response = await client.post(
+        f"/api/v1/problems/{problem_id}/comments",
+        json={"body": body, "visibility": visibility},
+        headers=city.auth(who),
+    )
+    assert response.status_code == 201, response.text
+
+
+async def test_paging_returns_every_event_once_in_feed_order(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    first = await submitted(client, city, title="Street tree permits take weeks")
+    second = await submitted(client, city, who="health", title="Clinic bookings by phone only")
+    assert (await act(client, city, first, "triage")).status_code == 200
+    await comment(client, city, second["id"], "Which clinics first?", "triager")
+
+    items, cursor = await read_all(client, city, limit=2)
+
+    expected = [r["id"] for r in await db.fetch("SELECT id FROM problem_events ORDER BY id")]
+    assert [item["id"] for item in items] == expected  # one writer at a time: id order
+    assert [item["type"] for item in items] == [
+        "created",
+        "submitted",
+        "created",
+        "submitted",
+        "triaged",
+        "comment_added",
+    ]
+    triaged = items[4]
+    assert triaged["problem"] == {"id": first["id"], "reference": first["reference"]}
+    assert triaged["actor"] == {"id": str(city.people["triager"]), "name": "Priya One"}
+    assert (triaged["from_status"], triaged["to_status"]) == ("submitted", "triage")
+    # The same event as the problem's history shows it, plus its problem.
+    history_items = (
+        await client.get(f"/api/v1/problems/{first['id']}/history", headers=city.auth("admin"))
+    ).json()["items"]
+    assert {k: v for k, v in triaged.items() if k != "problem"} == history_items[-1]
+
+    # Caught up: an empty page hands back the same cursor, and new events come after it.
+    caught_up = await feed(client, city, cursor=cursor)
+    assert caught_up == {"items": [], "next_cursor": cursor}
+    await comment(client, city, first["id"], "Site visit on Tuesday.", "requester")
+    newer = await feed(client, city, cursor=cursor)
+    assert [item["type"] for item in newer["items"]] == ["comment_added"]
+    assert newer["next_cursor"] != cursor
+
+
+async def test_an_empty_feed_still_hands_out_a_cursor_to_resume_from(
+    client: Client, city: City
+) -> None:
+    empty = await feed(client, city)
+    assert empty["items"] == []
+    problem = await submitted(client, city)
+    later = await feed(client, city, cursor=empty["next_cursor"])
+    assert [item["type"] for item in later["items"]] == ["created", "submitted"]
+    assert {item["problem"]["id"] for item in later["items"]} == {problem["id"]}
+
+
+async def test_a_restricted_problems_events_reach_only_those_who_may_see_it(
+    client: Client, city: City
+) -> None:
+    restricted = await submitted(client, city, title="Child care case files", restricted=True)
+    open_problem = await submitted(client, city, title="Pothole reports are lost")
+
+    def problems_in(items: list[dict[str, Any]]) -> set[str]:
+        return {item["problem"]["id"] for item in items}
+
+    for who in ("health", "parks"):
+        items, _ = await read_all(client, city, who)
+        assert problems_in(items) == {open_problem["id"]}, who
+    for who in ("requester2", "triager", "team_member", "leader", "admin"):
+        items, _ = await read_all(client, city, who)
+        assert problems_in(items) == {restricted["id"], open_problem["id"]}, who
+    # Asking for the hidden problem's events by id gives nothing, not an error.
+    hidden = await feed(client, city, "health", problem=restricted["id"])
+    assert hidden["items"] == []
+
+
+async def test_a_drafts_events_reach_only_its_department(client: Client, city: City) -> None:
+    problem = await draft(client, city, title="A draft nobody else sees yet")
+    same_department, _ = await read_all(client, city, "requester2")
+    assert [item["problem"]["id"] for item in same_department] == [problem["id"]]
+    assert same_department[0]["problem"]["reference"] is None
+    for who in ("triager", "leader", "health"):
+        items, _ = await read_all(client, city, who)
+        assert items == [], who
+
+
+async def test_internal_events_reach_dti_roles_only(client: Client, city: City) -> None:
+    problem = await submitted(client, city)
+    await comment(
+        client, city, problem["id"], "Budget is tight this year.", "triager", "dti_internal"
+    )
+    await comment(client, city, problem["id"], "Thanks for the detail.", "triager")
+
+    def types(items: list[dict[str, Any]]) -> list[str]:
+        return [item["type"] for item in items]
+
+    for who in ("triager", "team_member", "admin"):
+        items, _ = await read_all(client, city, who)
+        assert types(items) == ["created", "submitted", "comment_added", "comment_added"], who
+    for who in ("leader", "requester", "health"):
+        items, _ = await read_all(client, city, who)
+        assert types(items) == ["created", "submitted", "comment_added"], who
+
+
+async def test_filters_by_type_and_problem(client: Client, city: City) -> None:
+    first = await submitted(client, city, title="Street tree permits take weeks")
+    second = await submitted(client, city, who="health", title="Clinic bookings by phone only")
+    assert (await act(client, city, second, "triage")).status_code == 200
+
+    async def types(**params: Any) -> list[tuple[str, str]]:
+        items, _ = await read_all(client, city, **params)
+        return [(item["type"], item["problem"]["id"]) for item in items]
+
+    submits = [("submitted", first["id"]), ("submitted", second["id"])]
+    assert await types(type="submitted") == submits
+    both = [*submits, ("triaged", second["id"])]
+    assert await types(type="submitted,triaged") == both
+    assert await types(type=["triaged", "submitted"]) == both
+    assert await types(type=" submitted , triaged ") == both
+    assert await types(type="no_such_type") == []
+    assert await types(problem=second["id"]) == [
+        ("created", second["id"]),
+        ("submitted", second["id"]),
+        ("triaged", second["id"]),
+    ]
+    assert await types(problem=second["id"], type="created") == [("created", second["id"])]
+
+    # A cursor is a position in the whole feed: a filtered read may resume from it.
+    page = await feed(client, city, limit=2)
+    rest, _ = await read_all(client, city, type="triaged", cursor=page["next_cursor"])
+    assert [item["type"] for item in rest] == ["triaged"]
+
+
+async def test_a_reader_who_matches_nothing_still_moves_on(client: Client, city: City) -> None:
+    """A short page has looked at every published event: its cursor is the newest one's
+    position, so a filtered poller (or one who may see little) does not read them again."""
+    await submitted(client, city, title="Street tree permits take weeks", restricted=True)
+    _, head = await read_all(client, city)
+    filtered = await feed(client, city, type="closed")
+    assert filtered == {"items": [], "next_cursor": head}
+    hidden = await feed(client, city, "health")
+    assert hidden == {"items": [], "next_cursor": head}
+    # Later events still come, to those who may see them.
+    open_problem = await submitted(client, city, who="health", title="Clinic bookings by phone")
+    newer = await feed(client, city, "health", cursor=hidden["next_cursor"])
+    assert [item["type"] for item in newer["items"]] == ["created", "submitted"]
+    assert newer["items"][0]["problem"]["id"] == open_problem["id"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": encode_cursor([12])}, "cursor"),  # another list's cursor
+        ({"cursor": encode_cursor(["2026-11-21T10:00:00Z", str(uuid.uuid4())])}, "cursor"),
+        ({"cursor": encode_cursor([-1, 5])}, "cursor"),
+        ({"cursor": encode_cursor([2**63, 5])}, "cursor"),
+        ({"cursor": "x" * 501}, "cursor"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"limit": "many"}, "limit"),
+        ({"type": "Submitted"}, "type"),
+        ({"type": "submitted,,triaged"}, "type"),
+        ({"type": "x" * 41}, "type"),
+        ({"type": ",".join(["submitted"] * 51)}, "type"),
+        ({"problem": "P-2026-00001"}, "problem"),
+    ],
+)
+async def test_bad_parameters_are_problem_json(
+    client: Client, city: City, params: dict[str, Any], field: str
+) -> None:
+    response = await client.get(FEED, params=params, headers=city.auth("admin"))
+    body = assert_problem_json(response, 422)
+    assert [error["field"] for error in body["errors"]] == [field]
+    assert body["errors"][0]["source"] == "query"
+
+
+async def test_the_feed_needs_a_token(client: Client) -> None:
+    assert_problem_json(await client.get(FEED), 401)
+
+
+@pytest.mark.parametrize("outcome", ["commit", "rollback"])
+async def test_an_open_writer_holds_the_feed_back_and_nothing_is_skipped(
+    client: Client,
+    city: City,
+    db: asyncpg.Connection,
+    sessions: async_sessionmaker[AsyncSession],
+    outcome: str,
+) -> None:
+    """The race a feed paging by id loses: a transaction takes an event id, a later one
+    takes the next id and commits first. The feed publishes neither past the open one until
+    it finishes, then the held event (if committed) comes once, before the later one."""
+    slow = await submitted(client, city, title="Street tree permits take weeks")
+    fast = await submitted(client, city, who="health", title="Clinic bookings by phone only")
+    published, cursor = await read_all(client, city)
+    assert len(published) == 4
+
+    async with sessions() as held:  # a writer still at work, on its own connection
+        event = await history.record(
+            held,
+            problem_id=uuid.UUID(slow["id"]),
+            actor_id=city.people["triager"],
+            type="comment_added",
+            changes={"comment": "held"},
+        )
+        held_id = event.id
+        await comment(client, city, fast["id"], "Committed while the other is open.", "triager")
+        later_id = await db.fetchval("SELECT max(id) FROM problem_events")
+        # Paging by id would read the later event now and move past the held one for good.
+        assert later_id > held_id
+        assert not await db.fetchval("SELECT count(*) FROM problem_events WHERE id = $1", held_id)
+
+        assert await feed(client, city, cursor=cursor) == {"items": [], "next_cursor": cursor}
+
+        await (held.commit() if outcome == "commit" else held.rollback())
+
+    items, end = await read_all(client, city, cursor=cursor)
+    expected = [held_id, later_id] if outcome == "commit" else [later_id]
+    assert [item["id"] for item in items] == expected
+    assert (await feed(client, city, cursor=end))["items"] == []
+    everything, _ = await read_all(client, city)
+    ids = [item["id"] for item in everything]
+    assert len(ids) == len(set(ids)) == 4 + len(expected)
+
+
+async def test_a_transaction_that_started_writing_first_comes_first_whatever_its_ids(
+    client: Client,
+    city: City,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Order is by writing transaction: one that started writing (took its transaction id)
+    before another committed comes first in the feed, though its event's id is larger, and
+    the other's event waits for it rather than being published ahead of it."""
+    slow = await submitted(client, city, title="Street tree permits take weeks")
+    fast = await submitted(client, city, who="health", title="Clinic bookings by phone only")
+    _, cursor = await read_all(client, city)
+
+    async with sessions() as held:
+        await held.execute(text("SELECT pg_current_xact_id()"))  # starts writing: takes its id
+        await comment(client, city, fast["id"], "Committed first, smaller id.", "triager")
+        assert await feed(client, city, cursor=cursor) == {"items": [], "next_cursor": cursor}
+        event = await history.record(
+            held,
+            problem_id=uuid.UUID(slow["id"]),
+            actor_id=city.people["triager"],
+            type="comment_added",
+            changes={"comment": "held"},
+        )
+        held_id = event.id
+        await held.commit()
+
+    items, _ = await read_all(client, city, cursor=cursor)
+    assert [(item["problem"]["id"], item["id"] == held_id) for item in items] == [
+        (slow["id"], True),
+        (fast["id"], False),
+    ]
+    assert items[0]["id"] > items[1]["id"]
