@@ -144,6 +144,13 @@ async def test_demo_generates_a_city_with_history_the_portfolio_reads(
     assert response.status_code == 200, response.text
     assert response.json()["total"] == then < submitted
 
+    # The load is one transaction (its events take the default xact_id): the event feed
+    # publishes it in id order, that is in the order it happened.
+    assert await db.fetchval("SELECT count(DISTINCT xact_id) FROM problem_events") == 1
+    page = (await client.get("/api/v1/events", params={"limit": 100}, headers=leader)).json()
+    ids = [item["id"] for item in page["items"]]
+    assert len(ids) == 100 and ids == sorted(ids)
+
     # A second run on a city that has problems is refused, and changes nothing.
     again = intake("demo", "--problems", "10", env=cli_env)
     assert again.returncode == 1

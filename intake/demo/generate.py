@@ -301,7 +301,8 @@ CREATE TEMPORARY TABLE demo_events (
     from_status varchar(20), to_status varchar(20), reason text, changes jsonb, internal boolean
 ) ON COMMIT DROP
 """
-# Event ids follow time, as the app's own would (the event feed pages over them).
+# Event ids follow time, as the app's own would (history is in id order; the load is one
+# transaction, so the event feed publishes it in id order too).
 COPY_EVENTS_SQL = """
 INSERT INTO problem_events (problem_id, actor_id, type, occurred_at, from_status, to_status,
                             reason, changes, internal)
