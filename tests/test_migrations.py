@@ -132,3 +132,42 @@ def test_downgrading_kept_removals_deletes_the_removed_records(scratch_url: str)
     assert len(constraints) == 1
     migrate.upgrade(scratch_url)
     assert asyncio.run(migrate.schema_drift(scratch_url)) == []
+
+
+def test_events_from_before_the_feed_share_the_migrations_transaction(scratch_url: str) -> None:
+    """048a3a8fe1cb adds problem_events.xact_id without touching a row (the append-only
+    trigger would refuse an UPDATE): events already there all get the migration's own
+    transaction id, so the feed publishes them in id order, before any later event.
+    Downgrading drops the column."""
+    migrate.upgrade(scratch_url, "e5d19b7c3a40")
+    asyncio.run(
+        _fetch(
+            scratch_url,
+            A_PERSON
+            + """
+                 pr AS (INSERT INTO problems (id, reference, status, department_id,
+                                              submitter_id, title)
+                        SELECT gen_random_uuid(), 'P-2026-00001', 'submitted', department_id,
+                               id, 'Permits' FROM p
+                        RETURNING id, submitter_id)
+            INSERT INTO problem_events (problem_id, actor_id, type)
+            SELECT pr.id, submitter_id, t FROM pr, (VALUES ('created'), ('submitted')) AS v(t)
+            """,
+        )
+    )
+    migrate.upgrade(scratch_url)
+    before = asyncio.run(_fetch(scratch_url, "SELECT id, xact_id FROM problem_events"))
+    assert len(before) == 2 and len({r["xact_id"] for r in before}) == 1
+    later = asyncio.run(
+        _fetch(
+            scratch_url,
+            "INSERT INTO problem_events (problem_id, actor_id, type) "
+            "SELECT problem_id, actor_id, 'updated' FROM problem_events LIMIT 1 "
+            "RETURNING xact_id",
+        )
+    )
+    assert later[0]["xact_id"] > before[0]["xact_id"]
+    migrate.downgrade(scratch_url, "e5d19b7c3a40")
+    column = "SELECT 1 FROM information_schema.columns WHERE column_name = 'xact_id'"
+    assert asyncio.run(_fetch(scratch_url, column)) == []
+    assert len(asyncio.run(_fetch(scratch_url, "SELECT id FROM problem_events"))) == 3
