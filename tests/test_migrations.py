@@ -139,7 +139,7 @@ def test_events_from_before_the_feed_share_the_migrations_transaction(scratch_ur
     trigger would refuse an UPDATE): events already there all get the migration's own
     transaction id, so the feed publishes them in id order, before any later event.
     Downgrading drops the column."""
-    migrate.upgrade(scratch_url, "e5d19b7c3a40")
+    migrate.upgrade(scratch_url, "b7e2d4f19a60")
     asyncio.run(
         _fetch(
             scratch_url,
@@ -167,7 +167,7 @@ def test_events_from_before_the_feed_share_the_migrations_transaction(scratch_ur
         )
     )
     assert later[0]["xact_id"] > before[0]["xact_id"]
-    migrate.downgrade(scratch_url, "e5d19b7c3a40")
+    migrate.downgrade(scratch_url, "b7e2d4f19a60")
     column = "SELECT 1 FROM information_schema.columns WHERE column_name = 'xact_id'"
     assert asyncio.run(_fetch(scratch_url, column)) == []
     assert len(asyncio.run(_fetch(scratch_url, "SELECT id FROM problem_events"))) == 3

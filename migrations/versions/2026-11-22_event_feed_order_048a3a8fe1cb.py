@@ -17,7 +17,7 @@ column is not an UPDATE, so the append-only trigger does not fire.
 Downgrading drops the index and the column.
 
 Revision ID: 048a3a8fe1cb
-Revises: e5d19b7c3a40
+Revises: b7e2d4f19a60
 Create Date: 2026-11-23 09:00:00+00:00
 """
 
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "048a3a8fe1cb"
-down_revision: str | None = "e5d19b7c3a40"
+down_revision: str | None = "b7e2d4f19a60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
