@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from intake.problems import history
 from tests.conftest import City
-from tests.helpers import Client, act, assert_problem_json, in_phase, submitted
+from tests.helpers import Client, act, assert_problem_json, in_phase, paired, submitted
 
 
 def _counts(buckets: list[dict[str, Any]]) -> dict[str, int]:
@@ -130,6 +133,63 @@ async def test_a_tag_never_names_a_view_of_data_since_replaced(
     assert again.status_code == 200
     assert again.headers["etag"] != tag
     assert {c["key"] for c in again.json()["by_department"]} == {"PRK"}
+
+
+async def test_an_event_that_commits_after_a_later_one_still_changes_the_tag(
+    client: Client, city: City, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # Event ids are not committed in order: this one takes an id, a later one commits first.
+    slow = await submitted(client, city, title="Street tree permits take weeks")
+    fast = await submitted(client, city, "health", title="Clinic bookings by phone only")
+    async with sessions() as held:
+        await history.record(
+            held,
+            problem_id=uuid.UUID(slow["id"]),
+            actor_id=city.people["triager"],
+            type="comment_added",
+            changes={"comment": "Still being written."},
+        )
+        assert (await act(client, city, fast, "triage")).status_code == 200
+        moment = datetime.now(UTC).isoformat()
+        first = await _summary(client, city, as_of=moment)
+        assert first.status_code == 200
+        await held.commit()
+    # The newest id is the same as before the commit; the tag must move all the same, or a
+    # dashboard would keep a picture without the held event for as long as it polls.
+    again = await client.get(
+        "/api/v1/portfolio/summary",
+        params={"as_of": moment},
+        headers={**city.auth("leader"), "If-None-Match": first.headers["etag"]},
+    )
+    assert again.status_code == 200
+    assert again.headers["etag"] != first.headers["etag"]
+
+
+async def test_an_admin_edit_changes_the_tag_whatever_its_time_stamp(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    await paired(client, city)  # the Permits Team
+    newer = await client.post(
+        "/api/v1/teams",
+        json={"name": "Clinics Team", "disciplines": ["civic_design"], "wip_limit": 3},
+        headers=city.auth("admin"),
+    )
+    assert newer.status_code == 201, newer.text
+    moment = datetime.now(UTC).isoformat()
+    first = await _summary(client, city, as_of=moment)
+    # An edit stamped earlier than the newest one (a transaction that began first and
+    # committed last) leaves max(updated_at) where it was.
+    edited = await db.execute(
+        "UPDATE teams SET wip_limit = wip_limit + 1, updated_at = '2000-01-01' "
+        "WHERE name = 'Permits Team'"
+    )
+    assert edited == "UPDATE 1"
+    again = await client.get(
+        "/api/v1/portfolio/summary",
+        params={"as_of": moment},
+        headers={**city.auth("leader"), "If-None-Match": first.headers["etag"]},
+    )
+    assert again.status_code == 200
 
 
 async def test_team_load_leaves_out_other_departments_restricted_work(

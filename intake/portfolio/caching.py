@@ -1,7 +1,7 @@
 """ETags and Cache-Control for portfolio views, so dashboards can poll cheaply.
 
 A view's ETag hashes the view, the caller's scope and the data version (the newest history
-event, setting and team edit, and the database's identity: ``scope.data_version``). Views
+events, every setting and team edit, and the database's identity: ``scope.data_version``). Views
 of the present also depend on the clock (ages, breaches), so their tag changes each minute
 too; views of a past moment do not. A request whose
 If-None-Match names the current tag gets 304 without the view being computed, and the

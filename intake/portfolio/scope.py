@@ -220,24 +220,38 @@ def snapshot(scope: Scope, *columns: Any) -> Select[Any]:
 
 
 async def data_version(session: AsyncSession) -> str:
-    """Changes whenever anything a view reads may have changed: the newest history event,
-    the newest admin setting, the teams (added or edited). The database's identity is part
-    of it (which database, since when its server runs, and which file holds the history:
-    a truncate or a restore gives a new one), so a tag never names a body computed from
-    other data that happens to reach the same event id. Cheap (index and catalog lookups),
-    so polling costs little."""
-    row = (
-        await session.execute(
-            text(
-                "SELECT (SELECT max(id) FROM problem_events), "
-                "(SELECT max(updated_at) FROM settings), "
-                "(SELECT count(*) || '/' || max(updated_at) FROM teams), "
-                "(SELECT oid FROM pg_database WHERE datname = current_database()), "
-                "pg_relation_filenode('problem_events'), pg_postmaster_start_time()"
-            )
-        )
-    ).one()
+    """Changes whenever anything a view reads may have changed.
+
+    - History: the newest event, and the newest event whose transaction (and every older
+      one) has finished, as the event feed publishes. Ids are not committed in order: a
+      transaction holding a lower id can commit after a higher one, leaving ``max(id)``
+      as it was; the second part moves once it has.
+    - Settings and teams: every row's writing transaction (``xmin``), so any edit, even
+      one stamped with an earlier ``updated_at`` than the newest, and any deletion shows.
+      Both tables hold a few rows.
+    - The database's identity (which database, since when its server runs, and which file
+      holds the history: a truncate or a restore gives a new one), so a tag never names a
+      body computed from other data that happens to reach the same event id.
+
+    Cheap (index lookups on history, a scan of two small tables, catalog lookups), so
+    polling costs little.
+    """
+    row = (await session.execute(_DATA_VERSION)).one()
     return ":".join(str(part) for part in row)
+
+
+_DATA_VERSION = text(
+    "SELECT (SELECT max(id) FROM problem_events), "
+    "(SELECT xact_id::text || '/' || id FROM problem_events "
+    " WHERE xact_id < pg_snapshot_xmin(pg_current_snapshot()) "
+    " ORDER BY xact_id DESC, id DESC LIMIT 1), "
+    "(SELECT count(*) || '/' || md5(string_agg(xmin::text, ',' ORDER BY xmin::text)) "
+    " FROM settings), "
+    "(SELECT count(*) || '/' || md5(string_agg(xmin::text, ',' ORDER BY xmin::text)) "
+    " FROM teams), "
+    "(SELECT oid FROM pg_database WHERE datname = current_database()), "
+    "pg_relation_filenode('problem_events'), pg_postmaster_start_time()"
+)
 
 
 # For the aggregate queries of one view, in its own transaction only (one round trip):
