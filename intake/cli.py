@@ -1,5 +1,5 @@
-"""The `intake` command: serve, db, demo, departments add, people add, token, sla sweep,
-similar backfill."""
+"""The `intake` command: serve, db, demo, departments add, people add, token,
+sla sweep|recompute, similar backfill."""
 
 from __future__ import annotations
 
@@ -300,7 +300,13 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sla_sweep(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_sla(settings: Settings, args: argparse.Namespace) -> int:
+    if args.sla_command == "recompute":
+        return cmd_sla_recompute(settings)
+    return cmd_sla_sweep(settings)
+
+
+def cmd_sla_sweep(settings: Settings) -> int:
     """Record SLA breaches (and forget expired Idempotency-Keys) once, for cron where
     INTAKE_SLA_SWEEP_SECONDS=0: the same sweep each API process runs in the background."""
     from intake.triage import breaches
@@ -312,6 +318,17 @@ def cmd_sla_sweep(settings: Settings, args: argparse.Namespace) -> int:
     with database_url(settings) as url:
         count = asyncio.run(sweep(url))
     print(f"Recorded {count} SLA breach{'' if count == 1 else 'es'}.")
+    return 0
+
+
+def cmd_sla_recompute(settings: Settings) -> int:
+    """Recompute every open problem's due times from its history, as saving the SLA
+    settings does: for databases whose stored due times predate a change of the rules."""
+    from intake.triage import clocks
+
+    with database_url(settings) as url:
+        checked, changed = _in_session(settings, url, clocks.recompute_open)
+    print(f"Checked the due times of {checked} open problems; {changed} changed.")
     return 0
 
 
@@ -448,6 +465,15 @@ def build_parser() -> argparse.ArgumentParser:
     sla_commands.add_parser(
         "sweep", help="record overdue SLA clocks once and notify watchers (for cron)"
     )
+    sla_commands.add_parser(
+        "recompute",
+        help="recompute every open problem's due times from its history",
+        description="Recompute the first response and decision due times of every problem "
+        "in submitted, triage or needs_info from its history and the current SLA settings, "
+        "as saving the settings does; each problem whose due times move gets an "
+        "sla_recomputed history event. Run it once after an upgrade that changes how due "
+        "times are kept (see docs/deployment.md).",
+    )
 
     similar = commands.add_parser("similar", help="similar problems")
     similar_commands = similar.add_subparsers(dest="similar_command", required=True)
@@ -480,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
             "people": cmd_people_add,
             "departments": cmd_departments_add,
             "token": cmd_token,
-            "sla": cmd_sla_sweep,
+            "sla": cmd_sla,
             "similar": cmd_similar_backfill,
         }[args.command]
         return handler(settings, args)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import asyncpg
@@ -18,7 +19,7 @@ import pytest
 from intake.config import Settings
 from intake.db.embedded import EmbeddedPostgres
 from tests.conftest import City
-from tests.helpers import Client, draft, submitted
+from tests.helpers import Client, act, draft, events, submitted
 
 
 def intake(
@@ -245,3 +246,35 @@ def test_serve_with_embedded_database_end_to_end() -> None:
     assert "intake token" in output
     assert EmbeddedPostgres(data_dir).running_port() is None  # Ctrl-C stopped the database too
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+async def test_sla_recompute_gives_due_times_kept_the_old_way_their_current_value(
+    client: Client, city: City, db: asyncpg.Connection, cli_env: dict[str, str]
+) -> None:
+    problem = await submitted(client, city)
+    for action, body in (("triage", None), ("request-info", {"questions": "How many?"})):
+        assert (await act(client, city, problem, action, body=body)).status_code == 200
+    # Submitted 30 days ago: the decision clock ran out well before the pause began, but
+    # the due time was cleared when the questions were asked (as before the rule changed).
+    problem_id = uuid.UUID(problem["id"])
+    await db.execute(
+        "UPDATE problems SET submitted_at = now() - interval '30 days', "
+        "decision_due_at = NULL WHERE id = $1",
+        problem_id,
+    )
+    queue = await client.get(
+        "/api/v1/triage/queue", params={"breached": "true"}, headers=city.auth("triager")
+    )
+    assert queue.json()["items"] == []
+
+    result = intake("sla", "recompute", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "Checked the due times of 1 open problems; 1 changed." in result.stdout
+    queue = await client.get(
+        "/api/v1/triage/queue", params={"breached": "true"}, headers=city.auth("triager")
+    )
+    [row] = queue.json()["items"]
+    assert row["id"] == problem["id"] and row["decision"]["breached"] is True
+    assert (await events(client, city, problem["id"]))[-1]["type"] == "sla_recomputed"
+    again = intake("sla", "recompute", env=cli_env)
+    assert "1 open problems; 0 changed." in again.stdout

@@ -125,9 +125,12 @@ async def on_transition(
         problem.decided_at = now
 
 
-async def recompute_open(session: AsyncSession, actor_id: uuid.UUID | None = None) -> int:
+async def recompute_open(
+    session: AsyncSession, actor_id: uuid.UUID | None = None
+) -> tuple[int, int]:
     """Recompute the due times of every problem still in triage (after a policy change);
-    each problem whose due times moved gets an ``sla_recomputed`` history event.
+    each problem whose due times moved gets an ``sla_recomputed`` history event. Returns
+    how many problems were checked and how many changed.
 
     A problem waiting on its requester counts its open pause too: its decision due time is
     ``None`` unless the new targets ran out before the pause began.
@@ -138,7 +141,7 @@ async def recompute_open(session: AsyncSession, actor_id: uuid.UUID | None = Non
             models.Problem.status.in_(("submitted", "triage", "needs_info"))
         )
     )
-    count = 0
+    count = changed = 0
     for problem in open_problems:
         if problem.submitted_at is None:
             continue
@@ -157,6 +160,7 @@ async def recompute_open(session: AsyncSession, actor_id: uuid.UUID | None = Non
                 type="sla_recomputed",
                 changes={"sla": due_times_changes(problem)},
             )
+            changed += 1
         count += 1
     await session.flush()
-    return count
+    return count, changed
