@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from intake.triage.sla import Calendar, Pause, business_time_elapsed, clock, due_at
+from intake.triage.sla import (
+    Calendar,
+    Pause,
+    business_time_elapsed,
+    calendar_of,
+    clock,
+    due_at,
+)
 
 NY = ZoneInfo("America/New_York")
 THANKSGIVING = date(2026, 11, 26)  # a Thursday
@@ -416,3 +423,13 @@ def test_spans_of_years_with_many_holidays() -> None:
     assert business_time_elapsed(start, due, calendar) == 2000
     assert _elapsed_day_by_day(start, due, calendar) == pytest.approx(2000)
     assert due.astimezone(NY).hour == 9
+
+
+def test_equal_calendars_are_one_object_so_each_process_keeps_one_copy() -> None:
+    # Settings are read afresh on every request; the clocks' memory of positions holds its
+    # calendar, so equal calendars must be one object or that memory holds thousands.
+    chicago = ZoneInfo("America/Chicago")
+    first = calendar_of(chicago, frozenset({date(2026, 12, 25), date(2027, 1, 1)}))
+    again = calendar_of(chicago, frozenset([date(2027, 1, 1), date(2026, 12, 25)]))
+    assert again is first
+    assert calendar_of(chicago, frozenset({date(2026, 12, 25)})) is not first

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,6 +12,9 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
+from intake.config import Settings
+from intake.db.session import create_engine, create_sessionmaker
+from intake.triage import clocks
 from intake.triage.sla import Calendar, Pause, clock, due_at
 from tests.conftest import City
 from tests.helpers import Client, assert_problem_json, draft, submitted
@@ -198,6 +203,61 @@ async def test_admin_changes_targets_and_open_clocks_follow(
     assert after < before
     row = (await queue(client, city))[0]
     assert row["decision"]["target_days"] == 5
+
+
+def _recompute_slowly(database_url: str, settings: Settings, read: threading.Event) -> None:
+    """An admin's settings change on its own connection and event loop, which takes its
+    time between reading the open problems and writing their new due times."""
+
+    async def run() -> None:
+        engine = create_engine(database_url, settings)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                assert await clocks.recompute_open(session) == (1, 1)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+async def test_an_action_racing_a_recompute_of_the_clocks_is_not_overwritten(
+    client: Client,
+    city: City,
+    db: asyncpg.Connection,
+    database_url: str,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = await submitted(client, city)
+    assert (await act(client, city, problem, "triage")).status_code == 200
+    # A due time the recompute will correct, so it has something to write.
+    await db.execute(
+        "UPDATE problems SET decision_due_at = decision_due_at + interval '1 day' WHERE id = $1",
+        uuid.UUID(problem["id"]),
+    )
+    read = threading.Event()
+    pauses_for = clocks.pauses_for
+
+    async def slowly(*args: Any) -> Any:
+        found = await pauses_for(*args)
+        read.set()  # the open problems and their pauses are read, nothing written yet
+        await asyncio.sleep(0.5)
+        return found
+
+    monkeypatch.setattr(clocks, "pauses_for", slowly)
+    admin = threading.Thread(target=_recompute_slowly, args=(database_url, settings, read))
+    admin.start()
+    try:
+        assert read.wait(30)
+        # Asking now waits until the recompute has written, then pauses the clock, rather
+        # than being overwritten by a due time computed for the problem in triage.
+        body = {"questions": "Which permit types?"}
+        assert (await act(client, city, problem, "request-info", body=body)).status_code == 200
+    finally:
+        admin.join(30)
+    [row] = await queue(client, city)
+    assert row["status"] == "needs_info"
+    assert row["decision"]["paused"] is True and row["decision"]["due_at"] is None
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.problems import history
 from intake.triage import policy
-from intake.triage.sla import Calendar, Pause, due_at
+from intake.triage.sla import Calendar, Pause, calendar_of, due_at
 
 DECISIONS = frozenset({"accepted", "declined", "redirected", "duplicate"})
 FIRST_RESPONSES = DECISIONS | {"triage", "needs_info"}
@@ -49,7 +49,7 @@ def due_times_changes(problem: models.Problem) -> dict[str, str | None]:
 async def calendar(session: AsyncSession) -> tuple[Calendar, policy.SlaPolicy]:
     current = await policy.sla_policy(session)
     days = frozenset(h.day for h in await policy.holidays(session))
-    return Calendar(tz=policy.zone(current), holidays=days), current
+    return calendar_of(policy.zone(current), days), current
 
 
 _Event = models.ProblemEvent
@@ -136,11 +136,19 @@ async def recompute_open(
     ``None`` unless the new targets ran out before the pause began.
     """
     cal, targets = await calendar(session)
-    open_problems = await session.scalars(
-        select(models.Problem).where(
-            models.Problem.status.in_(("submitted", "triage", "needs_info"))
+    # Locked (in id order, as every multi-row writer here): an action committing between
+    # this read and the write below would otherwise be overwritten with due times computed
+    # for the state it left. Actions on these problems wait for this transaction.
+    open_problems = list(
+        await session.scalars(
+            select(models.Problem)
+            .where(models.Problem.status.in_(("submitted", "triage", "needs_info")))
+            .order_by(models.Problem.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
+    paused = await pauses_for(session, [problem.id for problem in open_problems])
     count = changed = 0
     for problem in open_problems:
         if problem.submitted_at is None:
@@ -150,7 +158,7 @@ async def recompute_open(
             problem.submitted_at, targets.first_response_days, cal
         )
         problem.decision_due_at = due_at(
-            problem.submitted_at, targets.decision_days, cal, await pauses(session, problem)
+            problem.submitted_at, targets.decision_days, cal, paused.get(problem.id, [])
         )
         if due_times(problem) != before:
             await history.record(

@@ -15,7 +15,8 @@ so each function is O(P log P + P log H) for P pauses, whatever the span's lengt
 the n-th business day adds an O(log H) step per run of consecutive holidays crossed).
 Positions and day spans are pure functions of the calendar and the instant, so each process
 remembers the most recent ones: a queue page asks for the same "now", due times and submit
-times again and again (two clocks per row, the same rows on every poll).
+times again and again (two clocks per row, the same rows on every poll). Build calendars with
+``calendar_of`` so that memory holds one calendar, not one per request.
 """
 
 from __future__ import annotations
@@ -49,6 +50,17 @@ class Calendar:
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self.holidays
+
+
+@functools.lru_cache(maxsize=8)
+def calendar_of(tz: ZoneInfo, holidays: frozenset[date]) -> Calendar:
+    """The one ``Calendar`` for these settings in this process.
+
+    Callers build the holidays afresh on every read of the settings; equal calendars being
+    one object keeps one copy of them in the position memory below (whose keys hold the
+    calendar), and lets a hit there compare calendars by identity.
+    """
+    return Calendar(tz=tz, holidays=holidays)
 
 
 @dataclass(frozen=True, slots=True)
