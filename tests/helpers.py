@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import asyncpg
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -129,3 +131,22 @@ async def in_phase(client: Client, city: City, status: str, **fields: Any) -> di
         response = await act(client, city, problem, action, who="team_member", body=body)
         assert response.status_code == 200, response.text
     return problem
+
+
+async def waited_a_week(db: asyncpg.Connection, problem_id: uuid.UUID) -> None:
+    """Rewind a problem in needs_info: submitted eight days ago, and its questions have
+    waited for a week (history is append-only, so its trigger is set aside meanwhile)."""
+    await db.execute(
+        "UPDATE problems SET submitted_at = now() - interval '8 days', "
+        "paused_since = now() - interval '7 days' WHERE id = $1",
+        problem_id,
+    )
+    await db.execute("ALTER TABLE problem_events DISABLE TRIGGER problem_events_append_only")
+    try:
+        await db.execute(
+            "UPDATE problem_events SET occurred_at = now() - interval '7 days' "
+            "WHERE problem_id = $1 AND type = 'info_requested'",
+            problem_id,
+        )
+    finally:
+        await db.execute("ALTER TABLE problem_events ENABLE TRIGGER problem_events_append_only")

@@ -17,7 +17,7 @@ from intake.db.session import create_engine, create_sessionmaker
 from intake.triage import clocks
 from intake.triage.sla import Calendar, Pause, clock, due_at
 from tests.conftest import City
-from tests.helpers import Client, assert_problem_json, draft, submitted
+from tests.helpers import Client, assert_problem_json, draft, submitted, waited_a_week
 from tests.test_triage_actions import act
 
 
@@ -159,21 +159,7 @@ async def test_needs_info_pauses_the_decision_clock(
     await act(client, city, problem, "triage")
     await act(client, city, problem, "request-info", body={"questions": "Data owner?"})
     assert await db.fetchval("SELECT decision_due_at FROM problems WHERE id = $1", pid) is None
-    # Rewind: submitted eight days ago, and the questions have waited for a week.
-    await db.execute(
-        "UPDATE problems SET submitted_at = now() - interval '8 days', "
-        "paused_since = now() - interval '7 days' WHERE id = $1",
-        pid,
-    )
-    await db.execute("ALTER TABLE problem_events DISABLE TRIGGER problem_events_append_only")
-    try:
-        await db.execute(
-            "UPDATE problem_events SET occurred_at = now() - interval '7 days' "
-            "WHERE problem_id = $1 AND type = 'info_requested'",
-            pid,
-        )
-    finally:
-        await db.execute("ALTER TABLE problem_events ENABLE TRIGGER problem_events_append_only")
+    await waited_a_week(db, pid)
     await act(client, city, problem, "respond", who="requester", body={"answer": "Finance."})
     submitted_at, due = await db.fetchrow(
         "SELECT submitted_at, decision_due_at FROM problems WHERE id = $1", pid

@@ -29,6 +29,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     ColumnElement,
+    Select,
     String,
     any_,
     func,
@@ -67,19 +68,23 @@ def _at(position: Position) -> ColumnElement[Any]:
     return tuple_(literal(position[0], XID8), literal(position[1], BigInteger))
 
 
-async def published_up_to(session: AsyncSession) -> Position | None:
-    """The position of the newest published event (None: nothing yet). Every event at or
-    before it is final: its transaction, and every older one, finished before this
-    statement's snapshot (``xact_id`` below the snapshot's xmin), so none can be added."""
+def newest_published() -> Select[int, int]:
+    """The (xact_id, id) of the newest published event, no row while there is none. Every
+    event at or before it is final: its transaction, and every older one, finished before
+    the statement's snapshot (``xact_id`` below the snapshot's xmin), so none can be added.
+    """
     finished = ProblemEvent.xact_id < func.pg_snapshot_xmin(func.pg_current_snapshot(), type_=XID8)
-    row = (
-        await session.execute(
-            select(ProblemEvent.xact_id, ProblemEvent.id)
-            .where(finished)
-            .order_by(ProblemEvent.xact_id.desc(), ProblemEvent.id.desc())
-            .limit(1)
-        )
-    ).first()
+    return (
+        select(ProblemEvent.xact_id, ProblemEvent.id)
+        .where(finished)
+        .order_by(ProblemEvent.xact_id.desc(), ProblemEvent.id.desc())
+        .limit(1)
+    )
+
+
+async def published_up_to(session: AsyncSession) -> Position | None:
+    """The position of the newest published event (None: nothing yet)."""
+    row = (await session.execute(newest_published())).first()
     return (int(row[0]), int(row[1])) if row else None
 
 

@@ -52,8 +52,8 @@ def _rejected(error: Exception) -> NotAuthenticated:
 class VerifiedTokens:
     """Tokens this process has already verified, so a client's next request skips the check.
 
-    A signed token never changes: once its signature and claims check out it stays good
-    until its ``exp`` (and from its ``nbf``), and those two are checked again on every hit.
+    A signed token never changes: once its signature and claims (``nbf`` included) check
+    out it stays good until its ``exp``, which is checked again on every hit.
     Checking an Ed25519 signature and the claims costs about a tenth of a light request's
     CPU, and an OIDC token's JWKS lookup a hop to a thread, on every request of a client
     that polls with the same token. Bounded (least recently used out first) and keyed by
@@ -63,26 +63,23 @@ class VerifiedTokens:
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._emails: OrderedDict[bytes, tuple[str, float, float]] = OrderedDict()
+        self._emails: OrderedDict[bytes, tuple[str, float]] = OrderedDict()
 
     def get(self, token: str) -> str | None:
         key = hashlib.sha256(token.encode()).digest()
         entry = self._emails.get(key)
         if entry is None:
             return None
-        email, not_before, expires = entry
-        now = time.time()
-        if now >= expires:  # PyJWT's rule: expired once exp <= now
+        email, expires = entry
+        if time.time() >= expires:  # PyJWT's rule: expired once exp <= now
             del self._emails[key]
-            return None
-        if now < not_before:
             return None
         self._emails.move_to_end(key)
         return email
 
     def put(self, token: str, email: str, claims: dict[str, Any]) -> None:
         key = hashlib.sha256(token.encode()).digest()
-        self._emails[key] = (email, float(claims.get("nbf", 0)), float(claims["exp"]))
+        self._emails[key] = (email, float(claims["exp"]))
         self._emails.move_to_end(key)
         while len(self._emails) > self.size:
             self._emails.popitem(last=False)

@@ -18,17 +18,23 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Select,
+    Text,
     and_,
+    cast,
     func,
     literal,
     literal_column,
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from intake.db import models
+from intake.db.base import Base
+from intake.feed import service as feed
 from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, Forbidden, ValidationFailed
@@ -236,22 +242,32 @@ async def data_version(session: AsyncSession) -> str:
     Cheap (index lookups on history, a scan of two small tables, catalog lookups), so
     polling costs little.
     """
-    row = (await session.execute(_DATA_VERSION)).one()
+    row = (await session.execute(_data_version())).one()
     return ":".join(str(part) for part in row)
 
 
-_DATA_VERSION = text(
-    "SELECT (SELECT max(id) FROM problem_events), "
-    "(SELECT xact_id::text || '/' || id FROM problem_events "
-    " WHERE xact_id < pg_snapshot_xmin(pg_current_snapshot()) "
-    " ORDER BY xact_id DESC, id DESC LIMIT 1), "
-    "(SELECT count(*) || '/' || md5(string_agg(xmin::text, ',' ORDER BY xmin::text)) "
-    " FROM settings), "
-    "(SELECT count(*) || '/' || md5(string_agg(xmin::text, ',' ORDER BY xmin::text)) "
-    " FROM teams), "
-    "(SELECT oid FROM pg_database WHERE datname = current_database()), "
-    "pg_relation_filenode('problem_events'), pg_postmaster_start_time()"
-)
+def _data_version() -> Select[Any]:
+    published = feed.newest_published().subquery()
+
+    def rows_written(table: type[Base]) -> ScalarSelect[str]:
+        """The table's rows and their writing transactions: any insert, edit or delete."""
+        xmin = cast(literal_column("xmin"), Text)
+        written = func.string_agg(xmin, aggregate_order_by(literal(","), xmin))
+        return (
+            select(func.concat(func.count(), "/", func.md5(written)))
+            .select_from(table)
+            .scalar_subquery()
+        )
+
+    return select(
+        select(func.max(models.ProblemEvent.id)).scalar_subquery(),
+        select(func.concat(cast(published.c.xact_id, Text), "/", published.c.id)).scalar_subquery(),
+        rows_written(models.Setting),
+        rows_written(models.Team),
+        literal_column("(SELECT oid FROM pg_database WHERE datname = current_database())"),
+        func.pg_relation_filenode("problem_events"),
+        func.pg_postmaster_start_time(),
+    )
 
 
 # For the aggregate queries of one view, in its own transaction only (one round trip):

@@ -76,7 +76,7 @@ class TriageActionController(Controller):
                     Example(
                         value={
                             "triager_email": "pm.two@city.example",
-                            "reason": "Priya is on leave until March.",
+                            "reason": "Priya Two leads the permits work from now on.",
                         }
                     )
                 ]
