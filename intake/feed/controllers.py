@@ -19,8 +19,8 @@ from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import MAX_LIMIT, Cursor, Limit
 
-EVENT_TYPE = re.compile(r"[a-z][a-z_]{0,39}")
-MAX_TYPES = 50
+EVENT_TYPE = re.compile(schemas.EVENT_TYPE_PATTERN)
+MAX_TYPES = schemas.MAX_TYPES
 
 DESCRIPTION = """\
 Every problem's history as one ordered stream, for the city's data platform: each item is a

@@ -88,23 +88,31 @@ async def published_up_to(session: AsyncSession) -> Position | None:
     return (int(row[0]), int(row[1])) if row else None
 
 
-async def read_feed(
-    session: AsyncSession, caller: Caller, filters: FeedFilters, *, cursor: str | None, limit: int
-) -> schemas.FeedPage:
-    """Up to ``limit`` published events after ``cursor`` (from the start without one) that
-    the caller may see and the filters match, in feed order.
+@dataclass(frozen=True, slots=True)
+class Published:
+    """Events read from the feed, each with its position, and where the next read starts:
+    the last event's position on a full read, else the horizon (every published event up
+    to it has been looked at)."""
 
-    ``next_cursor`` is the last event's position on a full page. On a shorter one every
-    published event up to the horizon has been looked at, so it is the horizon: a reader
-    whose filters or visibility match few events does not look at the others again.
-    """
-    after: Position | None = None
-    if cursor:
-        xact_id, event_id = decode_cursor(cursor, (_Part, _Part))
-        after = (xact_id, event_id)
+    events: list[tuple[Position, schemas.FeedEvent]]
+    next_position: Position | None
+
+
+async def read_published(
+    session: AsyncSession,
+    caller: Caller,
+    filters: FeedFilters,
+    *,
+    after: Position | None,
+    limit: int,
+) -> Published:
+    """Up to ``limit`` published events after ``after`` (from the start with None) that
+    ``caller`` may see and the filters match, in feed order. The one query behind the feed
+    and the webhooks (``intake.webhooks``), so both publish the same events in the same
+    order under the same visibility rule."""
     horizon = await published_up_to(session)
     if horizon is None or (after is not None and after >= horizon):
-        return schemas.FeedPage(items=[], next_cursor=cursor or START)
+        return Published(events=[], next_position=after)
 
     Event = ProblemEvent
     query = (
@@ -128,12 +136,48 @@ async def read_feed(
         query = query.where(Event.problem_id == filters.problem)
 
     rows = (await session.execute(query)).all()
-    items = [
-        schemas.FeedEvent(
-            **msgspec.structs.asdict(problems.history_event(event, actor_name)),
-            problem=schemas.FeedProblem(id=event.problem_id, reference=reference),
+    events = [
+        (
+            (int(event.xact_id), int(event.id)),
+            schemas.FeedEvent(
+                **msgspec.structs.asdict(problems.history_event(event, actor_name)),
+                problem=schemas.FeedProblem(id=event.problem_id, reference=reference),
+            ),
         )
         for event, actor_name, reference in rows
     ]
-    last = (rows[-1][0].xact_id, rows[-1][0].id) if len(rows) == limit else horizon
-    return schemas.FeedPage(items=items, next_cursor=encode_cursor(list(last)))
+    last = events[-1][0] if len(events) == limit else horizon
+    return Published(events=events, next_position=last)
+
+
+async def read_feed(
+    session: AsyncSession, caller: Caller, filters: FeedFilters, *, cursor: str | None, limit: int
+) -> schemas.FeedPage:
+    """Up to ``limit`` published events after ``cursor`` (from the start without one) that
+    the caller may see and the filters match, in feed order.
+
+    ``next_cursor`` is the last event's position on a full page. On a shorter one every
+    published event up to the horizon has been looked at, so it is the horizon: a reader
+    whose filters or visibility match few events does not look at the others again.
+    """
+    after: Position | None = None
+    if cursor:
+        after = decode_position(cursor)
+    published = await read_published(session, caller, filters, after=after, limit=limit)
+    if published.next_position is None or published.next_position == after:  # nothing new
+        return schemas.FeedPage(items=[], next_cursor=cursor or START)
+    return schemas.FeedPage(
+        items=[event for _, event in published.events],
+        next_cursor=encode_position(published.next_position),
+    )
+
+
+def encode_position(position: Position) -> str:
+    """The cursor of a position in the feed."""
+    return encode_cursor(list(position))
+
+
+def decode_position(cursor: str) -> Position:
+    """The position a cursor of this feed holds; 422 for anything else."""
+    xact_id, event_id = decode_cursor(cursor, (_Part, _Part))
+    return (xact_id, event_id)
