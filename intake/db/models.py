@@ -711,3 +711,63 @@ class ProblemTimeline(Base):
     last_of_stay: Mapped[bool] = mapped_column(Boolean)
     previous_stay_ended_at: Mapped[datetime | None]
     next_stay_began_at: Mapped[datetime | None]
+
+
+# -- webhooks -------------------------------------------------------------------------------
+
+
+class WebhookSubscription(UUIDPrimaryKey, Timestamps, Base):
+    """A receiver the event feed is pushed to, one signed POST per event, in feed order.
+
+    ``after_xact_id``/``after_event_id`` is the subscription's own position in the feed: every
+    event up to it has been delivered or was not for this receiver. ``attempts`` counts the
+    failed attempts at the next event, and ``retry_at`` says when to try it again. A delivery
+    worker holds the subscription while it sends (``leased_until``, ``lease_id``), so one
+    process at a time delivers for it, without a transaction open across the request.
+    The secret signs the requests, so it is kept as it is; the API shows it only once.
+    """
+
+    __tablename__ = "webhook_subscriptions"
+    __table_args__ = (
+        CheckConstraint("active = (disabled_at IS NULL)", name="disabled_when_inactive"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
+
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(500), server_default="")
+    # Only events of these types; empty: every type.
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
+    secret: Mapped[str] = mapped_column(String(100))
+    # After a rotation the old secret signs too, until ``previous_secret_until``.
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_until: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    after_xact_id: Mapped[int] = mapped_column(XID8)
+    after_event_id: Mapped[int] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    retry_at: Mapped[datetime | None]
+    leased_until: Mapped[datetime | None]
+    lease_id: Mapped[uuid.UUID | None]
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+
+
+class WebhookDelivery(Base):
+    """One attempt to deliver one event to one subscription, for operators to see why a
+    receiver fails. Kept for ``intake.webhooks.delivery.KEPT_FOR``."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[int] = mapped_column(ForeignKey("problem_events.id"))
+    attempt: Mapped[int] = mapped_column(SmallInteger)
+    # The receiver's HTTP status, or null when there was none (timeout, connection refused).
+    status_code: Mapped[int | None] = mapped_column(SmallInteger)
+    error: Mapped[str | None] = mapped_column(String(500))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    attempted_at: Mapped[datetime] = mapped_column(index=True)
