@@ -319,6 +319,7 @@ async def _measure_size(args: argparse.Namespace, url: str, loaded: Loaded) -> S
         seed_demo=False,
         log_level="warning",
         sla_sweep_seconds=0,  # the sweep would write events (and a new ETag) mid-run
+        webhook_seconds=0,  # no subscriptions in the dataset; nothing to measure
         rate_limit_per_minute=0,  # one leader's token makes thousands of requests
     )
     city = await read_city_at(databases.plain(url))

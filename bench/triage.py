@@ -530,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
             # The background SLA sweep would write breach events into the dataset mid-run and
             # compete with the measured requests; it is not part of either endpoint.
             sla_sweep_seconds=0,
+            webhook_seconds=0,  # no subscriptions in the dataset; nothing to measure
             rate_limit_per_minute=0,  # one triager's token makes thousands of requests
         )
         if args.pool_size:

@@ -42,6 +42,8 @@ class Settings:
     seed_demo: bool = True
     # How often each API process records SLA breaches; 0 turns the background sweep off.
     sla_sweep_seconds: int = 60
+    # How often each API process delivers due webhooks; 0 turns the background worker off.
+    webhook_seconds: int = 5
     # API requests a minute per caller and process; 0 turns rate limiting off.
     rate_limit_per_minute: int = 600
 
@@ -131,6 +133,7 @@ class Settings:
             max_body_bytes=integer("INTAKE_MAX_BODY_BYTES", 1_048_576, 1024, 64 * 1_048_576),
             seed_demo=boolean("INTAKE_SEED_DEMO", database_url is None),
             sla_sweep_seconds=integer("INTAKE_SLA_SWEEP_SECONDS", 60, 0, 24 * 60 * 60),
+            webhook_seconds=integer("INTAKE_WEBHOOK_SECONDS", 5, 0, 60 * 60),
             rate_limit_per_minute=integer("INTAKE_RATE_LIMIT_PER_MINUTE", 600, 0, 1_000_000),
         )
         if settings.workers > 1 and database_url is None:

@@ -84,6 +84,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         data_dir=tmp_path_factory.mktemp("intake-data"),
         seed_demo=False,
         sla_sweep_seconds=0,  # tests sweep explicitly, with their own `now`
+        webhook_seconds=0,  # tests deliver webhooks explicitly, with their own `now`
         rate_limit_per_minute=0,  # the limiter has its own tests (test_rate_limit.py)
     )
 
