@@ -48,6 +48,7 @@ from intake.triage.controllers import (
     TriageActionController,
     TriageQueueController,
 )
+from intake.webhooks.controllers import ROUTES as WEBHOOK_ROUTES
 
 API_CONTROLLERS: list[type[Controller]] = [
     MeController,
@@ -66,6 +67,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     *NOTIFICATION_ROUTES,
     *PORTFOLIO_ROUTES,
     *FEED_ROUTES,
+    *WEBHOOK_ROUTES,
 ]
 
 

@@ -1,0 +1,1 @@
+"""Webhooks: the event feed pushed to subscribed receivers, one signed POST per event."""

@@ -1,0 +1,244 @@
+"""Webhook endpoints, admins only: subscriptions, their secret, their delivery log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.params import Body
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.lib.auth import Caller, require_role
+from intake.lib.idempotency import create_once
+from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.problems.controllers import IdempotencyKey
+from intake.webhooks import schemas
+from intake.webhooks import service as webhooks
+
+_CREATE_EXAMPLE = {
+    "url": "https://data.city.example/intake/events",
+    "description": "City data platform: problem decisions",
+    "types": ["accepted", "declined", "redirected", "duplicate"],
+}
+_WEBHOOK_EXAMPLE = {
+    "id": "5d0f6a1e-2b7c-4c55-8d3e-9a41f0c2b7d1",
+    "url": "https://data.city.example/intake/events",
+    "description": "City data platform: problem decisions",
+    "types": ["accepted", "declined", "duplicate", "redirected"],
+    "active": True,
+    "disabled_reason": None,
+    "disabled_at": None,
+    "attempts": 0,
+    "retry_at": None,
+    "feed_position": "WzkxNDIsMTA0Ml0",
+    "previous_secret_until": None,
+    "created_by": "0b7f3c52-8d0e-4a36-9f2a-51c1e9b0d7aa",
+    "created_at": "2026-11-23T10:02:11.482113Z",
+    "updated_at": "2026-11-23T10:02:11.482113Z",
+}
+_SECRET_EXAMPLE = {**_WEBHOOK_EXAMPLE, "secret": "whsec_q3J8m2...kept-by-the-receiver"}
+_DELIVERY_EXAMPLE = {
+    "items": [
+        {
+            "id": 311,
+            "event_id": 1042,
+            "attempt": 2,
+            "delivered": False,
+            "status_code": 503,
+            "error": "HTTP 503: upstream unavailable",
+            "duration_ms": 41,
+            "attempted_at": "2026-11-23T10:05:12.001230Z",
+        }
+    ],
+    "next_cursor": None,
+}
+
+
+def _example(data_container: Any, description: str, value: Any) -> dict[int, ResponseSpec]:
+    return {
+        200: ResponseSpec(
+            data_container=data_container,
+            description=description,
+            generate_examples=False,
+            examples=[Example(value=value)],
+        )
+    }
+
+
+class WebhookController(Controller):
+    """``/api/v1/webhooks``: who receives the event feed pushed to them (admins only)."""
+
+    path = "/webhooks"
+    tags = ["webhooks"]
+
+    @post(
+        "/",
+        summary="Subscribe a receiver (admin)",
+        description=(
+            "From now on every published event of a submitted problem (what leadership reads "
+            "in the feed: no drafts, no DTI-internal events), of the `types` given (empty: "
+            "all), is POSTed to `url`, one event per request, in feed order, signed with the "
+            "`secret` in this response. **The secret is shown only here**; keep it with the "
+            "receiver. Accepts `Idempotency-Key`. See docs/integration.md."
+        ),
+        responses={
+            201: ResponseSpec(
+                data_container=schemas.WebhookWithSecret,
+                description="The subscription and its secret, shown this once.",
+                generate_examples=False,
+                examples=[Example(value=_SECRET_EXAMPLE)],
+            ),
+            **errors(*API_ERRORS, 403),
+        },
+        status_code=201,
+    )
+    async def create_webhook(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        db_session: AsyncSession,
+        data: Annotated[schemas.WebhookCreate, Body(examples=[Example(value=_CREATE_EXAMPLE)])],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[schemas.WebhookWithSecret]:
+        require_role(caller, "admin")
+
+        async def create() -> tuple[int, Any, dict[str, str]]:
+            row = await webhooks.create_webhook(db_session, caller, data)
+            return 201, webhooks.with_secret(row), {"Location": f"/api/v1/webhooks/{row.id}"}
+
+        return await create_once(request, db_session, caller.id, idempotency_key, create)
+
+    @get(
+        "/",
+        summary="List webhook subscriptions (admin)",
+        description="Oldest first. Secrets are never listed.",
+        responses={
+            **_example(
+                Page[schemas.Webhook],
+                "A page of subscriptions.",
+                {
+                    "items": [_WEBHOOK_EXAMPLE],
+                    "next_cursor": None,
+                },
+            ),
+            **errors(*API_ERRORS, 403),
+        },
+    )
+    async def list_webhooks(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[schemas.Webhook]:
+        require_role(caller, "admin")
+        items, next_cursor = await webhooks.list_webhooks(db_session, cursor=cursor, limit=limit)
+        return Page(items=items, next_cursor=next_cursor)
+
+    @get(
+        "/{webhook_id:uuid}",
+        summary="Get a webhook subscription (admin)",
+        responses={
+            **_example(schemas.Webhook, "The subscription, without its secret.", _WEBHOOK_EXAMPLE),
+            **errors(401, 403, 404),
+        },
+    )
+    async def get_webhook(
+        self, caller: Caller, db_session: AsyncSession, webhook_id: uuid.UUID
+    ) -> schemas.Webhook:
+        require_role(caller, "admin")
+        return webhooks.webhook_out(await webhooks.get_webhook(db_session, webhook_id))
+
+    @patch(
+        "/{webhook_id:uuid}",
+        summary="Change, turn off or turn on a webhook subscription (admin)",
+        description=(
+            "`active: false` stops delivery; `active: true` resumes it at the event it stopped "
+            "at (also after it was turned off for failing), with fresh attempts. A new `url` "
+            "or new `types` also retry the next event at once."
+        ),
+        responses=errors(*API_ERRORS, 403, 404),
+    )
+    async def update_webhook(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        webhook_id: uuid.UUID,
+        data: Annotated[schemas.WebhookUpdate, Body(examples=[Example(value={"active": True})])],
+    ) -> schemas.Webhook:
+        require_role(caller, "admin")
+        row = await webhooks.update_webhook(db_session, caller, webhook_id, data)
+        return webhooks.webhook_out(row)
+
+    @delete(
+        "/{webhook_id:uuid}",
+        summary="Delete a webhook subscription (admin)",
+        description="Nothing more is sent to it; its delivery log goes with it.",
+        responses=errors(401, 403, 404),
+        status_code=204,
+    )
+    async def delete_webhook(
+        self, caller: Caller, db_session: AsyncSession, webhook_id: uuid.UUID
+    ) -> None:
+        require_role(caller, "admin")
+        await webhooks.delete_webhook(db_session, webhook_id)
+
+    @post(
+        "/{webhook_id:uuid}/rotate-secret",
+        summary="Give a webhook subscription a new secret (admin)",
+        description=(
+            "Returns the subscription with its new secret, shown only here. For 24 hours "
+            "the previous secret signs every request too (a second `v1` in `Intake-Signature`), "
+            "so the receiver can switch without missing a request."
+        ),
+        responses={
+            **_example(
+                schemas.WebhookWithSecret, "The subscription and its new secret.", _SECRET_EXAMPLE
+            ),
+            **errors(401, 403, 404),
+        },
+        status_code=200,
+    )
+    async def rotate_secret(
+        self, caller: Caller, db_session: AsyncSession, webhook_id: uuid.UUID
+    ) -> schemas.WebhookWithSecret:
+        require_role(caller, "admin")
+        return webhooks.with_secret(await webhooks.rotate_secret(db_session, webhook_id))
+
+    @get(
+        "/{webhook_id:uuid}/deliveries",
+        summary="A webhook subscription's delivery attempts, newest first (admin)",
+        description=(
+            "Every attempt to deliver an event: the receiver's status code, or what went wrong "
+            "(timeout, connection refused, the start of a non-2xx answer), and how long it took. "
+            "Kept for 30 days."
+        ),
+        responses={
+            **_example(
+                Page[schemas.WebhookDelivery],
+                "A page of attempts, newest first.",
+                _DELIVERY_EXAMPLE,
+            ),
+            **errors(*API_ERRORS, 403, 404),
+        },
+    )
+    async def list_deliveries(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        webhook_id: uuid.UUID,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[schemas.WebhookDelivery]:
+        require_role(caller, "admin")
+        items, next_cursor = await webhooks.list_deliveries(
+            db_session, webhook_id, cursor=cursor, limit=limit
+        )
+        return Page(items=items, next_cursor=next_cursor)
+
+
+ROUTES: list[type[Controller]] = [WebhookController]

@@ -1,0 +1,90 @@
+"""Webhook schemas: subscriptions as admins create and read them, and the delivery log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from intake.feed.schemas import MAX_TYPES, EventType
+from intake.lib.schema import NO_NUL, Input, Output
+
+Url = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=2000,
+        description="Where to POST each event: an http:// or https:// URL",
+        examples=["https://data.city.example/intake/events"],
+    ),
+    NO_NUL,
+]
+Description = Annotated[str, msgspec.Meta(max_length=500), NO_NUL]
+Types = Annotated[
+    list[EventType],
+    msgspec.Meta(
+        max_length=MAX_TYPES,
+        description="Only events of these types; empty (the default): every type",
+    ),
+]
+
+
+class WebhookCreate(Input):
+    url: Url
+    description: Description = ""
+    types: Types = msgspec.field(default_factory=list)
+
+
+class WebhookUpdate(Input):
+    """Change a subscription. ``active: true`` turns it back on after it was turned off:
+    delivery resumes at the event it stopped at."""
+
+    url: Url | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType = msgspec.UNSET
+    types: Types | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class Webhook(Output):
+    """A subscription. Its secret is never shown again after it is created or rotated."""
+
+    id: uuid.UUID
+    url: str
+    description: str
+    types: list[str]
+    active: bool
+    # Why and when it was turned off (by an admin, or after the last failed attempt).
+    disabled_reason: str | None
+    disabled_at: datetime | None
+    # Failed attempts at the next event to deliver, and when it is tried again.
+    attempts: int
+    retry_at: datetime | None
+    # Everything before this position in the feed has been delivered or was not for this
+    # receiver: a cursor for GET /api/v1/events.
+    feed_position: str
+    # After a rotation the previous secret also signs every request until then.
+    previous_secret_until: datetime | None
+    created_by: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookWithSecret(Webhook):
+    """A subscription with its signing secret: the one time the secret is shown."""
+
+    secret: str
+
+
+class WebhookDelivery(Output):
+    """One attempt to deliver one event: what the receiver answered, or what went wrong."""
+
+    id: int
+    event_id: int
+    attempt: int
+    delivered: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+    attempted_at: datetime

@@ -1,0 +1,228 @@
+"""Webhook subscriptions: create, read, change, rotate the secret, read the delivery log.
+
+Admins manage them (the controllers check the role). What a subscription receives is what
+a leadership reader of the event feed reads (``RECEIVER``): every submitted problem's
+events, restricted problems included, DTI-internal events left out. A new subscription
+starts at the feed's horizon, so it receives what happens from now on, not years of
+history; the feed itself holds the past. Services never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import httpx
+import msgspec
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db.models import WebhookDelivery, WebhookSubscription
+from intake.feed import service as feed
+from intake.lib.auth import Caller
+from intake.lib.clock import utcnow
+from intake.lib.errors import FieldError, NotFound, ValidationFailed
+from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.webhooks import schemas
+from intake.webhooks.signing import new_secret
+
+# Whom a receiver reads the feed as: leadership, so every submitted problem and no
+# DTI-internal event, in no department and collaborating on nothing, so no drafts.
+# The feed's own rule (``visible_to``, ``event_visible_to``) decides; nothing is repeated.
+_NOBODY = uuid.UUID(int=0)
+RECEIVER = Caller(
+    id=_NOBODY,
+    email="webhooks@intake.invalid",
+    name="Intake webhooks",
+    department_id=_NOBODY,
+    department_code="",
+    roles=frozenset({"leadership"}),
+)
+
+# How long the previous secret keeps signing after a rotation: time to update a receiver.
+PREVIOUS_SECRET_KEPT_FOR = timedelta(hours=24)
+
+
+def _checked_url(url: str) -> str:
+    """An absolute http(s) URL with a host and no credentials in it; 422 otherwise."""
+    url = url.strip()
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        parsed = None
+    problem = None
+    if parsed is None or any(char.isspace() for char in url):
+        problem = "Not a URL"
+    elif parsed.scheme not in ("http", "https") or not parsed.host:
+        problem = "An http:// or https:// URL with a host, e.g. https://data.city.example/hook"
+    elif parsed.userinfo:
+        problem = "No user name or password in the URL; the signature authenticates Intake"
+    if problem:
+        raise ValidationFailed("Invalid webhook URL.", [FieldError("url", problem)])
+    return url
+
+
+def _types(types: list[str]) -> list[str]:
+    return sorted(set(types))
+
+
+def webhook_out(row: WebhookSubscription) -> schemas.Webhook:
+    return schemas.Webhook(
+        id=row.id,
+        url=row.url,
+        description=row.description,
+        types=list(row.event_types),
+        active=row.active,
+        disabled_reason=row.disabled_reason,
+        disabled_at=row.disabled_at,
+        attempts=row.attempts,
+        retry_at=row.retry_at,
+        feed_position=feed.encode_position((row.after_xact_id, row.after_event_id)),
+        previous_secret_until=(
+            row.previous_secret_until
+            if row.previous_secret
+            and row.previous_secret_until
+            and row.previous_secret_until > utcnow()
+            else None
+        ),
+        created_by=row.created_by_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def with_secret(row: WebhookSubscription) -> schemas.WebhookWithSecret:
+    """The subscription and its current secret: only right after creating or rotating."""
+    return schemas.WebhookWithSecret(**msgspec.structs.asdict(webhook_out(row)), secret=row.secret)
+
+
+async def create_webhook(
+    session: AsyncSession, caller: Caller, data: schemas.WebhookCreate
+) -> WebhookSubscription:
+    """A new, active subscription that starts at the feed's horizon: it receives the events
+    published from now on."""
+    after = await feed.published_up_to(session) or (0, 0)
+    row = WebhookSubscription(
+        url=_checked_url(data.url),
+        description=data.description.strip(),
+        event_types=_types(data.types),
+        secret=new_secret(),
+        after_xact_id=after[0],
+        after_event_id=after[1],
+        created_by_id=caller.id,
+    )
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def list_webhooks(
+    session: AsyncSession, *, cursor: str | None, limit: int
+) -> tuple[list[schemas.Webhook], str | None]:
+    """Subscriptions, oldest first."""
+    Subscription = WebhookSubscription
+    query = select(Subscription).order_by(Subscription.created_at, Subscription.id).limit(limit + 1)
+    if cursor:
+        created_at, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
+        query = query.where(
+            tuple_(Subscription.created_at, Subscription.id) > tuple_(created_at, after_id)
+        )
+    rows = list((await session.scalars(query)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+    return [webhook_out(row) for row in rows[:limit]], next_cursor
+
+
+async def get_webhook(
+    session: AsyncSession, webhook_id: uuid.UUID, *, for_update: bool = False
+) -> WebhookSubscription:
+    row = await session.get(
+        WebhookSubscription, webhook_id, with_for_update=for_update, populate_existing=for_update
+    )
+    if row is None:
+        raise NotFound(f"No webhook {webhook_id}.")
+    return row
+
+
+async def update_webhook(
+    session: AsyncSession, caller: Caller, webhook_id: uuid.UUID, data: schemas.WebhookUpdate
+) -> WebhookSubscription:
+    """Change a subscription. A new URL or new types, and turning it back on, start the next
+    event's attempts afresh (tried at the next delivery pass); a worker delivering for it
+    at that moment stops after its current request."""
+    row = await get_webhook(session, webhook_id, for_update=True)
+    retry_now = turned_off = False
+    if data.url is not msgspec.UNSET and _checked_url(data.url) != row.url:
+        row.url, retry_now = _checked_url(data.url), True
+    if data.description is not msgspec.UNSET:
+        row.description = data.description.strip()
+    if data.types is not msgspec.UNSET and _types(data.types) != list(row.event_types):
+        row.event_types, retry_now = _types(data.types), True
+    if data.active is not msgspec.UNSET and data.active != row.active:
+        row.active = data.active
+        if data.active:
+            row.disabled_at, row.disabled_reason, retry_now = None, None, True
+        else:
+            row.disabled_at, row.disabled_reason = utcnow(), f"Turned off by {caller.name}."
+            turned_off = True
+    if retry_now:
+        row.attempts, row.retry_at = 0, None
+    if retry_now or turned_off:
+        # Taking the lease away makes a worker in the middle of a request stop after it.
+        row.leased_until, row.lease_id = None, None
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def delete_webhook(session: AsyncSession, webhook_id: uuid.UUID) -> None:
+    """Remove a subscription and its delivery log. Nothing more is sent to it."""
+    await session.delete(await get_webhook(session, webhook_id, for_update=True))
+    await session.flush()
+
+
+async def rotate_secret(session: AsyncSession, webhook_id: uuid.UUID) -> WebhookSubscription:
+    """A new secret. The one it replaces keeps signing too (a second ``v1``) for
+    PREVIOUS_SECRET_KEPT_FOR, so the receiver can be given the new one without a gap."""
+    row = await get_webhook(session, webhook_id, for_update=True)
+    row.previous_secret = row.secret
+    row.previous_secret_until = utcnow() + PREVIOUS_SECRET_KEPT_FOR
+    row.secret = new_secret()
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+def delivery_out(row: WebhookDelivery) -> schemas.WebhookDelivery:
+    return schemas.WebhookDelivery(
+        id=row.id,
+        event_id=row.event_id,
+        attempt=row.attempt,
+        delivered=row.status_code is not None and 200 <= row.status_code < 300,
+        status_code=row.status_code,
+        error=row.error,
+        duration_ms=row.duration_ms,
+        attempted_at=row.attempted_at,
+    )
+
+
+async def list_deliveries(
+    session: AsyncSession, webhook_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> tuple[list[schemas.WebhookDelivery], str | None]:
+    """A subscription's delivery attempts, newest first."""
+    await get_webhook(session, webhook_id)
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == webhook_id)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(limit + 1)
+    )
+    if cursor:
+        (before,) = decode_cursor(cursor, (int,))
+        query = query.where(WebhookDelivery.id < before)
+    rows = list((await session.scalars(query)).all())
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return [delivery_out(row) for row in rows[:limit]], next_cursor
