@@ -48,6 +48,7 @@ from intake.triage.controllers import (
     TriageActionController,
     TriageQueueController,
 )
+from intake.webhooks import delivery as webhook_delivery
 from intake.webhooks.controllers import ROUTES as WEBHOOK_ROUTES
 
 API_CONTROLLERS: list[type[Controller]] = [
@@ -106,6 +107,25 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    @asynccontextmanager
+    async def webhook_deliveries(app: Litestar) -> AsyncGenerator[None, None]:
+        """Deliver due webhooks every INTAKE_WEBHOOK_SECONDS in the background (0: never)."""
+        if settings.webhook_seconds == 0:
+            yield
+            return
+        async with webhook_delivery.webhook_client() as client:
+            run = partial(webhook_delivery.deliver_due, app.state.sessionmaker, client)
+            task = asyncio.create_task(
+                webhook_delivery.deliver_every(run, settings.webhook_seconds),
+                name="intake-webhooks",
+            )
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
     api = Router(
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
@@ -124,7 +144,8 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
     return Litestar(
         route_handlers=[HealthController, api],
         dependencies={"db_session": Provide(transaction)},
-        lifespan=[database, sla_sweeps],  # left in reverse: the sweep stops before the engine
+        # Left in reverse: the background tasks stop before the engine is disposed.
+        lifespan=[database, sla_sweeps, webhook_deliveries],
         state=State(
             {
                 "settings": settings,

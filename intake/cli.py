@@ -1,5 +1,5 @@
 """The `intake` command: serve, db, demo, departments add, people add, token,
-sla sweep|recompute, similar backfill."""
+sla sweep|recompute, similar backfill, webhooks deliver."""
 
 from __future__ import annotations
 
@@ -332,6 +332,26 @@ def cmd_sla_recompute(settings: Settings) -> int:
     return 0
 
 
+def cmd_webhooks_deliver(settings: Settings, args: argparse.Namespace) -> int:
+    """Deliver the webhooks that are due once, for cron where INTAKE_WEBHOOK_SECONDS=0: the
+    same pass each API process runs in the background."""
+    from intake.webhooks import delivery
+
+    async def deliver(url: str) -> delivery.DeliveryPass:
+        async with _sessions(settings, url) as sessions, delivery.webhook_client() as client:
+            return await delivery.deliver_due(sessions, client)
+
+    with database_url(settings) as url:
+        done = asyncio.run(deliver(url))
+    print(
+        f"Delivered {done.delivered} event{'' if done.delivered == 1 else 's'}; "
+        f"{done.failed} attempt{'' if done.failed == 1 else 's'} failed"
+        + (f"; turned off {done.turned_off} subscription(s)" if done.turned_off else "")
+        + "."
+    )
+    return 0
+
+
 # Problems per transaction: each holds its rows for about a second at most, so a submit
 # that touches the same lists never waits long.
 BACKFILL_BATCH = 50
@@ -492,6 +512,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"problems per transaction (default {BACKFILL_BATCH})",
     )
+    webhooks = commands.add_parser("webhooks", help="webhook deliveries")
+    webhook_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    webhook_commands.add_parser(
+        "deliver",
+        help="deliver the webhooks that are due once (for cron, or to catch up by hand)",
+        description="Send every subscription's due events, in order, until each has caught "
+        "up with the feed or an attempt fails (it is retried later), as each API process "
+        "does every INTAKE_WEBHOOK_SECONDS. Safe beside running API processes.",
+    )
     return parser
 
 
@@ -508,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
             "token": cmd_token,
             "sla": cmd_sla,
             "similar": cmd_similar_backfill,
+            "webhooks": cmd_webhooks_deliver,
         }[args.command]
         return handler(settings, args)
     except ConfigError as error:
