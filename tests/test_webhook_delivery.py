@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import inspect
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -57,6 +59,12 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes) -> bool:
     signed = timestamp.encode() + b"." + body
     expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return any(hmac.compare_digest(expected, signature) for signature in signatures)
+
+
+def test_the_docs_show_receivers_this_very_check() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "integration.md").read_text()
+    assert f"TOLERANCE_SECONDS = {TOLERANCE_SECONDS}\n" in doc
+    assert inspect.getsource(verify) in doc
 
 
 # -- a receiver on loopback that records requests and answers as it is told ------------------

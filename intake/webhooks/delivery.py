@@ -52,7 +52,7 @@ from intake.webhooks.signing import SIGNATURE_HEADER, signature_header
 logger = logging.getLogger(__name__)
 
 # After the n-th failed attempt at an event, the next one waits RETRY_AFTER[n - 1]; the
-# attempt after the last wait is the last one (about 8 h 47 min after the first).
+# attempt after the last wait is the last one (8 h 36 min 10 s after the first).
 RETRY_AFTER = (
     timedelta(seconds=10),
     timedelta(minutes=1),
@@ -81,6 +81,32 @@ FORGET_BATCH = 1000
 
 Sessions = async_sessionmaker[AsyncSession]
 Clock = Callable[[], datetime]
+
+
+def _duration(span: timedelta) -> str:
+    hours, rest = divmod(int(span.total_seconds()), 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    return " ".join([*filter(None, parts), f"{seconds} s" if seconds else ""]).strip()
+
+
+def retry_table() -> str:
+    """The retry schedule as docs/integration.md prints it (tests/test_docs.py keeps the
+    two the same)."""
+    rows = [
+        "| attempt | when | at the earliest, after the first attempt |",
+        "|---|---|---|",
+        "| 1 | at the first delivery pass after the event is published | — |",
+    ]
+    since = timedelta(0)
+    for attempt, wait in enumerate(RETRY_AFTER, start=2):
+        since += wait
+        rows.append(
+            f"| {attempt} | {_duration(wait)} after attempt {attempt - 1} failed "
+            f"| {_duration(since)} |"
+        )
+    rows.append(f"| | attempt {MAX_ATTEMPTS} failed: the subscription is turned off | |")
+    return "\n".join(rows)
 
 
 @dataclass
