@@ -657,8 +657,13 @@ async def test_the_delivery_log_pages_and_forgets_old_attempts(
 
 
 async def test_the_app_delivers_in_the_background(
-    city: City, settings: Settings, database_url: str, receiver: Receiver
+    city: City,
+    settings: Settings,
+    database_url: str,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the app's client honours proxy settings
     app = create_app(replace(settings, webhook_seconds=1), database_url)
     async with AsyncTestClient(app=app) as client:
         await subscribe(client, city, receiver.url)
