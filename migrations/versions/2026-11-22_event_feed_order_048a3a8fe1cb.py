@@ -18,7 +18,7 @@ Downgrading drops the index and the column.
 
 Revision ID: 048a3a8fe1cb
 Revises: b7e2d4f19a60
-Create Date: 2026-11-23 09:00:00+00:00
+Create Date: 2026-11-22 03:30:00+00:00
 """
 
 from collections.abc import Sequence

@@ -14,7 +14,7 @@ Downgrading drops both tables: subscriptions, their secrets and the delivery log
 
 Revision ID: 5b9e2f7c1d84
 Revises: 048a3a8fe1cb
-Create Date: 2026-11-23 12:00:00+00:00
+Create Date: 2026-11-22 04:00:00+00:00
 """
 
 from collections.abc import Sequence
