@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -653,6 +654,49 @@ async def test_the_delivery_log_pages_and_forgets_old_attempts(
     ]
 
 
+async def test_an_unexpected_error_while_sending_is_a_failed_attempt(
+    client: Client, city: City, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    class Broken(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            raise RuntimeError("the network stack broke")
+
+    hook_id = (await subscribe(client, city, "http://receiver.city.example/hooks"))["id"]
+    await submitted(client, city)
+    async with httpx.AsyncClient(transport=Broken()) as broken:
+        done = await deliver_due(sessions, broken)
+    assert (done.delivered, done.failed) == (0, 1)
+    [attempt] = await attempts_log(client, city, hook_id)
+    assert attempt["error"] == "RuntimeError: the network stack broke"
+    state = await hook(client, city, hook_id)
+    assert state["attempts"] == 1 and state["retry_at"] is not None  # retried, then off
+
+
+async def test_a_stopping_process_lets_go_of_its_subscription(
+    client: Client,
+    city: City,
+    receiver: Receiver,
+    http: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    db: asyncpg.Connection,
+) -> None:
+    hook_id = (await subscribe(client, city, receiver.url))["id"]
+    await submitted(client, city)
+    receiver.delay = 1.5  # still answering when the process stops
+    delivering = asyncio.create_task(deliver_due(sessions, http))
+    for _ in range(200):  # up to 10 s
+        if receiver.requests:
+            break
+        await asyncio.sleep(0.05)
+    assert receiver.requests
+    delivering.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await delivering
+    # Another process may take it up at once instead of waiting out the lease.
+    leased = "SELECT leased_until FROM webhook_subscriptions WHERE id = $1"
+    assert await db.fetchval(leased, uuid.UUID(hook_id)) is None
+
+
 # -- the background worker, its setting and the CLI -----------------------------------------
 
 
@@ -663,7 +707,18 @@ async def test_the_app_delivers_in_the_background(
     receiver: Receiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the app's client honours proxy settings
+    # The app's client honours proxy settings: loopback goes direct, whatever CI sets.
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
     app = create_app(replace(settings, webhook_seconds=1), database_url)
     async with AsyncTestClient(app=app) as client:
         await subscribe(client, city, receiver.url)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from intake.lib.pagination import encode_cursor
 from tests.conftest import City
 from tests.helpers import Client, assert_problem_json
 
@@ -106,6 +107,9 @@ async def test_only_admins_manage_webhooks(client: Client, city: City) -> None:
         ({"url": "https://"}, "url"),
         ({"url": "https://user:pw@data.city.example/hook"}, "url"),
         ({"url": "https://data.city.example/a hook"}, "url"),
+        ({"url": "http://xn--/"}, "url"),  # not a host once decoded
+        ({"url": "http://xn--ls8h.la/"}, "url"),
+        ({"url": "http://127.0.0.1:65536/hook"}, "url"),
         ({"url": ""}, "url"),
         ({"url": "https://data.city.example/" + "a" * 2000}, "url"),
         ({}, "url"),
@@ -220,3 +224,9 @@ async def test_lists_page_with_a_cursor(client: Client, city: City) -> None:
     assert assert_problem_json(bad, 422)["errors"][0]["field"] == "cursor"
     too_many = await client.get(HOOKS, params={"limit": 101}, headers=city.auth("admin"))
     assert_problem_json(too_many, 422)
+    # A delivery log cursor past any id is refused as a cursor, not by the database.
+    log = f"{HOOKS}/{(await subscribe(client, city, RECEIVER_URL))['id']}/deliveries"
+    huge = await client.get(
+        log, params={"cursor": encode_cursor([2**70])}, headers=city.auth("admin")
+    )
+    assert assert_problem_json(huge, 422)["errors"][0]["field"] == "cursor"

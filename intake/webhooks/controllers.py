@@ -157,9 +157,10 @@ class WebhookController(Controller):
         "/{webhook_id:uuid}",
         summary="Change, turn off or turn on a webhook subscription (admin)",
         description=(
-            "`active: false` stops delivery; `active: true` resumes it at the event it stopped "
-            "at (also after it was turned off for failing), with fresh attempts. A new `url` "
-            "or new `types` also retry the next event at once."
+            "`active: false` stops delivery; `active: true` on a subscription that is off "
+            "resumes it at the event it stopped at (also after it was turned off for "
+            "failing), with fresh attempts; on one that is on it changes nothing. A new "
+            "`url` or new `types` also retry the next event at once."
         ),
         responses=errors(*API_ERRORS, 403, 404),
     )

@@ -27,6 +27,7 @@ it recognise a repeat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -277,6 +278,25 @@ async def _deliver(
             limit=EVENTS_PER_CLAIM,
         )
     outcome = _Outcome()
+    try:
+        return await _send(sessionmaker, client, claim, clock, published, outcome)
+    except asyncio.CancelledError:
+        # The process is stopping (a deploy): let go now rather than leave the subscription
+        # to its lease for a minute. What was recorded stays; the request in flight, if any,
+        # is sent again by whoever takes it up.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(_release(sessionmaker, claim, None))
+        raise
+
+
+async def _send(
+    sessionmaker: Sessions,
+    client: httpx.AsyncClient,
+    claim: _Claim,
+    clock: Clock,
+    published: feed.Published,
+    outcome: _Outcome,
+) -> _Outcome:
     events = published.events
     for index, (position, event) in enumerate(events):
         # Past the last event of a short read lies nothing for this receiver up to the
@@ -308,6 +328,8 @@ async def _post(
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
+        # Only the start of a failed answer is read: never a compressed body to inflate.
+        "Accept-Encoding": "identity",
         "Intake-Webhook-Id": str(claim.id),
         "Intake-Event-Id": str(event.id),
         "Intake-Event-Type": event.type,
@@ -326,6 +348,10 @@ async def _post(
         result.status_code = None
         result.error = f"No answer in time ({type(error).__name__})"
     except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
+        result.status_code = None
+        result.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    except Exception as error:  # anything else is a failed attempt too: retried, then off
+        logger.exception("Sending event %s to webhook %s failed", event.id, claim.id)
         result.status_code = None
         result.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     result.duration_ms = round((monotonic() - started) * 1000)

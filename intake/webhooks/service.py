@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import httpx
 import msgspec
@@ -39,23 +40,30 @@ RECEIVER = Caller(
     roles=frozenset({"leadership"}),
 )
 
+_DeliveryId = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+
 # How long the previous secret keeps signing after a rotation: time to update a receiver.
 PREVIOUS_SECRET_KEPT_FOR = timedelta(hours=24)
 
 
 def _checked_url(url: str) -> str:
-    """An absolute http(s) URL with a host and no credentials in it; 422 otherwise."""
+    """An absolute http(s) URL with a host, a usable port and no credentials; 422 otherwise."""
     url = url.strip()
     try:
         parsed = httpx.URL(url)
+        # Read here: decoding an internationalised host can fail too (idna's errors are
+        # ValueErrors).
+        scheme, host, port, userinfo = parsed.scheme, parsed.host, parsed.port, parsed.userinfo
     except (httpx.InvalidURL, ValueError):
-        parsed = None
+        scheme = None
     problem = None
-    if parsed is None or any(char.isspace() for char in url):
+    if scheme is None or any(char.isspace() for char in url):
         problem = "Not a URL"
-    elif parsed.scheme not in ("http", "https") or not parsed.host:
+    elif scheme not in ("http", "https") or not host:
         problem = "An http:// or https:// URL with a host, e.g. https://data.city.example/hook"
-    elif parsed.userinfo:
+    elif port is not None and not 1 <= port <= 65535:
+        problem = "A port between 1 and 65535"
+    elif userinfo:
         problem = "No user name or password in the URL; the signature authenticates Intake"
     if problem:
         raise ValidationFailed("Invalid webhook URL.", [FieldError("url", problem)])
@@ -191,6 +199,9 @@ async def rotate_secret(session: AsyncSession, webhook_id: uuid.UUID) -> Webhook
     row.previous_secret = row.secret
     row.previous_secret_until = utcnow() + PREVIOUS_SECRET_KEPT_FOR
     row.secret = new_secret()
+    # A worker delivering for it signs with the secrets it claimed: taking its lease away
+    # makes it stop after its current request, and the next claim signs with both.
+    row.leased_until, row.lease_id = None, None
     await session.flush()
     await session.refresh(row)
     return row
@@ -221,7 +232,7 @@ async def list_deliveries(
         .limit(limit + 1)
     )
     if cursor:
-        (before,) = decode_cursor(cursor, (int,))
+        (before,) = decode_cursor(cursor, (_DeliveryId,))
         query = query.where(WebhookDelivery.id < before)
     rows = list((await session.scalars(query)).all())
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
