@@ -36,6 +36,9 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=False,
         pool_recycle=POOL_RECYCLE_SECONDS,
+        # A failed statement's error (and so any log of it) leaves its values out: they are
+        # residents' and staff's words, e-mail addresses, webhook secrets.
+        hide_parameters=True,
         # No JIT compilation: it costs more than it saves on queries of this size (the
         # portfolio's aggregates included), and it makes their times erratic.
         connect_args={
