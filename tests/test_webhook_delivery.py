@@ -86,6 +86,7 @@ class Received:
     path: str
     headers: _Headers
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def event(self) -> dict[str, Any]:
@@ -98,6 +99,7 @@ class Receiver:
     url: str
     status: int = 200
     delay: float = 0.0
+    delays: dict[str, float] = field(default_factory=dict)  # by path, instead of ``delay``
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -118,7 +120,7 @@ def receiver() -> Iterator[Receiver]:
             headers = _Headers({name.lower(): value for name, value in self.headers.items()})
             with state.lock:
                 state.requests.append(Received(self.path, headers, body))
-                status, delay = state.status, state.delay
+                status, delay = state.status, state.delays.get(self.path, state.delay)
             time.sleep(delay)
             answer = b"" if status < 300 else b"receiver is down for maintenance"
             try:
@@ -652,6 +654,32 @@ async def test_the_delivery_log_pages_and_forgets_old_attempts(
     assert [e["id"] for e in await attempts_log(client, city, created["id"])] == [
         e["id"] for e in everything[:2]
     ]
+
+
+async def test_a_slow_receiver_holds_up_no_other_subscription(
+    client: Client,
+    city: City,
+    receiver: Receiver,
+    http: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two at a time, one event per claim: the fast receivers must go on through the slot
+    # the slow one leaves them, not wait for it.
+    monkeypatch.setattr(delivery, "CLAIM_BATCH", 2)
+    monkeypatch.setattr(delivery, "EVENTS_PER_CLAIM", 1)
+    await subscribe(client, city, f"{receiver.url}/slow")
+    for n in range(3):
+        await subscribe(client, city, f"{receiver.url}/fast{n}")
+    await submitted(client, city)  # created and submitted, for each of them
+    receiver.delays["/hooks/slow"] = 1.5
+    done = await deliver_due(sessions, http)
+
+    assert done.delivered == 8
+    slow = [r.at for r in receiver.requests if r.path == "/hooks/slow"]
+    fast = [r.at for r in receiver.requests if r.path != "/hooks/slow"]
+    assert len(slow) == 2 and len(fast) == 6
+    assert max(fast) < slow[0] + 1.5  # all of them before the slow one's first answer
 
 
 async def test_an_unexpected_error_while_sending_is_a_failed_attempt(

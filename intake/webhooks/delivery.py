@@ -179,28 +179,45 @@ async def deliver_due(
     clock = _clock(now)
     result = DeliveryPass()
     finished: set[uuid.UUID] = set()
-    while claims := await _claim(sessionmaker, clock(), finished):
-        outcomes = await asyncio.gather(
-            *(_deliver(sessionmaker, client, claim, clock) for claim in claims),
-            return_exceptions=True,
-        )
-        for claim, outcome in zip(claims, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                # Left to its lease: another pass takes the subscription up once it runs out.
-                logger.error("Delivering webhook %s failed", claim.id, exc_info=outcome)
-                finished.add(claim.id)
-                continue
-            result.delivered += outcome.delivered
-            result.failed += outcome.failed
-            result.turned_off += outcome.turned_off
-            if not outcome.more:
-                finished.add(claim.id)
+    # Up to CLAIM_BATCH subscriptions at once, each in its own task; a slot that frees is
+    # filled at once, so a slow receiver holds up no one but itself.
+    running: dict[asyncio.Task[_Outcome], _Claim] = {}
+    try:
+        while True:
+            if free := CLAIM_BATCH - len(running):
+                busy = finished | {claim.id for claim in running.values()}
+                for claim in await _claim(sessionmaker, clock(), busy, free):
+                    task = asyncio.create_task(_deliver(sessionmaker, client, claim, clock))
+                    running[task] = claim
+            if not running:
+                break
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                claim = running.pop(task)
+                if (error := task.exception()) is not None:
+                    # Left to its lease: another pass takes it up once that runs out.
+                    logger.error("Delivering webhook %s failed", claim.id, exc_info=error)
+                    finished.add(claim.id)
+                    continue
+                outcome = task.result()
+                result.delivered += outcome.delivered
+                result.failed += outcome.failed
+                result.turned_off += outcome.turned_off
+                if not outcome.more:
+                    finished.add(claim.id)
+    finally:
+        for task in running:  # stopping: each lets go of its subscription (see _deliver)
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
     result.forgotten = await forget_old_deliveries(sessionmaker, clock())
     return result
 
 
-async def _claim(sessionmaker: Sessions, now: datetime, finished: set[uuid.UUID]) -> list[_Claim]:
-    """Lease up to CLAIM_BATCH due subscriptions, skipping the ones other workers hold.
+async def _claim(
+    sessionmaker: Sessions, now: datetime, busy: set[uuid.UUID], limit: int
+) -> list[_Claim]:
+    """Lease up to ``limit`` due subscriptions, skipping the ones other workers hold and the
+    ones this pass is busy with or has finished.
 
     Due: on, not held, not waiting for a retry, and behind the feed's horizon. A
     subscription that has caught up is not claimed at all, so a quiet city costs each pass
@@ -223,11 +240,11 @@ async def _claim(sessionmaker: Sessions, now: datetime, finished: set[uuid.UUID]
                 or_(Subscription.retry_at.is_(None), Subscription.retry_at <= now),
             )
             .order_by(Subscription.retry_at.nulls_first(), Subscription.id)
-            .limit(CLAIM_BATCH)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        if finished:
-            query = query.where(Subscription.id.not_in(finished))
+        if busy:
+            query = query.where(Subscription.id.not_in(busy))
         claims = []
         for row in (await session.scalars(query)).all():
             lease_id = uuid.uuid4()
