@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -28,6 +26,7 @@ from intake.delivery.controllers import ROUTES as DELIVERY_ROUTES
 from intake.discovery.controllers import ROUTES as DISCOVERY_ROUTES
 from intake.feed.controllers import ROUTES as FEED_ROUTES
 from intake.health.controllers import HealthController
+from intake.lib import background
 from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.lib.errors import problem_response
 from intake.lib.ratelimit import rate_limit
@@ -97,15 +96,9 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
             yield
             return
         run = partial(breaches.sweep, app.state.sessionmaker)
-        task = asyncio.create_task(
-            breaches.sweep_every(run, settings.sla_sweep_seconds), name="intake-sla-sweep"
-        )
-        try:
+        sweeps = breaches.sweep_every(run, settings.sla_sweep_seconds)
+        async with background.in_background(sweeps, "intake-sla-sweep"):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     @asynccontextmanager
     async def webhook_deliveries(app: Litestar) -> AsyncGenerator[None, None]:
@@ -115,16 +108,9 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
             return
         async with webhook_delivery.webhook_client() as client:
             run = partial(webhook_delivery.deliver_due, app.state.sessionmaker, client)
-            task = asyncio.create_task(
-                webhook_delivery.deliver_every(run, settings.webhook_seconds),
-                name="intake-webhooks",
-            )
-            try:
+            passes = webhook_delivery.deliver_every(run, settings.webhook_seconds)
+            async with background.in_background(passes, "intake-webhooks"):
                 yield
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
 
     api = Router(
         path="/api/v1",

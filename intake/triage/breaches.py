@@ -16,7 +16,6 @@ sweep instead of being waited on or recorded twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -26,7 +25,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.db.models import Problem
-from intake.lib import idempotency
+from intake.lib import background, idempotency
 from intake.lib.clock import utcnow
 from intake.notifications.fan_out import SLA_BREACHED
 from intake.problems import history
@@ -129,16 +128,10 @@ async def sweep(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
 
 
 async def sweep_every(run: Callable[[], Awaitable[int]], seconds: float) -> None:
-    """Run a sweep now and then every ``seconds`` until cancelled.
-
-    A failed sweep is logged and the loop goes on: the next one picks up what it missed.
-    """
-    while True:
-        try:
-            count = await run()
-        except Exception:
-            logger.exception("The SLA sweep failed; trying again in %s seconds.", seconds)
-        else:
-            if count:
-                logger.info("Recorded %d SLA breach(es).", count)
-        await asyncio.sleep(seconds)
+    """Run a sweep now and then every ``seconds`` until cancelled (``background.every``)."""
+    await background.every(
+        seconds,
+        run,
+        what="The SLA sweep",
+        report=lambda count: f"Recorded {count} SLA breach(es)." if count else None,
+    )

@@ -46,6 +46,7 @@ from intake import __version__
 from intake.db.models import XID8, WebhookDelivery, WebhookSubscription
 from intake.feed import schemas as feed_schemas
 from intake.feed import service as feed
+from intake.lib import background
 from intake.lib.clock import utcnow
 from intake.webhooks import service as webhooks
 from intake.webhooks.signing import SIGNATURE_HEADER, signature_header
@@ -494,20 +495,12 @@ async def forget_old_deliveries(sessionmaker: Sessions, now: datetime) -> int:
 
 
 async def deliver_every(run: Callable[[], Awaitable[DeliveryPass]], seconds: float) -> None:
-    """Run a delivery pass now and then every ``seconds`` until cancelled. A failed pass is
-    logged and the loop goes on: the next one picks up where it stopped."""
-    while True:
-        try:
-            done = await run()
-        except Exception:
-            logger.exception(
-                "The webhook delivery pass failed; trying again in %s seconds.", seconds
-            )
-        else:
-            if done.delivered or done.failed:
-                logger.info(
-                    "Webhooks: %d event(s) delivered, %d attempt(s) failed.",
-                    done.delivered,
-                    done.failed,
-                )
-        await asyncio.sleep(seconds)
+    """Run a delivery pass now and then every ``seconds`` until cancelled
+    (``background.every``)."""
+    await background.every(seconds, run, what="The webhook delivery pass", report=_said)
+
+
+def _said(done: DeliveryPass) -> str | None:
+    if not (done.delivered or done.failed):
+        return None
+    return f"Webhooks: {done.delivered} event(s) delivered, {done.failed} attempt(s) failed."
