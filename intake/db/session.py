@@ -7,7 +7,7 @@ from time import monotonic
 from typing import Any, TypeVar
 
 from litestar.datastructures import State
-from sqlalchemy import event
+from sqlalchemy import Executable, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -142,3 +142,19 @@ def forget_on_commit(session: AsyncSession, key: str) -> None:
         event.listen(session.sync_session, "after_commit", committed)
         event.listen(session.sync_session, "after_rollback", rolled_back)
     changing.add(key)
+
+
+async def delete_in_batches(
+    sessionmaker: async_sessionmaker[AsyncSession], statement: Executable, batch: int
+) -> int:
+    """Run ``statement``, a DELETE of at most ``batch`` rows, a transaction at a time until it
+    deletes fewer: a clean-up that never holds many rows, or anyone, for long. Returns how
+    many rows it deleted."""
+    total = 0
+    while True:
+        async with sessionmaker() as session, session.begin():
+            result = await session.execute(statement)
+        deleted = int(getattr(result, "rowcount", 0) or 0)
+        total += deleted
+        if deleted < batch:
+            return total

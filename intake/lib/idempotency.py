@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.db.models import IdempotencyRecord
+from intake.db.session import delete_in_batches
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -132,14 +133,7 @@ async def forget_expired(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     statement = delete(IdempotencyRecord).where(
         tuple_(IdempotencyRecord.person_id, IdempotencyRecord.key).in_(expired)
     )
-    total = 0
-    while True:
-        async with sessionmaker() as session, session.begin():
-            result = await session.execute(statement)
-        deleted = int(getattr(result, "rowcount", 0) or 0)
-        total += deleted
-        if deleted < FORGET_BATCH:
-            return total
+    return await delete_in_batches(sessionmaker, statement, FORGET_BATCH)
 
 
 def validate_key(key: str) -> str:

@@ -44,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake import __version__
 from intake.db.models import XID8, WebhookDelivery, WebhookSubscription
+from intake.db.session import delete_in_batches
 from intake.feed import schemas as feed_schemas
 from intake.feed import service as feed
 from intake.lib import background
@@ -485,13 +486,7 @@ async def forget_old_deliveries(sessionmaker: Sessions, now: datetime) -> int:
         .limit(FORGET_BATCH)
     )
     statement = delete(WebhookDelivery).where(WebhookDelivery.id.in_(old))
-    total = 0
-    while True:
-        async with sessionmaker() as session, session.begin():
-            deleted = int(getattr(await session.execute(statement), "rowcount", 0) or 0)
-        total += deleted
-        if deleted < FORGET_BATCH:
-            return total
+    return await delete_in_batches(sessionmaker, statement, FORGET_BATCH)
 
 
 async def deliver_every(run: Callable[[], Awaitable[DeliveryPass]], seconds: float) -> None:
