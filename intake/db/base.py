@@ -46,6 +46,10 @@ class Removable(Timestamps):
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
 
+    def remove(self, by: uuid.UUID, at: datetime) -> None:
+        """Mark the record removed by person ``by`` at ``at`` (the row stays)."""
+        self.deleted_at, self.deleted_by_id, self.updated_at = at, by, at
+
     @classmethod
     def present(cls) -> ColumnElement[bool]:
         """Not removed: what the API lists, reads and changes."""

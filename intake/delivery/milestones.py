@@ -349,8 +349,5 @@ async def delete_milestone(
         type="milestone_removed",
         changes=changes,
     )
-    now = utcnow()
-    milestone.deleted_at = now
-    milestone.deleted_by_id = caller.id
-    milestone.updated_at = now
+    milestone.remove(caller.id, utcnow())
     await session.flush()

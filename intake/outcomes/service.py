@@ -421,10 +421,7 @@ async def delete_metric(
             "measured outcomes stay on the record."
         )
     definition = await _definition(session, metric)
-    now = utcnow()
-    metric.deleted_at = now
-    metric.deleted_by_id = caller.id
-    metric.updated_at = now
+    metric.remove(caller.id, utcnow())
     await history.record(
         session,
         problem_id=problem.id,
