@@ -242,7 +242,7 @@ async def data_version(session: AsyncSession) -> str:
     Cheap (index lookups on history, a scan of two small tables, catalog lookups), so
     polling costs little.
     """
-    row = (await session.execute(_data_version())).one()
+    row = (await session.execute(_DATA_VERSION)).one()
     return ":".join(str(part) for part in row)
 
 
@@ -268,6 +268,9 @@ def _data_version() -> Select[Any]:
         func.pg_relation_filenode("problem_events"),
         func.pg_postmaster_start_time(),
     )
+
+
+_DATA_VERSION = _data_version()  # built once: every portfolio request asks
 
 
 # For the aggregate queries of one view, in its own transaction only (one round trip):
