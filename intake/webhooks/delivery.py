@@ -251,13 +251,7 @@ async def _claim(
         for row in (await session.scalars(query)).all():
             lease_id = uuid.uuid4()
             await session.execute(_bookkeeping(row.id, leased_until=now + LEASE, lease_id=lease_id))
-            secrets = [row.secret]
-            if (
-                row.previous_secret
-                and row.previous_secret_until
-                and row.previous_secret_until > now
-            ):
-                secrets.append(row.previous_secret)
+            secrets = webhooks.signing_secrets(row, now)
             claims.append(
                 _Claim(
                     id=row.id,

@@ -87,16 +87,21 @@ def webhook_out(row: WebhookSubscription) -> schemas.Webhook:
         retry_at=row.retry_at,
         feed_position=feed.encode_position((row.after_xact_id, row.after_event_id)),
         previous_secret_until=(
-            row.previous_secret_until
-            if row.previous_secret
-            and row.previous_secret_until
-            and row.previous_secret_until > utcnow()
-            else None
+            row.previous_secret_until if len(signing_secrets(row, utcnow())) > 1 else None
         ),
         created_by=row.created_by_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+def signing_secrets(row: WebhookSubscription, now: datetime) -> list[str]:
+    """The secrets that sign a request at ``now``: the current one, and for
+    PREVIOUS_SECRET_KEPT_FOR after a rotation the one it replaced."""
+    until = row.previous_secret_until
+    if row.previous_secret and until is not None and until > now:
+        return [row.secret, row.previous_secret]
+    return [row.secret]
 
 
 def with_secret(row: WebhookSubscription) -> schemas.WebhookWithSecret:
