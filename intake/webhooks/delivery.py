@@ -360,11 +360,9 @@ async def _post(
     except (TimeoutError, httpx.TimeoutException) as error:
         result.status_code = None
         result.error = f"No answer in time ({type(error).__name__})"
-    except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
-        result.status_code = None
-        result.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    except Exception as error:  # anything else is a failed attempt too: retried, then off
-        logger.exception("Sending event %s to webhook %s failed", event.id, claim.id)
+    except Exception as error:  # any other failure is a failed attempt too: retried, then off
+        if not isinstance(error, (httpx.HTTPError, httpx.InvalidURL, OSError)):  # unexpected
+            logger.exception("Sending event %s to webhook %s failed", event.id, claim.id)
         result.status_code = None
         result.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     result.duration_ms = round((monotonic() - started) * 1000)

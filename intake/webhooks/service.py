@@ -168,8 +168,8 @@ async def update_webhook(
     at that moment stops after its current request."""
     row = await get_webhook(session, webhook_id, for_update=True)
     retry_now = turned_off = False
-    if data.url is not msgspec.UNSET and _checked_url(data.url) != row.url:
-        row.url, retry_now = _checked_url(data.url), True
+    if data.url is not msgspec.UNSET and (url := _checked_url(data.url)) != row.url:
+        row.url, retry_now = url, True
     if data.description is not msgspec.UNSET:
         row.description = data.description.strip()
     if data.types is not msgspec.UNSET and _types(data.types) != list(row.event_types):
