@@ -111,6 +111,14 @@ class Receiver:
         with self.lock:
             return [r.event["type"] for r in self.requests]
 
+    async def arrived(self, count: int = 1, *, within: float) -> None:
+        """Wait (at most ``within`` seconds) until ``count`` requests have arrived."""
+        for _ in range(round(within / 0.02)):
+            if len(self.requests) >= count:
+                break
+            await asyncio.sleep(0.02)
+        assert len(self.requests) >= count, f"{len(self.requests)} of {count} requests arrived"
+
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
@@ -440,11 +448,7 @@ async def test_no_transaction_is_open_while_a_receiver_takes_its_time(
     await submitted(client, city)
     receiver.delay = 1.0
     sending = asyncio.create_task(deliver_due(sessions, http))
-    for _ in range(100):
-        if receiver.requests:
-            break
-        await asyncio.sleep(0.02)
-    assert receiver.requests, "the request never arrived"
+    await receiver.arrived(within=2)
     busy = await db.fetch(
         "SELECT state, backend_xid, backend_xmin FROM pg_stat_activity "
         "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'"
@@ -491,10 +495,7 @@ async def test_turning_off_mid_pass_stops_after_the_request_in_flight(
     await submitted(client, city)
     receiver.delay = 0.5
     sending = asyncio.create_task(deliver_due(sessions, http))
-    for _ in range(100):
-        if receiver.requests:
-            break
-        await asyncio.sleep(0.02)
+    await receiver.arrived(within=2)
     one = f"{HOOKS}/{created['id']}"
     off = await client.patch(one, json={"active": False}, headers=city.auth("admin"))
     assert off.status_code == 200
@@ -712,11 +713,7 @@ async def test_a_stopping_process_lets_go_of_its_subscription(
     await submitted(client, city)
     receiver.delay = 1.5  # still answering when the process stops
     delivering = asyncio.create_task(deliver_due(sessions, http))
-    for _ in range(200):  # up to 10 s
-        if receiver.requests:
-            break
-        await asyncio.sleep(0.05)
-    assert receiver.requests
+    await receiver.arrived(within=10)
     delivering.cancel()
     with pytest.raises(asyncio.CancelledError):
         await delivering
@@ -751,10 +748,7 @@ async def test_the_app_delivers_in_the_background(
     async with AsyncTestClient(app=app) as client:
         await subscribe(client, city, receiver.url)
         await submitted(client, city)
-        for _ in range(200):  # up to 10 s
-            if len(receiver.requests) == 2:
-                break
-            await asyncio.sleep(0.05)
+        await receiver.arrived(2, within=10)
         assert receiver.types() == ["created", "submitted"]
 
 
