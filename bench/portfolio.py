@@ -124,42 +124,21 @@ async def _prepare(server_url: str, count: int, seed: int, keep: bool) -> tuple[
 # -- views computed cold --------------------------------------------------------------------
 
 
-class _NoBodies:
-    """Stands in for the views' recent-bodies cache: never holds anything."""
-
-    def get(self, tag: str) -> None:
-        return None
-
-    def put(self, tag: str, body: bytes) -> None:
-        return None
-
-
-class _NoSharing(dict[str, Any]):
-    """Stands in for the in-flight map: no request ever finds another's computation."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return None
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        return None
-
-
 @contextlib.contextmanager
-def _cold_views() -> Iterator[bool]:
-    """Switch off the view body cache and in-flight sharing in this process (if the
-    controllers still have them under these names); yields whether it could."""
-    from intake.portfolio import controllers
+def _cold_views(app: Any) -> Iterator[bool]:
+    """Switch off the views' body cache, in-flight sharing and stale answers for ``app``
+    (if it still keeps them as ``state.view_bodies``); yields whether it could."""
+    from intake.portfolio.caching import ViewBodies
 
-    names = {"_bodies": _NoBodies(), "_computing": _NoSharing()}
-    saved = {name: getattr(controllers, name) for name in names if hasattr(controllers, name)}
-    for name, stand_in in names.items():
-        if name in saved:
-            setattr(controllers, name, stand_in)
+    saved = getattr(app.state, "view_bodies", None)
+    if saved is None:
+        yield False
+        return
+    app.state.view_bodies = ViewBodies.cold()
     try:
-        yield len(saved) == len(names)
+        yield True
     finally:
-        for name, value in saved.items():
-            setattr(controllers, name, value)
+        app.state.view_bodies = saved
 
 
 # -- the export, streamed -----------------------------------------------------------------------
@@ -352,9 +331,9 @@ async def _measure_size(args: argparse.Namespace, url: str, loaded: Loaded) -> S
         server_settings={"application_name": "intake-bench-raw", "timezone": "UTC"},
     )
     assert pool is not None
-    from intake.portfolio import controllers
+    from intake.portfolio import scope
 
-    direct = RawPortfolio(pool, ZoneInfo(city.timezone), _view_settings(controllers))
+    direct = RawPortfolio(pool, ZoneInfo(city.timezone), _view_settings(scope))
     schema = await direct.inspect()
     print(f"  Raw SQL written for the schema: {schema.describe()}.", flush=True)
     views = [view for view in VIEWS if not args.views or view in args.views.split(",")]
@@ -383,7 +362,7 @@ async def _measure_size(args: argparse.Namespace, url: str, loaded: Loaded) -> S
                         flush=True,
                     )
             # 2. Check the raw SQL computes the app's figures.
-            with _cold_views() as cold:
+            with _cold_views(app) as cold:
                 report.cold_now = cold
                 if not cold:
                     print("  WARNING: could not switch off the view cache; 'now' may hit it.")
@@ -431,10 +410,10 @@ async def _measure_size(args: argparse.Namespace, url: str, loaded: Loaded) -> S
     return report
 
 
-def _view_settings(controllers: Any) -> tuple[str, ...]:
+def _view_settings(scope: Any) -> tuple[str, ...]:
     """The statements the app runs before a view's queries (its per-view settings), as SQL
     text, so the raw baseline runs with the same settings; the defaults if there are none."""
-    found = getattr(controllers, "VIEW_SETTINGS", None)
+    found = getattr(scope, "VIEW_SETTINGS", None)
     if found is None:
         return RawPortfolio.settings
     statements = found if isinstance(found, list | tuple) else [found]

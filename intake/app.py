@@ -32,6 +32,7 @@ from intake.lib.errors import problem_response
 from intake.lib.ratelimit import rate_limit
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
 from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
+from intake.portfolio.caching import ViewBodies
 from intake.portfolio.controllers import ROUTES as PORTFOLIO_ROUTES
 from intake.problems.controllers import ProblemController
 from intake.registry.controllers import (
@@ -84,9 +85,11 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         engine = create_engine(database_url, settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.view_bodies = ViewBodies(app.state.sessionmaker, settings.portfolio_stale_seconds)
         try:
             yield
         finally:
+            await app.state.view_bodies.close()
             await engine.dispose()
 
     @asynccontextmanager

@@ -46,6 +46,9 @@ class Settings:
     webhook_seconds: int = 5
     # API requests a minute per caller and process; 0 turns rate limiting off.
     rate_limit_per_minute: int = 600
+    # How old a current portfolio view's body may be when it answers a request while the
+    # view is computed again in the background; 0: every change is computed before answering.
+    portfolio_stale_seconds: int = 60
 
     @property
     def embedded_database(self) -> bool:
@@ -135,6 +138,7 @@ class Settings:
             sla_sweep_seconds=integer("INTAKE_SLA_SWEEP_SECONDS", 60, 0, 24 * 60 * 60),
             webhook_seconds=integer("INTAKE_WEBHOOK_SECONDS", 5, 0, 60 * 60),
             rate_limit_per_minute=integer("INTAKE_RATE_LIMIT_PER_MINUTE", 600, 0, 1_000_000),
+            portfolio_stale_seconds=integer("INTAKE_PORTFOLIO_STALE_SECONDS", 60, 0, 60 * 60),
         )
         if settings.workers > 1 and database_url is None:
             problems.append(

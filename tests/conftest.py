@@ -86,6 +86,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         sla_sweep_seconds=0,  # tests sweep explicitly, with their own `now`
         webhook_seconds=0,  # tests deliver webhooks explicitly, with their own `now`
         rate_limit_per_minute=0,  # the limiter has its own tests (test_rate_limit.py)
+        portfolio_stale_seconds=0,  # views answer what was just written (test_portfolio_stale.py)
     )
 
 

@@ -47,6 +47,10 @@ def test_external_database_and_oidc() -> None:
         ({"INTAKE_SEED_DEMO": "maybe"}, "INTAKE_SEED_DEMO='maybe' must be true or false"),
         ({"INTAKE_OIDC_ISSUER": "https://login.city.example"}, "missing INTAKE_OIDC_AUDIENCE"),
         ({"INTAKE_WORKERS": "4"}, "INTAKE_WORKERS > 1 needs an external database"),
+        (
+            {"INTAKE_PORTFOLIO_STALE_SECONDS": "7200"},
+            "INTAKE_PORTFOLIO_STALE_SECONDS=7200 must be between 0 and 3600",
+        ),
     ],
 )
 def test_bad_values_are_named(env: dict[str, str], message: str) -> None:

@@ -23,20 +23,12 @@ from sqlalchemy import Date, Double, String, cast, literal, null, select
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from intake.outcomes.state import Direction, metric_state
-from intake.portfolio import controllers
-from intake.portfolio.caching import RecentBodies
 from intake.portfolio.outcomes import metric_state_sql
 from intake.portfolio.timeline import REBUILD_SQL
 from tests.conftest import EMAILS, City
 from tests.helpers import Client, act, assert_problem_json, submitted
 
 VIEWS = ("summary", "flow", "sla", "teams", "outcomes", "at-risk", "distribution")
-
-
-@pytest.fixture(autouse=True)
-def fresh_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test starts with an empty body cache: tables (and event ids) restart per test."""
-    monkeypatch.setattr(controllers, "_bodies", RecentBodies())
 
 
 def at(month: int, day: int, hour: int = 12) -> datetime:

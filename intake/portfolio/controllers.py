@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import msgspec
 from litestar import Controller, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.auth import Caller
@@ -24,68 +23,66 @@ from intake.portfolio import (
 )
 from intake.portfolio import service as portfolio
 from intake.portfolio.export import EXPORT_ROUTES
-from intake.portfolio.params import AsOf, DateFrom, DateTo, Department, IfNoneMatch, Team
-from intake.portfolio.scope import VIEW_SETTINGS, Scope, data_version, scope_for
+from intake.portfolio.params import (
+    AsOf,
+    CacheControl,
+    DateFrom,
+    DateTo,
+    Department,
+    IfNoneMatch,
+    Team,
+)
+from intake.portfolio.scope import data_version, scope_for
 
 VIEW_ERRORS = errors(*API_ERRORS, 403)
 
-_bodies = caching.RecentBodies()
-# Views being computed in this process, by ETag: a request for a tag already being computed
-# waits for that body instead of running the same aggregate again (dashboards poll together).
-_computing: dict[str, asyncio.Future[bytes | None]] = {}
+
+def provide_view_bodies(state: State) -> caching.ViewBodies:
+    """The bodies this process keeps (``app.state.view_bodies``, made with the database)."""
+    bodies: caching.ViewBodies = state.view_bodies
+    return bodies
 
 
 async def _view(
     session: AsyncSession,
     caller: Caller,
+    bodies: caching.ViewBodies,
     name: str,
-    compute: Callable[[AsyncSession, Scope], Awaitable[msgspec.Struct]],
-    if_none_match: str | None,
+    compute: caching.Compute,
+    conditions: tuple[str | None, str | None],
     **query: Any,
 ) -> Response[Any]:
     """The view's body with its ETag and Cache-Control; 304 when the client has it.
+
+    ``conditions`` is the request's If-None-Match and Cache-Control. A current view whose
+    data changed since it was last computed answers with that body while it is at most
+    ``bodies.stale_seconds`` old (and the request's Cache-Control accepts it), with an
+    ``Age`` header, and is computed again in the background.
 
     ``query`` is the parameters every view takes (``scope_for`` checks them). They are
     declared on each handler rather than in a shared dependency: Litestar parses a
     dependency's parameters while resolving dependencies, and a bad value there would skip
     closing the request's database session.
     """
+    if_none_match, cache_control = conditions
     scope = await scope_for(session, caller, **query)
     tag = caching.view_etag(name, scope, await data_version(session))
     headers = {"ETag": tag, "Cache-Control": caching.cache_control(scope), "Vary": "Authorization"}
     if caching.not_modified(if_none_match, tag):
         return Response(b"", status_code=304, headers=headers)
-    body = _bodies.get(tag)
+    body = bodies.get(tag)
     if body is None:
-        body = await _computed(session, scope, tag, compute)
+        accepted = caching.accepted_age(cache_control, bodies.stale_seconds)
+        stale = bodies.stale(name, scope, accepted)
+        if stale is None:
+            body = await bodies.compute(session, name, scope, tag, compute)
+        else:
+            bodies.refresh(name, scope, tag, compute)
+            headers |= {"ETag": stale.tag, "Age": str(stale.age)}
+            if caching.not_modified(if_none_match, stale.tag):
+                return Response(b"", status_code=304, headers=headers)
+            body = stale.body
     return Response(body, headers=headers, media_type="application/json")
-
-
-async def _computed(
-    session: AsyncSession,
-    scope: Scope,
-    tag: str,
-    compute: Callable[[AsyncSession, Scope], Awaitable[msgspec.Struct]],
-) -> bytes:
-    """Compute the body once per tag: concurrent requests for it share the first one's."""
-    running = _computing.get(tag)
-    if running is not None:
-        shared = await asyncio.shield(running)
-        if shared is not None:
-            return shared
-        # The first computation failed; compute here (and fail here, if it fails again).
-    future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
-    _computing[tag] = future
-    body: bytes | None = None
-    try:
-        await session.execute(VIEW_SETTINGS)
-        body = msgspec.json.encode(await compute(session, scope))
-        _bodies.put(tag, body)
-        return body
-    finally:
-        future.set_result(body)
-        if _computing.get(tag) is future:
-            del _computing[tag]
 
 
 class PortfolioController(Controller):
@@ -93,6 +90,7 @@ class PortfolioController(Controller):
 
     path = "/portfolio"
     tags = ["portfolio"]
+    dependencies = {"bodies": Provide(provide_view_bodies, sync_to_thread=False)}
 
     @get(
         "/summary",
@@ -109,19 +107,22 @@ class PortfolioController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
+        bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
         team: Team = None,
         date_from: DateFrom = None,
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
+        cache_control: CacheControl = None,
     ) -> Response[Any]:
         return await _view(
             db_session,
             caller,
+            bodies,
             "summary",
             portfolio.summary,
-            if_none_match,
+            (if_none_match, cache_control),
             as_of=as_of,
             department=department,
             team=team,
@@ -147,19 +148,22 @@ class PortfolioController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
+        bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
         team: Team = None,
         date_from: DateFrom = None,
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
+        cache_control: CacheControl = None,
     ) -> Response[Any]:
         return await _view(
             db_session,
             caller,
+            bodies,
             "flow",
             flow.flow,
-            if_none_match,
+            (if_none_match, cache_control),
             as_of=as_of,
             department=department,
             team=team,
@@ -183,19 +187,22 @@ class PortfolioController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
+        bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
         team: Team = None,
         date_from: DateFrom = None,
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
+        cache_control: CacheControl = None,
     ) -> Response[Any]:
         return await _view(
             db_session,
             caller,
+            bodies,
             "sla",
             compliance.sla,
-            if_none_match,
+            (if_none_match, cache_control),
             as_of=as_of,
             department=department,
             team=team,
@@ -220,19 +227,22 @@ class PortfolioController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
+        bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
         team: Team = None,
         date_from: DateFrom = None,
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
+        cache_control: CacheControl = None,
     ) -> Response[Any]:
         return await _view(
             db_session,
             caller,
+            bodies,
             "teams",
             teams.teams,
-            if_none_match,
+            (if_none_match, cache_control),
             as_of=as_of,
             department=department,
             team=team,
@@ -256,19 +266,22 @@ class PortfolioController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
+        bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
         team: Team = None,
         date_from: DateFrom = None,
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
+        cache_control: CacheControl = None,
     ) -> Response[Any]:
         return await _view(
             db_session,
             caller,
+            bodies,
             "outcomes",
             outcomes.outcomes,
-            if_none_match,
+            (if_none_match, cache_control),
             as_of=as_of,
             department=department,
             team=team,
@@ -291,19 +304,22 @@ class PortfolioController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
+        bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
         team: Team = None,
         date_from: DateFrom = None,
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
+        cache_control: CacheControl = None,
     ) -> Response[Any]:
         return await _view(
             db_session,
             caller,
+            bodies,
             "at-risk",
             risk.at_risk,
-            if_none_match,
+            (if_none_match, cache_control),
             as_of=as_of,
             department=department,
             team=team,
@@ -327,19 +343,22 @@ class PortfolioController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
+        bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
         team: Team = None,
         date_from: DateFrom = None,
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
+        cache_control: CacheControl = None,
     ) -> Response[Any]:
         return await _view(
             db_session,
             caller,
+            bodies,
             "distribution",
             distribution.distribution,
-            if_none_match,
+            (if_none_match, cache_control),
             as_of=as_of,
             department=department,
             team=team,

@@ -29,3 +29,11 @@ IfNoneMatch = Annotated[
     str | None,
     HeaderParameter(name="If-None-Match", description="The ETag you have; 304 if unchanged."),
 ]
+CacheControl = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Cache-Control",
+        description="`no-cache` (or `max-age=0`) for a body computed now, not one up to "
+        "INTAKE_PORTFOLIO_STALE_SECONDS old; `max-age=N` accepts one up to N seconds old.",
+    ),
+]
