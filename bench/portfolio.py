@@ -23,6 +23,13 @@ the views' code is at run time:
    asyncpg pool in the same process, same concurrency: the app's rate as a share of raw.
    Before measuring, each view's headline figures (totals) from the app and from the raw
    SQL are compared.
+4. dashboards polling every view of now (for ``--dashboard-seconds``, the same workers) while
+   a triager comments on a problem ``--writes-per-second`` times a second, each comment a
+   history event that changes every view's data version: with the views' kept bodies as the
+   app runs them, once computing every change before answering
+   (``INTAKE_PORTFOLIO_STALE_SECONDS=0``) and once with the default window, where a changed
+   view answers with its last body (``Age``) while it is computed again. The comments and
+   their events are deleted afterwards, so a ``--keep`` database stays as loaded.
 
 Targets (2-core machine): current views p99 <= 100 ms, as_of p99 <= 500 ms, the export
 under 10 s with memory that does not grow with N. The run reports; it never fails on a
@@ -288,6 +295,7 @@ class SizeReport:
     as_of: str = ""
     concurrency: int = 0
     requests: int = 0
+    dashboards: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def _measure_size(args: argparse.Namespace, url: str, loaded: Loaded) -> SizeReport:
@@ -341,7 +349,7 @@ async def _measure_size(args: argparse.Namespace, url: str, loaded: Loaded) -> S
         async with _serve(app, "asgi", args.concurrency) as client:
             # 1. The export first, on a fresh heap, after one export with no rows (a filter
             # on the future) has loaded and compiled what every export needs.
-            if not args.skip_export:
+            if not (args.skip_export or args.dashboards_only):
                 tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
                 await _stream(app, f"{path('export.csv', None)}?from={tomorrow}", headers, "")
                 for mode, moment in (("now", None), ("as_of", base)):
@@ -361,53 +369,174 @@ async def _measure_size(args: argparse.Namespace, url: str, loaded: Loaded) -> S
                         f"(peak {exported.peak_rss / 1e6:.0f} MB)",
                         flush=True,
                     )
-            # 2. Check the raw SQL computes the app's figures.
-            with _cold_views(app) as cold:
-                report.cold_now = cold
-                if not cold:
-                    print("  WARNING: could not switch off the view cache; 'now' may hit it.")
-                for view in views:
-                    for mode, moment in (("now", None), ("as_of", base)):
-                        response = await client.get(path(view, moment), headers=headers)
-                        if response.status_code != 200:
-                            report.checks.append(f"{view} {mode}: HTTP {response.status_code}")
-                            continue
-                        want = app_figures(view, response.json())
-                        got = await direct.view(view, moment)
-                        if got != want:
-                            report.checks.append(f"{view} {mode}: app {want} != raw {got}")
-                differ = [check for check in report.checks if not check.startswith("export")]
-                print(
-                    "  Raw SQL computes the app's figures: "
-                    + ("yes." if not differ else "NO: " + "; ".join(differ)),
-                    flush=True,
-                )
-                # 3. Measure.
-                for view in [] if args.check_only else views:
-                    for mode in ("now", "as_of"):
+            if not args.dashboards_only:
+                # 2. Check the raw SQL computes the app's figures.
+                with _cold_views(app) as cold:
+                    report.cold_now = cold
+                    if not cold:
+                        print("  WARNING: could not switch off the view cache; 'now' may hit it.")
+                    for view in views:
+                        for mode, moment in (("now", None), ("as_of", base)):
+                            response = await client.get(path(view, moment), headers=headers)
+                            if response.status_code != 200:
+                                report.checks.append(f"{view} {mode}: HTTP {response.status_code}")
+                                continue
+                            want = app_figures(view, response.json())
+                            got = await direct.view(view, moment)
+                            if got != want:
+                                report.checks.append(f"{view} {mode}: app {want} != raw {got}")
+                    differ = [check for check in report.checks if not check.startswith("export")]
+                    print(
+                        "  Raw SQL computes the app's figures: "
+                        + ("yes." if not differ else "NO: " + "; ".join(differ)),
+                        flush=True,
+                    )
+                    # 3. Measure.
+                    for view in [] if args.check_only else views:
+                        for mode in ("now", "as_of"):
 
-                        def app_call(i: int, view: str = view, mode: str = mode) -> Any:
-                            moment = as_of(1 + i) if mode == "as_of" else None
-                            return _get(client, path(view, moment), headers)
+                            def app_call(i: int, view: str = view, mode: str = mode) -> Any:
+                                moment = as_of(1 + i) if mode == "as_of" else None
+                                return _get(client, path(view, moment), headers)
 
-                        def raw_call(i: int, view: str = view, mode: str = mode) -> Any:
-                            moment = as_of(1 + i) if mode == "as_of" else None
-                            return direct.view(view, moment)
+                            def raw_call(i: int, view: str = view, mode: str = mode) -> Any:
+                                moment = as_of(1 + i) if mode == "as_of" else None
+                                return direct.view(view, moment)
 
-                        app_result = await _phase(app_call, args, seed=1)
-                        raw_result = None if args.no_raw else await _phase(raw_call, args, seed=2)
-                        phase = Phase(
-                            view,
-                            mode,
-                            _summary(app_result),
-                            _summary(raw_result) if raw_result else None,
-                        )
-                        report.phases.append(asdict(phase) | {"ratio": phase.ratio})
-                        _progress(phase)
+                            app_result = await _phase(app_call, args, seed=1)
+                            raw_result = (
+                                None if args.no_raw else await _phase(raw_call, args, seed=2)
+                            )
+                            phase = Phase(
+                                view,
+                                mode,
+                                _summary(app_result),
+                                _summary(raw_result) if raw_result else None,
+                            )
+                            report.phases.append(asdict(phase) | {"ratio": phase.ratio})
+                            _progress(phase)
+            # 4. Dashboards while the city works.
+            if not args.check_only and args.dashboard_seconds:
+                writer = LocalKeys(settings.data_dir).issue(city.triager_email)
+                writer_headers = {"Authorization": f"Bearer {writer}"}
+                for window in (0, Settings().portfolio_stale_seconds):
+                    polled = await _dashboards(
+                        app, client, pool, headers, writer_headers, views, window, args
+                    )
+                    report.dashboards.append(polled)
+                    print(_dashboard_line(polled), flush=True)
     finally:
         await pool.close()
     report.load_after = os.getloadavg()
     return report
+
+
+# -- dashboards while the city works ----------------------------------------------------------
+
+BENCH_NOTE = "Benchmark note"  # the writer's comments, deleted after the phase
+
+
+async def _dashboards(
+    app: Any,
+    client: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    headers: dict[str, str],
+    writer_headers: dict[str, str],
+    views: list[str],
+    window: int,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """``--dashboard-seconds`` of polls of the views of now, round robin, with the app's own
+    kept bodies (stale window ``window``), while a triager comments on a problem
+    ``--writes-per-second`` times a second. Each answer's Age says whether it was stale."""
+    from intake.portfolio.caching import ViewBodies
+
+    problems = [
+        row["id"]
+        for row in await pool.fetch(
+            "SELECT id FROM problems WHERE reference IS NOT NULL ORDER BY id LIMIT 100"
+        )
+    ]
+    first_event = await pool.fetchval("SELECT coalesce(max(id), 0) + 1 FROM problem_events")
+    ages: list[int] = []
+    writes = 0
+    stop = asyncio.Event()
+
+    async def writer() -> None:
+        nonlocal writes
+        while not stop.is_set():
+            problem = problems[writes % len(problems)]
+            response = await client.post(
+                f"/api/v1/problems/{problem}/comments",
+                json={"body": f"{BENCH_NOTE} {writes}"},
+                headers=writer_headers,
+            )
+            if response.status_code != 201:
+                raise RuntimeError(f"comment -> {response.status_code}: {response.text[:200]}")
+            writes += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1 / args.writes_per_second)
+
+    async def poll(i: int) -> None:
+        response = await client.get(f"/api/v1/portfolio/{views[i % len(views)]}", headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET -> {response.status_code}: {response.text[:200]}")
+        ages.append(int(response.headers.get("age", -1)))
+
+    saved = app.state.view_bodies
+    app.state.view_bodies = ViewBodies(app.state.sessionmaker, window)
+    writing = asyncio.create_task(writer()) if args.writes_per_second > 0 else None
+    started = time.perf_counter()
+    try:
+        gc.collect()
+        result = await drive(
+            "dashboards",
+            poll,
+            requests=1_000_000_000,  # as many as the time allows
+            concurrency=args.concurrency,
+            max_seconds=args.dashboard_seconds,
+        )
+    finally:
+        stop.set()
+        if writing is not None:
+            await writing
+        seconds = time.perf_counter() - started
+        await app.state.view_bodies.close()
+        app.state.view_bodies = saved
+        # History is append-only; the benchmark's own comments are set aside as a restore
+        # would (docs/integration.md): the trigger off for one transaction.
+        async with pool.acquire() as connection, connection.transaction():
+            await connection.execute("DELETE FROM notifications WHERE event_id >= $1", first_event)
+            await connection.execute(
+                "ALTER TABLE problem_events DISABLE TRIGGER problem_events_append_only"
+            )
+            await connection.execute("DELETE FROM problem_events WHERE id >= $1", first_event)
+            await connection.execute(
+                "ALTER TABLE problem_events ENABLE TRIGGER problem_events_append_only"
+            )
+            await connection.execute("DELETE FROM comments WHERE body LIKE $1", f"{BENCH_NOTE} %")
+    stale = [age for age in ages if age >= 0]
+    return {
+        "window": window,
+        "writes": writes,
+        "writes_per_second": writes / seconds if seconds else 0.0,
+        "stale": len(stale),
+        "max_age": max(stale, default=0),
+        **_summary(result),
+    }
+
+
+def _dashboard_line(polled: dict[str, Any]) -> str:
+    share = polled["stale"] / max(polled["count"], 1)
+    line = (
+        f"  dashboards window {polled['window']:>2} s: {polled['rate']:6.1f} req/s "
+        f"p50 {polled['p50']:7.1f} p99 {polled['p99']:7.1f} ms; {polled['writes']} comments "
+        f"({polled['writes_per_second']:.1f}/s); {share:.0%} answered stale, "
+        f"oldest {polled['max_age']} s"
+    )
+    if polled["errors"]:
+        line += f" | {polled['errors']} errors: {polled['first_error']}"
+    return line
 
 
 def _view_settings(scope: Any) -> tuple[str, ...]:
@@ -513,6 +642,8 @@ def _print_report(reports: list[dict[str, Any]]) -> None:
                 f"{export['first_byte'] * 1000:.0f} ms), RSS +{export['growth'] / 1e6:.1f} MB "
                 f"during the stream: {_verdict(export['seconds'], EXPORT_SECONDS)} (< 10 s)"
             )
+        for polled in report.get("dashboards", []):
+            print(_dashboard_line(polled).strip())
         if report["checks"]:
             print("Mismatches: " + "; ".join(report["checks"]))
     if len(reports) >= 2:
@@ -564,6 +695,23 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--keep",
         action="store_true",
         help="keep (and reuse) the loaded databases and leave their server running",
+    )
+    parser.add_argument(
+        "--dashboards-only",
+        action="store_true",
+        help="only the dashboards phase (no export, no cold views, no raw SQL)",
+    )
+    parser.add_argument(
+        "--dashboard-seconds",
+        type=float,
+        default=60.0,
+        help="how long dashboards poll the views of now while the city works (0: skip)",
+    )
+    parser.add_argument(
+        "--writes-per-second",
+        type=float,
+        default=1.0,
+        help="comments a second during the dashboards phase",
     )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
@@ -624,6 +772,9 @@ def main(argv: list[str] | None = None) -> int:
                 *(["--no-raw"] if args.no_raw else []),
                 *(["--skip-export"] if args.skip_export else []),
                 *(["--check-only"] if args.check_only else []),
+                *(["--dashboards-only"] if args.dashboards_only else []),
+                "--dashboard-seconds", str(args.dashboard_seconds),
+                "--writes-per-second", str(args.writes_per_second),
                 *(["--keep"] if args.keep else []),
             ]  # fmt: skip
             print(f"\n== {count:,} problems ==", flush=True)

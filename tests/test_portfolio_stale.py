@@ -61,8 +61,9 @@ async def fresh_within(
 
 
 async def test_a_changed_view_answers_with_its_last_body_while_it_is_computed_again(
-    client: Client, city: City
+    client: Client, city: City, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(caching, "REFRESH_SECONDS", 0)
     await submitted(client, city)
     first = await summary(client, city)
     assert total(first) == 1 and "age" not in first.headers
@@ -79,6 +80,22 @@ async def test_a_changed_view_answers_with_its_last_body_while_it_is_computed_ag
     assert "age" not in fresh.headers
     generated = datetime.fromisoformat(fresh.json()["generated_at"])
     assert generated >= datetime.fromisoformat(first.json()["generated_at"])
+
+
+async def test_a_view_whose_data_keeps_changing_is_computed_at_most_every_refresh_interval(
+    client: Client, city: City, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await submitted(client, city)
+    first = await summary(client, city)
+    await submitted(client, city, "parks")
+    for _ in range(3):  # changed, but its last computation began under 10 s ago: kept
+        again = await summary(client, city)
+        assert again.content == first.content and "age" in again.headers
+        await asyncio.sleep(0.2)
+
+    shift = caching.REFRESH_SECONDS  # the last computation began 10 s earlier than it did
+    monkeypatch.setattr(caching, "monotonic", lambda: time.monotonic() + shift)
+    await fresh_within(client, city, 2)
 
 
 async def test_no_cache_or_a_smaller_max_age_waits_for_a_fresh_body(

@@ -12,8 +12,9 @@ A current view's body may be up to ``INTAKE_PORTFOLIO_STALE_SECONDS`` old, as it
 ``Cache-Control: max-age`` already allows a client to keep it: once the data or the minute
 has changed, the next request still gets the body computed last (with an ``Age`` header
 saying how old it is, and its own ``generated_at``), and the view is computed again in the
-background for the requests after it. A request with ``Cache-Control: no-cache`` (or a
-smaller ``max-age``) accepts no older body, and waits for a fresh one.
+background for the requests after it, at most every ``REFRESH_SECONDS`` per view and scope.
+A request with ``Cache-Control: no-cache`` (or a smaller ``max-age``) accepts no older
+body, and waits for a fresh one.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ logger = logging.getLogger(__name__)
 CURRENT_MAX_AGE = 60
 PAST_MAX_AGE = 3600
 _BODIES_KEPT = 256
+# While its data keeps changing, a view of now (per scope) is computed again at most this
+# often in the background; until then its last body answers (within the stale window).
+REFRESH_SECONDS = 10
 
 Compute = Callable[[AsyncSession, Scope], Awaitable[msgspec.Struct]]
 
@@ -113,7 +117,7 @@ class ViewBodies:
       running the same aggregate again (dashboards poll together).
     - For each current view and scope, the body computed last and when: for ``stale_seconds``
       it answers the requests that come once the data or the minute has changed, while the
-      view is computed again in the background.
+      view is computed again in the background (at most once every ``REFRESH_SECONDS``).
     """
 
     def __init__(
@@ -130,7 +134,7 @@ class ViewBodies:
         self._bodies = RecentBodies(kept)
         self._computing: dict[str, asyncio.Future[bytes | None]] = {}
         self._latest: OrderedDict[str, tuple[str, bytes, float]] = OrderedDict()
-        self._refreshing: set[asyncio.Task[None]] = set()
+        self._refreshing: dict[str, asyncio.Task[None]] = {}  # by view and scope
 
     @classmethod
     def cold(cls) -> ViewBodies:
@@ -180,16 +184,23 @@ class ViewBodies:
                 del self._computing[tag]
 
     def refresh(self, view: str, scope: Scope, tag: str, compute: Compute) -> None:
-        """Compute ``tag`` in the background on a session of its own, unless it is under way."""
-        if self._sessionmaker is None or tag in self._computing:
+        """Compute ``tag`` in the background on a session of its own, unless this view and
+        scope is being computed already or began its last computation less than
+        ``REFRESH_SECONDS`` ago: while the city keeps changing, each view and scope costs at
+        most one computation every ``REFRESH_SECONDS``, however many requests come."""
+        key = _latest_key(view, scope)
+        if self._sessionmaker is None or key in self._refreshing or tag in self._computing:
+            return
+        latest = self._latest.get(key)
+        if latest is not None and monotonic() - latest[2] < REFRESH_SECONDS:
             return
         task = asyncio.create_task(self._refresh(self._sessionmaker, view, scope, tag, compute))
-        self._refreshing.add(task)
-        task.add_done_callback(self._refreshing.discard)
+        self._refreshing[key] = task
+        task.add_done_callback(lambda _: self._refreshing.pop(key, None))
 
     async def close(self) -> None:
         """Stop the background computations (the app is stopping)."""
-        for task in list(self._refreshing):
+        for task in list(self._refreshing.values()):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
