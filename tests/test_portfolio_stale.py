@@ -98,6 +98,38 @@ async def test_a_view_whose_data_keeps_changing_is_computed_at_most_every_refres
     await fresh_within(client, city, 2)
 
 
+async def test_background_computations_are_bounded_per_process(
+    client: Client, city: City, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(caching, "REFRESH_SECONDS", 0)
+    monkeypatch.setattr(caching, "MAX_REFRESHING", 1)
+    await submitted(client, city)
+    first = {
+        view: await client.get(f"/api/v1/portfolio/{view}", headers=city.auth("leader"))
+        for view in ("summary", "sla")
+    }
+    await submitted(client, city, "parks")
+    gate = asyncio.Event()
+    original = caching.ViewBodies._refresh
+    started: list[int] = []
+
+    async def held(self: caching.ViewBodies, *args: Any) -> None:
+        started.append(1)
+        if len(started) == 1:
+            await gate.wait()  # the first background computation is still running
+        await original(self, *args)
+
+    monkeypatch.setattr(caching.ViewBodies, "_refresh", held)
+    assert total(await summary(client, city)) == 1  # stale; its computation starts, and waits
+    for _ in range(3):  # the one slot is taken: sla keeps its last body, nothing starts
+        sla = await client.get("/api/v1/portfolio/sla", headers=city.auth("leader"))
+        assert sla.content == first["sla"].content and "age" in sla.headers
+        await asyncio.sleep(0.05)
+    assert len(started) == 1
+    gate.set()
+    await fresh_within(client, city, 2)
+
+
 async def test_no_cache_or_a_smaller_max_age_waits_for_a_fresh_body(
     client: Client, city: City
 ) -> None:

@@ -41,6 +41,9 @@ _BODIES_KEPT = 256
 # While its data keeps changing, a view of now (per scope) is computed again at most this
 # often in the background; until then its last body answers (within the stale window).
 REFRESH_SECONDS = 10
+# Background computations one process runs at once (each holds a database connection); a
+# view that finds them all busy keeps answering with its last body and asks again later.
+MAX_REFRESHING = 3
 
 Compute = Callable[[AsyncSession, Scope], Awaitable[msgspec.Struct]]
 
@@ -186,10 +189,13 @@ class ViewBodies:
     def refresh(self, view: str, scope: Scope, tag: str, compute: Compute) -> None:
         """Compute ``tag`` in the background on a session of its own, unless this view and
         scope is being computed already or began its last computation less than
-        ``REFRESH_SECONDS`` ago: while the city keeps changing, each view and scope costs at
-        most one computation every ``REFRESH_SECONDS``, however many requests come."""
+        ``REFRESH_SECONDS`` ago (while the city keeps changing, each view and scope costs at
+        most one computation every ``REFRESH_SECONDS``, however many requests come), or
+        ``MAX_REFRESHING`` computations are under way already."""
         key = _latest_key(view, scope)
         if self._sessionmaker is None or key in self._refreshing or tag in self._computing:
+            return
+        if len(self._refreshing) >= MAX_REFRESHING:
             return
         latest = self._latest.get(key)
         if latest is not None and monotonic() - latest[2] < REFRESH_SECONDS:
