@@ -55,6 +55,10 @@ NOTIFICATION_KINDS = (
     "status_update",
     "assigned",
 )
+# pending: may still be e-mailed; sent; failed: given up after retries or refused for good;
+# skipped: not to be e-mailed (read first, e-mail off, no longer visible, or written before
+# e-mail existed); dropped: still unsent after EMAIL_WINDOW (intake.mail.delivery).
+EMAIL_STATES = ("pending", "sent", "failed", "skipped", "dropped")
 
 # The text PostgreSQL indexes for full-text search, weighted: title first, then the problem
 # statement and desired outcome, then the rest of the record. Kept in one expression so the
@@ -108,6 +112,8 @@ class Person(UUIDPrimaryKey, Timestamps, Base):
     department_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("departments.id"), index=True)
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(20)), server_default="{}")
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Whether their notifications are also e-mailed to them (their own choice, PATCH /me).
+    email_notifications: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
 
     department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
 
@@ -586,13 +592,25 @@ class CommentRevision(UUIDPrimaryKey, Base):
 
 
 class Notification(Base):
-    """One person's inbox entry for one history event."""
+    """One person's inbox entry for one history event, and whether it was e-mailed.
+
+    The ``email_*`` columns belong to the mail pass (``intake.mail.delivery``): a pending
+    notification is claimed with a lease (``email_leased_until``) while one process sends it,
+    and a failed attempt waits until ``email_next_at`` to be tried again.
+    """
 
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("person_id", "event_id"),
         Index("ix_notifications_person_id_id", "person_id", "id"),
+        # The mail pass reads the pending ones of the last day, oldest first.
+        Index(
+            "ix_notifications_email_pending",
+            "created_at",
+            postgresql_where=text("email_state = 'pending'"),
+        ),
         CheckConstraint(_in("kind", NOTIFICATION_KINDS), name="kind_known"),
+        CheckConstraint(_in("email_state", EMAIL_STATES), name="email_state_known"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -601,6 +619,13 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     read_at: Mapped[datetime | None]
+    email_state: Mapped[str] = mapped_column(String(10), server_default="pending")
+    email_attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    email_next_at: Mapped[datetime | None]
+    email_leased_until: Mapped[datetime | None]
+    emailed_at: Mapped[datetime | None]
+    # Why the last attempt failed (the server's answer, or what went wrong).
+    email_error: Mapped[str | None] = mapped_column(String(500))
 
 
 # -- portfolio ------------------------------------------------------------------------------
