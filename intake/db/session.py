@@ -144,17 +144,17 @@ def forget_on_commit(session: AsyncSession, key: str) -> None:
     changing.add(key)
 
 
-async def delete_in_batches(
+async def write_in_batches(
     sessionmaker: async_sessionmaker[AsyncSession], statement: Executable, batch: int
 ) -> int:
-    """Run ``statement``, a DELETE of at most ``batch`` rows, a transaction at a time until it
-    deletes fewer: a clean-up that never holds many rows, or anyone, for long. Returns how
-    many rows it deleted."""
+    """Run ``statement``, a DELETE or UPDATE of at most ``batch`` rows, a transaction at a time
+    until it touches fewer: a clean-up that never holds many rows, or anyone, for long.
+    Returns how many rows it deleted or changed."""
     total = 0
     while True:
         async with sessionmaker() as session, session.begin():
             result = await session.execute(statement)
-        deleted = int(getattr(result, "rowcount", 0) or 0)
-        total += deleted
-        if deleted < batch:
+        written = int(getattr(result, "rowcount", 0) or 0)
+        total += written
+        if written < batch:
             return total

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.db.models import IdempotencyRecord
-from intake.db.session import delete_in_batches
+from intake.db.session import write_in_batches
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -133,7 +133,7 @@ async def forget_expired(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     statement = delete(IdempotencyRecord).where(
         tuple_(IdempotencyRecord.person_id, IdempotencyRecord.key).in_(expired)
     )
-    return await delete_in_batches(sessionmaker, statement, FORGET_BATCH)
+    return await write_in_batches(sessionmaker, statement, FORGET_BATCH)
 
 
 def validate_key(key: str) -> str:

@@ -44,11 +44,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake import __version__
 from intake.db.models import XID8, WebhookDelivery, WebhookSubscription
-from intake.db.session import delete_in_batches
+from intake.db.session import write_in_batches
 from intake.feed import schemas as feed_schemas
 from intake.feed import service as feed
 from intake.lib import background
-from intake.lib.clock import utcnow
+from intake.lib.clock import Clock, running_from, utcnow
 from intake.webhooks import service as webhooks
 from intake.webhooks.signing import SIGNATURE_HEADER, signature_header
 
@@ -83,7 +83,6 @@ KEPT_FOR = timedelta(days=30)  # the delivery log
 FORGET_BATCH = 1000
 
 Sessions = async_sessionmaker[AsyncSession]
-Clock = Callable[[], datetime]
 
 
 def _duration(span: timedelta) -> str:
@@ -163,22 +162,13 @@ async def webhook_client() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def _clock(now: datetime | None) -> Clock:
-    """``now`` as it moves on: the given moment plus the time since, so a test can set
-    the hour and leases still measure real seconds."""
-    if now is None:
-        return utcnow
-    start, started = now, monotonic()
-    return lambda: start + timedelta(seconds=monotonic() - started)
-
-
 async def deliver_due(
     sessionmaker: Sessions, client: httpx.AsyncClient, now: datetime | None = None
 ) -> DeliveryPass:
     """One delivery pass as of ``now`` (the clock's time without it): every subscription that
     is due gets its events sent until it has caught up with the feed or an attempt fails.
     Then delivery log rows older than KEPT_FOR are deleted."""
-    clock = _clock(now)
+    clock = running_from(now)
     result = DeliveryPass()
     finished: set[uuid.UUID] = set()
     # Up to CLAIM_BATCH subscriptions at once, each in its own task; a slot that frees is
@@ -478,7 +468,7 @@ async def forget_old_deliveries(sessionmaker: Sessions, now: datetime) -> int:
         .limit(FORGET_BATCH)
     )
     statement = delete(WebhookDelivery).where(WebhookDelivery.id.in_(old))
-    return await delete_in_batches(sessionmaker, statement, FORGET_BATCH)
+    return await write_in_batches(sessionmaker, statement, FORGET_BATCH)
 
 
 async def deliver_every(run: Callable[[], Awaitable[DeliveryPass]], seconds: float) -> None:
