@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from intake.lib.errors import ConfigError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _LOG_LEVELS = {"debug", "info", "warning", "error"}
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# smtp://: port 587 (submission) and STARTTLS when the server offers it; smtps://: TLS at once.
+_SMTP_PORTS = {"smtp": 587, "smtps": 465}
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +28,26 @@ class OIDCSettings:
     audience: str
     jwks_url: str
     email_claim: str = "email"
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """E-mail notifications: the SMTP server they are sent through, and their sender."""
+
+    host: str
+    port: int
+    # smtps://: TLS from the first byte; smtp://: STARTTLS whenever the server offers it.
+    implicit_tls: bool
+    from_address: str
+    from_name: str = ""
+    username: str | None = None
+    # Never in a repr, a log line or an error message.
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def server(self) -> str:
+        """The server as logs and messages name it: never the credentials."""
+        return f"{'smtps' if self.implicit_tls else 'smtp'}://{self.host}:{self.port}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +75,12 @@ class Settings:
     # How old a current portfolio view's body may be when it answers a request while the
     # view is computed again in the background; 0: every change is computed before answering.
     portfolio_stale_seconds: int = 60
+    # E-mail notifications: off (None) without INTAKE_SMTP_URL.
+    mail: MailSettings | None = None
+    # How often each API process sends due mails; 0 turns the background worker off.
+    mail_seconds: int = 10
+    # Where people open Intake (links in mails), without a trailing slash.
+    public_url: str | None = None
 
     @property
     def embedded_database(self) -> bool:
@@ -122,6 +154,9 @@ class Settings:
                     email_claim=text("INTAKE_OIDC_EMAIL_CLAIM", "email"),
                 )
 
+        mail = _mail(env, problems)
+        public_url = _public_url(env.get("INTAKE_PUBLIC_URL", "").strip(), problems)
+
         settings = cls(
             data_dir=Path(text("INTAKE_DATA_DIR", ".intake")),
             database_url=database_url,
@@ -139,6 +174,9 @@ class Settings:
             webhook_seconds=integer("INTAKE_WEBHOOK_SECONDS", 5, 0, 60 * 60),
             rate_limit_per_minute=integer("INTAKE_RATE_LIMIT_PER_MINUTE", 600, 0, 1_000_000),
             portfolio_stale_seconds=integer("INTAKE_PORTFOLIO_STALE_SECONDS", 60, 0, 60 * 60),
+            mail=mail,
+            mail_seconds=integer("INTAKE_MAIL_SECONDS", 10, 0, 60 * 60),
+            public_url=public_url,
         )
         if settings.workers > 1 and database_url is None:
             problems.append(
@@ -147,3 +185,67 @@ class Settings:
         if problems:
             raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
         return settings
+
+
+def _mail(env: Mapping[str, str], problems: list[str]) -> MailSettings | None:
+    """INTAKE_SMTP_URL and INTAKE_MAIL_FROM, or None when e-mail is off. A problem names the
+    variable and what is wrong, never the URL itself: it may hold a password."""
+    before = len(problems)
+    sender = env.get("INTAKE_MAIL_FROM", "").strip()
+    from_name, from_address = parseaddr(sender)
+    if sender and not (_ADDRESS.match(from_address) and "\n" not in sender):
+        problems.append(
+            f"INTAKE_MAIL_FROM={sender!r} is not an e-mail address "
+            "(e.g. intake@city.example or Intake <intake@city.example>)"
+        )
+    url = env.get("INTAKE_SMTP_URL", "").strip()
+    if not url:
+        return None
+    if not sender:
+        problems.append("INTAKE_SMTP_URL needs INTAKE_MAIL_FROM, the address mails come from")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _SMTP_PORTS:
+        problems.append(
+            "INTAKE_SMTP_URL must start with smtp:// (STARTTLS when the server offers it) "
+            "or smtps:// (TLS from the start)"
+        )
+    if not parts.hostname:
+        problems.append("INTAKE_SMTP_URL names no host (e.g. smtp://mail.city.example:587)")
+    try:
+        port = parts.port or _SMTP_PORTS.get(scheme, 587)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        problems.append("INTAKE_SMTP_URL's port must be a number from 1 to 65535")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        problems.append("INTAKE_SMTP_URL takes no path, query or fragment after the port")
+    if parts.password is not None and not parts.username:
+        problems.append("INTAKE_SMTP_URL has a password but no user name")
+    if len(problems) > before:
+        return None
+    return MailSettings(
+        host=parts.hostname or "",
+        port=port,
+        implicit_tls=scheme == "smtps",
+        from_address=from_address,
+        from_name=from_name,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+    )
+
+
+def _public_url(raw: str, problems: list[str]) -> str | None:
+    """INTAKE_PUBLIC_URL without its trailing slash, or None when unset."""
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        problems.append(
+            f"INTAKE_PUBLIC_URL={raw!r} must be an http(s) URL, e.g. https://intake.city.example"
+        )
+        return None
+    if parts.query or parts.fragment:
+        problems.append(f"INTAKE_PUBLIC_URL={raw!r} takes no query or fragment")
+        return None
+    return raw.rstrip("/")
