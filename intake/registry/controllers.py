@@ -23,12 +23,28 @@ class MeController(Controller):
 
     @get("/", summary="Who am I", responses=errors(401))
     async def me(self, caller: Caller, db_session: AsyncSession) -> schemas.Me:
-        """The signed-in person, their home department and roles."""
-        person = await registry.get_person(db_session, caller.id)
-        out = registry.person_out(person)
-        return schemas.Me(
-            id=out.id, email=out.email, name=out.name, department=out.department, roles=out.roles
-        )
+        """The signed-in person, their home department and roles, and whether their
+        notifications are e-mailed to them."""
+        return registry.me_out(await registry.get_person(db_session, caller.id))
+
+    @patch(
+        "/",
+        summary="Change my preferences",
+        description=(
+            "`email_notifications`: whether your notifications are also e-mailed to you "
+            "(on by default). Your inbox keeps them either way."
+        ),
+        responses=errors(*API_ERRORS),
+    )
+    async def update_me(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        data: Annotated[
+            schemas.MeUpdate, Body(examples=[Example(value={"email_notifications": False})])
+        ],
+    ) -> schemas.Me:
+        return registry.me_out(await registry.update_me(db_session, caller.id, data))
 
 
 class DepartmentController(Controller):

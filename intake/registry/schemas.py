@@ -91,6 +91,14 @@ class Me(Output):
     name: str
     department: DepartmentRef
     roles: list[str]
+    # Whether notifications are also e-mailed (when Intake sends e-mail at all).
+    email_notifications: bool
+
+
+class MeUpdate(Input):
+    """What people change about themselves; the rest of their record is the admins'."""
+
+    email_notifications: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class TeamMember(Output):

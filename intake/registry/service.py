@@ -168,6 +168,30 @@ async def update_person(
     return row
 
 
+def me_out(person: models.Person) -> schemas.Me:
+    out = person_out(person)
+    return schemas.Me(
+        id=out.id,
+        email=out.email,
+        name=out.name,
+        department=out.department,
+        roles=out.roles,
+        email_notifications=person.email_notifications,
+    )
+
+
+async def update_me(
+    session: AsyncSession, person_id: uuid.UUID, data: schemas.MeUpdate
+) -> models.Person:
+    """A person's own preferences. Not a change to a problem, so no history event."""
+    row = await get_person(session, person_id)
+    if data.email_notifications is not msgspec.UNSET:
+        row.email_notifications = data.email_notifications
+    await session.flush()
+    await session.refresh(row, ["department", "updated_at"])
+    return row
+
+
 # -- teams ----------------------------------------------------------------------------------
 
 
