@@ -47,7 +47,7 @@ from intake.db.models import XID8, WebhookDelivery, WebhookSubscription
 from intake.db.session import write_in_batches
 from intake.feed import schemas as feed_schemas
 from intake.feed import service as feed
-from intake.lib import background
+from intake.lib import background, retries
 from intake.lib.clock import Clock, running_from, utcnow
 from intake.webhooks import service as webhooks
 from intake.webhooks.signing import SIGNATURE_HEADER, signature_header
@@ -85,30 +85,14 @@ FORGET_BATCH = 1000
 Sessions = async_sessionmaker[AsyncSession]
 
 
-def _duration(span: timedelta) -> str:
-    hours, rest = divmod(int(span.total_seconds()), 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
-    return " ".join([*filter(None, parts), f"{seconds} s" if seconds else ""]).strip()
-
-
 def retry_table() -> str:
     """The retry schedule as docs/integration.md prints it (tests/test_docs.py keeps the
     two the same)."""
-    rows = [
-        "| attempt | when | at the earliest, after the first attempt |",
-        "|---|---|---|",
-        "| 1 | at the first delivery pass after the event is published | — |",
-    ]
-    since = timedelta(0)
-    for attempt, wait in enumerate(RETRY_AFTER, start=2):
-        since += wait
-        rows.append(
-            f"| {attempt} | {_duration(wait)} after attempt {attempt - 1} failed "
-            f"| {_duration(since)} |"
-        )
-    rows.append(f"| | attempt {MAX_ATTEMPTS} failed: the subscription is turned off | |")
-    return "\n".join(rows)
+    return retries.retry_table(
+        RETRY_AFTER,
+        first="at the first delivery pass after the event is published",
+        after_last="the subscription is turned off",
+    )
 
 
 @dataclass
