@@ -30,6 +30,7 @@ from intake.lib import background
 from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.lib.errors import problem_response
 from intake.lib.ratelimit import rate_limit
+from intake.mail import delivery as mail_delivery
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
 from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
 from intake.portfolio.caching import ViewBodies
@@ -115,6 +116,20 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
             async with background.in_background(passes, "intake-webhooks"):
                 yield
 
+    @asynccontextmanager
+    async def mail_deliveries(app: Litestar) -> AsyncGenerator[None, None]:
+        """Mail due notifications every INTAKE_MAIL_SECONDS in the background (never without
+        INTAKE_SMTP_URL, or with 0)."""
+        if settings.mail is None or settings.mail_seconds == 0:
+            yield
+            return
+        run = partial(
+            mail_delivery.send_due, app.state.sessionmaker, settings.mail, settings.public_url
+        )
+        passes = mail_delivery.send_every(run, settings.mail_seconds)
+        async with background.in_background(passes, "intake-mail"):
+            yield
+
     api = Router(
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
@@ -134,7 +149,7 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         route_handlers=[HealthController, api],
         dependencies={"db_session": Provide(transaction)},
         # Left in reverse: the background tasks stop before the engine is disposed.
-        lifespan=[database, sla_sweeps, webhook_deliveries],
+        lifespan=[database, sla_sweeps, webhook_deliveries, mail_deliveries],
         state=State(
             {
                 "settings": settings,

@@ -1,5 +1,5 @@
 """The `intake` command: serve, db, demo, departments add, people add, token,
-sla sweep|recompute, similar backfill, webhooks deliver."""
+sla sweep|recompute, similar backfill, webhooks deliver, mail send|test."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import Any, TextIO, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from intake.config import Settings
+from intake.config import MailSettings, Settings
 from intake.db import migrate
 from intake.db.runtime import database_url
 from intake.db.session import create_engine, create_sessionmaker
@@ -352,6 +352,58 @@ def cmd_webhooks_deliver(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mail(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.mail is None:
+        raise ConfigError("E-mail is off: set INTAKE_SMTP_URL and INTAKE_MAIL_FROM.")
+    if args.mail_command == "test":
+        return cmd_mail_test(settings.mail, args.address)
+    return cmd_mail_send(settings, settings.mail)
+
+
+def cmd_mail_send(settings: Settings, mail: MailSettings) -> int:
+    """Mail the notifications that are due once, for cron where INTAKE_MAIL_SECONDS=0: the
+    same pass each API process runs in the background."""
+    from intake.mail import delivery
+
+    async def send(url: str) -> delivery.MailPass:
+        async with _sessions(settings, url) as sessions:
+            return await delivery.send_due(sessions, mail, settings.public_url)
+
+    with database_url(settings) as url:
+        done = asyncio.run(send(url))
+    print(
+        f"Sent {done.sent} mail{'' if done.sent == 1 else 's'}; "
+        f"{done.failed} attempt{'' if done.failed == 1 else 's'} failed"
+        + (f" ({done.gave_up} given up)" if done.gave_up else "")
+        + f"; {done.skipped} skipped (read, e-mail off or no longer visible); "
+        f"{done.dropped} too old to send."
+    )
+    return 0
+
+
+def cmd_mail_test(mail: MailSettings, address: str) -> int:
+    """Send one mail to ``address`` through the configured server: is the setting right?"""
+    from intake.lib.clock import utcnow
+    from intake.mail import smtp
+    from intake.mail.message import check_mail
+
+    async def send() -> smtp.Failure | None:
+        try:
+            message = check_mail(mail, address, utcnow())
+            async with smtp.connection(mail) as client:
+                await client.send_message(message)
+        except Exception as error:
+            return smtp.failure(error)
+        return None
+
+    failed = asyncio.run(send())
+    if failed is not None:
+        print(f"error: no mail sent through {mail.server}: {failed.reason}", file=sys.stderr)
+        return 1
+    print(f"Sent a test mail to {address} through {mail.server}.")
+    return 0
+
+
 # Problems per transaction: each holds its rows for about a second at most, so a submit
 # that touches the same lists never waits long.
 BACKFILL_BATCH = 50
@@ -521,6 +573,21 @@ def build_parser() -> argparse.ArgumentParser:
         "up with the feed or an attempt fails (it is retried later), as each API process "
         "does every INTAKE_WEBHOOK_SECONDS. Safe beside running API processes.",
     )
+    mail = commands.add_parser("mail", help="e-mail notifications")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True)
+    mail_commands.add_parser(
+        "send",
+        help="mail the notifications that are due once (for cron, or to catch up by hand)",
+        description="Mail every notification that is due, once, as each API process does "
+        "every INTAKE_MAIL_SECONDS: unread, visible to its reader, whose reader wants e-mail, "
+        "and at most 24 hours old (older ones are dropped, never mailed). Failed attempts are "
+        "retried by later passes. Safe beside running API processes. Needs INTAKE_SMTP_URL "
+        "and INTAKE_MAIL_FROM.",
+    )
+    mail_test = mail_commands.add_parser(
+        "test", help="send one test mail, to check INTAKE_SMTP_URL and INTAKE_MAIL_FROM"
+    )
+    mail_test.add_argument("address", help="where to send it, e.g. you@city.example")
     return parser
 
 
@@ -538,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
             "sla": cmd_sla,
             "similar": cmd_similar_backfill,
             "webhooks": cmd_webhooks_deliver,
+            "mail": cmd_mail,
         }[args.command]
         return handler(settings, args)
     except ConfigError as error:

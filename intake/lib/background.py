@@ -1,4 +1,4 @@
-"""Work each API process repeats in the background: the SLA sweep, webhook delivery."""
+"""Work each API process repeats in the background: the SLA sweep, webhook delivery, mail."""
 
 from __future__ import annotations
 

@@ -61,6 +61,19 @@ async def list_notifications(
     )
 
 
+async def unread_among(
+    session: AsyncSession, caller: Caller, ids: Sequence[int]
+) -> list[schemas.Notification]:
+    """Those of ``ids`` that are the caller's, unread, and that they may see now, as their
+    inbox shows them: what may still be e-mailed to them (``intake.mail.delivery``)."""
+    query = (
+        _rows(caller)
+        .where(Notification.id.in_(ids), Notification.read_at.is_(None))
+        .order_by(Notification.id)
+    )
+    return [_out(*row) for row in (await session.execute(query)).all()]
+
+
 async def unread_count(session: AsyncSession, caller: Caller) -> int:
     count = await session.scalar(
         select(func.count()).select_from(

@@ -58,9 +58,7 @@ def upgrade() -> None:
     op.add_column(
         "notifications", sa.Column("emailed_at", sa.DateTime(timezone=True), nullable=True)
     )
-    op.add_column(
-        "notifications", sa.Column("email_error", sa.String(length=500), nullable=True)
-    )
+    op.add_column("notifications", sa.Column("email_error", sa.String(length=500), nullable=True))
     op.create_check_constraint(
         op.f("ck_notifications_email_state_known"),
         "notifications",
@@ -81,9 +79,7 @@ def downgrade() -> None:
         table_name="notifications",
         postgresql_where=sa.text("email_state = 'pending'"),
     )
-    op.drop_constraint(
-        op.f("ck_notifications_email_state_known"), "notifications", type_="check"
-    )
+    op.drop_constraint(op.f("ck_notifications_email_state_known"), "notifications", type_="check")
     for column in (
         "email_error",
         "emailed_at",
