@@ -88,6 +88,8 @@ def _banner(settings: Settings) -> str:
         ]
     else:
         lines.append(f"  Tokens come from the identity provider ({settings.oidc.issuer}).")
+    if settings.mail is not None:  # the server only: the URL may hold a password
+        lines.append(f"  E-mail:      notifications are mailed through {settings.mail.server}")
     lines.append("  Stop with Ctrl-C.\n")
     return "\n".join(lines)
 
