@@ -197,6 +197,14 @@ async def one_for_the_requester(client: Client, city: City) -> dict[str, Any]:
     return problem
 
 
+async def two_for_colleagues(client: Client, city: City, db: asyncpg.Connection) -> None:
+    """A problem Rosa submitted, followed by Sam (DOT) and Inès (DPH): a mail for each."""
+    problem = await draft(client, city)
+    await watch(db, city, problem["id"], "requester2")
+    await watch(db, city, problem["id"], "health")
+    assert (await submit(client, city, problem)).status_code == 200
+
+
 async def set_preference(client: Client, city: City, who: str, on: bool) -> dict[str, Any]:
     response = await client.patch(ME, json={"email_notifications": on}, headers=city.auth(who))
     assert response.status_code == 200, response.text
@@ -495,10 +503,7 @@ async def test_after_the_last_attempt_a_notification_is_not_mailed(
 async def test_a_recipient_refused_for_good_is_given_up_at_once_and_the_others_still_sent(
     client: Client, city: City, sessions: Sessions, db: asyncpg.Connection, mailbox: Mailbox
 ) -> None:
-    problem = await draft(client, city)
-    await watch(db, city, problem["id"], "requester2")
-    await watch(db, city, problem["id"], "health")
-    assert (await submit(client, city, problem)).status_code == 200
+    await two_for_colleagues(client, city, db)
     mailbox.refuse[EMAILS["requester2"]] = "550 5.1.1 No such user here"
 
     done = await send(sessions, mailbox)
@@ -515,10 +520,7 @@ async def test_a_recipient_refused_for_good_is_given_up_at_once_and_the_others_s
 async def test_a_server_closing_the_connection_leaves_the_rest_for_the_next_pass(
     client: Client, city: City, sessions: Sessions, db: asyncpg.Connection, mailbox: Mailbox
 ) -> None:
-    problem = await draft(client, city)
-    await watch(db, city, problem["id"], "requester2")
-    await watch(db, city, problem["id"], "health")
-    assert (await submit(client, city, problem)).status_code == 200
+    await two_for_colleagues(client, city, db)
     mailbox.refuse["*"] = "421 4.3.2 Shutting down"
 
     done = await send(sessions, mailbox)
