@@ -118,10 +118,15 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
 
     @asynccontextmanager
     async def mail_deliveries(app: Litestar) -> AsyncGenerator[None, None]:
-        """Mail due notifications every INTAKE_MAIL_SECONDS in the background (never without
-        INTAKE_SMTP_URL, or with 0)."""
-        if settings.mail is None or settings.mail_seconds == 0:
+        """Mail due notifications every INTAKE_MAIL_SECONDS in the background (0: never).
+        Without INTAKE_SMTP_URL nothing is mailed, and what waits is dropped once a day old."""
+        if settings.mail_seconds == 0:
             yield
+            return
+        if settings.mail is None:
+            drops = mail_delivery.drop_every(app.state.sessionmaker, settings.mail_seconds)
+            async with background.in_background(drops, "intake-mail-drop"):
+                yield
             return
         run = partial(
             mail_delivery.send_due, app.state.sessionmaker, settings.mail, settings.public_url

@@ -849,6 +849,29 @@ async def test_without_an_smtp_url_the_app_mails_nothing(
     assert await db.fetchval("SELECT email_state FROM notifications") == "pending"
 
 
+async def test_without_an_smtp_url_what_waits_is_dropped_once_a_day_old(
+    city: City, settings: Settings, database_url: str, db: asyncpg.Connection, mailbox: Mailbox
+) -> None:
+    app = create_app(replace(settings, mail_seconds=1), database_url)
+    async with AsyncTestClient(app=app) as client:
+        problem = await submitted(client, city)
+        assert (await act(client, city, problem, "triage")).status_code == 200
+        await db.execute("UPDATE notifications SET created_at = now() - interval '25 hours'")
+        assert (
+            await act(client, city, problem, "request-info", body={"questions": "How many a year?"})
+        ).status_code == 200
+        deadline = asyncio.get_running_loop().time() + 10
+        while (
+            await db.fetchval("SELECT count(*) FROM notifications WHERE email_state = 'dropped'")
+            == 0
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "nothing dropped in 10 s"
+            await asyncio.sleep(0.1)
+        states = await db.fetch("SELECT email_state FROM notifications ORDER BY id")
+    assert [row["email_state"] for row in states] == ["dropped", "pending"]
+    assert mailbox.connections == 0
+
+
 def _cli_env(settings: Settings, database_url: str, **mail: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
     env["INTAKE_DATABASE_URL"] = database_url

@@ -45,7 +45,7 @@ from intake.config import MailSettings
 from intake.db.models import Notification, Person
 from intake.db.session import write_in_batches
 from intake.lib import background, retries
-from intake.lib.clock import Clock, running_from
+from intake.lib.clock import Clock, running_from, utcnow
 from intake.mail import smtp
 from intake.mail.message import notification_mail
 from intake.notifications import service as inbox
@@ -346,6 +346,17 @@ async def drop_stale(sessionmaker: Sessions, now: datetime) -> int:
 async def send_every(run: Callable[[], Awaitable[MailPass]], seconds: float) -> None:
     """Run a mail pass now and then every ``seconds`` until cancelled (``background.every``)."""
     await background.every(seconds, run, what="The mail pass", report=_said)
+
+
+async def drop_every(sessionmaker: Sessions, seconds: float) -> None:
+    """Without a mail server, only drop what is too old, now and then every ``seconds``:
+    the pending notifications (and their index) stay a day's worth, and turning e-mail on
+    later mails at most the last day."""
+
+    async def drop() -> MailPass:
+        return MailPass(dropped=await drop_stale(sessionmaker, utcnow()))
+
+    await background.every(seconds, drop, what="Dropping unsent mail", report=_said)
 
 
 def _said(done: MailPass) -> str | None:
