@@ -85,6 +85,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         seed_demo=False,
         sla_sweep_seconds=0,  # tests sweep explicitly, with their own `now`
         webhook_seconds=0,  # tests deliver webhooks explicitly, with their own `now`
+        mail_seconds=0,  # tests send mail explicitly (test_mail.py runs the background pass)
         rate_limit_per_minute=0,  # the limiter has its own tests (test_rate_limit.py)
         portfolio_stale_seconds=0,  # views answer what was just written (test_portfolio_stale.py)
     )
