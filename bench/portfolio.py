@@ -614,8 +614,9 @@ def _print_report(reports: list[dict[str, Any]]) -> None:
             f"{'view':<13} {'mode':<5} {'req/s':>7} {'p50':>8} {'p99':>8} {'raw req/s':>10} "
             f"{'raw p50':>8} {'raw p99':>8} {'ratio':>6}  target"
         )
-        print(header)
-        print("-" * len(header))
+        if report["phases"]:
+            print(header)
+            print("-" * len(header))
         for phase in report["phases"]:
             app, raw = phase["app"], phase["raw"]
             target = NOW_P99_MS if phase["mode"] == "now" else AS_OF_P99_MS
@@ -722,6 +723,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _kind(args: argparse.Namespace) -> str:
+    """Part of the results' file name: a dashboards-only run keeps a full run's figures."""
+    return "-dashboards" if args.dashboards_only else ""
+
+
 def _sizes(args: argparse.Namespace) -> list[int]:
     return [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
 
@@ -762,7 +768,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}.", flush=True)
         for count in _sizes(args):
             # Each size in its own process: a fresh heap for the export's memory figure.
-            out = BENCH_DIR / f"portfolio-{count}-c{args.concurrency}.json"
+            out = BENCH_DIR / f"portfolio-{count}-c{args.concurrency}{_kind(args)}.json"
             child = [
                 sys.executable, "-m", "bench.portfolio", "--child", "--out", str(out),
                 "--sizes", str(count), "--requests", str(args.requests),
@@ -784,7 +790,7 @@ def main(argv: list[str] | None = None) -> int:
             reports.append(json.loads(out.read_text()))
         _print_report(reports)
         if not args.check_only:
-            results = BENCH_DIR / f"portfolio-results-c{args.concurrency}.json"
+            results = BENCH_DIR / f"portfolio-results-c{args.concurrency}{_kind(args)}.json"
             results.write_text(json.dumps(reports, indent=1))
             print(f"\nFigures written to {results}.")
     finally:
