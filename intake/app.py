@@ -30,6 +30,7 @@ from intake.lib import background
 from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.lib.errors import problem_response
 from intake.lib.ratelimit import rate_limit
+from intake.lib.request import IntakeRequest
 from intake.mail import delivery as mail_delivery
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
 from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
@@ -163,6 +164,7 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
             }
         ),
         exception_handlers={Exception: problem_response},
+        request_class=IntakeRequest,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Intake",

@@ -51,6 +51,14 @@ BAD_BODIES: list[Any] = [
     pytest.param(
         b'{"title": "Valid title", "communities_affected": ["a\\u0000"]}', 422, id="nul-in-list"
     ),
+    pytest.param(b'{"title": "Valid \xff\xfe title"}', 400, id="invalid-utf8"),
+    pytest.param(b'{"title": "Valid title \xc3"}', 400, id="truncated-utf8"),
+    pytest.param(b"[" * 100_000 + b"]" * 100_000, 400, id="deeply-nested"),
+    pytest.param(
+        b'{"title": "Valid title", "systems_involved": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        400,
+        id="deeply-nested-field",
+    ),
 ]
 
 
@@ -118,6 +126,27 @@ async def test_bad_headers_on_submit(
     assert_problem_json(response, status)
     after = await client.get(f"{P}/{problem['id']}", headers=city.auth("requester"))
     assert after.json()["status"] == "draft"
+
+
+@pytest.mark.parametrize(
+    "body", [b'"\xff"', b"[" * 5000 + b"]" * 5000], ids=["invalid-utf8", "deeply-nested"]
+)
+async def test_an_unreadable_body_on_an_action_without_one_is_ignored(
+    client: Client, city: City, body: bytes
+) -> None:
+    """Submit takes no body; the Idempotency-Key still remembers the request by it."""
+    problem = await draft(client, city)
+    headers = {
+        **city.auth("requester"),
+        "If-Match": problem["etag"],
+        "Idempotency-Key": "submit-once",
+        "Content-Type": "application/json",
+    }
+    response = await client.post(f"{P}/{problem['id']}/submit", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    again = await client.post(f"{P}/{problem['id']}/submit", content=body, headers=headers)
+    assert again.status_code == 200, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
 
 
 async def test_weak_and_listed_etags_match(client: Client, city: City) -> None:

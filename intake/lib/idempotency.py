@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from intake.db.models import IdempotencyRecord
 from intake.db.session import write_in_batches
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
+from intake.lib.request import UNREADABLE_JSON
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
@@ -34,10 +35,11 @@ KEPT_FOR = timedelta(hours=24)
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
-    """Hash of what the request asks for; JSON bodies are compared by content, not spacing."""
+    """Hash of what the request asks for; JSON bodies are compared by content, not spacing
+    (any other body, byte for byte)."""
     try:
         canonical = msgspec.json.encode(msgspec.json.decode(body), order="sorted") if body else b""
-    except msgspec.DecodeError:
+    except UNREADABLE_JSON:
         canonical = body
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
