@@ -104,6 +104,8 @@ async def test_bad_paths_and_methods(
 ) -> None:
     response = await client.request(method, path, headers=city.auth("requester"))
     assert_problem_json(response, status)
+    if status == 405:  # RFC 9110: a 405 lists the methods the resource does support
+        assert "GET" in response.headers["Allow"]
 
 
 @pytest.mark.parametrize(

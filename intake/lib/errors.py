@@ -228,13 +228,13 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
         instance=request.url.path,
         **error.extensions,
     )
-    headers = {}
+    # Litestar's own headers come along: Allow on a 405, the RateLimit-* fields on a 429.
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="intake"'
     if error.slug == "try-again":
         headers["Retry-After"] = "1"
     if error.status == 429 and isinstance(exc, HTTPException):
-        headers.update(exc.headers or {})
         # The window's reset in whole seconds; 0 in its last second, and "now" invites a
         # client to retry into the same window: at least 1.
         headers["Retry-After"] = str(max(1, int(headers.get("RateLimit-Reset", "60"))))
