@@ -240,6 +240,9 @@ async def load_caller(session: AsyncSession, email: str) -> Caller:
     Never cached: deactivating someone or changing their roles takes effect on their very
     next request. One statement reading plain columns, no ORM entity.
     """
+    unregistered = NotAuthenticated("The token names a person who is not registered in Intake.")
+    if "\x00" in email:  # PostgreSQL text cannot hold NUL: nobody has such an e-mail
+        raise unregistered
     row = (
         await session.execute(
             select(
@@ -256,7 +259,7 @@ async def load_caller(session: AsyncSession, email: str) -> Caller:
         )
     ).first()
     if row is None:
-        raise NotAuthenticated("The token names a person who is not registered in Intake.")
+        raise unregistered
     if not row.active:
         raise NotAuthenticated("This person has been deactivated.")
     return Caller(
