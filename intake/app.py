@@ -75,8 +75,17 @@ API_CONTROLLERS: list[type[Controller]] = [
 
 
 async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSession) -> Caller:
-    """The signed-in person; the middleware has already verified the token."""
-    return await load_caller(db_session, str(request.user))
+    """The signed-in person; the middleware has already verified the token.
+
+    When a dependency fails, Litestar never finishes the ones resolved before it, so the
+    request's transaction (``db_session``) would keep its connection until the garbage
+    collector found it. A refused caller (401) closes the session here instead.
+    """
+    try:
+        return await load_caller(db_session, str(request.user))
+    except Exception:
+        await db_session.close()
+        raise
 
 
 def create_app(settings: Settings, database_url: str) -> Litestar:

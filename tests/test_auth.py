@@ -193,3 +193,16 @@ async def test_oidc_tokens_are_verified_against_the_jwks(
         ):
             response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {bad}"})
             assert_problem_json(response, 401)
+
+
+async def test_a_refused_person_leaves_no_database_connection_behind(
+    app: Litestar, client: Client, city: City, keys: LocalKeys
+) -> None:
+    """The request's session is opened before the caller is looked up; a 401 there must
+    still hand its connection back to the pool, not leave it to the garbage collector."""
+    pool = app.state.engine.pool
+    for email in ("stranger@city.example", EMAILS["inactive"]):
+        token = keys.issue(email)
+        response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert_problem_json(response, 401)
+        assert pool.checkedout() == 0
