@@ -75,6 +75,35 @@ async def test_bad_bodies_on_create(
     assert await db.fetchval("SELECT count(*) FROM problems") == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param(
+            {"title": "Valid title", "urgency_deadline": "0001-01-01"},
+            "urgency_deadline",
+            id="day-out-of-range",
+        ),
+        pytest.param({"title": "Valid title", "": 1}, "body", id="unnamed-unknown-field"),
+        pytest.param(
+            {"title": "Valid title", "systems_involved": [{"name": "CRM", "nme": "x"}]},
+            "systems_involved[0].nme",
+            id="nested-unknown-field",
+        ),
+        pytest.param(
+            {"title": "Valid title", "systems_involved": [{"legacy": True}]},
+            "systems_involved[0].name",
+            id="nested-missing-field",
+        ),
+    ],
+)
+async def test_a_422_names_the_field_at_fault(
+    client: Client, city: City, body: dict[str, Any], field: str
+) -> None:
+    response = await client.post(P, json=body, headers=city.auth("requester"))
+    problem = assert_problem_json(response, 422)
+    assert [error["field"] for error in problem["errors"]] == [field]
+
+
 async def test_body_over_one_megabyte_is_413(
     client: Client, city: City, db: asyncpg.Connection
 ) -> None:

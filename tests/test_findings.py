@@ -194,7 +194,9 @@ async def test_findings_are_validated_and_nothing_is_recorded_on_error(
     await refused({"kind": "insight", "title": "No evidence"}, "evidence")
     await refused({**base, "evidence": []}, "evidence")
     await refused(
-        {**base, "evidence": [{"source": "Interview", "date": "2026-12-02"}]}, "evidence[0]", "who"
+        {**base, "evidence": [{"source": "Interview", "date": "2026-12-02"}]},
+        "evidence[0].who",
+        "who",
     )
     await refused({**base, "evidence": [{**EVIDENCE[0], "date": "yesterday"}]}, "evidence[0].date")
     await refused({**base, "title": "   "}, "title")

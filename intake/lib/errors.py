@@ -124,7 +124,9 @@ class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
     allowed_actions: list[str] | None = None
 
 
-_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
+# msgspec reports an unknown or missing field, and Input.__post_init__ a rule broken, on the
+# object that holds the field; the message names the field itself.
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`|^`([^`]+)` ")
 
 
 def _field_error(item: dict[str, Any]) -> FieldError:
@@ -132,13 +134,15 @@ def _field_error(item: dict[str, Any]) -> FieldError:
     message = str(item.get("message", "Invalid value"))
     source = item.get("source", "body")
     source = str(getattr(source, "value", source))
-    field = str(item.get("key", "")) or "body"
-    if field in ("data", "body"):
-        if named := _NAMED_FIELD.search(message):
-            field = named.group(1)
-        elif message.strip("'") == "data":  # no body at all
-            field, message = "body", "A JSON body is required"
-    return FieldError(field=field, message=message, source=source)
+    field = str(item.get("key", ""))
+    if field in ("data", "body"):  # Litestar's name for the whole body
+        field = ""
+    if named := _NAMED_FIELD.search(message):
+        name = named.group(1) or named.group(2)
+        field = f"{field}.{name}" if field else name
+    elif not field and message.strip("'") == "data":  # no body at all
+        message = "A JSON body is required"
+    return FieldError(field=field or "body", message=message, source=source)
 
 
 def _from_litestar(exc: HTTPException) -> IntakeError:
