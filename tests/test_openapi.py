@@ -54,3 +54,20 @@ async def test_mutations_document_their_preconditions(client: Client) -> None:
     assert {"409", "412", "428", "422"} <= set(submit["responses"])
     headers = {p["name"] for p in submit["parameters"] if p["in"] == "header"}
     assert {"If-Match", "Idempotency-Key"} <= headers
+
+
+async def test_every_status_an_operation_can_answer_is_documented(client: Client) -> None:
+    """Statuses the fuzzer saw undocumented: any path parameter can name nothing (404),
+    following twice is a 200, recommending teams for work not yet accepted is a 409."""
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if "{" in path and method in {"get", "post", "put", "patch", "delete"}:
+                assert "404" in operation["responses"], f"{method.upper()} {path}"
+    follow = paths["/api/v1/problems/{problem_id}/watchers"]["post"]["responses"]
+    assert {"200", "201"} <= set(follow)
+    assert follow["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PersonRef"
+    }
+    recommend = paths["/api/v1/problems/{problem_id}/team-recommendations"]["get"]
+    assert "409" in recommend["responses"]

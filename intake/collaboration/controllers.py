@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body, HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -168,7 +169,10 @@ class WatcherController(Controller):
             "someone else who can see it. 201 when the person starts following, 200 when they "
             "already did."
         ),
-        responses=errors(*API_ERRORS, 403, 404),
+        responses={
+            200: ResponseSpec(data_container=PersonRef, description="They already followed it"),
+            **errors(*API_ERRORS, 403, 404),
+        },
         status_code=201,
     )
     async def add_watcher(

@@ -378,7 +378,7 @@ class PolicyController(Controller):
     @put(
         "/holidays/{year:int}",
         summary="Set one year's holidays (admin)",
-        responses=errors(*API_ERRORS, 403),
+        responses=errors(*API_ERRORS, 403, 404),
     )
     async def put_holidays(
         self,
@@ -491,7 +491,8 @@ class ProblemTriageController(Controller):
     @get(
         "/team-recommendations",
         summary="Teams ranked for this problem, with reasons",
-        responses=errors(401, 403, 404),
+        description="For accepted work and later; before that, a 409.",
+        responses=errors(401, 403, 404, 409),
     )
     async def team_recommendations(
         self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
