@@ -29,6 +29,7 @@ from intake.health.controllers import HealthController
 from intake.lib import background
 from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.lib.errors import problem_response
+from intake.lib.openapi import StrictInputSchemaPlugin
 from intake.lib.ratelimit import rate_limit
 from intake.lib.request import IntakeRequest
 from intake.mail import delivery as mail_delivery
@@ -149,6 +150,7 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
         dependencies={"caller": Provide(provide_caller)},
+        security=[{"bearer": []}],  # here, not document-wide: the health checks need no token
         # Outermost first: the limit counts people, so it comes after the token is verified.
         middleware=[
             DefineMiddleware(BearerTokenMiddleware),
@@ -174,6 +176,7 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         ),
         exception_handlers={Exception: problem_response},
         request_class=IntakeRequest,
+        plugins=[StrictInputSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Intake",
@@ -189,7 +192,6 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
                     "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
                 }
             ),
-            security=[{"bearer": []}],
         ),
         debug=False,
     )

@@ -71,3 +71,21 @@ async def test_every_status_an_operation_can_answer_is_documented(client: Client
     }
     recommend = paths["/api/v1/problems/{problem_id}/team-recommendations"]["get"]
     assert "409" in recommend["responses"]
+
+
+async def test_only_the_api_asks_for_a_token(client: Client) -> None:
+    spec = (await client.get("/schema/openapi.json")).json()
+    assert not spec.get("security"), "no document-wide requirement: health checks need none"
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                wanted = [{"bearer": []}] if path.startswith("/api/v1") else None
+                assert operation.get("security") == wanted, f"{method.upper()} {path}"
+
+
+async def test_request_bodies_refuse_unknown_fields_in_the_schema_too(client: Client) -> None:
+    """The input structs forbid unknown fields (422); their schemas say so, at every level."""
+    schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    for name in ("ProblemCreate", "ProblemUpdate", "SystemInvolved", "WatcherAdd", "TeamCreate"):
+        assert schemas[name]["additionalProperties"] is False, name
+    assert "additionalProperties" not in schemas["Problem"]  # responses may grow fields

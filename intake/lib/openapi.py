@@ -1,13 +1,20 @@
-"""OpenAPI helpers: every operation documents its errors the same way, with an example."""
+"""OpenAPI helpers: every operation documents its errors the same way, with an example, and
+request bodies declare that they refuse unknown fields."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+# Litestar's own struct schema plugin is not public; Intake pins litestar<3 (pyproject.toml).
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
+from litestar.openapi.spec import Example, Schema
+from litestar.typing import FieldDefinition
 
 from intake.lib.errors import PROBLEM_JSON, TYPE_PREFIX, ProblemDetails
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
 
 _ERRORS: dict[int, tuple[str, str, str]] = {
     400: ("bad-request", "Bad request", "The body is not valid JSON."),
@@ -71,3 +78,20 @@ def errors(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 API_ERRORS = (400, 401, 422, 429)
+
+
+class StrictInputSchemaPlugin(StructSchemaPlugin):
+    """Request bodies (``forbid_unknown_fields`` structs) refuse unknown fields with a 422; their
+    schemas say ``additionalProperties: false`` so clients and fuzzers know it too."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        return super().is_plugin_supported_field(field_definition) and bool(
+            field_definition.type_.__struct_config__.forbid_unknown_fields
+        )
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        schema.additional_properties = False
+        return schema
