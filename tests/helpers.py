@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -12,6 +13,22 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import COMPLETE_PROBLEM, EMAILS, City
 
 Client = AsyncTestClient[Litestar]
+
+
+def api_routes(app: Litestar) -> list[tuple[str, str]]:
+    """Every (method, path) under /api/v1, its path parameters filled with values of the
+    right shape that name nothing."""
+    routes = []
+    for route in app.routes:
+        if not route.path.startswith("/api/v1"):
+            continue
+        for method in sorted(route.methods):  # type: ignore[attr-defined]
+            if method not in ("OPTIONS", "HEAD"):
+                path = re.sub(r"\{\w+:uuid\}", "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11", route.path)
+                path = re.sub(r"\{\w+:int\}", "2026", path)
+                assert "{" not in path, f"fill in the parameters of {route.path}"
+                routes.append((method, path))
+    return routes
 
 
 def assert_problem_json(response: Any, status: int) -> dict[str, Any]:

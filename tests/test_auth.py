@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -21,27 +20,13 @@ from intake.app import create_app
 from intake.config import OIDCSettings, Settings
 from intake.lib.auth import LocalKeys
 from tests.conftest import EMAILS, City
-from tests.helpers import Client, assert_problem_json
-
-
-def _api_routes(app: Litestar) -> list[tuple[str, str]]:
-    routes = []
-    for route in app.routes:
-        if not route.path.startswith("/api/v1"):
-            continue
-        for method in route.methods:  # type: ignore[attr-defined]
-            if method not in ("OPTIONS", "HEAD"):
-                path = re.sub(r"\{\w+:uuid\}", "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11", route.path)
-                path = re.sub(r"\{\w+:int\}", "2026", path)
-                assert "{" not in path, f"fill in the parameters of {route.path}"
-                routes.append((method, path))
-    return routes
+from tests.helpers import Client, api_routes, assert_problem_json
 
 
 async def test_every_api_route_rejects_requests_without_a_token(
     client: Client, app: Litestar
 ) -> None:
-    routes = _api_routes(app)
+    routes = api_routes(app)
     assert len(routes) >= 15
     for method, path in routes:
         response = await client.request(method, path, json={})
