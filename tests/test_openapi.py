@@ -89,3 +89,19 @@ async def test_request_bodies_refuse_unknown_fields_in_the_schema_too(client: Cl
     for name in ("ProblemCreate", "ProblemUpdate", "SystemInvolved", "WatcherAdd", "TeamCreate"):
         assert schemas[name]["additionalProperties"] is False, name
     assert "additionalProperties" not in schemas["Problem"]  # responses may grow fields
+
+
+async def test_list_items_keep_their_constraints(client: Client) -> None:
+    """Litestar leaves the bounds of a list's items out of the schema; they are in."""
+    schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    communities = schemas["ProblemCreate"]["properties"]["communities_affected"]["items"]
+    assert communities == {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 100,
+        "pattern": "^[^\\x00]*$",
+    }
+    focus_areas = schemas["TeamUpdate"]["properties"]["focus_areas"]["oneOf"][0]["items"]
+    assert focus_areas["minLength"] == 1
+    webhook_types = schemas["WebhookCreate"]["properties"]["types"]["items"]
+    assert webhook_types["pattern"] == "^[a-z][a-z_]{0,39}$"

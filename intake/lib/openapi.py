@@ -3,7 +3,10 @@ request bodies declare that they refuse unknown fields."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 # Litestar's own struct schema plugin is not public; Intake pins litestar<3 (pyproject.toml).
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
@@ -81,8 +84,9 @@ API_ERRORS = (400, 401, 422, 429)
 
 
 class StrictInputSchemaPlugin(StructSchemaPlugin):
-    """Request bodies (``forbid_unknown_fields`` structs) refuse unknown fields with a 422; their
-    schemas say ``additionalProperties: false`` so clients and fuzzers know it too."""
+    """Request bodies (``forbid_unknown_fields`` structs) as they are checked: their schemas say
+    ``additionalProperties: false`` (an unknown field is a 422) and keep the bounds of list
+    items, which Litestar leaves out, so clients and fuzzers know them too."""
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
         return super().is_plugin_supported_field(field_definition) and bool(
@@ -94,4 +98,47 @@ class StrictInputSchemaPlugin(StructSchemaPlugin):
     ) -> Schema:
         schema = super().to_openapi_schema(field_definition, schema_creator)
         schema.additional_properties = False
+        struct_info = msgspec.inspect.type_info(field_definition.type_)
+        assert isinstance(struct_info, msgspec.inspect.StructType)
+        for field in struct_info.fields:
+            bounds = _item_bounds(field.type)
+            prop = (schema.properties or {}).get(field.encode_name)
+            if bounds and isinstance(prop, Schema):
+                for array in _arrays(prop):
+                    for name, value in bounds.items():
+                        setattr(array.items, name, value)
         return schema
+
+
+def _unwrapped(info: msgspec.inspect.Type) -> list[msgspec.inspect.Type]:
+    """The types a field may hold, without their Annotated metadata."""
+    types = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+    return [t.type if isinstance(t, msgspec.inspect.Metadata) else t for t in types]
+
+
+def _item_bounds(info: msgspec.inspect.Type) -> dict[str, Any]:
+    """The OpenAPI bounds (as Schema attributes) on the strings or integers of a list field."""
+    for kind in _unwrapped(info):
+        if not isinstance(kind, msgspec.inspect.ListType):
+            continue
+        items = _unwrapped(kind.item_type)
+        item = items[0] if len(items) == 1 else None
+        if isinstance(item, msgspec.inspect.StrType):
+            bounds = {
+                "min_length": item.min_length,
+                "max_length": item.max_length,
+                "pattern": item.pattern,
+            }
+        elif isinstance(item, msgspec.inspect.IntType):
+            bounds = {"minimum": item.ge, "maximum": item.le}
+        else:
+            return {}
+        return {name: value for name, value in bounds.items() if value is not None}
+    return {}
+
+
+def _arrays(schema: Schema) -> Iterator[Schema]:
+    """The array schemas in a property's schema (itself, or the alternatives of its oneOf)."""
+    for candidate in [schema, *(schema.one_of or ())]:
+        if isinstance(candidate, Schema) and isinstance(candidate.items, Schema):
+            yield candidate
