@@ -104,6 +104,32 @@ async def test_a_422_names_the_field_at_fault(
     assert [error["field"] for error in problem["errors"]] == [field]
 
 
+NUL_EMAIL = "nul\x00@city.example"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/people", {"email": NUL_EMAIL, "name": "N", "department": "DOT"}, "email"),
+        (
+            "/api/v1/teams",
+            {"name": "Nul team", "members": [{"email": NUL_EMAIL}]},
+            "members[0].email",
+        ),
+        (f"{P}/{uuid.uuid4()}/watchers", {"email": NUL_EMAIL}, "email"),
+        (f"{P}/{uuid.uuid4()}/collaborators", {"email": NUL_EMAIL}, "email"),
+        (f"{P}/{uuid.uuid4()}/reassign", {"triager_email": NUL_EMAIL}, "triager_email"),
+    ],
+)
+async def test_an_email_with_a_nul_is_refused_by_validation(
+    client: Client, city: City, path: str, body: dict[str, Any], field: str
+) -> None:
+    """It matched the e-mail pattern and reached PostgreSQL, which cannot store NUL."""
+    response = await client.post(path, json=body, headers=city.auth("admin"))
+    problem = assert_problem_json(response, 422)
+    assert [error["field"] for error in problem["errors"]] == [field]
+
+
 async def test_body_over_one_megabyte_is_413(
     client: Client, city: City, db: asyncpg.Connection
 ) -> None:

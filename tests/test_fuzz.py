@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar import Litestar
 
 from tests.conftest import City
@@ -21,6 +22,8 @@ BODIES = [
     b'{"title": "Valid \xff\xfe title"}',  # not UTF-8
     b"[" * 5000 + b"]" * 5000,  # deeper than the recursion limit
     b'{"title": "Valid \\u0000 title", "name": "\\u0000", "body": "\\u0000"}',
+    b'{"email": "a\\u0000@city.example", "name": "Nul", "department": "DOT"}',
+    b'{"triager_email": "a\\u0000@city.example", "members": [{"email": "\\u0000@b.c"}]}',
     b'{"title": "Valid title", "limit": 99999999999999999999999}',
     b'{"day": "0001-01-01", "target_date": "9999-12-31"}',
     b'[{"day": "0001-01-01", "name": "Year one"}]',
@@ -56,10 +59,14 @@ async def _row_counts(db: asyncpg.Connection) -> dict[str, int]:
 
 
 async def _send_everywhere(
-    client: Client, app: Litestar, city: City, requests: list[dict[str, Any]]
+    client: Client,
+    app: Litestar,
+    city: City,
+    caplog: pytest.LogCaptureFixture,
+    requests: list[dict[str, Any]],
 ) -> None:
     """Send each request to every route as an admin: every error is problem+json, none a
-    5xx."""
+    5xx, and no value gets past validation only to be refused by PostgreSQL."""
     routes = api_routes(app)
     for request in requests:
         query = request.pop("query", "")
@@ -73,27 +80,41 @@ async def _send_everywhere(
             if response.status_code >= 400:
                 content_type = response.headers["content-type"]
                 assert content_type.startswith("application/problem+json"), where[:2000]
+            slipped = [r for r in caplog.records if "Data exception" in r.getMessage()]
+            assert not slipped, where[:2000]
 
 
 async def test_unusable_bodies(
-    client: Client, app: Litestar, city: City, db: asyncpg.Connection
+    client: Client,
+    app: Litestar,
+    city: City,
+    db: asyncpg.Connection,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     before = await _row_counts(db)
     json = {"Content-Type": "application/json"}
-    await _send_everywhere(client, app, city, [{"content": b, "headers": json} for b in BODIES])
+    requests = [{"content": body, "headers": json} for body in BODIES]
+    await _send_everywhere(client, app, city, caplog, requests)
     assert await _row_counts(db) == before
 
 
 async def test_unusable_queries(
-    client: Client, app: Litestar, city: City, db: asyncpg.Connection
+    client: Client,
+    app: Litestar,
+    city: City,
+    db: asyncpg.Connection,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     before = await _row_counts(db)
-    await _send_everywhere(client, app, city, [{"query": query} for query in QUERIES])
+    await _send_everywhere(client, app, city, caplog, [{"query": query} for query in QUERIES])
     assert await _row_counts(db) == before
 
 
-async def test_unusable_headers(client: Client, app: Litestar, city: City) -> None:
+async def test_unusable_headers(
+    client: Client, app: Litestar, city: City, caplog: pytest.LogCaptureFixture
+) -> None:
     """With a valid draft as the body: creating routes may ignore these headers and create
     (a lenient Content-Type, an If-Match they don't use), so rows are not counted here."""
     draft = {"title": "Valid title"}
-    await _send_everywhere(client, app, city, [{"headers": h, "json": draft} for h in HEADERS])
+    requests = [{"headers": headers, "json": draft} for headers in HEADERS]
+    await _send_everywhere(client, app, city, caplog, requests)

@@ -28,7 +28,8 @@ Email = Annotated[
     str,
     msgspec.Meta(
         max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        # No NUL either: PostgreSQL text cannot hold it, and NUL is not whitespace.
+        pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
         examples=["maria.lopez@city.example"],
     ),
 ]
