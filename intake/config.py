@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -187,13 +188,27 @@ class Settings:
         return settings
 
 
+def _writable(name: str, address: str) -> bool:
+    """Whether a mail header can carry this name and address (the address rule the mail
+    headers apply, stricter than the pattern: no trailing or doubled dots)."""
+    try:
+        Address(name, addr_spec=address)
+    except Exception:  # ValueError, IndexError or HeaderParseError, by the address
+        return False
+    return True
+
+
 def _mail(env: Mapping[str, str], problems: list[str]) -> MailSettings | None:
     """INTAKE_SMTP_URL and INTAKE_MAIL_FROM, or None when e-mail is off. A problem names the
     variable and what is wrong, never the URL itself: it may hold a password."""
     before = len(problems)
     sender = env.get("INTAKE_MAIL_FROM", "").strip()
     from_name, from_address = parseaddr(sender)
-    if sender and not (_ADDRESS.match(from_address) and "\n" not in sender):
+    if sender and not (
+        _ADDRESS.match(from_address)
+        and not any(c in sender for c in "\r\n")
+        and _writable(from_name, from_address)
+    ):
         problems.append(
             f"INTAKE_MAIL_FROM={sender!r} is not an e-mail address "
             "(e.g. intake@city.example or Intake <intake@city.example>)"

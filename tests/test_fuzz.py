@@ -44,6 +44,7 @@ HEADERS = [
     {"If-Match": '"\'"x, W/'},
     {"Idempotency-Key": "k" * 300},
     {"Content-Type": "text/plain"},
+    {"Cache-Control": "max-age=1e3, max-age, =", "If-None-Match": '"x, W/'},  # portfolio views
 ]
 
 

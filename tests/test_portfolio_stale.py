@@ -194,3 +194,35 @@ async def test_views_of_a_past_moment_are_never_stale(client: Client, city: City
     assert again.status_code == 200 and "age" not in again.headers
     assert again.headers["etag"] != first.headers["etag"]
     assert total(again) == total(first) == 1
+
+
+async def test_a_cache_control_that_cannot_be_read_asks_for_a_fresh_body(
+    client: Client, city: City
+) -> None:
+    await submitted(client, city)
+    assert total(await summary(client, city)) == 1
+    await submitted(client, city, "parks")
+    for unreadable in ("max-age=-1", "max-age=1e3", "max-age", 'max-age=""'):
+        response = await summary(client, city, cache_control=unreadable)
+        assert response.status_code == 200
+        assert total(response) == 2 and "age" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("cache_control", "accepted"),
+    [
+        (None, 60),
+        ("", 60),
+        ("max-age=30", 30),
+        ('max-age="30"', 30),
+        ("max-age=3600", 60),
+        ("no-cache", 0),
+        ("max-age=30, no-cache", 0),
+        ("MAX-AGE=5", 5),
+        ("max-age=\xb2", 0),  # "²" is a digit to str.isdigit(), not to int(); a header's
+        ("max-age=\u0663", 0),  # bytes arrive as latin-1, so a client can send it
+        ("no-store, max-stale=10", 60),
+    ],
+)
+def test_how_old_a_body_a_request_accepts(cache_control: str | None, accepted: float) -> None:
+    assert caching.accepted_age(cache_control, 60) == accepted

@@ -78,6 +78,7 @@ class MailPass:
     gave_up: int = 0  # notifications marked failed: never to be mailed
     skipped: int = 0  # read first, e-mail turned off, or no longer visible to their reader
     dropped: int = 0  # older than WINDOW before they could be sent
+    unreachable: str | None = None  # why the mail server could not be used, if it could not
 
 
 @dataclass
@@ -159,8 +160,18 @@ class _Pass:
             try:
                 self.client = await self.stack.enter_async_context(smtp.connection(self.mail))
             except Exception as error:
+                # The server, not these mails: they cost no attempt and wait for a later
+                # pass (within the 24 hours), each saying why in email_error.
                 _log_unexpected(error, "Connecting to %s failed", self.mail.server)
-                await self._record([(m, smtp.failure(error)) for m in mails])
+                reason = smtp.failure(error).reason
+                logger.warning(
+                    "Cannot send mail through %s (%s); %d notification(s) wait for the next pass.",
+                    self.mail.server,
+                    reason,
+                    len(mails),
+                )
+                await _release(self.sessionmaker, mails, reason)
+                self.result.unreachable = reason
                 return False
         for index, mail in enumerate(mails):
             assert self.client is not None
@@ -249,7 +260,7 @@ async def _claim(
                     claimed.message = notification_mail(
                         notification, person.name, person.email, mail, public_url, now
                     )
-                except ValueError as error:
+                except Exception as error:  # one odd address must not stop everyone's mail
                     claimed.unsendable = f"Not sendable: {error}"
                 mails.append(claimed)
         leased = {m.id for m in mails}
@@ -308,14 +319,20 @@ async def _record(
                 logger.warning("Notification %s was no longer this worker's to record.", mail.id)
 
 
-async def _release(sessionmaker: Sessions, mails: Sequence[_Mail]) -> None:
-    """Let go of claimed mails that were not tried: the next pass takes them up."""
+async def _release(
+    sessionmaker: Sessions, mails: Sequence[_Mail], reason: str | None = None
+) -> None:
+    """Let go of claimed mails that were not tried (saying why, if the server was the
+    reason): the next pass takes them up."""
     if not mails:
         return
+    values: dict[str, object] = {"email_leased_until": None}
+    if reason is not None:
+        values["email_error"] = reason
     async with sessionmaker() as session, session.begin():
         for mail in mails:
             held = Notification.email_leased_until == mail.leased_until
-            await session.execute(_bookkeeping([mail.id], held, email_leased_until=None))
+            await session.execute(_bookkeeping([mail.id], held, **values))
 
 
 async def drop_stale(sessionmaker: Sessions, now: datetime) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -82,7 +83,8 @@ def _headers(
 def _address(name: str, address: str) -> Address:
     try:
         return Address(name, addr_spec=address)
-    except (ValueError, IndexError) as error:  # the header parser's errors for a bad address
+    # The header parser's errors for a bad address (HeaderParseError is no ValueError).
+    except (ValueError, IndexError, HeaderParseError) as error:
         raise ValueError(f"{address!r} cannot be written as an e-mail address") from error
 
 

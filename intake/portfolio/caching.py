@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ REFRESH_SECONDS = 10
 MAX_REFRESHING = 3
 
 Compute = Callable[[AsyncSession, Scope], Awaitable[msgspec.Struct]]
+_DIGITS = re.compile("[0-9]+")
 
 
 def view_etag(view: str, scope: Scope, version: str) -> str:
@@ -69,7 +71,7 @@ def accepted_age(cache_control: str | None, window: float) -> float:
             return 0
         if name == "max-age":
             seconds = value.strip().strip('"')
-            if not seconds.isdigit():
+            if not _DIGITS.fullmatch(seconds):  # str.isdigit() also takes "²", int() not
                 return 0
             window = min(window, int(seconds))
     return window
