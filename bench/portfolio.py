@@ -498,23 +498,14 @@ async def _dashboards(
         )
     finally:
         stop.set()
-        if writing is not None:
-            await writing
         seconds = time.perf_counter() - started
-        await app.state.view_bodies.close()
-        app.state.view_bodies = saved
-        # History is append-only; the benchmark's own comments are set aside as a restore
-        # would (docs/integration.md): the trigger off for one transaction.
-        async with pool.acquire() as connection, connection.transaction():
-            await connection.execute("DELETE FROM notifications WHERE event_id >= $1", first_event)
-            await connection.execute(
-                "ALTER TABLE problem_events DISABLE TRIGGER problem_events_append_only"
-            )
-            await connection.execute("DELETE FROM problem_events WHERE id >= $1", first_event)
-            await connection.execute(
-                "ALTER TABLE problem_events ENABLE TRIGGER problem_events_append_only"
-            )
-            await connection.execute("DELETE FROM comments WHERE body LIKE $1", f"{BENCH_NOTE} %")
+        try:
+            if writing is not None:
+                await writing  # a writer that failed says why here
+        finally:
+            await app.state.view_bodies.close()
+            app.state.view_bodies = saved
+            await _forget_comments(pool, first_event)
     stale = [age for age in ages if age >= 0]
     return {
         "window": window,
@@ -524,6 +515,22 @@ async def _dashboards(
         "max_age": max(stale, default=0),
         **_summary(result),
     }
+
+
+async def _forget_comments(pool: asyncpg.Pool, first_event: int) -> None:
+    """Delete the dashboards phase's comments and their events, so a ``--keep`` database
+    stays as loaded. History is append-only; its trigger is set aside for one transaction,
+    as a restore would (docs/integration.md)."""
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute("DELETE FROM notifications WHERE event_id >= $1", first_event)
+        await connection.execute(
+            "ALTER TABLE problem_events DISABLE TRIGGER problem_events_append_only"
+        )
+        await connection.execute("DELETE FROM problem_events WHERE id >= $1", first_event)
+        await connection.execute(
+            "ALTER TABLE problem_events ENABLE TRIGGER problem_events_append_only"
+        )
+        await connection.execute("DELETE FROM comments WHERE body LIKE $1", f"{BENCH_NOTE} %")
 
 
 def _dashboard_line(polled: dict[str, Any]) -> str:
