@@ -15,17 +15,21 @@ from tests.conftest import COMPLETE_PROBLEM, EMAILS, City
 Client = AsyncTestClient[Litestar]
 
 
-def api_routes(app: Litestar) -> list[tuple[str, str]]:
-    """Every (method, path) under /api/v1, its path parameters filled with values of the
-    right shape that name nothing."""
+def api_routes(app: Litestar, **ids: str) -> list[tuple[str, str]]:
+    """Every (method, path) under /api/v1, its path parameters filled from ``ids`` by name
+    (e.g. ``problem_id``), the others with values of the right shape that name nothing."""
+    nothing = {"uuid": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11", "int": "2026"}
+
+    def fill(parameter: re.Match[str]) -> str:
+        return ids.get(parameter[1], nothing[parameter[2]])
+
     routes = []
     for route in app.routes:
         if not route.path.startswith("/api/v1"):
             continue
         for method in sorted(route.methods):  # type: ignore[attr-defined]
             if method not in ("OPTIONS", "HEAD"):
-                path = re.sub(r"\{\w+:uuid\}", "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11", route.path)
-                path = re.sub(r"\{\w+:int\}", "2026", path)
+                path = re.sub(r"\{(\w+):(uuid|int)\}", fill, route.path)
                 assert "{" not in path, f"fill in the parameters of {route.path}"
                 routes.append((method, path))
     return routes
