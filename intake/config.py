@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
@@ -188,12 +189,21 @@ class Settings:
         return settings
 
 
-def _writable(name: str, address: str) -> bool:
-    """Whether a mail header can carry this name and address (the address rule the mail
-    headers apply, stricter than the pattern: no trailing or doubled dots)."""
+def header_address(name: str, address: str) -> Address:
+    """The name and address as a mail header carries them; ValueError when no header can
+    (the rule the headers apply, stricter than an address pattern: no trailing or doubled
+    dots, no line breaks). The one check for INTAKE_MAIL_FROM and every mail's To."""
     try:
-        Address(name, addr_spec=address)
-    except Exception:  # ValueError, IndexError or HeaderParseError, by the address
+        return Address(name, addr_spec=address)
+    # The header parser's errors for a bad address (HeaderParseError is no ValueError).
+    except (ValueError, IndexError, HeaderParseError) as error:
+        raise ValueError(f"{address!r} cannot be written as an e-mail address") from error
+
+
+def _writable(name: str, address: str) -> bool:
+    try:
+        header_address(name, address)
+    except ValueError:
         return False
     return True
 

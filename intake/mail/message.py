@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from intake.config import MailSettings
+from intake.config import MailSettings, header_address
 from intake.notifications import schemas
 
 PROBLEMS_PATH = "/api/v1/problems"
@@ -69,7 +68,7 @@ def _headers(
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = Address(mail.from_name, addr_spec=mail.from_address)
-    message["To"] = _address(to_name, to_address)
+    message["To"] = header_address(to_name, to_address)
     # One line whatever the summary quotes (a title is the requester's words).
     message["Subject"] = " ".join(subject.split())
     message["Date"] = format_datetime(now)
@@ -78,14 +77,6 @@ def _headers(
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
     return message
-
-
-def _address(name: str, address: str) -> Address:
-    try:
-        return Address(name, addr_spec=address)
-    # The header parser's errors for a bad address (HeaderParseError is no ValueError).
-    except (ValueError, IndexError, HeaderParseError) as error:
-        raise ValueError(f"{address!r} cannot be written as an e-mail address") from error
 
 
 def _recipient_key(address: str) -> str:
