@@ -302,6 +302,43 @@ async def test_flow_follows_filters(client: Client, city: City, histories: Histo
     assert march["lead_time_to_decision"]["median_days"] == 20.0
 
 
+async def test_flow_counts_each_milestone_once_for_the_team_at_the_moment(
+    client: Client, city: City, histories: Histories
+) -> None:
+    """Lead times and throughput follow the team a problem had at the moment asked about,
+    and a decision recorded in the same instant as another change counts once."""
+    first, second = uuid.uuid4(), uuid.uuid4()
+    for team, name in ((first, "First Team"), (second, "Second Team")):
+        await histories.db.execute(
+            "INSERT INTO teams (id, name, wip_limit) VALUES ($1, $2, 3)", team, name
+        )
+    problem = await histories.problem(
+        "DOT", [(at(1, 10), "submitted"), (at(1, 12), "triage"), (at(1, 20), "accepted")]
+    )
+    # Paired in the very instant of the decision (as one request does), re-paired after T.
+    await histories.change(problem, at(1, 20), team={"from": None, "to": str(first)})
+    await histories.change(problem, at(8, 1), team={"from": str(first), "to": str(second)})
+    await histories.rebuild()
+
+    def decisions(body: dict[str, Any]) -> tuple[int, int]:
+        return (
+            body["lead_time_to_decision"]["count"],
+            sum(month["decisions"] for month in body["throughput"]),
+        )
+
+    city_then = await view(client, city, "flow", as_of=T)
+    assert city_then["lead_time_to_decision"] == {
+        "count": 1,
+        "median_days": 10.0,
+        "p85_days": 10.0,
+    }
+    assert decisions(city_then) == (1, 1)
+    assert decisions(await view(client, city, "flow", as_of=T, team=str(first))) == (1, 1)
+    assert decisions(await view(client, city, "flow", as_of=T, team=str(second))) == (0, 0)
+    assert decisions(await view(client, city, "flow", team=str(second))) == (1, 1)
+    assert decisions(await view(client, city, "flow", team=str(first))) == (0, 0)
+
+
 async def test_flow_covers_the_twelve_months_up_to_the_moment(
     client: Client, city: City, histories: Histories
 ) -> None:

@@ -658,6 +658,21 @@ STAY_COLUMNS = (
     "previous_stay_ended_at",
     "next_stay_began_at",
 )
+MILESTONE_COLUMNS = (
+    "problem_id",
+    "department_id",
+    "team_id",
+    "submitted_at",
+    "decided_at",
+    "launched_at",
+    "closed_at",
+)
+# The row a problem's first decision, launch or close began: the one in force from that
+# moment (events recorded in the same instant leave rows valid for no time before it).
+MILESTONE_ROWS = (
+    "submitted_at IS NOT NULL AND coalesce(valid_to, 'infinity'::timestamptz) > valid_from"
+    " AND (valid_from = decided_at OR valid_from = launched_at OR valid_from = closed_at)"
+)
 
 
 class ProblemTimeline(Base):
@@ -697,16 +712,25 @@ class ProblemTimeline(Base):
             postgresql_include=list(STAY_COLUMNS),
             postgresql_where=text("last_of_stay AND submitted_at IS NOT NULL"),
         ),
-        # The few stays of a problem in a state it was in more than once, by problem.
+        # The few stays of a problem in a state it was in more than once, by state and by
+        # when they ended, like the stays.
         Index(
             "ix_problem_timeline_repeated_stays",
-            "problem_id",
             "status",
+            text("coalesce(valid_to, 'infinity'::timestamptz)"),
             postgresql_include=list(STAY_COLUMNS),
             postgresql_where=text(
                 "last_of_stay AND submitted_at IS NOT NULL"
                 " AND (previous_stay_ended_at IS NOT NULL OR next_stay_began_at IS NOT NULL)"
             ),
+        ),
+        # Decisions, launches and closes by when they happened: lead times and throughput
+        # over a window read only the milestones in it.
+        Index(
+            "ix_problem_timeline_milestones",
+            "valid_from",
+            postgresql_include=list(MILESTONE_COLUMNS),
+            postgresql_where=text(MILESTONE_ROWS),
         ),
     )
 

@@ -15,9 +15,9 @@ performance and cost the same however long the city's history grows:
   ones that have been in it longest (since they last entered it, however long ago).
 
 All of it comes from the timeline (``problem_timeline``), never the problems' current
-columns: the row in force at the moment carries the first submit, decision, launch and close
-times seen so far and when its stay in the current state began; the rows that end stays
-give the time in each state.
+columns: the rows each first decision, launch and close began give the lead times and the
+throughput; the rows that end stays give the time in each state; the row in force at the
+moment says when its stay in the current state began.
 """
 
 from __future__ import annotations
@@ -91,59 +91,76 @@ async def flow(session: AsyncSession, scope: Scope) -> schemas.Flow:
 async def _pace(
     session: AsyncSession, scope: Scope, start: datetime, zone: ZoneInfo
 ) -> tuple[schemas.LeadTime, schemas.LeadTime, list[schemas.MonthThroughput]]:
-    """Lead times (one aggregate) and monthly throughput (one hashed grouping by the months
-    of the three events), over the snapshot rows with an event in the window."""
-    base = (
-        rows_at(
-            scope,
-            Timeline.submitted_at,
-            Timeline.decided_at,
-            Timeline.launched_at,
-            Timeline.closed_at,
-        )
-        .where(
-            Timeline.decided_at.is_not(None),
-            func.greatest(Timeline.decided_at, Timeline.launched_at, Timeline.closed_at) >= start,
-        )
-        .subquery()
-    )
-    c = base.c
-    to_decision = case((c.decided_at >= start, seconds(c.decided_at - c.submitted_at)))
-    to_launch = case((c.launched_at >= start, seconds(c.launched_at - c.submitted_at)))
+    """Lead times (one aggregate) and monthly throughput (one grouping by month), over the
+    milestones in the window: the rows each problem's first decision, launch and close
+    began (``ix_problem_timeline_milestones``, index-only), each at most once, so neither
+    reads the snapshot nor groups by problem.
+
+    The same problems as the snapshot's rows at the moment with a milestone in the window:
+    a decided problem is in every later snapshot, and its first decision, launch and close
+    never change once they happened.
+    """
+    decision = Timeline.valid_from == Timeline.decided_at
+    launch = Timeline.valid_from == Timeline.launched_at
+    close = Timeline.valid_from == Timeline.closed_at
+    in_window = [
+        # ``MILESTONE_ROWS``, as the index states it, so the planner can use it.
+        Timeline.submitted_at.is_not(None),
+        valid_until() > Timeline.valid_from,
+        or_(decision, launch, close),
+        Timeline.valid_from >= start,
+        Timeline.valid_from <= moment(scope),
+        *_problems_in_scope(scope, Timeline),
+    ]
+    lead_seconds = seconds(Timeline.valid_from - Timeline.submitted_at)
     lead = (
         await session.execute(
             select(
-                func.count(to_decision),
-                func.percentile_cont(array(QUANTILES)).within_group(to_decision),
-                func.count(to_launch),
-                func.percentile_cont(array(QUANTILES)).within_group(to_launch),
-            )
+                func.count().filter(decision),
+                func.percentile_cont(array(QUANTILES)).within_group(case((decision, lead_seconds))),
+                func.count().filter(launch),
+                func.percentile_cont(array(QUANTILES)).within_group(case((launch, lead_seconds))),
+            ).where(*in_window)
         )
     ).one()
 
-    # Each event's month in the window as a bucket number (1 = the window's first month, 0 =
-    # before it, NULL = not happened): one hashed grouping by all three at once.
+    # Each milestone's month in the window as a bucket number (1 = the window's first month).
     month_starts = _month_starts(scope.moment, zone)
-    edges = literal(month_starts, ARRAY(DateTime(timezone=True)))
-    decided = func.width_bucket(c.decided_at, edges).label("decided")
-    launched = func.width_bucket(c.launched_at, edges).label("launched")
-    closed = func.width_bucket(c.closed_at, edges).label("closed")
+    month = func.width_bucket(
+        Timeline.valid_from, literal(month_starts, ARRAY(DateTime(timezone=True)))
+    ).label("month")
     rows = await session.execute(
-        select(decided, launched, closed, func.count().label("n")).group_by(
-            decided, launched, closed
+        select(
+            month,
+            func.count().filter(decision).label("decisions"),
+            func.count().filter(launch).label("launches"),
+            func.count().filter(close).label("closes"),
         )
+        .where(*in_window)
+        .group_by(month)
     )
-    counts = [[0, 0, 0] for _ in month_starts]
-    row: Any
-    for row in rows:
-        for index, bucket in enumerate((row.decided, row.launched, row.closed)):
-            if bucket:  # None: not happened; 0: before the window
-                counts[bucket - 1][index] += row.n
-    throughput = [
-        schemas.MonthThroughput(month=month, decisions=d, launches=la, closes=cl)
-        for month, (d, la, cl) in zip(_months(scope.moment, zone), counts, strict=True)
-    ]
+    counts = {row.month: (row.decisions, row.launches, row.closes) for row in rows}
+    throughput = []
+    for index, name in enumerate(_months(scope.moment, zone), start=1):
+        decisions, launches, closes = counts.get(index, (0, 0, 0))
+        throughput.append(
+            schemas.MonthThroughput(
+                month=name, decisions=decisions, launches=launches, closes=closes
+            )
+        )
     return _lead_time(lead[0], lead[1]), _lead_time(lead[2], lead[3]), throughput
+
+
+def _problems_in_scope(scope: Scope, row: Any) -> list[ColumnElement[bool]]:
+    """The scope's filters on any of a problem's rows (``row``), not only the snapshot's.
+
+    The department and the submit date are the same on every row of a problem, so they
+    filter the row itself; the team filter means the team at the moment, which only the
+    snapshot knows.
+    """
+    if scope.team_id is None:
+        return row_filters(scope, row)
+    return [row.submitted_at.is_not(None), row.problem_id.in_(rows_at(scope, Timeline.problem_id))]
 
 
 def _lead_time(count: int, quantiles: list[float] | None) -> schemas.LeadTime:
@@ -165,11 +182,7 @@ async def _time_in_state(
     """
     stay = aliased(Timeline, name="stay")
     at, since = moment(scope), literal(start, DateTime(timezone=True))
-    if scope.team_id is None:
-        in_scope = row_filters(scope, stay)
-    else:
-        in_scope = [stay.submitted_at.is_not(None)]
-        in_scope.append(stay.problem_id.in_(rows_at(scope, Timeline.problem_id)))
+    in_scope = _problems_in_scope(scope, stay)
     # Each stay's time within the window, in seconds (floats sort faster than intervals).
     span = seconds(func.least(valid_until(stay), at) - func.greatest(stay.state_entered_at, since))
     # The only stay of its problem in its state within the window: the one before ended by
