@@ -16,7 +16,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, case, collate, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Text,
+    and_,
+    case,
+    cast,
+    collate,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,30 +49,15 @@ def reached_accepted() -> ColumnElement[bool]:
 
 
 async def distribution(session: AsyncSession, scope: Scope) -> schemas.Distribution:
-    decided = Timeline.decided_at.is_not(None)
-    counts = (
-        await session.execute(
-            rows_at(
-                scope,
-                Timeline.department_id,
-                func.count(),
-                func.count().filter(decided),
-                func.count().filter(reached_accepted()),
-            ).group_by(Timeline.department_id)
-        )
-    ).all()
-    names = {
-        row.id: (row.code, row.name)
-        for row in await session.execute(
-            select(models.Department.id, models.Department.code, models.Department.name)
-        )
-    }
-    departments = sorted(
-        ((*names.get(key, (str(key), str(key))), n, d, a) for key, n, d, a in counts),
-        key=lambda row: (-row[2], row[0]),
-    )
-    submitted = sum(row[2] for row in departments)
-    accepted = sum(row[4] for row in departments)
+    departments, communities = await _shares(session, scope)
+    submitted = sum(row.submitted for row in departments)
+    accepted = sum(row.accepted for row in departments)
+    no_community = 0
+    if communities and communities[0].key is None:
+        no_community = communities[0].submitted
+        communities = communities[1:]
+    else:
+        communities = communities[:LISTED_COMMUNITIES]
     return schemas.Distribution(
         as_of=scope.as_of,
         generated_at=utcnow(),
@@ -68,26 +66,47 @@ async def distribution(session: AsyncSession, scope: Scope) -> schemas.Distribut
         accepted=accepted,
         departments=[
             schemas.DepartmentShare(
-                key=code,
-                label=name,
-                submitted=n,
-                decided=n_decided,
-                accepted=n_accepted,
-                submitted_pct=labels.percent(n, submitted) or 0.0,
-                accepted_pct=labels.percent(n_accepted, accepted),
-                acceptance_pct=labels.percent(n_accepted, n_decided),
+                key=row.key,
+                label=row.label,
+                submitted=row.submitted,
+                decided=row.decided,
+                accepted=row.accepted,
+                submitted_pct=labels.percent(row.submitted, submitted) or 0.0,
+                accepted_pct=labels.percent(row.accepted, accepted),
+                acceptance_pct=labels.percent(row.accepted, row.decided),
             )
-            for code, name, n, n_decided, n_accepted in departments
+            for row in departments
         ],
-        **await _communities(session, scope, submitted),
+        no_community=no_community,
+        communities_total=communities[0].groups - (1 if no_community else 0) if communities else 0,
+        communities=[
+            schemas.CommunityShare(
+                key=row.key,
+                label=row.label,
+                submitted=row.submitted,
+                decided=row.decided,
+                accepted=row.accepted,
+                submitted_pct=labels.percent(row.submitted, submitted) or 0.0,
+                acceptance_pct=labels.percent(row.accepted, row.decided),
+            )
+            for row in communities
+        ],
     )
 
 
-async def _communities(session: AsyncSession, scope: Scope, submitted: int) -> dict[str, Any]:
-    """Per community: its problems, each once. The record's communities come normalised
-    from an index (``portfolio_community_keys`` and ``_labels``: each key once per record,
-    with its least spelling), so counting is one grouping by key. A record naming none
-    unnests to one NULL key: the problems with no community, in the same pass."""
+async def _shares(session: AsyncSession, scope: Scope) -> tuple[list[Any], list[Any]]:
+    """Per department and per community, in one pass over the snapshot.
+
+    The snapshot's problems are counted per department and list of communities (few lists:
+    records name the same ones), then each list's counts go to each community in it, so a
+    problem counts once in each community it names without unnesting every record.
+    Communities come normalised from an index (``portfolio_community_keys`` and
+    ``_labels``: each key once per record, with its least spelling); a record naming none
+    unnests to one NULL key, the problems with no community, listed first. Departments come
+    by problems, then code; communities by problems, then key: the first
+    ``LISTED_COMMUNITIES`` (and one more, so the caller knows), each with how many there
+    are in all (``groups``).
+    """
     problems = models.Problem
     names = problems.communities_affected
     none = func.cardinality(names) == 0
@@ -106,53 +125,64 @@ async def _communities(session: AsyncSession, scope: Scope, submitted: int) -> d
         .offset(0)
         .subquery("records")
     )
-    named = (
+    keys, spellings = records.c.community_keys, records.c.community_labels
+    lists = (
         rows_at(
             scope,
-            func.unnest(records.c.community_keys).label("key"),
-            func.unnest(records.c.community_labels).label("label"),
-            Timeline.decided_at.is_not(None).label("decided"),
-            reached_accepted().label("accepted"),
+            keys,
+            spellings,
+            Timeline.department_id,
+            func.count().label("submitted"),
+            func.count().filter(Timeline.decided_at.is_not(None)).label("decided"),
+            func.count().filter(reached_accepted()).label("accepted"),
         )
         .join(records, records.c.id == Timeline.problem_id)
-        .subquery()
+        .group_by(keys, spellings, Timeline.department_id)
+        .cte("lists")
     )
-    n = named.c
-    rows = (
-        await session.execute(
-            select(
-                n.key,
-                # One spelling to show, the same whatever the database's collation.
-                func.min(collate(n.label, "C")).label("label"),
-                func.count().label("submitted"),
-                func.count().filter(n.decided).label("decided"),
-                func.count().filter(n.accepted).label("accepted"),
-                func.count().over().label("groups"),
-            )
-            .group_by(n.key)
-            .order_by(n.key.is_(None).desc(), func.count().desc(), n.key)
-            .limit(LISTED_COMMUNITIES + 1)
+    # (A sum of counts is a numeric in SQL; these are whole numbers.)
+    counts = (
+        cast(func.sum(lists.c.submitted), BigInteger).label("submitted"),
+        cast(func.sum(lists.c.decided), BigInteger).label("decided"),
+        cast(func.sum(lists.c.accepted), BigInteger).label("accepted"),
+    )
+    department = models.Department
+    departments = (
+        select(
+            literal(False).label("community"),
+            department.code.label("key"),
+            department.name.label("label"),
+            *counts,
+            func.count().over().label("groups"),
+            func.row_number().over(order_by=(counts[0].desc(), department.code)).label("place"),
         )
-    ).all()
-    no_community = 0
-    if rows and rows[0].key is None:
-        no_community = rows[0].submitted
-        rows = rows[1:]
-    else:
-        rows = rows[:LISTED_COMMUNITIES]
-    return {
-        "no_community": no_community,
-        "communities_total": rows[0].groups - (1 if no_community else 0) if rows else 0,
-        "communities": [
-            schemas.CommunityShare(
-                key=row.key,
-                label=row.label,
-                submitted=row.submitted,
-                decided=row.decided,
-                accepted=row.accepted,
-                submitted_pct=labels.percent(row.submitted, submitted) or 0.0,
-                acceptance_pct=labels.percent(row.accepted, row.decided),
-            )
-            for row in rows
-        ],
-    }
+        .select_from(lists)
+        .join(department, department.id == lists.c.department_id)
+        .group_by(department.code, department.name)
+    )
+    named = (
+        func.unnest(lists.c.community_keys, lists.c.community_labels)
+        .table_valued("key", "label")
+        .render_derived(name="named")
+    )
+    by_problems = (named.c.key.is_(None).desc(), counts[0].desc(), named.c.key)
+    communities = (
+        select(
+            literal(True).label("community"),
+            named.c.key,
+            # One spelling to show, the same whatever the database's collation.
+            func.min(collate(named.c.label, "C")).label("label"),
+            *counts,
+            func.count().over().label("groups"),
+            func.row_number().over(order_by=by_problems).label("place"),
+        )
+        .select_from(lists)
+        .join(named, true())
+        .group_by(named.c.key)
+        .order_by(*by_problems)
+        .limit(LISTED_COMMUNITIES + 1)
+        .subquery("communities")
+    )
+    result = await session.execute(union_all(departments, select(communities)))
+    rows = sorted(result, key=lambda row: row.place)
+    return [row for row in rows if not row.community], [row for row in rows if row.community]
