@@ -1075,6 +1075,30 @@ async def test_distribution_across_departments_and_communities_as_of(
     assert [c["key"] for c in mine["communities"]] == ["ward 3", "ward 7"]
 
 
+async def test_distribution_lists_the_hundred_largest_communities_and_counts_them_all(
+    client: Client, city: City, histories: Histories
+) -> None:
+    many = [f"Block {n:03d}" for n in range(101)]
+    await histories.problem("DOT", [(at(3, 1), "submitted")], communities=many)
+    await histories.problem("DPH", [(at(3, 2), "submitted")], communities=["block 100 "])
+    await histories.problem("PRK", [(at(3, 3), "submitted")], communities=["Block 050"])
+    await histories.rebuild()
+
+    body = await view(client, city, "distribution")
+    assert (body["submitted"], body["no_community"], body["communities_total"]) == (3, 0, 101)
+    listed = [(c["key"], c["submitted"]) for c in body["communities"]]
+    assert len(listed) == 100
+    # By problems, then by key: the two named twice first, the last of the rest left out.
+    assert listed[:3] == [("block 050", 2), ("block 100", 2), ("block 000", 1)]
+    assert ("block 099", 1) not in listed
+
+    await histories.problem("DOT", [(at(3, 4), "submitted")], communities=[])
+    await histories.rebuild()
+    body = await view(client, city, "distribution")
+    assert (body["no_community"], body["communities_total"]) == (1, 101)
+    assert [c["key"] for c in body["communities"]] == [key for key, _ in listed]
+
+
 # -- every view: reach, filters, caching ----------------------------------------------------
 
 
