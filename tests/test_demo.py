@@ -9,6 +9,7 @@ from intake.config import Settings
 from intake.db.session import create_engine, create_sessionmaker
 from intake.demo.seed import seed_demo_city
 from intake.lib.auth import LocalKeys
+from intake.problems.events import EVENT_TYPES
 from tests.helpers import Client
 
 
@@ -36,6 +37,9 @@ async def test_demo_city_has_departments_roles_teams_and_problems(
     assert len(teams) >= 3
     assert all(t["disciplines"] and t["wip_limit"] >= 1 for t in teams)
     states = {r["status"] for r in await db.fetch("SELECT status FROM problems")}
+    # The seed writes history without history.record: only the types the app itself writes.
+    recorded = {r["type"] for r in await db.fetch("SELECT DISTINCT type FROM problem_events")}
+    assert recorded <= set(EVENT_TYPES)
     assert await db.fetchval("SELECT count(*) FROM problems") >= 12
     assert len(states) >= 5
 

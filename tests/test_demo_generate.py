@@ -14,6 +14,7 @@ import pytest
 from intake.config import Settings
 from intake.demo.generate import Progress
 from intake.lib.auth import LocalKeys
+from intake.problems.events import EVENT_TYPES
 from intake.problems.lifecycle import STATES
 from tests.helpers import Client
 
@@ -72,6 +73,9 @@ async def test_demo_generates_a_city_with_history_the_portfolio_reads(
     assert sum(statuses.values()) == N
     assert set(statuses) == set(STATES)
     events = await db.fetchval("SELECT count(*) FROM problem_events")
+    # Written by COPY, not history.record: only the types the app itself writes.
+    recorded = {r["type"] for r in await db.fetch("SELECT DISTINCT type FROM problem_events")}
+    assert recorded <= set(EVENT_TYPES)
     assert 6 * N <= events <= 16 * N
     # Event ids follow time, as the app's own history does.
     assert (

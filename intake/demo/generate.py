@@ -62,6 +62,7 @@ from intake.demo.corpus import (
 )
 from intake.outcomes.state import metric_state
 from intake.portfolio import timeline
+from intake.problems.events import EventType
 from intake.triage.scoring import CRITERIA, EFFORTS, Ratings, Weights, compute_score
 from intake.triage.sla import Calendar, Pause, due_at
 
@@ -320,7 +321,7 @@ VACUUMED = (
     "teams",
 )
 
-Step = tuple[str, str | None, str | None]  # event type, from status, to status
+Step = tuple[EventType, str | None, str | None]  # event type, from status, to status
 Row = tuple[Any, ...]
 
 _REASONS: dict[str, tuple[str, ...]] = {
@@ -708,11 +709,12 @@ def path_for(state: str, rng: random.Random) -> list[Step]:
         return [*steps, *scored, *info]
     if state == "needs_info":
         return [*steps, *scored, *info, ("info_requested", "triage", "needs_info")]
-    decision = {
+    decisions: dict[str, Step] = {
         "declined": ("declined", "triage", "declined"),
         "redirected": ("redirected", "triage", "redirected"),
         "duplicate": ("marked_duplicate", "triage", "duplicate"),
-    }.get(state)
+    }
+    decision = decisions.get(state)
     if decision is not None:
         return [*steps, *info, *scored, decision]
     steps = [*steps, *info, *scored, ("accepted", "triage", "accepted")]
@@ -1073,7 +1075,7 @@ class _Context:
 
     def event(
         self,
-        kind: str,
+        kind: EventType,
         at: datetime,
         actor: uuid.UUID | None,
         changes: dict[str, Any] | None = None,

@@ -19,6 +19,7 @@ from intake.demo import data, work
 from intake.lib.clock import utcnow
 from intake.portfolio import timeline
 from intake.problems import service as problems
+from intake.problems.events import EventType
 from intake.triage import clocks, similar
 
 # The states a problem passes through on its way to each demo state.
@@ -36,7 +37,7 @@ _PATHS: dict[str, tuple[str, ...]] = {
 }
 _REQUESTER_STEPS = frozenset({"submitted", "withdrawn"})
 # The event each step writes, as the real actions do.
-_EVENT_TYPES = {
+_EVENT_TYPES: dict[str, EventType] = {
     "submitted": "submitted",
     "withdrawn": "withdrawn",
     "triage": "triaged",
@@ -196,7 +197,7 @@ async def _seed_problem(
             models.ProblemEvent(
                 problem_id=row.id,
                 actor_id=actor,
-                type=_EVENT_TYPES.get(next_status, "status_changed"),
+                type=_EVENT_TYPES[next_status],
                 occurred_at=at,
                 from_status=status,
                 to_status=next_status,
@@ -245,7 +246,7 @@ async def _seed_work(
     def day(offset: int) -> date:
         return (today + timedelta(days=offset)).date()
 
-    def event(type: str, offset: int, changes: dict[str, object]) -> None:
+    def event(type: EventType, offset: int, changes: dict[str, object]) -> None:
         at = max(today + timedelta(days=offset), started + timedelta(hours=1))
         events.append(
             models.ProblemEvent(

@@ -16,6 +16,7 @@ its reader may not see.
 from __future__ import annotations
 
 import uuid
+from typing import Final
 
 from sqlalchemy import ColumnElement, Select, and_, literal, select
 from sqlalchemy.dialects.postgresql import insert
@@ -24,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db.models import Notification, Person, ProblemEvent, ProblemWatcher
 from intake.lib.auth import DTI_ROLES
 
-SLA_BREACHED = "sla_breached"
-INFO_REQUESTED = "info_requested"
-UPDATE_POSTED = "update_posted"
+SLA_BREACHED: Final = "sla_breached"
+INFO_REQUESTED: Final = "info_requested"
+UPDATE_POSTED: Final = "update_posted"
 ASSIGNING = frozenset({"triaged", "reassigned"})  # events whose changes name a new triager
 
 

@@ -2,6 +2,7 @@
 
 Every event also feeds the inbox of the people it concerns (``intake.notifications``) and,
 when it changes a portfolio attribute, the problem's timeline (``intake.portfolio``).
+Its ``type`` is one of ``intake.problems.events.EVENT_TYPES``, the one list of event types.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db.models import ProblemEvent
 from intake.notifications import fan_out
 from intake.portfolio import timeline
+from intake.problems.events import EVENT_TYPES, EventType
 
 
 async def record(
@@ -22,7 +24,7 @@ async def record(
     *,
     problem_id: uuid.UUID,
     actor_id: uuid.UUID | None,
-    type: str,
+    type: EventType,
     from_status: str | None = None,
     to_status: str | None = None,
     reason: str | None = None,
@@ -30,7 +32,13 @@ async def record(
     internal: bool = False,
     mentions: Iterable[uuid.UUID] = (),
 ) -> ProblemEvent:
-    """Append an event. ``internal`` events reach DTI roles only; ``mentions`` get notified."""
+    """Append an event. ``internal`` events reach DTI roles only; ``mentions`` get notified.
+
+    A type missing from EVENT_TYPES is a bug in the caller (mypy catches a literal one), not
+    bad input: it fails loudly rather than write history that no feed filter or webhook can
+    ask for."""
+    if type not in EVENT_TYPES:
+        raise ValueError(f"{type!r} is not in intake.problems.events.EVENT_TYPES")
     event = ProblemEvent(
         problem_id=problem_id,
         actor_id=actor_id,

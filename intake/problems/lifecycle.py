@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from intake.lib.errors import InvalidTransition
+from intake.problems.events import EventType
 
 Status = Literal[
     "draft",
@@ -57,7 +58,7 @@ class Action:
     to_state: str
     roles: frozenset[str]
     owning_department_only: bool
-    event: str
+    event: EventType
     summary: str
     reason_required: bool = False
     # Only the problem's own triager and the members of its team (not any triager).
