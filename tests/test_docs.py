@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from intake.mail import delivery as mail
 from intake.problems import lifecycle
+from intake.problems.events import EVENT_TYPES
 from intake.webhooks import delivery
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -21,3 +23,11 @@ def test_integration_doc_prints_the_webhook_retry_schedule_the_code_keeps() -> N
 
 def test_delivery_doc_prints_the_mail_retry_schedule_the_code_keeps() -> None:
     assert mail.retry_table() in (DOCS / "delivery.md").read_text()
+
+
+def test_integration_doc_lists_exactly_the_event_types_history_records() -> None:
+    text = (DOCS / "integration.md").read_text()
+    section = text.split("### Event types", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = [name for row in rows for name in re.findall(r"`([a-z_]+)`", row.split(" | ")[0])]
+    assert sorted(listed) == sorted(EVENT_TYPES)

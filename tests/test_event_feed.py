@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.lib.pagination import encode_cursor
 from intake.problems import history
+from intake.problems.events import EVENT_TYPES
 from tests.conftest import City
 from tests.helpers import Client, act, assert_problem_json, draft, submitted
 
@@ -166,7 +167,6 @@ async def test_filters_by_type_and_problem(client: Client, city: City) -> None:
     assert await types(type="submitted,triaged") == both
     assert await types(type=["triaged", "submitted"]) == both
     assert await types(type=" submitted , triaged ") == both
-    assert await types(type="no_such_type") == []
     assert await types(problem=second["id"]) == [
         ("created", second["id"]),
         ("submitted", second["id"]),
@@ -212,6 +212,8 @@ async def test_a_reader_who_matches_nothing_still_moves_on(client: Client, city:
         ({"type": "submitted,,triaged"}, "type"),
         ({"type": "x" * 41}, "type"),
         ({"type": ",".join(["submitted"] * 51)}, "type"),
+        ({"type": "no_such_type"}, "type"),
+        ({"type": "submitted,duplicate"}, "type"),  # a status, not an event type
         ({"problem": "P-2026-00001"}, "problem"),
     ],
 )
@@ -222,6 +224,25 @@ async def test_bad_parameters_are_problem_json(
     body = assert_problem_json(response, 422)
     assert [error["field"] for error in body["errors"]] == [field]
     assert body["errors"][0]["source"] == "query"
+
+
+async def test_an_unknown_type_is_422_naming_it_and_the_types_there_are(
+    client: Client, city: City
+) -> None:
+    """A typo in the filter would read as "nothing happened": it is refused, as a webhook's
+    ``types`` refuses it."""
+    response = await client.get(
+        FEED, params={"type": ["submitted,acepted", "sumbitted"]}, headers=city.auth("admin")
+    )
+    [error] = assert_problem_json(response, 422)["errors"]
+    assert (error["field"], error["source"]) == ("type", "query")
+    message = error["message"]
+    assert "'acepted', 'sumbitted'" in message, message
+    assert all(name in message for name in EVENT_TYPES), message
+
+
+async def test_every_recorded_event_type_is_a_filter(client: Client, city: City) -> None:
+    assert (await feed(client, city, type=",".join(EVENT_TYPES)))["items"] == []
 
 
 async def test_the_feed_needs_a_token(client: Client) -> None:

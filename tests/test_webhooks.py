@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from intake.lib.pagination import encode_cursor
+from intake.problems.events import EVENT_TYPES
 from tests.conftest import City
 from tests.helpers import Client, assert_problem_json
 
@@ -128,6 +129,32 @@ async def test_bad_subscriptions_are_422_naming_the_field(
     problem = assert_problem_json(response, 422)
     fields = [error["field"] for error in problem["errors"]]
     assert any(name.startswith(field) for name in fields), problem  # types[0] names the item
+
+
+async def test_an_unknown_event_type_is_422_naming_it(client: Client, city: City) -> None:
+    """A typo would be a subscription that never fires: it is refused, on create and change."""
+    admin = city.auth("admin")
+    body = {"url": RECEIVER_URL, "types": ["submitted", "acepted"]}
+    problem = assert_problem_json(await client.post(HOOKS, json=body, headers=admin), 422)
+    [error] = problem["errors"]
+    assert error["field"].startswith("types"), problem
+    assert "acepted" in error["message"], problem
+    assert (await client.get(HOOKS, headers=admin)).json()["items"] == []
+
+    created = await subscribe(client, city, types=["submitted"])
+    one = f"{HOOKS}/{created['id']}"
+    # A status is not an event type: `marked_duplicate` is what marking a duplicate records.
+    changed = await client.patch(one, json={"types": ["accepted", "duplicate"]}, headers=admin)
+    problem = assert_problem_json(changed, 422)
+    [error] = problem["errors"]
+    assert error["field"].startswith("types"), problem
+    assert "duplicate" in error["message"], problem
+    assert (await client.get(one, headers=admin)).json()["types"] == ["submitted"]
+
+
+async def test_every_recorded_event_type_may_be_subscribed_to(client: Client, city: City) -> None:
+    created = await subscribe(client, city, types=list(EVENT_TYPES))
+    assert created["types"] == sorted(EVENT_TYPES)
 
 
 async def test_a_bad_url_in_a_change_is_422_too(client: Client, city: City) -> None:

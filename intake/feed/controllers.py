@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Annotated
 
@@ -18,8 +17,8 @@ from intake.lib.auth import Caller
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import MAX_LIMIT, Cursor, Limit
+from intake.problems import events
 
-EVENT_TYPE = re.compile(schemas.EVENT_TYPE_PATTERN)
 MAX_TYPES = schemas.MAX_TYPES
 
 DESCRIPTION = """\
@@ -63,19 +62,16 @@ _EXAMPLE = {
 
 
 def _event_types(values: list[str] | None) -> tuple[str, ...]:
-    """``type=a&type=b`` and ``type=a,b`` alike; 422 for anything that is not a type name."""
+    """``type=a&type=b`` and ``type=a,b`` alike; 422 for a name that is no event type, as a
+    webhook's ``types`` is (a typo would otherwise match nothing, silently)."""
     types = [part.strip() for value in values or () for part in value.split(",")]
-    if len(types) > MAX_TYPES or not all(EVENT_TYPE.fullmatch(name) for name in types):
-        raise ValidationFailed(
-            "Invalid event type filter.",
-            [
-                FieldError(
-                    "type",
-                    f"Up to {MAX_TYPES} event types, lower case letters and _, e.g. submitted",
-                    "query",
-                )
-            ],
-        )
+    problem = None
+    if len(types) > MAX_TYPES:
+        problem = f"Up to {MAX_TYPES} event types"
+    elif unknown := events.unknown(types):
+        problem = events.unknown_message(unknown)
+    if problem is not None:
+        raise ValidationFailed("Invalid event type filter.", [FieldError("type", problem, "query")])
     return tuple(dict.fromkeys(types))
 
 
@@ -106,7 +102,8 @@ class EventFeedController(Controller):
             Parameter(
                 description=(
                     "Only events of these types; repeat the parameter or separate with "
-                    "commas: `type=submitted,accepted`."
+                    "commas: `type=submitted,accepted`. Each must be an event type Intake "
+                    "records (the values of a webhook's `types`); anything else is a 422."
                 )
             ),
         ] = None,

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
-
-import msgspec
 
 from intake.lib.schema import Output
 from intake.problems.schemas import HistoryEvent
 
-# What an event type looks like (``submitted``, ``comment_added``): the feed's ``type``
-# filter and a webhook's ``types`` take names of this shape, up to MAX_TYPES of them.
-EVENT_TYPE_PATTERN = r"[a-z][a-z_]{0,39}"
+# The feed's ``type`` filter and a webhook's ``types`` take up to MAX_TYPES event type names,
+# each one of EVENT_TYPES (intake.problems.events): anything else is a 422.
 MAX_TYPES = 50
-EventType = Annotated[
-    str,
-    msgspec.Meta(
-        pattern=f"^{EVENT_TYPE_PATTERN}$",
-        description="An event type: lower case letters and _, e.g. submitted",
-        examples=["submitted"],
-    ),
-]
 
 
 class FeedProblem(Output):

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import msgspec
 
-from intake.feed.schemas import MAX_TYPES, EventType
+from intake.feed.schemas import MAX_TYPES
 from intake.lib.schema import NO_NUL, Input, Output
+from intake.problems.events import EventType
 
 Url = Annotated[
     str,
@@ -26,7 +27,10 @@ Types = Annotated[
     list[EventType],
     msgspec.Meta(
         max_length=MAX_TYPES,
-        description="Only events of these types; empty (the default): every type",
+        description=(
+            "Only events of these types (each one of the event types Intake records); "
+            "empty (the default): every type"
+        ),
     ),
 ]
 

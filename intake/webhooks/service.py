@@ -10,6 +10,7 @@ history; the feed itself holds the past. Services never commit.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -70,7 +71,7 @@ def _checked_url(url: str) -> str:
     return url
 
 
-def _types(types: list[str]) -> list[str]:
+def _types(types: Sequence[str]) -> list[str]:
     return sorted(set(types))
 
 
