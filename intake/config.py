@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.errors import HeaderParseError
-from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from intake.lib.addresses import header_address, is_address
 from intake.lib.errors import ConfigError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _LOG_LEVELS = {"debug", "info", "warning", "error"}
-_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 # smtp://: port 587 (submission) and STARTTLS when the server offers it; smtps://: TLS at once.
 _SMTP_PORTS = {"smtp": 587, "smtps": 465}
 
@@ -189,17 +186,6 @@ class Settings:
         return settings
 
 
-def header_address(name: str, address: str) -> Address:
-    """The name and address as a mail header carries them; ValueError when no header can
-    (the rule the headers apply, stricter than an address pattern: no trailing or doubled
-    dots, no line breaks). The one check for INTAKE_MAIL_FROM and every mail's To."""
-    try:
-        return Address(name, addr_spec=address)
-    # The header parser's errors for a bad address (HeaderParseError is no ValueError).
-    except (ValueError, IndexError, HeaderParseError) as error:
-        raise ValueError(f"{address!r} cannot be written as an e-mail address") from error
-
-
 def _writable(name: str, address: str) -> bool:
     try:
         header_address(name, address)
@@ -215,7 +201,7 @@ def _mail(env: Mapping[str, str], problems: list[str]) -> MailSettings | None:
     sender = env.get("INTAKE_MAIL_FROM", "").strip()
     from_name, from_address = parseaddr(sender)
     if sender and not (
-        _ADDRESS.match(from_address)
+        is_address(from_address)
         and not any(c in sender for c in "\r\n")
         and _writable(from_name, from_address)
     ):

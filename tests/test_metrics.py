@@ -267,6 +267,7 @@ async def test_metric_validation(client: Client, city: City, db: asyncpg.Connect
     await refused({k: v for k, v in ADOPTION.items() if k != "target_date"}, "target_date")
     # the owner: an active person who can see the (restricted) problem
     await refused({**ADOPTION, "owner_email": "nobody@city.example"}, "owner_email")
+    await refused({**ADOPTION, "owner_email": EMAILS["requester"] + "."}, "owner_email")
     await refused({**ADOPTION, "owner_email": EMAILS["inactive"]}, "owner_email")
     await refused({**ADOPTION, "owner_email": EMAILS["parks"]}, "owner_email")
     assert (await client.get(url, headers=auth)).json()["items"] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from intake.lib.addresses import PATTERN
 from intake.problems.events import EVENT_TYPES
 from tests.helpers import Client
 
@@ -108,3 +109,28 @@ async def test_list_items_keep_their_constraints(client: Client) -> None:
         types = schemas[name]["properties"]["types"]
         items = types["items"] if "items" in types else types["oneOf"][0]["items"]
         assert items == {"type": "string", "enum": list(EVENT_TYPES)}, name
+
+
+async def test_every_address_field_takes_the_one_address_rule(client: Client) -> None:
+    """Every request body field that takes an e-mail address (people, team members,
+    watchers, collaborators, triagers, metric owners) has the rule mail delivery needs."""
+    schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    found = []
+    for name, schema in schemas.items():
+        if schema.get("additionalProperties") is not False:  # responses
+            continue
+        for field, prop in schema.get("properties", {}).items():
+            if field.endswith("email"):
+                # Beside "oneOf" when the field may be null, as Litestar writes it.
+                assert prop.get("pattern") == PATTERN, (name, field, prop)
+                found.append(f"{name}.{field}")
+    assert {
+        "PersonCreate.email",
+        "TeamMemberInput.email",
+        "WatcherAdd.email",
+        "CollaboratorCreate.email",
+        "TakeIntoTriage.triager_email",
+        "Reassign.triager_email",
+        "MetricCreate.owner_email",
+        "MetricUpdate.owner_email",
+    } <= set(found), found

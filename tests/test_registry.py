@@ -95,6 +95,50 @@ async def test_person_needs_a_known_department_and_roles(client: Client, city: C
         assert_problem_json(response, 422)
 
 
+@pytest.mark.parametrize(
+    "email",
+    [
+        "new.hire@city.example.",  # no mail header can carry a trailing dot
+        "new..hire@city.example",
+        "new.hire@city",
+        "josé.hire@city.example",
+        "new(hire)@city.example",
+        "new.hire@[10.0.0.1]",
+        "new.hire@city.example\n",
+    ],
+)
+async def test_an_address_mail_could_not_be_sent_to_is_422(
+    client: Client, city: City, email: str
+) -> None:
+    body = {"email": email, "name": "New Hire", "department": "DOT"}
+    response = await client.post("/api/v1/people", json=body, headers=city.auth("admin"))
+    assert [e["field"] for e in assert_problem_json(response, 422)["errors"]] == ["email"]
+    # Looking someone up by such an address is refused the same way.
+    response = await client.post(
+        "/api/v1/teams",
+        json={"name": "Team X", "members": [{"email": email}]},
+        headers=city.auth("admin"),
+    )
+    fields = [e["field"] for e in assert_problem_json(response, 422)["errors"]]
+    assert fields == ["members[0].email"], fields
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "new.hire+intake@city.example",
+        "new-hire@parks.city.example",
+        "hire2026@dept9.city.gov",
+        "o'hire@city.example",
+    ],
+)
+async def test_ordinary_addresses_register(client: Client, city: City, email: str) -> None:
+    body = {"email": email, "name": "New Hire", "department": "DOT"}
+    response = await client.post("/api/v1/people", json=body, headers=city.auth("admin"))
+    assert response.status_code == 201, response.text
+    assert response.json()["email"] == email
+
+
 async def test_teams_with_disciplines_wip_limit_and_members(client: Client, city: City) -> None:
     body = {
         "name": "Permits & Licensing",

@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from intake.lib.addresses import EmailAddress
 from intake.lib.schema import NO_NUL, Input, Output
 from intake.problems.schemas import PersonRef
-from intake.registry.schemas import DepartmentRef, Email
+from intake.registry.schemas import DepartmentRef
 
 Visibility = Literal["all", "dti_internal"]
 CommentText = Annotated[
@@ -79,7 +80,7 @@ class CommentDetail(Comment):
 class WatcherAdd(Input):
     """Who starts following; without a body (or without ``email``) it is the caller."""
 
-    email: Email | None = None
+    email: EmailAddress | None = None
 
 
 # -- collaborators --------------------------------------------------------------------------
@@ -89,7 +90,7 @@ class CollaboratorCreate(Input):
     """Exactly one of ``department`` (its code) or ``email`` (a person)."""
 
     department: DepartmentCodeInput | None = None
-    email: Email | None = None
+    email: EmailAddress | None = None
 
 
 class Collaborator(Output):

@@ -13,7 +13,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from intake.config import MailSettings, header_address
+from intake.config import MailSettings
+from intake.lib.addresses import header_address
 from intake.notifications import schemas
 
 PROBLEMS_PATH = "/api/v1/problems"

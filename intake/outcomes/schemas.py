@@ -8,6 +8,7 @@ from typing import Annotated
 
 import msgspec
 
+from intake.lib.addresses import EmailAddress
 from intake.lib.schema import NO_NUL, Input, Output
 from intake.outcomes.state import Direction, MetricState
 from intake.problems.schemas import PersonRef
@@ -17,7 +18,6 @@ from intake.problems.schemas import PersonRef
 Number = Annotated[float, msgspec.Meta(ge=-1e15, le=1e15)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL]
 Unit = Annotated[str, msgspec.Meta(min_length=1, max_length=40), NO_NUL]
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254), NO_NUL]
 Note = Annotated[str, msgspec.Meta(max_length=2000), NO_NUL]
 
 
@@ -30,7 +30,7 @@ class MetricCreate(Input):
     baseline: Number
     target: Number
     target_date: date
-    owner_email: Email | None = None
+    owner_email: EmailAddress | None = None
     review_date: date | None = None
 
 
@@ -43,7 +43,7 @@ class MetricUpdate(Input):
     baseline: Number | msgspec.UnsetType = msgspec.UNSET
     target: Number | msgspec.UnsetType = msgspec.UNSET
     target_date: date | msgspec.UnsetType = msgspec.UNSET
-    owner_email: Email | msgspec.UnsetType | None = msgspec.UNSET
+    owner_email: EmailAddress | msgspec.UnsetType | None = msgspec.UNSET
     review_date: date | msgspec.UnsetType | None = msgspec.UNSET
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from intake.lib.addresses import EmailAddress
 from intake.lib.schema import NO_NUL, Input, Output
 
 Role = Literal["requester", "triager", "team_member", "leadership", "admin"]
@@ -24,15 +25,6 @@ DepartmentCode = Annotated[
     ),
 ]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL]
-Email = Annotated[
-    str,
-    msgspec.Meta(
-        max_length=254,
-        # No NUL either: PostgreSQL text cannot hold it, and NUL is not whitespace.
-        pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
-        examples=["maria.lopez@city.example"],
-    ),
-]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=60), NO_NUL]
 
 
@@ -71,7 +63,7 @@ class Person(Output):
 
 
 class PersonCreate(Input):
-    email: Email
+    email: EmailAddress
     name: Name
     department: DepartmentCode
     roles: Annotated[list[Role], msgspec.Meta(max_length=5)] = msgspec.field(
@@ -123,7 +115,7 @@ class Team(Output):
 
 
 class TeamMemberInput(Input):
-    email: Email
+    email: EmailAddress
     discipline: Discipline | None = None
 
 

@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from intake.lib.addresses import EmailAddress
 from intake.lib.schema import NO_NUL, Input, Output
 from intake.problems.schemas import PersonRef, Problem
-from intake.registry.schemas import DepartmentRef, Email
+from intake.registry.schemas import DepartmentRef
 from intake.triage.scoring import Ratings, Score, Suggestion
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=5000), NO_NUL]
@@ -18,11 +19,11 @@ DepartmentCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z][A-Z0-9]{1,9}$")]
 
 
 class TakeIntoTriage(Input):
-    triager_email: Email | None = None
+    triager_email: EmailAddress | None = None
 
 
 class Reassign(Input):
-    triager_email: Email
+    triager_email: EmailAddress
     reason: Reason | None = None
 
 
