@@ -9,6 +9,7 @@ times, months and SLA clocks come out in round days.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import uuid
@@ -1073,6 +1074,90 @@ async def test_distribution_across_departments_and_communities_as_of(
     mine = await view(client, city, "distribution", who="requester")
     assert [d["key"] for d in mine["departments"]] == ["DOT"]
     assert [c["key"] for c in mine["communities"]] == ["ward 3", "ward 7"]
+
+
+async def test_distribution_follows_a_records_edited_communities_now_and_as_of(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    """The communities are the record's current ones, also as of a moment before the edit
+    (the database keeps each record's list, and its timeline's, when they change)."""
+    problem = await submitted(client, city, communities_affected=["Ward 3"])
+    other = await submitted(client, city, communities_affected=["Ward 3"])
+    for action, body in (("triage", None), ("request-info", {"questions": "Which wards?"})):
+        assert (await act(client, city, problem, action, body=body)).status_code == 200
+    before = datetime.now(UTC)
+    current = await client.get(f"/api/v1/problems/{problem['id']}", headers=city.auth("requester"))
+    response = await client.patch(
+        f"/api/v1/problems/{problem['id']}",
+        json={"communities_affected": ["ward 9 ", "Ward 9", "Seniors"]},
+        headers={**city.auth("requester"), "If-Match": current.headers["etag"]},
+    )
+    assert response.status_code == 200, response.text
+
+    for body in (
+        await view(client, city, "distribution"),
+        await view(client, city, "distribution", as_of=before),
+    ):
+        assert [(c["key"], c["label"], c["submitted"]) for c in body["communities"]] == [
+            ("seniors", "Seniors", 1),
+            ("ward 3", "Ward 3", 1),
+            ("ward 9", "Ward 9", 1),
+        ]
+    # Records naming the same communities share one list.
+    lists = await db.fetch(
+        "SELECT id, community_list_id FROM problems WHERE id = ANY($1::uuid[])",
+        [uuid.UUID(problem["id"]), uuid.UUID(other["id"])],
+    )
+    assert len({row["community_list_id"] for row in lists}) == 2
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM problem_timeline AS t JOIN problems AS p ON p.id = t.problem_id "
+            "WHERE t.community_list_id <> p.community_list_id"
+        )
+        == 0
+    )
+
+
+async def test_records_adding_the_same_new_list_at_once_share_it(
+    db: asyncpg.Connection, database_url: str, city: City
+) -> None:
+    """Two transactions naming a list nobody named before: the second waits for the first
+    and then uses its list, instead of failing or adding another."""
+    url = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    first, second = await asyncpg.connect(url), await asyncpg.connect(url)
+    insert = (
+        "INSERT INTO problems (id, reference, status, department_id, submitter_id, title, "
+        "communities_affected) VALUES ($1, $2, 'draft', $3, $4, 'Same list', $5) "
+        "RETURNING community_list_id"
+    )
+    names = ["Harbour district", "night workers"]
+
+    def values(n: int) -> tuple[Any, ...]:
+        person = city.people["requester"]
+        return (uuid.uuid4(), f"D-{n}", city.departments["DOT"], person, names)
+
+    try:
+        first_transaction = first.transaction()
+        await first_transaction.start()
+        first_list = await first.fetchval(insert, *values(1))
+        waiting = asyncio.create_task(second.fetchval(insert, *values(2)))
+        await asyncio.sleep(0.2)
+        assert not waiting.done()  # waits on the first's new list
+        await first_transaction.commit()
+        assert await waiting == first_list
+    finally:
+        await first.close()
+        await second.close()
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM community_lists WHERE keys = $1",
+            [
+                "harbour district",
+                "night workers",
+            ],
+        )
+        == 1
+    )
 
 
 async def test_distribution_lists_the_hundred_largest_communities_and_counts_them_all(

@@ -14,9 +14,11 @@ from sqlalchemy import (
     Computed,
     Date,
     Double,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -97,6 +99,27 @@ class Department(UUIDPrimaryKey, Timestamps, Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
+class CommunityList(Base):
+    """One list of communities as the records name them, normalised: each name trimmed and
+    lower-cased (``keys``, each once, in byte order) with the spelling shown for it
+    (``labels``: the least, trimmed); a record naming none has the list of one NULL.
+
+    Records share lists (a city names the same communities again and again), so the
+    distribution view counts problems per list and then per community, without reading
+    the records. The database keeps it: ``community_list_id(names)`` finds or adds a list,
+    and the triggers on ``problems`` set each record's and its timeline's list whenever its
+    communities are written (migration ``community_lists``). ``digest`` is the unique
+    SHA-256 of both arrays: lists can be longer than an index entry may be.
+    """
+
+    __tablename__ = "community_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    digest: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    keys: Mapped[list[str | None]] = mapped_column(ARRAY(Text))
+    labels: Mapped[list[str | None]] = mapped_column(ARRAY(Text))
+
+
 class Person(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "people"
     __table_args__ = (
@@ -154,15 +177,6 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_problems_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_problems_created_at_id", "created_at", "id"),
         Index("ix_problems_department_id_status", "department_id", "status"),
-        # The portfolio's distribution view reads every record's communities, index-only and
-        # already normalised (the functions are the migrations': portfolio_speed).
-        Index(
-            "ix_problems_communities",
-            "id",
-            text("portfolio_community_keys(communities_affected)"),
-            text("portfolio_community_labels(communities_affected)"),
-            postgresql_include=["communities_affected"],
-        ),
         CheckConstraint(
             _in("status", STATES),
             name="status_known",
@@ -206,6 +220,11 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
     data_sensitivity: Mapped[str | None] = mapped_column(String(20))
     equity_considerations: Mapped[str | None] = mapped_column(Text)
     communities_affected: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
+    # The list of communities, normalised (``CommunityList``): set by the database whenever
+    # ``communities_affected`` is written (trigger ``problems_community_list``), never here.
+    community_list_id: Mapped[int] = mapped_column(
+        ForeignKey("community_lists.id"), server_default=FetchedValue()
+    )
     accessibility_needs: Mapped[str | None] = mapped_column(Text)
     language_access_needs: Mapped[str | None] = mapped_column(Text)
 
@@ -648,6 +667,7 @@ SNAPSHOT_COLUMNS = (
     "first_response_due_at",
     "decision_due_at",
     "state_entered_at",
+    "community_list_id",
 )
 STAY_COLUMNS = (
     "valid_to",
@@ -681,8 +701,9 @@ class ProblemTimeline(Base):
     One row per event that changed any of them, valid from that event until the next one
     (``valid_to`` is NULL for the current row). Nothing here is read from the problem's
     current columns: ``intake.portfolio.timeline`` rebuilds a problem's rows from its events
-    whenever one is recorded, so "as of" any moment is one indexed lookup. The one exception
-    is ``department_id``, the owning department, which a problem never changes.
+    whenever one is recorded, so "as of" any moment is one indexed lookup. The exceptions
+    are ``department_id``, the owning department, which a problem never changes, and
+    ``community_list_id``, the record's communities, which are read as they are now.
 
     A *stay* is a run of rows with the same status: ``state_entered_at`` is when it began,
     ``last_of_stay`` marks its last row (the current row included), and on that row
@@ -741,6 +762,9 @@ class ProblemTimeline(Base):
     # A copy of the problem's (which never changes), so no view needs ``problems`` to filter;
     # no foreign key of its own: ``problems`` holds that one, and each check costs a write.
     department_id: Mapped[uuid.UUID]
+    # The problem's list of communities, a copy kept by the database (trigger
+    # ``problem_timeline_community_list``): as the record's own, its current one.
+    community_list_id: Mapped[int]
     valid_from: Mapped[datetime]
     valid_to: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20))

@@ -19,9 +19,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Text,
     and_,
-    case,
     cast,
     collate,
     func,
@@ -30,7 +28,6 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
@@ -40,8 +37,6 @@ from intake.portfolio.scope import Scope, Timeline, rows_at
 
 LISTED_COMMUNITIES = 100
 ENDED_BY_DECISION = ("declined", "redirected", "duplicate")
-# What an empty list of communities unnests to: one NULL, counted as "no community".
-NO_COMMUNITY = literal([None], ARRAY(Text))
 
 
 def reached_accepted() -> ColumnElement[bool]:
@@ -97,50 +92,27 @@ async def distribution(session: AsyncSession, scope: Scope) -> schemas.Distribut
 async def _shares(session: AsyncSession, scope: Scope) -> tuple[list[Any], list[Any]]:
     """Per department and per community, in one pass over the snapshot.
 
-    The snapshot's problems are counted per department and list of communities (few lists:
-    records name the same ones), then each list's counts go to each community in it, so a
-    problem counts once in each community it names without unnesting every record.
-    Communities come normalised from an index (``portfolio_community_keys`` and
-    ``_labels``: each key once per record, with its least spelling); a record naming none
-    unnests to one NULL key, the problems with no community, listed first. Departments come
+    The snapshot's problems are counted per department and list of communities (each row
+    carries its record's list, ``CommunityList``: few lists, as records name the same
+    communities), then each list's counts go to each community in it, so a problem counts
+    once in each community it names and no record is read. A record naming none has the
+    list of one NULL key: the problems with no community, listed first. Departments come
     by problems, then code; communities by problems, then key: the first
     ``LISTED_COMMUNITIES`` (and one more, so the caller knows), each with how many there
     are in all (``groups``).
     """
-    problems = models.Problem
-    names = problems.communities_affected
-    none = func.cardinality(names) == 0
-    # Planned on its own (OFFSET 0), so its scan returns the keys and labels the index keeps
-    # instead of recomputing them above the join.
-    records = (
-        select(
-            problems.id,
-            case((none, NO_COMMUNITY), else_=func.portfolio_community_keys(names)).label(
-                "community_keys"
-            ),
-            case((none, NO_COMMUNITY), else_=func.portfolio_community_labels(names)).label(
-                "community_labels"
-            ),
-        )
-        .offset(0)
-        .subquery("records")
-    )
-    keys, spellings = records.c.community_keys, records.c.community_labels
     lists = (
         rows_at(
             scope,
-            keys,
-            spellings,
+            Timeline.community_list_id,
             Timeline.department_id,
             func.count().label("submitted"),
             func.count().filter(Timeline.decided_at.is_not(None)).label("decided"),
             func.count().filter(reached_accepted()).label("accepted"),
         )
-        .join(records, records.c.id == Timeline.problem_id)
-        .group_by(keys, spellings, Timeline.department_id)
+        .group_by(Timeline.community_list_id, Timeline.department_id)
         .cte("lists")
     )
-    # (A sum of counts is a numeric in SQL; these are whole numbers.)
     counts = (
         cast(func.sum(lists.c.submitted), BigInteger).label("submitted"),
         cast(func.sum(lists.c.decided), BigInteger).label("decided"),
@@ -160,8 +132,9 @@ async def _shares(session: AsyncSession, scope: Scope) -> tuple[list[Any], list[
         .join(department, department.id == lists.c.department_id)
         .group_by(department.code, department.name)
     )
+    community_list = models.CommunityList
     named = (
-        func.unnest(lists.c.community_keys, lists.c.community_labels)
+        func.unnest(community_list.keys, community_list.labels)
         .table_valued("key", "label")
         .render_derived(name="named")
     )
@@ -177,6 +150,7 @@ async def _shares(session: AsyncSession, scope: Scope) -> tuple[list[Any], list[
             func.row_number().over(order_by=by_problems).label("place"),
         )
         .select_from(lists)
+        .join(community_list, community_list.id == lists.c.community_list_id)
         .join(named, true())
         .group_by(named.c.key)
         .order_by(*by_problems)

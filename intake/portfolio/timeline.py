@@ -9,7 +9,8 @@ problem's (after bulk loads, and from the CLI). ``REBUILD_SQL`` is the one defin
 the projection: both run it, and the migrations freeze a copy of it when its shape changes.
 
 Each row also carries what lets the views read it without other tables or per-problem
-work: the problem's department (which never changes), and its place in a *stay* (a run of
+work: the problem's department (which never changes) and list of communities (kept by the
+database when the record's communities change), and its place in a *stay* (a run of
 rows with one status): when the stay began, whether the row ends it, and (on the row that
 ends it) when the problem's previous stay in that status ended and its next one began.
 """
@@ -105,12 +106,12 @@ stays AS (
     WINDOW p AS (PARTITION BY problem_id ORDER BY occurred_at, event_id)
 )
 INSERT INTO problem_timeline (
-    event_id, problem_id, department_id, valid_from, valid_to, status, triager_id, team_id,
+    event_id, problem_id, department_id, community_list_id, valid_from, valid_to, status, triager_id, team_id,
     score, delivery_phase, outcome_result, submitted_at, first_response_at, decided_at,
     launched_at, closed_at, first_response_due_at, decision_due_at, state_entered_at,
     last_of_stay, previous_stay_ended_at, next_stay_began_at
 )
-SELECT s.event_id, s.problem_id, p.department_id, s.occurred_at, s.valid_to, s.status,
+SELECT s.event_id, s.problem_id, p.department_id, p.community_list_id, s.occurred_at, s.valid_to, s.status,
        s.triager_id, s.team_id, s.score, s.delivery_phase,
        CASE WHEN s.status = 'closed' THEN s.outcome_result END,
        s.submitted_at, s.first_response_at, s.decided_at, s.launched_at, s.closed_at,
