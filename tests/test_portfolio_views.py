@@ -1178,9 +1178,10 @@ async def test_distribution_lists_the_hundred_largest_communities_and_counts_the
     assert ("block 099", 1) not in listed
 
     await histories.problem("DOT", [(at(3, 4), "submitted")], communities=[])
+    await histories.problem("DOT", [(at(3, 5), "submitted")], communities=["  "])  # blank
     await histories.rebuild()
     body = await view(client, city, "distribution")
-    assert (body["no_community"], body["communities_total"]) == (1, 101)
+    assert (body["no_community"], body["communities_total"]) == (2, 101)
     assert [c["key"] for c in body["communities"]] == [key for key, _ in listed]
 
 
