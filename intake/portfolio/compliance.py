@@ -18,8 +18,8 @@ stopped. The triager is the one the problem had at the moment ("unassigned" befo
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -34,6 +34,11 @@ TRIAGE_STATES = ("submitted", "triage", "needs_info")
 CLOCK_STATES = ("met", "breached", "running", "running_breached")
 UNASSIGNED = "unassigned"
 CLOCKS = ("first_response", "decision")
+# Where each clock's count in each state sits in a group's tally.
+SLOTS = {
+    (clock, state): slot
+    for slot, (clock, state) in enumerate(itertools.product(CLOCKS, CLOCK_STATES))
+}
 
 
 def clock_state(
@@ -105,18 +110,21 @@ async def sla(session: AsyncSession, scope: Scope) -> schemas.Sla:
         if triager_ids
         else []
     )
-    total: Counter[str] = Counter()
-    by_department: dict[uuid.UUID, Counter[str]] = {}
-    by_triager: dict[uuid.UUID | None, Counter[str]] = {}
+    # Each group's counts in one flat list, a slot per clock and state: added up here, row
+    # by row, for the whole scope, its department and its triager.
+    total = _tally()
+    by_department: dict[uuid.UUID, list[int]] = {}
+    by_triager: dict[uuid.UUID | None, list[int]] = {}
     for row in groups:
-        tally: Counter[str] = Counter()
-        for clock in CLOCKS:
-            state = getattr(row, clock)
-            if state is not None:  # a clock that can no longer stop is not counted
-                tally[f"{clock}_{state}"] = row.n
-        total.update(tally)
-        by_department.setdefault(row.department_id, Counter()).update(tally)
-        by_triager.setdefault(row.triager_id, Counter()).update(tally)
+        # A clock that can no longer stop (state NULL) is not counted.
+        slots = [SLOTS[clock, state] for clock in CLOCKS if (state := getattr(row, clock))]
+        for tally in (
+            total,
+            by_department.setdefault(row.department_id, _tally()),
+            by_triager.setdefault(row.triager_id, _tally()),
+        ):
+            for slot in slots:
+                tally[slot] += row.n
     departments_out = [
         _group(*departments.get(key, (str(key), str(key))), tally)
         for key, tally in by_department.items()
@@ -141,7 +149,11 @@ async def sla(session: AsyncSession, scope: Scope) -> schemas.Sla:
     )
 
 
-def _group(key: str, label: str, tally: Counter[str]) -> schemas.SlaGroup:
+def _tally() -> list[int]:
+    return [0] * len(SLOTS)
+
+
+def _group(key: str, label: str, tally: list[int]) -> schemas.SlaGroup:
     return schemas.SlaGroup(
         key=key,
         label=label,
@@ -150,8 +162,10 @@ def _group(key: str, label: str, tally: Counter[str]) -> schemas.SlaGroup:
     )
 
 
-def _clock(tally: Counter[str], clock: str) -> schemas.ClockCompliance:
-    met, breached, running, running_breached = (tally[f"{clock}_{state}"] for state in CLOCK_STATES)
+def _clock(tally: list[int], clock: str) -> schemas.ClockCompliance:
+    met, breached, running, running_breached = (
+        tally[SLOTS[clock, state]] for state in CLOCK_STATES
+    )
     return schemas.ClockCompliance(
         met=met,
         breached=breached,
