@@ -741,6 +741,34 @@ async def test_outcomes_count_metrics_by_state_and_closed_work_by_result_as_of(
     assert [m["latest_value"] for m in then["metrics"]] == [80.0, 2.5, None, 20.0, 55.0]
 
 
+async def test_outcomes_count_the_metrics_of_work_held_or_withdrawn(
+    client: Client, city: City
+) -> None:
+    team = await new_team(client, city, "Permits Team", 5)
+    held = await accepted(client, city, title="Held work")
+    await assign(client, city, held, team)
+    await forward(client, city, held, "start-discovery")
+    await metric(client, city, held, "Days to permit", direction="decrease", baseline=30, target=9)
+    gone = await accepted(client, city, title="Withdrawn work")
+    await assign(client, city, gone, team)
+    await metric(client, city, gone, "Forms online", direction="increase", baseline=1, target=9)
+    moment = datetime.now(UTC)
+    response = await act(client, city, held, "hold", body={"reason": "Budget review."})
+    assert response.status_code == 200, response.text
+    response = await act(client, city, gone, "withdraw", who="requester", body={"reason": "Moot."})
+    assert response.status_code == 200, response.text
+
+    for body in (
+        await view(client, city, "outcomes"),
+        await view(client, city, "outcomes", as_of=moment),
+    ):
+        assert body["metrics_total"] == 2
+        assert sorted(m["problem"]["title"] for m in body["metrics"]) == [
+            "Held work",
+            "Withdrawn work",
+        ]
+
+
 async def in_phase_live(client: Client, city: City, team: str, **fields: Any) -> dict[str, Any]:
     problem = await accepted(client, city, **fields)
     await assign(client, city, problem, await new_team(client, city, team, 5))

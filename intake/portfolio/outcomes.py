@@ -28,10 +28,15 @@ from intake.lib.clock import utcnow
 from intake.outcomes.state import STATES
 from intake.portfolio import labels, schemas
 from intake.portfolio.scope import Expression, Scope, Timeline, moment, rows_at, today
+from intake.problems.guards import WORK_STATES
 
 LISTED = 25
 # The short list shows the metrics a leader should look at first.
 ATTENTION = ("missed", "worsening", "not_started", "improving", "achieved")
+# A metric is defined while its work is open (``guards.require_work_open``), and open work
+# only moves on to other work states, closed or withdrawn: whenever a metric exists, its
+# problem is in one of these, so the snapshot's other states need not be read.
+WITH_METRICS = (*sorted(WORK_STATES), "closed", "withdrawn")
 
 
 def metric_state_sql(
@@ -126,6 +131,7 @@ async def _metrics(
             latest.c.value,
             latest.c.measured_on,
             state.label("metric_state"),
+            states=WITH_METRICS,
         )
         .join(Metric, Metric.problem_id == Timeline.problem_id)
         .outerjoin(latest, latest.c.metric_id == Metric.id)
