@@ -106,13 +106,13 @@ stays AS (
     WINDOW p AS (PARTITION BY problem_id ORDER BY occurred_at, event_id)
 )
 INSERT INTO problem_timeline (
-    event_id, problem_id, department_id, community_list_id, valid_from, valid_to, status, triager_id, team_id,
-    score, delivery_phase, outcome_result, submitted_at, first_response_at, decided_at,
-    launched_at, closed_at, first_response_due_at, decision_due_at, state_entered_at,
+    event_id, problem_id, department_id, community_list_id, valid_from, valid_to, status,
+    triager_id, team_id, score, delivery_phase, outcome_result, submitted_at, first_response_at,
+    decided_at, launched_at, closed_at, first_response_due_at, decision_due_at, state_entered_at,
     last_of_stay, previous_stay_ended_at, next_stay_began_at
 )
-SELECT s.event_id, s.problem_id, p.department_id, p.community_list_id, s.occurred_at, s.valid_to, s.status,
-       s.triager_id, s.team_id, s.score, s.delivery_phase,
+SELECT s.event_id, s.problem_id, p.department_id, p.community_list_id, s.occurred_at,
+       s.valid_to, s.status, s.triager_id, s.team_id, s.score, s.delivery_phase,
        CASE WHEN s.status = 'closed' THEN s.outcome_result END,
        s.submitted_at, s.first_response_at, s.decided_at, s.launched_at, s.closed_at,
        s.first_response_due_at, s.decision_due_at, s.state_entered_at, s.last_of_stay,
