@@ -340,6 +340,28 @@ async def test_flow_counts_each_milestone_once_for_the_team_at_the_moment(
     assert decisions(await view(client, city, "flow", team=str(first))) == (0, 0)
 
 
+async def test_flow_now_counts_a_decision_stamped_by_a_clock_ahead_of_the_apis(
+    client: Client, city: City, histories: Histories
+) -> None:
+    """History is stamped by the database's clock (``now()``), which may run ahead of the
+    API host's: a decision just recorded is in the current snapshot, so flow counts it, as
+    the summary does."""
+    now = datetime.now(UTC)
+    await histories.problem(
+        "DOT",
+        [
+            (now - timedelta(days=10), "submitted"),
+            (now - timedelta(days=9), "triage"),
+            (now + timedelta(seconds=30), "accepted"),
+        ],
+    )
+    await histories.rebuild()
+    body = await view(client, city, "flow")
+    assert body["lead_time_to_decision"]["count"] == 1
+    assert sum(month["decisions"] for month in body["throughput"]) == 1
+    assert (await view(client, city, "summary"))["total"] == 1
+
+
 async def test_flow_covers_the_twelve_months_up_to_the_moment(
     client: Client, city: City, histories: Histories
 ) -> None:

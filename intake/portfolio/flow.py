@@ -109,7 +109,7 @@ async def _pace(
         valid_until() > Timeline.valid_from,
         or_(decision, launch, close),
         Timeline.valid_from >= start,
-        Timeline.valid_from <= moment(scope),
+        *_up_to(scope),
         *_problems_in_scope(scope, Timeline),
     ]
     lead_seconds = seconds(Timeline.valid_from - Timeline.submitted_at)
@@ -149,6 +149,14 @@ async def _pace(
             )
         )
     return _lead_time(lead[0], lead[1]), _lead_time(lead[2], lead[3]), throughput
+
+
+def _up_to(scope: Scope) -> list[ColumnElement[bool]]:
+    """Milestones by the moment, as the snapshot has them. Now is the current rows, however
+    late their events are stamped: history is stamped by the database's clock, which may be
+    ahead of this process's ``utcnow`` (another host), and a decision just recorded still
+    counts, as it does in every other view of now."""
+    return [] if scope.as_of is None else [Timeline.valid_from <= scope.as_of]
 
 
 def _problems_in_scope(scope: Scope, row: Any) -> list[ColumnElement[bool]]:
