@@ -171,3 +171,83 @@ def test_events_from_before_the_feed_share_the_migrations_transaction(scratch_ur
     column = "SELECT 1 FROM information_schema.columns WHERE column_name = 'xact_id'"
     assert asyncio.run(_fetch(scratch_url, column)) == []
     assert len(asyncio.run(_fetch(scratch_url, "SELECT id FROM problem_events"))) == 3
+
+
+def test_community_lists_fill_a_populated_database_and_go_down_again(scratch_url: str) -> None:
+    """2d7e5a9c4f13 on a city with problems and a timeline: each record gets the shared list
+    of its communities (blank and empty lists alike: the list of one NULL), its timeline rows
+    carry it, and downgrading drops it all and brings back the index it replaced."""
+    migrate.upgrade(scratch_url, "5e1f0c2a9b7d")
+    asyncio.run(
+        _fetch(
+            scratch_url,
+            A_PERSON
+            + """
+                 pr AS (INSERT INTO problems (id, reference, status, department_id, submitter_id,
+                                              title, communities_affected, submitted_at,
+                                              first_response_due_at, decision_due_at)
+                        SELECT gen_random_uuid(), 'P-2026-0000' || n, 'submitted',
+                               department_id, id, 'Problem ' || n, c, '2026-01-05T10:00:00Z',
+                               '2026-01-08T10:00:00Z', '2026-01-19T10:00:00Z'
+                        FROM p, (VALUES (1, ARRAY['Ward 3']::varchar[]),
+                                        (2, ARRAY[' ward 3', 'WARD 3']::varchar[]),
+                                        (3, ARRAY[]::varchar[]),
+                                        (4, ARRAY['  ', '']::varchar[]),
+                                        (5, ARRAY['Seniors', 'Ward 3']::varchar[])) AS v(n, c)
+                        RETURNING id, submitter_id)
+            INSERT INTO problem_events (problem_id, actor_id, type, occurred_at, from_status,
+                                        to_status)
+            SELECT id, submitter_id, 'submitted', '2026-01-05T10:00:00Z', 'draft', 'submitted'
+            FROM pr
+            """,
+        )
+    )
+    migrate.upgrade(scratch_url)
+    lists = asyncio.run(
+        _fetch(
+            scratch_url,
+            "SELECT p.title, l.keys FROM problems AS p "
+            "JOIN community_lists AS l ON l.id = p.community_list_id ORDER BY p.title",
+        )
+    )
+    assert [(r["title"], r["keys"]) for r in lists] == [
+        ("Problem 1", ["ward 3"]),
+        ("Problem 2", ["ward 3"]),
+        ("Problem 3", [None]),
+        ("Problem 4", [None]),
+        ("Problem 5", ["seniors", "ward 3"]),
+    ]
+    assert asyncio.run(_fetch(scratch_url, "SELECT count(*) AS n FROM community_lists"))[0][
+        "n"
+    ] == 4
+    unlike = (
+        "SELECT count(*) AS n FROM problem_timeline AS t JOIN problems AS p "
+        "ON p.id = t.problem_id WHERE t.community_list_id <> p.community_list_id"
+    )
+    assert asyncio.run(_fetch(scratch_url, unlike))[0]["n"] == 0
+    # Each problem's submit and the due times e5d19b7c3a40 recorded for it.
+    assert asyncio.run(_fetch(scratch_url, "SELECT count(*) AS n FROM problem_timeline"))[0][
+        "n"
+    ] == 10
+
+    migrate.downgrade(scratch_url, "41a08b2f8b49")
+    gone = asyncio.run(
+        _fetch(
+            scratch_url,
+            "SELECT (SELECT count(*) FROM information_schema.columns "
+            "        WHERE column_name = 'community_list_id') AS columns, "
+            "       (SELECT count(*) FROM pg_proc WHERE proname IN ('community_list_id', "
+            "        'problems_community_list', 'problem_timeline_community_list')) AS functions, "
+            "       to_regclass('community_lists') IS NULL AS no_table, "
+            "       to_regclass('ix_problems_communities') IS NOT NULL AS index_back",
+        )
+    )[0]
+    assert (gone["columns"], gone["functions"], gone["no_table"], gone["index_back"]) == (
+        0,
+        0,
+        True,
+        True,
+    )
+    migrate.upgrade(scratch_url)
+    assert asyncio.run(migrate.schema_drift(scratch_url)) == []
+    assert asyncio.run(_fetch(scratch_url, unlike))[0]["n"] == 0
