@@ -217,18 +217,18 @@ def test_community_lists_fill_a_populated_database_and_go_down_again(scratch_url
         ("Problem 4", [None]),
         ("Problem 5", ["seniors", "ward 3"]),
     ]
-    assert asyncio.run(_fetch(scratch_url, "SELECT count(*) AS n FROM community_lists"))[0][
-        "n"
-    ] == 4
+    assert (
+        asyncio.run(_fetch(scratch_url, "SELECT count(*) AS n FROM community_lists"))[0]["n"] == 4
+    )
     unlike = (
         "SELECT count(*) AS n FROM problem_timeline AS t JOIN problems AS p "
         "ON p.id = t.problem_id WHERE t.community_list_id <> p.community_list_id"
     )
     assert asyncio.run(_fetch(scratch_url, unlike))[0]["n"] == 0
     # Each problem's submit and the due times e5d19b7c3a40 recorded for it.
-    assert asyncio.run(_fetch(scratch_url, "SELECT count(*) AS n FROM problem_timeline"))[0][
-        "n"
-    ] == 10
+    assert (
+        asyncio.run(_fetch(scratch_url, "SELECT count(*) AS n FROM problem_timeline"))[0]["n"] == 10
+    )
 
     migrate.downgrade(scratch_url, "41a08b2f8b49")
     gone = asyncio.run(

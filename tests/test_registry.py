@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
+import asyncpg
 import pytest
 
 from tests.conftest import City
-from tests.helpers import Client, assert_problem_json
+from tests.helpers import Client, act, assert_problem_json, submitted
 
 
 async def test_anyone_lists_departments_page_by_page(client: Client, city: City) -> None:
@@ -113,7 +116,7 @@ async def test_an_address_mail_could_not_be_sent_to_is_422(
     body = {"email": email, "name": "New Hire", "department": "DOT"}
     response = await client.post("/api/v1/people", json=body, headers=city.auth("admin"))
     assert [e["field"] for e in assert_problem_json(response, 422)["errors"]] == ["email"]
-    # Looking someone up by such an address is refused the same way.
+    # Looking someone up by such an address names the field too: nobody has it.
     response = await client.post(
         "/api/v1/teams",
         json={"name": "Team X", "members": [{"email": email}]},
@@ -137,6 +140,37 @@ async def test_ordinary_addresses_register(client: Client, city: City, email: st
     response = await client.post("/api/v1/people", json=body, headers=city.auth("admin"))
     assert response.status_code == 201, response.text
     assert response.json()["email"] == email
+
+
+async def test_people_registered_before_the_address_rule_can_still_be_named(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    """Addresses stored before the rule are kept (people log in with them): the fields that
+    name someone registered (team members, watchers, triagers, metric owners) still find
+    them, although registering the address again would be refused."""
+    legacy = "José.Nuñez@city.example"
+    await db.execute(
+        "INSERT INTO people (id, email, name, department_id, roles) "
+        "VALUES ($1, $2, 'José Nuñez', $3, '{team_member,triager}')",
+        uuid.uuid4(),
+        legacy,
+        city.departments["DTI"],
+    )
+    response = await client.post(
+        "/api/v1/teams",
+        json={"name": "Team Legacy", "members": [{"email": legacy.lower()}]},
+        headers=city.auth("admin"),
+    )
+    assert response.status_code == 201, response.text
+    problem = await submitted(client, city)
+    response = await client.post(
+        f"/api/v1/problems/{problem['id']}/watchers",
+        json={"email": legacy},
+        headers=city.auth("requester"),
+    )
+    assert response.status_code == 201, response.text
+    response = await act(client, city, problem, "triage", body={"triager_email": legacy})
+    assert response.status_code == 200, response.text
 
 
 async def test_teams_with_disciplines_wip_limit_and_members(client: Client, city: City) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from intake.lib.addresses import EmailAddress
+from intake.lib.addresses import RegisteredAddress
 from intake.lib.schema import NO_NUL, Input, Output
 from intake.problems.schemas import PersonRef
 from intake.registry.schemas import DepartmentRef
@@ -80,7 +80,7 @@ class CommentDetail(Comment):
 class WatcherAdd(Input):
     """Who starts following; without a body (or without ``email``) it is the caller."""
 
-    email: EmailAddress | None = None
+    email: RegisteredAddress | None = None
 
 
 # -- collaborators --------------------------------------------------------------------------
@@ -90,7 +90,7 @@ class CollaboratorCreate(Input):
     """Exactly one of ``department`` (its code) or ``email`` (a person)."""
 
     department: DepartmentCodeInput | None = None
-    email: EmailAddress | None = None
+    email: RegisteredAddress | None = None
 
 
 class Collaborator(Output):

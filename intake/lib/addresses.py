@@ -7,9 +7,14 @@ characters) and a domain name of at least two labels (letters, digits and inner 
 the last label starts with a letter), up to 254 characters in all. That takes every
 ordinary address (``first.last+tag@sub.city.example``) and refuses what no header can carry
 or no server is sure to take: a trailing or doubled dot, spaces, comments and quoted local
-parts, IP literals, non-ASCII (which needs SMTPUTF8). Every API field that takes an address
-(``EmailAddress``) and INTAKE_MAIL_FROM use it; addresses stored before it are not checked
-again, so delivery still checks each To (``header_address``).
+parts, IP literals, non-ASCII (which needs SMTPUTF8). Every API field that registers an
+address (``EmailAddress``) and INTAKE_MAIL_FROM use it; addresses stored before it are not
+checked again, so delivery still checks each To (``header_address``).
+
+A field that names someone already registered (a team member, a watcher, a triager, a
+metric's owner: ``RegisteredAddress``) takes any address a person may have been registered
+with, before the rule too, so everyone registered can be named; whether it names anyone is
+the lookup's answer (a 422 naming the field), and no mail goes to what it says.
 """
 
 from __future__ import annotations
@@ -58,3 +63,16 @@ def header_address(name: str, address: str) -> Address:
     # The header parser's errors for a bad address (HeaderParseError is no ValueError).
     except (ValueError, IndexError, HeaderParseError) as error:
         raise ValueError(f"{address!r} cannot be written as an e-mail address") from error
+
+
+# What people were registered with before the rule above (any x@y.z without whitespace).
+_REGISTERED_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
+RegisteredAddress = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=MAX_LENGTH,
+        pattern=_REGISTERED_PATTERN,
+        description="The e-mail address of a person registered in Intake (any case)",
+        examples=["maria.lopez@city.example"],
+    ),
+]

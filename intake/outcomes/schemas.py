@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 
-from intake.lib.addresses import EmailAddress
+from intake.lib.addresses import RegisteredAddress
 from intake.lib.schema import NO_NUL, Input, Output
 from intake.outcomes.state import Direction, MetricState
 from intake.problems.schemas import PersonRef
@@ -30,7 +30,7 @@ class MetricCreate(Input):
     baseline: Number
     target: Number
     target_date: date
-    owner_email: EmailAddress | None = None
+    owner_email: RegisteredAddress | None = None
     review_date: date | None = None
 
 
@@ -43,7 +43,7 @@ class MetricUpdate(Input):
     baseline: Number | msgspec.UnsetType = msgspec.UNSET
     target: Number | msgspec.UnsetType = msgspec.UNSET
     target_date: date | msgspec.UnsetType = msgspec.UNSET
-    owner_email: EmailAddress | msgspec.UnsetType | None = msgspec.UNSET
+    owner_email: RegisteredAddress | msgspec.UnsetType | None = msgspec.UNSET
     review_date: date | msgspec.UnsetType | None = msgspec.UNSET
 
 

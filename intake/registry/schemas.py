@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from intake.lib.addresses import EmailAddress
+from intake.lib.addresses import EmailAddress, RegisteredAddress
 from intake.lib.schema import NO_NUL, Input, Output
 
 Role = Literal["requester", "triager", "team_member", "leadership", "admin"]
@@ -115,7 +115,7 @@ class Team(Output):
 
 
 class TeamMemberInput(Input):
-    email: EmailAddress
+    email: RegisteredAddress
     discipline: Discipline | None = None
 
 

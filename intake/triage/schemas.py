@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from intake.lib.addresses import EmailAddress
+from intake.lib.addresses import RegisteredAddress
 from intake.lib.schema import NO_NUL, Input, Output
 from intake.problems.schemas import PersonRef, Problem
 from intake.registry.schemas import DepartmentRef
@@ -19,11 +19,11 @@ DepartmentCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z][A-Z0-9]{1,9}$")]
 
 
 class TakeIntoTriage(Input):
-    triager_email: EmailAddress | None = None
+    triager_email: RegisteredAddress | None = None
 
 
 class Reassign(Input):
-    triager_email: EmailAddress
+    triager_email: RegisteredAddress
     reason: Reason | None = None
 
 
