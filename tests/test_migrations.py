@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from intake.db import migrate
 from tests.conftest import _recreate, _with_database
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 async def test_models_and_migrations_agree(database_url: str) -> None:
@@ -230,6 +234,20 @@ def test_community_lists_fill_a_populated_database_and_go_down_again(scratch_url
         asyncio.run(_fetch(scratch_url, "SELECT count(*) AS n FROM problem_timeline"))[0]["n"] == 10
     )
 
+    # The release before this one (beside the new one during a deploy) writes the timeline
+    # without the list, as the rebuild frozen in 9d4a7c2e5b13 does: its rows get it.
+    path = next((ROOT / "migrations" / "versions").glob("*_9d4a7c2e5b13.py"))
+    spec = importlib.util.spec_from_file_location("timeline_9d4a7c2e5b13", path)
+    assert spec is not None and spec.loader is not None
+    frozen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(frozen)
+    asyncio.run(_fetch(scratch_url, "DELETE FROM problem_timeline"))
+    asyncio.run(_fetch(scratch_url, frozen.REBUILD_SQL))
+    assert (
+        asyncio.run(_fetch(scratch_url, "SELECT count(*) AS n FROM problem_timeline"))[0]["n"] == 10
+    )
+    assert asyncio.run(_fetch(scratch_url, unlike))[0]["n"] == 0
+
     migrate.downgrade(scratch_url, "41a08b2f8b49")
     gone = asyncio.run(
         _fetch(
@@ -237,7 +255,8 @@ def test_community_lists_fill_a_populated_database_and_go_down_again(scratch_url
             "SELECT (SELECT count(*) FROM information_schema.columns "
             "        WHERE column_name = 'community_list_id') AS columns, "
             "       (SELECT count(*) FROM pg_proc WHERE proname IN ('community_list_id', "
-            "        'problems_community_list', 'problem_timeline_community_list')) AS functions, "
+            "        'problems_community_list', 'problem_timeline_community_list', "
+            "        'problem_timeline_new_row_community_list')) AS functions, "
             "       to_regclass('community_lists') IS NULL AS no_table, "
             "       to_regclass('ix_problems_communities') IS NOT NULL AS index_back",
         )

@@ -763,7 +763,9 @@ class ProblemTimeline(Base):
     # no foreign key of its own: ``problems`` holds that one, and each check costs a write.
     department_id: Mapped[uuid.UUID]
     # The problem's list of communities, a copy kept by the database (trigger
-    # ``problem_timeline_community_list``): as the record's own, its current one.
+    # ``problem_timeline_community_list``): as the record's own, its current one. A row
+    # inserted without it (by the release before, during a deploy) gets the problem's
+    # (trigger ``problem_timeline_new_row_community_list``).
     community_list_id: Mapped[int]
     valid_from: Mapped[datetime]
     valid_to: Mapped[datetime | None]

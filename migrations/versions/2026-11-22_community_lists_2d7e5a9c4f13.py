@@ -8,7 +8,10 @@ carried on its timeline rows, so the distribution view counts problems per list.
   on every update of communities_affected, whatever writes it (the API, the demo's COPY).
 - problem_timeline.community_list_id: copied by the timeline's rebuild (intake.portfolio
   .timeline), and by trigger problem_timeline_community_list when a record's list
-  changes; the snapshot index carries it, so the view reads no record.
+  changes; the snapshot index carries it, so the view reads no record. A row inserted
+  without it (by the release before this one, still serving beside the new one during a
+  deploy, or a frozen rebuild in a later migration) gets its problem's from trigger
+  problem_timeline_new_row_community_list, which runs only for such rows.
 - ix_problems_communities goes: nothing reads it any more.
 
 The existing rows are filled in the migration's transaction (one pass over problems, one
@@ -114,6 +117,27 @@ EXECUTE FUNCTION problem_timeline_community_list()
 """,
 )
 
+# The rebuild of the release before this one inserts timeline rows without the column:
+# they take their problem's list (the WHEN leaves the current rebuild's rows alone).
+NEW_ROW_TRIGGER = (
+    """
+CREATE FUNCTION problem_timeline_new_row_community_list() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT community_list_id INTO NEW.community_list_id
+    FROM problems WHERE id = NEW.problem_id;
+    RETURN NEW;
+END
+$$
+""",
+    """
+CREATE TRIGGER problem_timeline_new_row_community_list
+BEFORE INSERT ON problem_timeline
+FOR EACH ROW WHEN (NEW.community_list_id IS NULL)
+EXECUTE FUNCTION problem_timeline_new_row_community_list()
+""",
+)
+
 
 def upgrade() -> None:
     op.execute("SELECT set_config('maintenance_work_mem', '256MB', true)")
@@ -144,7 +168,7 @@ def upgrade() -> None:
     )
     op.alter_column("problem_timeline", "community_list_id", nullable=False)
     _snapshot_index([*SNAPSHOT_COLUMNS, "community_list_id"])
-    for statement in (*RECORD_TRIGGER, *TIMELINE_TRIGGER):
+    for statement in (*RECORD_TRIGGER, *TIMELINE_TRIGGER, *NEW_ROW_TRIGGER):
         op.execute(statement)
     op.drop_index("ix_problems_communities", table_name="problems")
     op.execute("ANALYZE community_lists")
@@ -162,6 +186,8 @@ def downgrade() -> None:
         unique=False,
         postgresql_include=["communities_affected"],
     )
+    op.execute("DROP TRIGGER problem_timeline_new_row_community_list ON problem_timeline")
+    op.execute("DROP FUNCTION problem_timeline_new_row_community_list()")
     op.execute("DROP TRIGGER problem_timeline_community_list ON problems")
     op.execute("DROP FUNCTION problem_timeline_community_list()")
     op.execute("DROP TRIGGER problems_community_list ON problems")
