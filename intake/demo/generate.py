@@ -319,6 +319,7 @@ VACUUMED = (
     *[name for name in RECORD_COLUMNS if name not in ("problem_watchers", "problem_scores")],
     "people",
     "teams",
+    "community_lists",
 )
 
 Step = tuple[EventType, str | None, str | None]  # event type, from status, to status
