@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, Subquery, select
+from sqlalchemy import Select, Subquery, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
@@ -21,17 +21,33 @@ from intake.portfolio.scope import Scope
 
 def labelled(ranked: Subquery) -> Select[Any]:
     """The rows of a narrow query (with ``problem_id``, ``status``, ``team_id``) and the
-    labels ``problem_out`` reads: join them after ranking, for the few rows a view lists."""
-    return (
+    labels ``problem_out`` reads: join them after ranking, for the few rows a view lists.
+
+    Each row's record is looked up on its own (a LATERAL subquery with LIMIT 1, which the
+    planner cannot fold into a join): the planner cannot tell how few rows a ranking keeps
+    and may otherwise read every record to hash them (measured: 200 ms instead of 1 ms).
+    """
+    record = (
         select(
-            ranked,
             models.Problem.reference,
             models.Problem.title,
             models.Department.code.label("department"),
+        )
+        .join(models.Department, models.Department.id == models.Problem.department_id)
+        .where(models.Problem.id == ranked.c.problem_id)
+        .limit(1)
+        .lateral("record")
+    )
+    return (
+        select(
+            ranked,
+            record.c.reference,
+            record.c.title,
+            record.c.department,
             models.Team.name.label("team"),
         )
-        .join(models.Problem, models.Problem.id == ranked.c.problem_id)
-        .join(models.Department, models.Department.id == models.Problem.department_id)
+        .select_from(ranked)
+        .join(record, true())
         .outerjoin(models.Team, models.Team.id == ranked.c.team_id)
     )
 
