@@ -335,6 +335,11 @@ async def test_no_mail_for_someone_who_turned_email_off(
     assert (await client.get(ME, headers=city.auth("requester"))).json()[
         "email_notifications"
     ] is False
+    # An admin answering "why do I get no mail?" sees the choice (it stays theirs to make).
+    person = await client.get(
+        f"/api/v1/people/{city.people['requester']}", headers=city.auth("admin")
+    )
+    assert person.json()["email_notifications"] is False
     problem = await one_for_the_requester(client, city)
 
     done = await send(sessions, mailbox)

@@ -58,6 +58,8 @@ class Person(Output):
     department: DepartmentRef
     roles: list[str]
     active: bool
+    # The person's own choice (PATCH /api/v1/me): whether notifications are also e-mailed.
+    email_notifications: bool
     created_at: datetime
     updated_at: datetime
 

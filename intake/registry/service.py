@@ -103,6 +103,7 @@ def person_out(person: models.Person) -> schemas.Person:
         ),
         roles=sorted(person.roles),
         active=person.active,
+        email_notifications=person.email_notifications,
         created_at=person.created_at,
         updated_at=person.updated_at,
     )
@@ -176,7 +177,7 @@ def me_out(person: models.Person) -> schemas.Me:
         name=out.name,
         department=out.department,
         roles=out.roles,
-        email_notifications=person.email_notifications,
+        email_notifications=out.email_notifications,
     )
 
 
