@@ -42,6 +42,13 @@ A_PERSON = """
                  p AS (INSERT INTO people (id, email, name, department_id, roles)
                        SELECT gen_random_uuid(), 'a@city.example', 'A', id, '{requester}' FROM d
                        RETURNING id, department_id),"""
+# The last statement of such a write: each problem ``pr`` returns was submitted, on 5 January.
+SUBMITTED = """
+            INSERT INTO problem_events (problem_id, actor_id, type, occurred_at, from_status,
+                                        to_status)
+            SELECT id, submitter_id, 'submitted', '2026-01-05T10:00:00Z', 'draft', 'submitted'
+            FROM pr
+            """
 
 
 async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
@@ -69,11 +76,8 @@ def test_the_timeline_backfill_keeps_the_due_times_of_earlier_problems(scratch_u
                                'An old problem', '2026-01-05T10:00:00Z',
                                '2026-01-08T10:00:00Z', '2026-01-19T10:00:00Z' FROM p
                         RETURNING id, submitter_id)
-            INSERT INTO problem_events (problem_id, actor_id, type, occurred_at, from_status,
-                                        to_status)
-            SELECT id, submitter_id, 'submitted', '2026-01-05T10:00:00Z', 'draft', 'submitted'
-            FROM pr
-            """,
+            """
+            + SUBMITTED,
         )
     )
     migrate.upgrade(scratch_url)
@@ -199,11 +203,8 @@ def test_community_lists_fill_a_populated_database_and_go_down_again(scratch_url
                                         (4, ARRAY['  ', '']::varchar[]),
                                         (5, ARRAY['Seniors', 'Ward 3']::varchar[])) AS v(n, c)
                         RETURNING id, submitter_id)
-            INSERT INTO problem_events (problem_id, actor_id, type, occurred_at, from_status,
-                                        to_status)
-            SELECT id, submitter_id, 'submitted', '2026-01-05T10:00:00Z', 'draft', 'submitted'
-            FROM pr
-            """,
+            """
+            + SUBMITTED,
         )
     )
     migrate.upgrade(scratch_url)
