@@ -51,7 +51,7 @@ class TriageActionController(Controller):
     ) -> Response[Problem]:
         email = data.triager_email if data else None
         problem = await triage.take_into_triage(db_session, caller, problem_id, if_match, email)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/reassign",
@@ -85,7 +85,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.reassign(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/request-info",
@@ -108,7 +108,7 @@ class TriageActionController(Controller):
         problem = await triage.request_info(
             db_session, caller, problem_id, if_match, data.questions
         )
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/respond",
@@ -129,7 +129,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.respond(db_session, caller, problem_id, if_match, data.answer)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post("/accept", summary="Accept a problem", responses=ACTION_ERRORS, status_code=200)
     async def accept(
@@ -145,7 +145,7 @@ class TriageActionController(Controller):
     ) -> Response[Problem]:
         reason = data.reason if data else None
         problem = await triage.decide(db_session, caller, problem_id, "accept", if_match, reason)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post("/decline", summary="Decline a problem", responses=ACTION_ERRORS, status_code=200)
     async def decline(
@@ -162,7 +162,7 @@ class TriageActionController(Controller):
         problem = await triage.decide(
             db_session, caller, problem_id, "decline", if_match, data.reason
         )
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/redirect",
@@ -192,7 +192,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.redirect(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/mark-duplicate",
@@ -222,7 +222,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.mark_duplicate(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post("/hold", summary="Put work on hold", responses=ACTION_ERRORS, status_code=200)
     async def hold(
@@ -236,7 +236,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.decide(db_session, caller, problem_id, "hold", if_match, data.reason)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post("/resume", summary="Resume held work", responses=ACTION_ERRORS, status_code=200)
     async def resume(
@@ -252,7 +252,7 @@ class TriageActionController(Controller):
     ) -> Response[Problem]:
         reason = data.reason if data else None
         problem = await triage.decide(db_session, caller, problem_id, "resume", if_match, reason)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
 
 class TriageQueueController(Controller):
@@ -526,4 +526,4 @@ class ProblemTriageController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await pairing.assign_team(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
