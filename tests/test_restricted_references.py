@@ -4,14 +4,18 @@ A link, a duplicate's primary and a primary's duplicate name a second problem in
 history of the first, in the event feed and in a duplicate's ``primary_problem_id``. The
 reference table runs each of those paths for every reader, on an open and on a restricted
 second problem: whoever may not see it (``parks``) finds nothing of it, not even its id,
-exactly as ``GET /links`` leaves it out.
+exactly as ``GET /links`` leaves it out. Marking a duplicate moves its watchers and
+collaborators onto the primary, but never anyone who could not already see a restricted
+primary: they stay where they were, and the response and history say who and why.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import pytest
 
 from tests.conftest import City
@@ -174,3 +178,142 @@ async def test_what_stands_instead_of_a_hidden_problem(
     for who in ("health", "triager"):
         theirs = await events(client, city, world.problems["D"]["id"], who=who)
         assert theirs[-1]["changes"]["primary"] == {"id": x["id"], "reference": x["reference"]}
+
+
+async def test_the_inbox_of_someone_who_cannot_see_it_does_not_name_it(
+    client: Client, city: City
+) -> None:
+    """Parks hears that its problem became a duplicate, and of what, no more than it may see."""
+    world = await build_world(client, city, restricted=True)
+    x = world.problems["X"]
+    inbox = await client.get("/api/v1/me/notifications?limit=100", headers=city.auth("parks"))
+    assert inbox.status_code == 200, inbox.text
+    about_d = [
+        item for item in inbox.json()["items"] if item["problem"]["id"] == world.problems["D"]["id"]
+    ]
+    assert [item["event"]["to_status"] for item in about_d] == ["duplicate", "triage"]
+    assert x["id"] not in inbox.text and x["reference"] not in inbox.text
+    history = await client.get(
+        f"/api/v1/problems/{world.problems['D']['id']}/history", headers=city.auth("parks")
+    )
+    assert x["id"] not in history.text and x["reference"] not in history.text
+
+
+# -- marking a duplicate never widens who sees the primary ---------------------------------
+
+
+async def watchers(client: Client, city: City, problem_id: str) -> set[str]:
+    response = await client.get(
+        f"/api/v1/problems/{problem_id}/watchers", headers=city.auth("admin")
+    )
+    assert response.status_code == 200, response.text
+    return {watcher["id"] for watcher in response.json()}
+
+
+async def collaborating(client: Client, city: City, problem_id: str) -> set[str]:
+    response = await client.get(
+        f"/api/v1/problems/{problem_id}/collaborators", headers=city.auth("admin")
+    )
+    assert response.status_code == 200, response.text
+    return {row["department"]["code"] for row in response.json() if row["department"]}
+
+
+async def sees(client: Client, city: City, problem_id: str, who: str) -> int:
+    response = await client.get(f"/api/v1/problems/{problem_id}", headers=city.auth(who))
+    return response.status_code
+
+
+@pytest.mark.parametrize("restricted", [False, True], ids=["open", "restricted"])
+async def test_marking_a_duplicate_never_widens_who_sees_the_primary(
+    client: Client, city: City, db: asyncpg.Connection, restricted: bool
+) -> None:
+    """The duplicate (PRK's, open) has watchers and collaborating departments; the primary is
+    DOT's. On a restricted primary, only those who could already see it move: DOT (it owns
+    the primary) and the triager. DPH and the people of PRK stay on the duplicate, and the
+    response and the duplicate's history name them and say why."""
+    primary = await submitted(
+        client, city, title="Case files are kept on paper", restricted=restricted
+    )
+    duplicate = await submitted(client, city, "parks", title="Case files are on paper")
+    for code in ("DPH", "DOT"):
+        await db.execute(
+            "INSERT INTO problem_collaborators (id, problem_id, department_id) VALUES ($1, $2, $3)",
+            uuid.uuid4(),
+            uuid.UUID(duplicate["id"]),
+            city.departments[code],
+        )
+    followed = await client.post(
+        f"/api/v1/problems/{duplicate['id']}/watchers", headers=city.auth("health")
+    )
+    assert followed.status_code == 201, followed.text
+    assert (await act(client, city, duplicate, "triage")).status_code == 200
+    before = {who: await sees(client, city, primary["id"], who) for who in ("health", "parks")}
+    assert before == (
+        {"health": 200, "parks": 200} if not restricted else {"health": 404, "parks": 404}
+    )
+
+    response = await mark_duplicate(client, city, duplicate, primary)
+
+    after = {who: await sees(client, city, primary["id"], who) for who in ("health", "parks")}
+    assert after == before  # 404 before, 404 after: nobody new can read the primary
+    people = {name: str(city.people[name]) for name in ("parks", "health", "triager", "requester")}
+    body = response.json()
+    if not restricted:  # everyone moves, as always
+        assert await watchers(client, city, primary["id"]) == set(people.values())
+        assert await collaborating(client, city, primary["id"]) == {"DPH", "DOT"}
+        assert await watchers(client, city, duplicate["id"]) == set()
+        assert await collaborating(client, city, duplicate["id"]) == set()
+        assert (body["watchers_moved"], body["collaborators_moved"]) == (3, 2)
+        assert body["not_moved"] == []
+        return
+    # The triager moves; DOT's requester already followed the primary they submitted.
+    assert await watchers(client, city, primary["id"]) == {people["requester"], people["triager"]}
+    assert await collaborating(client, city, primary["id"]) == {"DOT"}
+    # Those left off still follow and collaborate on the duplicate, which they can see.
+    assert await watchers(client, city, duplicate["id"]) == {people["parks"], people["health"]}
+    assert await collaborating(client, city, duplicate["id"]) == {"DPH"}
+    assert (body["watchers_moved"], body["collaborators_moved"]) == (1, 1)
+    not_moved = sorted(
+        body["not_moved"],
+        key=lambda row: (row["kind"], (row["person"] or row["department"])["id"]),
+    )
+    expected = sorted(
+        [
+            {
+                "kind": "watcher",
+                "person": {"id": people["parks"], "name": "Tom Reyes"},
+                "department": None,
+            },
+            {
+                "kind": "watcher",
+                "person": {"id": people["health"], "name": "Inès Moreau"},
+                "department": None,
+            },
+            {
+                "kind": "department",
+                "person": None,
+                "department": {
+                    "id": str(city.departments["DPH"]),
+                    "code": "DPH",
+                    "name": "Department of Public Health",
+                },
+            },
+        ],
+        key=lambda row: (row["kind"], (row["person"] or row["department"])["id"]),
+    )
+    assert [{k: v for k, v in row.items() if k != "reason"} for row in not_moved] == expected
+    assert all("restricted" in row["reason"] for row in not_moved)
+    history = await events(client, city, duplicate["id"])
+    changes = history[-1]["changes"]
+    assert history[-1]["type"] == "marked_duplicate"
+    assert (changes["watchers_moved"], changes["collaborators_moved"]) == (1, 1)
+    assert (
+        sorted(
+            changes["not_moved"],
+            key=lambda row: (row["kind"], (row["person"] or row["department"])["id"]),
+        )
+        == not_moved
+    )
+    # The reason names no problem: parks reads it on its own duplicate.
+    for row in not_moved:
+        assert primary["reference"] not in row["reason"] and primary["id"] not in row["reason"]

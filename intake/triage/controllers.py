@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
+import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
@@ -197,7 +198,11 @@ class TriageActionController(Controller):
     @post(
         "/mark-duplicate",
         summary="Mark a problem as a duplicate of another",
-        description="Watchers and collaborators move to the primary; both histories record it.",
+        description=(
+            "Watchers and collaborators move to the primary, except anyone who could not "
+            "already see a restricted primary: they stay on the duplicate, and `not_moved` "
+            "names them and says why. Both histories record it."
+        ),
         responses=ACTION_ERRORS,
         status_code=200,
     )
@@ -220,9 +225,15 @@ class TriageActionController(Controller):
             ),
         ],
         if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.mark_duplicate(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, caller, problem)
+    ) -> Response[schemas.MarkedDuplicate]:
+        problem, moved = await triage.mark_duplicate(db_session, caller, problem_id, if_match, data)
+        body = schemas.MarkedDuplicate(
+            **msgspec.structs.asdict(await problems.problem_out(db_session, caller, problem)),
+            watchers_moved=moved.watchers,
+            collaborators_moved=moved.collaborators,
+            not_moved=moved.not_moved,
+        )
+        return Response(body, headers={"ETag": etag(problem.version)})
 
     @post("/hold", summary="Put work on hold", responses=ACTION_ERRORS, status_code=200)
     async def hold(
