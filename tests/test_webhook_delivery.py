@@ -299,6 +299,61 @@ async def test_a_restricted_problems_events_are_sent_as_leadership_sees_them(
     assert receiver.types() == ["created", "submitted"]
 
 
+async def test_a_problem_is_named_to_receivers_only_as_leadership_may_see_it(
+    client: Client,
+    city: City,
+    db: asyncpg.Connection,
+    sessions: Sessions,
+    http: httpx.AsyncClient,
+    receiver: Receiver,
+) -> None:
+    """A link names the problem at its other end: a restricted one (leadership sees it), but
+    not a draft, which only its department sees. DTI's triager may link a DTI draft; the
+    receiver gets the link with the draft's id and reference null."""
+    email = "analyst@city.example"
+    await db.execute(
+        "INSERT INTO people (id, email, name, department_id, roles) "
+        "VALUES ($1, $2, 'Ana Lyst', $3, '{requester}')",
+        uuid.uuid4(),
+        email,
+        city.departments["DTI"],
+    )
+    drafted = await client.post(
+        "/api/v1/problems",
+        json={"title": "Our own timesheets are on paper"},
+        headers={"Authorization": f"Bearer {city.keys.issue(email)}"},
+    )
+    assert drafted.status_code == 201, drafted.text
+    restricted = await submitted(client, city, title="Child care case files", restricted=True)
+    problem = await submitted(client, city, title="Street tree permits take weeks")
+    await subscribe(client, city, receiver.url)
+    for other in (restricted["id"], drafted.json()["id"]):
+        linked = await client.post(
+            f"/api/v1/problems/{problem['id']}/links",
+            json={"to_problem_id": other, "type": "related"},
+            headers=city.auth("triager"),
+        )
+        assert linked.status_code == 201, linked.text
+
+    await deliver_due(sessions, http)
+
+    links = [
+        r.event["changes"]["link"]
+        for r in receiver.requests
+        if r.event["type"] == "linked" and r.event["problem"]["id"] == problem["id"]
+    ]
+    assert links == [
+        {"type": "related", "to": restricted["id"], "reference": restricted["reference"]},
+        {"type": "related", "to": None, "reference": None},
+    ]
+    assert drafted.json()["id"] not in b"".join(r.body for r in receiver.requests).decode()
+    # The triager, in DTI, sees the draft and is told which it is.
+    history = await client.get(
+        f"/api/v1/problems/{problem['id']}/history", headers=city.auth("triager")
+    )
+    assert history.json()["items"][-1]["changes"]["link"]["to"] == drafted.json()["id"]
+
+
 async def test_only_the_subscribed_types_are_sent(
     client: Client, city: City, sessions: Sessions, http: httpx.AsyncClient, receiver: Receiver
 ) -> None:

@@ -48,7 +48,7 @@ class DeliveryActionController(Controller):
     ) -> Response[Problem]:
         reason = data.reason if data else None
         problem = await delivery.start_discovery(db_session, caller, problem_id, if_match, reason)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/start-delivery",
@@ -69,7 +69,7 @@ class DeliveryActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await delivery.start_delivery(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/launch",
@@ -91,7 +91,7 @@ class DeliveryActionController(Controller):
     ) -> Response[Problem]:
         reason = data.reason if data else None
         problem = await delivery.launch(db_session, caller, problem_id, if_match, reason)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/close",
@@ -125,7 +125,7 @@ class DeliveryActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await delivery.close(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
 
 # -- milestones and status updates ------------------------------------------------------------

@@ -15,7 +15,8 @@ The price is a short delay: an event appears once every older writing transactio
 finished (milliseconds, usually). A long-running writer holds the feed back; it never loses
 an event.
 
-Visibility is that of a problem's history, judged when the feed is read.
+Visibility is that of a problem's history, judged when the feed is read, and so is what an
+event says about another problem (``intake.problems.redaction``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from intake.db.models import XID8, Person, Problem, ProblemEvent
 from intake.feed import schemas
 from intake.lib.auth import Caller
 from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.problems import redaction
 from intake.problems import service as problems
 from intake.problems.guards import event_visible_to, visible_to
 
@@ -146,8 +148,18 @@ async def read_published(
         )
         for event, actor_name, reference in rows
     ]
+    events = await _redacted(session, caller, events)
     last = events[-1][0] if len(events) == limit else horizon
     return Published(events=events, next_position=last)
+
+
+async def _redacted(
+    session: AsyncSession, caller: Caller, events: list[tuple[Position, schemas.FeedEvent]]
+) -> list[tuple[Position, schemas.FeedEvent]]:
+    """The events naming no other problem the caller may not see (``redaction``): the
+    same rule as a problem's history, so a webhook, reading as ``RECEIVER``, gets it too."""
+    shown = await redaction.redact(session, caller, [event for _, event in events])
+    return [(position, event) for (position, _), event in zip(events, shown, strict=True)]
 
 
 async def read_feed(

@@ -54,10 +54,10 @@ _DRAFT_EXAMPLE = {
 
 
 async def problem_response(
-    session: AsyncSession, problem: models.Problem
+    session: AsyncSession, caller: Caller, problem: models.Problem
 ) -> Response[schemas.Problem]:
     """The problem as the caller sees it, with its ETag."""
-    body = await problems.problem_out(session, problem)
+    body = await problems.problem_out(session, caller, problem)
     return Response(body, headers={"ETag": etag(problem.version)})
 
 
@@ -87,7 +87,7 @@ class ProblemController(Controller):
         if idempotent is not None and (replayed := await idempotent.replay()):
             return replayed  # type: ignore[return-value]
         problem = await problems.create_problem(db_session, caller, data)
-        body = await problems.problem_out(db_session, problem)
+        body = await problems.problem_out(db_session, caller, problem)
         headers = {"ETag": etag(problem.version), "Location": f"/api/v1/problems/{problem.id}"}
         return await respond(idempotent, 201, body, headers)
 
@@ -131,7 +131,7 @@ class ProblemController(Controller):
         self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
     ) -> Response[schemas.Problem]:
         problem = await problems.get_visible(db_session, caller, problem_id)
-        body = await problems.problem_out(db_session, problem)
+        body = await problems.problem_out(db_session, caller, problem)
         return Response(body, headers={"ETag": etag(problem.version)})
 
     @patch(
@@ -155,7 +155,7 @@ class ProblemController(Controller):
         if_match: IfMatch = None,
     ) -> Response[schemas.Problem]:
         problem = await problems.update_problem(db_session, caller, problem_id, data, if_match)
-        body = await problems.problem_out(db_session, problem)
+        body = await problems.problem_out(db_session, caller, problem)
         return Response(body, headers={"ETag": etag(problem.version)})
 
     @post(
@@ -182,7 +182,7 @@ class ProblemController(Controller):
         if idempotent is not None and (replayed := await idempotent.replay()):
             return replayed  # type: ignore[return-value]
         problem = await problems.submit(db_session, caller, problem_id, if_match)
-        out = await problems.problem_out(db_session, problem)
+        out = await problems.problem_out(db_session, caller, problem)
         body = SubmittedProblem(
             **msgspec.structs.asdict(out),
             similar_problems=await similar.similar_problems(db_session, caller, problem),
@@ -209,7 +209,7 @@ class ProblemController(Controller):
     ) -> Response[schemas.Problem]:
         reason = data.reason if data else None
         problem = await problems.withdraw(db_session, caller, problem_id, if_match, reason)
-        body = await problems.problem_out(db_session, problem)
+        body = await problems.problem_out(db_session, caller, problem)
         return Response(body, headers={"ETag": etag(problem.version)})
 
     @get(

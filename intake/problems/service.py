@@ -19,7 +19,7 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import decode_cursor, encode_cursor
-from intake.problems import history, lifecycle, schemas
+from intake.problems import history, lifecycle, redaction, schemas
 from intake.problems.framing import framing_hints
 from intake.problems.guards import (
     event_visible_to,
@@ -77,7 +77,10 @@ def _jsonable(value: Any) -> Any:
 # -- reading --------------------------------------------------------------------------------
 
 
-async def problem_out(session: AsyncSession, problem: models.Problem) -> schemas.Problem:
+async def problem_out(
+    session: AsyncSession, caller: Caller, problem: models.Problem
+) -> schemas.Problem:
+    """The problem as ``caller`` sees it: a primary they may not see is not named."""
     department = await session.get(models.Department, problem.department_id)
     submitter = await session.get(models.Person, problem.submitter_id)
     assert department is not None and submitter is not None
@@ -123,7 +126,9 @@ async def problem_out(session: AsyncSession, problem: models.Problem) -> schemas
         triager=schemas.PersonRef(id=triager.id, name=triager.name) if triager else None,
         team=schemas.TeamRef(id=team.id, name=team.name) if team else None,
         score=problem.score,
-        primary_problem_id=problem.primary_problem_id,
+        primary_problem_id=await redaction.shown_problem_id(
+            session, caller, problem.primary_problem_id
+        ),
         redirected_to=DepartmentRef(id=redirected.id, code=redirected.code, name=redirected.name)
         if redirected
         else None,
@@ -276,7 +281,7 @@ async def list_history(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[schemas.HistoryEvent], str | None]:
-    """The problem's events, oldest first."""
+    """The problem's events, oldest first, naming no other problem the caller may not see."""
     await get_visible(session, caller, problem_id)
     Event, Person = models.ProblemEvent, models.Person
     query = (
@@ -292,6 +297,7 @@ async def list_history(
     rows = (await session.execute(query)).all()
     items = [history_event(event, name) for event, name in rows[:limit]]
     next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    items = await redaction.redact(session, caller, items)
     return items, next_cursor
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
+import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
@@ -51,7 +52,7 @@ class TriageActionController(Controller):
     ) -> Response[Problem]:
         email = data.triager_email if data else None
         problem = await triage.take_into_triage(db_session, caller, problem_id, if_match, email)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/reassign",
@@ -85,7 +86,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.reassign(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/request-info",
@@ -108,7 +109,7 @@ class TriageActionController(Controller):
         problem = await triage.request_info(
             db_session, caller, problem_id, if_match, data.questions
         )
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/respond",
@@ -129,7 +130,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.respond(db_session, caller, problem_id, if_match, data.answer)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post("/accept", summary="Accept a problem", responses=ACTION_ERRORS, status_code=200)
     async def accept(
@@ -145,7 +146,7 @@ class TriageActionController(Controller):
     ) -> Response[Problem]:
         reason = data.reason if data else None
         problem = await triage.decide(db_session, caller, problem_id, "accept", if_match, reason)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post("/decline", summary="Decline a problem", responses=ACTION_ERRORS, status_code=200)
     async def decline(
@@ -162,7 +163,7 @@ class TriageActionController(Controller):
         problem = await triage.decide(
             db_session, caller, problem_id, "decline", if_match, data.reason
         )
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/redirect",
@@ -192,12 +193,16 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.redirect(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post(
         "/mark-duplicate",
         summary="Mark a problem as a duplicate of another",
-        description="Watchers and collaborators move to the primary; both histories record it.",
+        description=(
+            "Watchers and collaborators move to the primary, except anyone who could not "
+            "already see a restricted primary: they stay on the duplicate, and `not_moved` "
+            "names them and says why. Both histories record it."
+        ),
         responses=ACTION_ERRORS,
         status_code=200,
     )
@@ -220,9 +225,15 @@ class TriageActionController(Controller):
             ),
         ],
         if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.mark_duplicate(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, problem)
+    ) -> Response[schemas.MarkedDuplicate]:
+        problem, moved = await triage.mark_duplicate(db_session, caller, problem_id, if_match, data)
+        body = schemas.MarkedDuplicate(
+            **msgspec.structs.asdict(await problems.problem_out(db_session, caller, problem)),
+            watchers_moved=moved.watchers,
+            collaborators_moved=moved.collaborators,
+            not_moved=moved.not_moved,
+        )
+        return Response(body, headers={"ETag": etag(problem.version)})
 
     @post("/hold", summary="Put work on hold", responses=ACTION_ERRORS, status_code=200)
     async def hold(
@@ -236,7 +247,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await triage.decide(db_session, caller, problem_id, "hold", if_match, data.reason)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
     @post("/resume", summary="Resume held work", responses=ACTION_ERRORS, status_code=200)
     async def resume(
@@ -252,7 +263,7 @@ class TriageActionController(Controller):
     ) -> Response[Problem]:
         reason = data.reason if data else None
         problem = await triage.decide(db_session, caller, problem_id, "resume", if_match, reason)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)
 
 
 class TriageQueueController(Controller):
@@ -526,4 +537,4 @@ class ProblemTriageController(Controller):
         if_match: IfMatch = None,
     ) -> Response[Problem]:
         problem = await pairing.assign_team(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, problem)
+        return await problem_response(db_session, caller, problem)

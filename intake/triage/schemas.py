@@ -156,3 +156,21 @@ class SubmittedProblem(Problem):
     """The submitted problem, with the problems it resembles (to spot duplicates early)."""
 
     similar_problems: list[SimilarProblem] = msgspec.field(default_factory=list)
+
+
+class NotMoved(Output):
+    """A watcher or collaborator of a duplicate who was not moved to its primary, and why."""
+
+    kind: Literal["watcher", "department", "person"]
+    person: PersonRef | None
+    department: DepartmentRef | None
+    reason: str
+
+
+class MarkedDuplicate(Problem):
+    """The duplicate, and who moved from it to the primary: ``not_moved`` names those who
+    stay on the duplicate because they could not see a restricted primary."""
+
+    watchers_moved: int
+    collaborators_moved: int
+    not_moved: list[NotMoved]

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, or_, sele
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.collaboration import access
 from intake.db import models
 from intake.db.session import cached
 from intake.lib.auth import Caller, require_role
@@ -158,14 +159,25 @@ async def redirect(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """Who moved from a duplicate to its primary, and who was left on the duplicate, why."""
+
+    watchers: int
+    collaborators: int
+    not_moved: list[schemas.NotMoved]
+
+
 async def mark_duplicate(
     session: AsyncSession,
     caller: Caller,
     problem_id: uuid.UUID,
     if_match: str | None,
     data: schemas.MarkDuplicate,
-) -> models.Problem:
-    """Point at the primary; move watchers and collaborators onto it; history on both."""
+) -> tuple[models.Problem, Moved]:
+    """Point at the primary; move watchers and collaborators onto it, never widening who
+    sees a restricted primary (``_move_followers``); history on both."""
+    outcome: list[Moved] = []
 
     async def merge_into_primary(problem: models.Problem) -> dict[str, Any]:
         if data.primary_problem_id == problem.id:
@@ -182,7 +194,9 @@ async def mark_duplicate(
                 "worked on.",
                 current_state=primary.status,
             )
-        moved = await _move_followers(session, problem.id, primary.id)
+        moved = await _move_followers(session, problem.id, primary)
+        outcome.append(moved)
+        counts = {"watchers_moved": moved.watchers, "collaborators_moved": moved.collaborators}
         primary.version += 1
         primary.updated_at = utcnow()
         await history.record(
@@ -191,12 +205,21 @@ async def mark_duplicate(
             actor_id=caller.id,
             type="duplicate_linked",
             reason=data.reason,
-            changes={"duplicate": {"id": str(problem.id), "reference": problem.reference}, **moved},
+            # Who was left off is the duplicate's business: the primary's readers may not
+            # see the duplicate, and it is there that those left off still follow.
+            changes={
+                "duplicate": {"id": str(problem.id), "reference": problem.reference},
+                **counts,
+            },
         )
         problem.primary_problem_id = primary.id
-        return {"primary": {"id": str(primary.id), "reference": primary.reference}, **moved}
+        return {
+            "primary": {"id": str(primary.id), "reference": primary.reference},
+            **counts,
+            "not_moved": msgspec.to_builtins(moved.not_moved),
+        }
 
-    return await problems.apply_action(
+    problem = await problems.apply_action(
         session,
         caller,
         problem_id,
@@ -205,50 +228,133 @@ async def mark_duplicate(
         reason=data.reason,
         prepare=merge_into_primary,
     )
+    return problem, outcome[0]
+
+
+_CANNOT_SEE = "Cannot see the primary problem, which is restricted"
+NOT_MOVED_REASONS = {
+    "watcher": f"{_CANNOT_SEE}; still follows this one.",
+    "collaborator": (
+        f"{_CANNOT_SEE}, and collaborating on it would show it to them; still collaborates "
+        "on this one."
+    ),
+}
 
 
 async def _move_followers(
-    session: AsyncSession, duplicate_id: uuid.UUID, primary_id: uuid.UUID
-) -> dict[str, Any]:
-    watchers = list(
-        await session.scalars(
-            select(models.ProblemWatcher.person_id).where(
-                models.ProblemWatcher.problem_id == duplicate_id
-            )
-        )
+    session: AsyncSession, duplicate_id: uuid.UUID, primary: models.Problem
+) -> Moved:
+    """Move the duplicate's watchers and collaborators onto the primary, except those who
+    could not already see it (only a restricted primary has any): a collaborator would be
+    shown it, a watcher would follow what they cannot read. They stay on the duplicate,
+    which they can still see, and ``not_moved`` names them."""
+    Person, Watcher = models.Person, models.ProblemWatcher
+    not_moved: list[schemas.NotMoved] = []
+    moved_watchers: list[uuid.UUID] = []
+    watchers = await session.scalars(
+        select(Person)
+        .join(Watcher, Watcher.person_id == Person.id)
+        .where(Watcher.problem_id == duplicate_id)
+        .order_by(Person.name, Person.id)
     )
-    for watcher_id in watchers:
-        await problems.follow(session, primary_id, watcher_id)
-    collaborators = list(
-        await session.execute(
-            select(
-                models.ProblemCollaborator.department_id, models.ProblemCollaborator.person_id
-            ).where(models.ProblemCollaborator.problem_id == duplicate_id)
-        )
-    )
-    for department_id, person_id in collaborators:
-        await session.execute(
-            insert(models.ProblemCollaborator)
-            .values(
-                id=uuid.uuid4(),
-                problem_id=primary_id,
-                department_id=department_id,
-                person_id=person_id,
+    for watcher in list(watchers):
+        if await _sees_already(session, primary, None, watcher):
+            moved_watchers.append(watcher.id)
+        else:
+            not_moved.append(
+                schemas.NotMoved(
+                    kind="watcher",
+                    person=PersonRef(id=watcher.id, name=watcher.name),
+                    department=None,
+                    reason=NOT_MOVED_REASONS["watcher"],
+                )
             )
-            .on_conflict_do_nothing()
-        )
+    for watcher_id in moved_watchers:
+        await problems.follow(session, primary.id, watcher_id)
     await session.execute(
-        delete(models.ProblemWatcher).where(models.ProblemWatcher.problem_id == duplicate_id)
+        delete(Watcher).where(
+            Watcher.problem_id == duplicate_id, Watcher.person_id.in_(moved_watchers)
+        )
     )
+
+    moved_collaborators: list[uuid.UUID] = []
+    for row, department, person in await _collaborators(session, duplicate_id):
+        if await _sees_already(session, primary, department, person):
+            moved_collaborators.append(row.id)
+            await session.execute(
+                insert(models.ProblemCollaborator)
+                .values(
+                    id=uuid.uuid4(),
+                    problem_id=primary.id,
+                    department_id=row.department_id,
+                    person_id=row.person_id,
+                )
+                .on_conflict_do_nothing()
+            )
+        else:
+            not_moved.append(
+                schemas.NotMoved(
+                    kind="department" if department is not None else "person",
+                    person=PersonRef(id=person.id, name=person.name) if person else None,
+                    department=DepartmentRef(
+                        id=department.id, code=department.code, name=department.name
+                    )
+                    if department
+                    else None,
+                    reason=NOT_MOVED_REASONS["collaborator"],
+                )
+            )
     await session.execute(
         delete(models.ProblemCollaborator).where(
-            models.ProblemCollaborator.problem_id == duplicate_id
+            models.ProblemCollaborator.id.in_(moved_collaborators)
         )
     )
-    return {
-        "watchers_moved": len(watchers),
-        "collaborators_moved": len(collaborators),
-    }
+    return Moved(
+        watchers=len(moved_watchers), collaborators=len(moved_collaborators), not_moved=not_moved
+    )
+
+
+async def _collaborators(
+    session: AsyncSession, problem_id: uuid.UUID
+) -> list[tuple[models.ProblemCollaborator, models.Department | None, models.Person | None]]:
+    """The problem's collaborating departments and people, in the order they were added."""
+    Collaborator = models.ProblemCollaborator
+    rows = await session.execute(
+        select(Collaborator, models.Department)
+        .outerjoin(models.Department, models.Department.id == Collaborator.department_id)
+        .where(Collaborator.problem_id == problem_id)
+        .order_by(Collaborator.added_at, Collaborator.id)
+    )
+    out: list[
+        tuple[models.ProblemCollaborator, models.Department | None, models.Person | None]
+    ] = []
+    for row, department in rows.all():
+        person = await session.get(models.Person, row.person_id) if row.person_id else None
+        out.append((row, department, person))
+    return out
+
+
+async def _sees_already(
+    session: AsyncSession,
+    problem: models.Problem,
+    department: models.Department | None,
+    person: models.Person | None,
+) -> bool:
+    """Whether a department or a person may see the (submitted) problem now."""
+    if not problem.restricted:
+        return True
+    if person is not None:
+        return await access.can_see(session, person, problem.id)
+    assert department is not None
+    if department.id == problem.department_id:
+        return True
+    Collaborator = models.ProblemCollaborator
+    found = await session.scalar(
+        select(Collaborator.id).where(
+            Collaborator.problem_id == problem.id, Collaborator.department_id == department.id
+        )
+    )
+    return found is not None
 
 
 def _str(value: object) -> str | None:
