@@ -437,7 +437,7 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Spanish, Haitian Creole, Vietnamese and Arabic.",
         restricted=False,
         days_ago=52,
-        team="Data Platform",
+        team="Health & Human Services",
     ),
     DemoProblem(
         key="dot-street-closure-permits",
@@ -535,7 +535,7 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Spanish.",
         restricted=False,
         days_ago=138,
-        team="Resident Services",
+        team="Health & Human Services",
     ),
     DemoProblem(
         key="hsa-child-care-recertification",
@@ -590,7 +590,7 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Spanish, Somali and Vietnamese; packets are English-only today.",
         restricted=True,
         days_ago=88,
-        team="Health & Human Services",
+        team="Permits & Licensing",
     ),
     DemoProblem(
         key="dph-immunization-records",
@@ -677,7 +677,7 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Spanish, Chinese and Korean.",
         restricted=False,
         days_ago=194,
-        team="Permits & Licensing",
+        team="Health & Human Services",
     ),
     DemoProblem(
         key="myr-public-records-requests",
