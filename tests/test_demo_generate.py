@@ -104,12 +104,17 @@ async def test_demo_generates_a_city_with_history_the_portfolio_reads(
           bool_and(changes -> 'sla' ->> 'first_response_due_at' IS NOT NULL
                    AND changes -> 'sla' ? 'decision_due_at')
             FILTER (WHERE type IN ('submitted', 'info_provided')) AS sla,
+          bool_and(changes -> 'redirected_to' ->> 'department' IS NOT NULL)
+            FILTER (WHERE type = 'redirected') AS redirected,
+          bool_and(changes -> 'primary' ->> 'reference' IS NOT NULL)
+            FILTER (WHERE type = 'marked_duplicate') AS duplicate,
           count(*) FILTER (WHERE type = 'sla_breached') AS breaches,
           count(*) FILTER (WHERE type = 'comment_added' AND internal) AS internal_comments
         FROM problem_events
         """
     )
-    assert all(shapes[key] for key in ("triaged", "team", "scored", "phase", "closed", "sla"))
+    shaped = ("triaged", "team", "scored", "phase", "closed", "sla", "redirected", "duplicate")
+    assert all(shapes[key] for key in shaped), dict(shapes)
     assert shapes["breaches"] > 0
 
     # Work records past acceptance: slipped milestones, risky updates, measured metrics.
