@@ -1,0 +1,4 @@
+import pytest
+
+# Shared checks outside the test files still explain a failed assert.
+pytest.register_assert_rewrite("tests.agreement")

@@ -10,6 +10,7 @@ from intake.db.session import create_engine, create_sessionmaker
 from intake.demo.seed import seed_demo_city
 from intake.lib.auth import LocalKeys
 from intake.problems.events import EVENT_TYPES
+from tests.agreement import assert_views_agree
 from tests.helpers import Client
 
 
@@ -37,7 +38,7 @@ async def test_demo_city_has_departments_roles_teams_and_problems(
     assert len(teams) >= 3
     assert all(t["disciplines"] and t["wip_limit"] >= 1 for t in teams)
     states = {r["status"] for r in await db.fetch("SELECT status FROM problems")}
-    # The seed writes history without history.record: only the types the app itself writes.
+    # The seed replays history through the app's own actions: only the types they write.
     recorded = {r["type"] for r in await db.fetch("SELECT DISTINCT type FROM problem_events")}
     assert recorded <= set(EVENT_TYPES)
     assert await db.fetchval("SELECT count(*) FROM problems") >= 12
@@ -50,7 +51,9 @@ async def test_demo_city_has_departments_roles_teams_and_problems(
     history = (
         await client.get(f"/api/v1/problems/{accepted['id']}/history", headers=token)
     ).json()["items"]
-    assert [e["to_status"] for e in history] == ["draft", "submitted", "triage", "accepted"]
+    states = [e["to_status"] for e in history if e["to_status"]]
+    assert states == ["draft", "submitted", "triage", "accepted"]
+    assert history[-1]["type"] == "team_assigned"  # paired with its team once accepted
     assert [e["occurred_at"] for e in history] == sorted(e["occurred_at"] for e in history)
 
     live = next(item for item in listed if item["status"] == "live")
@@ -97,3 +100,20 @@ async def test_demo_city_has_departments_roles_teams_and_problems(
     assert unfilled == 0
     found = (await client.get(f"/api/v1/problems/{live['id']}/similar", headers=token)).json()
     assert found and all(match["id"] != live["id"] for match in found)
+
+
+async def test_the_seeded_city_tells_one_story(
+    client: Client, db: asyncpg.Connection, database_url: str, settings: Settings, keys: LocalKeys
+) -> None:
+    """The portfolio's team load, SLA clocks and export say what the queue and the problems
+    themselves say: the seed's history carries the triager, team and due-time changes."""
+    assert await _seed(database_url, settings) is True
+    leader = {"Authorization": f"Bearer {keys.issue('leader@city.example')}"}
+    seen = await assert_views_agree(client, db, leader)
+    # The story has all of its parts: paired teams, overdue clocks, named triagers.
+    assert seen.team_load == await db.fetchval(
+        "SELECT count(*) FROM problems WHERE team_id IS NOT NULL AND status IN "
+        "('accepted', 'discovery', 'delivery', 'on_hold')"
+    )
+    assert seen.team_load >= 4 and seen.breached >= 1
+    assert seen.exported_with_team >= 5 and seen.exported_with_triager >= 8

@@ -16,6 +16,7 @@ from intake.demo.generate import Progress
 from intake.lib.auth import LocalKeys
 from intake.problems.events import EVENT_TYPES
 from intake.problems.lifecycle import STATES
+from tests.agreement import assert_views_agree
 from tests.helpers import Client
 
 N = 200
@@ -103,12 +104,17 @@ async def test_demo_generates_a_city_with_history_the_portfolio_reads(
           bool_and(changes -> 'sla' ->> 'first_response_due_at' IS NOT NULL
                    AND changes -> 'sla' ? 'decision_due_at')
             FILTER (WHERE type IN ('submitted', 'info_provided')) AS sla,
+          bool_and(changes -> 'redirected_to' ->> 'department' IS NOT NULL)
+            FILTER (WHERE type = 'redirected') AS redirected,
+          bool_and(changes -> 'primary' ->> 'reference' IS NOT NULL)
+            FILTER (WHERE type = 'marked_duplicate') AS duplicate,
           count(*) FILTER (WHERE type = 'sla_breached') AS breaches,
           count(*) FILTER (WHERE type = 'comment_added' AND internal) AS internal_comments
         FROM problem_events
         """
     )
-    assert all(shapes[key] for key in ("triaged", "team", "scored", "phase", "closed", "sla"))
+    shaped = ("triaged", "team", "scored", "phase", "closed", "sla", "redirected", "duplicate")
+    assert all(shapes[key] for key in shaped), dict(shapes)
     assert shapes["breaches"] > 0
 
     # Work records past acceptance: slipped milestones, risky updates, measured metrics.
@@ -129,9 +135,12 @@ async def test_demo_generates_a_city_with_history_the_portfolio_reads(
     # The timeline was rebuilt, and agrees with every problem's current columns.
     check = await db.fetchrow(TIMELINE_MISMATCHES)
     assert (check["missing"], check["differing"]) == (0, 0)
+    # ... so the portfolio, the triage queue and the export tell one story.
+    leader = {"Authorization": f"Bearer {keys.issue('leader@city.example')}"}
+    seen = await assert_views_agree(client, db, leader)
+    assert seen.team_load and seen.exported_with_team and seen.exported_with_triager
 
     # The views read it: every submitted problem counts, as of now and as of a past date.
-    leader = {"Authorization": f"Bearer {keys.issue('leader@city.example')}"}
     submitted = await db.fetchval("SELECT count(*) FROM problems WHERE submitted_at IS NOT NULL")
     assert submitted == N - statuses["draft"] - await db.fetchval(
         "SELECT count(*) FROM problems WHERE status = 'withdrawn' AND reference IS NULL"
@@ -190,3 +199,21 @@ def test_progress_redraws_a_bar_on_a_terminal() -> None:
     assert output.count("\r") == 3
     assert "[" + "#" * Progress.WIDTH + "]" in output and "100%" in output
     assert output.endswith("\nDone.\n")
+
+
+async def test_the_demo_city_grown_by_a_generated_one_tells_one_story(
+    client: Client, db: asyncpg.Connection, cli_env: dict[str, str], keys: LocalKeys
+) -> None:
+    """`intake demo`, then `intake demo --problems N --append`: team load, SLA clocks and the
+    export agree with the problems' own fields, the seeded ones and the generated ones."""
+    seeded = intake("demo", env=cli_env)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "Seeded the demo city" in seeded.stdout
+    grown = intake("demo", "--problems", "300", "--append", "--seed", "7", env=cli_env)
+    assert grown.returncode == 0, grown.stderr
+    leader = {"Authorization": f"Bearer {keys.issue('leader@city.example')}"}
+    seen = await assert_views_agree(client, db, leader)
+    assert seen.team_load >= 10 and seen.breached >= 2 and seen.late_responses >= 1
+    assert seen.exported_with_team >= 100 and seen.exported_with_triager >= 200
+    check = await db.fetchrow(TIMELINE_MISMATCHES)
+    assert (check["missing"], check["differing"]) == (0, 0)

@@ -72,6 +72,10 @@ class DemoProblem:
     language_access_needs: str
     restricted: bool
     days_ago: int
+    # The product team it is paired with once accepted (by name), and the words of its last
+    # triage step: the questions asked, or why it was declined or withdrawn.
+    team: str | None = None
+    reason: str | None = None
 
 
 DEPARTMENTS: Final[tuple[DemoDepartment, ...]] = (
@@ -377,7 +381,11 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         accessibility_needs="",
         language_access_needs="Interpreted calls take longer to confirm addresses.",
         restricted=False,
-        days_ago=31,
+        days_ago=40,
+        reason=(
+            "Which address sources does the review queue check today? Could the county share "
+            "its address point updates monthly instead of quarterly?"
+        ),
     ),
     DemoProblem(
         key="wtr-lead-line-notices",
@@ -429,6 +437,7 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Spanish, Haitian Creole, Vietnamese and Arabic.",
         restricted=False,
         days_ago=52,
+        team="Health & Human Services",
     ),
     DemoProblem(
         key="dot-street-closure-permits",
@@ -477,6 +486,7 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Spanish and Chinese.",
         restricted=False,
         days_ago=96,
+        team="Permits & Licensing",
     ),
     DemoProblem(
         key="prk-facility-reservations",
@@ -525,6 +535,7 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Spanish.",
         restricted=False,
         days_ago=138,
+        team="Health & Human Services",
     ),
     DemoProblem(
         key="hsa-child-care-recertification",
@@ -579,6 +590,7 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Spanish, Somali and Vietnamese; packets are English-only today.",
         restricted=True,
         days_ago=88,
+        team="Permits & Licensing",
     ),
     DemoProblem(
         key="dph-immunization-records",
@@ -665,6 +677,7 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Spanish, Chinese and Korean.",
         restricted=False,
         days_ago=194,
+        team="Health & Human Services",
     ),
     DemoProblem(
         key="myr-public-records-requests",
@@ -708,6 +721,7 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Request form in the city's five top languages.",
         restricted=False,
         days_ago=58,
+        team="Resident Services",
     ),
     DemoProblem(
         key="dbi-contractor-renewals",
@@ -741,6 +755,10 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Spanish.",
         restricted=False,
         days_ago=74,
+        reason=(
+            "The state licensing board adds insurance verification to its own portal next "
+            "year; renewals will check coverage there."
+        ),
     ),
     DemoProblem(
         key="prk-camp-waitlist",
@@ -774,6 +792,7 @@ PROBLEMS: Final[tuple[DemoProblem, ...]] = (
         language_access_needs="Spanish.",
         restricted=False,
         days_ago=47,
+        reason="The department is moving to a lottery this season.",
     ),
     DemoProblem(
         key="hsa-rental-assistance-status",

@@ -66,7 +66,7 @@ from intake.problems.events import EventType
 from intake.triage.scoring import CRITERIA, EFFORTS, Ratings, Weights, compute_score
 from intake.triage.sla import Calendar, Pause, due_at
 
-DATASET_VERSION = 6  # bump when the generated data changes, so benchmark --keep reloads
+DATASET_VERSION = 7  # bump when the generated data changes, so benchmark --keep reloads
 DOMAIN = "city.example"
 TIMEZONE = "America/Chicago"
 FIRST_RESPONSE_DAYS, DECISION_DAYS = 3, 10
@@ -977,7 +977,8 @@ class ProblemRows:
         self.today = now.date()
         self.writer = ProblemWriter(rng)
         self.calendar = Calendar(tz=ZoneInfo(city.timezone), holidays=frozenset(city.holidays))
-        self.primaries: list[uuid.UUID] = []  # submitted problems so far, for duplicates
+        # Submitted problems so far (id, reference), for duplicates to point at.
+        self.primaries: list[tuple[uuid.UUID, str]] = []
         self.seq = 0
         self.weights_json = _json(msgspec.to_builtins(city.weights))
         self.scores: dict[tuple[tuple[int, ...], str], tuple[int, str]] = {}
@@ -1023,7 +1024,7 @@ class ProblemRows:
             context.work()
         if plan.reference is not None:
             context.comments()
-            self.primaries.append(plan.id)
+            self.primaries.append((plan.id, plan.reference))
         context.watchers()
         out.problems.append(tuple(row.get(column) for column in PROBLEM_COLUMNS))
         events.sort(key=_event_time)
@@ -1244,6 +1245,12 @@ class _Context:
                 }
             elif kind == "withdrawn":
                 actor = self.submitter
+            elif kind == "redirected":
+                changes = {"redirected_to": self._redirect()}
+            elif kind == "marked_duplicate" and self.rows.primaries:
+                primary, reference = rng.choice(self.rows.primaries[-2000:])
+                row["primary_problem_id"] = primary
+                changes = {"primary": {"id": str(primary), "reference": reference}}
             if after is not None and after != status:
                 if row.get("first_response_at") is None and after in FIRST_RESPONSES:
                     row["first_response_at"] = at
@@ -1279,12 +1286,16 @@ class _Context:
         )
         if plan.state == "on_hold":
             row["held_from_status"] = plan.steps[-1][1]
-        elif plan.state == "redirected":
-            others = [code for code in city.departments if code != plan.department]
-            row["redirected_to_department_id"] = city.departments[rng.choice(others)]
-            row["redirect_channel"] = "Regional service desk" if rng.random() < 0.3 else None
-        elif plan.state == "duplicate" and self.rows.primaries:
-            row["primary_problem_id"] = rng.choice(self.rows.primaries[-2000:])
+
+    def _redirect(self) -> dict[str, str | None]:
+        """Where a redirected problem goes, on its row and as its event records it."""
+        rng, city, row = self.rng, self.city, self.row
+        others = [code for code in city.departments if code != self.plan.department]
+        department = rng.choice(others)
+        channel = "Regional service desk" if rng.random() < 0.3 else None
+        row["redirected_to_department_id"] = city.departments[department]
+        row["redirect_channel"] = channel
+        return {"department": department, "channel": channel}
 
     def _decision_segment_ends(
         self, started: datetime | None, due: datetime | None, ended: datetime

@@ -238,6 +238,7 @@ async def add_finding(
     if data.journey_step_id is not None:
         await _step_of(session, problem.id, data.journey_step_id)
 
+    now = utcnow()
     finding = models.Finding(
         id=uuid.uuid4(),
         problem_id=problem.id,
@@ -249,6 +250,8 @@ async def add_finding(
         journey_step_id=data.journey_step_id,
         created_by_id=caller.id,
         version=1,
+        created_at=now,
+        updated_at=now,
     )
     session.add(finding)
     await session.flush()

@@ -304,6 +304,7 @@ async def create_metric(
     _check_target(data.direction, data.baseline, data.target)
     owner = await _owner(session, problem, data.owner_email) if data.owner_email else None
     await _check_name_free(session, problem.id, name)
+    now = utcnow()
     metric = models.Metric(
         id=uuid.uuid4(),
         problem_id=problem.id,
@@ -317,6 +318,8 @@ async def create_metric(
         review_date=data.review_date,
         created_by_id=caller.id,
         version=1,
+        created_at=now,
+        updated_at=now,
     )
     session.add(metric)
     await session.flush()
@@ -482,6 +485,7 @@ async def record_measurement(
         measured_on=data.measured_on,
         note=note,
         recorded_by_id=caller.id,
+        created_at=utcnow(),
     )
     session.add(measurement)
     await session.flush()

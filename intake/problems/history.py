@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import ProblemEvent
+from intake.lib import clock
 from intake.notifications import fan_out
 from intake.portfolio import timeline
 from intake.problems.events import EVENT_TYPES, EventType
@@ -49,6 +50,9 @@ async def record(
         changes=changes or {},
         internal=internal,
     )
+    moment = clock.travelled()
+    if moment is not None:  # a replayed past action (the demo seed) happened then, not now
+        event.occurred_at = moment
     session.add(event)
     await session.flush()
     await fan_out.notify(session, event, mentions=tuple(mentions))

@@ -326,12 +326,15 @@ async def create_problem(
     """A new draft owned by the caller's department."""
     require_role(caller, "requester")
     values = {name: _clean(name, getattr(data, name)) for name in data.__struct_fields__}
+    now = utcnow()
     problem = models.Problem(
         id=uuid.uuid4(),
         status="draft",
         version=1,
         department_id=caller.department_id,
         submitter_id=caller.id,
+        created_at=now,
+        updated_at=now,
         **values,
     )
     session.add(problem)
@@ -357,7 +360,7 @@ async def follow(session: AsyncSession, problem_id: uuid.UUID, person_id: uuid.U
     """Make the person a watcher of the problem (no-op if they already are)."""
     await session.execute(
         insert(models.ProblemWatcher)
-        .values(problem_id=problem_id, person_id=person_id)
+        .values(problem_id=problem_id, person_id=person_id, added_at=utcnow())
         .on_conflict_do_nothing()
     )
 
