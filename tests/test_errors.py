@@ -130,6 +130,42 @@ async def test_an_email_with_a_nul_is_refused_by_validation(
     assert [error["field"] for error in problem["errors"]] == [field]
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({"restricted": "true"}, "restricted", id="bool-as-string"),
+        pytest.param({"restricted": 1}, "restricted", id="bool-as-number"),
+        pytest.param({"affected_people_per_year": "12"}, "affected_people_per_year", id="int"),
+        pytest.param(
+            {"impact_staff_hours_per_year": 1.5}, "impact_staff_hours_per_year", id="frac"
+        ),
+        pytest.param({"urgency_deadline": 1767225600}, "urgency_deadline", id="day-as-number"),
+        pytest.param(
+            {"systems_involved": [{"name": "CRM", "legacy": "yes"}]},
+            "systems_involved[0].legacy",
+            id="nested",
+        ),
+    ],
+)
+async def test_a_body_is_read_as_sent_never_coerced(
+    client: Client, city: City, db: asyncpg.Connection, body: dict[str, Any], field: str
+) -> None:
+    """api.md: JSON types are not converted; "12" is not a number and 0 is not false."""
+    response = await client.post(
+        P, json={"title": "Valid title", **body}, headers=city.auth("requester")
+    )
+    problem = assert_problem_json(response, 422)
+    assert [(e["field"], e["source"]) for e in problem["errors"]] == [(field, "body")]
+    assert await db.fetchval("SELECT count(*) FROM problems") == 0
+
+
+async def test_a_preference_is_not_switched_by_a_number(client: Client, city: City) -> None:
+    me = city.auth("requester")
+    refused = await client.patch("/api/v1/me", json={"email_notifications": 0}, headers=me)
+    assert assert_problem_json(refused, 422)["errors"][0]["field"] == "email_notifications"
+    assert (await client.get("/api/v1/me", headers=me)).json()["email_notifications"] is True
+
+
 async def test_body_over_one_megabyte_is_413(
     client: Client, city: City, db: asyncpg.Connection
 ) -> None:
