@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 
@@ -271,6 +272,30 @@ async def test_bad_paths_and_methods(
     assert_problem_json(response, status)
     if status == 405:  # RFC 9110: a 405 lists the methods the resource does support
         assert "GET" in response.headers["Allow"]
+
+
+async def test_options_and_a_405_list_every_method_a_path_has(client: Client) -> None:
+    """RFC 9110: Allow names the methods the resource supports, all of them, whichever
+    controller declares them (Litestar's own OPTIONS listed only the first's: #4169)."""
+    document = (await client.get("/schema/openapi.json")).json()
+    for template, operations in document["paths"].items():
+        numbers = {
+            parameter["name"]
+            for operation in operations.values()
+            for parameter in operation.get("parameters", [])
+            if parameter["in"] == "path" and parameter["schema"].get("type") == "integer"
+        }
+        path = template
+        for name in re.findall(r"\{(\w+)\}", template):
+            path = path.replace(f"{{{name}}}", "2026" if name in numbers else NOTHING)
+        methods = {method.upper() for method in operations} | {"OPTIONS"}
+        options = await client.options(path)
+        assert options.status_code == 204, (path, options.text)
+        assert set(options.headers["allow"].split(", ")) == methods, path
+        other = next(m for m in ("PUT", "DELETE", "PATCH", "POST", "GET") if m not in methods)
+        refused = await client.request(other, path)
+        assert_problem_json(refused, 405)
+        assert set(refused.headers["allow"].split(", ")) == methods, path
 
 
 @pytest.mark.parametrize(
