@@ -5,7 +5,6 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 from functools import cache
-from typing import Any
 
 import msgspec
 from msgspec import inspect
@@ -83,10 +82,10 @@ def _label(where: str, text: str, least: int) -> str:
 
 
 @cache
-def _label_fields(struct: type[msgspec.Struct]) -> tuple[tuple[str, int | None, Any], ...]:
-    """Where ``struct`` holds labels: (field, least length) for a label, (field, None,
-    struct type) for a struct or a list of structs that may hold some."""
-    found: list[tuple[str, int | None, Any]] = []
+def _label_fields(struct: type[msgspec.Struct]) -> tuple[tuple[str, int | None], ...]:
+    """Where ``struct`` holds labels: (field, least length) for a label, (field, None) for
+    a struct, or a list of structs, whose type holds some."""
+    found: list[tuple[str, int | None]] = []
     info = inspect.type_info(struct)
     assert isinstance(info, inspect.StructType)
     for field in info.fields:
@@ -96,14 +95,14 @@ def _label_fields(struct: type[msgspec.Struct]) -> tuple[tuple[str, int | None, 
             item = inner.item_type if isinstance(inner, inspect.ListType) else inner
             if isinstance(kind, inspect.Metadata) and (kind.extra or {}).get("label"):
                 assert isinstance(inner, inspect.StrType), f"{struct.__name__}.{field.name}"
-                found.append((field.name, inner.min_length or 1, None))
+                found.append((field.name, inner.min_length or 1))
             elif isinstance(item, inspect.StructType) and _label_fields(item.cls):
-                found.append((field.name, None, item.cls))
+                found.append((field.name, None))
     return tuple(found)
 
 
 def _check_labels(struct: msgspec.Struct, path: str) -> None:
-    for name, least, _ in _label_fields(type(struct)):
+    for name, least in _label_fields(type(struct)):
         value = getattr(struct, name)
         where = f"{path}{name}"
         if least is not None and isinstance(value, str):
