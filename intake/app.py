@@ -29,6 +29,7 @@ from intake.health.controllers import HealthController
 from intake.lib import background
 from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.lib.errors import problem_response
+from intake.lib.methods import answer_options
 from intake.lib.openapi import StrictInputSchemaPlugin
 from intake.lib.ratelimit import rate_limit
 from intake.lib.request import IntakeRequest
@@ -175,6 +176,7 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
             }
         ),
         exception_handlers={Exception: problem_response},
+        before_request=answer_options,
         request_class=IntakeRequest,
         plugins=[StrictInputSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,

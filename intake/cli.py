@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import shlex
 import shutil
 import signal
 import sys
@@ -18,6 +19,7 @@ from typing import Any, TextIO, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from intake import __version__
 from intake.config import MailSettings, Settings
 from intake.db import migrate
 from intake.db.runtime import database_url
@@ -83,7 +85,8 @@ def _banner(settings: Settings) -> str:
     lines = [f"\nIntake is serving on {base}", f"  API docs:    {base}/schema"]
     if settings.oidc is None:
         lines += [
-            f"  Get a token: {_command_name()} token {TOUR_LOGINS[0]} | tail -1",
+            f"  Get a token: INTAKE_DATA_DIR={shlex.quote(str(settings.data_dir))} "
+            f"{_command_name()} token {TOUR_LOGINS[0]} | tail -1",
             f"  Demo logins: {', '.join(TOUR_LOGINS)}",
         ]
     else:
@@ -276,11 +279,21 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     if settings.oidc is not None:
         print("error: tokens come from the identity provider in OIDC mode.", file=sys.stderr)
         return 1
+    if problem := _not_a_data_folder(settings):
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
 
     async def find(session: AsyncSession) -> Any:
         return await registry.person_by_email(session, args.email)
 
     with database_url(settings) as url:
+        if asyncio.run(migrate.current_revision(url)) is None:
+            print(
+                f"error: the database of {settings.data_dir.resolve()} has no Intake tables yet; "
+                "run `intake serve` or `intake db upgrade` first.",
+                file=sys.stderr,
+            )
+            return 1
         person = _in_session(settings, url, find)
     if person is None:
         print(
@@ -300,6 +313,21 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Bearer token for {person.name} <{person.email}>, valid for {minutes} minutes:")
     print(token)
     return 0
+
+
+def _not_a_data_folder(settings: Settings) -> str | None:
+    """Why INTAKE_DATA_DIR is not the data folder of a server a token could be for, if it
+    is not: a token signed with a key made up here would be refused by every server, so
+    `intake token` creates no folder, key or database to get one."""
+    from intake.db.embedded import holds_cluster
+
+    folder = settings.data_dir.resolve()
+    hint = "run it where `intake serve` runs, or set INTAKE_DATA_DIR to that server's folder"
+    if not folder.is_dir():
+        return f"no data folder at {folder} (INTAKE_DATA_DIR); {hint}."
+    if settings.database_url is None and not holds_cluster(folder):
+        return f"{folder} (INTAKE_DATA_DIR) holds no Intake database; {hint}."
+    return None
 
 
 def cmd_sla(settings: Settings, args: argparse.Namespace) -> int:
@@ -481,6 +509,7 @@ def _batch_size(value: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="intake", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"intake {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("serve", help="start the database if embedded, migrate, seed and serve")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -11,11 +12,15 @@ import sys
 import time
 import urllib.request
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
+from intake import __version__
+from intake.cli import _banner
 from intake.config import Settings
 from intake.db.embedded import EmbeddedPostgres
 from tests.conftest import City
@@ -140,6 +145,67 @@ def test_token_for_unknown_person_fails(cli_env: dict[str, str]) -> None:
     result = intake("token", "nobody@city.example", env=cli_env)
     assert result.returncode == 1
     assert "no person" in result.stderr
+
+
+def test_version() -> None:
+    result = intake("--version", env=dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"intake {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("database", "made"),
+    [("embedded", False), ("embedded", True), ("configured", False)],
+    ids=["embedded-missing", "embedded-empty-folder", "configured-missing"],
+)
+def test_token_names_a_data_folder_that_is_not_one_and_creates_nothing(
+    cli_env: dict[str, str], tmp_path: Path, database: str, made: bool
+) -> None:
+    """A token signed with a key made up in the wrong folder would be refused by the
+    server, and a new empty cluster knows nobody: say so in one line instead."""
+    folder = tmp_path / "not-intake"
+    if made:
+        folder.mkdir()
+    env = {**cli_env, "INTAKE_DATA_DIR": str(folder)}
+    if database == "embedded":
+        del env["INTAKE_DATABASE_URL"]
+    result = intake("token", "requester@city.example", env=env)
+    assert result.returncode == 1, result.stdout
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), result.stderr
+    assert str(folder) in result.stderr and "INTAKE_DATA_DIR" in result.stderr
+    assert folder.exists() is made
+    assert not made or list(folder.iterdir()) == []
+
+
+def test_token_on_a_database_without_tables_says_so(
+    cli_env: dict[str, str], server_url: str
+) -> None:
+    empty = f"intake_cli_empty_{uuid.uuid4().hex[:8]}"
+    admin = server_url.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def run(statement: str) -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{empty}"'))
+    try:
+        url = make_url(cli_env["INTAKE_DATABASE_URL"]).set(database=empty)
+        env = {**cli_env, "INTAKE_DATABASE_URL": url.render_as_string(hide_password=False)}
+        result = intake("token", "requester@city.example", env=env)
+    finally:
+        asyncio.run(run(f'DROP DATABASE "{empty}" WITH (FORCE)'))
+    assert result.returncode == 1, result.stdout
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "no Intake tables" in result.stderr and "intake db upgrade" in result.stderr
+
+
+def test_the_banner_names_the_data_folder_a_token_needs() -> None:
+    banner = _banner(replace(Settings(), data_dir=Path("/srv/intake data")))
+    assert "INTAKE_DATA_DIR='/srv/intake data' " in banner
+    assert "token requester@city.example" in banner.split("INTAKE_DATA_DIR=")[1]
 
 
 def test_db_check_and_demo_is_idempotent(cli_env: dict[str, str]) -> None:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from intake.mail import delivery as mail
+from intake.portfolio import export
 from intake.problems import lifecycle
 from intake.problems.events import EVENT_TYPES
 from intake.webhooks import delivery
@@ -31,3 +32,12 @@ def test_integration_doc_lists_exactly_the_event_types_history_records() -> None
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     listed = [name for row in rows for name in re.findall(r"`([a-z_]+)`", row.split(" | ")[0])]
     assert sorted(listed) == sorted(EVENT_TYPES)
+
+
+def test_portfolio_doc_describes_exactly_the_export_columns() -> None:
+    text = (DOCS / "portfolio.md").read_text()
+    section = text.split("## 9. CSV export", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    described = [name for row in rows for name in re.findall(r"`([a-z_]+)`", row.split(" | ")[0])]
+    assert described == list(export.HEADER)
+    assert ",".join(export.HEADER) in section  # the example's header line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 
@@ -130,6 +131,116 @@ async def test_an_email_with_a_nul_is_refused_by_validation(
     assert [error["field"] for error in problem["errors"]] == [field]
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({"restricted": "true"}, "restricted", id="bool-as-string"),
+        pytest.param({"restricted": 1}, "restricted", id="bool-as-number"),
+        pytest.param({"affected_people_per_year": "12"}, "affected_people_per_year", id="int"),
+        pytest.param(
+            {"impact_staff_hours_per_year": 1.5}, "impact_staff_hours_per_year", id="frac"
+        ),
+        pytest.param({"urgency_deadline": 1767225600}, "urgency_deadline", id="day-as-number"),
+        pytest.param(
+            {"systems_involved": [{"name": "CRM", "legacy": "yes"}]},
+            "systems_involved[0].legacy",
+            id="nested",
+        ),
+    ],
+)
+async def test_a_body_is_read_as_sent_never_coerced(
+    client: Client, city: City, db: asyncpg.Connection, body: dict[str, Any], field: str
+) -> None:
+    """api.md: JSON types are not converted; "12" is not a number and 0 is not false."""
+    response = await client.post(
+        P, json={"title": "Valid title", **body}, headers=city.auth("requester")
+    )
+    problem = assert_problem_json(response, 422)
+    assert [(e["field"], e["source"]) for e in problem["errors"]] == [(field, "body")]
+    assert await db.fetchval("SELECT count(*) FROM problems") == 0
+
+
+async def test_a_preference_is_not_switched_by_a_number(client: Client, city: City) -> None:
+    me = city.auth("requester")
+    refused = await client.patch("/api/v1/me", json={"email_notifications": 0}, headers=me)
+    assert assert_problem_json(refused, 422)["errors"][0]["field"] == "email_notifications"
+    assert (await client.get("/api/v1/me", headers=me)).json()["email_notifications"] is True
+
+
+NOTHING = "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11"  # an id of the right shape that names nothing
+EVIDENCE = [{"source": "Interview", "date": "2026-10-02", "who": "Clerk"}]
+METRIC = {"direction": "decrease", "baseline": 31, "target": 7, "target_date": "2027-06-30"}
+# Every title and short name a body takes: (method, path, body with X where it goes, field).
+LABELS = [
+    ("POST", P, {"title": "X"}, "title"),
+    ("PATCH", f"{P}/{NOTHING}", {"title": "X"}, "title"),
+    (
+        "POST",
+        P,
+        {"title": "Valid title", "systems_involved": [{"name": "X"}]},
+        "systems_involved[0].name",
+    ),
+    ("POST", "/api/v1/departments", {"code": "LIB", "name": "X"}, "name"),
+    ("PATCH", f"/api/v1/departments/{NOTHING}", {"name": "X"}, "name"),
+    (
+        "POST",
+        "/api/v1/people",
+        {"email": "a@city.example", "name": "X", "department": "DOT"},
+        "name",
+    ),
+    ("PATCH", f"/api/v1/people/{NOTHING}", {"name": "X"}, "name"),
+    ("POST", "/api/v1/teams", {"name": "X"}, "name"),
+    ("PATCH", f"/api/v1/teams/{NOTHING}", {"name": "X"}, "name"),
+    ("POST", f"{P}/{NOTHING}/milestones", {"title": "X", "target_date": "2027-01-01"}, "title"),
+    ("PATCH", f"{P}/{NOTHING}/milestones/{NOTHING}", {"title": "X"}, "title"),
+    (
+        "POST",
+        f"{P}/{NOTHING}/findings",
+        {"kind": "insight", "title": "X", "evidence": EVIDENCE},
+        "title",
+    ),
+    ("PATCH", f"{P}/{NOTHING}/findings/{NOTHING}", {"title": "X"}, "title"),
+    ("POST", f"{P}/{NOTHING}/metrics", {**METRIC, "name": "X", "unit": "days"}, "name"),
+    ("POST", f"{P}/{NOTHING}/metrics", {**METRIC, "name": "Median wait", "unit": "X"}, "unit"),
+    ("PATCH", f"{P}/{NOTHING}/metrics/{NOTHING}", {"name": "X"}, "name"),
+]
+
+
+def _with(value: Any, text: str) -> Any:
+    """``value`` with every "X" in it replaced by ``text``."""
+    if isinstance(value, dict):
+        return {key: _with(item, text) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with(item, text) for item in value]
+    return text if value == "X" else value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("      ", id="blank"),
+        pytest.param("\u200b\u200b\u200b\u200b\u200b\u200b", id="zero-width-only"),
+        pytest.param(" \u3164\u200d \u2060\u00ad ", id="invisible-only"),
+        pytest.param("Invoice \u202egpj.exe\u202c paid", id="bidi-override"),
+        pytest.param("\u2067Street trees\u2069", id="bidi-isolate"),
+    ],
+)
+async def test_a_title_or_name_that_would_mislead_is_refused(
+    client: Client, city: City, db: asyncpg.Connection, text: str
+) -> None:
+    """Titles and short names are read in lists and headings: blank or invisible text, or
+    text that displays in another order than it is written, is a 422 naming the field."""
+    for method, path, body, field in LABELS:
+        # Sent by someone who may do it: a requester drafts, an admin keeps the registry,
+        # a triager works on a problem's milestones, findings and metrics.
+        who = "requester" if path in (P, f"{P}/{NOTHING}") else "triager" if P in path else "admin"
+        sent = {**city.auth(who), "If-Match": '"1"'}
+        response = await client.request(method, path, json=_with(body, text), headers=sent)
+        problem = assert_problem_json(response, 422)
+        assert [e["field"] for e in problem["errors"]] == [field], (method, path, problem)
+    assert await db.fetchval("SELECT count(*) FROM departments WHERE code = 'LIB'") == 0
+
+
 async def test_body_over_one_megabyte_is_413(
     client: Client, city: City, db: asyncpg.Connection
 ) -> None:
@@ -161,6 +272,30 @@ async def test_bad_paths_and_methods(
     assert_problem_json(response, status)
     if status == 405:  # RFC 9110: a 405 lists the methods the resource does support
         assert "GET" in response.headers["Allow"]
+
+
+async def test_options_and_a_405_list_every_method_a_path_has(client: Client) -> None:
+    """RFC 9110: Allow names the methods the resource supports, all of them, whichever
+    controller declares them (Litestar's own OPTIONS listed only the first's: #4169)."""
+    document = (await client.get("/schema/openapi.json")).json()
+    for template, operations in document["paths"].items():
+        numbers = {
+            parameter["name"]
+            for operation in operations.values()
+            for parameter in operation.get("parameters", [])
+            if parameter["in"] == "path" and parameter["schema"].get("type") == "integer"
+        }
+        path = template
+        for name in re.findall(r"\{(\w+)\}", template):
+            path = path.replace(f"{{{name}}}", "2026" if name in numbers else NOTHING)
+        methods = {method.upper() for method in operations} | {"OPTIONS"}
+        options = await client.options(path)
+        assert options.status_code == 204, (path, options.text)
+        assert set(options.headers["allow"].split(", ")) == methods, path
+        other = next(m for m in ("PUT", "DELETE", "PATCH", "POST", "GET") if m not in methods)
+        refused = await client.request(other, path)
+        assert_problem_json(refused, 405)
+        assert set(refused.headers["allow"].split(", ")) == methods, path
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ one of them to every route, so a new route is covered the day it is added.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import asyncpg
@@ -15,7 +16,7 @@ import pytest
 from litestar import Litestar
 
 from tests.conftest import City
-from tests.helpers import Client, api_routes, submitted
+from tests.helpers import Client, api_routes, assert_problem_json, submitted
 
 BODIES = [
     b"{not json",
@@ -146,3 +147,67 @@ async def test_unusable_headers(
     draft = {"title": "Valid title"}
     requests = [{"headers": headers, "json": draft} for headers in HEADERS]
     await _send_everywhere(client, routes, city, caplog, requests)
+
+
+NOTHING = "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11"  # an id of the right shape that names nothing
+
+
+def _loosened(value: Any, at: str = "") -> list[tuple[str, Any]]:
+    """Each number or boolean in a valid body spelled as a lax client might (a string, or
+    a boolean as 0/1): the field's path, and the body with that one value changed."""
+    if isinstance(value, bool):
+        return [(at, str(value).lower()), (at, int(value))]
+    if isinstance(value, int | float):
+        return [(at, str(value))]
+    if isinstance(value, dict):
+        return [
+            (path, {**value, key: changed})
+            for key, item in value.items()
+            for path, changed in _loosened(item, f"{at}.{key}" if at else key)
+        ]
+    if isinstance(value, list):
+        return [
+            (path, [*value[:index], changed, *value[index + 1 :]])
+            for index, item in enumerate(value)
+            for path, changed in _loosened(item, f"{at}[{index}]")
+        ]
+    return []
+
+
+async def test_bodies_are_read_strictly(client: Client, city: City, db: asyncpg.Connection) -> None:
+    """Every route's documented example, with one number or boolean sent as a string (or a
+    boolean as a number), is a 422 naming that field: nothing is coerced."""
+    document = (await client.get("/schema/openapi.json")).json()
+    headers = city.auth("admin")
+    before = await _row_counts(db)
+    tried = 0
+    for template, operations in document["paths"].items():
+        path = re.sub(r"\{\w+_id\}", NOTHING, template.replace("{year}", "2026"))
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            schema = content.get("application/json", {}).get("schema", {})
+            for example in schema.get("examples", []):
+                for field, body in _loosened(example):
+                    response = await client.request(method, path, json=body, headers=headers)
+                    where = f"{method} {path} {body}: {response.text}"
+                    problem = assert_problem_json(response, 422)
+                    assert [(e["field"], e["source"]) for e in problem["errors"]] == [
+                        (field, "body")
+                    ], where
+                    tried += 1
+    assert tried > 20  # the examples have numbers and booleans to try
+    assert await _row_counts(db) == before
+
+
+async def test_a_bad_query_is_named_as_the_query(
+    client: Client, routes: list[tuple[str, str]], city: City
+) -> None:
+    """A 422 for a query parameter says `source: "query"`, whether the framework or a rule
+    of Intake's (an unknown department code, say) refused it."""
+    queries = [*QUERIES, "department=NOPE", f"team={NOTHING}", "status=nope&type=nope"]
+    for path in [path for method, path in routes if method == "GET"]:
+        for query in queries:
+            response = await client.get(f"{path}?{query}", headers=city.auth("admin"))
+            if response.status_code == 422:
+                errors = response.json()["errors"]
+                assert {error["source"] for error in errors} == {"query"}, (path, query, errors)

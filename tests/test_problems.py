@@ -36,6 +36,27 @@ async def test_draft_is_created_with_etag_location_and_history(client: Client, c
     assert events[0]["changes"]["title"] == "Permit renewals take three visits"
 
 
+async def test_a_title_is_trimmed_before_its_length_is_counted(client: Client, city: City) -> None:
+    """Five characters at least, not counting the spaces around them nor invisible ones;
+    right-to-left marks and joined emoji are kept as written."""
+    me = city.auth("requester")
+    for short in ("   Bus   ", "Bus\u200b\u200b\u200b\u200b", "\u00a0\u3000Bus\u2003\u00a0"):
+        refused = await client.post("/api/v1/problems", json={"title": short}, headers=me)
+        assert assert_problem_json(refused, 422)["errors"][0]["field"] == "title"
+    problem = await draft(client, city, title="  Route 7 buses skip stops  ")
+    assert problem["title"] == "Route 7 buses skip stops"
+    written = (
+        "\u05e8\u05d7\u05d5\u05d1 \u05d4\u05e8\u05e6\u05dc 12\u200f \U0001f469\u200d\U0001f4bb"
+    )
+    response = await client.patch(
+        f"/api/v1/problems/{problem['id']}",
+        json={"title": f"\t{written}\n"},
+        headers={**me, "If-Match": problem["etag"]},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["title"] == written
+
+
 async def test_every_field_of_the_record_round_trips(client: Client, city: City) -> None:
     fields = {
         **COMPLETE_PROBLEM,

@@ -201,6 +201,40 @@ async def test_links_show_on_both_problems(client: Client, city: City) -> None:
     assert (await events(client, city, two["id"]))[-1]["type"] == "linked"
 
 
+async def test_a_new_link_is_at_its_location_from_either_side(client: Client, city: City) -> None:
+    one = await submitted(client, city, title="Street closure permits are slow")
+    two = await submitted(
+        client, city, "health", title="Event permits wait on street closures", restricted=True
+    )
+    response = await client.post(
+        f"/api/v1/problems/{one['id']}/links",
+        json={"to_problem_id": two["id"], "type": "blocks"},
+        headers=city.auth("triager"),
+    )
+    assert response.status_code == 201, response.text
+    link = response.json()
+    assert response.headers["location"] == f"/api/v1/problems/{one['id']}/links/{link['id']}"
+
+    read = await client.get(response.headers["location"], headers=city.auth("triager"))
+    assert read.status_code == 200, read.text
+    assert read.json() == link
+    other_side = await client.get(
+        f"/api/v1/problems/{two['id']}/links/{link['id']}", headers=city.auth("health")
+    )
+    assert other_side.status_code == 200, other_side.text
+    assert (other_side.json()["direction"], other_side.json()["problem"]["id"]) == (
+        "incoming",
+        one["id"],
+    )
+    # Parks cannot see the restricted problem at the other end: the link is not there.
+    hidden = await client.get(response.headers["location"], headers=city.auth("parks"))
+    assert_problem_json(hidden, 404)
+    elsewhere = await client.get(
+        f"/api/v1/problems/{one['id']}/links/{uuid.uuid4()}", headers=city.auth("triager")
+    )
+    assert_problem_json(elsewhere, 404)
+
+
 async def _team(db: asyncpg.Connection, name: str, disciplines: list[str], wip: int) -> uuid.UUID:
     return await db.fetchval(
         "INSERT INTO teams (id, name, disciplines, wip_limit) VALUES ($1, $2, $3, $4) RETURNING id",

@@ -61,6 +61,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def holds_cluster(data_dir: Path) -> bool:
+    """Whether ``data_dir`` holds an embedded cluster already (nothing is created)."""
+    return (data_dir / "postgres" / "PG_VERSION").exists()
+
+
 @dataclass
 class EmbeddedPostgres:
     """One PostgreSQL cluster living in ``<data_dir>/postgres``."""
@@ -81,7 +86,7 @@ class EmbeddedPostgres:
     def ensure_initialized(self) -> None:
         """Create the cluster on first use (initdb), with a random password."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if (self.pgdata / "PG_VERSION").exists():
+        if holds_cluster(self.data_dir):
             return
         if self.pgdata.exists():
             shutil.rmtree(self.pgdata)  # a half-made cluster from an interrupted initdb

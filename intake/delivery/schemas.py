@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from intake.lib.schema import NO_NUL, Input, Output
+from intake.lib.schema import LABEL, NO_NUL, Input, Output
 from intake.problems.schemas import PersonRef
 
 DeliveryPhase = Literal["alpha", "beta"]
@@ -38,7 +38,7 @@ class OutcomeReview(Input):
 
 # -- milestones -----------------------------------------------------------------------------
 
-MilestoneTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL]
+MilestoneTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL, LABEL]
 MilestoneState = Literal["done", "done_late", "overdue", "upcoming"]
 UpdateStatus = Literal["on_track", "at_risk", "off_track"]
 

@@ -8,14 +8,14 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from intake.lib.schema import NO_NUL, Input, Output
+from intake.lib.schema import LABEL, NO_NUL, Input, Output
 from intake.problems.schemas import PersonRef
 
 FindingKind = Literal[
     "insight", "pain_point", "journey_step", "constraint", "opportunity", "decision"
 ]
 
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL, LABEL]
 Detail = Annotated[str, msgspec.Meta(max_length=20000), NO_NUL]
 Source = Annotated[str, msgspec.Meta(min_length=1, max_length=500), NO_NUL]
 Who = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL]

@@ -9,15 +9,15 @@ from typing import Annotated
 import msgspec
 
 from intake.lib.addresses import RegisteredAddress
-from intake.lib.schema import NO_NUL, Input, Output
+from intake.lib.schema import LABEL, NO_NUL, Input, Output
 from intake.outcomes.state import Direction, MetricState
 from intake.problems.schemas import PersonRef
 
 # Finite numbers only: the bounds refuse infinities (and JSON has no NaN), and keep every
 # value well inside what a double holds exactly enough for a city's metrics.
 Number = Annotated[float, msgspec.Meta(ge=-1e15, le=1e15)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL]
-Unit = Annotated[str, msgspec.Meta(min_length=1, max_length=40), NO_NUL]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL, LABEL]
+Unit = Annotated[str, msgspec.Meta(min_length=1, max_length=40), NO_NUL, LABEL]
 Note = Annotated[str, msgspec.Meta(max_length=2000), NO_NUL]
 
 

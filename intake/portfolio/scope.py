@@ -133,7 +133,7 @@ async def scope_for(
     department_id = None
     if department is not None:
         department_id = (
-            await registry.department_by_code(session, department.upper(), "department")
+            await registry.department_by_code(session, department.upper(), "department", "query")
         ).id
     if not caller.sees_everything_submitted:
         if department_id not in (None, caller.department_id):

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from intake.lib.schema import NO_NUL, Input, Output
+from intake.lib.schema import LABEL, NO_NUL, Input, Output
 from intake.problems.framing import FramingHint
 from intake.problems.lifecycle import Status
 from intake.registry.schemas import DepartmentRef
@@ -19,7 +19,7 @@ UrgencyReason = Literal[
 ]
 DataSensitivity = Literal["public", "internal", "confidential", "restricted"]
 
-Title = Annotated[str, msgspec.Meta(min_length=5, max_length=200), NO_NUL]
+Title = Annotated[str, msgspec.Meta(min_length=5, max_length=200), NO_NUL, LABEL]
 LongText = Annotated[str, msgspec.Meta(max_length=5000), NO_NUL]
 ShortText = Annotated[str, msgspec.Meta(max_length=1000), NO_NUL]
 Count = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
@@ -31,7 +31,7 @@ Community = Annotated[str, msgspec.Meta(min_length=1, max_length=100), NO_NUL]
 class SystemInvolved(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A system the problem touches; ``legacy`` marks the ones due for modernisation."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120), NO_NUL]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120), NO_NUL, LABEL]
     legacy: bool = False
     notes: Annotated[str, msgspec.Meta(max_length=1000), NO_NUL] = ""
 

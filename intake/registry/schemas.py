@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from intake.lib.addresses import EmailAddress, RegisteredAddress
-from intake.lib.schema import NO_NUL, Input, Output
+from intake.lib.schema import LABEL, NO_NUL, Input, Output
 
 Role = Literal["requester", "triager", "team_member", "leadership", "admin"]
 Discipline = Literal[
@@ -24,7 +24,8 @@ DepartmentCode = Annotated[
         examples=["DOT"],
     ),
 ]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL, LABEL]
+TeamName = Annotated[str, msgspec.Meta(min_length=1, max_length=120), NO_NUL, LABEL]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=60), NO_NUL]
 
 
@@ -122,7 +123,7 @@ class TeamMemberInput(Input):
 
 
 class TeamCreate(Input):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120), NO_NUL]
+    name: TeamName
     description: Annotated[str, msgspec.Meta(max_length=2000), NO_NUL] = ""
     disciplines: Annotated[list[Discipline], msgspec.Meta(max_length=5)] = msgspec.field(
         default_factory=list
@@ -137,9 +138,7 @@ class TeamCreate(Input):
 
 
 class TeamUpdate(Input):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120), NO_NUL] | msgspec.UnsetType = (
-        msgspec.UNSET
-    )
+    name: TeamName | msgspec.UnsetType = msgspec.UNSET
     description: Annotated[str, msgspec.Meta(max_length=2000), NO_NUL] | msgspec.UnsetType = (
         msgspec.UNSET
     )

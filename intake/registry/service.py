@@ -60,11 +60,15 @@ async def get_department(session: AsyncSession, department_id: uuid.UUID) -> mod
     return row
 
 
-async def department_by_code(session: AsyncSession, code: str, field: str) -> models.Department:
+async def department_by_code(
+    session: AsyncSession, code: str, field: str, source: str = "body"
+) -> models.Department:
+    """The department with this code; a 422 naming ``field`` (in the body, or the query)."""
     row = await session.scalar(select(models.Department).where(models.Department.code == code))
     if row is None:
         raise ValidationFailed(
-            f"Unknown department {code!r}.", [FieldError(field, f"No department with code {code}")]
+            f"Unknown department {code!r}.",
+            [FieldError(field, f"No department with code {code}", source)],
         )
     return row
 

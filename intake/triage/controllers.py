@@ -473,10 +473,21 @@ class ProblemTriageController(Controller):
     ) -> list[schemas.LinkOut]:
         return await pairing.list_links(db_session, caller, problem_id)
 
+    @get(
+        "/links/{link_id:uuid}",
+        summary="One of a problem's links, seen from it",
+        responses=errors(401, 404),
+    )
+    async def link(
+        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, link_id: uuid.UUID
+    ) -> schemas.LinkOut:
+        return await pairing.get_link(db_session, caller, problem_id, link_id)
+
     @post(
         "/links",
         summary="Link two problems (triager)",
         responses=errors(*API_ERRORS, 403, 404, 409),
+        status_code=201,
     )
     async def add_link(
         self,
@@ -496,8 +507,10 @@ class ProblemTriageController(Controller):
                 ]
             ),
         ],
-    ) -> schemas.LinkOut:
-        return await pairing.add_link(db_session, caller, problem_id, data)
+    ) -> Response[schemas.LinkOut]:
+        link = await pairing.add_link(db_session, caller, problem_id, data)
+        location = f"/api/v1/problems/{problem_id}/links/{link.id}"
+        return Response(link, status_code=201, headers={"Location": location})
 
     @get(
         "/team-recommendations",

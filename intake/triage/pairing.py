@@ -10,14 +10,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.auth import Caller, require_role
 from intake.lib.clock import utcnow
-from intake.lib.errors import Conflict, FieldError, ValidationFailed
+from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.problems import history, lifecycle
 from intake.problems import service as problems
@@ -233,8 +233,34 @@ async def list_links(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID
 ) -> list[schemas.LinkOut]:
     problem = await problems.get_visible(session, caller, problem_id)
-    Link, Other = models.ProblemLink, models.Problem
     rows = await session.execute(
+        _links_of(problem, caller).order_by(models.ProblemLink.created_at, models.ProblemLink.id)
+    )
+    return [_link_out(link, other, _direction(link, problem)) for link, other in rows]
+
+
+async def get_link(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, link_id: uuid.UUID
+) -> schemas.LinkOut:
+    """One of the problem's links, seen from it; a link to a problem the caller may not
+    see is not there for them (404), as in the list."""
+    problem = await problems.get_visible(session, caller, problem_id)
+    row = (
+        await session.execute(_links_of(problem, caller).where(models.ProblemLink.id == link_id))
+    ).first()
+    if row is None:
+        raise NotFound(f"No link {link_id} on this problem.")
+    link, other = row
+    return _link_out(link, other, _direction(link, problem))
+
+
+def _links_of(
+    problem: models.Problem, caller: Caller
+) -> Select[models.ProblemLink, models.Problem]:
+    """The problem's links in both directions, each with the problem at its other end,
+    where the caller may see that problem."""
+    Link, Other = models.ProblemLink, models.Problem
+    return (
         select(Link, Other)
         .join(
             Other,
@@ -244,12 +270,11 @@ async def list_links(
             ),
         )
         .where(visible_to(caller))
-        .order_by(Link.created_at, Link.id)
     )
-    return [
-        _link_out(link, other, "outgoing" if link.from_problem_id == problem.id else "incoming")
-        for link, other in rows
-    ]
+
+
+def _direction(link: models.ProblemLink, problem: models.Problem) -> str:
+    return "outgoing" if link.from_problem_id == problem.id else "incoming"
 
 
 def _link_out(link: models.ProblemLink, other: models.Problem, direction: str) -> schemas.LinkOut:
