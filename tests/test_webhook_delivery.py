@@ -273,21 +273,43 @@ async def test_a_new_subscription_starts_at_the_feeds_horizon(
     assert receiver.types() == ["triaged"]  # not the years of history before it
 
 
-async def test_drafts_and_internal_events_are_not_sent(
+async def test_a_drafts_events_are_sent_after_its_submit_in_feed_order(
     client: Client, city: City, sessions: Sessions, http: httpx.AsyncClient, receiver: Receiver
 ) -> None:
+    """A draft is its department's only: delivery goes past its events. At submit they are
+    published after what was delivered, and the receiver gets them then, in their order,
+    before the submit; internal events never."""
     await subscribe(client, city, receiver.url)
-    problem = await draft(client, city, title="A draft nobody else sees yet")
-    assert (await deliver_due(sessions, http)).delivered == 0
+    earlier = await submitted(client, city, who="health", title="Clinic bookings by phone only")
+    problem = await draft(client, city, title="Street tree permits take weeks")
+    response = await client.patch(
+        f"/api/v1/problems/{problem['id']}",
+        json={"workarounds": "A shared spreadsheet."},
+        headers={**city.auth("requester"), "If-Match": problem["etag"]},
+    )
+    assert response.status_code == 200, response.text
+    problem["etag"] = response.headers["etag"]
+    assert (await deliver_due(sessions, http)).delivered == 2
+    assert receiver.types() == ["created", "submitted"]  # the other problem's
+    assert {r.event["problem"]["id"] for r in receiver.requests} == {earlier["id"]}
+
     response = await submit(client, city, problem)
     assert response.status_code == 200
     await comment(client, city, problem["id"], "Budget is tight this year.", "dti_internal")
     await comment(client, city, problem["id"], "Thanks for the detail.")
     await deliver_due(sessions, http)
-    # The draft's `created` went by while it was a draft (as in leadership's feed); the
-    # internal comment is for DTI roles only.
-    assert receiver.types() == ["submitted", "comment_added"]
-    assert receiver.requests[1].event["changes"]["body"] == "Thanks for the detail."
+
+    assert receiver.types() == [
+        "created",
+        "submitted",
+        "created",
+        "updated",
+        "submitted",
+        "comment_added",
+    ]
+    # Exactly what leadership's feed holds, in its order.
+    assert [r.event for r in receiver.requests] == await feed_items(client, city)
+    assert receiver.requests[-1].event["changes"]["body"] == "Thanks for the detail."
 
 
 async def test_a_restricted_problems_events_are_sent_as_leadership_sees_them(
