@@ -29,8 +29,8 @@ The existing events are published where the feed had them, at (xact_id, id) with
 entry id equal to the event id, so cursors handed out before stay valid; each for whom may
 see its problem now (a draft's for its department). The sequence then carries on above the
 largest event id. This holds writes of history while it runs (creating the trigger locks
-problem_events, and the entries are written in the migration's transaction): about TODO
-at 100,000 problems.
+problem_events, and the entries are written in the migration's transaction): 17-45 s at
+100,000 problems (1.1 million events) on two cores shared with other work.
 
 ix_problem_events_xact_id_id stays: the release before this one reads the feed by it while
 it still serves. Downgrading drops the trigger, the functions and the tables.
@@ -89,18 +89,22 @@ $$
 
 # Who may see the problem now: intake.problems.guards.visible_to, as reader names
 # (intake.feed.service.reader_names). The collaborators in a stable order, so the same
-# reach is the same array.
+# reach is the same array. PL/pgSQL rather than SQL: its plan is kept from call to call.
 REACH_OF = """
 CREATE FUNCTION feed_reach_of(problem uuid) RETURNS text[]
-LANGUAGE sql STABLE AS $$
-SELECT CASE
-    WHEN p.reference IS NULL THEN ARRAY['department:' || p.department_id]
-    WHEN NOT p.restricted THEN ARRAY['everyone']
-    ELSE ARRAY['department:' || p.department_id, 'privileged'] || ARRAY(
-        SELECT coalesce('department:' || c.department_id, 'person:' || c.person_id)
-        FROM problem_collaborators AS c WHERE c.problem_id = p.id ORDER BY 1)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT CASE
+            WHEN p.reference IS NULL THEN ARRAY['department:' || p.department_id]
+            WHEN NOT p.restricted THEN ARRAY['everyone']
+            ELSE ARRAY['department:' || p.department_id, 'privileged'] || ARRAY(
+                SELECT coalesce('department:' || c.department_id, 'person:' || c.person_id)
+                FROM problem_collaborators AS c WHERE c.problem_id = p.id ORDER BY 1)
+        END
+        FROM problems AS p WHERE p.id = problem
+    );
 END
-FROM problems AS p WHERE p.id = problem
 $$
 """
 
