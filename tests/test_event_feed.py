@@ -475,6 +475,36 @@ async def test_a_new_collaborator_gets_the_restricted_problems_history_after_wha
         assert ids(newer) == [history[-1]["id"]], who
 
 
+async def test_hidden_and_shown_again_a_problems_history_comes_again(
+    client: Client, city: City
+) -> None:
+    """Narrowing is not undone: a collaborator removed no longer reads the restricted
+    problem's events, earlier ones included; added again, it gets the whole history again
+    after what it has read, events it had read before among them (the same ids). Those who
+    could see it throughout get each event once."""
+    problem = await submitted(client, city, title="Child care case files", restricted=True)
+    url = f"/api/v1/problems/{problem['id']}/collaborators"
+    headers = city.auth("requester")
+    added = await client.post(url, json={"department": "DPH"}, headers=headers)
+    assert added.status_code == 201, added.text
+    before, cursor = await read_all(client, city, "health")
+    assert [item["type"] for item in before] == ["created", "submitted", "collaborator_added"]
+
+    removed = await client.delete(f"{url}/{added.json()['id']}", headers=headers)
+    assert removed.status_code == 204, removed.text
+    assert (await read_all(client, city, "health"))[0] == []
+    assert (await read_all(client, city, "health", cursor=cursor))[0] == []
+    again = await client.post(url, json={"department": "DPH"}, headers=headers)
+    assert again.status_code == 201, again.text
+
+    history = await events(client, city, problem["id"], who="health")
+    newer, _ = await read_all(client, city, "health", cursor=cursor)
+    assert ids(newer) == ids(history)  # all of it, the three read before included
+    assert ids(history)[:3] == ids(before)
+    leader, _ = await read_all(client, city, "leader")
+    assert ids(leader) == ids(history)
+
+
 @dataclass
 class Poller:
     """A reader following the cursor, as the city's data platform does."""
