@@ -18,10 +18,10 @@ later: at submit, when a restricted problem is opened up, for a new collaborator
   publishing transaction, then a sequence), ``audience_id`` whom it is for. Append-only.
 - trigger feed_publish, after every statement that inserts into problem_events, whoever
   runs it (the API, the demo's load, the release before this one while it still serves
-  during a deploy): for each problem of the new events whose reach has widened since its
-  events were last published, its earlier events again, in their order, for the readers
-  it reaches now less those it reached; then the new events, for the readers it reaches
-  now. A change that widens a problem's reach holds its row lock (FOR UPDATE, as the API's
+  during a deploy): for each problem of the new events whose reach has changed since its
+  events were last published, the new reach, and if it is wider, its earlier events
+  again, in their order, for the readers it reaches now less those it reached; then the
+  new events, for the readers it reaches now. A change that widens a problem's reach holds its row lock (FOR UPDATE, as the API's
   changes do), and inserting an event waits for that lock (the foreign key's KEY SHARE), so
   an event is published either before the widening (and published again by it) or after.
 
