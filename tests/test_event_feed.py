@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -14,7 +16,7 @@ from intake.lib.pagination import encode_cursor
 from intake.problems import history
 from intake.problems.events import EVENT_TYPES
 from tests.conftest import City
-from tests.helpers import Client, act, assert_problem_json, draft, submitted
+from tests.helpers import Client, act, assert_problem_json, draft, events, submit, submitted
 
 FEED = "/api/v1/events"
 
@@ -325,3 +327,267 @@ async def test_a_transaction_that_started_writing_first_comes_first_whatever_its
         (fast["id"], False),
     ]
     assert items[0]["id"] > items[1]["id"]
+
+
+# -- events that become visible later ------------------------------------------------------
+
+
+async def edit(
+    client: Client, city: City, problem: dict[str, Any], who: str, **fields: Any
+) -> None:
+    """PATCH the problem as ``who``; ``problem`` gets the new ETag."""
+    response = await client.patch(
+        f"/api/v1/problems/{problem['id']}",
+        json=fields,
+        headers={**city.auth(who), "If-Match": problem["etag"]},
+    )
+    assert response.status_code == 200, response.text
+    problem["etag"] = response.headers["etag"]
+
+
+def ids(items: list[dict[str, Any]]) -> list[int]:
+    return [item["id"] for item in items]
+
+
+async def test_a_drafts_history_is_published_at_submit_after_what_readers_have_read(
+    client: Client, city: City
+) -> None:
+    """A reader following the cursor passes a draft's events while it is a draft (they are
+    its department's only); at submit they are published after what it has read, in their
+    order, so it reads what a full read reads. Its department read them as they happened
+    and does not get them again."""
+    problem = await draft(client, city, title="Street tree permits take weeks")
+    await edit(client, city, problem, "requester", workarounds="A shared spreadsheet.")
+    other = await submitted(client, city, who="health", title="Clinic bookings by phone only")
+    readers = ("leader", "admin", "parks", "requester2")
+    cursors = {who: (await read_all(client, city, who))[1] for who in readers}
+
+    response = await submit(client, city, problem)
+    assert response.status_code == 200, response.text
+    reference = response.json()["reference"]
+    history = await events(client, city, problem["id"])
+    assert [event["type"] for event in history] == ["created", "updated", "submitted"]
+    other_ids = ids(await events(client, city, other["id"]))
+
+    for who in ("leader", "admin", "parks"):
+        newer, _ = await read_all(client, city, who, cursor=cursors[who])
+        # The problem's whole history, in its order, each event as history shows it.
+        expected = [
+            {**event, "problem": {"id": problem["id"], "reference": reference}} for event in history
+        ]
+        assert newer == expected, who
+        everything, _ = await read_all(client, city, who)
+        assert ids(everything) == [*other_ids, *ids(history)], who
+    # The department read the draft's events as they happened: now only the submit is new.
+    newer, _ = await read_all(client, city, "requester2", cursor=cursors["requester2"])
+    assert ids(newer) == [history[2]["id"]]
+    everything, _ = await read_all(client, city, "requester2")
+    assert ids(everything) == [*ids(history[:2]), *other_ids, history[2]["id"]]
+
+
+async def test_a_problem_opened_up_is_published_again_for_those_who_could_not_see_it(
+    client: Client, city: City
+) -> None:
+    """Restricted, then opened: staff who could not see it get its history then, after what
+    they have read; those who could (its department, a collaborator, DTI and leadership) get
+    only the change."""
+    problem = await submitted(client, city, title="Child care case files", restricted=True)
+    response = await client.post(
+        f"/api/v1/problems/{problem['id']}/collaborators",
+        json={"department": "PRK"},
+        headers=city.auth("requester"),
+    )
+    assert response.status_code == 201, response.text
+    assert (await act(client, city, problem, "triage")).status_code == 200
+    await comment(client, city, problem["id"], "Budget is tight.", "triager", "dti_internal")
+    body = {"questions": "Which case types?"}
+    assert (await act(client, city, problem, "request-info", body=body)).status_code == 200
+    readers = ("health", "parks", "requester2", "triager", "leader")
+    cursors = {who: (await read_all(client, city, who))[1] for who in readers}
+    assert (await feed(client, city, "health"))["items"] == []
+
+    await edit(client, city, problem, "requester", restricted=False)
+
+    history = await events(client, city, problem["id"], who="health")
+    assert [event["type"] for event in history] == [
+        "created",
+        "submitted",
+        "collaborator_added",
+        "triaged",
+        "info_requested",
+        "updated",
+    ]
+    newer, _ = await read_all(client, city, "health", cursor=cursors["health"])
+    assert [{k: v for k, v in item.items() if k != "problem"} for item in newer] == history
+    everything, _ = await read_all(client, city, "health")
+    assert everything == newer
+    for who in ("parks", "requester2", "triager", "leader"):
+        newer, _ = await read_all(client, city, who, cursor=cursors[who])
+        assert ids(newer) == [history[-1]["id"]], who
+        everything, _ = await read_all(client, city, who)
+        assert len(ids(everything)) == len(set(ids(everything))), who
+
+
+async def test_a_new_collaborator_gets_the_restricted_problems_history_after_what_it_read(
+    client: Client, city: City
+) -> None:
+    problem = await submitted(client, city, title="Child care case files", restricted=True)
+    assert (await act(client, city, problem, "triage")).status_code == 200
+    await comment(client, city, problem["id"], "Budget is tight.", "triager", "dti_internal")
+    await comment(client, city, problem["id"], "Which case types first?", "triager")
+    readers = ("health", "parks", "leader", "triager")
+    cursors = {who: (await read_all(client, city, who))[1] for who in readers}
+
+    async def collaborate(body: dict[str, str]) -> None:
+        response = await client.post(
+            f"/api/v1/problems/{problem['id']}/collaborators",
+            json=body,
+            headers=city.auth("requester"),
+        )
+        assert response.status_code == 201, response.text
+
+    await collaborate({"department": "DPH"})
+    history = await events(client, city, problem["id"], who="health")  # no internal event
+    assert [event["type"] for event in history] == [
+        "created",
+        "submitted",
+        "triaged",
+        "comment_added",
+        "collaborator_added",
+    ]
+    newer, health_cursor = await read_all(client, city, "health", cursor=cursors["health"])
+    assert [{k: v for k, v in item.items() if k != "problem"} for item in newer] == history
+    assert (await read_all(client, city, "health"))[0] == newer
+    assert (await read_all(client, city, "parks", cursor=cursors["parks"]))[0] == []
+    for who in ("leader", "triager"):
+        newer, cursors[who] = await read_all(client, city, who, cursor=cursors[who])
+        assert ids(newer) == [history[-1]["id"]], who
+
+    # A collaborating person: their own copy; the department already collaborating, and
+    # DTI, get only the change.
+    await collaborate({"email": "tom.reyes@city.example"})
+    history = await events(client, city, problem["id"], who="parks")
+    newer, _ = await read_all(client, city, "parks", cursor=cursors["parks"])
+    assert [{k: v for k, v in item.items() if k != "problem"} for item in newer] == history
+    assert (await read_all(client, city, "parks"))[0] == newer
+    for who, cursor in (("health", health_cursor), ("leader", cursors["leader"])):
+        newer, _ = await read_all(client, city, who, cursor=cursor)
+        assert ids(newer) == [history[-1]["id"]], who
+
+
+async def test_hidden_and_shown_again_a_problems_history_comes_again(
+    client: Client, city: City
+) -> None:
+    """Narrowing is not undone: a collaborator removed no longer reads the restricted
+    problem's events, earlier ones included; added again, it gets the whole history again
+    after what it has read, events it had read before among them (the same ids). Those who
+    could see it throughout get each event once."""
+    problem = await submitted(client, city, title="Child care case files", restricted=True)
+    url = f"/api/v1/problems/{problem['id']}/collaborators"
+    headers = city.auth("requester")
+    added = await client.post(url, json={"department": "DPH"}, headers=headers)
+    assert added.status_code == 201, added.text
+    before, cursor = await read_all(client, city, "health")
+    assert [item["type"] for item in before] == ["created", "submitted", "collaborator_added"]
+
+    removed = await client.delete(f"{url}/{added.json()['id']}", headers=headers)
+    assert removed.status_code == 204, removed.text
+    assert (await read_all(client, city, "health"))[0] == []
+    assert (await read_all(client, city, "health", cursor=cursor))[0] == []
+    again = await client.post(url, json={"department": "DPH"}, headers=headers)
+    assert again.status_code == 201, again.text
+
+    history = await events(client, city, problem["id"], who="health")
+    newer, _ = await read_all(client, city, "health", cursor=cursor)
+    assert ids(newer) == ids(history)  # all of it, the three read before included
+    assert ids(history)[:3] == ids(before)
+    leader, _ = await read_all(client, city, "leader")
+    assert ids(leader) == ids(history)
+
+
+@dataclass
+class Poller:
+    """A reader following the cursor, as the city's data platform does."""
+
+    who: str
+    cursor: str | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    async def poll(self, client: Client, city: City) -> int:
+        """One page from the cursor; how many events it held."""
+        params: dict[str, Any] = {"limit": 7, **({"cursor": self.cursor} if self.cursor else {})}
+        page = await feed(client, city, self.who, **params)
+        self.items += page["items"]
+        self.cursor = page["next_cursor"]
+        return len(page["items"])
+
+    def has_read(self, body: str) -> bool:
+        return any(item["changes"].get("body") == body for item in self.items)
+
+
+async def test_a_poller_under_concurrent_writers_reads_what_a_full_read_reads(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    """Twelve clients create, edit and submit problems at once while two readers follow the
+    cursor: leadership (every submitted problem, no drafts) and a department (its drafts at
+    once). Every other draft waits, before it is submitted, until both readers have read
+    past its events (they have read a comment its writer made afterwards), which is how a
+    reader comes to pass events it cannot see yet. Each reader then holds exactly what a
+    full read holds, in the same order, each event once."""
+    writers, rounds = 12, 2
+    owners = ("requester", "health", "parks", "requester2")
+    pollers = [Poller("leader"), Poller("health")]
+    writing = asyncio.Event()
+
+    async def wait_until_read(body: str) -> None:
+        for _ in range(600):  # up to a minute
+            if all(poller.has_read(body) for poller in pollers):
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"the readers never read {body!r}")
+
+    async def write(n: int) -> None:
+        who = owners[n % len(owners)]
+        anchor = await submitted(client, city, who, title=f"Writer {n}'s progress notes")
+        for round in range(rounds):
+            problem = await draft(client, city, who, title=f"Writer {n}, problem {round}")
+            await edit(client, city, problem, who, workarounds=f"Spreadsheet {n}.{round}")
+            if (n + round) % 2 == 0:
+                body = f"Writer {n} finished drafting problem {round}."
+                await comment(client, city, anchor["id"], body, who)
+                await wait_until_read(body)
+            response = await submit(client, city, problem, who)
+            assert response.status_code == 200, response.text
+
+    async def follow(poller: Poller) -> None:
+        while True:
+            still_writing = writing.is_set()
+            if await poller.poll(client, city) < 7:
+                if not still_writing:  # every writer had finished: caught up with all
+                    return
+                await asyncio.sleep(0.05)
+
+    writing.set()
+    async with asyncio.timeout(300):
+        following = [asyncio.create_task(follow(poller)) for poller in pollers]
+        try:
+            await asyncio.gather(*(write(n) for n in range(writers)))
+        finally:
+            writing.clear()
+        await asyncio.gather(*following)
+
+    submitted_events = await db.fetch(
+        "SELECT e.id FROM problem_events e JOIN problems p ON p.id = e.problem_id "
+        "WHERE p.reference IS NOT NULL ORDER BY e.id"
+    )
+    # Per writer: its notes problem (created, submitted, one comment) and its problems.
+    assert len(submitted_events) == writers * (3 + 3 * rounds)
+    for poller in pollers:
+        everything, _ = await read_all(client, city, poller.who)
+        assert ids(poller.items) == ids(everything), poller.who
+        assert sorted(ids(everything)) == [row["id"] for row in submitted_events], poller.who
+        # Each problem's events in the order of its history.
+        by_problem: dict[str, list[int]] = {}
+        for item in everything:
+            by_problem.setdefault(item["problem"]["id"], []).append(item["id"])
+        assert all(events == sorted(events) for events in by_problem.values()), poller.who

@@ -271,3 +271,92 @@ def test_community_lists_fill_a_populated_database_and_go_down_again(scratch_url
     migrate.upgrade(scratch_url)
     assert asyncio.run(migrate.schema_drift(scratch_url)) == []
     assert asyncio.run(_fetch(scratch_url, unlike))[0]["n"] == 0
+
+
+async def _run(url: str, *statements: str) -> None:
+    """Statements in one transaction, as one request of the API runs them."""
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        async with connection.transaction():
+            for statement in statements:
+                await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+FEED_ENTRIES = """
+    SELECT f.id, f.xact_id, e.id AS event_id, e.xact_id AS event_xact_id, e.type, p.title,
+           a.reach, a.seen_by
+    FROM feed_entries AS f JOIN problem_events AS e ON e.id = f.event_id
+    JOIN problems AS p ON p.id = e.problem_id JOIN feed_audiences AS a ON a.id = f.audience_id
+    ORDER BY f.xact_id, f.id
+"""
+
+
+def test_the_feed_publishes_earlier_events_where_it_had_them(scratch_url: str) -> None:
+    """9854e00867ed on a city with history: each event is published at the position the feed
+    had it, (xact_id, id), so cursors handed out before stay valid, for whom may see its
+    problem now; a draft's for its department, and again for everyone when it is submitted
+    (by the release before this one as well: the trigger publishes whoever writes).
+    Downgrading drops the publications and keeps the history."""
+    migrate.upgrade(scratch_url, "2d7e5a9c4f13")
+    asyncio.run(
+        _run(
+            scratch_url,
+            A_PERSON
+            + """
+                 pr AS (INSERT INTO problems (id, reference, status, department_id,
+                                              submitter_id, title)
+                        SELECT gen_random_uuid(), r, s, department_id, id, t
+                        FROM p, (VALUES ('P-2026-00001', 'submitted', 'Permits'),
+                                        (NULL, 'draft', 'Parking')) AS v(r, s, t)
+                        RETURNING id, submitter_id, reference)
+            INSERT INTO problem_events (problem_id, actor_id, type)
+            SELECT id, submitter_id, 'created' FROM pr ORDER BY reference NULLS LAST
+            """,
+            "INSERT INTO problem_events (problem_id, actor_id, type) "
+            "SELECT id, submitter_id, 'submitted' FROM problems WHERE reference IS NOT NULL",
+        )
+    )
+    migrate.upgrade(scratch_url)
+    department = asyncio.run(_fetch(scratch_url, "SELECT id FROM departments"))[0]["id"]
+    owner = [f"department:{department}"]
+    entries = asyncio.run(_fetch(scratch_url, FEED_ENTRIES))
+    assert [(r["id"], r["xact_id"]) for r in entries] == [
+        (r["event_id"], r["event_xact_id"]) for r in entries
+    ]
+    assert [(r["title"], r["type"], r["reach"], r["seen_by"]) for r in entries] == [
+        ("Permits", "created", ["everyone"], []),
+        ("Parking", "created", owner, []),
+        ("Permits", "submitted", ["everyone"], []),
+    ]
+
+    asyncio.run(
+        _run(
+            scratch_url,
+            "UPDATE problems SET reference = 'P-2026-00002', status = 'submitted' "
+            "WHERE reference IS NULL",
+            "INSERT INTO problem_events (problem_id, actor_id, type) "
+            "SELECT id, submitter_id, 'submitted' FROM problems WHERE title = 'Parking'",
+        )
+    )
+    later = asyncio.run(_fetch(scratch_url, FEED_ENTRIES))[3:]
+    assert [(r["title"], r["type"], r["reach"], r["seen_by"]) for r in later] == [
+        ("Parking", "created", ["everyone"], owner),
+        ("Parking", "submitted", ["everyone"], []),
+    ]
+    assert later[0]["xact_id"] == later[1]["xact_id"] > entries[-1]["xact_id"]
+    assert later[0]["id"] > entries[-1]["id"]
+
+    migrate.downgrade(scratch_url, "2d7e5a9c4f13")
+    gone = asyncio.run(
+        _fetch(
+            scratch_url,
+            "SELECT (SELECT count(*) FROM pg_tables WHERE tablename LIKE 'feed_%') AS tables, "
+            "       (SELECT count(*) FROM pg_proc WHERE proname LIKE 'feed_%') AS functions, "
+            "       (SELECT count(*) FROM problem_events) AS events",
+        )
+    )
+    assert dict(gone[0]) == {"tables": 0, "functions": 0, "events": 4}
+    migrate.upgrade(scratch_url)
+    assert len(asyncio.run(_fetch(scratch_url, FEED_ENTRIES))) == 4

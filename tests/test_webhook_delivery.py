@@ -273,21 +273,114 @@ async def test_a_new_subscription_starts_at_the_feeds_horizon(
     assert receiver.types() == ["triaged"]  # not the years of history before it
 
 
-async def test_drafts_and_internal_events_are_not_sent(
+async def test_a_drafts_events_are_sent_after_its_submit_in_feed_order(
     client: Client, city: City, sessions: Sessions, http: httpx.AsyncClient, receiver: Receiver
 ) -> None:
+    """A draft is its department's only: delivery goes past its events. At submit they are
+    published after what was delivered, and the receiver gets them then, in their order,
+    before the submit; internal events never."""
     await subscribe(client, city, receiver.url)
-    problem = await draft(client, city, title="A draft nobody else sees yet")
-    assert (await deliver_due(sessions, http)).delivered == 0
+    earlier = await submitted(client, city, who="health", title="Clinic bookings by phone only")
+    problem = await draft(client, city, title="Street tree permits take weeks")
+    response = await client.patch(
+        f"/api/v1/problems/{problem['id']}",
+        json={"workarounds": "A shared spreadsheet."},
+        headers={**city.auth("requester"), "If-Match": problem["etag"]},
+    )
+    assert response.status_code == 200, response.text
+    problem["etag"] = response.headers["etag"]
+    assert (await deliver_due(sessions, http)).delivered == 2
+    assert receiver.types() == ["created", "submitted"]  # the other problem's
+    assert {r.event["problem"]["id"] for r in receiver.requests} == {earlier["id"]}
+
     response = await submit(client, city, problem)
     assert response.status_code == 200
     await comment(client, city, problem["id"], "Budget is tight this year.", "dti_internal")
     await comment(client, city, problem["id"], "Thanks for the detail.")
     await deliver_due(sessions, http)
-    # The draft's `created` went by while it was a draft (as in leadership's feed); the
-    # internal comment is for DTI roles only.
-    assert receiver.types() == ["submitted", "comment_added"]
-    assert receiver.requests[1].event["changes"]["body"] == "Thanks for the detail."
+
+    assert receiver.types() == [
+        "created",
+        "submitted",
+        "created",
+        "updated",
+        "submitted",
+        "comment_added",
+    ]
+    # Exactly what leadership's feed holds, in its order.
+    assert [r.event for r in receiver.requests] == await feed_items(client, city)
+    assert receiver.requests[-1].event["changes"]["body"] == "Thanks for the detail."
+
+
+async def test_under_concurrent_writers_a_receiver_gets_the_feed_a_full_read_holds(
+    client: Client, city: City, sessions: Sessions, http: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    """Six clients create, edit and submit problems at once while delivery passes run one
+    after another. Every other draft is submitted only once delivery has gone past its
+    events (the receiver got a comment made on its writer's notes afterwards). The receiver
+    then holds exactly what leadership's full read of the feed holds, in its order."""
+    await subscribe(client, city, receiver.url)
+    writers, rounds = 6, 2
+    owners = ("requester", "health", "parks")
+    writing = asyncio.Event()
+
+    def received(text: str) -> bool:
+        with receiver.lock:
+            return any(r.event["changes"].get("body") == text for r in receiver.requests)
+
+    async def write(n: int) -> None:
+        who = owners[n % len(owners)]
+        notes = await submitted(client, city, who, title=f"Writer {n}'s progress notes")
+        for round in range(rounds):
+            problem = await draft(client, city, who, title=f"Writer {n}, problem {round}")
+            response = await client.patch(
+                f"/api/v1/problems/{problem['id']}",
+                json={"workarounds": f"Spreadsheet {n}.{round}"},
+                headers={**city.auth(who), "If-Match": problem["etag"]},
+            )
+            assert response.status_code == 200, response.text
+            problem["etag"] = response.headers["etag"]
+            if (n + round) % 2 == 0:
+                text = f"Writer {n} finished drafting problem {round}."
+                await comment(client, city, notes["id"], text)
+                for _ in range(600):  # up to a minute
+                    if received(text):
+                        break
+                    await asyncio.sleep(0.1)
+                assert received(text), text
+            assert (await submit(client, city, problem, who)).status_code == 200
+
+    async def deliver() -> None:
+        while True:
+            still_writing = writing.is_set()
+            await deliver_due(sessions, http)  # until caught up with what is published
+            if not still_writing:  # every writer had finished: all of it was published
+                return
+            await asyncio.sleep(0.05)
+
+    writing.set()
+    async with asyncio.timeout(300):
+        delivering = asyncio.create_task(deliver())
+        try:
+            await asyncio.gather(*(write(n) for n in range(writers)))
+        finally:
+            writing.clear()
+        await delivering
+
+    everything: list[int] = []
+    cursor: dict[str, str] = {}
+    while True:
+        response = await client.get(
+            "/api/v1/events", params={"limit": 100, **cursor}, headers=city.auth("leader")
+        )
+        page = response.json()
+        everything += [item["id"] for item in page["items"]]
+        cursor = {"cursor": page["next_cursor"]}
+        if len(page["items"]) < 100:
+            break
+    # Per writer: its notes (created, submitted, one comment), and its problems.
+    assert len(everything) == len(set(everything)) == writers * (3 + 3 * rounds)
+    assert receiver.event_ids() == everything
 
 
 async def test_a_restricted_problems_events_are_sent_as_leadership_sees_them(

@@ -338,9 +338,8 @@ class ProblemWatcher(Base):
 class ProblemEvent(Base):
     """Append-only history: a trigger in the migration refuses UPDATE and DELETE.
 
-    The bigint id orders a problem's own events. The event feed orders all events by
-    (xact_id, id): ids are not committed in order, transactions are published only once
-    finished (``intake.feed.service``).
+    The bigint id orders a problem's own events. The event feed publishes them through
+    ``FeedEntry`` rows, which a trigger on this table writes whoever inserts an event.
     """
 
     __tablename__ = "problem_events"
@@ -360,8 +359,54 @@ class ProblemEvent(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     # DTI-internal events (internal comments) are shown to DTI roles only.
     internal: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    # The transaction that wrote the event; always the default, never set by the app.
+    # The transaction that wrote the event; always the default, never set by the app. (The
+    # feed ordered events by it and its index before it had feed_entries; the release before
+    # still does while it serves during a deploy.)
     xact_id: Mapped[int] = mapped_column(XID8, server_default=func.pg_current_xact_id())
+
+
+class FeedAudience(Base):
+    """Whom a publication in the event feed is for: readers that ``reach`` names, less those
+    ``seen_by`` names (the readers who had the events already). Names are ``everyone``,
+    ``privileged`` (DTI roles and leadership), ``department:<id>`` and ``person:<id>``; see
+    ``intake.feed.service``. A handful of rows are shared by every entry (``digest``, the
+    SHA-256 of both arrays, keeps them unique: arrays can be longer than an index entry)."""
+
+    __tablename__ = "feed_audiences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    digest: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    reach: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    seen_by: Mapped[list[str]] = mapped_column(ARRAY(Text))
+
+
+class FeedReach(Base):
+    """The audience a problem's events are published for now: who may see it, as
+    ``feed_reach_of(problem)`` (migration ``feed_publication``) says. When that widens, the
+    problem's earlier events are published again for the newcomers."""
+
+    __tablename__ = "feed_reach"
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), primary_key=True
+    )
+    audience_id: Mapped[int] = mapped_column(ForeignKey("feed_audiences.id"))
+
+
+class FeedEntry(Base):
+    """One publication of a history event in the event feed, append-only: its position
+    (the publishing transaction and a sequence, in ``(xact_id, id)`` order) and whom it is
+    for. Trigger ``feed_publish`` on ``problem_events`` writes them: each event once when it
+    is written, and again for the readers who may see it later (a draft submitted, a problem
+    opened up, a new collaborator), after everything published before."""
+
+    __tablename__ = "feed_entries"
+    __table_args__ = (Index("ix_feed_entries_xact_id_id", "xact_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    xact_id: Mapped[int] = mapped_column(XID8, server_default=func.pg_current_xact_id())
+    event_id: Mapped[int] = mapped_column(ForeignKey("problem_events.id"))
+    audience_id: Mapped[int] = mapped_column(ForeignKey("feed_audiences.id"))
 
 
 class ReferenceCounter(Base):

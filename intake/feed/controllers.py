@@ -26,17 +26,26 @@ Every problem's history as one ordered stream, for the city's data platform: eac
 history event (as `GET /problems/{id}/history` shows it) with its problem's `id` and
 `reference`.
 
-**Order and cursor.** Events come in the order of the transactions that wrote them (the
-order in which they started writing), and by `id` within one. Across transactions this is
-not always `id` order: ids are taken before commit. Keep `next_cursor` and send it back as
-`cursor`: it is never null, also on an empty page, so a poller always resumes where it
-stopped. Fewer items than `limit` means you have caught up; wait a little and ask again.
+**Order and cursor.** Events come in the order they were published: by the transaction
+that published them (in the order in which transactions started writing), and in order
+within one. That is not always `id` order: ids are taken before commit, and an event may
+be published again later (below). Keep `next_cursor` and send it back as `cursor`: it is
+never null, also on an empty page, so a poller always resumes where it stopped. Fewer
+items than `limit` means you have caught up; wait a little and ask again.
 
-**Guarantee.** An event is published once the transaction that wrote it, and every older
+**Published when it becomes visible.** An event is published when it is written, for those
+who may see its problem then, and again, for those who may see it only later, when that
+changes: a draft's history when it is submitted, a restricted problem's when it is opened
+up or gains a collaborator. That comes after everything published before, so a reader
+following the cursor and a full read hold the same events in the same order.
+
+**Guarantee.** An event appears once the transaction that published it, and every older
 writing transaction, has finished: usually within milliseconds. A long-running writer holds
-the feed back for that long; it never makes the feed skip an event. Each event comes once.
+the feed back for that long; it never makes the feed skip an event. Each event reaches a
+reader once (unless a problem the reader could see is hidden from them and shown again:
+then its history comes again; see docs/integration.md).
 
-**Visibility.** The same as a problem's history, judged when the feed is read: events of
+**Visibility.** That of a problem's history, judged again when the feed is read: events of
 problems you may see, DTI-internal ones only for DTI roles. A data platform reads the feed
 as a person of its own: see docs/integration.md.
 

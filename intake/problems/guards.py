@@ -20,7 +20,8 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
     Drafts (and drafts withdrawn before they were ever submitted, which have no
     reference): only the owning department. Submitted problems: all city staff, unless
     restricted; restricted ones: the owning department, collaborating departments and
-    people, DTI roles and leadership.
+    people, DTI roles and leadership. (The event feed publishes by the same rule, written
+    in SQL as ``feed_reach_of``: a change here needs a migration that changes it too.)
     """
     collaborates = exists(
         select(ProblemCollaborator.id).where(

@@ -40,6 +40,9 @@ async def record(
     ask for."""
     if type not in EVENT_TYPES:
         raise ValueError(f"{type!r} is not in intake.problems.events.EVENT_TYPES")
+    # The change first, then its event: the event feed publishes an event for whom may see
+    # the problem as the change left it (trigger feed_publish, see intake.feed.service).
+    await session.flush()
     event = ProblemEvent(
         problem_id=problem_id,
         actor_id=actor_id,

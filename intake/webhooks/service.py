@@ -2,7 +2,8 @@
 
 Admins manage them (the controllers check the role). What a subscription receives is what
 a leadership reader of the event feed reads (``RECEIVER``): every submitted problem's
-events, restricted problems included, DTI-internal events left out. A new subscription
+events (a draft's history once it is submitted), restricted problems included, DTI-internal
+events left out. A new subscription
 starts at the feed's horizon, so it receives what happens from now on, not years of
 history; the feed itself holds the past. Services never commit.
 """
@@ -29,8 +30,10 @@ from intake.webhooks import schemas
 from intake.webhooks.signing import new_secret
 
 # Whom a receiver reads the feed as: leadership, so every submitted problem and no
-# DTI-internal event, in no department and collaborating on nothing, so no drafts.
-# The feed's own rule (``visible_to``, ``event_visible_to``) decides; nothing is repeated.
+# DTI-internal event, in no department and collaborating on nothing, so a draft's events
+# only once it is submitted (they are published again then, for those who could not see
+# them). The feed's own rule (``published_for``, ``visible_to``, ``event_visible_to``)
+# decides; nothing is repeated.
 _NOBODY = uuid.UUID(int=0)
 RECEIVER = Caller(
     id=_NOBODY,
