@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.lib.auth import Caller, require_role
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
 from intake.problems.controllers import IfMatch, problem_response
@@ -37,6 +37,7 @@ class TriageActionController(Controller):
         description="Assigns the acting triager, or the one named by `triager_email`.",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def take_into_triage(
         self,
@@ -46,7 +47,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
         data: Annotated[
             schemas.TakeIntoTriage | None,
-            Body(examples=[Example(value={"triager_email": "pm.one@city.example"})]),
+            Body(examples=[Example(value={"triager_email": "aisha.rahman@city.example"})]),
         ] = None,
     ) -> Response[Problem]:
         email = data.triager_email if data else None
@@ -63,6 +64,7 @@ class TriageActionController(Controller):
         ),
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def reassign(
         self,
@@ -75,7 +77,7 @@ class TriageActionController(Controller):
                 examples=[
                     Example(
                         value={
-                            "triager_email": "pm.two@city.example",
+                            "triager_email": "tomas.novak@city.example",
                             "reason": "Priya Two leads the permits work from now on.",
                         }
                     )
@@ -93,6 +95,7 @@ class TriageActionController(Controller):
         description="Moves the problem to needs_info; the decision SLA clock pauses.",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def request_info(
         self,
@@ -116,6 +119,7 @@ class TriageActionController(Controller):
         description="The owning department answers; the problem returns to triage.",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def respond(
         self,
@@ -131,7 +135,13 @@ class TriageActionController(Controller):
         problem = await triage.respond(db_session, caller, problem_id, if_match, data.answer)
         return await problem_response(db_session, problem)
 
-    @post("/accept", summary="Accept a problem", responses=ACTION_ERRORS, status_code=200)
+    @post(
+        "/accept",
+        summary="Accept a problem",
+        responses=ACTION_ERRORS,
+        status_code=200,
+        response_headers=[ETAG],
+    )
     async def accept(
         self,
         caller: Caller,
@@ -147,7 +157,13 @@ class TriageActionController(Controller):
         problem = await triage.decide(db_session, caller, problem_id, "accept", if_match, reason)
         return await problem_response(db_session, problem)
 
-    @post("/decline", summary="Decline a problem", responses=ACTION_ERRORS, status_code=200)
+    @post(
+        "/decline",
+        summary="Decline a problem",
+        responses=ACTION_ERRORS,
+        status_code=200,
+        response_headers=[ETAG],
+    )
     async def decline(
         self,
         caller: Caller,
@@ -169,6 +185,7 @@ class TriageActionController(Controller):
         summary="Redirect a problem to another department or channel",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def redirect(
         self,
@@ -200,6 +217,7 @@ class TriageActionController(Controller):
         description="Watchers and collaborators move to the primary; both histories record it.",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def mark_duplicate(
         self,
@@ -224,7 +242,13 @@ class TriageActionController(Controller):
         problem = await triage.mark_duplicate(db_session, caller, problem_id, if_match, data)
         return await problem_response(db_session, problem)
 
-    @post("/hold", summary="Put work on hold", responses=ACTION_ERRORS, status_code=200)
+    @post(
+        "/hold",
+        summary="Put work on hold",
+        responses=ACTION_ERRORS,
+        status_code=200,
+        response_headers=[ETAG],
+    )
     async def hold(
         self,
         caller: Caller,
@@ -238,7 +262,13 @@ class TriageActionController(Controller):
         problem = await triage.decide(db_session, caller, problem_id, "hold", if_match, data.reason)
         return await problem_response(db_session, problem)
 
-    @post("/resume", summary="Resume held work", responses=ACTION_ERRORS, status_code=200)
+    @post(
+        "/resume",
+        summary="Resume held work",
+        responses=ACTION_ERRORS,
+        status_code=200,
+        response_headers=[ETAG],
+    )
     async def resume(
         self,
         caller: Caller,
@@ -432,6 +462,7 @@ class ProblemTriageController(Controller):
             "earlier scores."
         ),
         responses=ACTION_ERRORS,
+        response_headers=[ETAG],
     )
     async def put_score(
         self,
@@ -466,6 +497,7 @@ class ProblemTriageController(Controller):
         "/links",
         summary="Link two problems (triager)",
         responses=errors(*API_ERRORS, 403, 404, 409),
+        response_headers=[LOCATION],
     )
     async def add_link(
         self,
@@ -504,6 +536,7 @@ class ProblemTriageController(Controller):
         summary="Pair the problem with a team (triager)",
         description="Over the team's WIP limit this needs `override_reason`, which is recorded.",
         responses=ACTION_ERRORS,
+        response_headers=[ETAG],
     )
     async def assign_team(
         self,

@@ -28,6 +28,9 @@ EFFORTS: tuple[Effort, ...] = get_args(Effort)
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
 MIN_RATING, MAX_RATING = 1, 5
 MAX_WEIGHT = 100
+# In the type so the OpenAPI schema states the range; ``Weights.validate`` explains a breach
+# of it (and of the rules a type cannot state) when weights are built in code.
+Weight = Annotated[int, msgspec.Meta(ge=0, le=MAX_WEIGHT)]
 
 FORMULA = (
     "score = round(value x effort factor), halves rounded up; "
@@ -43,12 +46,12 @@ class Weights(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     """Admin setting: relative weight of each criterion (0..100 ints, at least one > 0) and the
     multiplier each effort size applies (0 < factor <= 1)."""
 
-    reach: int = 20
-    severity: int = 25
-    urgency: int = 15
-    equity: int = 15
-    alignment: int = 15
-    confidence: int = 10
+    reach: Weight = 20
+    severity: Weight = 25
+    urgency: Weight = 15
+    equity: Weight = 15
+    alignment: Weight = 15
+    confidence: Weight = 10
     effort_factors: dict[str, float] = msgspec.field(default_factory=_default_effort_factors)
 
     def weight(self, criterion: Criterion) -> int:
