@@ -137,6 +137,12 @@ def _complete_operation(path: str, operation: dict[str, Any]) -> None:
         if status == "429" and not api:
             continue  # health checks are not rate limited
         responses.setdefault(status, _problem(int(status)))
+    body = operation.get("requestBody")
+    if body and any(
+        {"type": "null"} in media.get("schema", {}).get("oneOf", [])
+        for media in body.get("content", {}).values()
+    ):
+        body["required"] = False  # a body that may be null may be left out
     parameters: list[dict[str, Any]] = operation.get("parameters", [])
     replays = False
     for parameter in parameters:

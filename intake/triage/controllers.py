@@ -308,7 +308,10 @@ class TriageQueueController(Controller):
         ] = None,
         status: list[Literal["submitted", "triage", "needs_info"]] | None = None,
         breached: bool | None = None,
-        min_age_days: Annotated[int | None, Parameter(ge=0, le=3650)] = None,
+        # Litestar leaves a minimum of 0 out of the schema; schema_extra puts it back.
+        min_age_days: Annotated[
+            int | None, Parameter(ge=0, le=3650, schema_extra={"minimum": 0})
+        ] = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.QueueItem]:
