@@ -22,6 +22,10 @@ from intake.triage import clocks, pairing, policy, schemas, scores, similar
 from intake.triage import service as triage
 from intake.triage.scoring import Weights
 
+# For the schema: the queue's triager filter is a UUID or `none`.
+TRIAGER_PATTERN = (
+    r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
 ACTION_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
 
 
@@ -304,7 +308,11 @@ class TriageQueueController(Controller):
         db_session: AsyncSession,
         department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
         triager: Annotated[
-            str | None, Parameter(description="A triager's id, or `none` for unassigned")
+            str | None,
+            Parameter(
+                description="A triager's id, or `none` for unassigned",
+                schema_extra={"pattern": TRIAGER_PATTERN},
+            ),
         ] = None,
         status: list[Literal["submitted", "triage", "needs_info"]] | None = None,
         breached: bool | None = None,
