@@ -179,13 +179,23 @@ class StrictInputSchemaPlugin(StructSchemaPlugin):
 
 def _bound_values(prop: Schema, info: msgspec.inspect.Type, checks_days: bool) -> None:
     """Put an integer's bounds (int64 when it has none) and an Input day's range on the
-    property, or on its non-null alternative when the field may be null or left out."""
-    for kind in _unwrapped(info):
+    property, or on its non-null alternative when the field may be null or left out.
+
+    A bound checked in code rather than by the type is stated with ``msgspec.Meta(
+    extra_json_schema={"minimum": ..., "maximum": ...})``, which decoding ignores."""
+    for annotated in info.types if isinstance(info, msgspec.inspect.UnionType) else (info,):
+        kind = annotated.type if isinstance(annotated, msgspec.inspect.Metadata) else annotated
+        stated = (
+            (annotated.extra_json_schema or {})
+            if isinstance(annotated, msgspec.inspect.Metadata)
+            else {}
+        )
         if isinstance(kind, msgspec.inspect.IntType):
             low = kind.ge if kind.ge is not None else (kind.gt + 1 if kind.gt is not None else None)
             high = (
                 kind.le if kind.le is not None else (kind.lt - 1 if kind.lt is not None else None)
             )
+            low, high = stated.get("minimum", low), stated.get("maximum", high)
             bounds: dict[str, Any] = {
                 "minimum": max(INT64[0], low) if low is not None else INT64[0],
                 "maximum": min(INT64[1], high) if high is not None else INT64[1],

@@ -28,9 +28,9 @@ EFFORTS: tuple[Effort, ...] = get_args(Effort)
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
 MIN_RATING, MAX_RATING = 1, 5
 MAX_WEIGHT = 100
-# In the type so the OpenAPI schema states the range; ``Weights.validate`` explains a breach
-# of it (and of the rules a type cannot state) when weights are built in code.
-Weight = Annotated[int, msgspec.Meta(ge=0, le=MAX_WEIGHT)]
+# The range for the OpenAPI schema only: ``Weights.validate`` checks it, with every other
+# problem of the weights, so one 422 lists them all.
+Weight = Annotated[int, msgspec.Meta(extra_json_schema={"minimum": 0, "maximum": MAX_WEIGHT})]
 
 FORMULA = (
     "score = round(value x effort factor), halves rounded up; "
