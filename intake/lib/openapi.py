@@ -181,8 +181,9 @@ def _bound_values(prop: Schema, info: msgspec.inspect.Type, checks_days: bool) -
     """Put an integer's bounds (int64 when it has none) and an Input day's range on the
     property, or on its non-null alternative when the field may be null or left out.
 
-    A bound checked in code rather than by the type is stated with ``msgspec.Meta(
-    extra_json_schema={"minimum": ..., "maximum": ...})``, which decoding ignores."""
+    A rule checked in code rather than by the type is stated with ``msgspec.Meta(
+    extra_json_schema={"minimum": ..., "maximum": ...})`` (or ``{"pattern": ...}`` for a
+    string), which decoding ignores."""
     for annotated in info.types if isinstance(info, msgspec.inspect.UnionType) else (info,):
         kind = annotated.type if isinstance(annotated, msgspec.inspect.Metadata) else annotated
         stated = (
@@ -205,6 +206,8 @@ def _bound_values(prop: Schema, info: msgspec.inspect.Type, checks_days: bool) -
             wanted = "integer"
         elif isinstance(kind, msgspec.inspect.DateType) and checks_days:
             bounds, wanted = {"pattern": INPUT_DAY_PATTERN}, "string"
+        elif isinstance(kind, msgspec.inspect.StrType) and "pattern" in stated:
+            bounds, wanted = {"pattern": stated["pattern"]}, "string"
         else:
             continue
         if prop.one_of:
