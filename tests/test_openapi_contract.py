@@ -185,7 +185,7 @@ async def test_the_limits_the_server_enforces_are_in_the_schema(
     (key,) = [p["schema"] for p in create["parameters"] if p["name"] == "Idempotency-Key"]
     for value, accepted in [
         ("k" * 255, True),
-        (" " + "k" * 254 + "\xa0", True),  # white space around a key is ignored
+        ("K\xe9y 1", True),
         ("k" * 256, False),
         ("k\x7fk", False),  # not printable
     ]:

@@ -32,13 +32,12 @@ from intake.lib.request import UNREADABLE_JSON
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
-# A key is 1 to MAX_KEY_LENGTH printable characters; white space around it is ignored. As a
-# pattern (for the OpenAPI document too) over what a header holds (Latin-1): printable is
-# space to ~ and \xa1 to \xff but the soft hyphen \xad; white space is what str.strip() removes.
-_SPACE = r"[\t-\r\x1c-\x20\x85\xa0]"
+# A key is 1 to MAX_KEY_LENGTH printable characters, once the white space around it (which
+# str.strip() removes) is taken off. As a pattern (for the OpenAPI document too) over what a
+# header holds (Latin-1): printable is space to ~ and \xa1 to \xff but the soft hyphen \xad.
 _PRINTABLE = r"[ -~\xa1-\xac\xae-\xff]"
 _VISIBLE = r"[!-~\xa1-\xac\xae-\xff]"
-KEY_PATTERN = f"^{_SPACE}*{_VISIBLE}(?:{_PRINTABLE}{{0,{MAX_KEY_LENGTH - 2}}}{_VISIBLE})?{_SPACE}*$"
+KEY_PATTERN = f"^{_VISIBLE}(?:{_PRINTABLE}{{0,{MAX_KEY_LENGTH - 2}}}{_VISIBLE})?$"
 KEPT_FOR = timedelta(hours=24)
 
 
@@ -147,6 +146,7 @@ async def forget_expired(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
 
 
 def validate_key(key: str) -> str:
+    key = key.strip()
     if not re.fullmatch(KEY_PATTERN, key):
         raise ValidationFailed(
             "Invalid Idempotency-Key.",
@@ -156,7 +156,7 @@ def validate_key(key: str) -> str:
                 )
             ],
         )
-    return key.strip()
+    return key
 
 
 async def claim(

@@ -152,7 +152,7 @@ def _complete_operation(path: str, operation: dict[str, Any]) -> None:
             parameter["required"] = True
             parameter["schema"] = {
                 "type": "string",
-                "minLength": 1,
+                "pattern": r"\S",  # blank is missing (428)
                 "description": "An ETag, a comma-separated list of them, or `*`.",
             }
         elif parameter["name"] == "Idempotency-Key":
