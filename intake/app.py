@@ -6,23 +6,25 @@ import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any
+from typing import Any, get_args
 
 from litestar import Controller, Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import __version__
+from intake.collaboration import schemas as collaboration
 from intake.collaboration.controllers import ROUTES as COLLABORATION_ROUTES
 from intake.config import Settings
 from intake.db import migrate
 from intake.db.session import create_engine, create_sessionmaker, transaction
+from intake.delivery import schemas as delivery
 from intake.delivery.controllers import ROUTES as DELIVERY_ROUTES
+from intake.discovery import schemas as discovery
 from intake.discovery.controllers import ROUTES as DISCOVERY_ROUTES
 from intake.feed.controllers import ROUTES as FEED_ROUTES
 from intake.health.controllers import HealthController
@@ -31,21 +33,27 @@ from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load
 from intake.lib.errors import problem_response
 from intake.lib.methods import answer_options
 from intake.lib.openapi import StrictInputSchemaPlugin
+from intake.lib.openapi_document import CompletedDocument, CompletedJson, OfflineSwagger
 from intake.lib.ratelimit import rate_limit
 from intake.lib.request import IntakeRequest
 from intake.mail import delivery as mail_delivery
+from intake.notifications import schemas as notifications
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
+from intake.outcomes import state as outcomes
 from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
 from intake.portfolio.caching import ViewBodies
 from intake.portfolio.controllers import ROUTES as PORTFOLIO_ROUTES
+from intake.problems import events, lifecycle
+from intake.problems import schemas as problems
 from intake.problems.controllers import ProblemController
+from intake.registry import schemas as registry
 from intake.registry.controllers import (
     DepartmentController,
     MeController,
     PeopleController,
     TeamController,
 )
-from intake.triage import breaches
+from intake.triage import breaches, scoring
 from intake.triage.controllers import (
     PolicyController,
     ProblemTriageController,
@@ -74,6 +82,32 @@ API_CONTROLLERS: list[type[Controller]] = [
     *FEED_ROUTES,
     *WEBHOOK_ROUTES,
 ]
+
+# The enums the OpenAPI document names: each is one schema component, referenced by every
+# field, parameter and list item that takes exactly its values (intake.lib.openapi_document).
+SCHEMA_ENUMS: dict[str, tuple[str, ...]] = {
+    name: get_args(literal)
+    for name, literal in {
+        "ProblemStatus": lifecycle.Status,
+        "EventType": events.EventType,
+        "AffectedGroup": problems.AffectedGroup,
+        "UrgencyReason": problems.UrgencyReason,
+        "DataSensitivity": problems.DataSensitivity,
+        "Role": registry.Role,
+        "Discipline": registry.Discipline,
+        "Criterion": scoring.Criterion,
+        "Effort": scoring.Effort,
+        "FindingKind": discovery.FindingKind,
+        "DeliveryPhase": delivery.DeliveryPhase,
+        "OutcomeResult": delivery.OutcomeResult,
+        "MilestoneState": delivery.MilestoneState,
+        "UpdateStatus": delivery.UpdateStatus,
+        "MetricDirection": outcomes.Direction,
+        "MetricState": outcomes.MetricState,
+        "CommentVisibility": collaboration.Visibility,
+        "NotificationKind": notifications.NotificationKind,
+    }.items()
+}
 
 
 async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSession) -> Caller:
@@ -163,6 +197,7 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         ],
     )
     logging.getLogger("intake").setLevel(settings.log_level.upper())
+    document = CompletedDocument(SCHEMA_ENUMS)
     return Litestar(
         route_handlers=[HealthController, api],
         dependencies={"db_session": Provide(transaction)},
@@ -188,7 +223,10 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
                 "teams and track them to measured outcomes."
             ),
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(path=["/", "/swagger"])],
+            render_plugins=[
+                OfflineSwagger(document, path=["/", "/swagger"]),
+                CompletedJson(document),
+            ],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")

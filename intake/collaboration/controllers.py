@@ -15,7 +15,7 @@ from intake.collaboration import collaborators, comments, schemas, watchers
 from intake.lib.auth import Caller
 from intake.lib.etag import etag
 from intake.lib.idempotency import create_once
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, success_headers
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.controllers import IdempotencyKey
 from intake.problems.schemas import PersonRef
@@ -47,6 +47,7 @@ class CommentController(Controller):
         ),
         responses=errors(*API_ERRORS, 403, 404),
         status_code=201,
+        response_headers=[ETAG, LOCATION],
     )
     async def add_comment(
         self,
@@ -60,7 +61,7 @@ class CommentController(Controller):
                 examples=[
                     Example(
                         value={
-                            "body": "@dev.one@city.example can you join Tuesday's site visit?",
+                            "body": "@mei.chen@city.example can you join Tuesday's site visit?",
                             "visibility": "all",
                         }
                     )
@@ -103,6 +104,7 @@ class CommentController(Controller):
         "/{comment_id:uuid}",
         summary="A comment with its earlier texts",
         responses=errors(401, 404),
+        response_headers=[ETAG],
     )
     async def get_comment(
         self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, comment_id: uuid.UUID
@@ -119,6 +121,7 @@ class CommentController(Controller):
             "text is kept under `edits`. Only newly added mentions are notified."
         ),
         responses=errors(*API_ERRORS, 403, 404, 412, 428),
+        response_headers=[ETAG],
     )
     async def edit_comment(
         self,
@@ -174,6 +177,7 @@ class WatcherController(Controller):
             **errors(*API_ERRORS, 403, 404),
         },
         status_code=201,
+        operation_class=success_headers(LOCATION),
     )
     async def add_watcher(
         self,
@@ -183,7 +187,7 @@ class WatcherController(Controller):
         problem_id: uuid.UUID,
         data: Annotated[
             schemas.WatcherAdd | None,
-            Body(examples=[Example(value={"email": "sam.park@city.example"})]),
+            Body(examples=[Example(value={"email": "maria.lopez@city.example"})]),
         ] = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[PersonRef]:
@@ -246,6 +250,7 @@ class CollaboratorController(Controller):
         ),
         responses=errors(*API_ERRORS, 403, 404, 409),
         status_code=201,
+        response_headers=[LOCATION],
     )
     async def add_collaborator(
         self,
@@ -258,7 +263,7 @@ class CollaboratorController(Controller):
             Body(
                 examples=[
                     Example(summary="A department", value={"department": "PRK"}),
-                    Example(summary="A person", value={"email": "ines.moreau@city.example"}),
+                    Example(summary="A person", value={"email": "keisha.brown@city.example"}),
                 ]
             ),
         ],

@@ -15,7 +15,7 @@ from intake.delivery import service as delivery
 from intake.lib.auth import Caller
 from intake.lib.etag import etag
 from intake.lib.idempotency import create_once
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
 from intake.problems.controllers import IdempotencyKey, IfMatch, problem_response
 from intake.problems.schemas import Problem, StatusUpdateOut
@@ -34,6 +34,7 @@ class DeliveryActionController(Controller):
         description="The problem must be accepted and paired with a team.",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def start_discovery(
         self,
@@ -56,6 +57,7 @@ class DeliveryActionController(Controller):
         description="From discovery into `alpha` or `beta`; from delivery, only forward.",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def start_delivery(
         self,
@@ -77,6 +79,7 @@ class DeliveryActionController(Controller):
         description="From delivery; outcome metrics are now measured against their targets.",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def launch(
         self,
@@ -102,6 +105,7 @@ class DeliveryActionController(Controller):
         ),
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def close(
         self,
@@ -164,6 +168,7 @@ class MilestoneController(Controller):
         ),
         responses=WRITE_ERRORS,
         status_code=201,
+        response_headers=[ETAG, LOCATION],
     )
     async def add_milestone(
         self,
@@ -205,7 +210,12 @@ class MilestoneController(Controller):
         )
         return Page(items=items, next_cursor=next_cursor)
 
-    @get("/{milestone_id:uuid}", summary="Get a milestone", responses=errors(401, 404))
+    @get(
+        "/{milestone_id:uuid}",
+        summary="Get a milestone",
+        responses=errors(401, 404),
+        response_headers=[ETAG],
+    )
     async def get_milestone(
         self,
         caller: Caller,
@@ -225,6 +235,7 @@ class MilestoneController(Controller):
             "marks it done and `done_on: null` reopens it."
         ),
         responses=EDIT_ERRORS,
+        response_headers=[ETAG],
     )
     async def update_milestone(
         self,
@@ -289,6 +300,7 @@ class StatusUpdateController(Controller):
         ),
         responses=WRITE_ERRORS,
         status_code=201,
+        response_headers=[LOCATION],
     )
     async def post_update(
         self,

@@ -15,7 +15,7 @@ from intake.discovery import service as discovery
 from intake.lib.auth import Caller
 from intake.lib.etag import etag
 from intake.lib.idempotency import create_once
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.controllers import IdempotencyKey
 
@@ -79,6 +79,7 @@ class FindingController(Controller):
         ),
         responses=WRITE_ERRORS,
         status_code=201,
+        response_headers=[ETAG, LOCATION],
     )
     async def add_finding(
         self,
@@ -119,7 +120,12 @@ class FindingController(Controller):
         )
         return Page(items=items, next_cursor=next_cursor)
 
-    @get("/{finding_id:uuid}", summary="Get a finding", responses=errors(401, 404))
+    @get(
+        "/{finding_id:uuid}",
+        summary="Get a finding",
+        responses=errors(401, 404),
+        response_headers=[ETAG],
+    )
     async def get_finding(
         self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, finding_id: uuid.UUID
     ) -> Response[schemas.Finding]:
@@ -135,6 +141,7 @@ class FindingController(Controller):
             "PUT /journey. Send `If-Match` with the finding's ETag."
         ),
         responses=CHANGE_ERRORS,
+        response_headers=[ETAG],
     )
     async def update_finding(
         self,
@@ -196,6 +203,7 @@ class JourneyController(Controller):
             "points not on any step. The ETag is what PUT /journey needs in If-Match."
         ),
         responses=errors(401, 404),
+        response_headers=[ETAG],
     )
     async def get_journey(
         self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
@@ -212,6 +220,7 @@ class JourneyController(Controller):
             "GET /journey: it changes whenever a step or pain point on the map changes."
         ),
         responses=CHANGE_ERRORS,
+        response_headers=[ETAG],
     )
     async def reorder_journey(
         self,

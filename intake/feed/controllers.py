@@ -113,7 +113,8 @@ class EventFeedController(Controller):
                     "Only events of these types; repeat the parameter or separate with "
                     "commas: `type=submitted,accepted`. Each must be an event type Intake "
                     "records (the values of a webhook's `types`); anything else is a 422."
-                )
+                ),
+                schema_extra={"items": {"enum": list(events.EVENT_TYPES)}, "max_items": MAX_TYPES},
             ),
         ] = None,
         problem: Annotated[

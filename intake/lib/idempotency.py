@@ -13,6 +13,7 @@ the periodic sweep (``forget_expired``) deletes expired ones.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -31,6 +32,12 @@ from intake.lib.request import UNREADABLE_JSON
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+# A key is 1 to MAX_KEY_LENGTH printable characters, once the white space around it (which
+# str.strip() removes) is taken off. As a pattern (for the OpenAPI document too) over what a
+# header holds (Latin-1): printable is space to ~ and \xa1 to \xff but the soft hyphen \xad.
+_PRINTABLE = r"[ -~\xa1-\xac\xae-\xff]"
+_VISIBLE = r"[!-~\xa1-\xac\xae-\xff]"
+KEY_PATTERN = f"^{_VISIBLE}(?:{_PRINTABLE}{{0,{MAX_KEY_LENGTH - 2}}}{_VISIBLE})?$"
 KEPT_FOR = timedelta(hours=24)
 
 
@@ -140,7 +147,7 @@ async def forget_expired(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
 
 def validate_key(key: str) -> str:
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if not re.fullmatch(KEY_PATTERN, key):
         raise ValidationFailed(
             "Invalid Idempotency-Key.",
             [

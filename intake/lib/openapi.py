@@ -1,20 +1,28 @@
-"""OpenAPI helpers: every operation documents its errors the same way, with an example, and
-request bodies declare that they refuse unknown fields."""
+"""OpenAPI helpers: every operation documents its errors the same way, with an example; the
+headers a response carries are declared by name; request bodies declare that they refuse
+unknown fields and the limits they are checked against.
+
+``intake.lib.openapi_document`` completes the generated document with the rules that hold for
+every operation (429 and 503, required ``If-Match``, ``Idempotency-Key``, named enums)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 # Litestar's own struct schema plugin is not public; Intake pins litestar<3 (pyproject.toml).
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example, Schema
+from litestar.openapi.spec import Example, Operation, Reference, Schema
+from litestar.openapi.spec import OpenAPIHeader as Header
 from litestar.typing import FieldDefinition
 
 from intake.lib.errors import PROBLEM_JSON, TYPE_PREFIX, ProblemDetails
+from intake.lib.schema import Input
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
@@ -50,6 +58,23 @@ _ERRORS: dict[int, tuple[str, str, str]] = {
 }
 
 
+def problem_example(status: int) -> dict[str, Any]:
+    """The example problem+json body documented for this status."""
+    slug, title, detail = _ERRORS[status]
+    example: dict[str, Any] = {
+        "type": TYPE_PREFIX + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": "/api/v1/problems/6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
+    }
+    if status == 422:
+        example["errors"] = [
+            {"field": "title", "message": "Expected `str` of length <= 200", "source": "body"}
+        ]
+    return example
+
+
 def errors(*statuses: int) -> dict[int, ResponseSpec]:
     """Problem+json response specs for these statuses, plus 400 (any request may be unreadable).
 
@@ -58,35 +83,73 @@ def errors(*statuses: int) -> dict[int, ResponseSpec]:
     """
     specs: dict[int, ResponseSpec] = {}
     for status in sorted({400, *statuses}):
-        slug, title, detail = _ERRORS[status]
-        example: dict[str, Any] = {
-            "type": TYPE_PREFIX + slug,
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "instance": "/api/v1/problems/6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
-        }
-        if status == 422:
-            example["errors"] = [
-                {"field": "title", "message": "Expected `str` of length <= 200", "source": "body"}
-            ]
+        title = _ERRORS[status][1]
         specs[status] = ResponseSpec(
             data_container=ProblemDetails,
             description=title,
             media_type=PROBLEM_JSON,
             generate_examples=False,
-            examples=[Example(summary=title, value=example)],
+            examples=[Example(summary=title, value=problem_example(status))],
         )
     return specs
+
+
+def not_modified() -> dict[int, ResponseSpec]:
+    """The 304 of an operation that takes ``If-None-Match`` (it carries the 200's headers)."""
+    return {
+        304: ResponseSpec(
+            data_container=None,
+            description="Not modified: `If-None-Match` names the current ETag; no body.",
+        )
+    }
+
+
+def _declared(name: str) -> ResponseHeader:
+    """A header a handler's success response carries; described once, in
+    ``intake.lib.openapi_document.HEADERS``."""
+    return ResponseHeader(name=name, documentation_only=True)
+
+
+# What a success response may carry besides its body, for ``response_headers=[...]``.
+ETAG = _declared("ETag")
+LOCATION = _declared("Location")
+AGE = _declared("Age")
+CACHE_CONTROL = _declared("Cache-Control")
+VARY = _declared("Vary")
+CONTENT_DISPOSITION = _declared("Content-Disposition")
+
+
+def success_headers(*headers: ResponseHeader) -> type[Operation]:
+    """An ``operation_class`` whose 2xx responses declare ``headers``: for a handler whose
+    success response is a ``ResponseSpec``, which cannot carry ``response_headers``."""
+
+    @dataclass
+    class WithHeaders(Operation):
+        def __post_init__(self) -> None:
+            for status, response in (self.responses or {}).items():
+                if status.startswith("2") and not isinstance(response, Reference):
+                    response.headers = {
+                        **(response.headers or {}),
+                        **{header.name: Header() for header in headers},
+                    }
+
+    return WithHeaders
 
 
 API_ERRORS = (400, 401, 422, 429)
 
 
+INT64 = (-(2**63), 2**63 - 1)
+# Input's calendar days (intake.lib.schema.EARLIEST_DAY to LATEST_DAY): years 1900 to 2999.
+INPUT_DAY_PATTERN = r"^(19[0-9]{2}|2[0-9]{3})-"
+
+
 class StrictInputSchemaPlugin(StructSchemaPlugin):
     """Request bodies (``forbid_unknown_fields`` structs) as they are checked: their schemas say
-    ``additionalProperties: false`` (an unknown field is a 422) and keep the bounds of list
-    items, which Litestar leaves out, so clients and fuzzers know them too."""
+    ``additionalProperties: false`` (an unknown field is a 422), keep the bounds of list
+    items and the minimum 0, which Litestar leaves out, give every integer its bounds (int64
+    at most) and every calendar day of an ``Input`` its range, so clients and fuzzers know
+    them too."""
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
         return super().is_plugin_supported_field(field_definition) and bool(
@@ -100,14 +163,65 @@ class StrictInputSchemaPlugin(StructSchemaPlugin):
         schema.additional_properties = False
         struct_info = msgspec.inspect.type_info(field_definition.type_)
         assert isinstance(struct_info, msgspec.inspect.StructType)
+        checks_days = issubclass(field_definition.type_, Input)
         for field in struct_info.fields:
-            bounds = _item_bounds(field.type)
             prop = (schema.properties or {}).get(field.encode_name)
-            if bounds and isinstance(prop, Schema):
+            if not isinstance(prop, Schema):
+                continue
+            bounds = _item_bounds(field.type)
+            if bounds:
                 for array in _arrays(prop):
                     for name, value in bounds.items():
                         setattr(array.items, name, value)
+            _bound_values(prop, field.type, checks_days)
         return schema
+
+
+def _bound_values(prop: Schema, info: msgspec.inspect.Type, checks_days: bool) -> None:
+    """Put an integer's bounds (int64 when it has none) and an Input day's range on the
+    property, or on its non-null alternative when the field may be null or left out.
+
+    A rule checked in code rather than by the type is stated with ``msgspec.Meta(
+    extra_json_schema={"minimum": ..., "maximum": ...})`` (or ``{"pattern": ...}`` for a
+    string), which decoding ignores."""
+    for annotated in info.types if isinstance(info, msgspec.inspect.UnionType) else (info,):
+        kind = annotated.type if isinstance(annotated, msgspec.inspect.Metadata) else annotated
+        stated = (
+            (annotated.extra_json_schema or {})
+            if isinstance(annotated, msgspec.inspect.Metadata)
+            else {}
+        )
+        if isinstance(kind, msgspec.inspect.IntType):
+            low = kind.ge if kind.ge is not None else (kind.gt + 1 if kind.gt is not None else None)
+            high = (
+                kind.le if kind.le is not None else (kind.lt - 1 if kind.lt is not None else None)
+            )
+            low, high = stated.get("minimum", low), stated.get("maximum", high)
+            bounds: dict[str, Any] = {
+                "minimum": max(INT64[0], low) if low is not None else INT64[0],
+                "maximum": min(INT64[1], high) if high is not None else INT64[1],
+                "exclusive_minimum": None,
+                "exclusive_maximum": None,
+            }
+            wanted = "integer"
+        elif isinstance(kind, msgspec.inspect.DateType) and checks_days:
+            bounds, wanted = {"pattern": INPUT_DAY_PATTERN}, "string"
+        elif isinstance(kind, msgspec.inspect.StrType) and "pattern" in stated:
+            bounds, wanted = {"pattern": stated["pattern"]}, "string"
+        else:
+            continue
+        if prop.one_of:
+            prop.one_of = [
+                replace(candidate, **bounds)
+                if isinstance(candidate, Schema) and candidate.type == wanted
+                else candidate
+                for candidate in prop.one_of
+            ]
+            for name in bounds:
+                setattr(prop, name, None)
+        elif prop.type == wanted:
+            for name, value in bounds.items():
+                setattr(prop, name, value)
 
 
 def _unwrapped(info: msgspec.inspect.Type) -> list[msgspec.inspect.Type]:

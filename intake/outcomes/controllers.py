@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.lib.auth import Caller
 from intake.lib.etag import etag
 from intake.lib.idempotency import Created, create_once
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.outcomes import schemas
 from intake.outcomes import service as outcomes
@@ -29,7 +29,7 @@ _METRIC_EXAMPLE = {
     "baseline": 31,
     "target": 7,
     "target_date": "2027-06-30",
-    "owner_email": "rosa.diaz@city.example",
+    "owner_email": "ravi.patel@city.example",
     "review_date": "2027-07-15",
 }
 
@@ -60,6 +60,7 @@ class MetricController(Controller):
         ),
         responses=WRITE_ERRORS,
         status_code=201,
+        response_headers=[ETAG, LOCATION],
     )
     async def create_metric(
         self,
@@ -104,7 +105,12 @@ class MetricController(Controller):
         )
         return Page(items=items, next_cursor=next_cursor)
 
-    @get("/{metric_id:uuid}", summary="An outcome metric", responses=errors(401, 404))
+    @get(
+        "/{metric_id:uuid}",
+        summary="An outcome metric",
+        responses=errors(401, 404),
+        response_headers=[ETAG],
+    )
     async def get_metric(
         self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, metric_id: uuid.UUID
     ) -> Response[schemas.Metric]:
@@ -121,6 +127,7 @@ class MetricController(Controller):
             "earlier value. `null` clears `owner_email` or `review_date`."
         ),
         responses=CHANGE_ERRORS,
+        response_headers=[ETAG],
     )
     async def update_metric(
         self,
@@ -171,6 +178,7 @@ class MetricController(Controller):
         ),
         responses=WRITE_ERRORS,
         status_code=201,
+        response_headers=[LOCATION],
     )
     async def record_measurement(
         self,

@@ -10,7 +10,15 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.auth import Caller
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import (
+    AGE,
+    API_ERRORS,
+    CACHE_CONTROL,
+    ETAG,
+    VARY,
+    errors,
+    not_modified,
+)
 from intake.portfolio import (
     caching,
     compliance,
@@ -34,7 +42,8 @@ from intake.portfolio.params import (
 )
 from intake.portfolio.scope import data_version, scope_for
 
-VIEW_ERRORS = errors(*API_ERRORS, 403)
+VIEW_RESPONSES = {**errors(*API_ERRORS, 403), **not_modified()}
+VIEW_HEADERS = [ETAG, CACHE_CONTROL, VARY, AGE]
 
 
 def provide_view_bodies(state: State) -> caching.ViewBodies:
@@ -100,8 +109,8 @@ class PortfolioController(Controller):
             "history). Priority bands: high (score 70+), medium (40-69), low (under 40), "
             "unscored. Leadership and DTI roles see the city; a requester, their department."
         ),
-        responses=VIEW_ERRORS,
-        response_model=schemas.Summary,
+        responses=VIEW_RESPONSES,
+        response_headers=VIEW_HEADERS,
     )
     async def summary(
         self,
@@ -115,7 +124,7 @@ class PortfolioController(Controller):
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
         cache_control: CacheControl = None,
-    ) -> Response[Any]:
+    ) -> Response[schemas.Summary]:
         return await _view(
             db_session,
             caller,
@@ -141,8 +150,8 @@ class PortfolioController(Controller):
             "the last 12 months; and per open state the problems waiting longest in it. A "
             "leader reads where work piles up and whether the pipeline is speeding up."
         ),
-        responses=VIEW_ERRORS,
-        response_model=schemas.Flow,
+        responses=VIEW_RESPONSES,
+        response_headers=VIEW_HEADERS,
     )
     async def flow(
         self,
@@ -156,7 +165,7 @@ class PortfolioController(Controller):
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
         cache_control: CacheControl = None,
-    ) -> Response[Any]:
+    ) -> Response[schemas.Flow]:
         return await _view(
             db_session,
             caller,
@@ -180,8 +189,8 @@ class PortfolioController(Controller):
             "over all stopped clocks. A leader reads whether DTI answers departments on time, "
             "and where (which department, which triager) it does not."
         ),
-        responses=VIEW_ERRORS,
-        response_model=schemas.Sla,
+        responses=VIEW_RESPONSES,
+        response_headers=VIEW_HEADERS,
     )
     async def sla(
         self,
@@ -195,7 +204,7 @@ class PortfolioController(Controller):
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
         cache_control: CacheControl = None,
-    ) -> Response[Any]:
+    ) -> Response[schemas.Sla]:
         return await _view(
             db_session,
             caller,
@@ -220,8 +229,8 @@ class PortfolioController(Controller):
             "city-wide; `active` and the list, the work in the caller's scope. A leader reads "
             "which teams can take more and which are overloaded."
         ),
-        responses=VIEW_ERRORS,
-        response_model=schemas.Teams,
+        responses=VIEW_RESPONSES,
+        response_headers=VIEW_HEADERS,
     )
     async def teams(
         self,
@@ -235,7 +244,7 @@ class PortfolioController(Controller):
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
         cache_control: CacheControl = None,
-    ) -> Response[Any]:
+    ) -> Response[schemas.Teams]:
         return await _view(
             db_session,
             caller,
@@ -259,8 +268,8 @@ class PortfolioController(Controller):
             "metrics most in need of attention (missed and worsening first, up to 25). A "
             "leader reads whether launched work is achieving what it set out to."
         ),
-        responses=VIEW_ERRORS,
-        response_model=schemas.Outcomes,
+        responses=VIEW_RESPONSES,
+        response_headers=VIEW_HEADERS,
     )
     async def outcomes(
         self,
@@ -274,7 +283,7 @@ class PortfolioController(Controller):
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
         cache_control: CacheControl = None,
-    ) -> Response[Any]:
+    ) -> Response[schemas.Outcomes]:
         return await _view(
             db_session,
             caller,
@@ -297,8 +306,8 @@ class PortfolioController(Controller):
             "an SLA clock past due, and open milestones that slipped or are overdue, each "
             "with its total and up to 100 items. A leader reads what to ask about this week."
         ),
-        responses=VIEW_ERRORS,
-        response_model=schemas.AtRisk,
+        responses=VIEW_RESPONSES,
+        response_headers=VIEW_HEADERS,
     )
     async def at_risk(
         self,
@@ -312,7 +321,7 @@ class PortfolioController(Controller):
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
         cache_control: CacheControl = None,
-    ) -> Response[Any]:
+    ) -> Response[schemas.AtRisk]:
         return await _view(
             db_session,
             caller,
@@ -336,8 +345,8 @@ class PortfolioController(Controller):
             "record reads today). A leader reads whether DTI serves the city's departments "
             "and communities equitably."
         ),
-        responses=VIEW_ERRORS,
-        response_model=schemas.Distribution,
+        responses=VIEW_RESPONSES,
+        response_headers=VIEW_HEADERS,
     )
     async def distribution(
         self,
@@ -351,7 +360,7 @@ class PortfolioController(Controller):
         date_to: DateTo = None,
         if_none_match: IfNoneMatch = None,
         cache_control: CacheControl = None,
-    ) -> Response[Any]:
+    ) -> Response[schemas.Distribution]:
         return await _view(
             db_session,
             caller,

@@ -53,7 +53,16 @@ from sqlalchemy.types import Text
 
 from intake.db import models
 from intake.lib.auth import Caller
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import (
+    API_ERRORS,
+    CACHE_CONTROL,
+    CONTENT_DISPOSITION,
+    ETAG,
+    VARY,
+    errors,
+    not_modified,
+    success_headers,
+)
 from intake.portfolio import caching
 from intake.portfolio.params import AsOf, DateFrom, DateTo, IfNoneMatch
 from intake.portfolio.params import Department as DepartmentCode
@@ -314,7 +323,9 @@ class ExportController(Controller):
                 examples=[Example(summary="Two rows", value=_EXAMPLE)],
             ),
             **errors(*API_ERRORS, 403),
+            **not_modified(),
         },
+        operation_class=success_headers(ETAG, CACHE_CONTROL, VARY, CONTENT_DISPOSITION),
         media_type="text/csv",  # Litestar adds "; charset=utf-8"
         response_description="The CSV file, streamed.",
     )

@@ -8,11 +8,17 @@ from typing import Annotated
 
 from litestar.params import HeaderParameter, Parameter, QueryParameter
 
+# The moments and days scope_for accepts (scope.EARLIEST to scope.LATEST_DAY), for the
+# schema: as_of from 1970 (and not in the future), from/to from 1970-01-01 to 9998-12-31.
+AS_OF_PATTERN = r"^(19[7-9][0-9]|[2-9][0-9]{3})-"
+DAY_PATTERN = r"^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+
 AsOf = Annotated[
     datetime | None,
     Parameter(
-        description="Answer as the portfolio stood at this moment (RFC 3339), rebuilt from "
-        "history. Omit for now."
+        description="Answer as the portfolio stood at this moment (RFC 3339 with an offset, "
+        "1970 or later, not in the future), rebuilt from history. Omit for now.",
+        schema_extra={"pattern": AS_OF_PATTERN},
     ),
 ]
 Department = Annotated[
@@ -20,10 +26,21 @@ Department = Annotated[
 ]
 Team = Annotated[uuid.UUID | None, Parameter(description="A team id.")]
 DateFrom = Annotated[
-    date | None, QueryParameter(name="from", description="Problems submitted on or after this day.")
+    date | None,
+    QueryParameter(
+        name="from",
+        description="Problems submitted on or after this day (1970-01-01 to 9998-12-31).",
+        schema_extra={"pattern": DAY_PATTERN},
+    ),
 ]
 DateTo = Annotated[
-    date | None, QueryParameter(name="to", description="Problems submitted on or before this day.")
+    date | None,
+    QueryParameter(
+        name="to",
+        description="Problems submitted on or before this day (1970-01-01 to 9998-12-31, "
+        "not before `from`).",
+        schema_extra={"pattern": DAY_PATTERN},
+    ),
 ]
 IfNoneMatch = Annotated[
     str | None,

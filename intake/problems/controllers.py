@@ -15,7 +15,7 @@ from intake.db import models
 from intake.lib.auth import Caller
 from intake.lib.etag import etag
 from intake.lib.idempotency import claim, respond
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import lifecycle, schemas
 from intake.problems import service as problems
@@ -74,6 +74,7 @@ class ProblemController(Controller):
         ),
         responses=errors(*API_ERRORS, 403),
         status_code=201,
+        response_headers=[ETAG, LOCATION],
     )
     async def create_problem(
         self,
@@ -126,7 +127,12 @@ class ProblemController(Controller):
         )
         return Page(items=items, next_cursor=next_cursor)
 
-    @get("/{problem_id:uuid}", summary="Get a problem", responses=errors(401, 404))
+    @get(
+        "/{problem_id:uuid}",
+        summary="Get a problem",
+        responses=errors(401, 404),
+        response_headers=[ETAG],
+    )
     async def get_problem(
         self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
     ) -> Response[schemas.Problem]:
@@ -142,6 +148,7 @@ class ProblemController(Controller):
             "on them (needs_info). Send `If-Match` with the ETag you read."
         ),
         responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
+        response_headers=[ETAG],
     )
     async def update_problem(
         self,
@@ -168,6 +175,7 @@ class ProblemController(Controller):
         ),
         responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
         status_code=200,
+        response_headers=[ETAG],
     )
     async def submit_problem(
         self,
@@ -195,6 +203,7 @@ class ProblemController(Controller):
         description="The requesting department no longer needs it solved. Allowed before delivery.",
         responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
         status_code=200,
+        response_headers=[ETAG],
     )
     async def withdraw_problem(
         self,

@@ -175,7 +175,7 @@ _TEAM_EXAMPLE = {
     "disciplines": ["product_management", "civic_design", "software_engineering"],
     "focus_areas": ["permits", "payments"],
     "wip_limit": 3,
-    "members": [{"email": "sam.lee@city.example", "discipline": "civic_design"}],
+    "members": [{"email": "grace.nakamura@city.example", "discipline": "civic_design"}],
 }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.lib.auth import Caller, require_role
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
 from intake.problems.controllers import IfMatch, problem_response
@@ -23,6 +23,10 @@ from intake.triage import clocks, pairing, policy, schemas, scores, similar
 from intake.triage import service as triage
 from intake.triage.scoring import Weights
 
+# For the schema: the queue's triager filter is a UUID or `none`.
+TRIAGER_PATTERN = (
+    r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
 ACTION_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
 
 
@@ -38,6 +42,7 @@ class TriageActionController(Controller):
         description="Assigns the acting triager, or the one named by `triager_email`.",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def take_into_triage(
         self,
@@ -47,7 +52,7 @@ class TriageActionController(Controller):
         if_match: IfMatch = None,
         data: Annotated[
             schemas.TakeIntoTriage | None,
-            Body(examples=[Example(value={"triager_email": "pm.one@city.example"})]),
+            Body(examples=[Example(value={"triager_email": "aisha.rahman@city.example"})]),
         ] = None,
     ) -> Response[Problem]:
         email = data.triager_email if data else None
@@ -64,6 +69,7 @@ class TriageActionController(Controller):
         ),
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def reassign(
         self,
@@ -76,7 +82,7 @@ class TriageActionController(Controller):
                 examples=[
                     Example(
                         value={
-                            "triager_email": "pm.two@city.example",
+                            "triager_email": "tomas.novak@city.example",
                             "reason": "Priya Two leads the permits work from now on.",
                         }
                     )
@@ -94,6 +100,7 @@ class TriageActionController(Controller):
         description="Moves the problem to needs_info; the decision SLA clock pauses.",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def request_info(
         self,
@@ -117,6 +124,7 @@ class TriageActionController(Controller):
         description="The owning department answers; the problem returns to triage.",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def respond(
         self,
@@ -132,7 +140,13 @@ class TriageActionController(Controller):
         problem = await triage.respond(db_session, caller, problem_id, if_match, data.answer)
         return await problem_response(db_session, caller, problem)
 
-    @post("/accept", summary="Accept a problem", responses=ACTION_ERRORS, status_code=200)
+    @post(
+        "/accept",
+        summary="Accept a problem",
+        responses=ACTION_ERRORS,
+        status_code=200,
+        response_headers=[ETAG],
+    )
     async def accept(
         self,
         caller: Caller,
@@ -148,7 +162,13 @@ class TriageActionController(Controller):
         problem = await triage.decide(db_session, caller, problem_id, "accept", if_match, reason)
         return await problem_response(db_session, caller, problem)
 
-    @post("/decline", summary="Decline a problem", responses=ACTION_ERRORS, status_code=200)
+    @post(
+        "/decline",
+        summary="Decline a problem",
+        responses=ACTION_ERRORS,
+        status_code=200,
+        response_headers=[ETAG],
+    )
     async def decline(
         self,
         caller: Caller,
@@ -170,6 +190,7 @@ class TriageActionController(Controller):
         summary="Redirect a problem to another department or channel",
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def redirect(
         self,
@@ -205,6 +226,7 @@ class TriageActionController(Controller):
         ),
         responses=ACTION_ERRORS,
         status_code=200,
+        response_headers=[ETAG],
     )
     async def mark_duplicate(
         self,
@@ -235,7 +257,13 @@ class TriageActionController(Controller):
         )
         return Response(body, headers={"ETag": etag(problem.version)})
 
-    @post("/hold", summary="Put work on hold", responses=ACTION_ERRORS, status_code=200)
+    @post(
+        "/hold",
+        summary="Put work on hold",
+        responses=ACTION_ERRORS,
+        status_code=200,
+        response_headers=[ETAG],
+    )
     async def hold(
         self,
         caller: Caller,
@@ -249,7 +277,13 @@ class TriageActionController(Controller):
         problem = await triage.decide(db_session, caller, problem_id, "hold", if_match, data.reason)
         return await problem_response(db_session, caller, problem)
 
-    @post("/resume", summary="Resume held work", responses=ACTION_ERRORS, status_code=200)
+    @post(
+        "/resume",
+        summary="Resume held work",
+        responses=ACTION_ERRORS,
+        status_code=200,
+        response_headers=[ETAG],
+    )
     async def resume(
         self,
         caller: Caller,
@@ -285,11 +319,18 @@ class TriageQueueController(Controller):
         db_session: AsyncSession,
         department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
         triager: Annotated[
-            str | None, Parameter(description="A triager's id, or `none` for unassigned")
+            str | None,
+            Parameter(
+                description="A triager's id, or `none` for unassigned",
+                schema_extra={"pattern": TRIAGER_PATTERN},
+            ),
         ] = None,
         status: list[Literal["submitted", "triage", "needs_info"]] | None = None,
         breached: bool | None = None,
-        min_age_days: Annotated[int | None, Parameter(ge=0, le=3650)] = None,
+        # Litestar leaves a minimum of 0 out of the schema; schema_extra puts it back.
+        min_age_days: Annotated[
+            int | None, Parameter(ge=0, le=3650, schema_extra={"minimum": 0})
+        ] = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.QueueItem]:
@@ -443,6 +484,7 @@ class ProblemTriageController(Controller):
             "earlier scores."
         ),
         responses=ACTION_ERRORS,
+        response_headers=[ETAG],
     )
     async def put_score(
         self,
@@ -488,6 +530,7 @@ class ProblemTriageController(Controller):
         summary="Link two problems (triager)",
         responses=errors(*API_ERRORS, 403, 404, 409),
         status_code=201,
+        response_headers=[LOCATION],
     )
     async def add_link(
         self,
@@ -528,6 +571,7 @@ class ProblemTriageController(Controller):
         summary="Pair the problem with a team (triager)",
         description="Over the team's WIP limit this needs `override_reason`, which is recorded.",
         responses=ACTION_ERRORS,
+        response_headers=[ETAG],
     )
     async def assign_team(
         self,

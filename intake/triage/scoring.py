@@ -28,6 +28,9 @@ EFFORTS: tuple[Effort, ...] = get_args(Effort)
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
 MIN_RATING, MAX_RATING = 1, 5
 MAX_WEIGHT = 100
+# The range for the OpenAPI schema only: ``Weights.validate`` checks it, with every other
+# problem of the weights, so one 422 lists them all.
+Weight = Annotated[int, msgspec.Meta(extra_json_schema={"minimum": 0, "maximum": MAX_WEIGHT})]
 
 FORMULA = (
     "score = round(value x effort factor), halves rounded up; "
@@ -43,12 +46,12 @@ class Weights(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     """Admin setting: relative weight of each criterion (0..100 ints, at least one > 0) and the
     multiplier each effort size applies (0 < factor <= 1)."""
 
-    reach: int = 20
-    severity: int = 25
-    urgency: int = 15
-    equity: int = 15
-    alignment: int = 15
-    confidence: int = 10
+    reach: Weight = 20
+    severity: Weight = 25
+    urgency: Weight = 15
+    equity: Weight = 15
+    alignment: Weight = 15
+    confidence: Weight = 10
     effort_factors: dict[str, float] = msgspec.field(default_factory=_default_effort_factors)
 
     def weight(self, criterion: Criterion) -> int:

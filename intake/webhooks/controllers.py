@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.auth import Caller, require_role
 from intake.lib.idempotency import create_once
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import API_ERRORS, LOCATION, errors, success_headers
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.controllers import IdempotencyKey
 from intake.webhooks import schemas
@@ -95,6 +95,7 @@ class WebhookController(Controller):
             **errors(*API_ERRORS, 403),
         },
         status_code=201,
+        operation_class=success_headers(LOCATION),
     )
     async def create_webhook(
         self,

@@ -12,6 +12,7 @@ from intake.feed.schemas import MAX_TYPES
 from intake.lib.schema import NO_NUL, Input, Output
 from intake.problems.events import EventType
 
+URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\x00]+(?:[/?#][^\s\x00]*)?\s*$"
 Url = Annotated[
     str,
     msgspec.Meta(
@@ -19,6 +20,8 @@ Url = Annotated[
         max_length=2000,
         description="Where to POST each event: an http:// or https:// URL",
         examples=["https://data.city.example/intake/events"],
+        # For the schema; webhooks.service checks the URL (host, port, no credentials).
+        extra_json_schema={"pattern": URL_PATTERN},
     ),
     NO_NUL,
 ]
