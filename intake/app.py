@@ -32,6 +32,7 @@ from intake.lib.errors import problem_response
 from intake.lib.openapi import StrictInputSchemaPlugin
 from intake.lib.ratelimit import rate_limit
 from intake.lib.request import IntakeRequest
+from intake.lib.request_id import echo_request_id
 from intake.mail import delivery as mail_delivery
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
 from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
@@ -175,6 +176,7 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
             }
         ),
         exception_handlers={Exception: problem_response},
+        before_send=[echo_request_id],
         request_class=IntakeRequest,
         plugins=[StrictInputSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
