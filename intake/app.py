@@ -15,12 +15,14 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import __version__
 from intake.collaboration.controllers import ROUTES as COLLABORATION_ROUTES
 from intake.config import Settings
 from intake.db import migrate
+from intake.db.embedded import EmbeddedPostgres, Supervisor
 from intake.db.session import create_engine, create_sessionmaker, transaction
 from intake.delivery.controllers import ROUTES as DELIVERY_ROUTES
 from intake.discovery.controllers import ROUTES as DISCOVERY_ROUTES
@@ -90,8 +92,14 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSessi
         raise
 
 
-def create_app(settings: Settings, database_url: str) -> Litestar:
-    """Build the application. Nothing connects until start-up; nothing reads the environment."""
+def create_app(
+    settings: Settings, database_url: str, *, embedded: EmbeddedPostgres | None = None
+) -> Litestar:
+    """Build the application. Nothing connects until start-up; nothing reads the environment.
+
+    ``embedded`` is the embedded PostgreSQL this process started and so owns (``intake
+    serve``): the app watches it and starts it again should it die.
+    """
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncGenerator[None, None]:
@@ -104,6 +112,17 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         finally:
             await app.state.view_bodies.close()
             await engine.dispose()
+
+    @asynccontextmanager
+    async def embedded_database(app: Litestar) -> AsyncGenerator[None, None]:
+        """Keep the embedded PostgreSQL this process owns running, connections on its port."""
+        if embedded is None:
+            yield
+            return
+        supervisor = Supervisor(embedded)
+        event.listen(app.state.engine.sync_engine, "do_connect", supervisor.follow_port)
+        async with background.in_background(supervisor.watch(), "intake-embedded-postgres"):
+            yield
 
     @asynccontextmanager
     async def sla_sweeps(app: Litestar) -> AsyncGenerator[None, None]:
@@ -167,7 +186,7 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         route_handlers=[HealthController, api],
         dependencies={"db_session": Provide(transaction)},
         # Left in reverse: the background tasks stop before the engine is disposed.
-        lifespan=[database, sla_sweeps, webhook_deliveries, mail_deliveries],
+        lifespan=[database, embedded_database, sla_sweeps, webhook_deliveries, mail_deliveries],
         state=State(
             {
                 "settings": settings,
