@@ -35,6 +35,7 @@ from intake.lib.openapi import StrictInputSchemaPlugin
 from intake.lib.ratelimit import rate_limit
 from intake.lib.request import IntakeRequest
 from intake.lib.request_id import echo_request_id
+from intake.lib.timeouts import BodyTimeout
 from intake.mail import delivery as mail_delivery
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
 from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
@@ -195,6 +196,7 @@ def create_app(
             }
         ),
         exception_handlers={Exception: problem_response},
+        middleware=[DefineMiddleware(BodyTimeout, seconds=settings.body_timeout_seconds)],
         before_send=[echo_request_id],
         request_class=IntakeRequest,
         plugins=[StrictInputSchemaPlugin()],

@@ -113,11 +113,12 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> None:
-    """uvicorn; the embedded database this process started (``embedded``) is watched and
-    restarted by the app should it die."""
+    """uvicorn, with the timeouts for slow and idle clients. The embedded database this
+    process started (``embedded``) is watched and restarted by the app should it die."""
     import uvicorn
 
     from intake.app import create_app
+    from intake.lib.timeouts import uvicorn_options
 
     if settings.workers > 1:
         uvicorn.run(
@@ -127,6 +128,9 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
             port=settings.port,
             workers=settings.workers,
             log_level=settings.log_level,
+            # Each worker process reads its settings from the environment again.
+            http="intake.asgi:HTTPProtocol",
+            timeout_keep_alive=settings.keepalive_timeout_seconds,
         )
     else:
         uvicorn.run(
@@ -134,6 +138,7 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
+            **uvicorn_options(settings),
         )
 
 

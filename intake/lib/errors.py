@@ -76,6 +76,12 @@ class NotFound(IntakeError):
     status, slug, title = 404, "not-found", "Not found"
 
 
+class RequestTimeout(IntakeError):
+    """The client took too long to send its request; the connection is closed after this."""
+
+    status, slug, title = 408, "request-timeout", "Request timeout"
+
+
 class Conflict(IntakeError):
     status, slug, title = 409, "conflict", "Conflict"
 
@@ -270,6 +276,8 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
         headers["WWW-Authenticate"] = 'Bearer realm="intake"'
     if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
+    if error.status == 408:  # the rest of a slow body is not worth waiting for
+        headers["Connection"] = "close"
     if error.status == 429 and isinstance(exc, HTTPException):
         # The window's reset in whole seconds; 0 in its last second, and "now" invites a
         # client to retry into the same window: at least 1.
@@ -291,6 +299,7 @@ __all__ = [
     "PreconditionFailed",
     "PreconditionRequired",
     "ProblemDetails",
+    "RequestTimeout",
     "ServiceUnavailable",
     "ValidationFailed",
     "database_unavailable",
