@@ -14,6 +14,7 @@ start it for a moment stops it again). ``intake serve`` also watches the cluster
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import logging
 import os
@@ -279,8 +280,15 @@ class Supervisor:
                 "The embedded PostgreSQL in %s has stopped; starting it again.",
                 self.server.pgdata,
             )
+            starting = asyncio.ensure_future(asyncio.to_thread(self.server.start, self.port))
             try:
-                await asyncio.to_thread(self.server.start, self.port)
+                await asyncio.shield(starting)
+            except asyncio.CancelledError:
+                # Shutting down: let the start finish, so that whoever stops the cluster
+                # next finds it running rather than leaving it behind.
+                with contextlib.suppress(Exception):
+                    await starting
+                raise
             except (ConfigError, OSError, subprocess.SubprocessError) as error:
                 # Its old processes may still hold the shared memory for a moment.
                 last_line = str(error).strip().splitlines()[-1:]
