@@ -242,8 +242,8 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
         error.status, error.slug, error.title = 503, "try-again", "Try again"
         error.retry_after = 1
     elif database_unreachable(exc):
-        # Down, restarting or cut off: the transaction did not commit (a commit that fails
-        # is never answered with a success), and the request may go through once it is back.
+        # Down, restarting or cut off. Never a success: the transaction rolled back, or (its
+        # answer lost) it committed and a retry with the same Idempotency-Key replays it.
         log_failure(logger, exc, "%s", where)
         error = database_unavailable()
     elif isinstance(exc, DBAPIError) and _sqlstate(exc).startswith("22"):
