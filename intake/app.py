@@ -14,6 +14,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import __version__
@@ -21,6 +22,7 @@ from intake.collaboration import schemas as collaboration
 from intake.collaboration.controllers import ROUTES as COLLABORATION_ROUTES
 from intake.config import Settings
 from intake.db import migrate
+from intake.db.embedded import EmbeddedPostgres, Supervisor
 from intake.db.session import create_engine, create_sessionmaker, transaction
 from intake.delivery import schemas as delivery
 from intake.delivery.controllers import ROUTES as DELIVERY_ROUTES
@@ -36,6 +38,8 @@ from intake.lib.openapi import StrictInputSchemaPlugin
 from intake.lib.openapi_document import CompletedDocument, CompletedJson, OfflineSwagger
 from intake.lib.ratelimit import rate_limit
 from intake.lib.request import IntakeRequest
+from intake.lib.request_id import echo_request_id
+from intake.lib.timeouts import BodyTimeout
 from intake.mail import delivery as mail_delivery
 from intake.notifications import schemas as notifications
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
@@ -124,8 +128,14 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSessi
         raise
 
 
-def create_app(settings: Settings, database_url: str) -> Litestar:
-    """Build the application. Nothing connects until start-up; nothing reads the environment."""
+def create_app(
+    settings: Settings, database_url: str, *, embedded: EmbeddedPostgres | None = None
+) -> Litestar:
+    """Build the application. Nothing connects until start-up; nothing reads the environment.
+
+    ``embedded`` is the embedded PostgreSQL this process started and so owns (``intake
+    serve``): the app watches it and starts it again should it die.
+    """
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncGenerator[None, None]:
@@ -138,6 +148,17 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         finally:
             await app.state.view_bodies.close()
             await engine.dispose()
+
+    @asynccontextmanager
+    async def embedded_database(app: Litestar) -> AsyncGenerator[None, None]:
+        """Keep the embedded PostgreSQL this process owns running, connections on its port."""
+        if embedded is None:
+            yield
+            return
+        supervisor = Supervisor(embedded)
+        event.listen(app.state.engine.sync_engine, "do_connect", supervisor.follow_port)
+        async with background.in_background(supervisor.watch(), "intake-embedded-postgres"):
+            yield
 
     @asynccontextmanager
     async def sla_sweeps(app: Litestar) -> AsyncGenerator[None, None]:
@@ -202,7 +223,7 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         route_handlers=[HealthController, api],
         dependencies={"db_session": Provide(transaction)},
         # Left in reverse: the background tasks stop before the engine is disposed.
-        lifespan=[database, sla_sweeps, webhook_deliveries, mail_deliveries],
+        lifespan=[database, embedded_database, sla_sweeps, webhook_deliveries, mail_deliveries],
         state=State(
             {
                 "settings": settings,
@@ -212,6 +233,8 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
         ),
         exception_handlers={Exception: problem_response},
         before_request=answer_options,
+        middleware=[DefineMiddleware(BodyTimeout, seconds=settings.body_timeout_seconds)],
+        before_send=[echo_request_id],
         request_class=IntakeRequest,
         plugins=[StrictInputSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,

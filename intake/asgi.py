@@ -1,20 +1,36 @@
 """ASGI factory for several worker processes against an external database.
 
-``uvicorn --factory intake.asgi:create --workers 4`` (or ``intake serve`` with
-INTAKE_WORKERS) with INTAKE_DATABASE_URL set. Migrations are not run here: run
-``intake db upgrade`` once per deploy.
+``uvicorn --factory intake.asgi:create --workers 4 --http intake.asgi:HTTPProtocol`` (or
+``intake serve`` with INTAKE_WORKERS) with INTAKE_DATABASE_URL set. Migrations are not run
+here: run ``intake db upgrade`` once per deploy.
 """
 
 from __future__ import annotations
+
+from functools import cache
+from typing import Any
 
 from litestar import Litestar
 
 from intake.app import create_app
 from intake.config import Settings
+from intake.lib.timeouts import TimedH11Protocol
+
+# One reading of the environment per worker process, for the app and its HTTP protocol.
+_settings = cache(Settings.from_env)
 
 
 def create() -> Litestar:
-    settings = Settings.from_env()
+    settings = _settings()
     if settings.database_url is None:
         raise RuntimeError("intake.asgi needs INTAKE_DATABASE_URL (an external PostgreSQL)")
     return create_app(settings, settings.database_url)
+
+
+class HTTPProtocol(TimedH11Protocol):
+    """uvicorn's ``--http``: HTTP/1.1 with INTAKE_HEADER_TIMEOUT_SECONDS for each request's
+    headers (uvicorn's ``--timeout-keep-alive`` sets the keep-alive timeout)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = _settings().header_timeout_seconds

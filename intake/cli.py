@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from intake import __version__
 from intake.config import MailSettings, Settings
 from intake.db import migrate
-from intake.db.runtime import database_url
+from intake.db.embedded import EmbeddedPostgres
+from intake.db.runtime import database_url, owned_database
 from intake.db.session import create_engine, create_sessionmaker
 from intake.lib.errors import ConfigError, IntakeError, retryable
 
@@ -65,7 +66,7 @@ def _seed(settings: Settings, url: str) -> bool:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    with database_url(settings) as url:
+    with owned_database(settings) as (url, embedded):
         print("Applying migrations...", flush=True)
         migrate.upgrade(url)
         if settings.seed_demo and _seed(settings, url):
@@ -75,7 +76,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # KeyboardInterrupt so the embedded database is stopped on the way out.
         signal.signal(signal.SIGTERM, _interrupt)
         with contextlib.suppress(KeyboardInterrupt):
-            _serve(settings, url)
+            _serve(settings, url, embedded)
     print("Intake stopped.", flush=True)
     return 0
 
@@ -114,10 +115,13 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _serve(settings: Settings, url: str) -> None:
+def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> None:
+    """uvicorn, with the timeouts for slow and idle clients. The embedded database this
+    process started (``embedded``) is watched and restarted by the app should it die."""
     import uvicorn
 
     from intake.app import create_app
+    from intake.lib.timeouts import uvicorn_options
 
     if settings.workers > 1:
         uvicorn.run(
@@ -127,13 +131,17 @@ def _serve(settings: Settings, url: str) -> None:
             port=settings.port,
             workers=settings.workers,
             log_level=settings.log_level,
+            # Each worker process reads its settings from the environment again.
+            http="intake.asgi:HTTPProtocol",
+            timeout_keep_alive=settings.keepalive_timeout_seconds,
         )
     else:
         uvicorn.run(
-            create_app(settings, url),
+            create_app(settings, url, embedded=embedded),
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
+            **uvicorn_options(settings),
         )
 
 

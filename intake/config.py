@@ -80,6 +80,13 @@ class Settings:
     mail_seconds: int = 10
     # Where people open Intake (links in mails), without a trailing slash.
     public_url: str | None = None
+    # Slow and idle clients (docs/configuration.md): a request's headers must arrive within
+    # this many seconds of the connection opening (or of the previous response) ...
+    header_timeout_seconds: int = 10
+    # ... and its body within this many seconds of the handler starting to read it;
+    body_timeout_seconds: int = 30
+    # an idle connection is closed this many seconds after its last response.
+    keepalive_timeout_seconds: int = 5
 
     @property
     def embedded_database(self) -> bool:
@@ -176,6 +183,9 @@ class Settings:
             mail=mail,
             mail_seconds=integer("INTAKE_MAIL_SECONDS", 10, 0, 60 * 60),
             public_url=public_url,
+            header_timeout_seconds=integer("INTAKE_HEADER_TIMEOUT_SECONDS", 10, 1, 600),
+            body_timeout_seconds=integer("INTAKE_BODY_TIMEOUT_SECONDS", 30, 1, 3600),
+            keepalive_timeout_seconds=integer("INTAKE_KEEPALIVE_TIMEOUT_SECONDS", 5, 1, 600),
         )
         if settings.workers > 1 and database_url is None:
             problems.append(

@@ -2,17 +2,65 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import re
+import socket
+import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+import httpx
+import uvicorn
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import COMPLETE_PROBLEM, EMAILS, City
 
 Client = AsyncTestClient[Litestar]
+
+# A bound for what takes moments (a server starting, a database coming back): reaching it
+# fails a test, and nothing ever waits this long when all is well.
+PATIENCE = 60.0
+
+
+async def until(done: Callable[[], bool | Awaitable[bool]], what: str) -> None:
+    """Wait until ``done()`` (checked every tenth of a second), at most PATIENCE seconds."""
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        result = done()
+        if await result if inspect.isawaitable(result) else result:
+            return
+        assert time.monotonic() < deadline, f"gave up waiting: {what}"
+        await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def served(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """The app under uvicorn on a loopback port, and a client for it. Its requests really run
+    side by side; Litestar's test client runs one at a time, blocking the test meanwhile."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
+
+    def started() -> bool:
+        if serving.done():
+            serving.result()  # it could not start: say why
+        return server.started
+
+    try:
+        await until(started, "uvicorn to start")
+        base_url = f"http://127.0.0.1:{listening.getsockname()[1]}"
+        async with httpx.AsyncClient(base_url=base_url, timeout=PATIENCE) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, PATIENCE)
+        listening.close()
 
 
 def api_routes(app: Litestar, **ids: str) -> list[tuple[str, str]]:

@@ -271,8 +271,22 @@ def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+def _ready_answers(port: int, status: int) -> None:
+    """Wait (at most 90 s) until /health/ready answers ``status``."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if _get(f"http://127.0.0.1:{port}/health/ready")[0] == status:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"/health/ready did not answer {status}")
+
+
 def test_serve_with_embedded_database_end_to_end() -> None:
-    """What `make run` does: embedded PostgreSQL, migrations, demo city, serve, Ctrl-C."""
+    """What `make run` does: embedded PostgreSQL, migrations, demo city, serve, Ctrl-C; and
+    when its PostgreSQL dies, serve starts it again and answers again by itself."""
     data_dir = Path(__file__).resolve().parents[1] / ".intake" / f"serve-test-{os.getpid()}"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
@@ -303,6 +317,14 @@ def test_serve_with_embedded_database_end_to_end() -> None:
         assert status == 200
         assert b'"items"' in body
         assert EmbeddedPostgres(data_dir).running_port() is not None  # the CLI left it running
+
+        postmaster = (data_dir / "postgres" / "postmaster.pid").read_text().splitlines()
+        os.kill(int(postmaster[0]), signal.SIGKILL)
+        _ready_answers(port, 503)  # the database is gone: not ready, not a 500
+        _ready_answers(port, 200)  # started again in the same folder
+        again = _get(f"http://127.0.0.1:{port}/api/v1/problems", token.stdout.split()[-1])
+        assert again[0] == 200
+        assert b'"items"' in again[1]
     finally:
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=60)

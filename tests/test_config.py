@@ -51,6 +51,15 @@ def test_external_database_and_oidc() -> None:
             {"INTAKE_PORTFOLIO_STALE_SECONDS": "7200"},
             "INTAKE_PORTFOLIO_STALE_SECONDS=7200 must be between 0 and 3600",
         ),
+        (
+            {"INTAKE_HEADER_TIMEOUT_SECONDS": "0"},
+            "INTAKE_HEADER_TIMEOUT_SECONDS=0 must be between 1 and 600",
+        ),
+        ({"INTAKE_BODY_TIMEOUT_SECONDS": "soon"}, "INTAKE_BODY_TIMEOUT_SECONDS='soon' is not"),
+        (
+            {"INTAKE_KEEPALIVE_TIMEOUT_SECONDS": "601"},
+            "INTAKE_KEEPALIVE_TIMEOUT_SECONDS=601 must be between 1 and 600",
+        ),
     ],
 )
 def test_bad_values_are_named(env: dict[str, str], message: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import uuid
 from typing import Any
@@ -385,3 +386,34 @@ async def test_a_deadlock_is_a_503_to_retry_not_a_500(
     assert response.headers["Retry-After"] == "1"
     assert response.media_type == "application/problem+json"
     assert response.content.type.endswith("try-again")
+
+
+def test_an_unexpected_error_is_a_500_whose_traceback_is_logged_once_a_minute() -> None:
+    """The first of a kind gets its traceback; the same error again (say, on every request
+    of a busy minute) gets one line each, naming its request."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("intake")
+    logger.addHandler(handler)
+
+    def fail() -> None:
+        raise RuntimeError("the flux capacitor is unplugged")
+
+    try:
+        for n in range(3):
+            try:
+                fail()
+            except RuntimeError as error:
+                request = RequestFactory().get("/api/v1/me", headers={"X-Request-ID": f"r{n}"})
+                response = problem_response(request, error)
+            assert response.status_code == 500
+            assert response.content.request_id == f"r{n}"
+    finally:
+        logger.removeHandler(handler)
+    assert [record.levelno for record in records] == [logging.ERROR] * 3
+    assert records[0].exc_info is not None
+    assert [record.exc_info for record in records[1:]] == [None, None]
+    for n, record in enumerate(records):
+        assert f"(request r{n})" in record.getMessage()
+    assert "flux capacitor" in records[2].getMessage()

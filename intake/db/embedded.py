@@ -7,12 +7,16 @@ refuses to run as root, so under root the cluster belongs to an unprivileged sys
 
 Several Intake processes share one cluster: whoever finds it stopped starts it, and only
 the process that started it stops it (``intake serve`` on exit; a CLI command that had to
-start it for a moment stops it again).
+start it for a moment stops it again). ``intake serve`` also watches the cluster it started
+(``Supervisor``) and starts it again should its postmaster die.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.util
+import logging
 import os
 import pwd
 import secrets
@@ -22,9 +26,12 @@ import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from intake.lib.errors import ConfigError
+
+logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "intake"
 SUPERUSER = "intake"
@@ -55,7 +62,19 @@ def find_binaries() -> Path:
     )
 
 
-def _free_port() -> int:
+def _free_port(wanted: int | None = None) -> int:
+    """``wanted`` when PostgreSQL could listen on it now, else any free port."""
+    if wanted is not None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As PostgreSQL binds: connections of the server before, still in TIME_WAIT,
+            # do not keep it from listening on the port again.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", wanted))
+            except OSError:
+                pass
+            else:
+                return wanted
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -64,6 +83,21 @@ def _free_port() -> int:
 def holds_cluster(data_dir: Path) -> bool:
     """Whether ``data_dir`` holds an embedded cluster already (nothing is created)."""
     return (data_dir / "postgres" / "PG_VERSION").exists()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs; a killed one nobody has reaped yet (a zombie) does not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, owned by the cluster's user
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: the signal said it is there
+    return stat_line.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 @dataclass
@@ -132,22 +166,21 @@ class EmbeddedPostgres:
         if len(lines) < 4:
             return None
         try:
-            os.kill(int(lines[0]), 0)
-        except (ValueError, ProcessLookupError):
+            pid, port = int(lines[0]), int(lines[3])
+        except ValueError:
             return None
-        except PermissionError:
-            pass  # alive, owned by the cluster's user
-        return int(lines[3])
+        return port if _alive(pid) else None
 
-    def start(self) -> bool:
-        """Start the cluster if it is stopped; True when this call started it."""
+    def start(self, port: int | None = None) -> bool:
+        """Start the cluster if it is stopped, on ``port`` if it is free, else on any free
+        port; True when this call started it."""
         self.ensure_initialized()
         if self.running_port() is not None:
             return False
         if not self.log_file.exists():
             self.log_file.touch()
         self._hand_over(self.log_file)
-        port = _free_port()
+        port = _free_port(port)
         try:
             self._run(
                 self.bin_dir / "pg_ctl",
@@ -223,3 +256,51 @@ class EmbeddedPostgres:
             cwd=self.data_dir,
             start_new_session=True,  # Ctrl-C in the terminal reaches Intake, which stops us
         )
+
+
+class Supervisor:
+    """Keeps a cluster this process owns running: when its postmaster dies (a crash, the
+    out-of-memory killer, ``kill -9``), starts it again in the same folder, on the same port
+    when that is free. Connections follow the port (``follow_port``), so the API answers 503
+    while the database is away and recovers by itself once it is back.
+    """
+
+    def __init__(self, server: EmbeddedPostgres, every: float = 1.0) -> None:
+        self.server = server
+        self.every = every
+        self.port = server.running_port()
+
+    def follow_port(self, dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        """SQLAlchemy's ``do_connect`` hook: connect to the port the cluster listens on now."""
+        if self.port is not None:
+            cparams["port"] = self.port
+
+    async def watch(self) -> None:
+        """Check every ``every`` seconds, until cancelled."""
+        while True:
+            await asyncio.sleep(self.every)
+            if self.server.running_port() is not None:
+                continue
+            logger.warning(
+                "The embedded PostgreSQL in %s has stopped; starting it again.",
+                self.server.pgdata,
+            )
+            starting = asyncio.ensure_future(asyncio.to_thread(self.server.start, self.port))
+            try:
+                await asyncio.shield(starting)
+            except asyncio.CancelledError:
+                # Shutting down: let the start finish, so that whoever stops the cluster
+                # next finds it running rather than leaving it behind.
+                with contextlib.suppress(Exception):
+                    await starting
+                raise
+            except (ConfigError, OSError, subprocess.SubprocessError) as error:
+                # Its old processes may still hold the shared memory for a moment.
+                last_line = str(error).strip().splitlines()[-1:]
+                logger.warning(
+                    "The embedded PostgreSQL did not start (%s); trying again.",
+                    last_line[0] if last_line else type(error).__name__,
+                )
+                continue
+            self.port = self.server.running_port()
+            logger.warning("The embedded PostgreSQL is running again, on port %s.", self.port)

@@ -29,14 +29,24 @@ def database_url(settings: Settings, *, keep_running: bool = False) -> Iterator[
     An embedded server that was already running, say under ``intake serve``, is shared and
     left running.
     """
+    with owned_database(settings, keep_running=keep_running) as (url, _):
+        yield url
+
+
+@contextmanager
+def owned_database(
+    settings: Settings, *, keep_running: bool = False
+) -> Iterator[tuple[str, EmbeddedPostgres | None]]:
+    """Yield the database URL and, when this call started the embedded server, that server:
+    the caller owns it (``intake serve`` watches it, see ``embedded.Supervisor``)."""
     if settings.database_url is not None:
-        yield settings.database_url
+        yield settings.database_url, None
         return
     server = EmbeddedPostgres(settings.data_dir)
     started = server.start()
     try:
         asyncio.run(create_database_if_missing(server.url("postgres"), DATABASE_NAME))
-        yield server.url(DATABASE_NAME)
+        yield server.url(DATABASE_NAME), server if started else None
     finally:
         if started and not keep_running:
             server.stop()

@@ -23,13 +23,17 @@ T = TypeVar("T")
 # Retire a connection after half an hour, before an idle timeout in a proxy or firewall
 # drops it under us.
 POOL_RECYCLE_SECONDS = 1800
+# Give up on opening a connection after this long: a database host that does not answer
+# (a network cut, a failover in progress) makes a request fail with 503, not hang for a minute.
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
     # No pool_pre_ping: on asyncpg it is BEGIN, ';', ROLLBACK, three round trips on every
     # checkout. Without it a connection the server dropped (a restart, a failover) fails the
-    # one request that uses it; SQLAlchemy then invalidates the pool and the next requests
-    # reconnect. pool_recycle keeps ordinary idle timeouts from ever getting that far.
+    # one request that uses it (503, see intake/lib/outages.py); SQLAlchemy then invalidates
+    # the pool and the next requests reconnect. pool_recycle keeps ordinary idle timeouts
+    # from ever getting that far.
     return create_async_engine(
         url,
         pool_size=settings.db_pool_size,
@@ -42,7 +46,8 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         # No JIT compilation: it costs more than it saves on queries of this size (the
         # portfolio's aggregates included), and it makes their times erratic.
         connect_args={
-            "server_settings": {"application_name": "intake", "timezone": "UTC", "jit": "off"}
+            "server_settings": {"application_name": "intake", "timezone": "UTC", "jit": "off"},
+            "timeout": CONNECT_TIMEOUT_SECONDS,
         },
     )
 

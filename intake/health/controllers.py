@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from intake.lib.errors import ServiceUnavailable
 from intake.lib.openapi import errors
+from intake.lib.outages import RETRY_AFTER_SECONDS, database_unreachable
 
 
 class Health(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -37,8 +38,14 @@ class HealthController(Controller):
         try:
             async with request.app.state.engine.connect() as connection:
                 current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-        except SQLAlchemyError:
-            raise ServiceUnavailable("The database is not reachable.") from None
+        except Exception as error:
+            # Refused, reset, starting up, shutting down, no schema yet: not ready. A refused
+            # connection is an OSError, not an SQLAlchemyError.
+            if not (isinstance(error, SQLAlchemyError) or database_unreachable(error)):
+                raise
+            raise ServiceUnavailable(
+                "The database is not reachable.", retry_after=RETRY_AFTER_SECONDS
+            ) from None
         if current != head:
             raise ServiceUnavailable(
                 f"The database is at migration {current}, this release expects {head}; "

@@ -8,7 +8,6 @@ person by e-mail; who they are, their department and roles live in Intake's data
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import time
@@ -31,6 +30,7 @@ from intake.config import OIDCSettings, Settings
 from intake.db.models import Department, Person
 from intake.lib.clock import utcnow
 from intake.lib.errors import Forbidden, NotAuthenticated
+from intake.lib.jwks import SigningKeys
 
 LOCAL_ISSUER = "intake-local"
 LOCAL_AUDIENCE = "intake"
@@ -149,11 +149,12 @@ class LocalKeys:
 
 
 class OIDCVerifier:
-    """Production: RS/ES-signed tokens from the identity provider, keys from its JWKS URL."""
+    """Production: RS/ES-signed tokens from the identity provider, keys from its JWKS URL
+    (``SigningKeys``: a known key never waits for the provider, failed fetches back off)."""
 
     def __init__(self, settings: OIDCSettings) -> None:
         self.settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=600, timeout=5)
+        self._keys = SigningKeys(settings.jwks_url)
         self._verified = VerifiedTokens()
 
     async def email_for(self, token: str) -> str:
@@ -161,8 +162,11 @@ class OIDCVerifier:
         if known is not None:
             return known
         try:
-            # PyJWKClient fetches over blocking HTTP on a cache miss: keep it off the loop.
-            key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as error:
+            raise _rejected(error) from None
+        key = await self._keys.key_for(kid if isinstance(kid, str) else "")
+        try:
             claims = jwt.decode(
                 token,
                 key.key,
@@ -171,8 +175,6 @@ class OIDCVerifier:
                 issuer=self.settings.issuer,
                 options={"require": ["exp", "iss", "aud"]},
             )
-        except jwt.PyJWKClientError as error:
-            raise NotAuthenticated(f"The token's signing key is unknown: {error}") from None
         except jwt.PyJWTError as error:
             raise _rejected(error) from None
         email = claims.get(self.settings.email_claim)

@@ -8,6 +8,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from intake.lib.outages import log_failure
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -21,13 +23,13 @@ async def every(
     report: Callable[[T], str | None],
 ) -> None:
     """``await run()`` now and then every ``seconds`` until cancelled, logging what
-    ``report`` says of each result. A failed run is logged and the loop goes on: the next
-    one picks up what it missed."""
+    ``report`` says of each result. A failed run is logged (one line while the database is
+    unreachable) and the loop goes on: the next one picks up what it missed."""
     while True:
         try:
             done = await run()
-        except Exception:
-            logger.exception("%s failed; trying again in %s seconds.", what, seconds)
+        except Exception as error:
+            log_failure(logger, error, "%s failed; trying again in %s seconds", what, seconds)
         else:
             if (said := report(done)) is not None:
                 logger.info("%s", said)

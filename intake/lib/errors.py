@@ -24,6 +24,9 @@ from litestar.exceptions import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from intake.lib.outages import RETRY_AFTER_SECONDS, database_unreachable, log_failure
+from intake.lib.request_id import request_id
+
 logger = logging.getLogger("intake")
 
 PROBLEM_JSON = "application/problem+json"
@@ -48,6 +51,8 @@ class IntakeError(Exception):
     status: int = 500
     slug: str = "internal"
     title: str = "Internal server error"
+    # Seconds a client should wait before sending the request again (the Retry-After header).
+    retry_after: int | None = None
 
     def __init__(self, detail: str, **extensions: Any) -> None:
         super().__init__(detail)
@@ -69,6 +74,12 @@ class Forbidden(IntakeError):
 
 class NotFound(IntakeError):
     status, slug, title = 404, "not-found", "Not found"
+
+
+class RequestTimeout(IntakeError):
+    """The client took too long to send its request; the connection is closed after this."""
+
+    status, slug, title = 408, "request-timeout", "Request timeout"
 
 
 class Conflict(IntakeError):
@@ -110,6 +121,18 @@ class ValidationFailed(IntakeError):
 class ServiceUnavailable(IntakeError):
     status, slug, title = 503, "unavailable", "Service unavailable"
 
+    def __init__(self, detail: str, *, retry_after: int | None = None, **extensions: Any) -> None:
+        super().__init__(detail, **extensions)
+        self.retry_after = retry_after
+
+
+def database_unavailable() -> ServiceUnavailable:
+    """The answer while PostgreSQL is down, restarting or unreachable."""
+    return ServiceUnavailable(
+        "The database is not reachable right now; send the request again after Retry-After.",
+        retry_after=RETRY_AFTER_SECONDS,
+    )
+
 
 class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
     """RFC 9457 problem details, with Intake's extension members."""
@@ -119,6 +142,8 @@ class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: int
     detail: str
     instance: str | None = None
+    # The id this request has in the logs (and in its X-Request-ID header).
+    request_id: str | None = None
     errors: list[FieldError] | None = None
     current_state: str | None = None
     allowed_actions: list[str] | None = None
@@ -194,7 +219,13 @@ def retryable(exc: DBAPIError) -> bool:
 
 
 def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
-    """Render any exception as problem+json; unexpected ones are logged and become a 500."""
+    """Render any exception as problem+json; unexpected ones are logged and become a 500.
+
+    A failure the client did not cause is logged in one line naming the request's id; only
+    an unexpected error gets a traceback (see ``outages.log_failure``).
+    """
+    rid = request_id(request.scope)
+    where = f"{request.method} {request.url.path} (request {rid})"
     if isinstance(exc, IntakeError):
         error = exc
     elif isinstance(exc, HTTPException):
@@ -203,16 +234,22 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
         # PostgreSQL broke a deadlock (or a serialization conflict) by rolling this request's
         # transaction back: nothing it did was kept, and the same request will very likely
         # go through when sent again.
-        logger.warning("Transaction rolled back by PostgreSQL (%s); asked to retry", _sqlstate(exc))
+        logger.warning("%s: rolled back by PostgreSQL (%s); asked to retry", where, _sqlstate(exc))
         error = IntakeError(
             "The request collided with another one changing the same records and was undone; "
             "send it again."
         )
         error.status, error.slug, error.title = 503, "try-again", "Try again"
+        error.retry_after = 1
+    elif database_unreachable(exc):
+        # Down, restarting or cut off. Never a success: the transaction rolled back, or (its
+        # answer lost) it committed and a retry with the same Idempotency-Key replays it.
+        log_failure(logger, exc, "%s", where)
+        error = database_unavailable()
     elif isinstance(exc, DBAPIError) and _sqlstate(exc).startswith("22"):
         # SQLSTATE class 22 is "data exception": a value PostgreSQL cannot take. Input
         # validation should catch these first; this keeps any we missed from being a 500.
-        logger.warning("Data exception reached the handler: %s", exc.orig)
+        logger.warning("%s: data exception reached the handler: %s", where, exc.orig)
         error = ValidationFailed(
             "A value in the request cannot be stored.",
             [
@@ -222,7 +259,7 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
             ],
         )
     else:
-        logger.exception("Unhandled error on %s %s", request.method, request.url.path)
+        log_failure(logger, exc, "Unhandled error on %s", where)
         error = IntakeError("Something went wrong on our side. It has been logged.")
     body = ProblemDetails(
         type=TYPE_PREFIX + error.slug,
@@ -230,14 +267,17 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
         status=error.status,
         detail=error.detail,
         instance=request.url.path,
+        request_id=rid,
         **error.extensions,
     )
     # Litestar's own headers come along: Allow on a 405, the RateLimit-* fields on a 429.
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="intake"'
-    if error.slug == "try-again":
-        headers["Retry-After"] = "1"
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    if error.status == 408:  # the rest of a slow body is not worth waiting for
+        headers["Connection"] = "close"
     if error.status == 429 and isinstance(exc, HTTPException):
         # The window's reset in whole seconds; 0 in its last second, and "now" invites a
         # client to retry into the same window: at least 1.
@@ -259,7 +299,9 @@ __all__ = [
     "PreconditionFailed",
     "PreconditionRequired",
     "ProblemDetails",
+    "RequestTimeout",
     "ServiceUnavailable",
     "ValidationFailed",
+    "database_unavailable",
     "problem_response",
 ]

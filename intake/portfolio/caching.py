@@ -32,6 +32,7 @@ from time import monotonic
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from intake.lib.outages import log_failure
 from intake.portfolio.scope import VIEW_SETTINGS, Scope
 
 logger = logging.getLogger(__name__)
@@ -224,9 +225,9 @@ class ViewBodies:
         try:
             async with sessionmaker() as session:
                 await self.compute(session, view, scope, tag, compute)
-        except Exception:
+        except Exception as error:
             # The stale body goes on answering until it is too old; then a request computes.
-            logger.exception("Computing the %s view in the background failed.", view)
+            log_failure(logger, error, "Computing the %s view in the background failed", view)
 
     def _remember(self, key: str, latest: tuple[str, bytes, float]) -> None:
         known = self._latest.get(key)

@@ -49,6 +49,7 @@ from intake.feed import schemas as feed_schemas
 from intake.feed import service as feed
 from intake.lib import background, retries
 from intake.lib.clock import Clock, running_from, utcnow
+from intake.lib.outages import log_failure
 from intake.webhooks import service as webhooks
 from intake.webhooks.signing import SIGNATURE_HEADER, signature_header
 
@@ -172,7 +173,7 @@ async def deliver_due(
                 claim = running.pop(task)
                 if (error := task.exception()) is not None:
                     # Left to its lease: another pass takes it up once that runs out.
-                    logger.error("Delivering webhook %s failed", claim.id, exc_info=error)
+                    log_failure(logger, error, "Delivering webhook %s failed", claim.id)
                     finished.add(claim.id)
                     continue
                 outcome = task.result()

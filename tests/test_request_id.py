@@ -1,0 +1,60 @@
+"""Every response names its request (X-Request-ID), and so does every problem+json body, so
+a person reporting an error and an operator reading the logs mean the same request."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import City
+from tests.helpers import Client, assert_problem_json
+
+GENERATED = re.compile(r"[0-9a-f]{32}")
+
+
+async def test_a_sane_request_id_from_the_client_is_kept(client: Client, city: City) -> None:
+    for given in ("7b1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11", "lb-4f2a:17", "Root=1-67a8/xyz+=="):
+        response = await client.get(
+            "/api/v1/me", headers={**city.auth("requester"), "X-Request-ID": given}
+        )
+        assert response.status_code == 200
+        assert response.headers["X-Request-ID"] == given
+
+
+@pytest.mark.parametrize(
+    "given",
+    [None, "", "two words", "x" * 129, "-leading-dash", "tab\there", "ünïcode".encode()],
+    ids=["absent", "empty", "space", "too-long", "leading-dash", "control", "non-ascii"],
+)
+async def test_any_other_request_gets_an_id_of_its_own(
+    client: Client, city: City, given: str | bytes | None
+) -> None:
+    headers: dict[str, str | bytes] = {**city.auth("requester")}
+    if given is not None:
+        headers["X-Request-ID"] = given
+    response = await client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 200
+    assert GENERATED.fullmatch(response.headers["X-Request-ID"])
+
+
+async def test_two_requests_get_two_ids(client: Client) -> None:
+    first, second = [await client.get("/health/live") for _ in range(2)]
+    assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
+
+
+async def test_problem_bodies_carry_the_request_id(client: Client, city: City) -> None:
+    """Errors raised anywhere, before a route is found too, name the request they answer."""
+    cases = [
+        ("GET", "/api/v1/me", {}),  # 401 from the authentication middleware
+        ("GET", "/api/v1/no-such-thing", city.auth("requester")),  # 404, no route
+        ("POST", "/api/v1/problems", city.auth("requester")),  # 4xx from validation
+    ]
+    for method, path, headers in cases:
+        response = await client.request(method, path, content=b"{not json", headers=headers)
+        assert response.status_code >= 400
+        body = assert_problem_json(response, response.status_code)
+        assert GENERATED.fullmatch(body["request_id"])
+        assert body["request_id"] == response.headers["X-Request-ID"]
+    given = await client.get("/api/v1/me", headers={"X-Request-ID": "support-ticket-42"})
+    assert assert_problem_json(given, 401)["request_id"] == "support-ticket-42"
