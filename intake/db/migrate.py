@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from argparse import Namespace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ def new_revision(url: str, message: str, migrations: Path = ROOT / "migrations")
     must be at head), named ``YYYY-MM-DD_<slug>_<rev>.py`` with today's date from the clock."""
     config = alembic_config(url, migrations)
     config.set_main_option("file_template", f"{clock.utcnow():%Y-%m-%d}_%%(slug)s_%%(rev)s")
+    config.cmd_opts = Namespace(quiet=True)  # the caller says where the file is
     script = command.revision(config, message=message, autogenerate=True)
     if not isinstance(script, Script):  # one script, as no branches are asked for
         raise RuntimeError("Alembic wrote no single revision")
