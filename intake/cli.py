@@ -183,6 +183,11 @@ def cmd_db_backup_or_restore(settings: Settings, args: argparse.Namespace) -> in
     print(f"Restored {file} into {database} ({restored.contents.describe()}).")
     if restored.behind_head:
         print("The backup predates this release's schema: run `intake db upgrade` next.")
+    if restored.feed_ahead:
+        print(
+            "The backup comes from another PostgreSQL server: renumber the event feed before "
+            "the API serves (docs/integration.md, section 6, and 7.7 for webhooks)."
+        )
     return 0
 
 

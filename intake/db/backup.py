@@ -97,6 +97,7 @@ class Contents:
 class Restored:
     contents: Contents
     behind_head: bool  # the backup predates this release's schema: `intake db upgrade`
+    feed_ahead: bool  # from another server: renumber the feed (docs/integration.md, 6)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,23 @@ async def contents(url: str) -> Contents:
         if await connection.fetchval("SELECT to_regclass('public.alembic_version') IS NOT NULL"):
             revision = await connection.fetchval("SELECT version_num FROM public.alembic_version")
         return Contents(revision, len(names), rows)
+    finally:
+        await connection.close()
+
+
+async def feed_ahead_of_server(url: str) -> bool:
+    """Whether the feed holds positions (transaction ids) this server has not reached yet:
+    a dump from another server, whose publications would stay unseen until it does."""
+    connection = await asyncpg.connect(_plain(url))
+    try:
+        if not await connection.fetchval("SELECT to_regclass('public.feed_entries') IS NOT NULL"):
+            return False
+        return bool(
+            await connection.fetchval(
+                "SELECT coalesce(max(xact_id) >= pg_snapshot_xmax(pg_current_snapshot()), false) "
+                "FROM public.feed_entries"
+            )
+        )
     finally:
         await connection.close()
 
@@ -286,5 +304,8 @@ def restore(url: str, file: Path, programs: Path, *, force: bool) -> Restored:
             server=server,
             what="The restore (rolled back: the database is unchanged)",
         )
-    restored = asyncio.run(contents(url))
-    return Restored(restored, behind_head=revision != scripts.get_current_head())
+    return Restored(
+        asyncio.run(contents(url)),
+        behind_head=revision != scripts.get_current_head(),
+        feed_ahead=asyncio.run(feed_ahead_of_server(url)),
+    )
