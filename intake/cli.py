@@ -197,7 +197,11 @@ def cmd_db_revision(url: str, message: str) -> int:
     try:
         path = migrate.new_revision(url, message)
     except CommandError as error:
-        print(f"error: {error}; run `intake db upgrade` first.", file=sys.stderr)
+        behind = "not up to date" in str(error)
+        print(
+            f"error: {error}" + ("; run `intake db upgrade` first." if behind else ""),
+            file=sys.stderr,
+        )
         return 1
     print(f"Wrote {path.relative_to(migrate.ROOT)}: read it and fix what autogenerate misses.")
     return 0

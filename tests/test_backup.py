@@ -292,7 +292,7 @@ def test_revision_writes_a_dated_migration_that_is_empty_when_the_models_match(
     found = re.fullmatch(r"2031-03-04_nothing_to_change_([0-9a-f]{12})\.py", path.name)
     assert found, path.name
     text = path.read_text()
-    assert f"down_revision: str | None = {migrate.head_revision()!r}" in text
+    assert f'down_revision: str | None = "{migrate.head_revision()}"' in text  # formatted
     assert _statements(text, "upgrade") == ["pass"]
     assert _statements(text, "downgrade") == ["pass"]
     config = migrate.alembic_config(url, migrations)

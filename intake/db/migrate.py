@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 from argparse import Namespace
 from pathlib import Path
 from typing import Any
@@ -49,7 +51,8 @@ def new_revision(url: str, message: str, migrations: Path = ROOT / "migrations")
     config = alembic_config(url, migrations)
     config.set_main_option("file_template", f"{clock.utcnow():%Y-%m-%d}_%%(slug)s_%%(rev)s")
     config.cmd_opts = Namespace(quiet=True)  # the caller says where the file is
-    script = command.revision(config, message=message, autogenerate=True)
+    with contextlib.redirect_stdout(io.StringIO()):  # and the post-write hooks' progress
+        script = command.revision(config, message=message, autogenerate=True)
     if not isinstance(script, Script):  # one script, as no branches are asked for
         raise RuntimeError("Alembic wrote no single revision")
     return Path(script.path)
