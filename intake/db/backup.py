@@ -112,7 +112,8 @@ def _server(url: str) -> _Server:
     parsed = make_url(url)
     if not parsed.database:
         raise ConfigError("The database URL names no database.")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    # The URL decides where; other PG* variables (TLS files, a passfile) still apply.
+    env = {k: v for k, v in os.environ.items() if k not in ("PGSERVICE", "PGPASSWORD")}
     env["PGHOST"] = parsed.host or "127.0.0.1"
     env["PGPORT"] = str(parsed.port or 5432)
     env["PGDATABASE"] = parsed.database
@@ -279,6 +280,10 @@ def restore(url: str, file: Path, programs: Path, *, force: bool) -> Restored:
             f"Database {server.database} is not empty ({present.describe()}); restoring "
             "replaces all of it. Add --force to do that."
         )
+    # pg_restore writes the archive out as SQL first (in a private folder: it holds secrets)
+    # and psql runs it after the emptying, all in one transaction: a database left half
+    # restored, or emptied and not restored, is impossible, and so is committing an
+    # archive that could not be read to the end.
     with tempfile.TemporaryDirectory(prefix="intake-restore-") as folder:
         script = Path(folder) / "restore.sql"
         _run(
@@ -302,7 +307,7 @@ def restore(url: str, file: Path, programs: Path, *, force: bool) -> Restored:
             _EMPTY_PUBLIC_SCHEMA,
             f"--file={script}",
             server=server,
-            what="The restore (rolled back: the database is unchanged)",
+            what="The restore (rolled back: nothing changed)",
         )
     return Restored(
         asyncio.run(contents(url)),
