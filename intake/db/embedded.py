@@ -38,22 +38,27 @@ SUPERUSER = "intake"
 _SYSTEM_USERS = ("postgres", "intake-pg")
 
 
-def find_binaries() -> Path:
-    """Directory holding initdb, pg_ctl and postgres: pgserver's bundle, else the system's."""
+def binary_dirs() -> list[Path]:
+    """Where PostgreSQL's programs may be, in order: pgserver's bundle, the system's
+    installations (newest first), then the PATH."""
+    candidates = []
     spec = importlib.util.find_spec("pgserver")
     if spec is not None and spec.origin is not None:
-        bundled = Path(spec.origin).parent / "pginstall" / "bin"
-        if (bundled / "pg_ctl").exists():
-            return bundled
-    candidates = sorted(
+        candidates.append(Path(spec.origin).parent / "pginstall" / "bin")
+    candidates += sorted(
         Path("/usr/lib/postgresql").glob("*/bin"),
         key=lambda path: [int(p) for p in path.parent.name.split(".") if p.isdigit()],
         reverse=True,
     )
-    on_path = shutil.which("pg_ctl")
+    on_path = shutil.which("pg_ctl") or shutil.which("pg_dump")
     if on_path:
         candidates.append(Path(on_path).parent)
-    for candidate in candidates:
+    return candidates
+
+
+def find_binaries() -> Path:
+    """Directory holding initdb, pg_ctl and postgres: pgserver's bundle, else the system's."""
+    for candidate in binary_dirs():
         if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
             return candidate
     raise ConfigError(
