@@ -27,6 +27,7 @@ class OIDCSettings:
     audience: str
     jwks_url: str
     email_claim: str = "email"
+    jwks_timeout_seconds: float = 5.0  # how long one fetch of the signing keys may take
 
 
 @dataclass(frozen=True, slots=True)

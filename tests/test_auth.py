@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from litestar.testing import AsyncTestClient
 from intake.app import create_app
 from intake.config import OIDCSettings, Settings
 from intake.lib.auth import LocalKeys
+from intake.lib.jwks import BACKOFF_SECONDS
 from tests.conftest import EMAILS, City
 from tests.helpers import Client, api_routes, assert_problem_json, served, until
 
@@ -273,7 +275,11 @@ def flaky_provider() -> Iterator[FlakyProvider]:
 
 def _oidc_app(settings: Settings, database_url: str, provider: FlakyProvider) -> Litestar:
     oidc = OIDCSettings(
-        issuer="https://login.city.example", audience="intake-api", jwks_url=provider.url
+        issuer="https://login.city.example",
+        audience="intake-api",
+        jwks_url=provider.url,
+        # A held fetch waits for the test to release it, however busy the machine is.
+        jwks_timeout_seconds=120.0,
     )
     return create_app(replace(settings, oidc=oidc), database_url)
 
@@ -295,15 +301,18 @@ async def test_a_failing_identity_provider_is_asked_once_and_then_given_time(
         ]
         await asyncio.sleep(0.2)  # let them reach the fetch under way (they need not)
         provider.release()
+        released_at = time.monotonic()  # the fetch fails after this
         for response in await asyncio.gather(first, *others):
             assert_problem_json(response, 503)
             assert int(response.headers["Retry-After"]) >= 1
-        assert provider.fetches == 1
+        assert provider.fetches == 1 or time.monotonic() - released_at >= BACKOFF_SECONDS[0]
 
-        # Backing off: another new key is answered at once, without asking the provider.
+        # Backing off: another new key is answered 503 without asking the provider, unless
+        # the back-off has run out meanwhile (only on a very busy machine).
         response = await client.get("/api/v1/me", headers=provider.token("new-6"))
         assert_problem_json(response, 503)
-        assert provider.fetches == 1
+        assert provider.fetches == 1 or time.monotonic() - released_at >= BACKOFF_SECONDS[0]
+        fetched = provider.fetches
 
         # The provider is back with its new keys: after the back-off one fetch serves them all.
         provider.publish(*(f"new-{n}" for n in range(1, 7)))
@@ -317,7 +326,7 @@ async def test_a_failing_identity_provider_is_asked_once_and_then_given_time(
         for n in range(2, 7):
             response = await client.get("/api/v1/me", headers=provider.token(f"new-{n}"))
             assert response.status_code == 200
-        assert provider.fetches == 2
+        assert provider.fetches == fetched + 1
 
 
 async def test_a_token_signed_with_a_known_key_never_waits_for_the_identity_provider(

@@ -154,7 +154,7 @@ class OIDCVerifier:
 
     def __init__(self, settings: OIDCSettings) -> None:
         self.settings = settings
-        self._keys = SigningKeys(settings.jwks_url)
+        self._keys = SigningKeys(settings.jwks_url, timeout=settings.jwks_timeout_seconds)
         self._verified = VerifiedTokens()
 
     async def email_for(self, token: str) -> str:
