@@ -2,9 +2,14 @@
 
 With INTAKE_TEST_DATABASE_URL unset, the suite runs its own embedded PostgreSQL in
 ``.intake/test`` (fsync off: the data is thrown away; INTAKE_TEST_DATA_DIR picks another
-folder, so two runs side by side don't share a cluster). Each test gets a fresh app on a
-database created once per run by ``alembic upgrade head``. Requests commit for real,
-concurrency included; after each test the tables it wrote to are emptied (``Cleaner``).
+folder, so two runs side by side don't share a cluster). The database is created once per run
+by ``alembic upgrade head``. Requests commit for real, concurrency included; after each test
+the tables it wrote to are emptied (``Cleaner``).
+
+Building an app costs far more than most tests (Litestar reads every handler's signature), so
+the suite builds one app per settings and keeps it running, lifespan, engine and pool
+included, for the whole session (``Apps``). Each test still starts from what a new app would
+hold: ``fresh_state`` renews the caches it keeps between requests.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,7 +34,8 @@ from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres
 from intake.db.session import create_engine, create_sessionmaker
-from intake.lib.auth import LocalKeys
+from intake.lib.auth import LocalKeys, create_verifier
+from intake.portfolio.caching import ViewBodies
 
 pytest_plugins = ["tests.timing"]
 
@@ -271,15 +278,89 @@ async def sessions(
         await engine.dispose()
 
 
-@pytest.fixture
-def app(settings: Settings, database_url: str) -> Litestar:
-    return create_app(settings, database_url)
+# -- the apps, built once per settings ----------------------------------------------------------
+
+# What an app keeps in ``app.state``. A new key is refused until fresh_state knows whether a
+# test may see what the previous test left there.
+KNOWN_STATE = {"settings", "verifier", "migration_head", "engine", "sessionmaker", "view_bodies"}
+
+
+async def fresh_state(app: Litestar) -> None:
+    """Give a running app what a new one starts with, everything but its engine and pool:
+    the verified tokens and JWKS keys, the values kept between requests (admin policy,
+    planner statistics), the portfolio bodies, the stores (rate limit counts)."""
+    unknown = set(app.state.keys()) - KNOWN_STATE
+    assert not unknown, (
+        f"app.state.{unknown.pop()} is new: renew it in fresh_state (tests/conftest.py)"
+    )
+    state = app.state
+    state.verifier = create_verifier(state.settings)
+    state.sessionmaker = create_sessionmaker(state.engine)
+    state.view_bodies = ViewBodies(state.sessionmaker, state.settings.portfolio_stale_seconds)
+    for store in app.stores._stores.values():
+        await store.delete_all()
+
+
+class Apps:
+    """One app per settings for the whole session, each started once (lifespan, engine)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.apps: dict[Settings, Litestar] = {}
+        self.running: dict[int, AsyncTestClient[Litestar]] = {}
+        self.stack = AsyncExitStack()
+
+    def build(self, settings: Settings) -> Litestar:
+        if settings not in self.apps:
+            self.apps[settings] = create_app(settings, self.database_url)
+        return self.apps[settings]
+
+    async def client(self, app: Litestar) -> AsyncTestClient[Litestar] | None:
+        """The started client of an app built here (None for an app built elsewhere), its
+        state renewed for the next test."""
+        if all(app is not kept for kept in self.apps.values()):
+            return None
+        if id(app) not in self.running:
+            client = AsyncTestClient(app=app)
+            self.running[id(app)] = await self.stack.enter_async_context(client)
+            return self.running[id(app)]
+        client = self.running[id(app)]
+        # The test client runs the app, its lifespan and every request, in a loop of its own
+        # (its portal's thread): the app's connections and tasks live there.
+        client.blocking_portal.call(fresh_state, app)
+        client.cookies.clear()
+        return client
+
+    def finish(self, app: Litestar) -> None:
+        """After a test, as a stopping app would: stop the portfolio's background work."""
+        self.running[id(app)].blocking_portal.call(app.state.view_bodies.close)
+
+
+@pytest.fixture(scope="session")
+async def apps(database_url: str) -> AsyncIterator[Apps]:
+    kept = Apps(database_url)
+    async with kept.stack:
+        yield kept
 
 
 @pytest.fixture
-async def client(app: Litestar, db: asyncpg.Connection) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
+def app(apps: Apps, settings: Settings) -> Litestar:
+    return apps.build(settings)
+
+
+@pytest.fixture
+async def client(
+    app: Litestar, apps: Apps, db: asyncpg.Connection
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    running = await apps.client(app)
+    if running is None:  # an app the test built itself: started and stopped here
+        async with AsyncTestClient(app=app) as test_client:
+            yield test_client
+        return
+    try:
+        yield running
+    finally:
+        apps.finish(app)
 
 
 @dataclass
