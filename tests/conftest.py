@@ -15,6 +15,7 @@ hold: ``fresh_state`` renews the caches it keeps between requests.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -288,7 +289,8 @@ KNOWN_STATE = {"settings", "verifier", "migration_head", "engine", "sessionmaker
 async def fresh_state(app: Litestar) -> None:
     """Give a running app what a new one starts with, everything but its engine and pool:
     the verified tokens and JWKS keys, the values kept between requests (admin policy,
-    planner statistics), the portfolio bodies, the stores (rate limit counts)."""
+    planner statistics), the portfolio bodies, the stores (rate limit counts), and the log
+    level create_app sets (another app may have set its own since)."""
     unknown = set(app.state.keys()) - KNOWN_STATE
     assert not unknown, (
         f"app.state.{unknown.pop()} is new: renew it in fresh_state (tests/conftest.py)"
@@ -299,6 +301,7 @@ async def fresh_state(app: Litestar) -> None:
     state.view_bodies = ViewBodies(state.sessionmaker, state.settings.portfolio_stale_seconds)
     for store in app.stores._stores.values():
         await store.delete_all()
+    logging.getLogger("intake").setLevel(state.settings.log_level.upper())
 
 
 class Apps:
