@@ -19,9 +19,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/intake serve
 
-## make test: lint, types and the whole suite on real PostgreSQL
+## make test: lint, types and the whole suite on real PostgreSQL; then the 30 slowest tests
+## and where the time went (setup, call, teardown, costliest fixtures: tests/timing.py)
 test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=30
 
 lint: $(STAMP)
 	$(BIN)/ruff check intake tests migrations bench

@@ -2,17 +2,24 @@
 
 With INTAKE_TEST_DATABASE_URL unset, the suite runs its own embedded PostgreSQL in
 ``.intake/test`` (fsync off: the data is thrown away; INTAKE_TEST_DATA_DIR picks another
-folder, so two runs side by side don't share a cluster). Each test gets a fresh app on a
-database created once per run by ``alembic upgrade head``; every table is truncated after
-each test, so tests exercise the real commit path, concurrency included.
+folder, so two runs side by side don't share a cluster). The database is created once per run
+by ``alembic upgrade head``. Requests commit for real, concurrency included; after each test
+the tables it wrote to are emptied (``Cleaner``).
+
+Building an app costs far more than most tests (Litestar reads every handler's signature), so
+the suite builds one app per settings and keeps it running, lifespan, engine and pool
+included, for the whole session (``Apps``). Each test still starts from what a new app would
+hold: ``fresh_state`` renews the caches it keeps between requests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,7 +35,10 @@ from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres
 from intake.db.session import create_engine, create_sessionmaker
-from intake.lib.auth import LocalKeys
+from intake.lib.auth import LocalKeys, create_verifier
+from intake.portfolio.caching import ViewBodies
+
+pytest_plugins = ["tests.timing"]
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATABASE = "intake_test"
@@ -96,20 +106,164 @@ def keys(settings: Settings) -> LocalKeys:
     return LocalKeys(settings.data_dir)
 
 
+# -- emptying the tables between tests --------------------------------------------------------
+
+
+class Cleaner:
+    """Empties every table a test wrote to, as ``TRUNCATE ... RESTART IDENTITY`` would.
+
+    TRUNCATE makes new files for each table and index, about 50 ms for the whole schema
+    whatever it holds; most tests write a few rows to a few tables. So the cleaner asks which
+    tables hold rows (one query), deletes those rows children first (foreign keys), with
+    the triggers that refuse deletes (append-only history) set aside meanwhile, and restarts
+    the sequences the tables own. Past ``DELETE_AT_MOST`` rows (bulk tests) TRUNCATE is the
+    cheaper, and a schema whose foreign keys form a cycle can only be truncated.
+    """
+
+    DELETE_AT_MOST = 1000
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+        self.tables: list[str] = []  # children before their parents
+        self.guarded: set[str] = set()  # tables with a trigger on DELETE
+        self.sequences: list[int] = []  # the oids of the sequences the tables own
+        self.truncate = False
+
+    @classmethod
+    async def connect(cls, url: str) -> Cleaner:
+        cleaner = cls(await asyncpg.connect(_plain(url)))
+        await cleaner._read_schema()
+        return cleaner
+
+    async def _read_schema(self) -> None:
+        rows = await self.connection.fetch(
+            "SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+            "AND c.relname <> 'alembic_version'"
+        )
+        names = {row["oid"]: row["relname"] for row in rows}
+        parents: dict[str, set[str]] = {name: set() for name in names.values()}
+        for row in await self.connection.fetch(
+            "SELECT conrelid, confrelid FROM pg_constraint WHERE contype = 'f'"
+        ):
+            child, parent = names.get(row["conrelid"]), names.get(row["confrelid"])
+            if child and parent and child != parent:
+                parents[child].add(parent)
+        # Children first: a table comes once no table left still refers to it.
+        left = dict(parents)
+        while left:
+            referred = set().union(*left.values())
+            ready = sorted(name for name in left if name not in referred)
+            if not ready:
+                self.truncate = True  # a cycle: no order deletes it
+                ready = sorted(left)
+            self.tables += ready
+            for name in ready:
+                del left[name]
+        self.guarded = {
+            names[row["tgrelid"]]
+            for row in await self.connection.fetch(
+                "SELECT tgrelid FROM pg_trigger WHERE NOT tgisinternal AND tgtype & 8 <> 0"
+            )
+            if row["tgrelid"] in names
+        }
+        self.sequences = [
+            row["objid"]
+            for row in await self.connection.fetch(
+                "SELECT d.objid FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
+                "WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass "
+                "AND s.relkind = 'S' AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::oid[])",
+                list(names),
+            )
+        ]
+        bound = self.DELETE_AT_MOST + 1
+        self._written = "SELECT " + ", ".join(
+            f'(SELECT count(*) FROM (SELECT FROM "{name}" LIMIT {bound}) r)' for name in self.tables
+        )
+
+    async def clean(self) -> None:
+        connection = self.connection
+        written = [] if self.truncate else list(await connection.fetchrow(self._written))
+        if self.truncate or sum(written) > self.DELETE_AT_MOST:
+            names = ", ".join(f'"{name}"' for name in self.tables)
+            await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            return
+        dirty = [name for name, rows in zip(self.tables, written, strict=True) if rows]
+        statements = [
+            f'ALTER TABLE "{name}" DISABLE TRIGGER USER' for name in dirty if name in self.guarded
+        ]
+        statements += [f'DELETE FROM "{name}"' for name in dirty]
+        statements += [
+            f'ALTER TABLE "{name}" ENABLE TRIGGER USER' for name in dirty if name in self.guarded
+        ]
+        async with connection.transaction():
+            # A transaction a test left open would block this: fail, don't hang.
+            await connection.execute("SET LOCAL lock_timeout = '60s'")
+            if statements:
+                await connection.execute(";\n".join(statements))
+            # Even a rolled-back insert moves a sequence on, so restart each one used since.
+            await connection.execute(
+                "SELECT setval(seqrelid, seqstart, false) FROM pg_sequence "
+                "WHERE seqrelid = ANY($1::oid[]) AND pg_sequence_last_value(seqrelid) IS NOT NULL",
+                self.sequences,
+            )
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+@pytest.fixture(scope="session")
+async def cleaner(database_url: str) -> AsyncIterator[Cleaner]:
+    cleaner = await Cleaner.connect(database_url)
+    try:
+        yield cleaner
+    finally:
+        await cleaner.close()
+
+
+class Connections:
+    """Direct connections for ``db``, reset and reused: connecting costs a few milliseconds."""
+
+    def __init__(self, url: str) -> None:
+        self.url = _plain(url)
+        self.idle: list[asyncpg.Connection] = []
+
+    async def take(self) -> asyncpg.Connection:
+        return self.idle.pop() if self.idle else await asyncpg.connect(self.url)
+
+    async def give_back(self, connection: asyncpg.Connection) -> None:
+        if connection.is_closed():
+            return
+        try:  # rolls back, closes cursors, unlistens, RESET ALL, releases advisory locks
+            await connection.reset()
+        except (asyncpg.PostgresError, OSError):
+            connection.terminate()
+            return
+        self.idle.append(connection)
+
+    async def close(self) -> None:
+        for connection in self.idle:
+            await connection.close()
+
+
+@pytest.fixture(scope="session")
+async def connections(database_url: str) -> AsyncIterator[Connections]:
+    pool = Connections(database_url)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    """A direct connection for looking behind the API; empties every table afterwards."""
-    connection = await asyncpg.connect(_plain(database_url))
+async def db(connections: Connections, cleaner: Cleaner) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection for looking behind the API; empties the tables afterwards."""
+    connection = await connections.take()
     try:
         yield connection
     finally:
-        tables = await connection.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"
-        )
-        names = ", ".join(f'"{row["tablename"]}"' for row in tables)
-        await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        await connection.close()
+        await connections.give_back(connection)
+        await cleaner.clean()
 
 
 @pytest.fixture
@@ -125,15 +279,91 @@ async def sessions(
         await engine.dispose()
 
 
-@pytest.fixture
-def app(settings: Settings, database_url: str) -> Litestar:
-    return create_app(settings, database_url)
+# -- the apps, built once per settings ----------------------------------------------------------
+
+# What an app keeps in ``app.state``. A new key is refused until fresh_state knows whether a
+# test may see what the previous test left there.
+KNOWN_STATE = {"settings", "verifier", "migration_head", "engine", "sessionmaker", "view_bodies"}
+
+
+async def fresh_state(app: Litestar) -> None:
+    """Give a running app what a new one starts with, everything but its engine and pool:
+    the verified tokens and JWKS keys, the values kept between requests (admin policy,
+    planner statistics), the portfolio bodies, the stores (rate limit counts), and the log
+    level create_app sets (another app may have set its own since)."""
+    unknown = set(app.state.keys()) - KNOWN_STATE
+    assert not unknown, (
+        f"app.state.{unknown.pop()} is new: renew it in fresh_state (tests/conftest.py)"
+    )
+    state = app.state
+    state.verifier = create_verifier(state.settings)
+    state.sessionmaker = create_sessionmaker(state.engine)
+    state.view_bodies = ViewBodies(state.sessionmaker, state.settings.portfolio_stale_seconds)
+    for store in app.stores._stores.values():
+        await store.delete_all()
+    logging.getLogger("intake").setLevel(state.settings.log_level.upper())
+
+
+class Apps:
+    """One app per settings for the whole session, each started once (lifespan, engine)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.apps: dict[Settings, Litestar] = {}
+        self.running: dict[int, AsyncTestClient[Litestar]] = {}
+        self.stack = AsyncExitStack()
+
+    def build(self, settings: Settings) -> Litestar:
+        if settings not in self.apps:
+            self.apps[settings] = create_app(settings, self.database_url)
+        return self.apps[settings]
+
+    async def client(self, app: Litestar) -> AsyncTestClient[Litestar] | None:
+        """The started client of an app built here (None for an app built elsewhere), its
+        state renewed for the next test."""
+        if all(app is not kept for kept in self.apps.values()):
+            return None
+        if id(app) not in self.running:
+            client = AsyncTestClient(app=app)
+            self.running[id(app)] = await self.stack.enter_async_context(client)
+            return self.running[id(app)]
+        client = self.running[id(app)]
+        # The test client runs the app, its lifespan and every request, in a loop of its own
+        # (its portal's thread): the app's connections and tasks live there.
+        client.blocking_portal.call(fresh_state, app)
+        client.cookies.clear()
+        return client
+
+    def finish(self, app: Litestar) -> None:
+        """After a test, as a stopping app would: stop the portfolio's background work."""
+        self.running[id(app)].blocking_portal.call(app.state.view_bodies.close)
+
+
+@pytest.fixture(scope="session")
+async def apps(database_url: str) -> AsyncIterator[Apps]:
+    kept = Apps(database_url)
+    async with kept.stack:
+        yield kept
 
 
 @pytest.fixture
-async def client(app: Litestar, db: asyncpg.Connection) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
+def app(apps: Apps, settings: Settings) -> Litestar:
+    return apps.build(settings)
+
+
+@pytest.fixture
+async def client(
+    app: Litestar, apps: Apps, db: asyncpg.Connection
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    running = await apps.client(app)
+    if running is None:  # an app the test built itself: started and stopped here
+        async with AsyncTestClient(app=app) as test_client:
+            yield test_client
+        return
+    try:
+        yield running
+    finally:
+        apps.finish(app)
 
 
 @dataclass
@@ -181,26 +411,24 @@ _DEPARTMENTS = {
 
 @pytest.fixture
 async def city(db: asyncpg.Connection, keys: LocalKeys) -> City:
-    departments = {}
-    for code, name in _DEPARTMENTS.items():
-        departments[code] = await db.fetchval(
-            "INSERT INTO departments (id, code, name) VALUES ($1, $2, $3) RETURNING id",
-            uuid.uuid4(),
-            code,
-            name,
-        )
-    people = {}
-    for who, (name, code, roles) in _PEOPLE.items():
-        people[who] = await db.fetchval(
-            "INSERT INTO people (id, email, name, department_id, roles, active) "
-            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            uuid.uuid4(),
-            EMAILS[who],
-            name,
-            departments[code],
-            roles,
-            who != "inactive",
-        )
+    return await build_city(db, keys)
+
+
+async def build_city(db: asyncpg.Connection, keys: LocalKeys) -> City:
+    departments = {code: uuid.uuid4() for code in _DEPARTMENTS}
+    await db.executemany(
+        "INSERT INTO departments (id, code, name) VALUES ($1, $2, $3)",
+        [(departments[code], code, name) for code, name in _DEPARTMENTS.items()],
+    )
+    people = {who: uuid.uuid4() for who in _PEOPLE}
+    await db.executemany(
+        "INSERT INTO people (id, email, name, department_id, roles, active) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+            (people[who], EMAILS[who], name, departments[code], roles, who != "inactive")
+            for who, (name, code, roles) in _PEOPLE.items()
+        ],
+    )
     return City(keys=keys, departments=departments, people=people)
 
 

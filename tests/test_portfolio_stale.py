@@ -18,10 +18,9 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from intake.app import create_app
 from intake.config import Settings
 from intake.portfolio import caching
-from tests.conftest import City
+from tests.conftest import Apps, City
 from tests.helpers import Client, submitted
 
 WINDOW = 60
@@ -29,8 +28,8 @@ SUMMARY = "/api/v1/portfolio/summary"
 
 
 @pytest.fixture
-def app(settings: Settings, database_url: str) -> Litestar:
-    return create_app(replace(settings, portfolio_stale_seconds=WINDOW), database_url)
+def app(apps: Apps, settings: Settings) -> Litestar:
+    return apps.build(replace(settings, portfolio_stale_seconds=WINDOW))
 
 
 async def summary(

@@ -10,8 +10,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import City
-from tests.helpers import Client, assert_problem_json, draft, submitted
-from tests.test_triage_actions import act, events
+from tests.helpers import Client, act, assert_problem_json, draft, events, submitted
 
 RATINGS = {
     "reach": 4,

@@ -17,8 +17,7 @@ from intake.db.session import create_engine, create_sessionmaker
 from intake.triage import clocks
 from intake.triage.sla import Calendar, Pause, clock, due_at
 from tests.conftest import City
-from tests.helpers import Client, assert_problem_json, draft, submitted, waited_a_week
-from tests.test_triage_actions import act
+from tests.helpers import Client, act, assert_problem_json, draft, submitted, waited_a_week
 
 
 async def queue(

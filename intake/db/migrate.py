@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 from argparse import Namespace
 from pathlib import Path
@@ -31,7 +32,11 @@ def alembic_config(url: str, migrations: Path = ROOT / "migrations") -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The newest revision in ``migrations/versions``, read once per process: finding it
+    parses every migration file (tens of milliseconds), and a running release's files do
+    not change under it."""
     return ScriptDirectory.from_config(
         alembic_config("postgresql+asyncpg://unused")
     ).get_current_head()

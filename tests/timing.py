@@ -1,0 +1,67 @@
+"""Where the suite's time goes: a pytest plugin the conftest loads.
+
+At the end of a run it prints the time spent in test setup, call and teardown (with each
+one's share of the total) and the fixtures that cost the most to set up and tear down, so a
+slow suite says whether its tests or its fixtures are slow. ``make test`` adds pytest's own
+``--durations=30`` for the slowest single tests.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Generator
+from time import perf_counter
+from typing import Any
+
+import pytest
+
+FIXTURES_SHOWN = 12
+
+_phases: Counter[str] = Counter()
+_setup: defaultdict[str, list[float]] = defaultdict(list)
+_teardown: defaultdict[str, list[float]] = defaultdict(list)
+_teardown_started: dict[int, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _phases[report.when] += report.duration
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> Generator[None, Any, Any]:
+    started = perf_counter()
+    try:
+        return (yield)
+    finally:
+        _setup[fixturedef.argname].append(perf_counter() - started)
+        # Finalizers run last-in first-out: this one runs just before the fixture's own
+        # teardown, and pytest_fixture_post_finalizer just after it.
+        fixturedef.addfinalizer(
+            lambda: _teardown_started.__setitem__(id(fixturedef), perf_counter())
+        )
+
+
+def pytest_fixture_post_finalizer(fixturedef: pytest.FixtureDef[Any]) -> None:
+    started = _teardown_started.pop(id(fixturedef), None)
+    if started is not None:
+        _teardown[fixturedef.argname].append(perf_counter() - started)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    total = sum(_phases.values())
+    if not total:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("where the time went")
+    for phase in ("setup", "call", "teardown"):
+        write(f"{phase:>9} {_phases[phase]:8.1f} s  {100 * _phases[phase] / total:5.1f} %")
+    write(f"{'total':>9} {total:8.1f} s")
+    costs = {
+        name: (sum(_setup.get(name, ())), sum(_teardown.get(name, ())), len(_setup.get(name, ())))
+        for name in set(_setup) | set(_teardown)
+    }
+    ranked = sorted(costs.items(), key=lambda item: -(item[1][0] + item[1][1]))
+    write("")
+    write(f"{'fixture':<28} {'setups':>7} {'setup s':>9} {'teardown s':>11}")
+    for name, (setup, teardown, count) in ranked[:FIXTURES_SHOWN]:
+        write(f"{name[:28]:<28} {count:>7} {setup:>9.2f} {teardown:>11.2f}")
