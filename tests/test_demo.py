@@ -9,7 +9,7 @@ from intake.config import Settings
 from intake.db.session import create_engine, create_sessionmaker
 from intake.demo.seed import seed_demo_city
 from intake.lib.auth import LocalKeys
-from intake.problems.events import EVENT_TYPES
+from intake.vocabulary.events import EVENT_TYPES
 from tests.agreement import assert_views_agree
 from tests.helpers import Client
 

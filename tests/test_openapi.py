@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from intake.lib.addresses import PATTERN
-from intake.problems.events import EVENT_TYPES
+from intake.vocabulary.events import EVENT_TYPES
 from tests.helpers import Client
 
 

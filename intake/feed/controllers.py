@@ -17,7 +17,7 @@ from intake.lib.auth import Caller
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import MAX_LIMIT, Cursor, Limit
-from intake.problems import events
+from intake.vocabulary import events
 
 MAX_TYPES = schemas.MAX_TYPES
 

@@ -23,8 +23,8 @@ from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
 from intake.notifications import schemas
 from intake.problems.guards import event_visible_to, visible_to
-from intake.problems.lifecycle import Status
 from intake.problems.schemas import PersonRef
+from intake.vocabulary.states import Status
 
 
 def _readable(caller: Caller) -> ColumnElement[bool]:

@@ -38,8 +38,8 @@ from intake.feed import service as feed
 from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, Forbidden, ValidationFailed
-from intake.problems.lifecycle import STATES
 from intake.registry import service as registry
+from intake.vocabulary.states import STATES
 
 Timeline = models.ProblemTimeline
 # Every state a submitted problem can be in (none goes back to draft).

@@ -17,10 +17,11 @@ from intake.lib.etag import etag
 from intake.lib.idempotency import claim, respond
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.problems import lifecycle, schemas
+from intake.problems import schemas
 from intake.problems import service as problems
 from intake.triage import similar
 from intake.triage.schemas import SubmittedProblem
+from intake.vocabulary.states import Status
 
 IfMatch = Annotated[
     str | None,
@@ -104,7 +105,7 @@ class ProblemController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
-        status: list[lifecycle.Status] | None = None,
+        status: list[Status] | None = None,
         department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
         submitter: uuid.UUID | None = None,
         restricted: bool | None = None,

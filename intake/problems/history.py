@@ -2,7 +2,7 @@
 
 Every event also feeds the inbox of the people it concerns (``intake.notifications``) and,
 when it changes a portfolio attribute, the problem's timeline (``intake.portfolio``).
-Its ``type`` is one of ``intake.problems.events.EVENT_TYPES``, the one list of event types.
+Its ``type`` is one of ``intake.vocabulary.events.EVENT_TYPES``, the one list of event types.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from intake.db.models import ProblemEvent
 from intake.lib import clock
 from intake.notifications import fan_out
 from intake.portfolio import timeline
-from intake.problems.events import EVENT_TYPES, EventType
+from intake.vocabulary.events import EVENT_TYPES, EventType
 
 
 async def record(
@@ -39,7 +39,7 @@ async def record(
     bad input: it fails loudly rather than write history that no feed filter or webhook can
     ask for."""
     if type not in EVENT_TYPES:
-        raise ValueError(f"{type!r} is not in intake.problems.events.EVENT_TYPES")
+        raise ValueError(f"{type!r} is not in intake.vocabulary.events.EVENT_TYPES")
     # The change first, then its event: the event feed publishes an event for whom may see
     # the problem as the change left it (trigger feed_publish, see intake.feed.service).
     await session.flush()

@@ -30,6 +30,7 @@ from intake.problems.guards import (
 )
 from intake.registry.schemas import DepartmentRef
 from intake.triage import clocks, similar
+from intake.vocabulary.states import Status
 
 # Fields that must be filled before a draft can be submitted.
 REQUIRED_AT_SUBMIT = (
@@ -94,7 +95,7 @@ async def problem_out(
     return schemas.Problem(
         id=problem.id,
         reference=problem.reference,
-        status=cast(lifecycle.Status, problem.status),
+        status=cast(Status, problem.status),
         version=problem.version,
         title=problem.title,
         problem_statement=problem.problem_statement,
@@ -261,7 +262,7 @@ def _summary(
     return schemas.ProblemSummary(
         id=problem.id,
         reference=problem.reference,
-        status=cast(lifecycle.Status, problem.status),
+        status=cast(Status, problem.status),
         title=problem.title,
         department=DepartmentRef(id=department.id, code=department.code, name=department.name),
         submitter=schemas.PersonRef(id=problem.submitter_id, name=submitter_name),
