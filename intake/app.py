@@ -27,7 +27,6 @@ from intake.discovery.controllers import ROUTES as DISCOVERY_ROUTES
 from intake.feed.controllers import ROUTES as FEED_ROUTES
 from intake.health.controllers import HealthController
 from intake.lib import background
-from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.lib.errors import problem_response
 from intake.lib.methods import answer_options
 from intake.lib.openapi import StrictInputSchemaPlugin
@@ -52,6 +51,7 @@ from intake.triage.controllers import (
     TriageActionController,
     TriageQueueController,
 )
+from intake.web.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.webhooks import delivery as webhook_delivery
 from intake.webhooks.controllers import ROUTES as WEBHOOK_ROUTES
 

@@ -273,8 +273,8 @@ def cmd_departments_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
-    from intake.lib.auth import LocalKeys
     from intake.registry import service as registry
+    from intake.web.auth import LocalKeys
 
     if settings.oidc is not None:
         print("error: tokens come from the identity provider in OIDC mode.", file=sys.stderr)

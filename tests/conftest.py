@@ -28,7 +28,7 @@ from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres
 from intake.db.session import create_engine, create_sessionmaker
-from intake.lib.auth import LocalKeys
+from intake.web.auth import LocalKeys
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATABASE = "intake_test"

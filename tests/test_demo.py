@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from intake.config import Settings
 from intake.db.session import create_engine, create_sessionmaker
 from intake.demo.seed import seed_demo_city
-from intake.lib.auth import LocalKeys
 from intake.vocabulary.events import EVENT_TYPES
+from intake.web.auth import LocalKeys
 from tests.agreement import assert_views_agree
 from tests.helpers import Client
 

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import Notification, Person, ProblemEvent, ProblemWatcher
-from intake.lib.auth import DTI_ROLES
+from intake.web.auth import DTI_ROLES
 
 SLA_BREACHED: Final = "sla_breached"
 INFO_REQUESTED: Final = "info_requested"

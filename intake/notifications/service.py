@@ -17,7 +17,6 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import Notification, Person, Problem, ProblemEvent
-from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
@@ -25,6 +24,7 @@ from intake.notifications import schemas
 from intake.problems.guards import event_visible_to, visible_to
 from intake.problems.schemas import PersonRef
 from intake.vocabulary.states import Status
+from intake.web.auth import Caller
 
 
 def _readable(caller: Caller) -> ColumnElement[bool]:

@@ -9,7 +9,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.lib.auth import Caller
 from intake.lib.openapi import API_ERRORS, errors
 from intake.portfolio import (
     caching,
@@ -33,6 +32,7 @@ from intake.portfolio.params import (
     Team,
 )
 from intake.portfolio.scope import data_version, scope_for
+from intake.web.auth import Caller
 
 VIEW_ERRORS = errors(*API_ERRORS, 403)
 

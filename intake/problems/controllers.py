@@ -12,9 +12,7 @@ from litestar.params import Body, HeaderParameter, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.auth import Caller
 from intake.lib.etag import etag
-from intake.lib.idempotency import claim, respond
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import schemas
@@ -22,6 +20,8 @@ from intake.problems import service as problems
 from intake.triage import similar
 from intake.triage.schemas import SubmittedProblem
 from intake.vocabulary.states import Status
+from intake.web.auth import Caller
+from intake.web.idempotency import claim, respond
 
 IfMatch = Annotated[
     str | None,

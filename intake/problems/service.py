@@ -14,7 +14,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.auth import Caller, require_role
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
@@ -31,6 +30,7 @@ from intake.problems.guards import (
 from intake.registry.schemas import DepartmentRef
 from intake.triage import clocks, similar
 from intake.vocabulary.states import Status
+from intake.web.auth import Caller, require_role
 
 # Fields that must be filled before a draft can be submitted.
 REQUIRED_AT_SUBMIT = (

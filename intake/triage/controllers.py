@@ -11,7 +11,6 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.lib.auth import Caller, require_role
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, errors
@@ -22,6 +21,7 @@ from intake.problems.schemas import Problem
 from intake.triage import clocks, pairing, policy, schemas, scores, similar
 from intake.triage import service as triage
 from intake.triage.scoring import Weights
+from intake.web.auth import Caller, require_role
 
 ACTION_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
 

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.auth import Caller, require_role
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
@@ -23,6 +22,7 @@ from intake.problems import history, lifecycle
 from intake.problems import service as problems
 from intake.problems.guards import visible_to
 from intake.triage import schemas
+from intake.web.auth import Caller, require_role
 
 # A team's problem counts toward its WIP limit from acceptance until it is live or ends.
 ACTIVE_STATES = ("accepted", "discovery", "delivery", "on_hold")

@@ -44,12 +44,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.db.base import Base
 from intake.db.session import cached
-from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import NotFound
 from intake.problems.guards import visible_to
 from intake.registry.schemas import DepartmentRef
 from intake.triage import schemas
+from intake.web.auth import Caller
 
 MAX_FREQUENCY = 0.05  # a lexeme in 5% of problems or more says nothing about this one,
 # and one in 3% or more so little that it is used only when the problem has no rarer one:
