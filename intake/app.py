@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import __version__
 from intake.collaboration.controllers import ROUTES as COLLABORATION_ROUTES
+from intake.composition import create_sessionmaker
 from intake.config import Settings
 from intake.db import migrate
-from intake.db.session import create_engine, create_sessionmaker, transaction
+from intake.db.session import create_engine, transaction
 from intake.delivery.controllers import ROUTES as DELIVERY_ROUTES
 from intake.discovery.controllers import ROUTES as DISCOVERY_ROUTES
 from intake.feed.controllers import ROUTES as FEED_ROUTES

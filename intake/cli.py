@@ -20,10 +20,11 @@ from typing import Any, TextIO, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake import __version__
+from intake.composition import create_sessionmaker
 from intake.config import MailSettings, Settings
 from intake.db import migrate
 from intake.db.runtime import database_url
-from intake.db.session import create_engine, create_sessionmaker
+from intake.db.session import create_engine
 from intake.lib.errors import ConfigError, IntakeError, retryable
 
 T = TypeVar("T")

@@ -24,10 +24,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.app import create_app
+from intake.composition import create_sessionmaker
 from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres
-from intake.db.session import create_engine, create_sessionmaker
+from intake.db.session import create_engine
 from intake.web.auth import LocalKeys
 
 ROOT = Path(__file__).resolve().parents[1]

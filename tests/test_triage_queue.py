@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
+from intake.composition import create_sessionmaker
 from intake.config import Settings
-from intake.db.session import create_engine, create_sessionmaker
+from intake.db.session import create_engine
 from intake.triage import clocks
 from intake.triage.sla import Calendar, Pause, clock, due_at
 from tests.conftest import City

@@ -45,7 +45,7 @@ def watcher_kind(event: ProblemEvent) -> str | None:
 
 
 async def notify(
-    session: AsyncSession, event: ProblemEvent, *, mentions: tuple[uuid.UUID, ...] = ()
+    session: AsyncSession, event: ProblemEvent, mentions: tuple[uuid.UUID, ...] = ()
 ) -> None:
     """Write the inbox rows for ``event``: one per person and event, the most specific first
     (a mention, then being handed the problem, then what every watcher hears)."""

@@ -1,7 +1,7 @@
 """The one way to write a problem's history: an event in the same transaction as the change.
 
-Every event also feeds the inbox of the people it concerns (``intake.notifications``) and,
-when it changes a portfolio attribute, the problem's timeline (``intake.portfolio``).
+Every event then goes to the subscribers of the session (``intake.problems.subscribers``):
+the inbox of the people it concerns, the portfolio's timeline, the similar problems.
 Its ``type`` is one of ``intake.vocabulary.events.EVENT_TYPES``, the one list of event types.
 """
 
@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import ProblemEvent
 from intake.lib import clock
-from intake.notifications import fan_out
-from intake.portfolio import timeline
+from intake.problems import subscribers
 from intake.vocabulary.events import EVENT_TYPES, EventType
 
 
@@ -40,6 +39,7 @@ async def record(
     ask for."""
     if type not in EVENT_TYPES:
         raise ValueError(f"{type!r} is not in intake.vocabulary.events.EVENT_TYPES")
+    following = subscribers.of(session).event_recorded
     # The change first, then its event: the event feed publishes an event for whom may see
     # the problem as the change left it (trigger feed_publish, see intake.feed.service).
     await session.flush()
@@ -58,7 +58,7 @@ async def record(
         event.occurred_at = moment
     session.add(event)
     await session.flush()
-    await fan_out.notify(session, event, mentions=tuple(mentions))
-    if timeline.tracks(event):
-        await timeline.refresh(session, [problem_id])
+    mentioned = tuple(mentions)
+    for follow in following:
+        await follow(session, event, mentioned)
     return event

@@ -18,7 +18,7 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import decode_cursor, encode_cursor
-from intake.problems import history, lifecycle, redaction, schemas
+from intake.problems import history, lifecycle, redaction, schemas, subscribers
 from intake.problems.framing import framing_hints
 from intake.problems.guards import (
     event_visible_to,
@@ -28,7 +28,6 @@ from intake.problems.guards import (
     visible_to,
 )
 from intake.registry.schemas import DepartmentRef
-from intake.triage import clocks, similar
 from intake.vocabulary.states import Status
 from intake.web.auth import Caller, require_role
 
@@ -43,9 +42,6 @@ REQUIRED_AT_SUBMIT = (
     "success_measures",
     "data_sensitivity",
 )
-# The fields a similar-problem search is made of (intake.triage.similar): a change to
-# either recomputes the problem's stored matches.
-SIMILARITY_FIELDS = frozenset({"title", "problem_statement"})
 IMPACT_FIELDS = (
     "impact_staff_hours_per_year",
     "impact_cost_per_year",
@@ -403,8 +399,6 @@ async def update_problem(
             session, problem_id=problem.id, actor_id=caller.id, type="updated", changes=changes
         )
         await session.flush()
-        if not SIMILARITY_FIELDS.isdisjoint(changes):
-            await similar.recompute(session, problem)
         await session.refresh(problem)
     return problem
 
@@ -482,10 +476,8 @@ async def apply_action(
     problem.status = after
     problem.version += 1
     problem.updated_at = now
-    due_before = clocks.due_times(problem)
-    await clocks.on_transition(session, problem, before, after, now)
-    if clocks.due_times(problem) != due_before:
-        changes["sla"] = clocks.due_times_changes(problem)
+    for follow in subscribers.of(session).state_changed:
+        changes.update(await follow(session, problem, before, after, now))
     await history.record(
         session,
         problem_id=problem.id,
@@ -518,11 +510,9 @@ async def submit(
         problem.reference = await next_reference(session, problem.submitted_at.year)
         return {"reference": {"from": None, "to": problem.reference}}
 
-    problem = await apply_action(
+    return await apply_action(
         session, caller, problem_id, "submit", if_match, prepare=complete_and_number
     )
-    await similar.recompute(session, problem)  # its matches, and it in theirs, from now on
-    return problem
 
 
 async def withdraw(

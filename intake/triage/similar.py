@@ -176,6 +176,24 @@ async def _stored(
 # -- storing ----------------------------------------------------------------------------------
 
 
+# The fields a similar-problem search is made of: a change to either recomputes the
+# problem's stored matches.
+WORDS = frozenset({"title", "problem_statement"})
+
+
+async def on_event(
+    session: AsyncSession, event: models.ProblemEvent, mentions: tuple[uuid.UUID, ...]
+) -> None:
+    """The history's subscriber: a submitted problem, or one whose words changed, has its
+    matches (and its place in theirs) computed again in the change's transaction."""
+    if event.type == "submitted" or (
+        event.type == "updated" and not WORDS.isdisjoint(event.changes)
+    ):
+        problem = await session.get(models.Problem, event.problem_id)
+        if problem is not None:
+            await recompute(session, problem)
+
+
 async def recompute(session: AsyncSession, problem: models.Problem) -> None:
     """The problem's words are new: it was just submitted, or its title or statement changed.
 
