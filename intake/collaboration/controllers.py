@@ -15,10 +15,9 @@ from intake.collaboration import collaborators, comments, schemas, watchers
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.problems.controllers import IdempotencyKey
 from intake.problems.schemas import PersonRef
 from intake.web.auth import Caller
-from intake.web.idempotency import create_once
+from intake.web.idempotency import IdempotencyKey, create_once
 
 CommentIfMatch = Annotated[
     str | None,

@@ -15,9 +15,8 @@ from intake.discovery import service as discovery
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.problems.controllers import IdempotencyKey
 from intake.web.auth import Caller
-from intake.web.idempotency import create_once
+from intake.web.idempotency import IdempotencyKey, create_once
 
 FindingIfMatch = Annotated[
     str | None,

@@ -15,9 +15,8 @@ from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.outcomes import schemas
 from intake.outcomes import service as outcomes
-from intake.problems.controllers import IdempotencyKey
 from intake.web.auth import Caller
-from intake.web.idempotency import Created, create_once
+from intake.web.idempotency import Created, IdempotencyKey, create_once
 
 WRITE_ERRORS = errors(*API_ERRORS, 403, 404, 409)
 CHANGE_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)

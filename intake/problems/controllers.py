@@ -8,32 +8,20 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.openapi.spec import Example
-from litestar.params import Body, HeaderParameter, Parameter
+from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db import models
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import schemas
 from intake.problems import service as problems
+from intake.problems.responses import IfMatch
 from intake.triage import similar
 from intake.triage.schemas import SubmittedProblem
 from intake.vocabulary.states import Status
 from intake.web.auth import Caller
-from intake.web.idempotency import claim, respond
-
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description="The ETag of the problem as you last read it."),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        description="Any unique string; a retry with the same key returns the first response.",
-    ),
-]
+from intake.web.idempotency import IdempotencyKey, claim, respond
 
 _DRAFT_EXAMPLE = {
     "title": "Residents wait weeks for a street tree permit",
@@ -52,14 +40,6 @@ _DRAFT_EXAMPLE = {
     "data_sensitivity": "internal",
     "communities_affected": ["Ward 3", "Ward 7"],
 }
-
-
-async def problem_response(
-    session: AsyncSession, caller: Caller, problem: models.Problem
-) -> Response[schemas.Problem]:
-    """The problem as the caller sees it, with its ETag."""
-    body = await problems.problem_out(session, caller, problem)
-    return Response(body, headers={"ETag": etag(problem.version)})
 
 
 class ProblemController(Controller):

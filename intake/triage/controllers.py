@@ -16,14 +16,12 @@ from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
-from intake.problems.controllers import IfMatch, problem_response
+from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem
 from intake.triage import clocks, pairing, policy, schemas, scores, similar
 from intake.triage import service as triage
 from intake.triage.scoring import Weights
 from intake.web.auth import Caller, require_role
-
-ACTION_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
 
 
 class TriageActionController(Controller):

@@ -16,10 +16,11 @@ import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.params import HeaderParameter
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +33,14 @@ from intake.lib.request import UNREADABLE_JSON
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 KEPT_FOR = timedelta(hours=24)
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        description="Any unique string; a retry with the same key returns the first response.",
+    ),
+]
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:

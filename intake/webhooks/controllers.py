@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.problems.controllers import IdempotencyKey
 from intake.web.auth import Caller, require_role
-from intake.web.idempotency import create_once
+from intake.web.idempotency import IdempotencyKey, create_once
 from intake.webhooks import schemas
 from intake.webhooks import service as webhooks
 
