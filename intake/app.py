@@ -49,6 +49,7 @@ from intake.triage import breaches
 from intake.triage.controllers import (
     PolicyController,
     ProblemTriageController,
+    SubmissionController,
     TriageActionController,
     TriageQueueController,
 )
@@ -62,6 +63,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     PeopleController,
     TeamController,
     ProblemController,
+    SubmissionController,
     TriageActionController,
     TriageQueueController,
     ProblemTriageController,

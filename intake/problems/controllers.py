@@ -1,11 +1,14 @@
-"""Problem endpoints: drafts, edits, submit, withdraw, lists, detail and history."""
+"""Problem endpoints: drafts, edits, withdraw, lists, detail and history.
+
+Submitting answers with the similar problems triage finds, so its route is triage's
+(``intake.triage.controllers.SubmissionController``).
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
@@ -17,8 +20,6 @@ from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import schemas
 from intake.problems import service as problems
 from intake.problems.responses import IfMatch
-from intake.triage import similar
-from intake.triage.schemas import SubmittedProblem
 from intake.vocabulary.states import Status
 from intake.web.auth import Caller
 from intake.web.idempotency import IdempotencyKey, claim, respond
@@ -138,37 +139,6 @@ class ProblemController(Controller):
         problem = await problems.update_problem(db_session, caller, problem_id, data, if_match)
         body = await problems.problem_out(db_session, caller, problem)
         return Response(body, headers={"ETag": etag(problem.version)})
-
-    @post(
-        "/{problem_id:uuid}/submit",
-        summary="Submit a draft to DTI",
-        description=(
-            "Checks the record is complete (422 lists every missing field), gives it its "
-            "reference P-YYYY-NNNNN and moves it to `submitted`. The response lists similar "
-            "problems from any department."
-        ),
-        responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
-        status_code=200,
-    )
-    async def submit_problem(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[SubmittedProblem]:
-        idempotent = await claim(request, db_session, caller.id, idempotency_key)
-        if idempotent is not None and (replayed := await idempotent.replay()):
-            return replayed  # type: ignore[return-value]
-        problem = await problems.submit(db_session, caller, problem_id, if_match)
-        out = await problems.problem_out(db_session, caller, problem)
-        body = SubmittedProblem(
-            **msgspec.structs.asdict(out),
-            similar_problems=await similar.similar_problems(db_session, caller, problem),
-        )
-        return await respond(idempotent, 200, body, {"ETag": etag(problem.version)})
 
     @post(
         "/{problem_id:uuid}/withdraw",

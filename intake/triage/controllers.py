@@ -1,12 +1,12 @@
-"""Triage endpoints: the lifecycle actions DTI takes, the queue, and the admin policy."""
+"""Triage endpoints: submitting, the lifecycle actions DTI takes, the queue, the admin policy."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,46 @@ from intake.triage import clocks, pairing, policy, schemas, scores, similar
 from intake.triage import service as triage
 from intake.triage.scoring import Weights
 from intake.web.auth import Caller, require_role
+from intake.web.idempotency import IdempotencyKey, claim, respond
+
+
+class SubmissionController(Controller):
+    """``POST /api/v1/problems/{id}/submit``: the requester's action, answered with the
+    similar problems triage finds (to spot duplicates early)."""
+
+    path = "/problems"
+    tags = ["problems"]
+
+    @post(
+        "/{problem_id:uuid}/submit",
+        summary="Submit a draft to DTI",
+        description=(
+            "Checks the record is complete (422 lists every missing field), gives it its "
+            "reference P-YYYY-NNNNN and moves it to `submitted`. The response lists similar "
+            "problems from any department."
+        ),
+        responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
+        status_code=200,
+    )
+    async def submit_problem(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[schemas.SubmittedProblem]:
+        idempotent = await claim(request, db_session, caller.id, idempotency_key)
+        if idempotent is not None and (replayed := await idempotent.replay()):
+            return replayed  # type: ignore[return-value]
+        problem = await problems.submit(db_session, caller, problem_id, if_match)
+        out = await problems.problem_out(db_session, caller, problem)
+        body = schemas.SubmittedProblem(
+            **msgspec.structs.asdict(out),
+            similar_problems=await similar.similar_problems(db_session, caller, problem),
+        )
+        return await respond(idempotent, 200, body, {"ETag": etag(problem.version)})
 
 
 class TriageActionController(Controller):
