@@ -18,7 +18,7 @@ from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
 from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem
-from intake.triage import clocks, pairing, policy, schemas, scores, similar
+from intake.triage import clocks, links, pairing, policy, schemas, scores, similar
 from intake.triage import service as triage
 from intake.triage.scoring import Weights
 from intake.web.auth import Caller, require_role
@@ -509,7 +509,7 @@ class ProblemTriageController(Controller):
     async def links(
         self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
     ) -> list[schemas.LinkOut]:
-        return await pairing.list_links(db_session, caller, problem_id)
+        return await links.list_links(db_session, caller, problem_id)
 
     @get(
         "/links/{link_id:uuid}",
@@ -519,7 +519,7 @@ class ProblemTriageController(Controller):
     async def link(
         self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, link_id: uuid.UUID
     ) -> schemas.LinkOut:
-        return await pairing.get_link(db_session, caller, problem_id, link_id)
+        return await links.get_link(db_session, caller, problem_id, link_id)
 
     @post(
         "/links",
@@ -546,7 +546,7 @@ class ProblemTriageController(Controller):
             ),
         ],
     ) -> Response[schemas.LinkOut]:
-        link = await pairing.add_link(db_session, caller, problem_id, data)
+        link = await links.add_link(db_session, caller, problem_id, data)
         location = f"/api/v1/problems/{problem_id}/links/{link.id}"
         return Response(link, status_code=201, headers={"Location": location})
 
