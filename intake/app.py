@@ -45,7 +45,6 @@ from intake.registry.controllers import (
     PeopleController,
     TeamController,
 )
-from intake.triage import breaches
 from intake.triage.controllers import (
     PolicyController,
     ProblemTriageController,
@@ -53,6 +52,7 @@ from intake.triage.controllers import (
     TriageActionController,
     TriageQueueController,
 )
+from intake.triage.sla import breaches
 from intake.web.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.webhooks import delivery as webhook_delivery
 from intake.webhooks.controllers import ROUTES as WEBHOOK_ROUTES

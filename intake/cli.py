@@ -340,7 +340,7 @@ def cmd_sla(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_sla_sweep(settings: Settings) -> int:
     """Record SLA breaches (and forget expired Idempotency-Keys) once, for cron where
     INTAKE_SLA_SWEEP_SECONDS=0: the same sweep each API process runs in the background."""
-    from intake.triage import breaches
+    from intake.triage.sla import breaches
 
     async def sweep(url: str) -> int:
         async with _sessions(settings, url) as sessions:
@@ -355,7 +355,7 @@ def cmd_sla_sweep(settings: Settings) -> int:
 def cmd_sla_recompute(settings: Settings) -> int:
     """Recompute every open problem's due times from its history, as saving the SLA
     settings does: for databases whose stored due times predate a change of the rules."""
-    from intake.triage import clocks
+    from intake.triage.sla import clocks
 
     with database_url(settings) as url:
         checked, changed = _in_session(settings, url, clocks.recompute_open)

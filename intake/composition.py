@@ -13,7 +13,8 @@ from intake.db import session
 from intake.notifications import fan_out
 from intake.portfolio import timeline
 from intake.problems.subscribers import Subscribers
-from intake.triage import clocks, similar
+from intake.triage import similar
+from intake.triage.sla import clocks
 
 SUBSCRIBERS = Subscribers(
     event_recorded=(fan_out.notify, timeline.on_event, similar.on_event),

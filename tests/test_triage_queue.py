@@ -15,8 +15,8 @@ import pytest
 from intake.composition import create_sessionmaker
 from intake.config import Settings
 from intake.db.session import create_engine
-from intake.triage import clocks
-from intake.triage.sla import Calendar, Pause, clock, due_at
+from intake.triage.sla import clocks
+from intake.triage.sla.business_time import Calendar, Pause, clock, due_at
 from tests.conftest import City
 from tests.helpers import Client, assert_problem_json, draft, submitted, waited_a_week
 from tests.test_triage_actions import act

@@ -18,9 +18,11 @@ from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
 from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem
-from intake.triage import clocks, links, pairing, policy, schemas, scores, similar
+from intake.triage import links, pairing, policy, schemas, similar
 from intake.triage import service as triage
-from intake.triage.scoring import Weights
+from intake.triage.scoring import service as scores
+from intake.triage.scoring.rules import Weights
+from intake.triage.sla import clocks
 from intake.web.auth import Caller, require_role
 from intake.web.idempotency import IdempotencyKey, claim, respond
 

@@ -24,8 +24,9 @@ from intake.problems.guards import visible_to
 from intake.problems.schemas import PersonRef
 from intake.registry import service as registry
 from intake.registry.schemas import DepartmentRef
-from intake.triage import clocks, policy, schemas
-from intake.triage.sla import (
+from intake.triage import policy, schemas
+from intake.triage.sla import clocks
+from intake.triage.sla.business_time import (
     Calendar,
     Pause,
     SlaClock,

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.problems import history
 from intake.triage import policy
-from intake.triage.sla import Calendar, Pause, calendar_of, due_at
+from intake.triage.sla.business_time import Calendar, Pause, calendar_of, due_at
 
 DECISIONS = frozenset({"accepted", "declined", "redirected", "duplicate"})
 FIRST_RESPONSES = DECISIONS | {"triage", "needs_info"}

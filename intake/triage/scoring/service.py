@@ -16,7 +16,7 @@ from intake.problems import history, lifecycle
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
 from intake.triage import policy, schemas
-from intake.triage.scoring import Score, Suggestion, compute_score, suggest_ratings
+from intake.triage.scoring.rules import Score, Suggestion, compute_score, suggest_ratings
 from intake.web.auth import Caller, require_role
 
 
