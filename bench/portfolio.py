@@ -69,8 +69,8 @@ from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres
 from intake.demo.generate import DATASET_VERSION, Progress, generate, read_city_at
-from intake.lib.auth import LocalKeys
 from intake.portfolio import timeline
+from intake.web.auth import LocalKeys
 
 BENCH_DIR = Path(".intake/bench")
 VIEWS = ("summary", "flow", "sla", "teams", "outcomes", "at-risk", "distribution")

@@ -1,7 +1,7 @@
 """The same SQL the app runs for the queue and similar problems, through a bare asyncpg pool.
 
-Written out by hand from ``intake/lib/auth.py`` (``load_caller``),
-``intake/triage/service.py`` (``triage_queue``), ``intake/triage/clocks.py`` (``pauses_for``)
+Written out by hand from ``intake/web/auth.py`` (``load_caller``),
+``intake/triage/service.py`` (``triage_queue``), ``intake/triage/sla/clocks.py`` (``pauses_for``)
 and ``intake/triage/similar.py`` (``similar_to``: the stored matches, which the benchmark
 backfills before measuring), for a DTI triager, whose visibility predicate reduces to
 ``department_id = <DTI> OR reference IS NOT NULL``. Each request takes one connection from

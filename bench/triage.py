@@ -42,8 +42,8 @@ from intake.cli import backfill_similar
 from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres
-from intake.lib.auth import LocalKeys
 from intake.triage.similar import LIMIT
+from intake.web.auth import LocalKeys
 
 BENCH_DIR = Path(".intake/bench")
 DATABASE = "intake_bench"

@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake import __version__
 from intake.collaboration import schemas as collaboration
 from intake.collaboration.controllers import ROUTES as COLLABORATION_ROUTES
+from intake.composition import create_sessionmaker
 from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres, Supervisor
-from intake.db.session import create_engine, create_sessionmaker, transaction
+from intake.db.session import create_engine, transaction
 from intake.delivery import schemas as delivery
 from intake.delivery.controllers import ROUTES as DELIVERY_ROUTES
 from intake.discovery import schemas as discovery
@@ -31,15 +32,12 @@ from intake.discovery.controllers import ROUTES as DISCOVERY_ROUTES
 from intake.feed.controllers import ROUTES as FEED_ROUTES
 from intake.health.controllers import HealthController
 from intake.lib import background
-from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
 from intake.lib.errors import problem_response
 from intake.lib.methods import answer_options
 from intake.lib.openapi import StrictInputSchemaPlugin
-from intake.lib.openapi_document import CompletedDocument, CompletedJson, OfflineSwagger
 from intake.lib.ratelimit import rate_limit
 from intake.lib.request import IntakeRequest
 from intake.lib.request_id import echo_request_id
-from intake.lib.timeouts import BodyTimeout
 from intake.mail import delivery as mail_delivery
 from intake.notifications import schemas as notifications
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
@@ -47,7 +45,6 @@ from intake.outcomes import state as outcomes
 from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
 from intake.portfolio.caching import ViewBodies
 from intake.portfolio.controllers import ROUTES as PORTFOLIO_ROUTES
-from intake.problems import events, lifecycle
 from intake.problems import schemas as problems
 from intake.problems.controllers import ProblemController
 from intake.registry import schemas as registry
@@ -57,13 +54,19 @@ from intake.registry.controllers import (
     PeopleController,
     TeamController,
 )
-from intake.triage import breaches, scoring
 from intake.triage.controllers import (
     PolicyController,
     ProblemTriageController,
+    SubmissionController,
     TriageActionController,
     TriageQueueController,
 )
+from intake.triage.scoring import rules as scoring
+from intake.triage.sla import breaches
+from intake.vocabulary import events, states
+from intake.web.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
+from intake.web.openapi_document import CompletedDocument, CompletedJson, OfflineSwagger
+from intake.web.timeouts import BodyTimeout
 from intake.webhooks import delivery as webhook_delivery
 from intake.webhooks.controllers import ROUTES as WEBHOOK_ROUTES
 
@@ -73,6 +76,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     PeopleController,
     TeamController,
     ProblemController,
+    SubmissionController,
     TriageActionController,
     TriageQueueController,
     ProblemTriageController,
@@ -88,11 +92,11 @@ API_CONTROLLERS: list[type[Controller]] = [
 ]
 
 # The enums the OpenAPI document names: each is one schema component, referenced by every
-# field, parameter and list item that takes exactly its values (intake.lib.openapi_document).
+# field, parameter and list item that takes exactly its values (intake.web.openapi_document).
 SCHEMA_ENUMS: dict[str, tuple[str, ...]] = {
     name: get_args(literal)
     for name, literal in {
-        "ProblemStatus": lifecycle.Status,
+        "ProblemStatus": states.Status,
         "EventType": events.EventType,
         "AffectedGroup": problems.AffectedGroup,
         "UrgencyReason": problems.UrgencyReason,

@@ -14,7 +14,7 @@ from litestar import Litestar
 
 from intake.app import create_app
 from intake.config import Settings
-from intake.lib.timeouts import TimedH11Protocol
+from intake.web.timeouts import TimedH11Protocol
 
 # One reading of the environment per worker process, for the app and its HTTP protocol.
 _settings = cache(Settings.from_env)

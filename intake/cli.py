@@ -22,11 +22,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake import __version__
+from intake.composition import create_sessionmaker
 from intake.config import MailSettings, Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres
 from intake.db.runtime import database_url, owned_database
-from intake.db.session import create_engine, create_sessionmaker
+from intake.db.session import create_engine
 from intake.lib.errors import ConfigError, IntakeError, retryable
 
 T = TypeVar("T")
@@ -123,7 +124,7 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
     import uvicorn
 
     from intake.app import create_app
-    from intake.lib.timeouts import uvicorn_options
+    from intake.web.timeouts import uvicorn_options
 
     if settings.workers > 1:
         uvicorn.run(
@@ -327,8 +328,8 @@ def cmd_departments_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
-    from intake.lib.auth import LocalKeys
     from intake.registry import service as registry
+    from intake.web.auth import LocalKeys
 
     if settings.oidc is not None:
         print("error: tokens come from the identity provider in OIDC mode.", file=sys.stderr)
@@ -393,7 +394,7 @@ def cmd_sla(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_sla_sweep(settings: Settings) -> int:
     """Record SLA breaches (and forget expired Idempotency-Keys) once, for cron where
     INTAKE_SLA_SWEEP_SECONDS=0: the same sweep each API process runs in the background."""
-    from intake.triage import breaches
+    from intake.triage.sla import breaches
 
     async def sweep(url: str) -> int:
         async with _sessions(settings, url) as sessions:
@@ -408,7 +409,7 @@ def cmd_sla_sweep(settings: Settings) -> int:
 def cmd_sla_recompute(settings: Settings) -> int:
     """Recompute every open problem's due times from its history, as saving the SLA
     settings does: for databases whose stored due times predate a change of the rules."""
-    from intake.triage import clocks
+    from intake.triage.sla import clocks
 
     with database_url(settings) as url:
         checked, changed = _in_session(settings, url, clocks.recompute_open)

@@ -31,12 +31,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.app import create_app
+from intake.composition import create_sessionmaker
 from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres
-from intake.db.session import create_engine, create_sessionmaker
-from intake.lib.auth import LocalKeys, create_verifier
+from intake.db.session import create_engine
 from intake.portfolio.caching import ViewBodies
+from intake.web.auth import LocalKeys, create_verifier
 
 pytest_plugins = ["tests.timing"]
 

@@ -20,8 +20,8 @@ from litestar.testing import AsyncTestClient
 
 from intake.app import create_app
 from intake.config import OIDCSettings, Settings
-from intake.lib.auth import LocalKeys
 from intake.lib.jwks import BACKOFF_SECONDS
+from intake.web.auth import LocalKeys
 from tests.conftest import EMAILS, City
 from tests.helpers import Client, api_routes, assert_problem_json, served, until
 

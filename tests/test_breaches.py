@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from intake.app import create_app
 from intake.config import Settings
 from intake.lib.errors import ConfigError
-from intake.triage import breaches
+from intake.triage.sla import breaches
 from tests.conftest import City
 from tests.helpers import Client, act, events, submitted
 

@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from intake.triage import breaches
+from intake.triage.sla import breaches
 from tests.conftest import COMPLETE_PROBLEM, City
 from tests.helpers import Client, assert_problem_json, draft, submit
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from intake.composition import create_sessionmaker
 from intake.config import Settings
-from intake.db.session import create_engine, create_sessionmaker
+from intake.db.session import create_engine
 from intake.demo.seed import seed_demo_city
-from intake.lib.auth import LocalKeys
-from intake.problems.events import EVENT_TYPES
+from intake.vocabulary.events import EVENT_TYPES
+from intake.web.auth import LocalKeys
 from tests.agreement import assert_views_agree
 from tests.helpers import Client
 

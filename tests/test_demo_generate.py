@@ -13,9 +13,9 @@ import pytest
 
 from intake.config import Settings
 from intake.demo.generate import Progress
-from intake.lib.auth import LocalKeys
-from intake.problems.events import EVENT_TYPES
-from intake.problems.lifecycle import STATES
+from intake.vocabulary.events import EVENT_TYPES
+from intake.vocabulary.states import STATES
+from intake.web.auth import LocalKeys
 from tests.agreement import assert_views_agree
 from tests.helpers import Client
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from intake.mail import delivery as mail
 from intake.portfolio import export
 from intake.problems import lifecycle
-from intake.problems.events import EVENT_TYPES
+from intake.vocabulary.events import EVENT_TYPES
 from intake.webhooks import delivery
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

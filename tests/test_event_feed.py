@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.lib.pagination import encode_cursor
 from intake.problems import history
-from intake.problems.events import EVENT_TYPES
+from intake.vocabulary.events import EVENT_TYPES
 from tests.conftest import City
 from tests.helpers import Client, act, assert_problem_json, draft, events, submit, submitted
 

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.problems import history, lifecycle
-from intake.problems.events import EVENT_TYPES, unknown
+from intake.vocabulary.events import EVENT_TYPES, unknown
 from tests.conftest import City
 from tests.helpers import Client, draft
 

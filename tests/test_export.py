@@ -13,7 +13,8 @@ from typing import Any
 import asyncpg
 from litestar import Litestar
 
-from intake.db.session import create_engine, create_sessionmaker
+from intake.composition import create_sessionmaker
+from intake.db.session import create_engine
 from intake.portfolio import export
 from intake.portfolio.scope import Scope
 from intake.portfolio.timeline import REBUILD_SQL

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 from litestar import Litestar
 
-from intake.lib.auth import LocalKeys
+from intake.web.auth import LocalKeys
 from tests.conftest import Apps, City, Cleaner, build_city
 from tests.helpers import Client, submitted
 

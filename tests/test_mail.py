@@ -25,9 +25,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.app import create_app
+from intake.composition import create_sessionmaker
 from intake.config import MailSettings, Settings
 from intake.db import migrate
-from intake.db.session import create_engine, create_sessionmaker
+from intake.db.session import create_engine
 from intake.lib.clock import utcnow
 from intake.lib.errors import ConfigError
 from intake.mail import delivery

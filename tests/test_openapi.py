@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from intake.lib.addresses import PATTERN
-from intake.problems.events import EVENT_TYPES
+from intake.vocabulary.events import EVENT_TYPES
 from tests.helpers import Client
 
 

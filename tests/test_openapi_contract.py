@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from intake.app import SCHEMA_ENUMS, create_app
 from intake.config import Settings
 from intake.demo.data import PEOPLE
-from intake.problems.lifecycle import Status
+from intake.vocabulary.states import Status
 from tests.conftest import City
 from tests.helpers import Client, draft
 

@@ -32,7 +32,7 @@ from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import DATABASE_NAME, EmbeddedPostgres
 from intake.db.runtime import create_database_if_missing
-from intake.lib.auth import LocalKeys
+from intake.web.auth import LocalKeys
 from tests.conftest import COMPLETE_PROBLEM, ROOT
 from tests.helpers import PATIENCE, assert_problem_json, served, until
 

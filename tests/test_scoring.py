@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from intake.triage.scoring import (
+from intake.triage.scoring.rules import (
     CRITERIA,
     Ratings,
     Score,

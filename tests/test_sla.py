@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from intake.triage.sla import (
+from intake.triage.sla.business_time import (
     Calendar,
     Pause,
     business_time_elapsed,

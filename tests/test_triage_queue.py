@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
+from intake.composition import create_sessionmaker
 from intake.config import Settings
-from intake.db.session import create_engine, create_sessionmaker
-from intake.triage import clocks
-from intake.triage.sla import Calendar, Pause, clock, due_at
+from intake.db.session import create_engine
+from intake.triage.sla import clocks
+from intake.triage.sla.business_time import Calendar, Pause, clock, due_at
 from tests.conftest import City
 from tests.helpers import Client, act, assert_problem_json, draft, submitted, waited_a_week
 

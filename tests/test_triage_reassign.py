@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from intake.triage.sla import Calendar, due_at
+from intake.triage.sla.business_time import Calendar, due_at
 from tests.conftest import EMAILS, City
 from tests.helpers import Client, act, assert_problem_json, events, submitted, waited_a_week
 

@@ -29,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake import __version__
 from intake.app import create_app
+from intake.composition import create_sessionmaker
 from intake.config import Settings
-from intake.db.session import create_engine, create_sessionmaker
+from intake.db.session import create_engine
 from intake.lib.clock import utcnow
 from intake.lib.errors import ConfigError
 from intake.webhooks import delivery

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from intake.lib.pagination import encode_cursor
-from intake.problems.events import EVENT_TYPES
+from intake.vocabulary.events import EVENT_TYPES
 from tests.conftest import City
 from tests.helpers import Client, assert_problem_json
 

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.auth import DTI_ROLES, Caller
 from intake.lib.errors import FieldError, Forbidden
 from intake.problems.guards import on_problem_team, visible_to
 from intake.registry import service as registry
+from intake.web.auth import DTI_ROLES, Caller
 
 
 def as_caller(person: models.Person) -> Caller:

@@ -17,13 +17,13 @@ from sqlalchemy.orm import raiseload
 
 from intake.collaboration import access, schemas
 from intake.db import models
-from intake.lib.auth import Caller
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.problems import history
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
 from intake.registry import service as registry
 from intake.registry.schemas import DepartmentRef
+from intake.web.auth import Caller
 
 
 def _out(

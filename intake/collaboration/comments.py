@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.collaboration import mentions, schemas
 from intake.db import models
-from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
@@ -25,6 +24,7 @@ from intake.lib.pagination import decode_cursor, encode_cursor
 from intake.problems import history
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
+from intake.web.auth import Caller
 
 INTERNAL = "dti_internal"
 

@@ -12,13 +12,12 @@ from litestar.params import Body, HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.collaboration import collaborators, comments, schemas, watchers
-from intake.lib.auth import Caller
 from intake.lib.etag import etag
-from intake.lib.idempotency import create_once
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, success_headers
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.problems.controllers import IdempotencyKey
 from intake.problems.schemas import PersonRef
+from intake.web.auth import Caller
+from intake.web.idempotency import IdempotencyKey, create_once
 
 CommentIfMatch = Annotated[
     str | None,

@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.collaboration import access
 from intake.db import models
-from intake.lib.auth import Caller
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.problems import history
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
+from intake.web.auth import Caller
 
 
 async def list_watchers(

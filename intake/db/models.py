@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import UserDefinedType
 
 from intake.db.base import Base, Removable, Timestamps, UUIDPrimaryKey
-from intake.problems.lifecycle import STATES
+from intake.vocabulary.states import STATES
 
 ROLES = ("requester", "triager", "team_member", "leadership", "admin")
 DISCIPLINES = ("product_management", "civic_design", "data", "software_engineering", "security")

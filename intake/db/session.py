@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from time import monotonic
 from typing import Any, TypeVar
 
@@ -52,9 +52,15 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
     )
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(
+    engine: AsyncEngine, info: Mapping[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``; ``info`` is given to every session (the core's subscribers)."""
     return async_sessionmaker(
-        engine, expire_on_commit=False, autoflush=True, info={_SHARED: SharedCache()}
+        engine,
+        expire_on_commit=False,
+        autoflush=True,
+        info={**(info or {}), _SHARED: SharedCache()},
     )
 
 

@@ -12,14 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.delivery import milestones, schemas, updates
 from intake.delivery import service as delivery
-from intake.lib.auth import Caller
 from intake.lib.etag import etag
-from intake.lib.idempotency import create_once
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
-from intake.problems.controllers import IdempotencyKey, IfMatch, problem_response
+from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem, StatusUpdateOut
-from intake.triage.controllers import ACTION_ERRORS
+from intake.web.auth import Caller
+from intake.web.idempotency import IdempotencyKey, create_once
 
 
 class DeliveryActionController(Controller):

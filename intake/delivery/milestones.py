@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.delivery import schemas
-from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
@@ -29,6 +28,7 @@ from intake.problems import history
 from intake.problems import service as problems
 from intake.problems.guards import require_problem_team, require_work_open
 from intake.problems.schemas import PersonRef
+from intake.web.auth import Caller
 
 
 def milestone_state(target_date: date, done_on: date | None, today: date) -> schemas.MilestoneState:

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.delivery import schemas
-from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
 from intake.problems import service as problems
+from intake.web.auth import Caller
 
 PHASE_ORDER = ("alpha", "beta")
 

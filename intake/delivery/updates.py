@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.delivery import schemas
-from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
@@ -25,6 +24,7 @@ from intake.problems import history
 from intake.problems import service as problems
 from intake.problems.guards import require_problem_team, require_work_open
 from intake.problems.schemas import PersonRef, StatusUpdateOut
+from intake.web.auth import Caller
 
 
 async def post_update(

@@ -62,9 +62,9 @@ from intake.demo.corpus import (
 )
 from intake.outcomes.state import metric_state
 from intake.portfolio import timeline
-from intake.problems.events import EventType
-from intake.triage.scoring import CRITERIA, EFFORTS, Ratings, Weights, compute_score
-from intake.triage.sla import Calendar, Pause, due_at
+from intake.triage.scoring.rules import CRITERIA, EFFORTS, Ratings, Weights, compute_score
+from intake.triage.sla.business_time import Calendar, Pause, due_at
+from intake.vocabulary.events import EventType
 
 DATASET_VERSION = 7  # bump when the generated data changes, so benchmark --keep reloads
 DOMAIN = "city.example"

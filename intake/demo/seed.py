@@ -31,7 +31,6 @@ from intake.demo import data, work
 from intake.discovery import schemas as discovery_schemas
 from intake.discovery import service as discovery
 from intake.lib import clock
-from intake.lib.auth import Caller
 from intake.outcomes import schemas as outcome_schemas
 from intake.outcomes import service as outcomes
 from intake.problems import service as problems
@@ -39,6 +38,7 @@ from intake.problems.schemas import ProblemCreate
 from intake.triage import pairing
 from intake.triage import schemas as triage_schemas
 from intake.triage import service as triage
+from intake.web.auth import Caller
 
 # The states a problem passes through on its way to each demo state.
 _PATHS: dict[str, tuple[str, ...]] = {

@@ -12,12 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.discovery import journey, schemas
 from intake.discovery import service as discovery
-from intake.lib.auth import Caller
 from intake.lib.etag import etag
-from intake.lib.idempotency import create_once
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.problems.controllers import IdempotencyKey
+from intake.web.auth import Caller
+from intake.web.idempotency import IdempotencyKey, create_once
 
 FindingIfMatch = Annotated[
     str | None,

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.discovery import schemas
 from intake.discovery.service import finding_out, with_creator, writable_problem
-from intake.lib.auth import Caller
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import check_if_match, etag
 from intake.problems import history
 from intake.problems import service as problems
+from intake.web.auth import Caller
 
 Finding = models.Finding
 

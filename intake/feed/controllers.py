@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.feed import schemas
 from intake.feed import service as feed
-from intake.lib.auth import Caller
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import MAX_LIMIT, Cursor, Limit
-from intake.problems import events
+from intake.vocabulary import events
+from intake.web.auth import Caller
 
 MAX_TYPES = schemas.MAX_TYPES
 

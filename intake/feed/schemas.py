@@ -8,7 +8,7 @@ from intake.lib.schema import Output
 from intake.problems.schemas import HistoryEvent
 
 # The feed's ``type`` filter and a webhook's ``types`` take up to MAX_TYPES event type names,
-# each one of EVENT_TYPES (intake.problems.events): anything else is a 422.
+# each one of EVENT_TYPES (intake.vocabulary.events): anything else is a 422.
 MAX_TYPES = 50
 
 

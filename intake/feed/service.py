@@ -53,11 +53,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import XID8, FeedAudience, FeedEntry, Person, Problem, ProblemEvent
 from intake.feed import schemas
-from intake.lib.auth import Caller
 from intake.lib.pagination import decode_cursor, encode_cursor
 from intake.problems import redaction
 from intake.problems import service as problems
 from intake.problems.guards import event_visible_to, visible_to
+from intake.web.auth import Caller
 
 # A position in the feed: the (xact_id, id) of an entry (for the events published before
 # entries existed, the entry id is the event's). A cursor holds the position up to which the

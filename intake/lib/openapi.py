@@ -2,7 +2,7 @@
 headers a response carries are declared by name; request bodies declare that they refuse
 unknown fields and the limits they are checked against.
 
-``intake.lib.openapi_document`` completes the generated document with the rules that hold for
+``intake.web.openapi_document`` completes the generated document with the rules that hold for
 every operation (429 and 503, required ``If-Match``, ``Idempotency-Key``, named enums)."""
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def not_modified() -> dict[int, ResponseSpec]:
 
 def _declared(name: str) -> ResponseHeader:
     """A header a handler's success response carries; described once, in
-    ``intake.lib.openapi_document.HEADERS``."""
+    ``intake.web.openapi_document.HEADERS``."""
     return ResponseHeader(name=name, documentation_only=True)
 
 

@@ -9,11 +9,11 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.lib.auth import Caller
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit
 from intake.notifications import schemas
 from intake.notifications import service as inbox
+from intake.web.auth import Caller
 
 
 class NotificationController(Controller):

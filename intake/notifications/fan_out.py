@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import Notification, Person, ProblemEvent, ProblemWatcher
-from intake.lib.auth import DTI_ROLES
+from intake.web.auth import DTI_ROLES
 
 SLA_BREACHED: Final = "sla_breached"
 INFO_REQUESTED: Final = "info_requested"
@@ -45,7 +45,7 @@ def watcher_kind(event: ProblemEvent) -> str | None:
 
 
 async def notify(
-    session: AsyncSession, event: ProblemEvent, *, mentions: tuple[uuid.UUID, ...] = ()
+    session: AsyncSession, event: ProblemEvent, mentions: tuple[uuid.UUID, ...] = ()
 ) -> None:
     """Write the inbox rows for ``event``: one per person and event, the most specific first
     (a mention, then being handed the problem, then what every watcher hears)."""

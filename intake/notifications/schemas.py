@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 import msgspec
 
 from intake.lib.schema import Input, Output
-from intake.problems.lifecycle import Status
 from intake.problems.schemas import PersonRef
+from intake.vocabulary.states import Status
 
 NotificationKind = Literal[
     "mention", "state_change", "info_requested", "sla_breach", "status_update", "assigned"

@@ -17,14 +17,14 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import Notification, Person, Problem, ProblemEvent
-from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
 from intake.notifications import schemas
 from intake.problems.guards import event_visible_to, visible_to
-from intake.problems.lifecycle import Status
 from intake.problems.schemas import PersonRef
+from intake.vocabulary.states import Status
+from intake.web.auth import Caller
 
 
 def _readable(caller: Caller) -> ColumnElement[bool]:

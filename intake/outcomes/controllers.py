@@ -10,14 +10,13 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.lib.auth import Caller
 from intake.lib.etag import etag
-from intake.lib.idempotency import Created, create_once
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.outcomes import schemas
 from intake.outcomes import service as outcomes
-from intake.problems.controllers import IdempotencyKey
+from intake.web.auth import Caller
+from intake.web.idempotency import Created, IdempotencyKey, create_once
 
 WRITE_ERRORS = errors(*API_ERRORS, 403, 404, 409)
 CHANGE_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)

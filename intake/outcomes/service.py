@@ -19,7 +19,6 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
@@ -35,6 +34,7 @@ from intake.problems.guards import (
     visible_to,
 )
 from intake.problems.schemas import PersonRef
+from intake.web.auth import Caller
 
 # The fields of a metric's definition, in the order history shows them.
 DEFINITION = (

@@ -9,7 +9,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.lib.auth import Caller
 from intake.lib.openapi import (
     AGE,
     API_ERRORS,
@@ -41,6 +40,7 @@ from intake.portfolio.params import (
     Team,
 )
 from intake.portfolio.scope import data_version, scope_for
+from intake.web.auth import Caller
 
 VIEW_RESPONSES = {**errors(*API_ERRORS, 403), **not_modified()}
 VIEW_HEADERS = [ETAG, CACHE_CONTROL, VARY, AGE]

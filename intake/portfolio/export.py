@@ -52,7 +52,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.types import Text
 
 from intake.db import models
-from intake.lib.auth import Caller
 from intake.lib.openapi import (
     API_ERRORS,
     CACHE_CONTROL,
@@ -76,6 +75,7 @@ from intake.portfolio.scope import (
     snapshot,
 )
 from intake.portfolio.service import priority_band
+from intake.web.auth import Caller
 
 # Rows fetched from the cursor and written per chunk: big enough that round trips are few,
 # small enough that a chunk is a few hundred kilobytes at most.

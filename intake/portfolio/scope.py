@@ -35,11 +35,11 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from intake.db import models
 from intake.db.base import Base
 from intake.feed import service as feed
-from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, Forbidden, ValidationFailed
-from intake.problems.lifecycle import STATES
 from intake.registry import service as registry
+from intake.vocabulary.states import STATES
+from intake.web.auth import Caller
 
 Timeline = models.ProblemTimeline
 # Every state a submitted problem can be in (none goes back to draft).

@@ -135,6 +135,15 @@ def tracks(event: ProblemEvent) -> bool:
     )
 
 
+async def on_event(
+    session: AsyncSession, event: ProblemEvent, mentions: tuple[uuid.UUID, ...]
+) -> None:
+    """The history's subscriber: an event that changes a portfolio attribute moves the
+    problem's timeline on, in the event's transaction."""
+    if tracks(event):
+        await refresh(session, [event.problem_id])
+
+
 async def refresh(session: AsyncSession, problem_ids: list[uuid.UUID]) -> None:
     """Recompute these problems' timelines from their history."""
     if not problem_ids:

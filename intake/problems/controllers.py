@@ -1,38 +1,28 @@
-"""Problem endpoints: drafts, edits, submit, withdraw, lists, detail and history."""
+"""Problem endpoints: drafts, edits, withdraw, lists, detail and history.
+
+Submitting answers with the similar problems triage finds, so its route is triage's
+(``intake.triage.controllers.SubmissionController``).
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.openapi.spec import Example
-from litestar.params import Body, HeaderParameter, Parameter
+from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db import models
-from intake.lib.auth import Caller
 from intake.lib.etag import etag
-from intake.lib.idempotency import claim, respond
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.problems import lifecycle, schemas
+from intake.problems import schemas
 from intake.problems import service as problems
-from intake.triage import similar
-from intake.triage.schemas import SubmittedProblem
-
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description="The ETag of the problem as you last read it."),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        description="Any unique string; a retry with the same key returns the first response.",
-    ),
-]
+from intake.problems.responses import IfMatch
+from intake.vocabulary.states import Status
+from intake.web.auth import Caller
+from intake.web.idempotency import IdempotencyKey, claim, respond
 
 _DRAFT_EXAMPLE = {
     "title": "Residents wait weeks for a street tree permit",
@@ -51,14 +41,6 @@ _DRAFT_EXAMPLE = {
     "data_sensitivity": "internal",
     "communities_affected": ["Ward 3", "Ward 7"],
 }
-
-
-async def problem_response(
-    session: AsyncSession, caller: Caller, problem: models.Problem
-) -> Response[schemas.Problem]:
-    """The problem as the caller sees it, with its ETag."""
-    body = await problems.problem_out(session, caller, problem)
-    return Response(body, headers={"ETag": etag(problem.version)})
 
 
 class ProblemController(Controller):
@@ -105,7 +87,7 @@ class ProblemController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
-        status: list[lifecycle.Status] | None = None,
+        status: list[Status] | None = None,
         department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
         submitter: uuid.UUID | None = None,
         restricted: bool | None = None,
@@ -164,38 +146,6 @@ class ProblemController(Controller):
         problem = await problems.update_problem(db_session, caller, problem_id, data, if_match)
         body = await problems.problem_out(db_session, caller, problem)
         return Response(body, headers={"ETag": etag(problem.version)})
-
-    @post(
-        "/{problem_id:uuid}/submit",
-        summary="Submit a draft to DTI",
-        description=(
-            "Checks the record is complete (422 lists every missing field), gives it its "
-            "reference P-YYYY-NNNNN and moves it to `submitted`. The response lists similar "
-            "problems from any department."
-        ),
-        responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def submit_problem(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[SubmittedProblem]:
-        idempotent = await claim(request, db_session, caller.id, idempotency_key)
-        if idempotent is not None and (replayed := await idempotent.replay()):
-            return replayed  # type: ignore[return-value]
-        problem = await problems.submit(db_session, caller, problem_id, if_match)
-        out = await problems.problem_out(db_session, caller, problem)
-        body = SubmittedProblem(
-            **msgspec.structs.asdict(out),
-            similar_problems=await similar.similar_problems(db_session, caller, problem),
-        )
-        return await respond(idempotent, 200, body, {"ETag": etag(problem.version)})
 
     @post(
         "/{problem_id:uuid}/withdraw",

@@ -6,9 +6,9 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import Problem, ProblemCollaborator, ProblemEvent, TeamMember
-from intake.lib.auth import Caller, require_role
 from intake.lib.errors import Conflict, Forbidden
 from intake.problems.lifecycle import PROBLEM_TEAM, Action
+from intake.web.auth import Caller, require_role
 
 # Discovery, delivery and outcome records can be written while the work is going on.
 WORK_STATES = frozenset({"accepted", "discovery", "delivery", "live", "on_hold"})

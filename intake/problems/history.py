@@ -1,8 +1,8 @@
 """The one way to write a problem's history: an event in the same transaction as the change.
 
-Every event also feeds the inbox of the people it concerns (``intake.notifications``) and,
-when it changes a portfolio attribute, the problem's timeline (``intake.portfolio``).
-Its ``type`` is one of ``intake.problems.events.EVENT_TYPES``, the one list of event types.
+Every event then goes to the subscribers of the session (``intake.problems.subscribers``):
+the inbox of the people it concerns, the portfolio's timeline, the similar problems.
+Its ``type`` is one of ``intake.vocabulary.events.EVENT_TYPES``, the one list of event types.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import ProblemEvent
 from intake.lib import clock
-from intake.notifications import fan_out
-from intake.portfolio import timeline
-from intake.problems.events import EVENT_TYPES, EventType
+from intake.problems import subscribers
+from intake.vocabulary.events import EVENT_TYPES, EventType
 
 
 async def record(
@@ -39,7 +38,8 @@ async def record(
     bad input: it fails loudly rather than write history that no feed filter or webhook can
     ask for."""
     if type not in EVENT_TYPES:
-        raise ValueError(f"{type!r} is not in intake.problems.events.EVENT_TYPES")
+        raise ValueError(f"{type!r} is not in intake.vocabulary.events.EVENT_TYPES")
+    following = subscribers.of(session).event_recorded
     # The change first, then its event: the event feed publishes an event for whom may see
     # the problem as the change left it (trigger feed_publish, see intake.feed.service).
     await session.flush()
@@ -58,7 +58,7 @@ async def record(
         event.occurred_at = moment
     session.add(event)
     await session.flush()
-    await fan_out.notify(session, event, mentions=tuple(mentions))
-    if timeline.tracks(event):
-        await timeline.refresh(session, [problem_id])
+    mentioned = tuple(mentions)
+    for follow in following:
+        await follow(session, event, mentioned)
     return event

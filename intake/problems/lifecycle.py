@@ -7,28 +7,11 @@ docs print it. Later capabilities (triage, delivery) add their actions here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 from intake.lib.errors import InvalidTransition
-from intake.problems.events import EventType
+from intake.vocabulary.events import EventType
+from intake.vocabulary.states import STATES
 
-Status = Literal[
-    "draft",
-    "submitted",
-    "triage",
-    "needs_info",
-    "declined",
-    "redirected",
-    "duplicate",
-    "accepted",
-    "discovery",
-    "delivery",
-    "live",
-    "closed",
-    "withdrawn",
-    "on_hold",
-]
-STATES: tuple[str, ...] = get_args(Status)
 TERMINAL_STATES = frozenset({"declined", "redirected", "duplicate", "closed", "withdrawn"})
 
 # Requesters edit their department's problems only while these hold.

@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import Problem
-from intake.lib.auth import Caller
 from intake.problems.guards import visible_to
 from intake.problems.schemas import HistoryEvent
+from intake.web.auth import Caller
 
 # The events that name a second problem, and the key of ``changes`` that holds it: an
 # object with the problem's id (under ``id``, or ``to``/``from`` for a link's direction)

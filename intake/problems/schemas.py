@@ -10,8 +10,8 @@ import msgspec
 
 from intake.lib.schema import LABEL, NO_NUL, Input, Output
 from intake.problems.framing import FramingHint
-from intake.problems.lifecycle import Status
 from intake.registry.schemas import DepartmentRef
+from intake.vocabulary.states import Status
 
 AffectedGroup = Literal["residents", "businesses", "staff", "nonprofits", "visitors"]
 UrgencyReason = Literal[

@@ -14,12 +14,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.auth import Caller, require_role
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import decode_cursor, encode_cursor
-from intake.problems import history, lifecycle, redaction, schemas
+from intake.problems import history, lifecycle, redaction, schemas, subscribers
 from intake.problems.framing import framing_hints
 from intake.problems.guards import (
     event_visible_to,
@@ -29,7 +28,8 @@ from intake.problems.guards import (
     visible_to,
 )
 from intake.registry.schemas import DepartmentRef
-from intake.triage import clocks, similar
+from intake.vocabulary.states import Status
+from intake.web.auth import Caller, require_role
 
 # Fields that must be filled before a draft can be submitted.
 REQUIRED_AT_SUBMIT = (
@@ -42,9 +42,6 @@ REQUIRED_AT_SUBMIT = (
     "success_measures",
     "data_sensitivity",
 )
-# The fields a similar-problem search is made of (intake.triage.similar): a change to
-# either recomputes the problem's stored matches.
-SIMILARITY_FIELDS = frozenset({"title", "problem_statement"})
 IMPACT_FIELDS = (
     "impact_staff_hours_per_year",
     "impact_cost_per_year",
@@ -94,7 +91,7 @@ async def problem_out(
     return schemas.Problem(
         id=problem.id,
         reference=problem.reference,
-        status=cast(lifecycle.Status, problem.status),
+        status=cast(Status, problem.status),
         version=problem.version,
         title=problem.title,
         problem_statement=problem.problem_statement,
@@ -261,7 +258,7 @@ def _summary(
     return schemas.ProblemSummary(
         id=problem.id,
         reference=problem.reference,
-        status=cast(lifecycle.Status, problem.status),
+        status=cast(Status, problem.status),
         title=problem.title,
         department=DepartmentRef(id=department.id, code=department.code, name=department.name),
         submitter=schemas.PersonRef(id=problem.submitter_id, name=submitter_name),
@@ -402,8 +399,6 @@ async def update_problem(
             session, problem_id=problem.id, actor_id=caller.id, type="updated", changes=changes
         )
         await session.flush()
-        if not SIMILARITY_FIELDS.isdisjoint(changes):
-            await similar.recompute(session, problem)
         await session.refresh(problem)
     return problem
 
@@ -481,10 +476,8 @@ async def apply_action(
     problem.status = after
     problem.version += 1
     problem.updated_at = now
-    due_before = clocks.due_times(problem)
-    await clocks.on_transition(session, problem, before, after, now)
-    if clocks.due_times(problem) != due_before:
-        changes["sla"] = clocks.due_times_changes(problem)
+    for follow in subscribers.of(session).state_changed:
+        changes.update(await follow(session, problem, before, after, now))
     await history.record(
         session,
         problem_id=problem.id,
@@ -517,11 +510,9 @@ async def submit(
         problem.reference = await next_reference(session, problem.submitted_at.year)
         return {"reference": {"from": None, "to": problem.reference}}
 
-    problem = await apply_action(
+    return await apply_action(
         session, caller, problem_id, "submit", if_match, prepare=complete_and_number
     )
-    await similar.recompute(session, problem)  # its matches, and it in theirs, from now on
-    return problem
 
 
 async def withdraw(

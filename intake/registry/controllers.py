@@ -10,11 +10,11 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.lib.auth import Caller, require_role
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.registry import schemas
 from intake.registry import service as registry
+from intake.web.auth import Caller, require_role
 
 
 class MeController(Controller):

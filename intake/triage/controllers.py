@@ -1,33 +1,75 @@
-"""Triage endpoints: the lifecycle actions DTI takes, the queue, and the admin policy."""
+"""Triage endpoints: submitting, the lifecycle actions DTI takes, the queue, the admin policy."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.lib.auth import Caller, require_role
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
-from intake.problems.controllers import IfMatch, problem_response
+from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem
-from intake.triage import clocks, pairing, policy, schemas, scores, similar
+from intake.triage import links, pairing, policy, schemas, similar
 from intake.triage import service as triage
-from intake.triage.scoring import Weights
+from intake.triage.scoring import service as scores
+from intake.triage.scoring.rules import Weights
+from intake.triage.sla import clocks
+from intake.web.auth import Caller, require_role
+from intake.web.idempotency import IdempotencyKey, claim, respond
 
 # For the schema: the queue's triager filter is a UUID or `none`.
 TRIAGER_PATTERN = (
     r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
 )
-ACTION_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
+
+
+class SubmissionController(Controller):
+    """``POST /api/v1/problems/{id}/submit``: the requester's action, answered with the
+    similar problems triage finds (to spot duplicates early)."""
+
+    path = "/problems"
+    tags = ["problems"]
+
+    @post(
+        "/{problem_id:uuid}/submit",
+        summary="Submit a draft to DTI",
+        description=(
+            "Checks the record is complete (422 lists every missing field), gives it its "
+            "reference P-YYYY-NNNNN and moves it to `submitted`. The response lists similar "
+            "problems from any department."
+        ),
+        responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
+        status_code=200,
+        response_headers=[ETAG],
+    )
+    async def submit_problem(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[schemas.SubmittedProblem]:
+        idempotent = await claim(request, db_session, caller.id, idempotency_key)
+        if idempotent is not None and (replayed := await idempotent.replay()):
+            return replayed  # type: ignore[return-value]
+        problem = await problems.submit(db_session, caller, problem_id, if_match)
+        out = await problems.problem_out(db_session, caller, problem)
+        body = schemas.SubmittedProblem(
+            **msgspec.structs.asdict(out),
+            similar_problems=await similar.similar_problems(db_session, caller, problem),
+        )
+        return await respond(idempotent, 200, body, {"ETag": etag(problem.version)})
 
 
 class TriageActionController(Controller):
@@ -513,7 +555,7 @@ class ProblemTriageController(Controller):
     async def links(
         self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
     ) -> list[schemas.LinkOut]:
-        return await pairing.list_links(db_session, caller, problem_id)
+        return await links.list_links(db_session, caller, problem_id)
 
     @get(
         "/links/{link_id:uuid}",
@@ -523,7 +565,7 @@ class ProblemTriageController(Controller):
     async def link(
         self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, link_id: uuid.UUID
     ) -> schemas.LinkOut:
-        return await pairing.get_link(db_session, caller, problem_id, link_id)
+        return await links.get_link(db_session, caller, problem_id, link_id)
 
     @post(
         "/links",
@@ -551,7 +593,7 @@ class ProblemTriageController(Controller):
             ),
         ],
     ) -> Response[schemas.LinkOut]:
-        link = await pairing.add_link(db_session, caller, problem_id, data)
+        link = await links.add_link(db_session, caller, problem_id, data)
         location = f"/api/v1/problems/{problem_id}/links/{link.id}"
         return Response(link, status_code=201, headers={"Location": location})
 

@@ -27,7 +27,7 @@ from intake.db.session import forget_on_commit
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.schema import NO_NUL, Input, Output
-from intake.triage.scoring import Weights
+from intake.triage.scoring.rules import Weights
 
 S = TypeVar("S", bound=msgspec.Struct)
 

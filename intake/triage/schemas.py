@@ -12,7 +12,7 @@ from intake.lib.addresses import RegisteredAddress
 from intake.lib.schema import NO_NUL, Input, Output
 from intake.problems.schemas import PersonRef, Problem
 from intake.registry.schemas import DepartmentRef
-from intake.triage.scoring import Ratings, Score, Suggestion
+from intake.triage.scoring.rules import Ratings, Score, Suggestion
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=5000), NO_NUL]
 DepartmentCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z][A-Z0-9]{1,9}$")]

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.collaboration import access
 from intake.db import models
 from intake.db.session import cached
-from intake.lib.auth import Caller, require_role
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
@@ -25,8 +24,9 @@ from intake.problems.guards import visible_to
 from intake.problems.schemas import PersonRef
 from intake.registry import service as registry
 from intake.registry.schemas import DepartmentRef
-from intake.triage import clocks, policy, schemas
-from intake.triage.sla import (
+from intake.triage import policy, schemas
+from intake.triage.sla import clocks
+from intake.triage.sla.business_time import (
     Calendar,
     Pause,
     SlaClock,
@@ -34,6 +34,7 @@ from intake.triage.sla import (
     clock,
     due_at,
 )
+from intake.web.auth import Caller, require_role
 
 QUEUE_STATES = ("submitted", "triage", "needs_info")
 

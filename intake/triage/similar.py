@@ -44,12 +44,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.db.base import Base
 from intake.db.session import cached
-from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import NotFound
 from intake.problems.guards import visible_to
 from intake.registry.schemas import DepartmentRef
 from intake.triage import schemas
+from intake.web.auth import Caller
 
 MAX_FREQUENCY = 0.05  # a lexeme in 5% of problems or more says nothing about this one,
 # and one in 3% or more so little that it is used only when the problem has no rarer one:
@@ -174,6 +174,24 @@ async def _stored(
 
 
 # -- storing ----------------------------------------------------------------------------------
+
+
+# The fields a similar-problem search is made of: a change to either recomputes the
+# problem's stored matches.
+WORDS = frozenset({"title", "problem_statement"})
+
+
+async def on_event(
+    session: AsyncSession, event: models.ProblemEvent, mentions: tuple[uuid.UUID, ...]
+) -> None:
+    """The history's subscriber: a submitted problem, or one whose words changed, has its
+    matches (and its place in theirs) computed again in the change's transaction."""
+    if event.type == "submitted" or (
+        event.type == "updated" and not WORDS.isdisjoint(event.changes)
+    ):
+        problem = await session.get(models.Problem, event.problem_id)
+        if problem is not None:
+            await recompute(session, problem)
 
 
 async def recompute(session: AsyncSession, problem: models.Problem) -> None:

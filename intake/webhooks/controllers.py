@@ -11,11 +11,10 @@ from litestar.openapi.spec import Example
 from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.lib.auth import Caller, require_role
-from intake.lib.idempotency import create_once
 from intake.lib.openapi import API_ERRORS, LOCATION, errors, success_headers
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.problems.controllers import IdempotencyKey
+from intake.web.auth import Caller, require_role
+from intake.web.idempotency import IdempotencyKey, create_once
 from intake.webhooks import schemas
 from intake.webhooks import service as webhooks
 

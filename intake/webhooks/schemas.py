@@ -10,7 +10,7 @@ import msgspec
 
 from intake.feed.schemas import MAX_TYPES
 from intake.lib.schema import NO_NUL, Input, Output
-from intake.problems.events import EventType
+from intake.vocabulary.events import EventType
 
 URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\x00]+(?:[/?#][^\s\x00]*)?\s*$"
 Url = Annotated[

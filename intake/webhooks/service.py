@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import WebhookDelivery, WebhookSubscription
 from intake.feed import service as feed
-from intake.lib.auth import Caller
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.web.auth import Caller
 from intake.webhooks import schemas
 from intake.webhooks.signing import new_secret
 

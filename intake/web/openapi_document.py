@@ -33,8 +33,8 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.response import File
 
 from intake.lib.errors import PROBLEM_JSON
-from intake.lib.idempotency import KEY_PATTERN
 from intake.lib.openapi import INT64, problem_example
+from intake.web.idempotency import KEY_PATTERN
 
 METHODS = ("get", "put", "post", "patch", "delete")
 API_PREFIX = "/api/v1"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ARRAY, any_, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import UUID
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.problems import history
 from intake.triage import policy
-from intake.triage.sla import Calendar, Pause, calendar_of, due_at
+from intake.triage.sla.business_time import Calendar, Pause, calendar_of, due_at
 
 DECISIONS = frozenset({"accepted", "declined", "redirected", "duplicate"})
 FIRST_RESPONSES = DECISIONS | {"triage", "needs_info"}
@@ -85,6 +86,17 @@ async def pauses_for(
 
 async def pauses(session: AsyncSession, problem: models.Problem) -> list[Pause]:
     return (await pauses_for(session, [problem.id])).get(problem.id, [])
+
+
+async def on_state_changed(
+    session: AsyncSession, problem: models.Problem, before: str, after: str, now: datetime
+) -> dict[str, Any]:
+    """The lifecycle's subscriber: move the clocks; the event records due times that moved."""
+    due_before = due_times(problem)
+    await on_transition(session, problem, before, after, now)
+    if due_times(problem) != due_before:
+        return {"sla": due_times_changes(problem)}
+    return {}
 
 
 async def on_transition(

@@ -17,10 +17,11 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.params import HeaderParameter
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -39,6 +40,14 @@ _PRINTABLE = r"[ -~\xa1-\xac\xae-\xff]"
 _VISIBLE = r"[!-~\xa1-\xac\xae-\xff]"
 KEY_PATTERN = f"^{_VISIBLE}(?:{_PRINTABLE}{{0,{MAX_KEY_LENGTH - 2}}}{_VISIBLE})?$"
 KEPT_FOR = timedelta(hours=24)
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        description="Any unique string; a retry with the same key returns the first response.",
+    ),
+]
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:

@@ -25,10 +25,11 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.db.models import Problem
-from intake.lib import background, idempotency
+from intake.lib import background
 from intake.lib.clock import utcnow
 from intake.notifications.fan_out import SLA_BREACHED
 from intake.problems import history
+from intake.web import idempotency
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.auth import Caller, require_role
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict
 from intake.lib.etag import check_if_match
@@ -17,7 +16,8 @@ from intake.problems import history, lifecycle
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
 from intake.triage import policy, schemas
-from intake.triage.scoring import Score, Suggestion, compute_score, suggest_ratings
+from intake.triage.scoring.rules import Score, Suggestion, compute_score, suggest_ratings
+from intake.web.auth import Caller, require_role
 
 
 async def suggestions_for(session: AsyncSession, problem: models.Problem) -> list[Suggestion]:

@@ -1,0 +1,50 @@
+"""What the layers above the core do when a problem changes, in the change's transaction.
+
+The core writes history (``history.record``) and moves problems through the lifecycle
+(``service.apply_action``); the inbox, the portfolio's timeline, the SLA clocks and the
+similar problems follow those changes. The core does not import them: it calls the
+subscribers that ``intake.composition`` attaches to every sessionmaker it makes. A session
+from any other sessionmaker cannot write history, so no path (the app, the CLI, the demo
+seed, a test calling a service) records an event its subscribers miss.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db.models import Problem, ProblemEvent
+
+# After an event is written: the event and the people it mentions.
+EventRecorded = Callable[[AsyncSession, ProblemEvent, tuple[uuid.UUID, ...]], Awaitable[None]]
+# Before an action's event is written, once the problem is in its new state (before, after,
+# now): what it returns joins the event's ``changes``.
+StateChanged = Callable[[AsyncSession, Problem, str, str, datetime], Awaitable[dict[str, Any]]]
+
+_KEY = "intake.problems.subscribers"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribers:
+    event_recorded: tuple[EventRecorded, ...]
+    state_changed: tuple[StateChanged, ...]
+
+    def session_info(self) -> dict[str, Any]:
+        """The sessionmaker ``info`` that makes every session it opens call these."""
+        return {_KEY: self}
+
+
+def of(session: AsyncSession) -> Subscribers:
+    """The subscribers of the session's sessionmaker; a session without them is a bug."""
+    subscribers = session.info.get(_KEY)
+    if not isinstance(subscribers, Subscribers):
+        raise RuntimeError(
+            "This session cannot change problems: its sessionmaker has no subscribers. "
+            "Make sessionmakers with intake.composition.create_sessionmaker."
+        )
+    return subscribers
