@@ -105,7 +105,7 @@ class EventFeedController(Controller):
     async def read_feed(
         self,
         caller: Caller,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         type: Annotated[
             list[str] | None,
             Parameter(
@@ -124,7 +124,7 @@ class EventFeedController(Controller):
         limit: Limit = MAX_LIMIT,
     ) -> schemas.FeedPage:
         filters = feed.FeedFilters(types=_event_types(type), problem=problem)
-        return await feed.read_feed(db_session, caller, filters, cursor=cursor, limit=limit)
+        return await feed.read_feed(read_session, caller, filters, cursor=cursor, limit=limit)
 
 
 ROUTES: list[type[Controller]] = [EventFeedController]
