@@ -38,7 +38,8 @@ CONNECT_SECONDS = 3.0
 
 _PRIMARY_POSITION = text("SELECT pg_current_wal_flush_lsn()::text, clock_timestamp()")
 _REPLICA_POSITION = text(
-    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() >= CAST(CAST(:written AS text) AS pg_lsn), "
+    "SELECT pg_is_in_recovery(), "
+    "pg_last_wal_replay_lsn() >= CAST(CAST(:written AS text) AS pg_lsn), "
     "pg_last_xact_replay_timestamp()"
 )
 
