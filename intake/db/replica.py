@@ -160,13 +160,17 @@ class ReadReplica:
     async def watch(self, every: float = CHECK_SECONDS) -> None:
         """Measure every ``every`` seconds until cancelled."""
         while True:
-            try:
-                await self.check()
-            except Exception:
-                # Not an outage: a bug. Reads go to the primary until a measurement works.
-                logger.exception("Measuring the read replica's lag failed")
-                self._became(ReplicaState(why="the measurement failed"))
             await asyncio.sleep(every)
+            await self._measure()
+
+    async def _measure(self) -> None:
+        try:
+            await self.check()
+        except Exception:
+            # Not an outage but a bug (a permission, say): reads go to the primary until a
+            # measurement works.
+            logger.exception("Measuring the read replica's lag failed")
+            self._became(ReplicaState(why="measuring its lag failed"))
 
     @contextlib.asynccontextmanager
     async def watching(self) -> AsyncIterator[None]:
@@ -174,7 +178,7 @@ class ReadReplica:
         if self.replica is None:
             yield
             return
-        await self.check()  # where reads go from the first request on
+        await self._measure()  # where reads go from the first request on
         task = asyncio.create_task(self.watch(), name="intake-replica-lag")
         try:
             yield
