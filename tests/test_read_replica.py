@@ -177,8 +177,13 @@ async def test_reads_go_to_the_primary_while_the_replica_lags_too_far(
     async with AsyncTestClient(app=app) as client:
         await submitted(client, city)
         await _caught_up(replica, db)
-        await replica.execute("SELECT pg_wal_replay_pause()")
+
+        async def on_the_replica() -> bool:
+            return bool(app.state.reads.state.usable)
+
+        await until(on_the_replica, "a measurement to find the replica caught up")
         logging.getLogger("intake.db.replica").addHandler(said)
+        await replica.execute("SELECT pg_wal_replay_pause()")
         second = await submitted(client, city)
 
         async def shows_both() -> bool:
