@@ -40,8 +40,9 @@ up or gains a collaborator. That comes after everything published before, so a r
 following the cursor and a full read hold the same events in the same order.
 
 **Guarantee.** An event appears once the transaction that published it, and every older
-writing transaction, has finished: usually within milliseconds. A long-running writer holds
-the feed back for that long; it never makes the feed skip an event. Each event reaches a
+writing transaction, has finished: usually within milliseconds (where Intake reads a replica,
+up to its lag later; see docs/deployment.md). A long-running writer holds the feed back for
+that long; it never makes the feed skip an event. Each event reaches a
 reader once (unless a problem the reader could see is hidden from them and shown again:
 then its history comes again; see docs/integration.md).
 
