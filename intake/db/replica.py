@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from intake.config import Settings
 from intake.db.session import create_engine, create_sessionmaker
-from intake.lib.outages import database_unreachable, reason
+from intake.lib.outages import database_unreachable, log_failure, reason
 
 logger = logging.getLogger(__name__)
 
@@ -149,8 +149,11 @@ class ReadReplica:
         except Exception as error:
             if not (isinstance(error, (TimeoutError, NotAStandby)) or database_unreachable(error)):
                 raise
-            why = str(error) if isinstance(error, NotAStandby) else reason(error)
-            self._became(ReplicaState(why=why or "it did not answer in time"))
+            if isinstance(error, TimeoutError):
+                why = f"it did not answer within {CONNECT_SECONDS:g} seconds"
+            else:
+                why = str(error) if isinstance(error, NotAStandby) else reason(error)
+            self._became(ReplicaState(why=why))
         else:
             usable = lag <= self.max_lag_seconds
             why = "" if usable else f"its lag exceeds {self.max_lag_seconds:g} seconds"
@@ -166,10 +169,10 @@ class ReadReplica:
     async def _measure(self) -> None:
         try:
             await self.check()
-        except Exception:
+        except Exception as error:
             # Not an outage but a bug (a permission, say): reads go to the primary until a
-            # measurement works.
-            logger.exception("Measuring the read replica's lag failed")
+            # measurement works; the traceback is logged once a minute, not every second.
+            log_failure(logger, error, "Measuring the read replica's lag failed")
             self._became(ReplicaState(why="measuring its lag failed"))
 
     @contextlib.asynccontextmanager
