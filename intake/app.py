@@ -24,6 +24,7 @@ from intake.composition import create_sessionmaker
 from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres, Supervisor
+from intake.db.replica import ReadReplica
 from intake.db.session import create_engine, transaction
 from intake.delivery import schemas as delivery
 from intake.delivery.controllers import ROUTES as DELIVERY_ROUTES
@@ -132,6 +133,29 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSessi
         raise
 
 
+async def provide_read_session(
+    state: State, db_session: AsyncSession, caller: Caller
+) -> AsyncGenerator[AsyncSession, None]:
+    """The session for reads that may lag (portfolio views, the export, the event feed): one
+    on the read replica while it is within its lag (``intake.db.replica``), closed after the
+    request (it changes nothing); else the request's own ``db_session``, so reads on the
+    primary cost no second connection.
+
+    It takes ``caller`` only to be resolved after it: when a dependency fails, Litestar never
+    finishes those resolved before it, and a replica session opened beside a refused caller
+    would keep its connection until the garbage collector found it.
+    """
+    reads: ReadReplica = state.reads
+    session = await reads.open()
+    if session is None:
+        yield db_session
+        return
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
 def create_app(
     settings: Settings, database_url: str, *, embedded: EmbeddedPostgres | None = None
 ) -> Litestar:
@@ -146,11 +170,14 @@ def create_app(
         engine = create_engine(database_url, settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.view_bodies = ViewBodies(app.state.sessionmaker, settings.portfolio_stale_seconds)
+        app.state.reads = reads = ReadReplica.for_settings(app.state.sessionmaker, settings)
+        app.state.view_bodies = ViewBodies(reads.session, settings.portfolio_stale_seconds)
         try:
-            yield
+            async with reads.watching():
+                yield
         finally:
             await app.state.view_bodies.close()
+            await reads.close()
             await engine.dispose()
 
     @asynccontextmanager
@@ -209,7 +236,10 @@ def create_app(
     api = Router(
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
-        dependencies={"caller": Provide(provide_caller)},
+        dependencies={
+            "caller": Provide(provide_caller),
+            "read_session": Provide(provide_read_session),
+        },
         security=[{"bearer": []}],  # here, not document-wide: the health checks need no token
         # Outermost first: the limit counts people, so it comes after the token is verified.
         middleware=[

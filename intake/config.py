@@ -56,6 +56,10 @@ class Settings:
 
     data_dir: Path = Path(".intake")
     database_url: str | None = None
+    # A streaming replica for reads that may lag (intake.db.replica), and how far behind it
+    # may be before those reads go to the primary.
+    database_replica_url: str | None = None
+    replica_max_lag_seconds: int = 30
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -135,6 +139,10 @@ class Settings:
                 "(Intake runs on PostgreSQL only, through asyncpg)"
             )
 
+        replica_url = env.get("INTAKE_DATABASE_REPLICA_URL", "").strip() or None
+        if replica_url is not None and not replica_url.startswith("postgresql+asyncpg://"):
+            problems.append("INTAKE_DATABASE_REPLICA_URL must start with postgresql+asyncpg://")
+
         log_level = text("INTAKE_LOG_LEVEL", "info").lower()
         if log_level not in _LOG_LEVELS:
             problems.append(f"INTAKE_LOG_LEVEL={log_level!r} must be one of {sorted(_LOG_LEVELS)}")
@@ -167,6 +175,8 @@ class Settings:
         settings = cls(
             data_dir=Path(text("INTAKE_DATA_DIR", ".intake")),
             database_url=database_url,
+            database_replica_url=replica_url,
+            replica_max_lag_seconds=integer("INTAKE_REPLICA_MAX_LAG_SECONDS", 30, 0, 24 * 60 * 60),
             host=text("INTAKE_HOST", "127.0.0.1"),
             port=integer("INTAKE_PORT", 8000, 1, 65535),
             workers=integer("INTAKE_WORKERS", 1, 1, 64),

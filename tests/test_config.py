@@ -37,12 +37,34 @@ def test_external_database_and_oidc() -> None:
     assert settings.workers == 4
 
 
+def test_a_read_replica_and_its_lag_limit() -> None:
+    assert Settings.from_env({}).database_replica_url is None
+    settings = Settings.from_env(
+        {
+            "INTAKE_DATABASE_URL": "postgresql+asyncpg://intake:pw@db-primary:5432/intake",
+            "INTAKE_DATABASE_REPLICA_URL": "postgresql+asyncpg://intake:pw@db-replica:5432/intake",
+        }
+    )
+    assert settings.database_replica_url == "postgresql+asyncpg://intake:pw@db-replica:5432/intake"
+    assert settings.replica_max_lag_seconds == 30
+    limited = Settings.from_env({"INTAKE_REPLICA_MAX_LAG_SECONDS": "5"})
+    assert limited.replica_max_lag_seconds == 5
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
         ({"INTAKE_PORT": "eighty"}, "INTAKE_PORT='eighty' is not a whole number"),
         ({"INTAKE_PORT": "70000"}, "INTAKE_PORT=70000 must be between 1 and 65535"),
         ({"INTAKE_DATABASE_URL": "sqlite:///intake.db"}, "must start with postgresql+asyncpg://"),
+        (
+            {"INTAKE_DATABASE_REPLICA_URL": "postgresql://db-replica/intake"},
+            "INTAKE_DATABASE_REPLICA_URL must start with postgresql+asyncpg://",
+        ),
+        (
+            {"INTAKE_REPLICA_MAX_LAG_SECONDS": "-1"},
+            "INTAKE_REPLICA_MAX_LAG_SECONDS=-1 must be between 0 and 86400",
+        ),
         ({"INTAKE_LOG_LEVEL": "loud"}, "INTAKE_LOG_LEVEL='loud'"),
         ({"INTAKE_SEED_DEMO": "maybe"}, "INTAKE_SEED_DEMO='maybe' must be true or false"),
         ({"INTAKE_OIDC_ISSUER": "https://login.city.example"}, "missing INTAKE_OIDC_AUDIENCE"),

@@ -27,7 +27,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from intake.lib.errors import ConfigError
 
@@ -161,6 +161,38 @@ class EmbeddedPostgres:
         with (self.pgdata / "postgresql.conf").open("a") as conf:
             conf.write("\n# Intake embedded settings\n" + "\n".join(settings) + "\n")
 
+    def follow(self, primary_url: str) -> None:
+        """Make this cluster, not yet created, a streaming standby (a read replica) of the
+        server at ``primary_url``: ``pg_basebackup -R`` with these binaries, so the primary
+        must run the same major version and allow replication connections (an initdb
+        cluster, the embedded one included, allows them from loopback). Then ``start`` it."""
+        if holds_cluster(self.data_dir):
+            raise ConfigError(f"{self.pgdata} holds a cluster already")
+        primary = urlsplit(primary_url)
+        password = unquote(primary.password or "")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.password_file.write_text(password)
+        self.password_file.chmod(0o600)
+        if self.pgdata.exists():
+            shutil.rmtree(self.pgdata)  # a half-made copy from an interrupted backup
+        self.pgdata.mkdir(mode=0o700)
+        self._hand_over(self.pgdata)
+        self._run(
+            self.bin_dir / "pg_basebackup",
+            "--pgdata",
+            str(self.pgdata),
+            "--write-recovery-conf",
+            "--checkpoint=fast",
+            "--no-password",
+            "--host",
+            primary.hostname or "127.0.0.1",
+            "--port",
+            str(primary.port or 5432),
+            "--username",
+            unquote(primary.username or SUPERUSER),
+            env={"PGPASSWORD": password},
+        )
+
     def running_port(self) -> int | None:
         """The port of the cluster's running postmaster, or None when it is stopped."""
         pid_file = self.pgdata / "postmaster.pid"
@@ -252,10 +284,11 @@ class EmbeddedPostgres:
             if not mode & stat.S_IXOTH:
                 parent.chmod(mode | stat.S_IXOTH)
 
-    def _run(self, *command: str | Path) -> None:
+    def _run(self, *command: str | Path, env: dict[str, str] | None = None) -> None:
         subprocess.run(
             [str(part) for part in command],
             check=True,
+            env=None if env is None else {**os.environ, **env},
             capture_output=True,
             user=self._run_as,
             cwd=self.data_dir,

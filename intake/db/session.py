@@ -28,17 +28,17 @@ POOL_RECYCLE_SECONDS = 1800
 CONNECT_TIMEOUT_SECONDS = 10
 
 
-def create_engine(url: str, settings: Settings) -> AsyncEngine:
-    # No pool_pre_ping: on asyncpg it is BEGIN, ';', ROLLBACK, three round trips on every
-    # checkout. Without it a connection the server dropped (a restart, a failover) fails the
-    # one request that uses it (503, see intake/lib/outages.py); SQLAlchemy then invalidates
-    # the pool and the next requests reconnect. pool_recycle keeps ordinary idle timeouts
-    # from ever getting that far.
+def create_engine(url: str, settings: Settings, *, pre_ping: bool = False) -> AsyncEngine:
+    # No pool_pre_ping (but on the read replica: intake.db.replica): on asyncpg it is BEGIN,
+    # ';', ROLLBACK, three round trips on every checkout. Without it a connection the server
+    # dropped (a restart, a failover) fails the one request that uses it (503, see
+    # intake/lib/outages.py); SQLAlchemy then invalidates the pool and the next requests
+    # reconnect. pool_recycle keeps ordinary idle timeouts from ever getting that far.
     return create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=False,
+        pool_pre_ping=pre_ping,
         pool_recycle=POOL_RECYCLE_SECONDS,
         # A failed statement's error (and so any log of it) leaves its values out: they are
         # residents' and staff's words, e-mail addresses, webhook secrets.

@@ -40,8 +40,9 @@ up or gains a collaborator. That comes after everything published before, so a r
 following the cursor and a full read hold the same events in the same order.
 
 **Guarantee.** An event appears once the transaction that published it, and every older
-writing transaction, has finished: usually within milliseconds. A long-running writer holds
-the feed back for that long; it never makes the feed skip an event. Each event reaches a
+writing transaction, has finished: usually within milliseconds (where Intake reads a replica,
+up to its lag later; see docs/deployment.md). A long-running writer holds the feed back for
+that long; it never makes the feed skip an event. Each event reaches a
 reader once (unless a problem the reader could see is hidden from them and shown again:
 then its history comes again; see docs/integration.md).
 
@@ -105,7 +106,7 @@ class EventFeedController(Controller):
     async def read_feed(
         self,
         caller: Caller,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         type: Annotated[
             list[str] | None,
             Parameter(
@@ -124,7 +125,7 @@ class EventFeedController(Controller):
         limit: Limit = MAX_LIMIT,
     ) -> schemas.FeedPage:
         filters = feed.FeedFilters(types=_event_types(type), problem=problem)
-        return await feed.read_feed(db_session, caller, filters, cursor=cursor, limit=limit)
+        return await feed.read_feed(read_session, caller, filters, cursor=cursor, limit=limit)
 
 
 ROUTES: list[type[Controller]] = [EventFeedController]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from time import monotonic
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.outages import log_failure
 from intake.portfolio.scope import VIEW_SETTINGS, Scope
@@ -48,6 +48,9 @@ REFRESH_SECONDS = 10
 MAX_REFRESHING = 3
 
 Compute = Callable[[AsyncSession, Scope], Awaitable[msgspec.Struct]]
+# Opens a session for a background computation: a sessionmaker, or ``ReadReplica.session``
+# (intake.db.replica) so that refreshes read the replica while it is within its lag.
+OpenSession = Callable[[], AsyncSession]
 _DIGITS = re.compile("[0-9]+")
 
 
@@ -128,7 +131,7 @@ class ViewBodies:
 
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession] | None,
+        sessionmaker: OpenSession | None,
         stale_seconds: float,
         *,
         kept: int = _BODIES_KEPT,
@@ -216,7 +219,7 @@ class ViewBodies:
 
     async def _refresh(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        sessionmaker: OpenSession,
         view: str,
         scope: Scope,
         tag: str,

@@ -115,7 +115,7 @@ class PortfolioController(Controller):
     async def summary(
         self,
         caller: Caller,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
@@ -126,7 +126,7 @@ class PortfolioController(Controller):
         cache_control: CacheControl = None,
     ) -> Response[schemas.Summary]:
         return await _view(
-            db_session,
+            read_session,
             caller,
             bodies,
             "summary",
@@ -156,7 +156,7 @@ class PortfolioController(Controller):
     async def flow(
         self,
         caller: Caller,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
@@ -167,7 +167,7 @@ class PortfolioController(Controller):
         cache_control: CacheControl = None,
     ) -> Response[schemas.Flow]:
         return await _view(
-            db_session,
+            read_session,
             caller,
             bodies,
             "flow",
@@ -195,7 +195,7 @@ class PortfolioController(Controller):
     async def sla(
         self,
         caller: Caller,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
@@ -206,7 +206,7 @@ class PortfolioController(Controller):
         cache_control: CacheControl = None,
     ) -> Response[schemas.Sla]:
         return await _view(
-            db_session,
+            read_session,
             caller,
             bodies,
             "sla",
@@ -235,7 +235,7 @@ class PortfolioController(Controller):
     async def teams(
         self,
         caller: Caller,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
@@ -246,7 +246,7 @@ class PortfolioController(Controller):
         cache_control: CacheControl = None,
     ) -> Response[schemas.Teams]:
         return await _view(
-            db_session,
+            read_session,
             caller,
             bodies,
             "teams",
@@ -274,7 +274,7 @@ class PortfolioController(Controller):
     async def outcomes(
         self,
         caller: Caller,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
@@ -285,7 +285,7 @@ class PortfolioController(Controller):
         cache_control: CacheControl = None,
     ) -> Response[schemas.Outcomes]:
         return await _view(
-            db_session,
+            read_session,
             caller,
             bodies,
             "outcomes",
@@ -312,7 +312,7 @@ class PortfolioController(Controller):
     async def at_risk(
         self,
         caller: Caller,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
@@ -323,7 +323,7 @@ class PortfolioController(Controller):
         cache_control: CacheControl = None,
     ) -> Response[schemas.AtRisk]:
         return await _view(
-            db_session,
+            read_session,
             caller,
             bodies,
             "at-risk",
@@ -351,7 +351,7 @@ class PortfolioController(Controller):
     async def distribution(
         self,
         caller: Caller,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         bodies: caching.ViewBodies,
         as_of: AsOf = None,
         department: Department = None,
@@ -362,7 +362,7 @@ class PortfolioController(Controller):
         cache_control: CacheControl = None,
     ) -> Response[schemas.Distribution]:
         return await _view(
-            db_session,
+            read_session,
             caller,
             bodies,
             "distribution",

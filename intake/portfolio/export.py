@@ -11,8 +11,9 @@ names of departments, teams and people are today's (the registry keeps no name h
 Memory stays flat however large the city: a server-side cursor fetches ``BATCH`` rows at a
 time, each batch is written as CSV and sent before the next is fetched. The request's own
 session is committed and closed by Litestar before a streamed body is sent, so the stream
-opens its own read-only session from the app's sessionmaker and closes it when the body is
-done, fails, or the client goes away.
+opens its own read-only session where lagging reads go (the read replica within its lag, else
+the primary: ``intake.db.replica``) and closes it when the body is done, fails, or the client
+goes away.
 
 Spreadsheet safety: the body is UTF-8 with a byte order mark (so Excel reads accents and
 CJK correctly), quoted as RFC 4180 (CRLF line ends, quotes only where needed), and any cell
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncGenerator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,7 +49,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
 from intake.db import models
@@ -257,7 +258,7 @@ class CsvChunks:
 
 
 async def csv_stream(
-    sessionmaker: async_sessionmaker[AsyncSession], query: Select[Any], batch: int = BATCH
+    sessionmaker: Callable[[], AsyncSession], query: Select[Any], batch: int = BATCH
 ) -> AsyncGenerator[bytes, None]:
     """The export's body: BOM and header, then a chunk per ``batch`` rows off the cursor.
 
@@ -332,7 +333,7 @@ class ExportController(Controller):
     async def export(
         self,
         caller: Caller,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         state: State,
         as_of: AsOf = None,
         department: DepartmentCode = None,
@@ -342,7 +343,7 @@ class ExportController(Controller):
         if_none_match: IfNoneMatch = None,
     ) -> Response[Any]:
         scope = await scope_for(
-            db_session,
+            read_session,
             caller,
             as_of=as_of,
             department=department,
@@ -350,7 +351,7 @@ class ExportController(Controller):
             date_from=date_from,
             date_to=date_to,
         )
-        tag = caching.view_etag("export.csv", scope, await data_version(db_session))
+        tag = caching.view_etag("export.csv", scope, await data_version(read_session))
         headers = {
             "ETag": tag,
             "Cache-Control": caching.cache_control(scope),
@@ -358,7 +359,7 @@ class ExportController(Controller):
         }
         if caching.not_modified(if_none_match, tag):
             return Response(b"", status_code=304, headers=headers)
-        body = csv_stream(state.sessionmaker, export_query(scope))
+        body = csv_stream(state.reads.session, export_query(scope))
         return Stream(
             body,
             media_type="text/csv",  # Litestar adds "; charset=utf-8"
