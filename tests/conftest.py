@@ -35,6 +35,7 @@ from intake.composition import create_sessionmaker
 from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres
+from intake.db.replica import ReplicaState
 from intake.db.session import create_engine
 from intake.portfolio.caching import ViewBodies
 from intake.web.auth import LocalKeys, create_verifier
@@ -284,7 +285,15 @@ async def sessions(
 
 # What an app keeps in ``app.state``. A new key is refused until fresh_state knows whether a
 # test may see what the previous test left there.
-KNOWN_STATE = {"settings", "verifier", "migration_head", "engine", "sessionmaker", "view_bodies"}
+KNOWN_STATE = {
+    "settings",
+    "verifier",
+    "migration_head",
+    "engine",
+    "sessionmaker",
+    "reads",
+    "view_bodies",
+}
 
 
 async def fresh_state(app: Litestar) -> None:
@@ -299,7 +308,9 @@ async def fresh_state(app: Litestar) -> None:
     state = app.state
     state.verifier = create_verifier(state.settings)
     state.sessionmaker = create_sessionmaker(state.engine)
-    state.view_bodies = ViewBodies(state.sessionmaker, state.settings.portfolio_stale_seconds)
+    state.reads.primary = state.sessionmaker  # the suite's apps read no replica
+    state.reads.state = ReplicaState()
+    state.view_bodies = ViewBodies(state.reads.session, state.settings.portfolio_stale_seconds)
     for store in app.stores._stores.values():
         await store.delete_all()
     logging.getLogger("intake").setLevel(state.settings.log_level.upper())
