@@ -18,6 +18,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import __version__
+from intake.accounts import schemas as accounts
+from intake.accounts import service as service_accounts
+from intake.accounts.controllers import ROUTES as ACCOUNT_ROUTES
 from intake.collaboration import schemas as collaboration
 from intake.collaboration.controllers import ROUTES as COLLABORATION_ROUTES
 from intake.config import Settings
@@ -31,7 +34,13 @@ from intake.discovery.controllers import ROUTES as DISCOVERY_ROUTES
 from intake.feed.controllers import ROUTES as FEED_ROUTES
 from intake.health.controllers import HealthController
 from intake.lib import background
-from intake.lib.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
+from intake.lib.auth import (
+    BearerTokenMiddleware,
+    Caller,
+    ServiceToken,
+    create_verifier,
+    load_caller,
+)
 from intake.lib.errors import problem_response
 from intake.lib.methods import answer_options
 from intake.lib.openapi import StrictInputSchemaPlugin
@@ -85,6 +94,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     *PORTFOLIO_ROUTES,
     *FEED_ROUTES,
     *WEBHOOK_ROUTES,
+    *ACCOUNT_ROUTES,
 ]
 
 # The enums the OpenAPI document names: each is one schema component, referenced by every
@@ -110,18 +120,24 @@ SCHEMA_ENUMS: dict[str, tuple[str, ...]] = {
         "MetricState": outcomes.MetricState,
         "CommentVisibility": collaboration.Visibility,
         "NotificationKind": notifications.NotificationKind,
+        "ServiceScope": accounts.Scope,
     }.items()
 }
 
 
 async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSession) -> Caller:
-    """The signed-in person; the middleware has already verified the token.
+    """The signed-in person; the middleware has already verified the token. A service
+    account's token is checked here, and refused (403) outside its scopes.
 
     When a dependency fails, Litestar never finishes the ones resolved before it, so the
     request's transaction (``db_session``) would keep its connection until the garbage
     collector found it. A refused caller (401) closes the session here instead.
     """
     try:
+        if isinstance(request.user, ServiceToken):  # a service account: only its scopes
+            return await service_accounts.caller_for(
+                db_session, request.user.token, request.method, request.url.path
+            )
         return await load_caller(db_session, str(request.user))
     except Exception:
         await db_session.close()
