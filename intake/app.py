@@ -37,7 +37,7 @@ from intake.lib import background
 from intake.lib.auth import (
     BearerTokenMiddleware,
     Caller,
-    ServiceToken,
+    UncheckedServiceToken,
     create_verifier,
     load_caller,
 )
@@ -134,7 +134,7 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSessi
     collector found it. A refused caller (401) closes the session here instead.
     """
     try:
-        if isinstance(request.user, ServiceToken):  # a service account: only its scopes
+        if isinstance(request.user, UncheckedServiceToken):  # a service account: only its scopes
             return await service_accounts.caller_for(
                 db_session, request.user.token, request.method, request.url.path
             )
@@ -222,6 +222,7 @@ def create_app(
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
         dependencies={"caller": Provide(provide_caller)},
+        guards=[service_accounts.people_only],
         security=[{"bearer": []}],  # here, not document-wide: the health checks need no token
         # Outermost first: the limit counts people, so it comes after the token is verified.
         middleware=[

@@ -204,14 +204,14 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthenticated("Send 'Authorization: Bearer <token>'.")
         token = token.strip()
         if token.startswith(SERVICE_TOKEN_PREFIX):  # checked against the database later
-            return AuthenticationResult(user=ServiceToken(token), auth=token)
+            return AuthenticationResult(user=UncheckedServiceToken(token), auth=token)
         verifier: TokenVerifier = connection.app.state.verifier
         email = await verifier.email_for(token)
         return AuthenticationResult(user=email, auth=token)
 
 
 @dataclass(frozen=True, slots=True)
-class ServiceToken:
+class UncheckedServiceToken:
     """A service account's token, not yet checked: ``intake.accounts.service.authenticate``
     checks it, on every request. Its text names the token's id only (rate limits, logs)."""
 
