@@ -104,7 +104,7 @@ class ServiceAccountController(Controller):
         caller: Caller,
         db_session: AsyncSession,
         account_id: uuid.UUID,
-        data: schemas.TokenRequest | None = None,
+        data: Annotated[schemas.TokenRequest | None, Body()] = None,
     ) -> schemas.IssuedToken:
         require_role(caller, "admin")
         row = await accounts.get_account(db_session, account_id)
