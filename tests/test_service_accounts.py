@@ -16,17 +16,14 @@ Writes carry a well-formed body where the scope lets them through (PATCH /webhoo
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import asyncpg
-import pytest
 from litestar import Litestar
 
 from tests.conftest import City
-from tests.helpers import Client, assert_problem_json, draft, events, submit, submitted
+from tests.helpers import Client, assert_problem_json, submitted
 
 COLUMNS = ("none", "feed", "port", "prob", "hook", "dept")
 SCOPES: dict[str, list[str]] = {
