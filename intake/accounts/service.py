@@ -195,12 +195,13 @@ async def account_out(session: AsyncSession, row: ServiceAccount) -> schemas.Ser
 async def _issue(
     session: AsyncSession, account: ServiceAccount, days: int
 ) -> tuple[str, ServiceToken]:
-    secret = secrets.token_urlsafe(32)
+    secret, now = secrets.token_urlsafe(32), utcnow()
     row = ServiceToken(
         id=uuid.uuid4(),
         account_id=account.id,
         secret_sha256=_hash(secret),
-        expires_at=utcnow() + timedelta(days=days),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
     )
     session.add(row)
     await session.flush()
