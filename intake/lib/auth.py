@@ -223,7 +223,8 @@ class UncheckedServiceToken:
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The signed-in person making this request."""
+    """Who makes this request: a signed-in person, or a service account reading within its
+    scopes (``service_account``; intake.accounts builds it, never ``load_caller``)."""
 
     id: uuid.UUID
     email: str
