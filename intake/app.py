@@ -136,7 +136,7 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSessi
     try:
         if isinstance(request.user, UncheckedServiceToken):  # a service account: only its scopes
             return await service_accounts.caller_for(
-                db_session, request.user.token, request.method, request.url.path
+                db_session, request.user.token, request.method, service_accounts.route_of(request)
             )
         return await load_caller(db_session, str(request.user))
     except Exception:

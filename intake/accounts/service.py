@@ -79,12 +79,18 @@ def scope_needed(method: str, path: str) -> schemas.Scope | None:
     return None
 
 
+def route_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The route's template (``/api/v1/problems/{problem_id:uuid}``), as the router matched
+    it: what the request reaches, however its path was spelled."""
+    return str(connection.scope.get("path_template") or connection.url.path)
+
+
 def people_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Router guard: a service token on a route no scope opens is refused at once (403),
     before its body is read, whatever it carries; ``caller_for`` does the rest."""
     if isinstance(connection.scope.get("user"), UncheckedServiceToken):
         method = str(connection.scope.get("method", "GET"))
-        if scope_needed(method, connection.url.path) is None:
+        if scope_needed(method, route_of(connection)) is None:
             raise Forbidden(NEVER_A_PERSON)
 
 
