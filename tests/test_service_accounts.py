@@ -498,6 +498,15 @@ async def test_a_department_scoped_account_sees_only_its_departments_problems(
     assert (await client.get(f"/api/v1/problems/{ours['id']}", headers=dot)).status_code == 200
     assert_problem_json(await client.get(f"/api/v1/problems/{theirs['id']}", headers=dot), 404)
 
+    # Similar problems come from any department, for a person; for this account, DOT's only.
+    twin = await submitted(client, city, who="health", title="Street tree permits take weeks")
+    url = f"/api/v1/problems/{ours['id']}/similar"
+    as_leader = (await client.get(url, headers=city.auth("leader"))).json()
+    as_account = await client.get(url, headers=dot)
+    assert as_account.status_code == 200, as_account.text
+    assert twin["id"] in str(as_leader)
+    assert twin["id"] not in as_account.text
+
     summary = await client.get("/api/v1/portfolio/summary", headers=dot)
     city_wide = await client.get("/api/v1/portfolio/summary", headers=city.auth("leader"))
     scoped = await client.get(
