@@ -18,6 +18,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import __version__
+from intake.accounts import schemas as accounts
+from intake.accounts import service as service_accounts
+from intake.accounts.controllers import ROUTES as ACCOUNT_ROUTES
 from intake.collaboration import schemas as collaboration
 from intake.collaboration.controllers import ROUTES as COLLABORATION_ROUTES
 from intake.composition import create_sessionmaker
@@ -65,7 +68,13 @@ from intake.triage.controllers import (
 from intake.triage.scoring import rules as scoring
 from intake.triage.sla import breaches
 from intake.vocabulary import events, states
-from intake.web.auth import BearerTokenMiddleware, Caller, create_verifier, load_caller
+from intake.web.auth import (
+    BearerTokenMiddleware,
+    Caller,
+    UncheckedServiceToken,
+    create_verifier,
+    load_caller,
+)
 from intake.web.openapi_document import CompletedDocument, CompletedJson, OfflineSwagger
 from intake.web.timeouts import BodyTimeout
 from intake.webhooks import delivery as webhook_delivery
@@ -90,6 +99,7 @@ API_CONTROLLERS: list[type[Controller]] = [
     *PORTFOLIO_ROUTES,
     *FEED_ROUTES,
     *WEBHOOK_ROUTES,
+    *ACCOUNT_ROUTES,
 ]
 
 # The enums the OpenAPI document names: each is one schema component, referenced by every
@@ -115,18 +125,24 @@ SCHEMA_ENUMS: dict[str, tuple[str, ...]] = {
         "MetricState": outcomes.MetricState,
         "CommentVisibility": collaboration.Visibility,
         "NotificationKind": notifications.NotificationKind,
+        "ServiceScope": accounts.Scope,
     }.items()
 }
 
 
 async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSession) -> Caller:
-    """The signed-in person; the middleware has already verified the token.
+    """The signed-in person; the middleware has already verified the token. A service
+    account's token is checked here, and refused (403) outside its scopes.
 
     When a dependency fails, Litestar never finishes the ones resolved before it, so the
     request's transaction (``db_session``) would keep its connection until the garbage
     collector found it. A refused caller (401) closes the session here instead.
     """
     try:
+        if isinstance(request.user, UncheckedServiceToken):  # a service account: only its scopes
+            return await service_accounts.caller_for(
+                db_session, request.user.token, request.method, service_accounts.route_of(request)
+            )
         return await load_caller(db_session, str(request.user))
     except Exception:
         await db_session.close()
@@ -240,6 +256,7 @@ def create_app(
             "caller": Provide(provide_caller),
             "read_session": Provide(provide_read_session),
         },
+        guards=[service_accounts.people_only],
         security=[{"bearer": []}],  # here, not document-wide: the health checks need no token
         # Outermost first: the limit counts people, so it comes after the token is verified.
         middleware=[

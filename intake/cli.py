@@ -370,6 +370,66 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_service_accounts(settings: Settings, args: argparse.Namespace) -> int:
+    """Create, list, rotate and revoke service accounts, as an admin does over the API."""
+    import msgspec
+
+    from intake.accounts import schemas
+    from intake.accounts import service as accounts
+
+    command = args.service_accounts_command
+    if command == "create":
+        try:
+            data = msgspec.convert(
+                {
+                    "name": args.name,
+                    "description": args.description,
+                    "scopes": args.scope,
+                    "department": args.department,
+                    "expires_in_days": args.days,
+                },
+                schemas.ServiceAccountCreate,
+            )
+        except msgspec.ValidationError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    if command == "rotate" and not 1 <= args.days <= 366:
+        print("error: --days must be between 1 and 366", file=sys.stderr)
+        return 1
+
+    async def work(session: AsyncSession) -> Any:
+        if command == "create":
+            return await accounts.create_account(session, data)
+        if command == "list":
+            rows, _ = await accounts.list_accounts(session, cursor=None, limit=10_000)
+            return rows
+        row = await accounts.account_by_name(session, args.name)
+        if command == "rotate":
+            return await accounts.rotate(session, row, args.days)
+        return await accounts.revoke(session, row)
+
+    with database_url(settings) as url:
+        result = _in_session(settings, url, work)
+    if command == "list":
+        for account in result:
+            live = [t for t in account.tokens if t.revoked_at is None]
+            scope = account.department.code if account.department else "city"
+            expiry = min((t.expires_at for t in live), default=None)
+            used = max((t.last_used_at for t in live if t.last_used_at), default=None)
+            print(
+                f"{account.name}\t{','.join(account.scopes)}\t{scope}\t"
+                f"{len(live)} live token(s)\texpires {expiry or '-'}\tlast used {used or '-'}"
+            )
+        return 0
+    if command == "revoke":
+        print(f"Revoked every token of {result.name}.")
+        return 0
+    print(f"Service account {result.account.name}: {', '.join(result.account.scopes)}.")
+    print(f"Token (shown once; it expires {result.expires_at:%Y-%m-%d %H:%M} UTC):")
+    print(result.token)
+    return 0
+
+
 def _not_a_data_folder(settings: Settings) -> str | None:
     """Why INTAKE_DATA_DIR is not the data folder of a server a token could be for, if it
     is not: a token signed with a key made up here would be refused by every server, so
@@ -643,6 +703,33 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="print a bearer token for a registered person")
     token.add_argument("email")
 
+    service = commands.add_parser(
+        "service-accounts", help="service accounts for integrations, and their tokens"
+    )
+    service_commands = service.add_subparsers(dest="service_accounts_command", required=True)
+    create = service_commands.add_parser(
+        "create", help="create a service account and print its first token (shown once)"
+    )
+    create.add_argument("name")
+    create.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        choices=["feed:read", "portfolio:read", "problems:read", "webhooks:manage"],
+        help="repeat for several scopes",
+    )
+    create.add_argument("--department", help="only this department's problems, e.g. DOT")
+    create.add_argument("--description", default="")
+    create.add_argument("--days", type=int, default=90, help="days until the token expires")
+    service_commands.add_parser("list", help="list service accounts and their tokens")
+    rotate = service_commands.add_parser(
+        "rotate", help="print a new token (shown once); the earlier ones stop working"
+    )
+    rotate.add_argument("name")
+    rotate.add_argument("--days", type=int, default=90, help="days until the token expires")
+    revoke = service_commands.add_parser("revoke", help="revoke every token of an account")
+    revoke.add_argument("name")
+
     sla = commands.add_parser("sla", help="SLA clocks")
     sla_commands = sla.add_subparsers(dest="sla_command", required=True)
     sla_commands.add_parser(
@@ -713,6 +800,7 @@ def main(argv: list[str] | None = None) -> int:
             "people": cmd_people_add,
             "departments": cmd_departments_add,
             "token": cmd_token,
+            "service-accounts": cmd_service_accounts,
             "sla": cmd_sla,
             "similar": cmd_similar_backfill,
             "webhooks": cmd_webhooks_deliver,

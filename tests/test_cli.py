@@ -366,3 +366,43 @@ async def test_sla_recompute_gives_due_times_kept_the_old_way_their_current_valu
     assert (await events(client, city, problem["id"]))[-1]["type"] == "sla_recomputed"
     again = intake("sla", "recompute", env=cli_env)
     assert "1 open problems; 0 changed." in again.stdout
+
+
+async def test_service_accounts_create_list_rotate_and_revoke(
+    cli_env: dict[str, str], client: Client, city: City
+) -> None:
+    """The CLI manages service accounts as an admin does over the API: the token it prints
+    once reads the feed; rotating and revoking take effect on the next request."""
+
+    async def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(intake, "service-accounts", *args, env=cli_env)
+
+    created = await run("create", "data-platform", "--scope", "feed:read", "--days", "30")
+    assert created.returncode == 0, created.stderr
+    first = created.stdout.strip().splitlines()[-1]
+    assert first.startswith("intake_sa_")
+    feed = "/api/v1/events"
+    assert (await client.get(feed, headers={"Authorization": f"Bearer {first}"})).status_code == 200
+
+    listed = await run("list")
+    assert listed.returncode == 0, listed.stderr
+    assert "data-platform\tfeed:read\tcity\t1 live token(s)" in listed.stdout
+    assert first not in listed.stdout
+
+    rotated = await run("rotate", "Data-Platform")
+    assert rotated.returncode == 0, rotated.stderr
+    second = rotated.stdout.strip().splitlines()[-1]
+    assert (await client.get(feed, headers={"Authorization": f"Bearer {first}"})).status_code == 401
+    assert (
+        await client.get(feed, headers={"Authorization": f"Bearer {second}"})
+    ).status_code == 200
+
+    assert (await run("revoke", "data-platform")).returncode == 0
+    assert (
+        await client.get(feed, headers={"Authorization": f"Bearer {second}"})
+    ).status_code == 401
+
+    unknown = await run("rotate", "nobody")
+    assert unknown.returncode == 1 and "nobody" in unknown.stderr
+    bad = await run("create", "x", "--scope", "feed:read", "--department", "ZZZ")
+    assert bad.returncode == 1 and "ZZZ" in bad.stderr

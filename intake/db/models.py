@@ -891,3 +891,44 @@ class WebhookDelivery(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     duration_ms: Mapped[int] = mapped_column(Integer)
     attempted_at: Mapped[datetime] = mapped_column(index=True)
+
+
+SERVICE_SCOPES = ("feed:read", "portfolio:read", "problems:read", "webhooks:manage")
+
+
+class ServiceAccount(UUIDPrimaryKey, Timestamps, Base):
+    """An integration (the data platform's feed reader, a dashboard) that reads Intake with
+    API tokens, within its scopes and, when set, one department's problems. Never a person."""
+
+    __tablename__ = "service_accounts"
+    __table_args__ = (
+        Index("uq_service_accounts_name_lower", func.lower(text("name")), unique=True),
+        CheckConstraint(
+            "scopes <@ ARRAY['feed:read','portfolio:read','problems:read',"
+            "'webhooks:manage']::varchar[]",
+            name="scopes_known",
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(500), server_default="")
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
+    # Only this department's problems (feed, problems, portfolio); null: the whole city.
+    department_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("departments.id"))
+
+
+class ServiceToken(UUIDPrimaryKey, Base):
+    """An API token of a service account. Only the SHA-256 of its secret is kept; the token
+    itself is shown once, when it is issued."""
+
+    __tablename__ = "service_tokens"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service_accounts.id", ondelete="CASCADE"), index=True
+    )
+    secret_sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime]
+    # Written at most once a minute per token (intake.accounts.service.LAST_USED_EVERY).
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -48,7 +48,8 @@ then its history comes again; see docs/integration.md).
 
 **Visibility.** That of a problem's history, judged again when the feed is read: events of
 problems you may see, DTI-internal ones only for DTI roles. A data platform reads the feed
-as a person of its own: see docs/integration.md.
+as a service account with the scope `feed:read`, as leadership reads it (or one
+department's part of it): see docs/integration.md.
 
 **Filters.** `type` and `problem` narrow the feed; a cursor is a position in the whole
 feed, so it stays valid when you change them."""

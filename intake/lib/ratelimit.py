@@ -7,7 +7,8 @@ counted response carries the ``RateLimit-*`` headers. Counting is Litestar's
 ``RateLimitMiddleware``: a fixed one-minute window per person, starting at their first
 request, kept in the app's memory store. Each API process therefore counts on its own:
 behind a load balancer with N processes a person can make up to N times the limit. Health
-checks and the API docs are not limited (they are outside ``/api/v1``).
+checks and the API docs are not limited (they are outside ``/api/v1``). A service account's
+token is counted on its own, by its id (``UncheckedServiceToken``), never by its secret.
 """
 
 from __future__ import annotations

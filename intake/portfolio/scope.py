@@ -135,7 +135,11 @@ async def scope_for(
         department_id = (
             await registry.department_by_code(session, department.upper(), "department", "query")
         ).id
-    if not caller.sees_everything_submitted:
+    if caller.only_department is not None:  # a department-scoped service account
+        if department_id not in (None, caller.only_department):
+            raise Forbidden("This service account sees its own department's portfolio.")
+        department_id = caller.only_department
+    elif not caller.sees_everything_submitted:
         if department_id not in (None, caller.department_id):
             raise Forbidden("Requesters see their own department's portfolio.")
         department_id = caller.department_id

@@ -33,13 +33,16 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
         )
     )
     privileged = true() if caller.sees_everything_submitted else false()
-    return or_(
+    visible = or_(
         Problem.department_id == caller.department_id,
         and_(
             Problem.reference.is_not(None),
             or_(Problem.restricted.is_(False), privileged, collaborates),
         ),
     )
+    if caller.only_department is not None:  # a department-scoped service account
+        return and_(visible, Problem.department_id == caller.only_department)
+    return visible
 
 
 def event_visible_to(caller: Caller) -> ColumnElement[bool]:

@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,6 +35,8 @@ from intake.lib.jwks import SigningKeys
 LOCAL_ISSUER = "intake-local"
 LOCAL_AUDIENCE = "intake"
 DTI_ROLES = frozenset({"triager", "team_member", "admin"})
+# A service account's API token (intake.accounts) starts with this; it is no JWT.
+SERVICE_TOKEN_PREFIX = "intake_sa_"
 
 
 class TokenVerifier(Protocol):
@@ -200,14 +202,29 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("Send 'Authorization: Bearer <token>'.")
+        token = token.strip()
+        if token.startswith(SERVICE_TOKEN_PREFIX):  # checked against the database later
+            return AuthenticationResult(user=UncheckedServiceToken(token), auth=token)
         verifier: TokenVerifier = connection.app.state.verifier
-        email = await verifier.email_for(token.strip())
+        email = await verifier.email_for(token)
         return AuthenticationResult(user=email, auth=token)
 
 
 @dataclass(frozen=True, slots=True)
+class UncheckedServiceToken:
+    """A service account's token, not yet checked: ``intake.accounts.service.authenticate``
+    checks it, on every request. Its text names the token's id only (rate limits, logs)."""
+
+    token: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return "service-token:" + self.token.removeprefix(SERVICE_TOKEN_PREFIX)[:32]
+
+
+@dataclass(frozen=True, slots=True)
 class Caller:
-    """The signed-in person making this request."""
+    """Who makes this request: a signed-in person, or a service account reading within its
+    scopes (``service_account``; intake.accounts builds it, never ``load_caller``)."""
 
     id: uuid.UUID
     email: str
@@ -215,6 +232,10 @@ class Caller:
     department_id: uuid.UUID
     department_code: str
     roles: frozenset[str]
+    # A service account reading as leadership (intake.accounts), never a person; when
+    # department-scoped, it sees that department's problems only (guards.visible_to).
+    service_account: bool = False
+    only_department: uuid.UUID | None = None
 
     def has_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)

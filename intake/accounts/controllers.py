@@ -1,0 +1,130 @@
+"""Service accounts and their tokens: ``/api/v1/service-accounts`` (admins).
+
+Creating POSTs here take no ``Idempotency-Key``: replaying the first response would mean
+keeping the token it shows, and a token is stored only as a hash. A retry that created a
+second account gets 409 (the name is taken); a retried rotation revokes the token it issued.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.openapi.spec import Example
+from litestar.params import Body
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.accounts import schemas
+from intake.accounts import service as accounts
+from intake.lib.openapi import API_ERRORS, LOCATION, errors, success_headers
+from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.web.auth import Caller, require_role
+
+_CREATE_EXAMPLE = {
+    "name": "data-platform-feed",
+    "description": "The data platform's feed reader",
+    "scopes": ["feed:read"],
+    "expires_in_days": 90,
+}
+
+
+class ServiceAccountController(Controller):
+    path = "/service-accounts"
+    tags = ["service accounts"]
+
+    @post(
+        "/",
+        summary="Create a service account and its first token (admin)",
+        description=(
+            "An integration that reads Intake within its `scopes` (and, with `department`, "
+            "only that department's problems); it never acts as a person. **The token is "
+            "shown only here**; only its hash is kept. Send it as `Authorization: Bearer "
+            "<token>`. See docs/api.md#service-accounts."
+        ),
+        responses=errors(*API_ERRORS, 403, 409),
+        status_code=201,
+        operation_class=success_headers(LOCATION),
+    )
+    async def create_account(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        data: Annotated[
+            schemas.ServiceAccountCreate, Body(examples=[Example(value=_CREATE_EXAMPLE)])
+        ],
+    ) -> Response[schemas.IssuedToken]:
+        require_role(caller, "admin")
+        issued = await accounts.create_account(db_session, data)
+        return Response(
+            issued,
+            status_code=201,
+            headers={"Location": f"/api/v1/service-accounts/{issued.account.id}"},
+        )
+
+    @get(
+        "/",
+        summary="List service accounts and their tokens (admin)",
+        description="By name. Tokens are listed by id, expiry, last use and revocation.",
+        responses=errors(*API_ERRORS, 403),
+    )
+    async def list_accounts(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Page[schemas.ServiceAccount]:
+        require_role(caller, "admin")
+        items, next_cursor = await accounts.list_accounts(db_session, cursor=cursor, limit=limit)
+        return Page(items=items, next_cursor=next_cursor)
+
+    @get(
+        "/{account_id:uuid}",
+        summary="Get a service account (admin)",
+        responses=errors(401, 403, 404),
+    )
+    async def get_account(
+        self, caller: Caller, db_session: AsyncSession, account_id: uuid.UUID
+    ) -> schemas.ServiceAccount:
+        require_role(caller, "admin")
+        row = await accounts.get_account(db_session, account_id)
+        return await accounts.account_out(db_session, row)
+
+    @post(
+        "/{account_id:uuid}/rotate",
+        summary="Issue a new token; the earlier ones stop working (admin)",
+        description="**The new token is shown only here.** Earlier tokens are refused from "
+        "the next request on.",
+        responses=errors(*API_ERRORS, 403, 404),
+        status_code=200,
+    )
+    async def rotate(
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        account_id: uuid.UUID,
+        data: Annotated[schemas.TokenRequest | None, Body()] = None,
+    ) -> schemas.IssuedToken:
+        require_role(caller, "admin")
+        row = await accounts.get_account(db_session, account_id)
+        days = data.expires_in_days if data is not None else schemas.DEFAULT_DAYS
+        return await accounts.rotate(db_session, row, days)
+
+    @post(
+        "/{account_id:uuid}/revoke",
+        summary="Revoke every token of a service account (admin)",
+        description="Refused from the next request on. The account stays; rotate to "
+        "issue a new token.",
+        responses=errors(*API_ERRORS, 403, 404),
+        status_code=200,
+    )
+    async def revoke(
+        self, caller: Caller, db_session: AsyncSession, account_id: uuid.UUID
+    ) -> schemas.ServiceAccount:
+        require_role(caller, "admin")
+        row = await accounts.get_account(db_session, account_id)
+        return await accounts.revoke(db_session, row)
+
+
+ROUTES: list[type[Controller]] = [ServiceAccountController]
