@@ -14,6 +14,7 @@ from litestar import Litestar
 
 from intake.app import create_app
 from intake.config import Settings
+from intake.lib import logs
 from intake.lib.timeouts import TimedH11Protocol
 
 # One reading of the environment per worker process, for the app and its HTTP protocol.
@@ -24,6 +25,7 @@ def create() -> Litestar:
     settings = _settings()
     if settings.database_url is None:
         raise RuntimeError("intake.asgi needs INTAKE_DATABASE_URL (an external PostgreSQL)")
+    logs.configure(settings.log_format, settings.log_level)
     return create_app(settings, settings.database_url)
 
 

@@ -123,8 +123,11 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
     import uvicorn
 
     from intake.app import create_app
+    from intake.lib import logs
     from intake.lib.timeouts import uvicorn_options
 
+    # Intake's handler for every logger; uvicorn's access lines give way to Intake's own.
+    logs.configure(settings.log_format, settings.log_level)
     if settings.workers > 1:
         uvicorn.run(
             "intake.asgi:create",
@@ -133,6 +136,8 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
             port=settings.port,
             workers=settings.workers,
             log_level=settings.log_level,
+            log_config=None,
+            access_log=False,
             # Each worker process reads its settings from the environment again.
             http="intake.asgi:HTTPProtocol",
             timeout_keep_alive=settings.keepalive_timeout_seconds,
@@ -143,6 +148,8 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
+            log_config=None,
+            access_log=False,
             **uvicorn_options(settings),
         )
 
