@@ -227,6 +227,7 @@ class ViewBodies:
             async with sessionmaker() as session:
                 await self.compute(session, view, scope, tag, compute)
             metrics.PORTFOLIO_REFRESHES.labels(view).inc()
+            logger.debug("Computed the %s view again in the background.", view)
         except Exception as error:
             # The stale body goes on answering until it is too old; then a request computes.
             log_failure(logger, error, "Computing the %s view in the background failed", view)
