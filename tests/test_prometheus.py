@@ -3,10 +3,14 @@ may scrape it (loopback, or the metrics token)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -171,3 +175,26 @@ async def test_metrics_are_outside_the_api_and_its_document(client: Client) -> N
     assert (await client.get("/api/v1/metrics")).status_code == 404
     document = (await client.get("/schema/openapi.json")).json()
     assert "/metrics" not in document["paths"]
+
+
+def test_with_a_multiprocess_folder_a_scrape_adds_up_every_worker(tmp_path: Path) -> None:
+    """PROMETHEUS_MULTIPROC_DIR: what two worker processes counted, read from a third."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    count = (
+        "from intake.lib import metrics\n"
+        "metrics.observe_request('/api/v1/me', 'GET', 200, 0.01)\n"
+        "metrics.WEBHOOK_FAILURES.labels('s1').inc()\n"
+    )
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count], env=env, check=True, timeout=120)
+    read = (
+        "import sys\nfrom intake.lib import metrics\nsys.stdout.buffer.write(metrics.exposition())"
+    )
+    scraped = subprocess.run(
+        [sys.executable, "-c", read], env=env, check=True, timeout=120, capture_output=True
+    )
+    samples = parse(scraped.stdout.decode())
+    me = {"route": "/api/v1/me", "method": "GET", "status": "2xx"}
+    assert value(samples, "intake_http_requests_total", **me) == 2
+    assert value(samples, "intake_http_request_duration_seconds_count", **me) == 2
+    assert value(samples, "intake_webhook_delivery_failures_total", subscription="s1") == 2

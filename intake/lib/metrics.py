@@ -194,10 +194,15 @@ async def scrape(request: Request[Any, Any, Any]) -> Response[bytes]:
     _guard(request)
     await _read_queues(request)
     _pool_state(request.app.state.engine.sync_engine.pool)
-    if _multiprocess():
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    else:
-        registry = REGISTRY
     # The text format every Prometheus reads (Litestar adds the charset).
-    return Response(generate_latest(registry), media_type="text/plain; version=0.0.4")
+    return Response(exposition(), media_type="text/plain; version=0.0.4")
+
+
+def exposition() -> bytes:
+    """The metrics in Prometheus' text format: this process's, or in multiprocess mode
+    those of every process that wrote to PROMETHEUS_MULTIPROC_DIR, added up."""
+    if not _multiprocess():
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
