@@ -1,7 +1,8 @@
 """ASGI factory for several worker processes against an external database.
 
-``uvicorn --factory intake.asgi:create --workers 4 --http intake.asgi:HTTPProtocol`` (or
-``intake serve`` with INTAKE_WORKERS) with INTAKE_DATABASE_URL set. Migrations are not run
+``uvicorn --factory intake.asgi:create --workers 4 --http intake.asgi:HTTPProtocol
+--no-access-log --no-proxy-headers`` (or ``intake serve`` with INTAKE_WORKERS) with
+INTAKE_DATABASE_URL set. Migrations are not run
 here: run ``intake db upgrade`` once per deploy.
 """
 

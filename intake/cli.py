@@ -136,8 +136,7 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
             port=settings.port,
             workers=settings.workers,
             log_level=settings.log_level,
-            log_config=None,
-            access_log=False,
+            **logs.UVICORN_OPTIONS,
             # Each worker process reads its settings from the environment again.
             http="intake.asgi:HTTPProtocol",
             timeout_keep_alive=settings.keepalive_timeout_seconds,
@@ -148,8 +147,7 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
-            log_config=None,
-            access_log=False,
+            **logs.UVICORN_OPTIONS,
             **uvicorn_options(settings),
         )
 

@@ -11,6 +11,7 @@ import pytest
 
 from intake.app import create_app
 from intake.config import Settings
+from intake.lib import logs
 from tests.conftest import City
 from tests.helpers import Client, assert_problem_json, served
 
@@ -31,6 +32,25 @@ async def test_a_sane_request_id_from_a_trusted_proxy_is_kept(
             assert response.headers["X-Request-ID"] == given
         missing = await proxied.get("/api/v1/me", headers={"X-Request-ID": "support-ticket-42"})
         assert assert_problem_json(missing, 401)["request_id"] == "support-ticket-42"
+
+
+async def test_a_proxy_that_forwards_the_client_address_still_names_the_request(
+    city: City, settings: Settings, database_url: str
+) -> None:
+    """uvicorn would take the peer's address from X-Forwarded-For; Intake runs it so that
+    the proxy, not the client behind it, is the peer INTAKE_TRUSTED_PROXIES judges."""
+    app = create_app(settings, database_url)
+    async with served(app, **logs.UVICORN_OPTIONS) as proxied:
+        response = await proxied.get(
+            "/api/v1/me",
+            headers={
+                **city.auth("requester"),
+                "X-Forwarded-For": "203.0.113.7",
+                "X-Request-ID": "nginx-5f2a",
+            },
+        )
+        assert response.status_code == 200
+        assert response.headers["X-Request-ID"] == "nginx-5f2a"
 
 
 async def test_a_request_id_from_anyone_else_is_replaced(

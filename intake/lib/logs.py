@@ -18,6 +18,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+# What uvicorn leaves to Intake: access lines (Intake writes its own), the logging set-up
+# (``configure``), and the peer's address: rewritten from X-Forwarded-For it would hide the
+# proxy that INTAKE_TRUSTED_PROXIES trusts to name requests.
+UVICORN_OPTIONS: dict[str, Any] = {"access_log": False, "log_config": None, "proxy_headers": False}
+
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "intake_request_id", default=None
 )
