@@ -35,7 +35,8 @@ from intake.discovery import schemas as discovery
 from intake.discovery.controllers import ROUTES as DISCOVERY_ROUTES
 from intake.feed.controllers import ROUTES as FEED_ROUTES
 from intake.health.controllers import HealthController
-from intake.lib import background
+from intake.lib import background, metrics
+from intake.lib.access import AccessLog
 from intake.lib.errors import problem_response
 from intake.lib.methods import answer_options
 from intake.lib.openapi import StrictInputSchemaPlugin
@@ -270,11 +271,18 @@ def create_app(
     )
     logging.getLogger("intake").setLevel(settings.log_level.upper())
     document = CompletedDocument(SCHEMA_ENUMS)
-    return Litestar(
-        route_handlers=[HealthController, api],
+    app = Litestar(
+        route_handlers=[HealthController, metrics.scrape, api],
         dependencies={"db_session": Provide(transaction)},
         # Left in reverse: the background tasks stop before the engine is disposed.
-        lifespan=[database, embedded_database, sla_sweeps, webhook_deliveries, mail_deliveries],
+        lifespan=[
+            database,
+            metrics.process_metrics,
+            embedded_database,
+            sla_sweeps,
+            webhook_deliveries,
+            mail_deliveries,
+        ],
         state=State(
             {
                 "settings": settings,
@@ -309,3 +317,6 @@ def create_app(
         ),
         debug=False,
     )
+    # Outside everything else: every request gets its id, one access line and its metrics.
+    app.asgi_handler = AccessLog(app.asgi_handler, settings.trusted_proxies)
+    return app

@@ -1,7 +1,8 @@
 """ASGI factory for several worker processes against an external database.
 
-``uvicorn --factory intake.asgi:create --workers 4 --http intake.asgi:HTTPProtocol`` (or
-``intake serve`` with INTAKE_WORKERS) with INTAKE_DATABASE_URL set. Migrations are not run
+``uvicorn --factory intake.asgi:create --workers 4 --http intake.asgi:HTTPProtocol
+--no-access-log --no-proxy-headers`` (or ``intake serve`` with INTAKE_WORKERS) with
+INTAKE_DATABASE_URL set. Migrations are not run
 here: run ``intake db upgrade`` once per deploy.
 """
 
@@ -14,6 +15,7 @@ from litestar import Litestar
 
 from intake.app import create_app
 from intake.config import Settings
+from intake.lib import logs
 from intake.web.timeouts import TimedH11Protocol
 
 # One reading of the environment per worker process, for the app and its HTTP protocol.
@@ -24,6 +26,7 @@ def create() -> Litestar:
     settings = _settings()
     if settings.database_url is None:
         raise RuntimeError("intake.asgi needs INTAKE_DATABASE_URL (an external PostgreSQL)")
+    logs.configure(settings.log_format, settings.log_level)
     return create_app(settings, settings.database_url)
 
 

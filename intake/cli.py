@@ -124,8 +124,11 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
     import uvicorn
 
     from intake.app import create_app
+    from intake.lib import logs
     from intake.web.timeouts import uvicorn_options
 
+    # Intake's handler for every logger; uvicorn's access lines give way to Intake's own.
+    logs.configure(settings.log_format, settings.log_level)
     if settings.workers > 1:
         uvicorn.run(
             "intake.asgi:create",
@@ -134,6 +137,7 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
             port=settings.port,
             workers=settings.workers,
             log_level=settings.log_level,
+            **logs.UVICORN_OPTIONS,
             # Each worker process reads its settings from the environment again.
             http="intake.asgi:HTTPProtocol",
             timeout_keep_alive=settings.keepalive_timeout_seconds,
@@ -144,6 +148,7 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
+            **logs.UVICORN_OPTIONS,
             **uvicorn_options(settings),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,10 @@ from intake.lib.errors import ConfigError
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _LOG_LEVELS = {"debug", "info", "warning", "error"}
+_LOG_FORMATS = {"text", "json"}
+# Who may name a request (X-Request-ID) by default: a proxy on the same host.
+_LOOPBACK = "127.0.0.0/8,::1/128"
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # smtp://: port 587 (submission) and STARTTLS when the server offers it; smtps://: TLS at once.
 _SMTP_PORTS = {"smtp": 587, "smtps": 465}
 
@@ -64,6 +69,14 @@ class Settings:
     port: int = 8000
     workers: int = 1
     log_level: str = "info"
+    # "text": one readable line per record; "json": one JSON object per line, for shipping.
+    log_format: str = "text"
+    # The peers whose X-Request-ID is kept (a load balancer, a proxy); others get a new id.
+    trusted_proxies: tuple[IPNetwork, ...] = tuple(
+        ipaddress.ip_network(cidr) for cidr in _LOOPBACK.split(",")
+    )
+    # GET /metrics asks for this bearer token when set; unset, it answers loopback peers only.
+    metrics_token: str | None = field(default=None, repr=False)
     oidc: OIDCSettings | None = None
     token_ttl_minutes: int = 12 * 60
     db_pool_size: int = 20
@@ -147,6 +160,14 @@ class Settings:
         if log_level not in _LOG_LEVELS:
             problems.append(f"INTAKE_LOG_LEVEL={log_level!r} must be one of {sorted(_LOG_LEVELS)}")
 
+        log_format = text("INTAKE_LOG_FORMAT", "text").lower()
+        if log_format not in _LOG_FORMATS:
+            problems.append(f"INTAKE_LOG_FORMAT={log_format!r} must be text or json")
+        trusted_proxies = _networks(text("INTAKE_TRUSTED_PROXIES", _LOOPBACK), problems)
+        metrics_token = env.get("INTAKE_METRICS_TOKEN", "").strip() or None
+        if metrics_token is not None and len(metrics_token) < 16:
+            problems.append("INTAKE_METRICS_TOKEN must be at least 16 characters long")
+
         oidc: OIDCSettings | None = None
         oidc_values = {
             name: env.get(name, "").strip()
@@ -181,6 +202,9 @@ class Settings:
             port=integer("INTAKE_PORT", 8000, 1, 65535),
             workers=integer("INTAKE_WORKERS", 1, 1, 64),
             log_level=log_level,
+            log_format=log_format,
+            trusted_proxies=trusted_proxies,
+            metrics_token=metrics_token,
             oidc=oidc,
             token_ttl_minutes=integer("INTAKE_TOKEN_TTL_MINUTES", 12 * 60, 1, 60 * 24 * 30),
             db_pool_size=integer("INTAKE_DB_POOL_SIZE", 20, 1, 200),
@@ -281,3 +305,19 @@ def _public_url(raw: str, problems: list[str]) -> str | None:
         problems.append(f"INTAKE_PUBLIC_URL={raw!r} takes no query or fragment")
         return None
     return raw.rstrip("/")
+
+
+def _networks(raw: str, problems: list[str]) -> tuple[IPNetwork, ...]:
+    """INTAKE_TRUSTED_PROXIES: addresses or CIDRs separated by commas; ``none`` trusts no one."""
+    if raw.lower() == "none":
+        return ()
+    networks = []
+    for part in (item.strip() for item in raw.split(",")):
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            problems.append(
+                f"INTAKE_TRUSTED_PROXIES: {part!r} is not an address or a CIDR "
+                "(e.g. 10.0.0.0/8, ::1)"
+            )
+    return tuple(networks)

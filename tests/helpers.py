@@ -39,12 +39,13 @@ async def until(done: Callable[[], bool | Awaitable[bool]], what: str) -> None:
 
 
 @asynccontextmanager
-async def served(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """The app under uvicorn on a loopback port, and a client for it. Its requests really run
-    side by side; Litestar's test client runs one at a time, blocking the test meanwhile."""
+async def served(app: Litestar, **options: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The app under uvicorn (with ``options``) on a loopback port, and a client for it. Its
+    requests really run side by side; Litestar's test client runs one at a time."""
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
+    config = uvicorn.Config(app, **{"log_config": None, "lifespan": "on", **options})
+    server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve(sockets=[listening]))
 
     def started() -> bool:

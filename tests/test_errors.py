@@ -15,7 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from intake.config import Settings
 from intake.lib.errors import problem_response
+from intake.lib.request_id import assign
 from tests.conftest import City
 from tests.helpers import Client, assert_problem_json, draft
 
@@ -405,7 +407,10 @@ def test_an_unexpected_error_is_a_500_whose_traceback_is_logged_once_a_minute() 
             try:
                 fail()
             except RuntimeError as error:
-                request = RequestFactory().get("/api/v1/me", headers={"X-Request-ID": f"r{n}"})
+                request = RequestFactory(server="127.0.0.1").get(
+                    "/api/v1/me", headers={"X-Request-ID": f"r{n}"}
+                )
+                assign(request.scope, Settings().trusted_proxies)  # as AccessLog does
                 response = problem_response(request, error)
             assert response.status_code == 500
             assert response.content.request_id == f"r{n}"

@@ -20,6 +20,7 @@ import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 from sqlalchemy.engine import make_url
 
 from intake.app import create_app
@@ -198,6 +199,7 @@ async def test_reads_go_to_the_primary_while_the_replica_lags_too_far(
         assert second["id"] in {item["problem"]["id"] for item in feed["items"]}
         lag = app.state.reads.lag_seconds()
         assert lag is not None and lag > 1
+        assert (REGISTRY.get_sample_value("intake_replica_lag_seconds") or 0) > 1
         for _ in range(3):
             assert await _submitted_count(client, city) == 2
     logging.getLogger("intake.db.replica").removeHandler(said)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from intake.config import Settings
 from intake.db.session import create_engine, create_sessionmaker
+from intake.lib import metrics
 from intake.lib.outages import database_unreachable, log_failure, reason
 
 logger = logging.getLogger(__name__)
@@ -197,6 +198,8 @@ class ReadReplica:
     def _became(self, new: ReplicaState) -> None:
         """Take the new state; log when reads move (once, not per request)."""
         old, self.state = self.state, new
+        # The gauge says NaN while nothing is measured (no replica answers).
+        metrics.set_replica_lag(math.nan if new.lag_seconds is None else new.lag_seconds)
         if new.usable and not old.usable:
             logger.info("Lagging reads go to the read replica (lag %.1f s).", new.lag_seconds)
         elif old.usable and not new.usable:

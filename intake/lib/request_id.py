@@ -2,14 +2,18 @@
 ``X-Request-ID`` response header, so a person reporting an error and an operator reading
 the logs talk about the same request.
 
-A sane ``X-Request-ID`` from the client (or the load balancer in front) is kept; anything
-else gets a new id. It is decided once, on first use, and kept in the ASGI scope.
+A sane ``X-Request-ID`` from a trusted proxy (INTAKE_TRUSTED_PROXIES: the load balancer in
+front) is kept; anything else gets a new id, so a client cannot pass itself off as another
+request in the logs. It is decided once, when the request arrives (``assign``), and kept in
+the ASGI scope; ``intake.lib.logs`` puts it on every log line of the request.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
@@ -22,16 +26,39 @@ _KEY = "request_id"  # in scope["state"]
 _SANE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+/=@-]{0,127}")
 
 
+def assign(scope: Scope, trusted: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str:
+    """Decide this request's id: the ``X-Request-ID`` a trusted peer sent when it is sane,
+    else a new one."""
+    state: dict[str, Any] = scope.setdefault("state", {})
+    given = _header(scope) if peer_in(scope, trusted) else None
+    chosen = given if given is not None and _SANE.fullmatch(given) else uuid.uuid4().hex
+    state[_KEY] = chosen
+    return chosen
+
+
 def request_id(scope: Scope) -> str:
-    """This request's id: the client's ``X-Request-ID`` when it is sane, else a new one."""
+    """This request's id, as ``assign`` decided it (a new one if it did not run)."""
     state: dict[str, Any] = scope.setdefault("state", {})
     known = state.get(_KEY)
     if isinstance(known, str):
         return known
-    given = _header(scope)
-    chosen = given if given is not None and _SANE.fullmatch(given) else uuid.uuid4().hex
-    state[_KEY] = chosen
-    return chosen
+    return assign(scope, ())
+
+
+def peer_in(
+    scope: Scope, networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> bool:
+    """True when the peer that sent the request (the TCP client) is in one of ``networks``."""
+    client = scope.get("client")
+    if not client:
+        return False
+    try:
+        address = ipaddress.ip_address(client[0])
+    except ValueError:  # a Unix socket path, a test client's made-up name
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
 
 
 def _header(scope: Scope) -> str | None:

@@ -44,7 +44,7 @@ from intake.collaboration.access import as_caller
 from intake.config import MailSettings
 from intake.db.models import Notification, Person
 from intake.db.session import write_in_batches
-from intake.lib import background, retries
+from intake.lib import background, metrics, retries
 from intake.lib.clock import Clock, running_from, utcnow
 from intake.mail import smtp
 from intake.mail.message import notification_mail
@@ -190,8 +190,10 @@ class _Pass:
         for mail, outcome in outcomes:
             if outcome is None:
                 self.result.sent += 1
+                metrics.MAIL_SENT.inc()
             else:
                 self.result.failed += 1
+                metrics.MAIL_FAILURES.inc()
                 self.result.gave_up += _gives_up(mail, outcome)
 
 

@@ -32,6 +32,7 @@ from time import monotonic
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.lib import metrics
 from intake.lib.outages import log_failure
 from intake.portfolio.scope import VIEW_SETTINGS, Scope
 
@@ -228,6 +229,8 @@ class ViewBodies:
         try:
             async with sessionmaker() as session:
                 await self.compute(session, view, scope, tag, compute)
+            metrics.PORTFOLIO_REFRESHES.labels(view).inc()
+            logger.debug("Computed the %s view again in the background.", view)
         except Exception as error:
             # The stale body goes on answering until it is too old; then a request computes.
             log_failure(logger, error, "Computing the %s view in the background failed", view)

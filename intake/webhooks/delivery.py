@@ -47,7 +47,7 @@ from intake.db.models import XID8, WebhookDelivery, WebhookSubscription
 from intake.db.session import write_in_batches
 from intake.feed import schemas as feed_schemas
 from intake.feed import service as feed
-from intake.lib import background, retries
+from intake.lib import background, metrics, retries
 from intake.lib.clock import Clock, running_from, utcnow
 from intake.lib.outages import log_failure
 from intake.webhooks import service as webhooks
@@ -293,16 +293,23 @@ async def _send(
         assert after is not None
         attempt = claim.attempts + 1
         sent = await _post(client, claim, event, attempt)
-        kept = await _record(sessionmaker, claim, event.id, after, attempt, sent, clock())
+        now = clock()
+        kept = await _record(sessionmaker, claim, event.id, after, attempt, sent, now)
+        subscription = str(claim.id)
+        metrics.WEBHOOK_LAG.labels(subscription).set((now - event.occurred_at).total_seconds())
         if sent.delivered:
             outcome.delivered += 1
+            metrics.WEBHOOK_DELIVERED.labels(subscription).inc()
         else:
             outcome.failed += 1
+            metrics.WEBHOOK_FAILURES.labels(subscription).inc()
             outcome.turned_off += int(kept and attempt >= MAX_ATTEMPTS)
         if not kept or not sent.delivered:
             return outcome
         claim.attempts, claim.after = 0, after
     outcome.more = len(events) == EVENTS_PER_CLAIM
+    if not outcome.more:  # caught up with the feed: nothing waits
+        metrics.WEBHOOK_LAG.labels(str(claim.id)).set(0)
     await _release(sessionmaker, claim, published.next_position)
     return outcome
 

@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.db.models import Problem
-from intake.lib import background
+from intake.lib import background, metrics
 from intake.lib.clock import utcnow
 from intake.notifications.fan_out import SLA_BREACHED
 from intake.problems import history
@@ -125,6 +125,8 @@ async def sweep(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     async with sessionmaker() as session, session.begin():
         recorded = await record_breaches(session, utcnow())
     await idempotency.forget_expired(sessionmaker)
+    metrics.SLA_SWEEPS.inc()
+    metrics.SLA_BREACHES.inc(recorded)
     return recorded
 
 

@@ -1,0 +1,125 @@
+"""Logs an operator can search: every line names its request, and can be one JSON object.
+
+The standard library's ``logging`` does the work: every module already logs through it,
+and a filter and a formatter are all that structure needs. The request's id lives in a
+context variable (``bind_request_id``), so a line logged anywhere during a request (a
+service, the error mapping, a background computation the request started) carries it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+# What uvicorn leaves to Intake: access lines (Intake writes its own), the logging set-up
+# (``configure``), and the peer's address: rewritten from X-Forwarded-For it would hide the
+# proxy that INTAKE_TRUSTED_PROXIES trusts to name requests.
+UVICORN_OPTIONS: dict[str, Any] = {"access_log": False, "log_config": None, "proxy_headers": False}
+
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "intake_request_id", default=None
+)
+
+# The LogRecord attributes every record has; anything else came in through ``extra=``.
+_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+# Last line of defence for what must never be in a log: a bearer token or a JWT, wherever a
+# message or a third-party library put one.
+_SECRETS = re.compile(
+    r"(?i:bearer)\s+[A-Za-z0-9._~+/=-]+"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
+)
+
+
+def current_request_id() -> str | None:
+    """The id of the request this code runs for, or None outside one."""
+    return _request_id.get()
+
+
+@contextmanager
+def bind_request_id(request_id: str) -> Iterator[None]:
+    """Every record logged in the block (and in tasks it starts) names ``request_id``."""
+    token = _request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
+
+
+def redact(text: str) -> str:
+    """``text`` with bearer tokens and JWTs replaced by ``[redacted]``."""
+    return _SECRETS.sub("[redacted]", text)
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request's id on each record as ``request_id`` (None outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = _request_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request_id, then whatever
+    the call passed in ``extra`` (the access line's route, status and duration), then the
+    traceback, if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+            "request_id": getattr(record, "request_id", None),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                line[key] = value
+        if record.exc_info:
+            line["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """A line a person reads in a terminal: time, level, logger, [request id] message."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s %(rid)s%(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        rid = getattr(record, "request_id", None)
+        record.rid = f"[{rid}] " if rid else ""
+        return redact(super().format(record))
+
+
+def handler(log_format: str, stream: Any = None) -> logging.Handler:
+    """A handler writing ``log_format`` (``text`` or ``json``) lines to ``stream`` (stderr)."""
+    chosen = logging.StreamHandler(sys.stderr if stream is None else stream)
+    chosen.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    chosen.addFilter(RequestIdFilter())
+    return chosen
+
+
+def configure(log_format: str, level: str) -> None:
+    """Send every logger's records (Intake's, uvicorn's, the libraries') through one handler
+    on stderr, in ``log_format``. ``intake serve`` and the ASGI factory call it; tests
+    capture records their own way. uvicorn's own access log stays off: Intake writes one
+    access line per request itself (``intake.access``)."""
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler(log_format))
+    root.setLevel(logging.WARNING)
+    logging.getLogger("intake").setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+        logging.getLogger(name).setLevel(level.upper())
+    logging.getLogger("uvicorn.access").disabled = True
