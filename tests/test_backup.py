@@ -20,9 +20,10 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
+from intake.composition import create_sessionmaker
 from intake.config import Settings
 from intake.db import migrate
-from intake.db.session import create_engine, create_sessionmaker
+from intake.db.session import create_engine
 from intake.demo.seed import seed_demo_city
 from intake.lib import clock
 
