@@ -299,3 +299,65 @@ def test_overlapping_matches_give_one_hint() -> None:
 @pytest.mark.parametrize("empty", [None, "", "   "])
 def test_missing_or_empty_fields_give_no_hints(empty: str | None) -> None:
     assert framing_hints(title=empty, problem_statement=empty, desired_outcome=empty) == []
+
+
+# The four solution-first titles the phrase rules missed (issue 18), and the grammar's reasons.
+ISSUE_MISSES = [
+    ("Build a dashboard of overtime by unit", "build_dashboard", "Build", "dashboard"),
+    ("Purchase tablets and an app for field inspectors", "buy_product", "Purchase", "tablets"),
+    (
+        "Automate the payroll spreadsheet with a Python script",
+        "automate_process",
+        "Automate",
+        "the payroll spreadsheet",
+    ),
+    ("Migrate our Access database to the cloud", "migrate_to_product", "Migrate", "the cloud"),
+]
+
+
+@pytest.mark.parametrize(("title", "rule", "verb", "thing"), ISSUE_MISSES)
+def test_solution_verb_and_object_in_any_phrasing_get_a_hint(
+    title: str, rule: str, verb: str, thing: str
+) -> None:
+    [hint] = hints_for("title", title)
+
+    assert (hint.rule, hint.verb, hint.object) == (rule, verb, thing)
+    assert hint.reason.startswith(f'solution verb "{verb}"')
+    assert f'solution object "{thing}"' in hint.reason
+    assert title[hint.start : hint.start + len(hint.phrase)] == hint.phrase
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("A new portal should be built for block party permits.", "A new portal should be built"),
+        ("An app is needed so tenants can report repairs.", "An app is needed"),
+        ("Tablet purchase for pothole crews", "Tablet purchase"),
+        ("CRM implementation for the business tax help desk", "CRM implementation"),
+        ("Purchasing electronic poll books", "Purchasing electronic poll books"),
+        (
+            "We are migrating permit records into a searchable database.",
+            "migrating permit records into a searchable database",
+        ),
+    ],
+)
+def test_object_first_passive_and_noun_forms_get_a_hint(text: str, phrase: str) -> None:
+    assert [hint.phrase for hint in hints_for("problem_statement", text)] == [phrase]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We need a process for shutting off water during repairs.",
+        "The 311 app crashes when residents attach photos.",
+        "Inspectors record results in Accela and a clerk re-types them into Excel.",
+        "The tablets we bought in 2021 have no data plans.",
+        "The records system was implemented in 2015 and is no longer supported.",
+        "We do not need a new system; we need staff to see the same list.",
+        "Our building permit system is slow at month end.",
+        "The purchase order system rejects invoices over $5,000.",
+        "Detectives search three systems for one person.",
+    ],
+)
+def test_hard_problem_descriptions_get_no_hints(text: str) -> None:
+    assert framing_hints(title=text, problem_statement=text, desired_outcome=text) == []
