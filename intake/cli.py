@@ -1,5 +1,5 @@
 """The `intake` command: serve, db, demo, departments add, people add, token,
-sla sweep|recompute, similar backfill, webhooks deliver, mail send|test."""
+sla sweep|recompute, similar backfill|recompute, webhooks deliver, mail send|test."""
 
 from __future__ import annotations
 
@@ -461,6 +461,37 @@ async def backfill_similar(
     return Backfill(filled, seconds)
 
 
+async def recompute_similar(
+    settings: Settings, url: str, batch: int = BACKFILL_BATCH, stream: TextIO | None = None
+) -> Backfill:
+    """Search and store every submitted problem's similar problems again, as after a change
+    to the synonym dictionary: all stored matches are dropped in one transaction, then filled
+    in batches with progress, as the backfill does. Meanwhile a problem not yet reached is
+    filled on its first read, so nobody sees an empty list that should not be."""
+    from intake.triage import similar
+
+    async with _sessions(settings, url) as sessions, sessions() as session, session.begin():
+        await similar.forget_all(session)
+    return await backfill_similar(settings, url, batch, stream)
+
+
+def cmd_similar_recompute(settings: Settings, args: argparse.Namespace) -> int:
+    """Store every problem's similar problems again (after the synonym dictionary changed)."""
+    with database_url(settings) as url:
+        result = asyncio.run(recompute_similar(settings, url, args.batch))
+    print(
+        f"Recomputed {result.filled:,} problem{'' if result.filled == 1 else 's'} "
+        f"in {result.seconds:.1f} s."
+    )
+    return 0
+
+
+def cmd_similar(settings: Settings, args: argparse.Namespace) -> int:
+    if args.similar_command == "recompute":
+        return cmd_similar_recompute(settings, args)
+    return cmd_similar_backfill(settings, args)
+
+
 def cmd_similar_backfill(settings: Settings, args: argparse.Namespace) -> int:
     """Fill the stored similar problems of problems submitted before they were stored."""
     with database_url(settings) as url:
@@ -559,13 +590,22 @@ def build_parser() -> argparse.ArgumentParser:
         "progress on stderr. Safe to run while the API serves, and to run again: it only "
         "does what is left. Problems it has not reached yet are filled on their first read.",
     )
-    backfill.add_argument(
-        "--batch",
-        type=_batch_size,
-        default=BACKFILL_BATCH,
-        metavar="N",
-        help=f"problems per transaction (default {BACKFILL_BATCH})",
+    recompute = similar_commands.add_parser(
+        "recompute",
+        help="search and store every submitted problem's similar problems again",
+        description="Drop every stored match and search again for every submitted problem, "
+        "in batches, with progress on stderr: run it after changing the synonym dictionary "
+        "(intake/triage/synonyms.txt). Safe while the API serves: a problem not reached yet "
+        "is searched on its first read.",
     )
+    for command in (backfill, recompute):
+        command.add_argument(
+            "--batch",
+            type=_batch_size,
+            default=BACKFILL_BATCH,
+            metavar="N",
+            help=f"problems per transaction (default {BACKFILL_BATCH})",
+        )
     webhooks = commands.add_parser("webhooks", help="webhook deliveries")
     webhook_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
     webhook_commands.add_parser(
@@ -605,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
             "departments": cmd_departments_add,
             "token": cmd_token,
             "sla": cmd_sla,
-            "similar": cmd_similar_backfill,
+            "similar": cmd_similar,
             "webhooks": cmd_webhooks_deliver,
             "mail": cmd_mail,
         }[args.command]

@@ -180,6 +180,37 @@ async def test_similar_backfill_fills_the_problems_from_before(
     assert "Filled 0 problems" in again.stdout  # only what is left
 
 
+async def test_similar_recompute_searches_every_problem_again_with_progress(
+    client: Client, city: City, db: asyncpg.Connection, cli_env: dict[str, str]
+) -> None:
+    families = await submitted(
+        client,
+        city,
+        title="Families miss out on benefits",
+        problem_statement="Families do not apply for benefits they qualify for.",
+    )
+    households = await submitted(
+        client,
+        city,
+        "health",
+        title="Eligible households do not get assistance",
+        problem_statement="Households do not sign up for assistance programs.",
+    )
+    await submitted(client, city, "parks", title="Picnic shelter reservations double booked")
+    # As a city whose matches were stored with an older dictionary that did not join the words.
+    await db.execute("DELETE FROM problem_similarities")
+
+    result = intake("similar", "recompute", "--batch", "2", env=cli_env)
+
+    assert result.returncode == 0, result.stderr
+    assert "Recomputed 3 problems" in result.stdout
+    assert "similar" in result.stderr and "3/3" in result.stderr  # progress
+    found = await client.get(
+        f"/api/v1/problems/{families['id']}/similar", headers=city.auth("requester")
+    )
+    assert [match["id"] for match in found.json()] == [households["id"]]
+
+
 def test_bad_configuration_is_a_clear_error(cli_env: dict[str, str]) -> None:
     env = {**cli_env, "INTAKE_PORT": "eighty", "INTAKE_DATABASE_URL": "sqlite:///x.db"}
     result = intake("db", "check", env=env)

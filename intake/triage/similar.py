@@ -13,6 +13,15 @@ that applies the reader's visibility. Problems submitted before the table existe
 nothing stored (``similar_computed_at`` is NULL): their first read fills them, or
 ``intake similar backfill`` fills them all.
 
+Other words for the same thing: the search runs on PostgreSQL's English stems (so
+"families" finds "family"), and a civic synonym dictionary kept in the repository
+(``synonyms.txt``) joins words staff use for one thing ("household", "family"; "benefit",
+"assistance", "aid"). Each group present in a problem's words is searched as one term that
+any member matches, so a paraphrase from another department is found. The dictionary is
+applied to the query, not the stored document: the ``search_vector`` column stays what it
+was (a generated column on any PostgreSQL, no server-side dictionary files), and changing the
+dictionary needs no migration, only ``intake similar recompute`` to search again.
+
 "Distinctive" comes from the statistics ANALYZE keeps on ``problems.search_vector``: the
 share of problems holding each common lexeme. They change only when (auto)ANALYZE runs,
 so each process keeps them for ``STATS_SECONDS`` (``intake.db.session.cached``).
@@ -22,6 +31,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -57,6 +68,7 @@ MAX_FREQUENCY = 0.05  # a lexeme in 5% of problems or more says nothing about th
 # (docs/performance.md, section 4.6).
 RARE_FREQUENCY = 0.03
 MAX_TERMS = 8
+OPENING = 12  # lexemes of the statement's opening searched on, besides the title's
 # Rank at most this many matches, the most recently submitted: bounds the cost of a search.
 MAX_CANDIDATES = 300
 # Matches stored per problem: enough that a reader who may not see some of them (restricted
@@ -65,6 +77,9 @@ KEEP = 30
 LIMIT = 10
 
 LEXEME_FREQUENCIES = "triage.lexeme_frequencies"
+SYNONYMS = Path(__file__).with_name("synonyms.txt")
+VOCABULARY = "triage.synonyms"
+VOCABULARY_SECONDS = 86_400.0  # the file changes only with a new release
 STATS_SECONDS = 600.0  # ANALYZE refreshes them at most every few minutes on a busy table
 
 # Share of problems holding each common lexeme; elements past the lexemes (ANALYZE appends
@@ -84,7 +99,7 @@ _FREQUENCIES_SQL = text(
 )
 
 # Marks a problem's matches as stored (``force``: even if they were), and returns what the
-# search needs: whether it was submitted, the lexemes of its title, and the first 12 of its
+# search needs: whether it was submitted, the lexemes of its title, and the first ``OPENING`` of its
 # statement (read from its first 2,000 characters) in the order they occur. Plain SQL: the
 # marker is not an edit, so the model's updated_at stamp must not apply (nor a new version,
 # nor history). Nothing is returned if the problem was marked already and not ``force``.
@@ -95,7 +110,7 @@ _MARK_SQL = text(
     RETURNING reference IS NOT NULL AS submitted,
         ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, title))) AS title_terms,
         ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
-              left(coalesce(problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT 12)
+              left(coalesce(problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT :opening)
             AS opening_terms
     """
 )
@@ -194,7 +209,7 @@ async def recompute(session: AsyncSession, problem: models.Problem) -> None:
     if not submitted:
         await session.execute(_UNMARK_SQL, {"id": problem.id})
         return
-    marking = {"now": utcnow(), "id": problem.id, "force": True}
+    marking = {"now": utcnow(), "id": problem.id, "force": True, "opening": OPENING}
     words = (await session.execute(_MARK_SQL, marking)).one()
     await _store(session, problem.id, words)
 
@@ -205,12 +220,20 @@ async def fill(session: AsyncSession, problem_id: uuid.UUID) -> bool:
     Adds to what is there: other problems may already list it. False when another
     transaction has just done it (its marker is claimed first, so only one of them searches).
     """
-    marking = {"now": utcnow(), "id": problem_id, "force": False}
+    marking = {"now": utcnow(), "id": problem_id, "force": False, "opening": OPENING}
     words = (await session.execute(_MARK_SQL, marking)).first()
     if words is None:
         return False
     await _store(session, problem_id, words)
     return True
+
+
+async def forget_all(session: AsyncSession) -> None:
+    """Drop every stored match (``intake similar recompute`` then searches again)."""
+    await session.execute(delete(_SIMILARITIES))
+    await session.execute(
+        text("UPDATE problems SET similar_computed_at = NULL WHERE similar_computed_at IS NOT NULL")
+    )
 
 
 async def count_unfilled(session: AsyncSession) -> int:
@@ -243,8 +266,10 @@ async def next_unfilled(
 async def _store(session: AsyncSession, problem_id: uuid.UUID, words: Row[Any]) -> None:
     """Search, and store the best ``KEEP`` matches (and, once submitted, the problem in each
     match's list); then cut every list that grew back to its best ``KEEP``."""
-    terms = distinctive_terms(
-        [*words.title_terms, *words.opening_terms], await _frequencies(session)
+    terms = search_terms(
+        [*words.title_terms, *words.opening_terms],
+        await _frequencies(session),
+        await vocabulary(session),
     )
     if not terms:
         return
@@ -252,7 +277,7 @@ async def _store(session: AsyncSession, problem_id: uuid.UUID, words: Row[Any]) 
         _STORE_BOTH_WAYS if words.submitted else _STORE,
         {
             "id": problem_id,
-            "query": tsquery_text(terms),
+            "query": " | ".join(terms),
             "candidates": MAX_CANDIDATES,
             "keep": KEEP,
         },
@@ -353,6 +378,114 @@ def _cut_back_statement() -> Any:
 _STORE = _store_statement(both_ways=False)
 _STORE_BOTH_WAYS = _store_statement(both_ways=True)
 _CUT_BACK = _cut_back_statement()
+
+
+# -- other words for the same thing ---------------------------------------------------------
+
+
+def synonym_groups(path: Path = SYNONYMS) -> tuple[tuple[str, ...], ...]:
+    """The dictionary's groups: one a line, comma-separated words or phrases, ``#`` comments."""
+    groups: list[tuple[str, ...]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words = tuple(
+            dict.fromkeys(w.strip().lower() for w in line.split("#", 1)[0].split(",") if w.strip())
+        )
+        if len(words) > 1:
+            groups.append(words)
+    return tuple(groups)
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The synonym groups as PostgreSQL sees them (English stems).
+
+    ``group_of`` maps a one-word member's lexeme to its group (the first group wins if a
+    lexeme is in two); ``phrases`` lists each group's multi-word members as lexeme tuples;
+    ``alternatives`` is each group's members as tsquery text (``'famili'``,
+    ``'food' <-> 'stamp'``).
+    """
+
+    group_of: Mapping[str, int]
+    phrases: tuple[tuple[tuple[str, ...], ...], ...]
+    alternatives: tuple[tuple[str, ...], ...]
+
+
+EMPTY_VOCABULARY = Vocabulary({}, (), ())
+
+_STEMS_SQL = text(
+    """
+    SELECT word,
+        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, word))
+              ORDER BY positions[1]) AS lexemes,
+        phraseto_tsquery('english'::regconfig, word)::text AS query
+    FROM unnest(CAST(:words AS text[])) AS word
+    """
+)
+
+
+async def vocabulary(
+    session: AsyncSession, groups: tuple[tuple[str, ...], ...] | None = None
+) -> Vocabulary:
+    """The dictionary's groups stemmed by the database (so exactly as its documents are)."""
+
+    async def load() -> Vocabulary:
+        chosen = synonym_groups() if groups is None else groups
+        words = sorted({word for group in chosen for word in group})
+        rows = await session.execute(_STEMS_SQL, {"words": words})
+        stems = {row.word: (tuple(row.lexemes), row.query) for row in rows}
+        group_of: dict[str, int] = {}
+        phrases: list[tuple[tuple[str, ...], ...]] = []
+        alternatives: list[tuple[str, ...]] = []
+        for index, group in enumerate(chosen):
+            members = [stems[word] for word in group if stems[word][0]]
+            for lexemes, _ in members:
+                if len(lexemes) == 1:
+                    group_of.setdefault(lexemes[0], index)
+            phrases.append(tuple(lexemes for lexemes, _ in members if len(lexemes) > 1))
+            alternatives.append(tuple(dict.fromkeys(query for _, query in members)))
+        return Vocabulary(group_of, tuple(phrases), tuple(alternatives))
+
+    if groups is not None:
+        return await load()
+    return await cached(session, VOCABULARY, VOCABULARY_SECONDS, load)
+
+
+def search_terms(
+    lexemes: Iterable[str], frequencies: Mapping[str, float], words: Vocabulary
+) -> list[str]:
+    """The terms to search a problem's lexemes on: its distinctive lexemes, each synonym group
+    it holds as one term (its share of problems is its members' together)."""
+    present = set(lexemes)
+    fragments: dict[str, str] = {}
+    shares: dict[str, float] = {}
+    groups: set[int] = set()
+    for lexeme in present:
+        group = words.group_of.get(lexeme)
+        if group is None:
+            fragments[lexeme] = tsquery_text([lexeme])
+            shares[lexeme] = frequencies.get(lexeme, 0.0)
+        else:
+            groups.add(group)
+    for index, phrases in enumerate(words.phrases):
+        if any(all(lexeme in present for lexeme in phrase) for phrase in phrases):
+            groups.add(index)
+    for index in groups:
+        key = f"~{index}"  # no lexeme starts with "~"
+        fragments[key] = "(" + " | ".join(words.alternatives[index]) + ")"
+        shares[key] = sum(
+            frequencies.get(lexeme, 0.0)
+            for lexeme, group in words.group_of.items()
+            if group == index
+        )
+    chosen = distinctive_terms(fragments, shares if frequencies else {})
+    return [fragments[key] for key in chosen]
+
+
+def search_query(
+    lexemes: Iterable[str], frequencies: Mapping[str, float], words: Vocabulary
+) -> str:
+    """The tsquery text that finds the candidates: every term OR'd."""
+    return " | ".join(search_terms(lexemes, frequencies, words))
 
 
 # -- choosing the words -----------------------------------------------------------------------
