@@ -10,21 +10,30 @@ model, and the same text always gets the same hints.
 :``, brackets and dashes), in either order and in any inflection:
 
 - *Verbs* (``VERBS``) come in classes: wanting (need, want, require, would like, "there should
-  be"), building (build, create, develop, make, launch, design, provide, set up, ...),
-  implementing (implement, deploy, install, configure, adopt, roll out), buying (buy, purchase,
-  procure, acquire, license, lease, subscribe to), moving (migrate, move to, switch to,
-  transition to, upgrade, modernise, convert to), replacing (replace, rebuild, redesign,
-  overhaul, revamp) and automating (automate, digitise, computerise). Each verb is known in all
-  its forms (build, builds, building, built) and as a noun (purchase, implementation, migration,
-  rollout, automation, "a need for").
+  be", "should have"), building (build, create, develop, make, launch, design, provide, set
+  up, write, start, give, offer, send, equip ... with, ...), implementing (implement, deploy,
+  install, configure, adopt, roll out), buying (buy, purchase, procure, acquire, license,
+  lease, subscribe to, sign up for), moving (migrate, move to, switch to, transition to,
+  upgrade, modernise, convert to), placing (put, bring, load, publish, post, add, upload:
+  "into Accela", "online", "on an interactive map", "as an ArcGIS layer"), replacing (replace,
+  rebuild, redesign, overhaul, revamp) and automating (automate, digitise, computerise, and
+  scan, for paper). Each verb is known in all its forms (build, builds, building, built) and
+  as a noun (purchase, implementation, migration, rollout, automation, "a need for"). Giving
+  verbs take whom it is for first ("give our drivers a GPS app").
 - *Objects* (``OBJECTS``) are the heads of noun phrases that name technology: apps, websites,
   portals, chatbots and kiosks; dashboards, scorecards and visualisations; systems, software,
   platforms, databases, CRM, ERP, GIS, AI, APIs, scripts, the cloud; devices (tablets,
   laptops, phones, scanners, sensors, drones). Some count only with a describing word
   (``QUALIFIED``): a *mobile* application (an application is usually a permit application), a
   *software* tool, a *data* warehouse, an *online* form. A system described by a physical word
-  (HVAC, sprinkler, filing, traffic) is equipment, not software. A named product counts too:
-  a capitalised name (Salesforce, Tyler EnerGov, Windows 11) or a well-known vendor.
+  (HVAC, sprinkler, filing, traffic) is equipment, not software; one modelled on a product
+  ("a Petfinder-style page") is software. A solution word before an undertaking ("a drone
+  program", "a chatbot pilot") is the object. A named product counts too: a capitalised name
+  (Salesforce, Tyler EnerGov, Windows 11) or a well-known vendor.
+- *Means*: in a clause that prescribes ("should", "must", "could", "needs to", or a command
+  that enables: "let", "allow", "enable"), a new solution after "through", "via", "using",
+  "with", "on" or "in" ("patients should book through a self-scheduling tool"), and after an
+  enabling command, "online" ("let residents renew online").
 - *Order*: the verb before the object ("build a dashboard of overtime by unit", "purchase
   tablets and an app"), the object before a passive verb ("a new portal should be built", "an
   app is needed"), or the object naming the act ("CRM implementation", "tablet purchase",
@@ -36,6 +45,11 @@ What keeps plain problem descriptions free of hints:
   system was implemented in 2015"); only a base form, an ``-ing`` form, a noun, or a passive
   after a modal ("should be replaced", "needs to be migrated", "is needed") prescribes.
 - *Negation*: "not", "never", "no", "without", "instead of" just before the verb.
+- *Commands, not habits*: verbs that are everyday work (use, put, post, add, load, bring,
+  scan, send, give, write, start, have) prescribe only as a command, after a modal, or in a
+  question ("could we add ..."); "staff have to use fillable PDF forms" and a sentence
+  opening "To apply, ..." describe what people do today.
+- *Dated acts*: "since the Munis upgrade", "after the 2019 CRM implementation" happened.
 - *What already exists*: wanting, building, buying or implementing "the system", "our app",
   "their tablets" is about something in place ("staff need the system to stop timing out");
   only a new one ("a", "new", "another", no article, "the new") is prescribed. Moving,
@@ -48,7 +62,9 @@ What keeps plain problem descriptions free of hints:
   months, file formats, and a name followed by "policy", "law", "requirements" and the like.
   In Title Case text, where every word is capitalised, a product name must be CamelCase, all
   capitals, carry a version number or be a well-known vendor. Wanting or building a product
-  needs a well-known vendor ("we need Salesforce"; "we need DPW crews" is not a product).
+  needs a well-known vendor ("we need Salesforce"; "we need DPW crews" is not a product), or
+  a mixed-case name in a command or after a modal ("could we add WhatsApp"); surnames
+  (McDonald, DeKalb) are not products.
 
 Which rule a hint carries (``RULES``) follows from the verb's class and the object's kind:
 buying is ``buy_product``, moving ``migrate_to_product``, replacing ``replace_with_product``,
@@ -171,18 +187,19 @@ _RULES = {rule.id: rule for rule in RULES}
 
 # --- vocabulary -----------------------------------------------------------------------------
 
-WANT, BUILD, IMPLEMENT, BUY, MIGRATE, REPLACE, AUTOMATE = (
-    "want", "build", "implement", "buy", "migrate", "replace", "automate",
+WANT, BUILD, IMPLEMENT, BUY, MIGRATE, PLACE, REPLACE, AUTOMATE = (
+    "want", "build", "implement", "buy", "migrate", "place", "replace", "automate",
 )  # fmt: skip
 APP, DASHBOARD, SYSTEM, DEVICE, PRODUCT = "app", "dashboard", "system", "device", "product"
 
 # Solution verbs by class. A phrasal verb is written with its particle ("set up"); one that
 # only counts with a destination ("move to") is in DESTINATION.
 VERBS: dict[str, str] = {
-    **dict.fromkeys(("need", "want", "require", "would like"), WANT),
+    **dict.fromkeys(("need", "want", "require", "would like", "have"), WANT),
     **dict.fromkeys(
         ("build", "create", "develop", "make", "launch", "design", "provide", "get",
-         "set up", "stand up", "spin up", "put in place", "introduce"),
+         "set up", "stand up", "spin up", "put in place", "introduce", "write", "give", "offer",
+         "send", "start", "equip"),
         BUILD,
     ),
     **dict.fromkeys(
@@ -191,7 +208,8 @@ VERBS: dict[str, str] = {
         IMPLEMENT,
     ),
     **dict.fromkeys(
-        ("buy", "purchase", "procure", "acquire", "license", "licence", "lease", "subscribe to"),
+        ("buy", "purchase", "procure", "acquire", "license", "licence", "lease", "subscribe to",
+         "sign up for", "sign up with", "contract with"),
         BUY,
     ),
     **dict.fromkeys(
@@ -199,16 +217,36 @@ VERBS: dict[str, str] = {
          "convert", "port"),
         MIGRATE,
     ),
+    **dict.fromkeys(("put", "bring", "load", "publish", "post", "add", "upload"), PLACE),
     **dict.fromkeys(("replace", "rebuild", "redesign", "overhaul", "revamp", "rewrite"), REPLACE),
     **dict.fromkeys(
-        ("automate", "digitize", "digitise", "computerize", "computerise"), AUTOMATE
+        ("automate", "digitize", "digitise", "computerize", "computerise", "scan"), AUTOMATE
     ),
 }  # fmt: skip
 # Verbs that prescribe only as a command or after a modal ("use AI to ...", "we should use
-# Salesforce"), since "staff use Accela" describes the current process.
-COMMAND_ONLY = frozenset({"use", "leverage", "utilize", "utilise"})
+# Salesforce", "could we add WhatsApp"), since "staff use Accela", "clerks scan the forms" or
+# "we post notices online" describe the current process.
+COMMAND_ONLY = frozenset(
+    {"use", "leverage", "utilize", "utilise", "write", "give", "offer", "send", "start", "equip",
+     "have", "put",
+     "bring", "load", "publish", "post", "add", "upload", "scan", "contract"}
+)  # fmt: skip
 # Moving verbs that prescribe only with a destination ("move to the cloud"), not an object.
 DESTINATION = frozenset({"move", "switch", "transition", "convert", "port"})
+# Automating verbs that prescribe only for paper ("scan the case files", not "scan a dog").
+PAPER_ONLY = frozenset({"scan"})
+PAPER = frozenset(
+    {"file", "files", "record", "records", "document", "documents", "form", "forms", "paper",
+     "papers", "archive", "archives", "plan", "plans", "drawing", "drawings", "map", "maps",
+     "ledger", "ledgers", "card", "cards", "binder", "binders", "folder", "folders", "box",
+     "boxes", "microfilm", "microfiche", "permit", "permits", "deed", "deeds", "minute",
+     "minutes", "report", "reports", "certificate", "certificates", "photo", "photos"}
+)  # fmt: skip
+# Placing verbs: something put somewhere ("bring permits into Accela", "put the map online",
+# "publish scores on an interactive map"), or a solution added ("add WhatsApp as a channel").
+PLACING = frozenset({"put", "bring", "load", "publish", "post", "add", "upload"})
+# Giving verbs take whom it is for before the thing ("give our drivers a GPS app").
+GIVING = frozenset({"give", "provide", "offer", "send", "get", "build", "make"})
 # Words that are as often nouns or other verbs: a verb only when an article, the object or a
 # product follows ("build a portal", not "building permits" or "license renewal system").
 AMBIGUOUS = frozenset(
@@ -219,7 +257,8 @@ AMBIGUOUS = frozenset(
 _IRREGULAR = {
     "built": "build", "bought": "buy", "made": "make", "got": "get", "gotten": "get",
     "rebuilt": "rebuild", "rewrote": "rewrite", "rewritten": "rewrite", "stood": "stand",
-    "spun": "spin",
+    "spun": "spin", "wrote": "write", "written": "write", "gave": "give", "given": "give",
+    "brought": "bring", "had": "have", "equipped": "equip",
 }  # fmt: skip
 # Nouns naming the act: "CRM implementation", "purchase of tablets", "a need for a portal".
 NOMINALS: dict[str, str] = {
@@ -246,14 +285,14 @@ OBJECTS: dict[str, str] = {
     **dict.fromkeys(
         ("system", "software", "platform", "database", "crm", "erp", "gis", "ai", "api",
          "blockchain", "algorithm", "saas", "rpa", "llm", "script", "cloud", "mainframe",
-         "chatgpt", "copilot", "middleware", "registry"),
+         "chatgpt", "copilot", "middleware", "registry", "macro"),
         SYSTEM,
     ),
     **dict.fromkeys(
         ("tablet", "ipad", "laptop", "smartphone", "cellphone", "phone", "device", "scanner",
          "sensor", "drone", "camera", "bodycam", "computer", "handheld", "hotspot", "tracker",
          "printer", "beacon", "e-reader", "ereader", "radio", "router", "server", "monitor",
-         "terminal", "headset"),
+         "terminal", "headset", "screen", "display"),
         DEVICE,
     ),
 }  # fmt: skip
@@ -297,7 +336,22 @@ QUALIFIED: dict[str, tuple[frozenset[str], str]] = {
     "meter": (frozenset({"smart", "digital", "electronic", "wireless"}), DEVICE),
     "reader": (frozenset({"plate", "card", "badge", "rfid", "barcode", "meter"}), DEVICE),
     "planner": (frozenset({"trip", "route", "journey", "online"}), APP),
+    "page": (
+        frozenset({"web", "online", "landing", "facebook", "social", "searchable", "interactive"}),
+        APP,
+    ),
+    "chat": (frozenset({"live", "web", "online"}), APP),
+    "layer": (frozenset({"gis", "web", "map", "online"}), DASHBOARD),
+    "code": (frozenset({"qr"}), DEVICE),
+    **dict.fromkeys(
+        ("notification", "alert", "reminder", "message"),
+        (frozenset({"text", "sms", "push", "automated", "automatic", "email", "e-mail",
+                    "texting"}), SYSTEM),
+    ),
 }  # fmt: skip
+# Heads that name an undertaking: a solution word before one is still the object ("launch a
+# drone program", "a chatbot pilot").
+UNDERTAKINGS = frozenset({"program", "programme", "project", "pilot", "initiative"})
 # Describing words that make any head technology ("self-return machines", "wearable air
 # quality monitors", "an online knowledge base"), unless the head is abstract (ABSTRACT).
 TECH_MODIFIERS = frozenset(
@@ -342,6 +396,7 @@ _OLD = frozenset(
      "existing", "current", "old", "legacy", "same", "it", "them"}
 )  # fmt: skip
 _OPENERS = _NEW | _OLD
+_SEVERAL = frozenset({"two", "three", "four", "five", "ten", "several", "multiple"})
 # Words that end a noun phrase, so they cannot describe a solution noun.
 _JOINING = _words(
     "the a an to for of and or but nor that which who whom whose with without in on at by "
@@ -350,11 +405,25 @@ _JOINING = _words(
     "every can cannot could would should will must do does did have has had get way ways over "
     "under after before during through across per via between"
 )
+# Words before an act named as a noun that date it: "since the Munis upgrade" happened.
+_TEMPORAL = frozenset({"since", "after", "during", "following", "until", "before", "from"})
+# Prepositions that name the means in a prescriptive clause ("book through an online calendar").
+_MEANS = frozenset({"through", "via", "using", "with", "on", "in"})
+# Commands that enable someone ("let residents renew online"); the clause prescribes a means.
+_ENABLING = frozenset({"let", "allow", "enable", "please"})
+_PRESCRIBING = frozenset({"should", "must", "shall", "could"})
+# "have to use": what people must do today, not a prescription.
+_OBLIGED = frozenset({"have", "has", "had", "having", "got"})
+# Where a solution goes: after replacing "with", moving "to", placing "into", "on", "as" ...
+_WITH, _TO = frozenset({"with"}), frozenset({"to", "into"})
+_PLACES = frozenset({"into", "onto", "to", "on", "in", "as", "online"})
+# Surname prefixes whose names look like product names ("McDonald", "DeKalb").
+_SURNAME = re.compile(r"(?:Mc|Mac|De|Di|La|Le|Van|Von|O')[A-Z]")
 # Words that may follow a solution noun that heads its phrase ("an app residents can use").
 _FOLLOWERS = _words(
     "for to that which who where so with and or but like similar instead because in on at by "
     "from we they residents staff people users customers businesses the our their this these "
-    "asap now soon today next before after as is are was were would will should could can "
+    "asap now soon today next before after as is are was were would will should could can such "
     "must when if than built designed developed owned hosted managed of into across "
     "throughout within downtown citywide everywhere here there immediately first"
 )
@@ -414,6 +483,10 @@ _KNOWN_VENDORS = frozenset(
     }
 )  # fmt: skip
 _DISTINCTIVE = re.compile(r"[a-z][A-Z]|^[A-Z]{2,}$|\d")
+# A mixed-case name ("WhatsApp", "REDCap", "iPad"): a product, not an agency's initials.
+_MIXED_CASE = re.compile(r"^(?![A-Z]+s$)(?:.*[a-z][A-Z]|[A-Z]{2,}[a-z])")
+# A describing word that names a product as the model ("a Petfinder-style page").
+_STYLED = re.compile(r"[A-Z][A-Za-z0-9]*-(?:style|like|type)")
 _LONG_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]{3,}")
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|['\u2019.&+-](?=[A-Za-z0-9]))*")
 _HARD_GAP = re.compile(r"[.!?;:()\[\]\"\u201c\u201d\n\u2013\u2014]|\s-\s")
@@ -439,6 +512,8 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
         forms[head] = (head, "base")
     for form, head in _IRREGULAR.items():
         forms[form] = (head, "past")
+    forms["has"] = ("have", "s")
+    forms["equipping"] = ("equip", "ing")
     return forms
 
 
@@ -545,8 +620,8 @@ class _Reader:
                 before = self.at(index - back, token.clause)
                 if before is None or before.low in _JOINING:
                     break
-                if before.low in qualifiers or before.noun in qualifiers:
-                    return kind
+                if {before.low, before.noun, before.low.rsplit("-", 1)[-1]} & qualifiers:
+                    return kind  # "a mobile application", "a self-scheduling tool"
                 if back == 1 and before.noun in OBJECTS:
                     return OBJECTS[before.noun]  # "a visualization tool", "a GIS platform"
         if noun not in ABSTRACT and noun.rstrip("s") not in ABSTRACT:
@@ -554,7 +629,7 @@ class _Reader:
                 before = self.at(index - back, token.clause)
                 if before is None or before.low in _JOINING:
                     break
-                if before.low in TECH_MODIFIERS:
+                if before.low in TECH_MODIFIERS or _STYLED.fullmatch(before.text):
                     return DEVICE if before.low in ("wearable", "smart", "self-return") else APP
         return None
 
@@ -568,8 +643,13 @@ class _Reader:
         participle = after.low.endswith("ing") or _FORMS.get(after.low, ("", ""))[1] == "past"
         return after.low in _FOLLOWERS or participle
 
-    def product(self, index: int, clause: int, vendors_only: bool) -> int | None:
-        """The last token index of a product name starting at ``index``, if one does."""
+    def product(
+        self, index: int, clause: int, vendors_only: bool, commanded: bool = False
+    ) -> int | None:
+        """The last token index of a product name starting at ``index``, if one does.
+
+        ``vendors_only``: only a well-known vendor, or, where the clause commands
+        (``commanded``), a mixed-case name ("WhatsApp", "REDCap") that no agency is called."""
         token = self.at(index, clause)
         if token is None or not token.text[:1].isupper() or token.text in _NOT_PRODUCT:
             return None
@@ -585,7 +665,10 @@ class _Reader:
         if after is not None and _NOT_PRODUCT_AFTER.fullmatch(after.low):
             return None
         names = [t.text for t in self.tokens[index : last + 1]]
-        known = any(name in _KNOWN_VENDORS for name in names)
+        known = any(name in _KNOWN_VENDORS for name in names) or (
+            commanded
+            and any(_MIXED_CASE.match(name) and not _SURNAME.match(name) for name in names)
+        )
         if vendors_only or self.title_case or token.sentence_start:
             distinctive = any(_DISTINCTIVE.search(name) for name in names)
             if not known and (vendors_only or not distinctive):
@@ -594,7 +677,9 @@ class _Reader:
             return None  # "CRM", "AI": an object word, not a product name
         return last
 
-    def phrase_after(self, index: int, clause: int, vendors_only: bool) -> _Object | None:
+    def phrase_after(
+        self, index: int, clause: int, vendors_only: bool, commanded: bool = False
+    ) -> _Object | None:
         """The solution noun phrase starting at ``index``: openers, up to four describing
         words and a solution head, or a product name."""
         opener: str | None = None
@@ -611,7 +696,7 @@ class _Reader:
         first = self.at(k, clause)
         if first is None or (k > index and first.soft_before):
             return None
-        end = self.product(k, clause, vendors_only)
+        end = self.product(k, clause, vendors_only, commanded)
         if end is not None:
             return _Object(PRODUCT, k, end, opener)
         for j in range(k, k + 5):
@@ -621,6 +706,9 @@ class _Reader:
             kind = self.kind_of(j)
             if kind is not None and self.is_head(j):
                 return _Object(kind, k, j, opener)
+            undertaking = self.at(j + 1, clause)
+            if kind is not None and undertaking is not None and undertaking.low in UNDERTAKINGS:
+                return _Object(kind, k, j + 1, opener)  # "a drone program"
             if kind is None and token.low in _JOINING:
                 return None
         return None
@@ -635,8 +723,8 @@ class _Reader:
         end = j
         while (token := self.at(j, clause)) is not None and token.low not in _JOINING:
             j -= 1
-        if end <= j:
-            return None
+        if end <= j or self.tokens[end].low[:1].isdigit():
+            return None  # nothing, or a number ("files from 1980 to 2010 should be scanned")
         return _Object(SYSTEM, j + 1, end, None)
 
     def phrase_before(self, index: int, clause: int) -> _Object | None:
@@ -718,15 +806,49 @@ class _Reader:
                 return True
         return False
 
+    def commanded(self, index: int, clause: int) -> bool:
+        """The verb at ``index`` is a command or follows a modal: "Use AI", "we should use",
+        "please add", "could we add", "can 311 get" (a question), but not "staff have to use"
+        (what they must do today) nor "staff can use" (what they can)."""
+        before = self.at(index - 1, clause)
+        if before is None or before.low in ("please", "let's", "lets"):
+            return True
+        if before.low == "to":  # not "To apply, residents ..." (a purpose) nor "have to use"
+            obliged = self.at(index - 2, clause)
+            return obliged is not None and obliged.low not in _OBLIGED
+        if before.low in _MODALS - {"can", "may"}:
+            return True
+        for back in (2, 3):  # a question: the modal opens the clause, then its subject
+            modal = self.at(index - back, clause)
+            if modal is None or self.at(index - back - 1, clause) is not None:
+                continue
+            subject = self.tokens[index - back + 1 : index]
+            if modal.low in _MODALS - {"to"} and not any(
+                t.low in _JOINING and t.low not in _SUBJECTS for t in subject
+            ):
+                return True
+        return False
+
     def prescriptive_participle(self, index: int, clause: int, lemma: str) -> bool:
         """A past participle after "be" and a modal ("should be built", "needs to be
-        replaced"), or wanting in the passive ("an app is needed")."""
+        replaced", "should be scanned and loaded"), or wanting in the passive ("an app is
+        needed")."""
         before = self.at(index - 1, clause)
         if before is None:
             return False
         if VERBS[lemma] == WANT and before.low in ("is", "are"):
             return True
-        if before.low not in ("be", "get"):
+        if before.low in ("and", "or"):  # the second of two: "scanned and loaded"
+            first = self.at(index - 2, clause)
+            found = _FORMS.get(first.low) if first is not None else None
+            return found is not None and found[1] == "past" and self.after_modal_be(index - 2)
+        return self.after_modal_be(index)
+
+    def after_modal_be(self, index: int) -> bool:
+        """ "should be" or "needs to get" just before the word at ``index``."""
+        clause = self.tokens[index].clause
+        before = self.at(index - 1, clause)
+        if before is None or before.low not in ("be", "get"):
             return False
         modal = self.at(index - 2, clause)
         return modal is not None and (modal.low in _MODALS or modal.low.endswith("'ll"))
@@ -734,7 +856,7 @@ class _Reader:
     def matches(self) -> list[_Match]:
         found: list[_Match] = []
         for index, token in enumerate(self.tokens):
-            match = self.match_verb(index) or self.match_nominal(index)
+            match = self.match_verb(index) or self.match_nominal(index) or self.match_means(index)
             if match is not None:
                 found.append(match)
             del token
@@ -751,19 +873,23 @@ class _Reader:
         before = self.at(index - 1, clause)
         if self.negated(index, clause):
             return None
-        if lemma in COMMAND_ONLY and not (
-            form == "base" and (before is None or before.low in _MODALS - {"can", "may"})
-        ):
-            return None
+        commanded = form == "base" and self.commanded(index, clause)
         if form == "past":
             if not self.prescriptive_participle(index, clause, lemma):
                 return None
-            obj = self.phrase_before(index, clause)
+            if cls == PLACE:  # "should be loaded into a document management system"
+                obj = self.destination(last + 1, clause, _PLACES, commanded=True)
+            else:
+                obj = self.phrase_before(index, clause)
             if obj is None and cls == AUTOMATE:
                 obj = self.subject_before(index, clause)
             if obj is None or not self.fits(cls, lemma, obj, passive=True):
                 return None
-            return self.build(cls, obj.start, last, (index, last), lemma, obj)
+            return self.build(cls, min(obj.start, index), last, (index, last), lemma, obj)
+        if lemma in COMMAND_ONLY and not commanded:
+            return None
+        if lemma == "have" and (before is None or before.low not in ("should", "must", "shall")):
+            return None  # "we should have a portal"; "have DTI build it" is about "build"
         if form in ("base", "s") and before is not None and before.low in _OPENERS - {"us"}:
             return None  # "the build", "our purchase": a noun (see match_nominal)
         if form == "ing" and not token.sentence_start:
@@ -791,17 +917,25 @@ class _Reader:
                 if second.low not in ("have", "get"):
                     return None  # "need to buy ...": the inner verb speaks for itself
                 k += 2
-            obj = self.phrase_after(k, clause, vendors_only=True)
+            obj = self.phrase_after(k, clause, vendors_only=True, commanded=commanded)
         elif head in DESTINATION or (lemma == "upgrade" and nxt.low == "to"):
             obj = None
         else:
-            obj = self.phrase_after(last + 1, clause, vendors_only=cls == BUILD)
+            strict = cls in (BUILD, PLACE)
+            obj = self.phrase_after(last + 1, clause, vendors_only=strict, commanded=commanded)
+            if obj is None and head in GIVING and commanded:
+                obj = self.after_recipient(last + 1, clause)
         target = None
         if cls in (MIGRATE, REPLACE):
-            target = self.destination(last + 1, clause, "with" if cls == REPLACE else "to")
-            if target is None and cls == MIGRATE:
-                target = self.destination(last + 1, clause, "into")
+            target = self.destination(
+                last + 1, clause, _WITH if cls == REPLACE else _TO, commanded=True, names=True
+            )
             obj = target or obj
+        elif cls == PLACE:
+            target = self.destination(last + 1, clause, _PLACES, commanded=True)
+            obj = target or obj
+        elif head == "equip":  # "equip inspectors with body cameras"
+            obj = self.destination(last + 1, clause, _WITH, commanded=True)
         if head in AMBIGUOUS and form != "ing" and cls != WANT and target is None:
             follows = nxt.low in _OPENERS or self.kind_of(last + 1) is not None
             # A command or a modal makes it a verb ("Purchase self-service kiosks"), unless
@@ -813,7 +947,9 @@ class _Reader:
                 return None
         if cls == AUTOMATE and obj is None:
             obj = self.any_phrase(last + 1, clause)
-        if obj is None or not self.fits(cls, lemma, obj, passive=False):
+            if obj is not None and head in PAPER_ONLY and self.tokens[obj.end].noun not in PAPER:
+                return None  # "scan old case files", not "scan a dog"
+        if obj is None or not self.fits(cls, lemma, obj, passive=False, commanded=commanded):
             return None
         first = index
         if cls == WANT:
@@ -823,24 +959,85 @@ class _Reader:
                 first -= 1
         return self.build(cls, first, obj.end, (index, last), lemma, obj)
 
-    def destination(self, index: int, clause: int, word: str) -> _Object | None:
-        """ "to the cloud", "with an online portal": a solution after ``word`` in the clause."""
+    def match_means(self, index: int) -> _Match | None:
+        """A new solution named as the means in a clause that prescribes: "residents should
+        book through an online calendar", "let residents renew online"."""
+        token = self.tokens[index]
+        clause = token.clause
+        if token.low not in _MEANS and token.low != "online":
+            return None
+        opening = index
+        while self.at(opening - 1, clause) is not None:
+            opening -= 1
+        enabling = self.tokens[opening].low in _ENABLING
+        words = [t.low for t in self.tokens[opening:index]]
+        prescribing = any(
+            word in _PRESCRIBING or (word == "to" and n > 0 and words[n - 1] in ("need", "needs"))
+            for n, word in enumerate(words)
+        )
+        if token.low == "online":
+            if not enabling or self.negated(index, clause):
+                return None
+            return self.build(
+                IMPLEMENT, index, index, (index, index), "use", _Object(APP, index, index, "new")
+            )
+        if not (enabling or prescribing) or any(
+            t.low in _NEGATIONS or t.low.endswith("n't") for t in self.tokens[opening:index]
+        ):
+            return None
+        obj = self.phrase_after(index + 1, clause, vendors_only=True, commanded=True)
+        if obj is None or obj.opener == "old":
+            return None
+        return self.build(IMPLEMENT, index, obj.end, (index, index), "use", obj)
+
+    def destination(
+        self,
+        index: int,
+        clause: int,
+        words: frozenset[str],
+        commanded: bool = False,
+        names: bool = False,
+    ) -> _Object | None:
+        """ "to the cloud", "with an online portal", "into Accela", "online": a solution
+        after the first of ``words`` in the clause (any capitalised name with ``names``)."""
         for j in range(index, index + 8):
             token = self.at(j, clause)
-            if token is None:
-                return None
-            if token.low == word:
+            if token is None or (token.soft_before and words is _PLACES):
+                return (
+                    None  # a place is in the verb's own phrase: "put X online", not after a comma
+                )
+            if token.low == "online" and "online" in words:
+                return _Object(APP, j, j, "new")
+            if token.low in words:
                 nxt = self.at(j + 1, clause)
                 cloud = self.at(j + 2, clause)
                 if nxt is not None and nxt.low == "the" and cloud and cloud.noun == "cloud":
                     return _Object(SYSTEM, j + 1, j + 2, "new")
                 if nxt is not None and nxt.noun == "cloud":
                     return _Object(SYSTEM, j + 1, j + 1, "new")
-                return self.phrase_after(j + 1, clause, vendors_only=False)
+                return self.phrase_after(j + 1, clause, not names, commanded)
+        return None
+
+    def after_recipient(self, index: int, clause: int) -> _Object | None:
+        """Giving someone something: "give our volunteer drivers a GPS app"."""
+        for j in range(index + 1, index + 5):
+            token = self.at(j, clause)
+            if token is None or token.soft_before:
+                return None
+            if token.low in ("a", "an", "new"):
+                return self.phrase_after(j, clause, vendors_only=True, commanded=True)
+            if token.low in _JOINING and token.low not in _OLD:
+                return None
         return None
 
     def any_phrase(self, index: int, clause: int) -> _Object | None:
         """Automating needs an object, whatever it is: the words up to a joining word."""
+        while (first := self.at(index, clause)) is not None and first.low in (
+            "all",
+            "every",
+            "each",
+        ):
+            index += 1
         end = None
         for j in range(index, index + 6):
             token = self.at(j, clause)
@@ -853,13 +1050,17 @@ class _Reader:
             return None
         return _Object(SYSTEM, index, end, None)
 
-    def fits(self, cls: str, lemma: str, obj: _Object, passive: bool) -> bool:
+    def fits(
+        self, cls: str, lemma: str, obj: _Object, passive: bool, commanded: bool = False
+    ) -> bool:
         """Whether the object goes with the verb: wanting, building, buying or implementing
         something that exists is not prescribing it."""
         if cls in (WANT, BUILD, IMPLEMENT, BUY) and obj.opener == "old" and obj.kind != PRODUCT:
             return passive  # "the new portal should be built" reads as prescribing
         if cls in (WANT, BUILD) and obj.kind == PRODUCT:
-            return any(t.text in _KNOWN_VENDORS for t in self.tokens[obj.start : obj.end + 1])
+            return (
+                self.product(obj.start, self.tokens[obj.start].clause, True, commanded) is not None
+            )
         return True
 
     def match_nominal(self, index: int) -> _Match | None:
@@ -880,7 +1081,7 @@ class _Reader:
                 return None
             obj = self.phrase_after(index + 2, clause, vendors_only=cls in (WANT, BUILD))
             if cls == MIGRATE:
-                obj = self.destination(index + 2, clause, "to") or obj
+                obj = self.destination(index + 2, clause, _TO, names=True) or obj
             if obj is not None and (cls != WANT or obj.opener != "old"):
                 return self.build(cls, index, obj.end, (index, index), lemma, obj)
         if cls == WANT:
@@ -898,6 +1099,11 @@ class _Reader:
             start -= 1
         if any(_YEAR.fullmatch(t.low) for t in self.tokens[max(start - 2, 0) : index]):
             return None  # "the 2019 CRM implementation": something that happened
+        dated = start - 1
+        while (prev := self.at(dated, clause)) is not None and prev.low in _OPENERS:
+            dated -= 1
+        if prev is not None and prev.low in _TEMPORAL:
+            return None  # "since the Munis upgrade": something that happened too
         obj = _Object(kind or PRODUCT, start, index - 1, None)
         if before.noun == "cloud":
             obj = _Object(SYSTEM, start, index - 1, None)
@@ -911,6 +1117,8 @@ class _Reader:
         obj = self.phrase_after(0, 0, vendors_only=True)
         if obj is None or obj.kind == PRODUCT or obj.opener == "old":
             return None
+        if self.tokens[0].low in _SEVERAL:
+            return None  # "Three systems for one record": what there is too much of
         after = self.at(obj.end + 1, 0)
         # The title is the phrase ("Help desk chatbot"), or the phrase and what it is for
         # ("GPS trackers on all garbage trucks"); a longer opening is a sentence's subject.
@@ -970,7 +1178,12 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
         _, verb = reader.words(*match.verb) if match.verb else (0, "")
         _, thing = reader.words(match.object.start, match.object.end)
         rule = _RULES[match.rule]
-        if match.verb:
+        if match.verb and match.verb_lemma == "use" and verb.lower() in _MEANS | {"online"}:
+            reason = (
+                f'the means "{verb}" in a clause that prescribes, with solution object '
+                f'"{thing}" ({match.object.kind})'
+            )
+        elif match.verb:
             reason = (
                 f'solution verb "{verb}" ({VERBS[match.verb_lemma]}: {match.verb_lemma}) '
                 f'with solution object "{thing}" ({match.object.kind})'
