@@ -461,24 +461,72 @@ async def backfill_similar(
     return Backfill(filled, seconds)
 
 
-async def recompute_similar(
-    settings: Settings, url: str, batch: int = BACKFILL_BATCH, stream: TextIO | None = None
-) -> Backfill:
-    """Search and store every submitted problem's similar problems again, as after a change
-    to the synonym dictionary: all stored matches are dropped in one transaction, then filled
-    in batches with progress, as the backfill does. Meanwhile a problem not yet reached is
-    filled on its first read, so nobody sees an empty list that should not be."""
-    from intake.triage import similar
+@dataclass(frozen=True)
+class Recompute:
+    recomputed: bool  # False: the stored matches were built with this dictionary already
+    filled: int
+    seconds: float
 
+
+async def recompute_similar(
+    settings: Settings,
+    url: str,
+    batch: int = BACKFILL_BATCH,
+    stream: TextIO | None = None,
+    force: bool = False,
+) -> Recompute:
+    """Compute every submitted problem's terms, weights and similar problems again, when the
+    stored ones were built with another dictionary (or ``force``), with progress on ``stream``.
+
+    Three passes in batches: every problem's terms and their counts, then each problem's
+    weights (once all are counted), then the matches (all dropped first, then filled as the
+    backfill fills them). Until the last pass readers see the matches as they were; during it
+    a problem not reached yet is searched on its first read. The new dictionary is recorded
+    when all is done.
+    """
+    from intake.demo.generate import Progress
+    from intake.triage import similar
+    from intake.triage.words import dictionary_hash
+
+    started = monotonic()
+    async with _sessions(settings, url) as sessions:
+        async with sessions() as session:
+            recorded = await similar.recorded_dictionary(session)
+            total = await similar.count_submitted(session)
+        if recorded == dictionary_hash() and not force:
+            return Recompute(False, 0, monotonic() - started)
+        async with sessions() as session, session.begin():
+            await similar.forget_terms(session)
+        progress = Progress(stream)
+        for stage, work in (("terms", similar.store_terms), ("weights", similar.store_norms)):
+            progress.stage(stage, total)
+            done, after = 0, None
+            while True:
+                async with sessions() as session, session.begin():
+                    ids = await similar.next_submitted(session, after, batch)
+                    await work(session, ids)
+                if not ids:
+                    break
+                done, after = done + len(ids), ids[-1]
+                progress.update(done)
+        async with sessions() as session, session.begin():
+            await similar.forget_matches(session)
+    filled = await backfill_similar(settings, url, batch, stream)
     async with _sessions(settings, url) as sessions, sessions() as session, session.begin():
-        await similar.forget_all(session)
-    return await backfill_similar(settings, url, batch, stream)
+        await similar.record_dictionary(session)
+    return Recompute(True, filled.filled, monotonic() - started)
 
 
 def cmd_similar_recompute(settings: Settings, args: argparse.Namespace) -> int:
-    """Store every problem's similar problems again (after the synonym dictionary changed)."""
+    """Store every problem's similar problems again when the dictionary changed."""
     with database_url(settings) as url:
-        result = asyncio.run(recompute_similar(settings, url, args.batch))
+        result = asyncio.run(recompute_similar(settings, url, args.batch, force=args.force))
+    if not result.recomputed:
+        print(
+            "The stored similar problems were built with this dictionary already: nothing to "
+            "do (--force recomputes them anyway)."
+        )
+        return 0
     print(
         f"Recomputed {result.filled:,} problem{'' if result.filled == 1 else 's'} "
         f"in {result.seconds:.1f} s."
@@ -592,11 +640,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     recompute = similar_commands.add_parser(
         "recompute",
-        help="search and store every submitted problem's similar problems again",
-        description="Drop every stored match and search again for every submitted problem, "
-        "in batches, with progress on stderr: run it after changing the synonym dictionary "
-        "(intake/triage/synonyms.txt). Safe while the API serves: a problem not reached yet "
-        "is searched on its first read.",
+        help="compute every problem's similar problems again after a dictionary change",
+        description="When the stored similar problems were built with another dictionary "
+        "(intake/triage/synonyms.txt, the English word frequencies, the rules for terms), "
+        "compute every submitted problem's terms, weights and matches again, in batches, "
+        "with progress on stderr. Safe while the API serves: a problem not reached yet is "
+        "searched on its first read.",
+    )
+    recompute.add_argument(
+        "--force", action="store_true", help="recompute even if the dictionary is the same"
     )
     for command in (backfill, recompute):
         command.add_argument(

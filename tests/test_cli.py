@@ -180,7 +180,7 @@ async def test_similar_backfill_fills_the_problems_from_before(
     assert "Filled 0 problems" in again.stdout  # only what is left
 
 
-async def test_similar_recompute_searches_every_problem_again_with_progress(
+async def test_similar_recompute_follows_a_dictionary_change_with_progress(
     client: Client, city: City, db: asyncpg.Connection, cli_env: dict[str, str]
 ) -> None:
     families = await submitted(
@@ -197,18 +197,26 @@ async def test_similar_recompute_searches_every_problem_again_with_progress(
         problem_statement="Households do not sign up for assistance programs.",
     )
     await submitted(client, city, "parks", title="Picnic shelter reservations double booked")
-    # As a city whose matches were stored with an older dictionary that did not join the words.
+    # As a city whose matches an older dictionary built, one that did not join the words.
+    await db.execute("UPDATE similar_dictionary SET dictionary = 'older'")
     await db.execute("DELETE FROM problem_similarities")
+    ready = (await client.get("/health/ready")).json()
+    assert "intake similar recompute" in ready["similar_problems"]
+    path = f"/api/v1/problems/{families['id']}/similar"
+    assert (await client.get(path, headers=city.auth("requester"))).json() == []
 
     result = intake("similar", "recompute", "--batch", "2", env=cli_env)
 
     assert result.returncode == 0, result.stderr
     assert "Recomputed 3 problems" in result.stdout
-    assert "similar" in result.stderr and "3/3" in result.stderr  # progress
-    found = await client.get(
-        f"/api/v1/problems/{families['id']}/similar", headers=city.auth("requester")
-    )
-    assert [match["id"] for match in found.json()][:1] == [households["id"]]
+    for stage in ("terms", "weights", "similar"):  # progress, pass by pass
+        assert f"{stage}" in result.stderr and "3/3" in result.stderr
+    found = (await client.get(path, headers=city.auth("requester"))).json()
+    assert [match["id"] for match in found][:1] == [households["id"]]
+    assert "similar_problems" not in (await client.get("/health/ready")).json()
+    again = intake("similar", "recompute", env=cli_env)
+    assert again.returncode == 0, again.stderr
+    assert "nothing to do" in again.stdout
 
 
 def test_bad_configuration_is_a_clear_error(cli_env: dict[str, str]) -> None:

@@ -1,4 +1,5 @@
-"""Liveness (no database) and readiness (database reachable, migrations at head)."""
+"""Liveness (no database) and readiness (database reachable, migrations at head); readiness
+also says whether the stored similar problems were built with this release's dictionary."""
 
 from __future__ import annotations
 
@@ -11,12 +12,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from intake.lib.errors import ServiceUnavailable
 from intake.lib.openapi import errors
+from intake.triage.words import dictionary_hash
+
+STALE_MATCHES = (
+    "built with another dictionary: run `intake similar recompute` to compute them again"
+)
 
 
 class Health(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str
     database: str | None = None
     migration: str | None = None
+    # STALE_MATCHES when the stored similar problems were built with another dictionary
+    # (intake.triage.words); absent otherwise. Not a reason to take the process out of service.
+    similar_problems: str | None = None
 
 
 class HealthController(Controller):
@@ -37,6 +46,11 @@ class HealthController(Controller):
         try:
             async with request.app.state.engine.connect() as connection:
                 current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+                recorded = None
+                if current == head:
+                    recorded = await connection.scalar(
+                        text("SELECT dictionary FROM similar_dictionary")
+                    )
         except SQLAlchemyError:
             raise ServiceUnavailable("The database is not reachable.") from None
         if current != head:
@@ -44,4 +58,5 @@ class HealthController(Controller):
                 f"The database is at migration {current}, this release expects {head}; "
                 "run `intake db upgrade`."
             )
-        return Health(status="ok", database="ok", migration=current)
+        matches = None if recorded in (None, dictionary_hash()) else STALE_MATCHES
+        return Health(status="ok", database="ok", migration=current, similar_problems=matches)
