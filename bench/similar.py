@@ -11,8 +11,7 @@ submits are timed: each runs the search against the whole city), then given subm
 times spread over the city's and searched again, so being recent helps none of them. It
 prints, for each corpus, the share of pairs whose paraphrase is among the first five similar
 problems of the other, and ``GET /api/v1/problems/{id}/similar``'s latency. The run reports;
-it never fails on a missed target. See docs/performance.md, "Similar problems: paraphrases
-among 10,000 problems".
+it never fails on a missed target. See docs/performance.md, section 9.
 """
 
 from __future__ import annotations
