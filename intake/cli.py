@@ -196,6 +196,8 @@ def _generate_demo(settings: Settings, args: argparse.Namespace) -> int:
             flush=True,
         )
         result = asyncio.run(generate(url, args.problems, seed=seed, progress=Progress()))
+        # Their similar problems are searched on first read; the searches need their terms.
+        asyncio.run(weigh_terms(settings, url))
     records = ", ".join(
         f"{count:,} {table.replace('_', ' ')}" for table, count in result.records.items()
     )
@@ -417,6 +419,48 @@ class Backfill:
     seconds: float
 
 
+async def _weigh_terms(
+    sessions: async_sessionmaker[AsyncSession], total: int, batch: int, stream: TextIO | None
+) -> None:
+    """Store and count every submitted problem's terms that are missing, then weigh every
+    problem's (once all are counted), in batches with progress: what a search compares."""
+    from intake.demo.generate import Progress
+    from intake.triage import similar
+
+    progress = Progress(stream)
+    for stage, work in (("terms", similar.store_terms), ("weights", similar.store_norms)):
+        progress.stage(stage, total)
+        done, after = 0, None
+        while True:
+            async with sessions() as session, session.begin():
+                ids = await similar.next_submitted(session, after, batch)
+                await work(session, ids)
+            if not ids:
+                break
+            done, after = done + len(ids), ids[-1]
+            progress.update(done)
+
+
+async def weigh_terms(
+    settings: Settings, url: str, batch: int = BACKFILL_BATCH, stream: TextIO | None = None
+) -> bool:
+    """Store, count and weigh the terms of submitted problems that have none (loaded by the
+    demo generator, or from before terms were stored), so that searches find them; False
+    when there were none."""
+    from intake.triage import similar
+
+    async with _sessions(settings, url) as sessions:
+        async with sessions() as session:
+            if not await similar.count_without_terms(session):
+                return False
+            total = await similar.count_submitted(session)
+        await _weigh_terms(sessions, total, batch, stream)
+        async with sessions() as session, session.begin():
+            if await similar.recorded_dictionary(session) is None:
+                await similar.record_dictionary(session)
+    return True
+
+
 async def backfill_similar(
     settings: Settings, url: str, batch: int = BACKFILL_BATCH, stream: TextIO | None = None
 ) -> Backfill:
@@ -438,8 +482,9 @@ async def backfill_similar(
             ids = await similar.next_unfilled(session, after, batch)
             return ids, sum([await similar.fill(session, problem_id) for problem_id in ids])
 
-    progress = Progress(stream)
     started = monotonic()
+    await weigh_terms(settings, url, batch, stream)  # what the searches compare
+    progress = Progress(stream)
     filled, after = 0, None
     async with _sessions(settings, url) as sessions:
         async with sessions() as session:
@@ -484,7 +529,6 @@ async def recompute_similar(
     a problem not reached yet is searched on its first read. The new dictionary is recorded
     when all is done.
     """
-    from intake.demo.generate import Progress
     from intake.triage import similar
     from intake.triage.words import dictionary_hash
 
@@ -497,18 +541,7 @@ async def recompute_similar(
             return Recompute(False, 0, monotonic() - started)
         async with sessions() as session, session.begin():
             await similar.forget_terms(session)
-        progress = Progress(stream)
-        for stage, work in (("terms", similar.store_terms), ("weights", similar.store_norms)):
-            progress.stage(stage, total)
-            done, after = 0, None
-            while True:
-                async with sessions() as session, session.begin():
-                    ids = await similar.next_submitted(session, after, batch)
-                    await work(session, ids)
-                if not ids:
-                    break
-                done, after = done + len(ids), ids[-1]
-                progress.update(done)
+        await _weigh_terms(sessions, total, batch, stream)
         async with sessions() as session, session.begin():
             await similar.forget_matches(session)
     filled = await backfill_similar(settings, url, batch, stream)

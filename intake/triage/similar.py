@@ -320,6 +320,16 @@ async def next_submitted(
     return list(await session.scalars(query.order_by(Problem.id).limit(limit)))
 
 
+async def count_without_terms(session: AsyncSession) -> int:
+    """Submitted problems whose terms are not stored (loaded by the demo generator, or from
+    before terms were stored): searches cannot find them."""
+    Problem = models.Problem
+    found = await session.scalar(
+        select(func.count()).where(Problem.reference.is_not(None), Problem.similar_terms.is_(None))
+    )
+    return int(found or 0)
+
+
 async def count_submitted(session: AsyncSession) -> int:
     Problem = models.Problem
     return int(
