@@ -14,7 +14,7 @@
 Downgrading drops all of it; the stored matches stay as they are.
 
 Revision ID: b74540d528c2
-Revises: 2d7e5a9c4f13
+Revises: 7c3e1a9b5d20
 Create Date: 2026-12-07 09:00:00+00:00
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "b74540d528c2"
-down_revision: str | None = "2d7e5a9c4f13"
+down_revision: str | None = "7c3e1a9b5d20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
