@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format bench bench-portfolio clean
+.PHONY: run test install lint typecheck format bench bench-portfolio bench-similar clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Intake needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -45,6 +45,11 @@ bench: $(STAMP)
 ## 100,000 problems against hand-written SQL (figures in docs/performance.md, "Portfolio")
 bench-portfolio: $(STAMP)
 	$(BIN)/python -m bench.portfolio
+
+## make bench-similar: paraphrases buried among 10,000 problems, the share found in the first
+## five similar problems, GET /similar latency and the search's cost (docs/performance.md)
+bench-similar: $(STAMP)
+	$(BIN)/python -m bench.similar
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

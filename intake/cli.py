@@ -1,6 +1,6 @@
 """The `intake` command: serve, db upgrade|downgrade|check|revision|backup|restore, demo,
-departments add, people add, token, sla sweep|recompute, similar backfill, webhooks deliver,
-mail send|test."""
+departments add, people add, token, service-accounts, sla sweep|recompute, similar
+backfill|recompute, webhooks deliver, mail send|test."""
 
 from __future__ import annotations
 
@@ -259,6 +259,8 @@ def _generate_demo(settings: Settings, args: argparse.Namespace) -> int:
             flush=True,
         )
         result = asyncio.run(generate(url, args.problems, seed=seed, progress=Progress()))
+        # Their similar problems are searched on first read; the searches need their terms.
+        asyncio.run(weigh_terms(settings, url))
     records = ", ".join(
         f"{count:,} {table.replace('_', ' ')}" for table, count in result.records.items()
     )
@@ -565,6 +567,48 @@ class Backfill:
     seconds: float
 
 
+async def _weigh_terms(
+    sessions: async_sessionmaker[AsyncSession], total: int, batch: int, stream: TextIO | None
+) -> None:
+    """Store and count every submitted problem's terms that are missing, then weigh every
+    problem's (once all are counted), in batches with progress: what a search compares."""
+    from intake.demo.generate import Progress
+    from intake.triage import similar
+
+    progress = Progress(stream)
+    for stage, work in (("terms", similar.store_terms), ("weights", similar.store_norms)):
+        progress.stage(stage, total)
+        done, after = 0, None
+        while True:
+            async with sessions() as session, session.begin():
+                ids = await similar.next_submitted(session, after, batch)
+                await work(session, ids)
+            if not ids:
+                break
+            done, after = done + len(ids), ids[-1]
+            progress.update(done)
+
+
+async def weigh_terms(
+    settings: Settings, url: str, batch: int = BACKFILL_BATCH, stream: TextIO | None = None
+) -> bool:
+    """Store, count and weigh the terms of submitted problems that have none (loaded by the
+    demo generator, or from before terms were stored), so that searches find them; False
+    when there were none."""
+    from intake.triage import similar
+
+    async with _sessions(settings, url) as sessions:
+        async with sessions() as session:
+            if not await similar.count_without_terms(session):
+                return False
+            total = await similar.count_submitted(session)
+        await _weigh_terms(sessions, total, batch, stream)
+        async with sessions() as session, session.begin():
+            if await similar.recorded_dictionary(session) is None:
+                await similar.record_dictionary(session)
+    return True
+
+
 async def backfill_similar(
     settings: Settings, url: str, batch: int = BACKFILL_BATCH, stream: TextIO | None = None
 ) -> Backfill:
@@ -586,8 +630,9 @@ async def backfill_similar(
             ids = await similar.next_unfilled(session, after, batch)
             return ids, sum([await similar.fill(session, problem_id) for problem_id in ids])
 
-    progress = Progress(stream)
     started = monotonic()
+    await weigh_terms(settings, url, batch, stream)  # what the searches compare
+    progress = Progress(stream)
     filled, after = 0, None
     async with _sessions(settings, url) as sessions:
         async with sessions() as session:
@@ -607,6 +652,73 @@ async def backfill_similar(
     seconds = monotonic() - started
     progress.done(f"Stored the similar problems of {filled:,} problems in {seconds:.0f} s.")
     return Backfill(filled, seconds)
+
+
+@dataclass(frozen=True)
+class Recompute:
+    recomputed: bool  # False: the stored matches were built with this dictionary already
+    filled: int
+    seconds: float
+
+
+async def recompute_similar(
+    settings: Settings,
+    url: str,
+    batch: int = BACKFILL_BATCH,
+    stream: TextIO | None = None,
+    force: bool = False,
+) -> Recompute:
+    """Compute every submitted problem's terms, weights and similar problems again, when the
+    stored ones were built with another dictionary (or ``force``), with progress on ``stream``.
+
+    Three passes in batches: every problem's terms and their counts, then each problem's
+    weights (once all are counted), then the matches (all dropped first, then filled as the
+    backfill fills them). Until the last pass readers see the matches as they were; during it
+    a problem not reached yet is searched on its first read. The new dictionary is recorded
+    when all is done.
+    """
+    from intake.triage import similar
+    from intake.triage.words import dictionary_hash
+
+    started = monotonic()
+    async with _sessions(settings, url) as sessions:
+        async with sessions() as session:
+            recorded = await similar.recorded_dictionary(session)
+            total = await similar.count_submitted(session)
+        if recorded == dictionary_hash() and not force:
+            return Recompute(False, 0, monotonic() - started)
+        async with sessions() as session, session.begin():
+            await similar.forget_terms(session)
+        await _weigh_terms(sessions, total, batch, stream)
+        async with sessions() as session, session.begin():
+            await similar.forget_matches(session)
+    filled = await backfill_similar(settings, url, batch, stream)
+    async with _sessions(settings, url) as sessions, sessions() as session, session.begin():
+        await similar.record_dictionary(session)
+    return Recompute(True, filled.filled, monotonic() - started)
+
+
+def cmd_similar_recompute(settings: Settings, args: argparse.Namespace) -> int:
+    """Store every problem's similar problems again when the dictionary changed."""
+    with database_url(settings) as url:
+        result = asyncio.run(recompute_similar(settings, url, args.batch, force=args.force))
+    if not result.recomputed:
+        print(
+            "The stored similar problems were built with this dictionary already: nothing to "
+            "do (--force recomputes them anyway)."
+        )
+        return 0
+    print(
+        f"Recomputed {result.filled:,} problem{'' if result.filled == 1 else 's'} "
+        f"in {result.seconds:.1f} s."
+    )
+    return 0
+
+
+def cmd_similar(settings: Settings, args: argparse.Namespace) -> int:
+    if args.similar_command == "recompute":
+        return cmd_similar_recompute(settings, args)
+    return cmd_similar_backfill(settings, args)
 
 
 def cmd_similar_backfill(settings: Settings, args: argparse.Namespace) -> int:
@@ -760,13 +872,26 @@ def build_parser() -> argparse.ArgumentParser:
         "progress on stderr. Safe to run while the API serves, and to run again: it only "
         "does what is left. Problems it has not reached yet are filled on their first read.",
     )
-    backfill.add_argument(
-        "--batch",
-        type=_batch_size,
-        default=BACKFILL_BATCH,
-        metavar="N",
-        help=f"problems per transaction (default {BACKFILL_BATCH})",
+    recompute = similar_commands.add_parser(
+        "recompute",
+        help="compute every problem's similar problems again after a dictionary change",
+        description="When the stored similar problems were built with another dictionary "
+        "(intake/triage/synonyms.txt, the English word frequencies, the rules for terms), "
+        "compute every submitted problem's terms, weights and matches again, in batches, "
+        "with progress on stderr. Safe while the API serves: a problem not reached yet is "
+        "searched on its first read.",
     )
+    recompute.add_argument(
+        "--force", action="store_true", help="recompute even if the dictionary is the same"
+    )
+    for command in (backfill, recompute):
+        command.add_argument(
+            "--batch",
+            type=_batch_size,
+            default=BACKFILL_BATCH,
+            metavar="N",
+            help=f"problems per transaction (default {BACKFILL_BATCH})",
+        )
     webhooks = commands.add_parser("webhooks", help="webhook deliveries")
     webhook_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
     webhook_commands.add_parser(
@@ -807,7 +932,7 @@ def main(argv: list[str] | None = None) -> int:
             "token": cmd_token,
             "service-accounts": cmd_service_accounts,
             "sla": cmd_sla,
-            "similar": cmd_similar_backfill,
+            "similar": cmd_similar,
             "webhooks": cmd_webhooks_deliver,
             "mail": cmd_mail,
         }[args.command]

@@ -246,6 +246,45 @@ async def test_similar_backfill_fills_the_problems_from_before(
     assert "Filled 0 problems" in again.stdout  # only what is left
 
 
+async def test_similar_recompute_follows_a_dictionary_change_with_progress(
+    client: Client, city: City, db: asyncpg.Connection, cli_env: dict[str, str]
+) -> None:
+    families = await submitted(
+        client,
+        city,
+        title="Families miss out on benefits",
+        problem_statement="Families do not apply for benefits they qualify for.",
+    )
+    households = await submitted(
+        client,
+        city,
+        "health",
+        title="Eligible households do not get assistance",
+        problem_statement="Households do not sign up for assistance programs.",
+    )
+    await submitted(client, city, "parks", title="Picnic shelter reservations double booked")
+    # As a city whose matches an older dictionary built, one that did not join the words.
+    await db.execute("UPDATE similar_dictionary SET dictionary = 'older'")
+    await db.execute("DELETE FROM problem_similarities")
+    ready = (await client.get("/health/ready")).json()
+    assert "intake similar recompute" in ready["similar_problems"]
+    path = f"/api/v1/problems/{families['id']}/similar"
+    assert (await client.get(path, headers=city.auth("requester"))).json() == []
+
+    result = intake("similar", "recompute", "--batch", "2", env=cli_env)
+
+    assert result.returncode == 0, result.stderr
+    assert "Recomputed 3 problems" in result.stdout
+    for stage in ("terms", "weights", "similar"):  # progress, pass by pass
+        assert f"{stage}" in result.stderr and "3/3" in result.stderr
+    found = (await client.get(path, headers=city.auth("requester"))).json()
+    assert [match["id"] for match in found][:1] == [households["id"]]
+    assert "similar_problems" not in (await client.get("/health/ready")).json()
+    again = intake("similar", "recompute", env=cli_env)
+    assert again.returncode == 0, again.stderr
+    assert "nothing to do" in again.stdout
+
+
 def test_bad_configuration_is_a_clear_error(cli_env: dict[str, str]) -> None:
     env = {**cli_env, "INTAKE_PORT": "eighty", "INTAKE_DATABASE_URL": "sqlite:///x.db"}
     result = intake("db", "check", env=env)

@@ -181,6 +181,22 @@ async def test_demo_generates_a_city_with_history_the_portfolio_reads(
     assert (check["missing"], check["differing"]) == (0, 0)
 
 
+async def test_a_generated_city_finds_similar_problems_on_first_read(
+    client: Client, db: asyncpg.Connection, cli_env: dict[str, str], keys: LocalKeys
+) -> None:
+    run = intake("demo", "--problems", "60", env=cli_env)
+    assert run.returncode == 0, run.stderr
+    triager = {"Authorization": f"Bearer {keys.issue('pm01@city.example')}"}
+    sampled = await db.fetch(
+        "SELECT id FROM problems WHERE reference IS NOT NULL ORDER BY reference LIMIT 3"
+    )
+
+    for row in sampled:  # nothing stored yet: each read searches the generated city
+        response = await client.get(f"/api/v1/problems/{row['id']}/similar", headers=triager)
+        assert response.status_code == 200, response.text
+        assert response.json(), "a generated problem shares its service's words with others"
+
+
 async def test_demo_problems_must_be_a_positive_number(cli_env: dict[str, str]) -> None:
     bad = intake("demo", "--problems", "0", env=cli_env)
     assert bad.returncode == 2

@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.dialects.postgresql.base import ischema_names
@@ -175,6 +176,7 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "problems"
     __table_args__ = (
         Index("ix_problems_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_problems_similar_terms", "similar_terms", postgresql_using="gin"),
         Index("ix_problems_created_at_id", "created_at", "id"),
         Index("ix_problems_department_id_status", "department_id", "status"),
         CheckConstraint(
@@ -265,6 +267,10 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
     # until then: problems from before that table are filled on first read or by
     # `intake similar backfill`. Setting it is not an edit: version and updated_at stay.
     similar_computed_at: Mapped[datetime | None]
+    # Its terms and the length of their weights (intake.triage.words), once stored: the
+    # search finds problems sharing its rarest terms (GIN index) and scores the cosine.
+    similar_terms: Mapped[list[str] | None] = mapped_column(ARRAY(Text), deferred=True)
+    similar_norm: Mapped[float | None] = mapped_column(REAL, deferred=True)
 
 
 # The triage queue's order (decision due first, paused last; then highest score, unscored
@@ -301,7 +307,28 @@ class ProblemSimilarity(Base):
     similar_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("problems.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    score: Mapped[float] = mapped_column(REAL)  # ts_rank_cd's own type, kept exactly
+    score: Mapped[float] = mapped_column(REAL)  # the terms' cosine (intake.triage.similar)
+
+
+class SimilarTermCount(Base):
+    """How many stored problems hold a term (intake.triage.words); the row ``''`` holds how
+    many problems are stored."""
+
+    __tablename__ = "similar_term_counts"
+
+    term: Mapped[str] = mapped_column(Text, primary_key=True)
+    problems: Mapped[int]
+
+
+class SimilarDictionary(Base):
+    """One row: the dictionary (``words.dictionary_hash``) the stored matches were built with."""
+
+    __tablename__ = "similar_dictionary"
+    __table_args__ = (CheckConstraint("one", name="one_row"),)
+
+    one: Mapped[bool] = mapped_column(primary_key=True, server_default=true())
+    dictionary: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime]
 
 
 class ProblemCollaborator(UUIDPrimaryKey, Base):

@@ -1,4 +1,5 @@
-"""Liveness (no database) and readiness (database reachable, migrations at head)."""
+"""Liveness (no database) and readiness (database reachable, migrations at head); readiness
+also says whether the stored similar problems were built with this release's dictionary."""
 
 from __future__ import annotations
 
@@ -12,12 +13,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from intake.lib.errors import ServiceUnavailable
 from intake.lib.openapi import errors
 from intake.lib.outages import RETRY_AFTER_SECONDS, database_unreachable
+from intake.triage.words import dictionary_hash
+
+STALE_MATCHES = (
+    "built with another dictionary: run `intake similar recompute` to compute them again"
+)
 
 
 class Health(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str
     database: str | None = None
     migration: str | None = None
+    # STALE_MATCHES when the stored similar problems were built with another dictionary
+    # (intake.triage.words); absent otherwise. Not a reason to take the process out of service.
+    similar_problems: str | None = None
 
 
 class HealthController(Controller):
@@ -38,6 +47,11 @@ class HealthController(Controller):
         try:
             async with request.app.state.engine.connect() as connection:
                 current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+                recorded = None
+                if current == head:
+                    recorded = await connection.scalar(
+                        text("SELECT dictionary FROM similar_dictionary")
+                    )
         except Exception as error:
             # Refused, reset, starting up, shutting down, no schema yet: not ready. A refused
             # connection is an OSError, not an SQLAlchemyError.
@@ -51,4 +65,5 @@ class HealthController(Controller):
                 f"The database is at migration {current}, this release expects {head}; "
                 "run `intake db upgrade`."
             )
-        return Health(status="ok", database="ok", migration=current)
+        matches = None if recorded in (None, dictionary_hash()) else STALE_MATCHES
+        return Health(status="ok", database="ok", migration=current, similar_problems=matches)

@@ -1,102 +1,85 @@
-"""Similar problems across all departments, by PostgreSQL full-text search, stored.
+"""Similar problems across all departments: shared terms weighed by rarity, stored.
 
-The most distinctive lexemes of a problem's title and statement opening become an OR
-query; of the most recently submitted problems matching it, the best are ranked with
-``ts_rank_cd`` (normalised to 0..1), so the same words in a title weigh more than in the
-body. See docs/performance.md for why the terms and candidates are bounded.
+Each problem is compared on its *terms* (``intake.triage.words``): the stems of its title and
+of the opening of its statement, synonyms joined (families and households share a term).
+A term weighs by how rare it is, in the city's problems and in English, so a paraphrase from
+another department that shares "naloxone" and "overdose" beats a problem that shares
+"residents", "wait" and "month". The score of two problems is the cosine of their weighted
+terms: 1 for the same terms, 0 for none in common, the same whichever of the two asks.
 
-That search runs when a problem is submitted and when its title or statement changes,
-not on every read: its best ``KEEP`` matches are stored in ``problem_similarities`` for
-everyone, restricted ones included, and each match lists the problem back with the same
-score (cutting its own list back to its best ``KEEP``). A read is then one indexed query
-that applies the reader's visibility. Problems submitted before the table existed have
-nothing stored (``similar_computed_at`` is NULL): their first read fills them, or
-``intake similar backfill`` fills them all.
-
-"Distinctive" comes from the statistics ANALYZE keeps on ``problems.search_vector``: the
-share of problems holding each common lexeme. They change only when (auto)ANALYZE runs,
-so each process keeps them for ``STATS_SECONDS`` (``intake.db.session.cached``).
+The search runs when a problem is submitted and when its title or statement changes, not on
+every read: the problems sharing its rarest terms (at most ``MAX_CANDIDATES``, the most
+recently submitted) are scored, and its best ``KEEP`` are stored in ``problem_similarities``
+for everyone, restricted ones included; each match lists the problem back with the same
+score (cutting its own list back to its best ``KEEP``). A read is then one indexed query that
+applies the reader's visibility. Problems submitted before the table existed have nothing
+stored (``similar_computed_at`` is NULL): their first read fills them, or ``intake similar
+backfill`` fills them all. ``intake similar recompute`` computes every problem's terms,
+weights and matches again, as after a change to the dictionary.
 """
 
 from __future__ import annotations
 
+import math
 import uuid
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    Text,
-    and_,
-    any_,
-    bindparam,
-    delete,
-    func,
-    or_,
-    select,
-    text,
-    tuple_,
-)
-from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy import ARRAY, and_, any_, bindparam, delete, func, or_, select, text, tuple_
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.db.base import Base
-from intake.db.session import cached
 from intake.lib.clock import utcnow
 from intake.lib.errors import NotFound
 from intake.problems.guards import visible_to
 from intake.registry.schemas import DepartmentRef
-from intake.triage import schemas
+from intake.triage import schemas, words
 from intake.web.auth import Caller
 
-MAX_FREQUENCY = 0.05  # a lexeme in 5% of problems or more says nothing about this one,
-# and one in 3% or more so little that it is used only when the problem has no rarer one:
-# searching on those tripled the problems each search visits, for no better results
-# (docs/performance.md, section 4.6).
-RARE_FREQUENCY = 0.03
-MAX_TERMS = 8
-# Rank at most this many matches, the most recently submitted: bounds the cost of a search.
-MAX_CANDIDATES = 300
+MAX_FREQUENCY = 0.2  # a term in a fifth of problems or more finds no candidates (it still
+# scores them): searching on it would visit most of the city for a few hundredths of score
+OPENING = 20  # stems of the statement's opening compared on, besides the title's
+# The candidates scored: the problems holding the rarest terms, up to about this many (the
+# most recently submitted, if ever more): bounds a search's cost.
+MAX_CANDIDATES = 1500
 # Matches stored per problem: enough that a reader who may not see some of them (restricted
 # problems of other departments) still gets LIMIT.
 KEEP = 30
 LIMIT = 10
 
-LEXEME_FREQUENCIES = "triage.lexeme_frequencies"
-STATS_SECONDS = 600.0  # ANALYZE refreshes them at most every few minutes on a busy table
-
-# Share of problems holding each common lexeme; elements past the lexemes (ANALYZE appends
-# the minimum and maximum frequency and the null share) pair with NULL and are dropped.
-_FREQUENCIES_SQL = text(
-    """
-    SELECT common.element, common.frequency
-    FROM pg_stats,
-         unnest(most_common_elems::text::text[], most_common_elem_freqs)
-             AS common(element, frequency)
-    WHERE schemaname = current_schema()
-      AND tablename = 'problems' AND attname = 'search_vector'
-      AND common.element IS NOT NULL
-      -- a few hundred problems say little about which words are common: keep every word
-      AND (SELECT reltuples FROM pg_class WHERE oid = 'problems'::regclass) >= 1000
-    """
-)
-
 # Marks a problem's matches as stored (``force``: even if they were), and returns what the
-# search needs: whether it was submitted, the lexemes of its title, and the first 12 of its
-# statement (read from its first 2,000 characters) in the order they occur. Plain SQL: the
-# marker is not an edit, so the model's updated_at stamp must not apply (nor a new version,
-# nor history). Nothing is returned if the problem was marked already and not ``force``.
+# search needs: whether it was submitted, the stems of its title and of its statement's
+# opening (its first ``OPENING``, read from its first 2,000 characters, in the order they
+# occur), and the terms stored. Plain SQL: the marker is not an edit, so the model's
+# updated_at stamp must not apply (nor a new version, nor history). Nothing is returned if
+# the problem was marked already and not ``force``. _WORDS_SQL reads the same of several.
 _MARK_SQL = text(
     """
     UPDATE problems SET similar_computed_at = :now
     WHERE id = :id AND (:force OR similar_computed_at IS NULL)
     RETURNING reference IS NOT NULL AS submitted,
-        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, title))) AS title_terms,
+        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, title))
+              ORDER BY positions[1]) AS title_terms,
         ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
-              left(coalesce(problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT 12)
-            AS opening_terms
+              left(coalesce(problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT :opening)
+            AS opening_terms,
+        similar_terms AS stored_terms
+    """
+)
+_WORDS_SQL = text(
+    """
+    SELECT id, reference IS NOT NULL AS submitted,
+        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, title))
+              ORDER BY positions[1]) AS title_terms,
+        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
+              left(coalesce(problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT :opening)
+            AS opening_terms,
+        similar_terms AS stored_terms
+    FROM problems WHERE id = ANY(:ids) ORDER BY id
     """
 )
 _UNMARK_SQL = text("UPDATE problems SET similar_computed_at = NULL WHERE id = :id")
@@ -105,6 +88,31 @@ _STALE_LISTS = text(
     "(SELECT problem_id FROM problem_similarities WHERE similar_id = :id ORDER BY problem_id) "
     "AND id <> :id"
 )
+_TERMS_SQL = text("UPDATE problems SET similar_terms = :terms, similar_norm = :norm WHERE id = :id")
+_NORMS_SQL = text(
+    "UPDATE problems SET similar_norm = given.norm "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:norms AS real[])) AS given(id, norm) "
+    "WHERE problems.id = given.id"
+)
+# Adds ``changes`` to the terms' counts, rows in key order (two submits lock them alike), and
+# records the dictionary on a database that has none recorded yet.
+_COUNT_SQL = text(
+    """
+    WITH recorded AS (
+        INSERT INTO similar_dictionary (dictionary, recorded_at) VALUES (:dictionary, :now)
+        ON CONFLICT DO NOTHING
+    )
+    INSERT INTO similar_term_counts (term, problems)
+    SELECT term, change FROM unnest(CAST(:terms AS text[]), CAST(:changes AS int[]))
+        AS given(term, change)
+    ORDER BY term
+    ON CONFLICT (term) DO UPDATE SET problems = similar_term_counts.problems + excluded.problems
+    """
+)
+_COUNTS_SQL = text(
+    "SELECT term, problems FROM similar_term_counts WHERE term = ANY(CAST(:terms AS text[]))"
+)
+_TOTAL = ""  # the counts' row that holds how many problems are counted
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -197,9 +205,9 @@ async def on_event(
 async def recompute(session: AsyncSession, problem: models.Problem) -> None:
     """The problem's words are new: it was just submitted, or its title or statement changed.
 
-    Its matches, and its place in other problems' lists, are computed again now, in the
-    change's transaction. A draft's (stored only if someone read them) are dropped instead,
-    and computed again when next read: drafts change often and nobody else sees them.
+    Its terms, its matches and its place in other problems' lists are computed again now, in
+    the change's transaction. A draft's matches (stored only if someone read them) are dropped
+    instead, and computed again when next read: drafts change often and nobody else sees them.
     """
     submitted = problem.reference is not None
     if not submitted and problem.similar_computed_at is None:
@@ -212,9 +220,9 @@ async def recompute(session: AsyncSession, problem: models.Problem) -> None:
     if not submitted:
         await session.execute(_UNMARK_SQL, {"id": problem.id})
         return
-    marking = {"now": utcnow(), "id": problem.id, "force": True}
-    words = (await session.execute(_MARK_SQL, marking)).one()
-    await _store(session, problem.id, words)
+    marking = {"now": utcnow(), "id": problem.id, "force": True, "opening": OPENING}
+    found = (await session.execute(_MARK_SQL, marking)).one()
+    await _store(session, problem.id, found)
 
 
 async def fill(session: AsyncSession, problem_id: uuid.UUID) -> bool:
@@ -223,12 +231,184 @@ async def fill(session: AsyncSession, problem_id: uuid.UUID) -> bool:
     Adds to what is there: other problems may already list it. False when another
     transaction has just done it (its marker is claimed first, so only one of them searches).
     """
-    marking = {"now": utcnow(), "id": problem_id, "force": False}
-    words = (await session.execute(_MARK_SQL, marking)).first()
-    if words is None:
+    marking = {"now": utcnow(), "id": problem_id, "force": False, "opening": OPENING}
+    found = (await session.execute(_MARK_SQL, marking)).first()
+    if found is None:
         return False
-    await _store(session, problem_id, words)
+    await _store(session, problem_id, found)
     return True
+
+
+async def _store(session: AsyncSession, problem_id: uuid.UUID, found: Row[Any]) -> None:
+    """Keep the problem's terms (counted, once submitted), search with their weights, and
+    store the best ``KEEP`` matches (and, once submitted, the problem in each match's list);
+    then cut every list that grew back to its best ``KEEP``."""
+    vocabulary = await words.vocabulary(session)
+    terms = words.terms_of([*found.title_terms, *found.opening_terms], vocabulary)
+    if found.submitted and found.stored_terms != terms:
+        await _count(session, [(terms, found.stored_terms)])
+    weights, counts = await _weights(session, terms, vocabulary)
+    norm = math.sqrt(sum(weight * weight for weight in weights.values()))
+    if found.submitted:
+        await session.execute(_TERMS_SQL, {"id": problem_id, "terms": terms, "norm": norm})
+    rare = finding_terms(weights, counts)
+    if not rare or norm == 0:
+        return
+    rows = await session.execute(
+        _STORE,
+        {
+            "id": problem_id,
+            "both_ways": found.submitted,
+            "terms": list(weights),
+            "weights": [weight * weight for weight in weights.values()],
+            "norm": norm,
+            "rare": rare,
+            "candidates": MAX_CANDIDATES,
+            "keep": KEEP,
+        },
+    )
+    lists = {problem_id, *(list_id for (list_id,) in rows)}
+    if len(lists) > 1:
+        await session.execute(_CUT_BACK, {"lists": sorted(lists), "keep": KEEP})
+
+
+async def _count(
+    session: AsyncSession, changes: Iterable[tuple[Sequence[str], Sequence[str] | None]]
+) -> None:
+    """Count each problem's new terms in, and its old ones (None: it was not counted) out."""
+    counted: Counter[str] = Counter()
+    for new, old in changes:
+        counted.update(new)
+        counted.subtract(old or ())
+        counted[_TOTAL] += 1 if old is None else 0
+    given = sorted((term, change) for term, change in counted.items() if change)
+    if given:
+        await session.execute(
+            _COUNT_SQL,
+            {
+                "terms": [term for term, _ in given],
+                "changes": [change for _, change in given],
+                "dictionary": words.dictionary_hash(),
+                "now": utcnow(),
+            },
+        )
+
+
+async def _weights(
+    session: AsyncSession, terms: Sequence[str], vocabulary: words.Vocabulary
+) -> tuple[dict[str, float], dict[str, int]]:
+    """The terms' weights, and how many problems hold each (the counts)."""
+    rows = await session.execute(_COUNTS_SQL, {"terms": [_TOTAL, *terms]})
+    counts = {row.term: int(row.problems) for row in rows}
+    return words.weights(terms, counts, counts.pop(_TOTAL, 0), vocabulary), counts
+
+
+# -- computing every problem again (intake similar recompute) ---------------------------------
+
+
+async def forget_terms(session: AsyncSession) -> None:
+    """Drop every problem's terms and the counts (the stored matches stay until
+    ``forget_matches``: readers see them meanwhile)."""
+    await session.execute(text("DELETE FROM similar_term_counts"))
+    await session.execute(
+        text(
+            "UPDATE problems SET similar_terms = NULL, similar_norm = NULL "
+            "WHERE similar_terms IS NOT NULL OR similar_norm IS NOT NULL"
+        )
+    )
+
+
+async def forget_matches(session: AsyncSession) -> None:
+    """Drop every stored match: each problem is searched again on its next read or by the
+    backfill."""
+    await session.execute(delete(_SIMILARITIES))
+    await session.execute(
+        text("UPDATE problems SET similar_computed_at = NULL WHERE similar_computed_at IS NOT NULL")
+    )
+
+
+async def next_submitted(
+    session: AsyncSession, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """Up to ``limit`` submitted problems, in id order after ``after``."""
+    Problem = models.Problem
+    query = select(Problem.id).where(Problem.reference.is_not(None))
+    if after is not None:
+        query = query.where(Problem.id > after)
+    return list(await session.scalars(query.order_by(Problem.id).limit(limit)))
+
+
+async def count_without_terms(session: AsyncSession) -> int:
+    """Submitted problems whose terms are not stored (loaded by the demo generator, or from
+    before terms were stored): searches cannot find them."""
+    Problem = models.Problem
+    found = await session.scalar(
+        select(func.count()).where(Problem.reference.is_not(None), Problem.similar_terms.is_(None))
+    )
+    return int(found or 0)
+
+
+async def count_submitted(session: AsyncSession) -> int:
+    Problem = models.Problem
+    return int(
+        await session.scalar(select(func.count()).where(Problem.reference.is_not(None))) or 0
+    )
+
+
+async def store_terms(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+    """Keep and count the terms of these problems (the first pass of a recompute)."""
+    vocabulary = await words.vocabulary(session)
+    changes = []
+    for found in await session.execute(_WORDS_SQL, {"ids": list(ids), "opening": OPENING}):
+        if not found.submitted:
+            continue
+        terms = words.terms_of([*found.title_terms, *found.opening_terms], vocabulary)
+        if terms != found.stored_terms:
+            changes.append((terms, found.stored_terms))
+            await session.execute(_TERMS_SQL, {"id": found.id, "terms": terms, "norm": None})
+    await _count(session, changes)
+
+
+async def store_norms(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+    """Weigh the terms of these problems with the counts as they are now (the second pass)."""
+    vocabulary = await words.vocabulary(session)
+    rows = (
+        await session.execute(
+            text("SELECT id, similar_terms FROM problems WHERE id = ANY(:ids) ORDER BY id"),
+            {"ids": list(ids)},
+        )
+    ).all()
+    every = sorted({term for row in rows for term in row.similar_terms or ()})
+    counts = {
+        row.term: int(row.problems)
+        for row in await session.execute(_COUNTS_SQL, {"terms": [_TOTAL, *every]})
+    }
+    problems = counts.pop(_TOTAL, 0)
+    norms = {}
+    for row in rows:
+        if row.similar_terms is not None:
+            weights = words.weights(row.similar_terms, counts, problems, vocabulary)
+            norms[row.id] = math.sqrt(sum(weight * weight for weight in weights.values()))
+    if norms:
+        await session.execute(_NORMS_SQL, {"ids": list(norms), "norms": list(norms.values())})
+
+
+async def recorded_dictionary(session: AsyncSession) -> str | None:
+    """The dictionary the stored matches were built with (None: nothing recorded yet)."""
+    found = await session.scalar(text("SELECT dictionary FROM similar_dictionary"))
+    return None if found is None else str(found)
+
+
+async def record_dictionary(session: AsyncSession) -> None:
+    """Every stored match is now built with this release's dictionary."""
+    await session.execute(
+        text(
+            "INSERT INTO similar_dictionary (dictionary, recorded_at) VALUES (:dictionary, :now) "
+            "ON CONFLICT (one) DO UPDATE SET dictionary = excluded.dictionary, "
+            "recorded_at = excluded.recorded_at"
+        ),
+        {"dictionary": words.dictionary_hash(), "now": utcnow()},
+    )
 
 
 async def count_unfilled(session: AsyncSession) -> int:
@@ -258,28 +438,6 @@ async def next_unfilled(
     return list(await session.scalars(query))
 
 
-async def _store(session: AsyncSession, problem_id: uuid.UUID, words: Row[Any]) -> None:
-    """Search, and store the best ``KEEP`` matches (and, once submitted, the problem in each
-    match's list); then cut every list that grew back to its best ``KEEP``."""
-    terms = distinctive_terms(
-        [*words.title_terms, *words.opening_terms], await _frequencies(session)
-    )
-    if not terms:
-        return
-    rows = await session.execute(
-        _STORE_BOTH_WAYS if words.submitted else _STORE,
-        {
-            "id": problem_id,
-            "query": tsquery_text(terms),
-            "candidates": MAX_CANDIDATES,
-            "keep": KEEP,
-        },
-    )
-    lists = {problem_id, *(list_id for (list_id,) in rows)}
-    if len(lists) > 1:
-        await session.execute(_CUT_BACK, {"lists": sorted(lists), "keep": KEEP})
-
-
 # The statements are built once: building them per search cost more than running them.
 _SIMILARITIES = Base.metadata.tables["problem_similarities"]
 _FORGET = delete(_SIMILARITIES).where(
@@ -289,47 +447,50 @@ _FORGET = delete(_SIMILARITIES).where(
 )
 
 
-def _store_statement(both_ways: bool) -> Any:
-    """One INSERT ... SELECT: the search, and its matches as rows of the problem's list (and
-    ``both_ways``, of theirs), returning which lists got rows.
+def _store_statement() -> Any:
+    """One INSERT ... SELECT: the search, and its matches as rows of the problem's list (and,
+    with ``both_ways``, of theirs), returning which lists got rows.
 
-    An edge already there (the other problem found this one first) keeps the higher of the
-    two scores, so the result does not depend on which was computed first. Rows go in key
-    order, so two submits touching the same lists lock them in the same order.
+    The candidates are the most recent problems sharing one of the rarest terms; each is
+    scored by the cosine of the two problems' weighted terms: the squared weights of the
+    terms they share, over the product of their norms (a candidate's norm was computed when
+    its own terms were stored). An edge already there (the other problem found this one
+    first) keeps the higher of the two scores, so the result does not depend on which was
+    computed first. Rows go in key order, so two submits touching the same lists lock them in
+    the same order.
     """
-    Problem, table = models.Problem, _SIMILARITIES
-    this = bindparam("id", type_=UUID(as_uuid=True))
-    tsquery = func.to_tsquery(text("'english'::regconfig"), bindparam("query", type_=Text))
-    candidates = (
-        select(Problem.id)
-        .where(
-            Problem.id != this,
-            Problem.reference.is_not(None),
-            Problem.search_vector.op("@@")(tsquery),
+    return text(
+        """
+        WITH query AS (
+            SELECT * FROM unnest(CAST(:terms AS text[]), CAST(:weights AS float8[]))
+                AS query(term, weight)
+        ), candidates AS (
+            SELECT id, similar_terms, similar_norm FROM problems
+            WHERE similar_terms && CAST(:rare AS text[]) AND id <> CAST(:id AS uuid)
+              AND reference IS NOT NULL AND similar_norm > 0
+            ORDER BY submitted_at DESC NULLS LAST, id
+            LIMIT :candidates
+        ), found AS (
+            SELECT candidates.id,
+                   least(1.0, sum(query.weight) / (:norm * candidates.similar_norm))::real AS score
+            FROM candidates
+            CROSS JOIN LATERAL unnest(candidates.similar_terms) AS shared(term)
+            JOIN query ON query.term = shared.term
+            GROUP BY candidates.id, candidates.similar_norm
+            ORDER BY score DESC, candidates.id
+            LIMIT :keep
+        ), edges AS (
+            SELECT CAST(:id AS uuid) AS problem_id, id AS similar_id, score FROM found
+            UNION ALL
+            SELECT id, CAST(:id AS uuid), score FROM found WHERE :both_ways
         )
-        .order_by(Problem.submitted_at.desc().nulls_last())
-        .limit(bindparam("candidates"))
-        .subquery()
+        INSERT INTO problem_similarities (problem_id, similar_id, score)
+        SELECT problem_id, similar_id, score FROM edges ORDER BY problem_id, similar_id
+        ON CONFLICT (problem_id, similar_id) DO UPDATE
+            SET score = greatest(problem_similarities.score, excluded.score)
+        RETURNING problem_id
+        """
     )
-    score = func.ts_rank_cd(Problem.search_vector, tsquery, 32)
-    found = (
-        select(Problem.id, score.label("score"))
-        .join(candidates, candidates.c.id == Problem.id)
-        .order_by(score.desc(), Problem.id)
-        .limit(bindparam("keep"))
-        .cte("found")
-    )
-    forward = select(this.label("problem_id"), found.c.id.label("similar_id"), found.c.score)
-    edges = forward.union_all(select(found.c.id, this, found.c.score)) if both_ways else forward
-    ordered = edges.subquery("edges")
-    statement = insert(table).from_select(
-        ["problem_id", "similar_id", "score"],
-        select(ordered).order_by(ordered.c.problem_id, ordered.c.similar_id),
-    )
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.problem_id, table.c.similar_id],
-        set_={"score": func.greatest(table.c.score, statement.excluded.score)},
-    ).returning(table.c.problem_id)
 
 
 def _cut_back_statement() -> Any:
@@ -368,43 +529,32 @@ def _cut_back_statement() -> Any:
     )
 
 
-_STORE = _store_statement(both_ways=False)
-_STORE_BOTH_WAYS = _store_statement(both_ways=True)
+_STORE = _store_statement()
 _CUT_BACK = _cut_back_statement()
 
 
 # -- choosing the words -----------------------------------------------------------------------
 
 
-def distinctive_terms(lexemes: Iterable[str], frequencies: Mapping[str, float]) -> list[str]:
-    """The lexemes worth searching on, rarest first.
+def finding_terms(weights: Mapping[str, float], counts: Mapping[str, int]) -> list[str]:
+    """The terms that find the candidates: the rarest first, as long as the problems holding
+    them add up to at most ``MAX_CANDIDATES`` (the rarest always), none that a
+    ``MAX_FREQUENCY`` share of problems or of English text holds.
 
-    Words most problems share ("staff", "request", "wait") would make the OR match, and
-    rank, nearly every problem in the city; numbers ("11" from "11,660 people") match
-    unrelated ones. Without statistics (a new or small table) every other term is kept.
+    A common term adds little to any score but many problems to score, and scoring is the
+    search's cost; a problem sharing only such terms with this one would not make its list.
     """
-    usable = sorted(
-        (frequencies.get(lexeme, 0.0), lexeme)
-        for lexeme in set(lexemes)
-        if not "0" <= lexeme[:1] <= "9" and frequencies.get(lexeme, 0.0) < MAX_FREQUENCY
-    )
-    rare = [lexeme for frequency, lexeme in usable if frequency < RARE_FREQUENCY]
-    terms = rare or [lexeme for _, lexeme in usable]
-    return terms[:MAX_TERMS] if frequencies else terms
+    chosen: list[str] = []
+    found = 0
+    for weight, term in sorted((-weight, term) for term, weight in weights.items()):
+        found += counts.get(term, 0)
+        if -weight <= _COMMON or (chosen and found > MAX_CANDIDATES):
+            break
+        chosen.append(term)
+    return chosen
 
 
-def tsquery_text(terms: Iterable[str]) -> str:
-    """``'a' | 'b'``: each lexeme quoted (quotes and backslashes doubled), OR'd."""
-    quoted = ("'" + term.replace("\\", "\\\\").replace("'", "''") + "'" for term in terms)
-    return " | ".join(quoted)
-
-
-async def _frequencies(session: AsyncSession) -> dict[str, float]:
-    async def load() -> dict[str, float]:
-        rows = await session.execute(_FREQUENCIES_SQL)
-        return {element: float(frequency) for element, frequency in rows}
-
-    return await cached(session, LEXEME_FREQUENCIES, STATS_SECONDS, load)
+_COMMON = -math.log(MAX_FREQUENCY)
 
 
 def _similar_problem(row: Any, department_id: uuid.UUID) -> schemas.SimilarProblem:

@@ -1,0 +1,189 @@
+"""The words similar problems are compared on, and how much each one says.
+
+A problem's *terms* are the English stems (PostgreSQL's ``english`` configuration, exactly as
+its full-text search has them) of its title and of the opening of its statement, with:
+
+- numbers and hyphenated compounds dropped ("11" from "11,660 people"; "spanish-speak"
+  beside "spanish" and "speak", which stay);
+- the words of one synonym group (``synonyms.txt``: household, family; licence, permit; ...)
+  joined as one term named after the group's first member (``~household``): a problem about
+  families and one about households share it. A group's phrase member ("food stamps") counts
+  when all its words are there.
+
+A term *weighs* by how rare it is: ``ln(1 / share)``, its share being the larger of the share
+of the city's problems that hold it (``similar_term_counts``, kept as problems are stored)
+and the chance it appears in ``TEXT_WORDS`` words of ordinary English (word frequencies from
+the ``wordfreq`` package, the same stems). So a word most problems share ("permit" in a city
+of permits) weighs little, and so does a word any text has ("never", "month", "new"), even in
+a small city whose own counts cannot tell yet; "naloxone" or "detour" weighs a lot.
+
+The *dictionary* is what decides the terms: ``synonyms.txt``, the English frequencies and
+these rules. Its hash (``dictionary_hash``) is recorded with the stored matches, so a change
+shows (``/health/ready``, start-up log) until ``intake similar recompute`` runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db.session import cached
+
+SYNONYMS = Path(__file__).with_name("synonyms.txt")
+TERMS_VERSION = "2"  # bump when the rules below change what a problem's terms are
+ENGLISH_WORDS = 60_000  # the most frequent English words whose stems get an English share
+TEXT_WORDS = 200  # a problem's text, in words: a word's English share is its chance in as many
+FEWEST_PROBLEMS = 100
+VOCABULARY = "triage.vocabulary"
+VOCABULARY_SECONDS = 86_400.0  # the dictionary changes only with a new release
+
+
+def synonym_groups(path: Path = SYNONYMS) -> tuple[tuple[str, ...], ...]:
+    """The dictionary's groups: one a line, comma-separated words or phrases, ``#`` comments."""
+    groups: list[tuple[str, ...]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words = tuple(
+            dict.fromkeys(w.strip().lower() for w in line.split("#", 1)[0].split(",") if w.strip())
+        )
+        if len(words) > 1:
+            groups.append(words)
+    return tuple(groups)
+
+
+@cache
+def dictionary_hash(path: Path = SYNONYMS) -> str:
+    """What decides the terms, as a short hash: the synonyms, the English word frequencies'
+    release and ``TERMS_VERSION``."""
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(f"|wordfreq {version('wordfreq')}|terms {TERMS_VERSION}".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The dictionary as PostgreSQL's stems.
+
+    ``group_of`` maps a one-word member's stem to its group's term (the first group wins if
+    a stem is in two); ``phrases`` pairs each multi-word member's stems with its group's term;
+    ``english`` is each stem's share of ``TEXT_WORDS`` words of English (absent: rarer).
+    """
+
+    group_of: Mapping[str, str]
+    phrases: tuple[tuple[tuple[str, ...], str], ...]
+    english: Mapping[str, float]
+
+
+_STEMS_SQL = text(
+    """
+    SELECT word, ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, word))
+                       ORDER BY positions[1]) AS lexemes
+    FROM unnest(CAST(:words AS text[])) AS word
+    """
+)
+
+
+async def vocabulary(
+    session: AsyncSession, groups: tuple[tuple[str, ...], ...] | None = None
+) -> Vocabulary:
+    """The dictionary stemmed by the database (so exactly as its documents are); kept per
+    process. ``groups`` replaces the synonym file's (tests)."""
+
+    async def load() -> Vocabulary:
+        chosen = synonym_groups() if groups is None else groups
+        members = sorted({word for group in chosen for word in group})
+        stems = {
+            row.word: tuple(row.lexemes)
+            for row in await session.execute(_STEMS_SQL, {"words": members})
+        }
+        group_of: dict[str, str] = {}
+        phrases: list[tuple[tuple[str, ...], str]] = []
+        for group in chosen:
+            term = "~" + group[0]
+            for word in group:
+                lexemes = stems[word]
+                if len(lexemes) == 1 and " " not in word:
+                    group_of.setdefault(lexemes[0], term)
+                elif len(lexemes) > 1:
+                    phrases.append((lexemes, term))
+                # else a phrase of one word that says something ("out of work" is "work"):
+                # it would join every text with that word, so it joins none
+        return Vocabulary(group_of, tuple(phrases), await _english(session))
+
+    if groups is not None:
+        return await load()
+    return await cached(session, VOCABULARY, VOCABULARY_SECONDS, load)
+
+
+# Filled once per process: stems and frequencies are the same in every database.
+_english_shares: dict[str, float] = {}
+
+
+async def _english(session: AsyncSession) -> dict[str, float]:
+    """Each stem's chance to appear in ``TEXT_WORDS`` words of English: the frequencies of the
+    ``ENGLISH_WORDS`` most frequent words, summed by stem."""
+    if not _english_shares:
+        _english_shares.update(await _stem_english(session))
+    return _english_shares
+
+
+async def _stem_english(session: AsyncSession) -> dict[str, float]:
+    from wordfreq import get_frequency_list  # loaded on first use: a few MB of word lists
+
+    words: list[str] = []
+    frequencies: list[float] = []
+    for centibels, bucket in enumerate(get_frequency_list("en", wordlist="large")):
+        for word in bucket:
+            if word.isalpha():
+                words.append(word)
+                frequencies.append(10 ** (-centibels / 100))
+        if len(words) >= ENGLISH_WORDS:
+            break
+    rows = await session.execute(
+        text(
+            "SELECT lexeme, sum(frequency) AS frequency FROM unnest("
+            "CAST(:words AS text[]), CAST(:frequencies AS float8[])) AS word(word, frequency), "
+            "unnest(to_tsvector('english'::regconfig, word.word)) GROUP BY lexeme"
+        ),
+        {"words": words, "frequencies": frequencies},
+    )
+    return {row.lexeme: 1 - math.exp(-row.frequency * TEXT_WORDS) for row in rows}
+
+
+def terms_of(lexemes: Iterable[str], words: Vocabulary) -> list[str]:
+    """A problem's terms from the stems of its words, in their order, each once."""
+    present = list(dict.fromkeys(lexemes))
+    terms = [
+        words.group_of.get(lexeme, lexeme)
+        for lexeme in present
+        if not lexeme[:1].isdigit() and "-" not in lexeme
+    ]
+    found = set(present)
+    terms += [term for phrase, term in words.phrases if found.issuperset(phrase)]
+    return list(dict.fromkeys(terms))
+
+
+def weights(
+    terms: Iterable[str], counts: Mapping[str, int], problems: int, words: Vocabulary
+) -> dict[str, float]:
+    """How much each term says: ``ln(1 / share)``, its share being the larger of the share of
+    the ``problems`` that hold it (``counts``) and its English share (for a group: its one-word
+    members' together). A city of fewer than ``FEWEST_PROBLEMS`` counts as that many: two
+    problems sharing a word do not make it common."""
+    total = max(problems, FEWEST_PROBLEMS)
+    members: dict[str, list[str]] = {}
+    for lexeme, term in words.group_of.items():
+        members.setdefault(term, []).append(lexeme)
+    found = {}
+    for term in terms:
+        english = sum(words.english.get(m, 0.0) for m in members.get(term, [term]))
+        share = max(counts.get(term, 0) / total, min(english, 1.0), 1 / (total + 1))
+        found[term] = math.log(1 / share) if share < 1 else 0.0
+    return found
