@@ -60,6 +60,7 @@ from intake.triage.controllers import (
     TriageActionController,
     TriageQueueController,
 )
+from intake.web.routes import page_routers, template_config
 from intake.webhooks import delivery as webhook_delivery
 from intake.webhooks.controllers import ROUTES as WEBHOOK_ROUTES
 
@@ -199,7 +200,8 @@ def create_app(settings: Settings, database_url: str) -> Litestar:
     logging.getLogger("intake").setLevel(settings.log_level.upper())
     document = CompletedDocument(SCHEMA_ENUMS)
     return Litestar(
-        route_handlers=[HealthController, api],
+        route_handlers=[HealthController, api, *page_routers()],
+        template_config=template_config(),
         dependencies={"db_session": Provide(transaction)},
         # Left in reverse: the background tasks stop before the engine is disposed.
         lifespan=[database, sla_sweeps, webhook_deliveries, mail_deliveries],
