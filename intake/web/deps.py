@@ -53,12 +53,10 @@ class Visit:
 
     session: WebSession | None
     caller: Caller | None
+    # Read once: an error page rendered after a rollback cannot reload the row.
+    csrf_token: str = ""
     # A new session token to send as the cookie with this response.
     new_token: str | None = None
-
-    @property
-    def csrf_token(self) -> str:
-        return self.session.csrf_token if self.session else ""
 
 
 async def provide_visit(request: Request[Any, Any, Any], db_session: AsyncSession) -> Visit:
@@ -72,7 +70,7 @@ async def provide_visit(request: Request[Any, Any, Any], db_session: AsyncSessio
             caller = await load_caller(db_session, email or "")
         except NotAuthenticated:  # deactivated since signing in
             caller = None
-    visit = Visit(session=row, caller=caller)
+    visit = Visit(session=row, caller=caller, csrf_token=row.csrf_token if row else "")
     request.state.visit = visit
     if request.method == "POST":
         form = await request.form()

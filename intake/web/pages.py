@@ -7,7 +7,7 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
@@ -70,6 +70,7 @@ def render(
         },
         status_code=status,
         cookies=cookies,
+        media_type=MediaType.HTML,
     )
 
 

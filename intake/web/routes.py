@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar import Router
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -31,13 +30,13 @@ def page_routers() -> list[Router]:
             "caller": Provide(provide_signed_in),
         },
         exception_handlers={Exception: error_page},
-        middleware=[DefineMiddleware(SecurityHeaders)],
+        middleware=[SecurityHeaders()],
         include_in_schema=False,
     )
     static = create_static_files_router(
         path="/static",
         directories=[HERE / "static"],
-        middleware=[DefineMiddleware(SecurityHeaders)],
+        middleware=[SecurityHeaders()],
         include_in_schema=False,
     )
     return [pages, static]

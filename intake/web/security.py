@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
-from litestar.middleware import AbstractMiddleware
-from litestar.types import Message, Receive, Scope, Send
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def csp(nonce: str) -> str:
@@ -20,10 +19,10 @@ def csp(nonce: str) -> str:
     )
 
 
-class SecurityHeaders(AbstractMiddleware):
+class SecurityHeaders(ASGIMiddleware):
     """Adds the headers to whatever the page sends, an error page included."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
         secure = scope.get("scheme") == "https"
@@ -43,8 +42,4 @@ class SecurityHeaders(AbstractMiddleware):
                     headers["Strict-Transport-Security"] = "max-age=31536000"
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
-
-
-def nonce_of(state: Any) -> str:
-    return str(state.get("csp_nonce", "")) if hasattr(state, "get") else ""
+        await next_app(scope, receive, send_with_headers)

@@ -4,9 +4,10 @@ and sign out."""
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import QueryParameter
 from litestar.response import Redirect
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,7 @@ async def ensure_session(db_session: AsyncSession, visit: Visit) -> None:
     """Give a visitor a session, so the forms on this page carry a CSRF token."""
     if visit.session is None:
         visit.new_token, visit.session = await sessions.start(db_session)
+        visit.csrf_token = visit.session.csrf_token
 
 
 def _signed_in(request: Request[Any, Any, Any], token: str, target: str) -> Response[Any]:
@@ -134,7 +136,7 @@ class SignInController(Controller):
         db_session: AsyncSession,
         visit: Visit,
         code: str | None = None,
-        state: str | None = None,
+        returned_state: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> Any:
         settings: Settings = request.app.state.settings
         if settings.oidc is None:
@@ -146,8 +148,8 @@ class SignInController(Controller):
             or not started.oidc_verifier
             or not started.oidc_nonce
             or not code
-            or not state
-            or not hmac.compare_digest(state.encode(), started.oidc_state.encode())
+            or not returned_state
+            or not hmac.compare_digest(returned_state.encode(), started.oidc_state.encode())
         ):
             raise NotAuthenticated("This sign-in was not started here, or has expired. Try again.")
         verifier: OIDCVerifier = request.app.state.verifier
