@@ -60,7 +60,7 @@ from intake.triage.controllers import (
     TriageActionController,
     TriageQueueController,
 )
-from intake.web.routes import page_routers, template_config
+from intake.pages.routes import page_routers, template_config
 from intake.webhooks import delivery as webhook_delivery
 from intake.webhooks.controllers import ROUTES as WEBHOOK_ROUTES
 

@@ -1,7 +1,7 @@
-"""Web sessions: the pages' server-side sessions (intake/web/sessions.py).
+"""Web sessions: the pages' server-side sessions (intake/pages/sessions.py).
 
 Revision ID: a3c7e1f09b52
-Revises: 9854e00867ed
+Revises: b74540d528c2
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "a3c7e1f09b52"
-down_revision: str | None = "9854e00867ed"
+down_revision: str | None = "b74540d528c2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

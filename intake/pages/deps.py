@@ -27,7 +27,7 @@ from intake.lib.errors import (
 )
 from intake.lib.etag import etag
 from intake.lib.idempotency import claim as claim_idempotency_key
-from intake.web import sessions
+from intake.pages import sessions
 
 __all__ = [
     "DTI_ROLES",

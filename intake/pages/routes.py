@@ -10,12 +10,12 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from intake.web.controllers.account import AccountPages
-from intake.web.controllers.auth import SignInController
-from intake.web.controllers.problems import ProblemPages
-from intake.web.deps import provide_signed_in, provide_visit
-from intake.web.pages import error_page
-from intake.web.security import SecurityHeaders
+from intake.pages.controllers.account import AccountPages
+from intake.pages.controllers.auth import SignInController
+from intake.pages.controllers.problems import ProblemPages
+from intake.pages.deps import provide_signed_in, provide_visit
+from intake.pages.rendering import error_page
+from intake.pages.security import SecurityHeaders
 
 HERE = Path(__file__).parent
 

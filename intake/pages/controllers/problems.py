@@ -21,8 +21,8 @@ from intake.problems.framing import framing_hints
 from intake.problems.guards import require_action, require_requester_of
 from intake.triage import service as triage
 from intake.triage import similar
-from intake.web import forms
-from intake.web.deps import (
+from intake.pages import forms
+from intake.pages.deps import (
     Caller,
     Forbidden,
     IntakeError,
@@ -31,7 +31,7 @@ from intake.web.deps import (
     claim_idempotency_key,
     etag,
 )
-from intake.web.pages import render
+from intake.pages.rendering import render
 
 STATUS_WORDS = {
     "draft": "Draft",

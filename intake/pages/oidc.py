@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import httpx
 
 from intake.config import OIDCSettings
-from intake.web.deps import NotAuthenticated, OIDCVerifier
+from intake.pages.deps import NotAuthenticated, OIDCVerifier
 
 TIMEOUT = httpx.Timeout(5.0)
 

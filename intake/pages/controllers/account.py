@@ -12,8 +12,8 @@ from intake.notifications import service as inbox
 from intake.notifications.schemas import MarkRead
 from intake.registry import service as registry
 from intake.registry.schemas import MeUpdate
-from intake.web.deps import Caller
-from intake.web.pages import render
+from intake.pages.deps import Caller
+from intake.pages.rendering import render
 
 
 class AccountPages(Controller):

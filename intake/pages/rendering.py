@@ -13,8 +13,8 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
 from intake.config import Settings
-from intake.web import sessions
-from intake.web.deps import Forbidden, IntakeError, NotAuthenticated, NotFound, Visit
+from intake.pages import sessions
+from intake.pages.deps import Forbidden, IntakeError, NotAuthenticated, NotFound, Visit
 
 logger = logging.getLogger("intake")
 

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.config import Settings
 from intake.db.models import Department, Person
-from intake.web import oidc, sessions
-from intake.web.deps import NotAuthenticated, NotFound, OIDCVerifier, ValidationFailed, Visit
-from intake.web.pages import render, session_cookie
+from intake.pages import oidc, sessions
+from intake.pages.deps import NotAuthenticated, NotFound, OIDCVerifier, ValidationFailed, Visit
+from intake.pages.rendering import render, session_cookie
 
 
 def _safe_next(target: str | None) -> str:
