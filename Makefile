@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format bench bench-portfolio bench-similar clean
+.PHONY: run test install lint typecheck format bench bench-portfolio bench-similar clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Intake needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -19,9 +19,13 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/intake serve
 
+## make browser: the system's Chromium, which the pages' tests drive (Debian's package)
+browser:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 ## make test: lint, types and the whole suite on real PostgreSQL; then the 30 slowest tests
 ## and where the time went (setup, call, teardown, costliest fixtures: tests/timing.py)
-test: $(STAMP) lint typecheck
+test: $(STAMP) browser lint typecheck
 	$(BIN)/python -m pytest --durations=30
 
 lint: $(STAMP)

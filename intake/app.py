@@ -48,6 +48,7 @@ from intake.notifications import schemas as notifications
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
 from intake.outcomes import state as outcomes
 from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
+from intake.pages.routes import page_routers, template_config
 from intake.portfolio.caching import ViewBodies
 from intake.portfolio.controllers import ROUTES as PORTFOLIO_ROUTES
 from intake.problems import schemas as problems
@@ -272,7 +273,8 @@ def create_app(
     logging.getLogger("intake").setLevel(settings.log_level.upper())
     document = CompletedDocument(SCHEMA_ENUMS)
     app = Litestar(
-        route_handlers=[HealthController, metrics.scrape, api],
+        route_handlers=[HealthController, metrics.scrape, api, *page_routers()],
+        template_config=template_config(),
         dependencies={"db_session": Provide(transaction)},
         # Left in reverse: the background tasks stop before the engine is disposed.
         lifespan=[

@@ -33,6 +33,10 @@ class OIDCSettings:
     jwks_url: str
     email_claim: str = "email"
     jwks_timeout_seconds: float = 5.0  # how long one fetch of the signing keys may take
+    # The pages' sign-in (authorization code with PKCE): Intake's client id at the provider
+    # (the audience when unset) and, for a confidential client, its secret.
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +192,8 @@ class Settings:
                     audience=oidc_values["INTAKE_OIDC_AUDIENCE"],
                     jwks_url=oidc_values["INTAKE_OIDC_JWKS_URL"],
                     email_claim=text("INTAKE_OIDC_EMAIL_CLAIM", "email"),
+                    client_id=env.get("INTAKE_OIDC_CLIENT_ID", "").strip() or None,
+                    client_secret=env.get("INTAKE_OIDC_CLIENT_SECRET", "").strip() or None,
                 )
 
         mail = _mail(env, problems)

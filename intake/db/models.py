@@ -959,3 +959,28 @@ class ServiceToken(UUIDPrimaryKey, Base):
     # Written at most once a minute per token (intake.accounts.service.LAST_USED_EVERY).
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A browser's session with the pages: who signed in, its CSRF token, when it ends.
+
+    The cookie holds a random token; only its SHA-256 is stored, so a read of this table
+    cannot be replayed as a cookie. A row without a person is a visitor who has not signed in
+    yet (the sign-in form's CSRF token, an OIDC sign-in under way); signing in replaces it
+    with a new row, so the session id changes at sign-in. Signing out deletes the row.
+    """
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    # An OIDC sign-in under way: the state, PKCE verifier and nonce it must come back with.
+    oidc_state: Mapped[str | None] = mapped_column(String(128))
+    oidc_verifier: Mapped[str | None] = mapped_column(String(128))
+    oidc_nonce: Mapped[str | None] = mapped_column(String(128))
+    next_path: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -196,6 +196,8 @@ class ProblemFilters:
     submitter: uuid.UUID | None = None
     restricted: bool | None = None
     q: str | None = None
+    # Only the problems this person follows (the pages' "problems I follow").
+    followed_by: uuid.UUID | None = None
 
 
 async def list_problems(
@@ -223,6 +225,13 @@ async def list_problems(
         query = query.where(Problem.submitter_id == filters.submitter)
     if filters.restricted is not None:
         query = query.where(Problem.restricted.is_(filters.restricted))
+    if filters.followed_by:
+        Watcher = models.ProblemWatcher
+        query = query.where(
+            select(Watcher.person_id)
+            .where(Watcher.problem_id == Problem.id, Watcher.person_id == filters.followed_by)
+            .exists()
+        )
 
     rank = None
     if filters.q:

@@ -163,26 +163,36 @@ class OIDCVerifier:
         known = self._verified.get(token)
         if known is not None:
             return known
+        claims = await self.claims_for(token, self.settings.audience)
+        email = self.email_in(claims)
+        self._verified.put(token, email, claims)
+        return email
+
+    async def claims_for(self, token: str, audience: str) -> dict[str, Any]:
+        """The claims of a token the provider signed for ``audience``; NotAuthenticated
+        otherwise. The pages' sign-in checks an ID token (audience: the client id) here."""
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as error:
             raise _rejected(error) from None
         key = await self._keys.key_for(kid if isinstance(kid, str) else "")
         try:
-            claims = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key.key,
                 algorithms=["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"],
-                audience=self.settings.audience,
+                audience=audience,
                 issuer=self.settings.issuer,
                 options={"require": ["exp", "iss", "aud"]},
             )
         except jwt.PyJWTError as error:
             raise _rejected(error) from None
+        return claims
+
+    def email_in(self, claims: dict[str, Any]) -> str:
         email = claims.get(self.settings.email_claim)
         if not isinstance(email, str) or not email:
             raise NotAuthenticated(f"The token has no '{self.settings.email_claim}' claim.")
-        self._verified.put(token, email, claims)
         return email
 
 

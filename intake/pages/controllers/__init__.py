@@ -1,0 +1,1 @@
+"""The pages, one controller module per group of pages."""

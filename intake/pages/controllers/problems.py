@@ -1,0 +1,403 @@
+"""The requester's pages: problem lists, the draft form with framing hints, a problem's page
+with its history and comments, submit, answering a request for information, following."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.collaboration import comments, watchers
+from intake.collaboration.schemas import CommentCreate
+from intake.db import models
+from intake.notifications import service as inbox
+from intake.pages import forms
+from intake.pages.deps import (
+    Caller,
+    Forbidden,
+    IntakeError,
+    PreconditionFailed,
+    ValidationFailed,
+    claim_idempotency_key,
+    etag,
+)
+from intake.pages.rendering import render
+from intake.problems import lifecycle, schemas
+from intake.problems import service as problems
+from intake.problems.framing import framing_hints
+from intake.problems.guards import require_action, require_requester_of
+from intake.triage import service as triage
+from intake.triage import similar
+
+STATUS_WORDS = {
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "triage": "In triage",
+    "needs_info": "Waiting for your answer",
+    "declined": "Declined",
+    "redirected": "Redirected",
+    "duplicate": "Duplicate",
+    "accepted": "Accepted",
+    "discovery": "Discovery",
+    "delivery": "Delivery",
+    "live": "Live",
+    "closed": "Closed",
+    "withdrawn": "Withdrawn",
+    "on_hold": "On hold",
+}
+
+
+def _hints(record: dict[str, Any]) -> list[Any]:
+    def text(name: str) -> str | None:
+        value = record.get(name)
+        return value if isinstance(value, str) else None
+
+    return framing_hints(
+        title=text("title"),
+        problem_statement=text("problem_statement"),
+        desired_outcome=text("desired_outcome"),
+    )
+
+
+def _may(caller: Caller, problem: models.Problem, action: str) -> bool:
+    """The lifecycle table allows this caller this action on the problem now."""
+    if action not in lifecycle.allowed_actions(problem.status, problem.held_from_status):
+        return False
+    try:
+        require_action(caller, problem, lifecycle.ACTIONS[action])
+    except Forbidden:
+        return False
+    return True
+
+
+def _may_edit(caller: Caller, problem: models.Problem) -> bool:
+    if problem.status not in lifecycle.EDITABLE_STATES:
+        return False
+    try:
+        require_requester_of(caller, problem)
+    except Forbidden:
+        return False
+    return True
+
+
+def _form_page(
+    request: Request[Any, Any, Any],
+    *,
+    values: dict[str, Any],
+    errors: forms.FormErrors | None = None,
+    problem: schemas.Problem | None = None,
+    version: int | None = None,
+    notice: str | None = None,
+    status: int = 200,
+    record: dict[str, Any] | None = None,
+) -> Any:
+    errors = errors or forms.FormErrors()
+    hints = _hints(record if record is not None else values)
+    return render(
+        request,
+        "problem_form.html",
+        status,
+        title=("Edit: " + problem.title) if problem else "Describe a problem",
+        fields=forms.FIELDS,
+        by_name=forms.BY_NAME,
+        values=values,
+        errors=errors,
+        hints=hints,
+        problem=problem,
+        version=version,
+        notice=notice,
+        idempotency_key=str(uuid.uuid4()),
+        unread_count=None,
+    )
+
+
+class ProblemPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/")
+    async def home(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
+    ) -> Any:
+        mine, _ = await problems.list_problems(
+            db_session,
+            caller,
+            problems.ProblemFilters(department=caller.department_code),
+            cursor=None,
+            limit=100,
+        )
+        followed, _ = await problems.list_problems(
+            db_session,
+            caller,
+            problems.ProblemFilters(followed_by=caller.id),
+            cursor=None,
+            limit=100,
+        )
+        return render(
+            request,
+            "problems.html",
+            title="My problems",
+            mine=mine,
+            followed=[p for p in followed if p.department.id != caller.department_id],
+            words=STATUS_WORDS,
+            unread_count=await inbox.unread_count(db_session, caller),
+        )
+
+    @get("/problems/new")
+    async def new_problem(self, request: Request[Any, Any, Any], caller: Caller) -> Any:
+        if not caller.has_role("requester"):
+            raise Forbidden("Only requesters describe new problems.")
+        return _form_page(request, values=forms.blank_values())
+
+    @post("/problems/new", status_code=303)
+    async def create_problem(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
+    ) -> Any:
+        form = await request.form()
+        values = forms.raw_values(form)
+        record, errors = forms.parse(values)
+        if errors or form.get("action") == "preview":
+            return _form_page(
+                request,
+                values=values,
+                errors=errors,
+                record=record,
+                status=422 if errors else 200,
+            )
+        key = str(form.get("idempotency_key") or "") or None
+        async with db_session.begin_nested():
+            idempotent = await claim_idempotency_key(request, db_session, caller.id, key)
+            if idempotent is not None and (replayed := await idempotent.replay()):
+                stored = msgspec.json.decode(replayed.content)
+                return Redirect(stored["location"], status_code=303)
+            data = msgspec.convert(record, schemas.ProblemCreate)
+            problem = await problems.create_problem(db_session, caller, data)
+            location = f"/problems/{problem.id}"
+            if idempotent is not None:
+                await idempotent.remember(303, {"location": location}, {})
+        return Redirect(location, status_code=303)
+
+    @post("/problems/hints")
+    async def hints(self, request: Request[Any, Any, Any], caller: Caller) -> Any:
+        """The framing hints for the form as typed so far (the page's script asks while
+        typing; without it, the same hints come with save and preview)."""
+        form = await request.form()
+        values = forms.raw_values(form)
+        return render(request, "_hints.html", hints=_hints(values), by_name=forms.BY_NAME)
+
+    @get("/problems/{problem_id:uuid}")
+    async def problem_page(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        return await _problem_page(request, db_session, caller, problem_id)
+
+    @get("/problems/{problem_id:uuid}/edit")
+    async def edit_page(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        problem = await problems.get_visible(db_session, caller, problem_id)
+        if not _may_edit(caller, problem):
+            raise Forbidden(
+                "Only the owning department edits a problem, while it is a draft "
+                "or waiting for an answer."
+            )
+        out = await problems.problem_out(db_session, caller, problem)
+        return _form_page(
+            request, values=forms.form_values(out), problem=out, version=problem.version
+        )
+
+    @post("/problems/{problem_id:uuid}/edit", status_code=303)
+    async def save_edit(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        problem = await problems.get_visible(db_session, caller, problem_id)
+        out = await problems.problem_out(db_session, caller, problem)
+        form = await request.form()
+        values = forms.raw_values(form)
+        record, errors = forms.parse(values)
+        version = str(form.get("version") or "")
+        if errors or form.get("action") == "preview":
+            return _form_page(
+                request,
+                values=values,
+                errors=errors,
+                record=record,
+                problem=out,
+                version=int(version) if version.isdigit() else None,
+                status=422 if errors else 200,
+            )
+        data = msgspec.convert(record, schemas.ProblemUpdate)
+        try:
+            await problems.update_problem(db_session, caller, problem_id, data, etag(version))
+        except PreconditionFailed:
+            current = forms.form_values(out)
+            changed = [f.label for f in forms.FIELDS if current[f.name] != values[f.name]]
+            notice = (
+                "Someone changed this problem after you opened it, so your changes were not "
+                "saved. The saved version now differs from what you typed in: "
+                + (", ".join(changed) or "nothing you can see")
+                + ". Check your answers and save again to replace it."
+            )
+            return _form_page(
+                request,
+                values=values,
+                record=record,
+                problem=out,
+                version=problem.version,
+                notice=notice,
+                status=412,
+            )
+        return Redirect(f"/problems/{problem_id}", status_code=303)
+
+    @post("/problems/{problem_id:uuid}/submit", status_code=303)
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        form = await request.form()
+        key = str(form.get("idempotency_key") or "") or None
+        location = f"/problems/{problem_id}"
+        try:
+            async with db_session.begin_nested():
+                idempotent = await claim_idempotency_key(request, db_session, caller.id, key)
+                if idempotent is not None and await idempotent.replay():
+                    return Redirect(location, status_code=303)
+                await problems.submit(
+                    db_session, caller, problem_id, etag(str(form.get("version") or ""))
+                )
+                if idempotent is not None:
+                    await idempotent.remember(303, {"location": location}, {})
+        except (ValidationFailed, PreconditionFailed) as error:
+            return await _problem_page(request, db_session, caller, problem_id, error=error)
+        return Redirect(location + "?submitted=1", status_code=303)
+
+    @post("/problems/{problem_id:uuid}/respond", status_code=303)
+    async def respond(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        form = await request.form()
+        answer = str(form.get("answer") or "").strip()
+        try:
+            async with db_session.begin_nested():
+                await triage.respond(
+                    db_session, caller, problem_id, etag(str(form.get("version") or "")), answer
+                )
+        except (ValidationFailed, PreconditionFailed) as error:
+            return await _problem_page(
+                request, db_session, caller, problem_id, error=error, answer=answer
+            )
+        return Redirect(f"/problems/{problem_id}", status_code=303)
+
+    @post("/problems/{problem_id:uuid}/comments", status_code=303)
+    async def comment(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        form = await request.form()
+        body = str(form.get("body") or "")
+        try:
+            data = msgspec.convert({"body": body}, CommentCreate)
+        except msgspec.ValidationError:
+            error = ValidationFailed("Write a comment of up to 10,000 characters.", [])
+            return await _problem_page(
+                request, db_session, caller, problem_id, comment_error=error.detail, comment=body
+            )
+        await comments.add_comment(db_session, caller, problem_id, data)
+        return Redirect(f"/problems/{problem_id}#comments", status_code=303)
+
+    @post("/problems/{problem_id:uuid}/follow", status_code=303)
+    async def follow(self, db_session: AsyncSession, caller: Caller, problem_id: uuid.UUID) -> Any:
+        await watchers.add_watcher(db_session, caller, problem_id, None)
+        return Redirect(f"/problems/{problem_id}", status_code=303)
+
+    @post("/problems/{problem_id:uuid}/unfollow", status_code=303)
+    async def unfollow(
+        self, db_session: AsyncSession, caller: Caller, problem_id: uuid.UUID
+    ) -> Any:
+        await problems.get_visible(db_session, caller, problem_id)
+        if await _following(db_session, caller, problem_id):
+            await watchers.remove_watcher(db_session, caller, problem_id, caller.id)
+        return Redirect(f"/problems/{problem_id}", status_code=303)
+
+
+async def _following(session: AsyncSession, caller: Caller, problem_id: uuid.UUID) -> bool:
+    followers = await watchers.list_watchers(session, caller, problem_id)
+    return any(person.id == caller.id for person in followers)
+
+
+async def _problem_page(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    *,
+    error: IntakeError | None = None,
+    answer: str = "",
+    comment: str = "",
+    comment_error: str | None = None,
+) -> Any:
+    problem = await problems.get_visible(session, caller, problem_id)
+    out = await problems.problem_out(session, caller, problem)
+    history, _ = await problems.list_history(session, caller, problem_id, cursor=None, limit=200)
+    thread, _ = await comments.list_comments(session, caller, problem_id, cursor=None, limit=200)
+    missing = problems.missing_for_submit(problem) if problem.status == "draft" else []
+    errors = forms.FormErrors()
+    for item in missing:
+        errors.add(item.field, item.message)
+    similar_problems = (
+        await similar.similar_problems(session, caller, problem)
+        if problem.status != "draft"
+        else []
+    )
+    status = error.status if error else (422 if comment_error else 200)
+    return render(
+        request,
+        "problem.html",
+        status,
+        title=out.title,
+        problem=out,
+        words=STATUS_WORDS,
+        history=history,
+        comments=thread,
+        missing=errors.summary(),
+        error=error,
+        answer=answer,
+        comment=comment,
+        comment_error=comment_error,
+        following=await _following(session, caller, problem_id),
+        may_edit=_may_edit(caller, problem),
+        may_submit=_may(caller, problem, "submit"),
+        may_respond=_may(caller, problem, "respond"),
+        similar=similar_problems,
+        submitted=request.query_params.get("submitted") == "1",
+        idempotency_key=str(uuid.uuid4()),
+        version=problem.version,
+        by_name=forms.BY_NAME,
+        unread_count=await inbox.unread_count(session, caller),
+    )

@@ -1,0 +1,120 @@
+"""Rendering a page: the template, the signed-in person, the CSRF token, the session cookie,
+and the one place an error becomes an error page (never a 500 for bad input)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException
+from litestar.response import Redirect, Template
+
+from intake.config import Settings
+from intake.pages import sessions
+from intake.pages.deps import Forbidden, IntakeError, NotAuthenticated, NotFound, Visit
+
+logger = logging.getLogger("intake")
+
+
+def secure_cookies(request: Request[Any, Any, Any]) -> bool:
+    """Secure when the pages are served over TLS (here, or at the public URL)."""
+    settings: Settings = request.app.state.settings
+    public = settings.public_url or ""
+    return request.url.scheme == "https" or public.startswith("https://")
+
+
+def session_cookie(request: Request[Any, Any, Any], token: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=sessions.COOKIE,
+        value=token,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+        max_age=max_age,
+    )
+
+
+def _visit(request: Request[Any, Any, Any]) -> Visit | None:
+    visit = request.state.get("visit")
+    return visit if isinstance(visit, Visit) else None
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    status: int = 200,
+    **context: Any,
+) -> Template:
+    """The page, with what every page shows: who is signed in, unread count, CSRF token."""
+    visit = _visit(request)
+    cookies = []
+    if visit is not None and visit.new_token:
+        cookies.append(
+            session_cookie(request, visit.new_token, int(sessions.VISITOR_FOR.total_seconds()))
+        )
+    settings: Settings = request.app.state.settings
+    return Template(
+        template_name=template,
+        context={
+            "caller": visit.caller if visit else None,
+            "csrf_token": visit.csrf_token if visit else "",
+            "nonce": request.scope.get("state", {}).get("csp_nonce", ""),
+            "oidc": settings.oidc is not None,
+            "path": request.url.path,
+            "unread_count": context.pop("unread_count", None),
+            **context,
+        },
+        status_code=status,
+        cookies=cookies,
+        media_type=MediaType.HTML,
+    )
+
+
+def sign_in_url(request: Request[Any, Any, Any]) -> str:
+    settings: Settings = request.app.state.settings
+    start = "/auth/login" if settings.oidc is not None else "/sign-in"
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    return f"{start}?next={quote(target, safe='')}"
+
+
+_TITLES = {
+    400: "There is a problem with the request",
+    403: "You cannot do that",
+    404: "Page not found",
+    405: "That is not possible here",
+    409: "That cannot be done now",
+    412: "Someone changed this meanwhile",
+    413: "What you sent is too large",
+    422: "There is a problem with what you entered",
+    429: "Too many requests",
+    503: "Intake is not available right now",
+}
+
+
+def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Every error under the pages, as a page with the right status."""
+    if isinstance(exc, NotAuthenticated):
+        if request.method == "GET" and not request.url.path.startswith("/auth/"):
+            return Redirect(sign_in_url(request), status_code=303)
+        status, detail = 401, exc.detail
+    elif isinstance(exc, IntakeError):
+        status, detail = exc.status, exc.detail
+    elif isinstance(exc, HTTPException):
+        status, detail = exc.status_code, str(exc.detail)
+        if status == 404:
+            detail = "There is no page at this address."
+    else:
+        logger.exception("page failed", exc_info=exc)
+        status, detail = 500, "Something went wrong on our side. Try again later."
+    if isinstance(exc, NotFound):
+        detail = "This page does not exist, or you do not have access to it."
+    if isinstance(exc, Forbidden) and "form" not in detail:
+        detail = f"{detail} If you think you should be able to, ask your DTI contact."
+    title = _TITLES.get(status, "Something went wrong")
+    return render(request, "error.html", status, title=title, detail=detail)

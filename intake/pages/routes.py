@@ -1,0 +1,46 @@
+"""The pages' router: controllers, their dependencies, error pages and security headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Router
+from litestar.di import Provide
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from intake.pages.controllers.account import AccountPages
+from intake.pages.controllers.auth import SignInController
+from intake.pages.controllers.problems import ProblemPages
+from intake.pages.deps import provide_signed_in, provide_visit
+from intake.pages.rendering import error_page
+from intake.pages.security import SecurityHeaders
+
+HERE = Path(__file__).parent
+
+
+def page_routers() -> list[Router]:
+    """The pages at ``/`` and their static files at ``/static``."""
+    pages = Router(
+        path="/",
+        route_handlers=[SignInController, ProblemPages, AccountPages],
+        dependencies={
+            "visit": Provide(provide_visit),
+            "caller": Provide(provide_signed_in),
+        },
+        exception_handlers={Exception: error_page},
+        middleware=[SecurityHeaders()],
+        include_in_schema=False,
+    )
+    static = create_static_files_router(
+        path="/static",
+        directories=[HERE / "static"],
+        middleware=[SecurityHeaders()],
+        include_in_schema=False,
+    )
+    return [pages, static]
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
