@@ -6,7 +6,7 @@ import asyncpg
 
 from tests.conftest import City
 from tests.helpers import submitted
-from tests.web.conftest import Client, csrf_of, form, hidden, sign_in
+from tests.pages.conftest import Client, csrf_of, form, hidden, sign_in
 
 
 async def test_pages_send_a_signed_out_browser_to_sign_in(client: Client, city: City) -> None:
