@@ -184,3 +184,20 @@ async def test_an_unregistered_person_from_the_provider_is_not_signed_in(
         assert "is not registered in Intake" in response.text
         home = await client.get("/", follow_redirects=False)
         assert home.status_code == 303
+
+
+async def test_a_next_too_long_or_unprintable_to_keep_goes_home_instead(
+    city: City, settings: Settings, database_url: str, provider: FakeProvider
+) -> None:
+    app = _oidc_app(settings, database_url, provider)
+    async with AsyncTestClient(app=app) as client, httpx.AsyncClient() as browser:
+        for target in ("/" + "x" * 600, "/inbox\x00", "/inbox\r\nSet-Cookie: a=b"):
+            start = await client.get(
+                "/auth/login?" + urlencode({"next": target}), follow_redirects=False
+            )
+            assert start.status_code == 303, start.text
+            back = await browser.get(start.headers["location"])
+            callback = urlsplit(back.headers["location"])
+            done = await client.get(f"/auth/callback?{callback.query}", follow_redirects=False)
+            assert done.status_code == 303, done.text
+            assert done.headers["location"] == "/"

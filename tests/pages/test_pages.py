@@ -296,6 +296,8 @@ async def test_bad_input_is_a_page_never_a_500(client: Client, city: City) -> No
         ("/problems/new", {"csrf_token": csrf, "title": "x" * 10_000, "action": "save"}),
         ("/problems/new", {"csrf_token": csrf, "title": "Nul \x00 byte", "action": "save"}),
         ("/sign-in", {"csrf_token": csrf, "email": "nobody@city.example"}),
+        ("/sign-in", {"csrf_token": csrf, "email": "nul\x00@city.example"}),
+        ("/sign-in", {"csrf_token": csrf, "email": "x" * 400 + "@city.example"}),
     ):
         response = await client.post(path, data=data)
         assert 400 <= response.status_code < 500, (path, response.status_code)
@@ -323,3 +325,25 @@ async def test_sign_in_page_is_absent_when_oidc_is_configured(
         assert (await client.get("/sign-in")).status_code == 404
         redirect = await client.get("/", follow_redirects=False)
         assert redirect.headers["location"].startswith("/auth/login")
+
+
+async def test_there_is_no_demo_sign_in_on_an_operated_database(
+    city: City, settings: object, database_url: str
+) -> None:
+    """Choosing a person without a password is for the embedded default only: with
+    INTAKE_DATABASE_URL set and no OIDC, nobody can sign in as anyone."""
+    from dataclasses import replace
+
+    from litestar.testing import AsyncTestClient
+
+    from intake.app import create_app
+    from intake.config import Settings
+
+    assert isinstance(settings, Settings)
+    app = create_app(replace(settings, database_url=database_url), database_url)
+    async with AsyncTestClient(app=app) as client:
+        page = await client.get("/sign-in")
+        assert page.status_code == 404
+        attempt = await client.post("/sign-in", data={"email": "rosa.diaz@city.example"})
+        assert attempt.status_code in (403, 404)
+        assert (await client.get("/inbox", follow_redirects=False)).status_code == 303

@@ -18,12 +18,34 @@ from intake.pages import oidc, sessions
 from intake.pages.deps import NotAuthenticated, NotFound, OIDCVerifier, ValidationFailed, Visit
 from intake.pages.rendering import render, session_cookie
 
+# A session keeps where to go after sign-in in a column this long (web_sessions.next_path).
+MAX_NEXT = 500
+
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host (//host, /\\host)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    """Only a path on this site (never another host: //host, /\\host), printable and short
+    enough to keep; anything else goes home."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or len(target) > MAX_NEXT
+        or any(ord(character) < 0x20 or ord(character) == 0x7F for character in target)
+    ):
         return "/"
     return target
+
+
+def _demo_sign_in(settings: Settings) -> None:
+    """The demo sign-in (choose a person, no password) exists only in the embedded default:
+    never with the city's OIDC, never on an operated database."""
+    if settings.oidc is not None:
+        raise NotFound("Sign in with the city's account.")
+    if not settings.embedded_database:
+        raise NotFound(
+            "There is no demo sign-in on an operated database: configure the city's sign-in "
+            "(INTAKE_OIDC_*) for the pages."
+        )
 
 
 async def ensure_session(db_session: AsyncSession, visit: Visit) -> None:
@@ -51,9 +73,7 @@ class SignInController(Controller):
         visit: Visit,
         next: str | None = None,
     ) -> Any:
-        settings: Settings = request.app.state.settings
-        if settings.oidc is not None:
-            raise NotFound("Sign in with the city's account.")
+        _demo_sign_in(request.app.state.settings)
         await ensure_session(db_session, visit)
         people = (
             await db_session.execute(
@@ -72,11 +92,11 @@ class SignInController(Controller):
     async def sign_in(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, visit: Visit
     ) -> Any:
-        settings: Settings = request.app.state.settings
-        if settings.oidc is not None:
-            raise NotFound("Sign in with the city's account.")
+        _demo_sign_in(request.app.state.settings)
         form = await request.form()
         email = str(form.get("email") or "")
+        if "\x00" in email or len(email) > 320:  # no one's address: the database takes neither
+            raise ValidationFailed("Choose who you are from the list.", [])
         person = await db_session.scalar(
             select(Person).where(
                 func.lower(Person.email) == email.strip().lower(), Person.active.is_(True)
