@@ -113,6 +113,7 @@ async def test_requester_journey_from_draft_to_submitted(
     await expect(hints).to_contain_text("need an app")
     await expect(hints).to_contain_text("Describe the problem, not a solution")
     await assert_accessible(page)
+    await shot(page, "requester-draft-form.png")
 
     # Saving with a mistake: the error summary links to the field.
     await page.get_by_label("About how many people are affected each year?").fill("many")
@@ -136,7 +137,6 @@ async def test_requester_journey_from_draft_to_submitted(
     )
     await page.get_by_label("How could we measure success?").fill("Median days to decision.")
     await page.get_by_label("How sensitive is the data?").select_option("internal")
-    await shot(page, "requester-draft-form.png")
     await page.get_by_role("button", name="Save draft").click()
 
     await expect(page.get_by_role("heading", level=1)).to_have_text(
