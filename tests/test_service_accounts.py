@@ -129,9 +129,9 @@ TABLE: dict[str, str] = {
         "summary", "flow", "sla", "at-risk", "outcomes", "teams", "distribution", "export.csv",
     )},
     "GET    /events":                                          "403 200 403 403 403 200",
-    # webhooks: managed as an admin would, except creating one (it names its creator)
+    # webhooks: managed as an admin would
     "GET    /webhooks":                                        "403 403 403 403 200 403",
-    "POST   /webhooks":                                        REFUSED,
+    "POST   /webhooks":                                        "403 403 403 403 201 403",
     "GET    /webhooks/{webhook_id:uuid}":                      "403 403 403 403 200 403",
     "PATCH  /webhooks/{webhook_id:uuid}":                      "403 403 403 403 200 403",
     "DELETE /webhooks/{webhook_id:uuid}":                      "403 403 403 403 204 403",
@@ -148,6 +148,7 @@ TABLE: dict[str, str] = {
 
 WEBHOOK = {"url": "https://data.city.example/hook", "description": "Data platform"}
 BODIES: dict[str, dict[str, Any]] = {
+    "POST   /webhooks": WEBHOOK,
     "PATCH  /webhooks/{webhook_id:uuid}": {"description": "Changed by a service account"},
 }
 
@@ -400,7 +401,7 @@ async def test_an_account_with_every_scope_changes_nothing_a_person_changes(
     assert len(writes) > 50
     for key in sorted(writes):
         method, template = key.split()
-        if template.startswith("/webhooks/"):
+        if template == "/webhooks" or template.startswith("/webhooks/"):
             continue
         url = filled(template, {"problem_id": problem["id"]})
         for sent in ({}, {"json": {"title": "Hijacked", "body": "x", "email": "a@city.example"}}):
@@ -412,6 +413,42 @@ async def test_an_account_with_every_scope_changes_nothing_a_person_changes(
     assert await events(client, city, problem["id"], who="requester") == before
     assert await db.fetchval("SELECT count(*) FROM problems") == 1
     assert await db.fetchval("SELECT count(*) FROM webhook_subscriptions") == 0
+
+
+async def test_a_webhooks_manager_creates_a_subscription_in_its_own_name(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    """A webhooks:manage account creates a subscription that names it, not a person; its
+    Idempotency-Key replays for it alone, and an admin's same key makes one of their own."""
+    token = await token_for(client, city, db, "platform-hooks", ["webhooks:manage"])
+    account = await db.fetchval("SELECT id FROM service_accounts WHERE name = 'platform-hooks'")
+    sent = {"json": WEBHOOK, "headers": {**bearer(token), "Idempotency-Key": "hooks-1"}}
+
+    first = await client.post("/api/v1/webhooks", **sent)
+    again = await client.post("/api/v1/webhooks", **sent)
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    created = first.json()
+    assert created["created_by"] is None
+    assert created["created_by_service_account"] == str(account)
+    assert created["secret"].startswith("whsec_")
+
+    admin = await client.post(
+        "/api/v1/webhooks",
+        json=WEBHOOK,
+        headers={**city.auth("admin"), "Idempotency-Key": "hooks-1"},
+    )
+    assert admin.status_code == 201, admin.text
+    assert "Idempotent-Replayed" not in admin.headers
+    assert admin.json()["id"] != created["id"]
+    assert admin.json()["created_by"] == str(city.people["admin"])
+    assert admin.json()["created_by_service_account"] is None
+
+    listed = await client.get("/api/v1/webhooks", headers=bearer(token))
+    assert sorted(item["id"] for item in listed.json()["items"]) == sorted(
+        [created["id"], admin.json()["id"]]
+    )
 
 
 # -- the feed, as leadership reads it ------------------------------------------------------------

@@ -11,9 +11,8 @@ person-only code path (submitting, triage, comments, watching) is ever reached b
 its scopes an account reads as leadership does, in no department and collaborating on
 nothing (as webhooks do, ``intake.webhooks.service.RECEIVER``): every submitted problem and
 no DTI-internal event; a department-scoped one only that department's problems
-(``guards.visible_to``, ``portfolio.scope``). ``webhooks:manage`` manages existing
-subscriptions as an admin would; creating one stays with admins, since a subscription and
-its idempotency record name the person who created it.
+(``guards.visible_to``, ``portfolio.scope``). ``webhooks:manage`` manages subscriptions as
+an admin would; one it creates names the account as its creator.
 
 Services never commit.
 """
@@ -61,8 +60,6 @@ ROUTE_SCOPES: tuple[tuple[str, frozenset[str], schemas.Scope], ...] = (
     ("/api/v1/problems", READS, "problems:read"),
     ("/api/v1/webhooks", ANY, "webhooks:manage"),
 )
-# Creating a subscription records the person who did it: admins only.
-PERSON_ONLY = frozenset({("POST", "/api/v1/webhooks")})
 
 _NOBODY = uuid.UUID(int=0)
 NEVER_A_PERSON = "A service account cannot do this: it never acts as a person."
@@ -71,8 +68,6 @@ NEVER_A_PERSON = "A service account cannot do this: it never acts as a person."
 def scope_needed(method: str, path: str) -> schemas.Scope | None:
     """The scope that lets a service account make this request; None: none does."""
     path = path.rstrip("/") or "/"
-    if (method, path) in PERSON_ONLY:
-        return None
     for prefix, methods, scope in ROUTE_SCOPES:
         if (path == prefix or path.startswith(prefix + "/")) and method in methods:
             return scope

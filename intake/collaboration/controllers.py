@@ -78,7 +78,7 @@ class CommentController(Controller):
             }
             return 201, body, headers
 
-        return await create_once(request, db_session, caller.id, idempotency_key, create)
+        return await create_once(request, db_session, caller, idempotency_key, create)
 
     @get(
         "/",
@@ -196,7 +196,7 @@ class WatcherController(Controller):
             location = f"/api/v1/problems/{problem_id}/watchers/{person.id}"
             return (201 if added else 200), person, {"Location": location}
 
-        return await create_once(request, db_session, caller.id, idempotency_key, create)
+        return await create_once(request, db_session, caller, idempotency_key, create)
 
     @delete(
         "/{person_id:uuid}",
@@ -275,7 +275,7 @@ class CollaboratorController(Controller):
             location = f"/api/v1/problems/{problem_id}/collaborators/{collaborator.id}"
             return 201, collaborator, {"Location": location}
 
-        return await create_once(request, db_session, caller.id, idempotency_key, create)
+        return await create_once(request, db_session, caller, idempotency_key, create)
 
     @delete(
         "/{collaborator_id:uuid}",

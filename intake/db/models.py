@@ -450,8 +450,19 @@ class IdempotencyRecord(Base):
 
     __tablename__ = "idempotency_records"
 
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(person_id, service_account_id) = 1", name="one_owner"),
+    )
+
+    # Whoever sent the key: a person, or a service account (webhooks:manage creates webhooks).
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        Computed("coalesce(person_id, service_account_id)", persisted=True), primary_key=True
+    )
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+    service_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("service_accounts.id", ondelete="CASCADE")
+    )
     request_fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(SmallInteger)
     response_headers: Mapped[dict[str, str]] = mapped_column(
@@ -878,6 +889,9 @@ class WebhookSubscription(UUIDPrimaryKey, Timestamps, Base):
     __table_args__ = (
         CheckConstraint("active = (disabled_at IS NULL)", name="disabled_when_inactive"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint(
+            "num_nonnulls(created_by_id, created_by_service_account_id) = 1", name="one_creator"
+        ),
     )
 
     url: Mapped[str] = mapped_column(String(2000))
@@ -897,7 +911,11 @@ class WebhookSubscription(UUIDPrimaryKey, Timestamps, Base):
     retry_at: Mapped[datetime | None]
     leased_until: Mapped[datetime | None]
     lease_id: Mapped[uuid.UUID | None]
-    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    # An admin, or a service account with webhooks:manage.
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+    created_by_service_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("service_accounts.id")
+    )
 
 
 class WebhookDelivery(Base):

@@ -185,7 +185,7 @@ class MilestoneController(Controller):
             location = f"/api/v1/problems/{problem_id}/milestones/{body.id}"
             return 201, body, {**_milestone_headers(body), "Location": location}
 
-        return await create_once(request, db_session, caller.id, idempotency_key, create)
+        return await create_once(request, db_session, caller, idempotency_key, create)
 
     @get(
         "/",
@@ -326,7 +326,7 @@ class StatusUpdateController(Controller):
             body = await updates.post_update(db_session, caller, problem_id, data)
             return 201, body, {"Location": f"/api/v1/problems/{problem_id}/updates/{body.id}"}
 
-        return await create_once(request, db_session, caller.id, idempotency_key, create)
+        return await create_once(request, db_session, caller, idempotency_key, create)
 
     @get(
         "/",

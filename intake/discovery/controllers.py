@@ -94,7 +94,7 @@ class FindingController(Controller):
             location = f"/api/v1/problems/{problem_id}/findings/{finding.id}"
             return 201, finding, {"ETag": etag(finding.version), "Location": location}
 
-        return await create_once(request, db_session, caller.id, idempotency_key, create)
+        return await create_once(request, db_session, caller, idempotency_key, create)
 
     @get(
         "/",

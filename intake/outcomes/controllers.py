@@ -79,7 +79,7 @@ class MetricController(Controller):
             }
             return 201, body, headers
 
-        return await create_once(request, db_session, caller.id, idempotency_key, create)
+        return await create_once(request, db_session, caller, idempotency_key, create)
 
     @get(
         "/",
@@ -209,7 +209,7 @@ class MetricController(Controller):
             location = f"{_metric_path(problem_id, metric_id)}/measurements/{body.id}"
             return 201, body, {"Location": location}
 
-        return await create_once(request, db_session, caller.id, idempotency_key, create)
+        return await create_once(request, db_session, caller, idempotency_key, create)
 
     @get(
         "/{metric_id:uuid}/measurements",

@@ -66,7 +66,7 @@ class ProblemController(Controller):
         data: Annotated[schemas.ProblemCreate, Body(examples=[Example(value=_DRAFT_EXAMPLE)])],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[schemas.Problem]:
-        idempotent = await claim(request, db_session, caller.id, idempotency_key)
+        idempotent = await claim(request, db_session, caller, idempotency_key)
         if idempotent is not None and (replayed := await idempotent.replay()):
             return replayed  # type: ignore[return-value]
         problem = await problems.create_problem(db_session, caller, data)

@@ -60,7 +60,7 @@ class SubmissionController(Controller):
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[schemas.SubmittedProblem]:
-        idempotent = await claim(request, db_session, caller.id, idempotency_key)
+        idempotent = await claim(request, db_session, caller, idempotency_key)
         if idempotent is not None and (replayed := await idempotent.replay()):
             return replayed  # type: ignore[return-value]
         problem = await problems.submit(db_session, caller, problem_id, if_match)

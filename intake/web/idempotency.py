@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, Any
@@ -30,6 +29,7 @@ from intake.db.models import IdempotencyRecord
 from intake.db.session import write_in_batches
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
 from intake.lib.request import UNREADABLE_JSON
+from intake.web.auth import Caller
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
@@ -63,21 +63,27 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 class IdempotentRequest:
     """One claimed key: ``replay()`` before doing the work, ``remember()`` after it."""
 
-    def __init__(self, session: AsyncSession, person_id: uuid.UUID, key: str, print_: str) -> None:
+    def __init__(self, session: AsyncSession, owner: Caller, key: str, print_: str) -> None:
         self.session = session
-        self.person_id = person_id
+        self.owner = owner
         self.key = key
         self.fingerprint = print_
 
     async def replay(self) -> Response[bytes] | None:
         """The stored response if this key was used before; None when this request owns it."""
         claim = insert(IdempotencyRecord).values(
-            person_id=self.person_id, key=self.key, request_fingerprint=self.fingerprint
+            {
+                IdempotencyRecord.service_account_id
+                if self.owner.service_account
+                else IdempotencyRecord.person_id: self.owner.id,
+                IdempotencyRecord.key: self.key,
+                IdempotencyRecord.request_fingerprint: self.fingerprint,
+            }
         )
         # A key past KEPT_FOR is claimed afresh, as if it had never been used.
         claimed = await self.session.scalar(
             claim.on_conflict_do_update(
-                index_elements=[IdempotencyRecord.person_id, IdempotencyRecord.key],
+                index_elements=[IdempotencyRecord.owner_id, IdempotencyRecord.key],
                 set_={
                     "request_fingerprint": claim.excluded.request_fingerprint,
                     "status_code": None,
@@ -92,7 +98,7 @@ class IdempotentRequest:
             return None
         record = await self.session.scalar(
             select(IdempotencyRecord)
-            .where(IdempotencyRecord.person_id == self.person_id)
+            .where(IdempotencyRecord.owner_id == self.owner.id)
             .where(IdempotencyRecord.key == self.key)
             .execution_options(populate_existing=True)
         )
@@ -119,7 +125,7 @@ class IdempotentRequest:
     async def remember(self, status_code: int, body: Any, headers: dict[str, str]) -> bytes:
         """Store the response this request is about to send; returns its encoded body."""
         encoded = msgspec.json.encode(body)
-        record = await self.session.get(IdempotencyRecord, (self.person_id, self.key))
+        record = await self.session.get(IdempotencyRecord, (self.owner.id, self.key))
         assert record is not None
         record.status_code = status_code
         record.response_body = encoded
@@ -143,13 +149,13 @@ async def forget_expired(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     other work.
     """
     expired = (
-        select(IdempotencyRecord.person_id, IdempotencyRecord.key)
+        select(IdempotencyRecord.owner_id, IdempotencyRecord.key)
         .where(_expired())
         .limit(FORGET_BATCH)
         .with_for_update(skip_locked=True)
     )
     statement = delete(IdempotencyRecord).where(
-        tuple_(IdempotencyRecord.person_id, IdempotencyRecord.key).in_(expired)
+        tuple_(IdempotencyRecord.owner_id, IdempotencyRecord.key).in_(expired)
     )
     return await write_in_batches(sessionmaker, statement, FORGET_BATCH)
 
@@ -169,14 +175,14 @@ def validate_key(key: str) -> str:
 
 
 async def claim(
-    request: Request[Any, Any, Any], session: AsyncSession, person_id: uuid.UUID, key: str | None
+    request: Request[Any, Any, Any], session: AsyncSession, owner: Caller, key: str | None
 ) -> IdempotentRequest | None:
     """The claimed key for this request, or None when the client sent no Idempotency-Key."""
     if key is None:
         return None
     body = await request.body()
     return IdempotentRequest(
-        session, person_id, validate_key(key), fingerprint(request.method, request.url.path, body)
+        session, owner, validate_key(key), fingerprint(request.method, request.url.path, body)
     )
 
 
@@ -196,7 +202,7 @@ Created = tuple[int, Any, dict[str, str]]
 async def create_once(
     request: Request[Any, Any, Any],
     session: AsyncSession,
-    person_id: uuid.UUID,
+    owner: Caller,
     key: str | None,
     create: Callable[[], Awaitable[Created]],
 ) -> Response[Any]:
@@ -204,7 +210,7 @@ async def create_once(
 
     A retry with the same key gets the first response back; without a key it just runs.
     """
-    idempotent = await claim(request, session, person_id, key)
+    idempotent = await claim(request, session, owner, key)
     if idempotent is not None and (replayed := await idempotent.replay()):
         return replayed
     status, body, headers = await create()

@@ -36,6 +36,7 @@ _WEBHOOK_EXAMPLE = {
     "feed_position": "WzkxNDIsMTA0Ml0",
     "previous_secret_until": None,
     "created_by": "0b7f3c52-8d0e-4a36-9f2a-51c1e9b0d7aa",
+    "created_by_service_account": None,
     "created_at": "2026-11-23T10:02:11.482113Z",
     "updated_at": "2026-11-23T10:02:11.482113Z",
 }
@@ -110,7 +111,7 @@ class WebhookController(Controller):
             row = await webhooks.create_webhook(db_session, caller, data)
             return 201, webhooks.with_secret(row), {"Location": f"/api/v1/webhooks/{row.id}"}
 
-        return await create_once(request, db_session, caller.id, idempotency_key, create)
+        return await create_once(request, db_session, caller, idempotency_key, create)
 
     @get(
         "/",

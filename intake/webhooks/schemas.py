@@ -73,7 +73,9 @@ class Webhook(Output):
     feed_position: str
     # After a rotation the previous secret also signs every request until then.
     previous_secret_until: datetime | None
-    created_by: uuid.UUID
+    # Who created it: an admin, or else a service account with webhooks:manage.
+    created_by: uuid.UUID | None
+    created_by_service_account: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
 

@@ -94,6 +94,7 @@ def webhook_out(row: WebhookSubscription) -> schemas.Webhook:
             row.previous_secret_until if len(signing_secrets(row, utcnow())) > 1 else None
         ),
         created_by=row.created_by_id,
+        created_by_service_account=row.created_by_service_account_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -126,7 +127,8 @@ async def create_webhook(
         secret=new_secret(),
         after_xact_id=after[0],
         after_event_id=after[1],
-        created_by_id=caller.id,
+        created_by_id=None if caller.service_account else caller.id,
+        created_by_service_account_id=caller.id if caller.service_account else None,
     )
     session.add(row)
     await session.flush()

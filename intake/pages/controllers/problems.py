@@ -170,7 +170,7 @@ class ProblemPages(Controller):
             )
         key = str(form.get("idempotency_key") or "") or None
         async with db_session.begin_nested():
-            idempotent = await claim_idempotency_key(request, db_session, caller.id, key)
+            idempotent = await claim_idempotency_key(request, db_session, caller, key)
             if idempotent is not None and (replayed := await idempotent.replay()):
                 stored = msgspec.json.decode(replayed.content)
                 return Redirect(stored["location"], status_code=303)
@@ -278,7 +278,7 @@ class ProblemPages(Controller):
         location = f"/problems/{problem_id}"
         try:
             async with db_session.begin_nested():
-                idempotent = await claim_idempotency_key(request, db_session, caller.id, key)
+                idempotent = await claim_idempotency_key(request, db_session, caller, key)
                 if idempotent is not None and await idempotent.replay():
                     return Redirect(location, status_code=303)
                 await problems.submit(
