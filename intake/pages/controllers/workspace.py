@@ -1,0 +1,629 @@
+"""The product team's workspace for one problem: its phase and the legal next phase actions,
+findings with their evidence, the journey map, milestones with their slips, status updates,
+and outcome metrics with their measurements and derived state.
+
+Everyone who may read a problem's work records through the API and works at DTI or in
+leadership reads the workspace, and so does a metric's owner (who records its measurements);
+the problem's triager and its team's members act in it. Every form calls the services of
+``intake.discovery``, ``intake.delivery`` and ``intake.outcomes``, which apply the rules.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.delivery import milestones, updates
+from intake.delivery import schemas as delivery_schemas
+from intake.delivery import service as delivery
+from intake.discovery import journey as journeys
+from intake.discovery import schemas as discovery_schemas
+from intake.discovery import service as discovery
+from intake.notifications import service as inbox
+from intake.outcomes import schemas as outcome_schemas
+from intake.outcomes import service as outcomes
+from intake.pages import work_forms
+from intake.pages.controllers.problems import STATUS_WORDS
+from intake.pages.deps import (
+    Caller,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+    claim_idempotency_key,
+    etag,
+)
+from intake.pages.rendering import render
+from intake.pages.work_forms import Filled
+from intake.problems import lifecycle
+from intake.problems import service as problems
+from intake.problems.guards import WORK_STATES, on_problem_team
+
+PHASE_ACTIONS = ("start-discovery", "start-delivery", "launch", "close")
+ACTION_WORDS = {
+    "start-discovery": "Start discovery",
+    "start-delivery": "Start delivery",
+    "launch": "Launch: it is live",
+    "close": "Close with an outcome review",
+}
+SAVED = {
+    "phase": "The phase has changed.",
+    "finding": "The finding has been added.",
+    "step": "The step has been added to the journey.",
+    "journey": "The journey has been reordered.",
+    "milestone": "The milestone has been added.",
+    "slip": "The milestone's target date has moved; the earlier date is kept.",
+    "done": "The milestone is done.",
+    "update": "The status update has been posted.",
+    "metric": "The outcome metric has been added.",
+    "measure": "The measurement has been recorded.",
+}
+# The phases a problem goes through once accepted, in order, as the workspace shows them.
+PHASES = ("accepted", "discovery", "alpha", "beta", "live", "closed")
+PHASE_WORDS = {
+    "accepted": "Accepted",
+    "discovery": "Discovery",
+    "alpha": "Alpha",
+    "beta": "Beta",
+    "live": "Live",
+    "closed": "Closed",
+}
+
+
+def phase_of(status: str, delivery_phase: str | None) -> str:
+    """The phase a problem in ``status`` is in (delivery shows its sub-phase)."""
+    if status == "delivery":
+        return delivery_phase or "alpha"
+    return status
+
+
+def _phase_words(problem: models.Problem) -> str:
+    if problem.status == "on_hold" and problem.held_from_status:
+        held = phase_of(problem.held_from_status, problem.delivery_phase)
+        return f"On hold (from {PHASE_WORDS.get(held, held)})"
+    phase = phase_of(problem.status, problem.delivery_phase)
+    return PHASE_WORDS.get(phase, STATUS_WORDS.get(phase, phase))
+
+
+def _forward_phases(problem: models.Problem) -> list[str]:
+    """The delivery sub-phases start-delivery may move to now (never back)."""
+    if problem.status == "discovery":
+        return list(work_forms.PHASES)
+    if problem.status == "delivery" and problem.delivery_phase == "alpha":
+        return ["beta"]
+    return []
+
+
+@dataclass(slots=True)
+class Access:
+    """What the signed-in person may do in this problem's workspace now."""
+
+    on_team: bool
+    write: bool
+    actions: list[str]
+
+
+async def _access(session: AsyncSession, caller: Caller, problem: models.Problem) -> Access:
+    on_team = await on_problem_team(session, caller, problem)
+    allowed = lifecycle.allowed_actions(problem.status, problem.held_from_status)
+    actions = [a for a in PHASE_ACTIONS if on_team and a in allowed]
+    if "start-delivery" in actions and not _forward_phases(problem):
+        actions.remove("start-delivery")
+    return Access(on_team=on_team, write=on_team and problem.status in WORK_STATES, actions=actions)
+
+
+def _has_work(problem: models.Problem) -> bool:
+    return problem.team_id is not None or problem.status in WORK_STATES
+
+
+async def _workspace_problem(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID
+) -> tuple[models.Problem, list[outcome_schemas.Metric]]:
+    """The problem and its metrics, if this person may open its workspace.
+
+    404 when the problem is hidden; 409 before DTI accepted it (there is no work yet); 403
+    for someone outside DTI and leadership who owns none of its metrics.
+    """
+    problem = await problems.get_visible(session, caller, problem_id)
+    if not _has_work(problem):
+        raise Conflict(
+            "This problem has no workspace: the work starts once DTI accepts it and pairs it "
+            "with a product team."
+        )
+    metrics, _ = await outcomes.list_metrics(session, caller, problem_id, cursor=None, limit=100)
+    owns_metric = any(m.owner is not None and m.owner.id == caller.id for m in metrics)
+    if not (caller.sees_everything_submitted or owns_metric):
+        raise Forbidden(
+            "The workspace is for DTI's product teams. You can follow the work on the "
+            "problem's own page."
+        )
+    return problem, metrics
+
+
+async def _workspace(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    *,
+    failed: Filled | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Any:
+    problem, metrics = await _workspace_problem(session, caller, problem_id)
+    access = await _access(session, caller, problem)
+    out = await problems.problem_out(session, caller, problem)
+    findings, _ = await discovery.list_findings(
+        session,
+        caller,
+        problem_id,
+        [kind for kind in work_forms.KIND_WORDS if kind != "journey_step"],
+        cursor=None,
+        limit=100,
+    )
+    journey, journey_tag = await journeys.journey_map(session, caller, problem_id)
+    milestone_list, _ = await milestones.list_milestones(
+        session, caller, problem_id, cursor=None, limit=100
+    )
+    update_list, _ = await updates.list_updates(session, caller, problem_id, cursor=None, limit=25)
+    measurements = {}
+    for metric in metrics:
+        measurements[metric.id], _ = await outcomes.list_measurements(
+            session, caller, problem_id, metric.id, cursor=None, limit=100
+        )
+    open_work = problem.status in WORK_STATES
+    measurable = {
+        m.id
+        for m in metrics
+        if open_work and (access.on_team or (m.owner and m.owner.id == caller.id))
+    }
+    current = phase_of(problem.status, problem.delivery_phase)
+    saved = request.query_params.get("saved")
+    return render(
+        request,
+        "workspace.html",
+        status,
+        title=f"Workspace: {out.title}",
+        problem=out,
+        version=problem.version,
+        phase_words=_phase_words(problem),
+        phases=[(p, PHASE_WORDS[p]) for p in PHASES],
+        current_phase=current if current in PHASES else None,
+        access=access,
+        action_words=ACTION_WORDS,
+        phase_options={p: work_forms.PHASES[p] for p in _forward_phases(problem)},
+        findings=findings,
+        journey=journey,
+        journey_tag=journey_tag.strip('"'),
+        step_titles={step.id: step.title for step in journey.steps},
+        milestones=milestone_list,
+        updates=update_list,
+        metrics=metrics,
+        measurements=measurements,
+        measurable=measurable,
+        forms=work_forms.FORMS,
+        words=work_forms,
+        failed=failed,
+        notice=notice,
+        saved=SAVED.get(saved or ""),
+        new_key=lambda: str(uuid.uuid4()),
+        unread_count=await inbox.unread_count(session, caller),
+    )
+
+
+# -- reading forms and answering them -----------------------------------------------------
+
+_AT = re.compile(r"at `\$\.([\w\[\].]+)`")
+_NAMED = re.compile(r"`([\w\[\].]+)`")
+
+
+def _schema_error(filled: Filled, error: msgspec.ValidationError) -> None:
+    """Place a schema's refusal on the form's field, in plain words."""
+    text = str(error)
+    found = _AT.search(text) or _NAMED.search(text)
+    name = work_forms.field_of(filled.form, found.group(1) if found else "")
+    if "bidirectional" in text:
+        message = "Remove the characters that change the direction of the text"
+    elif "at least" in text:
+        message = "Enter some text people can see"
+    elif "day between" in text:
+        message = "Enter a date between 1900 and 2999"
+    else:
+        message = "Check this answer"
+    filled.add(name, message)
+
+
+def _convert(filled: Filled, data: dict[str, Any], into: type[Any]) -> Any:
+    try:
+        return msgspec.convert(data, into)
+    except msgspec.ValidationError as error:
+        _schema_error(filled, error)
+        return None
+
+
+async def _answer(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    filled: Filled,
+    act: Callable[[], Awaitable[object]],
+    *,
+    saved: str,
+    section: str,
+    idempotency_key: str | None = None,
+    stale: Callable[[], Awaitable[str]] | None = None,
+) -> Any:
+    """Run the form's service call in a savepoint and answer: a redirect back to the
+    workspace, or the workspace again with the form as typed and what is wrong."""
+    location = f"/problems/{problem_id}/work?saved={saved}#{section}"
+    if filled.errors:
+        return await _workspace(request, session, caller, problem_id, failed=filled, status=422)
+    try:
+        async with session.begin_nested():
+            idempotent = await claim_idempotency_key(request, session, caller.id, idempotency_key)
+            if idempotent is not None and await idempotent.replay():
+                return Redirect(location, status_code=303)
+            await act()
+            if idempotent is not None:
+                await idempotent.remember(303, {"location": location}, {})
+    except ValidationFailed as error:
+        for item in error.errors or []:
+            filled.add(work_forms.field_of(filled.form, item.field), item.message)
+        if not filled.errors:
+            filled.add(work_forms.field_of(filled.form, ""), error.detail)
+        return await _workspace(request, session, caller, problem_id, failed=filled, status=422)
+    except PreconditionFailed:
+        notice = await stale() if stale is not None else "Someone changed this meanwhile."
+        return await _workspace(
+            request, session, caller, problem_id, failed=filled, notice=notice, status=412
+        )
+    except Conflict as error:
+        filled.add(work_forms.field_of(filled.form, "name"), error.detail)
+        return await _workspace(request, session, caller, problem_id, failed=filled, status=409)
+    return Redirect(location, status_code=303)
+
+
+def _key(form: Any) -> str | None:
+    return str(form.get("idempotency_key") or "") or None
+
+
+class WorkspacePages(Controller):
+    path = "/problems/{problem_id:uuid}/work"
+    include_in_schema = False
+
+    @get("/")
+    async def workspace(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        return await _workspace(request, db_session, caller, problem_id)
+
+    # -- phases -------------------------------------------------------------------------------
+
+    @post("/phase/{action:str}", status_code=303)
+    async def change_phase(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+        action: str,
+    ) -> Any:
+        if action not in PHASE_ACTIONS:
+            raise NotFound("There is no such phase action.")
+        form = await request.form()
+        problem = await problems.get_visible(db_session, caller, problem_id)
+        filled = work_forms.read(action, form, phase=_forward_phases(problem) or None)
+        if_match = etag(str(form.get("version") or ""))
+        seen = str(form.get("seen_phase") or "")
+        values = filled.values
+
+        async def act() -> object:
+            if action == "start-discovery":
+                return await delivery.start_discovery(
+                    db_session, caller, problem_id, if_match, values["reason"]
+                )
+            if action == "start-delivery":
+                data = _convert(
+                    filled,
+                    {"phase": values["phase"], "reason": values["reason"]},
+                    delivery_schemas.StartDelivery,
+                )
+                if data is None:
+                    raise ValidationFailed("Check the form.", [])
+                return await delivery.start_delivery(db_session, caller, problem_id, if_match, data)
+            if action == "launch":
+                return await delivery.launch(
+                    db_session, caller, problem_id, if_match, values["reason"]
+                )
+            review = _convert(filled, values, delivery_schemas.OutcomeReview)
+            if review is None:
+                raise ValidationFailed("Check the form.", [])
+            return await delivery.close(db_session, caller, problem_id, if_match, review)
+
+        async def stale() -> str:
+            now = await problems.get_visible(db_session, caller, problem_id)
+            words = _phase_words(now)
+            changed = f"It is now in {words}" + (f", not {seen}" if seen and seen != words else "")
+            return (
+                "Someone changed this problem after you opened the page, so nothing was done. "
+                f"{changed}. Check the phase below and choose again."
+            )
+
+        return await _answer(
+            request, db_session, caller, problem_id, filled, act,
+            saved="phase", section="phase", stale=stale,
+        )  # fmt: skip
+
+    # -- discovery ----------------------------------------------------------------------------
+
+    @post("/findings", status_code=303)
+    async def add_finding(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        form = await request.form()
+        journey, _ = await journeys.journey_map(db_session, caller, problem_id)
+        filled = work_forms.read("finding", form, step=[str(s.id) for s in journey.steps])
+        values = filled.values
+
+        async def act() -> object:
+            step = values["step"] if values.get("kind") == "pain_point" else None
+            data = _convert(
+                filled,
+                {
+                    "kind": values["kind"],
+                    "title": values["title"],
+                    "detail": values["detail"],
+                    "journey_step_id": step,
+                    "evidence": work_forms.evidence(values),
+                },
+                discovery_schemas.FindingCreate,
+            )
+            if data is None:
+                raise ValidationFailed("Check the form.", [])
+            return await discovery.add_finding(db_session, caller, problem_id, data)
+
+        return await _answer(
+            request, db_session, caller, problem_id, filled, act,
+            saved="finding", section="findings", idempotency_key=_key(form),
+        )  # fmt: skip
+
+    @post("/journey/steps", status_code=303)
+    async def add_step(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        form = await request.form()
+        filled = work_forms.read("step", form)
+        values = filled.values
+
+        async def act() -> object:
+            data = _convert(
+                filled,
+                {
+                    "kind": "journey_step",
+                    "title": values["title"],
+                    "detail": values["detail"],
+                    "evidence": work_forms.evidence(values),
+                },
+                discovery_schemas.FindingCreate,
+            )
+            if data is None:
+                raise ValidationFailed("Check the form.", [])
+            return await discovery.add_finding(db_session, caller, problem_id, data)
+
+        return await _answer(
+            request, db_session, caller, problem_id, filled, act,
+            saved="step", section="journey", idempotency_key=_key(form),
+        )  # fmt: skip
+
+    @post("/journey/move", status_code=303)
+    async def move_step(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        """Move one step up or down the journey (buttons, so no script is needed)."""
+        form = await request.form()
+        filled = Filled(form="step", typed={}, anchor="journey")
+        journey, _ = await journeys.journey_map(db_session, caller, problem_id)
+        order = [step.id for step in journey.steps]
+        step_id = str(form.get("step_id") or "")
+        direction = form.get("direction")
+        seen = [s for s in str(form.get("seen_steps") or "").split(",") if s]
+        moved = next((i for i, step in enumerate(order) if str(step) == step_id), None)
+        if moved is None or direction not in ("up", "down"):
+            raise ValidationFailed("Choose a step of this journey to move up or down.", [])
+        other = moved - 1 if direction == "up" else moved + 1
+        if 0 <= other < len(order):
+            order[moved], order[other] = order[other], order[moved]
+        if_match = etag(str(form.get("journey") or ""))
+
+        async def act() -> object:
+            return await journeys.reorder_journey(db_session, caller, problem_id, order, if_match)
+
+        async def stale() -> str:
+            titles = {str(step.id): step.title for step in journey.steps}
+            added = [titles[s] for s in titles if s not in seen]
+            gone = len([s for s in seen if s not in titles])
+            changes = []
+            if added:
+                changes.append("new steps: " + ", ".join(f"“{t}”" for t in added))
+            if gone:
+                changes.append(f"{gone} step(s) removed")
+            if not changes:
+                changes.append("the steps or their pain points changed, or their order")
+            return (
+                "Someone changed the journey after you opened the page, so no step was moved. "
+                f"What changed: {'; '.join(changes)}. The journey below is as it is now; "
+                "move the step again."
+            )
+
+        return await _answer(
+            request, db_session, caller, problem_id, filled, act,
+            saved="journey", section="journey", stale=stale,
+        )  # fmt: skip
+
+    # -- milestones and status updates ------------------------------------------------------
+
+    @post("/milestones", status_code=303)
+    async def add_milestone(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        form = await request.form()
+        filled = work_forms.read("milestone", form)
+
+        async def act() -> object:
+            data = _convert(filled, filled.values, delivery_schemas.MilestoneCreate)
+            if data is None:
+                raise ValidationFailed("Check the form.", [])
+            return await milestones.create_milestone(db_session, caller, problem_id, data)
+
+        return await _answer(
+            request, db_session, caller, problem_id, filled, act,
+            saved="milestone", section="milestones", idempotency_key=_key(form),
+        )  # fmt: skip
+
+    @post("/milestones/{milestone_id:uuid}/{change:str}", status_code=303)
+    async def change_milestone(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+        milestone_id: uuid.UUID,
+        change: str,
+    ) -> Any:
+        """Move a milestone's target date (``slip``, with a reason) or complete it (``done``)."""
+        if change not in ("slip", "done"):
+            raise NotFound("A milestone can be moved or completed here.")
+        form = await request.form()
+        filled = work_forms.read(change, form, anchor=f"{change}-{milestone_id}")
+        if_match = etag(str(form.get("version") or ""))
+        seen = {name: str(form.get(f"seen_{name}") or "") for name in ("target", "done")}
+
+        async def act() -> object:
+            data = _convert(filled, filled.values, delivery_schemas.MilestoneUpdate)
+            if data is None:
+                raise ValidationFailed("Check the form.", [])
+            return await milestones.update_milestone(
+                db_session, caller, problem_id, milestone_id, data, if_match
+            )
+
+        async def stale() -> str:
+            now = await milestones.get_milestone(db_session, caller, problem_id, milestone_id)
+            changes = []
+            if now.target_date.isoformat() != seen["target"]:
+                changes.append(f"its target date is now {now.target_date.isoformat()}")
+            done = now.done_on.isoformat() if now.done_on else ""
+            if done != seen["done"]:
+                changes.append(f"it was marked done on {done}" if done else "it was reopened")
+            if not changes:
+                changes.append("its title or description changed")
+            return (
+                f"Someone changed the milestone “{now.title}” after you opened the page, so "
+                f"your change was not saved: {'; '.join(changes)}. Check it below and try again."
+            )
+
+        return await _answer(
+            request, db_session, caller, problem_id, filled, act,
+            saved=change, section=f"milestone-{milestone_id}", stale=stale,
+        )  # fmt: skip
+
+    @post("/updates", status_code=303)
+    async def post_update(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        form = await request.form()
+        filled = work_forms.read("update", form)
+
+        async def act() -> object:
+            data = _convert(filled, filled.values, delivery_schemas.StatusUpdateCreate)
+            if data is None:
+                raise ValidationFailed("Check the form.", [])
+            return await updates.post_update(db_session, caller, problem_id, data)
+
+        return await _answer(
+            request, db_session, caller, problem_id, filled, act,
+            saved="update", section="updates", idempotency_key=_key(form),
+        )  # fmt: skip
+
+    # -- outcomes -----------------------------------------------------------------------------
+
+    @post("/metrics", status_code=303)
+    async def add_metric(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+    ) -> Any:
+        form = await request.form()
+        filled = work_forms.read("metric", form)
+
+        async def act() -> object:
+            data = _convert(filled, filled.values, outcome_schemas.MetricCreate)
+            if data is None:
+                raise ValidationFailed("Check the form.", [])
+            return await outcomes.create_metric(db_session, caller, problem_id, data)
+
+        return await _answer(
+            request, db_session, caller, problem_id, filled, act,
+            saved="metric", section="metrics", idempotency_key=_key(form),
+        )  # fmt: skip
+
+    @post("/metrics/{metric_id:uuid}/measurements", status_code=303)
+    async def record_measurement(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+        metric_id: uuid.UUID,
+    ) -> Any:
+        form = await request.form()
+        filled = work_forms.read("measure", form, anchor=f"measure-{metric_id}")
+
+        async def act() -> object:
+            data = _convert(filled, filled.values, outcome_schemas.MeasurementCreate)
+            if data is None:
+                raise ValidationFailed("Check the form.", [])
+            return await outcomes.record_measurement(
+                db_session, caller, problem_id, metric_id, data
+            )
+
+        return await _answer(
+            request, db_session, caller, problem_id, filled, act,
+            saved="measure", section=f"metric-{metric_id}", idempotency_key=_key(form),
+        )  # fmt: skip
