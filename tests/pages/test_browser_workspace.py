@@ -52,7 +52,8 @@ async def test_the_team_takes_a_problem_from_accepted_to_closed(
 ) -> None:
     problem = await paired_problem(client, city)
     await sign_in(page, "Dev One")
-    await page.goto(f"/problems/{problem['id']}")
+    # Pairing made the team's members follow the problem: it is on their home page.
+    await page.get_by_role("link", name=problem["title"]).click()
     await page.get_by_role("link", name="Team workspace").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(problem["title"])
     await phase(page, "Accepted")

@@ -433,3 +433,85 @@ async def test_a_metric_owner_outside_dti_records_measurements(
     assert recorded.status_code == 200
     assert "Improving" in recorded.text
     assert await db.fetchval("SELECT count(*) FROM measurements") == 1
+
+
+async def test_bad_input_in_every_form_is_a_clear_page_never_a_500(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    problem = await in_phase(client, city, "delivery")
+    csrf = await sign_in(client, "team_member")
+    await client.post(
+        f"{work(problem)}/milestones",
+        data={"csrf_token": csrf, "title": "Beta", "target_date": "2027-01-31"},
+    )
+    await client.post(
+        f"{work(problem)}/metrics",
+        data={
+            "csrf_token": csrf,
+            "name": "Calls",
+            "unit": "calls",
+            "direction": "decrease",
+            "baseline": "100",
+            "target": "10",
+            "target_date": "2027-06-30",
+        },
+    )
+    milestone_id = await db.fetchval("SELECT id FROM milestones")
+    metric_id = await db.fetchval("SELECT id FROM metrics")
+    nasty = {
+        "title": "\u202eReversed title",
+        "name": "\x00",
+        "detail": "x" * 30_000,
+        "summary": " ",
+        "kind": "journey_step",
+        "status": "great",
+        "phase": "gamma",
+        "target_date": "2027-02-30",
+        "done_on": "3000-01-01",
+        "evidence_date": "yesterday",
+        "source": "s" * 600,
+        "who": "\u200b",
+        "step": "not-a-step",
+        "unit": "u" * 50,
+        "direction": "sideways",
+        "baseline": "nan",
+        "target": "1e999",
+        "owner_email": "nobody@nowhere.example",
+        "value": "ten",
+        "measured_on": "0000-00-00",
+        "version": "abc",
+    }
+    posts = [
+        "phase/start-delivery",
+        "findings",
+        "journey/steps",
+        "milestones",
+        f"milestones/{milestone_id}/slip",
+        f"milestones/{milestone_id}/done",
+        "updates",
+        "metrics",
+        f"metrics/{metric_id}/measurements",
+    ]
+    for path in posts:
+        response = await client.post(f"{work(problem)}/{path}", data={"csrf_token": csrf, **nasty})
+        assert response.status_code in (412, 422), (path, response.status_code)
+        assert response.headers["content-type"].startswith("text/html")
+        assert 'class="error-summary"' in response.text or "Nothing was changed" in response.text
+    assert await db.fetchval("SELECT count(*) FROM findings") == 0
+    assert await db.fetchval("SELECT count(*) FROM status_updates") == 0
+    # Values only the API's schema refuses come back on their field too.
+    mirrored = await client.post(
+        f"{work(problem)}/milestones",
+        data={"csrf_token": csrf, "title": "\u202eateb", "target_date": "2027-01-31"},
+    )
+    assert mirrored.status_code == 422
+    assert 'href="#milestone-title"' in summary_of(mirrored.text)
+    assert "change the direction of the text" in mirrored.text
+    far = await client.post(
+        f"{work(problem)}/milestones",
+        data={"csrf_token": csrf, "title": "Beta in Ward 7", "target_date": "3000-01-01"},
+    )
+    assert far.status_code == 422
+    assert 'href="#milestone-target_date"' in summary_of(far.text)
+    assert "between 1900 and 2999" in far.text
+    assert await db.fetchval("SELECT count(*) FROM milestones") == 1
