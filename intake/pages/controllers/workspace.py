@@ -14,7 +14,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -49,6 +49,7 @@ from intake.problems import lifecycle
 from intake.problems import service as problems
 from intake.problems.guards import WORK_STATES, on_problem_team
 
+T = TypeVar("T")
 PHASE_ACTIONS = ("start-discovery", "start-delivery", "launch", "close")
 ACTION_WORDS = {
     "start-discovery": "Start discovery",
@@ -243,12 +244,38 @@ def _schema_error(filled: Filled, error: msgspec.ValidationError) -> None:
     filled.add(name, message)
 
 
-def _convert(filled: Filled, data: dict[str, Any], into: type[Any]) -> Any:
+def _convert(
+    filled: Filled, into: type[T], shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> T | None:
+    """The form's values as the service's input, or None when the form has mistakes (those
+    the schema finds are added to them)."""
+    if filled.errors:
+        return None
     try:
-        return msgspec.convert(data, into)
+        return msgspec.convert(shape(filled.values) if shape else filled.values, into)
     except msgspec.ValidationError as error:
         _schema_error(filled, error)
         return None
+
+
+def _finding(values: dict[str, Any]) -> dict[str, Any]:
+    pain_point = values["kind"] == "pain_point"
+    return {
+        "kind": values["kind"],
+        "title": values["title"],
+        "detail": values["detail"],
+        "journey_step_id": values["step"] if pain_point else None,
+        "evidence": work_forms.evidence(values),
+    }
+
+
+def _step(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": "journey_step",
+        "title": values["title"],
+        "detail": values["detail"],
+        "evidence": work_forms.evidence(values),
+    }
 
 
 async def _answer(
@@ -330,29 +357,25 @@ class WorkspacePages(Controller):
         filled = work_forms.read(action, form, phase=_forward_phases(problem) or None)
         if_match = etag(str(form.get("version") or ""))
         seen = str(form.get("seen_phase") or "")
-        values = filled.values
+        start = (
+            _convert(filled, delivery_schemas.StartDelivery) if action == "start-delivery" else None
+        )
+        review = _convert(filled, delivery_schemas.OutcomeReview) if action == "close" else None
+        note = filled.values.get("reason")
 
         async def act() -> object:
             if action == "start-discovery":
                 return await delivery.start_discovery(
-                    db_session, caller, problem_id, if_match, values["reason"]
+                    db_session, caller, problem_id, if_match, note
                 )
-            if action == "start-delivery":
-                data = _convert(
-                    filled,
-                    {"phase": values["phase"], "reason": values["reason"]},
-                    delivery_schemas.StartDelivery,
-                )
-                if data is None:
-                    raise ValidationFailed("Check the form.", [])
-                return await delivery.start_delivery(db_session, caller, problem_id, if_match, data)
             if action == "launch":
-                return await delivery.launch(
-                    db_session, caller, problem_id, if_match, values["reason"]
+                return await delivery.launch(db_session, caller, problem_id, if_match, note)
+            if action == "start-delivery":
+                assert start is not None
+                return await delivery.start_delivery(
+                    db_session, caller, problem_id, if_match, start
                 )
-            review = _convert(filled, values, delivery_schemas.OutcomeReview)
-            if review is None:
-                raise ValidationFailed("Check the form.", [])
+            assert review is not None
             return await delivery.close(db_session, caller, problem_id, if_match, review)
 
         async def stale() -> str:
@@ -382,23 +405,10 @@ class WorkspacePages(Controller):
         form = await request.form()
         journey, _ = await journeys.journey_map(db_session, caller, problem_id)
         filled = work_forms.read("finding", form, step=[str(s.id) for s in journey.steps])
-        values = filled.values
+        data = _convert(filled, discovery_schemas.FindingCreate, _finding)
 
         async def act() -> object:
-            step = values["step"] if values.get("kind") == "pain_point" else None
-            data = _convert(
-                filled,
-                {
-                    "kind": values["kind"],
-                    "title": values["title"],
-                    "detail": values["detail"],
-                    "journey_step_id": step,
-                    "evidence": work_forms.evidence(values),
-                },
-                discovery_schemas.FindingCreate,
-            )
-            if data is None:
-                raise ValidationFailed("Check the form.", [])
+            assert data is not None
             return await discovery.add_finding(db_session, caller, problem_id, data)
 
         return await _answer(
@@ -416,21 +426,10 @@ class WorkspacePages(Controller):
     ) -> Any:
         form = await request.form()
         filled = work_forms.read("step", form)
-        values = filled.values
+        data = _convert(filled, discovery_schemas.FindingCreate, _step)
 
         async def act() -> object:
-            data = _convert(
-                filled,
-                {
-                    "kind": "journey_step",
-                    "title": values["title"],
-                    "detail": values["detail"],
-                    "evidence": work_forms.evidence(values),
-                },
-                discovery_schemas.FindingCreate,
-            )
-            if data is None:
-                raise ValidationFailed("Check the form.", [])
+            assert data is not None
             return await discovery.add_finding(db_session, caller, problem_id, data)
 
         return await _answer(
@@ -500,10 +499,10 @@ class WorkspacePages(Controller):
         form = await request.form()
         filled = work_forms.read("milestone", form)
 
+        data = _convert(filled, delivery_schemas.MilestoneCreate)
+
         async def act() -> object:
-            data = _convert(filled, filled.values, delivery_schemas.MilestoneCreate)
-            if data is None:
-                raise ValidationFailed("Check the form.", [])
+            assert data is not None
             return await milestones.create_milestone(db_session, caller, problem_id, data)
 
         return await _answer(
@@ -529,10 +528,10 @@ class WorkspacePages(Controller):
         if_match = etag(str(form.get("version") or ""))
         seen = {name: str(form.get(f"seen_{name}") or "") for name in ("target", "done")}
 
+        data = _convert(filled, delivery_schemas.MilestoneUpdate)
+
         async def act() -> object:
-            data = _convert(filled, filled.values, delivery_schemas.MilestoneUpdate)
-            if data is None:
-                raise ValidationFailed("Check the form.", [])
+            assert data is not None
             return await milestones.update_milestone(
                 db_session, caller, problem_id, milestone_id, data, if_match
             )
@@ -568,10 +567,10 @@ class WorkspacePages(Controller):
         form = await request.form()
         filled = work_forms.read("update", form)
 
+        data = _convert(filled, delivery_schemas.StatusUpdateCreate)
+
         async def act() -> object:
-            data = _convert(filled, filled.values, delivery_schemas.StatusUpdateCreate)
-            if data is None:
-                raise ValidationFailed("Check the form.", [])
+            assert data is not None
             return await updates.post_update(db_session, caller, problem_id, data)
 
         return await _answer(
@@ -592,10 +591,10 @@ class WorkspacePages(Controller):
         form = await request.form()
         filled = work_forms.read("metric", form)
 
+        data = _convert(filled, outcome_schemas.MetricCreate)
+
         async def act() -> object:
-            data = _convert(filled, filled.values, outcome_schemas.MetricCreate)
-            if data is None:
-                raise ValidationFailed("Check the form.", [])
+            assert data is not None
             return await outcomes.create_metric(db_session, caller, problem_id, data)
 
         return await _answer(
@@ -615,10 +614,10 @@ class WorkspacePages(Controller):
         form = await request.form()
         filled = work_forms.read("measure", form, anchor=f"measure-{metric_id}")
 
+        data = _convert(filled, outcome_schemas.MeasurementCreate)
+
         async def act() -> object:
-            data = _convert(filled, filled.values, outcome_schemas.MeasurementCreate)
-            if data is None:
-                raise ValidationFailed("Check the form.", [])
+            assert data is not None
             return await outcomes.record_measurement(
                 db_session, caller, problem_id, metric_id, data
             )
