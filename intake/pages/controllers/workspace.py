@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import msgspec
@@ -21,206 +20,34 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db import models
 from intake.delivery import milestones, updates
 from intake.delivery import schemas as delivery_schemas
 from intake.delivery import service as delivery
 from intake.discovery import journey as journeys
 from intake.discovery import schemas as discovery_schemas
 from intake.discovery import service as discovery
-from intake.notifications import service as inbox
 from intake.outcomes import schemas as outcome_schemas
 from intake.outcomes import service as outcomes
 from intake.pages import work_forms
-from intake.pages.controllers.problems import STATUS_WORDS
 from intake.pages.deps import (
     Caller,
     Conflict,
-    Forbidden,
     NotFound,
     PreconditionFailed,
     ValidationFailed,
     claim_idempotency_key,
     etag,
 )
-from intake.pages.rendering import render
 from intake.pages.work_forms import Filled
-from intake.problems import lifecycle
+from intake.pages.workspace_view import (
+    PHASE_ACTIONS,
+    forward_phases,
+    phase_words,
+    workspace_page,
+)
 from intake.problems import service as problems
-from intake.problems.guards import WORK_STATES, on_problem_team
 
 T = TypeVar("T")
-PHASE_ACTIONS = ("start-discovery", "start-delivery", "launch", "close")
-ACTION_WORDS = {
-    "start-discovery": "Start discovery",
-    "start-delivery": "Start delivery",
-    "launch": "Launch: it is live",
-    "close": "Close with an outcome review",
-}
-SAVED = {
-    "phase": "The phase has changed.",
-    "finding": "The finding has been added.",
-    "step": "The step has been added to the journey.",
-    "journey": "The journey has been reordered.",
-    "milestone": "The milestone has been added.",
-    "slip": "The milestone's target date has moved; the earlier date is kept.",
-    "done": "The milestone is done.",
-    "update": "The status update has been posted.",
-    "metric": "The outcome metric has been added.",
-    "measure": "The measurement has been recorded.",
-}
-# The phases a problem goes through once accepted, in order, as the workspace shows them.
-PHASES = ("accepted", "discovery", "alpha", "beta", "live", "closed")
-PHASE_WORDS = {
-    "accepted": "Accepted",
-    "discovery": "Discovery",
-    "alpha": "Alpha",
-    "beta": "Beta",
-    "live": "Live",
-    "closed": "Closed",
-}
-
-
-def phase_of(status: str, delivery_phase: str | None) -> str:
-    """The phase a problem in ``status`` is in (delivery shows its sub-phase)."""
-    if status == "delivery":
-        return delivery_phase or "alpha"
-    return status
-
-
-def _phase_words(problem: models.Problem) -> str:
-    if problem.status == "on_hold" and problem.held_from_status:
-        held = phase_of(problem.held_from_status, problem.delivery_phase)
-        return f"On hold (from {PHASE_WORDS.get(held, held)})"
-    phase = phase_of(problem.status, problem.delivery_phase)
-    return PHASE_WORDS.get(phase, STATUS_WORDS.get(phase, phase))
-
-
-def _forward_phases(problem: models.Problem) -> list[str]:
-    """The delivery sub-phases start-delivery may move to now (never back)."""
-    if problem.status == "discovery":
-        return list(work_forms.PHASES)
-    if problem.status == "delivery" and problem.delivery_phase == "alpha":
-        return ["beta"]
-    return []
-
-
-@dataclass(slots=True)
-class Access:
-    """What the signed-in person may do in this problem's workspace now."""
-
-    on_team: bool
-    write: bool
-    actions: list[str]
-
-
-async def _access(session: AsyncSession, caller: Caller, problem: models.Problem) -> Access:
-    on_team = await on_problem_team(session, caller, problem)
-    allowed = lifecycle.allowed_actions(problem.status, problem.held_from_status)
-    actions = [a for a in PHASE_ACTIONS if on_team and a in allowed]
-    if "start-delivery" in actions and not _forward_phases(problem):
-        actions.remove("start-delivery")
-    return Access(on_team=on_team, write=on_team and problem.status in WORK_STATES, actions=actions)
-
-
-def _has_work(problem: models.Problem) -> bool:
-    return problem.team_id is not None or problem.status in WORK_STATES
-
-
-async def _workspace_problem(
-    session: AsyncSession, caller: Caller, problem_id: uuid.UUID
-) -> tuple[models.Problem, list[outcome_schemas.Metric]]:
-    """The problem and its metrics, if this person may open its workspace.
-
-    404 when the problem is hidden; 409 before DTI accepted it (there is no work yet); 403
-    for someone outside DTI and leadership who owns none of its metrics.
-    """
-    problem = await problems.get_visible(session, caller, problem_id)
-    if not _has_work(problem):
-        raise Conflict(
-            "This problem has no workspace: the work starts once DTI accepts it and pairs it "
-            "with a product team."
-        )
-    metrics, _ = await outcomes.list_metrics(session, caller, problem_id, cursor=None, limit=100)
-    owns_metric = any(m.owner is not None and m.owner.id == caller.id for m in metrics)
-    if not (caller.sees_everything_submitted or owns_metric):
-        raise Forbidden(
-            "The workspace is for DTI's product teams. You can follow the work on the "
-            "problem's own page."
-        )
-    return problem, metrics
-
-
-async def _workspace(
-    request: Request[Any, Any, Any],
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
-    *,
-    failed: Filled | None = None,
-    notice: str | None = None,
-    status: int = 200,
-) -> Any:
-    problem, metrics = await _workspace_problem(session, caller, problem_id)
-    access = await _access(session, caller, problem)
-    out = await problems.problem_out(session, caller, problem)
-    findings, _ = await discovery.list_findings(
-        session,
-        caller,
-        problem_id,
-        [kind for kind in work_forms.KIND_WORDS if kind != "journey_step"],
-        cursor=None,
-        limit=100,
-    )
-    journey, journey_tag = await journeys.journey_map(session, caller, problem_id)
-    milestone_list, _ = await milestones.list_milestones(
-        session, caller, problem_id, cursor=None, limit=100
-    )
-    update_list, _ = await updates.list_updates(session, caller, problem_id, cursor=None, limit=25)
-    measurements = {}
-    for metric in metrics:
-        measurements[metric.id], _ = await outcomes.list_measurements(
-            session, caller, problem_id, metric.id, cursor=None, limit=100
-        )
-    open_work = problem.status in WORK_STATES
-    measurable = {
-        m.id
-        for m in metrics
-        if open_work and (access.on_team or (m.owner and m.owner.id == caller.id))
-    }
-    current = phase_of(problem.status, problem.delivery_phase)
-    saved = request.query_params.get("saved")
-    return render(
-        request,
-        "workspace.html",
-        status,
-        title=f"Workspace: {out.title}",
-        problem=out,
-        version=problem.version,
-        phase_words=_phase_words(problem),
-        phases=[(p, PHASE_WORDS[p]) for p in PHASES],
-        current_phase=current if current in PHASES else None,
-        access=access,
-        action_words=ACTION_WORDS,
-        phase_options={p: work_forms.PHASES[p] for p in _forward_phases(problem)},
-        findings=findings,
-        journey=journey,
-        journey_tag=journey_tag.strip('"'),
-        step_titles={step.id: step.title for step in journey.steps},
-        milestones=milestone_list,
-        updates=update_list,
-        metrics=metrics,
-        measurements=measurements,
-        measurable=measurable,
-        forms=work_forms.FORMS,
-        words=work_forms,
-        failed=failed,
-        notice=notice,
-        saved=SAVED.get(saved or ""),
-        new_key=lambda: str(uuid.uuid4()),
-        unread_count=await inbox.unread_count(session, caller),
-    )
-
 
 # -- reading forms and answering them -----------------------------------------------------
 
@@ -295,7 +122,7 @@ async def _answer(
     workspace, or the workspace again with the form as typed and what is wrong."""
     location = f"/problems/{problem_id}/work?saved={saved}#{section}"
     if filled.errors:
-        return await _workspace(request, session, caller, problem_id, failed=filled, status=422)
+        return await workspace_page(request, session, caller, problem_id, failed=filled, status=422)
     try:
         async with session.begin_nested():
             idempotent = await claim_idempotency_key(request, session, caller.id, idempotency_key)
@@ -309,15 +136,15 @@ async def _answer(
             filled.add(work_forms.field_of(filled.form, item.field), item.message)
         if not filled.errors:
             filled.add(work_forms.field_of(filled.form, ""), error.detail)
-        return await _workspace(request, session, caller, problem_id, failed=filled, status=422)
+        return await workspace_page(request, session, caller, problem_id, failed=filled, status=422)
     except PreconditionFailed:
         notice = await stale() if stale is not None else "Someone changed this meanwhile."
-        return await _workspace(
+        return await workspace_page(
             request, session, caller, problem_id, failed=filled, notice=notice, status=412
         )
     except Conflict as error:
         filled.add(work_forms.field_of(filled.form, "name"), error.detail)
-        return await _workspace(request, session, caller, problem_id, failed=filled, status=409)
+        return await workspace_page(request, session, caller, problem_id, failed=filled, status=409)
     return Redirect(location, status_code=303)
 
 
@@ -337,7 +164,7 @@ class WorkspacePages(Controller):
         caller: Caller,
         problem_id: uuid.UUID,
     ) -> Any:
-        return await _workspace(request, db_session, caller, problem_id)
+        return await workspace_page(request, db_session, caller, problem_id)
 
     # -- phases -------------------------------------------------------------------------------
 
@@ -354,7 +181,7 @@ class WorkspacePages(Controller):
             raise NotFound("There is no such phase action.")
         form = await request.form()
         problem = await problems.get_visible(db_session, caller, problem_id)
-        filled = work_forms.read(action, form, phase=_forward_phases(problem) or None)
+        filled = work_forms.read(action, form, phase=forward_phases(problem) or None)
         if_match = etag(str(form.get("version") or ""))
         seen = str(form.get("seen_phase") or "")
         start = (
@@ -380,7 +207,7 @@ class WorkspacePages(Controller):
 
         async def stale() -> str:
             now = await problems.get_visible(db_session, caller, problem_id)
-            words = _phase_words(now)
+            words = phase_words(now)
             changed = f"It is now in {words}" + (f", not {seen}" if seen and seen != words else "")
             return (
                 "Someone changed this problem after you opened the page, so nothing was done. "
