@@ -6,7 +6,7 @@ the people kept out of it."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -21,7 +21,9 @@ from tests.pages import test_browser as chromium
 base_url, browser, page = chromium.base_url, chromium.browser, chromium.page
 assert_accessible, shot, sign_in = chromium.assert_accessible, chromium.shot, chromium.sign_in
 
-TODAY = date.today().isoformat()
+# The service's today is the UTC date; a day read before midnight is never in its future.
+DAY = datetime.now(UTC).date()
+TODAY = DAY.isoformat()
 
 
 async def opened(page: Page, summary: str, action: str) -> Locator:
@@ -96,12 +98,12 @@ async def test_the_team_takes_a_problem_from_accepted_to_closed(
     await phase(page, "Alpha")
     form = await opened(page, "Add a milestone", "/milestones")
     await form.get_by_label("Milestone", exact=True).fill("Beta open in Ward 3")
-    later = (date.today() + timedelta(days=30)).isoformat()
+    later = (DAY + timedelta(days=30)).isoformat()
     await form.get_by_label("Target date").fill(later)
     await form.get_by_role("button", name="Add the milestone").click()
     await expect(page.get_by_text("The milestone has been added.")).to_be_visible()
     form = await opened(page, "Move the target date", "/slip")
-    await form.get_by_label("New target date").fill((date.today() + timedelta(days=44)).isoformat())
+    await form.get_by_label("New target date").fill((DAY + timedelta(days=44)).isoformat())
     await form.get_by_label("Why it moved").fill("The form needs translating first.")
     await form.get_by_role("button", name="Move the target date").click()
     await expect(page.get_by_text("14 days from the first target")).to_be_visible()
@@ -129,7 +131,7 @@ async def test_the_team_takes_a_problem_from_accepted_to_closed(
     await form.get_by_label("Lower is better").check()
     await form.get_by_label("Baseline").fill("31")
     await form.get_by_label("Target", exact=True).fill("5")
-    await form.get_by_label("Target date").fill((date.today() + timedelta(days=90)).isoformat())
+    await form.get_by_label("Target date").fill((DAY + timedelta(days=90)).isoformat())
     await form.get_by_role("button", name="Add the metric").click()
     metric = page.locator(".record", has_text="Median days to a decision")
     await expect(metric).to_contain_text("Not measured yet")

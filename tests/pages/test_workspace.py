@@ -5,7 +5,7 @@ double posts, and who may open it and act in it."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -14,7 +14,9 @@ from tests.conftest import City
 from tests.helpers import in_phase, paired, submitted
 from tests.pages.conftest import Client, csrf_of, sign_in
 
-TODAY = date.today().isoformat()
+# The service's today is the UTC date; a day read before midnight is never in its future.
+DAY = datetime.now(UTC).date()
+TODAY = DAY.isoformat()
 
 
 def work(problem: dict[str, Any]) -> str:
@@ -202,7 +204,7 @@ async def test_milestones_slip_with_a_reason_and_complete(
     problem = await in_phase(client, city, "delivery")
     csrf = await sign_in(client, "team_member")
     page = await client.get(work(problem))
-    target = (date.today() + timedelta(days=30)).isoformat()
+    target = (DAY + timedelta(days=30)).isoformat()
     added = await client.post(
         f"{work(problem)}/milestones",
         data={
@@ -226,7 +228,7 @@ async def test_milestones_slip_with_a_reason_and_complete(
     assert bad.status_code == 422
     assert f'href="#slip-{milestone_id}-target_date"' in summary_of(bad.text)
 
-    later = (date.today() + timedelta(days=60)).isoformat()
+    later = (DAY + timedelta(days=60)).isoformat()
     slipped = await client.post(
         slip,
         data={
@@ -261,7 +263,7 @@ async def test_milestones_slip_with_a_reason_and_complete(
     )
     assert done.status_code == 200
     assert "Done on" in done.text and "The milestone is done." in done.text
-    assert await db.fetchval("SELECT done_on FROM milestones") == date.today()
+    assert await db.fetchval("SELECT done_on FROM milestones") == DAY
 
 
 async def test_a_double_posted_status_update_is_posted_once(
@@ -289,7 +291,7 @@ async def test_outcome_metrics_show_their_derived_state(
 ) -> None:
     problem = await in_phase(client, city, "live")
     csrf = await sign_in(client, "team_member")
-    later = (date.today() + timedelta(days=90)).isoformat()
+    later = (DAY + timedelta(days=90)).isoformat()
     metric = {
         "csrf_token": csrf,
         "name": "Median days to a decision",
@@ -315,7 +317,7 @@ async def test_outcome_metrics_show_their_derived_state(
         assert recorded.status_code == 200
         block = recorded.text.split(f'id="metric-{metric_id}"')[1]
         assert f'<span class="tag tag-{state.lower()}">{state}</span>' in block
-    future = (date.today() + timedelta(days=2)).isoformat()
+    future = (DAY + timedelta(days=2)).isoformat()
     refused = await client.post(
         measure, data={"csrf_token": csrf, "value": "1e400", "measured_on": future}
     )
@@ -416,7 +418,7 @@ async def test_a_metric_owner_outside_dti_records_measurements(
             "direction": "increase",
             "baseline": 10,
             "target": 80,
-            "target_date": (date.today() + timedelta(days=90)).isoformat(),
+            "target_date": (DAY + timedelta(days=90)).isoformat(),
             "owner_email": "rosa.diaz@city.example",
         },
         headers=city.auth("team_member"),
