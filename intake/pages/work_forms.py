@@ -144,6 +144,9 @@ FORMS: dict[str, tuple[Spec, ...]] = {
         Spec("detail", "Detail", "Optional.", "textarea", max_length=20000),
         *_evidence(),
     ),
+    "place": (
+        Spec("step", "Step", "The journey step where people meet this pain point.", "select"),
+    ),
     "milestone": (
         Spec(
             "title",

@@ -37,6 +37,7 @@ SAVED = {
     "phase": "The phase has changed.",
     "finding": "The finding has been added.",
     "step": "The step has been added to the journey.",
+    "place": "The pain point has moved.",
     "journey": "The journey has been reordered.",
     "milestone": "The milestone has been added.",
     "slip": "The milestone's target date has moved; the earlier date is kept.",

@@ -517,3 +517,38 @@ async def test_bad_input_in_every_form_is_a_clear_page_never_a_500(
     assert 'href="#milestone-target_date"' in summary_of(far.text)
     assert "between 1900 and 2999" in far.text
     assert await db.fetchval("SELECT count(*) FROM milestones") == 1
+
+
+async def test_a_pain_point_is_put_on_a_step_later(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    problem = await in_phase(client, city, "discovery")
+    csrf = await sign_in(client, "team_member")
+    await client.post(
+        f"{work(problem)}/findings",
+        data={"csrf_token": csrf, "kind": "pain_point", "title": "Forms get lost", **EVIDENCE},
+    )
+    for title in ("Mail the paper form", "Wait for the inspector"):
+        await client.post(
+            f"{work(problem)}/journey/steps", data={"csrf_token": csrf, "title": title, **EVIDENCE}
+        )
+    page = await client.get(work(problem))
+    assert "Pain points not yet on a step" in page.text
+    pain_id = await db.fetchval("SELECT id FROM findings WHERE kind = 'pain_point'")
+    mail_id = await db.fetchval("SELECT id FROM findings WHERE title = 'Mail the paper form'")
+    place = f"{work(problem)}/findings/{pain_id}/step"
+    version = field_value(page.text, place, "version")
+    placed = await client.post(
+        place, data={"csrf_token": csrf, "version": version, "step": str(mail_id)}
+    )
+    assert placed.status_code == 200
+    assert "Pain points not yet on a step" not in placed.text
+    step = placed.text.split('class="journey-step"')[1]
+    assert "Mail the paper form" in step and "Forms get lost" in step
+
+    stale = await client.post(place, data={"csrf_token": csrf, "version": version, "step": ""})
+    assert stale.status_code == 412
+    assert "it is now at the step “Mail the paper form”" in stale.text
+    assert (
+        await db.fetchval("SELECT journey_step_id FROM findings WHERE id = $1", pain_id) == mail_id
+    )

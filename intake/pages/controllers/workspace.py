@@ -264,6 +264,49 @@ class WorkspacePages(Controller):
             saved="step", section="journey", idempotency_key=_key(form),
         )  # fmt: skip
 
+    @post("/findings/{finding_id:uuid}/step", status_code=303)
+    async def place_pain_point(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        caller: Caller,
+        problem_id: uuid.UUID,
+        finding_id: uuid.UUID,
+    ) -> Any:
+        """Put a pain point on a journey step, move it to another, or take it off the map."""
+        form = await request.form()
+        journey, _ = await journeys.journey_map(db_session, caller, problem_id)
+        steps = [str(step.id) for step in journey.steps]
+        filled = work_forms.read("place", form, anchor=f"place-{finding_id}", step=steps)
+        data = _convert(
+            filled, discovery_schemas.FindingUpdate, lambda v: {"journey_step_id": v["step"]}
+        )
+        if_match = etag(str(form.get("version") or ""))
+
+        async def act() -> object:
+            assert data is not None
+            return await discovery.update_finding(
+                db_session, caller, problem_id, finding_id, data, if_match
+            )
+
+        async def stale() -> str:
+            now = await discovery.get_finding(db_session, caller, problem_id, finding_id)
+            titles = {step.id: step.title for step in journey.steps}
+            where = (
+                f"it is now at the step “{titles[now.journey_step_id]}”"
+                if now.journey_step_id in titles
+                else "it is now on no step"
+            )
+            return (
+                f"Someone changed the pain point “{now.title}” after you opened the page, so "
+                f"it was not moved: {where}. Check it below and try again."
+            )
+
+        return await _answer(
+            request, db_session, caller, problem_id, filled, act,
+            saved="place", section="findings", stale=stale,
+        )  # fmt: skip
+
     @post("/journey/move", status_code=303)
     async def move_step(
         self,
