@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import Person, WebSession
 from intake.lib.errors import (
+    Conflict,
     Forbidden,
     IntakeError,
     NotAuthenticated,
@@ -32,6 +33,7 @@ from intake.web.idempotency import claim as claim_idempotency_key
 __all__ = [
     "DTI_ROLES",
     "Caller",
+    "Conflict",
     "Forbidden",
     "IntakeError",
     "NotAuthenticated",

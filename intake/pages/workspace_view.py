@@ -1,0 +1,199 @@
+"""The product team's workspace as a page: who may open it and act in it, and everything it
+shows, read through the discovery, delivery and outcome services."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.delivery import milestones, updates
+from intake.discovery import journey as journeys
+from intake.discovery import service as discovery
+from intake.notifications import service as inbox
+from intake.outcomes import schemas as outcome_schemas
+from intake.outcomes import service as outcomes
+from intake.pages import work_forms
+from intake.pages.controllers.problems import STATUS_WORDS
+from intake.pages.deps import Caller, Conflict, Forbidden
+from intake.pages.rendering import render
+from intake.pages.work_forms import Filled
+from intake.problems import lifecycle
+from intake.problems import service as problems
+from intake.problems.guards import WORK_STATES, on_problem_team
+
+PHASE_ACTIONS = ("start-discovery", "start-delivery", "launch", "close")
+ACTION_WORDS = {
+    "start-discovery": "Start discovery",
+    "start-delivery": "Start delivery",
+    "launch": "Launch: it is live",
+    "close": "Close with an outcome review",
+}
+SAVED = {
+    "phase": "The phase has changed.",
+    "finding": "The finding has been added.",
+    "step": "The step has been added to the journey.",
+    "place": "The pain point has moved.",
+    "journey": "The journey has been reordered.",
+    "milestone": "The milestone has been added.",
+    "slip": "The milestone's target date has moved; the earlier date is kept.",
+    "done": "The milestone is done.",
+    "update": "The status update has been posted.",
+    "metric": "The outcome metric has been added.",
+    "measure": "The measurement has been recorded.",
+}
+# The phases a problem goes through once accepted, in order, as the workspace shows them.
+PHASES = ("accepted", "discovery", "alpha", "beta", "live", "closed")
+PHASE_WORDS = {
+    "accepted": "Accepted",
+    "discovery": "Discovery",
+    "alpha": "Alpha",
+    "beta": "Beta",
+    "live": "Live",
+    "closed": "Closed",
+}
+
+
+def phase_of(status: str, delivery_phase: str | None) -> str:
+    """The phase a problem in ``status`` is in (delivery shows its sub-phase)."""
+    if status == "delivery":
+        return delivery_phase or "alpha"
+    return status
+
+
+def phase_words(problem: models.Problem) -> str:
+    if problem.status == "on_hold" and problem.held_from_status:
+        held = phase_of(problem.held_from_status, problem.delivery_phase)
+        return f"On hold (from {PHASE_WORDS.get(held, held)})"
+    phase = phase_of(problem.status, problem.delivery_phase)
+    return PHASE_WORDS.get(phase, STATUS_WORDS.get(phase, phase))
+
+
+def forward_phases(problem: models.Problem) -> list[str]:
+    """The delivery sub-phases start-delivery may move to now (never back)."""
+    if problem.status == "discovery":
+        return list(work_forms.PHASES)
+    if problem.status == "delivery" and problem.delivery_phase == "alpha":
+        return ["beta"]
+    return []
+
+
+@dataclass(slots=True)
+class Access:
+    """What the signed-in person may do in this problem's workspace now."""
+
+    on_team: bool
+    write: bool
+    actions: list[str]
+
+
+async def access_of(session: AsyncSession, caller: Caller, problem: models.Problem) -> Access:
+    on_team = await on_problem_team(session, caller, problem)
+    allowed = lifecycle.allowed_actions(problem.status, problem.held_from_status)
+    actions = [a for a in PHASE_ACTIONS if on_team and a in allowed]
+    if "start-delivery" in actions and not forward_phases(problem):
+        actions.remove("start-delivery")
+    return Access(on_team=on_team, write=on_team and problem.status in WORK_STATES, actions=actions)
+
+
+def _has_work(problem: models.Problem) -> bool:
+    return problem.team_id is not None or problem.status in WORK_STATES
+
+
+async def workspace_problem(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID
+) -> tuple[models.Problem, list[outcome_schemas.Metric]]:
+    """The problem and its metrics, if this person may open its workspace.
+
+    404 when the problem is hidden; 409 before DTI accepted it (there is no work yet); 403
+    for someone outside DTI and leadership who owns none of its metrics.
+    """
+    problem = await problems.get_visible(session, caller, problem_id)
+    if not _has_work(problem):
+        raise Conflict(
+            "This problem has no workspace: the work starts once DTI accepts it and pairs it "
+            "with a product team."
+        )
+    metrics, _ = await outcomes.list_metrics(session, caller, problem_id, cursor=None, limit=100)
+    owns_metric = any(m.owner is not None and m.owner.id == caller.id for m in metrics)
+    if not (caller.sees_everything_submitted or owns_metric):
+        raise Forbidden(
+            "The workspace is for DTI's product teams. You can follow the work on the "
+            "problem's own page."
+        )
+    return problem, metrics
+
+
+async def workspace_page(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    *,
+    failed: Filled | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Any:
+    problem, metrics = await workspace_problem(session, caller, problem_id)
+    access = await access_of(session, caller, problem)
+    out = await problems.problem_out(session, caller, problem)
+    findings, _ = await discovery.list_findings(
+        session,
+        caller,
+        problem_id,
+        [kind for kind in work_forms.KIND_WORDS if kind != "journey_step"],
+        cursor=None,
+        limit=100,
+    )
+    journey, journey_tag = await journeys.journey_map(session, caller, problem_id)
+    milestone_list, _ = await milestones.list_milestones(
+        session, caller, problem_id, cursor=None, limit=100
+    )
+    update_list, _ = await updates.list_updates(session, caller, problem_id, cursor=None, limit=25)
+    measurements = {}
+    for metric in metrics:
+        measurements[metric.id], _ = await outcomes.list_measurements(
+            session, caller, problem_id, metric.id, cursor=None, limit=100
+        )
+    open_work = problem.status in WORK_STATES
+    measurable = {
+        m.id
+        for m in metrics
+        if open_work and (access.on_team or (m.owner and m.owner.id == caller.id))
+    }
+    current = phase_of(problem.status, problem.delivery_phase)
+    saved = request.query_params.get("saved")
+    return render(
+        request,
+        "workspace.html",
+        status,
+        title=f"Workspace: {out.title}",
+        problem=out,
+        version=problem.version,
+        phase_words=phase_words(problem),
+        phases=[(p, PHASE_WORDS[p]) for p in PHASES],
+        current_phase=current if current in PHASES else None,
+        access=access,
+        action_words=ACTION_WORDS,
+        phase_options={p: work_forms.PHASES[p] for p in forward_phases(problem)},
+        findings=findings,
+        journey=journey,
+        journey_tag=journey_tag.strip('"'),
+        step_titles={step.id: step.title for step in journey.steps},
+        milestones=milestone_list,
+        updates=update_list,
+        metrics=metrics,
+        measurements=measurements,
+        measurable=measurable,
+        forms=work_forms.FORMS,
+        words=work_forms,
+        failed=failed,
+        notice=notice,
+        saved=SAVED.get(saved or ""),
+        new_key=lambda: str(uuid.uuid4()),
+        unread_count=await inbox.unread_count(session, caller),
+    )
