@@ -13,7 +13,7 @@ from litestar.template.config import TemplateConfig
 from intake.pages.controllers.account import AccountPages
 from intake.pages.controllers.auth import SignInController
 from intake.pages.controllers.problems import ProblemPages
-from intake.pages.deps import provide_signed_in, provide_visit
+from intake.pages.deps import provide_problem_form, provide_signed_in, provide_visit
 from intake.pages.rendering import error_page
 from intake.pages.security import SecurityHeaders
 
@@ -28,6 +28,7 @@ def page_routers() -> list[Router]:
         dependencies={
             "visit": Provide(provide_visit),
             "caller": Provide(provide_signed_in),
+            "posted": Provide(provide_problem_form),
         },
         exception_handlers={Exception: error_page},
         middleware=[SecurityHeaders()],
