@@ -379,6 +379,9 @@ class QueueFilters:
 QueueQuery = Select[*tuple[Any, ...]]
 QueueRow = Row[*tuple[Any, ...]]
 
+# What the clocks read of a problem: a queue row, or the problem itself.
+ClockSource = QueueRow | models.Problem
+
 # A paused problem's place in a cursor: its decision clock has no due time, so it sorts last.
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -439,6 +442,22 @@ async def triage_queue(
             ]
         )
     return items, next_cursor
+
+
+async def problem_clocks(
+    session: AsyncSession, problem: models.Problem
+) -> tuple[schemas.SlaClockOut, schemas.SlaClockOut]:
+    """A submitted problem's first response and decision clocks, as its queue row shows
+    them (the triage page shows them for a problem in or out of the queue)."""
+    now = utcnow()
+    cal, targets = await cached(
+        session, policy.SLA_CALENDAR, policy.CACHE_SECONDS, lambda: clocks.calendar(session)
+    )
+    pauses = await clocks.pauses_for(session, [problem.id] if _needs_history(problem, now) else [])
+    return (
+        _first_response_clock(problem, targets.first_response_days, cal, now),
+        _decision_clock(problem, targets.decision_days, cal, now, pauses.get(problem.id, [])),
+    )
 
 
 # The queue's rows in queue order: only the columns a row shows, no long text. Built once,
@@ -545,7 +564,7 @@ async def _rows_after(
     return rows
 
 
-def _needs_history(row: QueueRow, now: datetime) -> bool:
+def _needs_history(row: ClockSource, now: datetime) -> bool:
     """Whether the decision clock needs the problem's pauses, not just its stored due time.
 
     The due time already allows for every pause before it, so a clock still short of it
@@ -557,7 +576,7 @@ def _needs_history(row: QueueRow, now: datetime) -> bool:
 
 
 def _first_response_clock(
-    row: QueueRow, target_days: int, cal: Calendar, now: datetime
+    row: ClockSource, target_days: int, cal: Calendar, now: datetime
 ) -> schemas.SlaClockOut:
     """From submit until a triager first acts; never paused, so its due time is fixed."""
     started = row.submitted_at or now
@@ -574,7 +593,7 @@ def _first_response_clock(
 
 
 def _decision_clock(
-    row: QueueRow, target_days: int, cal: Calendar, now: datetime, pauses: list[Pause]
+    row: ClockSource, target_days: int, cal: Calendar, now: datetime, pauses: list[Pause]
 ) -> schemas.SlaClockOut:
     """From submit until the decision, paused while waiting on the requester.
 
