@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import Person, WebSession
 from intake.lib.errors import (
+    Conflict,
     Forbidden,
     IntakeError,
     NotAuthenticated,
@@ -34,6 +35,7 @@ from intake.web.idempotency import claim as claim_idempotency_key
 __all__ = [
     "DTI_ROLES",
     "Caller",
+    "Conflict",
     "Forbidden",
     "IntakeError",
     "NotAuthenticated",
