@@ -149,6 +149,8 @@ async def test_a_triager_takes_asks_scores_accepts_and_pairs_via_the_pages(
     problem = await submitted(client, city, "requester")
     page = f"/triage/{problem['id']}"
     await sign_in(client, "triager")
+    record = await client.get(f"/problems/{problem['id']}")
+    assert f'<a class="button" href="{page}">Triage page</a>' in record.text
     before = (await client.get(page)).text
     assert offered(before) == {"take", "mark-duplicate", "score", "link"}
 

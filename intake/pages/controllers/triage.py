@@ -41,8 +41,17 @@ from intake.triage.scoring.rules import CRITERIA
 WORDS = {**STATUS_WORDS, "needs_info": "Waiting for the requester"}
 # Who reads the queue and the triage page, as the API's queue and recommendations allow.
 READERS = ("triager", "admin", "leadership")
-# The lifecycle actions the triage page offers, each with the form fields it reads.
-ACTIONS = ("triage", "request-info", "accept", "decline", "redirect", "mark-duplicate", "hold")
+# The lifecycle actions the triage page has a form for (``triage`` is its "take" form).
+ACTIONS = (
+    "triage",
+    "request-info",
+    "accept",
+    "decline",
+    "redirect",
+    "mark-duplicate",
+    "hold",
+    "resume",
+)
 DONE = {
     "triage": "You took this problem into triage.",
     "request-info": "Your questions were sent to the requester.",
@@ -102,7 +111,7 @@ def _may(caller: Caller, problem: models.Problem, action: str) -> bool:
 
 def offered(caller: Caller, problem: models.Problem) -> set[str]:
     """Every form the triage page shows this caller for this problem now."""
-    forms = {a for a in (*ACTIONS, "resume") if _may(caller, problem, a)}
+    forms = {action for action in ACTIONS if _may(caller, problem, action)}
     if caller.has_role("triager") and problem.reference is not None:
         forms.add("link")
         if problem.status not in lifecycle.TERMINAL_STATES:
