@@ -176,3 +176,24 @@ async def test_a_requester_cannot_reach_the_triage_pages(
         await assert_accessible(page)
     await page.goto(f"/problems/{problem['id']}")
     await expect(page.get_by_role("link", name="Triage page")).to_have_count(0)
+
+
+async def test_the_triage_page_works_without_javascript(
+    browser: Browser, base_url: str, city: City, client: AsyncTestClient[Any]
+) -> None:
+    # axe-core cannot run here (it is JavaScript); the tests above check the same pages.
+    problem = await submitted(client, city, "requester")
+    context = await browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = await context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        await sign_in(page, "Priya One")
+        await page.goto(f"/triage/{problem['id']}")
+        await page.get_by_role("button", name="Take it into triage").click()
+        await expect(page.get_by_text("You took this problem into triage")).to_be_visible()
+        await page.get_by_label("Your questions for the requester").fill("Which wards?")
+        await page.get_by_role("button", name="Send questions").click()
+        await expect(page.get_by_text("Your questions were sent to the requester")).to_be_visible()
+        await expect(page.get_by_text("Paused while the requester answers").first).to_be_visible()
+    finally:
+        await context.close()

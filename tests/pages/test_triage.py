@@ -312,6 +312,11 @@ async def test_mark_duplicate_shows_who_moved_and_who_did_not(client: Client, ci
     await act(client, city, duplicate, "triage")
     await sign_in(client, "triager")
     page = f"/triage/{duplicate['id']}"
+    suggested = (await client.get(page)).text
+    use = f'href="{page}?primary={primary["reference"]}#primary"'
+    assert use in suggested.split('id="similar"')[1]  # a similar problem, one click away
+    prefilled = await client.get(f"{page}?primary={primary['reference']}")
+    assert f'name="primary" value="{primary["reference"]}"' in prefilled.text
     unknown = await post_form(
         client, page, "mark-duplicate", primary="P-1999-00001", duplicate_reason="Same."
     )

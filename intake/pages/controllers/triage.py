@@ -174,8 +174,14 @@ class TriagePages(Controller):
         problem_id: uuid.UUID,
     ) -> Any:
         done = request.query_params.get("done")
+        # "Use as the primary" and "Link to it" by a similar problem fill in its reference.
+        prefill = {
+            name: value[:40]
+            for name in ("primary", "link_to")
+            if (value := request.query_params.get(name))
+        }
         return await _triage_page(
-            request, db_session, caller, problem_id, done=DONE.get(done or "")
+            request, db_session, caller, problem_id, done=DONE.get(done or ""), prefill=prefill
         )
 
     @post("/{problem_id:uuid}/take", status_code=303)
@@ -389,6 +395,7 @@ async def _triage_page(
     *,
     errors: tf.Errors | None = None,
     typed: ProblemForm | None = None,
+    prefill: dict[str, str] | None = None,
     stale: bool = False,
     done: str | None = None,
     status: int = 200,
@@ -440,7 +447,7 @@ async def _triage_page(
         link_types=tf.LINK_TYPES,
         errors=(errors or tf.Errors()).summary(),
         error_of=(errors or tf.Errors()).messages,
-        typed=typed.form if typed is not None else {},
+        typed=typed.form if typed is not None else (prefill or {}),
         stale=stale,
         typed_text=[
             (label, typed.text(name).strip())
