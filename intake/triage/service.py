@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 import msgspec
-from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -365,6 +365,10 @@ def _str(value: object) -> str | None:
 # -- the queue ------------------------------------------------------------------------------
 
 
+QueueOrder = Literal["due", "score", "oldest"]
+QUEUE_ORDERS: tuple[QueueOrder, ...] = get_args(QueueOrder)
+
+
 @dataclass(frozen=True, slots=True)
 class QueueFilters:
     department: str | None = None
@@ -373,6 +377,8 @@ class QueueFilters:
     states: tuple[str, ...] = ()
     breached: bool | None = None
     min_age_days: int | None = None
+    # "due" (the queue's own order), "score" (highest first) or "oldest" (submitted first).
+    order: QueueOrder = "due"
 
 
 # The queue reads columns, not entities: a row of 15 plain values (see _QUEUE_ROWS).
@@ -402,7 +408,9 @@ async def triage_queue(
     require_role(caller, "triager", "admin", "leadership")
     now = utcnow()
     query = _queue_query(caller, filters, now).limit(limit + 1)
-    if cursor:
+    if filters.order != "due":
+        rows = await _rows_in_order(session, query, filters.order, cursor)
+    elif cursor:
         due, score, after_id = decode_cursor(cursor, (datetime, int, uuid.UUID))
         rows = await _rows_after(session, query, due, score, after_id, limit + 1)
     else:
@@ -432,7 +440,11 @@ async def triage_queue(
         for row in page
     ]
     next_cursor = None
-    if len(rows) > limit:
+    if len(rows) > limit and filters.order != "due":
+        last = page[-1]
+        key = last.score if filters.order == "score" else last.submitted_at
+        next_cursor = encode_cursor([filters.order, key if key is not None else -1, str(last.id)])
+    elif len(rows) > limit:
         last = page[-1]
         next_cursor = encode_cursor(
             [
@@ -562,6 +574,28 @@ async def _rows_after(
         paused = query.where(Problem.decision_due_at.is_(None)).limit(count - len(rows))
         rows += (await session.execute(paused)).all()
     return rows
+
+
+async def _rows_in_order(
+    session: AsyncSession, query: QueueQuery, order: QueueOrder, cursor: str | None
+) -> list[QueueRow]:
+    """The queue's rows by highest score (unscored last) or by oldest submission, then id,
+    after the cursor (which names its order: another order's cursor is a 422)."""
+    Problem = models.Problem
+    score = func.coalesce(Problem.score, -1)
+    if order == "score":
+        query = query.order_by(None).order_by(score.desc(), Problem.id)
+        if cursor:
+            _, after, after_id = decode_cursor(cursor, (Literal["score"], int, uuid.UUID))
+            query = query.where(or_(score < after, and_(score == after, Problem.id > after_id)))
+    else:
+        query = query.order_by(None).order_by(Problem.submitted_at, Problem.id)
+        if cursor:
+            _, since, after_id = decode_cursor(cursor, (Literal["oldest"], datetime, uuid.UUID))
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=UTC)
+            query = query.where(tuple_(Problem.submitted_at, Problem.id) > tuple_(since, after_id))
+    return list((await session.execute(query)).all())
 
 
 def _needs_history(row: ClockSource, now: datetime) -> bool:
