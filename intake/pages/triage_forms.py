@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from litestar.datastructures import FormMultiDict, MultiDict
 
@@ -24,6 +24,11 @@ BREACHED_CHOICES = {
     "": "Either",
     "yes": "Breached: a clock ran out",
     "no": "Not breached",
+}
+SORT_CHOICES = {
+    "due": "Decision due soonest, then highest score",
+    "score": "Highest score first",
+    "oldest": "Submitted longest ago first",
 }
 CRITERION_LABELS = {
     "reach": ("Reach", "How many people are affected."),
@@ -48,6 +53,7 @@ LABELS = {
     "triager": "Taken by",
     "breached": "SLA",
     "min_age_days": "Submitted at least this many days ago",
+    "sort": "Sort by",
     "questions": "Your questions for the requester",
     "accept_reason": "Why accept it (optional)",
     "decline_reason": "Why decline it",
@@ -132,6 +138,10 @@ def read_queue_form(params: MultiDict[str], caller: Caller) -> QueueForm:
             min_age = int(age_text)
         else:
             errors.add("min_age_days", "Enter a whole number of days from 0 to 3650")
+    sort = params.get("sort") or "due"
+    if sort not in SORT_CHOICES:
+        errors.add("sort", "Choose one of the orders listed")
+        sort = "due"
     cursor = params.get("cursor") or None
     return QueueForm(
         values={
@@ -140,6 +150,7 @@ def read_queue_form(params: MultiDict[str], caller: Caller) -> QueueForm:
             "triager": triager,
             "breached": breached,
             "min_age_days": age_text,
+            "sort": sort,
         },
         filters=triage.QueueFilters(
             department=department or None,
@@ -148,6 +159,7 @@ def read_queue_form(params: MultiDict[str], caller: Caller) -> QueueForm:
             states=tuple(states),
             breached={"yes": True, "no": False}.get(breached),
             min_age_days=min_age,
+            order=cast(triage.QueueOrder, sort),
         ),
         cursor=None if errors else cursor,
         errors=errors,

@@ -108,6 +108,45 @@ async def test_the_queue_filters_as_a_get_form(client: Client, city: City) -> No
     assert '<option value="me" selected>' in kept.text
 
 
+async def test_the_queue_sorts_by_score_or_age_and_pages_in_that_order(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    made = [
+        await submitted(client, city, "requester", title=f"Permit backlog number {n:02d}")
+        for n in range(27)
+    ]
+    for n, problem in enumerate(made):  # scores 0..26; the oldest has the lowest
+        await db.execute(
+            "UPDATE problems SET score = $2, submitted_at = now() - make_interval(hours => $3),"
+            " decision_due_at = now() + make_interval(hours => $4) WHERE id = $1",
+            problem["id"],
+            n,
+            100 - n,
+            n,
+        )
+    await sign_in(client, "triager")
+
+    async def titles(query: str) -> tuple[list[str], str | None]:
+        response = await client.get("/triage?" + query)
+        assert response.status_code == 200, response.text
+        later = re.search(r'href="/triage\?([^"]*cursor=[^"]+)" rel="next"', response.text)
+        found = re.findall(r"Permit backlog number (\d\d)", response.text.split("<tbody>")[1])
+        return found, later.group(1).replace("&amp;", "&") if later else None
+
+    by_due, _ = await titles("")
+    assert by_due[:3] == ["00", "01", "02"]
+    by_score, more = await titles("sort=score")
+    assert by_score[:3] == ["26", "25", "24"] and more and "sort=score" in more
+    rest, last = await titles(more)
+    assert rest == ["01", "00"] and last is None
+    oldest, more = await titles("sort=oldest")
+    assert oldest[:2] == ["00", "01"] and more
+    rest, _ = await titles(more)
+    assert rest == ["25", "26"]
+    wrong = await client.get("/triage?" + more.replace("sort=oldest", "sort=score"))
+    assert wrong.status_code == 422  # a cursor of another order
+
+
 async def test_bad_filters_are_a_clear_page(client: Client, city: City) -> None:
     await submitted(client, city, "requester")
     await sign_in(client, "triager")
@@ -117,6 +156,7 @@ async def test_bad_filters_are_a_clear_page(client: Client, city: City) -> None:
         ("status=closed", "status"),
         ("triager=someone", "triager"),
         ("breached=maybe", "breached"),
+        ("sort=newest", "sort"),
         ("department=%00%00", "department"),
     ):
         response = await client.get("/triage?" + query)

@@ -157,6 +157,7 @@ class TriagePages(Controller):
             states=tf.QUEUE_STATES,
             triager_choices=tf.TRIAGER_CHOICES,
             breached_choices=tf.BREACHED_CHOICES,
+            sort_choices=tf.SORT_CHOICES,
             words=WORDS,
             next_page="/triage?" + urlencode([*query, ("cursor", next_cursor)])
             if next_cursor
