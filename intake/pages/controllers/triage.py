@@ -14,6 +14,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
+from intake.notifications import service as inbox
 from intake.pages import clocks
 from intake.pages import triage_forms as tf
 from intake.pages.controllers.problems import STATUS_WORDS
@@ -164,6 +165,7 @@ class TriagePages(Controller):
             else None,
             later_page=read.cursor is not None,
             first_page="/triage?" + urlencode(query),
+            unread_count=await inbox.unread_count(db_session, caller),
         )
 
     @get("/{problem_id:uuid}")
@@ -460,7 +462,7 @@ async def _triage_page(
         version=problem.version,
         seen=history[-1].id if history else 0,
         new_key=_new_key,
-        unread_count=None,
+        unread_count=await inbox.unread_count(session, caller),
     )
 
 
