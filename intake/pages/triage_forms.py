@@ -26,9 +26,9 @@ BREACHED_CHOICES = {
     "no": "Not breached",
 }
 SORT_CHOICES = {
-    "due": "Decision due soonest, then highest score",
-    "score": "Highest score first",
-    "oldest": "Submitted longest ago first",
+    "due": "Decision due soonest",
+    "score": "Highest score",
+    "oldest": "Submitted longest ago",
 }
 CRITERION_LABELS = {
     "reach": ("Reach", "How many people are affected."),
