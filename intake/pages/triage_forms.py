@@ -70,6 +70,8 @@ LABELS = {
     "override_reason": "Why assign it over the team's limit",
     "effort": "Effort",
     "score_notes": "Notes (DTI only)",
+    "triager_email": "The triager's e-mail address",
+    "reassign_reason": "What changes for the work (optional)",
     **{name: label for name, (label, _) in CRITERION_LABELS.items()},
 }
 # What a required field that was left blank asks for.

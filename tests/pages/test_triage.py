@@ -200,7 +200,9 @@ async def test_a_triager_takes_asks_scores_accepts_and_pairs_via_the_pages(
     assert "You took this problem into triage" in now.text
     assert "Taken by</dt><dd>Priya One" in now.text
     assert "Met</span> Met in time" in now.text
-    assert {"request-info", "accept", "decline", "redirect", "mark-duplicate"} <= offered(now.text)
+    assert {"request-info", "accept", "decline", "redirect", "mark-duplicate", "reassign"} <= (
+        offered(now.text)
+    )
     assert "take" not in offered(now.text)
 
     empty = await post_form(client, page, "request-info", questions="   ")
@@ -210,7 +212,7 @@ async def test_a_triager_takes_asks_scores_accepts_and_pairs_via_the_pages(
     assert asked.status_code == 303
     waiting = (await client.get(page)).text
     assert "Waiting for the requester" in waiting and "Paused</span>" in waiting
-    assert offered(waiting) == {"mark-duplicate", "score", "link"}  # only legal actions
+    assert offered(waiting) == {"mark-duplicate", "reassign", "score", "link"}  # only legal
     answered = await act(
         client, city, await fresh(client, city, problem), "respond", "requester", {"answer": "200"}
     )
@@ -406,6 +408,38 @@ async def test_hold_resume_and_link(client: Client, city: City, db: asyncpg.Conn
     assert f'Blocked by <a href="/triage/{problem["id"]}">' in there
     again = await post_form(client, page, "link", link_to=other["reference"], link_type="blocks")
     assert again.status_code == 409 and "already linked" in again.text
+
+
+async def test_hand_a_problem_to_another_triager(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    await db.execute(
+        "INSERT INTO people (id, email, name, department_id, roles) "
+        "VALUES (gen_random_uuid(), 'pm.two@city.example', 'Priya Two', $1, $2)",
+        city.departments["DTI"],
+        ["triager"],
+    )
+    problem = await submitted(client, city, "requester")
+    await act(client, city, problem, "triage")
+    await sign_in(client, "admin")  # operations move the work of a triager who has left
+    page = f"/triage/{problem['id']}"
+    assert offered((await client.get(page)).text) == {"reassign"}
+    wrong = await post_form(client, page, "reassign", triager_email="rosa.diaz@city.example")
+    assert wrong.status_code == 422
+    assert "is not an active triager" in wrong.text.split('class="error-summary"')[1]
+    bad = await post_form(client, page, "reassign", triager_email="not an address")
+    assert bad.status_code == 422 and 'href="#triager_email"' in bad.text
+    handed = await post_form(
+        client,
+        page,
+        "reassign",
+        triager_email="pm.two@city.example",
+        reassign_reason="Priya Two leads the permits work from now on.",
+    )
+    assert handed.status_code == 303
+    assert "Taken by</dt><dd>Priya Two" in (await client.get(handed.headers["location"])).text
+    owner = "SELECT name FROM people WHERE id = (SELECT triager_id FROM problems)"
+    assert await db.fetchval(owner) == "Priya Two"
 
 
 async def test_leadership_reads_the_queue_and_page_without_forms(

@@ -52,6 +52,7 @@ ACTIONS = (
     "mark-duplicate",
     "hold",
     "resume",
+    "reassign",
 )
 DONE = {
     "triage": "You took this problem into triage.",
@@ -65,6 +66,7 @@ DONE = {
     "score": "The score is saved.",
     "link": "The problems are linked.",
     "team": "The product team is assigned.",
+    "reassign": "The problem has a new owner.",
 }
 # A service's field name -> the field on the triage page that holds it, per form.
 FIELD_OF = {
@@ -81,6 +83,7 @@ FIELD_OF = {
     "resume": {"reason": "resume_reason"},
     "link": {"to_problem_id": "link_to", "type": "link_type"},
     "team": {"team_id": "team_id", "override_reason": "override_reason"},
+    "reassign": {"triager_email": "triager_email", "reason": "reassign_reason"},
     "score": {},
     "triage": {},
 }
@@ -96,6 +99,7 @@ FIRST_FIELD = {
     "team": "team_id",
     "score": "reach",
     "triage": "take",
+    "reassign": "triager_email",
 }
 
 
@@ -207,6 +211,25 @@ class TriagePages(Controller):
             )
 
         return await _act(posted, "request-info", errors, run)
+
+    @post("/{problem_id:uuid}/reassign", status_code=303)
+    async def reassign(self, posted: ProblemForm) -> Any:
+        errors = tf.Errors()
+        email = posted.text("triager_email").strip()
+        why = tf.reason(posted.form, "reassign_reason", errors, required=False)
+        data: schemas.Reassign | None = None
+        try:
+            data = msgspec.convert({"triager_email": email, "reason": why}, schemas.Reassign)
+        except msgspec.ValidationError:
+            errors.add("triager_email", "Enter an e-mail address, such as name@city.example")
+
+        async def run() -> None:
+            assert data is not None
+            await triage.reassign(
+                posted.session, posted.caller, posted.problem_id, posted.if_match, data
+            )
+
+        return await _act(posted, "reassign", errors, run)
 
     @post("/{problem_id:uuid}/accept", status_code=303)
     async def accept(self, posted: ProblemForm) -> Any:
