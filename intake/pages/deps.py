@@ -50,6 +50,7 @@ __all__ = [
     "provide_problem_form",
     "provide_signed_in",
     "provide_visit",
+    "whole_number",
 ]
 
 
@@ -122,11 +123,19 @@ class ProblemForm:
     def version(self) -> int | None:
         """The version the page was read at, when the form carries a sane one."""
         version = self.text("version")
-        return int(version) if version.isdigit() and len(version) < 19 else None
+        return whole_number(version)
 
     @property
     def idempotency_key(self) -> str | None:
         return self.text("idempotency_key") or None
+
+
+def whole_number(text: str, most_digits: int = 18) -> int | None:
+    """The text as a whole number when it is one in ASCII digits ("²" is a digit to
+    ``str.isdigit`` but not to ``int``), else None."""
+    if text.isascii() and text.isdigit() and len(text) <= most_digits:
+        return int(text)
+    return None
 
 
 async def provide_problem_form(

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from litestar.datastructures import FormMultiDict, MultiDict
 
-from intake.pages.deps import Caller
+from intake.pages.deps import Caller, whole_number
 from intake.triage import service as triage
 from intake.triage.scoring.rules import CRITERIA, EFFORTS
 
@@ -136,9 +136,9 @@ def read_queue_form(params: MultiDict[str], caller: Caller) -> QueueForm:
     age_text = (params.get("min_age_days") or "").strip()
     min_age: int | None = None
     if age_text:
-        if age_text.isdigit() and len(age_text) <= 4 and int(age_text) <= 3650:
-            min_age = int(age_text)
-        else:
+        min_age = whole_number(age_text, most_digits=4)
+        if min_age is None or min_age > 3650:
+            min_age = None
             errors.add("min_age_days", "Enter a whole number of days from 0 to 3650")
     sort = params.get("sort") or "due"
     if sort not in SORT_CHOICES:

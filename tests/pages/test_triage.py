@@ -11,7 +11,7 @@ import asyncpg
 
 from tests.conftest import City
 from tests.helpers import act, events, submitted
-from tests.pages.conftest import Client, csrf_of, sign_in
+from tests.pages.conftest import Client, csrf_of, form, sign_in
 
 
 def form_of(html: str, action: str) -> dict[str, str]:
@@ -486,3 +486,20 @@ async def test_bad_triage_input_is_a_page_never_a_500(client: Client, city: City
     assert 400 <= team.status_code < 500
     unknown = await client.get("/triage/6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11")
     assert unknown.status_code == 404
+
+
+async def test_digits_int_refuses_are_a_page_not_a_500(client: Client, city: City) -> None:
+    """ "²" is a digit to str.isdigit but not to int: every number a page reads."""
+    problem = await submitted(client, city, "requester")
+    await act(client, city, problem, "triage")
+    csrf = await sign_in(client, "requester")
+    new = await client.post(
+        "/problems/new", data=form(csrf_token=csrf, affected_people_per_year="²")
+    )
+    assert new.status_code == 422 and 'href="#affected_people_per_year"' in new.text
+    await sign_in(client, "triager")
+    page = f"/triage/{problem['id']}"
+    queue = await client.get("/triage?min_age_days=²")
+    assert queue.status_code == 422 and 'href="#min_age_days"' in queue.text
+    stale = await post_form(client, page, "decline", version="²", seen="²", decline_reason="x")
+    assert stale.status_code == 412 and "Someone changed this problem" in stale.text

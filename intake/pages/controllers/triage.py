@@ -27,6 +27,7 @@ from intake.pages.deps import (
     ProblemForm,
     ValidationFailed,
     claim_idempotency_key,
+    whole_number,
 )
 from intake.pages.rendering import render
 from intake.problems import lifecycle
@@ -444,12 +445,8 @@ async def _triage_page(
         else []
     )
     departments, _ = await registry.list_departments(session, cursor=None, limit=100)
-    seen = typed.text("seen") if typed is not None else ""
-    changed = (
-        [event for event in history if event.id > int(seen)]
-        if stale and seen.isdigit() and len(seen) < 19
-        else []
-    )
+    seen = whole_number(typed.text("seen")) if typed is not None else None
+    changed = [event for event in history if event.id > seen] if stale and seen is not None else []
     return render(
         request,
         "triage.html",
