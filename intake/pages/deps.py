@@ -8,10 +8,12 @@ session and signed-in person), the CSRF check, and the signed-in caller.
 from __future__ import annotations
 
 import hmac
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
+from litestar.datastructures import FormMultiDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,12 +42,15 @@ __all__ = [
     "NotFound",
     "OIDCVerifier",
     "PreconditionFailed",
+    "ProblemForm",
     "ValidationFailed",
     "Visit",
     "claim_idempotency_key",
     "etag",
+    "provide_problem_form",
     "provide_signed_in",
     "provide_visit",
+    "whole_number",
 ]
 
 
@@ -94,3 +99,60 @@ async def provide_signed_in(visit: Visit) -> Caller:
     if visit.caller is None:
         raise NotAuthenticated("Sign in to see this page.")
     return visit.caller
+
+
+@dataclass(slots=True)
+class ProblemForm:
+    """A form posted about one problem: the request, its session, who sent it, what it holds,
+    and the problem's version the page was read at as the ``If-Match`` the services check,
+    so a form read before someone else's change is a 412, as in the API."""
+
+    request: Request[Any, Any, Any]
+    session: AsyncSession
+    caller: Caller
+    problem_id: uuid.UUID
+    form: FormMultiDict
+    if_match: str
+
+    def text(self, name: str) -> str:
+        """The field as sent ("" when absent or a file)."""
+        value = self.form.get(name)
+        return value if isinstance(value, str) else ""
+
+    @property
+    def version(self) -> int | None:
+        """The version the page was read at, when the form carries a sane one."""
+        version = self.text("version")
+        return whole_number(version)
+
+    @property
+    def idempotency_key(self) -> str | None:
+        return self.text("idempotency_key") or None
+
+
+def whole_number(text: str, most_digits: int = 18) -> int | None:
+    """The text as a whole number when it is one in ASCII digits ("²" is a digit to
+    ``str.isdigit`` but not to ``int``), else None."""
+    if text.isascii() and text.isdigit() and len(text) <= most_digits:
+        return int(text)
+    return None
+
+
+async def provide_problem_form(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+) -> ProblemForm:
+    """The form posted to ``/problems/{problem_id}/...``; the CSRF check has already run."""
+    form = await request.form()
+    version = form.get("version")
+    return ProblemForm(
+        request=request,
+        session=db_session,
+        caller=caller,
+        problem_id=problem_id,
+        form=form,
+        # A missing or mangled version matches no ETag: the form is stale (412).
+        if_match=etag(version if isinstance(version, str) else ""),
+    )

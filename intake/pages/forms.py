@@ -231,7 +231,9 @@ def _converted(f: Field, raw: Any) -> Any:
     if not text:
         return None
     if f.kind == "number":
-        return int(text.replace(",", "")) if text.replace(",", "").isdigit() else text
+        digits = text.replace(",", "")
+        # isdigit() alone admits "²", which int() refuses: only ASCII digits are a number.
+        return int(digits) if digits.isascii() and digits.isdigit() else text
     return text
 
 

@@ -13,8 +13,9 @@ from litestar.template.config import TemplateConfig
 from intake.pages.controllers.account import AccountPages
 from intake.pages.controllers.auth import SignInController
 from intake.pages.controllers.problems import ProblemPages
+from intake.pages.controllers.triage import TriagePages
 from intake.pages.controllers.workspace import WorkspacePages
-from intake.pages.deps import provide_signed_in, provide_visit
+from intake.pages.deps import provide_problem_form, provide_signed_in, provide_visit
 from intake.pages.rendering import error_page
 from intake.pages.security import SecurityHeaders
 
@@ -25,10 +26,11 @@ def page_routers() -> list[Router]:
     """The pages at ``/`` and their static files at ``/static``."""
     pages = Router(
         path="/",
-        route_handlers=[SignInController, ProblemPages, AccountPages, WorkspacePages],
+        route_handlers=[SignInController, ProblemPages, AccountPages, TriagePages, WorkspacePages],
         dependencies={
             "visit": Provide(provide_visit),
             "caller": Provide(provide_signed_in),
+            "posted": Provide(provide_problem_form),
         },
         exception_handlers={Exception: error_page},
         middleware=[SecurityHeaders()],

@@ -189,6 +189,20 @@ async def get_visible(
     return problem
 
 
+async def get_visible_by_reference(
+    session: AsyncSession, caller: Caller, reference: str
+) -> models.Problem:
+    """The problem with this human reference (P-2026-00042) if the caller may see it."""
+    found = await session.scalar(
+        select(models.Problem).where(
+            models.Problem.reference == reference.strip().upper(), visible_to(caller)
+        )
+    )
+    if found is None:
+        raise NotFound(f"No problem {reference}.")
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class ProblemFilters:
     statuses: tuple[str, ...] = ()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 import msgspec
-from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -365,6 +365,10 @@ def _str(value: object) -> str | None:
 # -- the queue ------------------------------------------------------------------------------
 
 
+QueueOrder = Literal["due", "score", "oldest"]
+QUEUE_ORDERS: tuple[QueueOrder, ...] = get_args(QueueOrder)
+
+
 @dataclass(frozen=True, slots=True)
 class QueueFilters:
     department: str | None = None
@@ -373,11 +377,16 @@ class QueueFilters:
     states: tuple[str, ...] = ()
     breached: bool | None = None
     min_age_days: int | None = None
+    # "due" (the queue's own order), "score" (highest first) or "oldest" (submitted first).
+    order: QueueOrder = "due"
 
 
 # The queue reads columns, not entities: a row of 15 plain values (see _QUEUE_ROWS).
 QueueQuery = Select[*tuple[Any, ...]]
 QueueRow = Row[*tuple[Any, ...]]
+
+# What the clocks read of a problem: a queue row, or the problem itself.
+ClockSource = QueueRow | models.Problem
 
 # A paused problem's place in a cursor: its decision clock has no due time, so it sorts last.
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -399,7 +408,9 @@ async def triage_queue(
     require_role(caller, "triager", "admin", "leadership")
     now = utcnow()
     query = _queue_query(caller, filters, now).limit(limit + 1)
-    if cursor:
+    if filters.order != "due":
+        rows = await _rows_in_order(session, query, filters.order, cursor)
+    elif cursor:
         due, score, after_id = decode_cursor(cursor, (datetime, int, uuid.UUID))
         rows = await _rows_after(session, query, due, score, after_id, limit + 1)
     else:
@@ -429,7 +440,11 @@ async def triage_queue(
         for row in page
     ]
     next_cursor = None
-    if len(rows) > limit:
+    if len(rows) > limit and filters.order != "due":
+        last = page[-1]
+        key = last.score if filters.order == "score" else last.submitted_at
+        next_cursor = encode_cursor([filters.order, key if key is not None else -1, str(last.id)])
+    elif len(rows) > limit:
         last = page[-1]
         next_cursor = encode_cursor(
             [
@@ -439,6 +454,22 @@ async def triage_queue(
             ]
         )
     return items, next_cursor
+
+
+async def problem_clocks(
+    session: AsyncSession, problem: models.Problem
+) -> tuple[schemas.SlaClockOut, schemas.SlaClockOut]:
+    """A submitted problem's first response and decision clocks, as its queue row shows
+    them (the triage page shows them for a problem in or out of the queue)."""
+    now = utcnow()
+    cal, targets = await cached(
+        session, policy.SLA_CALENDAR, policy.CACHE_SECONDS, lambda: clocks.calendar(session)
+    )
+    pauses = await clocks.pauses_for(session, [problem.id] if _needs_history(problem, now) else [])
+    return (
+        _first_response_clock(problem, targets.first_response_days, cal, now),
+        _decision_clock(problem, targets.decision_days, cal, now, pauses.get(problem.id, [])),
+    )
 
 
 # The queue's rows in queue order: only the columns a row shows, no long text. Built once,
@@ -545,7 +576,29 @@ async def _rows_after(
     return rows
 
 
-def _needs_history(row: QueueRow, now: datetime) -> bool:
+async def _rows_in_order(
+    session: AsyncSession, query: QueueQuery, order: QueueOrder, cursor: str | None
+) -> list[QueueRow]:
+    """The queue's rows by highest score (unscored last) or by oldest submission, then id,
+    after the cursor (which names its order: another order's cursor is a 422)."""
+    Problem = models.Problem
+    score = func.coalesce(Problem.score, -1)
+    if order == "score":
+        query = query.order_by(None).order_by(score.desc(), Problem.id)
+        if cursor:
+            _, after, after_id = decode_cursor(cursor, (Literal["score"], int, uuid.UUID))
+            query = query.where(or_(score < after, and_(score == after, Problem.id > after_id)))
+    else:
+        query = query.order_by(None).order_by(Problem.submitted_at, Problem.id)
+        if cursor:
+            _, since, after_id = decode_cursor(cursor, (Literal["oldest"], datetime, uuid.UUID))
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=UTC)
+            query = query.where(tuple_(Problem.submitted_at, Problem.id) > tuple_(since, after_id))
+    return list((await session.execute(query)).all())
+
+
+def _needs_history(row: ClockSource, now: datetime) -> bool:
     """Whether the decision clock needs the problem's pauses, not just its stored due time.
 
     The due time already allows for every pause before it, so a clock still short of it
@@ -557,7 +610,7 @@ def _needs_history(row: QueueRow, now: datetime) -> bool:
 
 
 def _first_response_clock(
-    row: QueueRow, target_days: int, cal: Calendar, now: datetime
+    row: ClockSource, target_days: int, cal: Calendar, now: datetime
 ) -> schemas.SlaClockOut:
     """From submit until a triager first acts; never paused, so its due time is fixed."""
     started = row.submitted_at or now
@@ -574,7 +627,7 @@ def _first_response_clock(
 
 
 def _decision_clock(
-    row: QueueRow, target_days: int, cal: Calendar, now: datetime, pauses: list[Pause]
+    row: ClockSource, target_days: int, cal: Calendar, now: datetime, pauses: list[Pause]
 ) -> schemas.SlaClockOut:
     """From submit until the decision, paused while waiting on the requester.
 

@@ -21,9 +21,9 @@ from intake.pages.deps import (
     Forbidden,
     IntakeError,
     PreconditionFailed,
+    ProblemForm,
     ValidationFailed,
     claim_idempotency_key,
-    etag,
 )
 from intake.pages.rendering import render
 from intake.problems import lifecycle, schemas
@@ -219,32 +219,25 @@ class ProblemPages(Controller):
         )
 
     @post("/problems/{problem_id:uuid}/edit", status_code=303)
-    async def save_edit(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        problem = await problems.get_visible(db_session, caller, problem_id)
-        out = await problems.problem_out(db_session, caller, problem)
-        form = await request.form()
-        values = forms.raw_values(form)
+    async def save_edit(self, posted: ProblemForm) -> Any:
+        request, session, caller = posted.request, posted.session, posted.caller
+        problem = await problems.get_visible(session, caller, posted.problem_id)
+        out = await problems.problem_out(session, caller, problem)
+        values = forms.raw_values(posted.form)
         record, errors = forms.parse(values)
-        version = str(form.get("version") or "")
-        if errors or form.get("action") == "preview":
+        if errors or posted.text("action") == "preview":
             return _form_page(
                 request,
                 values=values,
                 errors=errors,
                 record=record,
                 problem=out,
-                version=int(version) if version.isdigit() else None,
+                version=posted.version,
                 status=422 if errors else 200,
             )
         data = msgspec.convert(record, schemas.ProblemUpdate)
         try:
-            await problems.update_problem(db_session, caller, problem_id, data, etag(version))
+            await problems.update_problem(session, caller, posted.problem_id, data, posted.if_match)
         except PreconditionFailed:
             current = forms.form_values(out)
             changed = [f.label for f in forms.FIELDS if current[f.name] != values[f.name]]
@@ -263,86 +256,70 @@ class ProblemPages(Controller):
                 notice=notice,
                 status=412,
             )
-        return Redirect(f"/problems/{problem_id}", status_code=303)
+        return Redirect(f"/problems/{posted.problem_id}", status_code=303)
 
     @post("/problems/{problem_id:uuid}/submit", status_code=303)
-    async def submit(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        key = str(form.get("idempotency_key") or "") or None
-        location = f"/problems/{problem_id}"
+    async def submit(self, posted: ProblemForm) -> Any:
+        session, caller = posted.session, posted.caller
+        location = f"/problems/{posted.problem_id}"
         try:
-            async with db_session.begin_nested():
-                idempotent = await claim_idempotency_key(request, db_session, caller, key)
+            async with session.begin_nested():
+                idempotent = await claim_idempotency_key(
+                    posted.request, session, caller, posted.idempotency_key
+                )
                 if idempotent is not None and await idempotent.replay():
                     return Redirect(location, status_code=303)
-                await problems.submit(
-                    db_session, caller, problem_id, etag(str(form.get("version") or ""))
-                )
+                await problems.submit(session, caller, posted.problem_id, posted.if_match)
                 if idempotent is not None:
                     await idempotent.remember(303, {"location": location}, {})
         except (ValidationFailed, PreconditionFailed) as error:
-            return await _problem_page(request, db_session, caller, problem_id, error=error)
+            return await _problem_page(
+                posted.request, session, caller, posted.problem_id, error=error
+            )
         return Redirect(location + "?submitted=1", status_code=303)
 
     @post("/problems/{problem_id:uuid}/respond", status_code=303)
-    async def respond(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        answer = str(form.get("answer") or "").strip()
+    async def respond(self, posted: ProblemForm) -> Any:
+        session, caller = posted.session, posted.caller
+        answer = posted.text("answer").strip()
         try:
-            async with db_session.begin_nested():
-                await triage.respond(
-                    db_session, caller, problem_id, etag(str(form.get("version") or "")), answer
-                )
+            async with session.begin_nested():
+                await triage.respond(session, caller, posted.problem_id, posted.if_match, answer)
         except (ValidationFailed, PreconditionFailed) as error:
             return await _problem_page(
-                request, db_session, caller, problem_id, error=error, answer=answer
+                posted.request, session, caller, posted.problem_id, error=error, answer=answer
             )
-        return Redirect(f"/problems/{problem_id}", status_code=303)
+        return Redirect(f"/problems/{posted.problem_id}", status_code=303)
 
     @post("/problems/{problem_id:uuid}/comments", status_code=303)
-    async def comment(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        body = str(form.get("body") or "")
+    async def comment(self, posted: ProblemForm) -> Any:
+        body = posted.text("body")
         try:
             data = msgspec.convert({"body": body}, CommentCreate)
         except msgspec.ValidationError:
             error = ValidationFailed("Write a comment of up to 10,000 characters.", [])
             return await _problem_page(
-                request, db_session, caller, problem_id, comment_error=error.detail, comment=body
+                posted.request,
+                posted.session,
+                posted.caller,
+                posted.problem_id,
+                comment_error=error.detail,
+                comment=body,
             )
-        await comments.add_comment(db_session, caller, problem_id, data)
-        return Redirect(f"/problems/{problem_id}#comments", status_code=303)
+        await comments.add_comment(posted.session, posted.caller, posted.problem_id, data)
+        return Redirect(f"/problems/{posted.problem_id}#comments", status_code=303)
 
     @post("/problems/{problem_id:uuid}/follow", status_code=303)
-    async def follow(self, db_session: AsyncSession, caller: Caller, problem_id: uuid.UUID) -> Any:
-        await watchers.add_watcher(db_session, caller, problem_id, None)
-        return Redirect(f"/problems/{problem_id}", status_code=303)
+    async def follow(self, posted: ProblemForm) -> Any:
+        await watchers.add_watcher(posted.session, posted.caller, posted.problem_id, None)
+        return Redirect(f"/problems/{posted.problem_id}", status_code=303)
 
     @post("/problems/{problem_id:uuid}/unfollow", status_code=303)
-    async def unfollow(
-        self, db_session: AsyncSession, caller: Caller, problem_id: uuid.UUID
-    ) -> Any:
-        await problems.get_visible(db_session, caller, problem_id)
-        if await _following(db_session, caller, problem_id):
-            await watchers.remove_watcher(db_session, caller, problem_id, caller.id)
+    async def unfollow(self, posted: ProblemForm) -> Any:
+        session, caller, problem_id = posted.session, posted.caller, posted.problem_id
+        await problems.get_visible(session, caller, problem_id)
+        if await _following(session, caller, problem_id):
+            await watchers.remove_watcher(session, caller, problem_id, caller.id)
         return Redirect(f"/problems/{problem_id}", status_code=303)
 
 
