@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, get_args
 
-from litestar import Controller, Litestar, Request, Router
+from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,7 +84,7 @@ from intake.web.transaction import RequestTransaction, provide_db_session, provi
 from intake.webhooks import delivery as webhook_delivery
 from intake.webhooks.controllers import ROUTES as WEBHOOK_ROUTES
 
-API_CONTROLLERS: list[type[Controller]] = [
+API_CONTROLLERS: list[ControllerRouterHandler] = [
     MeController,
     DepartmentController,
     PeopleController,

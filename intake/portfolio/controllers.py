@@ -1,48 +1,42 @@
-"""Portfolio endpoints for leadership: ``/api/v1/portfolio/...``, now or ``?as_of=``."""
+"""Portfolio endpoints for leadership: ``/api/v1/portfolio/...``, now or ``?as_of=``.
+
+Each view takes the filters (``as_of``, ``department``, ``team``, ``from``, ``to``) and
+answers through ``View``; it differs from the others only by what this table says.
+"""
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get
+from typing import Any
+
+import msgspec
+from litestar import Response, Router, get
+from litestar.handlers import HTTPRouteHandler
+from litestar.types import ControllerRouterHandler
 
 from intake.lib.openapi import AGE, API_ERRORS, CACHE_CONTROL, ETAG, VARY, errors, not_modified
-from intake.portfolio import compliance, distribution, flow, outcomes, risk, schemas, teams
+from intake.portfolio import caching, compliance, distribution, flow, outcomes, risk, schemas
 from intake.portfolio import service as portfolio
+from intake.portfolio import teams as team_load
 from intake.portfolio.export import EXPORT_ROUTES
 from intake.portfolio.params import VIEW, View
 
-
-def view(path: str, summary: str, description: str) -> get:
-    """A portfolio view's route: its errors, its 304 and its caching headers."""
-    return get(
-        path,
-        summary=summary,
-        description=description,
-        responses={**errors(*API_ERRORS, 403), **not_modified()},
-        response_headers=[ETAG, CACHE_CONTROL, VARY, AGE],
-    )
-
-
-class PortfolioController(Controller):
-    """Leadership views. Each takes ``as_of``, ``department``, ``team``, ``from`` and ``to``."""
-
-    path = "/portfolio"
-    tags = ["portfolio"]
-    dependencies = VIEW
-
-    @view(
-        "/summary",
+# name (its path and its ETag's), how it is computed, its body, summary, description
+VIEWS: list[tuple[str, caching.Compute, type[msgspec.Struct], str, str]] = [
+    (
+        "summary",
+        portfolio.summary,
+        schemas.Summary,
         "Portfolio summary: counts by state, phase, department, team and priority",
         (
             "Submitted problems as they stand now, or `as_of` a past moment (rebuilt from "
             "history). Priority bands: high (score 70+), medium (40-69), low (under 40), "
             "unscored. Leadership and DTI roles see the city; a requester, their department."
         ),
-    )
-    async def summary(self, view: View) -> Response[schemas.Summary]:
-        return await view.answer("summary", portfolio.summary)
-
-    @view(
-        "/flow",
+    ),
+    (
+        "flow",
+        flow.flow,
+        schemas.Flow,
         "Flow: lead times, time in each state, throughput per month, ageing work",
         (
             "How long things take and how much moves. Lead time in calendar days from submit "
@@ -52,12 +46,11 @@ class PortfolioController(Controller):
             "the last 12 months; and per open state the problems waiting longest in it. A "
             "leader reads where work piles up and whether the pipeline is speeding up."
         ),
-    )
-    async def flow(self, view: View) -> Response[schemas.Flow]:
-        return await view.answer("flow", flow.flow)
-
-    @view(
-        "/sla",
+    ),
+    (
+        "sla",
+        compliance.sla,
+        schemas.Sla,
         "SLA compliance for first response and decision, by department and triager",
         (
             "Each clock is met (stopped by its due time), breached (stopped late), running, "
@@ -65,12 +58,11 @@ class PortfolioController(Controller):
             "over all stopped clocks. A leader reads whether DTI answers departments on time, "
             "and where (which department, which triager) it does not."
         ),
-    )
-    async def sla(self, view: View) -> Response[schemas.Sla]:
-        return await view.answer("sla", compliance.sla)
-
-    @view(
-        "/teams",
+    ),
+    (
+        "teams",
+        team_load.teams,
+        schemas.Teams,
         "Teams: active work against WIP limits",
         (
             "Per team: its active work (accepted, discovery, delivery, on hold) against its "
@@ -79,12 +71,11 @@ class PortfolioController(Controller):
             "city-wide; `active` and the list, the work in the caller's scope. A leader reads "
             "which teams can take more and which are overloaded."
         ),
-    )
-    async def teams(self, view: View) -> Response[schemas.Teams]:
-        return await view.answer("teams", teams.teams)
-
-    @view(
-        "/outcomes",
+    ),
+    (
+        "outcomes",
+        outcomes.outcomes,
+        schemas.Outcomes,
         "Outcomes: metrics by state, closed problems by outcome review result",
         (
             "Outcome metrics by derived state at the moment (not_started, improving, "
@@ -92,24 +83,22 @@ class PortfolioController(Controller):
             "metrics most in need of attention (missed and worsening first, up to 25). A "
             "leader reads whether launched work is achieving what it set out to."
         ),
-    )
-    async def outcomes(self, view: View) -> Response[schemas.Outcomes]:
-        return await view.answer("outcomes", outcomes.outcomes)
-
-    @view(
-        "/at-risk",
+    ),
+    (
+        "at-risk",
+        risk.at_risk,
+        schemas.AtRisk,
         "At risk: risky status updates, breached SLAs, slipped or overdue milestones",
         (
             "Work whose latest status update is at_risk or off_track, problems in triage with "
             "an SLA clock past due, and open milestones that slipped or are overdue, each "
             "with its total and up to 100 items. A leader reads what to ask about this week."
         ),
-    )
-    async def at_risk(self, view: View) -> Response[schemas.AtRisk]:
-        return await view.answer("at-risk", risk.at_risk)
-
-    @view(
-        "/distribution",
+    ),
+    (
+        "distribution",
+        distribution.distribution,
+        schemas.Distribution,
         "Distribution of problems and accepted work across departments and communities",
         (
             "Problems submitted, decided and accepted per department (with each department's "
@@ -117,9 +106,32 @@ class PortfolioController(Controller):
             "record reads today). A leader reads whether DTI serves the city's departments "
             "and communities equitably."
         ),
-    )
-    async def distribution(self, view: View) -> Response[schemas.Distribution]:
-        return await view.answer("distribution", distribution.distribution)
+    ),
+]
 
 
-ROUTES: list[type[Controller]] = [PortfolioController, *EXPORT_ROUTES]
+def _view_route(
+    name: str, compute: caching.Compute, body: type[msgspec.Struct], summary: str, description: str
+) -> HTTPRouteHandler:
+    async def answer(view: View) -> Response[Any]:
+        return await view.answer(name, compute)
+
+    answer.__name__ = answer.__qualname__ = name.replace("-", "_")
+    answer.__annotations__ = {"view": View, "return": Response[body]}  # type: ignore[valid-type]
+    return get(
+        f"/{name}",
+        summary=summary,
+        description=description,
+        responses={**errors(*API_ERRORS, 403), **not_modified()},
+        response_headers=[ETAG, CACHE_CONTROL, VARY, AGE],
+    )(answer)
+
+
+VIEW_ROUTES = Router(
+    path="/portfolio",
+    tags=["portfolio"],
+    dependencies=VIEW,
+    route_handlers=[_view_route(*view) for view in VIEWS],
+)
+
+ROUTES: list[ControllerRouterHandler] = [VIEW_ROUTES, *EXPORT_ROUTES]
