@@ -1,14 +1,7 @@
 """The request owns its database session: committed before a success is sent, always closed.
 
-Polar's shape: a middleware (``RequestTransaction``) owns the request's sessions and closes
-them when the request ends, whatever failed; one dependency (``db_session``) commits. The
-session is opened on first use, from the app's sessionmaker (``intake.composition``), so a
-request that needs no database costs nothing. The commit stays in a dependency rather than
-in the middleware or a ``before_send`` hook: Litestar finishes the dependency inside the
-route's exception handling, before the response starts, so a failed commit still becomes the
-request's answer (503 while the database is unreachable). A commit at
-``http.response.start`` would come after Litestar marked the response started, and its
-failure could only drop the connection. See docs/architecture.md.
+Polar's shape: a middleware owns the request's sessions and closes them when the request
+ends, whatever failed; one dependency commits. Why so, in docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -43,14 +36,9 @@ class RequestSessions:
             self._transaction = sessionmaker()
         return self._transaction
 
-    def keep(self, session: AsyncSession) -> AsyncSession:
-        """Close ``session`` with the request."""
+    def keep(self, session: AsyncSession) -> None:
+        """Close ``session`` with the request at the latest."""
         self._others.append(session)
-        return session
-
-    async def commit(self) -> None:
-        if self._transaction is not None:
-            await self._transaction.commit()
 
     async def close(self) -> None:
         """Close them all, each even if closing another fails; what was not committed is
@@ -106,15 +94,20 @@ async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncGenerator[
 
 async def provide_read_session(
     request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
-) -> AsyncSession:
+) -> AsyncGenerator[AsyncSession, None]:
     """The session for reads that may lag (portfolio views, the export, the event feed): one
-    on the read replica while it is within its lag (``intake.db.replica``), else the request's
-    own ``db_session``, so reads on the primary cost no second connection.
+    on the read replica while it is within its lag (``intake.db.replica``), closed once the
+    handler has answered (before a streamed body); else the request's own ``db_session``.
 
     It takes ``caller`` only to come after it: a refused caller costs no replica connection.
     """
     reads: ReadReplica = request.app.state.reads
     session = await reads.open()
     if session is None:
-        return db_session
-    return request_sessions(request.scope).keep(session)
+        yield db_session
+        return
+    request_sessions(request.scope).keep(session)  # should a later dependency fail
+    try:
+        yield session
+    finally:
+        await session.close()
