@@ -49,23 +49,26 @@ async def test_a_commit_that_fails_is_never_a_success(
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("path", "query"),
     [
-        {"as_of": "yesterday"},
-        {"team": "not-a-uuid"},
-        {"department": "no spaces allowed"},
-        {"from": "2026-13-40"},
+        ("/api/v1/portfolio/summary", {"as_of": "yesterday"}),
+        ("/api/v1/portfolio/flow", {"team": "not-a-uuid"}),
+        ("/api/v1/portfolio/sla", {"department": "no spaces allowed"}),
+        ("/api/v1/portfolio/export.csv", {"from": "2026-13-40"}),
+        ("/api/v1/portfolio/export.csv", {"as_of": "yesterday"}),
+        ("/api/v1/events", {"type": "no_such_event"}),
+        ("/api/v1/events", {"limit": "0"}),
     ],
 )
-async def test_a_bad_portfolio_filter_leaves_no_database_connection_behind(
-    app: Litestar, client: Client, city: City, query: dict[str, str]
+async def test_a_bad_shared_parameter_leaves_no_database_connection_behind(
+    app: Litestar, client: Client, city: City, path: str, query: dict[str, str]
 ) -> None:
-    """The caller is looked up (a connection checked out) before the filters are read."""
+    """The caller is looked up (a connection checked out) before the shared parameters
+    (the portfolio's filters, the feed's query) are read and refused."""
     pool = app.state.engine.pool
-    for path in ("/api/v1/portfolio/summary", "/api/v1/portfolio/export.csv"):
-        response = await client.get(path, params=query, headers=city.auth("leader"))
-        assert_problem_json(response, 422)
-        assert pool.checkedout() == 0
+    response = await client.get(path, params=query, headers=city.auth("leader"))
+    assert_problem_json(response, 422)
+    assert pool.checkedout() == 0
 
 
 async def test_a_refused_form_leaves_no_database_connection_behind(
