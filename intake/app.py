@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, get_args
 
-from litestar import Controller, Litestar, Request, Router
+from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +29,7 @@ from intake.config import Settings
 from intake.db import migrate
 from intake.db.embedded import EmbeddedPostgres, Supervisor
 from intake.db.replica import ReadReplica
-from intake.db.session import create_engine, transaction
+from intake.db.session import create_engine
 from intake.delivery import schemas as delivery
 from intake.delivery.controllers import ROUTES as DELIVERY_ROUTES
 from intake.discovery import schemas as discovery
@@ -79,10 +80,11 @@ from intake.web.auth import (
 )
 from intake.web.openapi_document import CompletedDocument, CompletedJson, OfflineSwagger
 from intake.web.timeouts import BodyTimeout
+from intake.web.transaction import RequestTransaction, provide_db_session, provide_read_session
 from intake.webhooks import delivery as webhook_delivery
 from intake.webhooks.controllers import ROUTES as WEBHOOK_ROUTES
 
-API_CONTROLLERS: list[type[Controller]] = [
+API_CONTROLLERS: list[ControllerRouterHandler] = [
     MeController,
     DepartmentController,
     PeopleController,
@@ -134,44 +136,12 @@ SCHEMA_ENUMS: dict[str, tuple[str, ...]] = {
 
 async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSession) -> Caller:
     """The signed-in person; the middleware has already verified the token. A service
-    account's token is checked here, and refused (403) outside its scopes.
-
-    When a dependency fails, Litestar never finishes the ones resolved before it, so the
-    request's transaction (``db_session``) would keep its connection until the garbage
-    collector found it. A refused caller (401) closes the session here instead.
-    """
-    try:
-        if isinstance(request.user, UncheckedServiceToken):  # a service account: only its scopes
-            return await service_accounts.caller_for(
-                db_session, request.user.token, request.method, service_accounts.route_of(request)
-            )
-        return await load_caller(db_session, str(request.user))
-    except Exception:
-        await db_session.close()
-        raise
-
-
-async def provide_read_session(
-    state: State, db_session: AsyncSession, caller: Caller
-) -> AsyncGenerator[AsyncSession, None]:
-    """The session for reads that may lag (portfolio views, the export, the event feed): one
-    on the read replica while it is within its lag (``intake.db.replica``), closed after the
-    request (it changes nothing); else the request's own ``db_session``, so reads on the
-    primary cost no second connection.
-
-    It takes ``caller`` only to be resolved after it: when a dependency fails, Litestar never
-    finishes those resolved before it, and a replica session opened beside a refused caller
-    would keep its connection until the garbage collector found it.
-    """
-    reads: ReadReplica = state.reads
-    session = await reads.open()
-    if session is None:
-        yield db_session
-        return
-    try:
-        yield session
-    finally:
-        await session.close()
+    account's token is checked here, and refused (403) outside its scopes."""
+    if isinstance(request.user, UncheckedServiceToken):  # a service account: only its scopes
+        return await service_accounts.caller_for(
+            db_session, request.user.token, request.method, service_accounts.route_of(request)
+        )
+    return await load_caller(db_session, str(request.user))
 
 
 def create_app(
@@ -275,7 +245,7 @@ def create_app(
     app = Litestar(
         route_handlers=[HealthController, metrics.scrape, api, *page_routers()],
         template_config=template_config(),
-        dependencies={"db_session": Provide(transaction)},
+        dependencies={"db_session": Provide(provide_db_session)},
         # Left in reverse: the background tasks stop before the engine is disposed.
         lifespan=[
             database,
@@ -294,7 +264,10 @@ def create_app(
         ),
         exception_handlers={Exception: problem_response},
         before_request=answer_options,
-        middleware=[DefineMiddleware(BodyTimeout, seconds=settings.body_timeout_seconds)],
+        middleware=[
+            DefineMiddleware(BodyTimeout, seconds=settings.body_timeout_seconds),
+            RequestTransaction,
+        ],
         before_send=[echo_request_id],
         request_class=IntakeRequest,
         plugins=[StrictInputSchemaPlugin()],

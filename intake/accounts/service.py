@@ -43,6 +43,7 @@ from intake.lib.errors import (
     ValidationFailed,
 )
 from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.schema import from_row
 from intake.registry import service as registry
 from intake.registry.schemas import DepartmentRef
 from intake.web.auth import SERVICE_TOKEN_PREFIX, Caller, UncheckedServiceToken
@@ -158,13 +159,7 @@ async def caller_for(session: AsyncSession, token: str, method: str, path: str) 
 
 
 def _token_out(row: ServiceToken) -> schemas.Token:
-    return schemas.Token(
-        id=row.id,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        last_used_at=row.last_used_at,
-        revoked_at=row.revoked_at,
-    )
+    return from_row(schemas.Token, row)
 
 
 async def account_out(session: AsyncSession, row: ServiceAccount) -> schemas.ServiceAccount:
@@ -180,16 +175,14 @@ async def account_out(session: AsyncSession, row: ServiceAccount) -> schemas.Ser
     if row.department_id is not None:
         dept = await session.get(Department, row.department_id)
         if dept is not None:
-            department = DepartmentRef(id=dept.id, code=dept.code, name=dept.name)
-    return schemas.ServiceAccount(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        scopes=list(row.scopes),  # type: ignore[arg-type]
+            department = from_row(DepartmentRef, dept)
+    tokens_out = [_token_out(token) for token in tokens]
+    return from_row(
+        schemas.ServiceAccount,
+        row,
+        scopes=list(row.scopes),
         department=department,
-        tokens=[_token_out(token) for token in tokens],
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        tokens=tokens_out,
     )
 
 

@@ -21,7 +21,7 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import decode_cursor, encode_cursor
-from intake.problems import history
+from intake.problems import edits, history
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
 from intake.web.auth import Caller
@@ -227,16 +227,14 @@ async def edit_comment(
     )
     changes = _event_changes(comment)
     if not internal:
-        changes["body"] = {"from": comment.body, "to": text}
+        changes["body"] = edits.change(comment.body, text)
     if after_mentions != before_mentions:
-        changes["mentions"] = {
-            "from": [str(pid) for pid in before_mentions],
-            "to": [str(pid) for pid in after_mentions],
-        }
+        changes["mentions"] = edits.change(
+            [str(pid) for pid in before_mentions], [str(pid) for pid in after_mentions]
+        )
     comment.body = text
     comment.mentions = after_mentions
-    comment.version += 1
-    comment.updated_at = now
+    edits.bump(comment, now)
     if comment.visibility == "all":
         for person_id in added:
             await problems.follow(session, problem_id, person_id)

@@ -1,12 +1,11 @@
-"""Engine and sessions. The request owns the transaction: see ``transaction``."""
+"""Engine and sessions. The request owns the transaction: see ``intake.web.transaction``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from time import monotonic
 from typing import Any, TypeVar
 
-from litestar.datastructures import State
 from sqlalchemy import Executable, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -62,25 +61,6 @@ def create_sessionmaker(
         autoflush=True,
         info={**(info or {}), _SHARED: SharedCache()},
     )
-
-
-async def transaction(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """The one session of a request: commit when the handler succeeds, roll back otherwise.
-
-    Litestar finishes this generator after the handler has built its response and before
-    the response is sent, so a client never sees a success that was not committed, and a
-    change and its history event are committed together or not at all. Services never
-    commit.
-    """
-    sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
-    async with sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
 
 
 # -- values kept between requests -----------------------------------------------------------

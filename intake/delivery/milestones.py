@@ -24,7 +24,7 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import decode_cursor, encode_cursor
-from intake.problems import history
+from intake.problems import edits, history
 from intake.problems import service as problems
 from intake.problems.guards import require_problem_team, require_work_open
 from intake.problems.schemas import PersonRef
@@ -262,18 +262,12 @@ async def update_milestone(
             [FieldError("reason", "Only with target_date")],
         )
     now = utcnow()
-    changes: dict[str, Any] = {}
-
+    wanted: dict[str, Any] = {}
     if not isinstance(data.title, msgspec.UnsetType):
-        title = _title(data.title)
-        if title != milestone.title:
-            changes["title"] = {"from": milestone.title, "to": title}
-            milestone.title = title
+        wanted["title"] = _title(data.title)
     if not isinstance(data.description, msgspec.UnsetType):
-        description = (data.description or "").strip() or None
-        if description != milestone.description:
-            changes["description"] = {"from": milestone.description, "to": description}
-            milestone.description = description
+        wanted["description"] = (data.description or "").strip() or None
+    changes = edits.track(milestone, wanted)
     if isinstance(data.target_date, date) and data.target_date != milestone.target_date:
         earlier = list(milestone.earlier_targets)
         original = (
@@ -287,29 +281,21 @@ async def update_milestone(
                 "reason": reason,
             }
         )
-        changes["target_date"] = {
-            "from": milestone.target_date.isoformat(),
-            "to": data.target_date.isoformat(),
-        }
-        changes["slip_days"] = {
-            "from": (milestone.target_date - original).days,
-            "to": (data.target_date - original).days,
-        }
+        changes["target_date"] = edits.change(milestone.target_date, data.target_date)
+        changes["slip_days"] = edits.change(
+            (milestone.target_date - original).days, (data.target_date - original).days
+        )
         milestone.earlier_targets = earlier  # a new list, so the JSONB column is written
         milestone.target_date = data.target_date
     became_done = False
     if not isinstance(data.done_on, msgspec.UnsetType) and data.done_on != milestone.done_on:
         _check_done_on(data.done_on)
         became_done = milestone.done_on is None
-        changes["done_on"] = {
-            "from": milestone.done_on.isoformat() if milestone.done_on else None,
-            "to": data.done_on.isoformat() if data.done_on else None,
-        }
+        changes["done_on"] = edits.change(milestone.done_on, data.done_on)
         milestone.done_on = data.done_on
 
     if changes:
-        milestone.version += 1
-        milestone.updated_at = now
+        edits.bump(milestone, now)
         await history.record(
             session,
             problem_id=problem_id,

@@ -11,6 +11,7 @@ from intake.db import models
 from intake.delivery import schemas
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
+from intake.problems import edits
 from intake.problems import service as problems
 from intake.web.auth import Caller
 
@@ -61,7 +62,7 @@ async def start_delivery(
                 current_state=problem.status,
             )
         problem.delivery_phase = data.phase
-        return {"delivery_phase": {"from": before, "to": data.phase}}
+        return {"delivery_phase": edits.change(before, data.phase)}
 
     return await problems.apply_action(
         session,
@@ -83,7 +84,7 @@ async def launch(
 ) -> models.Problem:
     async def stamp(problem: models.Problem) -> dict[str, Any]:
         problem.launched_at = utcnow()
-        return {"launched_at": {"from": None, "to": problem.launched_at.isoformat()}}
+        return {"launched_at": edits.change(None, problem.launched_at)}
 
     return await problems.apply_action(
         session, caller, problem_id, "launch", if_match, reason=reason, prepare=stamp

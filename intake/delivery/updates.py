@@ -20,7 +20,7 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
 from intake.notifications.fan_out import UPDATE_POSTED
-from intake.problems import history
+from intake.problems import edits, history
 from intake.problems import service as problems
 from intake.problems.guards import require_problem_team, require_work_open
 from intake.problems.schemas import PersonRef, StatusUpdateOut
@@ -58,7 +58,7 @@ async def post_update(
         type=UPDATE_POSTED,
         changes={
             "update": {"id": str(update.id)},
-            "status": {"from": previous.status if previous else None, "to": data.status},
+            "status": edits.change(previous.status if previous else None, data.status),
             "summary": summary,
         },
     )

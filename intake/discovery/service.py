@@ -24,7 +24,7 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import decode_cursor, encode_cursor
-from intake.problems import history
+from intake.problems import edits, history
 from intake.problems import service as problems
 from intake.problems.guards import require_problem_team, require_work_open
 from intake.problems.schemas import PersonRef
@@ -87,10 +87,6 @@ def _evidence(items: Sequence[schemas.Evidence]) -> list[dict[str, Any]]:
             }
         )
     return stored
-
-
-def _id(value: uuid.UUID | None) -> str | None:
-    return None if value is None else str(value)
 
 
 # -- access ---------------------------------------------------------------------------------
@@ -304,18 +300,9 @@ async def update_finding(
             await _step_of(session, problem.id, data.journey_step_id)
         wanted["journey_step_id"] = data.journey_step_id
 
-    changes: dict[str, Any] = {}
-    for name, value in wanted.items():
-        old = getattr(finding, name)
-        if old != value:
-            if name == "journey_step_id":
-                changes[name] = {"from": _id(old), "to": _id(value)}
-            else:
-                changes[name] = {"from": old, "to": value}
-            setattr(finding, name, value)
+    changes = edits.track(finding, wanted)
     if changes:
-        finding.version += 1
-        finding.updated_at = utcnow()
+        edits.bump(finding)
         await history.record(
             session,
             problem_id=problem.id,

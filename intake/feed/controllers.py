@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
 from litestar import Controller, get
+from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.feed import schemas
 from intake.feed import service as feed
-from intake.lib.errors import FieldError, ValidationFailed
+from intake.feed.params import FeedQuery, provide_feed_query
 from intake.lib.openapi import API_ERRORS, errors
-from intake.lib.pagination import MAX_LIMIT, Cursor, Limit
-from intake.vocabulary import events
 from intake.web.auth import Caller
-
-MAX_TYPES = schemas.MAX_TYPES
 
 DESCRIPTION = """\
 Every problem's history as one ordered stream, for the city's data platform: each item is a
@@ -72,23 +65,10 @@ _EXAMPLE = {
 }
 
 
-def _event_types(values: list[str] | None) -> tuple[str, ...]:
-    """``type=a&type=b`` and ``type=a,b`` alike; 422 for a name that is no event type, as a
-    webhook's ``types`` is (a typo would otherwise match nothing, silently)."""
-    types = [part.strip() for value in values or () for part in value.split(",")]
-    problem = None
-    if len(types) > MAX_TYPES:
-        problem = f"Up to {MAX_TYPES} event types"
-    elif unknown := events.unknown(types):
-        problem = events.unknown_message(unknown)
-    if problem is not None:
-        raise ValidationFailed("Invalid event type filter.", [FieldError("type", problem, "query")])
-    return tuple(dict.fromkeys(types))
-
-
 class EventFeedController(Controller):
     path = "/events"
     tags = ["events"]
+    dependencies = {"feed_query": Provide(provide_feed_query, sync_to_thread=False)}
 
     @get(
         "/",
@@ -105,27 +85,9 @@ class EventFeedController(Controller):
         },
     )
     async def read_feed(
-        self,
-        caller: Caller,
-        read_session: AsyncSession,
-        type: Annotated[
-            list[str] | None,
-            Parameter(
-                description=(
-                    "Only events of these types; repeat the parameter or separate with "
-                    "commas: `type=submitted,accepted`. Each must be an event type Intake "
-                    "records (the values of a webhook's `types`); anything else is a 422."
-                ),
-                schema_extra={"items": {"enum": list(events.EVENT_TYPES)}, "max_items": MAX_TYPES},
-            ),
-        ] = None,
-        problem: Annotated[
-            uuid.UUID | None, Parameter(description="Only the events of this problem (its id).")
-        ] = None,
-        cursor: Cursor = None,
-        limit: Limit = MAX_LIMIT,
+        self, caller: Caller, read_session: AsyncSession, feed_query: FeedQuery
     ) -> schemas.FeedPage:
-        filters = feed.FeedFilters(types=_event_types(type), problem=problem)
+        filters, cursor, limit = feed_query.filters, feed_query.cursor, feed_query.limit
         return await feed.read_feed(read_session, caller, filters, cursor=cursor, limit=limit)
 
 

@@ -54,6 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db.models import XID8, FeedAudience, FeedEntry, Person, Problem, ProblemEvent
 from intake.feed import schemas
 from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.schema import from_row
 from intake.problems import redaction
 from intake.problems import service as problems
 from intake.problems.guards import event_visible_to, visible_to
@@ -184,8 +185,9 @@ async def read_published(
     events = [
         (
             (int(xact_id), int(entry_id)),
-            schemas.FeedEvent(
-                **msgspec.structs.asdict(problems.history_event(event, actor_name)),
+            from_row(
+                schemas.FeedEvent,
+                problems.history_event(event, actor_name),
                 problem=schemas.FeedProblem(id=event.problem_id, reference=reference),
             ),
         )

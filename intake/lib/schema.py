@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 from functools import cache
+from typing import Any, TypeVar
 
 import msgspec
 from msgspec import inspect
@@ -49,6 +50,16 @@ class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class Output(msgspec.Struct, kw_only=True):
     """A response body."""
+
+
+OutputT = TypeVar("OutputT", bound=msgspec.Struct)
+
+
+def from_row(out: type[OutputT], row: object, **given: Any) -> OutputT:
+    """``out`` with each field copied from ``row``'s attribute of that name, but those
+    ``given``: the output of a row (or another struct) that a mapper would only copy."""
+    fields = out.__struct_fields__
+    return out(**{name: given[name] if name in given else getattr(row, name) for name in fields})
 
 
 def shown_length(text: str) -> int:

@@ -20,6 +20,7 @@ from intake.db.models import Notification, Person, Problem, ProblemEvent
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.schema import from_row
 from intake.notifications import schemas
 from intake.problems.guards import event_visible_to, visible_to
 from intake.problems.schemas import PersonRef
@@ -162,24 +163,14 @@ def _out(
     actor_name: str | None,
 ) -> schemas.Notification:
     actor = PersonRef(id=event.actor_id, name=actor_name or "") if event.actor_id else None
-    return schemas.Notification(
-        id=notification.id,
-        kind=cast(schemas.NotificationKind, notification.kind),
-        created_at=notification.created_at,
-        read_at=notification.read_at,
+    return from_row(
+        schemas.Notification,
+        notification,
         summary=summary(notification.kind, event, reference or f'"{title}"', actor_name),
         problem=schemas.NotificationProblem(
             id=problem_id, reference=reference, title=title, status=cast(Status, status)
         ),
-        event=schemas.NotificationEvent(
-            id=event.id,
-            type=event.type,
-            occurred_at=event.occurred_at,
-            actor=actor,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            reason=event.reason,
-        ),
+        event=from_row(schemas.NotificationEvent, event, actor=actor),
     )
 
 

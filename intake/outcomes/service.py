@@ -25,7 +25,7 @@ from intake.lib.etag import check_if_match
 from intake.lib.pagination import decode_cursor, encode_cursor
 from intake.outcomes import schemas
 from intake.outcomes.state import Direction, Reading, better, standing
-from intake.problems import history
+from intake.problems import edits, history
 from intake.problems import service as problems
 from intake.problems.guards import (
     on_problem_team,
@@ -354,11 +354,7 @@ async def update_metric(
     require_work_open(problem)
 
     before = await _definition(session, metric)
-    given = {
-        name: value
-        for name in data.__struct_fields__
-        if (value := getattr(data, name)) is not msgspec.UNSET
-    }
+    given = edits.given(data)
     for name in ("name", "unit"):
         if name in given:
             given[name] = given[name].strip()
@@ -378,14 +374,9 @@ async def update_metric(
         setattr(metric, name, value)
 
     after = await _definition(session, metric)
-    changes = {
-        name: {"from": before[name], "to": after[name]}
-        for name in DEFINITION
-        if before[name] != after[name]
-    }
+    changes = edits.between(before, after, DEFINITION)
     if changes:
-        metric.version += 1
-        metric.updated_at = utcnow()
+        edits.bump(metric)
         await history.record(
             session,
             problem_id=problem.id,

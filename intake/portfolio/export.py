@@ -64,19 +64,15 @@ from intake.lib.openapi import (
     success_headers,
 )
 from intake.portfolio import caching
-from intake.portfolio.params import AsOf, DateFrom, DateTo, IfNoneMatch
-from intake.portfolio.params import Department as DepartmentCode
-from intake.portfolio.params import Team as TeamId
+from intake.portfolio.params import SCOPE, IfNoneMatch
 from intake.portfolio.scope import (
     VIEW_SETTINGS,
     Scope,
     Timeline,
     data_version,
-    scope_for,
     snapshot,
 )
 from intake.portfolio.service import priority_band
-from intake.web.auth import Caller
 
 # Rows fetched from the cursor and written per chunk: big enough that round trips are few,
 # small enough that a chunk is a few hundred kilobytes at most.
@@ -303,6 +299,7 @@ _EXAMPLE = (
 class ExportController(Controller):
     path = "/portfolio"
     tags = ["portfolio"]
+    dependencies = SCOPE
 
     @get(
         "/export.csv",
@@ -332,40 +329,26 @@ class ExportController(Controller):
     )
     async def export(
         self,
-        caller: Caller,
         read_session: AsyncSession,
         state: State,
-        as_of: AsOf = None,
-        department: DepartmentCode = None,
-        team: TeamId = None,
-        date_from: DateFrom = None,
-        date_to: DateTo = None,
+        view_scope: Scope,
         if_none_match: IfNoneMatch = None,
     ) -> Response[Any]:
-        scope = await scope_for(
-            read_session,
-            caller,
-            as_of=as_of,
-            department=department,
-            team=team,
-            date_from=date_from,
-            date_to=date_to,
-        )
-        tag = caching.view_etag("export.csv", scope, await data_version(read_session))
+        tag = caching.view_etag("export.csv", view_scope, await data_version(read_session))
         headers = {
             "ETag": tag,
-            "Cache-Control": caching.cache_control(scope),
+            "Cache-Control": caching.cache_control(view_scope),
             "Vary": "Authorization",
         }
         if caching.not_modified(if_none_match, tag):
             return Response(b"", status_code=304, headers=headers)
-        body = csv_stream(state.reads.session, export_query(scope))
+        body = csv_stream(state.reads.session, export_query(view_scope))
         return Stream(
             body,
             media_type="text/csv",  # Litestar adds "; charset=utf-8"
             headers={
                 **headers,
-                "Content-Disposition": f'attachment; filename="{filename(scope)}"',
+                "Content-Disposition": f'attachment; filename="{filename(view_scope)}"',
             },
             # Closes the stream's session if the client left while a chunk was being sent
             # (a no-op when the body finished).

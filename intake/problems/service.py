@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, cast
 
 import msgspec
@@ -18,7 +18,7 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import decode_cursor, encode_cursor
-from intake.problems import history, lifecycle, redaction, schemas, subscribers
+from intake.problems import edits, history, lifecycle, redaction, schemas, subscribers
 from intake.problems.framing import framing_hints
 from intake.problems.guards import (
     event_visible_to,
@@ -62,12 +62,6 @@ def _clean(name: str, value: Any) -> Any:
         return list(dict.fromkeys(item.strip() for item in value if item.strip()))
     if name == "affected_groups":
         return list(dict.fromkeys(value))
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
     return value
 
 
@@ -367,7 +361,7 @@ async def create_problem(
         type="created",
         to_status="draft",
         changes={
-            name: _jsonable(value)
+            name: edits.jsonable(value)
             for name, value in values.items()
             if value not in (None, [], False)
         },
@@ -403,21 +397,12 @@ async def update_problem(
             current_state=problem.status,
             allowed_actions=lifecycle.allowed_actions(problem.status, problem.held_from_status),
         )
-    changes: dict[str, Any] = {}
-    for name in data.__struct_fields__:
-        value = getattr(data, name)
-        if value is msgspec.UNSET:
-            continue
-        value = _clean(name, value)
-        if name == "title" and not value:
-            raise ValidationFailed("The title cannot be blank.", [FieldError("title", "Required")])
-        old = getattr(problem, name)
-        if old != value:
-            changes[name] = {"from": _jsonable(old), "to": _jsonable(value)}
-            setattr(problem, name, value)
+    wanted = {name: _clean(name, value) for name, value in edits.given(data).items()}
+    if "title" in wanted and not wanted["title"]:
+        raise ValidationFailed("The title cannot be blank.", [FieldError("title", "Required")])
+    changes = edits.track(problem, wanted)
     if changes:
-        problem.version += 1
-        problem.updated_at = utcnow()
+        edits.bump(problem)
         await history.record(
             session, problem_id=problem.id, actor_id=caller.id, type="updated", changes=changes
         )
@@ -497,8 +482,7 @@ async def apply_action(
     elif before == "on_hold":
         problem.held_from_status = None
     problem.status = after
-    problem.version += 1
-    problem.updated_at = now
+    edits.bump(problem, now)
     for follow in subscribers.of(session).state_changed:
         changes.update(await follow(session, problem, before, after, now))
     await history.record(

@@ -16,6 +16,40 @@ from intake.registry import schemas
 from intake.registry import service as registry
 from intake.web.auth import Caller, require_role
 
+_TEAM_EXAMPLE = {
+    "name": "Permits & Licensing",
+    "disciplines": ["product_management", "civic_design", "software_engineering"],
+    "focus_areas": ["permits", "payments"],
+    "wip_limit": 3,
+    "members": [{"email": "grace.nakamura@city.example", "discipline": "civic_design"}],
+}
+_PERSON_EXAMPLE = {
+    "email": "ana.silva@city.example",
+    "name": "Ana Silva",
+    "department": "DOT",
+    "roles": ["requester"],
+}
+
+# The request bodies, each with the example the API documentation shows.
+MeChange = Annotated[
+    schemas.MeUpdate, Body(examples=[Example(value={"email_notifications": False})])
+]
+NewDepartment = Annotated[
+    schemas.DepartmentCreate,
+    Body(examples=[Example(value={"code": "LIB", "name": "Public Library"})]),
+]
+DepartmentChange = Annotated[
+    schemas.DepartmentUpdate,
+    Body(examples=[Example(value={"name": "San Francisco Public Library"})]),
+]
+NewPerson = Annotated[schemas.PersonCreate, Body(examples=[Example(value=_PERSON_EXAMPLE)])]
+PersonChange = Annotated[
+    schemas.PersonUpdate,
+    Body(examples=[Example(value={"roles": ["requester", "leadership"], "active": True})]),
+]
+NewTeam = Annotated[schemas.TeamCreate, Body(examples=[Example(value=_TEAM_EXAMPLE)])]
+TeamChange = Annotated[schemas.TeamUpdate, Body(examples=[Example(value={"wip_limit": 4})])]
+
 
 class MeController(Controller):
     path = "/me"
@@ -37,12 +71,7 @@ class MeController(Controller):
         responses=errors(*API_ERRORS),
     )
     async def update_me(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        data: Annotated[
-            schemas.MeUpdate, Body(examples=[Example(value={"email_notifications": False})])
-        ],
+        self, caller: Caller, db_session: AsyncSession, data: MeChange
     ) -> schemas.Me:
         return registry.me_out(await registry.update_me(db_session, caller.id, data))
 
@@ -70,13 +99,7 @@ class DepartmentController(Controller):
 
     @post("/", summary="Create a department (admin)", responses=errors(*API_ERRORS, 403, 409))
     async def create_department(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        data: Annotated[
-            schemas.DepartmentCreate,
-            Body(examples=[Example(value={"code": "LIB", "name": "Public Library"})]),
-        ],
+        self, caller: Caller, db_session: AsyncSession, data: NewDepartment
     ) -> schemas.Department:
         require_role(caller, "admin")
         return registry.department_out(await registry.create_department(db_session, data))
@@ -91,10 +114,7 @@ class DepartmentController(Controller):
         caller: Caller,
         db_session: AsyncSession,
         department_id: uuid.UUID,
-        data: Annotated[
-            schemas.DepartmentUpdate,
-            Body(examples=[Example(value={"name": "San Francisco Public Library"})]),
-        ],
+        data: DepartmentChange,
     ) -> schemas.Department:
         require_role(caller, "admin")
         row = await registry.update_department(db_session, department_id, data)
@@ -129,24 +149,7 @@ class PeopleController(Controller):
 
     @post("/", summary="Register a person (admin)", responses=errors(*API_ERRORS, 403, 409))
     async def create_person(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        data: Annotated[
-            schemas.PersonCreate,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "email": "ana.silva@city.example",
-                            "name": "Ana Silva",
-                            "department": "DOT",
-                            "roles": ["requester"],
-                        }
-                    )
-                ]
-            ),
-        ],
+        self, caller: Caller, db_session: AsyncSession, data: NewPerson
     ) -> schemas.Person:
         require_role(caller, "admin")
         return registry.person_out(await registry.create_person(db_session, data))
@@ -157,26 +160,10 @@ class PeopleController(Controller):
         responses=errors(*API_ERRORS, 403, 404),
     )
     async def update_person(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        person_id: uuid.UUID,
-        data: Annotated[
-            schemas.PersonUpdate,
-            Body(examples=[Example(value={"roles": ["requester", "leadership"], "active": True})]),
-        ],
+        self, caller: Caller, db_session: AsyncSession, person_id: uuid.UUID, data: PersonChange
     ) -> schemas.Person:
         require_role(caller, "admin")
         return registry.person_out(await registry.update_person(db_session, person_id, data))
-
-
-_TEAM_EXAMPLE = {
-    "name": "Permits & Licensing",
-    "disciplines": ["product_management", "civic_design", "software_engineering"],
-    "focus_areas": ["permits", "payments"],
-    "wip_limit": 3,
-    "members": [{"email": "grace.nakamura@city.example", "discipline": "civic_design"}],
-}
 
 
 class TeamController(Controller):
@@ -202,10 +189,7 @@ class TeamController(Controller):
 
     @post("/", summary="Create a product team (admin)", responses=errors(*API_ERRORS, 403, 409))
     async def create_team(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        data: Annotated[schemas.TeamCreate, Body(examples=[Example(value=_TEAM_EXAMPLE)])],
+        self, caller: Caller, db_session: AsyncSession, data: NewTeam
     ) -> schemas.Team:
         require_role(caller, "admin")
         team = await registry.create_team(db_session, data)
@@ -217,11 +201,7 @@ class TeamController(Controller):
         responses=errors(*API_ERRORS, 403, 404, 409),
     )
     async def update_team(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        team_id: uuid.UUID,
-        data: Annotated[schemas.TeamUpdate, Body(examples=[Example(value={"wip_limit": 4})])],
+        self, caller: Caller, db_session: AsyncSession, team_id: uuid.UUID, data: TeamChange
     ) -> schemas.Team:
         require_role(caller, "admin")
         team = await registry.update_team(db_session, team_id, data)

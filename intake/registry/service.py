@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.schema import from_row
 from intake.registry import schemas
 
 
@@ -33,13 +34,7 @@ def _page_cursor(rows: Sequence[object], limit: int, key: str) -> str | None:
 
 
 def department_out(row: models.Department) -> schemas.Department:
-    return schemas.Department(
-        id=row.id,
-        code=row.code,
-        name=row.name,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return from_row(schemas.Department, row)
 
 
 async def list_departments(
@@ -98,19 +93,8 @@ async def update_department(
 
 
 def person_out(person: models.Person) -> schemas.Person:
-    return schemas.Person(
-        id=person.id,
-        email=person.email,
-        name=person.name,
-        department=schemas.DepartmentRef(
-            id=person.department.id, code=person.department.code, name=person.department.name
-        ),
-        roles=sorted(person.roles),
-        active=person.active,
-        email_notifications=person.email_notifications,
-        created_at=person.created_at,
-        updated_at=person.updated_at,
-    )
+    department = from_row(schemas.DepartmentRef, person.department)
+    return from_row(schemas.Person, person, department=department, roles=sorted(person.roles))
 
 
 async def list_people(
@@ -174,15 +158,7 @@ async def update_person(
 
 
 def me_out(person: models.Person) -> schemas.Me:
-    out = person_out(person)
-    return schemas.Me(
-        id=out.id,
-        email=out.email,
-        name=out.name,
-        department=out.department,
-        roles=out.roles,
-        email_notifications=out.email_notifications,
-    )
+    return from_row(schemas.Me, person_out(person))
 
 
 async def update_me(
@@ -225,17 +201,12 @@ async def _members_of(
 
 
 def _team(team: models.Team, members: list[schemas.TeamMember]) -> schemas.Team:
-    return schemas.Team(
-        id=team.id,
-        name=team.name,
-        description=team.description,
+    return from_row(
+        schemas.Team,
+        team,
         disciplines=list(team.disciplines),
         focus_areas=list(team.focus_areas),
-        wip_limit=team.wip_limit,
-        active=team.active,
         members=members,
-        created_at=team.created_at,
-        updated_at=team.updated_at,
     )
 
 

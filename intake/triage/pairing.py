@@ -17,7 +17,7 @@ from intake.db import models
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
 from intake.lib.etag import check_if_match
-from intake.problems import history, lifecycle
+from intake.problems import edits, history, lifecycle
 from intake.problems import service as problems
 from intake.triage import schemas
 from intake.web.auth import Caller, require_role
@@ -166,15 +166,14 @@ async def assign_team(
     problem.team_id = team.id
     now = utcnow()
     problem.team_assigned_at = now
-    problem.version += 1
-    problem.updated_at = now
+    edits.bump(problem, now)
     members = await session.scalars(
         select(models.TeamMember.person_id).where(models.TeamMember.team_id == team.id)
     )
     for person_id in members:
         await problems.follow(session, problem.id, person_id)
     changes: dict[str, Any] = {
-        "team": {"from": None if before is None else str(before), "to": str(team.id)},
+        "team": edits.change(before, team.id),
         "team_name": team.name,
         "wip": {"active_before": active, "limit": team.wip_limit},
     }

@@ -18,7 +18,7 @@ from intake.db.session import cached
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
-from intake.problems import history, lifecycle
+from intake.problems import edits, history, lifecycle
 from intake.problems import service as problems
 from intake.problems.guards import visible_to
 from intake.problems.schemas import PersonRef
@@ -198,8 +198,7 @@ async def mark_duplicate(
         moved = await _move_followers(session, problem.id, primary)
         outcome.append(moved)
         counts = {"watchers_moved": moved.watchers, "collaborators_moved": moved.collaborators}
-        primary.version += 1
-        primary.updated_at = utcnow()
+        edits.bump(primary)
         await history.record(
             session,
             problem_id=primary.id,

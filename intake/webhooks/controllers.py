@@ -40,6 +40,7 @@ _WEBHOOK_EXAMPLE = {
     "created_at": "2026-11-23T10:02:11.482113Z",
     "updated_at": "2026-11-23T10:02:11.482113Z",
 }
+_PAGE_EXAMPLE = {"items": [_WEBHOOK_EXAMPLE], "next_cursor": None}
 _SECRET_EXAMPLE = {**_WEBHOOK_EXAMPLE, "secret": "whsec_q3J8m2...kept-by-the-receiver"}
 _DELIVERY_EXAMPLE = {
     "items": [
@@ -70,8 +71,6 @@ def _example(data_container: Any, description: str, value: Any) -> dict[int, Res
 
 
 class WebhookController(Controller):
-    """``/api/v1/webhooks``: who receives the event feed pushed to them (admins only)."""
-
     path = "/webhooks"
     tags = ["webhooks"]
 
@@ -118,14 +117,7 @@ class WebhookController(Controller):
         summary="List webhook subscriptions (admin)",
         description="Oldest first. Secrets are never listed.",
         responses={
-            **_example(
-                Page[schemas.Webhook],
-                "A page of subscriptions.",
-                {
-                    "items": [_WEBHOOK_EXAMPLE],
-                    "next_cursor": None,
-                },
-            ),
+            **_example(Page[schemas.Webhook], "A page of subscriptions.", _PAGE_EXAMPLE),
             **errors(*API_ERRORS, 403),
         },
     )

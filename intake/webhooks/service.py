@@ -25,6 +25,7 @@ from intake.feed import service as feed
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.schema import from_row
 from intake.web.auth import Caller
 from intake.webhooks import schemas
 from intake.webhooks.signing import new_secret
@@ -79,24 +80,16 @@ def _types(types: Sequence[str]) -> list[str]:
 
 
 def webhook_out(row: WebhookSubscription) -> schemas.Webhook:
-    return schemas.Webhook(
-        id=row.id,
-        url=row.url,
-        description=row.description,
+    return from_row(
+        schemas.Webhook,
+        row,
         types=list(row.event_types),
-        active=row.active,
-        disabled_reason=row.disabled_reason,
-        disabled_at=row.disabled_at,
-        attempts=row.attempts,
-        retry_at=row.retry_at,
         feed_position=feed.encode_position((row.after_xact_id, row.after_event_id)),
         previous_secret_until=(
             row.previous_secret_until if len(signing_secrets(row, utcnow())) > 1 else None
         ),
         created_by=row.created_by_id,
         created_by_service_account=row.created_by_service_account_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
     )
 
 
@@ -111,7 +104,7 @@ def signing_secrets(row: WebhookSubscription, now: datetime) -> list[str]:
 
 def with_secret(row: WebhookSubscription) -> schemas.WebhookWithSecret:
     """The subscription and its current secret: only right after creating or rotating."""
-    return schemas.WebhookWithSecret(**msgspec.structs.asdict(webhook_out(row)), secret=row.secret)
+    return from_row(schemas.WebhookWithSecret, webhook_out(row), secret=row.secret)
 
 
 async def create_webhook(
@@ -219,16 +212,8 @@ async def rotate_secret(session: AsyncSession, webhook_id: uuid.UUID) -> Webhook
 
 
 def delivery_out(row: WebhookDelivery) -> schemas.WebhookDelivery:
-    return schemas.WebhookDelivery(
-        id=row.id,
-        event_id=row.event_id,
-        attempt=row.attempt,
-        delivered=row.status_code is not None and 200 <= row.status_code < 300,
-        status_code=row.status_code,
-        error=row.error,
-        duration_ms=row.duration_ms,
-        attempted_at=row.attempted_at,
-    )
+    delivered = row.status_code is not None and 200 <= row.status_code < 300
+    return from_row(schemas.WebhookDelivery, row, delivered=delivered)
 
 
 async def list_deliveries(

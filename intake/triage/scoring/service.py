@@ -12,7 +12,7 @@ from intake.db import models
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict
 from intake.lib.etag import check_if_match
-from intake.problems import history, lifecycle
+from intake.problems import edits, history, lifecycle
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
 from intake.triage import policy, schemas
@@ -65,8 +65,7 @@ async def score_problem(
     )
     before = problem.score
     problem.score = result.score
-    problem.version += 1
-    problem.updated_at = now
+    edits.bump(problem, now)
     # Score notes are DTI-internal, so history (which requesters read) carries the numbers only.
     await history.record(
         session,
@@ -74,7 +73,7 @@ async def score_problem(
         actor_id=caller.id,
         type="scored",
         changes={
-            "score": {"from": before, "to": result.score},
+            "score": edits.change(before, result.score),
             "ratings": msgspec.to_builtins(data.ratings),
         },
     )
