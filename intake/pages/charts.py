@@ -1,0 +1,195 @@
+"""Charts drawn by Intake on the server as SVG: horizontal bars, one row per category.
+
+Across the page the geometry is in percent, so a chart fills any screen, a phone's
+included; down the page it is in pixels, so its text keeps the page's size at any zoom.
+Every bar is followed by its value and what it counts ("12 submitted"), so colour is never
+the only carrier of meaning; the series also differ in pattern, and each chart comes with
+its data as a table (``templates/_chart.html``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+# The widest bar, in percent of the chart: the rest is room for the value after it.
+SCALE = 55.0
+LABEL_HEIGHT = 22  # the category's name, above its bars
+BAR_HEIGHT = 18
+BAR_GAP = 4
+ROW_GAP = 12
+# A category's name longer than this is cut in the chart (the table has it whole).
+LABEL_CHARACTERS = 34
+
+Format = Callable[[float], str]
+
+
+def whole(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def days(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def percent(value: float) -> str:
+    return f"{value:.0f}%"
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """What one bar of each row counts: its name after the value, and its fill (``style``:
+    ``solid``, ``hatched``, ``dotted``, each with enough contrast on white)."""
+
+    name: str
+    style: str = "solid"
+    fmt: Format = whole
+    # The series' text for a value, e.g. "{value} submitted", and for no value at all.
+    text: str = "{value} {name}"
+    missing: str = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    style: str
+    y: int
+    width: float  # percent of the chart
+    text_x: float  # percent: after the bar (or after the row's marker, when further)
+    text: str
+    warn: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    label: str
+    y: int  # the label's baseline
+    bars: list[Bar]
+    marker: float | None = None  # percent: a limit drawn across the row's bars
+    marker_top: int = 0
+    marker_bottom: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """One chart: its title and description, the rows drawn, and its data as a table."""
+
+    id: str
+    title: str
+    description: str
+    rows: list[Row]
+    height: int
+    table_head: list[str]
+    table_rows: list[list[str]]
+    series: list[Series] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """One row: its name, a value per series (None: not applicable), an optional limit."""
+
+    label: str
+    values: Sequence[float | None]
+    limit: float | None = None
+    warn: bool = False
+    note: str = ""  # added after the last bar's text, e.g. "over the limit"
+
+
+def _short(label: str) -> str:
+    if len(label) <= LABEL_CHARACTERS:
+        return label
+    return label[: LABEL_CHARACTERS - 1].rstrip() + "…"
+
+
+def bar_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    categories: Sequence[Category],
+    series: Sequence[Series],
+    *,
+    label_heading: str,
+    maximum: float | None = None,
+) -> Chart:
+    """Rows of bars, scaled to the largest value (or limit), or to ``maximum``.
+
+    With one series the value goes on the category's line ("In triage: 4 problems"), so it
+    has the whole width; with several, each bar is followed by its own short text.
+    """
+    values = [v for c in categories for v in c.values if v is not None]
+    limits = [c.limit for c in categories if c.limit is not None]
+    top = maximum if maximum is not None else max([*values, *limits, 0])
+    single = len(series) == 1
+    rows: list[Row] = []
+    y = 0
+    for category in categories:
+        label_y = y + LABEL_HEIGHT - 6
+        y += LABEL_HEIGHT
+        marker = _scaled(category.limit, top) if category.limit is not None else None
+        bars = []
+        texts = []
+        top_of_bars = y
+        for one, value in zip(series, category.values, strict=True):
+            width = _scaled(value or 0, top)
+            if value is None:
+                text = one.missing
+            else:
+                text = one.text.format(value=one.fmt(value), name=one.name)
+            texts.append(text)
+            bars.append(
+                Bar(
+                    style=one.style,
+                    y=y,
+                    width=width,
+                    text_x=max(width, marker or 0),
+                    text="" if single else text,
+                    warn=category.warn,
+                )
+            )
+            y += BAR_HEIGHT + BAR_GAP
+        label = _short(category.label)
+        if single:
+            label = f"{label}: {texts[0]}"
+        if category.note:
+            label = f"{label}, {category.note}"
+        rows.append(
+            Row(
+                label=label,
+                y=label_y,
+                bars=bars,
+                marker=marker,
+                marker_top=top_of_bars - 3,
+                marker_bottom=y - BAR_GAP + 3,
+            )
+        )
+        y += ROW_GAP
+    head = [label_heading, *(s.name.capitalize() for s in series)]
+    if any(c.limit is not None for c in categories):
+        head.append("Limit")
+    table = [
+        [
+            c.label,
+            *("none" if v is None else s.fmt(v) for s, v in zip(series, c.values, strict=True)),
+            *([] if c.limit is None else [whole(c.limit)]),
+        ]
+        for c in categories
+    ]
+    return Chart(
+        id=chart_id,
+        title=title,
+        description=description,
+        rows=rows,
+        height=max(y, 1),
+        table_head=head,
+        table_rows=table,
+        series=list(series),
+    )
+
+
+def _scaled(value: float, top: float) -> float:
+    if top <= 0 or value <= 0:
+        return 0.0
+    return round(SCALE * min(value, top) / top, 2)
