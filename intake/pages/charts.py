@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 # The widest bar, in percent of the chart: the rest is room for the value after it.
 SCALE = 55.0
-LABEL_HEIGHT = 22  # the category's name, above its bars
+FULL = 99.0  # with no text after the bars (less than 100: the limit's line stays visible)
+LABEL_HEIGHT = 24  # the category's name, above its bars
 BAR_HEIGHT = 18
 BAR_GAP = 4
 ROW_GAP = 12
@@ -47,6 +48,7 @@ class Series:
     # The series' text for a value, e.g. "{value} submitted", and for no value at all.
     text: str = "{value} {name}"
     missing: str = "none"
+    one: str | None = None  # the text for exactly 1, where it differs ("1 decision")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,29 +115,35 @@ def bar_chart(
     *,
     label_heading: str,
     maximum: float | None = None,
+    table_categories: Sequence[Category] | None = None,
 ) -> Chart:
     """Rows of bars, scaled to the largest value (or limit), or to ``maximum``.
 
     With one series the value goes on the category's line ("In triage: 4 problems"), so it
-    has the whole width; with several, each bar is followed by its own short text.
+    has the whole width; with several, each bar is followed by its own short text. The
+    table lists ``table_categories`` when given (rows the chart leaves out), else the rows.
     """
     values = [v for c in categories for v in c.values if v is not None]
     limits = [c.limit for c in categories if c.limit is not None]
     top = maximum if maximum is not None else max([*values, *limits, 0])
     single = len(series) == 1
+    # One series: the value is on the label's line, the bar may take the whole width.
+    scale = FULL if single else SCALE
     rows: list[Row] = []
     y = 0
     for category in categories:
         label_y = y + LABEL_HEIGHT - 6
         y += LABEL_HEIGHT
-        marker = _scaled(category.limit, top) if category.limit is not None else None
+        marker = _scaled(category.limit, top, scale) if category.limit is not None else None
         bars = []
         texts = []
         top_of_bars = y
         for one, value in zip(series, category.values, strict=True):
-            width = _scaled(value or 0, top)
+            width = _scaled(value or 0, top, scale)
             if value is None:
                 text = one.missing
+            elif value == 1 and one.one is not None:
+                text = one.one
             else:
                 text = one.text.format(value=one.fmt(value), name=one.name)
             texts.append(text)
@@ -175,7 +183,7 @@ def bar_chart(
             *("none" if v is None else s.fmt(v) for s, v in zip(series, c.values, strict=True)),
             *([] if c.limit is None else [whole(c.limit)]),
         ]
-        for c in categories
+        for c in (categories if table_categories is None else table_categories)
     ]
     return Chart(
         id=chart_id,
@@ -189,7 +197,7 @@ def bar_chart(
     )
 
 
-def _scaled(value: float, top: float) -> float:
+def _scaled(value: float, top: float, scale: float) -> float:
     if top <= 0 or value <= 0:
         return 0.0
-    return round(SCALE * min(value, top) / top, 2)
+    return round(scale * min(value, top) / top, 2)

@@ -244,12 +244,46 @@ def _counts(
     if categories:
         most = max(categories, key=lambda c: c.values[0] or 0)
         description = (
-            f"{whole(total)} {what} in {len(categories)} groups. "
+            f"{whole(total)} {what} in {len(categories)} "
+            f"{'group' if len(categories) == 1 else 'groups'}. "
             f"The largest is {most.label}, with {whole(most.values[0] or 0)}."
         )
     else:
         description = f"There are no {what} to show."
     return bar_chart(chart_id, title, description, categories, [COUNT], label_heading=label_heading)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    label: str
+    value: str
+    link: str  # the section that explains it
+
+
+def key_figures(views: dict[str, Any]) -> list[Figure]:
+    """The few numbers a leader reads first, each linking to its section."""
+    summary: schemas.Summary = views["summary"]
+    states = {b.key: b.count for b in summary.by_state}
+    waiting = sum(states.get(s, 0) for s in ("submitted", "triage", "needs_info"))
+    active = sum(states.get(s, 0) for s in ("accepted", "discovery", "delivery", "on_hold"))
+    risk: schemas.AtRisk = views["at-risk"]
+    sla: schemas.Sla = views["sla"]
+    return [
+        Figure("submitted problems", whole(summary.total), "#counts"),
+        Figure("waiting for a decision", whole(waiting), "#counts"),
+        Figure("in discovery or delivery", whole(active), "#teams"),
+        Figure("live", whole(states.get("live", 0)), "#outcomes"),
+        Figure(
+            "at risk",
+            whole(risk.updates.total + risk.sla_breaches.total + risk.milestones.total),
+            "#at-risk",
+        ),
+        Figure(
+            "decisions on time",
+            "none yet" if sla.decision.met_pct is None else percent(sla.decision.met_pct),
+            "#sla",
+        ),
+    ]
 
 
 def summary_charts(summary: schemas.Summary) -> list[Chart]:
@@ -305,11 +339,14 @@ def flow_charts(view: schemas.Flow) -> list[Chart]:
         [Category(word(s.state), [s.median_days, s.problems]) for s in stays],
         [
             Series("median days", fmt=days, text="{value} days"),
-            Series("problems", style="hatched"),
+            Series("problems", style="hatched", one="1 problem"),
         ],
         label_heading="State",
     )
     months = view.throughput
+    every_month = [
+        Category(_month(m.month), [m.decisions, m.launches, m.closes]) for m in reversed(months)
+    ]
     totals = [sum(m.decisions for m in months), sum(m.launches for m in months)]
     throughput = bar_chart(
         "throughput",
@@ -326,6 +363,7 @@ def flow_charts(view: schemas.Flow) -> list[Chart]:
             Series("closes", style="dotted", text="{value} closed"),
         ],
         label_heading="Month",
+        table_categories=every_month,
     )
     return [time_in_state, throughput]
 

@@ -122,6 +122,7 @@ class DashboardPages(Controller):
             title="Portfolio",
             scope=scope,
             views=views,
+            figures=dashboard.key_figures(views),
             summary_charts=dashboard.summary_charts(views["summary"]),
             flow_charts=dashboard.flow_charts(views["flow"]),
             sla_chart=dashboard.sla_chart(views["sla"]),
