@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import Person, WebSession
+from intake.lib.clock import utcnow
 from intake.lib.errors import (
     Forbidden,
     IntakeError,
@@ -47,6 +48,7 @@ __all__ = [
     "problem_response",
     "provide_signed_in",
     "provide_visit",
+    "utcnow",
 ]
 
 

@@ -16,9 +16,8 @@ from litestar.params import QueryParameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.lib.clock import utcnow
 from intake.pages import dashboard
-from intake.pages.deps import Caller, ValidationFailed
+from intake.pages.deps import Caller, ValidationFailed, utcnow
 from intake.pages.rendering import render
 from intake.portfolio import export
 from intake.portfolio.scope import Scope, scope_for
