@@ -9,18 +9,21 @@ its data as a table (``templates/_chart.html``).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 # The widest bar, in percent of the chart: the rest is room for the value after it.
 SCALE = 55.0
 FULL = 99.0  # with no text after the bars (less than 100: the limit's line stays visible)
-LABEL_HEIGHT = 24  # the category's name, above its bars
+LABEL_HEIGHT = 24  # a line of the category's name, above its bars
 BAR_HEIGHT = 18
 BAR_GAP = 4
 ROW_GAP = 12
-# A category's name longer than this is cut in the chart (the table has it whole).
-LABEL_CHARACTERS = 34
+# A category's name (with its value) is wrapped at this many characters, so it fits a phone
+# 320 px wide, on at most LABEL_LINES lines (the rest is cut; the table has it whole).
+LABEL_CHARACTERS = 26
+LABEL_LINES = 3
 
 Format = Callable[[float], str]
 
@@ -63,8 +66,7 @@ class Bar:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    label: str
-    y: int  # the label's baseline
+    lines: list[tuple[str, int]]  # the category's name (and value): text and baseline
     bars: list[Bar]
     marker: float | None = None  # percent: a limit drawn across the row's bars
     marker_top: int = 0
@@ -100,10 +102,12 @@ class Category:
     note: str = ""  # added after the last bar's text, e.g. "over the limit"
 
 
-def _short(label: str) -> str:
-    if len(label) <= LABEL_CHARACTERS:
-        return label
-    return label[: LABEL_CHARACTERS - 1].rstrip() + "…"
+def _wrapped(label: str) -> list[str]:
+    lines = textwrap.wrap(label, LABEL_CHARACTERS, break_on_hyphens=False) or [""]
+    if len(lines) > LABEL_LINES:
+        lines = lines[:LABEL_LINES]
+        lines[-1] = lines[-1][: LABEL_CHARACTERS - 1].rstrip() + "…"
+    return lines
 
 
 def bar_chart(
@@ -132,21 +136,21 @@ def bar_chart(
     rows: list[Row] = []
     y = 0
     for category in categories:
-        label_y = y + LABEL_HEIGHT - 6
-        y += LABEL_HEIGHT
+        label = category.label
+        if single:
+            label = f"{label}: {_value_text(series[0], category.values[0])}"
+        if category.note:
+            label = f"{label}, {category.note}"
+        lines = []
+        for line in _wrapped(label):
+            lines.append((line, y + LABEL_HEIGHT - 6))
+            y += LABEL_HEIGHT
         marker = _scaled(category.limit, top, scale) if category.limit is not None else None
         bars = []
-        texts = []
         top_of_bars = y
         for one, value in zip(series, category.values, strict=True):
             width = _scaled(value or 0, top, scale)
-            if value is None:
-                text = one.missing
-            elif value == 1 and one.one is not None:
-                text = one.one
-            else:
-                text = one.text.format(value=one.fmt(value), name=one.name)
-            texts.append(text)
+            text = _value_text(one, value)
             bars.append(
                 Bar(
                     style=one.style,
@@ -158,15 +162,9 @@ def bar_chart(
                 )
             )
             y += BAR_HEIGHT + BAR_GAP
-        label = _short(category.label)
-        if single:
-            label = f"{label}: {texts[0]}"
-        if category.note:
-            label = f"{label}, {category.note}"
         rows.append(
             Row(
-                label=label,
-                y=label_y,
+                lines=lines,
                 bars=bars,
                 marker=marker,
                 marker_top=top_of_bars - 3,
@@ -195,6 +193,15 @@ def bar_chart(
         table_rows=table,
         series=list(series),
     )
+
+
+def _value_text(series: Series, value: float | None) -> str:
+    """The text for one value of a series: "12 submitted", "1 decision", "none stopped"."""
+    if value is None:
+        return series.missing
+    if value == 1 and series.one is not None:
+        return series.one
+    return series.text.format(value=series.fmt(value), name=series.name)
 
 
 def _scaled(value: float, top: float, scale: float) -> float:

@@ -22,6 +22,13 @@ from tests.pages.test_browser import SCREENSHOTS, assert_accessible, sign_in
 base_url, browser, page = shared.base_url, shared.browser, shared.page
 
 DEMO_LEADER = "Priya Raman"  # leader@city.example in the demo city
+# The charts' texts that run past their SVG's right edge (and would be cut off).
+CUT_TEXT = """() => [...document.querySelectorAll("svg.chart-svg")].flatMap(svg => {
+  const edge = svg.getBoundingClientRect().right;
+  return [...svg.querySelectorAll("text")]
+    .filter(text => text.getBoundingClientRect().right > edge + 0.5)
+    .map(text => text.textContent);
+})"""
 
 
 async def _demo_city(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -127,6 +134,8 @@ async def test_the_dashboard_fits_a_phone_and_200_percent_zoom(
             for chart in await page.locator("svg.chart-svg").all():
                 box = await chart.bounding_box()
                 assert box is not None and box["x"] + box["width"] <= width
+            cut = await page.evaluate(CUT_TEXT)
+            assert cut == [], f"chart text cut off at {width}px: {cut}"
             await assert_accessible(page)
         finally:
             await context.close()
