@@ -125,6 +125,8 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         status, detail = exc.status_code, str(exc.detail)
         if status == 404:
             detail = "There is no page at this address."
+        elif status == 400:  # Litestar's own wording names parameters and types
+            detail = "Part of the address or the form could not be read. Go back and try again."
     else:
         logger.exception("page failed", exc_info=exc)
         status, detail = 500, "Something went wrong on our side. Try again later."

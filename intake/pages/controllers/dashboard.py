@@ -23,9 +23,10 @@ from intake.portfolio import export
 from intake.portfolio.scope import Scope, scope_for
 from intake.registry import service as registry
 
-Text = Annotated[str, QueryParameter(required=False, max_length=100)]
-From = Annotated[str, QueryParameter(name="from", required=False, max_length=100)]
-To = Annotated[str, QueryParameter(name="to", required=False, max_length=100)]
+# Read as typed: ``dashboard.read_filters`` says what is wrong with each, in the form.
+Text = Annotated[str, QueryParameter(required=False)]
+From = Annotated[str, QueryParameter(name="from", required=False)]
+To = Annotated[str, QueryParameter(name="to", required=False)]
 
 
 async def provide_read_session(
