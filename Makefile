@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format bench bench-portfolio bench-similar clean browser
+.PHONY: run test install lint typecheck format bench bench-portfolio bench-similar bench-pages clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Intake needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -54,6 +54,11 @@ bench-portfolio: $(STAMP)
 ## five similar problems, GET /similar latency and the search's cost (docs/performance.md)
 bench-similar: $(STAMP)
 	$(BIN)/python -m bench.similar
+
+## make bench-pages: each main page's requests/s beside the API calls that show the same,
+## over real HTTP on 127.0.0.1, on the demo city (docs/performance.md, "Pages")
+bench-pages: $(STAMP)
+	$(BIN)/python -m bench.pages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

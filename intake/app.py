@@ -38,7 +38,6 @@ from intake.feed.controllers import ROUTES as FEED_ROUTES
 from intake.health.controllers import HealthController
 from intake.lib import background, metrics
 from intake.lib.access import AccessLog
-from intake.lib.errors import problem_response
 from intake.lib.methods import answer_options
 from intake.lib.openapi import StrictInputSchemaPlugin
 from intake.lib.ratelimit import rate_limit
@@ -49,6 +48,7 @@ from intake.notifications import schemas as notifications
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
 from intake.outcomes import state as outcomes
 from intake.outcomes.controllers import ROUTES as OUTCOME_ROUTES
+from intake.pages.rendering import page_or_problem
 from intake.pages.routes import page_routers, template_config
 from intake.portfolio.caching import ViewBodies
 from intake.portfolio.controllers import ROUTES as PORTFOLIO_ROUTES
@@ -262,7 +262,8 @@ def create_app(
                 "migration_head": migrate.head_revision(),
             }
         ),
-        exception_handlers={Exception: problem_response},
+        # problem+json under the API; an error page (with its headers) anywhere else.
+        exception_handlers={Exception: page_or_problem},
         before_request=answer_options,
         middleware=[
             DefineMiddleware(BodyTimeout, seconds=settings.body_timeout_seconds),

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import Person, WebSession
+from intake.lib.clock import utcnow
 from intake.lib.errors import (
     Conflict,
     Forbidden,
@@ -26,8 +27,10 @@ from intake.lib.errors import (
     NotFound,
     PreconditionFailed,
     ValidationFailed,
+    problem_response,
 )
 from intake.lib.etag import etag
+from intake.notifications import service as inbox
 from intake.pages import sessions
 from intake.web.auth import DTI_ROLES, Caller, OIDCVerifier, load_caller
 from intake.web.idempotency import claim as claim_idempotency_key
@@ -47,9 +50,11 @@ __all__ = [
     "Visit",
     "claim_idempotency_key",
     "etag",
+    "problem_response",
     "provide_problem_form",
     "provide_signed_in",
     "provide_visit",
+    "utcnow",
     "whole_number",
 ]
 
@@ -64,6 +69,8 @@ class Visit:
     csrf_token: str = ""
     # A new session token to send as the cookie with this response.
     new_token: str | None = None
+    # The signed-in person's unread notifications, for the header of every page.
+    unread_count: int | None = None
 
 
 async def provide_visit(request: Request[Any, Any, Any], db_session: AsyncSession) -> Visit:
@@ -94,10 +101,13 @@ async def provide_visit(request: Request[Any, Any, Any], db_session: AsyncSessio
     return visit
 
 
-async def provide_signed_in(visit: Visit) -> Caller:
-    """The signed-in person; NotAuthenticated sends the browser to the sign-in page."""
+async def provide_signed_in(visit: Visit, db_session: AsyncSession) -> Caller:
+    """The signed-in person; NotAuthenticated sends the browser to the sign-in page. Also
+    reads their unread count once, for the header (an error page after a rollback shows it
+    too)."""
     if visit.caller is None:
         raise NotAuthenticated("Sign in to see this page.")
+    visit.unread_count = await inbox.unread_count(db_session, visit.caller)
     return visit.caller
 
 

@@ -4,6 +4,7 @@ and the one place an error becomes an error page (never a 500 for bad input)."""
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 from urllib.parse import quote
 
@@ -14,7 +15,15 @@ from litestar.response import Redirect, Template
 
 from intake.config import Settings
 from intake.pages import sessions
-from intake.pages.deps import Forbidden, IntakeError, NotAuthenticated, NotFound, Visit
+from intake.pages.deps import (
+    Forbidden,
+    IntakeError,
+    NotAuthenticated,
+    NotFound,
+    Visit,
+    problem_response,
+)
+from intake.pages.security import page_headers
 
 logger = logging.getLogger("intake")
 
@@ -65,13 +74,20 @@ def render(
             "nonce": request.scope.get("state", {}).get("csp_nonce", ""),
             "oidc": settings.oidc is not None,
             "path": request.url.path,
-            "unread_count": context.pop("unread_count", None),
+            # Every signed-in page shows the inbox's unread count in its header.
+            "unread_count": _unread(visit, context.pop("unread_count", None)),
             **context,
         },
         status_code=status,
         cookies=cookies,
         media_type=MediaType.HTML,
     )
+
+
+def _unread(visit: Visit | None, given: int | None) -> int | None:
+    if given is not None:
+        return given
+    return visit.unread_count if visit is not None else None
 
 
 def sign_in_url(request: Request[Any, Any, Any]) -> str:
@@ -109,6 +125,8 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         status, detail = exc.status_code, str(exc.detail)
         if status == 404:
             detail = "There is no page at this address."
+        elif status == 400:  # Litestar's own wording names parameters and types
+            detail = "Part of the address or the form could not be read. Go back and try again."
     else:
         logger.exception("page failed", exc_info=exc)
         status, detail = 500, "Something went wrong on our side. Try again later."
@@ -118,3 +136,25 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         detail = f"{detail} If you think you should be able to, ask your DTI contact."
     title = _TITLES.get(status, "Something went wrong")
     return render(request, "error.html", status, title=title, detail=detail)
+
+
+# Paths that belong to programs: errors there stay problem+json, whatever the path.
+PROGRAM_PATHS = ("/api", "/schema", "/health", "/metrics")
+
+
+def for_programs(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in PROGRAM_PATHS)
+
+
+def page_or_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The app's error handler, for what no router handled: under the API (and /schema,
+    /health, /metrics) problem+json; anywhere else (an address no page has, a method no
+    page takes) an error page with the pages' security headers."""
+    if for_programs(request.url.path):
+        return problem_response(request, exc)
+    nonce = secrets.token_urlsafe(16)
+    request.scope.setdefault("state", {})["csp_nonce"] = nonce
+    response = error_page(request, exc)
+    allowed = exc.headers if isinstance(exc, HTTPException) and exc.headers else {}
+    response.headers.update({**allowed, **page_headers(nonce, request.url.scheme == "https")})
+    return response

@@ -12,6 +12,7 @@ from litestar.template.config import TemplateConfig
 
 from intake.pages.controllers.account import AccountPages
 from intake.pages.controllers.auth import SignInController
+from intake.pages.controllers.dashboard import DashboardPages
 from intake.pages.controllers.problems import ProblemPages
 from intake.pages.controllers.triage import TriagePages
 from intake.pages.controllers.workspace import WorkspacePages
@@ -26,7 +27,14 @@ def page_routers() -> list[Router]:
     """The pages at ``/`` and their static files at ``/static``."""
     pages = Router(
         path="/",
-        route_handlers=[SignInController, ProblemPages, AccountPages, TriagePages, WorkspacePages],
+        route_handlers=[
+            SignInController,
+            ProblemPages,
+            AccountPages,
+            TriagePages,
+            WorkspacePages,
+            DashboardPages,
+        ],
         dependencies={
             "visit": Provide(provide_visit),
             "caller": Provide(provide_signed_in),

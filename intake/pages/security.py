@@ -19,6 +19,23 @@ def csp(nonce: str) -> str:
     )
 
 
+def page_headers(nonce: str, secure: bool) -> dict[str, str]:
+    """The headers every page, error page and static file carries (``Cache-Control`` only
+    where the response set none)."""
+    headers = {
+        "Content-Security-Policy": csp(nonce),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+        "Cache-Control": "no-store",
+    }
+    if secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
+
+
 class SecurityHeaders(ASGIMiddleware):
     """Adds the headers to whatever the page sends, an error page included."""
 
@@ -30,16 +47,9 @@ class SecurityHeaders(ASGIMiddleware):
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
-                headers["Content-Security-Policy"] = csp(nonce)
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "same-origin"
-                headers["X-Frame-Options"] = "DENY"
-                headers["Cross-Origin-Opener-Policy"] = "same-origin"
-                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-                if "cache-control" not in headers:
-                    headers["Cache-Control"] = "no-store"
-                if secure:
-                    headers["Strict-Transport-Security"] = "max-age=31536000"
+                for name, value in page_headers(nonce, secure).items():
+                    if name != "Cache-Control" or "cache-control" not in headers:
+                        headers[name] = value
             await send(message)
 
         await next_app(scope, receive, send_with_headers)
