@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
@@ -10,125 +11,62 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.db import models
 from intake.delivery import milestones, schemas, updates
 from intake.delivery import service as delivery
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
-from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
-from intake.problems.schemas import Problem, StatusUpdateOut
+from intake.problems.action_routes import ActionRoute, Run, action_controller
+from intake.problems.schemas import StatusUpdateOut
 from intake.web.auth import Caller
 from intake.web.idempotency import IdempotencyKey, create_once
 
 
-class DeliveryActionController(Controller):
-    """``POST /api/v1/problems/{id}/<action>`` for the problem's triager and team."""
-
-    path = "/problems/{problem_id:uuid}"
-    tags = ["delivery"]
-
-    @post(
-        "/start-discovery",
-        summary="Start discovery",
-        description="The problem must be accepted and paired with a team.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
+def _with_reason(run: Callable[..., Awaitable[models.Problem]]) -> Run:
+    """An action whose optional body carries only a reason."""
+    return lambda session, caller, problem_id, if_match, data: run(
+        session, caller, problem_id, if_match, data.reason if data else None
     )
-    async def start_discovery(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        data: Annotated[
-            schemas.PhaseChange | None,
-            Body(examples=[Example(value={"reason": "Kick-off with the permit desk on Monday."})]),
-        ] = None,
-    ) -> Response[Problem]:
-        reason = data.reason if data else None
-        problem = await delivery.start_discovery(db_session, caller, problem_id, if_match, reason)
-        return await problem_response(db_session, caller, problem)
 
-    @post(
-        "/start-delivery",
-        summary="Start delivery, or move it from alpha to beta",
-        description="From discovery into `alpha` or `beta`; from delivery, only forward.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def start_delivery(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.StartDelivery,
-            Body(examples=[Example(value={"phase": "alpha", "reason": "Prototype tested."})]),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await delivery.start_delivery(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, caller, problem)
 
-    @post(
-        "/launch",
-        summary="Launch: the work is live",
-        description="From delivery; outcome metrics are now measured against their targets.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def launch(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        data: Annotated[
-            schemas.PhaseChange | None,
-            Body(examples=[Example(value={"reason": "Online permits open to all wards."})]),
-        ] = None,
-    ) -> Response[Problem]:
-        reason = data.reason if data else None
-        problem = await delivery.launch(db_session, caller, problem_id, if_match, reason)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/close",
-        summary="Close with an outcome review",
-        description=(
-            "From live. The review says whether the outcome was achieved, partially achieved, "
-            "not achieved or not measurable, with a summary and lessons."
+# ``POST /api/v1/problems/{id}/<action>`` for the problem's triager and team.
+DeliveryActionController = action_controller(
+    "DeliveryActionController",
+    "delivery",
+    [
+        ActionRoute(
+            "start-discovery",
+            _with_reason(delivery.start_discovery),
+            schemas.PhaseChange,
+            {"reason": "Kick-off with the permit desk on Monday."},
+            body_optional=True,
         ),
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def close(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
+        ActionRoute(
+            "start-delivery",
+            delivery.start_delivery,
+            schemas.StartDelivery,
+            {"phase": "alpha", "reason": "Prototype tested."},
+        ),
+        ActionRoute(
+            "launch",
+            _with_reason(delivery.launch),
+            schemas.PhaseChange,
+            {"reason": "Online permits open to all wards."},
+            body_optional=True,
+        ),
+        ActionRoute(
+            "close",
+            delivery.close,
             schemas.OutcomeReview,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "result": "achieved",
-                            "summary": "Median decision time fell from 31 to 4 days.",
-                            "lessons": "Involve inspectors in design from week one.",
-                        }
-                    )
-                ]
-            ),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await delivery.close(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, caller, problem)
+            {
+                "result": "achieved",
+                "summary": "Median decision time fell from 31 to 4 days.",
+                "lessons": "Involve inspectors in design from week one.",
+            },
+        ),
+    ],
+)
 
 
 # -- milestones and status updates ------------------------------------------------------------

@@ -19,6 +19,7 @@ from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import schemas
 from intake.problems import service as problems
+from intake.problems.action_routes import ActionRoute, action_handler
 from intake.problems.responses import IfMatch
 from intake.vocabulary.states import Status
 from intake.web.auth import Caller
@@ -147,29 +148,18 @@ class ProblemController(Controller):
         body = await problems.problem_out(db_session, caller, problem)
         return Response(body, headers={"ETag": etag(problem.version)})
 
-    @post(
-        "/{problem_id:uuid}/withdraw",
-        summary="Withdraw a problem",
-        description="The requesting department no longer needs it solved. Allowed before delivery.",
-        responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
-        status_code=200,
-        response_headers=[ETAG],
+    withdraw_problem = action_handler(
+        ActionRoute(
+            "withdraw",
+            lambda session, caller, problem_id, if_match, data: problems.withdraw(
+                session, caller, problem_id, if_match, data.reason if data else None
+            ),
+            schemas.Withdrawal,
+            {"reason": "Solved by the new state portal."},
+            body_optional=True,
+            name="withdraw_problem",
+        )
     )
-    async def withdraw_problem(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.Withdrawal | None,
-            Body(examples=[Example(value={"reason": "Solved by the new state portal."})]),
-        ] = None,
-        if_match: IfMatch = None,
-    ) -> Response[schemas.Problem]:
-        reason = data.reason if data else None
-        problem = await problems.withdraw(db_session, caller, problem_id, if_match, reason)
-        body = await problems.problem_out(db_session, caller, problem)
-        return Response(body, headers={"ETag": etag(problem.version)})
 
     @get(
         "/{problem_id:uuid}/history",

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import msgspec
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
+from msgspec.structs import asdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.db import models
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
+from intake.problems.action_routes import ActionRoute, Run, action_controller, answer_problem
 from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem
 from intake.triage import links, pairing, policy, schemas, similar
@@ -24,7 +26,6 @@ from intake.triage.scoring import service as scores
 from intake.triage.scoring.rules import Weights
 from intake.triage.sla import clocks
 from intake.web.auth import Caller, require_role
-from intake.web.idempotency import IdempotencyKey, claim, respond
 
 # For the schema: the queue's triager filter is a UUID or `none`.
 TRIAGER_PATTERN = (
@@ -32,314 +33,138 @@ TRIAGER_PATTERN = (
 )
 
 
-class SubmissionController(Controller):
-    """``POST /api/v1/problems/{id}/submit``: the requester's action, answered with the
-    similar problems triage finds (to spot duplicates early)."""
+async def _answer_submitted(
+    session: AsyncSession, caller: Caller, problem: models.Problem
+) -> tuple[schemas.SubmittedProblem, str]:
+    """The submitted problem with the similar problems triage finds (to spot duplicates early)."""
+    out, tag = await answer_problem(session, caller, problem)
+    similar_problems = await similar.similar_problems(session, caller, problem)
+    return schemas.SubmittedProblem(**asdict(out), similar_problems=similar_problems), tag
 
-    path = "/problems"
-    tags = ["problems"]
 
-    @post(
-        "/{problem_id:uuid}/submit",
-        summary="Submit a draft to DTI",
-        description=(
-            "Checks the record is complete (422 lists every missing field), gives it its "
-            "reference P-YYYY-NNNNN and moves it to `submitted`. The response lists similar "
-            "problems from any department."
-        ),
-        responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
-        status_code=200,
-        response_headers=[ETAG],
+async def _answer_duplicate(
+    session: AsyncSession, caller: Caller, result: tuple[models.Problem, triage.Moved]
+) -> tuple[schemas.MarkedDuplicate, str]:
+    problem, moved = result
+    out, tag = await answer_problem(session, caller, problem)
+    body = schemas.MarkedDuplicate(
+        **asdict(out),
+        watchers_moved=moved.watchers,
+        collaborators_moved=moved.collaborators,
+        not_moved=moved.not_moved,
     )
-    async def submit_problem(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[schemas.SubmittedProblem]:
-        idempotent = await claim(request, db_session, caller.id, idempotency_key)
-        if idempotent is not None and (replayed := await idempotent.replay()):
-            return replayed  # type: ignore[return-value]
-        problem = await problems.submit(db_session, caller, problem_id, if_match)
-        out = await problems.problem_out(db_session, caller, problem)
-        body = schemas.SubmittedProblem(
-            **msgspec.structs.asdict(out),
-            similar_problems=await similar.similar_problems(db_session, caller, problem),
+    return body, tag
+
+
+def _decide(action: str) -> Run:
+    """accept, decline, hold or resume, with the body's reason if any."""
+    return lambda session, caller, problem_id, if_match, data: triage.decide(
+        session, caller, problem_id, action, if_match, data.reason if data else None
+    )
+
+
+# ``POST /api/v1/problems/{id}/submit``: the requester's action, answered with the similar
+# problems triage finds.
+SubmissionController = action_controller(
+    "SubmissionController",
+    "problems",
+    [
+        ActionRoute(
+            "submit",
+            lambda session, caller, problem_id, if_match, _: problems.submit(
+                session, caller, problem_id, if_match
+            ),
+            answer=_answer_submitted,
+            returns=schemas.SubmittedProblem,
+            idempotent=True,
+            name="submit_problem",
         )
-        return await respond(idempotent, 200, body, {"ETag": etag(problem.version)})
+    ],
+)
 
-
-class TriageActionController(Controller):
-    """``POST /api/v1/problems/{id}/<action>``: each with If-Match and its own body."""
-
-    path = "/problems/{problem_id:uuid}"
-    tags = ["triage"]
-
-    @post(
-        "/triage",
-        summary="Take a problem into triage",
-        description="Assigns the acting triager, or the one named by `triager_email`.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def take_into_triage(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        data: Annotated[
-            schemas.TakeIntoTriage | None,
-            Body(examples=[Example(value={"triager_email": "aisha.rahman@city.example"})]),
-        ] = None,
-    ) -> Response[Problem]:
-        email = data.triager_email if data else None
-        problem = await triage.take_into_triage(db_session, caller, problem_id, if_match, email)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/reassign",
-        summary="Hand a problem in triage to another triager",
-        description=(
-            "From triage or needs_info, for triagers and admins: the triager named by "
-            "`triager_email` owns and watches the problem. Its state and SLA clocks stay as "
-            "they are."
+TriageActionController = action_controller(
+    "TriageActionController",
+    "triage",
+    [
+        ActionRoute(
+            "triage",
+            lambda session, caller, problem_id, if_match, data: triage.take_into_triage(
+                session, caller, problem_id, if_match, data.triager_email if data else None
+            ),
+            schemas.TakeIntoTriage,
+            {"triager_email": "aisha.rahman@city.example"},
+            body_optional=True,
+            name="take_into_triage",
         ),
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def reassign(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
+        ActionRoute(
+            "reassign",
+            triage.reassign,
             schemas.Reassign,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "triager_email": "tomas.novak@city.example",
-                            "reason": "Priya Two leads the permits work from now on.",
-                        }
-                    )
-                ]
-            ),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.reassign(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/request-info",
-        summary="Ask the requester for information",
-        description="Moves the problem to needs_info; the decision SLA clock pauses.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def request_info(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.RequestInfo,
-            Body(examples=[Example(value={"questions": "How many permits were filed last year?"})]),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.request_info(
-            db_session, caller, problem_id, if_match, data.questions
-        )
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/respond",
-        summary="Answer DTI's questions",
-        description="The owning department answers; the problem returns to triage.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def respond(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.Respond,
-            Body(examples=[Example(value={"answer": "About 2,400 permits in 2025."})]),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.respond(db_session, caller, problem_id, if_match, data.answer)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/accept",
-        summary="Accept a problem",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def accept(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        data: Annotated[
-            schemas.Decision | None,
-            Body(examples=[Example(value={"reason": "High reach, legal deadline."})]),
-        ] = None,
-    ) -> Response[Problem]:
-        reason = data.reason if data else None
-        problem = await triage.decide(db_session, caller, problem_id, "accept", if_match, reason)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/decline",
-        summary="Decline a problem",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def decline(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.Decline,
-            Body(examples=[Example(value={"reason": "Covered by the state's new portal."})]),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.decide(
-            db_session, caller, problem_id, "decline", if_match, data.reason
-        )
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/redirect",
-        summary="Redirect a problem to another department or channel",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def redirect(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.Redirect,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "reason": "Street lights are maintained by the utility.",
-                            "department": "WTR",
-                            "channel": "Utility service desk",
-                        }
-                    )
-                ]
-            ),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.redirect(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/mark-duplicate",
-        summary="Mark a problem as a duplicate of another",
-        description=(
-            "Watchers and collaborators move to the primary, except anyone who could not "
-            "already see a restricted primary: they stay on the duplicate, and `not_moved` "
-            "names them and says why. Both histories record it."
+            {
+                "triager_email": "tomas.novak@city.example",
+                "reason": "Priya Two leads the permits work from now on.",
+            },
         ),
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def mark_duplicate(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.MarkDuplicate,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "primary_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
-                            "reason": "Same inspection scheduling problem as P-2026-00012.",
-                        }
-                    )
-                ]
+        ActionRoute(
+            "request-info",
+            lambda session, caller, problem_id, if_match, data: triage.request_info(
+                session, caller, problem_id, if_match, data.questions
             ),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[schemas.MarkedDuplicate]:
-        problem, moved = await triage.mark_duplicate(db_session, caller, problem_id, if_match, data)
-        body = schemas.MarkedDuplicate(
-            **msgspec.structs.asdict(await problems.problem_out(db_session, caller, problem)),
-            watchers_moved=moved.watchers,
-            collaborators_moved=moved.collaborators,
-            not_moved=moved.not_moved,
-        )
-        return Response(body, headers={"ETag": etag(problem.version)})
-
-    @post(
-        "/hold",
-        summary="Put work on hold",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def hold(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.Hold, Body(examples=[Example(value={"reason": "Waiting on budget."})])
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.decide(db_session, caller, problem_id, "hold", if_match, data.reason)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/resume",
-        summary="Resume held work",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def resume(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        data: Annotated[
-            schemas.Decision | None,
-            Body(examples=[Example(value={"reason": "Budget approved."})]),
-        ] = None,
-    ) -> Response[Problem]:
-        reason = data.reason if data else None
-        problem = await triage.decide(db_session, caller, problem_id, "resume", if_match, reason)
-        return await problem_response(db_session, caller, problem)
+            schemas.RequestInfo,
+            {"questions": "How many permits were filed last year?"},
+        ),
+        ActionRoute(
+            "respond",
+            lambda session, caller, problem_id, if_match, data: triage.respond(
+                session, caller, problem_id, if_match, data.answer
+            ),
+            schemas.Respond,
+            {"answer": "About 2,400 permits in 2025."},
+        ),
+        ActionRoute(
+            "accept",
+            _decide("accept"),
+            schemas.Decision,
+            {"reason": "High reach, legal deadline."},
+            body_optional=True,
+        ),
+        ActionRoute(
+            "decline",
+            _decide("decline"),
+            schemas.Decline,
+            {"reason": "Covered by the state's new portal."},
+        ),
+        ActionRoute(
+            "redirect",
+            triage.redirect,
+            schemas.Redirect,
+            {
+                "reason": "Street lights are maintained by the utility.",
+                "department": "WTR",
+                "channel": "Utility service desk",
+            },
+        ),
+        ActionRoute(
+            "mark-duplicate",
+            triage.mark_duplicate,
+            schemas.MarkDuplicate,
+            {
+                "primary_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
+                "reason": "Same inspection scheduling problem as P-2026-00012.",
+            },
+            answer=_answer_duplicate,
+            returns=schemas.MarkedDuplicate,
+        ),
+        ActionRoute("hold", _decide("hold"), schemas.Hold, {"reason": "Waiting on budget."}),
+        ActionRoute(
+            "resume",
+            _decide("resume"),
+            schemas.Decision,
+            {"reason": "Budget approved."},
+            body_optional=True,
+        ),
+    ],
+)
 
 
 class TriageQueueController(Controller):
