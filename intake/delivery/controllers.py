@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.openapi.spec import Example
-from litestar.params import Body, HeaderParameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import HeaderParameter
 
 from intake.db import models
 from intake.delivery import milestones, schemas, updates
 from intake.delivery import service as delivery
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
 from intake.problems.action_routes import ActionRoute, Run, action_controller
+from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.schemas import StatusUpdateOut
-from intake.web.auth import Caller
-from intake.web.idempotency import IdempotencyKey, create_once
+from intake.web.idempotency import ONCE, Created, Once
 
 
 def _with_reason(run: Callable[..., Awaitable[models.Problem]]) -> Run:
@@ -77,15 +75,38 @@ MilestoneIfMatch = Annotated[
 ]
 WRITE_ERRORS = errors(*API_ERRORS, 403, 404, 409)
 EDIT_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
-_MILESTONE_EXAMPLE = {
-    "title": "Online permit form in beta in Ward 3",
-    "description": "Residents of Ward 3 can apply online; paper stays open.",
-    "target_date": "2026-03-31",
-}
+NewMilestone = Annotated[
+    schemas.MilestoneCreate,
+    example(
+        {
+            "title": "Online permit form in beta in Ward 3",
+            "description": "Residents of Ward 3 can apply online; paper stays open.",
+            "target_date": "2026-03-31",
+        }
+    ),
+]
+MilestoneChange = Annotated[
+    schemas.MilestoneUpdate,
+    example(
+        {
+            "target_date": "2026-04-30",
+            "reason": "Translation of the form into Spanish and Somali.",
+        }
+    ),
+]
+NewUpdate = Annotated[
+    schemas.StatusUpdateCreate,
+    example(
+        {
+            "status": "at_risk",
+            "summary": "Beta slipped a month: the form needs translating first.",
+        }
+    ),
+]
 
 
-def _milestone_headers(milestone: schemas.Milestone) -> dict[str, str]:
-    return {"ETag": etag(milestone.version)}
+def _with_etag(milestone: schemas.Milestone) -> Response[schemas.Milestone]:
+    return Response(milestone, headers={"ETag": etag(milestone.version)})
 
 
 class MilestoneController(Controller):
@@ -94,6 +115,7 @@ class MilestoneController(Controller):
 
     path = "/problems/{problem_id:uuid}/milestones"
     tags = ["delivery"]
+    dependencies = {**ON_PROBLEM, **ONCE}
 
     @post(
         "/",
@@ -108,22 +130,14 @@ class MilestoneController(Controller):
         response_headers=[ETAG, LOCATION],
     )
     async def add_milestone(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.MilestoneCreate, Body(examples=[Example(value=_MILESTONE_EXAMPLE)])
-        ],
-        idempotency_key: IdempotencyKey = None,
+        self, on: OnProblem, once: Once, data: NewMilestone
     ) -> Response[schemas.Milestone]:
-        async def create() -> tuple[int, Any, dict[str, str]]:
-            body = await milestones.create_milestone(db_session, caller, problem_id, data)
-            location = f"/api/v1/problems/{problem_id}/milestones/{body.id}"
-            return 201, body, {**_milestone_headers(body), "Location": location}
+        async def create() -> Created:
+            body = await milestones.create_milestone(*on, data)
+            location = f"/api/v1/problems/{on.problem_id}/milestones/{body.id}"
+            return 201, body, {"ETag": etag(body.version), "Location": location}
 
-        return await create_once(request, db_session, caller.id, idempotency_key, create)
+        return await once(create)
 
     @get(
         "/",
@@ -135,16 +149,9 @@ class MilestoneController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def list_milestones(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        cursor: Cursor = None,
-        limit: Limit = MAX_LIMIT,
+        self, on: OnProblem, cursor: Cursor = None, limit: Limit = MAX_LIMIT
     ) -> Page[schemas.Milestone]:
-        items, next_cursor = await milestones.list_milestones(
-            db_session, caller, problem_id, cursor=cursor, limit=limit
-        )
+        items, next_cursor = await milestones.list_milestones(*on, cursor=cursor, limit=limit)
         return Page(items=items, next_cursor=next_cursor)
 
     @get(
@@ -154,14 +161,9 @@ class MilestoneController(Controller):
         response_headers=[ETAG],
     )
     async def get_milestone(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        milestone_id: uuid.UUID,
+        self, on: OnProblem, milestone_id: uuid.UUID
     ) -> Response[schemas.Milestone]:
-        body = await milestones.get_milestone(db_session, caller, problem_id, milestone_id)
-        return Response(body, headers=_milestone_headers(body))
+        return _with_etag(await milestones.get_milestone(*on, milestone_id))
 
     @patch(
         "/{milestone_id:uuid}",
@@ -176,29 +178,12 @@ class MilestoneController(Controller):
     )
     async def update_milestone(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
+        on: OnProblem,
         milestone_id: uuid.UUID,
-        data: Annotated[
-            schemas.MilestoneUpdate,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "target_date": "2026-04-30",
-                            "reason": "Translation of the form into Spanish and Somali.",
-                        }
-                    )
-                ]
-            ),
-        ],
+        data: MilestoneChange,
         if_match: MilestoneIfMatch = None,
     ) -> Response[schemas.Milestone]:
-        body = await milestones.update_milestone(
-            db_session, caller, problem_id, milestone_id, data, if_match
-        )
-        return Response(body, headers=_milestone_headers(body))
+        return _with_etag(await milestones.update_milestone(*on, milestone_id, data, if_match))
 
     @delete(
         "/{milestone_id:uuid}",
@@ -211,14 +196,9 @@ class MilestoneController(Controller):
         responses=EDIT_ERRORS,
     )
     async def remove_milestone(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        milestone_id: uuid.UUID,
-        if_match: MilestoneIfMatch = None,
+        self, on: OnProblem, milestone_id: uuid.UUID, if_match: MilestoneIfMatch = None
     ) -> None:
-        await milestones.delete_milestone(db_session, caller, problem_id, milestone_id, if_match)
+        await milestones.delete_milestone(*on, milestone_id, if_match)
 
 
 class StatusUpdateController(Controller):
@@ -226,6 +206,7 @@ class StatusUpdateController(Controller):
 
     path = "/problems/{problem_id:uuid}/updates"
     tags = ["delivery"]
+    dependencies = {**ON_PROBLEM, **ONCE}
 
     @post(
         "/",
@@ -240,31 +221,13 @@ class StatusUpdateController(Controller):
         response_headers=[LOCATION],
     )
     async def post_update(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.StatusUpdateCreate,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "status": "at_risk",
-                            "summary": "Beta slipped a month: the form needs translating first.",
-                        }
-                    )
-                ]
-            ),
-        ],
-        idempotency_key: IdempotencyKey = None,
+        self, on: OnProblem, once: Once, data: NewUpdate
     ) -> Response[StatusUpdateOut]:
-        async def create() -> tuple[int, Any, dict[str, str]]:
-            body = await updates.post_update(db_session, caller, problem_id, data)
-            return 201, body, {"Location": f"/api/v1/problems/{problem_id}/updates/{body.id}"}
+        async def create() -> Created:
+            body = await updates.post_update(*on, data)
+            return 201, body, {"Location": f"/api/v1/problems/{on.problem_id}/updates/{body.id}"}
 
-        return await create_once(request, db_session, caller.id, idempotency_key, create)
+        return await once(create)
 
     @get(
         "/",
@@ -273,27 +236,14 @@ class StatusUpdateController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def list_updates(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
     ) -> Page[StatusUpdateOut]:
-        items, next_cursor = await updates.list_updates(
-            db_session, caller, problem_id, cursor=cursor, limit=limit
-        )
+        items, next_cursor = await updates.list_updates(*on, cursor=cursor, limit=limit)
         return Page(items=items, next_cursor=next_cursor)
 
     @get("/{update_id:uuid}", summary="Get a status update", responses=errors(401, 404))
-    async def get_update(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        update_id: uuid.UUID,
-    ) -> StatusUpdateOut:
-        return await updates.get_update(db_session, caller, problem_id, update_id)
+    async def get_update(self, on: OnProblem, update_id: uuid.UUID) -> StatusUpdateOut:
+        return await updates.get_update(*on, update_id)
 
 
 ROUTES: list[type[Controller]] = [
