@@ -6,18 +6,18 @@ import uuid
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, get, post, put
-from litestar.openapi.spec import Example
-from litestar.params import Body, Parameter
+from litestar.params import Parameter
 from msgspec.structs import asdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
 from intake.problems.action_routes import ActionRoute, Run, action_controller, answer_problem
+from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem
 from intake.triage import links, pairing, policy, schemas, similar
@@ -223,6 +223,14 @@ class TriageQueueController(Controller):
         return Page(items=items, next_cursor=next_cursor)
 
 
+NewSla = Annotated[
+    policy.SlaPolicy,
+    example({"first_response_days": 3, "decision_days": 10, "timezone": "America/New_York"}),
+]
+_WEIGHTS = {"reach": 20, "severity": 25, "urgency": 15, "equity": 20, "alignment": 10}
+NewWeights = Annotated[Weights, example({**_WEIGHTS, "confidence": 10})]
+
+
 class PolicyController(Controller):
     """Admin settings for triage: SLA targets, scoring weights and holidays."""
 
@@ -235,23 +243,7 @@ class PolicyController(Controller):
 
     @put("/sla", summary="Change SLA targets (admin)", responses=errors(*API_ERRORS, 403))
     async def put_sla(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        data: Annotated[
-            policy.SlaPolicy,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "first_response_days": 3,
-                            "decision_days": 10,
-                            "timezone": "America/New_York",
-                        }
-                    )
-                ]
-            ),
-        ],
+        self, caller: Caller, db_session: AsyncSession, data: NewSla
     ) -> policy.SlaPolicy:
         require_role(caller, "admin")
         saved = await policy.set_sla_policy(db_session, data, caller.id)
@@ -264,26 +256,7 @@ class PolicyController(Controller):
 
     @put("/scoring", summary="Change scoring weights (admin)", responses=errors(*API_ERRORS, 403))
     async def put_weights(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        data: Annotated[
-            Weights,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "reach": 20,
-                            "severity": 25,
-                            "urgency": 15,
-                            "equity": 20,
-                            "alignment": 10,
-                            "confidence": 10,
-                        }
-                    )
-                ]
-            ),
-        ],
+        self, caller: Caller, db_session: AsyncSession, data: NewWeights
     ) -> Weights:
         require_role(caller, "admin")
         return await policy.set_weights(db_session, data, caller.id)
@@ -305,8 +278,7 @@ class PolicyController(Controller):
         db_session: AsyncSession,
         year: Annotated[int, Parameter(ge=2000, le=2100)],
         data: Annotated[
-            list[policy.HolidayIn],
-            Body(examples=[Example(value=[{"day": "2026-11-26", "name": "Thanksgiving Day"}])]),
+            list[policy.HolidayIn], example([{"day": "2026-11-26", "name": "Thanksgiving Day"}])
         ],
     ) -> list[policy.HolidayOut]:
         require_role(caller, "admin")
@@ -315,18 +287,24 @@ class PolicyController(Controller):
         return saved
 
 
-_RATINGS_EXAMPLE = {
-    "ratings": {
-        "reach": 4,
-        "severity": 5,
-        "urgency": 3,
-        "equity": 4,
-        "alignment": 3,
-        "confidence": 2,
-        "effort": "m",
-    },
-    "notes": "Reach from the 2025 permit count.",
-}
+_RATINGS = {"reach": 4, "severity": 5, "urgency": 3, "equity": 4, "alignment": 3, "confidence": 2}
+NewScore = Annotated[
+    schemas.ScoreInput,
+    example({"ratings": {**_RATINGS, "effort": "m"}, "notes": "Reach from the 2025 permit count."}),
+]
+NewLink = Annotated[
+    schemas.LinkInput,
+    example({"to_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11", "type": "blocks"}),
+]
+TeamChoice = Annotated[
+    schemas.AssignTeam,
+    example(
+        {
+            "team_id": "0b6f3c1e-9a1d-4c55-8e0e-6f0d1c2b3a49",
+            "override_reason": "Mayor's priority; another item finishes soon.",
+        }
+    ),
+]
 
 
 class ProblemTriageController(Controller):
@@ -334,13 +312,12 @@ class ProblemTriageController(Controller):
 
     path = "/problems/{problem_id:uuid}"
     tags = ["triage"]
+    dependencies = ON_PROBLEM
 
     @get("/score", summary="A problem's score and its history", responses=errors(401, 404))
-    async def get_score(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> schemas.ScoreOut:
-        problem = await problems.get_visible(db_session, caller, problem_id)
-        return await scores.score_view(db_session, caller, problem)
+    async def get_score(self, on: OnProblem) -> schemas.ScoreOut:
+        problem = await problems.get_visible(*on)
+        return await scores.score_view(on.session, on.caller, problem)
 
     @put(
         "/score",
@@ -354,14 +331,9 @@ class ProblemTriageController(Controller):
         response_headers=[ETAG],
     )
     async def put_score(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[schemas.ScoreInput, Body(examples=[Example(value=_RATINGS_EXAMPLE)])],
-        if_match: IfMatch = None,
+        self, on: OnProblem, data: NewScore, if_match: IfMatch = None
     ) -> Response[schemas.ScoreOut]:
-        problem, view = await scores.score_problem(db_session, caller, problem_id, if_match, data)
+        problem, view = await scores.score_problem(*on, if_match, data)
         return Response(view, headers={"ETag": etag(problem.version)})
 
     @get(
@@ -371,26 +343,20 @@ class ProblemTriageController(Controller):
         "collaborating.",
         responses=errors(401, 404),
     )
-    async def similar(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> list[schemas.SimilarProblem]:
-        return await similar.similar_to(db_session, caller, problem_id)
+    async def similar(self, on: OnProblem) -> list[schemas.SimilarProblem]:
+        return await similar.similar_to(*on)
 
     @get("/links", summary="A problem's links, both directions", responses=errors(401, 404))
-    async def links(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> list[schemas.LinkOut]:
-        return await links.list_links(db_session, caller, problem_id)
+    async def links(self, on: OnProblem) -> list[schemas.LinkOut]:
+        return await links.list_links(*on)
 
     @get(
         "/links/{link_id:uuid}",
         summary="One of a problem's links, seen from it",
         responses=errors(401, 404),
     )
-    async def link(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, link_id: uuid.UUID
-    ) -> schemas.LinkOut:
-        return await links.get_link(db_session, caller, problem_id, link_id)
+    async def link(self, on: OnProblem, link_id: uuid.UUID) -> schemas.LinkOut:
+        return await links.get_link(*on, link_id)
 
     @post(
         "/links",
@@ -399,27 +365,9 @@ class ProblemTriageController(Controller):
         status_code=201,
         response_headers=[LOCATION],
     )
-    async def add_link(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.LinkInput,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "to_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
-                            "type": "blocks",
-                        }
-                    )
-                ]
-            ),
-        ],
-    ) -> Response[schemas.LinkOut]:
-        link = await links.add_link(db_session, caller, problem_id, data)
-        location = f"/api/v1/problems/{problem_id}/links/{link.id}"
+    async def add_link(self, on: OnProblem, data: NewLink) -> Response[schemas.LinkOut]:
+        link = await links.add_link(*on, data)
+        location = f"/api/v1/problems/{on.problem_id}/links/{link.id}"
         return Response(link, status_code=201, headers={"Location": location})
 
     @get(
@@ -428,10 +376,8 @@ class ProblemTriageController(Controller):
         description="For accepted work and later; before that, a 409.",
         responses=errors(401, 403, 404, 409),
     )
-    async def team_recommendations(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> list[schemas.TeamRecommendation]:
-        return await pairing.recommend_teams(db_session, caller, problem_id)
+    async def team_recommendations(self, on: OnProblem) -> list[schemas.TeamRecommendation]:
+        return await pairing.recommend_teams(*on)
 
     @put(
         "/team",
@@ -441,24 +387,7 @@ class ProblemTriageController(Controller):
         response_headers=[ETAG],
     )
     async def assign_team(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.AssignTeam,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "team_id": "0b6f3c1e-9a1d-4c55-8e0e-6f0d1c2b3a49",
-                            "override_reason": "Mayor's priority; another item finishes soon.",
-                        }
-                    )
-                ]
-            ),
-        ],
-        if_match: IfMatch = None,
+        self, on: OnProblem, data: TeamChoice, if_match: IfMatch = None
     ) -> Response[Problem]:
-        problem = await pairing.assign_team(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, caller, problem)
+        problem = await pairing.assign_team(*on, if_match, data)
+        return await problem_response(on.session, on.caller, problem)
