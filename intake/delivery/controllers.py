@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import HeaderParameter
 
-from intake.db import models
 from intake.delivery import milestones, schemas, updates
 from intake.delivery import service as delivery
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
-from intake.problems.action_routes import ActionRoute, Run, action_controller
+from intake.problems.action_routes import ActionRoute, action_controller
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.schemas import StatusUpdateOut
 from intake.web.idempotency import ONCE, Created, Once
-
-
-def _with_reason(run: Callable[..., Awaitable[models.Problem]]) -> Run:
-    """An action whose optional body carries only a reason."""
-    return lambda session, caller, problem_id, if_match, data: run(
-        session, caller, problem_id, if_match, data.reason if data else None
-    )
-
 
 # ``POST /api/v1/problems/{id}/<action>`` for the problem's triager and team.
 DeliveryActionController = action_controller(
@@ -35,33 +25,37 @@ DeliveryActionController = action_controller(
     [
         ActionRoute(
             "start-discovery",
-            _with_reason(delivery.start_discovery),
             schemas.PhaseChange,
             {"reason": "Kick-off with the permit desk on Monday."},
             body_optional=True,
+            run=lambda session, caller, problem_id, if_match, data: delivery.start_discovery(
+                session, caller, problem_id, if_match, data.reason if data else None
+            ),
         ),
         ActionRoute(
             "start-delivery",
-            delivery.start_delivery,
             schemas.StartDelivery,
             {"phase": "alpha", "reason": "Prototype tested."},
+            run=delivery.start_delivery,
         ),
         ActionRoute(
             "launch",
-            _with_reason(delivery.launch),
             schemas.PhaseChange,
             {"reason": "Online permits open to all wards."},
             body_optional=True,
+            run=lambda session, caller, problem_id, if_match, data: delivery.launch(
+                session, caller, problem_id, if_match, data.reason if data else None
+            ),
         ),
         ActionRoute(
             "close",
-            delivery.close,
             schemas.OutcomeReview,
             {
                 "result": "achieved",
                 "summary": "Median decision time fell from 31 to 4 days.",
                 "lessons": "Involve inspectors in design from week one.",
             },
+            run=delivery.close,
         ),
     ],
 )

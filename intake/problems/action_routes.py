@@ -46,11 +46,13 @@ class ActionRoute:
     """What serving one lifecycle action needs beyond its row in the table."""
 
     action: str
-    run: Run
     # The request body struct and its documented example; None: the action takes no body.
     body: type[Any] | None = None
     example: dict[str, Any] | None = None
     body_optional: bool = False
+    # The service call; by default the plain lifecycle action, with the body's ``reason``.
+    run: Run | None = None
+    reason: str = "reason"
     answer: Answer = answer_problem
     returns: type[Any] = schemas.Problem
     # Accepts Idempotency-Key (a retry gets the first response back).
@@ -79,7 +81,13 @@ def action_handler(route: ActionRoute) -> HTTPRouteHandler:
             idempotent = await claim(request, db_session, caller.id, idempotency_key)
             if idempotent is not None and (replayed := await idempotent.replay()):
                 return replayed
-        result = await route.run(db_session, caller, problem_id, if_match, data)
+        if route.run is not None:
+            result = await route.run(db_session, caller, problem_id, if_match, data)
+        else:
+            reason = getattr(data, route.reason) if data is not None else None
+            result = await problems.apply_action(
+                db_session, caller, problem_id, route.action, if_match, reason=reason
+            )
         body, tag = await route.answer(db_session, caller, result)
         return await respond(idempotent, 200, body, {"ETag": tag})
 

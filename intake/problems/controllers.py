@@ -151,9 +151,6 @@ class ProblemController(Controller):
     withdraw_problem = action_handler(
         ActionRoute(
             "withdraw",
-            lambda session, caller, problem_id, if_match, data: problems.withdraw(
-                session, caller, problem_id, if_match, data.reason if data else None
-            ),
             schemas.Withdrawal,
             {"reason": "Solved by the new state portal."},
             body_optional=True,

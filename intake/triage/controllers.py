@@ -16,7 +16,7 @@ from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
-from intake.problems.action_routes import ActionRoute, Run, action_controller, answer_problem
+from intake.problems.action_routes import ActionRoute, action_controller, answer_problem
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem
@@ -56,13 +56,6 @@ async def _answer_duplicate(
     return body, tag
 
 
-def _decide(action: str) -> Run:
-    """accept, decline, hold or resume, with the body's reason if any."""
-    return lambda session, caller, problem_id, if_match, data: triage.decide(
-        session, caller, problem_id, action, if_match, data.reason if data else None
-    )
-
-
 # ``POST /api/v1/problems/{id}/submit``: the requester's action, answered with the similar
 # problems triage finds.
 SubmissionController = action_controller(
@@ -71,7 +64,7 @@ SubmissionController = action_controller(
     [
         ActionRoute(
             "submit",
-            lambda session, caller, problem_id, if_match, _: problems.submit(
+            run=lambda session, caller, problem_id, if_match, _: problems.submit(
                 session, caller, problem_id, if_match
             ),
             answer=_answer_submitted,
@@ -88,81 +81,65 @@ TriageActionController = action_controller(
     [
         ActionRoute(
             "triage",
-            lambda session, caller, problem_id, if_match, data: triage.take_into_triage(
-                session, caller, problem_id, if_match, data.triager_email if data else None
-            ),
             schemas.TakeIntoTriage,
             {"triager_email": "aisha.rahman@city.example"},
             body_optional=True,
+            run=lambda session, caller, problem_id, if_match, data: triage.take_into_triage(
+                session, caller, problem_id, if_match, data.triager_email if data else None
+            ),
             name="take_into_triage",
         ),
         ActionRoute(
             "reassign",
-            triage.reassign,
             schemas.Reassign,
             {
                 "triager_email": "tomas.novak@city.example",
                 "reason": "Priya Two leads the permits work from now on.",
             },
+            run=triage.reassign,
         ),
         ActionRoute(
             "request-info",
-            lambda session, caller, problem_id, if_match, data: triage.request_info(
-                session, caller, problem_id, if_match, data.questions
-            ),
             schemas.RequestInfo,
             {"questions": "How many permits were filed last year?"},
+            reason="questions",
         ),
         ActionRoute(
             "respond",
-            lambda session, caller, problem_id, if_match, data: triage.respond(
-                session, caller, problem_id, if_match, data.answer
-            ),
             schemas.Respond,
             {"answer": "About 2,400 permits in 2025."},
+            reason="answer",
         ),
         ActionRoute(
             "accept",
-            _decide("accept"),
             schemas.Decision,
             {"reason": "High reach, legal deadline."},
             body_optional=True,
         ),
-        ActionRoute(
-            "decline",
-            _decide("decline"),
-            schemas.Decline,
-            {"reason": "Covered by the state's new portal."},
-        ),
+        ActionRoute("decline", schemas.Decline, {"reason": "Covered by the state's new portal."}),
         ActionRoute(
             "redirect",
-            triage.redirect,
             schemas.Redirect,
             {
                 "reason": "Street lights are maintained by the utility.",
                 "department": "WTR",
                 "channel": "Utility service desk",
             },
+            run=triage.redirect,
         ),
         ActionRoute(
             "mark-duplicate",
-            triage.mark_duplicate,
             schemas.MarkDuplicate,
             {
                 "primary_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
                 "reason": "Same inspection scheduling problem as P-2026-00012.",
             },
+            run=triage.mark_duplicate,
             answer=_answer_duplicate,
             returns=schemas.MarkedDuplicate,
         ),
-        ActionRoute("hold", _decide("hold"), schemas.Hold, {"reason": "Waiting on budget."}),
-        ActionRoute(
-            "resume",
-            _decide("resume"),
-            schemas.Decision,
-            {"reason": "Budget approved."},
-            body_optional=True,
-        ),
+        ActionRoute("hold", schemas.Hold, {"reason": "Waiting on budget."}),
+        ActionRoute("resume", schemas.Decision, {"reason": "Budget approved."}, body_optional=True),
     ],
 )
 
