@@ -19,6 +19,7 @@ from intake.delivery import schemas
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.pagination import page_of, seek
+from intake.lib.schema import from_row
 from intake.notifications.fan_out import UPDATE_POSTED
 from intake.problems import history
 from intake.problems import service as problems
@@ -111,10 +112,5 @@ async def get_update(
 
 
 def _out(update: models.StatusUpdate, author_name: str) -> StatusUpdateOut:
-    return StatusUpdateOut(
-        id=update.id,
-        status=update.status,
-        summary=update.summary,
-        author=PersonRef(id=update.author_id, name=author_name),
-        created_at=update.created_at,
-    )
+    author = PersonRef(id=update.author_id, name=author_name)
+    return from_row(StatusUpdateOut, update, author=author)

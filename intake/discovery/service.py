@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from sqlalchemy import Row, Select, case, func, select, update
@@ -24,6 +24,7 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import page_of, seek
+from intake.lib.schema import from_row
 from intake.problems import history
 from intake.problems import service as problems
 from intake.problems.guards import require_problem_team, require_work_open
@@ -37,20 +38,8 @@ Finding, Person = models.Finding, models.Person
 
 
 def finding_out(finding: models.Finding, creator_name: str) -> schemas.Finding:
-    return schemas.Finding(
-        id=finding.id,
-        problem_id=finding.problem_id,
-        kind=cast(schemas.FindingKind, finding.kind),
-        title=finding.title,
-        detail=finding.detail,
-        evidence=msgspec.convert(finding.evidence, list[schemas.Evidence]),
-        position=finding.position,
-        journey_step_id=finding.journey_step_id,
-        created_by=PersonRef(id=finding.created_by_id, name=creator_name),
-        created_at=finding.created_at,
-        updated_at=finding.updated_at,
-        version=finding.version,
-    )
+    creator = PersonRef(id=finding.created_by_id, name=creator_name)
+    return from_row(schemas.Finding, finding, created_by=creator)
 
 
 def with_creator() -> Select[models.Finding, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 from functools import cache
+from typing import Any, TypeVar
 
 import msgspec
 from msgspec import inspect
@@ -113,3 +114,13 @@ def _check_labels(struct: msgspec.Struct, path: str) -> None:
             for index, item in enumerate(value):
                 if isinstance(item, msgspec.Struct):
                     _check_labels(item, f"{where}[{index}].")
+
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def from_row(output: type[S], row: object, **fields: Any) -> S:
+    """``output`` built by msgspec from ``row``'s attributes of the same names, with
+    ``fields`` for those the row holds under another name or shape (checked like the rest)."""
+    copied = {name: getattr(row, name) for name in output.__struct_fields__ if name not in fields}
+    return msgspec.convert({**copied, **fields}, output)

@@ -23,6 +23,7 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import page_of, seek
+from intake.lib.schema import from_row
 from intake.outcomes import schemas
 from intake.outcomes.state import Direction, Reading, better, standing
 from intake.problems import history
@@ -437,14 +438,8 @@ async def delete_metric(
 
 
 def measurement_out(measurement: models.Measurement, recorder: PersonRef) -> schemas.Measurement:
-    return schemas.Measurement(
-        id=measurement.id,
-        metric_id=measurement.metric_id,
-        value=measurement.value,
-        measured_on=measurement.measured_on,
-        note=measurement.note,
-        recorded_by=recorder,
-        recorded_at=measurement.created_at,
+    return from_row(
+        schemas.Measurement, measurement, recorded_by=recorder, recorded_at=measurement.created_at
     )
 
 
