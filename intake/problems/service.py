@@ -18,6 +18,7 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import page_of, seek
+from intake.lib.schema import from_row
 from intake.problems import history, lifecycle, redaction, schemas, subscribers
 from intake.problems.framing import framing_hints
 from intake.problems.guards import (
@@ -252,17 +253,11 @@ async def list_problems(
 def _summary(
     problem: models.Problem, department: models.Department, submitter_name: str, *rank: float
 ) -> schemas.ProblemSummary:
-    return schemas.ProblemSummary(
-        id=problem.id,
-        reference=problem.reference,
-        status=cast(Status, problem.status),
-        title=problem.title,
-        department=DepartmentRef(id=department.id, code=department.code, name=department.name),
+    return from_row(
+        schemas.ProblemSummary,
+        problem,
+        department=from_row(DepartmentRef, department),
         submitter=schemas.PersonRef(id=problem.submitter_id, name=submitter_name),
-        restricted=problem.restricted,
-        created_at=problem.created_at,
-        updated_at=problem.updated_at,
-        submitted_at=problem.submitted_at,
         rank=float(rank[0]) if rank else None,
     )
 
