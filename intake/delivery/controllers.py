@@ -28,9 +28,7 @@ DeliveryActionController = action_controller(
             schemas.PhaseChange,
             {"reason": "Kick-off with the permit desk on Monday."},
             body_optional=True,
-            run=lambda session, caller, problem_id, if_match, data: delivery.start_discovery(
-                session, caller, problem_id, if_match, data.reason if data else None
-            ),
+            run=delivery.start_discovery,
         ),
         ActionRoute(
             "start-delivery",
@@ -43,9 +41,7 @@ DeliveryActionController = action_controller(
             schemas.PhaseChange,
             {"reason": "Online permits open to all wards."},
             body_optional=True,
-            run=lambda session, caller, problem_id, if_match, data: delivery.launch(
-                session, caller, problem_id, if_match, data.reason if data else None
-            ),
+            run=delivery.launch,
         ),
         ActionRoute(
             "close",
