@@ -28,7 +28,9 @@ DeliveryActionController = action_controller(
             schemas.PhaseChange,
             {"reason": "Kick-off with the permit desk on Monday."},
             body_optional=True,
-            run=delivery.start_discovery,
+            run=lambda session, caller, problem_id, if_match, data: delivery.start_discovery(
+                session, caller, problem_id, if_match, data.reason if data else None
+            ),
         ),
         ActionRoute(
             "start-delivery",
@@ -41,7 +43,9 @@ DeliveryActionController = action_controller(
             schemas.PhaseChange,
             {"reason": "Online permits open to all wards."},
             body_optional=True,
-            run=delivery.launch,
+            run=lambda session, caller, problem_id, if_match, data: delivery.launch(
+                session, caller, problem_id, if_match, data.reason if data else None
+            ),
         ),
         ActionRoute(
             "close",

@@ -22,7 +22,7 @@ async def start_discovery(
     caller: Caller,
     problem_id: uuid.UUID,
     if_match: str | None,
-    data: schemas.PhaseChange | None,
+    reason: str | None,
 ) -> models.Problem:
     async def paired(problem: models.Problem) -> dict[str, Any]:
         if problem.team_id is None:
@@ -34,13 +34,7 @@ async def start_discovery(
         return {}
 
     return await problems.apply_action(
-        session,
-        caller,
-        problem_id,
-        "start-discovery",
-        if_match,
-        reason=data.reason if data else None,
-        prepare=paired,
+        session, caller, problem_id, "start-discovery", if_match, reason=reason, prepare=paired
     )
 
 
@@ -85,20 +79,14 @@ async def launch(
     caller: Caller,
     problem_id: uuid.UUID,
     if_match: str | None,
-    data: schemas.PhaseChange | None,
+    reason: str | None,
 ) -> models.Problem:
     async def stamp(problem: models.Problem) -> dict[str, Any]:
         problem.launched_at = utcnow()
         return {"launched_at": {"from": None, "to": problem.launched_at.isoformat()}}
 
     return await problems.apply_action(
-        session,
-        caller,
-        problem_id,
-        "launch",
-        if_match,
-        reason=data.reason if data else None,
-        prepare=stamp,
+        session, caller, problem_id, "launch", if_match, reason=reason, prepare=stamp
     )
 
 

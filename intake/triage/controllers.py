@@ -84,7 +84,9 @@ TriageActionController = action_controller(
             schemas.TakeIntoTriage,
             {"triager_email": "aisha.rahman@city.example"},
             body_optional=True,
-            run=triage.take_into_triage,
+            run=lambda session, caller, problem_id, if_match, data: triage.take_into_triage(
+                session, caller, problem_id, if_match, data.triager_email if data else None
+            ),
             name="take_into_triage",
         ),
         ActionRoute(

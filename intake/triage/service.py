@@ -48,14 +48,12 @@ async def take_into_triage(
     caller: Caller,
     problem_id: uuid.UUID,
     if_match: str | None,
-    data: schemas.TakeIntoTriage | None,
+    triager_email: str | None,
 ) -> models.Problem:
-    """Into triage, owned by the acting triager or the one ``data`` names."""
-
     async def assign(problem: models.Problem) -> dict[str, Any]:
         triager_id = caller.id
-        if data is not None and data.triager_email is not None:
-            triager_id = await _active_triager(session, data.triager_email)
+        if triager_email is not None:
+            triager_id = await _active_triager(session, triager_email)
         return await _own(session, problem, triager_id)
 
     return await problems.apply_action(
