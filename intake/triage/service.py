@@ -17,7 +17,7 @@ from intake.db import models
 from intake.db.session import cached
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
-from intake.lib.pagination import decode_cursor, page_of
+from intake.lib.pagination import decode_cursor, encode_cursor
 from intake.lib.schema import from_row
 from intake.problems import history, lifecycle
 from intake.problems import service as problems
@@ -405,7 +405,7 @@ async def triage_queue(
         rows = await _rows_after(session, query, due, score, after_id, limit + 1)
     else:
         rows = list((await session.execute(query)).all())
-    page, next_cursor = page_of(rows, limit, _queue_key)
+    page = rows[:limit]
     cal, targets = await cached(
         session, policy.SLA_CALENDAR, policy.CACHE_SECONDS, lambda: clocks.calendar(session)
     )
@@ -429,13 +429,17 @@ async def triage_queue(
         )
         for row in page
     ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor(
+            [
+                last.decision_due_at or _FAR_FUTURE,
+                last.score if last.score is not None else -1,
+                str(last.id),
+            ]
+        )
     return items, next_cursor
-
-
-def _queue_key(row: Row[Any]) -> tuple[datetime, int, uuid.UUID]:
-    """A queue row's place in queue order, as a cursor holds it (nulls last)."""
-    score = row.score if row.score is not None else -1
-    return row.decision_due_at or _FAR_FUTURE, score, row.id
 
 
 # The queue's rows in queue order: only the columns a row shows, no long text. Built once,
