@@ -83,8 +83,7 @@ class CommentController(Controller):
     async def list_comments(
         self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
     ) -> Page[schemas.Comment]:
-        items, next_cursor = await comments.list_comments(*on, cursor=cursor, limit=limit)
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await comments.list_comments(*on, cursor=cursor, limit=limit))
 
     @get(
         "/{comment_id:uuid}",

@@ -145,8 +145,7 @@ class MilestoneController(Controller):
     async def list_milestones(
         self, on: OnProblem, cursor: Cursor = None, limit: Limit = MAX_LIMIT
     ) -> Page[schemas.Milestone]:
-        items, next_cursor = await milestones.list_milestones(*on, cursor=cursor, limit=limit)
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await milestones.list_milestones(*on, cursor=cursor, limit=limit))
 
     @get(
         "/{milestone_id:uuid}",
@@ -232,8 +231,7 @@ class StatusUpdateController(Controller):
     async def list_updates(
         self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
     ) -> Page[StatusUpdateOut]:
-        items, next_cursor = await updates.list_updates(*on, cursor=cursor, limit=limit)
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await updates.list_updates(*on, cursor=cursor, limit=limit))
 
     @get("/{update_id:uuid}", summary="Get a status update", responses=errors(401, 404))
     async def get_update(self, on: OnProblem, update_id: uuid.UUID) -> StatusUpdateOut:

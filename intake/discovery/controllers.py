@@ -111,10 +111,7 @@ class FindingController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Finding]:
-        items, next_cursor = await discovery.list_findings(
-            *on, kind or (), cursor=cursor, limit=limit
-        )
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await discovery.list_findings(*on, kind or (), cursor=cursor, limit=limit))
 
     @get(
         "/{finding_id:uuid}",

@@ -37,6 +37,12 @@ class Page(msgspec.Struct, Generic[T], kw_only=True):
     items: list[T]
     next_cursor: str | None = None
 
+    @classmethod
+    def of(cls, page: tuple[list[T], str | None]) -> Page[T]:
+        """The page a service returns as ``(items, next_cursor)``."""
+        items, next_cursor = page
+        return cls(items=items, next_cursor=next_cursor)
+
 
 def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(values)).decode().rstrip("=")

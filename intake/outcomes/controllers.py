@@ -102,8 +102,7 @@ class MetricController(Controller):
     async def list_metrics(
         self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
     ) -> Page[schemas.Metric]:
-        items, next_cursor = await outcomes.list_metrics(*on, cursor=cursor, limit=limit)
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await outcomes.list_metrics(*on, cursor=cursor, limit=limit))
 
     @get(
         "/{metric_id:uuid}",
@@ -184,10 +183,7 @@ class MetricController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Measurement]:
-        items, next_cursor = await outcomes.list_measurements(
-            *on, metric_id, cursor=cursor, limit=limit
-        )
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await outcomes.list_measurements(*on, metric_id, cursor=cursor, limit=limit))
 
     @get(
         "/{metric_id:uuid}/measurements/{measurement_id:uuid}",

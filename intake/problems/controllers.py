@@ -98,10 +98,9 @@ class ProblemController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.ProblemSummary]:
-        items, next_cursor = await problems.list_problems(
-            db_session, caller, filters, cursor=cursor, limit=limit
+        return Page.of(
+            await problems.list_problems(db_session, caller, filters, cursor=cursor, limit=limit)
         )
-        return Page(items=items, next_cursor=next_cursor)
 
     @get(
         "/{problem_id:uuid}",
@@ -146,5 +145,4 @@ class ProblemController(Controller):
     async def problem_history(
         self, on: OnProblem, cursor: Cursor = None, limit: Limit = 100
     ) -> Page[schemas.HistoryEvent]:
-        items, next_cursor = await problems.list_history(*on, cursor=cursor, limit=limit)
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await problems.list_history(*on, cursor=cursor, limit=limit))

@@ -194,10 +194,9 @@ class TriageQueueController(Controller):
             breached=breached,
             min_age_days=min_age_days,
         )
-        items, next_cursor = await triage.triage_queue(
-            db_session, caller, filters, cursor=cursor, limit=limit
+        return Page.of(
+            await triage.triage_queue(db_session, caller, filters, cursor=cursor, limit=limit)
         )
-        return Page(items=items, next_cursor=next_cursor)
 
 
 NewSla = Annotated[
