@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from intake.lib.addresses import PATTERN
+from intake.problems import lifecycle
 from intake.vocabulary.events import EVENT_TYPES
 from tests.helpers import Client
 
@@ -153,3 +154,15 @@ async def test_every_address_field_takes_the_one_address_rule(client: Client) ->
         "MetricUpdate.owner_email",
     } <= set(found), found
     assert set(found.values()) == {r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"}, found
+
+
+async def test_every_lifecycle_action_is_documented_as_its_table_row_says(client: Client) -> None:
+    """Each action in the lifecycle table is a POST with the table's summary and description,
+    answering 200 with an ETag and documenting the errors of a change of state."""
+    spec = (await client.get("/schema/openapi.json")).json()
+    for action in lifecycle.ACTIONS.values():
+        operation = spec["paths"][f"/api/v1/problems/{{problem_id}}/{action.name}"]["post"]
+        assert operation["summary"] == action.summary, action.name
+        assert operation["description"] == action.description, action.name
+        assert {"200", "403", "404", "409", "412", "428"} <= set(operation["responses"])
+        assert "ETag" in operation["responses"]["200"]["headers"], action.name

@@ -42,7 +42,7 @@ from intake.lib.errors import (
     NotFound,
     ValidationFailed,
 )
-from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.pagination import page_of, seek
 from intake.lib.schema import from_row
 from intake.registry import service as registry
 from intake.registry.schemas import DepartmentRef
@@ -273,14 +273,13 @@ async def list_accounts(
     session: AsyncSession, *, cursor: str | None, limit: int
 ) -> tuple[list[schemas.ServiceAccount], str | None]:
     """Accounts by name (any case), with their tokens."""
-    key = func.lower(ServiceAccount.name)
-    query = select(ServiceAccount).order_by(key).limit(limit + 1)
-    if cursor:
-        (after,) = decode_cursor(cursor, (str,))
-        query = query.where(key > after)
-    rows = list((await session.scalars(query)).all())
-    next_cursor = encode_cursor([rows[limit - 1].name.lower()]) if len(rows) > limit else None
-    return [await account_out(session, row) for row in rows[:limit]], next_cursor
+    query = seek(
+        select(ServiceAccount), (func.lower(ServiceAccount.name),), cursor, (str,), limit=limit
+    )
+    rows, next_cursor = page_of(
+        (await session.scalars(query)).all(), limit, lambda r: (r.name.lower(),)
+    )
+    return [await account_out(session, row) for row in rows], next_cursor
 
 
 async def _revoke_all(session: AsyncSession, account: ServiceAccount, now: datetime) -> None:

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.collaboration import mentions, schemas
@@ -20,7 +20,7 @@ from intake.db import models
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
-from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.pagination import page_of, seek
 from intake.problems import edits, history
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
@@ -105,28 +105,20 @@ async def list_comments(
     """The comments the caller may read, oldest first."""
     await problems.get_visible(session, caller, problem_id)
     Comment = models.Comment
-    query = (
-        select(Comment)
-        .where(Comment.problem_id == problem_id, _readable(caller))
-        .order_by(Comment.created_at, Comment.id)
-        .limit(limit + 1)
+    query = seek(
+        select(Comment).where(Comment.problem_id == problem_id, _readable(caller)),
+        (Comment.created_at, Comment.id),
+        cursor,
+        (datetime, uuid.UUID),
+        limit=limit,
     )
-    if cursor:
-        after_created, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
-        query = query.where(
-            tuple_(Comment.created_at, Comment.id) > tuple_(after_created, after_id)
-        )
-    rows = list((await session.scalars(query)).all())
-    page = rows[:limit]
+    page, next_cursor = page_of(
+        (await session.scalars(query)).all(), limit, lambda c: (c.created_at, c.id)
+    )
     names = await _names(
         session, {c.author_id for c in page} | {pid for c in page for pid in c.mentions}
     )
-    items = [_comment_out(comment, names) for comment in page]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1]
-        next_cursor = encode_cursor([last.created_at, str(last.id)])
-    return items, next_cursor
+    return [_comment_out(comment, names) for comment in page], next_cursor
 
 
 async def get_comment(

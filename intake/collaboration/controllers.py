@@ -3,36 +3,51 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import Body, HeaderParameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import HeaderParameter
 
 from intake.collaboration import collaborators, comments, schemas, watchers
+from intake.db import models
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, success_headers
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example, success_headers
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.schemas import PersonRef
-from intake.web.auth import Caller
-from intake.web.idempotency import IdempotencyKey, create_once
+from intake.web.idempotency import ONCE, Created, Once
 
 CommentIfMatch = Annotated[
     str | None,
     HeaderParameter(name="If-Match", description="The ETag of the comment as you last read it."),
 ]
 PROBLEM = "/problems/{problem_id:uuid}"
+_MENTION = "@mei.chen@city.example can you join Tuesday's site visit?"
+NewComment = Annotated[schemas.CommentCreate, example({"body": _MENTION, "visibility": "all"})]
+CommentChange = Annotated[
+    schemas.CommentUpdate, example({"body": "Site visit moved to Wednesday 10:00."})
+]
+NewWatcher = Annotated[schemas.WatcherAdd | None, example({"email": "maria.lopez@city.example"})]
+NewCollaborator = Annotated[
+    schemas.CollaboratorCreate,
+    example(
+        Example(summary="A department", value={"department": "PRK"}),
+        Example(summary="A person", value={"email": "keisha.brown@city.example"}),
+    ),
+]
 
 
-def _comment_url(problem_id: uuid.UUID, comment_id: uuid.UUID) -> str:
-    return f"/api/v1/problems/{problem_id}/comments/{comment_id}"
+async def _comment(on: OnProblem, comment: models.Comment) -> Response[schemas.CommentDetail]:
+    body = await comments.comment_out(on.session, comment)
+    return Response(body, headers={"ETag": etag(comment.version)})
 
 
 class CommentController(Controller):
     path = PROBLEM + "/comments"
     tags = ["collaboration"]
+    dependencies = {**ON_PROBLEM, **ONCE}
 
     @post(
         "/",
@@ -49,36 +64,15 @@ class CommentController(Controller):
         response_headers=[ETAG, LOCATION],
     )
     async def add_comment(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.CommentCreate,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "body": "@mei.chen@city.example can you join Tuesday's site visit?",
-                            "visibility": "all",
-                        }
-                    )
-                ]
-            ),
-        ],
-        idempotency_key: IdempotencyKey = None,
+        self, on: OnProblem, once: Once, data: NewComment
     ) -> Response[schemas.CommentDetail]:
-        async def create() -> tuple[int, Any, dict[str, str]]:
-            comment = await comments.add_comment(db_session, caller, problem_id, data)
-            body = await comments.comment_out(db_session, comment)
-            headers = {
-                "ETag": etag(comment.version),
-                "Location": _comment_url(problem_id, comment.id),
-            }
-            return 201, body, headers
+        async def create() -> Created:
+            comment = await comments.add_comment(*on, data)
+            body = await comments.comment_out(on.session, comment)
+            location = f"/api/v1/problems/{on.problem_id}/comments/{comment.id}"
+            return 201, body, {"ETag": etag(comment.version), "Location": location}
 
-        return await create_once(request, db_session, caller, idempotency_key, create)
+        return await once(create)
 
     @get(
         "/",
@@ -87,17 +81,9 @@ class CommentController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def list_comments(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
     ) -> Page[schemas.Comment]:
-        items, next_cursor = await comments.list_comments(
-            db_session, caller, problem_id, cursor=cursor, limit=limit
-        )
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await comments.list_comments(*on, cursor=cursor, limit=limit))
 
     @get(
         "/{comment_id:uuid}",
@@ -106,11 +92,9 @@ class CommentController(Controller):
         response_headers=[ETAG],
     )
     async def get_comment(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, comment_id: uuid.UUID
+        self, on: OnProblem, comment_id: uuid.UUID
     ) -> Response[schemas.CommentDetail]:
-        comment = await comments.get_comment(db_session, caller, problem_id, comment_id)
-        body = await comments.comment_out(db_session, comment)
-        return Response(body, headers={"ETag": etag(comment.version)})
+        return await _comment(on, await comments.get_comment(*on, comment_id))
 
     @patch(
         "/{comment_id:uuid}",
@@ -124,32 +108,22 @@ class CommentController(Controller):
     )
     async def edit_comment(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
+        on: OnProblem,
         comment_id: uuid.UUID,
-        data: Annotated[
-            schemas.CommentUpdate,
-            Body(examples=[Example(value={"body": "Site visit moved to Wednesday 10:00."})]),
-        ],
+        data: CommentChange,
         if_match: CommentIfMatch = None,
     ) -> Response[schemas.CommentDetail]:
-        comment = await comments.edit_comment(
-            db_session, caller, problem_id, comment_id, data, if_match
-        )
-        body = await comments.comment_out(db_session, comment)
-        return Response(body, headers={"ETag": etag(comment.version)})
+        return await _comment(on, await comments.edit_comment(*on, comment_id, data, if_match))
 
 
 class WatcherController(Controller):
     path = PROBLEM + "/watchers"
     tags = ["collaboration"]
+    dependencies = {**ON_PROBLEM, **ONCE}
 
     @get("/", summary="Who follows a problem", responses=errors(401, 404))
-    async def list_watchers(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> list[PersonRef]:
-        return await watchers.list_watchers(db_session, caller, problem_id)
+    async def list_watchers(self, on: OnProblem) -> list[PersonRef]:
+        return await watchers.list_watchers(*on)
 
     @get(
         "/{person_id:uuid}",
@@ -157,10 +131,8 @@ class WatcherController(Controller):
         description="200 with the person if they follow it, 404 if not.",
         responses=errors(401, 404),
     )
-    async def get_watcher(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, person_id: uuid.UUID
-    ) -> PersonRef:
-        return await watchers.get_watcher(db_session, caller, problem_id, person_id)
+    async def get_watcher(self, on: OnProblem, person_id: uuid.UUID) -> PersonRef:
+        return await watchers.get_watcher(*on, person_id)
 
     @post(
         "/",
@@ -179,24 +151,15 @@ class WatcherController(Controller):
         operation_class=success_headers(LOCATION),
     )
     async def add_watcher(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.WatcherAdd | None,
-            Body(examples=[Example(value={"email": "maria.lopez@city.example"})]),
-        ] = None,
-        idempotency_key: IdempotencyKey = None,
+        self, on: OnProblem, once: Once, data: NewWatcher = None
     ) -> Response[PersonRef]:
-        async def create() -> tuple[int, Any, dict[str, str]]:
+        async def create() -> Created:
             email = data.email if data is not None else None
-            person, added = await watchers.add_watcher(db_session, caller, problem_id, email)
-            location = f"/api/v1/problems/{problem_id}/watchers/{person.id}"
+            person, added = await watchers.add_watcher(*on, email)
+            location = f"/api/v1/problems/{on.problem_id}/watchers/{person.id}"
             return (201 if added else 200), person, {"Location": location}
 
-        return await create_once(request, db_session, caller, idempotency_key, create)
+        return await once(create)
 
     @delete(
         "/{person_id:uuid}",
@@ -208,35 +171,28 @@ class WatcherController(Controller):
         responses=errors(401, 403, 404),
         status_code=204,
     )
-    async def remove_watcher(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, person_id: uuid.UUID
-    ) -> None:
-        await watchers.remove_watcher(db_session, caller, problem_id, person_id)
+    async def remove_watcher(self, on: OnProblem, person_id: uuid.UUID) -> None:
+        await watchers.remove_watcher(*on, person_id)
 
 
 class CollaboratorController(Controller):
     path = PROBLEM + "/collaborators"
     tags = ["collaboration"]
+    dependencies = {**ON_PROBLEM, **ONCE}
 
     @get(
         "/",
         summary="Collaborating departments and people",
         responses=errors(401, 404),
     )
-    async def list_collaborators(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> list[schemas.Collaborator]:
-        return await collaborators.list_collaborators(db_session, caller, problem_id)
+    async def list_collaborators(self, on: OnProblem) -> list[schemas.Collaborator]:
+        return await collaborators.list_collaborators(*on)
 
     @get("/{collaborator_id:uuid}", summary="One collaborator", responses=errors(401, 404))
     async def get_collaborator(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        collaborator_id: uuid.UUID,
+        self, on: OnProblem, collaborator_id: uuid.UUID
     ) -> schemas.Collaborator:
-        return await collaborators.get_collaborator(db_session, caller, problem_id, collaborator_id)
+        return await collaborators.get_collaborator(*on, collaborator_id)
 
     @post(
         "/",
@@ -252,30 +208,14 @@ class CollaboratorController(Controller):
         response_headers=[LOCATION],
     )
     async def add_collaborator(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.CollaboratorCreate,
-            Body(
-                examples=[
-                    Example(summary="A department", value={"department": "PRK"}),
-                    Example(summary="A person", value={"email": "keisha.brown@city.example"}),
-                ]
-            ),
-        ],
-        idempotency_key: IdempotencyKey = None,
+        self, on: OnProblem, once: Once, data: NewCollaborator
     ) -> Response[schemas.Collaborator]:
-        async def create() -> tuple[int, Any, dict[str, str]]:
-            collaborator = await collaborators.add_collaborator(
-                db_session, caller, problem_id, data
-            )
-            location = f"/api/v1/problems/{problem_id}/collaborators/{collaborator.id}"
+        async def create() -> Created:
+            collaborator = await collaborators.add_collaborator(*on, data)
+            location = f"/api/v1/problems/{on.problem_id}/collaborators/{collaborator.id}"
             return 201, collaborator, {"Location": location}
 
-        return await create_once(request, db_session, caller, idempotency_key, create)
+        return await once(create)
 
     @delete(
         "/{collaborator_id:uuid}",
@@ -284,14 +224,8 @@ class CollaboratorController(Controller):
         responses=errors(401, 403, 404),
         status_code=204,
     )
-    async def remove_collaborator(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        collaborator_id: uuid.UUID,
-    ) -> None:
-        await collaborators.remove_collaborator(db_session, caller, problem_id, collaborator_id)
+    async def remove_collaborator(self, on: OnProblem, collaborator_id: uuid.UUID) -> None:
+        await collaborators.remove_collaborator(*on, collaborator_id)
 
 
 ROUTES: list[type[Controller]] = [CommentController, WatcherController, CollaboratorController]

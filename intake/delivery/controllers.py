@@ -3,132 +3,62 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.openapi.spec import Example
-from litestar.params import Body, HeaderParameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import HeaderParameter
 
 from intake.delivery import milestones, schemas, updates
 from intake.delivery import service as delivery
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
-from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
-from intake.problems.schemas import Problem, StatusUpdateOut
-from intake.web.auth import Caller
-from intake.web.idempotency import IdempotencyKey, create_once
+from intake.problems.action_routes import ActionRoute, action_controller
+from intake.problems.deps import ON_PROBLEM, OnProblem
+from intake.problems.schemas import StatusUpdateOut
+from intake.web.idempotency import ONCE, Created, Once
 
-
-class DeliveryActionController(Controller):
-    """``POST /api/v1/problems/{id}/<action>`` for the problem's triager and team."""
-
-    path = "/problems/{problem_id:uuid}"
-    tags = ["delivery"]
-
-    @post(
-        "/start-discovery",
-        summary="Start discovery",
-        description="The problem must be accepted and paired with a team.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def start_discovery(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        data: Annotated[
-            schemas.PhaseChange | None,
-            Body(examples=[Example(value={"reason": "Kick-off with the permit desk on Monday."})]),
-        ] = None,
-    ) -> Response[Problem]:
-        reason = data.reason if data else None
-        problem = await delivery.start_discovery(db_session, caller, problem_id, if_match, reason)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/start-delivery",
-        summary="Start delivery, or move it from alpha to beta",
-        description="From discovery into `alpha` or `beta`; from delivery, only forward.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def start_delivery(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.StartDelivery,
-            Body(examples=[Example(value={"phase": "alpha", "reason": "Prototype tested."})]),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await delivery.start_delivery(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/launch",
-        summary="Launch: the work is live",
-        description="From delivery; outcome metrics are now measured against their targets.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def launch(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        data: Annotated[
-            schemas.PhaseChange | None,
-            Body(examples=[Example(value={"reason": "Online permits open to all wards."})]),
-        ] = None,
-    ) -> Response[Problem]:
-        reason = data.reason if data else None
-        problem = await delivery.launch(db_session, caller, problem_id, if_match, reason)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/close",
-        summary="Close with an outcome review",
-        description=(
-            "From live. The review says whether the outcome was achieved, partially achieved, "
-            "not achieved or not measurable, with a summary and lessons."
-        ),
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def close(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.OutcomeReview,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "result": "achieved",
-                            "summary": "Median decision time fell from 31 to 4 days.",
-                            "lessons": "Involve inspectors in design from week one.",
-                        }
-                    )
-                ]
+# ``POST /api/v1/problems/{id}/<action>`` for the problem's triager and team.
+DeliveryActionController = action_controller(
+    "DeliveryActionController",
+    "delivery",
+    [
+        ActionRoute(
+            "start-discovery",
+            schemas.PhaseChange,
+            {"reason": "Kick-off with the permit desk on Monday."},
+            body_optional=True,
+            run=lambda session, caller, problem_id, if_match, data: delivery.start_discovery(
+                session, caller, problem_id, if_match, data.reason if data else None
             ),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await delivery.close(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, caller, problem)
+        ),
+        ActionRoute(
+            "start-delivery",
+            schemas.StartDelivery,
+            {"phase": "alpha", "reason": "Prototype tested."},
+            run=delivery.start_delivery,
+        ),
+        ActionRoute(
+            "launch",
+            schemas.PhaseChange,
+            {"reason": "Online permits open to all wards."},
+            body_optional=True,
+            run=lambda session, caller, problem_id, if_match, data: delivery.launch(
+                session, caller, problem_id, if_match, data.reason if data else None
+            ),
+        ),
+        ActionRoute(
+            "close",
+            schemas.OutcomeReview,
+            {
+                "result": "achieved",
+                "summary": "Median decision time fell from 31 to 4 days.",
+                "lessons": "Involve inspectors in design from week one.",
+            },
+            run=delivery.close,
+        ),
+    ],
+)
 
 
 # -- milestones and status updates ------------------------------------------------------------
@@ -139,15 +69,38 @@ MilestoneIfMatch = Annotated[
 ]
 WRITE_ERRORS = errors(*API_ERRORS, 403, 404, 409)
 EDIT_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
-_MILESTONE_EXAMPLE = {
-    "title": "Online permit form in beta in Ward 3",
-    "description": "Residents of Ward 3 can apply online; paper stays open.",
-    "target_date": "2026-03-31",
-}
+NewMilestone = Annotated[
+    schemas.MilestoneCreate,
+    example(
+        {
+            "title": "Online permit form in beta in Ward 3",
+            "description": "Residents of Ward 3 can apply online; paper stays open.",
+            "target_date": "2026-03-31",
+        }
+    ),
+]
+MilestoneChange = Annotated[
+    schemas.MilestoneUpdate,
+    example(
+        {
+            "target_date": "2026-04-30",
+            "reason": "Translation of the form into Spanish and Somali.",
+        }
+    ),
+]
+NewUpdate = Annotated[
+    schemas.StatusUpdateCreate,
+    example(
+        {
+            "status": "at_risk",
+            "summary": "Beta slipped a month: the form needs translating first.",
+        }
+    ),
+]
 
 
-def _milestone_headers(milestone: schemas.Milestone) -> dict[str, str]:
-    return {"ETag": etag(milestone.version)}
+def _with_etag(milestone: schemas.Milestone) -> Response[schemas.Milestone]:
+    return Response(milestone, headers={"ETag": etag(milestone.version)})
 
 
 class MilestoneController(Controller):
@@ -156,6 +109,7 @@ class MilestoneController(Controller):
 
     path = "/problems/{problem_id:uuid}/milestones"
     tags = ["delivery"]
+    dependencies = {**ON_PROBLEM, **ONCE}
 
     @post(
         "/",
@@ -170,22 +124,14 @@ class MilestoneController(Controller):
         response_headers=[ETAG, LOCATION],
     )
     async def add_milestone(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.MilestoneCreate, Body(examples=[Example(value=_MILESTONE_EXAMPLE)])
-        ],
-        idempotency_key: IdempotencyKey = None,
+        self, on: OnProblem, once: Once, data: NewMilestone
     ) -> Response[schemas.Milestone]:
-        async def create() -> tuple[int, Any, dict[str, str]]:
-            body = await milestones.create_milestone(db_session, caller, problem_id, data)
-            location = f"/api/v1/problems/{problem_id}/milestones/{body.id}"
-            return 201, body, {**_milestone_headers(body), "Location": location}
+        async def create() -> Created:
+            body = await milestones.create_milestone(*on, data)
+            location = f"/api/v1/problems/{on.problem_id}/milestones/{body.id}"
+            return 201, body, {"ETag": etag(body.version), "Location": location}
 
-        return await create_once(request, db_session, caller, idempotency_key, create)
+        return await once(create)
 
     @get(
         "/",
@@ -197,17 +143,9 @@ class MilestoneController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def list_milestones(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        cursor: Cursor = None,
-        limit: Limit = MAX_LIMIT,
+        self, on: OnProblem, cursor: Cursor = None, limit: Limit = MAX_LIMIT
     ) -> Page[schemas.Milestone]:
-        items, next_cursor = await milestones.list_milestones(
-            db_session, caller, problem_id, cursor=cursor, limit=limit
-        )
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await milestones.list_milestones(*on, cursor=cursor, limit=limit))
 
     @get(
         "/{milestone_id:uuid}",
@@ -216,14 +154,9 @@ class MilestoneController(Controller):
         response_headers=[ETAG],
     )
     async def get_milestone(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        milestone_id: uuid.UUID,
+        self, on: OnProblem, milestone_id: uuid.UUID
     ) -> Response[schemas.Milestone]:
-        body = await milestones.get_milestone(db_session, caller, problem_id, milestone_id)
-        return Response(body, headers=_milestone_headers(body))
+        return _with_etag(await milestones.get_milestone(*on, milestone_id))
 
     @patch(
         "/{milestone_id:uuid}",
@@ -238,29 +171,12 @@ class MilestoneController(Controller):
     )
     async def update_milestone(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
+        on: OnProblem,
         milestone_id: uuid.UUID,
-        data: Annotated[
-            schemas.MilestoneUpdate,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "target_date": "2026-04-30",
-                            "reason": "Translation of the form into Spanish and Somali.",
-                        }
-                    )
-                ]
-            ),
-        ],
+        data: MilestoneChange,
         if_match: MilestoneIfMatch = None,
     ) -> Response[schemas.Milestone]:
-        body = await milestones.update_milestone(
-            db_session, caller, problem_id, milestone_id, data, if_match
-        )
-        return Response(body, headers=_milestone_headers(body))
+        return _with_etag(await milestones.update_milestone(*on, milestone_id, data, if_match))
 
     @delete(
         "/{milestone_id:uuid}",
@@ -273,14 +189,9 @@ class MilestoneController(Controller):
         responses=EDIT_ERRORS,
     )
     async def remove_milestone(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        milestone_id: uuid.UUID,
-        if_match: MilestoneIfMatch = None,
+        self, on: OnProblem, milestone_id: uuid.UUID, if_match: MilestoneIfMatch = None
     ) -> None:
-        await milestones.delete_milestone(db_session, caller, problem_id, milestone_id, if_match)
+        await milestones.delete_milestone(*on, milestone_id, if_match)
 
 
 class StatusUpdateController(Controller):
@@ -288,6 +199,7 @@ class StatusUpdateController(Controller):
 
     path = "/problems/{problem_id:uuid}/updates"
     tags = ["delivery"]
+    dependencies = {**ON_PROBLEM, **ONCE}
 
     @post(
         "/",
@@ -302,31 +214,13 @@ class StatusUpdateController(Controller):
         response_headers=[LOCATION],
     )
     async def post_update(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.StatusUpdateCreate,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "status": "at_risk",
-                            "summary": "Beta slipped a month: the form needs translating first.",
-                        }
-                    )
-                ]
-            ),
-        ],
-        idempotency_key: IdempotencyKey = None,
+        self, on: OnProblem, once: Once, data: NewUpdate
     ) -> Response[StatusUpdateOut]:
-        async def create() -> tuple[int, Any, dict[str, str]]:
-            body = await updates.post_update(db_session, caller, problem_id, data)
-            return 201, body, {"Location": f"/api/v1/problems/{problem_id}/updates/{body.id}"}
+        async def create() -> Created:
+            body = await updates.post_update(*on, data)
+            return 201, body, {"Location": f"/api/v1/problems/{on.problem_id}/updates/{body.id}"}
 
-        return await create_once(request, db_session, caller, idempotency_key, create)
+        return await once(create)
 
     @get(
         "/",
@@ -335,27 +229,13 @@ class StatusUpdateController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def list_updates(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
     ) -> Page[StatusUpdateOut]:
-        items, next_cursor = await updates.list_updates(
-            db_session, caller, problem_id, cursor=cursor, limit=limit
-        )
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await updates.list_updates(*on, cursor=cursor, limit=limit))
 
     @get("/{update_id:uuid}", summary="Get a status update", responses=errors(401, 404))
-    async def get_update(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        update_id: uuid.UUID,
-    ) -> StatusUpdateOut:
-        return await updates.get_update(db_session, caller, problem_id, update_id)
+    async def get_update(self, on: OnProblem, update_id: uuid.UUID) -> StatusUpdateOut:
+        return await updates.get_update(*on, update_id)
 
 
 ROUTES: list[type[Controller]] = [

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
@@ -23,7 +23,7 @@ from intake.delivery import schemas
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
-from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.pagination import page_of, seek
 from intake.problems import edits, history
 from intake.problems import service as problems
 from intake.problems.guards import require_problem_team, require_work_open
@@ -52,23 +52,17 @@ async def list_milestones(
     """The problem's milestones by target date (earliest first; ties by creation)."""
     await problems.get_visible(session, caller, problem_id)
     Milestone = models.Milestone
-    order = (Milestone.target_date, Milestone.created_at, Milestone.id)
-    query = (
-        select(Milestone)
-        .where(Milestone.problem_id == problem_id, Milestone.present())
-        .order_by(*order)
-        .limit(limit + 1)
+    query = seek(
+        select(Milestone).where(Milestone.problem_id == problem_id, Milestone.present()),
+        (Milestone.target_date, Milestone.created_at, Milestone.id),
+        cursor,
+        (date, datetime, uuid.UUID),
+        limit=limit,
     )
-    if cursor:
-        after = decode_cursor(cursor, (date, datetime, uuid.UUID))
-        query = query.where(tuple_(*order) > tuple_(*after))
-    rows = list(await session.scalars(query))
-    items = await _out_many(session, rows[:limit])
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last.target_date, last.created_at, str(last.id)])
-    return items, next_cursor
+    rows, next_cursor = page_of(
+        (await session.scalars(query)).all(), limit, lambda m: (m.target_date, m.created_at, m.id)
+    )
+    return await _out_many(session, rows), next_cursor
 
 
 async def get_milestone(

@@ -11,14 +11,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.delivery import schemas
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
-from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.pagination import page_of, seek
+from intake.lib.schema import from_row
 from intake.notifications.fan_out import UPDATE_POSTED
 from intake.problems import edits, history
 from intake.problems import service as problems
@@ -76,23 +77,20 @@ async def list_updates(
     """The problem's status updates, newest first."""
     await problems.get_visible(session, caller, problem_id)
     Update, Person = models.StatusUpdate, models.Person
-    query = (
+    query = seek(
         select(Update, Person.name)
         .join(Person, Person.id == Update.author_id)
-        .where(Update.problem_id == problem_id)
-        .order_by(Update.created_at.desc(), Update.id.desc())
-        .limit(limit + 1)
+        .where(Update.problem_id == problem_id),
+        (Update.created_at, Update.id),
+        cursor,
+        (datetime, uuid.UUID),
+        limit=limit,
+        descending=True,
     )
-    if cursor:
-        after_created, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
-        query = query.where(tuple_(Update.created_at, Update.id) < tuple_(after_created, after_id))
-    rows = (await session.execute(query)).all()
-    items = [_out(update, name) for update, name in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor([last.created_at, str(last.id)])
-    return items, next_cursor
+    rows, next_cursor = page_of(
+        (await session.execute(query)).all(), limit, lambda row: (row[0].created_at, row[0].id)
+    )
+    return [_out(update, name) for update, name in rows], next_cursor
 
 
 async def get_update(
@@ -114,10 +112,5 @@ async def get_update(
 
 
 def _out(update: models.StatusUpdate, author_name: str) -> StatusUpdateOut:
-    return StatusUpdateOut(
-        id=update.id,
-        status=update.status,
-        summary=update.summary,
-        author=PersonRef(id=update.author_id, name=author_name),
-        created_at=update.created_at,
-    )
+    author = PersonRef(id=update.author_id, name=author_name)
+    return from_row(StatusUpdateOut, update, author=author)

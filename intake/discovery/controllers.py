@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.openapi.spec import Example
-from litestar.params import Body, HeaderParameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import HeaderParameter
 
 from intake.discovery import journey, schemas
 from intake.discovery import service as discovery
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.web.auth import Caller
-from intake.web.idempotency import IdempotencyKey, create_once
+from intake.problems.deps import ON_PROBLEM, OnProblem
+from intake.web.idempotency import ONCE, Created, Once
 
 FindingIfMatch = Annotated[
     str | None,
@@ -33,31 +32,36 @@ CHANGE_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
 _EVIDENCE = [
     {"source": "Interview at the permit counter", "date": "2026-12-02", "who": "Permit clerk"}
 ]
-_CREATE_EXAMPLES = [
-    Example(
-        summary="A journey step (appended, or inserted at `position`)",
-        value={
-            "kind": "journey_step",
-            "title": "Resident mails the paper application",
-            "detail": "Form TP-4, printed from the website or picked up at the counter.",
-            "evidence": _EVIDENCE,
-            "position": 1,
-        },
-    ),
-    Example(
-        summary="A pain point on a journey step",
-        value={
-            "kind": "pain_point",
-            "title": "No way to know the application arrived",
-            "evidence": _EVIDENCE,
-            "journey_step_id": "5d0c6a8e-1f0b-4c1e-9f6e-2b7a3c4d5e6f",
-        },
+_STEP = {
+    "kind": "journey_step",
+    "title": "Resident mails the paper application",
+    "detail": "Form TP-4, printed from the website or picked up at the counter.",
+    "evidence": _EVIDENCE,
+    "position": 1,
+}
+_PAIN_POINT = {
+    "kind": "pain_point",
+    "title": "No way to know the application arrived",
+    "evidence": _EVIDENCE,
+    "journey_step_id": "5d0c6a8e-1f0b-4c1e-9f6e-2b7a3c4d5e6f",
+}
+NewFinding = Annotated[
+    schemas.FindingCreate,
+    example(
+        Example(summary="A journey step (appended, or inserted at `position`)", value=_STEP),
+        Example(summary="A pain point on a journey step", value=_PAIN_POINT),
     ),
 ]
+FindingChange = Annotated[
+    schemas.FindingUpdate,
+    example({"title": "Residents cannot tell whether the form arrived", "journey_step_id": None}),
+]
+_STEP_IDS = ["5d0c6a8e-1f0b-4c1e-9f6e-2b7a3c4d5e6f", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"]
+NewOrder = Annotated[schemas.JourneyOrder, example({"step_ids": _STEP_IDS})]
 
 
-def _finding_response(finding: schemas.Finding, status: int = 200) -> Response[schemas.Finding]:
-    return Response(finding, status_code=status, headers={"ETag": etag(finding.version)})
+def _with_etag(finding: schemas.Finding) -> Response[schemas.Finding]:
+    return Response(finding, headers={"ETag": etag(finding.version)})
 
 
 class FindingController(Controller):
@@ -65,6 +69,7 @@ class FindingController(Controller):
 
     path = "/problems/{problem_id:uuid}/findings"
     tags = ["discovery"]
+    dependencies = {**ON_PROBLEM, **ONCE}
 
     @post(
         "/",
@@ -81,20 +86,14 @@ class FindingController(Controller):
         response_headers=[ETAG, LOCATION],
     )
     async def add_finding(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[schemas.FindingCreate, Body(examples=_CREATE_EXAMPLES)],
-        idempotency_key: IdempotencyKey = None,
+        self, on: OnProblem, once: Once, data: NewFinding
     ) -> Response[schemas.Finding]:
-        async def create() -> tuple[int, schemas.Finding, dict[str, str]]:
-            finding = await discovery.add_finding(db_session, caller, problem_id, data)
-            location = f"/api/v1/problems/{problem_id}/findings/{finding.id}"
+        async def create() -> Created:
+            finding = await discovery.add_finding(*on, data)
+            location = f"/api/v1/problems/{on.problem_id}/findings/{finding.id}"
             return 201, finding, {"ETag": etag(finding.version), "Location": location}
 
-        return await create_once(request, db_session, caller, idempotency_key, create)
+        return await once(create)
 
     @get(
         "/",
@@ -107,17 +106,12 @@ class FindingController(Controller):
     )
     async def list_findings(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
+        on: OnProblem,
         kind: list[schemas.FindingKind] | None = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Finding]:
-        items, next_cursor = await discovery.list_findings(
-            db_session, caller, problem_id, kind or (), cursor=cursor, limit=limit
-        )
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await discovery.list_findings(*on, kind or (), cursor=cursor, limit=limit))
 
     @get(
         "/{finding_id:uuid}",
@@ -125,11 +119,8 @@ class FindingController(Controller):
         responses=errors(401, 404),
         response_headers=[ETAG],
     )
-    async def get_finding(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, finding_id: uuid.UUID
-    ) -> Response[schemas.Finding]:
-        finding = await discovery.get_finding(db_session, caller, problem_id, finding_id)
-        return _finding_response(finding)
+    async def get_finding(self, on: OnProblem, finding_id: uuid.UUID) -> Response[schemas.Finding]:
+        return _with_etag(await discovery.get_finding(*on, finding_id))
 
     @patch(
         "/{finding_id:uuid}",
@@ -144,29 +135,12 @@ class FindingController(Controller):
     )
     async def update_finding(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
+        on: OnProblem,
         finding_id: uuid.UUID,
-        data: Annotated[
-            schemas.FindingUpdate,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "title": "Residents cannot tell whether the form arrived",
-                            "journey_step_id": None,
-                        }
-                    )
-                ]
-            ),
-        ],
+        data: FindingChange,
         if_match: FindingIfMatch = None,
     ) -> Response[schemas.Finding]:
-        finding = await discovery.update_finding(
-            db_session, caller, problem_id, finding_id, data, if_match
-        )
-        return _finding_response(finding)
+        return _with_etag(await discovery.update_finding(*on, finding_id, data, if_match))
 
     @delete(
         "/{finding_id:uuid}",
@@ -178,14 +152,9 @@ class FindingController(Controller):
         responses=errors(401, 403, 404, 409, 412, 428),
     )
     async def remove_finding(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        finding_id: uuid.UUID,
-        if_match: FindingIfMatch = None,
+        self, on: OnProblem, finding_id: uuid.UUID, if_match: FindingIfMatch = None
     ) -> None:
-        await discovery.remove_finding(db_session, caller, problem_id, finding_id, if_match)
+        await discovery.remove_finding(*on, finding_id, if_match)
 
 
 class JourneyController(Controller):
@@ -193,6 +162,7 @@ class JourneyController(Controller):
 
     path = "/problems/{problem_id:uuid}/journey"
     tags = ["discovery"]
+    dependencies = ON_PROBLEM
 
     @get(
         "/",
@@ -204,10 +174,8 @@ class JourneyController(Controller):
         responses=errors(401, 404),
         response_headers=[ETAG],
     )
-    async def get_journey(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> Response[schemas.Journey]:
-        body, tag = await journey.journey_map(db_session, caller, problem_id)
+    async def get_journey(self, on: OnProblem) -> Response[schemas.Journey]:
+        body, tag = await journey.journey_map(*on)
         return Response(body, headers={"ETag": tag})
 
     @put(
@@ -222,30 +190,9 @@ class JourneyController(Controller):
         response_headers=[ETAG],
     )
     async def reorder_journey(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.JourneyOrder,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "step_ids": [
-                                "5d0c6a8e-1f0b-4c1e-9f6e-2b7a3c4d5e6f",
-                                "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
-                            ]
-                        }
-                    )
-                ]
-            ),
-        ],
-        if_match: JourneyIfMatch = None,
+        self, on: OnProblem, data: NewOrder, if_match: JourneyIfMatch = None
     ) -> Response[schemas.Journey]:
-        body, tag = await journey.reorder_journey(
-            db_session, caller, problem_id, data.step_ids, if_match
-        )
+        body, tag = await journey.reorder_journey(*on, data.step_ids, if_match)
         return Response(body, headers={"ETag": tag})
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import msgspec
-from sqlalchemy import Select, case, func, select, tuple_, update
+from sqlalchemy import Row, Select, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
@@ -23,7 +23,8 @@ from intake.discovery import schemas
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
-from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.pagination import page_of, seek
+from intake.lib.schema import from_row
 from intake.problems import edits, history
 from intake.problems import service as problems
 from intake.problems.guards import require_problem_team, require_work_open
@@ -37,20 +38,8 @@ Finding, Person = models.Finding, models.Person
 
 
 def finding_out(finding: models.Finding, creator_name: str) -> schemas.Finding:
-    return schemas.Finding(
-        id=finding.id,
-        problem_id=finding.problem_id,
-        kind=cast(schemas.FindingKind, finding.kind),
-        title=finding.title,
-        detail=finding.detail,
-        evidence=msgspec.convert(finding.evidence, list[schemas.Evidence]),
-        position=finding.position,
-        journey_step_id=finding.journey_step_id,
-        created_by=PersonRef(id=finding.created_by_id, name=creator_name),
-        created_at=finding.created_at,
-        updated_at=finding.updated_at,
-        version=finding.version,
-    )
+    creator = PersonRef(id=finding.created_by_id, name=creator_name)
+    return from_row(schemas.Finding, finding, created_by=creator)
 
 
 def with_creator() -> Select[models.Finding, str]:
@@ -164,28 +153,19 @@ async def list_findings(
 ) -> tuple[list[schemas.Finding], str | None]:
     """The problem's findings: journey steps in journey order, then the rest oldest first."""
     await problems.get_visible(session, caller, problem_id)
-    query = with_creator().where(Finding.problem_id == problem_id).order_by(*_ORDER)
+    query = with_creator().where(Finding.problem_id == problem_id)
     if kinds:
         query = query.where(Finding.kind.in_(kinds))
-    if cursor:
-        group, position, created_at, after_id = decode_cursor(
-            cursor, (int, int, datetime, uuid.UUID)
-        )
-        query = query.where(tuple_(*_ORDER) > tuple_(group, position, created_at, after_id))
-    rows = (await session.execute(query.limit(limit + 1))).all()
-    items = [finding_out(finding, name) for finding, name in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor(
-            [
-                0 if last.kind == "journey_step" else 1,
-                last.position or 0,
-                last.created_at,
-                str(last.id),
-            ]
-        )
-    return items, next_cursor
+    query = seek(query, _ORDER, cursor, (int, int, datetime, uuid.UUID), limit=limit)
+    rows, next_cursor = page_of((await session.execute(query)).all(), limit, _order_key)
+    return [finding_out(finding, name) for finding, name in rows], next_cursor
+
+
+def _order_key(row: Row[models.Finding, str]) -> tuple[int, int, datetime, uuid.UUID]:
+    """A finding's place in ``_ORDER``, as a cursor holds it."""
+    finding = row[0]
+    group = 0 if finding.kind == "journey_step" else 1
+    return group, finding.position or 0, finding.created_at, finding.id
 
 
 async def get_finding(

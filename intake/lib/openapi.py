@@ -19,6 +19,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example, Operation, Reference, Schema
 from litestar.openapi.spec import OpenAPIHeader as Header
+from litestar.params import Body
 from litestar.typing import FieldDefinition
 
 from intake.lib.errors import PROBLEM_JSON, TYPE_PREFIX, ProblemDetails
@@ -256,3 +257,9 @@ def _arrays(schema: Schema) -> Iterator[Schema]:
     for candidate in [schema, *(schema.one_of or ())]:
         if isinstance(candidate, Schema) and isinstance(candidate.items, Schema):
             yield candidate
+
+
+def example(*values: Any) -> Any:
+    """``Annotated`` metadata: a request body documented with these examples (each an
+    ``Example``, or a plain value)."""
+    return Body(examples=[v if isinstance(v, Example) else Example(value=v) for v in values])

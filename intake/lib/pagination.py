@@ -1,17 +1,22 @@
-"""Keyset pagination: one opaque cursor format and one page shape for every list."""
+"""Keyset pagination: one opaque cursor format, one way to cut a page and one page shape for
+every list."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from litestar.params import Parameter
+from sqlalchemy import Select, tuple_
 
 from intake.lib.errors import FieldError, ValidationFailed
 
 T = TypeVar("T")
+R = TypeVar("R")
+Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
@@ -32,6 +37,12 @@ class Page(msgspec.Struct, Generic[T], kw_only=True):
     items: list[T]
     next_cursor: str | None = None
 
+    @classmethod
+    def of(cls, page: tuple[list[T], str | None]) -> Page[T]:
+        """The page a service returns as ``(items, next_cursor)``."""
+        items, next_cursor = page
+        return cls(items=items, next_cursor=next_cursor)
+
 
 def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(values)).decode().rstrip("=")
@@ -51,3 +62,31 @@ def decode_cursor(cursor: str, types: tuple[Any, ...]) -> list[Any]:
             [FieldError("cursor", "Invalid cursor; use next_cursor from a previous page", "query")],
         ) from None
     return list(values)
+
+
+def seek(
+    query: Q,
+    order: Sequence[Any],
+    cursor: str | None,
+    types: tuple[Any, ...],
+    *,
+    limit: int,
+    descending: bool = False,
+) -> Q:
+    """``query`` sorted by the ``order`` columns, from just after ``cursor`` (holding values
+    of ``types``), with one row more than a page: ``page_of`` tells from it whether another
+    page follows."""
+    query = query.order_by(*(column.desc() if descending else column for column in order))
+    if cursor:
+        keys, after = tuple_(*order), tuple_(*decode_cursor(cursor, types))
+        query = query.where(keys < after if descending else keys > after)
+    return query.limit(limit + 1)
+
+
+def page_of(
+    rows: Sequence[R], limit: int, key: Callable[[R], Sequence[Any]]
+) -> tuple[list[R], str | None]:
+    """The first ``limit`` of ``rows`` (fetched one more than a page), and the cursor after
+    the last of them, made of ``key(row)``; None when no further row came."""
+    page = list(rows[:limit])
+    return page, (encode_cursor(list(key(page[-1]))) if len(rows) > limit else None)

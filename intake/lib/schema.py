@@ -52,16 +52,6 @@ class Output(msgspec.Struct, kw_only=True):
     """A response body."""
 
 
-OutputT = TypeVar("OutputT", bound=msgspec.Struct)
-
-
-def from_row(out: type[OutputT], row: object, **given: Any) -> OutputT:
-    """``out`` with each field copied from ``row``'s attribute of that name, but those
-    ``given``: the output of a row (or another struct) that a mapper would only copy."""
-    fields = out.__struct_fields__
-    return out(**{name: given[name] if name in given else getattr(row, name) for name in fields})
-
-
 def shown_length(text: str) -> int:
     """How many characters of ``text`` a reader sees: leaving out invisible ones (zero-width
     spaces and joiners, soft hyphens, direction marks, control characters, blank letters)
@@ -124,3 +114,13 @@ def _check_labels(struct: msgspec.Struct, path: str) -> None:
             for index, item in enumerate(value):
                 if isinstance(item, msgspec.Struct):
                     _check_labels(item, f"{where}[{index}].")
+
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def from_row(output: type[S], row: object, **fields: Any) -> S:
+    """``output`` built by msgspec from ``row``'s attributes of the same names, with
+    ``fields`` for those the row holds under another name or shape (checked like the rest)."""
+    copied = {name: getattr(row, name) for name in output.__struct_fields__ if name not in fields}
+    return msgspec.convert({**copied, **fields}, output)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db.models import Notification, Person, Problem, ProblemEvent
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
-from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.pagination import page_of, seek
 from intake.lib.schema import from_row
 from intake.notifications import schemas
 from intake.problems.guards import event_visible_to, visible_to
@@ -47,17 +47,14 @@ async def list_notifications(
     session: AsyncSession, caller: Caller, *, unread_only: bool, cursor: str | None, limit: int
 ) -> schemas.Inbox:
     """The caller's notifications, newest first, with the number still unread."""
-    query = _rows(caller).order_by(Notification.id.desc()).limit(limit + 1)
+    query = _rows(caller)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    if cursor:
-        (before,) = decode_cursor(cursor, (int,))
-        query = query.where(Notification.id < before)
-    rows = (await session.execute(query)).all()
-    items = [_out(*row) for row in rows[:limit]]
+    query = seek(query, (Notification.id,), cursor, (int,), limit=limit, descending=True)
+    rows, next_cursor = page_of((await session.execute(query)).all(), limit, lambda r: (r[0].id,))
     return schemas.Inbox(
-        items=items,
-        next_cursor=encode_cursor([items[-1].id]) if len(rows) > limit else None,
+        items=[_out(*row) for row in rows],
+        next_cursor=next_cursor,
         unread_count=await unread_count(session, caller),
     )
 

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.openapi.spec import Example
-from litestar.params import Body, HeaderParameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import HeaderParameter
 
+from intake.db import models
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.outcomes import schemas
 from intake.outcomes import service as outcomes
-from intake.web.auth import Caller
-from intake.web.idempotency import Created, IdempotencyKey, create_once
+from intake.problems.deps import ON_PROBLEM, OnProblem
+from intake.web.idempotency import ONCE, Created, Once
 
 WRITE_ERRORS = errors(*API_ERRORS, 403, 404, 409)
 CHANGE_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
@@ -36,10 +35,27 @@ MetricIfMatch = Annotated[
     str | None,
     HeaderParameter(name="If-Match", description="The ETag of the metric as you last read it."),
 ]
+NewMetric = Annotated[schemas.MetricCreate, example(_METRIC_EXAMPLE)]
+MetricChange = Annotated[schemas.MetricUpdate, example({"target": 5, "target_date": "2027-09-30"})]
+NewMeasurement = Annotated[
+    schemas.MeasurementCreate,
+    example(
+        {
+            "value": 12,
+            "measured_on": "2027-02-28",
+            "note": "February median from the permit system.",
+        }
+    ),
+]
 
 
-def _metric_path(problem_id: uuid.UUID, metric_id: uuid.UUID) -> str:
-    return f"/api/v1/problems/{problem_id}/metrics/{metric_id}"
+def _metric_path(on: OnProblem, metric_id: uuid.UUID) -> str:
+    return f"/api/v1/problems/{on.problem_id}/metrics/{metric_id}"
+
+
+async def _with_etag(on: OnProblem, metric: models.Metric) -> Response[schemas.Metric]:
+    body = await outcomes.metric_out(on.session, metric)
+    return Response(body, headers={"ETag": etag(metric.version)})
 
 
 class MetricController(Controller):
@@ -47,6 +63,7 @@ class MetricController(Controller):
 
     path = "/problems/{problem_id:uuid}/metrics"
     tags = ["outcomes"]
+    dependencies = {**ON_PROBLEM, **ONCE}
 
     @post(
         "/",
@@ -62,24 +79,15 @@ class MetricController(Controller):
         response_headers=[ETAG, LOCATION],
     )
     async def create_metric(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[schemas.MetricCreate, Body(examples=[Example(value=_METRIC_EXAMPLE)])],
-        idempotency_key: IdempotencyKey = None,
+        self, on: OnProblem, once: Once, data: NewMetric
     ) -> Response[schemas.Metric]:
         async def create() -> Created:
-            metric = await outcomes.create_metric(db_session, caller, problem_id, data)
-            body = await outcomes.metric_out(db_session, metric)
-            headers = {
-                "ETag": etag(metric.version),
-                "Location": _metric_path(problem_id, metric.id),
-            }
+            metric = await outcomes.create_metric(*on, data)
+            body = await outcomes.metric_out(on.session, metric)
+            headers = {"ETag": etag(metric.version), "Location": _metric_path(on, metric.id)}
             return 201, body, headers
 
-        return await create_once(request, db_session, caller, idempotency_key, create)
+        return await once(create)
 
     @get(
         "/",
@@ -92,17 +100,9 @@ class MetricController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def list_metrics(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
     ) -> Page[schemas.Metric]:
-        items, next_cursor = await outcomes.list_metrics(
-            db_session, caller, problem_id, cursor=cursor, limit=limit
-        )
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await outcomes.list_metrics(*on, cursor=cursor, limit=limit))
 
     @get(
         "/{metric_id:uuid}",
@@ -110,12 +110,8 @@ class MetricController(Controller):
         responses=errors(401, 404),
         response_headers=[ETAG],
     )
-    async def get_metric(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, metric_id: uuid.UUID
-    ) -> Response[schemas.Metric]:
-        metric = await outcomes.get_metric(db_session, caller, problem_id, metric_id)
-        body = await outcomes.metric_out(db_session, metric)
-        return Response(body, headers={"ETag": etag(metric.version)})
+    async def get_metric(self, on: OnProblem, metric_id: uuid.UUID) -> Response[schemas.Metric]:
+        return await _with_etag(on, await outcomes.get_metric(*on, metric_id))
 
     @patch(
         "/{metric_id:uuid}",
@@ -130,21 +126,12 @@ class MetricController(Controller):
     )
     async def update_metric(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
+        on: OnProblem,
         metric_id: uuid.UUID,
-        data: Annotated[
-            schemas.MetricUpdate,
-            Body(examples=[Example(value={"target": 5, "target_date": "2027-09-30"})]),
-        ],
+        data: MetricChange,
         if_match: MetricIfMatch = None,
     ) -> Response[schemas.Metric]:
-        metric = await outcomes.update_metric(
-            db_session, caller, problem_id, metric_id, data, if_match
-        )
-        body = await outcomes.metric_out(db_session, metric)
-        return Response(body, headers={"ETag": etag(metric.version)})
+        return await _with_etag(on, await outcomes.update_metric(*on, metric_id, data, if_match))
 
     @delete(
         "/{metric_id:uuid}",
@@ -159,14 +146,9 @@ class MetricController(Controller):
         status_code=204,
     )
     async def delete_metric(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        metric_id: uuid.UUID,
-        if_match: MetricIfMatch = None,
+        self, on: OnProblem, metric_id: uuid.UUID, if_match: MetricIfMatch = None
     ) -> None:
-        await outcomes.delete_metric(db_session, caller, problem_id, metric_id, if_match)
+        await outcomes.delete_metric(*on, metric_id, if_match)
 
     @post(
         "/{metric_id:uuid}/measurements",
@@ -180,36 +162,13 @@ class MetricController(Controller):
         response_headers=[LOCATION],
     )
     async def record_measurement(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        metric_id: uuid.UUID,
-        data: Annotated[
-            schemas.MeasurementCreate,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "value": 12,
-                            "measured_on": "2027-02-28",
-                            "note": "February median from the permit system.",
-                        }
-                    )
-                ]
-            ),
-        ],
-        idempotency_key: IdempotencyKey = None,
+        self, on: OnProblem, once: Once, metric_id: uuid.UUID, data: NewMeasurement
     ) -> Response[schemas.Measurement]:
         async def create() -> Created:
-            body = await outcomes.record_measurement(
-                db_session, caller, problem_id, metric_id, data
-            )
-            location = f"{_metric_path(problem_id, metric_id)}/measurements/{body.id}"
-            return 201, body, {"Location": location}
+            body = await outcomes.record_measurement(*on, metric_id, data)
+            return 201, body, {"Location": f"{_metric_path(on, metric_id)}/measurements/{body.id}"}
 
-        return await create_once(request, db_session, caller, idempotency_key, create)
+        return await once(create)
 
     @get(
         "/{metric_id:uuid}/measurements",
@@ -219,17 +178,12 @@ class MetricController(Controller):
     )
     async def list_measurements(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
+        on: OnProblem,
         metric_id: uuid.UUID,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Measurement]:
-        items, next_cursor = await outcomes.list_measurements(
-            db_session, caller, problem_id, metric_id, cursor=cursor, limit=limit
-        )
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await outcomes.list_measurements(*on, metric_id, cursor=cursor, limit=limit))
 
     @get(
         "/{metric_id:uuid}/measurements/{measurement_id:uuid}",
@@ -237,16 +191,9 @@ class MetricController(Controller):
         responses=errors(401, 404),
     )
     async def get_measurement(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        metric_id: uuid.UUID,
-        measurement_id: uuid.UUID,
+        self, on: OnProblem, metric_id: uuid.UUID, measurement_id: uuid.UUID
     ) -> schemas.Measurement:
-        return await outcomes.get_measurement(
-            db_session, caller, problem_id, metric_id, measurement_id
-        )
+        return await outcomes.get_measurement(*on, metric_id, measurement_id)
 
 
 ROUTES: list[type[Controller]] = [MetricController]

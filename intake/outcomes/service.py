@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,8 @@ from intake.db import models
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
-from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.pagination import page_of, seek
+from intake.lib.schema import from_row
 from intake.outcomes import schemas
 from intake.outcomes.state import Direction, Reading, better, standing
 from intake.problems import edits, history
@@ -180,19 +181,15 @@ async def list_metrics(
     """The problem's metrics in the order they were defined."""
     await problems.get_visible(session, caller, problem_id)
     Metric = models.Metric
-    query = (
-        select(Metric)
-        .where(Metric.problem_id == problem_id, Metric.present())
-        .order_by(Metric.created_at, Metric.id)
-        .limit(limit + 1)
+    query = seek(
+        select(Metric).where(Metric.problem_id == problem_id, Metric.present()),
+        (Metric.created_at, Metric.id),
+        cursor,
+        (datetime, uuid.UUID),
+        limit=limit,
     )
-    if cursor:
-        after_created, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
-        query = query.where(tuple_(Metric.created_at, Metric.id) > tuple_(after_created, after_id))
-    rows = list(await session.scalars(query))
-    page = rows[:limit]
-    next_cursor = (
-        encode_cursor([page[-1].created_at, str(page[-1].id)]) if len(rows) > limit else None
+    page, next_cursor = page_of(
+        (await session.scalars(query)).all(), limit, lambda m: (m.created_at, m.id)
     )
     return await metrics_out(session, page), next_cursor
 
@@ -432,14 +429,8 @@ async def delete_metric(
 
 
 def measurement_out(measurement: models.Measurement, recorder: PersonRef) -> schemas.Measurement:
-    return schemas.Measurement(
-        id=measurement.id,
-        metric_id=measurement.metric_id,
-        value=measurement.value,
-        measured_on=measurement.measured_on,
-        note=measurement.note,
-        recorded_by=recorder,
-        recorded_at=measurement.created_at,
+    return from_row(
+        schemas.Measurement, measurement, recorded_by=recorder, recorded_at=measurement.created_at
     )
 
 
@@ -535,24 +526,21 @@ async def list_measurements(
     """The metric's measurements, oldest first (by the day measured, then when recorded)."""
     metric = await get_metric(session, caller, problem_id, metric_id)
     M, Person = models.Measurement, models.Person
-    order = (M.measured_on, M.created_at, M.id)
-    query = (
+    query = seek(
         select(M, Person.name)
         .join(Person, Person.id == M.recorded_by_id)
-        .where(M.metric_id == metric.id)
-        .order_by(*order)
-        .limit(limit + 1)
+        .where(M.metric_id == metric.id),
+        (M.measured_on, M.created_at, M.id),
+        cursor,
+        (date, datetime, uuid.UUID),
+        limit=limit,
     )
-    if cursor:
-        after = decode_cursor(cursor, (date, datetime, uuid.UUID))
-        query = query.where(tuple_(*order) > tuple_(*after))
-    rows = (await session.execute(query)).all()
-    items = [
+    rows, next_cursor = page_of(
+        (await session.execute(query)).all(),
+        limit,
+        lambda row: (row[0].measured_on, row[0].created_at, row[0].id),
+    )
+    return [
         measurement_out(measurement, PersonRef(id=measurement.recorded_by_id, name=name))
-        for measurement, name in rows[:limit]
-    ]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor([last.measured_on, last.recorded_at, str(last.id)])
-    return items, next_cursor
+        for measurement, name in rows
+    ], next_cursor

@@ -6,23 +6,23 @@ Submitting answers with the similar problems triage finds, so its route is triag
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, patch, post
-from litestar.openapi.spec import Example
-from litestar.params import Body, Parameter
+from litestar import Controller, Response, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.db import models
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import schemas
 from intake.problems import service as problems
+from intake.problems.action_routes import ActionRoute, action_handler
+from intake.problems.deps import ON_PROBLEM, PROBLEM_FILTERS, OnProblem
 from intake.problems.responses import IfMatch
-from intake.vocabulary.states import Status
+from intake.problems.service import ProblemFilters
 from intake.web.auth import Caller
-from intake.web.idempotency import IdempotencyKey, claim, respond
+from intake.web.idempotency import ONCE, Created, Once
 
 _DRAFT_EXAMPLE = {
     "title": "Residents wait weeks for a street tree permit",
@@ -43,9 +43,21 @@ _DRAFT_EXAMPLE = {
 }
 
 
+NewProblem = Annotated[schemas.ProblemCreate, example(_DRAFT_EXAMPLE)]
+ProblemChange = Annotated[
+    schemas.ProblemUpdate, example({"affected_people_per_year": 3100, "workarounds": None})
+]
+
+
+async def _with_etag(on: OnProblem, problem: models.Problem) -> Response[schemas.Problem]:
+    body = await problems.problem_out(on.session, on.caller, problem)
+    return Response(body, headers={"ETag": etag(problem.version)})
+
+
 class ProblemController(Controller):
     path = "/problems"
     tags = ["problems"]
+    dependencies = {**ON_PROBLEM, **ONCE, **PROBLEM_FILTERS}
 
     @post(
         "/",
@@ -59,20 +71,15 @@ class ProblemController(Controller):
         response_headers=[ETAG, LOCATION],
     )
     async def create_problem(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        data: Annotated[schemas.ProblemCreate, Body(examples=[Example(value=_DRAFT_EXAMPLE)])],
-        idempotency_key: IdempotencyKey = None,
+        self, caller: Caller, db_session: AsyncSession, once: Once, data: NewProblem
     ) -> Response[schemas.Problem]:
-        idempotent = await claim(request, db_session, caller, idempotency_key)
-        if idempotent is not None and (replayed := await idempotent.replay()):
-            return replayed  # type: ignore[return-value]
-        problem = await problems.create_problem(db_session, caller, data)
-        body = await problems.problem_out(db_session, caller, problem)
-        headers = {"ETag": etag(problem.version), "Location": f"/api/v1/problems/{problem.id}"}
-        return await respond(idempotent, 201, body, headers)
+        async def create() -> Created:
+            problem = await problems.create_problem(db_session, caller, data)
+            body = await problems.problem_out(db_session, caller, problem)
+            location = f"/api/v1/problems/{problem.id}"
+            return 201, body, {"ETag": etag(problem.version), "Location": location}
+
+        return await once(create)
 
     @get(
         "/",
@@ -87,27 +94,13 @@ class ProblemController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
-        status: list[Status] | None = None,
-        department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
-        submitter: uuid.UUID | None = None,
-        restricted: bool | None = None,
-        q: Annotated[
-            str | None, Parameter(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
-        ] = None,
+        filters: ProblemFilters,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.ProblemSummary]:
-        filters = problems.ProblemFilters(
-            statuses=tuple(status or ()),
-            department=department,
-            submitter=submitter,
-            restricted=restricted,
-            q=q.strip() if q and q.strip() else None,
+        return Page.of(
+            await problems.list_problems(db_session, caller, filters, cursor=cursor, limit=limit)
         )
-        items, next_cursor = await problems.list_problems(
-            db_session, caller, filters, cursor=cursor, limit=limit
-        )
-        return Page(items=items, next_cursor=next_cursor)
 
     @get(
         "/{problem_id:uuid}",
@@ -115,12 +108,8 @@ class ProblemController(Controller):
         responses=errors(401, 404),
         response_headers=[ETAG],
     )
-    async def get_problem(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> Response[schemas.Problem]:
-        problem = await problems.get_visible(db_session, caller, problem_id)
-        body = await problems.problem_out(db_session, caller, problem)
-        return Response(body, headers={"ETag": etag(problem.version)})
+    async def get_problem(self, on: OnProblem) -> Response[schemas.Problem]:
+        return await _with_etag(on, await problems.get_visible(*on))
 
     @patch(
         "/{problem_id:uuid}",
@@ -133,43 +122,19 @@ class ProblemController(Controller):
         response_headers=[ETAG],
     )
     async def update_problem(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.ProblemUpdate,
-            Body(examples=[Example(value={"affected_people_per_year": 3100, "workarounds": None})]),
-        ],
-        if_match: IfMatch = None,
+        self, on: OnProblem, data: ProblemChange, if_match: IfMatch = None
     ) -> Response[schemas.Problem]:
-        problem = await problems.update_problem(db_session, caller, problem_id, data, if_match)
-        body = await problems.problem_out(db_session, caller, problem)
-        return Response(body, headers={"ETag": etag(problem.version)})
+        return await _with_etag(on, await problems.update_problem(*on, data, if_match))
 
-    @post(
-        "/{problem_id:uuid}/withdraw",
-        summary="Withdraw a problem",
-        description="The requesting department no longer needs it solved. Allowed before delivery.",
-        responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
-        status_code=200,
-        response_headers=[ETAG],
+    withdraw_problem = action_handler(
+        ActionRoute(
+            "withdraw",
+            schemas.Withdrawal,
+            {"reason": "Solved by the new state portal."},
+            body_optional=True,
+            name="withdraw_problem",
+        )
     )
-    async def withdraw_problem(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.Withdrawal | None,
-            Body(examples=[Example(value={"reason": "Solved by the new state portal."})]),
-        ] = None,
-        if_match: IfMatch = None,
-    ) -> Response[schemas.Problem]:
-        reason = data.reason if data else None
-        problem = await problems.withdraw(db_session, caller, problem_id, if_match, reason)
-        body = await problems.problem_out(db_session, caller, problem)
-        return Response(body, headers={"ETag": etag(problem.version)})
 
     @get(
         "/{problem_id:uuid}/history",
@@ -178,14 +143,6 @@ class ProblemController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def problem_history(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        cursor: Cursor = None,
-        limit: Limit = 100,
+        self, on: OnProblem, cursor: Cursor = None, limit: Limit = 100
     ) -> Page[schemas.HistoryEvent]:
-        items, next_cursor = await problems.list_history(
-            db_session, caller, problem_id, cursor=cursor, limit=limit
-        )
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await problems.list_history(*on, cursor=cursor, limit=limit))

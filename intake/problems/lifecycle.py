@@ -42,7 +42,9 @@ class Action:
     roles: frozenset[str]
     owning_department_only: bool
     event: EventType
+    # The route's summary and description in the API document.
     summary: str
+    description: str
     reason_required: bool = False
     # Only the problem's own triager and the members of its team (not any triager).
     problem_team_only: bool = False
@@ -63,7 +65,12 @@ ACTIONS: dict[str, Action] = {
             roles=REQUESTER,
             owning_department_only=True,
             event="submitted",
-            summary="Send a complete draft to DTI; it gets its P-YYYY-NNNNN reference.",
+            summary="Submit a draft to DTI",
+            description=(
+                "Checks the record is complete (422 lists every missing field), gives it its "
+                "reference P-YYYY-NNNNN and moves it to `submitted`. The response lists similar "
+                "problems from any department."
+            ),
         ),
         Action(
             name="withdraw",
@@ -72,7 +79,10 @@ ACTIONS: dict[str, Action] = {
             roles=REQUESTER,
             owning_department_only=True,
             event="withdrawn",
-            summary="The requesting department no longer needs this solved (before delivery).",
+            summary="Withdraw a problem",
+            description=(
+                "The requesting department no longer needs it solved. Allowed before delivery."
+            ),
         ),
         Action(
             name="triage",
@@ -81,7 +91,8 @@ ACTIONS: dict[str, Action] = {
             roles=TRIAGER,
             owning_department_only=False,
             event="triaged",
-            summary="Take the problem into triage; the acting or named triager owns it.",
+            summary="Take a problem into triage",
+            description="Assigns the acting triager, or the one named by `triager_email`.",
         ),
         Action(
             name="reassign",
@@ -90,7 +101,12 @@ ACTIONS: dict[str, Action] = {
             roles=TRIAGE_OWNERS,
             owning_department_only=False,
             event="reassigned",
-            summary="Hand it to another triager; its state and SLA clocks stay as they are.",
+            summary="Hand a problem in triage to another triager",
+            description=(
+                "From triage or needs_info, for triagers and admins: the triager named by "
+                "`triager_email` owns and watches the problem. Its state and SLA clocks stay as "
+                "they are."
+            ),
         ),
         Action(
             name="request-info",
@@ -99,7 +115,8 @@ ACTIONS: dict[str, Action] = {
             roles=TRIAGER,
             owning_department_only=False,
             event="info_requested",
-            summary="Ask the requester questions; the SLA clock pauses until they respond.",
+            summary="Ask the requester for information",
+            description="Moves the problem to needs_info; the decision SLA clock pauses.",
             reason_required=True,
         ),
         Action(
@@ -109,7 +126,8 @@ ACTIONS: dict[str, Action] = {
             roles=REQUESTER,
             owning_department_only=True,
             event="info_provided",
-            summary="The requesting department answers; the problem goes back to triage.",
+            summary="Answer DTI's questions",
+            description="The owning department answers; the problem returns to triage.",
             reason_required=True,
         ),
         Action(
@@ -119,7 +137,8 @@ ACTIONS: dict[str, Action] = {
             roles=TRIAGER,
             owning_department_only=False,
             event="accepted",
-            summary="DTI will work on it; next, pair it with a product team.",
+            summary="Accept a problem",
+            description="DTI will work on it; next, pair it with a product team.",
         ),
         Action(
             name="decline",
@@ -128,7 +147,10 @@ ACTIONS: dict[str, Action] = {
             roles=TRIAGER,
             owning_department_only=False,
             event="declined",
-            summary="DTI will not take it on; the reason is required and shown to the requester.",
+            summary="Decline a problem",
+            description=(
+                "DTI will not take it on; the reason is required and shown to the requester."
+            ),
             reason_required=True,
         ),
         Action(
@@ -138,7 +160,8 @@ ACTIONS: dict[str, Action] = {
             roles=TRIAGER,
             owning_department_only=False,
             event="redirected",
-            summary="Another department or channel is the right home; say which and why.",
+            summary="Redirect a problem to another department or channel",
+            description="Another department or channel is the right home; say which and why.",
             reason_required=True,
         ),
         Action(
@@ -148,7 +171,12 @@ ACTIONS: dict[str, Action] = {
             roles=TRIAGER,
             owning_department_only=False,
             event="marked_duplicate",
-            summary="Link to the primary problem; watchers and collaborators move onto it.",
+            summary="Mark a problem as a duplicate of another",
+            description=(
+                "Watchers and collaborators move to the primary, except anyone who could not "
+                "already see a restricted primary: they stay on the duplicate, and `not_moved` "
+                "names them and says why. Both histories record it."
+            ),
             reason_required=True,
         ),
         Action(
@@ -158,7 +186,8 @@ ACTIONS: dict[str, Action] = {
             roles=TRIAGER,
             owning_department_only=False,
             event="held",
-            summary="Pause the work, with a reason; resume brings it back where it was.",
+            summary="Put work on hold",
+            description="Pause the work, with a reason; resume brings it back where it was.",
             reason_required=True,
         ),
         Action(
@@ -168,7 +197,8 @@ ACTIONS: dict[str, Action] = {
             roles=TRIAGER,
             owning_department_only=False,
             event="resumed",
-            summary="Continue held work from the state it was held in.",
+            summary="Resume held work",
+            description="Continue held work from the state it was held in.",
         ),
         Action(
             name="start-discovery",
@@ -178,7 +208,8 @@ ACTIONS: dict[str, Action] = {
             owning_department_only=False,
             problem_team_only=True,
             event="discovery_started",
-            summary="The paired team starts finding out what is really going on.",
+            summary="Start discovery",
+            description="The problem must be accepted and paired with a team.",
         ),
         Action(
             name="start-delivery",
@@ -188,7 +219,8 @@ ACTIONS: dict[str, Action] = {
             owning_department_only=False,
             problem_team_only=True,
             event="delivery_started",
-            summary="Build it, in the alpha or beta sub-phase; from delivery, alpha moves to beta.",
+            summary="Start delivery, or move it from alpha to beta",
+            description="From discovery into `alpha` or `beta`; from delivery, only forward.",
         ),
         Action(
             name="launch",
@@ -198,7 +230,8 @@ ACTIONS: dict[str, Action] = {
             owning_department_only=False,
             problem_team_only=True,
             event="launched",
-            summary="It is live; outcome metrics are now measured against their targets.",
+            summary="Launch: the work is live",
+            description="From delivery; outcome metrics are now measured against their targets.",
         ),
         Action(
             name="close",
@@ -208,7 +241,11 @@ ACTIONS: dict[str, Action] = {
             owning_department_only=False,
             problem_team_only=True,
             event="closed",
-            summary="Finish with an outcome review: result, summary and lessons.",
+            summary="Close with an outcome review",
+            description=(
+                "From live. The review says whether the outcome was achieved, partially achieved, "
+                "not achieved or not measurable, with a summary and lessons."
+            ),
         ),
     )
 }

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,8 @@ from intake.db import models
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
-from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.pagination import page_of, seek
+from intake.lib.schema import from_row
 from intake.problems import edits, history, lifecycle, redaction, schemas, subscribers
 from intake.problems.framing import framing_hints
 from intake.problems.guards import (
@@ -223,7 +224,6 @@ async def list_problems(
         .join(Department, Department.id == Problem.department_id)
         .join(Person, Person.id == Problem.submitter_id)
         .where(visible_to(caller))
-        .limit(limit + 1)
     )
     if filters.statuses:
         query = query.where(Problem.status.in_(filters.statuses))
@@ -241,48 +241,31 @@ async def list_problems(
             .exists()
         )
 
-    rank = None
+    order: tuple[Any, ...] = (Problem.created_at, Problem.id)
+    types: tuple[Any, ...] = (datetime, uuid.UUID)
     if filters.q:
         tsquery = func.websearch_to_tsquery(text("'english'::regconfig"), filters.q)
         rank = func.ts_rank_cd(Problem.search_vector, tsquery)
         query = query.add_columns(rank).where(Problem.search_vector.op("@@")(tsquery))
-        query = query.order_by(rank.desc(), Problem.id.desc())
-        if cursor:
-            after_rank, after_id = decode_cursor(cursor, (float, uuid.UUID))
-            query = query.where(tuple_(rank, Problem.id) < tuple_(after_rank, after_id))
-    else:
-        query = query.order_by(Problem.created_at.desc(), Problem.id.desc())
-        if cursor:
-            after_created, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
-            query = query.where(
-                tuple_(Problem.created_at, Problem.id) < tuple_(after_created, after_id)
-            )
-
-    rows = (await session.execute(query)).all()
-    items = [_summary(*row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor(
-            [last.rank, str(last.id)] if rank is not None else [last.created_at, str(last.id)]
-        )
-    return items, next_cursor
+        order, types = (rank, Problem.id), (float, uuid.UUID)
+    query = seek(query, order, cursor, types, limit=limit, descending=True)
+    rows, next_cursor = page_of(
+        (await session.execute(query)).all(),
+        limit,
+        # With q, the rank is the last column.
+        lambda row: (row[-1] if filters.q else row[0].created_at, row[0].id),
+    )
+    return [_summary(*row) for row in rows], next_cursor
 
 
 def _summary(
     problem: models.Problem, department: models.Department, submitter_name: str, *rank: float
 ) -> schemas.ProblemSummary:
-    return schemas.ProblemSummary(
-        id=problem.id,
-        reference=problem.reference,
-        status=cast(Status, problem.status),
-        title=problem.title,
-        department=DepartmentRef(id=department.id, code=department.code, name=department.name),
+    return from_row(
+        schemas.ProblemSummary,
+        problem,
+        department=from_row(DepartmentRef, department),
         submitter=schemas.PersonRef(id=problem.submitter_id, name=submitter_name),
-        restricted=problem.restricted,
-        created_at=problem.created_at,
-        updated_at=problem.updated_at,
-        submitted_at=problem.submitted_at,
         rank=float(rank[0]) if rank else None,
     )
 
@@ -298,21 +281,18 @@ async def list_history(
     """The problem's events, oldest first, naming no other problem the caller may not see."""
     await get_visible(session, caller, problem_id)
     Event, Person = models.ProblemEvent, models.Person
-    query = (
+    query = seek(
         select(Event, Person.name)
         .outerjoin(Person, Person.id == Event.actor_id)
-        .where(Event.problem_id == problem_id, event_visible_to(caller))
-        .order_by(Event.id)
-        .limit(limit + 1)
+        .where(Event.problem_id == problem_id, event_visible_to(caller)),
+        (Event.id,),
+        cursor,
+        (int,),
+        limit=limit,
     )
-    if cursor:
-        (after,) = decode_cursor(cursor, (int,))
-        query = query.where(Event.id > after)
-    rows = (await session.execute(query)).all()
-    items = [history_event(event, name) for event, name in rows[:limit]]
-    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
-    items = await redaction.redact(session, caller, items)
-    return items, next_cursor
+    rows, next_cursor = page_of((await session.execute(query)).all(), limit, lambda r: (r[0].id,))
+    items = [history_event(event, name) for event, name in rows]
+    return await redaction.redact(session, caller, items), next_cursor
 
 
 def history_event(event: models.ProblemEvent, actor_name: str | None) -> schemas.HistoryEvent:

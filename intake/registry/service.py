@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 import msgspec
 from sqlalchemy import func, select
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
-from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.pagination import page_of, seek
 from intake.lib.schema import from_row
 from intake.registry import schemas
 
@@ -22,12 +21,6 @@ async def _flush_or_conflict(session: AsyncSession, message: str) -> None:
         await session.flush()
     except IntegrityError:
         raise Conflict(message) from None
-
-
-def _page_cursor(rows: Sequence[object], limit: int, key: str) -> str | None:
-    if len(rows) <= limit:
-        return None
-    return encode_cursor([str(getattr(rows[limit - 1], key))])
 
 
 # -- departments ----------------------------------------------------------------------------
@@ -40,12 +33,10 @@ def department_out(row: models.Department) -> schemas.Department:
 async def list_departments(
     session: AsyncSession, *, cursor: str | None, limit: int
 ) -> tuple[list[schemas.Department], str | None]:
-    query = select(models.Department).order_by(models.Department.code).limit(limit + 1)
-    if cursor:
-        (after,) = decode_cursor(cursor, (str,))
-        query = query.where(models.Department.code > after)
-    rows = list((await session.scalars(query)).all())
-    return [department_out(r) for r in rows[:limit]], _page_cursor(rows, limit, "code")
+    Department = models.Department
+    query = seek(select(Department), (Department.code,), cursor, (str,), limit=limit)
+    rows, next_cursor = page_of((await session.scalars(query)).all(), limit, lambda r: (r.code,))
+    return [department_out(r) for r in rows], next_cursor
 
 
 async def get_department(session: AsyncSession, department_id: uuid.UUID) -> models.Department:
@@ -100,14 +91,14 @@ def person_out(person: models.Person) -> schemas.Person:
 async def list_people(
     session: AsyncSession, *, department: str | None, cursor: str | None, limit: int
 ) -> tuple[list[schemas.Person], str | None]:
-    query = select(models.Person).order_by(models.Person.email).limit(limit + 1)
+    query = select(models.Person)
     if department:
         query = query.join(models.Department).where(models.Department.code == department)
-    if cursor:
-        (after,) = decode_cursor(cursor, (str,))
-        query = query.where(models.Person.email > after)
-    rows = list((await session.scalars(query)).unique().all())
-    return [person_out(r) for r in rows[:limit]], _page_cursor(rows, limit, "email")
+    query = seek(query, (models.Person.email,), cursor, (str,), limit=limit)
+    rows, next_cursor = page_of(
+        (await session.scalars(query)).unique().all(), limit, lambda r: (r.email,)
+    )
+    return [person_out(r) for r in rows], next_cursor
 
 
 async def get_person(session: AsyncSession, person_id: uuid.UUID) -> models.Person:
@@ -217,14 +208,10 @@ async def team_out(session: AsyncSession, team: models.Team) -> schemas.Team:
 async def list_teams(
     session: AsyncSession, *, cursor: str | None, limit: int
 ) -> tuple[list[schemas.Team], str | None]:
-    query = select(models.Team).order_by(models.Team.name).limit(limit + 1)
-    if cursor:
-        (after,) = decode_cursor(cursor, (str,))
-        query = query.where(models.Team.name > after)
-    rows = list((await session.scalars(query)).all())
-    page = rows[:limit]
+    query = seek(select(models.Team), (models.Team.name,), cursor, (str,), limit=limit)
+    page, next_cursor = page_of((await session.scalars(query)).all(), limit, lambda r: (r.name,))
     members = await _members_of(session, [team.id for team in page])
-    return [_team(team, members[team.id]) for team in page], _page_cursor(rows, limit, "name")
+    return [_team(team, members[team.id]) for team in page], next_cursor
 
 
 async def get_team(session: AsyncSession, team_id: uuid.UUID) -> models.Team:

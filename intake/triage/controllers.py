@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import msgspec
-from litestar import Controller, Request, Response, get, post, put
-from litestar.openapi.spec import Example
-from litestar.params import Body, Parameter
+from litestar import Controller, Response, get, post, put
+from litestar.params import Parameter
+from msgspec.structs import asdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.db import models
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors
+from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
+from intake.problems.action_routes import ActionRoute, action_controller, answer_problem
+from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem
 from intake.triage import links, pairing, policy, schemas, similar
@@ -24,7 +26,6 @@ from intake.triage.scoring import service as scores
 from intake.triage.scoring.rules import Weights
 from intake.triage.sla import clocks
 from intake.web.auth import Caller, require_role
-from intake.web.idempotency import IdempotencyKey, claim, respond
 
 # For the schema: the queue's triager filter is a UUID or `none`.
 TRIAGER_PATTERN = (
@@ -32,314 +33,115 @@ TRIAGER_PATTERN = (
 )
 
 
-class SubmissionController(Controller):
-    """``POST /api/v1/problems/{id}/submit``: the requester's action, answered with the
-    similar problems triage finds (to spot duplicates early)."""
+async def _answer_submitted(
+    session: AsyncSession, caller: Caller, problem: models.Problem
+) -> tuple[schemas.SubmittedProblem, str]:
+    """The submitted problem with the similar problems triage finds (to spot duplicates early)."""
+    out, tag = await answer_problem(session, caller, problem)
+    similar_problems = await similar.similar_problems(session, caller, problem)
+    return schemas.SubmittedProblem(**asdict(out), similar_problems=similar_problems), tag
 
-    path = "/problems"
-    tags = ["problems"]
 
-    @post(
-        "/{problem_id:uuid}/submit",
-        summary="Submit a draft to DTI",
-        description=(
-            "Checks the record is complete (422 lists every missing field), gives it its "
-            "reference P-YYYY-NNNNN and moves it to `submitted`. The response lists similar "
-            "problems from any department."
-        ),
-        responses=errors(*API_ERRORS, 403, 404, 409, 412, 428),
-        status_code=200,
-        response_headers=[ETAG],
+async def _answer_duplicate(
+    session: AsyncSession, caller: Caller, result: tuple[models.Problem, triage.Moved]
+) -> tuple[schemas.MarkedDuplicate, str]:
+    problem, moved = result
+    out, tag = await answer_problem(session, caller, problem)
+    body = schemas.MarkedDuplicate(
+        **asdict(out),
+        watchers_moved=moved.watchers,
+        collaborators_moved=moved.collaborators,
+        not_moved=moved.not_moved,
     )
-    async def submit_problem(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[schemas.SubmittedProblem]:
-        idempotent = await claim(request, db_session, caller, idempotency_key)
-        if idempotent is not None and (replayed := await idempotent.replay()):
-            return replayed  # type: ignore[return-value]
-        problem = await problems.submit(db_session, caller, problem_id, if_match)
-        out = await problems.problem_out(db_session, caller, problem)
-        body = schemas.SubmittedProblem(
-            **msgspec.structs.asdict(out),
-            similar_problems=await similar.similar_problems(db_session, caller, problem),
+    return body, tag
+
+
+# ``POST /api/v1/problems/{id}/submit``: the requester's action, answered with the similar
+# problems triage finds.
+SubmissionController = action_controller(
+    "SubmissionController",
+    "problems",
+    [
+        ActionRoute(
+            "submit",
+            run=lambda session, caller, problem_id, if_match, _: problems.submit(
+                session, caller, problem_id, if_match
+            ),
+            answer=_answer_submitted,
+            returns=schemas.SubmittedProblem,
+            idempotent=True,
+            name="submit_problem",
         )
-        return await respond(idempotent, 200, body, {"ETag": etag(problem.version)})
+    ],
+)
 
-
-class TriageActionController(Controller):
-    """``POST /api/v1/problems/{id}/<action>``: each with If-Match and its own body."""
-
-    path = "/problems/{problem_id:uuid}"
-    tags = ["triage"]
-
-    @post(
-        "/triage",
-        summary="Take a problem into triage",
-        description="Assigns the acting triager, or the one named by `triager_email`.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def take_into_triage(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        data: Annotated[
-            schemas.TakeIntoTriage | None,
-            Body(examples=[Example(value={"triager_email": "aisha.rahman@city.example"})]),
-        ] = None,
-    ) -> Response[Problem]:
-        email = data.triager_email if data else None
-        problem = await triage.take_into_triage(db_session, caller, problem_id, if_match, email)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/reassign",
-        summary="Hand a problem in triage to another triager",
-        description=(
-            "From triage or needs_info, for triagers and admins: the triager named by "
-            "`triager_email` owns and watches the problem. Its state and SLA clocks stay as "
-            "they are."
+TriageActionController = action_controller(
+    "TriageActionController",
+    "triage",
+    [
+        ActionRoute(
+            "triage",
+            schemas.TakeIntoTriage,
+            {"triager_email": "aisha.rahman@city.example"},
+            body_optional=True,
+            run=lambda session, caller, problem_id, if_match, data: triage.take_into_triage(
+                session, caller, problem_id, if_match, data.triager_email if data else None
+            ),
+            name="take_into_triage",
         ),
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def reassign(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
+        ActionRoute(
+            "reassign",
             schemas.Reassign,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "triager_email": "tomas.novak@city.example",
-                            "reason": "Priya Two leads the permits work from now on.",
-                        }
-                    )
-                ]
-            ),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.reassign(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/request-info",
-        summary="Ask the requester for information",
-        description="Moves the problem to needs_info; the decision SLA clock pauses.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def request_info(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.RequestInfo,
-            Body(examples=[Example(value={"questions": "How many permits were filed last year?"})]),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.request_info(
-            db_session, caller, problem_id, if_match, data.questions
-        )
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/respond",
-        summary="Answer DTI's questions",
-        description="The owning department answers; the problem returns to triage.",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def respond(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.Respond,
-            Body(examples=[Example(value={"answer": "About 2,400 permits in 2025."})]),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.respond(db_session, caller, problem_id, if_match, data.answer)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/accept",
-        summary="Accept a problem",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def accept(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        data: Annotated[
-            schemas.Decision | None,
-            Body(examples=[Example(value={"reason": "High reach, legal deadline."})]),
-        ] = None,
-    ) -> Response[Problem]:
-        reason = data.reason if data else None
-        problem = await triage.decide(db_session, caller, problem_id, "accept", if_match, reason)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/decline",
-        summary="Decline a problem",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def decline(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.Decline,
-            Body(examples=[Example(value={"reason": "Covered by the state's new portal."})]),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.decide(
-            db_session, caller, problem_id, "decline", if_match, data.reason
-        )
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/redirect",
-        summary="Redirect a problem to another department or channel",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def redirect(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.Redirect,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "reason": "Street lights are maintained by the utility.",
-                            "department": "WTR",
-                            "channel": "Utility service desk",
-                        }
-                    )
-                ]
-            ),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.redirect(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/mark-duplicate",
-        summary="Mark a problem as a duplicate of another",
-        description=(
-            "Watchers and collaborators move to the primary, except anyone who could not "
-            "already see a restricted primary: they stay on the duplicate, and `not_moved` "
-            "names them and says why. Both histories record it."
+            {
+                "triager_email": "tomas.novak@city.example",
+                "reason": "Priya Two leads the permits work from now on.",
+            },
+            run=triage.reassign,
         ),
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def mark_duplicate(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
+        ActionRoute(
+            "request-info",
+            schemas.RequestInfo,
+            {"questions": "How many permits were filed last year?"},
+            reason="questions",
+        ),
+        ActionRoute(
+            "respond",
+            schemas.Respond,
+            {"answer": "About 2,400 permits in 2025."},
+            reason="answer",
+        ),
+        ActionRoute(
+            "accept",
+            schemas.Decision,
+            {"reason": "High reach, legal deadline."},
+            body_optional=True,
+        ),
+        ActionRoute("decline", schemas.Decline, {"reason": "Covered by the state's new portal."}),
+        ActionRoute(
+            "redirect",
+            schemas.Redirect,
+            {
+                "reason": "Street lights are maintained by the utility.",
+                "department": "WTR",
+                "channel": "Utility service desk",
+            },
+            run=triage.redirect,
+        ),
+        ActionRoute(
+            "mark-duplicate",
             schemas.MarkDuplicate,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "primary_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
-                            "reason": "Same inspection scheduling problem as P-2026-00012.",
-                        }
-                    )
-                ]
-            ),
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[schemas.MarkedDuplicate]:
-        problem, moved = await triage.mark_duplicate(db_session, caller, problem_id, if_match, data)
-        body = schemas.MarkedDuplicate(
-            **msgspec.structs.asdict(await problems.problem_out(db_session, caller, problem)),
-            watchers_moved=moved.watchers,
-            collaborators_moved=moved.collaborators,
-            not_moved=moved.not_moved,
-        )
-        return Response(body, headers={"ETag": etag(problem.version)})
-
-    @post(
-        "/hold",
-        summary="Put work on hold",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def hold(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.Hold, Body(examples=[Example(value={"reason": "Waiting on budget."})])
-        ],
-        if_match: IfMatch = None,
-    ) -> Response[Problem]:
-        problem = await triage.decide(db_session, caller, problem_id, "hold", if_match, data.reason)
-        return await problem_response(db_session, caller, problem)
-
-    @post(
-        "/resume",
-        summary="Resume held work",
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-    )
-    async def resume(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        if_match: IfMatch = None,
-        data: Annotated[
-            schemas.Decision | None,
-            Body(examples=[Example(value={"reason": "Budget approved."})]),
-        ] = None,
-    ) -> Response[Problem]:
-        reason = data.reason if data else None
-        problem = await triage.decide(db_session, caller, problem_id, "resume", if_match, reason)
-        return await problem_response(db_session, caller, problem)
+            {
+                "primary_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
+                "reason": "Same inspection scheduling problem as P-2026-00012.",
+            },
+            run=triage.mark_duplicate,
+            answer=_answer_duplicate,
+            returns=schemas.MarkedDuplicate,
+        ),
+        ActionRoute("hold", schemas.Hold, {"reason": "Waiting on budget."}),
+        ActionRoute("resume", schemas.Decision, {"reason": "Budget approved."}, body_optional=True),
+    ],
+)
 
 
 class TriageQueueController(Controller):
@@ -392,10 +194,17 @@ class TriageQueueController(Controller):
             breached=breached,
             min_age_days=min_age_days,
         )
-        items, next_cursor = await triage.triage_queue(
-            db_session, caller, filters, cursor=cursor, limit=limit
+        return Page.of(
+            await triage.triage_queue(db_session, caller, filters, cursor=cursor, limit=limit)
         )
-        return Page(items=items, next_cursor=next_cursor)
+
+
+NewSla = Annotated[
+    policy.SlaPolicy,
+    example({"first_response_days": 3, "decision_days": 10, "timezone": "America/New_York"}),
+]
+_WEIGHTS = {"reach": 20, "severity": 25, "urgency": 15, "equity": 20, "alignment": 10}
+NewWeights = Annotated[Weights, example({**_WEIGHTS, "confidence": 10})]
 
 
 class PolicyController(Controller):
@@ -410,23 +219,7 @@ class PolicyController(Controller):
 
     @put("/sla", summary="Change SLA targets (admin)", responses=errors(*API_ERRORS, 403))
     async def put_sla(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        data: Annotated[
-            policy.SlaPolicy,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "first_response_days": 3,
-                            "decision_days": 10,
-                            "timezone": "America/New_York",
-                        }
-                    )
-                ]
-            ),
-        ],
+        self, caller: Caller, db_session: AsyncSession, data: NewSla
     ) -> policy.SlaPolicy:
         require_role(caller, "admin")
         saved = await policy.set_sla_policy(db_session, data, caller.id)
@@ -439,26 +232,7 @@ class PolicyController(Controller):
 
     @put("/scoring", summary="Change scoring weights (admin)", responses=errors(*API_ERRORS, 403))
     async def put_weights(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        data: Annotated[
-            Weights,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "reach": 20,
-                            "severity": 25,
-                            "urgency": 15,
-                            "equity": 20,
-                            "alignment": 10,
-                            "confidence": 10,
-                        }
-                    )
-                ]
-            ),
-        ],
+        self, caller: Caller, db_session: AsyncSession, data: NewWeights
     ) -> Weights:
         require_role(caller, "admin")
         return await policy.set_weights(db_session, data, caller.id)
@@ -480,8 +254,7 @@ class PolicyController(Controller):
         db_session: AsyncSession,
         year: Annotated[int, Parameter(ge=2000, le=2100)],
         data: Annotated[
-            list[policy.HolidayIn],
-            Body(examples=[Example(value=[{"day": "2026-11-26", "name": "Thanksgiving Day"}])]),
+            list[policy.HolidayIn], example([{"day": "2026-11-26", "name": "Thanksgiving Day"}])
         ],
     ) -> list[policy.HolidayOut]:
         require_role(caller, "admin")
@@ -490,18 +263,24 @@ class PolicyController(Controller):
         return saved
 
 
-_RATINGS_EXAMPLE = {
-    "ratings": {
-        "reach": 4,
-        "severity": 5,
-        "urgency": 3,
-        "equity": 4,
-        "alignment": 3,
-        "confidence": 2,
-        "effort": "m",
-    },
-    "notes": "Reach from the 2025 permit count.",
-}
+_RATINGS = {"reach": 4, "severity": 5, "urgency": 3, "equity": 4, "alignment": 3, "confidence": 2}
+NewScore = Annotated[
+    schemas.ScoreInput,
+    example({"ratings": {**_RATINGS, "effort": "m"}, "notes": "Reach from the 2025 permit count."}),
+]
+NewLink = Annotated[
+    schemas.LinkInput,
+    example({"to_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11", "type": "blocks"}),
+]
+TeamChoice = Annotated[
+    schemas.AssignTeam,
+    example(
+        {
+            "team_id": "0b6f3c1e-9a1d-4c55-8e0e-6f0d1c2b3a49",
+            "override_reason": "Mayor's priority; another item finishes soon.",
+        }
+    ),
+]
 
 
 class ProblemTriageController(Controller):
@@ -509,13 +288,12 @@ class ProblemTriageController(Controller):
 
     path = "/problems/{problem_id:uuid}"
     tags = ["triage"]
+    dependencies = ON_PROBLEM
 
     @get("/score", summary="A problem's score and its history", responses=errors(401, 404))
-    async def get_score(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> schemas.ScoreOut:
-        problem = await problems.get_visible(db_session, caller, problem_id)
-        return await scores.score_view(db_session, caller, problem)
+    async def get_score(self, on: OnProblem) -> schemas.ScoreOut:
+        problem = await problems.get_visible(*on)
+        return await scores.score_view(on.session, on.caller, problem)
 
     @put(
         "/score",
@@ -529,14 +307,9 @@ class ProblemTriageController(Controller):
         response_headers=[ETAG],
     )
     async def put_score(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[schemas.ScoreInput, Body(examples=[Example(value=_RATINGS_EXAMPLE)])],
-        if_match: IfMatch = None,
+        self, on: OnProblem, data: NewScore, if_match: IfMatch = None
     ) -> Response[schemas.ScoreOut]:
-        problem, view = await scores.score_problem(db_session, caller, problem_id, if_match, data)
+        problem, view = await scores.score_problem(*on, if_match, data)
         return Response(view, headers={"ETag": etag(problem.version)})
 
     @get(
@@ -546,26 +319,20 @@ class ProblemTriageController(Controller):
         "collaborating.",
         responses=errors(401, 404),
     )
-    async def similar(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> list[schemas.SimilarProblem]:
-        return await similar.similar_to(db_session, caller, problem_id)
+    async def similar(self, on: OnProblem) -> list[schemas.SimilarProblem]:
+        return await similar.similar_to(*on)
 
     @get("/links", summary="A problem's links, both directions", responses=errors(401, 404))
-    async def links(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> list[schemas.LinkOut]:
-        return await links.list_links(db_session, caller, problem_id)
+    async def links(self, on: OnProblem) -> list[schemas.LinkOut]:
+        return await links.list_links(*on)
 
     @get(
         "/links/{link_id:uuid}",
         summary="One of a problem's links, seen from it",
         responses=errors(401, 404),
     )
-    async def link(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID, link_id: uuid.UUID
-    ) -> schemas.LinkOut:
-        return await links.get_link(db_session, caller, problem_id, link_id)
+    async def link(self, on: OnProblem, link_id: uuid.UUID) -> schemas.LinkOut:
+        return await links.get_link(*on, link_id)
 
     @post(
         "/links",
@@ -574,27 +341,9 @@ class ProblemTriageController(Controller):
         status_code=201,
         response_headers=[LOCATION],
     )
-    async def add_link(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.LinkInput,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "to_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
-                            "type": "blocks",
-                        }
-                    )
-                ]
-            ),
-        ],
-    ) -> Response[schemas.LinkOut]:
-        link = await links.add_link(db_session, caller, problem_id, data)
-        location = f"/api/v1/problems/{problem_id}/links/{link.id}"
+    async def add_link(self, on: OnProblem, data: NewLink) -> Response[schemas.LinkOut]:
+        link = await links.add_link(*on, data)
+        location = f"/api/v1/problems/{on.problem_id}/links/{link.id}"
         return Response(link, status_code=201, headers={"Location": location})
 
     @get(
@@ -603,10 +352,8 @@ class ProblemTriageController(Controller):
         description="For accepted work and later; before that, a 409.",
         responses=errors(401, 403, 404, 409),
     )
-    async def team_recommendations(
-        self, caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID
-    ) -> list[schemas.TeamRecommendation]:
-        return await pairing.recommend_teams(db_session, caller, problem_id)
+    async def team_recommendations(self, on: OnProblem) -> list[schemas.TeamRecommendation]:
+        return await pairing.recommend_teams(*on)
 
     @put(
         "/team",
@@ -616,24 +363,7 @@ class ProblemTriageController(Controller):
         response_headers=[ETAG],
     )
     async def assign_team(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        problem_id: uuid.UUID,
-        data: Annotated[
-            schemas.AssignTeam,
-            Body(
-                examples=[
-                    Example(
-                        value={
-                            "team_id": "0b6f3c1e-9a1d-4c55-8e0e-6f0d1c2b3a49",
-                            "override_reason": "Mayor's priority; another item finishes soon.",
-                        }
-                    )
-                ]
-            ),
-        ],
-        if_match: IfMatch = None,
+        self, on: OnProblem, data: TeamChoice, if_match: IfMatch = None
     ) -> Response[Problem]:
-        problem = await pairing.assign_team(db_session, caller, problem_id, if_match, data)
-        return await problem_response(db_session, caller, problem)
+        problem = await pairing.assign_team(*on, if_match, data)
+        return await problem_response(on.session, on.caller, problem)

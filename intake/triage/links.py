@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
+from intake.lib.schema import from_row
 from intake.problems import history
 from intake.problems import service as problems
 from intake.problems.guards import visible_to
@@ -99,12 +100,5 @@ def _direction(link: models.ProblemLink, problem: models.Problem) -> str:
 
 
 def _link_out(link: models.ProblemLink, other: models.Problem, direction: str) -> schemas.LinkOut:
-    return schemas.LinkOut(
-        id=link.id,
-        type=link.type,
-        direction=direction,  # type: ignore[arg-type]
-        problem=schemas.LinkedProblem(
-            id=other.id, reference=other.reference, title=other.title, status=other.status
-        ),
-        created_at=link.created_at,
-    )
+    other_out = from_row(schemas.LinkedProblem, other)
+    return from_row(schemas.LinkOut, link, direction=direction, problem=other_out)

@@ -18,6 +18,7 @@ from intake.db.session import cached
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
 from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.schema import from_row
 from intake.problems import edits, history, lifecycle
 from intake.problems import service as problems
 from intake.problems.guards import visible_to
@@ -668,11 +669,4 @@ def _decision_clock(
 
 
 def clock_out(value: SlaClock) -> schemas.SlaClockOut:
-    return schemas.SlaClockOut(
-        target_days=value.target_days,
-        due_at=value.due_at,
-        stopped_at=value.stopped_at,
-        elapsed_business_days=value.elapsed_business_days,
-        paused=value.paused,
-        breached=value.breached,
-    )
+    return from_row(schemas.SlaClockOut, value)

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.di import Provide
 from litestar.params import HeaderParameter
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
@@ -215,3 +216,33 @@ async def create_once(
         return replayed
     status, body, headers = await create()
     return await respond(idempotent, status, body, headers)
+
+
+class Once:
+    """A creating request's ``create_once``, for handlers that take it as a dependency."""
+
+    def __init__(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        caller: Caller,
+        key: str | None,
+    ) -> None:
+        self.request, self.session, self.caller, self.key = request, session, caller, key
+
+    async def __call__(self, create: Callable[[], Awaitable[Created]]) -> Response[Any]:
+        """Run ``create`` (returning status, body, headers) once per Idempotency-Key."""
+        return await create_once(self.request, self.session, self.caller, self.key, create)
+
+
+def once(
+    request: Request[Any, Any, Any],
+    caller: Caller,
+    db_session: AsyncSession,
+    idempotency_key: IdempotencyKey = None,
+) -> Once:
+    return Once(request, db_session, caller, idempotency_key)
+
+
+# A creating handler takes ``once: Once`` with this dependency.
+ONCE = {"once": Provide(once, sync_to_thread=False)}

@@ -17,14 +17,14 @@ from typing import Annotated
 
 import httpx
 import msgspec
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import WebhookDelivery, WebhookSubscription
 from intake.feed import service as feed
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
-from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.pagination import page_of, seek
 from intake.lib.schema import from_row
 from intake.web.auth import Caller
 from intake.webhooks import schemas
@@ -134,18 +134,12 @@ async def list_webhooks(
 ) -> tuple[list[schemas.Webhook], str | None]:
     """Subscriptions, oldest first."""
     Subscription = WebhookSubscription
-    query = select(Subscription).order_by(Subscription.created_at, Subscription.id).limit(limit + 1)
-    if cursor:
-        created_at, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
-        query = query.where(
-            tuple_(Subscription.created_at, Subscription.id) > tuple_(created_at, after_id)
-        )
-    rows = list((await session.scalars(query)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
-    return [webhook_out(row) for row in rows[:limit]], next_cursor
+    order = (Subscription.created_at, Subscription.id)
+    query = seek(select(Subscription), order, cursor, (datetime, uuid.UUID), limit=limit)
+    rows, next_cursor = page_of(
+        (await session.scalars(query)).all(), limit, lambda r: (r.created_at.isoformat(), r.id)
+    )
+    return [webhook_out(row) for row in rows], next_cursor
 
 
 async def get_webhook(
@@ -221,15 +215,13 @@ async def list_deliveries(
 ) -> tuple[list[schemas.WebhookDelivery], str | None]:
     """A subscription's delivery attempts, newest first."""
     await get_webhook(session, webhook_id)
-    query = (
-        select(WebhookDelivery)
-        .where(WebhookDelivery.subscription_id == webhook_id)
-        .order_by(WebhookDelivery.id.desc())
-        .limit(limit + 1)
+    query = seek(
+        select(WebhookDelivery).where(WebhookDelivery.subscription_id == webhook_id),
+        (WebhookDelivery.id,),
+        cursor,
+        (_DeliveryId,),
+        limit=limit,
+        descending=True,
     )
-    if cursor:
-        (before,) = decode_cursor(cursor, (_DeliveryId,))
-        query = query.where(WebhookDelivery.id < before)
-    rows = list((await session.scalars(query)).all())
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return [delivery_out(row) for row in rows[:limit]], next_cursor
+    rows, next_cursor = page_of((await session.scalars(query)).all(), limit, lambda r: (r.id,))
+    return [delivery_out(row) for row in rows], next_cursor

@@ -1,0 +1,135 @@
+"""Lifecycle action routes, built from the lifecycle table: ``POST /problems/{id}/<action>``.
+
+The table (``intake.problems.lifecycle.ACTIONS``) gives each route its path, summary and
+description; a domain adds only what is particular to it: the body, the service call and, for
+the few that answer more than the problem, the answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from inspect import Parameter, Signature
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, post
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import Example
+from litestar.params import Body
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.db import models
+from intake.lib.etag import etag
+from intake.lib.openapi import ETAG
+from intake.problems import lifecycle, schemas
+from intake.problems import service as problems
+from intake.problems.responses import ACTION_ERRORS, IfMatch
+from intake.web.auth import Caller
+from intake.web.idempotency import IdempotencyKey, claim, respond
+
+# (session, caller, problem_id, If-Match, body) -> what ``Answer`` turns into the response.
+Run = Callable[[AsyncSession, Caller, uuid.UUID, str | None, Any], Awaitable[Any]]
+# (session, caller, what ``Run`` returned) -> the body and the problem's ETag.
+Answer = Callable[[AsyncSession, Caller, Any], Awaitable[tuple[Any, str]]]
+
+
+async def answer_problem(
+    session: AsyncSession, caller: Caller, problem: models.Problem
+) -> tuple[schemas.Problem, str]:
+    """The problem as the caller sees it, and its ETag: what most actions answer."""
+    return await problems.problem_out(session, caller, problem), etag(problem.version)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRoute:
+    """What serving one lifecycle action needs beyond its row in the table."""
+
+    action: str
+    # The request body struct and its documented example; None: the action takes no body.
+    body: type[Any] | None = None
+    example: dict[str, Any] | None = None
+    body_optional: bool = False
+    # The service call; by default the plain lifecycle action, with the body's ``reason``.
+    run: Run | None = None
+    reason: str = "reason"
+    answer: Answer = answer_problem
+    returns: type[Any] = schemas.Problem
+    # Accepts Idempotency-Key (a retry gets the first response back).
+    idempotent: bool = False
+    # The handler's name, part of the operation id; by default the action's.
+    name: str | None = None
+
+
+def action_handler(route: ActionRoute) -> HTTPRouteHandler:
+    """The ``POST /{problem_id}/<action>`` handler of a controller at ``/problems``."""
+    action = lifecycle.ACTIONS[route.action]
+
+    async def handler(
+        self: Controller,
+        *,
+        caller: Caller,
+        db_session: AsyncSession,
+        problem_id: uuid.UUID,
+        if_match: str | None = None,
+        data: Any = None,
+        request: Request[Any, Any, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Response[Any]:
+        idempotent = None
+        if request is not None:
+            idempotent = await claim(request, db_session, caller, idempotency_key)
+            if idempotent is not None and (replayed := await idempotent.replay()):
+                return replayed
+        if route.run is not None:
+            result = await route.run(db_session, caller, problem_id, if_match, data)
+        else:
+            reason = getattr(data, route.reason) if data is not None else None
+            result = await problems.apply_action(
+                db_session, caller, problem_id, route.action, if_match, reason=reason
+            )
+        body, tag = await route.answer(db_session, caller, result)
+        return await respond(idempotent, 200, body, {"ETag": tag})
+
+    def parameter(name: str, annotation: Any, default: Any = Parameter.empty) -> Parameter:
+        return Parameter(name, Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+    parameters = [
+        Parameter("self", Parameter.POSITIONAL_OR_KEYWORD),
+        parameter("caller", Caller),
+        parameter("db_session", AsyncSession),
+        parameter("problem_id", uuid.UUID),
+        parameter("if_match", IfMatch, None),
+    ]
+    if route.body is not None:
+        examples = [Example(value=route.example)] if route.example else None
+        body = route.body | None if route.body_optional else route.body
+        default = None if route.body_optional else Parameter.empty
+        parameters.append(parameter("data", Annotated[body, Body(examples=examples)], default))
+    if route.idempotent:
+        parameters.append(parameter("request", Request[Any, Any, Any]))
+        parameters.append(parameter("idempotency_key", IdempotencyKey, None))
+    returns = Response[route.returns]  # type: ignore[name-defined]
+    handler.__signature__ = Signature(parameters, return_annotation=returns)  # type: ignore[attr-defined]
+    handler.__annotations__ = {
+        **{p.name: p.annotation for p in parameters[1:]},
+        "return": returns,
+    }
+    handler.__name__ = handler.__qualname__ = route.name or route.action.replace("-", "_")
+    return post(
+        f"/{{problem_id:uuid}}/{action.name}",
+        summary=action.summary,
+        description=action.description,
+        responses=ACTION_ERRORS,
+        status_code=200,
+        response_headers=[ETAG],
+    )(handler)
+
+
+def action_controller(name: str, tag: str, routes: Iterable[ActionRoute]) -> type[Controller]:
+    """A controller at ``/problems`` serving these actions, tagged ``tag``."""
+    handlers = {
+        handler.handler_name: handler for handler in (action_handler(route) for route in routes)
+    }
+    namespace = {"path": "/problems", "tags": [tag], "__module__": __name__, **handlers}
+    return type(name, (Controller,), namespace)
