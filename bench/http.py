@@ -30,6 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -108,8 +109,10 @@ def _wait_until_serving(server: Server, seconds: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def serving(name: str, url: str) -> Iterator[Server]:
-    """Intake (``intake``) or the floor (``floor``) on a free port, pinned to SERVER_CPU."""
+def serving(name: str, url: str, environment: dict[str, str] | None = None) -> Iterator[Server]:
+    """Intake (``intake``) or the floor (``floor``) on a free port, pinned to SERVER_CPU,
+    with ``environment`` added to its own (``INTAKE_LOG_LEVEL``, say). Its stderr (Intake's
+    access lines among it) goes to a file, so that a full pipe never stalls it."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if name == "intake":
@@ -126,6 +129,7 @@ def serving(name: str, url: str) -> Iterator[Server]:
             "INTAKE_RATE_LIMIT_PER_MINUTE": "0",
         }
         command = [sys.executable, "-m", "intake", "serve"]
+        env |= environment or {}
     else:
         env |= {
             "INTAKE_FLOOR_DATABASE_URL": databases.plain(url),
@@ -137,25 +141,27 @@ def serving(name: str, url: str) -> Iterator[Server]:
             sys.executable, "-m", "uvicorn", "bench.floor:create_app", "--factory",
             "--port", str(port), "--no-access-log", "--log-level", "warning",
         ]  # fmt: skip
-    process = subprocess.Popen(
-        [*_pinned(SERVER_CPU), *command],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    server = Server(name, process, port)
-    try:
-        _wait_until_serving(server)
-        yield server
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [*_pinned(SERVER_CPU), *command],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        server = Server(name, process, port)
         try:
-            _, errors = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, errors = process.communicate()
-        if process.returncode not in (0, -15) and errors:
-            print(errors.decode()[-2000:], file=sys.stderr)
+            _wait_until_serving(server)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.returncode not in (0, -15):
+                errors.seek(0)
+                print(errors.read().decode(errors="replace")[-2000:], file=sys.stderr)
 
 
 # -- the load -------------------------------------------------------------------------------
