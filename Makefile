@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format bench bench-portfolio bench-similar bench-pages clean browser
+.PHONY: run test install lint typecheck format bench bench-triage bench-portfolio bench-similar bench-pages clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Intake needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -40,9 +40,13 @@ format: $(STAMP)
 	$(BIN)/ruff format intake tests migrations bench
 	$(BIN)/ruff check --fix intake tests migrations bench
 
-## make bench: the triage benchmark at 100,000 problems (figures in docs/performance.md);
-## the portfolio views and export at 10,000 and 100,000 problems: make bench-portfolio
+## make bench: the hot endpoints over HTTP against their raw floor (asyncpg in a minimal
+## Litestar app) at 10,000 and 100,000 problems (figures in docs/performance.md)
 bench: $(STAMP)
+	$(BIN)/python -m bench.http
+
+## make bench-triage: the triage queue and similar problems at 100,000 problems, in process
+bench-triage: $(STAMP)
 	$(BIN)/python -m bench.triage
 
 ## make bench-portfolio: each portfolio view (now and as_of) and the CSV export at 10,000 and
