@@ -18,7 +18,7 @@ import uvicorn
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import COMPLETE_PROBLEM, EMAILS, City
+from tests.builders import COMPLETE_PROBLEM, EMAILS, City
 
 Client = AsyncTestClient[Litestar]
 

@@ -22,7 +22,7 @@ from litestar.testing import AsyncTestClient
 
 from intake.app import create_app
 from intake.config import OIDCSettings, Settings
-from tests.conftest import City
+from tests.builders import City
 
 CLIENT_ID = "intake-pages"
 
