@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -38,6 +39,7 @@ from intake.db.session import create_engine
 from intake.portfolio.caching import ViewBodies
 from intake.web.auth import LocalKeys, create_verifier
 from tests.builders import ROOT, City, build_city, plain_url, recreate_database, with_database
+from tests.helpers import served
 
 pytest_plugins = ["tests.timing"]
 
@@ -304,6 +306,7 @@ class Apps:
         self.database_url = database_url
         self.apps: dict[Settings, Litestar] = {}
         self.running: dict[int, AsyncTestClient[Litestar]] = {}
+        self.serving: dict[Settings, tuple[Litestar, httpx.AsyncClient]] = {}
         self.stack = AsyncExitStack()
 
     def build(self, settings: Settings) -> Litestar:
@@ -326,6 +329,19 @@ class Apps:
         client.blocking_portal.call(fresh_state, app)
         client.cookies.clear()
         return client
+
+    async def served(self, settings: Settings) -> tuple[Litestar, httpx.AsyncClient]:
+        """An app of its own with these settings under uvicorn on a loopback port, and a client
+        for it: started once, in the tests' own loop, its state renewed for the next test."""
+        if settings not in self.serving:
+            app = create_app(settings, self.database_url)
+            client = await self.stack.enter_async_context(served(app))
+            self.serving[settings] = (app, client)
+            return app, client
+        app, client = self.serving[settings]
+        await fresh_state(app)
+        client.cookies.clear()
+        return app, client
 
     def finish(self, app: Litestar) -> None:
         """After a test, as a stopping app would: stop the portfolio's background work."""
@@ -357,6 +373,19 @@ async def client(
         yield running
     finally:
         apps.finish(app)
+
+
+@pytest.fixture
+async def live(
+    apps: Apps, settings: Settings, db: asyncpg.Connection
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app served by uvicorn on loopback, for requests that must really run side by side
+    (racing submits, edits, retries): ``client`` runs one request at a time."""
+    app, running = await apps.served(settings)
+    try:
+        yield running
+    finally:
+        await app.state.view_bodies.close()
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""Concurrency with real parallel requests: gapless references, one winner, one row per key."""
+"""Concurrency with real parallel requests (the app served by uvicorn: ``live``): gapless
+references, one winner, one row per key."""
 
 from __future__ import annotations
 
 import asyncio
 
 import asyncpg
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.triage.sla import breaches
@@ -13,10 +15,10 @@ from tests.helpers import Client, assert_problem_json, draft, submit
 
 
 async def test_concurrent_submits_get_unique_gapless_references(
-    client: Client, city: City, db: asyncpg.Connection
+    live: httpx.AsyncClient, city: City, db: asyncpg.Connection
 ) -> None:
-    drafts = [await draft(client, city, title=f"Concurrent problem {n}") for n in range(12)]
-    responses = await asyncio.gather(*(submit(client, city, p) for p in drafts))
+    drafts = [await draft(live, city, title=f"Concurrent problem {n}") for n in range(12)]
+    responses = await asyncio.gather(*(submit(live, city, p) for p in drafts))
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
     numbers = sorted(int(r.json()["reference"].rsplit("-", 1)[1]) for r in responses)
     assert numbers == list(range(1, 13))
@@ -30,12 +32,12 @@ async def test_failed_submit_does_not_burn_a_reference(client: Client, city: Cit
     assert response.json()["reference"].endswith("-00001")
 
 
-async def test_two_edits_with_the_same_etag_one_wins(client: Client, city: City) -> None:
-    problem = await draft(client, city)
+async def test_two_edits_with_the_same_etag_one_wins(live: httpx.AsyncClient, city: City) -> None:
+    problem = await draft(live, city)
     url = f"/api/v1/problems/{problem['id']}"
 
     async def edit(who: str, text: str):  # type: ignore[no-untyped-def]
-        return await client.patch(
+        return await live.patch(
             url, json={"workarounds": text}, headers={**city.auth(who), "If-Match": problem["etag"]}
         )
 
@@ -43,7 +45,7 @@ async def test_two_edits_with_the_same_etag_one_wins(client: Client, city: City)
     codes = sorted(r.status_code for r in results)
     assert codes == [200, 412]
     winner = next(r for r in results if r.status_code == 200).json()["workarounds"]
-    current = (await client.get(url, headers=city.auth("requester"))).json()
+    current = (await live.get(url, headers=city.auth("requester"))).json()
     assert current["workarounds"] == winner
     assert current["version"] == 2
 
@@ -86,11 +88,11 @@ async def test_keys_belong_to_their_person(
 
 
 async def test_concurrent_duplicates_create_one_row(
-    client: Client, city: City, db: asyncpg.Connection
+    live: httpx.AsyncClient, city: City, db: asyncpg.Connection
 ) -> None:
     headers = {**city.auth("requester"), "Idempotency-Key": "racing-retries"}
     responses = await asyncio.gather(
-        *(client.post("/api/v1/problems", json=COMPLETE_PROBLEM, headers=headers) for _ in range(6))
+        *(live.post("/api/v1/problems", json=COMPLETE_PROBLEM, headers=headers) for _ in range(6))
     )
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["id"] for r in responses}) == 1
