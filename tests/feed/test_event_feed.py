@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -526,7 +527,7 @@ class Poller:
 
 
 async def test_a_poller_under_concurrent_writers_reads_what_a_full_read_reads(
-    client: Client, city: City, db: asyncpg.Connection
+    live: httpx.AsyncClient, city: City, db: asyncpg.Connection
 ) -> None:
     """Twelve clients create, edit and submit problems at once while two readers follow the
     cursor: leadership (every submitted problem, no drafts) and a department (its drafts at
@@ -548,21 +549,21 @@ async def test_a_poller_under_concurrent_writers_reads_what_a_full_read_reads(
 
     async def write(n: int) -> None:
         who = owners[n % len(owners)]
-        anchor = await submitted(client, city, who, title=f"Writer {n}'s progress notes")
+        anchor = await submitted(live, city, who, title=f"Writer {n}'s progress notes")
         for round in range(rounds):
-            problem = await draft(client, city, who, title=f"Writer {n}, problem {round}")
-            await edit(client, city, problem, who, workarounds=f"Spreadsheet {n}.{round}")
+            problem = await draft(live, city, who, title=f"Writer {n}, problem {round}")
+            await edit(live, city, problem, who, workarounds=f"Spreadsheet {n}.{round}")
             if (n + round) % 2 == 0:
                 body = f"Writer {n} finished drafting problem {round}."
-                await comment(client, city, anchor["id"], body, who)
+                await comment(live, city, anchor["id"], body, who)
                 await wait_until_read(body)
-            response = await submit(client, city, problem, who)
+            response = await submit(live, city, problem, who)
             assert response.status_code == 200, response.text
 
     async def follow(poller: Poller) -> None:
         while True:
             still_writing = writing.is_set()
-            if await poller.poll(client, city) < 7:
+            if await poller.poll(live, city) < 7:
                 if not still_writing:  # every writer had finished: caught up with all
                     return
                 await asyncio.sleep(0.05)
@@ -583,7 +584,7 @@ async def test_a_poller_under_concurrent_writers_reads_what_a_full_read_reads(
     # Per writer: its notes problem (created, submitted, one comment) and its problems.
     assert len(submitted_events) == writers * (3 + 3 * rounds)
     for poller in pollers:
-        everything, _ = await read_all(client, city, poller.who)
+        everything, _ = await read_all(live, city, poller.who)
         assert ids(poller.items) == ids(everything), poller.who
         assert sorted(ids(everything)) == [row["id"] for row in submitted_events], poller.who
         # Each problem's events in the order of its history.

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from tests.builders import City
@@ -277,7 +278,7 @@ async def test_hold_and_resume_return_to_where_it_was(client: Client, city: City
 
 
 async def test_two_triagers_at_the_same_moment_one_wins(
-    client: Client, city: City, db: asyncpg.Connection
+    live: httpx.AsyncClient, city: City, db: asyncpg.Connection
 ) -> None:
     await db.execute(
         "INSERT INTO people (id, email, name, department_id, roles) VALUES ($1, $2, $3, $4, $5)",
@@ -287,8 +288,8 @@ async def test_two_triagers_at_the_same_moment_one_wins(
         city.departments["DTI"],
         ["triager"],
     )
-    problem = await submitted(client, city)
-    await act(client, city, problem, "triage")
+    problem = await submitted(live, city)
+    await act(live, city, problem, "triage")
     second = {
         "Authorization": f"Bearer {city.keys.issue('pm.two@city.example')}",
         "If-Match": problem["etag"],
@@ -296,13 +297,13 @@ async def test_two_triagers_at_the_same_moment_one_wins(
     first = {**city.auth("triager"), "If-Match": problem["etag"]}
     url = f"/api/v1/problems/{problem['id']}"
     results = await asyncio.gather(
-        client.post(f"{url}/accept", headers=first),
-        client.post(f"{url}/decline", json={"reason": "Out of scope"}, headers=second),
+        live.post(f"{url}/accept", headers=first),
+        live.post(f"{url}/decline", json={"reason": "Out of scope"}, headers=second),
     )
     codes = sorted(r.status_code for r in results)
     assert codes[0] == 200
     assert codes[1] in (409, 412)
-    history = await events(client, city, problem["id"])
+    history = await events(live, city, problem["id"])
     assert [e["type"] for e in history].count("accepted") + [e["type"] for e in history].count(
         "declined"
     ) == 1

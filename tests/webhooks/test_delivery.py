@@ -314,13 +314,17 @@ async def test_a_drafts_events_are_sent_after_its_submit_in_feed_order(
 
 
 async def test_under_concurrent_writers_a_receiver_gets_the_feed_a_full_read_holds(
-    client: Client, city: City, sessions: Sessions, http: httpx.AsyncClient, receiver: Receiver
+    live: httpx.AsyncClient,
+    city: City,
+    sessions: Sessions,
+    http: httpx.AsyncClient,
+    receiver: Receiver,
 ) -> None:
     """Six clients create, edit and submit problems at once while delivery passes run one
     after another. Every other draft is submitted only once delivery has gone past its
     events (the receiver got a comment made on its writer's notes afterwards). The receiver
     then holds exactly what leadership's full read of the feed holds, in its order."""
-    await subscribe(client, city, receiver.url)
+    await subscribe(live, city, receiver.url)
     writers, rounds = 6, 2
     owners = ("requester", "health", "parks")
     writing = asyncio.Event()
@@ -331,10 +335,10 @@ async def test_under_concurrent_writers_a_receiver_gets_the_feed_a_full_read_hol
 
     async def write(n: int) -> None:
         who = owners[n % len(owners)]
-        notes = await submitted(client, city, who, title=f"Writer {n}'s progress notes")
+        notes = await submitted(live, city, who, title=f"Writer {n}'s progress notes")
         for round in range(rounds):
-            problem = await draft(client, city, who, title=f"Writer {n}, problem {round}")
-            response = await client.patch(
+            problem = await draft(live, city, who, title=f"Writer {n}, problem {round}")
+            response = await live.patch(
                 f"/api/v1/problems/{problem['id']}",
                 json={"workarounds": f"Spreadsheet {n}.{round}"},
                 headers={**city.auth(who), "If-Match": problem["etag"]},
@@ -343,13 +347,13 @@ async def test_under_concurrent_writers_a_receiver_gets_the_feed_a_full_read_hol
             problem["etag"] = response.headers["etag"]
             if (n + round) % 2 == 0:
                 text = f"Writer {n} finished drafting problem {round}."
-                await comment(client, city, notes["id"], text)
+                await comment(live, city, notes["id"], text)
                 for _ in range(600):  # up to a minute
                     if received(text):
                         break
                     await asyncio.sleep(0.1)
                 assert received(text), text
-            assert (await submit(client, city, problem, who)).status_code == 200
+            assert (await submit(live, city, problem, who)).status_code == 200
 
     async def deliver() -> None:
         while True:
@@ -371,7 +375,7 @@ async def test_under_concurrent_writers_a_receiver_gets_the_feed_a_full_read_hol
     everything: list[int] = []
     cursor: dict[str, str] = {}
     while True:
-        response = await client.get(
+        response = await live.get(
             "/api/v1/events", params={"limit": 100, **cursor}, headers=city.auth("leader")
         )
         page = response.json()
