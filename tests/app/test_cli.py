@@ -6,10 +6,8 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from dataclasses import replace
@@ -24,7 +22,7 @@ from intake.cli import _banner
 from intake.config import Settings
 from intake.db.embedded import EmbeddedPostgres
 from tests.builders import City
-from tests.helpers import Client, act, draft, events, submitted
+from tests.helpers import Client, act, answers, draft, events, intake_serve, submitted
 
 
 def intake(
@@ -293,12 +291,6 @@ def test_bad_configuration_is_a_clear_error(cli_env: dict[str, str]) -> None:
     assert "postgresql+asyncpg://" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(
         url, headers={"Authorization": f"Bearer {token}"} if token else {}
@@ -310,44 +302,12 @@ def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def _ready_answers(port: int, status: int) -> None:
-    """Wait (at most 90 s) until /health/ready answers ``status``."""
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if _get(f"http://127.0.0.1:{port}/health/ready")[0] == status:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"/health/ready did not answer {status}")
-
-
 def test_serve_with_embedded_database_end_to_end() -> None:
     """What `make run` does: embedded PostgreSQL, migrations, demo city, serve, Ctrl-C; and
     when its PostgreSQL dies, serve starts it again and answers again by itself."""
     data_dir = Path(__file__).resolve().parents[2] / ".intake" / f"serve-test-{os.getpid()}"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    env.update({"INTAKE_DATA_DIR": str(data_dir), "INTAKE_PORT": str(port)})
-    server = subprocess.Popen(
-        [sys.executable, "-m", "intake", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if _get(f"http://127.0.0.1:{port}/health/ready")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.3)
-        else:
-            raise AssertionError("intake serve did not become ready")
+    with intake_serve({"INTAKE_DATA_DIR": str(data_dir)}) as serving:
+        port, env = serving.port, serving.env
         token = intake("token", "requester@city.example", env=env)
         assert token.returncode == 0, token.stderr
         status, body = _get(
@@ -359,15 +319,13 @@ def test_serve_with_embedded_database_end_to_end() -> None:
 
         postmaster = (data_dir / "postgres" / "postmaster.pid").read_text().splitlines()
         os.kill(int(postmaster[0]), signal.SIGKILL)
-        _ready_answers(port, 503)  # the database is gone: not ready, not a 500
-        _ready_answers(port, 200)  # started again in the same folder
+        answers(f"{serving.url}/health/ready", 503)  # the database is gone: not a 500
+        answers(f"{serving.url}/health/ready", 200)  # started again in the same folder
         again = _get(f"http://127.0.0.1:{port}/api/v1/problems", token.stdout.split()[-1])
         assert again[0] == 200
         assert b'"items"' in again[1]
-    finally:
-        server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=60)
-    assert server.returncode == 0, output
+    output = serving.output
+    assert serving.process.returncode == 0, output
     assert "Seeded the demo city" in output
     assert f"http://127.0.0.1:{port}/schema" in output
     assert "intake token" in output

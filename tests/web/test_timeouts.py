@@ -4,12 +4,8 @@ keep-alive connection left idle."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 
 import asyncpg
@@ -17,6 +13,7 @@ import pytest
 
 from intake.config import Settings
 from tests.builders import City
+from tests.helpers import intake_serve
 
 LIMIT = 1  # second, for the headers, the body and keep-alive alike
 PATIENCE = 30.0  # a bound: a connection still open then was never going to be closed
@@ -25,45 +22,19 @@ PATIENCE = 30.0  # a bound: a connection still open then was never going to be c
 @pytest.fixture(scope="module")
 def port(database_url: str, settings: Settings) -> Iterator[int]:
     """`intake serve` on the test database with one-second limits."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        free = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    env.update(
-        {
-            "INTAKE_DATABASE_URL": database_url,
-            "INTAKE_DATA_DIR": str(settings.data_dir),
-            "INTAKE_PORT": str(free),
-            "INTAKE_HEADER_TIMEOUT_SECONDS": str(LIMIT),
-            "INTAKE_BODY_TIMEOUT_SECONDS": str(LIMIT),
-            "INTAKE_KEEPALIVE_TIMEOUT_SECONDS": str(LIMIT),
-            "INTAKE_SLA_SWEEP_SECONDS": "0",
-            "INTAKE_WEBHOOK_SECONDS": "0",
-            "INTAKE_MAIL_SECONDS": "0",
-            "INTAKE_LOG_LEVEL": "warning",
-        }
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "intake", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, server.communicate()[0]
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{free}/health/live", timeout=5):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "intake serve did not start"
-                time.sleep(0.2)
-        yield free
-    finally:
-        server.terminate()
-        server.communicate(timeout=60)
+    limits = {
+        "INTAKE_DATABASE_URL": database_url,
+        "INTAKE_DATA_DIR": str(settings.data_dir),
+        "INTAKE_HEADER_TIMEOUT_SECONDS": str(LIMIT),
+        "INTAKE_BODY_TIMEOUT_SECONDS": str(LIMIT),
+        "INTAKE_KEEPALIVE_TIMEOUT_SECONDS": str(LIMIT),
+        "INTAKE_SLA_SWEEP_SECONDS": "0",
+        "INTAKE_WEBHOOK_SECONDS": "0",
+        "INTAKE_MAIL_SECONDS": "0",
+        "INTAKE_LOG_LEVEL": "warning",
+    }
+    with intake_serve(limits, ready="/health/live") as serving:
+        yield serving.port
 
 
 def _connect(port: int) -> socket.socket:
