@@ -27,7 +27,7 @@ from intake.outcomes.state import Direction, metric_state
 from intake.portfolio.outcomes import metric_state_sql
 from intake.portfolio.timeline import REBUILD_SQL
 from tests.builders import EMAILS, City
-from tests.helpers import Client, act, assert_problem_json, submitted
+from tests.helpers import Client, act, assert_problem_json, submitted, until
 
 VIEWS = ("summary", "flow", "sla", "teams", "outcomes", "at-risk", "distribution")
 
@@ -1191,7 +1191,12 @@ async def test_records_adding_the_same_new_list_at_once_share_it(
         await first_transaction.start()
         first_list = await first.fetchval(insert, *values(1))
         waiting = asyncio.create_task(second.fetchval(insert, *values(2)))
-        await asyncio.sleep(0.2)
+        waits = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1"
+
+        async def blocked() -> bool:
+            return bool(await db.fetchval(waits, second.get_server_pid()))
+
+        await until(blocked, "the second transaction to wait for the first")
         assert not waiting.done()  # waits on the first's new list
         await first_transaction.commit()
         assert await waiting == first_list

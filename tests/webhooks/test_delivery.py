@@ -37,7 +37,7 @@ from intake.lib.errors import ConfigError
 from intake.webhooks import delivery
 from intake.webhooks.delivery import MAX_ATTEMPTS, RETRY_AFTER, deliver_due
 from tests.builders import City
-from tests.helpers import Client, act, draft, submit, submitted
+from tests.helpers import PATIENCE, Client, act, draft, submit, submitted, until
 
 HOOKS = "/api/v1/webhooks"
 
@@ -100,7 +100,8 @@ class Receiver:
     url: str
     status: int = 200
     delay: float = 0.0
-    delays: dict[str, float] = field(default_factory=dict)  # by path, instead of ``delay``
+    # Requests to these paths are answered only once their event is set (at most PATIENCE).
+    holds: dict[str, threading.Event] = field(default_factory=dict)
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -129,7 +130,9 @@ def receiver() -> Iterator[Receiver]:
             headers = _Headers({name.lower(): value for name, value in self.headers.items()})
             with state.lock:
                 state.requests.append(Received(self.path, headers, body))
-                status, delay = state.status, state.delays.get(self.path, state.delay)
+                status, delay, hold = state.status, state.delay, state.holds.get(self.path)
+            if hold is not None:
+                hold.wait(PATIENCE)
             time.sleep(delay)
             answer = b"" if status < 300 else b"receiver is down for maintenance"
             try:
@@ -162,9 +165,10 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    """What the delivery pass sends with: short timeouts, no proxies from the environment."""
+    """What the delivery pass sends with: no proxies from the environment, and a timeout only
+    a receiver that never answers reaches (a test that wants one to time out has its own)."""
     async with httpx.AsyncClient(
-        timeout=httpx.Timeout(2.0, connect=2.0), trust_env=False, follow_redirects=False
+        timeout=PATIENCE, trust_env=False, follow_redirects=False
     ) as client:
         yield client
 
@@ -574,17 +578,17 @@ async def test_a_slow_receiver_counts_as_a_failure(
 ) -> None:
     created = await subscribe(client, city, receiver.url)
     await submitted(client, city)
-    receiver.delay = 1.5
+    receiver.delay = PATIENCE  # far longer than the sender waits, however busy the machine
     async with httpx.AsyncClient(timeout=0.3, trust_env=False) as impatient:
         started = time.monotonic()
         done = await deliver_due(sessions, impatient)
-        assert time.monotonic() - started < 1.4  # it did not wait for the receiver
+        assert time.monotonic() - started < PATIENCE  # it did not wait for the receiver
     assert (done.delivered, done.failed) == (0, 1)
     [entry] = await attempts_log(client, city, created["id"])
     assert entry["status_code"] is None
     assert entry["delivered"] is False
     assert entry["error"].startswith("No answer in time")
-    assert 250 <= entry["duration_ms"] < 1400
+    assert 250 <= entry["duration_ms"] < PATIENCE * 1000
     assert (await hook(client, city, created["id"]))["attempts"] == 1
 
 
@@ -599,9 +603,9 @@ async def test_no_transaction_is_open_while_a_receiver_takes_its_time(
     """A slow receiver holds no locks, no snapshot and so not the feed's horizon."""
     await subscribe(client, city, receiver.url)
     await submitted(client, city)
-    receiver.delay = 1.0
+    answer = receiver.holds["/hooks"] = threading.Event()
     sending = asyncio.create_task(deliver_due(sessions, http))
-    await receiver.arrived(within=2)
+    await receiver.arrived(within=PATIENCE)
     busy = await db.fetch(
         "SELECT state, backend_xid, backend_xmin FROM pg_stat_activity "
         "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'"
@@ -611,6 +615,7 @@ async def test_no_transaction_is_open_while_a_receiver_takes_its_time(
     before = len(await feed_items(client, city))
     await comment(client, city, (await feed_items(client, city))[0]["problem"]["id"], "Hi.")
     assert len(await feed_items(client, city)) == before + 1
+    answer.set()
     assert (await sending).delivered == 2  # created, submitted; the comment comes next pass
 
 
@@ -646,18 +651,18 @@ async def test_turning_off_mid_pass_stops_after_the_request_in_flight(
 ) -> None:
     created = await subscribe(client, city, receiver.url)
     await submitted(client, city)
-    receiver.delay = 0.5
+    answer = receiver.holds["/hooks"] = threading.Event()
     sending = asyncio.create_task(deliver_due(sessions, http))
-    await receiver.arrived(within=2)
+    await receiver.arrived(within=PATIENCE)
     one = f"{HOOKS}/{created['id']}"
     off = await client.patch(one, json={"active": False}, headers=city.auth("admin"))
     assert off.status_code == 200
+    answer.set()
     await sending
     assert receiver.types() == ["created"]  # `submitted` was not sent after it
     # The answer to the request in flight came after the change: it is logged, but the
     # position did not move, so turning it on sends that event again (at least once).
     assert len(await attempts_log(client, city, created["id"])) == 1
-    receiver.delay = 0
     assert (await client.patch(one, json={"active": True}, headers=city.auth("admin"))).is_success
     await deliver_due(sessions, http)
     assert receiver.types() == ["created", "created", "submitted"]
@@ -826,14 +831,23 @@ async def test_a_slow_receiver_holds_up_no_other_subscription(
     for n in range(3):
         await subscribe(client, city, f"{receiver.url}/fast{n}")
     await submitted(client, city)  # created and submitted, for each of them
-    receiver.delays["/hooks/slow"] = 1.5
-    done = await deliver_due(sessions, http)
+    # The slow one answers only once the fast ones have had all of theirs (or never).
+    answer = receiver.holds["/hooks/slow"] = threading.Event()
+    delivering = asyncio.create_task(deliver_due(sessions, http))
+
+    def fast() -> list[float]:
+        with receiver.lock:
+            return [r.at for r in receiver.requests if r.path != "/hooks/slow"]
+
+    await until(lambda: len(fast()) == 6, "the fast receivers, while the slow one is held")
+    answered = time.monotonic()
+    answer.set()
+    done = await delivering
 
     assert done.delivered == 8
     slow = [r.at for r in receiver.requests if r.path == "/hooks/slow"]
-    fast = [r.at for r in receiver.requests if r.path != "/hooks/slow"]
-    assert len(slow) == 2 and len(fast) == 6
-    assert max(fast) < slow[0] + 1.5  # all of them before the slow one's first answer
+    assert len(slow) == 2 and len(fast()) == 6
+    assert max(fast()) < answered  # all of them before the slow one's first answer
 
 
 async def test_an_unexpected_error_while_sending_is_a_failed_attempt(
@@ -864,12 +878,13 @@ async def test_a_stopping_process_lets_go_of_its_subscription(
 ) -> None:
     hook_id = (await subscribe(client, city, receiver.url))["id"]
     await submitted(client, city)
-    receiver.delay = 1.5  # still answering when the process stops
+    answer = receiver.holds["/hooks"] = threading.Event()  # still answering when it stops
     delivering = asyncio.create_task(deliver_due(sessions, http))
-    await receiver.arrived(within=10)
+    await receiver.arrived(within=PATIENCE)
     delivering.cancel()
     with pytest.raises(asyncio.CancelledError):
         await delivering
+    answer.set()
     # Another process may take it up at once instead of waiting out the lease.
     leased = "SELECT leased_until FROM webhook_subscriptions WHERE id = $1"
     assert await db.fetchval(leased, uuid.UUID(hook_id)) is None
@@ -901,7 +916,7 @@ async def test_the_app_delivers_in_the_background(
     async with AsyncTestClient(app=app) as client:
         await subscribe(client, city, receiver.url)
         await submitted(client, city)
-        await receiver.arrived(2, within=10)
+        await receiver.arrived(2, within=PATIENCE)
         assert receiver.types() == ["created", "submitted"]
 
 
