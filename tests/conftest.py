@@ -389,5 +389,14 @@ async def live(
 
 
 @pytest.fixture
+def cli_env(database_url: str, settings: Settings, db: asyncpg.Connection) -> dict[str, str]:
+    """The environment for `intake` commands on the test database (``helpers.intake``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env["INTAKE_DATABASE_URL"] = database_url
+    env["INTAKE_DATA_DIR"] = str(settings.data_dir)
+    return env
+
+
+@pytest.fixture
 async def city(db: asyncpg.Connection, keys: LocalKeys) -> City:
     return await build_city(db, keys)

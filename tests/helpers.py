@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import io
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import traceback
 import urllib.error
 import urllib.request
 import uuid
@@ -18,6 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 import asyncpg
 import httpx
@@ -25,6 +30,7 @@ import uvicorn
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from intake import cli
 from tests.builders import COMPLETE_PROBLEM, EMAILS, City
 
 Client = AsyncTestClient[Litestar]
@@ -69,6 +75,38 @@ async def served(app: Litestar, **options: Any) -> AsyncIterator[httpx.AsyncClie
         server.should_exit = True
         await asyncio.wait_for(serving, PATIENCE)
         listening.close()
+
+
+_ONE_COMMAND_AT_A_TIME = threading.Lock()  # each sets the whole process's environment
+
+
+def intake(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`intake ARGS` with the environment ``env``: its exit status and what it printed, as
+    the finished process would give them. It runs in this process, in a thread with its own
+    event loop (starting Python and importing Intake again would cost more than most
+    commands); `intake serve`, whose signals and lifetime are the point, runs in a process
+    of its own (``intake_serve``)."""
+    printed, errors = io.StringIO(), io.StringIO()
+    status: list[int] = []
+
+    def run() -> None:
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(errors):
+            try:
+                status.append(cli.main(list(args)))
+            except SystemExit as exit:  # argparse refusing the arguments
+                status.append(exit.code if isinstance(exit.code, int) else 1)
+            except BaseException:
+                traceback.print_exc()
+                status.append(1)
+
+    with _ONE_COMMAND_AT_A_TIME, mock.patch.dict(os.environ, env, clear=True):
+        command = threading.Thread(target=run, name=f"intake {' '.join(args)}")
+        command.start()
+        command.join(5 * PATIENCE)
+    assert status, f"intake {' '.join(args)} did not finish in {5 * PATIENCE:.0f} s"
+    return subprocess.CompletedProcess(
+        ["intake", *args], status[0], printed.getvalue(), errors.getvalue()
+    )
 
 
 def free_port() -> int:

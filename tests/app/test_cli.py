@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import urllib.request
 import uuid
 from dataclasses import replace
@@ -22,27 +21,7 @@ from intake.cli import _banner
 from intake.config import Settings
 from intake.db.embedded import EmbeddedPostgres
 from tests.builders import City
-from tests.helpers import Client, act, answers, draft, events, intake_serve, submitted
-
-
-def intake(
-    *args: str, env: dict[str, str], timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "intake", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-@pytest.fixture
-def cli_env(database_url: str, settings: Settings, db: asyncpg.Connection) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    env["INTAKE_DATABASE_URL"] = database_url
-    env["INTAKE_DATA_DIR"] = str(settings.data_dir)
-    return env
+from tests.helpers import Client, act, answers, draft, events, intake, intake_serve, submitted
 
 
 def test_people_add_then_token_then_duplicate_is_an_error(cli_env: dict[str, str]) -> None:

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -26,6 +25,7 @@ from intake.db import migrate
 from intake.db.session import create_engine
 from intake.demo.seed import seed_demo_city
 from intake.lib import clock
+from tests import helpers
 from tests.builders import plain_url
 
 Snapshot = dict[str, list[str]]
@@ -58,13 +58,7 @@ def new_database(server_url: str) -> Iterator[Callable[[], str]]:
 def intake(*args: str, url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "PG"))}
     env["INTAKE_DATABASE_URL"] = url
-    return subprocess.run(
-        [sys.executable, "-m", "intake", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return helpers.intake(*args, env=env)
 
 
 async def _snapshot(url: str) -> Snapshot:

@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import pytest
 
-from intake.config import Settings
 from intake.demo.generate import Progress
 from intake.vocabulary.events import EVENT_TYPES
 from intake.vocabulary.states import STATES
 from intake.web.auth import LocalKeys
 from tests.demo.agreement import assert_views_agree
-from tests.helpers import Client
+from tests.helpers import Client, intake
 
 N = 200
-
-
-def intake(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "intake", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-@pytest.fixture
-def cli_env(database_url: str, settings: Settings, db: asyncpg.Connection) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    env["INTAKE_DATABASE_URL"] = database_url
-    env["INTAKE_DATA_DIR"] = str(settings.data_dir)
-    return env
 
 
 # The portfolio timeline's current row must say what the problem's own columns say: the

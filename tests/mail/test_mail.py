@@ -7,7 +7,6 @@ import asyncio
 import os
 import re
 import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
@@ -41,6 +40,7 @@ from tests.helpers import (
     act,
     assert_problem_json,
     draft,
+    intake,
     submit,
     submitted,
     until,
@@ -931,14 +931,7 @@ def _cli_env(settings: Settings, database_url: str, **mail: str) -> dict[str, st
 
 
 async def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "intake", "mail", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return await asyncio.to_thread(intake, "mail", *args, env=env)
 
 
 async def test_cli_mail_send_runs_one_pass_and_mail_test_sends_one(

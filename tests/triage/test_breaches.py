@@ -8,7 +8,6 @@ import asyncio
 import logging
 import os
 import subprocess
-import sys
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -24,7 +23,7 @@ from intake.config import Settings
 from intake.lib.errors import ConfigError
 from intake.triage.sla import breaches
 from tests.builders import City
-from tests.helpers import Client, act, events, submitted
+from tests.helpers import Client, act, events, intake, submitted
 
 INBOX = "/api/v1/me/notifications"
 SECOND = timedelta(seconds=1)
@@ -269,13 +268,7 @@ async def test_cli_sla_sweep_runs_once_and_says_how_many(
     env["INTAKE_DATA_DIR"] = str(settings.data_dir)
 
     def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "intake", "sla", "sweep"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return intake("sla", "sweep", env=env)
 
     first = await asyncio.to_thread(run)
     assert first.returncode == 0, first.stderr

@@ -10,7 +10,6 @@ import inspect
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -37,7 +36,7 @@ from intake.lib.errors import ConfigError
 from intake.webhooks import delivery
 from intake.webhooks.delivery import MAX_ATTEMPTS, RETRY_AFTER, deliver_due
 from tests.builders import City
-from tests.helpers import PATIENCE, Client, act, draft, submit, submitted, until
+from tests.helpers import PATIENCE, Client, act, draft, intake, submit, submitted, until
 
 HOOKS = "/api/v1/webhooks"
 
@@ -970,13 +969,7 @@ async def test_cli_webhooks_deliver_runs_one_pass(
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1"
 
     def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "intake", "webhooks", "deliver"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return intake("webhooks", "deliver", env=env)
 
     first = await asyncio.to_thread(run)
     assert first.returncode == 0, first.stderr
