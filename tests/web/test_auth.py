@@ -133,7 +133,8 @@ def identity_provider() -> Iterator[tuple[rsa.RSAPrivateKey, str]]:
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() returns at the server's next poll: poll often
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield key, f"http://127.0.0.1:{server.server_port}/jwks.json"
@@ -264,7 +265,8 @@ class FlakyProvider:
 @pytest.fixture
 def flaky_provider() -> Iterator[FlakyProvider]:
     provider = FlakyProvider()
-    thread = threading.Thread(target=provider.server.serve_forever, daemon=True)
+    # shutdown() returns at the server's next poll: poll often
+    thread = threading.Thread(target=provider.server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield provider

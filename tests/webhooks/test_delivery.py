@@ -153,7 +153,8 @@ def receiver() -> Iterator[Receiver]:
 
     server = Server(("127.0.0.1", 0), Handler)
     state = Receiver(url=f"http://127.0.0.1:{server.server_port}/hooks")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() returns at the server's next poll: poll often
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state
@@ -162,7 +163,7 @@ def receiver() -> Iterator[Receiver]:
         server.server_close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     """What the delivery pass sends with: no proxies from the environment, and a timeout only
     a receiver that never answers reaches (a test that wants one to time out has its own)."""
