@@ -18,7 +18,7 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -306,7 +306,7 @@ class Apps:
         self.database_url = database_url
         self.apps: dict[Settings, Litestar] = {}
         self.running: dict[int, AsyncTestClient[Litestar]] = {}
-        self.serving: dict[Settings, tuple[Litestar, httpx.AsyncClient]] = {}
+        self.served_apps: dict[Settings, tuple[Litestar, httpx.AsyncClient]] = {}
         self.stack = AsyncExitStack()
 
     def build(self, settings: Settings) -> Litestar:
@@ -333,12 +333,12 @@ class Apps:
     async def served(self, settings: Settings) -> tuple[Litestar, httpx.AsyncClient]:
         """An app of its own with these settings under uvicorn on a loopback port, and a client
         for it: started once, in the tests' own loop, its state renewed for the next test."""
-        if settings not in self.serving:
+        if settings not in self.served_apps:
             app = create_app(settings, self.database_url)
             client = await self.stack.enter_async_context(served(app))
-            self.serving[settings] = (app, client)
+            self.served_apps[settings] = (app, client)
             return app, client
-        app, client = self.serving[settings]
+        app, client = self.served_apps[settings]
         await fresh_state(app)
         client.cookies.clear()
         return app, client
@@ -346,6 +346,27 @@ class Apps:
     def finish(self, app: Litestar) -> None:
         """After a test, as a stopping app would: stop the portfolio's background work."""
         self.running[id(app)].blocking_portal.call(app.state.view_bodies.close)
+
+    @asynccontextmanager
+    async def test_client(self, settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
+        """The test client of the kept app for these settings (what ``client`` is for the
+        suite's settings), for a test that needs an app with other settings too."""
+        app = self.build(settings)
+        client = await self.client(app)
+        assert client is not None
+        try:
+            yield client
+        finally:
+            self.finish(app)
+
+    @asynccontextmanager
+    async def serving(self, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+        """A client of the served app for these settings (``served``), renewed for the test."""
+        app, client = await self.served(settings)
+        try:
+            yield client
+        finally:
+            await app.state.view_bodies.close()
 
 
 @pytest.fixture(scope="session")
@@ -381,11 +402,8 @@ async def live(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The app served by uvicorn on loopback, for requests that must really run side by side
     (racing submits, edits, retries): ``client`` runs one request at a time."""
-    app, running = await apps.served(settings)
-    try:
+    async with apps.serving(settings) as running:
         yield running
-    finally:
-        await app.state.view_bodies.close()
 
 
 @pytest.fixture

@@ -19,13 +19,13 @@ import pytest
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from intake.app import create_app
 from intake.config import Settings
 from intake.lib import logs
 from intake.lib.errors import ConfigError
 from intake.portfolio import caching
 from intake.webhooks.delivery import deliver_due
 from tests.builders import City
+from tests.conftest import Apps
 from tests.helpers import Client, submitted
 
 
@@ -61,9 +61,9 @@ def captured() -> Iterator[Captured]:
 
 
 @pytest.fixture
-def app(settings: Settings, database_url: str) -> Litestar:
+def app(apps: Apps, settings: Settings) -> Litestar:
     """Portfolio views served stale while computed again: work a request leaves behind."""
-    return create_app(replace(settings, portfolio_stale_seconds=60), database_url)
+    return apps.build(replace(settings, portfolio_stale_seconds=60))
 
 
 def intake_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:

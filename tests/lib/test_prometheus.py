@@ -15,18 +15,17 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake import __version__
-from intake.app import create_app
 from intake.config import Settings
 from intake.lib import clock
 from intake.triage.sla import breaches
 from intake.webhooks.delivery import deliver_due
 from tests.builders import City
-from tests.helpers import Client, assert_problem_json, served, submitted
+from tests.conftest import Apps
+from tests.helpers import Client, assert_problem_json, submitted
 
 TOKEN = "scrape-me-" + "x" * 24
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -46,12 +45,9 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-async def scraper(
-    settings: Settings, database_url: str, db: asyncpg.Connection
-) -> AsyncIterator[Client]:
+async def scraper(apps: Apps, settings: Settings, db: asyncpg.Connection) -> AsyncIterator[Client]:
     """A client of an app that wants the metrics token (the test client is no loopback)."""
-    app = create_app(replace(settings, metrics_token=TOKEN), database_url)
-    async with AsyncTestClient(app=app) as client:
+    async with apps.test_client(replace(settings, metrics_token=TOKEN)) as client:
         yield client
 
 
@@ -149,23 +145,23 @@ async def test_background_work_is_counted(
 
 
 async def test_without_a_token_only_loopback_may_scrape(
-    client: Client, settings: Settings, database_url: str
+    client: Client, apps: Apps, settings: Settings
 ) -> None:
     refused = await client.get("/metrics")  # the test client is no loopback address
     assert_problem_json(refused, 403)
-    async with served(create_app(settings, database_url)) as local:
+    async with apps.serving(settings) as local:
         response = await local.get("/metrics")
         assert response.status_code == 200
         assert "intake_http_requests_total" in response.text
 
 
 async def test_with_a_token_everyone_needs_it(
-    scraper: Client, settings: Settings, database_url: str
+    scraper: Client, apps: Apps, settings: Settings
 ) -> None:
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
         assert_problem_json(await scraper.get("/metrics", headers=headers), 401)
     assert (await scraper.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})).is_success
-    async with served(create_app(replace(settings, metrics_token=TOKEN), database_url)) as local:
+    async with apps.serving(replace(settings, metrics_token=TOKEN)) as local:
         assert_problem_json(await local.get("/metrics"), 401)  # loopback too
         samples = await scrape(local)
         assert any(name == "intake_build_info" for name, _ in samples)

@@ -11,9 +11,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from intake.app import create_app
 from intake.config import ConfigError, Settings
 from tests.builders import EMAILS, City
+from tests.conftest import Apps
 from tests.helpers import assert_problem_json
 
 LIMIT = 3
@@ -21,10 +21,9 @@ LIMIT = 3
 
 @pytest.fixture
 async def limited(
-    settings: Settings, database_url: str, db: asyncpg.Connection
+    apps: Apps, settings: Settings, db: asyncpg.Connection
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(replace(settings, rate_limit_per_minute=LIMIT), database_url)
-    async with AsyncTestClient(app=app) as client:
+    async with apps.test_client(replace(settings, rate_limit_per_minute=LIMIT)) as client:
         yield client
 
 

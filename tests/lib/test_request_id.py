@@ -13,17 +13,18 @@ from intake.app import create_app
 from intake.config import Settings
 from intake.lib import logs
 from tests.builders import City
+from tests.conftest import Apps
 from tests.helpers import Client, assert_problem_json, served
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
 
 
 async def test_a_sane_request_id_from_a_trusted_proxy_is_kept(
-    client: Client, city: City, settings: Settings, database_url: str
+    client: Client, city: City, apps: Apps, settings: Settings
 ) -> None:
     """Loopback is trusted by default (a proxy on the same host); the test client, which is
     no address at all, is not (see the next tests)."""
-    async with served(create_app(settings, database_url)) as proxied:
+    async with apps.serving(settings) as proxied:
         for given in ("7b1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11", "lb-4f2a:17", "Root=1-67a8/xyz+=="):
             response = await proxied.get(
                 "/api/v1/me", headers={**city.auth("requester"), "X-Request-ID": given}
@@ -54,11 +55,11 @@ async def test_a_proxy_that_forwards_the_client_address_still_names_the_request(
 
 
 async def test_a_request_id_from_anyone_else_is_replaced(
-    client: Client, city: City, settings: Settings, database_url: str
+    client: Client, city: City, apps: Apps, settings: Settings
 ) -> None:
     """A client cannot pass itself off as another request in the logs."""
     elsewhere = replace(settings, trusted_proxies=(ipaddress.ip_network("10.0.0.0/8"),))
-    async with served(create_app(elsewhere, database_url)) as direct:
+    async with apps.serving(elsewhere) as direct:
         response = await direct.get(
             "/api/v1/me", headers={**city.auth("requester"), "X-Request-ID": "lb-4f2a:17"}
         )
