@@ -241,13 +241,28 @@ async def connections(database_url: str) -> AsyncIterator[Connections]:
 
 
 @pytest.fixture
-async def db(connections: Connections, cleaner: Cleaner) -> AsyncIterator[asyncpg.Connection]:
-    """A direct connection for looking behind the API; empties the tables afterwards."""
+async def db(
+    connections: Connections, cleaner: Cleaner, request: pytest.FixtureRequest
+) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection for looking behind the API; empties the tables afterwards (after
+    the module, for a test that uses ``module_rows``)."""
     connection = await connections.take()
     try:
         yield connection
     finally:
         await connections.give_back(connection)
+        if "module_rows" not in request.fixturenames:
+            await cleaner.clean()
+
+
+@pytest.fixture(scope="module")
+async def module_rows(cleaner: Cleaner) -> AsyncIterator[None]:
+    """The module's tests share the rows written before them, emptied after its last test:
+    for a costly city that is built once (a module-scoped fixture using this one) and that
+    the tests only read."""
+    try:
+        yield
+    finally:
         await cleaner.clean()
 
 

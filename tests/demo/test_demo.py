@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.composition import create_sessionmaker
@@ -24,10 +25,20 @@ async def _seed(database_url: str, settings: Settings) -> bool:
         await engine.dispose()
 
 
-async def test_demo_city_has_departments_roles_teams_and_problems(
-    client: Client, db: asyncpg.Connection, database_url: str, settings: Settings, keys: LocalKeys
-) -> None:
+@pytest.fixture(scope="module")
+async def demo_city(module_rows: None, database_url: str, settings: Settings) -> None:
+    """The demo city, seeded once for this module's tests, which only read it."""
     assert await _seed(database_url, settings) is True
+
+
+async def test_demo_city_has_departments_roles_teams_and_problems(
+    demo_city: None,
+    client: Client,
+    db: asyncpg.Connection,
+    database_url: str,
+    settings: Settings,
+    keys: LocalKeys,
+) -> None:
     assert await _seed(database_url, settings) is False  # a second run adds nothing
 
     codes = {r["code"] for r in await db.fetch("SELECT code FROM departments")}
@@ -104,11 +115,10 @@ async def test_demo_city_has_departments_roles_teams_and_problems(
 
 
 async def test_the_seeded_city_tells_one_story(
-    client: Client, db: asyncpg.Connection, database_url: str, settings: Settings, keys: LocalKeys
+    demo_city: None, client: Client, db: asyncpg.Connection, keys: LocalKeys
 ) -> None:
     """The portfolio's team load, SLA clocks and export say what the queue and the problems
     themselves say: the seed's history carries the triager, team and due-time changes."""
-    assert await _seed(database_url, settings) is True
     leader = {"Authorization": f"Bearer {keys.issue('leader@city.example')}"}
     seen = await assert_views_agree(client, db, leader)
     # The story has all of its parts: paired teams, overdue clocks, named triagers.
