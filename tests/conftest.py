@@ -9,7 +9,9 @@ the tables it wrote to are emptied (``Cleaner``).
 Building an app costs far more than most tests (Litestar reads every handler's signature), so
 the suite builds one app per settings and keeps it running, lifespan, engine and pool
 included, for the whole session (``Apps``). Each test still starts from what a new app would
-hold: ``fresh_state`` renews the caches it keeps between requests.
+hold: ``fresh_state`` renews the caches it keeps between requests. Requests that must really
+race go to an app served by uvicorn in the tests' loop (``live``); the test client runs one
+at a time.
 """
 
 from __future__ import annotations
