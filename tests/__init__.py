@@ -1,4 +1,4 @@
 import pytest
 
 # Shared checks outside the test files still explain a failed assert.
-pytest.register_assert_rewrite("tests.agreement")
+pytest.register_assert_rewrite("tests.demo.agreement")

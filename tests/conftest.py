@@ -9,7 +9,9 @@ the tables it wrote to are emptied (``Cleaner``).
 Building an app costs far more than most tests (Litestar reads every handler's signature), so
 the suite builds one app per settings and keeps it running, lifespan, engine and pool
 included, for the whole session (``Apps``). Each test still starts from what a new app would
-hold: ``fresh_state`` renews the caches it keeps between requests.
+hold: ``fresh_state`` renews the caches it keeps between requests. Requests that must really
+race go to an app served by uvicorn in the tests' loop (``live``); the test client runs one
+at a time.
 """
 
 from __future__ import annotations
@@ -17,17 +19,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
-from dataclasses import dataclass, replace
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.app import create_app
@@ -39,28 +40,12 @@ from intake.db.replica import ReplicaState
 from intake.db.session import create_engine
 from intake.portfolio.caching import ViewBodies
 from intake.web.auth import LocalKeys, create_verifier
+from tests.builders import ROOT, City, build_city, plain_url, recreate_database, with_database
+from tests.helpers import served
 
 pytest_plugins = ["tests.timing"]
 
-ROOT = Path(__file__).resolve().parents[1]
 TEST_DATABASE = "intake_test"
-
-
-def _plain(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
-def _with_database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-async def _recreate(server_url: str, name: str) -> None:
-    admin = await asyncpg.connect(_plain(_with_database(server_url, "postgres")))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture(scope="session")
@@ -83,8 +68,8 @@ def server_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def database_url(server_url: str) -> str:
     """The test database, built by the migrations (never create_all)."""
-    asyncio.run(_recreate(server_url, TEST_DATABASE))
-    url = _with_database(server_url, TEST_DATABASE)
+    asyncio.run(recreate_database(server_url, TEST_DATABASE))
+    url = with_database(server_url, TEST_DATABASE)
     migrate.upgrade(url)
     return url
 
@@ -97,9 +82,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         seed_demo=False,
         sla_sweep_seconds=0,  # tests sweep explicitly, with their own `now`
         webhook_seconds=0,  # tests deliver webhooks explicitly, with their own `now`
-        mail_seconds=0,  # tests send mail explicitly (test_mail.py runs the background pass)
-        rate_limit_per_minute=0,  # the limiter has its own tests (test_rate_limit.py)
-        portfolio_stale_seconds=0,  # views answer what was just written (test_portfolio_stale.py)
+        mail_seconds=0,  # tests send mail explicitly (tests/mail runs the background pass)
+        rate_limit_per_minute=0,  # the limiter has its own tests (tests/lib/test_rate_limit.py)
+        portfolio_stale_seconds=0,  # views answer what was just written (portfolio/test_stale.py)
     )
 
 
@@ -133,7 +118,7 @@ class Cleaner:
 
     @classmethod
     async def connect(cls, url: str) -> Cleaner:
-        cleaner = cls(await asyncpg.connect(_plain(url)))
+        cleaner = cls(await asyncpg.connect(plain_url(url)))
         await cleaner._read_schema()
         return cleaner
 
@@ -227,7 +212,7 @@ class Connections:
     """Direct connections for ``db``, reset and reused: connecting costs a few milliseconds."""
 
     def __init__(self, url: str) -> None:
-        self.url = _plain(url)
+        self.url = plain_url(url)
         self.idle: list[asyncpg.Connection] = []
 
     async def take(self) -> asyncpg.Connection:
@@ -258,13 +243,28 @@ async def connections(database_url: str) -> AsyncIterator[Connections]:
 
 
 @pytest.fixture
-async def db(connections: Connections, cleaner: Cleaner) -> AsyncIterator[asyncpg.Connection]:
-    """A direct connection for looking behind the API; empties the tables afterwards."""
+async def db(
+    connections: Connections, cleaner: Cleaner, request: pytest.FixtureRequest
+) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection for looking behind the API; empties the tables afterwards (after
+    the module, for a test that uses ``module_rows``)."""
     connection = await connections.take()
     try:
         yield connection
     finally:
         await connections.give_back(connection)
+        if "module_rows" not in request.fixturenames:
+            await cleaner.clean()
+
+
+@pytest.fixture(scope="module")
+async def module_rows(cleaner: Cleaner) -> AsyncIterator[None]:
+    """The module's tests share the rows written before them, emptied after its last test:
+    for a costly city that is built once (a module-scoped fixture using this one) and that
+    the tests only read."""
+    try:
+        yield
+    finally:
         await cleaner.clean()
 
 
@@ -323,6 +323,7 @@ class Apps:
         self.database_url = database_url
         self.apps: dict[Settings, Litestar] = {}
         self.running: dict[int, AsyncTestClient[Litestar]] = {}
+        self.served_apps: dict[Settings, tuple[Litestar, httpx.AsyncClient]] = {}
         self.stack = AsyncExitStack()
 
     def build(self, settings: Settings) -> Litestar:
@@ -346,9 +347,43 @@ class Apps:
         client.cookies.clear()
         return client
 
+    async def served(self, settings: Settings) -> tuple[Litestar, httpx.AsyncClient]:
+        """An app of its own with these settings under uvicorn on a loopback port, and a client
+        for it: started once, in the tests' own loop, its state renewed for the next test."""
+        if settings not in self.served_apps:
+            app = create_app(settings, self.database_url)
+            client = await self.stack.enter_async_context(served(app))
+            self.served_apps[settings] = (app, client)
+            return app, client
+        app, client = self.served_apps[settings]
+        await fresh_state(app)
+        client.cookies.clear()
+        return app, client
+
     def finish(self, app: Litestar) -> None:
         """After a test, as a stopping app would: stop the portfolio's background work."""
         self.running[id(app)].blocking_portal.call(app.state.view_bodies.close)
+
+    @asynccontextmanager
+    async def test_client(self, settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
+        """The test client of the kept app for these settings (what ``client`` is for the
+        suite's settings), for a test that needs an app with other settings too."""
+        app = self.build(settings)
+        client = await self.client(app)
+        assert client is not None
+        try:
+            yield client
+        finally:
+            self.finish(app)
+
+    @asynccontextmanager
+    async def serving(self, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+        """A client of the served app for these settings (``served``), renewed for the test."""
+        app, client = await self.served(settings)
+        try:
+            yield client
+        finally:
+            await app.state.view_bodies.close()
 
 
 @pytest.fixture(scope="session")
@@ -378,86 +413,25 @@ async def client(
         apps.finish(app)
 
 
-@dataclass
-class City:
-    """A small city: departments and people in every role, with helpers for their tokens."""
-
-    keys: LocalKeys
-    departments: dict[str, uuid.UUID]
-    people: dict[str, uuid.UUID]
-
-    def auth(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys.issue(EMAILS[who])}"}
+@pytest.fixture
+async def live(
+    apps: Apps, settings: Settings, db: asyncpg.Connection
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app served by uvicorn on loopback, for requests that must really run side by side
+    (racing submits, edits, retries): ``client`` runs one request at a time."""
+    async with apps.serving(settings) as running:
+        yield running
 
 
-EMAILS = {
-    "requester": "rosa.diaz@city.example",  # DOT
-    "requester2": "sam.park@city.example",  # DOT
-    "health": "ines.moreau@city.example",  # DPH requester
-    "parks": "tom.reyes@city.example",  # PRK requester
-    "triager": "pm.one@city.example",  # DTI
-    "team_member": "dev.one@city.example",  # DTI
-    "leader": "cto@city.example",  # DTI leadership
-    "admin": "ops@city.example",  # DTI admin
-    "inactive": "gone@city.example",  # DOT requester, deactivated
-}
-_PEOPLE = {
-    "requester": ("Rosa Diaz", "DOT", ["requester"]),
-    "requester2": ("Sam Park", "DOT", ["requester"]),
-    "health": ("Inès Moreau", "DPH", ["requester"]),
-    "parks": ("Tom Reyes", "PRK", ["requester"]),
-    "triager": ("Priya One", "DTI", ["triager"]),
-    "team_member": ("Dev One", "DTI", ["team_member"]),
-    "leader": ("Chief Tech", "MYR", ["leadership"]),
-    "admin": ("Ops Admin", "DTI", ["admin"]),
-    "inactive": ("Gone Person", "DOT", ["requester"]),
-}
-_DEPARTMENTS = {
-    "DTI": "Department of Technology and Innovation",
-    "DOT": "Department of Transportation",
-    "DPH": "Department of Public Health",
-    "PRK": "Parks and Recreation",
-    "MYR": "Office of the Mayor",
-}
+@pytest.fixture
+def cli_env(database_url: str, settings: Settings, db: asyncpg.Connection) -> dict[str, str]:
+    """The environment for `intake` commands on the test database (``helpers.intake``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env["INTAKE_DATABASE_URL"] = database_url
+    env["INTAKE_DATA_DIR"] = str(settings.data_dir)
+    return env
 
 
 @pytest.fixture
 async def city(db: asyncpg.Connection, keys: LocalKeys) -> City:
     return await build_city(db, keys)
-
-
-async def build_city(db: asyncpg.Connection, keys: LocalKeys) -> City:
-    departments = {code: uuid.uuid4() for code in _DEPARTMENTS}
-    await db.executemany(
-        "INSERT INTO departments (id, code, name) VALUES ($1, $2, $3)",
-        [(departments[code], code, name) for code, name in _DEPARTMENTS.items()],
-    )
-    people = {who: uuid.uuid4() for who in _PEOPLE}
-    await db.executemany(
-        "INSERT INTO people (id, email, name, department_id, roles, active) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        [
-            (people[who], EMAILS[who], name, departments[code], roles, who != "inactive")
-            for who, (name, code, roles) in _PEOPLE.items()
-        ],
-    )
-    return City(keys=keys, departments=departments, people=people)
-
-
-COMPLETE_PROBLEM = {
-    "title": "Residents wait weeks for a street tree planting permit",
-    "problem_statement": (
-        "Residents who want a street tree fill in a paper form and wait four to six weeks "
-        "for an inspector. Many give up before anyone visits."
-    ),
-    "affected_groups": ["residents"],
-    "affected_people_per_year": 2400,
-    "current_process": "Paper form by mail, keyed in by a clerk, inspection booked by phone.",
-    "workarounds": "Clerks track pending visits in a shared spreadsheet.",
-    "impact_staff_hours_per_year": 1800,
-    "impact_resident_burden": "Two trips or calls per permit; 40% of applicants abandon.",
-    "desired_outcome": "Residents know within a week whether they can plant.",
-    "success_measures": "Median days from request to decision; abandonment rate.",
-    "data_sensitivity": "internal",
-    "communities_affected": ["Ward 3", "Ward 7"],
-}

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import io
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
+import threading
 import time
+import traceback
+import urllib.error
+import urllib.request
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 import asyncpg
 import httpx
@@ -18,7 +30,8 @@ import uvicorn
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import COMPLETE_PROBLEM, EMAILS, City
+from intake import cli
+from tests.builders import COMPLETE_PROBLEM, EMAILS, City
 
 Client = AsyncTestClient[Litestar]
 
@@ -62,6 +75,107 @@ async def served(app: Litestar, **options: Any) -> AsyncIterator[httpx.AsyncClie
         server.should_exit = True
         await asyncio.wait_for(serving, PATIENCE)
         listening.close()
+
+
+_ONE_COMMAND_AT_A_TIME = threading.Lock()  # each sets the whole process's environment
+
+
+def intake(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`intake ARGS` with the environment ``env``: its exit status and what it printed, as
+    the finished process would give them. It runs in this process, in a thread with its own
+    event loop (starting Python and importing Intake again would cost more than most
+    commands); `intake serve`, whose signals and lifetime are the point, runs in a process
+    of its own (``intake_serve``)."""
+    printed, errors = io.StringIO(), io.StringIO()
+    status: list[int] = []
+
+    def run() -> None:
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(errors):
+            try:
+                status.append(cli.main(list(args)))
+            except SystemExit as exit:  # argparse refusing the arguments
+                status.append(exit.code if isinstance(exit.code, int) else 1)
+            except BaseException:
+                traceback.print_exc()
+                status.append(1)
+
+    with _ONE_COMMAND_AT_A_TIME, mock.patch.dict(os.environ, env, clear=True):
+        command = threading.Thread(target=run, name=f"intake {' '.join(args)}")
+        command.start()
+        command.join(5 * PATIENCE)
+    assert status, f"intake {' '.join(args)} did not finish in {5 * PATIENCE:.0f} s"
+    return subprocess.CompletedProcess(
+        ["intake", *args], status[0], printed.getvalue(), errors.getvalue()
+    )
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server in another process)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def answers(url: str, status: int, process: subprocess.Popen[str] | None = None) -> None:
+    """Wait until GET ``url`` answers ``status``, at most twice PATIENCE (a server starting
+    its own PostgreSQL and seeding a city on a busy machine); fails at once if ``process``,
+    the server, has exited."""
+    deadline = time.monotonic() + 2 * PATIENCE
+    while True:
+        if process is not None and process.poll() is not None:
+            printed = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"the server exited ({process.returncode}): {printed}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                answered = response.status
+        except urllib.error.HTTPError as error:
+            answered = error.code
+        except OSError:
+            answered = None
+        if answered == status:
+            return
+        assert time.monotonic() < deadline, f"{url} never answered {status}"
+        time.sleep(0.2)
+
+
+@dataclass
+class Serving:
+    """`intake serve` running in a process of its own: its port, its environment, and what it
+    printed (once it has stopped)."""
+
+    port: int
+    env: dict[str, str]
+    process: subprocess.Popen[str]
+    output: str = field(default="")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@contextmanager
+def intake_serve(settings: Mapping[str, str], ready: str = "/health/ready") -> Iterator[Serving]:
+    """`intake serve` in a subprocess, configured by ``settings`` (INTAKE_* variables; none
+    of this process's own) on a free loopback port, once ``ready`` answers 200; stopped as by
+    Ctrl-C on the way out, its output then in ``Serving.output``."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env.update({**settings, "INTAKE_PORT": str(port)})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "intake", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    serving = Serving(port, env, process)
+    try:
+        answers(serving.url + ready, 200, process)
+        yield serving
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        serving.output = process.communicate(timeout=PATIENCE)[0]
 
 
 def api_routes(app: Litestar, **ids: str) -> list[tuple[str, str]]:

@@ -9,7 +9,8 @@ import pytest
 from litestar import Litestar
 
 from intake.web.auth import LocalKeys
-from tests.conftest import Apps, City, Cleaner, build_city
+from tests.builders import City, build_city
+from tests.conftest import Apps, Cleaner
 from tests.helpers import Client, submitted
 
 

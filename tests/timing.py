@@ -1,8 +1,9 @@
 """Where the suite's time goes: a pytest plugin the conftest loads.
 
 At the end of a run it prints the time spent in test setup, call and teardown (with each
-one's share of the total) and the fixtures that cost the most to set up and tear down, so a
-slow suite says whether its tests or its fixtures are slow. ``make test`` adds pytest's own
+one's share of the total), the fixtures that cost the most to set up and tear down, and the
+time of each folder of tests (a domain), so a slow suite says whether its tests or its
+fixtures are slow, and where. ``make test`` adds pytest's own
 ``--durations=30`` for the slowest single tests.
 """
 
@@ -18,6 +19,7 @@ import pytest
 FIXTURES_SHOWN = 12
 
 _phases: Counter[str] = Counter()
+_folders: Counter[str] = Counter()
 _setup: defaultdict[str, list[float]] = defaultdict(list)
 _teardown: defaultdict[str, list[float]] = defaultdict(list)
 _teardown_started: dict[int, float] = {}
@@ -25,6 +27,8 @@ _teardown_started: dict[int, float] = {}
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _phases[report.when] += report.duration
+    path = report.nodeid.split("::", 1)[0].split("/")
+    _folders["/".join(path[:2]) if len(path) > 2 else path[0]] += report.duration
 
 
 @pytest.hookimpl(wrapper=True)
@@ -65,3 +69,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     write(f"{'fixture':<28} {'setups':>7} {'setup s':>9} {'teardown s':>11}")
     for name, (setup, teardown, count) in ranked[:FIXTURES_SHOWN]:
         write(f"{name[:28]:<28} {count:>7} {setup:>9.2f} {teardown:>11.2f}")
+    write("")
+    write(f"{'folder':<28} {'s':>9} {'share':>7}")
+    for folder, seconds in _folders.most_common():
+        write(f"{folder[:28]:<28} {seconds:>9.1f} {100 * seconds / total:>6.1f}%")

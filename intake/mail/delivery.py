@@ -100,7 +100,7 @@ class _Claim:
 
 
 def retry_table() -> str:
-    """The retry schedule as docs/delivery.md prints it (tests/test_docs.py keeps the two
+    """The retry schedule as docs/delivery.md prints it (tests/app/test_docs.py keeps the two
     the same)."""
     return retries.retry_table(
         RETRY_AFTER,

@@ -87,7 +87,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 def retry_table() -> str:
-    """The retry schedule as docs/integration.md prints it (tests/test_docs.py keeps the
+    """The retry schedule as docs/integration.md prints it (tests/app/test_docs.py keeps the
     two the same)."""
     return retries.retry_table(
         RETRY_AFTER,

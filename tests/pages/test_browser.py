@@ -20,7 +20,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from intake.app import create_app
 from intake.config import Settings
-from tests.conftest import ROOT, City
+from tests.builders import ROOT, City
 from tests.helpers import submitted
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

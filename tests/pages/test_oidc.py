@@ -22,7 +22,7 @@ from litestar.testing import AsyncTestClient
 
 from intake.app import create_app
 from intake.config import OIDCSettings, Settings
-from tests.conftest import City
+from tests.builders import City
 
 CLIENT_ID = "intake-pages"
 
@@ -113,7 +113,8 @@ def provider() -> Iterator[FakeProvider]:
     fake = FakeProvider()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     fake.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() returns at the server's next poll: poll often
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield fake

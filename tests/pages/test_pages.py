@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncpg
 
-from tests.conftest import City
+from tests.builders import City
 from tests.helpers import submitted
-from tests.pages.conftest import Client, csrf_of, form, hidden, sign_in
+from tests.pages.helpers import Client, csrf_of, form, hidden, sign_in
 
 
 async def test_pages_send_a_signed_out_browser_to_sign_in(client: Client, city: City) -> None:
