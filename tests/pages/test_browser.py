@@ -4,99 +4,12 @@ visibility, CSRF and the security headers."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
 import asyncpg
-import pytest
-import uvicorn
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
-from intake.app import create_app
-from intake.config import Settings
-from tests.builders import ROOT, City
+from tests.builders import City
 from tests.helpers import submitted
-
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-# INTAKE_SCREENSHOTS=docs/images keeps the README's screenshots up to date.
-SCREENSHOTS = os.environ.get("INTAKE_SCREENSHOTS")
-
-
-@pytest.fixture(scope="module")
-def base_url(settings: Settings, database_url: str) -> Iterator[str]:
-    """The app under uvicorn on 127.0.0.1 and a free port, in its own thread and loop."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings, database_url), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "install Debian's chromium (make test does)"
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
-
-
-@pytest.fixture
-async def page(browser: Browser, base_url: str) -> AsyncIterator[Page]:
-    context = await browser.new_context(base_url=base_url)
-    opened = await context.new_page()
-    opened.set_default_timeout(20_000)
-    yield opened
-    await context.close()
-
-
-async def assert_accessible(page: Page) -> None:
-    """axe-core finds no WCAG 2.1 AA violation on the page as it is now."""
-    results = await Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
-    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
-
-
-async def sign_in(page: Page, name: str) -> None:
-    await page.goto("/sign-in")
-    option = page.locator("#email option", has_text=name).first
-    await page.select_option("#email", await option.get_attribute("value"))
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_text(f"Signed in as {name}")).to_be_visible()
-
-
-async def shot(page: Page, name: str) -> None:
-    if SCREENSHOTS:
-        folder = ROOT / SCREENSHOTS
-        folder.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(Path(folder) / name), full_page=True)
+from tests.pages.browser import assert_accessible, choose, shot, sign_in, tab_to
 
 
 async def test_requester_journey_from_draft_to_submitted(
@@ -157,29 +70,6 @@ async def test_requester_journey_from_draft_to_submitted(
     for path in ("/inbox", "/settings"):
         await page.goto(path)
         await assert_accessible(page)
-
-
-async def tab_to(page: Page, selector: str, limit: int = 80) -> None:
-    """Press Tab until the element matching ``selector`` has the focus."""
-    target = page.locator(selector).first
-    for _ in range(limit):
-        await page.keyboard.press("Tab")
-        if await target.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"{selector} cannot be reached with the Tab key")
-
-
-async def choose(page: Page, selector: str, label: str, limit: int = 60) -> None:
-    """Pick the option starting with ``label`` in the focused closed select with the arrow
-    keys (type-to-select depends on how quickly the keys arrive: not on a busy machine)."""
-    select = page.locator(selector)
-    await page.keyboard.press("Home")
-    for _ in range(limit):
-        chosen = await select.evaluate("element => element.selectedOptions[0]?.text ?? ''")
-        if chosen.strip().startswith(label):
-            return
-        await page.keyboard.press("ArrowDown")
-    raise AssertionError(f"{selector} has no option starting with {label!r}")
 
 
 async def test_requester_journey_with_the_keyboard_only(

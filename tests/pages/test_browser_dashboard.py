@@ -14,12 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.demo.seed import seed_demo_city
 from intake.portfolio.export import HEADER
-from tests.conftest import ROOT, City
-from tests.pages import test_browser as shared
-from tests.pages.test_browser import SCREENSHOTS, assert_accessible, sign_in
-
-# The browser, the served app and a fresh page: test_browser.py's fixtures.
-base_url, browser, page = shared.base_url, shared.browser, shared.page
+from tests.builders import ROOT, City
+from tests.pages.browser import SCREENSHOTS, assert_accessible, sign_in
 
 DEMO_LEADER = "Priya Raman"  # leader@city.example in the demo city
 # The charts' texts that run past their SVG's right edge (and would be cut off).

@@ -10,15 +10,9 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 from playwright.async_api import Browser, Page, expect
 
-from tests.conftest import City
+from tests.builders import City
 from tests.helpers import act, submitted
-from tests.pages import test_browser
-from tests.pages.test_browser import assert_accessible, shot, sign_in, tab_to
-
-# The browser fixtures of the requester's tests: the app under uvicorn, Chromium, a page.
-base_url = test_browser.base_url
-browser = test_browser.browser
-page = test_browser.page
+from tests.pages.browser import assert_accessible, shot, sign_in, tab_to
 
 
 async def a_team(client: Any, city: City, name: str, wip_limit: int = 3) -> dict[str, Any]:

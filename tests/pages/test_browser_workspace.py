@@ -13,13 +13,9 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 from playwright.async_api import Browser, Locator, Page, expect
 
-from tests.conftest import City
+from tests.builders import City
 from tests.helpers import paired
-from tests.pages import test_browser as chromium
-
-# The browser, the app under uvicorn and the helpers are the requester's pages' own.
-base_url, browser, page = chromium.base_url, chromium.browser, chromium.page
-assert_accessible, shot, sign_in = chromium.assert_accessible, chromium.shot, chromium.sign_in
+from tests.pages.browser import assert_accessible, shot, sign_in
 
 # The service's today is the UTC date; a day read before midnight is never in its future.
 DAY = datetime.now(UTC).date()

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.demo.seed import seed_demo_city
 from intake.pages.dashboard import STATE_WORDS
-from tests.conftest import City
+from tests.builders import City
 from tests.helpers import act, in_phase, submitted
-from tests.pages.conftest import Client, csrf_of, sign_in
+from tests.pages.helpers import Client, csrf_of, sign_in
 
 CHARTS = (
     "by-state",

@@ -9,9 +9,9 @@ from typing import Any
 
 import asyncpg
 
-from tests.conftest import City
+from tests.builders import City
 from tests.helpers import act, events, submitted
-from tests.pages.conftest import Client, csrf_of, form, sign_in
+from tests.pages.helpers import Client, csrf_of, form, sign_in
 
 
 def form_of(html: str, action: str) -> dict[str, str]:

@@ -10,9 +10,9 @@ from typing import Any
 
 import asyncpg
 
-from tests.conftest import City
+from tests.builders import City
 from tests.helpers import in_phase, paired, submitted
-from tests.pages.conftest import Client, csrf_of, sign_in
+from tests.pages.helpers import Client, csrf_of, sign_in
 
 # The service's today is the UTC date; a day read before midnight is never in its future.
 DAY = datetime.now(UTC).date()

@@ -6,9 +6,9 @@ import asyncpg
 import pytest
 from litestar import Litestar
 
-from tests.conftest import City
+from tests.builders import City
 from tests.helpers import Client, assert_problem_json
-from tests.pages.conftest import form, sign_in
+from tests.pages.helpers import form, sign_in
 
 # A check PostgreSQL makes only at COMMIT, refusing the department coded NOPE as a
 # serializable transaction's commit can be refused: the handler succeeds, the commit fails.
