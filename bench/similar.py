@@ -50,7 +50,11 @@ BENCH_DIR = Path(".intake/bench")
 CITY = "intake_bench_similar_city"  # the loaded city, kept as the template of each run
 DATABASE = "intake_bench_similar"
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
-CORPORA = (("paraphrases.txt", "tuned on"), ("paraphrases_heldout.txt", "held out"))
+CORPORA = (
+    ("paraphrases.txt", "tuned on"),
+    ("paraphrases_heldout.txt", "held out"),
+    ("paraphrases_fresh.txt", "fresh, held out"),
+)
 TOP, TARGET = 5, 0.9
 # The rest of each buried record shares no word with the pairs' texts.
 PLAIN = {
