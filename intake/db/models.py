@@ -267,8 +267,8 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
     # until then: problems from before that table are filled on first read or by
     # `intake similar backfill`. Setting it is not an edit: version and updated_at stay.
     similar_computed_at: Mapped[datetime | None]
-    # Its terms and their norm (intake.triage.words), once stored: the search finds problems
-    # sharing its rarest terms (GIN index) and scores them on the terms they share.
+    # Its terms and the length of their weights (intake.triage.words), once stored: the
+    # search finds problems sharing its rarest terms (GIN index) and scores the cosine.
     similar_terms: Mapped[list[str] | None] = mapped_column(ARRAY(Text), deferred=True)
     similar_norm: Mapped[float | None] = mapped_column(REAL, deferred=True)
 
@@ -307,7 +307,7 @@ class ProblemSimilarity(Base):
     similar_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("problems.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    score: Mapped[float] = mapped_column(REAL)  # 0..1, intake.triage.similar's score
+    score: Mapped[float] = mapped_column(REAL)  # the terms' cosine (intake.triage.similar)
 
 
 class SimilarTermCount(Base):

@@ -4,9 +4,8 @@ Each problem is compared on its *terms* (``intake.triage.words``): the stems of 
 of the opening of its statement, synonyms joined (families and households share a term).
 A term weighs by how rare it is, in the city's problems and in English, so a paraphrase from
 another department that shares "naloxone" and "overdose" beats a problem that shares
-"residents", "wait" and "month". The score of two problems is the weight of the terms they
-share over the geometric mean of their own terms' weights (``words.norm``): 1 for the same
-terms, 0 for none in common, the same whichever of the two asks.
+"residents", "wait" and "month". The score of two problems is the cosine of their weighted
+terms: 1 for the same terms, 0 for none in common, the same whichever of the two asks.
 
 The search runs when a problem is submitted and when its title or statement changes, not on
 every read: the problems sharing its rarest terms (at most ``MAX_CANDIDATES``, the most
@@ -249,7 +248,7 @@ async def _store(session: AsyncSession, problem_id: uuid.UUID, found: Row[Any]) 
     if found.submitted and found.stored_terms != terms:
         await _count(session, [(terms, found.stored_terms)])
     weights, counts = await _weights(session, terms, vocabulary)
-    norm = words.norm(weights)
+    norm = math.sqrt(sum(weight * weight for weight in weights.values()))
     if found.submitted:
         await session.execute(_TERMS_SQL, {"id": problem_id, "terms": terms, "norm": norm})
     rare = finding_terms(weights, counts)
@@ -261,7 +260,7 @@ async def _store(session: AsyncSession, problem_id: uuid.UUID, found: Row[Any]) 
             "id": problem_id,
             "both_ways": found.submitted,
             "terms": list(weights),
-            "weights": list(weights.values()),
+            "weights": [weight * weight for weight in weights.values()],
             "norm": norm,
             "rare": rare,
             "candidates": MAX_CANDIDATES,
@@ -389,7 +388,7 @@ async def store_norms(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
     for row in rows:
         if row.similar_terms is not None:
             weights = words.weights(row.similar_terms, counts, problems, vocabulary)
-            norms[row.id] = words.norm(weights)
+            norms[row.id] = math.sqrt(sum(weight * weight for weight in weights.values()))
     if norms:
         await session.execute(_NORMS_SQL, {"ids": list(norms), "norms": list(norms.values())})
 
@@ -453,11 +452,12 @@ def _store_statement() -> Any:
     with ``both_ways``, of theirs), returning which lists got rows.
 
     The candidates are the most recent problems sharing one of the rarest terms; each is
-    scored by the weights of the terms they share, over the product of the two problems'
-    norms (``words.norm``; a candidate's was computed when its own terms were stored). An
-    edge already there (the other problem found this one first) keeps the higher of the two
-    scores, so the result does not depend on which was computed first. Rows go in key order,
-    so two submits touching the same lists lock them in the same order.
+    scored by the cosine of the two problems' weighted terms: the squared weights of the
+    terms they share, over the product of their norms (a candidate's norm was computed when
+    its own terms were stored). An edge already there (the other problem found this one
+    first) keeps the higher of the two scores, so the result does not depend on which was
+    computed first. Rows go in key order, so two submits touching the same lists lock them in
+    the same order.
     """
     return text(
         """

@@ -17,11 +17,6 @@ the ``wordfreq`` package, the same stems). So a word most problems share ("permi
 of permits) weighs little, and so does a word any text has ("never", "month", "new"), even in
 a small city whose own counts cannot tell yet; "naloxone" or "detour" weighs a lot.
 
-Two problems score the weight of the terms they share over ``norm`` of each, the square root
-of its terms' total weight: 1 for the same terms, 0 for none in common. Each shared term counts
-its weight once, not squared, so three moderately rare words in common ("bike", "share",
-"neighbourhood") outweigh one rarer word a template repeats ("ledger").
-
 The *dictionary* is what decides the terms: ``synonyms.txt``, the English frequencies and
 these rules. Its hash (``dictionary_hash``) is recorded with the stored matches, so a change
 shows (``/health/ready``, start-up log) until ``intake similar recompute`` runs.
@@ -43,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db.session import cached
 
 SYNONYMS = Path(__file__).with_name("synonyms.txt")
-TERMS_VERSION = "3"  # bump when the rules below change a problem's terms or how they weigh
+TERMS_VERSION = "2"  # bump when the rules below change what a problem's terms are
 ENGLISH_WORDS = 60_000  # the most frequent English words whose stems get an English share
 TEXT_WORDS = 200  # a problem's text, in words: a word's English share is its chance in as many
 FEWEST_PROBLEMS = 100
@@ -192,9 +187,3 @@ def weights(
         share = max(counts.get(term, 0) / total, min(english, 1.0), 1 / (total + 1))
         found[term] = math.log(1 / share) if share < 1 else 0.0
     return found
-
-
-def norm(weights: Mapping[str, float]) -> float:
-    """A problem's length for the score: the square root of its terms' total weight, so two
-    problems with the same terms score 1."""
-    return math.sqrt(sum(weights.values()))
