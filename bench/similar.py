@@ -55,6 +55,7 @@ CORPORA = (
     ("paraphrases.txt", "tuned on"),
     ("paraphrases_heldout.txt", "held out"),
     ("paraphrases_fresh.txt", "fresh, held out"),
+    ("paraphrases_unseen.txt", "unseen"),
 )
 TOP, TARGET = 5, 0.9
 # The rest of each buried record shares no word with the pairs' texts.
