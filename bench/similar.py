@@ -2,16 +2,17 @@
 
     python -m bench.similar [--problems 10000] [--requests 1000] [--keep]
 
-Loads a city of N problems written by the demo generator (``intake.demo.generate``, as
-``make bench`` does) and computes every problem's terms, weights and similar problems as
-``intake similar recompute`` does (timed). Then it buries in it the paraphrase pairs of
-``tests/corpus/`` (the same problem told by two departments in other words): each pair's
-problems are drafted and submitted through the app by requesters of two departments (the
-submits are timed: each runs the search against the whole city), then given submission
-times spread over the city's and searched again, so being recent helps none of them. It
-prints, for each corpus, the share of pairs whose paraphrase is among the first five similar
-problems of the other, and ``GET /api/v1/problems/{id}/similar``'s latency. The run reports;
-it never fails on a missed target. See docs/performance.md, section 9.
+Loads a city of N problems written by the demo generator with ``bench.triage.load_city``
+(the loading ``make bench`` does, into a database of its own) and computes every problem's
+terms, weights and similar problems as ``intake similar recompute`` does (timed). Then it
+buries in it the paraphrase pairs of ``tests/corpus/`` (the same problem told by two
+departments in other words): each pair's problems are drafted and submitted through the app
+by requesters of two departments (the submits are timed: each runs the search against the
+whole city), then given submission times spread over the city's and searched again, so being
+recent helps none of them. It prints, for each corpus, the share of pairs whose paraphrase is
+among the first five similar problems of the other, and ``GET /api/v1/problems/{id}/similar``'s
+latency. The run reports; it never fails on a missed target. See docs/performance.md,
+section 10.
 """
 
 from __future__ import annotations
@@ -33,11 +34,10 @@ from typing import Any
 
 import asyncpg
 import httpx
-from intake.lib.auth import LocalKeys
 
 from bench import databases
-from bench.dataset import DATASET_VERSION, load
 from bench.driver import Result, drive
+from bench.triage import load_city
 from intake.app import create_app
 from intake.cli import _sessions, recompute_similar
 from intake.config import Settings
@@ -45,12 +45,18 @@ from intake.db import migrate, models
 from intake.db.embedded import EmbeddedPostgres
 from intake.demo.generate import DOMAIN
 from intake.triage import similar
+from intake.web.auth import LocalKeys
 
 BENCH_DIR = Path(".intake/bench")
 CITY = "intake_bench_similar_city"  # the loaded city, kept as the template of each run
 DATABASE = "intake_bench_similar"
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
-CORPORA = (("paraphrases.txt", "tuned on"), ("paraphrases_heldout.txt", "held out"))
+CORPORA = (
+    ("paraphrases.txt", "tuned on"),
+    ("paraphrases_heldout.txt", "held out"),
+    ("paraphrases_fresh.txt", "fresh, held out"),
+    ("paraphrases_unseen.txt", "unseen"),
+)
 TOP, TARGET = 5, 0.9
 # The rest of each buried record shares no word with the pairs' texts.
 PLAIN = {
@@ -75,10 +81,6 @@ def read_pairs(path: Path) -> list[tuple[tuple[str, str], tuple[str, str]]]:
 
 
 # -- the databases --------------------------------------------------------------------------
-
-
-def _signature(count: int, seed: int) -> str:
-    return f"intake bench similar city v{DATASET_VERSION}: {count} problems, seed {seed}"
 
 
 async def _from_template(server_url: str) -> None:
@@ -280,7 +282,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="keep the loaded city (reused by the next --keep run) and leave the server running",
+        help="keep the loaded city (reused by the next --keep run) and this run's database "
+        f"({DATABASE}, replaced by the next run), and leave the server running",
     )
     parser.add_argument(
         "--stop", action="store_true", help="stop the benchmark's embedded PostgreSQL and exit"
@@ -299,18 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     started = server.start() if server is not None else False
     try:
         server_url = configured or (server.url("postgres") if server is not None else "")
-        city_url = databases.with_database(server_url, CITY)
-        signature = _signature(args.problems, args.seed)
-        if not (args.keep and asyncio.run(databases.signature(city_url)) == signature):
-            asyncio.run(databases.recreate(server_url, CITY))
-            migrate.upgrade(city_url)
-            print(f"Loading {args.problems:,} problems...", flush=True)
-            begun = perf_counter()
-            asyncio.run(load(databases.plain(city_url), args.problems, args.seed))
-            asyncio.run(databases.sign(city_url, CITY, signature))
-            print(f"Loaded in {perf_counter() - begun:.1f} s.")
-        else:
-            print(f"Reusing the loaded city of {args.problems:,} problems.")
+        load_city(server_url, CITY, args.problems, args.seed, args.keep)
         asyncio.run(_from_template(server_url))
         url = databases.with_database(server_url, DATABASE)
         migrate.upgrade(url)
@@ -325,9 +317,9 @@ def main(argv: list[str] | None = None) -> int:
             rate_limit_per_minute=0,
         )
         asyncio.run(_run(args, url, settings))
-        drop = [DATABASE] if args.keep else [DATABASE, CITY]
-        for name in drop:
-            asyncio.run(databases.recreate(server_url, name, drop_only=True))
+        if not args.keep:
+            for name in (DATABASE, CITY):
+                asyncio.run(databases.recreate(server_url, name, drop_only=True))
     finally:
         if started and not args.keep and server is not None:
             server.stop()

@@ -67,14 +67,34 @@ class Dataset:
     load_seconds: float | None  # None: reused from an earlier --keep run
 
 
-async def _prepare(url: str, count: int, seed: int, reuse: bool) -> Dataset:
+def load_city(server_url: str, database: str, count: int, seed: int, keep: bool) -> Dataset:
+    """Database ``database`` on the server, holding a city of ``count`` problems built by the
+    migrations and loaded by the demo generator: reused if ``keep`` and it already holds that
+    city (its signature says so), otherwise created and loaded afresh. bench.similar loads its
+    city with this too."""
+    url = databases.with_database(server_url, database)
+    reuse = keep and asyncio.run(databases.signature(url)) == _signature(count, seed)
+    if not reuse:
+        asyncio.run(databases.recreate(server_url, database))
+    migrate.upgrade(url)
+    print(f"{'Reusing' if reuse else 'Loading'} {count:,} problems...", flush=True)
+    data = asyncio.run(_prepare(url, database, count, seed, reuse))
+    if data.load_seconds is not None:
+        print(
+            f"Loaded {data.problems:,} problems and {data.events:,} history events "
+            f"in {data.load_seconds:.1f} s (COPY, then VACUUM ANALYZE)."
+        )
+    return data
+
+
+async def _prepare(url: str, database: str, count: int, seed: int, reuse: bool) -> Dataset:
     started = perf_counter()
     if reuse:
         city, problems, events, seconds = await read_city(databases.plain(url)), count, 0, None
     else:
         city, problems, events = await load(databases.plain(url), count, seed)
         seconds = perf_counter() - started
-        await databases.sign(url, DATABASE, _signature(count, seed))
+        await databases.sign(url, database, _signature(count, seed))
     connection = await asyncpg.connect(databases.plain(url))
     try:
         open_problems = await connection.fetchval(
@@ -508,19 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server_url = configured or (server.url("postgres") if server is not None else "")
         url = databases.with_database(server_url, DATABASE)
-        reuse = args.keep and asyncio.run(databases.signature(url)) == _signature(
-            args.problems, args.seed
-        )
-        if not reuse:
-            asyncio.run(databases.recreate(server_url, DATABASE))
-        migrate.upgrade(url)
-        print(f"{'Reusing' if reuse else 'Loading'} {args.problems:,} problems...", flush=True)
-        data = asyncio.run(_prepare(url, args.problems, args.seed, reuse))
-        if data.load_seconds is not None:
-            print(
-                f"Loaded {data.problems:,} problems and {data.events:,} history events "
-                f"in {data.load_seconds:.1f} s (COPY, then VACUUM ANALYZE)."
-            )
+        data = load_city(server_url, DATABASE, args.problems, args.seed, args.keep)
         settings = replace(
             Settings(),
             data_dir=BENCH_DIR / "app",

@@ -243,6 +243,31 @@ async def test_a_draft_lists_similar_problems_and_follows_its_edits(
 # -- which words the search uses ----------------------------------------------------------------
 
 
+async def test_words_the_stemmer_keeps_apart_are_one_term(client: Client, city: City) -> None:
+    # "jury" and "juror" stem apart (juri, juror), as do "summons" and "summoned": the
+    # dictionary joins them, so the court's problem finds the clerk's.
+    jury = await submitted(
+        client,
+        city,
+        **PLAIN,
+        title="Jury summonses go to old addresses",
+        problem_statement="Residents called for jury duty never get the letter.",
+    )
+    jurors = await submitted(
+        client,
+        city,
+        "health",
+        **PLAIN,
+        title="Jurors fail to appear",
+        problem_statement="Half the jurors we summoned do not show up at the courthouse.",
+    )
+
+    [match] = await similar_to(client, city, jury)
+
+    assert match["id"] == jurors["id"]
+    assert match["other_department"] is True
+
+
 def test_the_rarest_terms_find_the_candidates_within_a_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -3,8 +3,9 @@ other words must come up in the first five similar problems, among the other pro
 city (written by the demo city's generator, intake.demo.corpus).
 
 tests/corpus/paraphrases.txt holds the pairs the ranking and the synonym dictionary were
-tuned on; tests/corpus/paraphrases_heldout.txt, pairs written before that and never tuned on.
-bench/similar.py measures the same among 10,000 problems."""
+tuned on; paraphrases_heldout.txt, pairs written before that and never tuned on;
+paraphrases_fresh.txt, pairs written before the second pass changed anything (measured first,
+then looked at). bench/similar.py measures the same among 10,000 problems."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 TOP = 5
 TARGET = 0.9  # issue 18's target: of the pairs, the share whose paraphrase is in the first TOP
 BACKGROUND = 300  # other problems of the city
+CORPORA = ("paraphrases.txt", "paraphrases_heldout.txt", "paraphrases_fresh.txt")
 # The rest of each record shares no word with the texts, so only title and statement count.
 PLAIN = {
     "current_process": "Done by hand.",
@@ -70,7 +72,7 @@ async def test_paraphrases_from_other_departments_are_found(
     for _ in range(BACKGROUND):
         text = writer.write(rng.choice(TOPICS), "Department of Transportation")
         await submit(client, city, "requester2", str(text["title"]), str(text["problem_statement"]))
-    corpora = {name: pairs(name) for name in ("paraphrases.txt", "paraphrases_heldout.txt")}
+    corpora = {name: pairs(name) for name in CORPORA}
     seconds = {
         n: [await submit(client, city, "health", *b) for _, b in c] for n, c in corpora.items()
     }
@@ -98,6 +100,8 @@ async def test_paraphrases_from_other_departments_are_found(
         with capsys.disabled():
             print(f"\nsimilar, {name}: {found}/{len(corpora[name])} in the first {TOP}")
 
+    # The fresh pairs are reported (they miss the target, see docs/triage.md#measured) and
+    # stay in the city, as problems the other pairs must be told apart from.
     assert shares["paraphrases.txt"] >= TARGET, "\n".join(missed)
     assert shares["paraphrases_heldout.txt"] >= TARGET, "\n".join(missed)
 
