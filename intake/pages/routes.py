@@ -12,6 +12,7 @@ from litestar.template.config import TemplateConfig
 
 from intake.pages.controllers.account import AccountPages
 from intake.pages.controllers.auth import SignInController
+from intake.pages.controllers.collaboration import CollaborationPages
 from intake.pages.controllers.problems import ProblemPages
 from intake.pages.controllers.workspace import WorkspacePages
 from intake.pages.deps import provide_signed_in, provide_visit
@@ -25,7 +26,13 @@ def page_routers() -> list[Router]:
     """The pages at ``/`` and their static files at ``/static``."""
     pages = Router(
         path="/",
-        route_handlers=[SignInController, ProblemPages, AccountPages, WorkspacePages],
+        route_handlers=[
+            SignInController,
+            ProblemPages,
+            AccountPages,
+            WorkspacePages,
+            CollaborationPages,
+        ],
         dependencies={
             "visit": Provide(provide_visit),
             "caller": Provide(provide_signed_in),
