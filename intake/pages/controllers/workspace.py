@@ -125,7 +125,7 @@ async def _answer(
         return await workspace_page(request, session, caller, problem_id, failed=filled, status=422)
     try:
         async with session.begin_nested():
-            idempotent = await claim_idempotency_key(request, session, caller.id, idempotency_key)
+            idempotent = await claim_idempotency_key(request, session, caller, idempotency_key)
             if idempotent is not None and await idempotent.replay():
                 return Redirect(location, status_code=303)
             await act()
