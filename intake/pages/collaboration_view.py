@@ -1,6 +1,6 @@
 """What a problem's page shows about working together: its collaborating departments and
-people, who follows it, and who may change either; and a collaboration form sent back with
-its mistakes."""
+people, who follows it, who may change either, whether the caller owns one of its outcome
+metrics; and a collaboration form sent back with its mistakes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.collaboration import access, collaborators, watchers
@@ -76,7 +77,18 @@ async def collaboration_context(
     if manage:
         listed, _ = await registry.list_departments(session, cursor=None, limit=100)
         departments = [d for d in listed if d.id != problem.department_id and d.id not in taken]
+    # A metric's owner outside DTI opens the workspace to record its measurements.
+    owns_metric = await session.scalar(
+        select(models.Metric.id)
+        .where(
+            models.Metric.problem_id == problem.id,
+            models.Metric.owner_id == caller.id,
+            models.Metric.deleted_at.is_(None),
+        )
+        .limit(1)
+    )
     return {
+        "owns_metric": owns_metric is not None,
         "collaborators": collaborating,
         "followers": followers,
         "may_manage_collaborators": manage,

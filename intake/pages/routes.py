@@ -14,6 +14,7 @@ from intake.pages.controllers.account import AccountPages
 from intake.pages.controllers.auth import SignInController
 from intake.pages.controllers.collaboration import CollaborationPages
 from intake.pages.controllers.problems import ProblemPages
+from intake.pages.controllers.work_changes import WorkChangePages
 from intake.pages.controllers.workspace import WorkspacePages
 from intake.pages.deps import provide_signed_in, provide_visit
 from intake.pages.rendering import error_page
@@ -32,6 +33,7 @@ def page_routers() -> list[Router]:
             AccountPages,
             WorkspacePages,
             CollaborationPages,
+            WorkChangePages,
         ],
         dependencies={
             "visit": Provide(provide_visit),

@@ -130,7 +130,7 @@ class CollaborationPages(Controller):
         try:
             async with db_session.begin_nested():
                 idempotent = await claim_idempotency_key(
-                    request, db_session, caller.id, _text(form, "idempotency_key") or None
+                    request, db_session, caller, _text(form, "idempotency_key") or None
                 )
                 if idempotent is not None and await idempotent.replay():
                     return Redirect(location, status_code=303)
@@ -170,7 +170,9 @@ class CollaborationPages(Controller):
                 "you opened the page. The list below is as it is now."
             )
             return await problem_page(request, db_session, caller, problem_id, collab=failed)
-        return Redirect(f"/problems/{problem_id}?saved=uncollaborated#collaborators", 303)
+        return Redirect(
+            f"/problems/{problem_id}?saved=uncollaborated#collaborators", status_code=303
+        )
 
     # -- other people's following ---------------------------------------------------------------
 
@@ -260,4 +262,6 @@ class CollaborationPages(Controller):
             )
             failed.status = 412
             return await problem_page(request, db_session, caller, problem_id, collab=failed)
-        return Redirect(f"/problems/{problem_id}?saved=comment#comment-{comment_id}", 303)
+        return Redirect(
+            f"/problems/{problem_id}?saved=comment#comment-{comment_id}", status_code=303
+        )
