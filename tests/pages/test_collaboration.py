@@ -322,12 +322,12 @@ async def test_the_author_edits_their_comment_and_the_earlier_text_is_kept(
             target, data={"csrf_token": csrf, "version": str(int(version) + 1), "body": body}
         )
         assert bad.status_code == 422, bad.text
-        assert f'href="#comment-{mine}"' in summary_of(bad.text) and words in bad.text
+        assert f'href="#comment-{mine}-body"' in summary_of(bad.text) and words in bad.text
     mention = await client.post(
         target,
         data={"csrf_token": csrf, "version": str(int(version) + 1), "body": "@x@none.example"},
     )
-    assert mention.status_code == 422 and f'href="#comment-{mine}"' in mention.text
+    assert mention.status_code == 422 and f'href="#comment-{mine}-body"' in mention.text
 
     refused = await client.post(
         page_of(problem) + f"/comments/{theirs}/edit",

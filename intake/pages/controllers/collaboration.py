@@ -238,7 +238,7 @@ class CollaborationPages(Controller):
     ) -> Any:
         form = await request.form()
         body = str(form.get("body") or "")
-        field = f"comment-{comment_id}"
+        field = f"comment-{comment_id}-body"
         failed = CollaborationForm(field, {field: body})
         try:
             data = msgspec.convert({"body": body}, CommentUpdate)
