@@ -205,7 +205,12 @@ FORMS["edit-finding"] = (
     Spec("detail", "Detail", "Optional.", "textarea", max_length=20000),
 )
 FORMS["edit-milestone"] = (
-    Spec("title", "Milestone", "What will be true, for example: beta open in Ward 3.", True),
+    Spec(
+        "title",
+        "Milestone",
+        "What will be true, for example: beta open in Ward 3.",
+        required=True,
+    ),
     Spec("description", "Description", "Optional.", "textarea", max_length=5000),
 )
 FORMS["edit-metric"] = tuple(

@@ -155,11 +155,13 @@ async def test_the_team_edits_reopens_and_removes_a_milestone(
     )
     assert edited.status_code == 303
     assert "Beta in Wards 3 and 7" in (await client.get(edited.headers["location"])).text
-    bad = await client.post(
-        f"{target}/edit", data={"csrf_token": csrf, "version": "4", "title": "\x00"}
-    )
-    assert bad.status_code == 422
-    assert f'href="#edit-milestone-{milestone["id"]}-title"' in summary_of(bad.text)
+    for title, words in (("\x00", "unusual characters"), ("  ", "Enter milestone")):
+        bad = await client.post(
+            f"{target}/edit", data={"csrf_token": csrf, "version": "4", "title": title}
+        )
+        assert bad.status_code == 422
+        summary = summary_of(bad.text)
+        assert f'href="#edit-milestone-{milestone["id"]}-title"' in summary and words in summary
 
     removed = await client.post(
         f"{target}/remove", data={"csrf_token": csrf, "version": "4"}, follow_redirects=False
