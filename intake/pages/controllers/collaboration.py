@@ -18,7 +18,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.collaboration import collaborators, comments, watchers
-from intake.collaboration.schemas import CollaboratorCreate, CommentUpdate
+from intake.collaboration.schemas import CollaboratorCreate, CommentUpdate, WatcherAdd
 from intake.pages.collaboration_view import CollaborationForm
 from intake.pages.controllers.problems import STATUS_WORDS
 from intake.pages.controllers.problems import _problem_page as problem_page
@@ -32,6 +32,7 @@ from intake.pages.deps import (
     etag,
 )
 from intake.problems import service as problems
+from intake.problems.schemas import Withdrawal
 
 
 def _text(form: Any, name: str) -> str:
@@ -64,16 +65,17 @@ class CollaborationPages(Controller):
         reason = _text(form, "reason")
         seen = _text(form, "seen_status")
         failed = CollaborationForm("withdraw", {"withdraw-reason": reason})
-        if len(reason) > 2000:
-            failed.add("withdraw-reason", "Write at most 2,000 characters")
-        if "\x00" in reason:
-            failed.add("withdraw-reason", "Remove the characters that cannot be shown")
-        if failed.errors:
+        try:  # the API's own schema for the reason
+            data = msgspec.convert({"reason": reason or None}, Withdrawal)
+        except msgspec.ValidationError:
+            failed.add(
+                "withdraw-reason", "Write at most 2,000 characters, without unusual characters"
+            )
             return await problem_page(request, db_session, caller, problem_id, collab=failed)
         try:
             async with db_session.begin_nested():
                 await problems.withdraw(
-                    db_session, caller, problem_id, etag(_text(form, "version")), reason or None
+                    db_session, caller, problem_id, etag(_text(form, "version")), data.reason
                 )
         except PreconditionFailed:
             now = await problems.get_visible(db_session, caller, problem_id)
@@ -187,15 +189,19 @@ class CollaborationPages(Controller):
         form = await request.form()
         email = _text(form, "email")
         failed = CollaborationForm("watcher", {"watcher-email": email})
+        data = None
         if not email:
             failed.add("watcher-email", "Enter your colleague's e-mail address")
-        elif "@" not in email or len(email) > 320:
-            failed.add("watcher-email", "Enter an e-mail address like name@city.example")
-        if failed.errors:
+        else:
+            try:
+                data = msgspec.convert({"email": email}, WatcherAdd)
+            except msgspec.ValidationError:
+                failed.add("watcher-email", "Enter an e-mail address like name@city.example")
+        if data is None or data.email is None:
             return await problem_page(request, db_session, caller, problem_id, collab=failed)
         try:
             async with db_session.begin_nested():
-                await watchers.add_watcher(db_session, caller, problem_id, email)
+                await watchers.add_watcher(db_session, caller, problem_id, data.email)
         except ValidationFailed as error:
             _place(failed, error, {"email": "watcher-email"})
             return await problem_page(request, db_session, caller, problem_id, collab=failed)
