@@ -13,6 +13,7 @@ from litestar.template.config import TemplateConfig
 from intake.pages.controllers.account import AccountPages
 from intake.pages.controllers.auth import SignInController
 from intake.pages.controllers.collaboration import CollaborationPages
+from intake.pages.controllers.notifications import NotificationPages
 from intake.pages.controllers.problems import ProblemPages
 from intake.pages.controllers.work_changes import WorkChangePages
 from intake.pages.controllers.workspace import WorkspacePages
@@ -34,6 +35,7 @@ def page_routers() -> list[Router]:
             WorkspacePages,
             CollaborationPages,
             WorkChangePages,
+            NotificationPages,
         ],
         dependencies={
             "visit": Provide(provide_visit),

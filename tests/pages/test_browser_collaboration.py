@@ -1,11 +1,12 @@
-"""What the API lets people do that the pages offer through the collaboration and
-work-change forms, in a real headless Chromium: a requester adds a collaborating department
-and a colleague, asks someone to follow, edits a comment and withdraws a problem; the team
-changes and removes what it recorded. axe-core on each page and state, at a phone's width and
-at 200% zoom too; another department sees none of the forms."""
+"""The collaboration, work-change and notification forms in a real headless Chromium: a
+requester marks a notification read, adds a collaborating department and a colleague, asks
+someone to follow, edits a comment and withdraws a problem; the team changes and removes what
+it recorded. axe-core on each page and state, at a phone's width and at 200% zoom too;
+another department sees none of the forms."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +42,12 @@ async def submitted_problem(client: Any, city: City) -> dict[str, Any]:
         headers=city.auth("requester"),
     )
     assert response.status_code == 201
+    mention = await client.post(
+        f"/api/v1/problems/{problem['id']}/comments",
+        json={"body": "@rosa.diaz@city.example could the clerks bring the spreadsheet too?"},
+        headers=city.auth("triager"),
+    )
+    assert mention.status_code == 201
     return problem
 
 
@@ -49,6 +56,14 @@ async def test_a_requester_works_on_a_problem_with_others_and_withdraws_it(
 ) -> None:
     problem = await submitted_problem(client, city)
     await sign_in(page, "Rosa Diaz")
+    # The triager's mention is in her inbox; she marks it read there.
+    await page.goto("/inbox")
+    await assert_accessible(page)
+    mark = page.get_by_role("button", name=re.compile("^Mark as read"))
+    await expect(mark).to_have_count(1)
+    await mark.click()
+    await expect(page.get_by_text("You have no unread notifications.")).to_be_visible()
+    await expect(mark).to_have_count(0)
     await page.goto(f"/problems/{problem['id']}")
     await assert_accessible(page)
 

@@ -66,11 +66,13 @@ PAGE_FORMS: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     # everyone's
     ("POST", "/api/v1/me/notifications/read"): ("/inbox/read",),
+    ("POST", "/api/v1/me/notifications/{notification_id:int}/read"): (
+        "/inbox/{notification_id:int}/read",
+    ),
     ("PATCH", "/api/v1/me"): ("/settings",),
 }
 
 TRIAGE_PAGE = "triage page (pages-triage)"
-LEAD_PAGES = "inbox polish (pages-lead)"
 ADMIN = (
     "admin operation: the product's pages are for requesters, triagers, teams and "
     "leadership (PRODUCT.md, Pages); admins keep the registry with the API and the CLI"
@@ -94,7 +96,6 @@ NOT_ON_PAGES: dict[tuple[str, str], str] = {
     ("PUT", P + "/score"): TRIAGE_PAGE,
     ("POST", P + "/links"): TRIAGE_PAGE,
     ("PUT", P + "/team"): TRIAGE_PAGE,
-    ("POST", "/api/v1/me/notifications/{notification_id:int}/read"): LEAD_PAGES,
     ("POST", "/api/v1/departments"): ADMIN,
     ("PATCH", "/api/v1/departments/{department_id:uuid}"): ADMIN,
     ("POST", "/api/v1/people"): ADMIN,
