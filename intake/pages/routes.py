@@ -12,9 +12,12 @@ from litestar.template.config import TemplateConfig
 
 from intake.pages.controllers.account import AccountPages
 from intake.pages.controllers.auth import SignInController
+from intake.pages.controllers.collaboration import CollaborationPages
 from intake.pages.controllers.dashboard import DashboardPages
+from intake.pages.controllers.notifications import NotificationPages
 from intake.pages.controllers.problems import ProblemPages
 from intake.pages.controllers.triage import TriagePages
+from intake.pages.controllers.work_changes import WorkChangePages
 from intake.pages.controllers.workspace import WorkspacePages
 from intake.pages.deps import provide_problem_form, provide_signed_in, provide_visit
 from intake.pages.rendering import error_page
@@ -34,6 +37,9 @@ def page_routers() -> list[Router]:
             TriagePages,
             WorkspacePages,
             DashboardPages,
+            CollaborationPages,
+            WorkChangePages,
+            NotificationPages,
         ],
         dependencies={
             "visit": Provide(provide_visit),

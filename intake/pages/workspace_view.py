@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
@@ -45,6 +46,13 @@ SAVED = {
     "update": "The status update has been posted.",
     "metric": "The outcome metric has been added.",
     "measure": "The measurement has been recorded.",
+    "edit-finding": "The finding has been changed.",
+    "remove-finding": "The finding has been removed.",
+    "edit-milestone": "The milestone has been changed.",
+    "reopen": "The milestone is open again.",
+    "remove-milestone": "The milestone has been removed; the history keeps it.",
+    "edit-metric": "The outcome metric has been changed.",
+    "remove-metric": "The outcome metric has been removed.",
 }
 # The phases a problem goes through once accepted, in order, as the workspace shows them.
 PHASES = ("accepted", "discovery", "alpha", "beta", "live", "closed")
@@ -165,6 +173,16 @@ async def workspace_page(
         for m in metrics
         if open_work and (access.on_team or (m.owner and m.owner.id == caller.id))
     }
+    owners = {m.owner.id for m in metrics if m.owner is not None and access.write}
+    owner_emails = dict(
+        (
+            await session.execute(
+                select(models.Person.id, models.Person.email).where(models.Person.id.in_(owners))
+            )
+        ).all()
+        if owners
+        else []
+    )
     current = phase_of(problem.status, problem.delivery_phase)
     saved = request.query_params.get("saved")
     return render(
@@ -189,6 +207,7 @@ async def workspace_page(
         metrics=metrics,
         measurements=measurements,
         measurable=measurable,
+        owner_emails=owner_emails,
         forms=work_forms.FORMS,
         words=work_forms,
         failed=failed,

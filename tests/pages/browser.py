@@ -66,3 +66,10 @@ async def choose(page: Page, selector: str, label: str, limit: int = 60) -> None
             return
         await page.keyboard.press("ArrowDown")
     raise AssertionError(f"{selector} has no option starting with {label!r}")
+
+
+async def no_horizontal_scroll(page: Page) -> None:
+    wide = await page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert wide <= 0, f"the page scrolls sideways by {wide}px at {page.viewport_size}"

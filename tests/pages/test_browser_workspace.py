@@ -15,7 +15,7 @@ from playwright.async_api import Browser, Locator, Page, expect
 
 from tests.builders import City
 from tests.helpers import paired
-from tests.pages.browser import assert_accessible, shot, sign_in
+from tests.pages.browser import assert_accessible, no_horizontal_scroll, shot, sign_in
 
 # The service's today is the UTC date; a day read before midnight is never in its future.
 DAY = datetime.now(UTC).date()
@@ -152,13 +152,6 @@ async def test_the_team_takes_a_problem_from_accepted_to_closed(
     await assert_accessible(page)
     row = await db.fetchrow("SELECT status, outcome_result FROM problems")
     assert (row["status"], row["outcome_result"]) == ("closed", "achieved")
-
-
-async def no_horizontal_scroll(page: Page) -> None:
-    wide = await page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert wide <= 0, f"the page scrolls sideways by {wide}px at {page.viewport_size}"
 
 
 async def test_the_workspace_reflows_on_a_phone_and_at_200_percent(

@@ -16,6 +16,7 @@ from intake.collaboration.schemas import CommentCreate
 from intake.db import models
 from intake.notifications import service as inbox
 from intake.pages import forms
+from intake.pages.collaboration_view import SAVED, CollaborationForm, collaboration_context
 from intake.pages.deps import (
     Caller,
     Forbidden,
@@ -338,6 +339,7 @@ async def _problem_page(
     answer: str = "",
     comment: str = "",
     comment_error: str | None = None,
+    collab: CollaborationForm | None = None,
 ) -> Any:
     problem = await problems.get_visible(session, caller, problem_id)
     out = await problems.problem_out(session, caller, problem)
@@ -353,6 +355,8 @@ async def _problem_page(
         else []
     )
     status = error.status if error else (422 if comment_error else 200)
+    if collab is not None:
+        status = collab.status
     return render(
         request,
         "problem.html",
@@ -371,6 +375,11 @@ async def _problem_page(
         may_edit=_may_edit(caller, problem),
         may_submit=_may(caller, problem, "submit"),
         may_respond=_may(caller, problem, "respond"),
+        may_withdraw=_may(caller, problem, "withdraw"),
+        withdrawn=request.query_params.get("withdrawn") == "1",
+        **await collaboration_context(
+            session, caller, problem, collab, SAVED.get(request.query_params.get("saved") or "")
+        ),
         similar=similar_problems,
         submitted=request.query_params.get("submitted") == "1",
         idempotency_key=str(uuid.uuid4()),
