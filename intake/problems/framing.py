@@ -83,6 +83,8 @@ from pathlib import Path
 
 import msgspec
 
+from intake.problems.spelling import Speller
+
 __all__ = ["OBJECTS", "RULES", "VERBS", "FramingHint", "FramingRule", "framing_hints"]
 
 
@@ -273,6 +275,12 @@ _ADVERBS = _set("adverbs")
 _NOT_PRODUCT = _set("not_product")
 _NAME_END = _set("name_end")
 _NOT_PRODUCT_AFTER = _set("not_product_after")
+_ASKING = _set("asking")
+_REPORTED = _set("reported")
+_MANDATING = _set("mandating")
+_ING_AFTER = _set("ing_after")
+_NOT_TECH = _set("not_tech")
+_NEW_SOLUTION = frozenset({"a", "an", "new", "another"})
 _KNOWN_VENDORS = _set("vendors")
 
 # Surname prefixes whose names look like product names ("McDonald", "DeKalb").
@@ -300,7 +308,7 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
         double = head + head[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", head) else head
         ing = (double if double != head else stem) + "ing"
         past = (stem if head.endswith("e") else double) + "ed"
-        third = head + ("es" if head.endswith(("s", "sh", "ch", "x", "z")) else "s")
+        third = head + ("es" if head.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
         forms[ing] = (head, "ing")
         forms[past] = (head, "past")
         forms[third] = (head, "s")
@@ -313,12 +321,14 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 
 
 _FORMS = _verb_forms()
+# Misspelt solution words and verbs are read as meant ("labtops", "databse", "implment").
+_SPELLER = Speller([*OBJECTS, *(f"{word}s" for word in OBJECTS), *QUALIFIED, *NOMINALS, *_FORMS])
 
 
 @dataclass(slots=True)
 class _Token:
     text: str
-    low: str
+    low: str  # lower case, misspellings read as meant (``spelling.Speller``)
     start: int
     end: int
     clause: int
@@ -366,10 +376,13 @@ def _tokens(text: str) -> list[_Token]:
             clause += 1
         sentence = not tokens or bool(re.search(r"[.!?:\n]", gap))
         word = found.group()
+        low = word.lower().replace("\u2019", "'")
+        if word[1:].islower():  # not a name such as "SharePoint" or "DBI"
+            low = _SPELLER.correct(low) or low
         tokens.append(
             _Token(
                 text=word,
-                low=word.lower().replace("\u2019", "'"),
+                low=low,
                 start=found.start(),
                 end=found.end(),
                 clause=clause,
@@ -384,8 +397,9 @@ def _tokens(text: str) -> list[_Token]:
 class _Reader:
     """The grammar applied to one field's words."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, field: str = "problem_statement") -> None:
         self.text = text
+        self.field = field
         self.tokens = _tokens(text)
         words = _LONG_WORD.findall(text)
         self.title_case = len(words) >= 3 and all(word[0].isupper() for word in words)
@@ -417,6 +431,10 @@ class _Reader:
                     break
                 if {before.low, before.noun, before.low.rsplit("-", 1)[-1]} & qualifiers:
                     return kind  # "a mobile application", "a self-scheduling tool"
+                if before.text in _KNOWN_VENDORS or (
+                    before.low.startswith("e-") and before.low not in _NOT_TECH
+                ):
+                    return kind  # "a SharePoint site", "an e-fax service"
                 if back == 1 and before.noun in OBJECTS:
                     return OBJECTS[before.noun]  # "a visualization tool", "a GIS platform"
         if noun not in ABSTRACT and noun.rstrip("s") not in ABSTRACT:
@@ -424,7 +442,11 @@ class _Reader:
                 before = self.at(index - back, token.clause)
                 if before is None or before.low in _JOINING:
                     break
-                if before.low in TECH_MODIFIERS or _STYLED.fullmatch(before.text):
+                if (
+                    before.low in TECH_MODIFIERS
+                    or _STYLED.fullmatch(before.text)
+                    or (before.low.startswith("e-") and before.low not in _NOT_TECH)
+                ):
                     return DEVICE if before.low in ("wearable", "smart", "self-return") else APP
         return None
 
@@ -460,7 +482,10 @@ class _Reader:
         if after is not None and after.low in _NOT_PRODUCT_AFTER:
             return None
         names = [t.text for t in self.tokens[index : last + 1]]
-        known = any(name in _KNOWN_VENDORS for name in names) or (
+        spans = (
+            " ".join(names[a:b]) for a in range(len(names)) for b in range(a + 1, len(names) + 1)
+        )
+        known = any(span in _KNOWN_VENDORS for span in spans) or (
             commanded
             and any(_MIXED_CASE.match(name) and not _SURNAME.match(name) for name in names)
         )
@@ -559,11 +584,21 @@ class _Reader:
         token = self.tokens[index]
         clause = token.clause
         low = token.low
+        nxt = self.at(index + 1, clause)
         if low in ("would", "we'd", "i'd", "they'd"):
-            nxt = self.at(index + 1, clause)
-            if nxt is not None and nxt.low == "like":
+            if nxt is not None and nxt.low in ("like", "love"):
                 return "would like", "base", index + 1
             return None
+        if nxt is not None and low in ("how", "what") and nxt.low == "about":
+            if self.at(index - 1, clause) is None:  # "How about a texting service?"
+                return "need", "there", index + 1
+        if nxt is not None and low in _ASKING:  # "what we need is", "the answer would be"
+            if nxt.low == "is":
+                return "need", "there", index + 1
+            be = self.at(index + 2, clause)
+            if nxt.low in ("would", "will") and be is not None and be.low == "be":
+                return "need", "there", index + 2
+
         if low == "there":
             modal = self.at(index + 1, clause)
             if modal is not None and modal.low in ("should", "must", "needs", "has", "could"):
@@ -591,6 +626,15 @@ class _Reader:
         if head in VERBS:
             return head, form, index
         return None
+
+    def reported(self, index: int, clause: int) -> bool:
+        """ "we were told to", "the law requires us to" before a verb: a solution someone else
+        named or a mandate, reported ("Finance asked us to license Workday" still asks)."""
+        token = self.at(index, clause)
+        if token is not None and token.low in ("us", "me"):  # "the state requires us to"
+            mandate = self.at(index - 1, clause)
+            return mandate is not None and mandate.low in _MANDATING
+        return token is not None and token.low in _REPORTED
 
     def negated(self, index: int, clause: int) -> bool:
         for j in range(index - 1, index - 4, -1):
@@ -668,7 +712,12 @@ class _Reader:
         before = self.at(index - 1, clause)
         if self.negated(index, clause):
             return None
+        if before is not None and before.low == "to" and self.reported(index - 2, clause):
+            return None  # "we were told to buy a CRM": someone else's solution, reported
         commanded = form == "base" and self.commanded(index, clause)
+        if form == "past" and self.field == "desired_outcome" and before is not None:
+            if before.low in ("has", "have"):  # "The department has moved to the cloud"
+                form, commanded = "base", True
         if form == "past":
             if not self.prescriptive_participle(index, clause, lemma):
                 return None
@@ -689,30 +738,27 @@ class _Reader:
             return None  # "the build", "our purchase": a noun (see match_nominal)
         if form == "ing" and not token.sentence_start:
             nxt = self.at(last + 1, clause)
-            prev_ok = before is None or before.low in _MODALS | {
-                "are",
-                "is",
-                "am",
-                "start",
-                "begin",
-                "about",
-                "on",
-            }
+            prev_ok = before is None or before.low in _MODALS | _ING_AFTER
             if nxt is None or (nxt.low not in _OPENERS and not prev_ok):
                 return None
         head = lemma.split()[0]
+        if head == "go":  # "go digital", "go paperless": the state names the solution
+            obj = _Object(SYSTEM, last, last, "new")
+            return self.build(cls, index, last, (index, last - 1), lemma, obj)
         nxt = self.at(last + 1, clause)
         if nxt is None or nxt.soft_before:
             return None
         if cls == WANT:
             if form == "base" and before is not None and before.low == "a":
                 return None
-            k = last + 1
+            k, obj = last + 1, None
             if nxt.low == "to" and (second := self.at(k + 1, clause)) is not None:
-                if second.low not in ("have", "get"):
+                if (end := self.product(k + 1, clause, vendors_only=True)) is not None:
+                    obj = _Object(PRODUCT, k + 1, end, "new")  # "would like to DocuSign it"
+                elif second.low not in ("have", "get"):
                     return None  # "need to buy ...": the inner verb speaks for itself
                 k += 2
-            obj = self.phrase_after(k, clause, vendors_only=True, commanded=commanded)
+            obj = obj or self.phrase_after(k, clause, vendors_only=True, commanded=commanded)
         elif head in DESTINATION or (lemma == "upgrade" and nxt.low == "to"):
             obj = None
         else:
@@ -720,6 +766,9 @@ class _Reader:
             obj = self.phrase_after(last + 1, clause, vendors_only=strict, commanded=commanded)
             if obj is None and head in GIVING and commanded:
                 obj = self.after_recipient(last + 1, clause)
+            if obj is None and commanded and cls in (IMPLEMENT, BUILD, BUY):
+                # the solution as the means: "Implement single sign-on with Okta"
+                obj = self.destination(last + 1, clause, _MEANS - {"on", "in"}, commanded=True)
         target = None
         if cls in (MIGRATE, REPLACE):
             target = self.destination(
@@ -766,6 +815,7 @@ class _Reader:
             opening -= 1
         enabling = self.tokens[opening].low in _ENABLING
         words = [t.low for t in self.tokens[opening:index]]
+        outcome = self.field == "desired_outcome"
         prescribing = any(
             word in _PRESCRIBING or (word == "to" and n > 0 and words[n - 1] in ("need", "needs"))
             for n, word in enumerate(words)
@@ -776,13 +826,15 @@ class _Reader:
             return self.build(
                 IMPLEMENT, index, index, (index, index), "use", _Object(APP, index, index, "new")
             )
-        if not (enabling or prescribing) or any(
+        if not (enabling or prescribing or outcome) or any(
             t.low in _NEGATIONS or t.low.endswith("n't") for t in self.tokens[opening:index]
         ):
             return None
         obj = self.phrase_after(index + 1, clause, vendors_only=True, commanded=True)
         if obj is None or obj.opener == "old":
             return None
+        if not (enabling or prescribing or obj.opener == "new"):
+            return None  # an outcome names a new means ("through a new portal"), not "in Accela"
         return self.build(IMPLEMENT, index, obj.end, (index, index), "use", obj)
 
     def destination(
@@ -874,7 +926,7 @@ class _Reader:
         if nxt is not None and not nxt.soft_before and nxt.low in ("of", "for"):
             if cls == WANT and nxt.low != "for":
                 return None
-            obj = self.phrase_after(index + 2, clause, vendors_only=cls in (WANT, BUILD))
+            obj = self.phrase_after(index + 2, clause, vendors_only=cls in (WANT, BUILD, BUY))
             if cls == MIGRATE:
                 obj = self.destination(index + 2, clause, _TO, names=True) or obj
             if obj is not None and (cls != WANT or obj.opener != "old"):
@@ -909,22 +961,56 @@ class _Reader:
         "Dashboard of eviction filings by ward" (no verb, so nothing else it could say)."""
         if not self.tokens or any(t.low in _FINITE for t in self.tokens):
             return None
-        obj = self.phrase_after(0, 0, vendors_only=True)
+        start = 0  # after a label: "Request: new case management software"
+        label = sum(t.clause == 0 for t in self.tokens)
+        if label <= 2 < len(self.tokens) and ":" in self.text[: self.tokens[label].start]:
+            start = label
+        clause = self.tokens[start].clause
+        obj = self.phrase_after(start, clause, vendors_only=True)
         if obj is None or obj.kind == PRODUCT or obj.opener == "old":
             return None
-        if self.tokens[0].low in _SEVERAL:
+        if self.tokens[start].low in _SEVERAL:
             return None  # "Three systems for one record": what there is too much of
-        after = self.at(obj.end + 1, 0)
+        after = self.at(obj.end + 1, clause)
         # The title is the phrase ("Help desk chatbot"), or the phrase and what it is for
         # ("GPS trackers on all garbage trucks"); a longer opening is a sentence's subject.
         words = obj.end - obj.start + 1
+        if any(t.low in _OPENERS for t in self.tokens[obj.start + 1 : obj.end]):
+            return None  # "Detectives search three systems": not one noun phrase
         if after is None:
             fits = words <= 5
         else:
-            fits = words <= 3 and after.low in ("for", "of", "on", "at", "in", "to", "with")
+            fits = words <= 4 and after.low in ("for", "of", "on", "at", "in", "to", "with")
         if not fits:
             return None
-        return self.build(BUILD, 0, obj.end, None, "", obj)
+        return self.build(BUILD, start, obj.end, None, "", obj)
+
+    def past(self, index: int) -> bool:
+        """A past-tense verb ("built", "launched"), not a perfect ("has moved")."""
+        token = self.tokens[index]
+        before = self.at(index - 1, token.clause)
+        if before is not None and before.low in ("has", "have", "be", "been", "is", "are"):
+            return False
+        form = _FORMS.get(token.low, ("", ""))[1]
+        return form == "past" or (token.low.endswith("ed") and len(token.low) > 4)
+
+    def outcome_object(self) -> _Match | None:
+        """An outcome that is a new solution in place: "A new CRM is live", "a self-service
+        kiosk in each branch", "every inspector carries a tablet"."""
+        for index, token in enumerate(self.tokens):
+            nxt = self.at(index + 1, token.clause)
+            if token.low not in _NEW_SOLUTION and not (
+                token.low == "the" and nxt is not None and nxt.low == "new"
+            ):
+                continue
+            if self.negated(index, token.clause):
+                continue  # "without a separate app"
+            if any(self.past(j) for j in range(index) if self.tokens[j].clause == token.clause):
+                continue  # "We built an app in 2019": what happened, not an outcome
+            obj = self.phrase_after(index, token.clause, vendors_only=True)
+            if obj is not None and obj.opener == "new" and obj.kind != PRODUCT:
+                return self.build(BUILD, index, obj.end, None, "", obj)
+        return None
 
     def build(
         self,
@@ -959,12 +1045,15 @@ class _Reader:
 
 
 def _hints_in(field: str, text: str) -> list[FramingHint]:
-    reader = _Reader(text)
+    reader = _Reader(text, field)
     taken: list[tuple[int, int]] = []
     hints: list[FramingHint] = []
     matches = reader.matches()
     if field == "title" and not matches and (bare := reader.title_object()) is not None:
         matches.append(bare)
+    if field == "desired_outcome" and not matches:
+        if (bare := reader.outcome_object()) is not None:
+            matches.append(bare)
     for match in sorted(matches, key=lambda m: (m.first, m.last)):
         if any(match.first <= e and s <= match.last for s, e in taken):
             continue  # an earlier match already explains these words
@@ -983,8 +1072,10 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
                 f'solution verb "{verb}" ({VERBS[match.verb_lemma]}: {match.verb_lemma}) '
                 f'with solution object "{thing}" ({match.object.kind})'
             )
-        else:
+        elif field == "title":
             reason = f'the title names a solution object "{thing}" ({match.object.kind}) alone'
+        else:
+            reason = f'the outcome is a new solution object "{thing}" ({match.object.kind})'
 
         hints.append(
             FramingHint(
