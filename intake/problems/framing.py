@@ -589,9 +589,9 @@ class _Reader:
             if nxt is not None and nxt.low in ("like", "love"):
                 return "would like", "base", index + 1
             return None
-        if nxt is not None and low in ("how", "what") and nxt.low == "about":
-            if self.at(index - 1, clause) is None:  # "How about a texting service?"
-                return "need", "there", index + 1
+        opening = self.at(index - 1, clause) is None
+        if opening and nxt is not None and low in ("how", "what") and nxt.low == "about":
+            return "need", "there", index + 1  # "How about a texting service?"
         if nxt is not None and low in _ASKING:  # "what we need is", "the answer would be"
             if nxt.low == "is":
                 return "need", "there", index + 1
@@ -715,9 +715,9 @@ class _Reader:
         if before is not None and before.low == "to" and self.reported(index - 2, clause):
             return None  # "we were told to buy a CRM": someone else's solution, reported
         commanded = form == "base" and self.commanded(index, clause)
-        if form == "past" and self.field == "desired_outcome" and before is not None:
-            if before.low in ("has", "have"):  # "The department has moved to the cloud"
-                form, commanded = "base", True
+        outcome = self.field == "desired_outcome"
+        if form == "past" and outcome and before is not None and before.low in ("has", "have"):
+            form, commanded = "base", True  # an outcome: "The department has moved to the cloud"
         if form == "past":
             if not self.prescriptive_participle(index, clause, lemma):
                 return None
@@ -1051,9 +1051,8 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
     matches = reader.matches()
     if field == "title" and not matches and (bare := reader.title_object()) is not None:
         matches.append(bare)
-    if field == "desired_outcome" and not matches:
-        if (bare := reader.outcome_object()) is not None:
-            matches.append(bare)
+    if field == "desired_outcome" and not matches and (bare := reader.outcome_object()):
+        matches.append(bare)
     for match in sorted(matches, key=lambda m: (m.first, m.last)):
         if any(match.first <= e and s <= match.last for s, e in taken):
             continue  # an earlier match already explains these words
