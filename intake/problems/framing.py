@@ -264,6 +264,7 @@ _TEMPORAL = _set("temporal")
 _MEANS = _set("means")
 _ENABLING = _set("enabling")
 _PRESCRIBING = _set("prescribing")
+_WANTING = _set("wanting")
 _OBLIGED = _set("obliged")
 _WITH, _TO = frozenset({"with"}), frozenset({"to", "into"})
 _PLACES = _set("places")
@@ -281,6 +282,7 @@ _MANDATING = _set("mandating")
 _ING_AFTER = _set("ing_after")
 _NOT_TECH = _set("not_tech")
 _NEW_SOLUTION = frozenset({"a", "an", "new", "another"})
+_CONTAINERS = _set("containers")
 _KNOWN_VENDORS = _set("vendors")
 
 # Surname prefixes whose names look like product names ("McDonald", "DeKalb").
@@ -445,10 +447,18 @@ class _Reader:
                 if (
                     before.low in TECH_MODIFIERS
                     or _STYLED.fullmatch(before.text)
+                    or (back == 1 and self.vendor_ends(index - 1))
                     or (before.low.startswith("e-") and before.low not in _NOT_TECH)
                 ):
                     return DEVICE if before.low in ("wearable", "smart", "self-return") else APP
         return None
+
+    def vendor_ends(self, index: int) -> bool:
+        """A well-known vendor's name ends at ``index`` ("a Power BI report")."""
+        token = self.tokens[index]
+        before = self.at(index - 1, token.clause)
+        pair = f"{before.text} {token.text}" if before is not None else ""
+        return token.text in _KNOWN_VENDORS or pair in _KNOWN_VENDORS
 
     def is_head(self, index: int) -> bool:
         """An object word that ends its phrase: nothing but a joining word may follow."""
@@ -506,9 +516,13 @@ class _Reader:
         k = index
         while k - index < 3:
             token = self.at(k, clause)
-            if token is None or (k > index and token.soft_before) or token.low not in _OPENERS:
+            if token is None or (k > index and token.soft_before):
                 break
-            if token.low in _NEW or (opener == "old" and token.low == "new"):
+            if token.low not in _OPENERS and not (
+                token.low.isdigit() and not _YEAR.fullmatch(token.low)
+            ):
+                break
+            if token.low in _NEW or token.low.isdigit() or (opener == "old" and token.low == "new"):
                 opener = "new" if opener is None or token.low == "new" else opener
             elif opener is None:
                 opener = "old"
@@ -516,6 +530,10 @@ class _Reader:
         first = self.at(k, clause)
         if first is None or (k > index and first.soft_before):
             return None
+        for j in (k, k + 1):  # "the latest version of ArcGIS Pro", "an instance of Salesforce"
+            word, of = self.at(j, clause), self.at(j + 1, clause)
+            if word is not None and word.noun in _CONTAINERS and of is not None and of.low == "of":
+                return self.phrase_after(j + 2, clause, vendors_only, commanded)
         end = self.product(k, clause, vendors_only, commanded)
         if end is not None:
             return _Object(PRODUCT, k, end, opener)
@@ -751,6 +769,8 @@ class _Reader:
         if cls == WANT:
             if form == "base" and before is not None and before.low == "a":
                 return None
+            if lemma == "request" and nxt.low not in _NEW and not nxt.low.isdigit():
+                return None  # "a records request system"; "we request a new portal" asks
             k, obj = last + 1, None
             if nxt.low == "to" and (second := self.at(k + 1, clause)) is not None:
                 if (end := self.product(k + 1, clause, vendors_only=True)) is not None:
@@ -801,6 +821,8 @@ class _Reader:
                 first -= 1
             if (prev := self.at(first - 1, clause)) is not None and prev.low in _SUBJECTS:
                 first -= 1
+                if (prev := self.at(first - 1, clause)) is not None and prev.low in ("what", "all"):
+                    first -= 1  # "What we really need is"
         return self.build(cls, first, obj.end, (index, last), lemma, obj)
 
     def match_means(self, index: int) -> _Match | None:
@@ -816,10 +838,8 @@ class _Reader:
         enabling = self.tokens[opening].low in _ENABLING
         words = [t.low for t in self.tokens[opening:index]]
         outcome = self.field == "desired_outcome"
-        prescribing = any(
-            word in _PRESCRIBING or (word == "to" and n > 0 and words[n - 1] in ("need", "needs"))
-            for n, word in enumerate(words)
-        )
+        wanting = next((n for n, word in enumerate(words) if word in _WANTING), len(words))
+        prescribing = any(word in _PRESCRIBING for word in words) or "to" in words[wanting:]
         if token.low == "online":
             if not enabling or self.negated(index, clause):
                 return None
@@ -835,6 +855,8 @@ class _Reader:
             return None
         if not (enabling or prescribing or obj.opener == "new"):
             return None  # an outcome names a new means ("through a new portal"), not "in Accela"
+        if obj.kind == PRODUCT and token.low in ("in", "on") and not enabling:
+            return None  # where work is done today: "staff need to re-enter it in Munis"
         return self.build(IMPLEMENT, index, obj.end, (index, index), "use", obj)
 
     def destination(
@@ -967,6 +989,10 @@ class _Reader:
             start = label
         clause = self.tokens[start].clause
         obj = self.phrase_after(start, clause, vendors_only=True)
+        if obj is not None and obj.kind == PRODUCT and obj.start == start:
+            after = self.at(obj.end + 1, clause)  # "Salesforce for the grants office"
+            if after is not None and after.low in ("for", "in", "at"):
+                return self.build(IMPLEMENT, start, obj.end, None, "", obj)
         if obj is None or obj.kind == PRODUCT or obj.opener == "old":
             return None
         if self.tokens[start].low in _SEVERAL:
@@ -1075,6 +1101,9 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
             reason = f'the title names a solution object "{thing}" ({match.object.kind}) alone'
         else:
             reason = f'the outcome is a new solution object "{thing}" ({match.object.kind})'
+        for token in reader.tokens[match.first : match.last + 1]:
+            if token.low != token.text.lower().replace("\u2019", "'"):
+                reason += f'; "{token.text}" read as "{token.low}"'
 
         hints.append(
             FramingHint(
