@@ -283,6 +283,7 @@ _ING_AFTER = _set("ing_after")
 _NOT_TECH = _set("not_tech")
 _NEW_SOLUTION = frozenset({"a", "an", "new", "another"})
 _CONTAINERS = _set("containers")
+_THINGS = _set("things")
 _KNOWN_VENDORS = _set("vendors")
 
 # Surname prefixes whose names look like product names ("McDonald", "DeKalb").
@@ -953,8 +954,8 @@ class _Reader:
                 obj = self.destination(index + 2, clause, _TO, names=True) or obj
             if obj is not None and (cls != WANT or obj.opener != "old"):
                 return self.build(cls, index, obj.end, (index, index), lemma, obj)
-        if cls == WANT:
-            return None
+        if cls == WANT or token.low in _THINGS:
+            return None  # "Power BI licenses nobody uses": things held, not an act
         before = self.at(index - 1, clause)
         if before is None or token.soft_before:
             return None
