@@ -107,6 +107,34 @@ def hints_for(field: str, text: str) -> list[FramingHint]:
             "with Apple Pay",
             id="a-wanted-means",
         ),
+        pytest.param(
+            "problem_statement",
+            "Can we dashboard the overtime data so chiefs see it weekly?",
+            "build_dashboard",
+            "dashboard",
+            id="a-solution-noun-as-a-verb",
+        ),
+        pytest.param(
+            "problem_statement",
+            "A GIS-based tool would let planners see zoning changes at a glance.",
+            "need_system",
+            "A GIS-based tool",
+            id="a-tool-that-would-help",
+        ),
+        pytest.param(
+            "problem_statement",
+            "We envision a one-stop portal where businesses see every permit they hold.",
+            "build_app",
+            "We envision a one-stop portal",
+            id="envision",
+        ),
+        pytest.param(
+            "problem_statement",
+            "Let's move the whole grants process onto Smartsheet.",
+            "migrate_to_product",
+            "move the whole grants process onto Smartsheet",
+            id="move-onto",
+        ),
     ],
 )
 def test_more_ways_of_prescribing_get_a_hint(field: str, text: str, rule: str, phrase: str) -> None:
@@ -144,6 +172,11 @@ def test_a_misspelt_solution_word_is_read_as_meant_and_the_hint_says_so() -> Non
             "problem_statement",
             "Staff need to re-enter everything in Munis after each inspection.",
             id="where-work-is-done-today",
+        ),
+        pytest.param(
+            "problem_statement",
+            "Residents need a smartphone to apply, and many of our clients do not have one.",
+            id="a-device-the-public-lacks",
         ),
     ],
 )

@@ -266,7 +266,7 @@ _ENABLING = _set("enabling")
 _PRESCRIBING = _set("prescribing")
 _WANTING = _set("wanting")
 _OBLIGED = _set("obliged")
-_WITH, _TO = frozenset({"with"}), frozenset({"to", "into"})
+_WITH, _TO = frozenset({"with"}), frozenset({"to", "into", "onto"})
 _PLACES = _set("places")
 _FINITE = _set("finite")
 _NEGATIONS = _set("negations")
@@ -284,6 +284,11 @@ _NOT_TECH = _set("not_tech")
 _NEW_SOLUTION = frozenset({"a", "an", "new", "another"})
 _CONTAINERS = _set("containers")
 _THINGS = _set("things")
+_PUBLIC = _set("public")
+# What a solution used as a verb acts on: "dashboard the overtime data".
+_DETERMINERS = frozenset({"the", "our", "all", "every", "each", "this", "these", "those", "their"})
+# "we should have a portal", "ideally we'd have one database"
+_HAVING = frozenset({"should", "must", "shall", "would", "we'd", "i'd"})
 _KNOWN_VENDORS = _set("vendors")
 
 # Surname prefixes whose names look like product names ("McDonald", "DeKalb").
@@ -369,6 +374,12 @@ class _Match:
     object: _Object
 
 
+def _tech_compound(word: str) -> bool:
+    """A describing word made of a solution word: "GIS-based", "cloud-hosted", "app-enabled"."""
+    first, dash, _ = word.partition("-")
+    return bool(dash) and (first in OBJECTS or first in TECH_MODIFIERS)
+
+
 def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     clause, previous_end = 0, 0
@@ -434,8 +445,10 @@ class _Reader:
                     break
                 if {before.low, before.noun, before.low.rsplit("-", 1)[-1]} & qualifiers:
                     return kind  # "a mobile application", "a self-scheduling tool"
-                if before.text in _KNOWN_VENDORS or (
-                    before.low.startswith("e-") and before.low not in _NOT_TECH
+                if (
+                    before.text in _KNOWN_VENDORS
+                    or (before.low.startswith("e-") and before.low not in _NOT_TECH)
+                    or _tech_compound(before.low)
                 ):
                     return kind  # "a SharePoint site", "an e-fax service"
                 if back == 1 and before.noun in OBJECTS:
@@ -449,6 +462,7 @@ class _Reader:
                     before.low in TECH_MODIFIERS
                     or _STYLED.fullmatch(before.text)
                     or (back == 1 and self.vendor_ends(index - 1))
+                    or _tech_compound(before.low)
                     or (before.low.startswith("e-") and before.low not in _NOT_TECH)
                 ):
                     return DEVICE if before.low in ("wearable", "smart", "self-return") else APP
@@ -713,12 +727,47 @@ class _Reader:
 
     def matches(self) -> list[_Match]:
         found: list[_Match] = []
-        for index, token in enumerate(self.tokens):
-            match = self.match_verb(index) or self.match_nominal(index) or self.match_means(index)
+        for index in range(len(self.tokens)):
+            match = (
+                self.match_verb(index)
+                or self.match_nominal(index)
+                or self.match_means(index)
+                or self.match_noun_as_verb(index)
+                or self.match_would_help(index)
+            )
             if match is not None:
                 found.append(match)
-            del token
         return found
+
+    def match_noun_as_verb(self, index: int) -> _Match | None:
+        """A solution used as a verb in a command or after a modal: "can we dashboard the
+        overtime data", "let's Smartsheet the grants process"."""
+        token = self.tokens[index]
+        nxt = self.at(index + 1, token.clause)
+        if nxt is None or nxt.low not in _DETERMINERS or not self.commanded(index, token.clause):
+            return None
+        if token.text in _KNOWN_VENDORS:
+            kind = PRODUCT
+        elif token.low == token.noun and OBJECTS.get(token.low) in (APP, DASHBOARD):
+            kind = OBJECTS[token.low]
+        else:
+            return None
+        obj = _Object(kind, index, index, "new")
+        return self.build(IMPLEMENT, index, index, (index, index), "use", obj)
+
+    def match_would_help(self, index: int) -> _Match | None:
+        """A new solution as the subject of what it would do: "a GIS-based tool would let
+        planners see zoning changes", "an app could save residents the trip"."""
+        token = self.tokens[index]
+        if token.low not in _NEW_SOLUTION:
+            return None
+        obj = self.phrase_after(index, token.clause, vendors_only=True)
+        if obj is None or obj.opener != "new" or obj.kind == PRODUCT:
+            return None
+        modal = self.at(obj.end + 1, token.clause)
+        if modal is None or modal.low not in ("would", "could"):
+            return None
+        return self.build(BUILD, index, obj.end, None, "", obj)
 
     def match_verb(self, index: int) -> _Match | None:
         verb = self.verb_at(index)
@@ -751,7 +800,7 @@ class _Reader:
             return self.build(cls, min(obj.start, index), last, (index, last), lemma, obj)
         if lemma in COMMAND_ONLY and not commanded:
             return None
-        if lemma == "have" and (before is None or before.low not in ("should", "must", "shall")):
+        if lemma == "have" and (before is None or before.low not in _HAVING):
             return None  # "we should have a portal"; "have DTI build it" is about "build"
         if form in ("base", "s") and before is not None and before.low in _OPENERS - {"us"}:
             return None  # "the build", "our purchase": a noun (see match_nominal)
@@ -780,6 +829,11 @@ class _Reader:
                     return None  # "need to buy ...": the inner verb speaks for itself
                 k += 2
             obj = obj or self.phrase_after(k, clause, vendors_only=True, commanded=commanded)
+            j = index - 1
+            while (subject := self.at(j, clause)) is not None and subject.low in _ADVERBS:
+                j -= 1
+            if obj is not None and obj.kind == DEVICE and subject and subject.low in _PUBLIC:
+                return None  # "residents need a smartphone to apply": a barrier, not a device
         elif head in DESTINATION or (lemma == "upgrade" and nxt.low == "to"):
             obj = None
         else:
@@ -854,7 +908,8 @@ class _Reader:
         obj = self.phrase_after(index + 1, clause, vendors_only=True, commanded=True)
         if obj is None or obj.opener == "old":
             return None
-        if not (enabling or prescribing or obj.opener == "new"):
+        bare = obj.opener is None and obj.kind != PRODUCT  # "on smartphones"
+        if not (enabling or prescribing or obj.opener == "new" or bare):
             return None  # an outcome names a new means ("through a new portal"), not "in Accela"
         if obj.kind == PRODUCT and token.low in ("in", "on") and not enabling:
             return None  # where work is done today: "staff need to re-enter it in Munis"
@@ -1093,6 +1148,8 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
                 f'the means "{verb}" in a clause that prescribes, with solution object '
                 f'"{thing}" ({match.object.kind})'
             )
+        elif match.verb and match.verb == (match.object.start, match.object.end):
+            reason = f'the solution "{thing}" ({match.object.kind}) used as a verb'
         elif match.verb:
             reason = (
                 f'solution verb "{verb}" ({VERBS[match.verb_lemma]}: {match.verb_lemma}) '
@@ -1100,6 +1157,8 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
             )
         elif field == "title":
             reason = f'the title names a solution object "{thing}" ({match.object.kind}) alone'
+        elif field == "problem_statement":
+            reason = f'a new solution object "{thing}" ({match.object.kind}) said to help'
         else:
             reason = f'the outcome is a new solution object "{thing}" ({match.object.kind})'
         for token in reader.tokens[match.first : match.last + 1]:
