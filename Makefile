@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format bench bench-portfolio bench-similar clean browser
+.PHONY: run test install lint typecheck format bench bench-portfolio bench-similar framing-eval clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Intake needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -54,6 +54,11 @@ bench-portfolio: $(STAMP)
 ## five similar problems, GET /similar latency and the search's cost (docs/performance.md)
 bench-similar: $(STAMP)
 	$(BIN)/python -m bench.similar
+
+## make framing-eval FILE=texts.tsv: framing hints' recall and precision on a labelled file,
+## one text a line: solution|problem<TAB>title|statement|outcome<TAB>text (docs/triage.md)
+framing-eval: $(STAMP)
+	$(BIN)/python -m intake.problems.framing_eval --misses $(FILE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -12,8 +12,9 @@ def test_it_prints_recall_and_precision_overall_and_per_field(
 ) -> None:
     batch = tmp_path / "batch.tsv"
     batch.write_text(
+        "label\tfield\ttext\n"
         "# a comment\n"
-        "solution\ttitle\tBuild a dashboard of overtime by unit\n"
+        'Solution\tTitle\t"Build a dashboard of overtime by unit"\n'
         "solution\tstatement\tOvertime is high.\n"
         "\n"
         "problem\tstatement\tThe inspection app crashes when inspectors lose signal.\n"

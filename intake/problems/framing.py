@@ -13,37 +13,38 @@ model, and the same text always gets the same hints. The word lists are sections
 - *Verbs* (``VERBS``) come in classes: wanting (need, want, require, would like or love, ask
   for, look for, envision, "there should be", "should have", "what we need is", "the answer
   would be", "how about"), building (build, create, develop, make, launch, design, provide, set
-  up, stand up, pilot, write, start, give, offer, send, equip ... with, ...), implementing (implement, deploy,
-  install, configure, adopt, roll out), buying (buy, purchase, procure, acquire, license,
-  lease, subscribe to, sign up for, invest in, "licenses for", "funding for"), moving
-  (migrate, move to, switch to, transition to, upgrade, modernise, convert to), placing (put, bring, load, publish, post, add, upload:
-  "into Accela", "online", "on an interactive map", "as an ArcGIS layer"), replacing (replace,
-  rebuild, redesign, overhaul, revamp) and automating (automate, digitise, computerise, "go
-  digital", "go paperless", and scan, for paper). Each verb is known in all its forms (build, builds, building, built) and
-  as a noun (purchase, implementation, migration, rollout, automation, "a need for"). Giving
-  verbs take whom it is for first ("give our drivers a GPS app").
+  up, stand up, pilot, write, start, give, offer, send, equip ... with, ...), implementing
+  (implement, deploy, install, configure, adopt, roll out), buying (buy, purchase, procure,
+  acquire, license, lease, subscribe to, sign up for, invest in, "licenses for", "funding
+  for"), moving (migrate, move to, switch to, transition to, upgrade, modernise, convert to),
+  placing (put, bring, load, publish, post, add, upload: "into Accela", "online", "on an
+  interactive map", "as an ArcGIS layer"), replacing (replace, rebuild, redesign, overhaul,
+  revamp) and automating (automate, digitise, computerise, "go digital", "go paperless", and
+  scan, for paper). Each verb is known in all its forms (build, builds, building, built) and as
+  a noun (purchase, implementation, migration, rollout, automation, "a need for"). Giving verbs
+  take whom it is for first ("give our drivers a GPS app").
 - *Objects* (``OBJECTS``) are the heads of noun phrases that name technology: apps, websites,
   portals, chatbots and kiosks; dashboards, scorecards and visualisations; systems, software,
-  platforms, databases, CRM, ERP, GIS, AI, APIs, scripts, the cloud; devices (tablets,
-  laptops, phones, scanners, sensors, drones). Some count only with a describing word
-  (``QUALIFIED``): a *mobile* application (an application is usually a permit application), a
-  *software* tool, a *data* warehouse, an *online* form. A system described by a physical word
-  (HVAC, sprinkler, filing, traffic) is equipment, not software; one modelled on a product
-  ("a Petfinder-style page") is software. A solution word before an undertaking ("a drone
-  program", "a chatbot pilot") is the object. A named product counts too: a capitalised name
-  (Salesforce, Tyler EnerGov, Windows 11) or a well-known vendor ("Power BI"), also as a
-  describing word ("a SharePoint site") or used as a verb ("would like to DocuSign every
-  contract", "can we dashboard the data"). A misspelt object or verb is read as meant when
-  it is a rare word one edit from exactly one of them ("labtops"; ``spelling.py``).
+  platforms, databases, CRM, ERP, GIS, AI, APIs, scripts, the cloud; devices (tablets, laptops,
+  phones, scanners, sensors, drones). Some count only with a describing word (``QUALIFIED``): a
+  *mobile* application (an application is usually a permit application), a *software* tool, a
+  *data* warehouse, an *online* form. A system described by a physical word (HVAC, sprinkler,
+  filing, traffic) is equipment, not software; one modelled on a product ("a Petfinder-style
+  page") is software. A solution word before an undertaking ("a drone program", "a chatbot
+  pilot") is the object. A named product counts too: a capitalised name (Salesforce, Tyler
+  EnerGov, Windows 11) or a well-known vendor ("Power BI"), also as a describing word ("a
+  SharePoint site") or used as a verb ("would like to DocuSign every contract", "can we
+  dashboard the data"). A misspelt object or verb is read as meant when it is a rare word one
+  edit from exactly one of them ("labtops"; ``spelling.py``).
 - *Means*: in a clause that prescribes ("should", "must", "could", "needs to", or a command
   that enables: "let", "allow", "enable"), a new solution after "through", "via", "using",
   "with", "on" or "in" ("patients should book through a self-scheduling tool"), and after an
   enabling command, "online" ("let residents renew online"). A wanting clause prescribes its
-  means too ("we want residents to pay with Apple Pay"), and so does a command whose object
-  is not a solution ("set up appointment booking with Calendly").
-- *Outcomes and hopes*: a desired outcome that is a new solution in place ("A new CRM is
-  live", "staff enter hours in a new timesheet app", "the department has moved to the
-  cloud"), and a new solution said to help ("a GIS-based tool would let planners ...").
+  means too ("we want residents to pay with Apple Pay"), and so does a command whose object is
+  not a solution ("set up appointment booking with Calendly").
+- *Outcomes and hopes*: a desired outcome that is a new solution in place ("A new CRM is live",
+  "staff enter hours in a new timesheet app", "the department has moved to the cloud"), and a
+  new solution said to help ("a GIS-based tool would let planners ...").
 - *Order*: the verb before the object ("build a dashboard of overtime by unit", "purchase
   tablets and an app"), the object before a passive verb ("a new portal should be built", "an
   app is needed"), or the object naming the act ("CRM implementation", "tablet purchase",

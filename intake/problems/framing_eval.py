@@ -4,7 +4,9 @@ Each line of FILE is ``label<TAB>field<TAB>text``: label ``solution`` (the text 
 solution, so a hint is expected) or ``problem`` (no hint expected), field ``title``,
 ``statement`` or ``outcome``. Blank lines and lines starting with ``#`` are skipped. It prints
 recall (solution texts that get a hint) and precision (hinted texts that are solution texts),
-overall and per field, and with ``--misses`` each text the hints got wrong.
+overall and per field, and with ``--misses`` each text the hints got wrong. A header line
+(``label<TAB>field<TAB>text``) is skipped, labels and fields may be in any case, and a text
+quoted the way spreadsheets write TSV (in double quotes, inner quotes doubled) is unquoted.
 """
 
 from __future__ import annotations
@@ -56,14 +58,18 @@ class Score:
 def read_labelled(path: Path) -> list[LabelledText]:
     """The labelled texts of a TSV file; a malformed line is a ValueError naming it."""
     texts: list[LabelledText] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        parts = line.split("\t", 2)
-        if len(parts) != 3 or parts[0].strip() not in LABELS or parts[1].strip() not in FIELDS:
+        parts = [part.strip() for part in line.split("\t", 2)]
+        if [part.lower() for part in parts] == ["label", "field", "text"]:
+            continue
+        if len(parts) != 3 or parts[0].lower() not in LABELS or parts[1].lower() not in FIELDS:
             raise ValueError(f"{path}:{number}: expected label<TAB>field<TAB>text: {line!r}")
-        label, field, text = (part.strip() for part in parts)
-        texts.append(LabelledText(LABELS[label], FIELDS[field], text))
+        label, field, text = parts
+        if len(text) > 1 and text[0] == text[-1] == '"':
+            text = text[1:-1].replace('""', '"')
+        texts.append(LabelledText(LABELS[label.lower()], FIELDS[field.lower()], text))
     return texts
 
 
@@ -128,4 +134,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except BrokenPipeError:  # piped into head
+        sys.stderr.close()
+        raise SystemExit(0) from None
