@@ -135,6 +135,28 @@ def hints_for(field: str, text: str) -> list[FramingHint]:
             "move the whole grants process onto Smartsheet",
             id="move-onto",
         ),
+        pytest.param(
+            "problem_statement",
+            "Overdue book notices should be sent by SMS instead of mail.",
+            "need_system",
+            "by SMS",
+            id="by-sms",
+        ),
+        pytest.param(
+            "problem_statement",
+            "We need e-permitting so contractors stop driving to the counter.",
+            "build_app",
+            "We need e-permitting",
+            id="an-e-word",
+        ),
+        pytest.param(
+            "problem_statement",
+            "Parents can't tell if the pool is full; a live occupancy counter on the parks "
+            "website would help.",
+            "get_devices",
+            "a live occupancy counter",
+            id="would-help-after-what-it-is-for",
+        ),
     ],
 )
 def test_more_ways_of_prescribing_get_a_hint(field: str, text: str, rule: str, phrase: str) -> None:

@@ -130,6 +130,8 @@ class Reader:
                 if before is not None and before.noun in vocab.PHYSICAL:
                     return None
             return kind
+        if noun.startswith("e-") and len(noun) > 4 and noun not in vocab.NOT_TECH:
+            return vocab.APP  # "e-permitting", "e-signatures"
         if noun in vocab.QUALIFIED:
             qualifiers, kind = vocab.QUALIFIED[noun]
             for back in (1, 2):
@@ -140,6 +142,7 @@ class Reader:
                     return kind  # "a mobile application", "a self-scheduling tool"
                 if (
                     before.text in vocab.KNOWN_VENDORS
+                    or before.low in vocab.TECH_MODIFIERS
                     or (before.low.startswith("e-") and before.low not in vocab.NOT_TECH)
                     or _tech_compound(before.low)
                 ):
@@ -484,8 +487,13 @@ class Reader:
         obj = self.phrase_after(index, token.clause, vendors_only=True)
         if obj is None or obj.opener != "new" or obj.kind == vocab.PRODUCT:
             return None
-        modal = self.at(obj.end + 1, token.clause)
-        if modal is None or modal.low not in ("would", "could"):
+        for j in range(obj.end + 1, obj.end + 7):  # past what it is for: "on the website"
+            modal = self.at(j, token.clause)
+            if modal is None or modal.low in vocab.FINITE:
+                return None
+            if modal.low in ("would", "could"):
+                break
+        else:
             return None
         return self.build(vocab.BUILD, index, obj.end, None, "", obj)
 
@@ -651,6 +659,8 @@ class Reader:
             return None  # an outcome names a new means ("through a new portal"), not "in Accela"
         if obj.kind == vocab.PRODUCT and token.low in ("in", "on") and not enabling:
             return None  # where work is done today: "staff need to re-enter it in Munis"
+        if obj.kind == vocab.DEVICE and token.low == "by":
+            return None  # a channel: "contacted by phone"
         return self.build(vocab.IMPLEMENT, index, obj.end, (index, index), "use", obj)
 
     def destination(
