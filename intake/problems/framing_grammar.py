@@ -576,7 +576,9 @@ class Reader:
                 obj = self.after_recipient(last + 1, clause)
             if obj is None and commanded and cls in (vocab.IMPLEMENT, vocab.BUILD, vocab.BUY):
                 # the solution as the means: "Implement single sign-on with Okta"
-                obj = self.destination(last + 1, clause, vocab.MEANS - {"on", "in"}, commanded=True)
+                obj = self.destination(
+                    last + 1, clause, vocab.MEANS - {"on", "in", "by"}, commanded=True
+                )
         target = None
         if cls in (vocab.MIGRATE, vocab.REPLACE):
             target = self.destination(
