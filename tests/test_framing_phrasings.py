@@ -226,3 +226,19 @@ def test_licenses_are_prescribed_when_asked_for_not_when_held() -> None:
         ("buy_product", "licenses for Adobe Acrobat Pro")
     ]
     assert held == []
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("Issue an RFP for a new CAD system.", "RFP for a new CAD system"),
+        ("Set up a virtual agent for the 311 line.", "Set up a virtual agent"),
+        ("Could we use computer vision to count pedestrians?", "use computer vision"),
+        ("We need predictive analytics for overdoses.", "We need predictive analytics"),
+        ("Tag every library laptop with RFID.", "Tag every library laptop with RFID"),
+        ("Add text-to-pay to the parking citation notices.", "Add text-to-pay"),
+        ("Set up robotic process automation for invoices.", "Set up robotic process automation"),
+    ],
+)
+def test_civic_technology_words_are_solutions(text: str, phrase: str) -> None:
+    assert [hint.phrase for hint in hints_for("problem_statement", text)] == [phrase]
