@@ -232,7 +232,7 @@ def test_licenses_are_prescribed_when_asked_for_not_when_held() -> None:
     ("text", "phrase"),
     [
         ("Issue an RFP for a new CAD system.", "RFP for a new CAD system"),
-        ("Set up a virtual agent for the 311 line.", "Set up a virtual agent"),
+        ("We need an IVR for the tax line.", "We need an IVR"),
         ("Could we use computer vision to count pedestrians?", "use computer vision"),
         ("We need predictive analytics for overdoses.", "We need predictive analytics"),
         ("Tag every library laptop with RFID.", "Tag every library laptop with RFID"),
