@@ -242,3 +242,15 @@ def test_licenses_are_prescribed_when_asked_for_not_when_held() -> None:
 )
 def test_civic_technology_words_are_solutions(text: str, phrase: str) -> None:
     assert [hint.phrase for hint in hints_for("problem_statement", text)] == [phrase]
+
+
+def test_a_new_solution_said_to_help_is_prescribed_unless_denied_or_reported() -> None:
+    said = hints_for("problem_statement", "An app could save residents the trip downtown.")
+
+    assert [(hint.rule, hint.phrase) for hint in said] == [("build_app", "An app")]
+    for text in (
+        "A new website would not solve this; people do not know the program exists.",
+        "We were told a new CRM would solve this, but the real problem is ownership.",
+        "We were hoping the new system would fix this, but it did not.",
+    ):
+        assert hints_for("problem_statement", text) == [], text

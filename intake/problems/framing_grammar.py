@@ -347,7 +347,6 @@ class Reader:
             be = self.at(index + 2, clause)
             if nxt.low in ("would", "will") and be is not None and be.low == "be":
                 return "need", "there", index + 2
-
         if low == "there":
             modal = self.at(index + 1, clause)
             if modal is not None and modal.low in ("should", "must", "needs", "has", "could"):
@@ -484,6 +483,14 @@ class Reader:
         token = self.tokens[index]
         if token.low not in vocab.NEW_SOLUTION:
             return None
+        earlier = [t for t in self.tokens[:index] if t.clause == token.clause]
+        if earlier and earlier[-1].low in vocab.OLD:
+            return None  # "the new system would": one that exists
+        if any(
+            self.past(j) or self.tokens[j].low in vocab.REPORTED
+            for j in range(index - len(earlier), index)
+        ):
+            return None  # "we were told a new CRM would fix it", "we hoped a new app would"
         obj = self.phrase_after(index, token.clause, vendors_only=True)
         if obj is None or obj.opener != "new" or obj.kind == vocab.PRODUCT:
             return None
@@ -495,6 +502,8 @@ class Reader:
                 break
         else:
             return None
+        if self.negated(j + 2, token.clause):
+            return None  # "a new website would not solve this"
         return self.build(vocab.BUILD, index, obj.end, None, "", obj)
 
     def match_verb(self, index: int) -> _Match | None:
