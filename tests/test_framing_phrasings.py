@@ -233,6 +233,13 @@ def test_licenses_are_prescribed_when_asked_for_not_when_held() -> None:
     [
         ("Issue an RFP for a new CAD system.", "RFP for a new CAD system"),
         ("We need an IVR for the tax line.", "We need an IVR"),
+        ("Make all permit forms available online.", "Make all permit forms available online"),
+        ("Get all inspectors onto iPads by June.", "Get all inspectors onto iPads"),
+        (
+            "Create a mobile-friendly version of the benefits application.",
+            "Create a mobile-friendly version",
+        ),
+        ("Convert all forms into fillable PDFs.", "Convert all forms into fillable PDFs"),
         ("Could we use computer vision to count pedestrians?", "use computer vision"),
         ("We need predictive analytics for overdoses.", "We need predictive analytics"),
         ("Tag every library laptop with RFID.", "Tag every library laptop with RFID"),

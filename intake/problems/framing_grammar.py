@@ -101,6 +101,10 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
+# Where a command puts its solution when its object is not one (see match_verb).
+_COMMAND_MEANS = (vocab.MEANS - {"on", "in", "by"}) | {"onto", "online"}
+
+
 class Reader:
     """The grammar applied to one field's words."""
 
@@ -260,7 +264,12 @@ class Reader:
                 and of is not None
                 and of.low == "of"
             ):
-                return self.phrase_after(j + 2, clause, vendors_only, commanded)
+                inner = self.phrase_after(j + 2, clause, vendors_only, commanded)
+                before = self.at(j - 1, clause)
+                if inner is None and before is not None and j > index:
+                    if before.low in vocab.TECH_MODIFIERS or _tech_compound(before.low):
+                        return _Object(vocab.APP, k, j, opener)  # "a mobile-friendly version"
+                return inner
         end = self.product(k, clause, vendors_only, commanded)
         if end is not None:
             return _Object(vocab.PRODUCT, k, end, opener)
@@ -584,10 +593,10 @@ class Reader:
             if obj is None and head in vocab.GIVING and commanded:
                 obj = self.after_recipient(last + 1, clause)
             if obj is None and commanded and cls in (vocab.IMPLEMENT, vocab.BUILD, vocab.BUY):
-                # the solution as the means: "Implement single sign-on with Okta"
-                obj = self.destination(
-                    last + 1, clause, vocab.MEANS - {"on", "in", "by"}, commanded=True
-                )
+                # the solution as the means or the place: "Implement single sign-on with
+                # Okta", "get all inspectors onto iPads", "make the forms available online"
+                if nxt.low != "sure":  # "make sure residents can apply online"
+                    obj = self.destination(last + 1, clause, _COMMAND_MEANS, commanded=True)
         target = None
         if cls in (vocab.MIGRATE, vocab.REPLACE):
             target = self.destination(
