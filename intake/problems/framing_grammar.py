@@ -266,9 +266,11 @@ class Reader:
             ):
                 inner = self.phrase_after(j + 2, clause, vendors_only, commanded)
                 before = self.at(j - 1, clause)
-                if inner is None and before is not None and j > index:
-                    if before.low in vocab.TECH_MODIFIERS or _tech_compound(before.low):
-                        return _Object(vocab.APP, k, j, opener)  # "a mobile-friendly version"
+                techy = before is not None and (
+                    before.low in vocab.TECH_MODIFIERS or _tech_compound(before.low)
+                )
+                if inner is None and techy and j > index:
+                    return _Object(vocab.APP, k, j, opener)  # "a mobile-friendly version"
                 return inner
         end = self.product(k, clause, vendors_only, commanded)
         if end is not None:
@@ -592,11 +594,12 @@ class Reader:
             obj = self.phrase_after(last + 1, clause, vendors_only=strict, commanded=commanded)
             if obj is None and head in vocab.GIVING and commanded:
                 obj = self.after_recipient(last + 1, clause)
-            if obj is None and commanded and cls in (vocab.IMPLEMENT, vocab.BUILD, vocab.BUY):
-                # the solution as the means or the place: "Implement single sign-on with
-                # Okta", "get all inspectors onto iPads", "make the forms available online"
-                if nxt.low != "sure":  # "make sure residents can apply online"
-                    obj = self.destination(last + 1, clause, _COMMAND_MEANS, commanded=True)
+            # the solution as the means or the place: "Implement single sign-on with Okta",
+            # "get all inspectors onto iPads", "make the forms available online" (but not
+            # "make sure residents can apply online")
+            means = cls in (vocab.IMPLEMENT, vocab.BUILD, vocab.BUY) and nxt.low != "sure"
+            if obj is None and commanded and means:
+                obj = self.destination(last + 1, clause, _COMMAND_MEANS, commanded=True)
         target = None
         if cls in (vocab.MIGRATE, vocab.REPLACE):
             target = self.destination(
