@@ -213,7 +213,7 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
     matches = reader.matches()
     if field == "title" and not matches and (bare := reader.title_object()) is not None:
         matches.append(bare)
-    if field == "desired_outcome" and not matches and (bare := reader.outcome_object()):
+    if field == "desired_outcome" and not matches and (bare := reader.outcome_solution()):
         matches.append(bare)
     for match in sorted(matches, key=lambda m: (m.first, m.last)):
         if any(match.first <= e and s <= match.last for s, e in taken):

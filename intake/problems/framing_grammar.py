@@ -179,14 +179,20 @@ class Reader:
         pair = f"{before.text} {token.text}" if before is not None else ""
         return token.text in vocab.KNOWN_VENDORS or pair in vocab.KNOWN_VENDORS
 
-    def is_head(self, index: int) -> bool:
-        """An object word that ends its phrase: nothing but a joining word may follow."""
+    def is_head(self, index: int, loose: bool = False) -> bool:
+        """An object word that ends its phrase: nothing but a joining word may follow.
+
+        ``loose`` (a new solution in an outcome: "a dashboard shows", "a laptop connected
+        to"): a present or past verb may follow too, since "a dashboard shows" cannot be
+        one noun."""
         token = self.tokens[index]
         after = self.at(index + 1, token.clause)
         if after is None or after.soft_before:
             return True
         # a reduced relative clause also ends it: "a website showing", "trackers installed"
         participle = after.low.endswith("ing") or vocab.FORMS.get(after.low, ("", ""))[1] == "past"
+        if loose and after.low.endswith(("s", "ed")) and after.noun not in vocab.OBJECTS:
+            return True
         return after.low in vocab.FOLLOWERS or participle
 
     def product(
@@ -280,7 +286,8 @@ class Reader:
             if token is None or (j > k and token.soft_before):
                 return None
             kind = self.kind_of(j)
-            if kind is not None and self.is_head(j):
+            loose = opener == "new" and self.field == "desired_outcome"
+            if kind is not None and self.is_head(j, loose):
                 return _Object(kind, k, j, opener)
             undertaking = self.at(j + 1, clause)
             if (
@@ -297,7 +304,8 @@ class Reader:
         """What is to be automated, in the passive: the words before "should be"."""
         j = index - 1
         while (token := self.at(j, clause)) is not None and (
-            token.low in vocab.MODALS or token.low in ("be", "get", "needs", "need", "has", "have")
+            token.low in vocab.MODALS
+            or token.low in ("be", "get", "needs", "need", "has", "have", "is", "are", "been")
         ):
             j -= 1
         end = j
@@ -442,6 +450,21 @@ class Reader:
             return found is not None and found[1] == "past" and self.after_modal_be(index - 2)
         return self.after_modal_be(index)
 
+    def outcome_participle(self, index: int, clause: int, cls: str) -> bool:
+        """In an outcome, a solution verb in the passive states the solution in place: "body
+        cameras are deployed to all officers", "the permitting system is integrated with the
+        state API", "paper timesheets replaced by a mobile app" (not "was": what happened)."""
+        if self.field != "desired_outcome" or cls == vocab.WANT or self.current(clause):
+            return False
+        before = self.at(index - 1, clause)
+        if before is not None and before.low in ("is", "are"):
+            return True
+        if before is not None and before.low == "been":
+            have = self.at(index - 2, clause)
+            return have is not None and have.low in ("has", "have")
+        nxt = self.at(index + 1, clause)
+        return cls in (vocab.REPLACE, vocab.MIGRATE) and nxt is not None and nxt.low in ("by", "to")
+
     def after_modal_be(self, index: int) -> bool:
         """ "should be" or "needs to get" just before the word at ``index``."""
         clause = self.tokens[index].clause
@@ -535,7 +558,10 @@ class Reader:
         if form == "past" and outcome and before is not None and before.low in ("has", "have"):
             form, commanded = "base", True  # an outcome: "The department has moved to the cloud"
         if form == "past":
-            if not self.prescriptive_participle(index, clause, lemma):
+            if not (
+                self.prescriptive_participle(index, clause, lemma)
+                or self.outcome_participle(index, clause, cls)
+            ):
                 return None
             if cls == vocab.PLACE:  # "should be loaded into a document management system"
                 obj = self.destination(last + 1, clause, vocab.PLACES, commanded=True)
@@ -546,7 +572,14 @@ class Reader:
             if obj is None or not self.fits(cls, lemma, obj, passive=True):
                 return None
             return self.build(cls, min(obj.start, index), last, (index, last), lemma, obj)
-        if lemma in vocab.COMMAND_ONLY and not commanded:
+        in_place = (  # an outcome's habit is the solution in place: "clerks scan every document"
+            outcome
+            and form in ("base", "s")
+            and before is not None
+            and before.low not in vocab.JOINING
+            and not self.current(clause)
+        )
+        if lemma in vocab.COMMAND_ONLY and not (commanded or in_place):
             return None
         if lemma == "have" and (before is None or before.low not in vocab.HAVING):
             return None  # "we should have a portal"; "have DTI build it" is about "build"
@@ -577,6 +610,8 @@ class Reader:
                     return None  # "need to buy ...": the inner verb speaks for itself
                 k += 2
             obj = obj or self.phrase_after(k, clause, vendors_only=True, commanded=commanded)
+            if obj is None and nxt.low != "to":
+                obj = self.to_have(k, clause)
             j = index - 1
             while (subject := self.at(j, clause)) is not None and subject.low in vocab.ADVERBS:
                 j -= 1
@@ -659,6 +694,8 @@ class Reader:
         outcome = self.field == "desired_outcome"
         wanting = next((n for n, word in enumerate(words) if word in vocab.WANTING), len(words))
         prescribing = any(word in vocab.PRESCRIBING for word in words) or "to" in words[wanting:]
+        if 0 < wanting < len(words) and words[wanting - 1] in vocab.SUBJECTS | vocab.HAVING:
+            prescribing = True  # "we'd like the permits data exposed through an API"
         if token.low == "online":
             if not enabling or self.negated(index, clause):
                 return None
@@ -714,6 +751,19 @@ class Reader:
                 return self.phrase_after(j + 1, clause, not names, commanded)
         return None
 
+    def to_have(self, index: int, clause: int) -> _Object | None:
+        """Wanting someone to have a solution: "we want every crew to have a rugged tablet",
+        "we need inspectors to use tablets" (up to four words for whom it is for)."""
+        for j in range(index, index + 5):
+            token = self.at(j, clause)
+            if token is None or (j > index and token.soft_before):
+                return None
+            verb = self.at(j + 1, clause)
+            if token.low == "to" and verb is not None and verb.low in ("have", "get", "use"):
+                obj = self.phrase_after(j + 2, clause, vendors_only=True, commanded=True)
+                return obj if obj is not None and obj.opener != "old" else None
+        return None
+
     def after_recipient(self, index: int, clause: int) -> _Object | None:
         """Giving someone something: "give our volunteer drivers a GPS app"."""
         for j in range(index + 1, index + 5):
@@ -722,6 +772,8 @@ class Reader:
                 return None
             if token.low in ("a", "an", "new"):
                 return self.phrase_after(j, clause, vendors_only=True, commanded=True)
+            if j > index and self.kind_of(j) is not None and self.is_head(j):
+                return self.phrase_after(j, clause, vendors_only=True)  # "the team smartphones"
             if token.low in vocab.JOINING and token.low not in vocab.OLD:
                 return None
         return None
@@ -778,7 +830,8 @@ class Reader:
         if self.negated(index, clause):
             return None
         nxt = self.at(index + 1, clause)
-        if nxt is not None and not nxt.soft_before and nxt.low in ("of", "for"):
+        joins = ("of", "for", "between", "with") if cls == vocab.IMPLEMENT else ("of", "for")
+        if nxt is not None and not nxt.soft_before and nxt.low in joins:
             if cls == vocab.WANT and nxt.low != "for":
                 return None
             obj = self.phrase_after(
@@ -875,6 +928,94 @@ class Reader:
             obj = self.phrase_after(index, token.clause, vendors_only=True)
             if obj is not None and obj.opener == "new" and obj.kind != vocab.PRODUCT:
                 return self.build(vocab.BUILD, index, obj.end, None, "", obj)
+        return None
+
+    def current(self, clause: int) -> bool:
+        """A clause about what is so today ("the data today sits in Accela", "the tablets
+        crews already carry"): the tools it names are context, not an outcome."""
+        return any(t.clause == clause and t.low in vocab.CURRENT for t in self.tokens)
+
+    def outcome_solution(self) -> _Match | None:
+        """An outcome that only states a solution: a new one, or one in place."""
+        return self.outcome_object() or self.outcome_in_place()
+
+    def is_live(self, index: int, clause: int) -> bool:
+        """ "is live", "are deployed", "is in place", "is in use" from ``index``."""
+        be, state, place = (self.at(index + n, clause) for n in range(3))
+        if be is None or be.low not in ("is", "are") or state is None:
+            return False
+        return state.low in vocab.LIVE or (
+            state.low == "in" and place is not None and place.low in ("place", "use")
+        )
+
+    def outcome_in_place(self) -> _Match | None:
+        """An outcome stated as the solution delivered: a solution that staff or residents
+        use, have, carry or get ("meter readers use handheld RFID scanners", "the fleet has
+        GPS trackers"), a solution as the subject ("body cameras are deployed", "Salesforce
+        is the system of record", "the department is fully on Microsoft 365"), or a solution
+        a process runs through ("hiring runs through NEOGOV")."""
+        for index, token in enumerate(self.tokens):
+            clause = token.clause
+            if self.current(clause) or self.negated(index, clause):
+                continue
+            if any(self.past(j) for j, t in enumerate(self.tokens) if t.clause == clause):
+                continue  # "the records system was implemented in 2015": what happened
+            before = self.at(index - 1, clause)
+            obj = self.phrase_after(index, clause, vendors_only=True)
+            if obj is None or (obj.start != index and obj.opener != "old"):
+                continue  # a phrase opened by "a" or "new" is outcome_object's
+            if any(t.low in vocab.OPENERS for t in self.tokens[obj.start : obj.end]):
+                continue  # "search three systems": not one noun phrase
+            if obj.opener == "old" or (before is None and obj.kind != vocab.PRODUCT):
+                # a solution as the subject is one in place only when it is said to be
+                # ("the 311 chatbot is live", "body cameras are deployed"); "lost devices are
+                # reported", "crews' phones stay charged" ask something of what exists
+                if before is not None or not self.is_live(obj.end + 1, clause):
+                    continue
+            elif obj.kind == vocab.PRODUCT:
+                if before is None:  # "Salesforce is the system of record"
+                    be = self.at(obj.end + 1, clause)
+                    state = self.at(obj.end + 2, clause)
+                    if not (be and be.low in ("is", "are") and state):
+                        continue
+                    if (
+                        not self.is_live(obj.end + 1, clause)
+                        and state.low not in vocab.STATES
+                        and not (
+                            state.low == "the" and self.phrase_after(obj.end + 2, clause, True)
+                        )
+                    ):
+                        continue
+                elif before.low in ("on", "onto"):  # "the department is fully on Office 365"
+                    j = index - 2
+                    while (word := self.at(j, clause)) is not None and word.low in vocab.ADVERBS:
+                        j -= 1
+                    if word is None or word.low not in ("is", "are", "be", "been"):
+                        continue
+                elif before.low == "with":  # "signed with DocuSign", not "our contract with Tyler"
+                    verb = self.at(index - 2, clause)
+                    if verb is None or not verb.low.endswith("ed"):
+                        continue
+                elif before.low not in vocab.USAGE and before.low not in vocab.OUTCOME_MEANS:
+                    continue
+            elif before is not None and before.low in vocab.OUTCOME_MEANS:
+                if obj.kind == vocab.DEVICE and before.low == "by":
+                    continue  # a channel: "reached by phone"
+            elif before is not None and not (
+                before.low in vocab.USAGE
+                or before.low in vocab.GETTING
+                or (  # a verb after its subject: "the clinic sends SMS reminders"
+                    before.low.endswith("s")
+                    and not before.low.endswith("ss")
+                    and before.low not in vocab.PUBLIC | vocab.JOINING | vocab.FEWER
+                    and before.noun not in vocab.OBJECTS
+                    and (subject := self.at(index - 2, clause)) is not None
+                    and subject.low not in vocab.JOINING | vocab.OPENERS
+                )
+            ):
+                continue  # "data between the two systems", "every lent device", "the records
+                # system"
+            return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
         return None
 
     def build(

@@ -112,6 +112,13 @@ DETERMINERS = frozenset({"the", "our", "all", "every", "each", "this", "these", 
 # "we should have a portal", "ideally we'd have one database"
 HAVING = frozenset({"should", "must", "shall", "would", "we'd", "i'd"})
 KNOWN_VENDORS = _set("vendors")
+CURRENT = _set("current")
+USAGE = _set("usage")
+STATES = _set("states")
+OUTCOME_MEANS = _set("outcome_means")
+FEWER = _set("fewer")
+GETTING = _set("getting")
+LIVE = _set("live")
 
 
 def _verb_forms() -> dict[str, tuple[str, str]]:
