@@ -193,6 +193,8 @@ class Reader:
         participle = after.low.endswith("ing") or vocab.FORMS.get(after.low, ("", ""))[1] == "past"
         if loose and after.low.endswith(("s", "ed")) and after.noun not in vocab.OBJECTS:
             return True
+        if self.field == "desired_outcome" and after.low in vocab.ACTING:
+            return True  # "smart meters send readings"
         return after.low in vocab.FOLLOWERS or participle
 
     def product(
@@ -253,9 +255,9 @@ class Reader:
             if (
                 token.low in vocab.NEW
                 or token.low.isdigit()
-                or (opener == "old" and token.low == "new")
+                or (opener == "old" and token.low in ("new", "own"))
             ):
-                opener = "new" if opener is None or token.low == "new" else opener
+                opener = "new" if opener is None or token.low in ("new", "own") else opener
             elif opener is None:
                 opener = "old"
             k += 1
@@ -565,6 +567,12 @@ class Reader:
                 return None
             if cls == vocab.PLACE:  # "should be loaded into a document management system"
                 obj = self.destination(last + 1, clause, vocab.PLACES, commanded=True)
+            elif cls in (vocab.REPLACE, vocab.MIGRATE) and self.outcome_participle(
+                index, clause, cls
+            ):  # "logs replaced by digital forms", not "sensors that fail are replaced"
+                obj = self.destination(
+                    last + 1, clause, vocab.REPLACED_BY if cls == vocab.REPLACE else vocab.TO
+                )
             else:
                 obj = self.phrase_before(index, clause)
             if obj is None and cls == vocab.AUTOMATE:
@@ -627,8 +635,8 @@ class Reader:
         else:
             strict = cls in (vocab.BUILD, vocab.PLACE)
             obj = self.phrase_after(last + 1, clause, vendors_only=strict, commanded=commanded)
-            if obj is None and head in vocab.GIVING and commanded:
-                obj = self.after_recipient(last + 1, clause)
+            if (obj is None or obj.opener == "old") and head in vocab.GIVING and commanded:
+                obj = self.after_recipient(last + 1, clause) or obj
             # the solution as the means or the place: "Implement single sign-on with Okta",
             # "get all inspectors onto iPads", "make the forms available online" (but not
             # "make sure residents can apply online")
@@ -921,14 +929,22 @@ class Reader:
                 token.low == "the" and nxt is not None and nxt.low == "new"
             ):
                 continue
-            if self.negated(index, token.clause):
-                continue  # "without a separate app"
+            if self.negated(index, token.clause) or self.denied(index):
+                continue  # "without a separate app", "nobody waits a week for a laptop"
             if any(self.past(j) for j in range(index) if self.tokens[j].clause == token.clause):
                 continue  # "We built an app in 2019": what happened, not an outcome
             obj = self.phrase_after(index, token.clause, vendors_only=True)
             if obj is not None and obj.opener == "new" and obj.kind != vocab.PRODUCT:
                 return self.build(vocab.BUILD, index, obj.end, None, "", obj)
         return None
+
+    def denied(self, index: int) -> bool:
+        """A negation earlier in the clause: "nobody waits more than a week for a laptop"."""
+        clause = self.tokens[index].clause
+        return any(
+            t.clause == clause and (t.low in vocab.NEGATIONS or t.low.endswith("n't"))
+            for t in self.tokens[:index]
+        )
 
     def current(self, clause: int) -> bool:
         """A clause about what is so today ("the data today sits in Accela", "the tablets
@@ -938,6 +954,17 @@ class Reader:
     def outcome_solution(self) -> _Match | None:
         """An outcome that only states a solution: a new one, or one in place."""
         return self.outcome_object() or self.outcome_in_place()
+
+    def acts(self, index: int, clause: int) -> bool:
+        """A new solution's verb, past what it is for: "kiosks in every branch let patrons
+        renew cards", "dashboards replace the monthly spreadsheet"."""
+        for j in range(index, index + 5):
+            token = self.at(j, clause)
+            if token is None or token.low in vocab.FINITE:
+                return False
+            if token.low in vocab.ACTING:
+                return True
+        return False
 
     def is_live(self, index: int, clause: int) -> bool:
         """ "is live", "are deployed", "is in place", "is in use" from ``index``."""
@@ -956,13 +983,15 @@ class Reader:
         a process runs through ("hiring runs through NEOGOV")."""
         for index, token in enumerate(self.tokens):
             clause = token.clause
-            if self.current(clause) or self.negated(index, clause):
+            if self.current(clause) or self.negated(index, clause) or self.denied(index):
                 continue
             if any(self.past(j) for j, t in enumerate(self.tokens) if t.clause == clause):
                 continue  # "the records system was implemented in 2015": what happened
             before = self.at(index - 1, clause)
             obj = self.phrase_after(index, clause, vendors_only=True)
-            if obj is None or (obj.start != index and obj.opener != "old"):
+            if obj is None or token.low in vocab.SEVERAL:
+                continue  # "staff use two systems instead of five": fewer, not a new one
+            if obj.start != index and obj.opener == "new" and token.low in vocab.NEW_SOLUTION:
                 continue  # a phrase opened by "a" or "new" is outcome_object's
             if any(t.low in vocab.OPENERS for t in self.tokens[obj.start : obj.end]):
                 continue  # "search three systems": not one noun phrase
@@ -970,7 +999,10 @@ class Reader:
                 # a solution as the subject is one in place only when it is said to be
                 # ("the 311 chatbot is live", "body cameras are deployed"); "lost devices are
                 # reported", "crews' phones stay charged" ask something of what exists
-                if before is not None or not self.is_live(obj.end + 1, clause):
+                if before is not None or not (
+                    self.is_live(obj.end + 1, clause)
+                    or (obj.opener != "old" and self.acts(obj.end + 1, clause))
+                ):
                     continue
             elif obj.kind == vocab.PRODUCT:
                 if before is None:  # "Salesforce is the system of record"
@@ -998,7 +1030,7 @@ class Reader:
                         continue
                 elif before.low not in vocab.USAGE and before.low not in vocab.OUTCOME_MEANS:
                     continue
-            elif before is not None and before.low in vocab.OUTCOME_MEANS:
+            elif before is not None and before.low in vocab.OUTCOME_MEANS | {"from"}:
                 if obj.kind == vocab.DEVICE and before.low == "by":
                     continue  # a channel: "reached by phone"
             elif before is not None and not (

@@ -119,6 +119,8 @@ OUTCOME_MEANS = _set("outcome_means")
 FEWER = _set("fewer")
 GETTING = _set("getting")
 LIVE = _set("live")
+ACTING = _set("acting")
+REPLACED_BY = frozenset({"by", "with"})
 
 
 def _verb_forms() -> dict[str, tuple[str, str]]:
