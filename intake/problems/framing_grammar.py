@@ -780,7 +780,12 @@ class Reader:
                 return None
             if token.low in ("a", "an", "new"):
                 return self.phrase_after(j, clause, vendors_only=True, commanded=True)
-            if j > index and self.kind_of(j) is not None and self.is_head(j):
+            if (
+                j > index
+                and self.tokens[j - 1].low not in vocab.OPENERS | vocab.JOINING | {"sure"}
+                and self.kind_of(j) is not None
+                and self.is_head(j)
+            ):
                 return self.phrase_after(j, clause, vendors_only=True)  # "the team smartphones"
             if token.low in vocab.JOINING and token.low not in vocab.OLD:
                 return None
