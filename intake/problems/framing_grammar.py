@@ -193,8 +193,12 @@ class Reader:
         participle = after.low.endswith("ing") or vocab.FORMS.get(after.low, ("", ""))[1] == "past"
         if loose and after.low.endswith(("s", "ed")) and after.noun not in vocab.OBJECTS:
             return True
-        if self.field == "desired_outcome" and after.low in vocab.ACTING:
-            return True  # "smart meters send readings"
+        if (
+            self.field == "desired_outcome"
+            and after.low in vocab.ACTING
+            and after.noun not in vocab.QUALIFIED
+        ):
+            return True  # "smart meters send readings", not "text message alerts"
         return after.low in vocab.FOLLOWERS or participle
 
     def product(
@@ -675,6 +679,11 @@ class Reader:
                 and self.tokens[obj.end].noun not in vocab.PAPER
             ):
                 return None  # "scan old case files", not "scan a dog"
+        several = (
+            obj is not None and obj.start > 0 and self.tokens[obj.start - 1].low in vocab.SEVERAL
+        )
+        if in_place and not commanded and several:
+            return None  # "staff use two systems instead of five": fewer, not a new one
         if obj is None or not self.fits(cls, lemma, obj, passive=False, commanded=commanded):
             return None
         first = index
