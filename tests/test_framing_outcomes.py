@@ -37,6 +37,13 @@ def outcome_hints(text: str) -> list[FramingHint]:
         ),
         ("Handwritten logs replaced by digital forms on tablets.", "replaced by digital forms"),
         (
+            "Tyler EnerGov is fully implemented across planning.",
+            "Tyler EnerGov is fully implemented",
+        ),
+        ("One unified CRM for all departments.", "One unified CRM"),
+        ("Residents receive automated texts when a bin is missed.", "automated texts"),
+        ("Overtime is tracked in a Power BI dashboard.", "a Power BI dashboard"),
+        (
             "Clerks scan every incoming document into Laserfiche.",
             "scan every incoming document",
         ),

@@ -285,7 +285,12 @@ class Reader:
                     return _Object(vocab.APP, k, j, opener)  # "a mobile-friendly version"
                 return inner
         end = self.product(k, clause, vendors_only, commanded)
-        if end is not None:
+        if end is not None and not (
+            self.field == "desired_outcome"
+            and not commanded
+            and (after := self.at(end + 1, clause)) is not None
+            and after.noun in vocab.OBJECTS
+        ):  # in an outcome, "a Power BI dashboard" is a new dashboard
             return _Object(vocab.PRODUCT, k, end, opener)
         for j in range(k, k + 5):
             token = self.at(j, clause)
@@ -462,7 +467,9 @@ class Reader:
         state API", "paper timesheets replaced by a mobile app" (not "was": what happened)."""
         if self.field != "desired_outcome" or cls == vocab.WANT or self.current(clause):
             return False
-        before = self.at(index - 1, clause)
+        j = index - 1
+        while (before := self.at(j, clause)) is not None and before.low in vocab.ADVERBS:
+            j -= 1  # "Tyler EnerGov is fully implemented"
         if before is not None and before.low in ("is", "are"):
             return True
         if before is not None and before.low == "been":
@@ -966,8 +973,9 @@ class Reader:
         return any(t.clause == clause and t.low in vocab.CURRENT for t in self.tokens)
 
     def outcome_solution(self) -> _Match | None:
-        """An outcome that only states a solution: a new one, or one in place."""
-        return self.outcome_object() or self.outcome_in_place()
+        """An outcome that only states a solution: a new one, one in place, or a solution
+        named alone as a title would ("One unified CRM for all departments")."""
+        return self.outcome_object() or self.outcome_in_place() or self.title_object()
 
     def acts(self, index: int, clause: int) -> bool:
         """A new solution's verb, past what it is for: "kiosks in every branch let patrons
@@ -999,7 +1007,11 @@ class Reader:
             clause = token.clause
             if self.current(clause) or self.negated(index, clause) or self.denied(index):
                 continue
-            if any(self.past(j) for j, t in enumerate(self.tokens) if t.clause == clause):
+            if any(
+                self.past(j) and t.low not in vocab.TECH_MODIFIERS
+                for j, t in enumerate(self.tokens)
+                if t.clause == clause
+            ):
                 continue  # "the records system was implemented in 2015": what happened
             before = self.at(index - 1, clause)
             obj = self.phrase_after(index, clause, vendors_only=True)
