@@ -77,6 +77,16 @@ def test_an_outcome_that_is_a_solution_in_place_gets_a_hint(text: str, phrase: s
             id="a-device-as-subject",
         ),
         pytest.param(
+            "Smart meters send readings every hour.",
+            "Chatbot answers are correct 95% of the time.",
+            id="a-verb-that-is-a-noun",
+        ),
+        pytest.param(
+            "Every new hire gets a laptop on day one.",
+            "Applicants who lack a smartphone can still apply.",
+            id="lacking",
+        ),
+        pytest.param(
             "Paper logs replaced by tablets.",
             "Sensors that fail are replaced within a week.",
             id="replaced-by-what",

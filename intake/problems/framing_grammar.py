@@ -985,7 +985,8 @@ class Reader:
             if token is None or token.low in vocab.FINITE:
                 return False
             if token.low in vocab.ACTING:
-                return True
+                verb = self.at(j + 1, clause)  # "chatbot answers are correct": a noun
+                return verb is None or verb.low not in vocab.FINITE
         return False
 
     def is_live(self, index: int, clause: int) -> bool:
