@@ -42,9 +42,17 @@ model, and the same text always gets the same hints. The word lists are sections
   enabling command, "online" ("let residents renew online"). A wanting clause prescribes its
   means too ("we want residents to pay with Apple Pay"), and so does a command whose object is
   not a solution ("set up appointment booking with Calendly").
-- *Outcomes and hopes*: a desired outcome that is a new solution in place ("A new CRM is live",
-  "staff enter hours in a new timesheet app", "the department has moved to the cloud"), and a
-  new solution said to help ("a GIS-based tool would let planners ...").
+- *Outcomes and hopes*: a new solution said to help ("a GIS-based tool would let planners
+  ..."), and a desired outcome stated as the solution delivered: a new one ("A new CRM is
+  live", "we have a mobile inspection app", "One unified CRM for all departments"); one that
+  people use, have, carry or get ("meter readers use handheld RFID scanners", "the fleet has
+  GPS trackers", "its own GIS portal"); one a process runs through ("hiring runs through
+  NEOGOV", "signed with DocuSign", "check out at self-service kiosks", "is fully on Microsoft
+  365"); one as the subject said to be live or to act ("the 311 chatbot is live", "Salesforce
+  is the system of record", "kiosks in every branch let patrons renew cards"); a solution verb
+  in the passive ("body cameras are deployed", "the permitting system is integrated with the
+  state API", "logs replaced by digital forms", "the department has moved to the cloud"); and
+  an everyday verb as a habit ("clerks scan every document").
 - *Order*: the verb before the object ("build a dashboard of overtime by unit", "purchase
   tablets and an app"), the object before a passive verb ("a new portal should be built", "an
   app is needed"), or the object naming the act ("CRM implementation", "tablet purchase",
@@ -61,6 +69,15 @@ What keeps plain problem descriptions free of hints:
   question ("could we add ..."); "staff have to use fillable PDF forms" and a sentence
   opening "To apply, ..." describe what people do today.
 - *Dated acts*: "since the Munis upgrade", "after the 2019 CRM implementation" happened.
+- *Outcomes about today*: an outcome's clause that says what is so now ("already",
+  "currently", "today", "existing", "still") or contrasts with it ("but", "though") names its
+  tools as context ("even though the data today sits in Accela"); a product counts in an
+  outcome only after a usage verb or a means ("through", "via", "using", "signed with"), not
+  where data is kept ("in Munis", "into Excel", "from Munis exports"); a solution as the
+  subject counts only when it is said to be live or to act, and a past verb ("was
+  implemented in 2015") or a negation ("nobody waits a week for a laptop", "applicants who
+  lack a smartphone") anywhere before it in the clause keeps it clean; counted systems ("two
+  systems instead of five", "between systems") are fewer, not new.
 - *Someone else's solution*: "we were told to buy a new CRM, but ...", "the state requires
   us to go digital" report a solution or a mandate; a product "in" or "on" is where work is
   done today ("staff re-enter it in Munis"); licences "nobody uses" are held, not asked for;
