@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format bench bench-triage bench-portfolio bench-similar bench-pages clean browser
+.PHONY: run test install lint typecheck format bench bench-triage bench-portfolio bench-similar bench-pages framing-eval clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Intake needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -63,6 +63,11 @@ bench-similar: $(STAMP)
 ## over real HTTP on 127.0.0.1, on the demo city (docs/performance.md, "Pages")
 bench-pages: $(STAMP)
 	$(BIN)/python -m bench.pages
+
+## make framing-eval FILE=texts.tsv: framing hints' recall and precision on a labelled file,
+## one text a line: solution|problem<TAB>title|statement|outcome<TAB>text (docs/triage.md)
+framing-eval: $(STAMP)
+	$(BIN)/python -m intake.problems.framing_eval --misses $(FILE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

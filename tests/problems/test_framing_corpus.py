@@ -4,7 +4,9 @@ the voice of city staff, half prescribing a solution, half describing a problem.
 The corpus is in batches. Each batch after the first was written after the rules were last
 changed and measured before anything was tuned on it; its header keeps those first figures
 (docs/triage.md reports them). tests/corpus/framing_heldout.txt is one more batch, written by
-someone who never saw the rules. The targets hold on every batch as the rules stand now."""
+someone who never saw the rules. The later batches (tests/corpus/framing_batch*.tsv) hold one
+field a line (title, statement or outcome), in the format ``intake.problems.framing_eval``
+scores. The targets hold on every batch as the rules stand now."""
 
 from __future__ import annotations
 
@@ -14,17 +16,28 @@ from pathlib import Path
 import pytest
 
 from intake.problems.framing import framing_hints
+from intake.problems.framing_eval import read_labelled
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "framing.txt"
 HELD_OUT = Path(__file__).resolve().parents[1] / "corpus" / "framing_heldout.txt"
+ONE_FIELD = sorted((Path(__file__).resolve().parents[1] / "corpus").glob("framing_batch*.tsv"))
+# Texts by writers who never saw the rules, kept out of the tuned corpus: the figures they
+# gave when first scored are floors, so no change to the rules makes them worse.
+OUTSIDE = {
+    "framing_outside1.tsv": 0.775,
+    "framing_outside2.tsv": 0.75,
+}
 RECALL = 0.9  # of the solution-first texts, the share that gets a hint
 PRECISION = 0.95  # of the texts that get a hint, the share that are solution-first
+
+
+Fields = dict[str, str | None]  # title, problem_statement and desired_outcome
 
 
 @dataclass
 class Batch:
     name: str
-    texts: list[tuple[bool, str, str]] = field(default_factory=list)
+    texts: list[tuple[bool, Fields]] = field(default_factory=list)
 
 
 def batches() -> list[Batch]:
@@ -36,7 +49,15 @@ def batches() -> list[Batch]:
     held_out = Batch("held out")
     for line in HELD_OUT.read_text(encoding="utf-8").splitlines():
         read(line, held_out)
-    return [*found, held_out]
+    found.append(held_out)
+    for path in ONE_FIELD:
+        batch = Batch(path.stem.replace("framing_", "").replace("batch", "batch "))
+        for text in read_labelled(path):
+            fields: Fields = dict.fromkeys(("title", "problem_statement", "desired_outcome"))
+            fields[text.field] = text.text
+            batch.texts.append((text.solution_first, fields))
+        found.append(batch)
+    return found
 
 
 def read(line: str, batch: Batch) -> None:
@@ -45,25 +66,28 @@ def read(line: str, batch: Batch) -> None:
         return
     label, _department, title, statement = (part.strip() for part in line.split("|"))
     assert label in ("S", "P"), line
-    batch.texts.append((label == "S", title, statement))
+    fields: Fields = {"title": title, "problem_statement": statement, "desired_outcome": None}
+    batch.texts.append((label == "S", fields))
 
 
-def measure(texts: list[tuple[bool, str, str]]) -> tuple[float, float, list[str]]:
+def measure(texts: list[tuple[bool, Fields]]) -> tuple[float, float, list[str]]:
     flagged_solutions = flagged = solutions = 0
     wrong: list[str] = []
-    for solution_first, title, statement in texts:
-        hinted = bool(framing_hints(title=title, problem_statement=statement, desired_outcome=None))
+    for solution_first, fields in texts:
+        hinted = bool(framing_hints(**fields))
         solutions += solution_first
         flagged += hinted
         flagged_solutions += solution_first and hinted
         if hinted != solution_first:
-            wrong.append(("missed: " if solution_first else "false alarm: ") + title)
-    return flagged_solutions / solutions, flagged_solutions / max(flagged, 1), wrong
+            shown = next(text for text in fields.values() if text)
+            wrong.append(("missed: " if solution_first else "false alarm: ") + shown)
+    recall = flagged_solutions / solutions if solutions else 1.0  # batch 10 is problems only
+    return recall, flagged_solutions / flagged if flagged else 1.0, wrong
 
 
 def test_the_corpus_is_large_and_balanced() -> None:
     texts = [text for batch in batches() for text in batch.texts]
-    solutions = sum(solution_first for solution_first, _, _ in texts)
+    solutions = sum(solution_first for solution_first, _ in texts)
 
     assert len(texts) >= 200
     assert abs(solutions - (len(texts) - solutions)) <= len(texts) * 0.05
@@ -91,4 +115,20 @@ def test_framing_meets_its_targets_on_each_batch(
         )
 
     assert recall >= RECALL, wrong
+    assert precision >= PRECISION, wrong
+
+
+@pytest.mark.parametrize("name", sorted(OUTSIDE))
+def test_texts_written_outside_keep_their_first_figures(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    texts = []
+    for text in read_labelled(ONE_FIELD[0].parent / name):
+        fields: Fields = dict.fromkeys(("title", "problem_statement", "desired_outcome"))
+        fields[text.field] = text.text
+        texts.append((text.solution_first, fields))
+    recall, precision, wrong = measure(texts)
+    with capsys.disabled():
+        print(f"\n{name}, {len(texts)} texts: recall {recall:.3f}, precision {precision:.3f}")
+    assert recall >= OUTSIDE[name], wrong
     assert precision >= PRECISION, wrong

@@ -1,0 +1,1109 @@
+"""The framing grammar: the words of one field, read as clauses, verbs and noun phrases.
+
+``Reader(text, field).matches()`` finds each solution verb with its solution object (and the
+other shapes framing.py's docstring lists); ``title_object`` and ``outcome_object`` read a
+title or an outcome that only names a solution. The word lists are in framing_words.txt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intake.problems import framing_words as vocab
+
+# Surname prefixes whose names look like product names ("McDonald", "DeKalb").
+_SURNAME = re.compile(r"(?:Mc|Mac|De|Di|La|Le|Van|Von|O')[A-Z]")
+_DISTINCTIVE = re.compile(r"[a-z][A-Z]|^[A-Z]{2,}$|\d")
+# A mixed-case name ("WhatsApp", "REDCap", "iPad"): a product, not an agency's initials.
+_MIXED_CASE = re.compile(r"^(?![A-Z]+s$)(?:.*[a-z][A-Z]|[A-Z]{2,}[a-z])")
+# A describing word that names a product as the model ("a Petfinder-style page").
+_STYLED = re.compile(r"[A-Z][A-Za-z0-9]*-(?:style|like|type)")
+_LONG_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]{3,}")
+_TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|['\u2019.&+-](?=[A-Za-z0-9]))*")
+_HARD_GAP = re.compile(r"[.!?;:()\[\]\"\u201c\u201d\n\u2013\u2014]|\s-\s")
+_SOFT_GAP = re.compile(r"[,/]")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+@dataclass(slots=True)
+class _Token:
+    text: str
+    low: str  # lower case, misspellings read as meant (``spelling.Speller``)
+    start: int
+    end: int
+    clause: int
+    soft_before: bool  # a comma or slash between this token and the previous one
+    sentence_start: bool
+
+    @property
+    def noun(self) -> str:
+        """The word as a singular noun ("apps" -> "app", "app's" -> "app")."""
+        word = re.sub(r"['\u2019]s$", "", self.low)
+        if word not in vocab.OBJECTS and word not in vocab.QUALIFIED:
+            for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
+                if word.endswith(suffix) and word[: -len(suffix)] + replacement in vocab.OBJECTS:
+                    return word[: -len(suffix)] + replacement
+                if word.endswith(suffix) and word[: -len(suffix)] + replacement in vocab.QUALIFIED:
+                    return word[: -len(suffix)] + replacement
+        return word
+
+
+@dataclass(frozen=True, slots=True)
+class _Object:
+    kind: str
+    start: int  # token index where the noun phrase starts (after any opener)
+    end: int  # token index of its last word
+    opener: str | None  # "new", "old" or None
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    rule: str
+    first: int  # token indexes the phrase spans
+    last: int
+    verb: tuple[int, int] | None  # token indexes of the verb words (None: a bare title)
+    verb_lemma: str
+    object: _Object
+
+
+def _tech_compound(word: str) -> bool:
+    """A describing word made of a solution word: "GIS-based", "cloud-hosted", "app-enabled"."""
+    first, dash, _ = word.partition("-")
+    return bool(dash) and (first in vocab.OBJECTS or first in vocab.TECH_MODIFIERS)
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    clause, previous_end = 0, 0
+    for found in _TOKEN.finditer(text):
+        gap = text[previous_end : found.start()]
+        hard = bool(_HARD_GAP.search(gap)) if tokens else True
+        if hard and tokens:
+            clause += 1
+        sentence = not tokens or bool(re.search(r"[.!?:\n]", gap))
+        word = found.group()
+        low = word.lower().replace("\u2019", "'")
+        if word[1:].islower():  # not a name such as "SharePoint" or "DBI"
+            low = vocab.SPELLER.correct(low) or low
+        tokens.append(
+            _Token(
+                text=word,
+                low=low,
+                start=found.start(),
+                end=found.end(),
+                clause=clause,
+                soft_before=bool(tokens) and bool(_SOFT_GAP.search(gap)),
+                sentence_start=sentence,
+            )
+        )
+        previous_end = found.end()
+    return tokens
+
+
+# Where a command puts its solution when its object is not one (see match_verb).
+_COMMAND_MEANS = (vocab.MEANS - {"on", "in", "by"}) | {"onto", "online"}
+
+
+class Reader:
+    """The grammar applied to one field's words."""
+
+    def __init__(self, text: str, field: str = "problem_statement") -> None:
+        self.text = text
+        self.field = field
+        self.tokens = _tokens(text)
+        words = _LONG_WORD.findall(text)
+        self.title_case = len(words) >= 3 and all(word[0].isupper() for word in words)
+
+    def at(self, index: int, clause: int) -> _Token | None:
+        """The token at ``index`` if it is in ``clause`` (else None)."""
+        if 0 <= index < len(self.tokens) and self.tokens[index].clause == clause:
+            return self.tokens[index]
+        return None
+
+    # -- objects ------------------------------------------------------------------------------
+
+    def kind_of(self, index: int) -> str | None:
+        """The object kind of the word at ``index`` as the head of its phrase, if it is one."""
+        token = self.tokens[index]
+        noun = token.noun
+        if noun in vocab.OBJECTS:
+            kind = vocab.OBJECTS[noun]
+            if noun in ("system", "platform", "software", "database"):
+                before = self.at(index - 1, token.clause)
+                if before is not None and before.noun in vocab.PHYSICAL:
+                    return None
+            return kind
+        if noun.startswith("e-") and len(noun) > 4 and noun not in vocab.NOT_TECH:
+            return vocab.APP  # "e-permitting", "e-signatures"
+        if noun in vocab.QUALIFIED:
+            qualifiers, kind = vocab.QUALIFIED[noun]
+            for back in (1, 2):
+                before = self.at(index - back, token.clause)
+                if before is None or before.low in vocab.JOINING:
+                    break
+                if {before.low, before.noun, before.low.rsplit("-", 1)[-1]} & qualifiers:
+                    return kind  # "a mobile application", "a self-scheduling tool"
+                if (
+                    before.text in vocab.KNOWN_VENDORS
+                    or before.low in vocab.TECH_MODIFIERS
+                    or (before.low.startswith("e-") and before.low not in vocab.NOT_TECH)
+                    or _tech_compound(before.low)
+                ):
+                    return kind  # "a SharePoint site", "an e-fax service"
+                if back == 1 and before.noun in vocab.OBJECTS:
+                    return vocab.OBJECTS[before.noun]  # "a visualization tool", "a GIS platform"
+        if noun not in vocab.ABSTRACT and noun.rstrip("s") not in vocab.ABSTRACT:
+            for back in (1, 2, 3):
+                before = self.at(index - back, token.clause)
+                if before is None or before.low in vocab.JOINING:
+                    break
+                if (
+                    before.low in vocab.TECH_MODIFIERS
+                    or _STYLED.fullmatch(before.text)
+                    or (back == 1 and self.vendor_ends(index - 1))
+                    or _tech_compound(before.low)
+                    or (before.low.startswith("e-") and before.low not in vocab.NOT_TECH)
+                ):
+                    return (
+                        vocab.DEVICE
+                        if before.low in ("wearable", "smart", "self-return")
+                        else vocab.APP
+                    )
+        return None
+
+    def vendor_ends(self, index: int) -> bool:
+        """A well-known vendor's name ends at ``index`` ("a Power BI report")."""
+        token = self.tokens[index]
+        before = self.at(index - 1, token.clause)
+        pair = f"{before.text} {token.text}" if before is not None else ""
+        return token.text in vocab.KNOWN_VENDORS or pair in vocab.KNOWN_VENDORS
+
+    def is_head(self, index: int, loose: bool = False) -> bool:
+        """An object word that ends its phrase: nothing but a joining word may follow.
+
+        ``loose`` (a new solution in an outcome: "a dashboard shows", "a laptop connected
+        to"): a present or past verb may follow too, since "a dashboard shows" cannot be
+        one noun."""
+        token = self.tokens[index]
+        after = self.at(index + 1, token.clause)
+        if after is None or after.soft_before:
+            return True
+        # a reduced relative clause also ends it: "a website showing", "trackers installed"
+        participle = after.low.endswith("ing") or vocab.FORMS.get(after.low, ("", ""))[1] == "past"
+        if loose and after.low.endswith(("s", "ed")) and after.noun not in vocab.OBJECTS:
+            return True
+        if (
+            self.field == "desired_outcome"
+            and after.low in vocab.ACTING
+            and after.noun not in vocab.QUALIFIED
+        ):
+            return True  # "smart meters send readings", not "text message alerts"
+        return after.low in vocab.FOLLOWERS or participle
+
+    def product(
+        self, index: int, clause: int, vendors_only: bool, commanded: bool = False
+    ) -> int | None:
+        """The last token index of a product name starting at ``index``, if one does.
+
+        ``vendors_only``: only a well-known vendor, or, where the clause commands
+        (``commanded``), a mixed-case name ("WhatsApp", "REDCap") that no agency is called."""
+        token = self.at(index, clause)
+        if token is None or not token.text[:1].isupper() or token.text in vocab.NOT_PRODUCT:
+            return None
+        last = index
+        while last - index < 3:
+            nxt = self.at(last + 1, clause)
+            if nxt is None or nxt.soft_before or nxt.text in vocab.NAME_END:
+                break
+            if not (nxt.text[:1].isupper() or nxt.text[:1].isdigit()):
+                break
+            last += 1
+        after = self.at(last + 1, clause)
+        if after is not None and after.low in vocab.NOT_PRODUCT_AFTER:
+            return None
+        names = [t.text for t in self.tokens[index : last + 1]]
+        spans = (
+            " ".join(names[a:b]) for a in range(len(names)) for b in range(a + 1, len(names) + 1)
+        )
+        known = any(span in vocab.KNOWN_VENDORS for span in spans) or (
+            commanded
+            and any(_MIXED_CASE.match(name) and not _SURNAME.match(name) for name in names)
+        )
+        if vendors_only or self.title_case or token.sentence_start:
+            distinctive = any(_DISTINCTIVE.search(name) for name in names)
+            if not known and (vendors_only or not distinctive):
+                return None
+        if all(
+            t.noun in vocab.OBJECTS or t.noun in vocab.QUALIFIED
+            for t in self.tokens[index : last + 1]
+        ):
+            return None  # "CRM", "AI": an object word, not a product name
+        return last
+
+    def phrase_after(
+        self, index: int, clause: int, vendors_only: bool, commanded: bool = False
+    ) -> _Object | None:
+        """The solution noun phrase starting at ``index``: openers, up to four describing
+        words and a solution head, or a product name."""
+        opener: str | None = None
+        k = index
+        while k - index < 3:
+            token = self.at(k, clause)
+            if token is None or (k > index and token.soft_before):
+                break
+            if token.low not in vocab.OPENERS and not (
+                token.low.isdigit() and not _YEAR.fullmatch(token.low)
+            ):
+                break
+            if (
+                token.low in vocab.NEW
+                or token.low.isdigit()
+                or (opener == "old" and token.low in ("new", "own"))
+            ):
+                opener = "new" if opener is None or token.low in ("new", "own") else opener
+            elif opener is None:
+                opener = "old"
+            k += 1
+        first = self.at(k, clause)
+        if first is None or (k > index and first.soft_before):
+            return None
+        for j in (k, k + 1):  # "the latest version of ArcGIS Pro", "an instance of Salesforce"
+            word, of = self.at(j, clause), self.at(j + 1, clause)
+            if (
+                word is not None
+                and word.noun in vocab.CONTAINERS
+                and of is not None
+                and of.low == "of"
+            ):
+                inner = self.phrase_after(j + 2, clause, vendors_only, commanded)
+                before = self.at(j - 1, clause)
+                techy = before is not None and (
+                    before.low in vocab.TECH_MODIFIERS or _tech_compound(before.low)
+                )
+                if inner is None and techy and j > index:
+                    return _Object(vocab.APP, k, j, opener)  # "a mobile-friendly version"
+                return inner
+        end = self.product(k, clause, vendors_only, commanded)
+        if end is not None and not (
+            self.field == "desired_outcome"
+            and not commanded
+            and (after := self.at(end + 1, clause)) is not None
+            and after.noun in vocab.OBJECTS
+        ):  # in an outcome, "a Power BI dashboard" is a new dashboard
+            return _Object(vocab.PRODUCT, k, end, opener)
+        for j in range(k, k + 5):
+            token = self.at(j, clause)
+            if token is None or (j > k and token.soft_before):
+                return None
+            kind = self.kind_of(j)
+            loose = opener == "new" and self.field == "desired_outcome"
+            if kind is not None and self.is_head(j, loose):
+                return _Object(kind, k, j, opener)
+            undertaking = self.at(j + 1, clause)
+            if (
+                kind is not None
+                and undertaking is not None
+                and undertaking.low in vocab.UNDERTAKINGS
+            ):
+                return _Object(kind, k, j + 1, opener)  # "a drone program"
+            if kind is None and token.low in vocab.JOINING:
+                return None
+        return None
+
+    def subject_before(self, index: int, clause: int) -> _Object | None:
+        """What is to be automated, in the passive: the words before "should be"."""
+        j = index - 1
+        while (token := self.at(j, clause)) is not None and (
+            token.low in vocab.MODALS
+            or token.low in ("be", "get", "needs", "need", "has", "have", "is", "are", "been")
+        ):
+            j -= 1
+        end = j
+        while (token := self.at(j, clause)) is not None and token.low not in vocab.JOINING:
+            j -= 1
+        if end <= j or self.tokens[end].low[:1].isdigit():
+            return None  # nothing, or a number ("files from 1980 to 2010 should be scanned")
+        return _Object(vocab.SYSTEM, j + 1, end, None)
+
+    def phrase_before(self, index: int, clause: int) -> _Object | None:
+        """The nearest solution noun phrase ending before ``index`` (up to 8 words back)."""
+        for j in range(index - 1, max(index - 9, -1), -1):
+            token = self.at(j, clause)
+            if token is None:
+                return None
+            kind = self.kind_of(j)
+            if kind is None or not self.is_head(j):
+                if token.text in vocab.KNOWN_VENDORS:
+                    return _Object(vocab.PRODUCT, j, j, None)
+                continue
+            start = j
+            while start - 1 >= 0 and start - j > -5:
+                before = self.at(start - 1, clause)
+                if before is None or self.tokens[start].soft_before:
+                    break
+                if before.low in vocab.JOINING and before.low not in vocab.OPENERS:
+                    break
+                start -= 1
+            opener = next(
+                (
+                    "old" if t.low in vocab.OLD else "new"
+                    for t in self.tokens[start:j]
+                    if t.low in vocab.OPENERS
+                ),
+                None,
+            )
+            return _Object(kind, start, j, opener)
+        return None
+
+    # -- verbs --------------------------------------------------------------------------------
+
+    def verb_at(self, index: int) -> tuple[str, str, int] | None:
+        """(lemma, form, last token index) when a solution verb starts at ``index``."""
+        token = self.tokens[index]
+        clause = token.clause
+        low = token.low
+        nxt = self.at(index + 1, clause)
+        if low in ("would", "we'd", "i'd", "they'd"):
+            if nxt is not None and nxt.low in ("like", "love"):
+                return "would like", "base", index + 1
+            return None
+        opening = self.at(index - 1, clause) is None
+        if opening and nxt is not None and low in ("how", "what") and nxt.low == "about":
+            return "need", "there", index + 1  # "How about a texting service?"
+        if nxt is not None and low in vocab.ASKING:  # "what we need is", "the answer would be"
+            if nxt.low == "is":
+                return "need", "there", index + 1
+            be = self.at(index + 2, clause)
+            if nxt.low in ("would", "will") and be is not None and be.low == "be":
+                return "need", "there", index + 2
+        if low == "there":
+            modal = self.at(index + 1, clause)
+            if modal is not None and modal.low in ("should", "must", "needs", "has", "could"):
+                k = index + 2
+                if modal.low in ("needs", "has"):
+                    to = self.at(k, clause)
+                    if to is None or to.low != "to":
+                        return None
+                    k += 1
+                be = self.at(k, clause)
+                if be is not None and be.low == "be":
+                    return "need", "there", k
+            return None
+        found = vocab.FORMS.get(low)
+        if found is None:
+            return None
+        head, form = found
+        for verb in vocab.VERBS:
+            words = verb.split()
+            if words[0] != head or len(words) == 1:
+                continue
+            rest = [self.at(index + n, clause) for n in range(1, len(words))]
+            if all(t is not None and t.low == w for t, w in zip(rest, words[1:], strict=True)):
+                return verb, form, index + len(words) - 1
+        if head in vocab.VERBS:
+            return head, form, index
+        return None
+
+    def reported(self, index: int, clause: int) -> bool:
+        """ "we were told to", "the law requires us to" before a verb: a solution someone else
+        named or a mandate, reported ("Finance asked us to license Workday" still asks)."""
+        token = self.at(index, clause)
+        if token is not None and token.low in ("us", "me"):  # "the state requires us to"
+            mandate = self.at(index - 1, clause)
+            return mandate is not None and mandate.low in vocab.MANDATING
+        return token is not None and token.low in vocab.REPORTED
+
+    def negated(self, index: int, clause: int) -> bool:
+        for j in range(index - 1, index - 4, -1):
+            token = self.at(j, clause)
+            if token is None:
+                return False
+            if token.low in vocab.NEGATIONS or token.low.endswith("n't"):
+                return True
+        return False
+
+    def commanded(self, index: int, clause: int) -> bool:
+        """The verb at ``index`` is a command or follows a modal: "Use AI", "we should use",
+        "please add", "could we add", "can 311 get" (a question), but not "staff have to use"
+        (what they must do today) nor "staff can use" (what they can)."""
+        before = self.at(index - 1, clause)
+        if before is None or before.low in ("please", "let's", "lets"):
+            return True
+        if before.low == "to":  # not "To apply, residents ..." (a purpose) nor "have to use"
+            obliged = self.at(index - 2, clause)
+            return obliged is not None and obliged.low not in vocab.OBLIGED
+        if before.low in vocab.MODALS - {"can", "may"}:
+            return True
+        for back in (2, 3):  # a question: the modal opens the clause, then its subject
+            modal = self.at(index - back, clause)
+            if modal is None or self.at(index - back - 1, clause) is not None:
+                continue
+            subject = self.tokens[index - back + 1 : index]
+            if modal.low in vocab.MODALS - {"to"} and not any(
+                t.low in vocab.JOINING and t.low not in vocab.SUBJECTS for t in subject
+            ):
+                return True
+        return False
+
+    def prescriptive_participle(self, index: int, clause: int, lemma: str) -> bool:
+        """A past participle after "be" and a modal ("should be built", "needs to be
+        replaced", "should be scanned and loaded"), or wanting in the passive ("an app is
+        needed")."""
+        before = self.at(index - 1, clause)
+        if before is None:
+            return False
+        if vocab.VERBS[lemma] == vocab.WANT and before.low in ("is", "are"):
+            return True
+        if before.low in ("and", "or"):  # the second of two: "scanned and loaded"
+            first = self.at(index - 2, clause)
+            found = vocab.FORMS.get(first.low) if first is not None else None
+            return found is not None and found[1] == "past" and self.after_modal_be(index - 2)
+        return self.after_modal_be(index)
+
+    def outcome_participle(self, index: int, clause: int, cls: str) -> bool:
+        """In an outcome, a solution verb in the passive states the solution in place: "body
+        cameras are deployed to all officers", "the permitting system is integrated with the
+        state API", "paper timesheets replaced by a mobile app" (not "was": what happened)."""
+        if self.field != "desired_outcome" or cls == vocab.WANT or self.current(clause):
+            return False
+        j = index - 1
+        while (before := self.at(j, clause)) is not None and before.low in vocab.ADVERBS:
+            j -= 1  # "Tyler EnerGov is fully implemented"
+        if before is not None and before.low in ("is", "are"):
+            return True
+        if before is not None and before.low == "been":
+            have = self.at(index - 2, clause)
+            return have is not None and have.low in ("has", "have")
+        nxt = self.at(index + 1, clause)
+        return cls in (vocab.REPLACE, vocab.MIGRATE) and nxt is not None and nxt.low in ("by", "to")
+
+    def after_modal_be(self, index: int) -> bool:
+        """ "should be" or "needs to get" just before the word at ``index``."""
+        clause = self.tokens[index].clause
+        before = self.at(index - 1, clause)
+        if before is None or before.low not in ("be", "get"):
+            return False
+        modal = self.at(index - 2, clause)
+        return modal is not None and (modal.low in vocab.MODALS or modal.low.endswith("'ll"))
+
+    def matches(self) -> list[_Match]:
+        found: list[_Match] = []
+        for index in range(len(self.tokens)):
+            match = (
+                self.match_verb(index)
+                or self.match_nominal(index)
+                or self.match_means(index)
+                or self.match_noun_as_verb(index)
+                or self.match_would_help(index)
+            )
+            if match is not None:
+                found.append(match)
+        return found
+
+    def match_noun_as_verb(self, index: int) -> _Match | None:
+        """A solution used as a verb in a command or after a modal: "can we dashboard the
+        overtime data", "let's Smartsheet the grants process"."""
+        token = self.tokens[index]
+        nxt = self.at(index + 1, token.clause)
+        if (
+            nxt is None
+            or nxt.low not in vocab.DETERMINERS
+            or not self.commanded(index, token.clause)
+        ):
+            return None
+        if token.text in vocab.KNOWN_VENDORS:
+            kind = vocab.PRODUCT
+        elif token.low == token.noun and vocab.OBJECTS.get(token.low) in (
+            vocab.APP,
+            vocab.DASHBOARD,
+        ):
+            kind = vocab.OBJECTS[token.low]
+        else:
+            return None
+        obj = _Object(kind, index, index, "new")
+        return self.build(vocab.IMPLEMENT, index, index, (index, index), "use", obj)
+
+    def match_would_help(self, index: int) -> _Match | None:
+        """A new solution as the subject of what it would do: "a GIS-based tool would let
+        planners see zoning changes", "an app could save residents the trip"."""
+        token = self.tokens[index]
+        if token.low not in vocab.NEW_SOLUTION:
+            return None
+        earlier = [t for t in self.tokens[:index] if t.clause == token.clause]
+        if earlier and earlier[-1].low in vocab.OLD:
+            return None  # "the new system would": one that exists
+        if any(
+            self.past(j) or self.tokens[j].low in vocab.REPORTED
+            for j in range(index - len(earlier), index)
+        ):
+            return None  # "we were told a new CRM would fix it", "we hoped a new app would"
+        obj = self.phrase_after(index, token.clause, vendors_only=True)
+        if obj is None or obj.opener != "new" or obj.kind == vocab.PRODUCT:
+            return None
+        for j in range(obj.end + 1, obj.end + 7):  # past what it is for: "on the website"
+            modal = self.at(j, token.clause)
+            if modal is None or modal.low in vocab.FINITE:
+                return None
+            if modal.low in ("would", "could"):
+                break
+        else:
+            return None
+        if self.negated(j + 2, token.clause):
+            return None  # "a new website would not solve this"
+        return self.build(vocab.BUILD, index, obj.end, None, "", obj)
+
+    def match_verb(self, index: int) -> _Match | None:
+        verb = self.verb_at(index)
+        if verb is None:
+            return None
+        lemma, form, last = verb
+        token = self.tokens[index]
+        clause = token.clause
+        cls = vocab.VERBS[lemma]
+        before = self.at(index - 1, clause)
+        if self.negated(index, clause):
+            return None
+        if before is not None and before.low == "to" and self.reported(index - 2, clause):
+            return None  # "we were told to buy a CRM": someone else's solution, reported
+        commanded = form == "base" and self.commanded(index, clause)
+        outcome = self.field == "desired_outcome"
+        if form == "past" and outcome and before is not None and before.low in ("has", "have"):
+            form, commanded = "base", True  # an outcome: "The department has moved to the cloud"
+        if form == "past":
+            if not (
+                self.prescriptive_participle(index, clause, lemma)
+                or self.outcome_participle(index, clause, cls)
+            ):
+                return None
+            if cls == vocab.PLACE:  # "should be loaded into a document management system"
+                obj = self.destination(last + 1, clause, vocab.PLACES, commanded=True)
+            elif cls in (vocab.REPLACE, vocab.MIGRATE) and self.outcome_participle(
+                index, clause, cls
+            ):  # "logs replaced by digital forms", not "sensors that fail are replaced"
+                obj = self.destination(
+                    last + 1, clause, vocab.REPLACED_BY if cls == vocab.REPLACE else vocab.TO
+                )
+            else:
+                obj = self.phrase_before(index, clause)
+            if obj is None and cls == vocab.AUTOMATE:
+                obj = self.subject_before(index, clause)
+            if obj is None or not self.fits(cls, lemma, obj, passive=True):
+                return None
+            return self.build(cls, min(obj.start, index), last, (index, last), lemma, obj)
+        in_place = (  # an outcome's habit is the solution in place: "clerks scan every document"
+            outcome
+            and form in ("base", "s")
+            and before is not None
+            and before.low not in vocab.JOINING
+            and not self.current(clause)
+        )
+        if lemma in vocab.COMMAND_ONLY and not (commanded or in_place):
+            return None
+        if lemma == "have" and (before is None or before.low not in vocab.HAVING):
+            return None  # "we should have a portal"; "have DTI build it" is about "build"
+        if form in ("base", "s") and before is not None and before.low in vocab.OPENERS - {"us"}:
+            return None  # "the build", "our purchase": a noun (see match_nominal)
+        if form == "ing" and not token.sentence_start:
+            nxt = self.at(last + 1, clause)
+            prev_ok = before is None or before.low in vocab.MODALS | vocab.ING_AFTER
+            if nxt is None or (nxt.low not in vocab.OPENERS and not prev_ok):
+                return None
+        head = lemma.split()[0]
+        if head == "go":  # "go digital", "go paperless": the state names the solution
+            obj = _Object(vocab.SYSTEM, last, last, "new")
+            return self.build(cls, index, last, (index, last - 1), lemma, obj)
+        nxt = self.at(last + 1, clause)
+        if nxt is None or nxt.soft_before:
+            return None
+        if cls == vocab.WANT:
+            if form == "base" and before is not None and before.low == "a":
+                return None
+            if lemma == "request" and nxt.low not in vocab.NEW and not nxt.low.isdigit():
+                return None  # "a records request system"; "we request a new portal" asks
+            k, obj = last + 1, None
+            if nxt.low == "to" and (second := self.at(k + 1, clause)) is not None:
+                if (end := self.product(k + 1, clause, vendors_only=True)) is not None:
+                    obj = _Object(vocab.PRODUCT, k + 1, end, "new")  # "would like to DocuSign it"
+                elif second.low not in ("have", "get"):
+                    return None  # "need to buy ...": the inner verb speaks for itself
+                k += 2
+            obj = obj or self.phrase_after(k, clause, vendors_only=True, commanded=commanded)
+            if obj is None and nxt.low != "to":
+                obj = self.to_have(k, clause)
+            j = index - 1
+            while (subject := self.at(j, clause)) is not None and subject.low in vocab.ADVERBS:
+                j -= 1
+            if (
+                obj is not None
+                and obj.kind == vocab.DEVICE
+                and subject
+                and subject.low in vocab.PUBLIC
+            ):
+                return None  # "residents need a smartphone to apply": a barrier, not a device
+        elif head in vocab.DESTINATION or (lemma == "upgrade" and nxt.low == "to"):
+            obj = None
+        else:
+            strict = cls in (vocab.BUILD, vocab.PLACE)
+            obj = self.phrase_after(last + 1, clause, vendors_only=strict, commanded=commanded)
+            if (obj is None or obj.opener == "old") and head in vocab.GIVING and commanded:
+                obj = self.after_recipient(last + 1, clause) or obj
+            # the solution as the means or the place: "Implement single sign-on with Okta",
+            # "get all inspectors onto iPads", "make the forms available online" (but not
+            # "make sure residents can apply online")
+            means = cls in (vocab.IMPLEMENT, vocab.BUILD, vocab.BUY) and nxt.low != "sure"
+            if obj is None and commanded and means:
+                obj = self.destination(last + 1, clause, _COMMAND_MEANS, commanded=True)
+        target = None
+        if cls in (vocab.MIGRATE, vocab.REPLACE):
+            target = self.destination(
+                last + 1,
+                clause,
+                vocab.WITH if cls == vocab.REPLACE else vocab.TO,
+                commanded=True,
+                names=True,
+            )
+            obj = target or obj
+        elif cls == vocab.PLACE:
+            target = self.destination(last + 1, clause, vocab.PLACES, commanded=True)
+            obj = target or obj
+        elif head == "equip":  # "equip inspectors with body cameras"
+            obj = self.destination(last + 1, clause, vocab.WITH, commanded=True)
+        if head in vocab.AMBIGUOUS and form != "ing" and cls != vocab.WANT and target is None:
+            follows = nxt.low in vocab.OPENERS or self.kind_of(last + 1) is not None
+            # A command or a modal makes it a verb ("Purchase self-service kiosks"), unless
+            # the next word usually makes a compound noun ("purchase order system").
+            commanding = before is None or before.low in vocab.MODALS | vocab.SUBJECTS
+            if not (follows or self.product(last + 1, clause, False) is not None) and not (
+                commanding and nxt.noun not in vocab.COMPOUNDS
+            ):
+                return None
+        if cls == vocab.AUTOMATE and obj is None:
+            obj = self.any_phrase(last + 1, clause)
+            if (
+                obj is not None
+                and head in vocab.PAPER_ONLY
+                and self.tokens[obj.end].noun not in vocab.PAPER
+            ):
+                return None  # "scan old case files", not "scan a dog"
+        several = (
+            obj is not None and obj.start > 0 and self.tokens[obj.start - 1].low in vocab.SEVERAL
+        )
+        if in_place and not commanded and several:
+            return None  # "staff use two systems instead of five": fewer, not a new one
+        if obj is None or not self.fits(cls, lemma, obj, passive=False, commanded=commanded):
+            return None
+        first = index
+        if cls == vocab.WANT:
+            while (prev := self.at(first - 1, clause)) is not None and prev.low in vocab.ADVERBS:
+                first -= 1
+            if (prev := self.at(first - 1, clause)) is not None and prev.low in vocab.SUBJECTS:
+                first -= 1
+                if (prev := self.at(first - 1, clause)) is not None and prev.low in ("what", "all"):
+                    first -= 1  # "What we really need is"
+        return self.build(cls, first, obj.end, (index, last), lemma, obj)
+
+    def match_means(self, index: int) -> _Match | None:
+        """A new solution named as the means in a clause that prescribes: "residents should
+        book through an online calendar", "let residents renew online"."""
+        token = self.tokens[index]
+        clause = token.clause
+        if token.low not in vocab.MEANS and token.low != "online":
+            return None
+        opening = index
+        while self.at(opening - 1, clause) is not None:
+            opening -= 1
+        enabling = self.tokens[opening].low in vocab.ENABLING
+        words = [t.low for t in self.tokens[opening:index]]
+        outcome = self.field == "desired_outcome"
+        wanting = next((n for n, word in enumerate(words) if word in vocab.WANTING), len(words))
+        prescribing = any(word in vocab.PRESCRIBING for word in words) or "to" in words[wanting:]
+        if 0 < wanting < len(words) and words[wanting - 1] in vocab.SUBJECTS | vocab.HAVING:
+            prescribing = True  # "we'd like the permits data exposed through an API"
+        if token.low == "online":
+            if not enabling or self.negated(index, clause):
+                return None
+            return self.build(
+                vocab.IMPLEMENT,
+                index,
+                index,
+                (index, index),
+                "use",
+                _Object(vocab.APP, index, index, "new"),
+            )
+        if not (enabling or prescribing or outcome) or any(
+            t.low in vocab.NEGATIONS or t.low.endswith("n't") for t in self.tokens[opening:index]
+        ):
+            return None
+        obj = self.phrase_after(index + 1, clause, vendors_only=True, commanded=True)
+        if obj is None or obj.opener == "old":
+            return None
+        bare = obj.opener is None and obj.kind != vocab.PRODUCT  # "on smartphones"
+        if not (enabling or prescribing or obj.opener == "new" or bare):
+            return None  # an outcome names a new means ("through a new portal"), not "in Accela"
+        if obj.kind == vocab.PRODUCT and token.low in ("in", "on") and not enabling:
+            return None  # where work is done today: "staff need to re-enter it in Munis"
+        if obj.kind == vocab.DEVICE and token.low == "by":
+            return None  # a channel: "contacted by phone"
+        return self.build(vocab.IMPLEMENT, index, obj.end, (index, index), "use", obj)
+
+    def destination(
+        self,
+        index: int,
+        clause: int,
+        words: frozenset[str],
+        commanded: bool = False,
+        names: bool = False,
+    ) -> _Object | None:
+        """ "to the cloud", "with an online portal", "into Accela", "online": a solution
+        after the first of ``words`` in the clause (any capitalised name with ``names``)."""
+        for j in range(index, index + 8):
+            token = self.at(j, clause)
+            if token is None or (token.soft_before and words is vocab.PLACES):
+                return (
+                    None  # a place is in the verb's own phrase: "put X online", not after a comma
+                )
+            if token.low == "online" and "online" in words:
+                return _Object(vocab.APP, j, j, "new")
+            if token.low in words:
+                nxt = self.at(j + 1, clause)
+                cloud = self.at(j + 2, clause)
+                if nxt is not None and nxt.low == "the" and cloud and cloud.noun == "cloud":
+                    return _Object(vocab.SYSTEM, j + 1, j + 2, "new")
+                if nxt is not None and nxt.noun == "cloud":
+                    return _Object(vocab.SYSTEM, j + 1, j + 1, "new")
+                return self.phrase_after(j + 1, clause, not names, commanded)
+        return None
+
+    def to_have(self, index: int, clause: int) -> _Object | None:
+        """Wanting someone to have a solution: "we want every crew to have a rugged tablet",
+        "we need inspectors to use tablets" (up to four words for whom it is for)."""
+        for j in range(index, index + 5):
+            token = self.at(j, clause)
+            if token is None or (j > index and token.soft_before):
+                return None
+            verb = self.at(j + 1, clause)
+            if token.low == "to" and verb is not None and verb.low in ("have", "get", "use"):
+                obj = self.phrase_after(j + 2, clause, vendors_only=True, commanded=True)
+                return obj if obj is not None and obj.opener != "old" else None
+        return None
+
+    def after_recipient(self, index: int, clause: int) -> _Object | None:
+        """Giving someone something: "give our volunteer drivers a GPS app"."""
+        for j in range(index + 1, index + 5):
+            token = self.at(j, clause)
+            if token is None or token.soft_before:
+                return None
+            if token.low in ("a", "an", "new"):
+                return self.phrase_after(j, clause, vendors_only=True, commanded=True)
+            if (
+                j > index
+                and self.tokens[j - 1].low not in vocab.OPENERS | vocab.JOINING | {"sure"}
+                and self.kind_of(j) is not None
+                and self.is_head(j)
+            ):
+                return self.phrase_after(j, clause, vendors_only=True)  # "the team smartphones"
+            if token.low in vocab.JOINING and token.low not in vocab.OLD:
+                return None
+        return None
+
+    def any_phrase(self, index: int, clause: int) -> _Object | None:
+        """Automating needs an object, whatever it is: the words up to a joining word."""
+        while (first := self.at(index, clause)) is not None and first.low in (
+            "all",
+            "every",
+            "each",
+        ):
+            index += 1
+        end = None
+        for j in range(index, index + 6):
+            token = self.at(j, clause)
+            if token is None or (j > index and token.soft_before):
+                break
+            if token.low in vocab.JOINING and token.low not in vocab.OPENERS:
+                break
+            end = j
+        if end is None or self.tokens[end].low in vocab.OPENERS:
+            return None
+        return _Object(vocab.SYSTEM, index, end, None)
+
+    def fits(
+        self, cls: str, lemma: str, obj: _Object, passive: bool, commanded: bool = False
+    ) -> bool:
+        """Whether the object goes with the verb: wanting, building, buying or implementing
+        something that exists is not prescribing it."""
+        if (
+            cls in (vocab.WANT, vocab.BUILD, vocab.IMPLEMENT, vocab.BUY)
+            and obj.opener == "old"
+            and obj.kind != vocab.PRODUCT
+        ):
+            return passive  # "the new portal should be built" reads as prescribing
+        if cls in (vocab.WANT, vocab.BUILD) and obj.kind == vocab.PRODUCT:
+            return (
+                self.product(obj.start, self.tokens[obj.start].clause, True, commanded) is not None
+            )
+        return True
+
+    def match_nominal(self, index: int) -> _Match | None:
+        """ "CRM implementation", "tablet purchase", "purchase of tablets", "a need for a
+        portal": the act named as a noun."""
+        token = self.tokens[index]
+        lemma = vocab.NOMINALS.get(
+            token.low.removesuffix("s") if token.low.endswith("s") else token.low
+        )
+        if lemma is None:
+            lemma = vocab.NOMINALS.get(token.low)
+        if lemma is None:
+            return None
+        clause, cls = token.clause, vocab.VERBS[lemma]
+        if self.negated(index, clause):
+            return None
+        nxt = self.at(index + 1, clause)
+        joins = ("of", "for", "between", "with") if cls == vocab.IMPLEMENT else ("of", "for")
+        if nxt is not None and not nxt.soft_before and nxt.low in joins:
+            if cls == vocab.WANT and nxt.low != "for":
+                return None
+            obj = self.phrase_after(
+                index + 2, clause, vendors_only=cls in (vocab.WANT, vocab.BUILD, vocab.BUY)
+            )
+            if cls == vocab.MIGRATE:
+                obj = self.destination(index + 2, clause, vocab.TO, names=True) or obj
+            if obj is not None and (cls != vocab.WANT or obj.opener != "old"):
+                return self.build(cls, index, obj.end, (index, index), lemma, obj)
+        if cls == vocab.WANT or token.low in vocab.THINGS:
+            return None  # "Power BI licenses nobody uses": things held, not an act
+        before = self.at(index - 1, clause)
+        if before is None or token.soft_before:
+            return None
+        kind = self.kind_of(index - 1)
+        if kind is None and before.text not in vocab.KNOWN_VENDORS and before.noun != "cloud":
+            return None
+        start = index - 1
+        while start > 0 and (prev := self.at(start - 1, clause)) is not None:
+            if (
+                self.tokens[start].soft_before
+                or prev.low in vocab.JOINING
+                or prev.low in vocab.OPENERS
+            ):
+                break
+            start -= 1
+        if any(_YEAR.fullmatch(t.low) for t in self.tokens[max(start - 2, 0) : index]):
+            return None  # "the 2019 CRM implementation": something that happened
+        dated = start - 1
+        while (prev := self.at(dated, clause)) is not None and prev.low in vocab.OPENERS:
+            dated -= 1
+        if prev is not None and prev.low in vocab.TEMPORAL:
+            return None  # "since the Munis upgrade": something that happened too
+        obj = _Object(kind or vocab.PRODUCT, start, index - 1, None)
+        if before.noun == "cloud":
+            obj = _Object(vocab.SYSTEM, start, index - 1, None)
+        return self.build(cls, start, index, (index, index), lemma, obj)
+
+    def title_object(self) -> _Match | None:
+        """A title that only names a solution: "New onboarding portal for new hires",
+        "Dashboard of eviction filings by ward" (no verb, so nothing else it could say)."""
+        if not self.tokens or any(t.low in vocab.FINITE for t in self.tokens):
+            return None
+        start = 0  # after a label: "Request: new case management software"
+        label = sum(t.clause == 0 for t in self.tokens)
+        if label <= 2 < len(self.tokens) and ":" in self.text[: self.tokens[label].start]:
+            start = label
+        clause = self.tokens[start].clause
+        obj = self.phrase_after(start, clause, vendors_only=True)
+        if obj is not None and obj.kind == vocab.PRODUCT and obj.start == start:
+            after = self.at(obj.end + 1, clause)  # "Salesforce for the grants office"
+            if after is not None and after.low in ("for", "in", "at"):
+                return self.build(vocab.IMPLEMENT, start, obj.end, None, "", obj)
+        if obj is None or obj.kind == vocab.PRODUCT or obj.opener == "old":
+            return None
+        if self.tokens[start].low in vocab.SEVERAL:
+            return None  # "Three systems for one record": what there is too much of
+        after = self.at(obj.end + 1, clause)
+        # The title is the phrase ("Help desk chatbot"), or the phrase and what it is for
+        # ("GPS trackers on all garbage trucks"); a longer opening is a sentence's subject.
+        words = obj.end - obj.start + 1
+        if any(t.low in vocab.OPENERS for t in self.tokens[obj.start + 1 : obj.end]):
+            return None  # "Detectives search three systems": not one noun phrase
+        if after is None:
+            fits = words <= 5
+        else:
+            fits = words <= 4 and after.low in ("for", "of", "on", "at", "in", "to", "with")
+        if not fits:
+            return None
+        return self.build(vocab.BUILD, start, obj.end, None, "", obj)
+
+    def past(self, index: int) -> bool:
+        """A past-tense verb ("built", "launched"), not a perfect ("has moved")."""
+        token = self.tokens[index]
+        before = self.at(index - 1, token.clause)
+        if before is not None and before.low in ("has", "have", "be", "been", "is", "are"):
+            return False
+        form = vocab.FORMS.get(token.low, ("", ""))[1]
+        return form == "past" or (token.low.endswith("ed") and len(token.low) > 4)
+
+    def outcome_object(self) -> _Match | None:
+        """An outcome that is a new solution in place: "A new CRM is live", "a self-service
+        kiosk in each branch", "every inspector carries a tablet"."""
+        for index, token in enumerate(self.tokens):
+            nxt = self.at(index + 1, token.clause)
+            if token.low not in vocab.NEW_SOLUTION and not (
+                token.low == "the" and nxt is not None and nxt.low == "new"
+            ):
+                continue
+            if self.negated(index, token.clause) or self.denied(index):
+                continue  # "without a separate app", "nobody waits a week for a laptop"
+            if any(self.past(j) for j in range(index) if self.tokens[j].clause == token.clause):
+                continue  # "We built an app in 2019": what happened, not an outcome
+            obj = self.phrase_after(index, token.clause, vendors_only=True)
+            if obj is not None and obj.opener == "new" and obj.kind != vocab.PRODUCT:
+                return self.build(vocab.BUILD, index, obj.end, None, "", obj)
+        return None
+
+    def denied(self, index: int) -> bool:
+        """A negation earlier in the clause: "nobody waits more than a week for a laptop"."""
+        clause = self.tokens[index].clause
+        return any(
+            t.clause == clause and (t.low in vocab.NEGATIONS or t.low.endswith("n't"))
+            for t in self.tokens[:index]
+        )
+
+    def current(self, clause: int) -> bool:
+        """A clause about what is so today ("the data today sits in Accela", "the tablets
+        crews already carry"): the tools it names are context, not an outcome."""
+        return any(t.clause == clause and t.low in vocab.CURRENT for t in self.tokens)
+
+    def outcome_solution(self) -> _Match | None:
+        """An outcome that only states a solution: a new one, one in place, or a solution
+        named alone as a title would ("One unified CRM for all departments")."""
+        return self.outcome_object() or self.outcome_in_place() or self.title_object()
+
+    def acts(self, index: int, clause: int) -> bool:
+        """A new solution's verb, past what it is for: "kiosks in every branch let patrons
+        renew cards", "dashboards replace the monthly spreadsheet"."""
+        for j in range(index, index + 5):
+            token = self.at(j, clause)
+            if token is None or token.low in vocab.FINITE:
+                return False
+            if token.low in vocab.ACTING:
+                verb = self.at(j + 1, clause)  # "chatbot answers are correct": a noun
+                return verb is None or verb.low not in vocab.FINITE
+        return False
+
+    def is_live(self, index: int, clause: int) -> bool:
+        """ "is live", "are deployed", "is in place", "is in use" from ``index``."""
+        be, state, place = (self.at(index + n, clause) for n in range(3))
+        if be is None or be.low not in ("is", "are") or state is None:
+            return False
+        return state.low in vocab.LIVE or (
+            state.low == "in" and place is not None and place.low in ("place", "use")
+        )
+
+    def outcome_in_place(self) -> _Match | None:
+        """An outcome stated as the solution delivered: a solution that staff or residents
+        use, have, carry or get ("meter readers use handheld RFID scanners", "the fleet has
+        GPS trackers"), a solution as the subject ("body cameras are deployed", "Salesforce
+        is the system of record", "the department is fully on Microsoft 365"), or a solution
+        a process runs through ("hiring runs through NEOGOV")."""
+        for index, token in enumerate(self.tokens):
+            clause = token.clause
+            if self.current(clause) or self.negated(index, clause) or self.denied(index):
+                continue
+            if any(
+                self.past(j) and t.low not in vocab.TECH_MODIFIERS
+                for j, t in enumerate(self.tokens)
+                if t.clause == clause
+            ):
+                continue  # "the records system was implemented in 2015": what happened
+            before = self.at(index - 1, clause)
+            obj = self.phrase_after(index, clause, vendors_only=True)
+            if obj is None or token.low in vocab.SEVERAL:
+                continue  # "staff use two systems instead of five": fewer, not a new one
+            if obj.start != index and obj.opener == "new" and token.low in vocab.NEW_SOLUTION:
+                continue  # a phrase opened by "a" or "new" is outcome_object's
+            if any(t.low in vocab.OPENERS for t in self.tokens[obj.start : obj.end]):
+                continue  # "search three systems": not one noun phrase
+            if obj.opener == "old" or (before is None and obj.kind != vocab.PRODUCT):
+                # a solution as the subject is one in place only when it is said to be
+                # ("the 311 chatbot is live", "body cameras are deployed"); "lost devices are
+                # reported", "crews' phones stay charged" ask something of what exists
+                if before is not None or not (
+                    self.is_live(obj.end + 1, clause)
+                    or (obj.opener != "old" and self.acts(obj.end + 1, clause))
+                ):
+                    continue
+            elif obj.kind == vocab.PRODUCT:
+                if before is None:  # "Salesforce is the system of record"
+                    be = self.at(obj.end + 1, clause)
+                    state = self.at(obj.end + 2, clause)
+                    if not (be and be.low in ("is", "are") and state):
+                        continue
+                    if (
+                        not self.is_live(obj.end + 1, clause)
+                        and state.low not in vocab.STATES
+                        and not (
+                            state.low == "the" and self.phrase_after(obj.end + 2, clause, True)
+                        )
+                    ):
+                        continue
+                elif before.low in ("on", "onto"):  # "the department is fully on Office 365"
+                    j = index - 2
+                    while (word := self.at(j, clause)) is not None and word.low in vocab.ADVERBS:
+                        j -= 1
+                    if word is None or word.low not in ("is", "are", "be", "been"):
+                        continue
+                elif before.low == "with":  # "signed with DocuSign", not "our contract with Tyler"
+                    verb = self.at(index - 2, clause)
+                    if verb is None or not verb.low.endswith("ed"):
+                        continue
+                elif before.low not in vocab.USAGE and before.low not in vocab.OUTCOME_MEANS:
+                    continue
+            elif before is not None and before.low in vocab.OUTCOME_MEANS | {"from"}:
+                if obj.kind == vocab.DEVICE and before.low == "by":
+                    continue  # a channel: "reached by phone"
+            elif before is not None and not (
+                before.low in vocab.USAGE
+                or before.low in vocab.GETTING
+                or (  # a verb after its subject: "the clinic sends SMS reminders"
+                    before.low.endswith("s")
+                    and not before.low.endswith("ss")
+                    and before.low not in vocab.PUBLIC | vocab.JOINING | vocab.FEWER
+                    and before.noun not in vocab.OBJECTS
+                    and (subject := self.at(index - 2, clause)) is not None
+                    and subject.low not in vocab.JOINING | vocab.OPENERS
+                )
+            ):
+                continue  # "data between the two systems", "every lent device", "the records
+                # system"
+            return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
+        return None
+
+    def build(
+        self,
+        cls: str,
+        first: int,
+        last: int,
+        verb: tuple[int, int] | None,
+        lemma: str,
+        obj: _Object,
+    ) -> _Match:
+        if cls == vocab.BUY:
+            rule = "buy_product"
+        elif cls == vocab.MIGRATE:
+            rule = "migrate_to_product"
+        elif cls == vocab.REPLACE:
+            rule = "replace_with_product"
+        elif cls == vocab.AUTOMATE:
+            rule = "automate_process"
+        else:
+            rule = {
+                vocab.APP: "build_app",
+                vocab.DASHBOARD: "build_dashboard",
+                vocab.SYSTEM: "need_system",
+                vocab.DEVICE: "get_devices",
+                vocab.PRODUCT: "implement_product",
+            }[obj.kind]
+        return _Match(rule, min(first, obj.start), max(last, obj.end), verb, lemma, obj)
+
+    def words(self, first: int, last: int) -> tuple[int, str]:
+        start, end = self.tokens[first].start, self.tokens[last].end
+        return start, self.text[start:end]

@@ -1,0 +1,150 @@
+"""The framing grammar's vocabulary, read from framing_words.txt beside this module.
+
+Every word list the grammar uses is a section of that file, so extending the grammar's
+reach is an edit to the file (docs/triage.md explains the sections). This module only reads
+it, derives each verb's inflections and builds the speller that reads misspellings.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from intake.problems.spelling import Speller
+
+WANT, BUILD, IMPLEMENT, BUY, MIGRATE, PLACE, REPLACE, AUTOMATE = (
+    "want", "build", "implement", "buy", "migrate", "place", "replace", "automate",
+)  # fmt: skip
+APP, DASHBOARD, SYSTEM, DEVICE, PRODUCT = "app", "dashboard", "system", "device", "product"
+
+WORDS_FILE = Path(__file__).with_name("framing_words.txt")
+
+
+def _read_words(path: Path) -> dict[str, list[tuple[str | None, list[str]]]]:
+    """The sections of a words file: each a list of (key or None, words)."""
+    joined: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line[0].isspace() and joined:
+            joined[-1] += " " + line.strip()  # a continuation of the line above
+        else:
+            joined.append(line.strip())
+    sections: dict[str, list[tuple[str | None, list[str]]]] = {}
+    entries: list[tuple[str | None, list[str]]] = []
+    for line in joined:
+        if line.startswith("[") and line.endswith("]"):
+            entries = sections.setdefault(line[1:-1], [])
+            continue
+        key, sep, rest = line.partition(": ")
+        if not sep or "," in key:
+            key, rest = "", line
+        words = [" ".join(word.split()) for word in rest.split(",") if word.strip()]
+        entries.append((key or None, words))
+    return sections
+
+
+WORDS = _read_words(WORDS_FILE)
+
+
+def _set(section: str) -> frozenset[str]:
+    return frozenset(word for _, words in WORDS[section] for word in words)
+
+
+def _keyed(section: str) -> dict[str, str]:
+    """word -> its line's key ("need" -> "want" in [verbs])."""
+    return {word: key for key, words in WORDS[section] for word in words if key is not None}
+
+
+VERBS: dict[str, str] = _keyed("verbs")
+IRREGULAR = _keyed("irregular")
+NOMINALS: dict[str, str] = _keyed("nominals")
+COMMAND_ONLY = _set("command_only")
+DESTINATION = _set("destination")
+PAPER_ONLY = _set("paper_only")
+PAPER = _set("paper")
+PLACING = _set("placing")
+GIVING = _set("giving")
+AMBIGUOUS = _set("ambiguous")
+COMPOUNDS = _set("compounds")
+OBJECTS: dict[str, str] = _keyed("objects")
+QUALIFIED: dict[str, tuple[frozenset[str], str]] = {
+    key.split()[0]: (frozenset(words), key.split()[1])
+    for key, words in WORDS["qualified"]
+    if key is not None
+}
+UNDERTAKINGS = _set("undertakings")
+TECH_MODIFIERS = _set("tech_modifiers")
+ABSTRACT = _set("abstract")
+PHYSICAL = _set("physical")
+NEW, OLD = _set("new"), _set("old")
+OPENERS = NEW | OLD
+SEVERAL = _set("several")
+JOINING = _set("joining")
+FOLLOWERS = _set("followers")
+TEMPORAL = _set("temporal")
+MEANS = _set("means")
+ENABLING = _set("enabling")
+PRESCRIBING = _set("prescribing")
+WANTING = _set("wanting")
+OBLIGED = _set("obliged")
+WITH, TO = frozenset({"with"}), frozenset({"to", "into", "onto"})
+PLACES = _set("places")
+FINITE = _set("finite")
+NEGATIONS = _set("negations")
+MODALS = _set("modals")
+SUBJECTS = _set("subjects")
+ADVERBS = _set("adverbs")
+NOT_PRODUCT = _set("not_product")
+NAME_END = _set("name_end")
+NOT_PRODUCT_AFTER = _set("not_product_after")
+ASKING = _set("asking")
+REPORTED = _set("reported")
+MANDATING = _set("mandating")
+ING_AFTER = _set("ing_after")
+NOT_TECH = _set("not_tech")
+NEW_SOLUTION = frozenset({"a", "an", "new", "another"})
+CONTAINERS = _set("containers")
+THINGS = _set("things")
+PUBLIC = _set("public")
+# What a solution used as a verb acts on: "dashboard the overtime data".
+DETERMINERS = frozenset({"the", "our", "all", "every", "each", "this", "these", "those", "their"})
+# "we should have a portal", "ideally we'd have one database"
+HAVING = frozenset({"should", "must", "shall", "would", "we'd", "i'd"})
+KNOWN_VENDORS = _set("vendors")
+CURRENT = _set("current")
+USAGE = _set("usage")
+STATES = _set("states")
+OUTCOME_MEANS = _set("outcome_means")
+FEWER = _set("fewer")
+GETTING = _set("getting")
+LIVE = _set("live")
+ACTING = _set("acting")
+REPLACED_BY = frozenset({"by", "with"})
+
+
+def _verb_forms() -> dict[str, tuple[str, str]]:
+    """Every inflection of a verb's head word: form -> (lemma, "base"|"s"|"ing"|"past")."""
+    forms: dict[str, tuple[str, str]] = {}
+    heads = {verb.split()[0] for verb in VERBS} | {"set", "stand", "spin", "roll", "put"}
+    heads -= {"would"}
+    for head in heads:
+        stem = head[:-1] if head.endswith("e") else head
+        double = head + head[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", head) else head
+        ing = (double if double != head else stem) + "ing"
+        past = (stem if head.endswith("e") else double) + "ed"
+        third = head + ("es" if head.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
+        forms[ing] = (head, "ing")
+        forms[past] = (head, "past")
+        forms[third] = (head, "s")
+        forms[head] = (head, "base")
+    for form, head in IRREGULAR.items():
+        forms[form] = (head, "past")
+    forms["has"] = ("have", "s")
+    forms["equipping"] = ("equip", "ing")
+    return forms
+
+
+FORMS = _verb_forms()
+# Misspelt solution words and verbs are read as meant ("labtops", "databse", "implment").
+SPELLER = Speller([*OBJECTS, *(f"{word}s" for word in OBJECTS), *QUALIFIED, *NOMINALS, *FORMS])
