@@ -87,6 +87,8 @@ _STDLIB = re.compile(r"(?:^|/)(?:lib/)?python3\.\d+/")
 
 
 SOCKET_WRITE = "socket writes"
+SOCKET_READ = "socket reads and compiled protocol code (recv, asyncpg's row decoding)"
+THREAD_HANDOFF = "Litestar: a sync guard or dependency handed to a thread (sync_to_thread)"
 
 
 def part_of(frame: str) -> str | None:
@@ -95,6 +97,8 @@ def part_of(frame: str) -> str | None:
     where = "/" + (match["file"] if match else frame)
     if "_SelectorSocketTransport.write" in frame:
         return SOCKET_WRITE  # the send(2) itself: loopback TCP is done in the sender's time
+    if "_SelectorSocketTransport._read_ready__" in frame:
+        return SOCKET_READ  # recv(2), and the protocol's compiled code, which has no frames
     for fragment, part in PARTS:
         if fragment in where:
             return part
@@ -117,6 +121,9 @@ def shares(raw: Path) -> Counter[str]:
     for line in raw.read_text().splitlines():
         stack, _, number = line.rpartition(" ")
         if not stack.strip() or not number.isdigit() or stack.startswith("Thread._bootstrap"):
+            continue
+        if "litestar/concurrency.py" in stack:  # handing a sync callable to a thread
+            counts[THREAD_HANDOFF] += int(number)
             continue
         parts = [p for f in reversed(stack.split(";")) if (p := part_of(f)) is not None]
         part = parts[0] if parts else "other"
