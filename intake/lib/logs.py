@@ -20,7 +20,6 @@ import logging
 import re
 import sys
 import threading
-import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -126,10 +125,10 @@ def handler(log_format: str, stream: Any = None) -> logging.Handler:
 
 
 class BatchWriter(logging.Handler):
-    """Formats each record where it is logged (so it names that request) and writes the lines
-    from a thread of its own, a batch at a time: the event loop never waits on a slow
-    stream, and the thread wakes once per batch, not once per line, which a queue handler's
-    listener does (and costs more than the line)."""
+    """Formats each record where it is logged (so it names that request) and leaves the line
+    for a thread of its own, which writes what has gathered every ``every`` seconds: the
+    event loop never waits on a slow stream, and never wakes a thread either (waking one
+    per line, as a queue handler's listener needs, cost more than the line)."""
 
     def __init__(self, stream: Any, formatter: logging.Formatter, every: float = 0.05) -> None:
         super().__init__()
@@ -137,8 +136,7 @@ class BatchWriter(logging.Handler):
         self.stream = stream
         self.every = every
         self._lines: deque[str] = deque()
-        self._due = threading.Event()
-        self._stopping = False
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._write, name="intake-log-writer", daemon=True)
         self._thread.start()
 
@@ -147,15 +145,9 @@ class BatchWriter(logging.Handler):
             self._lines.append(self.format(record) + "\n")
         except Exception:
             self.handleError(record)
-            return
-        if not self._due.is_set():
-            self._due.set()
 
     def _write(self) -> None:
-        while not self._stopping:
-            self._due.wait()
-            time.sleep(self.every)  # let the batch fill
-            self._due.clear()  # before draining: a line added from now on sets it again
+        while not self._stopping.wait(self.every):
             self._drain()
 
     def _drain(self) -> None:
@@ -169,8 +161,7 @@ class BatchWriter(logging.Handler):
 
     def close(self) -> None:
         """Write every line still held, then stop the thread."""
-        self._stopping = True
-        self._due.set()
+        self._stopping.set()
         self._thread.join(timeout=5)
         self._drain()
         super().close()
