@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format bench bench-triage bench-portfolio bench-similar bench-pages framing-eval clean browser
+.PHONY: run test install lint typecheck format bench bench-triage bench-portfolio bench-similar bench-pages bench-roundtrips bench-profile framing-eval clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Intake needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -68,6 +68,15 @@ bench-pages: $(STAMP)
 ## one text a line: solution|problem<TAB>title|statement|outcome<TAB>text (docs/triage.md)
 framing-eval: $(STAMP)
 	$(BIN)/python -m intake.problems.framing_eval --misses $(FILE)
+
+## make bench-roundtrips: the statements each hot and write endpoint sends (on a kept city)
+bench-roundtrips: $(STAMP)
+	$(BIN)/python -m bench.roundtrips
+
+## make bench-profile: where the server's CPU goes (py-spy) and what the access log costs
+bench-profile: $(STAMP)
+	$(BIN)/python -m pip install --quiet py-spy
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python -m bench.profile
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

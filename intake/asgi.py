@@ -26,8 +26,9 @@ def create() -> Litestar:
     settings = _settings()
     if settings.database_url is None:
         raise RuntimeError("intake.asgi needs INTAKE_DATABASE_URL (an external PostgreSQL)")
-    logs.configure(settings.log_format, settings.log_level)
-    return create_app(settings, settings.database_url)
+    app = create_app(settings, settings.database_url)
+    logs.configure(settings.log_format, settings.log_level)  # after: Litestar sets up its own
+    return app
 
 
 class HTTPProtocol(TimedH11Protocol):

@@ -128,8 +128,9 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
     from intake.web.timeouts import uvicorn_options
 
     # Intake's handler for every logger; uvicorn's access lines give way to Intake's own.
-    logs.configure(settings.log_format, settings.log_level)
+    # With one process, after the app is built: building it sets up Litestar's logging.
     if settings.workers > 1:
+        logs.configure(settings.log_format, settings.log_level)
         uvicorn.run(
             "intake.asgi:create",
             factory=True,
@@ -143,8 +144,10 @@ def _serve(settings: Settings, url: str, embedded: EmbeddedPostgres | None) -> N
             timeout_keep_alive=settings.keepalive_timeout_seconds,
         )
     else:
+        app = create_app(settings, url, embedded=embedded)
+        logs.configure(settings.log_format, settings.log_level)
         uvicorn.run(
-            create_app(settings, url, embedded=embedded),
+            app,
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,

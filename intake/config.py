@@ -71,6 +71,8 @@ class Settings:
     replica_max_lag_seconds: int = 30
     host: str = "127.0.0.1"
     port: int = 8000
+    # API processes `intake serve` runs: one per usable CPU against an external database
+    # (usable_cpus), one with the embedded database, which only one process may serve.
     workers: int = 1
     log_level: str = "info"
     # "text": one readable line per record; "json": one JSON object per line, for shipping.
@@ -206,7 +208,7 @@ class Settings:
             replica_max_lag_seconds=integer("INTAKE_REPLICA_MAX_LAG_SECONDS", 30, 0, 24 * 60 * 60),
             host=text("INTAKE_HOST", "127.0.0.1"),
             port=integer("INTAKE_PORT", 8000, 1, 65535),
-            workers=integer("INTAKE_WORKERS", 1, 1, 64),
+            workers=integer("INTAKE_WORKERS", 1 if database_url is None else usable_cpus(), 1, 64),
             log_level=log_level,
             log_format=log_format,
             trusted_proxies=trusted_proxies,
@@ -235,6 +237,16 @@ class Settings:
         if problems:
             raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
         return settings
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's or taskset's share), at most 64: the
+    default number of API processes against an external database, one per CPU."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        count = os.cpu_count() or 1
+    return max(1, min(count, 64))
 
 
 def _writable(name: str, address: str) -> bool:

@@ -81,7 +81,7 @@ def route_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return str(connection.scope.get("path_template") or connection.url.path)
 
 
-def people_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def people_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Router guard: a service token on a route no scope opens is refused at once (403),
     before its body is read, whatever it carries; ``caller_for`` does the rest."""
     if isinstance(connection.scope.get("user"), UncheckedServiceToken):

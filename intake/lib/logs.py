@@ -4,15 +4,23 @@ The standard library's ``logging`` does the work: every module already logs thro
 and a filter and a formatter are all that structure needs. The request's id lives in a
 context variable (``bind_request_id``), so a line logged anywhere during a request (a
 service, the error mapping, a background computation the request started) carries it.
+
+A served process (``configure``) formats each line where it is logged and leaves the
+writing to a thread of its own (``BatchWriter``): the event loop never waits on a slow
+stream.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import contextvars
 import json
 import logging
 import re
 import sys
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +30,10 @@ from typing import Any
 # (``configure``), and the peer's address: rewritten from X-Forwarded-For it would hide the
 # proxy that INTAKE_TRUSTED_PROXIES trusts to name requests.
 UVICORN_OPTIONS: dict[str, Any] = {"access_log": False, "log_config": None, "proxy_headers": False}
+
+# The access line (intake.lib.access) is made of the method, the route's template, the
+# status and the duration: no text a client wrote, so nothing to redact.
+ACCESS_LOGGER = "intake.access"
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "intake_request_id", default=None
@@ -76,7 +88,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": redact(record.getMessage()),
+            "message": _clean(record, record.getMessage()),
             "request_id": getattr(record, "request_id", None),
         }
         for key, value in vars(record).items():
@@ -96,7 +108,12 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         rid = getattr(record, "request_id", None)
         record.rid = f"[{rid}] " if rid else ""
-        return redact(super().format(record))
+        return _clean(record, super().format(record))
+
+
+def _clean(record: logging.LogRecord, text: str) -> str:
+    """``text`` redacted, unless it is an access line without a traceback."""
+    return text if record.name == ACCESS_LOGGER and not record.exc_info else redact(text)
 
 
 def handler(log_format: str, stream: Any = None) -> logging.Handler:
@@ -107,19 +124,88 @@ def handler(log_format: str, stream: Any = None) -> logging.Handler:
     return chosen
 
 
-def configure(log_format: str, level: str) -> None:
-    """Send every logger's records (Intake's, uvicorn's, the libraries') through one handler
-    on stderr, in ``log_format``. ``intake serve`` and the ASGI factory call it; tests
-    capture records their own way. uvicorn's own access log stays off: Intake writes one
-    access line per request itself (``intake.access``)."""
+class BatchWriter(logging.Handler):
+    """Formats each record where it is logged (so it names that request) and leaves the line
+    for a thread of its own, which writes what has gathered every ``every`` seconds: the
+    event loop never waits on a slow stream, and never wakes a thread either (waking one
+    per line, as a queue handler's listener needs, cost more than the line)."""
+
+    def __init__(self, stream: Any, formatter: logging.Formatter, every: float = 0.05) -> None:
+        super().__init__()
+        self.setFormatter(formatter)
+        self.stream = stream
+        self.every = every
+        self._lines: deque[str] = deque()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._write, name="intake-log-writer", daemon=True)
+        self._thread.start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._lines.append(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+    def _write(self) -> None:
+        while not self._stopping.wait(self.every):
+            self._drain()
+
+    def _drain(self) -> None:
+        batch: list[str] = []
+        while self._lines:
+            batch.append(self._lines.popleft())
+        if batch:
+            with contextlib.suppress(OSError, ValueError):  # a closed stream: nowhere to write
+                self.stream.write("".join(batch))
+                self.stream.flush()
+
+    def close(self) -> None:
+        """Write every line still held, then stop the thread."""
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        self._drain()
+        super().close()
+
+
+_writer: BatchWriter | None = None
+
+
+def configure(log_format: str, level: str, stream: Any = None) -> None:
+    """Send every logger's records (Intake's, uvicorn's, Litestar's, the libraries') through
+    one writer thread to ``stream`` (stderr), in ``log_format``. ``intake serve`` and the
+    ASGI factory call it once the app is built (Litestar sets up logging of its own when
+    it is); tests capture records their own way. uvicorn's own access log stays off: Intake
+    writes one access line per request itself (``intake.access``)."""
+    global _writer
+    stop()
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
-    root.addHandler(handler(log_format))
+    _writer = BatchWriter(
+        sys.stderr if stream is None else stream,
+        JsonFormatter() if log_format == "json" else TextFormatter(),
+    )
+    _writer.addFilter(RequestIdFilter())
+    root.addHandler(_writer)
     root.setLevel(logging.WARNING)
+    litestar = logging.getLogger("litestar")  # its default config gives it a handler of its own
+    litestar.handlers.clear()
+    litestar.propagate = True
     logging.getLogger("intake").setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
         logging.getLogger(name).setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def stop() -> None:
+    """Write what the writer still holds, and stop its thread (at exit, or to reconfigure)."""
+    global _writer
+    if _writer is not None:
+        logging.getLogger().removeHandler(_writer)
+        _writer.close()
+        _writer = None
+
+
+atexit.register(stop)

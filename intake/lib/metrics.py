@@ -106,11 +106,19 @@ def status_class(status: int) -> str:
     return f"{status // 100}xx"
 
 
+# Each series' counter and histogram, found once: ``labels()`` checks and locks each time.
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
     """Count one answered request and its duration."""
-    labels = (route, method, status_class(status))
-    REQUESTS.labels(*labels).inc()
-    REQUEST_SECONDS.labels(*labels).observe(seconds)
+    key = (route, method, status // 100)
+    series = _SERIES.get(key)
+    if series is None:
+        labels = (route, method, status_class(status))
+        series = _SERIES[key] = (REQUESTS.labels(*labels), REQUEST_SECONDS.labels(*labels))
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def set_replica_lag(seconds: float) -> None:
@@ -118,12 +126,15 @@ def set_replica_lag(seconds: float) -> None:
     REPLICA_LAG.set(seconds)
 
 
+_IN_USE, _IDLE, _WAITING = (
+    POOL_CONNECTIONS.labels(state) for state in ("in_use", "idle", "waiting")
+)
+
+
 def _pool_state(pool: Pool) -> None:
-    in_use = getattr(pool, "checkedout", lambda: 0)()
-    idle = getattr(pool, "checkedin", lambda: 0)()
-    POOL_CONNECTIONS.labels("in_use").set(in_use)
-    POOL_CONNECTIONS.labels("idle").set(idle)
-    POOL_CONNECTIONS.labels("waiting").set(_waiting(pool))
+    _IN_USE.set(getattr(pool, "checkedout", lambda: 0)())
+    _IDLE.set(getattr(pool, "checkedin", lambda: 0)())
+    _WAITING.set(_waiting(pool))
 
 
 def _waiting(pool: Pool) -> int:

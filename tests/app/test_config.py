@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,13 @@ def test_external_database_and_oidc() -> None:
     assert settings.oidc is not None
     assert settings.oidc.email_claim == "email"
     assert settings.workers == 4
+
+
+def test_one_api_process_per_cpu_against_an_external_database_unless_told() -> None:
+    external = {"INTAKE_DATABASE_URL": "postgresql+asyncpg://intake:pw@db.internal:5432/intake"}
+    assert Settings.from_env({}).workers == 1  # the embedded database: one process
+    assert Settings.from_env(external).workers == len(os.sched_getaffinity(0))
+    assert Settings.from_env(external | {"INTAKE_WORKERS": "3"}).workers == 3
 
 
 def test_a_read_replica_and_its_lag_limit() -> None:

@@ -8,6 +8,7 @@ import io
 import ipaddress
 import json
 import logging
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from intake import asgi
 from intake.config import Settings
 from intake.lib import logs
 from intake.lib.errors import ConfigError
@@ -189,6 +191,38 @@ async def test_text_lines_name_the_request_too(client: Client, city: City) -> No
         access.removeHandler(capture.handler)
     [line] = capture.text().splitlines()
     assert f"intake.access [{response.headers['X-Request-ID']}] GET /api/v1/me 200 " in line
+
+
+def test_a_served_process_writes_intakes_lines_not_litestars(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """The ASGI factory (what each uvicorn worker runs) builds the app, and Litestar sets up a
+    logging of its own as it is built; the lines written are still Intake's: JSON, each
+    naming its request, tokens redacted."""
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    monkeypatch.setenv("INTAKE_DATABASE_URL", database_url)
+    monkeypatch.setenv("INTAKE_LOG_FORMAT", "json")
+    root, litestar = logging.getLogger(), logging.getLogger("litestar")
+    saved = list(root.handlers), root.level, list(litestar.handlers), litestar.propagate
+    asgi._settings.cache_clear()
+    try:
+        asgi.create()
+        with logs.bind_request_id("served-1"):
+            logging.getLogger("intake.test-served").warning("Upstream said: Bearer abc.def-ghi")
+        deadline = time.monotonic() + 10
+        while not stream.getvalue().endswith("\n") and time.monotonic() < deadline:
+            time.sleep(0.02)  # lines are written by a thread of their own
+    finally:
+        logs.stop()
+        asgi._settings.cache_clear()
+        root.handlers[:], litestar.handlers[:] = saved[0], saved[2]
+        root.setLevel(saved[1])
+        litestar.propagate = saved[3]
+    [line] = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert line["request_id"] == "served-1"
+    assert line["logger"] == "intake.test-served"
+    assert line["message"] == "Upstream said: [redacted]"
 
 
 def test_log_format_trusted_proxies_and_metrics_token_settings() -> None:
