@@ -1,5 +1,5 @@
 """How many statements each hot and write endpoint sends to PostgreSQL, BEGIN and COMMIT
-included: the checklist for the lean request path (docs/performance-request-path.md).
+included: the checklist for the lean request path (docs/performance.md, "The request path").
 
     python -m bench.roundtrips [--problems 10000] [--seed 7]
 

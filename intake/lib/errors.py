@@ -218,19 +218,17 @@ def retryable(exc: DBAPIError) -> bool:
     return _sqlstate(exc) in RETRYABLE_SQLSTATES
 
 
-def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
-    """Render any exception as problem+json; unexpected ones are logged and become a 500.
-
-    A failure the client did not cause is logged in one line naming the request's id; only
-    an unexpected error gets a traceback (see ``outages.log_failure``).
-    """
-    rid = request_id(request.scope)
-    where = f"{request.method} {request.url.path} (request {rid})"
+def error_for(exc: Exception, where: str) -> IntakeError:
+    """What any exception means to the client, as an IntakeError: its own, Litestar's, an
+    outage (503), a rollback to retry (503), a value PostgreSQL cannot store (422), or else
+    a 500. A failure the client did not cause is logged in one line naming ``where``; only
+    an unexpected error gets a traceback (see ``outages.log_failure``). The API and the
+    pages answer with the same status for the same failure."""
     if isinstance(exc, IntakeError):
-        error = exc
-    elif isinstance(exc, HTTPException):
-        error = _from_litestar(exc)
-    elif isinstance(exc, DBAPIError) and retryable(exc):
+        return exc
+    if isinstance(exc, HTTPException):
+        return _from_litestar(exc)
+    if isinstance(exc, DBAPIError) and retryable(exc):
         # PostgreSQL broke a deadlock (or a serialization conflict) by rolling this request's
         # transaction back: nothing it did was kept, and the same request will very likely
         # go through when sent again.
@@ -241,16 +239,17 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
         )
         error.status, error.slug, error.title = 503, "try-again", "Try again"
         error.retry_after = 1
-    elif database_unreachable(exc):
+        return error
+    if database_unreachable(exc):
         # Down, restarting or cut off. Never a success: the transaction rolled back, or (its
         # answer lost) it committed and a retry with the same Idempotency-Key replays it.
         log_failure(logger, exc, "%s", where)
-        error = database_unavailable()
-    elif isinstance(exc, DBAPIError) and _sqlstate(exc).startswith("22"):
+        return database_unavailable()
+    if isinstance(exc, DBAPIError) and _sqlstate(exc).startswith("22"):
         # SQLSTATE class 22 is "data exception": a value PostgreSQL cannot take. Input
         # validation should catch these first; this keeps any we missed from being a 500.
         logger.warning("%s: data exception reached the handler: %s", where, exc.orig)
-        error = ValidationFailed(
+        return ValidationFailed(
             "A value in the request cannot be stored.",
             [
                 FieldError(
@@ -258,9 +257,16 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
                 )
             ],
         )
-    else:
-        log_failure(logger, exc, "Unhandled error on %s", where)
-        error = IntakeError("Something went wrong on our side. It has been logged.")
+    log_failure(logger, exc, "Unhandled error on %s", where)
+    return IntakeError("Something went wrong on our side. It has been logged.")
+
+
+def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
+    """Any exception as problem+json (``error_for`` says which), logged with the request's
+    id."""
+    rid = request_id(request.scope)
+    where = f"{request.method} {request.url.path} (request {rid})"
+    error = error_for(exc, where)
     body = ProblemDetails(
         type=TYPE_PREFIX + error.slug,
         title=error.title,

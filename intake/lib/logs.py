@@ -130,18 +130,25 @@ class BatchWriter(logging.Handler):
     event loop never waits on a slow stream, and never wakes a thread either (waking one
     per line, as a queue handler's listener needs, cost more than the line)."""
 
+    # Lines held at most: should the stream stop taking them (a stalled pipe), the oldest go
+    # and the next write says how many, rather than the process growing without bound.
+    HELD = 100_000
+
     def __init__(self, stream: Any, formatter: logging.Formatter, every: float = 0.05) -> None:
         super().__init__()
         self.setFormatter(formatter)
         self.stream = stream
         self.every = every
-        self._lines: deque[str] = deque()
+        self._lines: deque[str] = deque(maxlen=self.HELD)
+        self._dropped = 0
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._write, name="intake-log-writer", daemon=True)
         self._thread.start()
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
+            if len(self._lines) == self.HELD:
+                self._dropped += 1
             self._lines.append(self.format(record) + "\n")
         except Exception:
             self.handleError(record)
@@ -152,6 +159,9 @@ class BatchWriter(logging.Handler):
 
     def _drain(self) -> None:
         batch: list[str] = []
+        if self._dropped:
+            dropped, self._dropped = self._dropped, 0
+            batch.append(f"intake: {dropped} log lines were dropped: the log stream fell behind\n")
         while self._lines:
             batch.append(self._lines.popleft())
         if batch:

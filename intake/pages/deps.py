@@ -1,6 +1,6 @@
 """What the pages take from the rest of Intake's plumbing, imported in this one place.
 
-Authentication, idempotency and ETags live in ``intake.lib`` today and may move; the pages
+Authentication, idempotency and ETags live in ``intake.web`` and ``intake.lib``; the pages
 import them only from here. Also the request plumbing every page shares: the visit (its
 session and signed-in person), the CSRF check, and the signed-in caller.
 """
@@ -17,28 +17,34 @@ from litestar.datastructures import FormMultiDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db.models import Person, WebSession
+from intake.db.models import Person, Problem, WebSession
 from intake.lib.clock import utcnow
 from intake.lib.errors import (
     Conflict,
+    FieldError,
     Forbidden,
     IntakeError,
     NotAuthenticated,
     NotFound,
     PreconditionFailed,
     ValidationFailed,
+    error_for,
     problem_response,
 )
 from intake.lib.etag import etag
 from intake.notifications import service as inbox
 from intake.pages import sessions
+from intake.problems import lifecycle
+from intake.problems.guards import require_action
 from intake.web.auth import DTI_ROLES, Caller, OIDCVerifier, load_caller
 from intake.web.idempotency import claim as claim_idempotency_key
+from intake.web.transaction import provide_read_session
 
 __all__ = [
     "DTI_ROLES",
     "Caller",
     "Conflict",
+    "FieldError",
     "Forbidden",
     "IntakeError",
     "NotAuthenticated",
@@ -49,9 +55,12 @@ __all__ = [
     "ValidationFailed",
     "Visit",
     "claim_idempotency_key",
+    "error_for",
     "etag",
+    "may_act",
     "problem_response",
     "provide_problem_form",
+    "provide_read_session",
     "provide_signed_in",
     "provide_visit",
     "utcnow",
@@ -166,3 +175,15 @@ async def provide_problem_form(
         # A missing or mangled version matches no ETag: the form is stale (412).
         if_match=etag(version if isinstance(version, str) else ""),
     )
+
+
+def may_act(caller: Caller, problem: Problem, action: str) -> bool:
+    """The lifecycle table allows ``caller`` this action on the problem now (a page offers
+    exactly those)."""
+    if action not in lifecycle.allowed_actions(problem.status, problem.held_from_status):
+        return False
+    try:
+        require_action(caller, problem, lifecycle.ACTIONS[action])
+    except Forbidden:
+        return False
+    return True

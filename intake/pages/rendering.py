@@ -17,10 +17,10 @@ from intake.config import Settings
 from intake.pages import sessions
 from intake.pages.deps import (
     Forbidden,
-    IntakeError,
     NotAuthenticated,
     NotFound,
     Visit,
+    error_for,
     problem_response,
 )
 from intake.pages.security import page_headers
@@ -114,28 +114,33 @@ _TITLES = {
 
 
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """Every error under the pages, as a page with the right status."""
+    """Every error under the pages, as a page with the status the API would give."""
+    retry_after = None
     if isinstance(exc, NotAuthenticated):
         if request.method == "GET" and not request.url.path.startswith("/auth/"):
             return Redirect(sign_in_url(request), status_code=303)
         status, detail = 401, exc.detail
-    elif isinstance(exc, IntakeError):
-        status, detail = exc.status, exc.detail
-    elif isinstance(exc, HTTPException):
-        status, detail = exc.status_code, str(exc.detail)
-        if status == 404:
-            detail = "There is no page at this address."
-        elif status == 400:  # Litestar's own wording names parameters and types
-            detail = "Part of the address or the form could not be read. Go back and try again."
-    else:
-        logger.exception("page failed", exc_info=exc)
-        status, detail = 500, "Something went wrong on our side. Try again later."
+    elif isinstance(exc, HTTPException) and exc.status_code in (400, 404):
+        status = exc.status_code
+        detail = (
+            "There is no page at this address."
+            if status == 404  # Litestar's own wording names parameters and types
+            else "Part of the address or the form could not be read. Go back and try again."
+        )
+    else:  # as the API would answer: an outage is a 503, a value PostgreSQL refuses a 422
+        error = error_for(exc, f"{request.method} {request.url.path}")
+        status, detail, retry_after = error.status, error.detail, error.retry_after
+        if status == 500:
+            detail = "Something went wrong on our side. Try again later."
     if isinstance(exc, NotFound):
         detail = "This page does not exist, or you do not have access to it."
     if isinstance(exc, Forbidden) and "form" not in detail:
         detail = f"{detail} If you think you should be able to, ask your DTI contact."
     title = _TITLES.get(status, "Something went wrong")
-    return render(request, "error.html", status, title=title, detail=detail)
+    page = render(request, "error.html", status, title=title, detail=detail)
+    if retry_after is not None:
+        page.headers["Retry-After"] = str(retry_after)
+    return page
 
 
 # Paths that belong to programs: errors there stay problem+json, whatever the path.

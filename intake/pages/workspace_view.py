@@ -15,7 +15,6 @@ from intake.db import models
 from intake.delivery import milestones, updates
 from intake.discovery import journey as journeys
 from intake.discovery import service as discovery
-from intake.notifications import service as inbox
 from intake.outcomes import schemas as outcome_schemas
 from intake.outcomes import service as outcomes
 from intake.pages import work_forms
@@ -214,5 +213,4 @@ async def workspace_page(
         notice=notice,
         saved=SAVED.get(saved or ""),
         new_key=lambda: str(uuid.uuid4()),
-        unread_count=await inbox.unread_count(session, caller),
     )

@@ -2,109 +2,14 @@
 
 Departments often arrive with a solution in mind ("we need an app", "buy Salesforce"). Intake
 still accepts such a problem, but returns hints that quote the words and say how to restate
-the underlying need. The rules are a small grammar over the words of each field, so every hint
-can be explained by the verb and the object that triggered it; there is no scoring and no
-model, and the same text always gets the same hints. The word lists are sections of
-``framing_words.txt`` (read by ``framing_words.py``); the grammar is ``framing_grammar.py``.
-
-**A hint is a solution verb with a solution object**, in one clause (clauses end at ``. ! ? ;
-:``, brackets and dashes), in either order and in any inflection:
-
-- *Verbs* (``VERBS``) come in classes: wanting (need, want, require, would like or love, ask
-  for, look for, envision, "there should be", "should have", "what we need is", "the answer
-  would be", "how about"), building (build, create, develop, make, launch, design, provide, set
-  up, stand up, pilot, write, start, give, offer, send, equip ... with, ...), implementing
-  (implement, deploy, install, configure, adopt, roll out), buying (buy, purchase, procure,
-  acquire, license, lease, subscribe to, sign up for, invest in, "licenses for", "funding
-  for"), moving (migrate, move to, switch to, transition to, upgrade, modernise, convert to),
-  placing (put, bring, load, publish, post, add, upload: "into Accela", "online", "on an
-  interactive map", "as an ArcGIS layer"), replacing (replace, rebuild, redesign, overhaul,
-  revamp) and automating (automate, digitise, computerise, "go digital", "go paperless", and
-  scan, for paper). Each verb is known in all its forms (build, builds, building, built) and as
-  a noun (purchase, implementation, migration, rollout, automation, "a need for"). Giving verbs
-  take whom it is for first ("give our drivers a GPS app").
-- *Objects* (``OBJECTS``) are the heads of noun phrases that name technology: apps, websites,
-  portals, chatbots and kiosks; dashboards, scorecards and visualisations; systems, software,
-  platforms, databases, CRM, ERP, GIS, AI, APIs, scripts, the cloud; devices (tablets, laptops,
-  phones, scanners, sensors, drones). Some count only with a describing word (``QUALIFIED``): a
-  *mobile* application (an application is usually a permit application), a *software* tool, a
-  *data* warehouse, an *online* form. A system described by a physical word (HVAC, sprinkler,
-  filing, traffic) is equipment, not software; one modelled on a product ("a Petfinder-style
-  page") is software. A solution word before an undertaking ("a drone program", "a chatbot
-  pilot") is the object. A named product counts too: a capitalised name (Salesforce, Tyler
-  EnerGov, Windows 11) or a well-known vendor ("Power BI"), also as a describing word ("a
-  SharePoint site") or used as a verb ("would like to DocuSign every contract", "can we
-  dashboard the data"). A misspelt object or verb is read as meant when it is a rare word one
-  edit from exactly one of them ("labtops"; ``spelling.py``).
-- *Means*: in a clause that prescribes ("should", "must", "could", "needs to", or a command
-  that enables: "let", "allow", "enable"), a new solution after "through", "via", "using",
-  "with", "on" or "in" ("patients should book through a self-scheduling tool"), and after an
-  enabling command, "online" ("let residents renew online"). A wanting clause prescribes its
-  means too ("we want residents to pay with Apple Pay"), and so does a command whose object is
-  not a solution ("set up appointment booking with Calendly").
-- *Outcomes and hopes*: a new solution said to help ("a GIS-based tool would let planners
-  ..."), and a desired outcome stated as the solution delivered: a new one ("A new CRM is
-  live", "we have a mobile inspection app", "One unified CRM for all departments"); one that
-  people use, have, carry or get ("meter readers use handheld RFID scanners", "the fleet has
-  GPS trackers", "its own GIS portal"); one a process runs through ("hiring runs through
-  NEOGOV", "signed with DocuSign", "check out at self-service kiosks", "is fully on Microsoft
-  365"); one as the subject said to be live or to act ("the 311 chatbot is live", "Salesforce
-  is the system of record", "kiosks in every branch let patrons renew cards"); a solution verb
-  in the passive ("body cameras are deployed", "the permitting system is integrated with the
-  state API", "logs replaced by digital forms", "the department has moved to the cloud"); and
-  an everyday verb as a habit ("clerks scan every document").
-- *Order*: the verb before the object ("build a dashboard of overtime by unit", "purchase
-  tablets and an app"), the object before a passive verb ("a new portal should be built", "an
-  app is needed"), or the object naming the act ("CRM implementation", "tablet purchase",
-  "migration of the Access database").
-
-What keeps plain problem descriptions free of hints:
-
-- *Tense*: a past or perfect verb describes what happened ("we built an app in 2019", "the
-  system was implemented in 2015"); only a base form, an ``-ing`` form, a noun, or a passive
-  after a modal ("should be replaced", "needs to be migrated", "is needed") prescribes.
-- *Negation*: "not", "never", "no", "without", "instead of" just before the verb.
-- *Commands, not habits*: verbs that are everyday work (use, put, post, add, load, bring,
-  scan, send, give, write, start, have) prescribe only as a command, after a modal, or in a
-  question ("could we add ..."); "staff have to use fillable PDF forms" and a sentence
-  opening "To apply, ..." describe what people do today.
-- *Dated acts*: "since the Munis upgrade", "after the 2019 CRM implementation" happened.
-- *Outcomes about today*: an outcome's clause that says what is so now ("already",
-  "currently", "today", "existing", "still") or contrasts with it ("but", "though") names its
-  tools as context ("even though the data today sits in Accela"); a product counts in an
-  outcome only after a usage verb or a means ("through", "via", "using", "signed with"), not
-  where data is kept ("in Munis", "into Excel", "from Munis exports"); a solution as the
-  subject counts only when it is said to be live or to act, and a past verb ("was
-  implemented in 2015") or a negation ("nobody waits a week for a laptop", "applicants who
-  lack a smartphone") anywhere before it in the clause keeps it clean; counted systems ("two
-  systems instead of five", "between systems") are fewer, not new.
-- *Someone else's solution*: "we were told to buy a new CRM, but ...", "the state requires
-  us to go digital" report a solution or a mandate; a product "in" or "on" is where work is
-  done today ("staff re-enter it in Munis"); licences "nobody uses" are held, not asked for;
-  a device the public needs ("residents need a smartphone to apply") is a barrier.
-- *What already exists*: wanting, building, buying or implementing "the system", "our app",
-  "their tablets" is about something in place ("staff need the system to stop timing out");
-  only a new one ("a", "new", "another", no article, "the new") is prescribed. Moving,
-  replacing and automating are about what exists, so there "our Access database" counts.
-- *Nouns that look like verbs*: "building permits", "the purchasing office", "license
-  renewal system": an ambiguous word (``AMBIGUOUS``) counts as a verb only when an article,
-  the object itself or a product follows it; an ``-ing`` form only when an article follows or
-  it opens the clause.
-- *Names that are not products*: civic words (City, Council, Local Law ...), languages, days,
-  months, file formats, and a name followed by "policy", "law", "requirements" and the like.
-  In Title Case text, where every word is capitalised, a product name must be CamelCase, all
-  capitals, carry a version number or be a well-known vendor. Wanting or building a product
-  needs a well-known vendor ("we need Salesforce"; "we need DPW crews" is not a product), or
-  a mixed-case name in a command or after a modal ("could we add WhatsApp"); surnames
-  (McDonald, DeKalb) are not products.
-
-Which rule a hint carries (``RULES``) follows from the verb's class and the object's kind:
-buying is ``buy_product``, moving ``migrate_to_product``, replacing ``replace_with_product``,
-automating ``automate_process``; wanting, building or implementing an app is ``build_app``, a
-dashboard ``build_dashboard``, a system ``need_system``, devices ``get_devices`` and a named
-product ``implement_product``. Where two matches overlap in a field, the one starting first
-wins, so each phrase gets one hint. Hints are ordered by field (title, problem_statement,
-desired_outcome), then offset. docs/triage.md explains how to extend the word lists.
+the underlying need. The rules are a small grammar over the words of each field: a solution
+verb with a solution object in one clause (in either order, any inflection), an ask, a named
+product, or an outcome stated as the solution delivered; reported solutions, mandates and
+today's tools named as context are left alone. No scoring and no model: the same text always
+gets the same hints, each explained by the words that triggered it. The grammar is
+``framing_grammar.py``, its word lists sections of ``framing_words.txt`` (read by
+``framing_words.py``), misspellings ``spelling.py``; docs/api.md lists every rule a hint can
+carry, docs/triage.md how to extend the words and measure a change.
 """
 
 from __future__ import annotations

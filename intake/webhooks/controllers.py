@@ -1,4 +1,5 @@
-"""Webhook endpoints, admins only: subscriptions, their secret, their delivery log."""
+"""Webhook endpoints for admins and ``webhooks:manage`` service accounts: subscriptions,
+their secret, their delivery log."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
 """Webhook subscriptions: create, read, change, rotate the secret, read the delivery log.
 
-Admins manage them (the controllers check the role). What a subscription receives is what
-a leadership reader of the event feed reads (``RECEIVER``): every submitted problem's
-events (a draft's history once it is submitted), restricted problems included, DTI-internal
-events left out. A new subscription
-starts at the feed's horizon, so it receives what happens from now on, not years of
-history; the feed itself holds the past. Services never commit.
+Admins and service accounts with ``webhooks:manage`` manage them (the controllers check
+the role; such an account reads as an admin here, ``intake.accounts``). What a subscription
+receives is what a leadership reader of the event feed reads (``RECEIVER``): every submitted
+problem's events (a draft's history once it is submitted), restricted problems included,
+DTI-internal events left out. A new subscription starts at the feed's horizon, so it
+receives what happens from now on, not years of history; the feed itself holds the past.
+Services never commit.
 """
 
 from __future__ import annotations

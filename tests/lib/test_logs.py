@@ -9,6 +9,7 @@ import ipaddress
 import json
 import logging
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -252,3 +253,42 @@ def test_log_format_trusted_proxies_and_metrics_token_settings() -> None:
     message = str(refused.value)
     for said in ("INTAKE_LOG_FORMAT", "'proxy.city'", "INTAKE_METRICS_TOKEN"):
         assert said in message
+
+
+class StalledStream(io.StringIO):
+    """A stream whose first write waits until the test lets it go (a pipe nobody reads)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stalled = threading.Event()
+        self.go = threading.Event()
+
+    def write(self, text: str) -> int:
+        if not self.go.is_set():
+            self.stalled.set()
+            self.go.wait(timeout=60)
+        return super().write(text)
+
+
+def test_a_stalled_log_stream_drops_the_oldest_lines_and_says_how_many() -> None:
+    class Small(logs.BatchWriter):
+        HELD = 5
+
+    stream = StalledStream()
+    writer = Small(stream, logging.Formatter("%(message)s"), every=0.01)
+    logger = logging.getLogger("intake.test.stalled")
+    logger.addHandler(writer)
+    logger.propagate = False
+    try:
+        logger.warning("first")  # the writer thread takes it, and stalls writing it
+        assert stream.stalled.wait(timeout=60)
+        for number in range(12):
+            logger.warning("line %d", number)
+        stream.go.set()
+    finally:
+        logger.removeHandler(writer)
+        writer.close()
+    written = stream.getvalue().splitlines()
+    assert written[0] == "first"
+    assert written[1] == "intake: 7 log lines were dropped: the log stream fell behind"
+    assert written[2:] == [f"line {number}" for number in range(7, 12)]

@@ -61,7 +61,6 @@ class AccountPages(Controller):
             title="Your settings",
             email_notifications=person.email_notifications,
             saved=saved,
-            unread_count=await inbox.unread_count(db_session, caller),
         )
 
     @post("/settings", status_code=303)

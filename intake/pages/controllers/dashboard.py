@@ -5,7 +5,6 @@ the same reach: the whole city for leadership and DTI roles, a requester's own d
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
@@ -17,7 +16,7 @@ from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.pages import dashboard
-from intake.pages.deps import Caller, ValidationFailed, utcnow
+from intake.pages.deps import Caller, ValidationFailed, provide_read_session, utcnow
 from intake.pages.rendering import render
 from intake.portfolio import export
 from intake.portfolio.scope import Scope, scope_for
@@ -27,21 +26,6 @@ from intake.registry import service as registry
 Text = Annotated[str, QueryParameter(required=False)]
 From = Annotated[str, QueryParameter(name="from", required=False)]
 To = Annotated[str, QueryParameter(name="to", required=False)]
-
-
-async def provide_read_session(
-    state: State, db_session: AsyncSession, caller: Caller
-) -> AsyncGenerator[AsyncSession, None]:
-    """As the API's portfolio reads: the replica while it is within its lag, else the
-    request's own session (resolved after ``caller``, so a refused caller opens nothing)."""
-    session = await state.reads.open()
-    if session is None:
-        yield db_session
-        return
-    try:
-        yield session
-    finally:
-        await session.close()
 
 
 async def _scope(session: AsyncSession, caller: Caller, filters: dashboard.Filters) -> Scope | None:

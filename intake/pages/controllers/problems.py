@@ -14,25 +14,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.collaboration import comments, watchers
 from intake.collaboration.schemas import CommentCreate
 from intake.db import models
-from intake.notifications import service as inbox
 from intake.pages import forms
 from intake.pages.collaboration_view import SAVED, CollaborationForm, collaboration_context
 from intake.pages.deps import (
     Caller,
+    FieldError,
     Forbidden,
     IntakeError,
     PreconditionFailed,
     ProblemForm,
     ValidationFailed,
     claim_idempotency_key,
+    may_act,
 )
 from intake.pages.rendering import render
 from intake.problems import lifecycle, schemas
 from intake.problems import service as problems
 from intake.problems.framing import framing_hints
-from intake.problems.guards import require_action, require_requester_of
+from intake.problems.guards import require_requester_of
 from intake.triage import service as triage
 from intake.triage import similar
+from intake.triage.schemas import Respond
 
 STATUS_WORDS = {
     "draft": "Draft",
@@ -62,17 +64,6 @@ def _hints(record: dict[str, Any]) -> list[Any]:
         problem_statement=text("problem_statement"),
         desired_outcome=text("desired_outcome"),
     )
-
-
-def _may(caller: Caller, problem: models.Problem, action: str) -> bool:
-    """The lifecycle table allows this caller this action on the problem now."""
-    if action not in lifecycle.allowed_actions(problem.status, problem.held_from_status):
-        return False
-    try:
-        require_action(caller, problem, lifecycle.ACTIONS[action])
-    except Forbidden:
-        return False
-    return True
 
 
 def _may_edit(caller: Caller, problem: models.Problem) -> bool:
@@ -145,7 +136,6 @@ class ProblemPages(Controller):
             mine=mine,
             followed=[p for p in followed if p.department.id != caller.department_id],
             words=STATUS_WORDS,
-            unread_count=await inbox.unread_count(db_session, caller),
         )
 
     @get("/problems/new")
@@ -284,8 +274,15 @@ class ProblemPages(Controller):
         session, caller = posted.session, posted.caller
         answer = posted.text("answer").strip()
         try:
+            try:  # the API's own schema for the answer
+                checked = msgspec.convert({"answer": answer}, Respond).answer
+            except msgspec.ValidationError:
+                raise ValidationFailed(
+                    "Write your answer: up to 5,000 characters, without unusual characters.",
+                    [FieldError("answer", "Write your answer in up to 5,000 characters")],
+                ) from None
             async with session.begin_nested():
-                await triage.respond(session, caller, posted.problem_id, posted.if_match, answer)
+                await triage.respond(session, caller, posted.problem_id, posted.if_match, checked)
         except (ValidationFailed, PreconditionFailed) as error:
             return await _problem_page(
                 posted.request, session, caller, posted.problem_id, error=error, answer=answer
@@ -373,9 +370,9 @@ async def _problem_page(
         comment_error=comment_error,
         following=await _following(session, caller, problem_id),
         may_edit=_may_edit(caller, problem),
-        may_submit=_may(caller, problem, "submit"),
-        may_respond=_may(caller, problem, "respond"),
-        may_withdraw=_may(caller, problem, "withdraw"),
+        may_submit=may_act(caller, problem, "submit"),
+        may_respond=may_act(caller, problem, "respond"),
+        may_withdraw=may_act(caller, problem, "withdraw"),
         withdrawn=request.query_params.get("withdrawn") == "1",
         **await collaboration_context(
             session, caller, problem, collab, SAVED.get(request.query_params.get("saved") or "")
@@ -385,5 +382,4 @@ async def _problem_page(
         idempotency_key=str(uuid.uuid4()),
         version=problem.version,
         by_name=forms.BY_NAME,
-        unread_count=await inbox.unread_count(session, caller),
     )

@@ -14,7 +14,6 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.notifications import service as inbox
 from intake.pages import clocks
 from intake.pages import triage_forms as tf
 from intake.pages.controllers.problems import STATUS_WORDS
@@ -27,12 +26,12 @@ from intake.pages.deps import (
     ProblemForm,
     ValidationFailed,
     claim_idempotency_key,
+    may_act,
     whole_number,
 )
 from intake.pages.rendering import render
 from intake.problems import lifecycle
 from intake.problems import service as problems
-from intake.problems.guards import require_action
 from intake.registry import service as registry
 from intake.triage import links, pairing, schemas, similar
 from intake.triage import service as triage
@@ -104,20 +103,9 @@ FIRST_FIELD = {
 }
 
 
-def _may(caller: Caller, problem: models.Problem, action: str) -> bool:
-    """The lifecycle table allows this caller this action on the problem now."""
-    if action not in lifecycle.allowed_actions(problem.status, problem.held_from_status):
-        return False
-    try:
-        require_action(caller, problem, lifecycle.ACTIONS[action])
-    except Forbidden:
-        return False
-    return True
-
-
 def offered(caller: Caller, problem: models.Problem) -> set[str]:
     """Every form the triage page shows this caller for this problem now."""
-    forms = {action for action in ACTIONS if _may(caller, problem, action)}
+    forms = {action for action in ACTIONS if may_act(caller, problem, action)}
     if caller.has_role("triager") and problem.reference is not None:
         forms.add("link")
         if problem.status not in lifecycle.TERMINAL_STATES:
@@ -170,7 +158,6 @@ class TriagePages(Controller):
             else None,
             later_page=read.cursor is not None,
             first_page="/triage?" + urlencode(query),
-            unread_count=await inbox.unread_count(db_session, caller),
         )
 
     @get("/{problem_id:uuid}")
@@ -482,7 +469,6 @@ async def _triage_page(
         version=problem.version,
         seen=history[-1].id if history else 0,
         new_key=_new_key,
-        unread_count=await inbox.unread_count(session, caller),
     )
 
 
