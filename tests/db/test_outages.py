@@ -9,9 +9,11 @@ production), never the suite's shared one: they stop and kill it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import re
+import secrets
 import shutil
 import signal
 import time
@@ -151,6 +153,41 @@ async def test_while_the_database_is_down_requests_get_503_and_one_log_line_each
         # Back by itself once the database is: the pool connects afresh.
         assert (await client.get("/api/v1/me", headers=requester)).status_code == 200
         assert (await client.get("/health/ready")).status_code == 200
+
+
+async def test_while_the_database_is_down_pages_answer_503_pages(
+    cluster: EmbeddedPostgres, requester: dict[str, str], settings: Settings
+) -> None:
+    """A signed-in person's pages get the API's answer to an outage, as a page: 503 with
+    Retry-After and the pages' headers, not a 500."""
+    token = secrets.token_urlsafe(32)
+    db = await _connect(cluster)
+    try:
+        await db.execute(
+            "INSERT INTO web_sessions (token_hash, person_id, csrf_token, expires_at) "
+            "SELECT $1, id, 'csrf', now() + interval '1 hour' FROM people WHERE email = $2",
+            hashlib.sha256(token.encode()).hexdigest(),
+            EMAIL,
+        )
+    finally:
+        await db.close()
+    app = create_app(settings, cluster.url())
+    async with AsyncTestClient(app=app) as client:
+        client.cookies.set("intake_session", token)
+        assert (await client.get("/")).status_code == 200
+        port = cluster.running_port()
+        await asyncio.to_thread(cluster.stop)
+        try:
+            for path in ("/", "/inbox", "/problems/new"):
+                response = await client.get(path)
+                assert response.status_code == 503, (path, response.text[:300])
+                assert response.headers["content-type"].startswith("text/html")
+                assert response.headers["Retry-After"] == "2"
+                assert "Intake is not available right now" in response.text
+                assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        finally:
+            await asyncio.to_thread(cluster.start, port)
+        assert (await client.get("/")).status_code == 200
 
 
 async def test_a_write_cut_off_at_commit_is_not_acknowledged(
