@@ -12,6 +12,7 @@ import msgspec
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.db import models
 from intake.lib.clock import utcnow
@@ -31,6 +32,10 @@ from intake.problems.guards import (
 from intake.registry.schemas import DepartmentRef
 from intake.vocabulary.states import Status
 from intake.web.auth import Caller, require_role
+
+# Loaded only when asked for, so never read back after a change (the search vector).
+_DEFERRED = frozenset(c.key for c in inspect(models.Problem).column_attrs if c.deferred)
+_COLUMNS = frozenset(c.key for c in inspect(models.Problem).column_attrs) - _DEFERRED
 
 # Fields that must be filled before a draft can be submitted.
 REQUIRED_AT_SUBMIT = (
@@ -346,7 +351,9 @@ async def create_problem(
             if value not in (None, [], False)
         },
     )
-    await session.refresh(problem)
+    # Its server defaults came back with the INSERT; what it was not given is NULL.
+    for name in inspect(problem).unloaded & _COLUMNS:
+        set_committed_value(problem, name, None)
     return problem
 
 
@@ -424,8 +431,6 @@ async def next_reference(session: AsyncSession, year: int) -> str:
 
 
 Prepare = Callable[[models.Problem], Awaitable[dict[str, Any]]]
-# Loaded only when asked for, so never read back after a change (the search vector).
-_DEFERRED = frozenset(c.key for c in inspect(models.Problem).column_attrs if c.deferred)
 # The last step before an action's event, given its moment: what it returns joins ``changes``.
 Finish = Callable[[models.Problem, datetime], Awaitable[dict[str, Any]]]
 
