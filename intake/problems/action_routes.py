@@ -26,6 +26,7 @@ from intake.problems import lifecycle, schemas
 from intake.problems import service as problems
 from intake.problems.responses import ACTION_ERRORS, IfMatch
 from intake.web.auth import Caller
+from intake.web.gate import WriterGate
 from intake.web.idempotency import IdempotencyKey, claim, respond
 
 # (session, caller, problem_id, If-Match, body) -> what ``Answer`` turns into the response.
@@ -57,6 +58,9 @@ class ActionRoute:
     returns: type[Any] = schemas.Problem
     # Accepts Idempotency-Key (a retry gets the first response back).
     idempotent: bool = False
+    # Waits on a lock every request of its kind takes (submit: the reference counter): a few
+    # at a time hold connections, the others wait without one (``intake.web.gate``).
+    gated: bool = False
     # The handler's name, part of the operation id; by default the action's.
     name: str | None = None
 
@@ -123,6 +127,7 @@ def action_handler(route: ActionRoute) -> HTTPRouteHandler:
         responses=ACTION_ERRORS,
         status_code=200,
         response_headers=[ETAG],
+        middleware=[WriterGate] if route.gated else None,
     )(handler)
 
 

@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.db import models
 from intake.lib.clock import utcnow
@@ -31,6 +32,10 @@ from intake.problems.guards import (
 from intake.registry.schemas import DepartmentRef
 from intake.vocabulary.states import Status
 from intake.web.auth import Caller, require_role
+
+# Loaded only when asked for, so never read back after a change (the search vector).
+_DEFERRED = frozenset(c.key for c in inspect(models.Problem).column_attrs if c.deferred)
+_COLUMNS = frozenset(c.key for c in inspect(models.Problem).column_attrs) - _DEFERRED
 
 # Fields that must be filled before a draft can be submitted.
 REQUIRED_AT_SUBMIT = (
@@ -346,7 +351,9 @@ async def create_problem(
             if value not in (None, [], False)
         },
     )
-    await session.refresh(problem)
+    # Its server defaults came back with the INSERT; what it was not given is NULL.
+    for name in inspect(problem).unloaded & _COLUMNS:
+        set_committed_value(problem, name, None)
     return problem
 
 
@@ -424,6 +431,8 @@ async def next_reference(session: AsyncSession, year: int) -> str:
 
 
 Prepare = Callable[[models.Problem], Awaitable[dict[str, Any]]]
+# The last step before an action's event, given its moment: what it returns joins ``changes``.
+Finish = Callable[[models.Problem, datetime], Awaitable[dict[str, Any]]]
 
 
 async def apply_action(
@@ -435,11 +444,14 @@ async def apply_action(
     *,
     reason: str | None = None,
     prepare: Prepare | None = None,
+    finish: Finish | None = None,
 ) -> models.Problem:
     """Run one lifecycle action: who and from where (the table), If-Match, one history event.
 
     ``prepare`` checks and applies what is particular to the action (after the generic checks,
-    before the state changes) and returns extra ``changes`` for the history event.
+    before the state changes) and returns extra ``changes`` for the history event. ``finish``
+    runs last, once the problem is in its new state, just before its event: what must hold a
+    lock until commit goes there, so the lock is held briefly.
     """
     problem = await get_visible(session, caller, problem_id, for_update=True)
     action = lifecycle.ACTIONS[action_name]
@@ -457,14 +469,19 @@ async def apply_action(
     before = problem.status
     after = lifecycle.target_state(action, before, problem.held_from_status)
     now = utcnow()
-    if after == "on_hold":
-        problem.held_from_status = before
-    elif before == "on_hold":
-        problem.held_from_status = None
-    problem.status = after
-    edits.bump(problem, now)
-    for follow in subscribers.of(session).state_changed:
-        changes.update(await follow(session, problem, before, after, now))
+    # The new state is written in one UPDATE, with the event (``record`` flushes): not
+    # half-made by a subscriber's read (a submitted problem has its reference only at the end).
+    with session.no_autoflush:
+        if after == "on_hold":
+            problem.held_from_status = before
+        elif before == "on_hold":
+            problem.held_from_status = None
+        problem.status = after
+        edits.bump(problem, now)
+        for follow in subscribers.of(session).state_changed:
+            changes.update(await follow(session, problem, before, after, now))
+        if finish is not None:
+            changes.update(await finish(problem, now))
     await history.record(
         session,
         problem_id=problem.id,
@@ -477,28 +494,47 @@ async def apply_action(
         reason=reason,
         changes=changes,
     )
-    await session.refresh(problem)
+    if inspect(problem).expired_attributes - _DEFERRED:  # what the database set (a trigger)
+        await session.refresh(problem)
     return problem
 
 
-async def submit(
-    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
-) -> models.Problem:
-    """Check the record is complete, give it its reference and send it to DTI."""
+Searched = Callable[[models.Problem], Awaitable[None]]
 
-    async def complete_and_number(problem: models.Problem) -> dict[str, Any]:
+
+async def submit(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    if_match: str | None,
+    *,
+    before_numbering: Searched | None = None,
+) -> models.Problem:
+    """Check the record is complete, give it its reference and send it to DTI.
+
+    The reference is taken last (``finish``): its counter stays locked until commit, and
+    every submit of the year waits for it. ``before_numbering`` is the work that needs no
+    lock (triage's search for similar problems), done before.
+    """
+
+    async def complete(problem: models.Problem) -> dict[str, Any]:
         missing = missing_for_submit(problem)
         if missing:
             raise ValidationFailed(
                 f"The problem is missing {len(missing)} thing(s) before it can be submitted.",
                 missing,
             )
-        problem.submitted_at = utcnow()
-        problem.reference = await next_reference(session, problem.submitted_at.year)
+        if before_numbering is not None:
+            await before_numbering(problem)
+        return {}
+
+    async def number(problem: models.Problem, now: datetime) -> dict[str, Any]:
+        problem.submitted_at = now
+        problem.reference = await next_reference(session, now.year)
         return {"reference": {"from": None, "to": problem.reference}}
 
     return await apply_action(
-        session, caller, problem_id, "submit", if_match, prepare=complete_and_number
+        session, caller, problem_id, "submit", if_match, prepare=complete, finish=number
     )
 
 

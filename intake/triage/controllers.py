@@ -33,12 +33,28 @@ TRIAGER_PATTERN = (
 )
 
 
+async def _submit(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
+) -> tuple[models.Problem, list[schemas.SimilarProblem]]:
+    """Submit, finding the similar problems (to spot duplicates early) before the reference is
+    taken, so other submits do not wait for the search."""
+    found: list[schemas.SimilarProblem] = []
+
+    async def search(problem: models.Problem) -> None:
+        found.extend(await similar.search_before_numbering(session, caller, problem))
+
+    problem = await problems.submit(session, caller, problem_id, if_match, before_numbering=search)
+    return problem, found
+
+
 async def _answer_submitted(
-    session: AsyncSession, caller: Caller, problem: models.Problem
+    session: AsyncSession,
+    caller: Caller,
+    result: tuple[models.Problem, list[schemas.SimilarProblem]],
 ) -> tuple[schemas.SubmittedProblem, str]:
-    """The submitted problem with the similar problems triage finds (to spot duplicates early)."""
+    """The submitted problem with the similar problems triage found."""
+    problem, similar_problems = result
     out, tag = await answer_problem(session, caller, problem)
-    similar_problems = await similar.similar_problems(session, caller, problem)
     return schemas.SubmittedProblem(**asdict(out), similar_problems=similar_problems), tag
 
 
@@ -64,12 +80,13 @@ SubmissionController = action_controller(
     [
         ActionRoute(
             "submit",
-            run=lambda session, caller, problem_id, if_match, _: problems.submit(
+            run=lambda session, caller, problem_id, if_match, _: _submit(
                 session, caller, problem_id, if_match
             ),
             answer=_answer_submitted,
             returns=schemas.SubmittedProblem,
             idempotent=True,
+            gated=True,
             name="submit_problem",
         )
     ],

@@ -100,8 +100,8 @@ async def _own(
 ) -> dict[str, Any]:
     """Make the triager the problem's owner and a watcher; the change as history records it."""
     before = problem.triager_id
-    problem.triager_id = triager_id
-    await problems.follow(session, problem.id, triager_id)
+    await problems.follow(session, problem.id, triager_id)  # first: the problem is then
+    problem.triager_id = triager_id  # written once, with its new state
     return {"triager_id": {"from": _str(before), "to": str(triager_id)}}
 
 

@@ -113,6 +113,11 @@ _COUNTS_SQL = text(
     "SELECT term, problems FROM similar_term_counts WHERE term = ANY(CAST(:terms AS text[]))"
 )
 _TOTAL = ""  # the counts' row that holds how many problems are counted
+# A problem's terms to count in, and those to count out (None: it was not counted yet).
+_Change = tuple[Sequence[str], Sequence[str] | None]
+# In the session's info: the problems a submit searched before its reference, each with
+# the change its event counts in (``search_before_numbering``).
+_SEARCHED = "intake.triage.similar.searched"
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -193,7 +198,15 @@ async def on_event(
     session: AsyncSession, event: models.ProblemEvent, mentions: tuple[uuid.UUID, ...]
 ) -> None:
     """The history's subscriber: a submitted problem, or one whose words changed, has its
-    matches (and its place in theirs) computed again in the change's transaction."""
+    matches (and its place in theirs) computed again in the change's transaction. A submit
+    that searched before taking its reference (``search_before_numbering``) only counts its
+    terms in now."""
+    searched: dict[uuid.UUID, _Change | None] = session.info.get(_SEARCHED, {})
+    if event.type == "submitted" and event.problem_id in searched:
+        change = searched.pop(event.problem_id)
+        if change is not None:
+            await _count(session, [change])
+        return
     if event.type == "submitted" or (
         event.type == "updated" and not WORDS.isdisjoint(event.changes)
     ):
@@ -202,14 +215,30 @@ async def on_event(
             await recompute(session, problem)
 
 
-async def recompute(session: AsyncSession, problem: models.Problem) -> None:
+async def search_before_numbering(
+    session: AsyncSession, caller: Caller, problem: models.Problem
+) -> list[schemas.SimilarProblem]:
+    """A submit's search, and the matches it answers with, before the reference is taken.
+
+    The search (tens of milliseconds at city scale) then runs while other submits take their
+    references. Only counting the problem's terms in locks a row every submit shares (the
+    total); that waits for the submit's event (``on_event``), after the reference.
+    """
+    await recompute(session, problem, submitting=True)
+    return await _stored(session, caller, problem.id, problem.department_id)
+
+
+async def recompute(
+    session: AsyncSession, problem: models.Problem, *, submitting: bool = False
+) -> None:
     """The problem's words are new: it was just submitted, or its title or statement changed.
 
     Its terms, its matches and its place in other problems' lists are computed again now, in
     the change's transaction. A draft's matches (stored only if someone read them) are dropped
     instead, and computed again when next read: drafts change often and nobody else sees them.
+    ``submitting``: the draft is being submitted, and its event counts its terms in.
     """
-    submitted = problem.reference is not None
+    submitted = submitting or problem.reference is not None
     if not submitted and problem.similar_computed_at is None:
         return  # a draft nobody has read the matches of: nothing stored to drop
     await session.flush()  # the search reads the problem's new words from the database
@@ -222,7 +251,9 @@ async def recompute(session: AsyncSession, problem: models.Problem) -> None:
         return
     marking = {"now": utcnow(), "id": problem.id, "force": True, "opening": OPENING}
     found = (await session.execute(_MARK_SQL, marking)).one()
-    await _store(session, problem.id, found)
+    change = await _store(session, problem.id, found, submitted=True, count=not submitting)
+    if submitting:
+        session.info.setdefault(_SEARCHED, {})[problem.id] = change
 
 
 async def fill(session: AsyncSession, problem_id: uuid.UUID) -> bool:
@@ -239,49 +270,69 @@ async def fill(session: AsyncSession, problem_id: uuid.UUID) -> bool:
     return True
 
 
-async def _store(session: AsyncSession, problem_id: uuid.UUID, found: Row[Any]) -> None:
+async def _store(
+    session: AsyncSession,
+    problem_id: uuid.UUID,
+    found: Row[Any],
+    *,
+    submitted: bool | None = None,
+    count: bool = True,
+) -> _Change | None:
     """Keep the problem's terms (counted, once submitted), search with their weights, and
     store the best ``KEEP`` matches (and, once submitted, the problem in each match's list);
-    then cut every list that grew back to its best ``KEEP``."""
+    then cut every list that grew back to its best ``KEEP``.
+
+    The terms are counted in last (their rows stay locked until commit), or not at all when
+    not ``count``; the change to count is returned. The weights count it in either way.
+    """
+    if submitted is None:
+        submitted = bool(found.submitted)
     vocabulary = await words.vocabulary(session)
     terms = words.terms_of([*found.title_terms, *found.opening_terms], vocabulary)
-    if found.submitted and found.stored_terms != terms:
-        await _count(session, [(terms, found.stored_terms)])
-    weights, counts = await _weights(session, terms, vocabulary)
+    change: _Change | None = None
+    if submitted and found.stored_terms != terms:
+        change = (terms, found.stored_terms)
+    weights, counts = await _weights(session, terms, vocabulary, [change] if change else [])
     norm = math.sqrt(sum(weight * weight for weight in weights.values()))
-    if found.submitted:
+    if submitted:
         await session.execute(_TERMS_SQL, {"id": problem_id, "terms": terms, "norm": norm})
     rare = finding_terms(weights, counts)
-    if not rare or norm == 0:
-        return
-    rows = await session.execute(
-        _STORE,
-        {
-            "id": problem_id,
-            "both_ways": found.submitted,
-            "terms": list(weights),
-            "weights": [weight * weight for weight in weights.values()],
-            "norm": norm,
-            "rare": rare,
-            "candidates": MAX_CANDIDATES,
-            "keep": KEEP,
-        },
-    )
-    lists = {problem_id, *(list_id for (list_id,) in rows)}
-    if len(lists) > 1:
-        await session.execute(_CUT_BACK, {"lists": sorted(lists), "keep": KEEP})
+    if rare and norm != 0:
+        rows = await session.execute(
+            _STORE,
+            {
+                "id": problem_id,
+                "both_ways": submitted,
+                "terms": list(weights),
+                "weights": [weight * weight for weight in weights.values()],
+                "norm": norm,
+                "rare": rare,
+                "candidates": MAX_CANDIDATES,
+                "keep": KEEP,
+            },
+        )
+        lists = {problem_id, *(list_id for (list_id,) in rows)}
+        if len(lists) > 1:
+            await session.execute(_CUT_BACK, {"lists": sorted(lists), "keep": KEEP})
+    if change is not None and count:
+        await _count(session, [change])
+    return change
 
 
-async def _count(
-    session: AsyncSession, changes: Iterable[tuple[Sequence[str], Sequence[str] | None]]
-) -> None:
-    """Count each problem's new terms in, and its old ones (None: it was not counted) out."""
+def _counted(changes: Iterable[_Change]) -> Counter[str]:
+    """What each term's count changes by: each problem's new terms in, and its old ones
+    (None: it was not counted) out."""
     counted: Counter[str] = Counter()
     for new, old in changes:
         counted.update(new)
         counted.subtract(old or ())
         counted[_TOTAL] += 1 if old is None else 0
-    given = sorted((term, change) for term, change in counted.items() if change)
+    return counted
+
+
+async def _count(session: AsyncSession, changes: Iterable[_Change]) -> None:
+    """Count each problem's new terms in, and its old ones (None: it was not counted) out."""
+    given = sorted((term, change) for term, change in _counted(changes).items() if change)
     if given:
         await session.execute(
             _COUNT_SQL,
@@ -295,11 +346,19 @@ async def _count(
 
 
 async def _weights(
-    session: AsyncSession, terms: Sequence[str], vocabulary: words.Vocabulary
+    session: AsyncSession,
+    terms: Sequence[str],
+    vocabulary: words.Vocabulary,
+    uncounted: Iterable[_Change] = (),
 ) -> tuple[dict[str, float], dict[str, int]]:
-    """The terms' weights, and how many problems hold each (the counts)."""
+    """The terms' weights, and how many problems hold each (the counts), the ``uncounted``
+    changes in as if counted already (as ``_count`` will)."""
     rows = await session.execute(_COUNTS_SQL, {"terms": [_TOTAL, *terms]})
     counts = {row.term: int(row.problems) for row in rows}
+    wanted = {_TOTAL, *terms}
+    for term, change in _counted(uncounted).items():
+        if change and term in wanted:
+            counts[term] = counts.get(term, 0) + change
     return words.weights(terms, counts, counts.pop(_TOTAL, 0), vocabulary), counts
 
 

@@ -22,7 +22,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.di import Provide
 from litestar.params import HeaderParameter
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -126,12 +126,12 @@ class IdempotentRequest:
     async def remember(self, status_code: int, body: Any, headers: dict[str, str]) -> bytes:
         """Store the response this request is about to send; returns its encoded body."""
         encoded = msgspec.json.encode(body)
-        record = await self.session.get(IdempotencyRecord, (self.owner.id, self.key))
-        assert record is not None
-        record.status_code = status_code
-        record.response_body = encoded
-        record.response_headers = headers
-        await self.session.flush()
+        await self.session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.owner_id == self.owner.id, IdempotencyRecord.key == self.key)
+            .values(status_code=status_code, response_body=encoded, response_headers=headers)
+            .execution_options(synchronize_session=False)
+        )
         return encoded
 
 

@@ -4,14 +4,19 @@ references, one winner, one row per key."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import asyncpg
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from intake.app import create_app
+from intake.config import Settings
+from intake.lib.clock import utcnow
 from intake.triage.sla import breaches
+from intake.web.gate import admitted
 from tests.builders import COMPLETE_PROBLEM, City
-from tests.helpers import Client, assert_problem_json, draft, submit
+from tests.helpers import PATIENCE, Client, assert_problem_json, draft, served, submit, until
 
 
 async def test_concurrent_submits_get_unique_gapless_references(
@@ -22,6 +27,57 @@ async def test_concurrent_submits_get_unique_gapless_references(
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
     numbers = sorted(int(r.json()["reference"].rsplit("-", 1)[1]) for r in responses)
     assert numbers == list(range(1, 13))
+
+
+async def test_submits_queued_on_the_counter_leave_connections_for_reads(
+    settings: Settings, database_url: str, city: City, db: asyncpg.Connection
+) -> None:
+    """40 submits over real HTTP wait for the year's counter, which the test holds: a GET /me
+    meanwhile still gets a connection and answers; released, they number 1 to 40."""
+    small = replace(settings, db_pool_size=4, db_max_overflow=0, rate_limit_per_minute=0)
+    year = utcnow().year
+    await db.execute("INSERT INTO reference_counters (year, last_number) VALUES ($1, 0)", year)
+    async with served(create_app(small, database_url)) as client:
+        drafts = []
+        for n in range(40):
+            response = await client.post(
+                "/api/v1/problems",
+                json={**COMPLETE_PROBLEM, "title": f"Queued problem {n}"},
+                headers=city.auth("requester"),
+            )
+            assert response.status_code == 201, response.text
+            drafts.append((response.json()["id"], response.headers["etag"]))
+
+        async def waiting_on_the_counter() -> bool:
+            # The statistics are read once per transaction unless told to read them afresh.
+            await db.execute("SELECT pg_stat_clear_snapshot()")
+            waiting = await db.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'intake' "
+                "AND wait_event_type = 'Lock' AND query LIKE '%reference_counters%'"
+            )
+            return int(waiting) >= admitted(small)
+
+        async with db.transaction():
+            await db.execute("SELECT 1 FROM reference_counters WHERE year = $1 FOR UPDATE", year)
+            submits = [
+                asyncio.create_task(
+                    client.post(
+                        f"/api/v1/problems/{problem_id}/submit",
+                        headers={**city.auth("requester"), "If-Match": tag},
+                    )
+                )
+                for problem_id, tag in drafts
+            ]
+            await until(waiting_on_the_counter, "the submits to queue on the counter")
+            me = await asyncio.wait_for(
+                client.get("/api/v1/me", headers=city.auth("triager")), PATIENCE
+            )
+            assert me.status_code == 200, me.text
+            assert not any(task.done() for task in submits)  # all still waiting for the counter
+        responses = await asyncio.gather(*submits)
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    references = sorted(r.json()["reference"] for r in responses)
+    assert references == [f"P-{year}-{n:05d}" for n in range(1, 41)]
 
 
 async def test_failed_submit_does_not_burn_a_reference(client: Client, city: City) -> None:

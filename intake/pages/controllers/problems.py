@@ -260,7 +260,13 @@ class ProblemPages(Controller):
                 )
                 if idempotent is not None and await idempotent.replay():
                     return Redirect(location, status_code=303)
-                await problems.submit(session, caller, posted.problem_id, posted.if_match)
+
+                async def search(problem: models.Problem) -> None:  # before the reference
+                    await similar.search_before_numbering(session, caller, problem)
+
+                await problems.submit(
+                    session, caller, posted.problem_id, posted.if_match, before_numbering=search
+                )
                 if idempotent is not None:
                     await idempotent.remember(303, {"location": location}, {})
         except (ValidationFailed, PreconditionFailed) as error:
