@@ -79,6 +79,7 @@ from intake.web.auth import (
     load_caller,
 )
 from intake.web.openapi_document import CompletedDocument, CompletedJson, OfflineSwagger
+from intake.web.reads import provide_reads
 from intake.web.timeouts import BodyTimeout
 from intake.web.transaction import RequestTransaction, provide_db_session, provide_read_session
 from intake.webhooks import delivery as webhook_delivery
@@ -142,6 +143,16 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSessi
             db_session, request.user.token, request.method, service_accounts.route_of(request)
         )
     return await load_caller(db_session, str(request.user))
+
+
+async def provide_account(
+    request: Request[Any, Any, Any], db_session: AsyncSession
+) -> Caller | None:
+    """The checked service account when a service token made the request; None for a
+    person, whom a lean read (``intake.web.reads``) looks up in its own statement."""
+    if isinstance(request.user, UncheckedServiceToken):
+        return await provide_caller(request, db_session)
+    return None
 
 
 def create_app(
@@ -226,6 +237,8 @@ def create_app(
         route_handlers=API_CONTROLLERS,
         dependencies={
             "caller": Provide(provide_caller),
+            "account": Provide(provide_account),
+            "reads": Provide(provide_reads),
             "read_session": Provide(provide_read_session),
         },
         guards=[service_accounts.people_only],

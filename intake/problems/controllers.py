@@ -6,15 +6,17 @@ Submitting answers with the similar problems triage finds, so its route is triag
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.problems import reads as problem_reads
 from intake.problems import schemas
 from intake.problems import service as problems
 from intake.problems.action_routes import ActionRoute, action_handler
@@ -23,6 +25,7 @@ from intake.problems.responses import IfMatch
 from intake.problems.service import ProblemFilters
 from intake.web.auth import Caller
 from intake.web.idempotency import ONCE, Created, Once
+from intake.web.reads import Reads, ServiceAccount, person_email
 
 _DRAFT_EXAMPLE = {
     "title": "Residents wait weeks for a street tree permit",
@@ -108,8 +111,21 @@ class ProblemController(Controller):
         responses=errors(401, 404),
         response_headers=[ETAG],
     )
-    async def get_problem(self, on: OnProblem) -> Response[schemas.Problem]:
-        return await _with_etag(on, await problems.get_visible(*on))
+    async def get_problem(
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+        db_session: AsyncSession,
+    ) -> Response[schemas.Problem]:
+        email = person_email(request)
+        if email is None:  # a service account, checked by the ``account`` dependency
+            assert account is not None
+            on = OnProblem(db_session, account, problem_id)
+            return await _with_etag(on, await problems.get_visible(*on))
+        body = await problem_reads.problem_for(reads, email, problem_id)
+        return Response(body, headers={"ETag": etag(body.version)})
 
     @patch(
         "/{problem_id:uuid}",

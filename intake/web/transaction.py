@@ -14,7 +14,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from intake.db.replica import ReadReplica
 from intake.web.auth import Caller
@@ -28,7 +28,7 @@ class RequestSessions:
     def __init__(self, state: State) -> None:
         self._state = state  # the app's, whose sessionmaker the lifespan makes
         self._transaction: AsyncSession | None = None
-        self._others: list[AsyncSession] = []
+        self._others: list[AsyncSession | AsyncConnection] = []
 
     def transaction(self) -> AsyncSession:
         if self._transaction is None:
@@ -36,8 +36,9 @@ class RequestSessions:
             self._transaction = sessionmaker()
         return self._transaction
 
-    def keep(self, session: AsyncSession) -> None:
-        """Close ``session`` with the request at the latest."""
+    def keep(self, session: AsyncSession | AsyncConnection) -> None:
+        """Close ``session`` (or a connection outside any session) with the request at the
+        latest."""
         self._others.append(session)
 
     async def close(self) -> None:
