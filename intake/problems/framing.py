@@ -77,12 +77,29 @@ desired_outcome), then offset. docs/triage.md explains how to extend the word li
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import msgspec
 
-__all__ = ["OBJECTS", "RULES", "VERBS", "FramingHint", "FramingRule", "framing_hints"]
+__all__ = [
+    "OBJECTS",
+    "RULES",
+    "RULES_VERSION",
+    "VERBS",
+    "FramingHint",
+    "FramingRule",
+    "framing_hints",
+    "stored_hints",
+    "to_store",
+]
+
+# Which rules stored hints were computed with: this module's own text, tables and code
+# alike, so any change to it makes every stored hint stale (see ``stored_hints``).
+RULES_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 class FramingHint(msgspec.Struct, frozen=True, kw_only=True):
@@ -1220,3 +1237,36 @@ def framing_hints(
         if text:
             hints.extend(_hints_in(field, text))
     return hints
+
+
+_STORED = msgspec.json.Decoder(list[FramingHint])
+
+
+def to_store(
+    *, title: str | None, problem_statement: str | None, desired_outcome: str | None
+) -> list[dict[str, Any]]:
+    """The hints as a problem stores them (``Problem.framing_hints``), with RULES_VERSION."""
+    hints = framing_hints(
+        title=title, problem_statement=problem_statement, desired_outcome=desired_outcome
+    )
+    stored: list[dict[str, Any]] = msgspec.to_builtins(hints)
+    return stored
+
+
+def stored_hints(
+    stored: str | bytes | list[dict[str, Any]],
+    rules: str | None,
+    *,
+    title: str | None,
+    problem_statement: str | None,
+    desired_outcome: str | None,
+) -> list[FramingHint]:
+    """A problem's hints: the stored ones (JSON text, or as loaded) when computed with these
+    rules, else computed now from its text."""
+    if rules == RULES_VERSION:
+        if isinstance(stored, list):
+            return msgspec.convert(stored, list[FramingHint])
+        return _STORED.decode(stored)
+    return framing_hints(
+        title=title, problem_statement=problem_statement, desired_outcome=desired_outcome
+    )

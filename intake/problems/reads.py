@@ -13,8 +13,7 @@ import asyncpg
 import msgspec
 
 from intake.lib.errors import NotFound
-from intake.problems import schemas
-from intake.problems.framing import framing_hints
+from intake.problems import framing, schemas
 from intake.registry.schemas import DepartmentRef
 from intake.vocabulary.states import Status
 from intake.web.reads import CALLER, fetch_as, visible
@@ -32,6 +31,7 @@ SELECT c.active AS caller_active, pr.id, pr.reference, pr.status, pr.version, pr
        pr.updated_at, pr.submitted_at, pr.score, pr.redirect_channel, pr.held_from_status,
        pr.delivery_phase, pr.launched_at, pr.closed_at, pr.outcome_result,
        pr.outcome_summary, pr.outcome_lessons,
+       pr.framing_hints::text AS framing_hints, pr.framing_rules,
        d.id AS department_id, d.code AS department_code, d.name AS department_name,
        s.id AS submitter_id, s.name AS submitter_name,
        t.id AS triager_id, t.name AS triager_name,
@@ -139,7 +139,9 @@ def problem_from_row(row: asyncpg.Record) -> schemas.Problem:
         )
         if update_id
         else None,
-        framing_hints=framing_hints(
+        framing_hints=framing.stored_hints(
+            row["framing_hints"],
+            row["framing_rules"],
             title=row["title"],
             problem_statement=row["problem_statement"],
             desired_outcome=row["desired_outcome"],
