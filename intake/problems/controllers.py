@@ -95,14 +95,24 @@ class ProblemController(Controller):
     )
     async def list_problems(
         self,
-        caller: Caller,
+        request: Request[Any, Any, Any],
+        reads: Reads,
+        account: ServiceAccount,
         db_session: AsyncSession,
         filters: ProblemFilters,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.ProblemSummary]:
+        email = person_email(request)
+        if email is None:  # a service account, checked by the ``account`` dependency
+            assert account is not None
+            return Page.of(
+                await problems.list_problems(
+                    db_session, account, filters, cursor=cursor, limit=limit
+                )
+            )
         return Page.of(
-            await problems.list_problems(db_session, caller, filters, cursor=cursor, limit=limit)
+            await problem_reads.problems_for(reads, email, filters, cursor=cursor, limit=limit)
         )
 
     @get(
@@ -159,6 +169,20 @@ class ProblemController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def problem_history(
-        self, on: OnProblem, cursor: Cursor = None, limit: Limit = 100
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+        db_session: AsyncSession,
+        cursor: Cursor = None,
+        limit: Limit = 100,
     ) -> Page[schemas.HistoryEvent]:
-        return Page.of(await problems.list_history(*on, cursor=cursor, limit=limit))
+        email = person_email(request)
+        if email is None:  # a service account, checked by the ``account`` dependency
+            assert account is not None
+            on = OnProblem(db_session, account, problem_id)
+            return Page.of(await problems.list_history(*on, cursor=cursor, limit=limit))
+        return Page.of(
+            await problem_reads.history_for(reads, email, problem_id, cursor=cursor, limit=limit)
+        )
