@@ -98,7 +98,6 @@ class ProblemController(Controller):
         request: Request[Any, Any, Any],
         reads: Reads,
         account: ServiceAccount,
-        db_session: AsyncSession,
         filters: ProblemFilters,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
@@ -107,9 +106,7 @@ class ProblemController(Controller):
         if email is None:  # a service account, checked by the ``account`` dependency
             assert account is not None
             return Page.of(
-                await problems.list_problems(
-                    db_session, account, filters, cursor=cursor, limit=limit
-                )
+                await problems.list_problems(*account, filters, cursor=cursor, limit=limit)
             )
         return Page.of(
             await problem_reads.problems_for(reads, email, filters, cursor=cursor, limit=limit)
@@ -127,12 +124,11 @@ class ProblemController(Controller):
         problem_id: uuid.UUID,
         reads: Reads,
         account: ServiceAccount,
-        db_session: AsyncSession,
     ) -> Response[schemas.Problem]:
         email = person_email(request)
         if email is None:  # a service account, checked by the ``account`` dependency
             assert account is not None
-            on = OnProblem(db_session, account, problem_id)
+            on = OnProblem(*account, problem_id)
             return await _with_etag(on, await problems.get_visible(*on))
         body = await problem_reads.problem_for(reads, email, problem_id)
         return Response(body, headers={"ETag": etag(body.version)})
@@ -174,14 +170,13 @@ class ProblemController(Controller):
         problem_id: uuid.UUID,
         reads: Reads,
         account: ServiceAccount,
-        db_session: AsyncSession,
         cursor: Cursor = None,
         limit: Limit = 100,
     ) -> Page[schemas.HistoryEvent]:
         email = person_email(request)
         if email is None:  # a service account, checked by the ``account`` dependency
             assert account is not None
-            on = OnProblem(db_session, account, problem_id)
+            on = OnProblem(*account, problem_id)
             return Page.of(await problems.list_history(*on, cursor=cursor, limit=limit))
         return Page.of(
             await problem_reads.history_for(reads, email, problem_id, cursor=cursor, limit=limit)

@@ -17,11 +17,11 @@ Service accounts are checked against the database (and noted as used) by
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 from litestar import Request
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from intake.lib.errors import Forbidden, NotAuthenticated
 from intake.web.auth import DTI_ROLES, Caller, UncheckedServiceToken
@@ -54,10 +54,20 @@ def visible(alias: str) -> str:
                   AND (pc.department_id = c.department_id OR pc.person_id = c.id)))))"""
 
 
-# The handlers' parameters: ``reads`` (``provide_reads``), and ``account``, the checked
-# service account when a service token made the request, else None (a person).
+# The handlers' parameter ``reads`` (``provide_reads``).
 Reads = asyncpg.Connection
-ServiceAccount = Caller | None
+
+
+class Account(NamedTuple):
+    """A request made with a service account's token: the request's transaction and the
+    checked account. The ``account`` dependency (``intake.app``) gives it, or None for a
+    person, without opening a session then."""
+
+    session: AsyncSession
+    caller: Caller
+
+
+ServiceAccount = Account | None
 
 
 def person_email(request: Request[Any, Any, Any]) -> str | None:

@@ -6,8 +6,8 @@ ends, whatever failed; one dependency commits. Why so, in docs/architecture.md.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from contextlib import AsyncExitStack, suppress
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from typing import Any
 
 from litestar import Request
@@ -81,7 +81,15 @@ async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncGenerator[
     its response and before sending it; a commit that fails is the request's error. When a
     later dependency fails, Litestar abandons it unfinished, and ``RequestTransaction``
     closes the session all the same."""
-    session = request_sessions(request.scope).transaction()
+    async with committed(request_sessions(request.scope).transaction()) as session:
+        yield session
+
+
+@asynccontextmanager
+async def committed(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """The request's commit: ``session`` committed when the block ends, rolled back when it
+    raised. In a generator dependency (``provide_db_session``, ``intake.app``'s
+    ``provide_account``), the block ends when Litestar resumes it."""
     try:
         yield session
     except Exception:
