@@ -17,6 +17,7 @@ Service accounts are checked against the database (and noted as used) by
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
+from contextlib import suppress
 from typing import Any, NamedTuple
 
 import asyncpg
@@ -24,6 +25,7 @@ from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from intake.lib.errors import Forbidden, NotAuthenticated
+from intake.lib.outages import database_unreachable
 from intake.web.auth import DTI_ROLES, Caller, UncheckedServiceToken
 from intake.web.transaction import request_sessions
 
@@ -123,5 +125,14 @@ async def provide_reads(
         raw = await connection.get_raw_connection()
         driver: asyncpg.Connection = raw.driver_connection
         yield driver
+    except Exception as error:
+        if database_unreachable(error):
+            # What SQLAlchemy does when its own statement finds the connection gone: this
+            # one is dropped, and the pool opens new ones for the next requests (the others
+            # went with the server). The request's answer is the 503 all the same.
+            with suppress(Exception):
+                await connection.invalidate(error)
+                await engine.dispose(close=False)
+        raise
     finally:
         await connection.close()
