@@ -99,9 +99,16 @@ async def fetch_as(
     unregistered = NotAuthenticated("The token names a person who is not registered in Intake.")
     if "\x00" in email:  # PostgreSQL text cannot hold NUL: nobody has such an e-mail
         raise unregistered
-    rows: list[asyncpg.Record] = await connection.fetch(
-        sql, email, PRIVILEGED_ROLES, DTI_ROLE_LIST, *args
-    )
+    try:
+        rows: list[asyncpg.Record] = await connection.fetch(
+            sql, email, PRIVILEGED_ROLES, DTI_ROLE_LIST, *args
+        )
+    except asyncpg.exceptions.InternalClientError as error:
+        # How asyncpg can tell of a server that died under a pooled connection ("cannot
+        # switch to state ..."): the protocol is out of step, so the connection is dropped
+        # and the request is one to send again (503), as for any connection lost.
+        connection.terminate()
+        raise ConnectionResetError(f"the database connection broke: {error}") from error
     if not rows:
         raise unregistered
     if not rows[0]["caller_active"]:
