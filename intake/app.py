@@ -79,8 +79,15 @@ from intake.web.auth import (
     load_caller,
 )
 from intake.web.openapi_document import CompletedDocument, CompletedJson, OfflineSwagger
+from intake.web.reads import Account, provide_reads
 from intake.web.timeouts import BodyTimeout
-from intake.web.transaction import RequestTransaction, provide_db_session, provide_read_session
+from intake.web.transaction import (
+    RequestTransaction,
+    committed,
+    provide_db_session,
+    provide_read_session,
+    request_sessions,
+)
 from intake.webhooks import delivery as webhook_delivery
 from intake.webhooks.controllers import ROUTES as WEBHOOK_ROUTES
 
@@ -142,6 +149,17 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSessi
             db_session, request.user.token, request.method, service_accounts.route_of(request)
         )
     return await load_caller(db_session, str(request.user))
+
+
+async def provide_account(request: Request[Any, Any, Any]) -> AsyncGenerator[Account | None, None]:
+    """The request's transaction and its checked service account when a service token made
+    the request, committed as ``db_session`` is; None for a person, whom a hot read
+    (``intake.web.reads``) looks up in its own statement: no session is opened then."""
+    if not isinstance(request.user, UncheckedServiceToken):
+        yield None
+        return
+    async with committed(request_sessions(request.scope).transaction()) as session:
+        yield Account(session, await provide_caller(request, session))
 
 
 def create_app(
@@ -226,6 +244,8 @@ def create_app(
         route_handlers=API_CONTROLLERS,
         dependencies={
             "caller": Provide(provide_caller),
+            "account": Provide(provide_account),
+            "reads": Provide(provide_reads),
             "read_session": Provide(provide_read_session),
         },
         guards=[service_accounts.people_only],

@@ -487,6 +487,26 @@ def cmd_sla_recompute(settings: Settings) -> int:
     return 0
 
 
+def cmd_problems(settings: Settings, args: argparse.Namespace) -> int:
+    """``problems reframe``: store every problem's framing hints with the current rules."""
+    from intake.problems import service as problems
+
+    async def reframe(url: str) -> int:
+        done = 0
+        async with _sessions(settings, url) as sessions:
+            while True:
+                async with sessions() as session, session.begin():
+                    count = await problems.reframe_batch(session, args.batch)
+                if not count:
+                    return done
+                done += count
+
+    with database_url(settings) as url:
+        done = asyncio.run(reframe(url))
+    print(f"Stored the framing hints of {done} problem{'' if done == 1 else 's'}.")
+    return 0
+
+
 def cmd_webhooks_deliver(settings: Settings, args: argparse.Namespace) -> int:
     """Deliver the webhooks that are due once, for cron where INTAKE_WEBHOOK_SECONDS=0: the
     same pass each API process runs in the background."""
@@ -895,6 +915,23 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="N",
             help=f"problems per transaction (default {BACKFILL_BATCH})",
         )
+    problems = commands.add_parser("problems", help="problem records")
+    problem_commands = problems.add_subparsers(dest="problems_command", required=True)
+    reframe = problem_commands.add_parser(
+        "reframe",
+        help="store every problem's framing hints again after the rules changed",
+        description="Problems keep the framing hints computed on their last write, with the "
+        "version of the rules (intake/problems/framing.py). After an upgrade that changes "
+        "the rules, reads compute a problem's hints until this stores them again, in "
+        "batches. Safe while the API serves, and to run again: it only does what is left.",
+    )
+    reframe.add_argument(
+        "--batch",
+        type=_batch_size,
+        default=BACKFILL_BATCH,
+        metavar="N",
+        help=f"problems per transaction (default {BACKFILL_BATCH})",
+    )
     webhooks = commands.add_parser("webhooks", help="webhook deliveries")
     webhook_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
     webhook_commands.add_parser(
@@ -936,6 +973,7 @@ def main(argv: list[str] | None = None) -> int:
             "service-accounts": cmd_service_accounts,
             "sla": cmd_sla,
             "similar": cmd_similar,
+            "problems": cmd_problems,
             "webhooks": cmd_webhooks_deliver,
             "mail": cmd_mail,
         }[args.command]

@@ -260,6 +260,15 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
     outcome_summary: Mapped[str | None] = mapped_column(Text)
     outcome_lessons: Mapped[str | None] = mapped_column(Text)
 
+    # Its framing hints (intake.problems.framing) as computed on its last write, and the
+    # version of the rules they were computed with (``framing.RULES_VERSION``): a read
+    # computes them again only when the rules have changed since, until `intake problems
+    # reframe` stores them again.
+    framing_hints: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, server_default=text("'[]'::jsonb")
+    )
+    framing_rules: Mapped[str | None] = mapped_column(String(64))
+
     search_vector: Mapped[Any] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True), deferred=True
     )

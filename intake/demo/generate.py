@@ -62,6 +62,7 @@ from intake.demo.corpus import (
 )
 from intake.outcomes.state import metric_state
 from intake.portfolio import timeline
+from intake.problems import framing
 from intake.triage.scoring.rules import CRITERIA, EFFORTS, Ratings, Weights, compute_score
 from intake.triage.sla.business_time import Calendar, Pause, due_at
 from intake.vocabulary.events import EventType
@@ -176,6 +177,8 @@ PROBLEM_COLUMNS = (
     "desired_outcome",
     "success_measures",
     "systems_involved",
+    "framing_hints",
+    "framing_rules",
     "data_sensitivity",
     "equity_considerations",
     "communities_affected",
@@ -942,6 +945,10 @@ _LESSONS = (
 _ENCODE = msgspec.json.Encoder()
 
 
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _json(value: Any) -> str:
     return _ENCODE.encode(value).decode()
 
@@ -1013,6 +1020,15 @@ class ProblemRows:
             "submitter_id": submitter,
             "restricted": rng.random() < 0.05,
             "systems_involved": _json(text_["systems_involved"]),
+            # Stored on write, as the API stores them (intake.problems.service).
+            "framing_hints": _json(
+                framing.to_store(
+                    title=str(text_["title"]),
+                    problem_statement=_text(text_["problem_statement"]),
+                    desired_outcome=_text(text_["desired_outcome"]),
+                )
+            ),
+            "framing_rules": framing.RULES_VERSION,
         }
         if text_["urgency_reason"] is not None:
             row["urgency_deadline"] = (plan.times[0] + timedelta(days=rng.randint(60, 400))).date()

@@ -6,15 +6,17 @@ Submitting answers with the similar problems triage finds, so its route is triag
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.problems import reads as problem_reads
 from intake.problems import schemas
 from intake.problems import service as problems
 from intake.problems.action_routes import ActionRoute, action_handler
@@ -23,6 +25,7 @@ from intake.problems.responses import IfMatch
 from intake.problems.service import ProblemFilters
 from intake.web.auth import Caller
 from intake.web.idempotency import ONCE, Created, Once
+from intake.web.reads import Reads, ServiceAccount, person_email
 
 _DRAFT_EXAMPLE = {
     "title": "Residents wait weeks for a street tree permit",
@@ -92,14 +95,21 @@ class ProblemController(Controller):
     )
     async def list_problems(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
+        request: Request[Any, Any, Any],
+        reads: Reads,
+        account: ServiceAccount,
         filters: ProblemFilters,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.ProblemSummary]:
+        email = person_email(request)
+        if email is None:  # a service account, checked by the ``account`` dependency
+            assert account is not None
+            return Page.of(
+                await problems.list_problems(*account, filters, cursor=cursor, limit=limit)
+            )
         return Page.of(
-            await problems.list_problems(db_session, caller, filters, cursor=cursor, limit=limit)
+            await problem_reads.problems_for(reads, email, filters, cursor=cursor, limit=limit)
         )
 
     @get(
@@ -108,8 +118,20 @@ class ProblemController(Controller):
         responses=errors(401, 404),
         response_headers=[ETAG],
     )
-    async def get_problem(self, on: OnProblem) -> Response[schemas.Problem]:
-        return await _with_etag(on, await problems.get_visible(*on))
+    async def get_problem(
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+    ) -> Response[schemas.Problem]:
+        email = person_email(request)
+        if email is None:  # a service account, checked by the ``account`` dependency
+            assert account is not None
+            on = OnProblem(*account, problem_id)
+            return await _with_etag(on, await problems.get_visible(*on))
+        body = await problem_reads.problem_for(reads, email, problem_id)
+        return Response(body, headers={"ETag": etag(body.version)})
 
     @patch(
         "/{problem_id:uuid}",
@@ -143,6 +165,19 @@ class ProblemController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def problem_history(
-        self, on: OnProblem, cursor: Cursor = None, limit: Limit = 100
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+        cursor: Cursor = None,
+        limit: Limit = 100,
     ) -> Page[schemas.HistoryEvent]:
-        return Page.of(await problems.list_history(*on, cursor=cursor, limit=limit))
+        email = person_email(request)
+        if email is None:  # a service account, checked by the ``account`` dependency
+            assert account is not None
+            on = OnProblem(*account, problem_id)
+            return Page.of(await problems.list_history(*on, cursor=cursor, limit=limit))
+        return Page.of(
+            await problem_reads.history_for(reads, email, problem_id, cursor=cursor, limit=limit)
+        )

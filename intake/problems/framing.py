@@ -14,7 +14,11 @@ carry, docs/triage.md how to extend the words and measure a change.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -22,7 +26,33 @@ from intake.problems import framing_words as vocab
 from intake.problems.framing_grammar import Reader
 from intake.problems.framing_words import OBJECTS, VERBS
 
-__all__ = ["OBJECTS", "RULES", "VERBS", "FramingHint", "FramingRule", "framing_hints"]
+__all__ = [
+    "OBJECTS",
+    "RULES",
+    "RULES_VERSION",
+    "VERBS",
+    "FramingHint",
+    "FramingRule",
+    "framing_hints",
+    "stored_hints",
+    "to_store",
+]
+
+# Which rules stored hints were computed with: the text of every file the rules live in
+# (this module, the grammar, the word lists and their reader, the spelling) and the word
+# frequencies the spelling relies on, so a change to any of them makes every stored hint
+# stale (see ``stored_hints``).
+_RULE_FILES = (
+    "framing.py",
+    "framing_grammar.py",
+    "framing_words.py",
+    "framing_words.txt",
+    "spelling.py",
+)
+RULES_VERSION = hashlib.sha256(
+    b"".join((Path(__file__).parent / name).read_bytes() for name in _RULE_FILES)
+    + metadata.version("wordfreq").encode()
+).hexdigest()[:16]
 
 
 class FramingHint(msgspec.Struct, frozen=True, kw_only=True):
@@ -196,3 +226,36 @@ def framing_hints(
         if text:
             hints.extend(_hints_in(field, text))
     return hints
+
+
+_STORED = msgspec.json.Decoder(list[FramingHint])
+
+
+def to_store(
+    *, title: str | None, problem_statement: str | None, desired_outcome: str | None
+) -> list[dict[str, Any]]:
+    """The hints as a problem stores them (``Problem.framing_hints``), with RULES_VERSION."""
+    hints = framing_hints(
+        title=title, problem_statement=problem_statement, desired_outcome=desired_outcome
+    )
+    stored: list[dict[str, Any]] = msgspec.to_builtins(hints)
+    return stored
+
+
+def stored_hints(
+    stored: str | bytes | list[dict[str, Any]],
+    rules: str | None,
+    *,
+    title: str | None,
+    problem_statement: str | None,
+    desired_outcome: str | None,
+) -> list[FramingHint]:
+    """A problem's hints: the stored ones (JSON text, or as loaded) when computed with these
+    rules, else computed now from its text."""
+    if rules == RULES_VERSION:
+        if isinstance(stored, list):
+            return msgspec.convert(stored, list[FramingHint])
+        return _STORED.decode(stored)
+    return framing_hints(
+        title=title, problem_statement=problem_statement, desired_outcome=desired_outcome
+    )

@@ -36,7 +36,7 @@ NAMES_ANOTHER: dict[str, str] = {
     "marked_duplicate": "primary",
     "duplicate_linked": "duplicate",
 }
-_ID_KEYS = ("id", "to", "from")
+ID_KEYS = ("id", "to", "from")
 
 Event = TypeVar("Event", bound=HistoryEvent)
 
@@ -78,6 +78,15 @@ async def redact(session: AsyncSession, caller: Caller, events: Sequence[Event])
     return out
 
 
+def unless_visible(event: Event, visible: bool) -> Event:
+    """The event as a reader sees it who may (``visible``) or may not see the second
+    problem it names, if it names one; ``visible`` judged in SQL (intake.problems.reads)."""
+    found = _named(event)
+    if found is not None and (found[1] is None or not visible):
+        return _without_it(event, found[0])
+    return event
+
+
 def _named(event: HistoryEvent) -> tuple[str, uuid.UUID | None] | None:
     """Where the event names a second problem (the key of its id) and which, if it does.
     An id that cannot be read is None: never shown, whoever asks."""
@@ -85,7 +94,7 @@ def _named(event: HistoryEvent) -> tuple[str, uuid.UUID | None] | None:
     other = event.changes.get(key) if key else None
     if not isinstance(other, dict):
         return None
-    for id_key in _ID_KEYS:
+    for id_key in ID_KEYS:
         if id_key in other:
             try:
                 return id_key, uuid.UUID(str(other[id_key]))

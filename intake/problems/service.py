@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,8 +20,7 @@ from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import page_of, seek
 from intake.lib.schema import from_row
-from intake.problems import edits, history, lifecycle, redaction, schemas, subscribers
-from intake.problems.framing import framing_hints
+from intake.problems import edits, framing, history, lifecycle, redaction, schemas, subscribers
 from intake.problems.guards import (
     event_visible_to,
     require_action,
@@ -142,7 +141,9 @@ async def problem_out(
         if problem.outcome_result
         else None,
         latest_update=await latest_update(session, problem.id),
-        framing_hints=framing_hints(
+        framing_hints=framing.stored_hints(
+            problem.framing_hints,
+            problem.framing_rules,
             title=problem.title,
             problem_statement=problem.problem_statement,
             desired_outcome=problem.desired_outcome,
@@ -336,6 +337,7 @@ async def create_problem(
         updated_at=now,
         **values,
     )
+    store_framing(problem)
     session.add(problem)
     await session.flush()
     await follow(session, problem.id, caller.id)
@@ -355,6 +357,61 @@ async def create_problem(
     for name in inspect(problem).unloaded & _COLUMNS:
         set_committed_value(problem, name, None)
     return problem
+
+
+# The fields framing hints are found in.
+FRAMED = frozenset({"title", "problem_statement", "desired_outcome"})
+
+
+def store_framing(problem: models.Problem) -> None:
+    """Compute the problem's framing hints from its text now, on write, and keep them with
+    the rules' version: reads show them without computing them again."""
+    problem.framing_hints = framing.to_store(
+        title=problem.title,
+        problem_statement=problem.problem_statement,
+        desired_outcome=problem.desired_outcome,
+    )
+    problem.framing_rules = framing.RULES_VERSION
+
+
+async def reframe_batch(session: AsyncSession, batch: int = 500) -> int:
+    """Store the framing hints of up to ``batch`` problems whose stored hints come from other
+    rules (or none), as their next write would; returns how many. Not an edit: version and
+    updated_at stay, and no history records it, since the text did not change."""
+    Problem = models.Problem
+    rows = (
+        await session.execute(
+            select(
+                Problem.id,
+                Problem.title,
+                Problem.problem_statement,
+                Problem.desired_outcome,
+                Problem.updated_at,
+            )
+            .where(Problem.framing_rules.is_distinct_from(framing.RULES_VERSION))
+            .order_by(Problem.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    if rows:
+        await session.execute(
+            update(Problem).execution_options(synchronize_session=False),
+            [
+                {
+                    "id": row.id,
+                    "framing_hints": framing.to_store(
+                        title=row.title,
+                        problem_statement=row.problem_statement,
+                        desired_outcome=row.desired_outcome,
+                    ),
+                    "framing_rules": framing.RULES_VERSION,
+                    "updated_at": row.updated_at,  # as it was: not an edit
+                }
+                for row in rows
+            ],
+        )
+    return len(rows)
 
 
 async def follow(session: AsyncSession, problem_id: uuid.UUID, person_id: uuid.UUID) -> None:
@@ -390,6 +447,8 @@ async def update_problem(
     changes = edits.track(problem, wanted)
     if changes:
         edits.bump(problem)
+        if not FRAMED.isdisjoint(changes) or problem.framing_rules != framing.RULES_VERSION:
+            store_framing(problem)
         await history.record(
             session, problem_id=problem.id, actor_id=caller.id, type="updated", changes=changes
         )

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.openapi import API_ERRORS, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.registry import reads as registry_reads
 from intake.registry import schemas
 from intake.registry import service as registry
 from intake.web.auth import Caller, require_role
+from intake.web.reads import Reads, person_only
 
 _TEAM_EXAMPLE = {
     "name": "Permits & Licensing",
@@ -56,10 +58,10 @@ class MeController(Controller):
     tags = ["registry"]
 
     @get("/", summary="Who am I", responses=errors(401))
-    async def me(self, caller: Caller, db_session: AsyncSession) -> schemas.Me:
+    async def me(self, request: Request[Any, Any, Any], reads: Reads) -> schemas.Me:
         """The signed-in person, their home department and roles, and whether their
         notifications are e-mailed to them."""
-        return registry.me_out(await registry.get_person(db_session, caller.id))
+        return await registry_reads.me_for(reads, person_only(request))
 
     @patch(
         "/",

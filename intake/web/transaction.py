@@ -6,15 +6,15 @@ ends, whatever failed; one dependency commits. Why so, in docs/architecture.md.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from contextlib import AsyncExitStack, suppress
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from intake.db.replica import ReadReplica
 from intake.web.auth import Caller
@@ -28,7 +28,7 @@ class RequestSessions:
     def __init__(self, state: State) -> None:
         self._state = state  # the app's, whose sessionmaker the lifespan makes
         self._transaction: AsyncSession | None = None
-        self._others: list[AsyncSession] = []
+        self._others: list[AsyncSession | AsyncConnection] = []
 
     def transaction(self) -> AsyncSession:
         if self._transaction is None:
@@ -36,8 +36,9 @@ class RequestSessions:
             self._transaction = sessionmaker()
         return self._transaction
 
-    def keep(self, session: AsyncSession) -> None:
-        """Close ``session`` with the request at the latest."""
+    def keep(self, session: AsyncSession | AsyncConnection) -> None:
+        """Close ``session`` (or a connection outside any session) with the request at the
+        latest."""
         self._others.append(session)
 
     async def close(self) -> None:
@@ -80,7 +81,15 @@ async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncGenerator[
     its response and before sending it; a commit that fails is the request's error. When a
     later dependency fails, Litestar abandons it unfinished, and ``RequestTransaction``
     closes the session all the same."""
-    session = request_sessions(request.scope).transaction()
+    async with committed(request_sessions(request.scope).transaction()) as session:
+        yield session
+
+
+@asynccontextmanager
+async def committed(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """The request's commit: ``session`` committed when the block ends, rolled back when it
+    raised. In a generator dependency (``provide_db_session``, ``intake.app``'s
+    ``provide_account``), the block ends when Litestar resumes it."""
     try:
         yield session
     except Exception:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from intake.problems import framing
+from intake.problems import service as problems
 from tests.builders import COMPLETE_PROBLEM, City
 from tests.helpers import Client, assert_problem_json, draft, submit, submitted
 
@@ -307,3 +311,51 @@ async def test_history_is_append_only_in_the_database(
         with pytest.raises(asyncpg.RaiseError, match="append-only"):
             await db.execute(statement)
     assert await db.fetchval("SELECT count(*) FROM problem_events") == 1
+
+
+async def test_framing_hints_are_stored_when_the_text_is_written(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    problem = await draft(client, city, title="We need an app for pothole reports")
+    stored = await db.fetchrow(
+        "SELECT framing_hints, framing_rules FROM problems WHERE id = $1", problem["id"]
+    )
+    assert stored is not None
+    assert [hint["phrase"] for hint in json.loads(stored["framing_hints"])] == ["We need an app"]
+    assert stored["framing_rules"] == framing.RULES_VERSION
+
+    edited = await client.patch(
+        f"/api/v1/problems/{problem['id']}",
+        json={"title": "Pothole reports get lost between two inboxes"},
+        headers={**city.auth("requester"), "If-Match": problem["etag"]},
+    )
+    assert edited.status_code == 200
+    hints = await db.fetchval("SELECT framing_hints FROM problems WHERE id = $1", problem["id"])
+    assert json.loads(hints) == []
+
+
+async def test_hints_stored_under_other_rules_follow_the_rules_of_today(
+    client: Client, city: City, db: asyncpg.Connection, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Hints stored before the rules changed are not shown: a read computes them with the
+    rules of today, and `intake problems reframe` stores those."""
+    problem = await draft(client, city, title="We need an app for pothole reports")
+    await db.execute(
+        "UPDATE problems SET framing_hints = '[]', framing_rules = 'older-rules' WHERE id = $1",
+        problem["id"],
+    )
+    read = await client.get(f"/api/v1/problems/{problem['id']}", headers=city.auth("requester"))
+    assert [hint["phrase"] for hint in read.json()["framing_hints"]] == ["We need an app"]
+
+    async with sessions() as session, session.begin():
+        assert await problems.reframe_batch(session) == 1
+    async with sessions() as session, session.begin():
+        assert await problems.reframe_batch(session) == 0
+    stored = await db.fetchrow(
+        "SELECT framing_hints, framing_rules, version FROM problems WHERE id = $1", problem["id"]
+    )
+    assert stored is not None
+    assert [hint["phrase"] for hint in json.loads(stored["framing_hints"])] == ["We need an app"]
+    assert (stored["framing_rules"], stored["version"]) == (framing.RULES_VERSION, 1)
+    again = await client.get(f"/api/v1/problems/{problem['id']}", headers=city.auth("requester"))
+    assert again.json() == read.json()

@@ -1,0 +1,337 @@
+"""A problem read in one statement, straight to its response (``intake.web.reads``).
+
+``problem_out`` in the service builds the same body from an entity for the writes, which
+have loaded it anyway; tests/test_problems.py holds the two to the same answers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, cast
+
+import asyncpg
+import msgspec
+
+from intake.lib.errors import NotFound
+from intake.lib.pagination import decode_cursor, page_of
+from intake.problems import framing, redaction, schemas
+from intake.problems.service import ProblemFilters
+from intake.registry.schemas import DepartmentRef
+from intake.vocabulary.states import Status
+from intake.web.reads import CALLER, fetch_as, visible
+
+PROBLEM_SQL = f"""
+WITH {CALLER}
+SELECT c.active AS caller_active, pr.id, pr.reference, pr.status, pr.version, pr.title,
+       pr.problem_statement, pr.affected_groups, pr.affected_people_per_year,
+       pr.current_process, pr.workarounds, pr.impact_staff_hours_per_year,
+       pr.impact_cost_per_year, pr.impact_risk, pr.impact_resident_burden,
+       pr.urgency_deadline, pr.urgency_reason, pr.urgency_notes, pr.desired_outcome,
+       pr.success_measures, pr.systems_involved::text AS systems_involved,
+       pr.data_sensitivity, pr.equity_considerations, pr.communities_affected,
+       pr.accessibility_needs, pr.language_access_needs, pr.restricted, pr.created_at,
+       pr.updated_at, pr.submitted_at, pr.score, pr.redirect_channel, pr.held_from_status,
+       pr.delivery_phase, pr.launched_at, pr.closed_at, pr.outcome_result,
+       pr.outcome_summary, pr.outcome_lessons,
+       pr.framing_hints::text AS framing_hints, pr.framing_rules,
+       d.id AS department_id, d.code AS department_code, d.name AS department_name,
+       s.id AS submitter_id, s.name AS submitter_name,
+       t.id AS triager_id, t.name AS triager_name,
+       tm.id AS team_id, tm.name AS team_name,
+       rd.id AS redirected_id, rd.code AS redirected_code, rd.name AS redirected_name,
+       (SELECT pp.id FROM problems pp WHERE pp.id = pr.primary_problem_id
+          AND {visible("pp")}) AS primary_problem_id,
+       u.id AS update_id, u.status AS update_status, u.summary AS update_summary,
+       u.created_at AS update_created_at, u.author_id AS update_author_id,
+       ua.name AS update_author_name
+FROM c
+LEFT JOIN problems pr ON pr.id = $4 AND {visible("pr")}
+LEFT JOIN departments d ON d.id = pr.department_id
+LEFT JOIN people s ON s.id = pr.submitter_id
+LEFT JOIN people t ON t.id = pr.triager_id
+LEFT JOIN teams tm ON tm.id = pr.team_id
+LEFT JOIN departments rd ON rd.id = pr.redirected_to_department_id
+LEFT JOIN LATERAL (
+    SELECT su.id, su.status, su.summary, su.created_at, su.author_id
+    FROM status_updates su WHERE su.problem_id = pr.id
+    ORDER BY su.created_at DESC, su.id DESC LIMIT 1
+) u ON true
+LEFT JOIN people ua ON ua.id = u.author_id
+"""
+
+_SYSTEMS = msgspec.json.Decoder(list[schemas.SystemInvolved])
+
+
+async def problem_for(
+    connection: asyncpg.Connection, email: str, problem_id: uuid.UUID
+) -> schemas.Problem:
+    """The problem as the person ``email`` sees it; 404 if they may not see it."""
+    row = (await fetch_as(connection, email, PROBLEM_SQL, problem_id))[0]
+    if row["id"] is None:
+        raise NotFound(f"No problem {problem_id}.")
+    return problem_from_row(row)
+
+
+def problem_from_row(row: asyncpg.Record) -> schemas.Problem:
+    triager_id, team_id, redirected_id = row["triager_id"], row["team_id"], row["redirected_id"]
+    primary, update_id = row["primary_problem_id"], row["update_id"]
+    return schemas.Problem(
+        id=row["id"],
+        reference=row["reference"],
+        status=cast(Status, row["status"]),
+        version=row["version"],
+        title=row["title"],
+        problem_statement=row["problem_statement"],
+        affected_groups=list(row["affected_groups"]),
+        affected_people_per_year=row["affected_people_per_year"],
+        current_process=row["current_process"],
+        workarounds=row["workarounds"],
+        impact_staff_hours_per_year=row["impact_staff_hours_per_year"],
+        impact_cost_per_year=row["impact_cost_per_year"],
+        impact_risk=row["impact_risk"],
+        impact_resident_burden=row["impact_resident_burden"],
+        urgency_deadline=row["urgency_deadline"],
+        urgency_reason=row["urgency_reason"],
+        urgency_notes=row["urgency_notes"],
+        desired_outcome=row["desired_outcome"],
+        success_measures=row["success_measures"],
+        systems_involved=_SYSTEMS.decode(row["systems_involved"]),
+        data_sensitivity=row["data_sensitivity"],
+        equity_considerations=row["equity_considerations"],
+        communities_affected=list(row["communities_affected"]),
+        accessibility_needs=row["accessibility_needs"],
+        language_access_needs=row["language_access_needs"],
+        restricted=row["restricted"],
+        department=DepartmentRef(
+            id=row["department_id"],
+            code=row["department_code"],
+            name=row["department_name"],
+        ),
+        submitter=schemas.PersonRef(id=row["submitter_id"], name=row["submitter_name"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        submitted_at=row["submitted_at"],
+        triager=schemas.PersonRef(id=triager_id, name=row["triager_name"]) if triager_id else None,
+        team=schemas.TeamRef(id=team_id, name=row["team_name"]) if team_id else None,
+        score=row["score"],
+        primary_problem_id=primary if primary else None,
+        redirected_to=DepartmentRef(
+            id=redirected_id, code=row["redirected_code"], name=row["redirected_name"]
+        )
+        if redirected_id
+        else None,
+        redirect_channel=row["redirect_channel"],
+        held_from_status=row["held_from_status"],
+        delivery_phase=row["delivery_phase"],
+        launched_at=row["launched_at"],
+        closed_at=row["closed_at"],
+        outcome_review=schemas.OutcomeReviewOut(
+            result=row["outcome_result"],
+            summary=row["outcome_summary"] or "",
+            lessons=row["outcome_lessons"] or "",
+        )
+        if row["outcome_result"]
+        else None,
+        latest_update=schemas.StatusUpdateOut(
+            id=update_id,
+            status=row["update_status"],
+            summary=row["update_summary"],
+            author=schemas.PersonRef(id=row["update_author_id"], name=row["update_author_name"]),
+            created_at=row["update_created_at"],
+        )
+        if update_id
+        else None,
+        framing_hints=framing.stored_hints(
+            row["framing_hints"],
+            row["framing_rules"],
+            title=row["title"],
+            problem_statement=row["problem_statement"],
+            desired_outcome=row["desired_outcome"],
+        ),
+    )
+
+
+# -- lists ----------------------------------------------------------------------------------
+
+_SUMMARY_COLUMNS = """
+    c.active AS caller_active, pr.id, pr.reference, pr.status, pr.title, pr.restricted,
+    pr.created_at, pr.updated_at, pr.submitted_at, pr.submitter_id,
+    d.id AS department_id, d.code AS department_code, d.name AS department_name,
+    s.name AS submitter_name"""
+
+
+class _Args:
+    """Bind parameters after the caller's three, numbered as they are added."""
+
+    def __init__(self) -> None:
+        self.values: list[object] = []
+
+    def __call__(self, value: object, cast_to: str) -> str:
+        self.values.append(value)
+        return f"${len(self.values) + 3}::{cast_to}"
+
+
+def _list_sql(filters: ProblemFilters, cursor: str | None, limit: int) -> tuple[str, list[object]]:
+    """``service.list_problems`` (without ``followed_by``, which only the pages use) as one
+    statement: the caller, one page of the problems they see, and their names."""
+    arg = _Args()
+    where = [visible("pr")]
+    types: tuple[Any, ...]
+    if filters.statuses:
+        where.append(f"pr.status = ANY({arg(list(filters.statuses), 'varchar[]')})")
+    if filters.department:
+        where.append(
+            "pr.department_id = (SELECT dd.id FROM departments dd "
+            f"WHERE dd.code = {arg(filters.department.upper(), 'varchar')})"
+        )
+    if filters.submitter:
+        where.append(f"pr.submitter_id = {arg(filters.submitter, 'uuid')}")
+    if filters.restricted is not None:
+        where.append(f"pr.restricted = {arg(filters.restricted, 'boolean')}")
+    if filters.q:
+        query = f"websearch_to_tsquery('english'::regconfig, {arg(filters.q, 'text')})"
+        rank = f"ts_rank_cd(pr.search_vector, {query})"
+        where.append(f"pr.search_vector @@ {query}")
+        key, types = rank, (float, uuid.UUID)
+        cast = "float8"
+    else:
+        rank, key, types, cast = (
+            "NULL::float8",
+            "pr.created_at",
+            (datetime, uuid.UUID),
+            "timestamptz",
+        )
+    if cursor:
+        after, after_id = decode_cursor(cursor, types)
+        where.append(f"({key}, pr.id) < ({arg(after, cast)}, {arg(after_id, 'uuid')})")
+    sql = f"""
+WITH {CALLER}
+SELECT {_SUMMARY_COLUMNS}, pr.rank
+FROM c
+LEFT JOIN LATERAL (
+    SELECT pr.*, {rank} AS rank, {key} AS sort_key FROM problems pr
+    WHERE {" AND ".join(where)}
+    ORDER BY sort_key DESC, pr.id DESC
+    LIMIT {arg(limit + 1, "int")}
+) pr ON true
+LEFT JOIN departments d ON d.id = pr.department_id
+LEFT JOIN people s ON s.id = pr.submitter_id
+ORDER BY pr.sort_key DESC, pr.id DESC
+"""
+    return sql, arg.values
+
+
+async def problems_for(
+    connection: asyncpg.Connection,
+    email: str,
+    filters: ProblemFilters,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[schemas.ProblemSummary], str | None]:
+    """``service.list_problems`` for the person ``email``, in one statement."""
+    sql, args = _list_sql(filters, cursor, limit)
+    rows = [row for row in await fetch_as(connection, email, sql, *args) if row["id"]]
+    page, next_cursor = page_of(
+        rows, limit, lambda row: (row["rank"] if filters.q else row["created_at"], row["id"])
+    )
+    return [
+        schemas.ProblemSummary(
+            id=row["id"],
+            reference=row["reference"],
+            status=row["status"],
+            title=row["title"],
+            department=DepartmentRef(
+                id=row["department_id"],
+                code=row["department_code"],
+                name=row["department_name"],
+            ),
+            submitter=schemas.PersonRef(id=row["submitter_id"], name=row["submitter_name"]),
+            restricted=row["restricted"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            submitted_at=row["submitted_at"],
+            rank=row["rank"],
+        )
+        for row in page
+    ], next_cursor
+
+
+# -- history --------------------------------------------------------------------------------
+
+# A UUID as Intake writes one into an event's changes; anything else names no problem.
+_UUID_TEXT = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+def _other_visible() -> str:
+    """Whether the second problem an event names (``redaction.NAMES_ANOTHER``, the first of
+    its id keys) is one the caller may see: ``redaction.redact`` in the same statement."""
+    named = " ".join(
+        f"WHEN '{type_}' THEN e.changes->'{key}'" for type_, key in redaction.NAMES_ANOTHER.items()
+    )
+    other = f"(CASE e.type {named} END)"
+    first = " ".join(f"WHEN {other} ? '{key}' THEN {other}->>'{key}'" for key in redaction.ID_KEYS)
+    text_id = f"(CASE WHEN jsonb_typeof({other}) = 'object' THEN (CASE {first} END) END)"
+    return f"""EXISTS (
+        SELECT 1 FROM problems op
+        WHERE {text_id} ~ '{_UUID_TEXT}'
+          AND op.id = (CASE WHEN {text_id} ~ '{_UUID_TEXT}' THEN {text_id}::uuid END)
+          AND {visible("op")})"""
+
+
+def _history_sql(after: int | None) -> str:
+    seek = "AND ev.id > $6" if after is not None else ""
+    return f"""
+WITH {CALLER}
+SELECT c.active AS caller_active, pr.id AS problem_id, e.id, e.type, e.occurred_at,
+       e.actor_id, a.name AS actor_name, e.from_status, e.to_status, e.reason,
+       e.changes::text AS changes, {_other_visible()} AS other_visible
+FROM c
+LEFT JOIN problems pr ON pr.id = $4 AND {visible("pr")}
+LEFT JOIN LATERAL (
+    SELECT ev.* FROM problem_events ev
+    WHERE ev.problem_id = pr.id AND (c.dti OR NOT ev.internal) {seek}
+    ORDER BY ev.id LIMIT $5
+) e ON true
+LEFT JOIN people a ON a.id = e.actor_id
+ORDER BY e.id
+"""
+
+
+_HISTORY_SQL = {False: _history_sql(None), True: _history_sql(0)}
+_CHANGES = msgspec.json.Decoder(dict[str, Any])
+
+
+async def history_for(
+    connection: asyncpg.Connection,
+    email: str,
+    problem_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[schemas.HistoryEvent], str | None]:
+    """``service.list_history`` for the person ``email``, in one statement."""
+    args: list[object] = [problem_id, limit + 1]
+    if cursor:
+        args.append(decode_cursor(cursor, (int,))[0])
+    rows = await fetch_as(connection, email, _HISTORY_SQL[bool(cursor)], *args)
+    if rows[0]["problem_id"] is None:
+        raise NotFound(f"No problem {problem_id}.")
+    page, next_cursor = page_of([row for row in rows if row["id"]], limit, lambda r: (r["id"],))
+    events = []
+    for row in page:
+        event = schemas.HistoryEvent(
+            id=row["id"],
+            type=row["type"],
+            occurred_at=row["occurred_at"],
+            actor=schemas.PersonRef(id=row["actor_id"], name=row["actor_name"] or "")
+            if row["actor_id"]
+            else None,
+            from_status=row["from_status"],
+            to_status=row["to_status"],
+            reason=row["reason"],
+            changes=_CHANGES.decode(row["changes"]),
+        )
+        events.append(redaction.unless_visible(event, row["other_visible"]))
+    return events, next_cursor

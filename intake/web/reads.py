@@ -1,0 +1,145 @@
+"""Hot reads at the floor: one statement, no transaction, no ORM.
+
+A read-only request that needs one statement gets a pooled connection without a
+transaction (``provide_reads``): asyncpg runs the statement on its own, so the request
+pays no BEGIN and no COMMIT. A single statement sees one snapshot, so it loses nothing
+by it; a read of several statements that must agree keeps ``db_session`` instead.
+
+The statement looks up the caller itself (``CALLER``, on the unique index on
+``lower(email)``) and judges visibility in SQL (``visible``, the same rule as
+``intake.problems.guards.visible_to``), so the caller costs no round trip of its own.
+Its row becomes the response's msgspec structs directly: no entities, no identity map.
+
+Service accounts are checked against the database (and noted as used) by
+``intake.accounts``: their requests take the ordinary path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import suppress
+from typing import Any, NamedTuple
+
+import asyncpg
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from intake.lib.errors import Forbidden, NotAuthenticated
+from intake.lib.outages import database_unreachable
+from intake.web.auth import DTI_ROLES, Caller, UncheckedServiceToken
+from intake.web.transaction import request_sessions
+
+# $1: the e-mail the token names, lower-cased; $2: the roles that see every submitted
+# problem (``Caller.sees_everything_submitted``); $3: the DTI roles (``Caller.is_dti``).
+PRIVILEGED_ROLES = sorted(DTI_ROLES | {"leadership"})
+DTI_ROLE_LIST = sorted(DTI_ROLES)
+
+CALLER = """
+c AS (
+    SELECT p.id, p.email, p.name, p.department_id, p.roles, p.active, p.email_notifications,
+           d.code AS department_code, d.name AS department_name,
+           p.roles && $2::varchar[] AS privileged, p.roles && $3::varchar[] AS dti
+    FROM people p JOIN departments d ON d.id = p.department_id
+    WHERE lower(p.email) = $1
+)"""
+
+
+def visible(alias: str) -> str:
+    """``guards.visible_to`` in SQL, over the problem ``alias`` for the caller row ``c``
+    (a person: service accounts never come here). A change there changes this too."""
+    return f"""(
+        {alias}.department_id = c.department_id
+        OR ({alias}.reference IS NOT NULL AND (
+            NOT {alias}.restricted OR c.privileged OR EXISTS (
+                SELECT 1 FROM problem_collaborators pc
+                WHERE pc.problem_id = {alias}.id
+                  AND (pc.department_id = c.department_id OR pc.person_id = c.id)))))"""
+
+
+# The handlers' parameter ``reads`` (``provide_reads``).
+Reads = asyncpg.Connection
+
+
+class Account(NamedTuple):
+    """A request made with a service account's token: the request's transaction and the
+    checked account. The ``account`` dependency (``intake.app``) gives it, or None for a
+    person, without opening a session then."""
+
+    session: AsyncSession
+    caller: Caller
+
+
+ServiceAccount = Account | None
+
+
+def person_email(request: Request[Any, Any, Any]) -> str | None:
+    """The e-mail of the person the verified token names, as ``CALLER`` takes it; None for
+    a service account's token."""
+    user = request.user
+    if isinstance(user, UncheckedServiceToken):
+        return None
+    return str(user).strip().lower()
+
+
+def person_only(request: Request[Any, Any, Any]) -> str:
+    """``person_email`` on a route no service account reaches (the router's guard refused
+    it already)."""
+    email = person_email(request)
+    if email is None:
+        raise Forbidden("A service account cannot do this: it never acts as a person.")
+    return email
+
+
+async def fetch_as(
+    connection: asyncpg.Connection, email: str, sql: str, *args: Any
+) -> Sequence[asyncpg.Record]:
+    """The rows of ``sql`` (built on ``CALLER``) for the person ``email``; 401 as
+    ``load_caller`` says it when nobody active has that e-mail. Every row has the column
+    ``caller_active``; with no caller there is no row."""
+    unregistered = NotAuthenticated("The token names a person who is not registered in Intake.")
+    if "\x00" in email:  # PostgreSQL text cannot hold NUL: nobody has such an e-mail
+        raise unregistered
+    try:
+        rows: list[asyncpg.Record] = await connection.fetch(
+            sql, email, PRIVILEGED_ROLES, DTI_ROLE_LIST, *args
+        )
+    except asyncpg.exceptions.InternalClientError as error:
+        # How asyncpg can tell of a server that died under a pooled connection ("cannot
+        # switch to state ..."): the protocol is out of step, so the connection is dropped
+        # and the request is one to send again (503), as for any connection lost.
+        connection.terminate()
+        raise ConnectionResetError(f"the database connection broke: {error}") from error
+    if not rows:
+        raise unregistered
+    if not rows[0]["caller_active"]:
+        raise NotAuthenticated("This person has been deactivated.")
+    return rows
+
+
+async def provide_reads(
+    request: Request[Any, Any, Any],
+) -> AsyncGenerator[asyncpg.Connection, None]:
+    """A pooled connection outside any transaction, for reads of one statement each.
+
+    Returned to the pool once the handler has answered; ``RequestTransaction`` closes it
+    should a later dependency fail. It is the engine's own pool (the same limits, the same
+    port-following on the embedded server); the pool's reset on return sends nothing, as
+    no transaction was begun."""
+    engine: AsyncEngine = request.app.state.engine
+    connection = await engine.connect()
+    request_sessions(request.scope).keep(connection)
+    try:
+        raw = await connection.get_raw_connection()
+        driver: asyncpg.Connection = raw.driver_connection
+        yield driver
+    except Exception as error:
+        if database_unreachable(error):
+            # What SQLAlchemy does when its own statement finds the connection gone: this
+            # one is dropped, and the pool opens new ones for the next requests (the others
+            # went with the server). The request's answer is the 503 all the same.
+            with suppress(Exception):
+                await connection.invalidate(error)
+                await engine.dispose(close=False)
+        raise
+    finally:
+        await connection.close()
