@@ -11,7 +11,9 @@ statement). A load generator in another process, pinned to CPU 1 (bench/load.py)
 ``--concurrency`` keep-alive connections busy. Per endpoint it prints requests/s, p50 and
 p99, the server's CPU per request and Intake's rate as a share of the floor's; then the
 burst: 120 submits at once against 120 draft creates at once, with GET /me's p99 during
-the submits against its p99 at rest. PostgreSQL runs on either CPU for both servers.
+the submits against its p99 at rest. The other reads (similar problems, comments, watchers,
+status updates, the inbox, the feed, the portfolio summary) are measured for Intake alone, so
+a later run can tell whether one got slower. PostgreSQL runs on either CPU for both servers.
 
 The writes run on a copy of the city (CREATE DATABASE ... TEMPLATE), dropped afterwards,
 so a ``--keep`` database stays what its signature says. The run reports; it never fails
@@ -249,6 +251,13 @@ class Endpoint:
     label: str
     who: str  # requester or triager
     requests: Callable[[City, int], list[list[Any]]]
+    floor: bool = True  # False: Intake alone, so a later run can tell if it got slower
+
+
+def _each_problem(suffix: str) -> Callable[[City, int], list[list[Any]]]:
+    return lambda c, n: [
+        ["GET", f"/api/v1/problems/{p}{suffix}", None] for p in _cycle(c.problems, n)
+    ]
 
 
 DRAFT = {
@@ -304,6 +313,40 @@ ENDPOINTS = [
         "triager",
         lambda c, n: [["GET", "/api/v1/triage/queue?limit=25", None]] * n,
     ),
+    # The other reads, Intake alone (no floor): their figures keep later rounds honest.
+    Endpoint(
+        "similar", "GET /problems/{id}/similar", "requester", _each_problem("/similar"), False
+    ),
+    Endpoint(
+        "comments", "GET /problems/{id}/comments", "requester", _each_problem("/comments"), False
+    ),
+    Endpoint(
+        "watchers", "GET /problems/{id}/watchers", "requester", _each_problem("/watchers"), False
+    ),
+    Endpoint(
+        "updates", "GET /problems/{id}/updates", "requester", _each_problem("/updates"), False
+    ),
+    Endpoint(
+        "inbox",
+        "GET /me/notifications",
+        "requester",
+        lambda c, n: [["GET", "/api/v1/me/notifications", None]] * n,
+        False,
+    ),
+    Endpoint(
+        "feed",
+        "GET /events?limit=25",
+        "triager",
+        lambda c, n: [["GET", "/api/v1/events?limit=25", None]] * n,
+        False,
+    ),
+    Endpoint(
+        "summary",
+        "GET /portfolio/summary",
+        "triager",
+        lambda c, n: [["GET", "/api/v1/portfolio/summary", None]] * n,
+        False,
+    ),
 ]
 
 
@@ -347,12 +390,14 @@ class Row:
     key: str
     label: str
     intake: Result
-    floor: Result
+    floor: Result | None
     notes: list[str] = field(default_factory=list)
 
     @property
     def ratio(self) -> float:
-        return self.intake.rate / self.floor.rate if self.floor.rate else 0.0
+        if self.floor is None or not self.floor.rate:
+            return 0.0
+        return self.intake.rate / self.floor.rate
 
 
 def _phase(
@@ -371,12 +416,15 @@ def measure_reads(url: str, city: City, args: argparse.Namespace) -> list[Row]:
     for name in ("intake", "floor"):
         with serving(name, url) as server:
             for endpoint in endpoints:
+                if name == "floor" and not endpoint.floor:
+                    continue
                 requests = endpoint.requests(city, args.requests)
                 result = _phase(server, requests, tokens[endpoint.who], args)
                 results[endpoint.key][name] = result
                 _progress(name, endpoint.label, result)
     return [
-        Row(e.key, e.label, results[e.key]["intake"], results[e.key]["floor"]) for e in endpoints
+        Row(e.key, e.label, results[e.key]["intake"], results[e.key].get("floor"))
+        for e in endpoints
     ]
 
 
@@ -508,6 +556,13 @@ def report(size: int, rows: list[Row], burst: list[str]) -> None:
         target = TARGETS.get(row.key)
         mark = "" if target is None else ("met" if row.ratio >= target else "MISSED")
         i, f = row.intake, row.floor
+        if f is None:  # Intake alone
+            print(
+                f"{row.label:30} {i.rate:9.0f} {'-':>9} {'-':>6} {'-':>6}  "
+                f"{i.percentile(0.5):6.1f}/{'-':<6} {i.percentile(0.99):6.1f}/{'-':<6} "
+                f"{i.cpu_ms:5.2f}/{'-':<5}"
+            )
+            continue
         print(
             f"{row.label:30} {i.rate:9.0f} {f.rate:9.0f} {row.ratio:6.2f} "
             f"{target or 0:6.2f}  {i.percentile(0.5):6.1f}/{f.percentile(0.5):<6.1f} "
