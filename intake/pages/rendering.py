@@ -122,9 +122,10 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         status, detail = 401, exc.detail
     elif isinstance(exc, HTTPException) and exc.status_code in (400, 404):
         status = exc.status_code
+        # Not Litestar's own wording, which names parameters and types.
         detail = (
             "There is no page at this address."
-            if status == 404  # Litestar's own wording names parameters and types
+            if status == 404
             else "Part of the address or the form could not be read. Go back and try again."
         )
     else:  # as the API would answer: an outage is a 503, a value PostgreSQL refuses a 422
