@@ -21,7 +21,7 @@ from intake.discovery import service as discovery
 from intake.outcomes import schemas as outcome_schemas
 from intake.outcomes import service as outcomes
 from intake.pages import work_forms
-from intake.pages.controllers.workspace import _answer, _convert
+from intake.pages.controllers.workspace import _answer, _convert, milestone_changed
 from intake.pages.deps import Caller, etag
 from intake.pages.work_forms import Filled
 
@@ -121,24 +121,6 @@ class WorkChangePages(Controller):
 
     # -- milestones ---------------------------------------------------------------------------
 
-    async def _milestone_stale(
-        self, session: AsyncSession, caller: Caller, problem_id: uuid.UUID, form: Any, ms: Any
-    ) -> str:
-        now = await milestones.get_milestone(session, caller, problem_id, ms)
-        changes = []
-        if now.target_date.isoformat() != str(form.get("seen_target") or ""):
-            changes.append(f"its target date is now {now.target_date.isoformat()}")
-        done = now.done_on.isoformat() if now.done_on else ""
-        if done != str(form.get("seen_done") or ""):
-            changes.append(f"it was marked done on {done}" if done else "it was reopened")
-        if now.title != str(form.get("seen_title") or now.title):
-            changes.append(f"its title is now “{now.title}”")
-        return _STALE.format(
-            what=f"the milestone “{now.title}”",
-            how="; ".join(changes) or "its description changed",
-            then="Check it below and try again.",
-        )
-
     @post("/milestones/{milestone_id:uuid}/edit", status_code=303)
     async def edit_milestone(
         self,
@@ -160,7 +142,7 @@ class WorkChangePages(Controller):
             )
 
         async def stale() -> str:
-            return await self._milestone_stale(db_session, caller, problem_id, form, milestone_id)
+            return await milestone_changed(db_session, caller, problem_id, milestone_id, form)
 
         return await _answer(
             request, db_session, caller, problem_id, filled, act,
@@ -192,7 +174,7 @@ class WorkChangePages(Controller):
             )
 
         async def stale() -> str:
-            return await self._milestone_stale(db_session, caller, problem_id, form, milestone_id)
+            return await milestone_changed(db_session, caller, problem_id, milestone_id, form)
 
         return await _answer(
             request, db_session, caller, problem_id, filled, act,
@@ -219,7 +201,7 @@ class WorkChangePages(Controller):
             return None
 
         async def stale() -> str:
-            return await self._milestone_stale(db_session, caller, problem_id, form, milestone_id)
+            return await milestone_changed(db_session, caller, problem_id, milestone_id, form)
 
         return await _answer(
             request, db_session, caller, problem_id, filled, act,

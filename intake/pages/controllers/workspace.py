@@ -105,6 +105,31 @@ def _step(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def milestone_changed(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, milestone_id: uuid.UUID, form: Any
+) -> str:
+    """What a stale milestone form is told: what changed since the form's ``seen_*`` fields
+    were read (its target, its done date, its title when the form carried it)."""
+    now = await milestones.get_milestone(session, caller, problem_id, milestone_id)
+    seen = {name: str(form.get(f"seen_{name}") or "") for name in ("target", "done", "title")}
+    changes = []
+    if now.target_date.isoformat() != seen["target"]:
+        changes.append(f"its target date is now {now.target_date.isoformat()}")
+    done = now.done_on.isoformat() if now.done_on else ""
+    if done != seen["done"]:
+        changes.append(f"it was marked done on {done}" if done else "it was reopened")
+    if seen["title"] and now.title != seen["title"]:
+        changes.append(f"its title is now “{now.title}”")
+    if not changes:
+        changes.append(
+            "its description changed" if seen["title"] else "its title or description changed"
+        )
+    return (
+        f"Someone changed the milestone “{now.title}” after you opened the page, so nothing was "
+        f"saved: {'; '.join(changes)}. Check it below and try again."
+    )
+
+
 async def _answer(
     request: Request[Any, Any, Any],
     session: AsyncSession,
@@ -396,7 +421,6 @@ class WorkspacePages(Controller):
         form = await request.form()
         filled = work_forms.read(change, form, anchor=f"{change}-{milestone_id}")
         if_match = etag(str(form.get("version") or ""))
-        seen = {name: str(form.get(f"seen_{name}") or "") for name in ("target", "done")}
 
         data = _convert(filled, delivery_schemas.MilestoneUpdate)
 
@@ -407,19 +431,7 @@ class WorkspacePages(Controller):
             )
 
         async def stale() -> str:
-            now = await milestones.get_milestone(db_session, caller, problem_id, milestone_id)
-            changes = []
-            if now.target_date.isoformat() != seen["target"]:
-                changes.append(f"its target date is now {now.target_date.isoformat()}")
-            done = now.done_on.isoformat() if now.done_on else ""
-            if done != seen["done"]:
-                changes.append(f"it was marked done on {done}" if done else "it was reopened")
-            if not changes:
-                changes.append("its title or description changed")
-            return (
-                f"Someone changed the milestone “{now.title}” after you opened the page, so "
-                f"your change was not saved: {'; '.join(changes)}. Check it below and try again."
-            )
+            return await milestone_changed(db_session, caller, problem_id, milestone_id, form)
 
         return await _answer(
             request, db_session, caller, problem_id, filled, act,
