@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.outcomes.state import STATES as METRIC_STATES
 from intake.pages.charts import Category, Chart, Series, bar_chart, days, percent, whole
+from intake.pages.words import DELIVERY_PHASES, STATUS_WORDS, UPDATE_STATUSES
+from intake.pages.words import RESULTS as RESULT_WORDS
 from intake.portfolio import (
     caching,
     compliance,
@@ -46,25 +48,14 @@ VIEWS: dict[str, tuple[caching.Compute, type[msgspec.Struct]]] = {
     "distribution": (distribution.distribution, schemas.Distribution),
 }
 
+# The submitted states as leadership reads them.
 STATE_WORDS = {
-    "submitted": "Submitted",
-    "triage": "In triage",
+    **{state: words for state, words in STATUS_WORDS.items() if state != "draft"},
     "needs_info": "Waiting for the department",
-    "declined": "Declined",
-    "redirected": "Redirected",
-    "duplicate": "Duplicate",
-    "accepted": "Accepted",
-    "discovery": "Discovery",
-    "delivery": "Delivery",
-    "live": "Live",
-    "closed": "Closed",
-    "withdrawn": "Withdrawn",
-    "on_hold": "On hold",
 }
 WORDS = {
     **STATE_WORDS,
-    "alpha": "Alpha",
-    "beta": "Beta",
+    **DELIVERY_PHASES,
     "high": "High (score 70 or more)",
     "medium": "Medium (40 to 69)",
     "low": "Low (under 40)",
@@ -73,14 +64,9 @@ WORDS = {
     "not_started": "Not started",
     "improving": "Improving",
     "worsening": "Worsening",
-    "achieved": "Achieved",
     "missed": "Missed",
-    "partially_achieved": "Partially achieved",
-    "not_achieved": "Not achieved",
-    "not_measurable": "Not measurable",
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
+    **RESULT_WORDS,
+    **UPDATE_STATUSES,
     "first_response": "first response",
     "decision": "decision",
 }

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from litestar import Request
 from litestar.datastructures import FormMultiDict
+from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,10 +57,10 @@ __all__ = [
     "ProblemForm",
     "ValidationFailed",
     "Visit",
-    "claim_idempotency_key",
     "error_for",
     "etag",
     "may_act",
+    "once",
     "problem_response",
     "provide_problem_form",
     "provide_read_session",
@@ -147,6 +150,34 @@ class ProblemForm:
     @property
     def idempotency_key(self) -> str | None:
         return self.text("idempotency_key") or None
+
+    @property
+    def on(self) -> tuple[AsyncSession, Caller, uuid.UUID]:
+        """What every service call about the problem starts with: ``service(*posted.on, ...)``."""
+        return self.session, self.caller, self.problem_id
+
+
+async def once(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    caller: Caller,
+    key: str | None,
+    location: str,
+    act: Callable[[], Awaitable[str | None]],
+) -> Redirect:
+    """Run a form's change in a savepoint, once per idempotency key (a create form's key, so
+    a double click makes one record), and send the browser to ``location``, or to the
+    address ``act`` returns (a new record's page). A retry with the key changes nothing and
+    goes where the first went. The service's errors propagate, the savepoint rolled back."""
+    async with session.begin_nested():
+        idempotent = await claim_idempotency_key(request, session, caller, key)
+        if idempotent is not None and (replayed := await idempotent.replay()):
+            location = msgspec.json.decode(replayed.content)["location"]
+            return Redirect(location, status_code=303)
+        location = await act() or location
+        if idempotent is not None:
+            await idempotent.remember(303, {"location": location}, {})
+    return Redirect(location, status_code=303)
 
 
 def whole_number(text: str, most_digits: int = 18) -> int | None:

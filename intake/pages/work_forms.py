@@ -17,6 +17,8 @@ from typing import Any
 
 from litestar.datastructures import FormMultiDict
 
+from intake.pages.words import RESULTS, UPDATE_STATUSES
+
 FINDING_KINDS = {
     "insight": "Insight: something learned about the problem",
     "pain_point": "Pain point: where people struggle",
@@ -36,13 +38,6 @@ PHASES = {
     "alpha": "Alpha: try out the riskiest ideas",
     "beta": "Beta: a real service, still improving",
 }
-RESULTS = {
-    "achieved": "Achieved",
-    "partially_achieved": "Partially achieved",
-    "not_achieved": "Not achieved",
-    "not_measurable": "Not measurable",
-}
-UPDATE_STATUSES = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
 DIRECTIONS = {"increase": "Higher is better", "decrease": "Lower is better"}
 METRIC_STATES = {
     "not_started": "Not measured yet",

@@ -18,9 +18,9 @@ from intake.discovery import service as discovery
 from intake.outcomes import schemas as outcome_schemas
 from intake.outcomes import service as outcomes
 from intake.pages import work_forms
-from intake.pages.controllers.problems import STATUS_WORDS
 from intake.pages.deps import Caller, Conflict, Forbidden
 from intake.pages.rendering import render
+from intake.pages.words import DELIVERY_PHASES, STATUS_WORDS
 from intake.pages.work_forms import Filled
 from intake.problems import lifecycle
 from intake.problems import service as problems
@@ -55,14 +55,7 @@ SAVED = {
 }
 # The phases a problem goes through once accepted, in order, as the workspace shows them.
 PHASES = ("accepted", "discovery", "alpha", "beta", "live", "closed")
-PHASE_WORDS = {
-    "accepted": "Accepted",
-    "discovery": "Discovery",
-    "alpha": "Alpha",
-    "beta": "Beta",
-    "live": "Live",
-    "closed": "Closed",
-}
+PHASE_WORDS = {**STATUS_WORDS, **DELIVERY_PHASES}
 
 
 def phase_of(status: str, delivery_phase: str | None) -> str:
@@ -77,7 +70,7 @@ def phase_words(problem: models.Problem) -> str:
         held = phase_of(problem.held_from_status, problem.delivery_phase)
         return f"On hold (from {PHASE_WORDS.get(held, held)})"
     phase = phase_of(problem.status, problem.delivery_phase)
-    return PHASE_WORDS.get(phase, STATUS_WORDS.get(phase, phase))
+    return PHASE_WORDS.get(phase, phase)
 
 
 def forward_phases(problem: models.Problem) -> list[str]:

@@ -13,31 +13,24 @@ import uuid
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.response import Redirect
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.collaboration import collaborators, comments, watchers
 from intake.collaboration.schemas import CollaboratorCreate, CommentUpdate, WatcherAdd
 from intake.pages.collaboration_view import CollaborationForm
-from intake.pages.controllers.problems import STATUS_WORDS
-from intake.pages.controllers.problems import _problem_page as problem_page
+from intake.pages.controllers.problems import _problem_page
 from intake.pages.deps import (
-    Caller,
     Conflict,
     NotFound,
     PreconditionFailed,
+    ProblemForm,
     ValidationFailed,
-    claim_idempotency_key,
-    etag,
+    once,
 )
+from intake.pages.words import STATUS_WORDS
 from intake.problems import service as problems
 from intake.problems.schemas import Withdrawal
-
-
-def _text(form: Any, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _place(failed: CollaborationForm, error: ValidationFailed, fields: dict[str, str]) -> None:
@@ -49,21 +42,26 @@ def _place(failed: CollaborationForm, error: ValidationFailed, fields: dict[str,
         failed.add(next(iter(fields.values())), error.detail)
 
 
+async def _back(posted: ProblemForm, failed: CollaborationForm, status: int | None = None) -> Any:
+    """The problem's page again, with the form as it was sent and what is wrong."""
+    if status is not None:
+        failed.status = status
+    return await _problem_page(posted.request, *posted.on, collab=failed)
+
+
+async def _gone(posted: ProblemForm, form: str, notice: str) -> Any:
+    """A removal of someone already gone: the page as it is now (a hidden problem is a 404)."""
+    await problems.get_visible(*posted.on)
+    return await _back(posted, CollaborationForm(form, notice=notice), 409)
+
+
 class CollaborationPages(Controller):
     path = "/problems/{problem_id:uuid}"
     include_in_schema = False
 
     @post("/withdraw", status_code=303)
-    async def withdraw(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        reason = _text(form, "reason")
-        seen = _text(form, "seen_status")
+    async def withdraw(self, posted: ProblemForm) -> Any:
+        reason, seen = posted.text("reason").strip(), posted.text("seen_status").strip()
         failed = CollaborationForm("withdraw", {"withdraw-reason": reason})
         try:  # the API's own schema for the reason
             data = msgspec.convert({"reason": reason or None}, Withdrawal)
@@ -71,14 +69,12 @@ class CollaborationPages(Controller):
             failed.add(
                 "withdraw-reason", "Write at most 2,000 characters, without unusual characters"
             )
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
+            return await _back(posted, failed)
         try:
-            async with db_session.begin_nested():
-                await problems.withdraw(
-                    db_session, caller, problem_id, etag(_text(form, "version")), data.reason
-                )
+            async with posted.session.begin_nested():
+                await problems.withdraw(*posted.on, posted.if_match, data.reason)
         except PreconditionFailed:
-            now = await problems.get_visible(db_session, caller, problem_id)
+            now = await problems.get_visible(*posted.on)
             status = STATUS_WORDS.get(now.status, now.status)
             changed = (
                 f"it is now “{status}”, not “{STATUS_WORDS.get(seen, seen)}”"
@@ -89,23 +85,15 @@ class CollaborationPages(Controller):
                 "Someone changed this problem after you opened it, so it was not withdrawn: "
                 f"{changed}. Read it as it is now; you can still withdraw it below if you want."
             )
-            failed.status = 412
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
-        return Redirect(f"/problems/{problem_id}?withdrawn=1", status_code=303)
+            return await _back(posted, failed, 412)
+        return Redirect(f"/problems/{posted.problem_id}?withdrawn=1", status_code=303)
 
     # -- collaborators ------------------------------------------------------------------------
 
     @post("/collaborators", status_code=303)
-    async def add_collaborator(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        kind = _text(form, "kind")
-        department, email = _text(form, "department"), _text(form, "email")
+    async def add_collaborator(self, posted: ProblemForm) -> Any:
+        kind = posted.text("kind").strip()
+        department, email = posted.text("department").strip(), posted.text("email").strip()
         field = "collaborator-department" if kind == "department" else "collaborator-email"
         failed = CollaborationForm(
             "collaborator", {"collaborator-department": department, "collaborator-email": email}
@@ -115,79 +103,56 @@ class CollaborationPages(Controller):
         elif kind != "department" and not email:
             failed.add(field, "Enter your colleague's e-mail address")
         body = {"department": department} if kind == "department" else {"email": email}
-        data = None
-        if not failed.errors:
-            try:
-                data = msgspec.convert(body, CollaboratorCreate)
-            except msgspec.ValidationError:
-                failed.add(
-                    field,
-                    "Choose a department from the list"
-                    if kind == "department"
-                    else "Enter an e-mail address like name@city.example",
-                )
-        if data is None:
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
-        location = f"/problems/{problem_id}?saved=collaborator#collaborators"
+        if failed.errors:
+            return await _back(posted, failed)
         try:
-            async with db_session.begin_nested():
-                idempotent = await claim_idempotency_key(
-                    request, db_session, caller, _text(form, "idempotency_key") or None
-                )
-                if idempotent is not None and await idempotent.replay():
-                    return Redirect(location, status_code=303)
-                await collaborators.add_collaborator(db_session, caller, problem_id, data)
-                if idempotent is not None:
-                    await idempotent.remember(303, {"location": location}, {})
+            data = msgspec.convert(body, CollaboratorCreate)
+        except msgspec.ValidationError:
+            failed.add(
+                field,
+                "Choose a department from the list"
+                if kind == "department"
+                else "Enter an e-mail address like name@city.example",
+            )
+            return await _back(posted, failed)
+
+        async def add() -> None:
+            await collaborators.add_collaborator(*posted.on, data)
+
+        location = f"/problems/{posted.problem_id}?saved=collaborator#collaborators"
+        try:
+            return await once(
+                posted.request, posted.session, posted.caller, posted.idempotency_key,
+                location, add,
+            )  # fmt: skip
         except ValidationFailed as error:
             _place(failed, error, {"department": field, "email": field, "body": field})
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
+            return await _back(posted, failed)
         except Conflict as error:
             failed.add(field, error.detail)
-            failed.status = 409
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
-        return Redirect(location, status_code=303)
+            return await _back(posted, failed, 409)
 
     @post("/collaborators/{collaborator_id:uuid}/remove", status_code=303)
-    async def remove_collaborator(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-        collaborator_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
+    async def remove_collaborator(self, posted: ProblemForm, collaborator_id: uuid.UUID) -> Any:
         try:
-            async with db_session.begin_nested():
-                await collaborators.remove_collaborator(
-                    db_session, caller, problem_id, collaborator_id
-                )
+            async with posted.session.begin_nested():
+                await collaborators.remove_collaborator(*posted.on, collaborator_id)
         except NotFound:
-            await problems.get_visible(db_session, caller, problem_id)  # a hidden problem: 404
-            failed = CollaborationForm("collaborator", status=409)
-            name = _text(form, "name") or "That collaborator"
-            failed.notice = (
+            name = posted.text("name").strip() or "That collaborator"
+            return await _gone(
+                posted, "collaborator",
                 f"{name} no longer collaborates on this problem: someone removed them after "
-                "you opened the page. The list below is as it is now."
-            )
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
+                "you opened the page. The list below is as it is now.",
+            )  # fmt: skip
         return Redirect(
-            f"/problems/{problem_id}?saved=uncollaborated#collaborators", status_code=303
+            f"/problems/{posted.problem_id}?saved=uncollaborated#collaborators", status_code=303
         )
 
     # -- other people's following ---------------------------------------------------------------
 
     @post("/watchers", status_code=303)
-    async def add_watcher(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        email = _text(form, "email")
+    async def add_watcher(self, posted: ProblemForm) -> Any:
+        email = posted.text("email").strip()
         failed = CollaborationForm("watcher", {"watcher-email": email})
         data = None
         if not email:
@@ -198,76 +163,55 @@ class CollaborationPages(Controller):
             except msgspec.ValidationError:
                 failed.add("watcher-email", "Enter an e-mail address like name@city.example")
         if data is None or data.email is None:
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
+            return await _back(posted, failed)
         try:
-            async with db_session.begin_nested():
-                await watchers.add_watcher(db_session, caller, problem_id, data.email)
+            async with posted.session.begin_nested():
+                await watchers.add_watcher(*posted.on, data.email)
         except ValidationFailed as error:
             _place(failed, error, {"email": "watcher-email"})
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
-        return Redirect(f"/problems/{problem_id}?saved=watcher#followers", status_code=303)
+            return await _back(posted, failed)
+        return Redirect(f"/problems/{posted.problem_id}?saved=watcher#followers", status_code=303)
 
     @post("/watchers/{person_id:uuid}/remove", status_code=303)
-    async def remove_watcher(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-        person_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
+    async def remove_watcher(self, posted: ProblemForm, person_id: uuid.UUID) -> Any:
         try:
-            async with db_session.begin_nested():
-                await watchers.remove_watcher(db_session, caller, problem_id, person_id)
+            async with posted.session.begin_nested():
+                await watchers.remove_watcher(*posted.on, person_id)
         except NotFound:
-            await problems.get_visible(db_session, caller, problem_id)
-            failed = CollaborationForm("watcher", status=409)
-            name = _text(form, "name") or "That person"
-            failed.notice = (
+            name = posted.text("name").strip() or "That person"
+            return await _gone(
+                posted, "watcher",
                 f"{name} no longer follows this problem: it changed after you opened the "
-                "page. The list below is as it is now."
-            )
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
-        return Redirect(f"/problems/{problem_id}?saved=unwatched#followers", status_code=303)
+                "page. The list below is as it is now.",
+            )  # fmt: skip
+        return Redirect(f"/problems/{posted.problem_id}?saved=unwatched#followers", status_code=303)
 
     # -- comments -----------------------------------------------------------------------------
 
     @post("/comments/{comment_id:uuid}/edit", status_code=303)
-    async def edit_comment(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-        comment_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        body = str(form.get("body") or "")
+    async def edit_comment(self, posted: ProblemForm, comment_id: uuid.UUID) -> Any:
+        body = posted.text("body")
         field = f"comment-{comment_id}-body"
         failed = CollaborationForm(field, {field: body})
         try:
             data = msgspec.convert({"body": body}, CommentUpdate)
         except msgspec.ValidationError:
             failed.add(field, "Write a comment of up to 10,000 characters")
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
+            return await _back(posted, failed)
         try:
-            async with db_session.begin_nested():
-                await comments.edit_comment(
-                    db_session, caller, problem_id, comment_id, data, etag(_text(form, "version"))
-                )
+            async with posted.session.begin_nested():
+                await comments.edit_comment(*posted.on, comment_id, data, posted.if_match)
         except ValidationFailed as error:
             _place(failed, error, {"body": field})
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
+            return await _back(posted, failed)
         except PreconditionFailed:
-            now = await comments.get_comment(db_session, caller, problem_id, comment_id)
+            now = await comments.get_comment(*posted.on, comment_id)
             failed.notice = (
                 "Your comment was changed after you opened the page (in another window?), so "
                 f"this edit was not saved. It now reads: “{now.body}”. Your text is kept below; "
                 "save it again to replace it."
             )
-            failed.status = 412
-            return await problem_page(request, db_session, caller, problem_id, collab=failed)
+            return await _back(posted, failed, 412)
         return Redirect(
-            f"/problems/{problem_id}?saved=comment#comment-{comment_id}", status_code=303
+            f"/problems/{posted.problem_id}?saved=comment#comment-{comment_id}", status_code=303
         )

@@ -24,10 +24,11 @@ from intake.pages.deps import (
     PreconditionFailed,
     ProblemForm,
     ValidationFailed,
-    claim_idempotency_key,
     may_act,
+    once,
 )
 from intake.pages.rendering import render
+from intake.pages.words import STATUS_WORDS
 from intake.problems import lifecycle, schemas
 from intake.problems import service as problems
 from intake.problems.framing import framing_hints
@@ -35,23 +36,6 @@ from intake.problems.guards import require_requester_of
 from intake.triage import service as triage
 from intake.triage import similar
 from intake.triage.schemas import Respond
-
-STATUS_WORDS = {
-    "draft": "Draft",
-    "submitted": "Submitted",
-    "triage": "In triage",
-    "needs_info": "Waiting for your answer",
-    "declined": "Declined",
-    "redirected": "Redirected",
-    "duplicate": "Duplicate",
-    "accepted": "Accepted",
-    "discovery": "Discovery",
-    "delivery": "Delivery",
-    "live": "Live",
-    "closed": "Closed",
-    "withdrawn": "Withdrawn",
-    "on_hold": "On hold",
-}
 
 
 def _hints(record: dict[str, Any]) -> list[Any]:
@@ -160,17 +144,13 @@ class ProblemPages(Controller):
                 status=422 if errors else 200,
             )
         key = str(form.get("idempotency_key") or "") or None
-        async with db_session.begin_nested():
-            idempotent = await claim_idempotency_key(request, db_session, caller, key)
-            if idempotent is not None and (replayed := await idempotent.replay()):
-                stored = msgspec.json.decode(replayed.content)
-                return Redirect(stored["location"], status_code=303)
+
+        async def create() -> str:
             data = msgspec.convert(record, schemas.ProblemCreate)
             problem = await problems.create_problem(db_session, caller, data)
-            location = f"/problems/{problem.id}"
-            if idempotent is not None:
-                await idempotent.remember(303, {"location": location}, {})
-        return Redirect(location, status_code=303)
+            return f"/problems/{problem.id}"
+
+        return await once(request, db_session, caller, key, "/", create)
 
     @post("/problems/hints")
     async def hints(self, request: Request[Any, Any, Any], caller: Caller) -> Any:
@@ -252,28 +232,22 @@ class ProblemPages(Controller):
     @post("/problems/{problem_id:uuid}/submit", status_code=303)
     async def submit(self, posted: ProblemForm) -> Any:
         session, caller = posted.session, posted.caller
-        location = f"/problems/{posted.problem_id}"
+
+        async def search(problem: models.Problem) -> None:  # before the reference
+            await similar.search_before_numbering(session, caller, problem)
+
+        async def submit() -> None:
+            await problems.submit(*posted.on, posted.if_match, before_numbering=search)
+
+        location = f"/problems/{posted.problem_id}?submitted=1"
         try:
-            async with session.begin_nested():
-                idempotent = await claim_idempotency_key(
-                    posted.request, session, caller, posted.idempotency_key
-                )
-                if idempotent is not None and await idempotent.replay():
-                    return Redirect(location, status_code=303)
-
-                async def search(problem: models.Problem) -> None:  # before the reference
-                    await similar.search_before_numbering(session, caller, problem)
-
-                await problems.submit(
-                    session, caller, posted.problem_id, posted.if_match, before_numbering=search
-                )
-                if idempotent is not None:
-                    await idempotent.remember(303, {"location": location}, {})
+            return await once(
+                posted.request, session, caller, posted.idempotency_key, location, submit
+            )
         except (ValidationFailed, PreconditionFailed) as error:
             return await _problem_page(
                 posted.request, session, caller, posted.problem_id, error=error
             )
-        return Redirect(location + "?submitted=1", status_code=303)
 
     @post("/problems/{problem_id:uuid}/respond", status_code=303)
     async def respond(self, posted: ProblemForm) -> Any:

@@ -10,13 +10,11 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.pages import clocks
 from intake.pages import triage_forms as tf
-from intake.pages.controllers.problems import STATUS_WORDS
 from intake.pages.deps import (
     Caller,
     Conflict,
@@ -25,11 +23,12 @@ from intake.pages.deps import (
     PreconditionFailed,
     ProblemForm,
     ValidationFailed,
-    claim_idempotency_key,
     may_act,
+    once,
     whole_number,
 )
 from intake.pages.rendering import render
+from intake.pages.words import TRIAGER_WORDS as WORDS
 from intake.problems import lifecycle
 from intake.problems import service as problems
 from intake.registry import service as registry
@@ -38,8 +37,6 @@ from intake.triage import service as triage
 from intake.triage.scoring import service as scores
 from intake.triage.scoring.rules import CRITERIA
 
-# The states as a triager says them (the requester's pages say "waiting for your answer").
-WORDS = {**STATUS_WORDS, "needs_info": "Waiting for the requester"}
 # Who reads the queue and the triage page, as the API's queue and recommendations allow.
 READERS = ("triager", "admin", "leadership")
 # The lifecycle actions the triage page has a form for (``triage`` is its "take" form).
@@ -182,9 +179,7 @@ class TriagePages(Controller):
     @post("/{problem_id:uuid}/take", status_code=303)
     async def take(self, posted: ProblemForm) -> Any:
         async def run() -> None:
-            await triage.take_into_triage(
-                posted.session, posted.caller, posted.problem_id, posted.if_match, None
-            )
+            await triage.take_into_triage(*posted.on, posted.if_match, None)
 
         return await _act(posted, "triage", tf.Errors(), run)
 
@@ -194,9 +189,7 @@ class TriagePages(Controller):
         questions = tf.reason(posted.form, "questions", errors, required=True)
 
         async def run() -> None:
-            await triage.request_info(
-                posted.session, posted.caller, posted.problem_id, posted.if_match, questions or ""
-            )
+            await triage.request_info(*posted.on, posted.if_match, questions or "")
 
         return await _act(posted, "request-info", errors, run)
 
@@ -213,9 +206,7 @@ class TriagePages(Controller):
 
         async def run() -> None:
             assert data is not None
-            await triage.reassign(
-                posted.session, posted.caller, posted.problem_id, posted.if_match, data
-            )
+            await triage.reassign(*posted.on, posted.if_match, data)
 
         return await _act(posted, "reassign", errors, run)
 
@@ -250,9 +241,7 @@ class TriagePages(Controller):
 
         async def run() -> None:
             data = schemas.Redirect(reason=why or "", department=department, channel=channel)
-            await triage.redirect(
-                posted.session, posted.caller, posted.problem_id, posted.if_match, data
-            )
+            await triage.redirect(*posted.on, posted.if_match, data)
 
         return await _act(posted, "redirect", errors, run)
 
@@ -265,9 +254,7 @@ class TriagePages(Controller):
         async def run() -> None:
             assert primary is not None
             data = schemas.MarkDuplicate(primary_problem_id=primary, reason=why or "")
-            await triage.mark_duplicate(
-                posted.session, posted.caller, posted.problem_id, posted.if_match, data
-            )
+            await triage.mark_duplicate(*posted.on, posted.if_match, data)
 
         return await _act(posted, "mark-duplicate", errors, run)
 
@@ -279,9 +266,7 @@ class TriagePages(Controller):
 
         async def run() -> None:
             data = msgspec.convert({"ratings": rated, "notes": notes}, schemas.ScoreInput)
-            await scores.score_problem(
-                posted.session, posted.caller, posted.problem_id, posted.if_match, data
-            )
+            await scores.score_problem(*posted.on, posted.if_match, data)
 
         return await _act(posted, "score", errors, run)
 
@@ -298,7 +283,7 @@ class TriagePages(Controller):
             # A link is not a change of the problem's record, so it takes no If-Match; the
             # idempotency key still makes a double click one link.
             data = schemas.LinkInput(to_problem_id=other, type=kind)  # type: ignore[arg-type]
-            await links.add_link(posted.session, posted.caller, posted.problem_id, data)
+            await links.add_link(*posted.on, data)
 
         return await _act(posted, "link", errors, run)
 
@@ -315,9 +300,7 @@ class TriagePages(Controller):
         async def run() -> None:
             assert team_id is not None
             data = schemas.AssignTeam(team_id=team_id, override_reason=override)
-            await pairing.assign_team(
-                posted.session, posted.caller, posted.problem_id, posted.if_match, data
-            )
+            await pairing.assign_team(*posted.on, posted.if_match, data)
 
         return await _act(posted, "team", errors, run)
 
@@ -328,9 +311,7 @@ async def _decide(posted: ProblemForm, action: str, field: str, *, required: boo
     why = tf.reason(posted.form, field, errors, required=required)
 
     async def run() -> None:
-        await triage.decide(
-            posted.session, posted.caller, posted.problem_id, action, posted.if_match, why
-        )
+        await triage.decide(*posted.on, action, posted.if_match, why)
 
     return await _act(posted, action, errors, run)
 
@@ -359,22 +340,16 @@ async def _act(
 ) -> Any:
     """Run one triage form once (a double click replays the first), then back to the page;
     mistakes, refusals and stale forms come back as the page with what was typed."""
-    session, caller, problem_id = posted.session, posted.caller, posted.problem_id
-    location = f"/triage/{problem_id}?done={action}"
+    request, session, caller, problem_id = posted.request, *posted.on
     if errors:
         return await _triage_page(
-            posted.request, session, caller, problem_id, errors=errors, typed=posted, status=422
+            request, session, caller, problem_id, errors=errors, typed=posted, status=422
         )
     try:
-        async with session.begin_nested():
-            idempotent = await claim_idempotency_key(
-                posted.request, session, caller, posted.idempotency_key
-            )
-            if idempotent is not None and await idempotent.replay():
-                return Redirect(location, status_code=303)
-            await run()
-            if idempotent is not None:
-                await idempotent.remember(303, {"location": location}, {})
+        return await once(
+            request, session, caller, posted.idempotency_key,
+            f"/triage/{problem_id}?done={action}", run,
+        )  # fmt: skip
     except ValidationFailed as error:
         fields = FIELD_OF[action]
         for item in error.errors:
@@ -382,19 +357,18 @@ async def _act(
         if not errors:
             errors.add(FIRST_FIELD[action], error.detail)
         return await _triage_page(
-            posted.request, session, caller, problem_id, errors=errors, typed=posted, status=422
+            request, session, caller, problem_id, errors=errors, typed=posted, status=422
         )
     except Conflict as error:
         # Over a team's WIP limit, the override reason is what is missing.
         errors.add("override_reason" if action == "team" else FIRST_FIELD[action], error.detail)
         return await _triage_page(
-            posted.request, session, caller, problem_id, errors=errors, typed=posted, status=409
+            request, session, caller, problem_id, errors=errors, typed=posted, status=409
         )
     except PreconditionFailed:
         return await _triage_page(
-            posted.request, session, caller, problem_id, typed=posted, stale=True, status=412
+            request, session, caller, problem_id, typed=posted, stale=True, status=412
         )
-    return Redirect(location, status_code=303)
 
 
 def _new_key() -> str:

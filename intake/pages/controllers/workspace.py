@@ -5,19 +5,16 @@ and outcome metrics with their measurements and derived state.
 Everyone who may read a problem's work records through the API and works at DTI or in
 leadership reads the workspace, and so does a metric's owner (who records its measurements);
 the problem's triager and its team's members act in it. Every form calls the services of
-``intake.discovery``, ``intake.delivery`` and ``intake.outcomes``, which apply the rules.
+``intake.discovery``, ``intake.delivery`` and ``intake.outcomes``, which apply the rules,
+and is answered by ``intake.pages.work_answers``.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import msgspec
 from litestar import Controller, Request, get, post
-from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.delivery import milestones, updates
@@ -29,15 +26,8 @@ from intake.discovery import service as discovery
 from intake.outcomes import schemas as outcome_schemas
 from intake.outcomes import service as outcomes
 from intake.pages import work_forms
-from intake.pages.deps import (
-    Caller,
-    Conflict,
-    NotFound,
-    PreconditionFailed,
-    ValidationFailed,
-    claim_idempotency_key,
-    etag,
-)
+from intake.pages.deps import Caller, NotFound, ProblemForm, ValidationFailed, etag
+from intake.pages.work_answers import answer, milestone_changed
 from intake.pages.work_forms import Filled
 from intake.pages.workspace_view import (
     PHASE_ACTIONS,
@@ -46,43 +36,6 @@ from intake.pages.workspace_view import (
     workspace_page,
 )
 from intake.problems import service as problems
-
-T = TypeVar("T")
-
-# -- reading forms and answering them -----------------------------------------------------
-
-_AT = re.compile(r"at `\$\.([\w\[\].]+)`")
-_NAMED = re.compile(r"`([\w\[\].]+)`")
-
-
-def _schema_error(filled: Filled, error: msgspec.ValidationError) -> None:
-    """Place a schema's refusal on the form's field, in plain words."""
-    text = str(error)
-    found = _AT.search(text) or _NAMED.search(text)
-    name = work_forms.field_of(filled.form, found.group(1) if found else "")
-    if "bidirectional" in text:
-        message = "Remove the characters that change the direction of the text"
-    elif "at least" in text:
-        message = "Enter some text people can see"
-    elif "day between" in text:
-        message = "Enter a date between 1900 and 2999"
-    else:
-        message = "Check this answer"
-    filled.add(name, message)
-
-
-def _convert(
-    filled: Filled, into: type[T], shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-) -> T | None:
-    """The form's values as the service's input, or None when the form has mistakes (those
-    the schema finds are added to them)."""
-    if filled.errors:
-        return None
-    try:
-        return msgspec.convert(shape(filled.values) if shape else filled.values, into)
-    except msgspec.ValidationError as error:
-        _schema_error(filled, error)
-        return None
 
 
 def _finding(values: dict[str, Any]) -> dict[str, Any]:
@@ -105,76 +58,13 @@ def _step(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def milestone_changed(
-    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, milestone_id: uuid.UUID, form: Any
-) -> str:
-    """What a stale milestone form is told: what changed since the form's ``seen_*`` fields
-    were read (its target, its done date, its title when the form carried it)."""
-    now = await milestones.get_milestone(session, caller, problem_id, milestone_id)
-    seen = {name: str(form.get(f"seen_{name}") or "") for name in ("target", "done", "title")}
-    changes = []
-    if now.target_date.isoformat() != seen["target"]:
-        changes.append(f"its target date is now {now.target_date.isoformat()}")
-    done = now.done_on.isoformat() if now.done_on else ""
-    if done != seen["done"]:
-        changes.append(f"it was marked done on {done}" if done else "it was reopened")
-    if seen["title"] and now.title != seen["title"]:
-        changes.append(f"its title is now “{now.title}”")
-    if not changes:
-        changes.append(
-            "its description changed" if seen["title"] else "its title or description changed"
-        )
-    return (
-        f"Someone changed the milestone “{now.title}” after you opened the page, so nothing was "
-        f"saved: {'; '.join(changes)}. Check it below and try again."
-    )
-
-
-async def _answer(
-    request: Request[Any, Any, Any],
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
-    filled: Filled,
-    act: Callable[[], Awaitable[object]],
-    *,
-    saved: str,
-    section: str,
-    idempotency_key: str | None = None,
-    stale: Callable[[], Awaitable[str]] | None = None,
-) -> Any:
-    """Run the form's service call in a savepoint and answer: a redirect back to the
-    workspace, or the workspace again with the form as typed and what is wrong."""
-    location = f"/problems/{problem_id}/work?saved={saved}#{section}"
-    if filled.errors:
-        return await workspace_page(request, session, caller, problem_id, failed=filled, status=422)
-    try:
-        async with session.begin_nested():
-            idempotent = await claim_idempotency_key(request, session, caller, idempotency_key)
-            if idempotent is not None and await idempotent.replay():
-                return Redirect(location, status_code=303)
-            await act()
-            if idempotent is not None:
-                await idempotent.remember(303, {"location": location}, {})
-    except ValidationFailed as error:
-        for item in error.errors or []:
-            filled.add(work_forms.field_of(filled.form, item.field), item.message)
-        if not filled.errors:
-            filled.add(work_forms.field_of(filled.form, ""), error.detail)
-        return await workspace_page(request, session, caller, problem_id, failed=filled, status=422)
-    except PreconditionFailed:
-        notice = await stale() if stale is not None else "Someone changed this meanwhile."
-        return await workspace_page(
-            request, session, caller, problem_id, failed=filled, notice=notice, status=412
-        )
-    except Conflict as error:
-        filled.add(work_forms.field_of(filled.form, "name"), error.detail)
-        return await workspace_page(request, session, caller, problem_id, failed=filled, status=409)
-    return Redirect(location, status_code=303)
-
-
-def _key(form: Any) -> str | None:
-    return str(form.get("idempotency_key") or "") or None
+# The phase actions' services, and the input each takes besides the note.
+_PHASE_SERVICES: dict[str, Any] = {
+    "start-discovery": (delivery.start_discovery, None),
+    "start-delivery": (delivery.start_delivery, delivery_schemas.StartDelivery),
+    "launch": (delivery.launch, None),
+    "close": (delivery.close, delivery_schemas.OutcomeReview),
+}
 
 
 class WorkspacePages(Controller):
@@ -194,128 +84,60 @@ class WorkspacePages(Controller):
     # -- phases -------------------------------------------------------------------------------
 
     @post("/phase/{action:str}", status_code=303)
-    async def change_phase(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-        action: str,
-    ) -> Any:
+    async def change_phase(self, posted: ProblemForm, action: str) -> Any:
         if action not in PHASE_ACTIONS:
             raise NotFound("There is no such phase action.")
-        form = await request.form()
-        problem = await problems.get_visible(db_session, caller, problem_id)
-        filled = work_forms.read(action, form, phase=forward_phases(problem) or None)
-        if_match = etag(str(form.get("version") or ""))
-        seen = str(form.get("seen_phase") or "")
-        start = (
-            _convert(filled, delivery_schemas.StartDelivery) if action == "start-delivery" else None
-        )
-        review = _convert(filled, delivery_schemas.OutcomeReview) if action == "close" else None
-        note = filled.values.get("reason")
+        problem = await problems.get_visible(*posted.on)
+        filled = work_forms.read(action, posted.form, phase=forward_phases(problem) or None)
+        seen = posted.text("seen_phase")
+        service, into = _PHASE_SERVICES[action]
 
-        async def act() -> object:
-            if action == "start-discovery":
-                return await delivery.start_discovery(
-                    db_session, caller, problem_id, if_match, note
-                )
-            if action == "launch":
-                return await delivery.launch(db_session, caller, problem_id, if_match, note)
-            if action == "start-delivery":
-                assert start is not None
-                return await delivery.start_delivery(
-                    db_session, caller, problem_id, if_match, start
-                )
-            assert review is not None
-            return await delivery.close(db_session, caller, problem_id, if_match, review)
+        async def act(data: Any) -> object:
+            given = data if into is not None else filled.values.get("reason")
+            return await service(*posted.on, posted.if_match, given)
 
         async def stale() -> str:
-            now = await problems.get_visible(db_session, caller, problem_id)
-            words = phase_words(now)
+            words = phase_words(await problems.get_visible(*posted.on))
             changed = f"It is now in {words}" + (f", not {seen}" if seen and seen != words else "")
             return (
                 "Someone changed this problem after you opened the page, so nothing was done. "
                 f"{changed}. Check the phase below and choose again."
             )
 
-        return await _answer(
-            request, db_session, caller, problem_id, filled, act,
-            saved="phase", section="phase", stale=stale,
-        )  # fmt: skip
+        return await answer(
+            posted, filled, act, into=into, saved="phase", section="phase", stale=stale
+        )
 
     # -- discovery ----------------------------------------------------------------------------
 
     @post("/findings", status_code=303)
-    async def add_finding(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        journey, _ = await journeys.journey_map(db_session, caller, problem_id)
-        filled = work_forms.read("finding", form, step=[str(s.id) for s in journey.steps])
-        data = _convert(filled, discovery_schemas.FindingCreate, _finding)
-
-        async def act() -> object:
-            assert data is not None
-            return await discovery.add_finding(db_session, caller, problem_id, data)
-
-        return await _answer(
-            request, db_session, caller, problem_id, filled, act,
-            saved="finding", section="findings", idempotency_key=_key(form),
+    async def add_finding(self, posted: ProblemForm) -> Any:
+        journey, _ = await journeys.journey_map(*posted.on)
+        filled = work_forms.read("finding", posted.form, step=[str(s.id) for s in journey.steps])
+        return await answer(
+            posted, filled, lambda data: discovery.add_finding(*posted.on, data),
+            into=discovery_schemas.FindingCreate, shape=_finding,
+            saved="finding", section="findings", creates=True,
         )  # fmt: skip
 
     @post("/journey/steps", status_code=303)
-    async def add_step(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        filled = work_forms.read("step", form)
-        data = _convert(filled, discovery_schemas.FindingCreate, _step)
-
-        async def act() -> object:
-            assert data is not None
-            return await discovery.add_finding(db_session, caller, problem_id, data)
-
-        return await _answer(
-            request, db_session, caller, problem_id, filled, act,
-            saved="step", section="journey", idempotency_key=_key(form),
+    async def add_step(self, posted: ProblemForm) -> Any:
+        return await answer(
+            posted, work_forms.read("step", posted.form),
+            lambda data: discovery.add_finding(*posted.on, data),
+            into=discovery_schemas.FindingCreate, shape=_step,
+            saved="step", section="journey", creates=True,
         )  # fmt: skip
 
     @post("/findings/{finding_id:uuid}/step", status_code=303)
-    async def place_pain_point(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-        finding_id: uuid.UUID,
-    ) -> Any:
+    async def place_pain_point(self, posted: ProblemForm, finding_id: uuid.UUID) -> Any:
         """Put a pain point on a journey step, move it to another, or take it off the map."""
-        form = await request.form()
-        journey, _ = await journeys.journey_map(db_session, caller, problem_id)
+        journey, _ = await journeys.journey_map(*posted.on)
         steps = [str(step.id) for step in journey.steps]
-        filled = work_forms.read("place", form, anchor=f"place-{finding_id}", step=steps)
-        data = _convert(
-            filled, discovery_schemas.FindingUpdate, lambda v: {"journey_step_id": v["step"]}
-        )
-        if_match = etag(str(form.get("version") or ""))
-
-        async def act() -> object:
-            assert data is not None
-            return await discovery.update_finding(
-                db_session, caller, problem_id, finding_id, data, if_match
-            )
+        filled = work_forms.read("place", posted.form, anchor=f"place-{finding_id}", step=steps)
 
         async def stale() -> str:
-            now = await discovery.get_finding(db_session, caller, problem_id, finding_id)
+            now = await discovery.get_finding(*posted.on, finding_id)
             titles = {step.id: step.title for step in journey.steps}
             where = (
                 f"it is now at the step “{titles[now.journey_step_id]}”"
@@ -327,37 +149,27 @@ class WorkspacePages(Controller):
                 f"it was not moved: {where}. Check it below and try again."
             )
 
-        return await _answer(
-            request, db_session, caller, problem_id, filled, act,
+        return await answer(
+            posted, filled,
+            lambda data: discovery.update_finding(*posted.on, finding_id, data, posted.if_match),
+            into=discovery_schemas.FindingUpdate, shape=lambda v: {"journey_step_id": v["step"]},
             saved="place", section="findings", stale=stale,
         )  # fmt: skip
 
     @post("/journey/move", status_code=303)
-    async def move_step(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
+    async def move_step(self, posted: ProblemForm) -> Any:
         """Move one step up or down the journey (buttons, so no script is needed)."""
-        form = await request.form()
-        filled = Filled(form="step", typed={}, anchor="journey")
-        journey, _ = await journeys.journey_map(db_session, caller, problem_id)
+        journey, _ = await journeys.journey_map(*posted.on)
         order = [step.id for step in journey.steps]
-        step_id = str(form.get("step_id") or "")
-        direction = form.get("direction")
-        seen = [s for s in str(form.get("seen_steps") or "").split(",") if s]
+        step_id, direction = posted.text("step_id"), posted.form.get("direction")
+        seen = [s for s in posted.text("seen_steps").split(",") if s]
         moved = next((i for i, step in enumerate(order) if str(step) == step_id), None)
         if moved is None or direction not in ("up", "down"):
             raise ValidationFailed("Choose a step of this journey to move up or down.", [])
         other = moved - 1 if direction == "up" else moved + 1
         if 0 <= other < len(order):
             order[moved], order[other] = order[other], order[moved]
-        if_match = etag(str(form.get("journey") or ""))
-
-        async def act() -> object:
-            return await journeys.reorder_journey(db_session, caller, problem_id, order, if_match)
+        if_match = etag(posted.text("journey"))
 
         async def stale() -> str:
             titles = {str(step.id): step.title for step in journey.steps}
@@ -376,135 +188,65 @@ class WorkspacePages(Controller):
                 "move the step again."
             )
 
-        return await _answer(
-            request, db_session, caller, problem_id, filled, act,
+        return await answer(
+            posted, Filled(form="step", typed={}, anchor="journey"),
+            lambda _: journeys.reorder_journey(*posted.on, order, if_match),
             saved="journey", section="journey", stale=stale,
         )  # fmt: skip
 
     # -- milestones and status updates ------------------------------------------------------
 
     @post("/milestones", status_code=303)
-    async def add_milestone(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        filled = work_forms.read("milestone", form)
-
-        data = _convert(filled, delivery_schemas.MilestoneCreate)
-
-        async def act() -> object:
-            assert data is not None
-            return await milestones.create_milestone(db_session, caller, problem_id, data)
-
-        return await _answer(
-            request, db_session, caller, problem_id, filled, act,
-            saved="milestone", section="milestones", idempotency_key=_key(form),
+    async def add_milestone(self, posted: ProblemForm) -> Any:
+        return await answer(
+            posted, work_forms.read("milestone", posted.form),
+            lambda data: milestones.create_milestone(*posted.on, data),
+            into=delivery_schemas.MilestoneCreate,
+            saved="milestone", section="milestones", creates=True,
         )  # fmt: skip
 
     @post("/milestones/{milestone_id:uuid}/{change:str}", status_code=303)
     async def change_milestone(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-        milestone_id: uuid.UUID,
-        change: str,
+        self, posted: ProblemForm, milestone_id: uuid.UUID, change: str
     ) -> Any:
         """Move a milestone's target date (``slip``, with a reason) or complete it (``done``)."""
         if change not in ("slip", "done"):
             raise NotFound("A milestone can be moved or completed here.")
-        form = await request.form()
-        filled = work_forms.read(change, form, anchor=f"{change}-{milestone_id}")
-        if_match = etag(str(form.get("version") or ""))
-
-        data = _convert(filled, delivery_schemas.MilestoneUpdate)
-
-        async def act() -> object:
-            assert data is not None
-            return await milestones.update_milestone(
-                db_session, caller, problem_id, milestone_id, data, if_match
-            )
-
-        async def stale() -> str:
-            return await milestone_changed(db_session, caller, problem_id, milestone_id, form)
-
-        return await _answer(
-            request, db_session, caller, problem_id, filled, act,
-            saved=change, section=f"milestone-{milestone_id}", stale=stale,
+        return await answer(
+            posted, work_forms.read(change, posted.form, anchor=f"{change}-{milestone_id}"),
+            lambda data: milestones.update_milestone(
+                *posted.on, milestone_id, data, posted.if_match
+            ),
+            into=delivery_schemas.MilestoneUpdate,
+            saved=change, section=f"milestone-{milestone_id}",
+            stale=lambda: milestone_changed(posted, milestone_id),
         )  # fmt: skip
 
     @post("/updates", status_code=303)
-    async def post_update(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        filled = work_forms.read("update", form)
-
-        data = _convert(filled, delivery_schemas.StatusUpdateCreate)
-
-        async def act() -> object:
-            assert data is not None
-            return await updates.post_update(db_session, caller, problem_id, data)
-
-        return await _answer(
-            request, db_session, caller, problem_id, filled, act,
-            saved="update", section="updates", idempotency_key=_key(form),
+    async def post_update(self, posted: ProblemForm) -> Any:
+        return await answer(
+            posted, work_forms.read("update", posted.form),
+            lambda data: updates.post_update(*posted.on, data),
+            into=delivery_schemas.StatusUpdateCreate,
+            saved="update", section="updates", creates=True,
         )  # fmt: skip
 
     # -- outcomes -----------------------------------------------------------------------------
 
     @post("/metrics", status_code=303)
-    async def add_metric(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        filled = work_forms.read("metric", form)
-
-        data = _convert(filled, outcome_schemas.MetricCreate)
-
-        async def act() -> object:
-            assert data is not None
-            return await outcomes.create_metric(db_session, caller, problem_id, data)
-
-        return await _answer(
-            request, db_session, caller, problem_id, filled, act,
-            saved="metric", section="metrics", idempotency_key=_key(form),
+    async def add_metric(self, posted: ProblemForm) -> Any:
+        return await answer(
+            posted, work_forms.read("metric", posted.form),
+            lambda data: outcomes.create_metric(*posted.on, data),
+            into=outcome_schemas.MetricCreate,
+            saved="metric", section="metrics", creates=True,
         )  # fmt: skip
 
     @post("/metrics/{metric_id:uuid}/measurements", status_code=303)
-    async def record_measurement(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-        metric_id: uuid.UUID,
-    ) -> Any:
-        form = await request.form()
-        filled = work_forms.read("measure", form, anchor=f"measure-{metric_id}")
-
-        data = _convert(filled, outcome_schemas.MeasurementCreate)
-
-        async def act() -> object:
-            assert data is not None
-            return await outcomes.record_measurement(
-                db_session, caller, problem_id, metric_id, data
-            )
-
-        return await _answer(
-            request, db_session, caller, problem_id, filled, act,
-            saved="measure", section=f"metric-{metric_id}", idempotency_key=_key(form),
+    async def record_measurement(self, posted: ProblemForm, metric_id: uuid.UUID) -> Any:
+        return await answer(
+            posted, work_forms.read("measure", posted.form, anchor=f"measure-{metric_id}"),
+            lambda data: outcomes.record_measurement(*posted.on, metric_id, data),
+            into=outcome_schemas.MeasurementCreate,
+            saved="measure", section=f"metric-{metric_id}", creates=True,
         )  # fmt: skip
