@@ -4,7 +4,6 @@ metrics; and a collaboration form sent back with its mistakes."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +94,5 @@ async def collaboration_context(
         "may_steward": await _allowed(access.require_steward(session, caller, problem)),
         "free_departments": departments,
         "collab": failed,
-        "collab_key": lambda: str(uuid.uuid4()),
         "collab_saved": None if failed else saved,
     }

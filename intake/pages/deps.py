@@ -55,6 +55,7 @@ __all__ = [
     "OIDCVerifier",
     "PreconditionFailed",
     "ProblemForm",
+    "ProblemPage",
     "ValidationFailed",
     "Visit",
     "error_for",
@@ -63,6 +64,7 @@ __all__ = [
     "once",
     "problem_response",
     "provide_problem_form",
+    "provide_problem_page",
     "provide_read_session",
     "provide_signed_in",
     "provide_visit",
@@ -124,15 +126,36 @@ async def provide_signed_in(visit: Visit, db_session: AsyncSession) -> Caller:
 
 
 @dataclass(slots=True)
-class ProblemForm:
-    """A form posted about one problem: the request, its session, who sent it, what it holds,
-    and the problem's version the page was read at as the ``If-Match`` the services check,
-    so a form read before someone else's change is a 412, as in the API."""
+class ProblemPage:
+    """A request about one problem (``/problems/{problem_id}/...``): the request, its
+    session, who sent it and the problem's id, which every page about a problem needs."""
 
     request: Request[Any, Any, Any]
     session: AsyncSession
     caller: Caller
     problem_id: uuid.UUID
+
+    @property
+    def on(self) -> tuple[AsyncSession, Caller, uuid.UUID]:
+        """What every service call about the problem starts with: ``service(*page.on, ...)``."""
+        return self.session, self.caller, self.problem_id
+
+
+async def provide_problem_page(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+) -> ProblemPage:
+    return ProblemPage(request, db_session, caller, problem_id)
+
+
+@dataclass(slots=True)
+class ProblemForm(ProblemPage):
+    """A form posted about one problem: what it holds, and the problem's version the page
+    was read at as the ``If-Match`` the services check, so a form read before someone else's
+    change is a 412, as in the API."""
+
     form: FormMultiDict
     if_match: str
 
@@ -151,10 +174,12 @@ class ProblemForm:
     def idempotency_key(self) -> str | None:
         return self.text("idempotency_key") or None
 
-    @property
-    def on(self) -> tuple[AsyncSession, Caller, uuid.UUID]:
-        """What every service call about the problem starts with: ``service(*posted.on, ...)``."""
-        return self.session, self.caller, self.problem_id
+    async def once(
+        self, location: str, act: Callable[[], Awaitable[str | None]], *, keyed: bool = True
+    ) -> Redirect:
+        """``once`` with the form's idempotency key (none when not ``keyed``)."""
+        key = self.idempotency_key if keyed else None
+        return await once(self.request, self.session, self.caller, key, location, act)
 
 
 async def once(

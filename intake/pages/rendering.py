@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -88,6 +89,11 @@ def _unread(visit: Visit | None, given: int | None) -> int | None:
     if given is not None:
         return given
     return visit.unread_count if visit is not None else None
+
+
+def new_key() -> str:
+    """A fresh idempotency key for a create form (``ui.idempotency_key()`` in templates)."""
+    return str(uuid.uuid4())
 
 
 def sign_in_url(request: Request[Any, Any, Any]) -> str:

@@ -19,8 +19,13 @@ from intake.pages.controllers.problems import ProblemPages
 from intake.pages.controllers.triage import TriagePages
 from intake.pages.controllers.work_changes import WorkChangePages
 from intake.pages.controllers.workspace import WorkspacePages
-from intake.pages.deps import provide_problem_form, provide_signed_in, provide_visit
-from intake.pages.rendering import error_page
+from intake.pages.deps import (
+    provide_problem_form,
+    provide_problem_page,
+    provide_signed_in,
+    provide_visit,
+)
+from intake.pages.rendering import error_page, new_key
 from intake.pages.security import SecurityHeaders
 
 HERE = Path(__file__).parent
@@ -44,6 +49,7 @@ def page_routers() -> list[Router]:
         dependencies={
             "visit": Provide(provide_visit),
             "caller": Provide(provide_signed_in),
+            "page": Provide(provide_problem_page),
             "posted": Provide(provide_problem_form),
         },
         exception_handlers={Exception: error_page},
@@ -60,4 +66,11 @@ def page_routers() -> list[Router]:
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+    return TemplateConfig(
+        directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=_globals
+    )
+
+
+def _globals(engine: JinjaTemplateEngine) -> None:
+    """What every template may call, imported macros too."""
+    engine.engine.globals["new_key"] = new_key

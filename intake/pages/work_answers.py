@@ -19,7 +19,6 @@ from intake.pages.deps import (
     PreconditionFailed,
     ProblemForm,
     ValidationFailed,
-    once,
 )
 from intake.pages.work_forms import Filled
 from intake.pages.workspace_view import workspace_page
@@ -73,32 +72,28 @@ async def answer(
     """Call ``act`` with the form's values as ``into`` (a create form once per idempotency
     key) and go back to the workspace at ``section``; a form with mistakes, refused or stale
     comes back on the workspace instead (``stale`` says what changed)."""
-    request, session, caller, problem_id = posted.request, *posted.on
     data = _convert(filled, into, shape) if into is not None else None
     if filled.errors:
-        return await workspace_page(request, session, caller, problem_id, failed=filled, status=422)
+        return await workspace_page(posted, failed=filled, status=422)
 
     async def run() -> None:
         await act(data)
 
-    key = posted.idempotency_key if creates else None
-    location = f"/problems/{problem_id}/work?saved={saved}#{section}"
+    location = f"/problems/{posted.problem_id}/work?saved={saved}#{section}"
     try:
-        return await once(request, session, caller, key, location, run)
+        return await posted.once(location, run, keyed=creates)
     except ValidationFailed as error:
         for item in error.errors or []:
             filled.add(work_forms.field_of(filled.form, item.field), item.message)
         if not filled.errors:
             filled.add(work_forms.field_of(filled.form, ""), error.detail)
-        return await workspace_page(request, session, caller, problem_id, failed=filled, status=422)
+        return await workspace_page(posted, failed=filled, status=422)
     except PreconditionFailed:
         notice = await stale() if stale is not None else "Someone changed this meanwhile."
-        return await workspace_page(
-            request, session, caller, problem_id, failed=filled, notice=notice, status=412
-        )
+        return await workspace_page(posted, failed=filled, notice=notice, status=412)
     except Conflict as error:
         filled.add(work_forms.field_of(filled.form, "name"), error.detail)
-        return await workspace_page(request, session, caller, problem_id, failed=filled, status=409)
+        return await workspace_page(posted, failed=filled, status=409)
 
 
 async def milestone_changed(posted: ProblemForm, milestone_id: uuid.UUID) -> str:

@@ -195,19 +195,8 @@ FORMS: dict[str, tuple[Spec, ...]] = {
 }
 # Changing what was recorded (intake/pages/controllers/work_changes.py): a finding's and a
 # milestone's words, a metric's whole definition (an empty owner takes the owner away).
-FORMS["edit-finding"] = (
-    Spec("title", "Finding", "One sentence, in plain words.", required=True),
-    Spec("detail", "Detail", "Optional.", "textarea", max_length=20000),
-)
-FORMS["edit-milestone"] = (
-    Spec(
-        "title",
-        "Milestone",
-        "What will be true, for example: beta open in Ward 3.",
-        required=True,
-    ),
-    Spec("description", "Description", "Optional.", "textarea", max_length=5000),
-)
+FORMS["edit-finding"] = tuple(s for s in FORMS["finding"] if s.name in ("title", "detail"))
+FORMS["edit-milestone"] = tuple(s for s in FORMS["milestone"] if s.name != "target_date")
 FORMS["edit-metric"] = tuple(
     Spec(s.name, s.label, "Optional. Leave it empty for no owner.", s.kind, max_length=320)
     if s.name == "owner_email"

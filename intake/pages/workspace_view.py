@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +17,7 @@ from intake.discovery import service as discovery
 from intake.outcomes import schemas as outcome_schemas
 from intake.outcomes import service as outcomes
 from intake.pages import work_forms
-from intake.pages.deps import Caller, Conflict, Forbidden
+from intake.pages.deps import Caller, Conflict, Forbidden, ProblemPage
 from intake.pages.rendering import render
 from intake.pages.words import DELIVERY_PHASES, STATUS_WORDS
 from intake.pages.work_forms import Filled
@@ -129,15 +128,13 @@ async def workspace_problem(
 
 
 async def workspace_page(
-    request: Request[Any, Any, Any],
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
+    page: ProblemPage,
     *,
     failed: Filled | None = None,
     notice: str | None = None,
     status: int = 200,
 ) -> Any:
+    request, session, caller, problem_id = page.request, *page.on
     problem, metrics = await workspace_problem(session, caller, problem_id)
     access = await access_of(session, caller, problem)
     out = await problems.problem_out(session, caller, problem)
@@ -205,5 +202,4 @@ async def workspace_page(
         failed=failed,
         notice=notice,
         saved=SAVED.get(saved or ""),
-        new_key=lambda: str(uuid.uuid4()),
     )

@@ -12,7 +12,7 @@ from litestar.response import Redirect
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.config import Settings
+from intake.config import OIDCSettings, Settings
 from intake.db.models import Department, Person
 from intake.pages import oidc, sessions
 from intake.pages.deps import NotAuthenticated, NotFound, OIDCVerifier, ValidationFailed, Visit
@@ -53,6 +53,22 @@ async def ensure_session(db_session: AsyncSession, visit: Visit) -> None:
     if visit.session is None:
         visit.new_token, visit.session = await sessions.start(db_session)
         visit.csrf_token = visit.session.csrf_token
+
+
+def _city_sign_in(request: Request[Any, Any, Any]) -> OIDCSettings:
+    """The city's sign-in (OIDC), which only a production configuration has."""
+    settings: Settings = request.app.state.settings
+    if settings.oidc is None:
+        raise NotFound("There is no city sign-in here: choose a demo person instead.")
+    return settings.oidc
+
+
+async def _active_person(db_session: AsyncSession, email: str) -> Person | None:
+    return await db_session.scalar(
+        select(Person).where(
+            func.lower(Person.email) == email.strip().lower(), Person.active.is_(True)
+        )
+    )
 
 
 def _signed_in(request: Request[Any, Any, Any], token: str, target: str) -> Response[Any]:
@@ -97,11 +113,7 @@ class SignInController(Controller):
         email = str(form.get("email") or "")
         if "\x00" in email or len(email) > 320:  # no one's address: the database takes neither
             raise ValidationFailed("Choose who you are from the list.", [])
-        person = await db_session.scalar(
-            select(Person).where(
-                func.lower(Person.email) == email.strip().lower(), Person.active.is_(True)
-            )
-        )
+        person = await _active_person(db_session, email)
         if person is None:
             raise ValidationFailed("Choose who you are from the list.", [])
         token, _ = await sessions.sign_in(db_session, visit.session, person.id)
@@ -126,9 +138,7 @@ class SignInController(Controller):
         visit: Visit,
         next: str | None = None,
     ) -> Any:
-        settings: Settings = request.app.state.settings
-        if settings.oidc is None:
-            raise NotFound("There is no city sign-in here: choose a demo person instead.")
+        city = _city_sign_in(request)
         await ensure_session(db_session, visit)
         assert visit.session is not None
         visit.session.oidc_state = oidc.new_secret()
@@ -136,7 +146,7 @@ class SignInController(Controller):
         visit.session.oidc_nonce = oidc.new_secret()
         visit.session.next_path = _safe_next(next)
         url = await oidc.authorization_url(
-            settings.oidc,
+            city,
             _callback(request),
             visit.session.oidc_state,
             visit.session.oidc_verifier,
@@ -158,9 +168,7 @@ class SignInController(Controller):
         code: str | None = None,
         returned_state: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> Any:
-        settings: Settings = request.app.state.settings
-        if settings.oidc is None:
-            raise NotFound("There is no city sign-in here.")
+        city = _city_sign_in(request)
         started = visit.session
         if (
             started is None
@@ -174,18 +182,14 @@ class SignInController(Controller):
             raise NotAuthenticated("This sign-in was not started here, or has expired. Try again.")
         verifier: OIDCVerifier = request.app.state.verifier
         email = await oidc.email_for_code(
-            settings.oidc,
+            city,
             verifier,
             code,
             _callback(request),
             started.oidc_verifier,
             started.oidc_nonce,
         )
-        person = await db_session.scalar(
-            select(Person).where(
-                func.lower(Person.email) == email.strip().lower(), Person.active.is_(True)
-            )
-        )
+        person = await _active_person(db_session, email)
         if person is None:
             raise NotAuthenticated(f"{email} is not registered in Intake. Ask DTI to add you.")
         target = started.next_path or "/"

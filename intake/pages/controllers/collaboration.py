@@ -10,6 +10,7 @@ changed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -19,14 +20,13 @@ from litestar.response import Redirect
 from intake.collaboration import collaborators, comments, watchers
 from intake.collaboration.schemas import CollaboratorCreate, CommentUpdate, WatcherAdd
 from intake.pages.collaboration_view import CollaborationForm
-from intake.pages.controllers.problems import _problem_page
+from intake.pages.controllers.problems import render_problem
 from intake.pages.deps import (
     Conflict,
     NotFound,
     PreconditionFailed,
     ProblemForm,
     ValidationFailed,
-    once,
 )
 from intake.pages.words import STATUS_WORDS
 from intake.problems import service as problems
@@ -46,13 +46,21 @@ async def _back(posted: ProblemForm, failed: CollaborationForm, status: int | No
     """The problem's page again, with the form as it was sent and what is wrong."""
     if status is not None:
         failed.status = status
-    return await _problem_page(posted.request, *posted.on, collab=failed)
+    return await render_problem(posted, collab=failed)
 
 
-async def _gone(posted: ProblemForm, form: str, notice: str) -> Any:
-    """A removal of someone already gone: the page as it is now (a hidden problem is a 404)."""
-    await problems.get_visible(*posted.on)
-    return await _back(posted, CollaborationForm(form, notice=notice), 409)
+async def _remove(
+    posted: ProblemForm, remove: Callable[[], Awaitable[object]], form: str, gone: str, saved: str
+) -> Any:
+    """Remove someone, then back to the list (``saved``: the message and where); someone
+    already gone is the page as it is now, saying so (a hidden problem is a 404)."""
+    try:
+        async with posted.session.begin_nested():
+            await remove()
+    except NotFound:
+        await problems.get_visible(*posted.on)
+        return await _back(posted, CollaborationForm(form, notice=gone), 409)
+    return Redirect(f"/problems/{posted.problem_id}?saved={saved}", status_code=303)
 
 
 class CollaborationPages(Controller):
@@ -121,10 +129,7 @@ class CollaborationPages(Controller):
 
         location = f"/problems/{posted.problem_id}?saved=collaborator#collaborators"
         try:
-            return await once(
-                posted.request, posted.session, posted.caller, posted.idempotency_key,
-                location, add,
-            )  # fmt: skip
+            return await posted.once(location, add)
         except ValidationFailed as error:
             _place(failed, error, {"department": field, "email": field, "body": field})
             return await _back(posted, failed)
@@ -134,19 +139,14 @@ class CollaborationPages(Controller):
 
     @post("/collaborators/{collaborator_id:uuid}/remove", status_code=303)
     async def remove_collaborator(self, posted: ProblemForm, collaborator_id: uuid.UUID) -> Any:
-        try:
-            async with posted.session.begin_nested():
-                await collaborators.remove_collaborator(*posted.on, collaborator_id)
-        except NotFound:
-            name = posted.text("name").strip() or "That collaborator"
-            return await _gone(
-                posted, "collaborator",
-                f"{name} no longer collaborates on this problem: someone removed them after "
-                "you opened the page. The list below is as it is now.",
-            )  # fmt: skip
-        return Redirect(
-            f"/problems/{posted.problem_id}?saved=uncollaborated#collaborators", status_code=303
-        )
+        name = posted.text("name").strip() or "That collaborator"
+        return await _remove(
+            posted, lambda: collaborators.remove_collaborator(*posted.on, collaborator_id),
+            "collaborator",
+            f"{name} no longer collaborates on this problem: someone removed them after you "
+            "opened the page. The list below is as it is now.",
+            "uncollaborated#collaborators",
+        )  # fmt: skip
 
     # -- other people's following ---------------------------------------------------------------
 
@@ -174,17 +174,14 @@ class CollaborationPages(Controller):
 
     @post("/watchers/{person_id:uuid}/remove", status_code=303)
     async def remove_watcher(self, posted: ProblemForm, person_id: uuid.UUID) -> Any:
-        try:
-            async with posted.session.begin_nested():
-                await watchers.remove_watcher(*posted.on, person_id)
-        except NotFound:
-            name = posted.text("name").strip() or "That person"
-            return await _gone(
-                posted, "watcher",
-                f"{name} no longer follows this problem: it changed after you opened the "
-                "page. The list below is as it is now.",
-            )  # fmt: skip
-        return Redirect(f"/problems/{posted.problem_id}?saved=unwatched#followers", status_code=303)
+        name = posted.text("name").strip() or "That person"
+        return await _remove(
+            posted, lambda: watchers.remove_watcher(*posted.on, person_id),
+            "watcher",
+            f"{name} no longer follows this problem: it changed after you opened the page. "
+            "The list below is as it is now.",
+            "unwatched#followers",
+        )  # fmt: skip
 
     # -- comments -----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ the same reach: the whole city for leadership and DTI roles, a requester's own d
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
@@ -51,21 +52,6 @@ async def _scope(session: AsyncSession, caller: Caller, filters: dashboard.Filte
         return None
 
 
-async def _form(
-    session: AsyncSession, caller: Caller, filters: dashboard.Filters
-) -> dict[str, Any]:
-    """What the filter form offers: departments (the whole city's, for those who see it)
-    and teams."""
-    departments, _ = await registry.list_departments(session, cursor=None, limit=100)
-    teams, _ = await registry.list_teams(session, cursor=None, limit=100)
-    return {
-        "filters": filters,
-        "departments": departments if caller.sees_everything_submitted else [],
-        "teams": teams,
-        "whole_city": caller.sees_everything_submitted,
-    }
-
-
 def _plain(message: str) -> str:
     if message.startswith("No department"):
         return "Choose a department from the list"
@@ -76,35 +62,69 @@ def _plain(message: str) -> str:
     return message
 
 
+@dataclass(slots=True)
+class Asked:
+    """What the dashboard is asked: the filters as typed and the snapshot they ask for
+    (None when they cannot be read; the filter form then says why)."""
+
+    request: Request[Any, Any, Any]
+    session: AsyncSession
+    caller: Caller
+    filters: dashboard.Filters
+    scope: Scope | None
+
+    async def form(self) -> dict[str, Any]:
+        """What the filter form offers: departments (the whole city's, for those who see
+        it) and teams."""
+        departments, _ = await registry.list_departments(self.session, cursor=None, limit=100)
+        teams, _ = await registry.list_teams(self.session, cursor=None, limit=100)
+        whole_city = self.caller.sees_everything_submitted
+        return {
+            "filters": self.filters,
+            "departments": departments if whole_city else [],
+            "teams": teams,
+            "whole_city": whole_city,
+        }
+
+    async def mistaken(self) -> Any:
+        """The dashboard with only its filter form, saying what is wrong with the filters."""
+        context = await self.form()
+        return render(self.request, "dashboard.html", 422, title="Portfolio", **context)
+
+
+async def provide_asked(
+    request: Request[Any, Any, Any],
+    read_session: AsyncSession,
+    caller: Caller,
+    as_of: Text = "",
+    department: Text = "",
+    team: Text = "",
+    date_from: From = "",
+    date_to: To = "",
+) -> Asked:
+    filters = dashboard.Filters(as_of, department, team, date_from, date_to)
+    scope = await _scope(read_session, caller, filters)
+    return Asked(request, read_session, caller, filters, scope)
+
+
 class DashboardPages(Controller):
     path = "/"
     include_in_schema = False
-    dependencies = {"read_session": Provide(provide_read_session)}
+    dependencies = {
+        "read_session": Provide(provide_read_session),
+        "asked": Provide(provide_asked),
+    }
 
     @get("/dashboard")
-    async def dashboard_page(
-        self,
-        request: Request[Any, Any, Any],
-        read_session: AsyncSession,
-        caller: Caller,
-        state: State,
-        as_of: Text = "",
-        department: Text = "",
-        team: Text = "",
-        date_from: From = "",
-        date_to: To = "",
-    ) -> Any:
-        filters = dashboard.Filters(as_of, department, team, date_from, date_to)
-        scope = await _scope(read_session, caller, filters)
-        context = await _form(read_session, caller, filters)
-        if scope is None:
-            return render(request, "dashboard.html", 422, title="Portfolio", **context)
-        views = await dashboard.read_views(read_session, state.view_bodies, scope)
+    async def dashboard_page(self, asked: Asked, state: State) -> Any:
+        if asked.scope is None:
+            return await asked.mistaken()
+        views = await dashboard.read_views(asked.session, state.view_bodies, asked.scope)
         return render(
-            request,
+            asked.request,
             "dashboard.html",
             title="Portfolio",
-            scope=scope,
+            scope=asked.scope,
             views=views,
             figures=dashboard.key_figures(views),
             summary_charts=dashboard.summary_charts(views["summary"]),
@@ -115,35 +135,21 @@ class DashboardPages(Controller):
             risk_chart=dashboard.risk_chart(views["at-risk"]),
             distribution_charts=dashboard.distribution_charts(views["distribution"]),
             word=dashboard.word,
-            **context,
+            **await asked.form(),
         )
 
     @get("/dashboard/export.csv", media_type="text/csv")
-    async def download(
-        self,
-        request: Request[Any, Any, Any],
-        read_session: AsyncSession,
-        caller: Caller,
-        state: State,
-        as_of: Text = "",
-        department: Text = "",
-        team: Text = "",
-        date_from: From = "",
-        date_to: To = "",
-    ) -> Any:
+    async def download(self, asked: Asked, state: State) -> Any:
         """The API's export (``intake.portfolio.export``) for the dashboard's filters; with
         mistakes in them, the dashboard says what they are."""
-        filters = dashboard.Filters(as_of, department, team, date_from, date_to)
-        scope = await _scope(read_session, caller, filters)
-        if scope is None:
-            context = await _form(read_session, caller, filters)
-            return render(request, "dashboard.html", 422, title="Portfolio", **context)
-        body = export.csv_stream(state.reads.session, export.export_query(scope))
+        if asked.scope is None:
+            return await asked.mistaken()
+        body = export.csv_stream(state.reads.session, export.export_query(asked.scope))
         return Stream(
             body,
             media_type="text/csv",
             headers={
-                "Content-Disposition": f'attachment; filename="{export.filename(scope)}"',
+                "Content-Disposition": f'attachment; filename="{export.filename(asked.scope)}"',
             },
             background=BackgroundTask(body.aclose),
         )

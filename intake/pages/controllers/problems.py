@@ -23,6 +23,7 @@ from intake.pages.deps import (
     IntakeError,
     PreconditionFailed,
     ProblemForm,
+    ProblemPage,
     ValidationFailed,
     may_act,
     once,
@@ -86,7 +87,6 @@ def _form_page(
         problem=problem,
         version=version,
         notice=notice,
-        idempotency_key=str(uuid.uuid4()),
         unread_count=None,
     )
 
@@ -161,32 +161,20 @@ class ProblemPages(Controller):
         return render(request, "_hints.html", hints=_hints(values), by_name=forms.BY_NAME)
 
     @get("/problems/{problem_id:uuid}")
-    async def problem_page(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        return await _problem_page(request, db_session, caller, problem_id)
+    async def problem_page(self, page: ProblemPage) -> Any:
+        return await render_problem(page)
 
     @get("/problems/{problem_id:uuid}/edit")
-    async def edit_page(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        problem = await problems.get_visible(db_session, caller, problem_id)
-        if not _may_edit(caller, problem):
+    async def edit_page(self, page: ProblemPage) -> Any:
+        problem = await problems.get_visible(*page.on)
+        if not _may_edit(page.caller, problem):
             raise Forbidden(
                 "Only the owning department edits a problem, while it is a draft "
                 "or waiting for an answer."
             )
-        out = await problems.problem_out(db_session, caller, problem)
+        out = await problems.problem_out(page.session, page.caller, problem)
         return _form_page(
-            request, values=forms.form_values(out), problem=out, version=problem.version
+            page.request, values=forms.form_values(out), problem=out, version=problem.version
         )
 
     @post("/problems/{problem_id:uuid}/edit", status_code=303)
@@ -241,17 +229,12 @@ class ProblemPages(Controller):
 
         location = f"/problems/{posted.problem_id}?submitted=1"
         try:
-            return await once(
-                posted.request, session, caller, posted.idempotency_key, location, submit
-            )
+            return await posted.once(location, submit)
         except (ValidationFailed, PreconditionFailed) as error:
-            return await _problem_page(
-                posted.request, session, caller, posted.problem_id, error=error
-            )
+            return await render_problem(posted, error=error)
 
     @post("/problems/{problem_id:uuid}/respond", status_code=303)
     async def respond(self, posted: ProblemForm) -> Any:
-        session, caller = posted.session, posted.caller
         answer = posted.text("answer").strip()
         try:
             try:  # the API's own schema for the answer
@@ -261,12 +244,10 @@ class ProblemPages(Controller):
                     "Write your answer: up to 5,000 characters, without unusual characters.",
                     [FieldError("answer", "Write your answer in up to 5,000 characters")],
                 ) from None
-            async with session.begin_nested():
-                await triage.respond(session, caller, posted.problem_id, posted.if_match, checked)
+            async with posted.session.begin_nested():
+                await triage.respond(*posted.on, posted.if_match, checked)
         except (ValidationFailed, PreconditionFailed) as error:
-            return await _problem_page(
-                posted.request, session, caller, posted.problem_id, error=error, answer=answer
-            )
+            return await render_problem(posted, error=error, answer=answer)
         return Redirect(f"/problems/{posted.problem_id}", status_code=303)
 
     @post("/problems/{problem_id:uuid}/comments", status_code=303)
@@ -276,25 +257,18 @@ class ProblemPages(Controller):
             data = msgspec.convert({"body": body}, CommentCreate)
         except msgspec.ValidationError:
             error = ValidationFailed("Write a comment of up to 10,000 characters.", [])
-            return await _problem_page(
-                posted.request,
-                posted.session,
-                posted.caller,
-                posted.problem_id,
-                comment_error=error.detail,
-                comment=body,
-            )
-        await comments.add_comment(posted.session, posted.caller, posted.problem_id, data)
+            return await render_problem(posted, comment_error=error.detail, comment=body)
+        await comments.add_comment(*posted.on, data)
         return Redirect(f"/problems/{posted.problem_id}#comments", status_code=303)
 
     @post("/problems/{problem_id:uuid}/follow", status_code=303)
     async def follow(self, posted: ProblemForm) -> Any:
-        await watchers.add_watcher(posted.session, posted.caller, posted.problem_id, None)
+        await watchers.add_watcher(*posted.on, None)
         return Redirect(f"/problems/{posted.problem_id}", status_code=303)
 
     @post("/problems/{problem_id:uuid}/unfollow", status_code=303)
     async def unfollow(self, posted: ProblemForm) -> Any:
-        session, caller, problem_id = posted.session, posted.caller, posted.problem_id
+        session, caller, problem_id = posted.on
         await problems.get_visible(session, caller, problem_id)
         if await _following(session, caller, problem_id):
             await watchers.remove_watcher(session, caller, problem_id, caller.id)
@@ -306,11 +280,8 @@ async def _following(session: AsyncSession, caller: Caller, problem_id: uuid.UUI
     return any(person.id == caller.id for person in followers)
 
 
-async def _problem_page(
-    request: Request[Any, Any, Any],
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
+async def render_problem(
+    page: ProblemPage,
     *,
     error: IntakeError | None = None,
     answer: str = "",
@@ -318,6 +289,7 @@ async def _problem_page(
     comment_error: str | None = None,
     collab: CollaborationForm | None = None,
 ) -> Any:
+    request, session, caller, problem_id = page.request, *page.on
     problem = await problems.get_visible(session, caller, problem_id)
     out = await problems.problem_out(session, caller, problem)
     history, _ = await problems.list_history(session, caller, problem_id, cursor=None, limit=200)
@@ -359,7 +331,6 @@ async def _problem_page(
         ),
         similar=similar_problems,
         submitted=request.query_params.get("submitted") == "1",
-        idempotency_key=str(uuid.uuid4()),
         version=problem.version,
         by_name=forms.BY_NAME,
     )

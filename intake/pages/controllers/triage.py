@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.handlers import HTTPRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
@@ -22,9 +23,9 @@ from intake.pages.deps import (
     NotFound,
     PreconditionFailed,
     ProblemForm,
+    ProblemPage,
     ValidationFailed,
     may_act,
-    once,
     whole_number,
 )
 from intake.pages.rendering import render
@@ -112,6 +113,23 @@ def offered(caller: Caller, problem: models.Problem) -> set[str]:
     return forms
 
 
+def _decision(action: str, field: str, *, required: bool) -> HTTPRouteHandler:
+    """The route of accept, decline, hold or resume: a reason, required or not, and the
+    action."""
+
+    async def decide(self: Controller, posted: ProblemForm) -> Any:
+        errors = tf.Errors()
+        why = tf.reason(posted.form, field, errors, required=required)
+
+        async def run() -> None:
+            await triage.decide(*posted.on, action, posted.if_match, why)
+
+        return await _act(posted, action, errors, run)
+
+    decide.__name__ = action
+    return post(f"/{{problem_id:uuid}}/{action}", status_code=303)(decide)
+
+
 class TriagePages(Controller):
     path = "/triage"
     include_in_schema = False
@@ -158,23 +176,13 @@ class TriagePages(Controller):
         )
 
     @get("/{problem_id:uuid}")
-    async def triage_page(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        done = request.query_params.get("done")
+    async def triage_page(self, page: ProblemPage) -> Any:
+        query = page.request.query_params
         # "Use as the primary" and "Link to it" by a similar problem fill in its reference.
         prefill = {
-            name: value[:40]
-            for name in ("primary", "link_to")
-            if (value := request.query_params.get(name))
+            name: value[:40] for name in ("primary", "link_to") if (value := query.get(name))
         }
-        return await _triage_page(
-            request, db_session, caller, problem_id, done=DONE.get(done or ""), prefill=prefill
-        )
+        return await _triage_page(page, done=DONE.get(query.get("done") or ""), prefill=prefill)
 
     @post("/{problem_id:uuid}/take", status_code=303)
     async def take(self, posted: ProblemForm) -> Any:
@@ -210,21 +218,10 @@ class TriagePages(Controller):
 
         return await _act(posted, "reassign", errors, run)
 
-    @post("/{problem_id:uuid}/accept", status_code=303)
-    async def accept(self, posted: ProblemForm) -> Any:
-        return await _decide(posted, "accept", "accept_reason", required=False)
-
-    @post("/{problem_id:uuid}/decline", status_code=303)
-    async def decline(self, posted: ProblemForm) -> Any:
-        return await _decide(posted, "decline", "decline_reason", required=True)
-
-    @post("/{problem_id:uuid}/hold", status_code=303)
-    async def hold(self, posted: ProblemForm) -> Any:
-        return await _decide(posted, "hold", "hold_reason", required=True)
-
-    @post("/{problem_id:uuid}/resume", status_code=303)
-    async def resume(self, posted: ProblemForm) -> Any:
-        return await _decide(posted, "resume", "resume_reason", required=False)
+    accept = _decision("accept", "accept_reason", required=False)
+    decline = _decision("decline", "decline_reason", required=True)
+    hold = _decision("hold", "hold_reason", required=True)
+    resume = _decision("resume", "resume_reason", required=False)
 
     @post("/{problem_id:uuid}/redirect", status_code=303)
     async def redirect(self, posted: ProblemForm) -> Any:
@@ -305,17 +302,6 @@ class TriagePages(Controller):
         return await _act(posted, "team", errors, run)
 
 
-async def _decide(posted: ProblemForm, action: str, field: str, *, required: bool) -> Any:
-    """accept, decline, hold and resume: a reason, required or not, and the action."""
-    errors = tf.Errors()
-    why = tf.reason(posted.form, field, errors, required=required)
-
-    async def run() -> None:
-        await triage.decide(*posted.on, action, posted.if_match, why)
-
-    return await _act(posted, action, errors, run)
-
-
 async def _other_problem(posted: ProblemForm, field: str, errors: tf.Errors) -> uuid.UUID | None:
     """The problem a triager names by reference or id, if they may see it."""
     ref = tf.problem_ref(posted.form, field, errors)
@@ -340,46 +326,27 @@ async def _act(
 ) -> Any:
     """Run one triage form once (a double click replays the first), then back to the page;
     mistakes, refusals and stale forms come back as the page with what was typed."""
-    request, session, caller, problem_id = posted.request, *posted.on
     if errors:
-        return await _triage_page(
-            request, session, caller, problem_id, errors=errors, typed=posted, status=422
-        )
+        return await _triage_page(posted, errors=errors, typed=posted, status=422)
     try:
-        return await once(
-            request, session, caller, posted.idempotency_key,
-            f"/triage/{problem_id}?done={action}", run,
-        )  # fmt: skip
+        return await posted.once(f"/triage/{posted.problem_id}?done={action}", run)
     except ValidationFailed as error:
         fields = FIELD_OF[action]
         for item in error.errors:
             errors.add(fields.get(item.field, FIRST_FIELD[action]), item.message)
         if not errors:
             errors.add(FIRST_FIELD[action], error.detail)
-        return await _triage_page(
-            request, session, caller, problem_id, errors=errors, typed=posted, status=422
-        )
+        return await _triage_page(posted, errors=errors, typed=posted, status=422)
     except Conflict as error:
         # Over a team's WIP limit, the override reason is what is missing.
         errors.add("override_reason" if action == "team" else FIRST_FIELD[action], error.detail)
-        return await _triage_page(
-            request, session, caller, problem_id, errors=errors, typed=posted, status=409
-        )
+        return await _triage_page(posted, errors=errors, typed=posted, status=409)
     except PreconditionFailed:
-        return await _triage_page(
-            request, session, caller, problem_id, typed=posted, stale=True, status=412
-        )
-
-
-def _new_key() -> str:
-    return str(uuid.uuid4())
+        return await _triage_page(posted, typed=posted, stale=True, status=412)
 
 
 async def _triage_page(
-    request: Request[Any, Any, Any],
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
+    page: ProblemPage,
     *,
     errors: tf.Errors | None = None,
     typed: ProblemForm | None = None,
@@ -388,6 +355,7 @@ async def _triage_page(
     done: str | None = None,
     status: int = 200,
 ) -> Any:
+    request, session, caller, problem_id = page.request, *page.on
     problem = await problems.get_visible(session, caller, problem_id)
     if not caller.has_role(*READERS):
         raise Forbidden("The triage page is for DTI product managers and leadership.")
@@ -442,7 +410,6 @@ async def _triage_page(
         done=done,
         version=problem.version,
         seen=history[-1].id if history else 0,
-        new_key=_new_key,
     )
 
 

@@ -12,10 +12,11 @@ and is answered by ``intake.pages.work_answers``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import Controller, Request, get, post
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar import Controller, get, post
+from litestar.handlers import HTTPRouteHandler
 
 from intake.delivery import milestones, updates
 from intake.delivery import schemas as delivery_schemas
@@ -26,7 +27,7 @@ from intake.discovery import service as discovery
 from intake.outcomes import schemas as outcome_schemas
 from intake.outcomes import service as outcomes
 from intake.pages import work_forms
-from intake.pages.deps import Caller, NotFound, ProblemForm, ValidationFailed, etag
+from intake.pages.deps import NotFound, ProblemForm, ProblemPage, ValidationFailed, etag
 from intake.pages.work_answers import answer, milestone_changed
 from intake.pages.work_forms import Filled
 from intake.pages.workspace_view import (
@@ -67,19 +68,34 @@ _PHASE_SERVICES: dict[str, Any] = {
 }
 
 
+def _creates(
+    path: str,
+    form: str,
+    service: Callable[..., Awaitable[object]],
+    into: type[Any],
+    section: str,
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> HTTPRouteHandler:
+    """The route of a form that adds one record to the workspace: ``service(*on, data)``."""
+
+    async def create(self: Controller, posted: ProblemForm) -> Any:
+        return await answer(
+            posted, work_forms.read(form, posted.form),
+            lambda data: service(*posted.on, data),
+            into=into, shape=shape, saved=form, section=section, creates=True,
+        )  # fmt: skip
+
+    create.__name__ = f"add_{form}"
+    return post(path, status_code=303)(create)
+
+
 class WorkspacePages(Controller):
     path = "/problems/{problem_id:uuid}/work"
     include_in_schema = False
 
     @get("/")
-    async def workspace(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        problem_id: uuid.UUID,
-    ) -> Any:
-        return await workspace_page(request, db_session, caller, problem_id)
+    async def workspace(self, page: ProblemPage) -> Any:
+        return await workspace_page(page)
 
     # -- phases -------------------------------------------------------------------------------
 
@@ -108,6 +124,23 @@ class WorkspacePages(Controller):
             posted, filled, act, into=into, saved="phase", section="phase", stale=stale
         )
 
+    # -- adding a record ----------------------------------------------------------------------
+
+    add_step = _creates(
+        "/journey/steps", "step", discovery.add_finding, discovery_schemas.FindingCreate,
+        "journey", _step,
+    )  # fmt: skip
+    add_milestone = _creates(
+        "/milestones", "milestone", milestones.create_milestone,
+        delivery_schemas.MilestoneCreate, "milestones",
+    )  # fmt: skip
+    post_update = _creates(
+        "/updates", "update", updates.post_update, delivery_schemas.StatusUpdateCreate, "updates"
+    )
+    add_metric = _creates(
+        "/metrics", "metric", outcomes.create_metric, outcome_schemas.MetricCreate, "metrics"
+    )
+
     # -- discovery ----------------------------------------------------------------------------
 
     @post("/findings", status_code=303)
@@ -118,15 +151,6 @@ class WorkspacePages(Controller):
             posted, filled, lambda data: discovery.add_finding(*posted.on, data),
             into=discovery_schemas.FindingCreate, shape=_finding,
             saved="finding", section="findings", creates=True,
-        )  # fmt: skip
-
-    @post("/journey/steps", status_code=303)
-    async def add_step(self, posted: ProblemForm) -> Any:
-        return await answer(
-            posted, work_forms.read("step", posted.form),
-            lambda data: discovery.add_finding(*posted.on, data),
-            into=discovery_schemas.FindingCreate, shape=_step,
-            saved="step", section="journey", creates=True,
         )  # fmt: skip
 
     @post("/findings/{finding_id:uuid}/step", status_code=303)
@@ -194,16 +218,7 @@ class WorkspacePages(Controller):
             saved="journey", section="journey", stale=stale,
         )  # fmt: skip
 
-    # -- milestones and status updates ------------------------------------------------------
-
-    @post("/milestones", status_code=303)
-    async def add_milestone(self, posted: ProblemForm) -> Any:
-        return await answer(
-            posted, work_forms.read("milestone", posted.form),
-            lambda data: milestones.create_milestone(*posted.on, data),
-            into=delivery_schemas.MilestoneCreate,
-            saved="milestone", section="milestones", creates=True,
-        )  # fmt: skip
+    # -- milestones ---------------------------------------------------------------------------
 
     @post("/milestones/{milestone_id:uuid}/{change:str}", status_code=303)
     async def change_milestone(
@@ -222,25 +237,7 @@ class WorkspacePages(Controller):
             stale=lambda: milestone_changed(posted, milestone_id),
         )  # fmt: skip
 
-    @post("/updates", status_code=303)
-    async def post_update(self, posted: ProblemForm) -> Any:
-        return await answer(
-            posted, work_forms.read("update", posted.form),
-            lambda data: updates.post_update(*posted.on, data),
-            into=delivery_schemas.StatusUpdateCreate,
-            saved="update", section="updates", creates=True,
-        )  # fmt: skip
-
     # -- outcomes -----------------------------------------------------------------------------
-
-    @post("/metrics", status_code=303)
-    async def add_metric(self, posted: ProblemForm) -> Any:
-        return await answer(
-            posted, work_forms.read("metric", posted.form),
-            lambda data: outcomes.create_metric(*posted.on, data),
-            into=outcome_schemas.MetricCreate,
-            saved="metric", section="metrics", creates=True,
-        )  # fmt: skip
 
     @post("/metrics/{metric_id:uuid}/measurements", status_code=303)
     async def record_measurement(self, posted: ProblemForm, metric_id: uuid.UUID) -> Any:
