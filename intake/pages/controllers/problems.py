@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,6 +92,20 @@ def _form_page(
     )
 
 
+def _read(
+    request: Request[Any, Any, Any], form: FormMultiDict, **page: Any
+) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """The problem form as typed and the record it describes; and, when it has mistakes or
+    asks for a preview, the form page to answer with (else None)."""
+    values = forms.raw_values(form)
+    record, errors = forms.parse(values)
+    if not errors and form.get("action") != "preview":
+        return values, record, None
+    status = 422 if errors else 200
+    shown = _form_page(request, values=values, errors=errors, record=record, status=status, **page)
+    return values, record, shown
+
+
 class ProblemPages(Controller):
     path = "/"
     include_in_schema = False
@@ -99,20 +114,13 @@ class ProblemPages(Controller):
     async def home(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
     ) -> Any:
-        mine, _ = await problems.list_problems(
-            db_session,
-            caller,
-            problems.ProblemFilters(department=caller.department_code),
-            cursor=None,
-            limit=100,
-        )
-        followed, _ = await problems.list_problems(
-            db_session,
-            caller,
-            problems.ProblemFilters(followed_by=caller.id),
-            cursor=None,
-            limit=100,
-        )
+        mine, followed = [
+            (await problems.list_problems(db_session, caller, which, cursor=None, limit=100))[0]
+            for which in (
+                problems.ProblemFilters(department=caller.department_code),
+                problems.ProblemFilters(followed_by=caller.id),
+            )
+        ]
         return render(
             request,
             "problems.html",
@@ -133,16 +141,9 @@ class ProblemPages(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
     ) -> Any:
         form = await request.form()
-        values = forms.raw_values(form)
-        record, errors = forms.parse(values)
-        if errors or form.get("action") == "preview":
-            return _form_page(
-                request,
-                values=values,
-                errors=errors,
-                record=record,
-                status=422 if errors else 200,
-            )
+        _, record, shown = _read(request, form)
+        if shown is not None:
+            return shown
         key = str(form.get("idempotency_key") or "") or None
 
         async def create() -> str:
@@ -182,18 +183,9 @@ class ProblemPages(Controller):
         request, session, caller = posted.request, posted.session, posted.caller
         problem = await problems.get_visible(session, caller, posted.problem_id)
         out = await problems.problem_out(session, caller, problem)
-        values = forms.raw_values(posted.form)
-        record, errors = forms.parse(values)
-        if errors or posted.text("action") == "preview":
-            return _form_page(
-                request,
-                values=values,
-                errors=errors,
-                record=record,
-                problem=out,
-                version=posted.version,
-                status=422 if errors else 200,
-            )
+        values, record, shown = _read(request, posted.form, problem=out, version=posted.version)
+        if shown is not None:
+            return shown
         data = msgspec.convert(record, schemas.ProblemUpdate)
         try:
             await problems.update_problem(session, caller, posted.problem_id, data, posted.if_match)
