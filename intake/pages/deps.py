@@ -2,7 +2,8 @@
 
 Authentication, idempotency and ETags live in ``intake.web`` and ``intake.lib``; the pages
 import them only from here. Also the request plumbing every page shares: the visit (its
-session and signed-in person), the CSRF check, and the signed-in caller.
+session and signed-in person), the CSRF check, the signed-in caller, a page or a form about
+one problem, and running a form's change once.
 """
 
 from __future__ import annotations
