@@ -58,6 +58,8 @@ class Inbox(Output):
 class MarkRead(Input):
     """Either ``ids`` (up to 100 of your notifications) or ``all: true``, not both."""
 
+    examples = ({"ids": [41, 42]}, {"all": True})
+
     ids: Annotated[list[NotificationId], msgspec.Meta(min_length=1, max_length=100)] | None = None
     all: bool = False
 

@@ -39,6 +39,14 @@ Types = Annotated[
 
 
 class WebhookCreate(Input):
+    examples = (
+        {
+            "url": "https://data.city.example/intake/events",
+            "description": "City data platform: problem decisions",
+            "types": ["accepted", "declined", "redirected", "duplicate"],
+        },
+    )
+
     url: Url
     description: Description = ""
     types: Types = msgspec.field(default_factory=list)
@@ -47,6 +55,8 @@ class WebhookCreate(Input):
 class WebhookUpdate(Input):
     """Change a subscription. ``active: true`` turns it back on after it was turned off:
     delivery resumes at the event it stopped at."""
+
+    examples = ({"active": True},)
 
     url: Url | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
