@@ -185,15 +185,37 @@ INT64 = (-(2**63), 2**63 - 1)
 INPUT_DAY_PATTERN = r"^(19[0-9]{2}|2[0-9]{3})-"
 
 
-class StrictInputSchemaPlugin(StructSchemaPlugin):
+class ExampleSchemaPlugin(StructSchemaPlugin):
+    """A struct that gives ``examples`` (a class variable, as ``Input`` and ``Output`` have)
+    shows them on its schema component."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        return super().is_plugin_supported_field(field_definition) and bool(
+            _examples(field_definition.type_)
+        )
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        schema.examples = list(_examples(field_definition.type_)) or None
+        return schema
+
+
+def _examples(struct: Any) -> tuple[Any, ...]:
+    examples = getattr(struct, "examples", ())
+    return examples if isinstance(examples, tuple) else ()
+
+
+class StrictInputSchemaPlugin(ExampleSchemaPlugin):
     """Request bodies (``forbid_unknown_fields`` structs) as they are checked: their schemas say
     ``additionalProperties: false`` (an unknown field is a 422), keep the bounds of list
     items and the minimum 0, which Litestar leaves out, give every integer its bounds (int64
     at most) and every calendar day of an ``Input`` its range, so clients and fuzzers know
-    them too; each shows its ``examples`` (a class variable, as ``Input`` has)."""
+    them too, and show their ``examples``."""
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
-        return super().is_plugin_supported_field(field_definition) and bool(
+        return StructSchemaPlugin.is_plugin_supported_field(self, field_definition) and bool(
             field_definition.type_.__struct_config__.forbid_unknown_fields
         )
 
@@ -205,9 +227,6 @@ class StrictInputSchemaPlugin(StructSchemaPlugin):
         struct_info = msgspec.inspect.type_info(field_definition.type_)
         assert isinstance(struct_info, msgspec.inspect.StructType)
         checks_days = issubclass(field_definition.type_, Input)
-        examples = getattr(field_definition.type_, "examples", ())
-        if isinstance(examples, tuple) and examples:
-            schema.examples = list(examples)
         for field in struct_info.fields:
             prop = (schema.properties or {}).get(field.encode_name)
             if not isinstance(prop, Schema):
@@ -306,6 +325,3 @@ def example(*values: Any) -> Any:
     """``Annotated`` metadata: a request body documented with these examples (each an
     ``Example``, or a plain value)."""
     return Body(examples=[v if isinstance(v, Example) else Example(value=v) for v in values])
-
-
-API_ERRORS = (400, 401, 422, 429)

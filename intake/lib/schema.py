@@ -52,7 +52,9 @@ class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class Output(msgspec.Struct, kw_only=True):
-    """A response body."""
+    """A response body; ``examples`` are what the OpenAPI document shows on its schema."""
+
+    examples: ClassVar[tuple[Any, ...]] = ()
 
 
 def shown_length(text: str) -> int:

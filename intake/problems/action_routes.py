@@ -47,10 +47,11 @@ class ActionRoute:
     """What serving one lifecycle action needs beyond its row in the table."""
 
     action: str
-    # The request body struct and its documented example; None: the action takes no body.
+    # The request body struct; None: the action takes no body. ``example``: this action's own
+    # example, where it differs from the struct's (``Input.examples``).
     body: type[Any] | None = None
-    example: dict[str, Any] | None = None
     body_optional: bool = False
+    example: dict[str, Any] | None = None
     # The service call; by default the plain lifecycle action, with the body's ``reason``.
     run: Run | None = None
     reason: str = "reason"
