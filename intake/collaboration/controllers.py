@@ -9,25 +9,21 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from intake.collaboration import collaborators, comments, schemas, watchers
 from intake.lib.openapi import LOCATION, errors, success_headers
-from intake.problems.deps import ON_PROBLEM, OnProblem
-from intake.problems.item_routes import Item
+from intake.problems.deps import OnProblem
+from intake.problems.item_routes import Item, RecordController
 from intake.problems.schemas import PersonRef
-from intake.web.idempotency import ONCE, Created, Once
+from intake.web.idempotency import Created, Once
 
-PROBLEM = "/problems/{problem_id:uuid}"
 COMMENTS = Item(
     "comment", "comments", schemas.CommentDetail, shape=comments.comment_out, versioned=True
 )
 COLLABORATORS = Item("collaborator", "collaborators", schemas.Collaborator)
 
 
-class CommentController(Controller):
-    path = PROBLEM
+class CommentController(RecordController):
     tags = ["collaboration"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
     add_comment = COMMENTS.create(
-        "add_comment",
         comments.add_comment,
         schemas.CommentCreate,
         summary="Comment on a problem",
@@ -40,17 +36,13 @@ class CommentController(Controller):
         ),
     )
     list_comments = COMMENTS.page(
-        "list_comments",
         comments.list_comments,
         summary="A problem's comments, oldest first",
         description="DTI-internal comments are listed for DTI roles only.",
         out=schemas.Comment,
     )
-    get_comment = COMMENTS.read(
-        "get_comment", comments.get_comment, summary="A comment with its earlier texts"
-    )
+    get_comment = COMMENTS.read(comments.get_comment, summary="A comment with its earlier texts")
     edit_comment = COMMENTS.change(
-        "edit_comment",
         comments.edit_comment,
         schemas.CommentUpdate,
         summary="Edit your comment",
@@ -62,17 +54,15 @@ class CommentController(Controller):
     )
 
 
-class WatcherController(Controller):
-    path = PROBLEM + "/watchers"
+class WatcherController(RecordController):
     tags = ["collaboration"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
-    @get("/", summary="Who follows a problem")
+    @get("/watchers", summary="Who follows a problem")
     async def list_watchers(self, on: OnProblem) -> list[PersonRef]:
         return await watchers.list_watchers(*on)
 
     @get(
-        "/{person_id:uuid}",
+        "/watchers/{person_id:uuid}",
         summary="Whether a person follows a problem",
         description="200 with the person if they follow it, 404 if not.",
     )
@@ -80,7 +70,7 @@ class WatcherController(Controller):
         return await watchers.get_watcher(*on, person_id)
 
     @post(
-        "/",
+        "/watchers",
         summary="Follow a problem",
         description=(
             "Without a body you follow it yourself (anyone who can see the problem may). With "
@@ -107,7 +97,7 @@ class WatcherController(Controller):
         return await once(create)
 
     @delete(
-        "/{person_id:uuid}",
+        "/watchers/{person_id:uuid}",
         summary="Stop following a problem",
         description=(
             "Yourself, or (for the owning department's requesters and the problem's triager and "
@@ -120,20 +110,17 @@ class WatcherController(Controller):
         await watchers.remove_watcher(*on, person_id)
 
 
-class CollaboratorController(Controller):
-    path = PROBLEM
+class CollaboratorController(RecordController):
     tags = ["collaboration"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
     @get("/collaborators", summary="Collaborating departments and people")
     async def list_collaborators(self, on: OnProblem) -> list[schemas.Collaborator]:
         return await collaborators.list_collaborators(*on)
 
     get_collaborator = COLLABORATORS.read(
-        "get_collaborator", collaborators.get_collaborator, summary="One collaborator"
+        collaborators.get_collaborator, summary="One collaborator"
     )
     add_collaborator = COLLABORATORS.create(
-        "add_collaborator",
         collaborators.add_collaborator,
         schemas.CollaboratorCreate,
         summary="Add a collaborating department or person",
@@ -145,7 +132,6 @@ class CollaboratorController(Controller):
         ),
     )
     remove_collaborator = COLLABORATORS.remove(
-        "remove_collaborator",
         collaborators.remove_collaborator,
         summary="Remove a collaborator",
         description="For the same people who add collaborators.",

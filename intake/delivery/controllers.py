@@ -8,10 +8,8 @@ from intake.delivery import milestones, schemas, updates
 from intake.delivery import service as delivery
 from intake.lib.pagination import MAX_LIMIT
 from intake.problems.action_routes import ActionRoute, action_controller
-from intake.problems.deps import ON_PROBLEM
-from intake.problems.item_routes import Item
+from intake.problems.item_routes import Item, RecordController
 from intake.problems.schemas import StatusUpdateOut
-from intake.web.idempotency import ONCE
 
 # ``POST /api/v1/problems/{id}/<action>`` for the problem's triager and team.
 DeliveryActionController = action_controller(
@@ -22,29 +20,19 @@ DeliveryActionController = action_controller(
             "start-discovery",
             schemas.PhaseChange,
             body_optional=True,
-            run=lambda session, caller, problem_id, if_match, data: delivery.start_discovery(
-                session, caller, problem_id, if_match, data.reason if data else None
-            ),
+            run=delivery.start_discovery,
+            passes="reason",
         ),
-        ActionRoute(
-            "start-delivery",
-            schemas.StartDelivery,
-            run=delivery.start_delivery,
-        ),
+        ActionRoute("start-delivery", schemas.StartDelivery, run=delivery.start_delivery),
         ActionRoute(
             "launch",
             schemas.PhaseChange,
             example={"reason": "Online permits open to all wards."},
             body_optional=True,
-            run=lambda session, caller, problem_id, if_match, data: delivery.launch(
-                session, caller, problem_id, if_match, data.reason if data else None
-            ),
+            run=delivery.launch,
+            passes="reason",
         ),
-        ActionRoute(
-            "close",
-            schemas.OutcomeReview,
-            run=delivery.close,
-        ),
+        ActionRoute("close", schemas.OutcomeReview, run=delivery.close),
     ],
 )
 
@@ -55,16 +43,13 @@ MILESTONES = Item("milestone", "milestones", schemas.Milestone, versioned=True)
 UPDATES = Item("update", "updates", StatusUpdateOut)
 
 
-class MilestoneController(Controller):
+class MilestoneController(RecordController):
     """``/api/v1/problems/{id}/milestones``: anyone who sees the problem reads; its triager and
     team write while the work is open."""
 
-    path = "/problems/{problem_id:uuid}"
     tags = ["delivery"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
     add_milestone = MILESTONES.create(
-        "add_milestone",
         milestones.create_milestone,
         schemas.MilestoneCreate,
         summary="Add a milestone",
@@ -73,9 +58,9 @@ class MilestoneController(Controller):
             "(accepted, discovery, delivery, live or on hold). `done_on` cannot be in the "
             "future. Accepts `Idempotency-Key`."
         ),
+        name="add_milestone",
     )
     list_milestones = MILESTONES.page(
-        "list_milestones",
         milestones.list_milestones,
         summary="List a problem's milestones",
         description=(
@@ -84,11 +69,8 @@ class MilestoneController(Controller):
         ),
         limit=MAX_LIMIT,
     )
-    get_milestone = MILESTONES.read(
-        "get_milestone", milestones.get_milestone, summary="Get a milestone"
-    )
+    get_milestone = MILESTONES.read(milestones.get_milestone, summary="Get a milestone")
     update_milestone = MILESTONES.change(
-        "update_milestone",
         milestones.update_milestone,
         schemas.MilestoneUpdate,
         summary="Edit, move or complete a milestone",
@@ -99,7 +81,6 @@ class MilestoneController(Controller):
         ),
     )
     remove_milestone = MILESTONES.remove(
-        "remove_milestone",
         milestones.delete_milestone,
         summary="Remove a milestone",
         description=(
@@ -108,18 +89,16 @@ class MilestoneController(Controller):
             "count it."
         ),
         statuses=(403, 409, 422),
+        name="remove_milestone",
     )
 
 
-class StatusUpdateController(Controller):
+class StatusUpdateController(RecordController):
     """``/api/v1/problems/{id}/updates``: a log of status updates, never edited."""
 
-    path = "/problems/{problem_id:uuid}"
     tags = ["delivery"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
     post_update = UPDATES.create(
-        "post_update",
         updates.post_update,
         schemas.StatusUpdateCreate,
         summary="Post a status update",
@@ -130,12 +109,11 @@ class StatusUpdateController(Controller):
         ),
     )
     list_updates = UPDATES.page(
-        "list_updates",
         updates.list_updates,
         summary="List a problem's status updates",
         description="Newest first.",
     )
-    get_update = UPDATES.read("get_update", updates.get_update, summary="Get a status update")
+    get_update = UPDATES.read(updates.get_update, summary="Get a status update")
 
 
 ROUTES: list[type[Controller]] = [

@@ -12,21 +12,17 @@ from intake.discovery import service as discovery
 from intake.lib.openapi import ETAG, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.deps import ON_PROBLEM, OnProblem
-from intake.problems.item_routes import Item
-from intake.web.idempotency import ONCE
+from intake.problems.item_routes import Item, RecordController
 
 FINDINGS = Item("finding", "findings", schemas.Finding, versioned=True)
 
 
-class FindingController(Controller):
+class FindingController(RecordController):
     """``/api/v1/problems/{id}/findings``: what discovery learned, each with its evidence."""
 
-    path = "/problems/{problem_id:uuid}"
     tags = ["discovery"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
     add_finding = FINDINGS.create(
-        "add_finding",
         discovery.add_finding,
         schemas.FindingCreate,
         summary="Record a finding",
@@ -56,9 +52,8 @@ class FindingController(Controller):
     ) -> Page[schemas.Finding]:
         return Page.of(await discovery.list_findings(*on, kind or (), cursor=cursor, limit=limit))
 
-    get_finding = FINDINGS.read("get_finding", discovery.get_finding, summary="Get a finding")
+    get_finding = FINDINGS.read(discovery.get_finding, summary="Get a finding")
     update_finding = FINDINGS.change(
-        "update_finding",
         discovery.update_finding,
         schemas.FindingUpdate,
         summary="Edit a finding",
@@ -69,7 +64,6 @@ class FindingController(Controller):
         ),
     )
     remove_finding = FINDINGS.remove(
-        "remove_finding",
         discovery.remove_finding,
         summary="Remove a finding",
         description=(

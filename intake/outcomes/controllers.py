@@ -6,23 +6,18 @@ from litestar import Controller
 
 from intake.outcomes import schemas
 from intake.outcomes import service as outcomes
-from intake.problems.deps import ON_PROBLEM
-from intake.problems.item_routes import Item
-from intake.web.idempotency import ONCE
+from intake.problems.item_routes import Item, RecordController
 
 METRICS = Item("metric", "metrics", schemas.Metric, shape=outcomes.metric_out, versioned=True)
 MEASUREMENTS = Item("measurement", "measurements", schemas.Measurement, parent=METRICS)
 
 
-class MetricController(Controller):
+class MetricController(RecordController):
     """``/api/v1/problems/{id}/metrics``: outcome metrics with their derived state."""
 
-    path = "/problems/{problem_id:uuid}"
     tags = ["outcomes"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
     create_metric = METRICS.create(
-        "create_metric",
         outcomes.create_metric,
         schemas.MetricCreate,
         summary="Define an outcome metric",
@@ -34,7 +29,6 @@ class MetricController(Controller):
         ),
     )
     list_metrics = METRICS.page(
-        "list_metrics",
         outcomes.list_metrics,
         summary="A problem's outcome metrics",
         description=(
@@ -43,9 +37,8 @@ class MetricController(Controller):
             "(0) to target (1)."
         ),
     )
-    get_metric = METRICS.read("get_metric", outcomes.get_metric, summary="An outcome metric")
+    get_metric = METRICS.read(outcomes.get_metric, summary="An outcome metric")
     update_metric = METRICS.change(
-        "update_metric",
         outcomes.update_metric,
         schemas.MetricUpdate,
         summary="Edit an outcome metric",
@@ -56,7 +49,6 @@ class MetricController(Controller):
         ),
     )
     delete_metric = METRICS.remove(
-        "delete_metric",
         outcomes.delete_metric,
         summary="Remove an outcome metric",
         description=(
@@ -68,7 +60,6 @@ class MetricController(Controller):
         statuses=(403, 409, 422),
     )
     record_measurement = MEASUREMENTS.create(
-        "record_measurement",
         outcomes.record_measurement,
         schemas.MeasurementCreate,
         summary="Record a measurement",
@@ -78,14 +69,11 @@ class MetricController(Controller):
         ),
     )
     list_measurements = MEASUREMENTS.page(
-        "list_measurements",
         outcomes.list_measurements,
         summary="A metric's measurements",
         description="Oldest first: by the day measured, then by when they were recorded.",
     )
-    get_measurement = MEASUREMENTS.read(
-        "get_measurement", outcomes.get_measurement, summary="A measurement"
-    )
+    get_measurement = MEASUREMENTS.read(outcomes.get_measurement, summary="A measurement")
 
 
 ROUTES: list[type[Controller]] = [MetricController]

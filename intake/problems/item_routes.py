@@ -3,10 +3,10 @@ built from one declaration per kind: ``/problems/{problem_id}/<plural>[/{<name>_
 
 An ``Item`` says what its records are called, what a response shows and whether a record has
 a version (then its responses carry an ``ETag`` and its changes take ``If-Match``). Each
-route then names only its handler, its service call, its body and its words; the
-parameters, the status, ``Location`` and the headers follow from the kind, and the errors
-from what the route takes (``intake.lib.openapi.document_errors``). A controller at
-``/problems/{problem_id:uuid}`` with ``ON_PROBLEM`` and ``ONCE`` serves them.
+route then names only its service call, its body and its words; the handler takes the
+service's name (the operation id), the parameters, the status, ``Location`` and the headers
+follow from the kind, and the errors from what the route takes
+(``intake.lib.openapi.document_errors``). A ``RecordController`` serves them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from inspect import Parameter, Signature
 from typing import Annotated, Any
 
-from litestar import Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.lib.etag import etag
 from intake.lib.openapi import ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.problems.deps import OnProblem
-from intake.web.idempotency import Created, Once
+from intake.problems.deps import ON_PROBLEM, OnProblem
+from intake.web.idempotency import ONCE, Created, Once
 
 # The service's answer as the response shows it (a row to its output struct).
 Shape = Callable[[AsyncSession, Any], Awaitable[Any]]
@@ -34,6 +34,14 @@ Service = Callable[..., Awaitable[Any]]
 # A handler's keyword parameter: name, annotation, default (``Parameter.empty``: required).
 Takes = tuple[str, Any, Any]
 REQUIRED = Parameter.empty
+
+
+class RecordController(Controller):
+    """A controller of records under a problem: each subclass names its ``tags`` and its
+    routes (``Item`` routes, or handlers of its own taking ``on: OnProblem``)."""
+
+    path = "/problems/{problem_id:uuid}"
+    dependencies = {**ON_PROBLEM, **ONCE}
 
 
 async def as_is(session: AsyncSession, answer: Any) -> Any:
@@ -72,7 +80,13 @@ class Item:
         return f"{self.path}/{{{self.id_name}:uuid}}"
 
     def create(
-        self, name: str, service: Service, body: Any, *, summary: str, description: str
+        self,
+        service: Service,
+        body: Any,
+        *,
+        summary: str,
+        description: str,
+        name: str | None = None,
     ) -> HTTPRouteHandler:
         """``POST``: ``service(*on, *above, data)``; 201 with ``Location``, once per
         ``Idempotency-Key``. Who may add records is a rule of the service (403)."""
@@ -95,11 +109,10 @@ class Item:
             responses=errors(403),
             status_code=201,
             response_headers=[ETAG, LOCATION] if self.versioned else [LOCATION],
-        )(_signed(handler, name, [*takes, _takes("data", body)], Response[self.out]))  # type: ignore[name-defined]
+        )(_signed(handler, name or service.__name__, [*takes, _takes("data", body)], self._one))
 
     def page(
         self,
-        name: str,
         service: Service,
         *,
         summary: str,
@@ -118,11 +131,11 @@ class Item:
         takes += [_takes("cursor", Cursor, None), _takes("limit", Limit, limit)]
         returns = Page[out or self.out]  # type: ignore[misc, valid-type]
         return get(self.path, summary=summary, description=description)(
-            _signed(handler, name, takes, returns)
+            _signed(handler, service.__name__, takes, returns)
         )
 
     def read(
-        self, name: str, service: Service, *, summary: str, description: str | None = None
+        self, service: Service, *, summary: str, description: str | None = None
     ) -> HTTPRouteHandler:
         """``GET`` a record: ``service(*on, *above, id)``."""
 
@@ -135,11 +148,10 @@ class Item:
             summary=summary,
             description=description,
             response_headers=[ETAG] if self.versioned else None,
-        )(_signed(handler, name, self._on_record(), Response[self.out]))  # type: ignore[name-defined]
+        )(_signed(handler, service.__name__, self._on_record(), self._one))
 
     def change(
         self,
-        name: str,
         service: Service,
         body: Any,
         *,
@@ -164,16 +176,16 @@ class Item:
             description=description,
             responses=errors(403, 409) if conflicts else errors(403),
             response_headers=[ETAG],
-        )(_signed(handler, name, takes, Response[self.out]))  # type: ignore[name-defined]
+        )(_signed(handler, service.__name__, takes, self._one))
 
     def remove(
         self,
-        name: str,
         service: Service,
         *,
         summary: str,
         description: str,
         statuses: tuple[int, ...] = (403,),
+        name: str | None = None,
     ) -> HTTPRouteHandler:
         """``DELETE`` a record: ``service(*on, *above, id)``, and ``if_match`` when the kind
         is versioned; 204. ``statuses``: the errors its rules may answer."""
@@ -189,7 +201,12 @@ class Item:
             description=description,
             responses=errors(*statuses),
             status_code=204,
-        )(_signed(handler, name, takes, None))
+        )(_signed(handler, name or service.__name__, takes, None))
+
+    @property
+    def _one(self) -> Any:
+        """What a route answering with one record returns."""
+        return Response[self.out]  # type: ignore[name-defined]
 
     async def _shown(self, on: OnProblem, answer: Any) -> tuple[Any, dict[str, str]]:
         """The response body for the service's answer, and its ETag when versioned."""

@@ -222,8 +222,8 @@ class ProblemSummary(Output):
     rank: float | None = None
 
 
-class HistoryEvent(Output):
-    """One change to a problem: who, when, what kind, and what changed."""
+class EventHeading(Output):
+    """A history event without what it changed: who, when, what kind (the inbox's event)."""
 
     id: int
     type: str
@@ -232,4 +232,9 @@ class HistoryEvent(Output):
     from_status: str | None
     to_status: str | None
     reason: str | None
+
+
+class HistoryEvent(EventHeading):
+    """One change to a problem: who, when, what kind, and what changed."""
+
     changes: dict[str, Any]

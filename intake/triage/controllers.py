@@ -100,9 +100,8 @@ TriageActionController = action_controller(
             "triage",
             schemas.TakeIntoTriage,
             body_optional=True,
-            run=lambda session, caller, problem_id, if_match, data: triage.take_into_triage(
-                session, caller, problem_id, if_match, data.triager_email if data else None
-            ),
+            run=triage.take_into_triage,
+            passes="triager_email",
             name="take_into_triage",
         ),
         ActionRoute("reassign", schemas.Reassign, run=triage.reassign),
