@@ -4,15 +4,14 @@ their secret, their delivery log."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.openapi import LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.web.auth import Caller, require_role
-from intake.web.idempotency import IdempotencyKey, create_once
+from intake.web.idempotency import ONCE, Created, Once
 from intake.webhooks import schemas
 from intake.webhooks import service as webhooks
 
@@ -20,6 +19,7 @@ from intake.webhooks import service as webhooks
 class WebhookController(Controller):
     path = "/webhooks"
     tags = ["webhooks"]
+    dependencies = ONCE
 
     @post(
         "/",
@@ -37,20 +37,15 @@ class WebhookController(Controller):
         response_headers=[LOCATION],
     )
     async def create_webhook(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        data: schemas.WebhookCreate,
-        idempotency_key: IdempotencyKey = None,
+        self, caller: Caller, db_session: AsyncSession, once: Once, data: schemas.WebhookCreate
     ) -> Response[schemas.WebhookWithSecret]:
         require_role(caller, "admin")
 
-        async def create() -> tuple[int, Any, dict[str, str]]:
+        async def create() -> Created:
             row = await webhooks.create_webhook(db_session, caller, data)
             return 201, webhooks.with_secret(row), {"Location": f"/api/v1/webhooks/{row.id}"}
 
-        return await create_once(request, db_session, caller, idempotency_key, create)
+        return await once(create)
 
     @get(
         "/",
