@@ -158,12 +158,16 @@ def derived_errors(path: str, handler: HTTPRouteHandler, takes: KwargsModel) -> 
     if "Idempotency-Key" in headers:
         found |= {409, 422}
     signature = handler.parsed_fn_signature.parameters
-    bounded = any(
-        (kwargs := getattr(signature.get(parameter.field_name), "kwarg_definition", None))
-        and getattr(kwargs, "is_constrained", False)
-        for parameter in takes.expected_path_params
-    )
-    if "data" in takes.expected_reserved_kwargs or takes.expected_query_params or bounded:
+
+    def bounded(name: str) -> bool:
+        limits = getattr(signature.get(name), "kwarg_definition", None)
+        return bool(getattr(limits, "is_constrained", False))
+
+    if (
+        "data" in takes.expected_reserved_kwargs
+        or takes.expected_query_params
+        or any(bounded(parameter.field_name) for parameter in takes.expected_path_params)
+    ):
         found.add(422)
     return found
 

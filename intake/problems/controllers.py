@@ -12,7 +12,6 @@ from typing import Any
 from litestar import Controller, Request, Response, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db import models
 from intake.lib.etag import etag
 from intake.lib.openapi import ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
@@ -21,16 +20,11 @@ from intake.problems import schemas
 from intake.problems import service as problems
 from intake.problems.action_routes import ActionRoute, action_handler
 from intake.problems.deps import ON_PROBLEM, PROBLEM_FILTERS, OnProblem
-from intake.problems.responses import ACTION_ERRORS, IfMatch
+from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.service import ProblemFilters
 from intake.web.auth import Caller
 from intake.web.idempotency import ONCE, Created, Once
 from intake.web.reads import Reads, ServiceAccount, person_email
-
-
-async def _with_etag(on: OnProblem, problem: models.Problem) -> Response[schemas.Problem]:
-    body = await problems.problem_out(on.session, on.caller, problem)
-    return Response(body, headers={"ETag": etag(problem.version)})
 
 
 class ProblemController(Controller):
@@ -102,8 +96,8 @@ class ProblemController(Controller):
         email = person_email(request)
         if email is None:  # a service account, checked by the ``account`` dependency
             assert account is not None
-            on = OnProblem(*account, problem_id)
-            return await _with_etag(on, await problems.get_visible(*on))
+            problem = await problems.get_visible(*account, problem_id)
+            return await problem_response(*account, problem)
         body = await problem_reads.problem_for(reads, email, problem_id)
         return Response(body, headers={"ETag": etag(body.version)})
 
@@ -120,7 +114,8 @@ class ProblemController(Controller):
     async def update_problem(
         self, on: OnProblem, data: schemas.ProblemUpdate, if_match: IfMatch = None
     ) -> Response[schemas.Problem]:
-        return await _with_etag(on, await problems.update_problem(*on, data, if_match))
+        problem = await problems.update_problem(*on, data, if_match)
+        return await problem_response(on.session, on.caller, problem)
 
     withdraw_problem = action_handler(
         ActionRoute(
