@@ -33,20 +33,6 @@ TRIAGER_PATTERN = (
 )
 
 
-async def _submit(
-    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
-) -> tuple[models.Problem, list[schemas.SimilarProblem]]:
-    """Submit, finding the similar problems (to spot duplicates early) before the reference is
-    taken, so other submits do not wait for the search."""
-    found: list[schemas.SimilarProblem] = []
-
-    async def search(problem: models.Problem) -> None:
-        found.extend(await similar.search_before_numbering(session, caller, problem))
-
-    problem = await problems.submit(session, caller, problem_id, if_match, before_numbering=search)
-    return problem, found
-
-
 async def _answer_submitted(
     session: AsyncSession,
     caller: Caller,
@@ -80,7 +66,7 @@ SubmissionController = action_controller(
     [
         ActionRoute(
             "submit",
-            run=lambda session, caller, problem_id, if_match, _: _submit(
+            run=lambda session, caller, problem_id, if_match, _: triage.submit(
                 session, caller, problem_id, if_match
             ),
             answer=_answer_submitted,
