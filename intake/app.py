@@ -39,7 +39,7 @@ from intake.health.controllers import HealthController
 from intake.lib import background, metrics
 from intake.lib.access import AccessLog
 from intake.lib.methods import answer_options
-from intake.lib.openapi import StrictInputSchemaPlugin
+from intake.lib.openapi import ExampleSchemaPlugin, StrictInputSchemaPlugin, document_errors
 from intake.lib.ratelimit import rate_limit
 from intake.lib.request import IntakeRequest
 from intake.lib.request_id import echo_request_id
@@ -291,7 +291,7 @@ def create_app(
         ],
         before_send=[echo_request_id],
         request_class=IntakeRequest,
-        plugins=[StrictInputSchemaPlugin()],
+        plugins=[StrictInputSchemaPlugin(), ExampleSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Intake",
@@ -313,6 +313,7 @@ def create_app(
         ),
         debug=False,
     )
+    document_errors(app)
     # Outside everything else: every request gets its id, one access line and its metrics.
     app.asgi_handler = AccessLog(app.asgi_handler, settings.trusted_proxies)
     return app

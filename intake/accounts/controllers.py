@@ -11,22 +11,14 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.openapi.spec import Example
 from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.accounts import schemas
 from intake.accounts import service as accounts
-from intake.lib.openapi import API_ERRORS, LOCATION, errors, success_headers
+from intake.lib.openapi import LOCATION, errors, success_headers
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.web.auth import Caller, require_role
-
-_CREATE_EXAMPLE = {
-    "name": "data-platform-feed",
-    "description": "The data platform's feed reader",
-    "scopes": ["feed:read"],
-    "expires_in_days": 90,
-}
 
 
 class ServiceAccountController(Controller):
@@ -42,7 +34,7 @@ class ServiceAccountController(Controller):
             "shown only here**; only its hash is kept. Send it as `Authorization: Bearer "
             "<token>`. See docs/api.md#service-accounts."
         ),
-        responses=errors(*API_ERRORS, 403, 409),
+        responses=errors(403, 409),
         status_code=201,
         operation_class=success_headers(LOCATION),
     )
@@ -50,9 +42,7 @@ class ServiceAccountController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
-        data: Annotated[
-            schemas.ServiceAccountCreate, Body(examples=[Example(value=_CREATE_EXAMPLE)])
-        ],
+        data: schemas.ServiceAccountCreate,
     ) -> Response[schemas.IssuedToken]:
         require_role(caller, "admin")
         issued = await accounts.create_account(db_session, data)
@@ -66,7 +56,7 @@ class ServiceAccountController(Controller):
         "/",
         summary="List service accounts and their tokens (admin)",
         description="By name. Tokens are listed by id, expiry, last use and revocation.",
-        responses=errors(*API_ERRORS, 403),
+        responses=errors(403),
     )
     async def list_accounts(
         self,
@@ -76,13 +66,12 @@ class ServiceAccountController(Controller):
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.ServiceAccount]:
         require_role(caller, "admin")
-        items, next_cursor = await accounts.list_accounts(db_session, cursor=cursor, limit=limit)
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await accounts.list_accounts(db_session, cursor=cursor, limit=limit))
 
     @get(
         "/{account_id:uuid}",
         summary="Get a service account (admin)",
-        responses=errors(401, 403, 404),
+        responses=errors(403),
     )
     async def get_account(
         self, caller: Caller, db_session: AsyncSession, account_id: uuid.UUID
@@ -96,7 +85,7 @@ class ServiceAccountController(Controller):
         summary="Issue a new token; the earlier ones stop working (admin)",
         description="**The new token is shown only here.** Earlier tokens are refused from "
         "the next request on.",
-        responses=errors(*API_ERRORS, 403, 404),
+        responses=errors(403),
         status_code=200,
     )
     async def rotate(
@@ -116,7 +105,7 @@ class ServiceAccountController(Controller):
         summary="Revoke every token of a service account (admin)",
         description="Refused from the next request on. The account stays; rotate to "
         "issue a new token.",
-        responses=errors(*API_ERRORS, 403, 404),
+        responses=errors(403, 422),
         status_code=200,
     )
     async def revoke(

@@ -20,6 +20,15 @@ DEFAULT_DAYS = 90
 
 
 class ServiceAccountCreate(Input):
+    examples = (
+        {
+            "name": "data-platform-feed",
+            "description": "The data platform's feed reader",
+            "scopes": ["feed:read"],
+            "expires_in_days": 90,
+        },
+    )
+
     name: AccountName
     scopes: Annotated[list[Scope], msgspec.Meta(min_length=1, max_length=4)]
     description: Description = ""

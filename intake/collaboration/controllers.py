@@ -3,54 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
-from litestar.params import HeaderParameter
 
 from intake.collaboration import collaborators, comments, schemas, watchers
-from intake.db import models
-from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example, success_headers
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.problems.deps import ON_PROBLEM, OnProblem
+from intake.lib.openapi import LOCATION, errors, success_headers
+from intake.problems.deps import OnProblem
+from intake.problems.item_routes import Item, RecordController
 from intake.problems.schemas import PersonRef
-from intake.web.idempotency import ONCE, Created, Once
+from intake.web.idempotency import Created, Once
 
-CommentIfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description="The ETag of the comment as you last read it."),
-]
-PROBLEM = "/problems/{problem_id:uuid}"
-_MENTION = "@mei.chen@city.example can you join Tuesday's site visit?"
-NewComment = Annotated[schemas.CommentCreate, example({"body": _MENTION, "visibility": "all"})]
-CommentChange = Annotated[
-    schemas.CommentUpdate, example({"body": "Site visit moved to Wednesday 10:00."})
-]
-NewWatcher = Annotated[schemas.WatcherAdd | None, example({"email": "maria.lopez@city.example"})]
-NewCollaborator = Annotated[
-    schemas.CollaboratorCreate,
-    example(
-        Example(summary="A department", value={"department": "PRK"}),
-        Example(summary="A person", value={"email": "keisha.brown@city.example"}),
-    ),
-]
+COMMENTS = Item(
+    "comment", "comments", schemas.CommentDetail, shape=comments.comment_out, versioned=True
+)
+COLLABORATORS = Item("collaborator", "collaborators", schemas.Collaborator)
 
 
-async def _comment(on: OnProblem, comment: models.Comment) -> Response[schemas.CommentDetail]:
-    body = await comments.comment_out(on.session, comment)
-    return Response(body, headers={"ETag": etag(comment.version)})
-
-
-class CommentController(Controller):
-    path = PROBLEM + "/comments"
+class CommentController(RecordController):
     tags = ["collaboration"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
-    @post(
-        "/",
+    add_comment = COMMENTS.create(
+        comments.add_comment,
+        schemas.CommentCreate,
         summary="Comment on a problem",
         description=(
             "Anyone who can see the problem may comment, in any state. `visibility` "
@@ -59,83 +34,43 @@ class CommentController(Controller):
             "following; a mention of someone unknown, inactive or unable to read the comment is "
             "a 422."
         ),
-        responses=errors(*API_ERRORS, 403, 404),
-        status_code=201,
-        response_headers=[ETAG, LOCATION],
     )
-    async def add_comment(
-        self, on: OnProblem, once: Once, data: NewComment
-    ) -> Response[schemas.CommentDetail]:
-        async def create() -> Created:
-            comment = await comments.add_comment(*on, data)
-            body = await comments.comment_out(on.session, comment)
-            location = f"/api/v1/problems/{on.problem_id}/comments/{comment.id}"
-            return 201, body, {"ETag": etag(comment.version), "Location": location}
-
-        return await once(create)
-
-    @get(
-        "/",
+    list_comments = COMMENTS.page(
+        comments.list_comments,
         summary="A problem's comments, oldest first",
         description="DTI-internal comments are listed for DTI roles only.",
-        responses=errors(*API_ERRORS, 404),
+        out=schemas.Comment,
     )
-    async def list_comments(
-        self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
-    ) -> Page[schemas.Comment]:
-        return Page.of(await comments.list_comments(*on, cursor=cursor, limit=limit))
-
-    @get(
-        "/{comment_id:uuid}",
-        summary="A comment with its earlier texts",
-        responses=errors(401, 404),
-        response_headers=[ETAG],
-    )
-    async def get_comment(
-        self, on: OnProblem, comment_id: uuid.UUID
-    ) -> Response[schemas.CommentDetail]:
-        return await _comment(on, await comments.get_comment(*on, comment_id))
-
-    @patch(
-        "/{comment_id:uuid}",
+    get_comment = COMMENTS.read(comments.get_comment, summary="A comment with its earlier texts")
+    edit_comment = COMMENTS.change(
+        comments.edit_comment,
+        schemas.CommentUpdate,
         summary="Edit your comment",
         description=(
             "The author replaces the text (send `If-Match` with the comment's ETag); the earlier "
             "text is kept under `edits`. Only newly added mentions are notified."
         ),
-        responses=errors(*API_ERRORS, 403, 404, 412, 428),
-        response_headers=[ETAG],
+        conflicts=False,
     )
-    async def edit_comment(
-        self,
-        on: OnProblem,
-        comment_id: uuid.UUID,
-        data: CommentChange,
-        if_match: CommentIfMatch = None,
-    ) -> Response[schemas.CommentDetail]:
-        return await _comment(on, await comments.edit_comment(*on, comment_id, data, if_match))
 
 
-class WatcherController(Controller):
-    path = PROBLEM + "/watchers"
+class WatcherController(RecordController):
     tags = ["collaboration"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
-    @get("/", summary="Who follows a problem", responses=errors(401, 404))
+    @get("/watchers", summary="Who follows a problem")
     async def list_watchers(self, on: OnProblem) -> list[PersonRef]:
         return await watchers.list_watchers(*on)
 
     @get(
-        "/{person_id:uuid}",
+        "/watchers/{person_id:uuid}",
         summary="Whether a person follows a problem",
         description="200 with the person if they follow it, 404 if not.",
-        responses=errors(401, 404),
     )
     async def get_watcher(self, on: OnProblem, person_id: uuid.UUID) -> PersonRef:
         return await watchers.get_watcher(*on, person_id)
 
     @post(
-        "/",
+        "/watchers",
         summary="Follow a problem",
         description=(
             "Without a body you follow it yourself (anyone who can see the problem may). With "
@@ -145,13 +80,13 @@ class WatcherController(Controller):
         ),
         responses={
             200: ResponseSpec(data_container=PersonRef, description="They already followed it"),
-            **errors(*API_ERRORS, 403, 404),
+            **errors(403),
         },
         status_code=201,
         operation_class=success_headers(LOCATION),
     )
     async def add_watcher(
-        self, on: OnProblem, once: Once, data: NewWatcher = None
+        self, on: OnProblem, once: Once, data: schemas.WatcherAdd | None = None
     ) -> Response[PersonRef]:
         async def create() -> Created:
             email = data.email if data is not None else None
@@ -162,40 +97,32 @@ class WatcherController(Controller):
         return await once(create)
 
     @delete(
-        "/{person_id:uuid}",
+        "/watchers/{person_id:uuid}",
         summary="Stop following a problem",
         description=(
             "Yourself, or (for the owning department's requesters and the problem's triager and "
             "team) anyone. 404 if the person does not follow it."
         ),
-        responses=errors(401, 403, 404),
+        responses=errors(403),
         status_code=204,
     )
     async def remove_watcher(self, on: OnProblem, person_id: uuid.UUID) -> None:
         await watchers.remove_watcher(*on, person_id)
 
 
-class CollaboratorController(Controller):
-    path = PROBLEM + "/collaborators"
+class CollaboratorController(RecordController):
     tags = ["collaboration"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
-    @get(
-        "/",
-        summary="Collaborating departments and people",
-        responses=errors(401, 404),
-    )
+    @get("/collaborators", summary="Collaborating departments and people")
     async def list_collaborators(self, on: OnProblem) -> list[schemas.Collaborator]:
         return await collaborators.list_collaborators(*on)
 
-    @get("/{collaborator_id:uuid}", summary="One collaborator", responses=errors(401, 404))
-    async def get_collaborator(
-        self, on: OnProblem, collaborator_id: uuid.UUID
-    ) -> schemas.Collaborator:
-        return await collaborators.get_collaborator(*on, collaborator_id)
-
-    @post(
-        "/",
+    get_collaborator = COLLABORATORS.read(
+        collaborators.get_collaborator, summary="One collaborator"
+    )
+    add_collaborator = COLLABORATORS.create(
+        collaborators.add_collaborator,
+        schemas.CollaboratorCreate,
         summary="Add a collaborating department or person",
         description=(
             "Exactly one of `department` (a code) or `email`. For the owning department's "
@@ -203,29 +130,12 @@ class CollaboratorController(Controller):
             "problem even when it is restricted. A duplicate is a 409; the owning department "
             "(or one of its people) is a 422."
         ),
-        responses=errors(*API_ERRORS, 403, 404, 409),
-        status_code=201,
-        response_headers=[LOCATION],
     )
-    async def add_collaborator(
-        self, on: OnProblem, once: Once, data: NewCollaborator
-    ) -> Response[schemas.Collaborator]:
-        async def create() -> Created:
-            collaborator = await collaborators.add_collaborator(*on, data)
-            location = f"/api/v1/problems/{on.problem_id}/collaborators/{collaborator.id}"
-            return 201, collaborator, {"Location": location}
-
-        return await once(create)
-
-    @delete(
-        "/{collaborator_id:uuid}",
+    remove_collaborator = COLLABORATORS.remove(
+        collaborators.remove_collaborator,
         summary="Remove a collaborator",
         description="For the same people who add collaborators.",
-        responses=errors(401, 403, 404),
-        status_code=204,
     )
-    async def remove_collaborator(self, on: OnProblem, collaborator_id: uuid.UUID) -> None:
-        await collaborators.remove_collaborator(*on, collaborator_id)
 
 
 ROUTES: list[type[Controller]] = [CommentController, WatcherController, CollaboratorController]

@@ -37,12 +37,18 @@ DepartmentCodeInput = Annotated[
 
 
 class CommentCreate(Input):
+    examples = (
+        {"body": "@mei.chen@city.example can you join Tuesday's site visit?", "visibility": "all"},
+    )
+
     body: CommentText
     visibility: Visibility = "all"
 
 
 class CommentUpdate(Input):
     """An edit replaces the text; the earlier text is kept and shown under ``edits``."""
+
+    examples = ({"body": "Site visit moved to Wednesday 10:00."},)
 
     body: CommentText
 
@@ -80,6 +86,8 @@ class CommentDetail(Comment):
 class WatcherAdd(Input):
     """Who starts following; without a body (or without ``email``) it is the caller."""
 
+    examples = ({"email": "maria.lopez@city.example"},)
+
     email: RegisteredAddress | None = None
 
 
@@ -88,6 +96,8 @@ class WatcherAdd(Input):
 
 class CollaboratorCreate(Input):
     """Exactly one of ``department`` (its code) or ``email`` (a person)."""
+
+    examples = ({"department": "PRK"}, {"email": "keisha.brown@city.example"})
 
     department: DepartmentCodeInput | None = None
     email: RegisteredAddress | None = None

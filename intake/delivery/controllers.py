@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
-from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import HeaderParameter
+from litestar import Controller
 
 from intake.delivery import milestones, schemas, updates
 from intake.delivery import service as delivery
-from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
-from intake.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
+from intake.lib.pagination import MAX_LIMIT
 from intake.problems.action_routes import ActionRoute, action_controller
-from intake.problems.deps import ON_PROBLEM, OnProblem
+from intake.problems.item_routes import Item, RecordController
 from intake.problems.schemas import StatusUpdateOut
-from intake.web.idempotency import ONCE, Created, Once
 
 # ``POST /api/v1/problems/{id}/<action>`` for the problem's triager and team.
 DeliveryActionController = action_controller(
@@ -26,216 +19,101 @@ DeliveryActionController = action_controller(
         ActionRoute(
             "start-discovery",
             schemas.PhaseChange,
-            {"reason": "Kick-off with the permit desk on Monday."},
             body_optional=True,
-            run=lambda session, caller, problem_id, if_match, data: delivery.start_discovery(
-                session, caller, problem_id, if_match, data.reason if data else None
-            ),
+            run=delivery.start_discovery,
+            passes="reason",
         ),
-        ActionRoute(
-            "start-delivery",
-            schemas.StartDelivery,
-            {"phase": "alpha", "reason": "Prototype tested."},
-            run=delivery.start_delivery,
-        ),
+        ActionRoute("start-delivery", schemas.StartDelivery, run=delivery.start_delivery),
         ActionRoute(
             "launch",
             schemas.PhaseChange,
-            {"reason": "Online permits open to all wards."},
+            example={"reason": "Online permits open to all wards."},
             body_optional=True,
-            run=lambda session, caller, problem_id, if_match, data: delivery.launch(
-                session, caller, problem_id, if_match, data.reason if data else None
-            ),
+            run=delivery.launch,
+            passes="reason",
         ),
-        ActionRoute(
-            "close",
-            schemas.OutcomeReview,
-            {
-                "result": "achieved",
-                "summary": "Median decision time fell from 31 to 4 days.",
-                "lessons": "Involve inspectors in design from week one.",
-            },
-            run=delivery.close,
-        ),
+        ActionRoute("close", schemas.OutcomeReview, run=delivery.close),
     ],
 )
 
 
 # -- milestones and status updates ------------------------------------------------------------
 
-MilestoneIfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description="The ETag of the milestone as you last read it."),
-]
-WRITE_ERRORS = errors(*API_ERRORS, 403, 404, 409)
-EDIT_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
-NewMilestone = Annotated[
-    schemas.MilestoneCreate,
-    example(
-        {
-            "title": "Online permit form in beta in Ward 3",
-            "description": "Residents of Ward 3 can apply online; paper stays open.",
-            "target_date": "2026-03-31",
-        }
-    ),
-]
-MilestoneChange = Annotated[
-    schemas.MilestoneUpdate,
-    example(
-        {
-            "target_date": "2026-04-30",
-            "reason": "Translation of the form into Spanish and Somali.",
-        }
-    ),
-]
-NewUpdate = Annotated[
-    schemas.StatusUpdateCreate,
-    example(
-        {
-            "status": "at_risk",
-            "summary": "Beta slipped a month: the form needs translating first.",
-        }
-    ),
-]
+MILESTONES = Item("milestone", "milestones", schemas.Milestone, versioned=True)
+UPDATES = Item("update", "updates", StatusUpdateOut)
 
 
-def _with_etag(milestone: schemas.Milestone) -> Response[schemas.Milestone]:
-    return Response(milestone, headers={"ETag": etag(milestone.version)})
-
-
-class MilestoneController(Controller):
+class MilestoneController(RecordController):
     """``/api/v1/problems/{id}/milestones``: anyone who sees the problem reads; its triager and
     team write while the work is open."""
 
-    path = "/problems/{problem_id:uuid}/milestones"
     tags = ["delivery"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
-    @post(
-        "/",
+    add_milestone = MILESTONES.create(
+        milestones.create_milestone,
+        schemas.MilestoneCreate,
         summary="Add a milestone",
         description=(
             "For the problem's triager and its team's members while the work is open "
             "(accepted, discovery, delivery, live or on hold). `done_on` cannot be in the "
             "future. Accepts `Idempotency-Key`."
         ),
-        responses=WRITE_ERRORS,
-        status_code=201,
-        response_headers=[ETAG, LOCATION],
+        name="add_milestone",
     )
-    async def add_milestone(
-        self, on: OnProblem, once: Once, data: NewMilestone
-    ) -> Response[schemas.Milestone]:
-        async def create() -> Created:
-            body = await milestones.create_milestone(*on, data)
-            location = f"/api/v1/problems/{on.problem_id}/milestones/{body.id}"
-            return 201, body, {"ETag": etag(body.version), "Location": location}
-
-        return await once(create)
-
-    @get(
-        "/",
+    list_milestones = MILESTONES.page(
+        milestones.list_milestones,
         summary="List a problem's milestones",
         description=(
             "Earliest target date first. Each milestone shows its `state` (done, done_late, "
             "overdue, upcoming), `earlier_targets` and `slip_days`."
         ),
-        responses=errors(*API_ERRORS, 404),
+        limit=MAX_LIMIT,
     )
-    async def list_milestones(
-        self, on: OnProblem, cursor: Cursor = None, limit: Limit = MAX_LIMIT
-    ) -> Page[schemas.Milestone]:
-        return Page.of(await milestones.list_milestones(*on, cursor=cursor, limit=limit))
-
-    @get(
-        "/{milestone_id:uuid}",
-        summary="Get a milestone",
-        responses=errors(401, 404),
-        response_headers=[ETAG],
-    )
-    async def get_milestone(
-        self, on: OnProblem, milestone_id: uuid.UUID
-    ) -> Response[schemas.Milestone]:
-        return _with_etag(await milestones.get_milestone(*on, milestone_id))
-
-    @patch(
-        "/{milestone_id:uuid}",
+    get_milestone = MILESTONES.read(milestones.get_milestone, summary="Get a milestone")
+    update_milestone = MILESTONES.change(
+        milestones.update_milestone,
+        schemas.MilestoneUpdate,
         summary="Edit, move or complete a milestone",
         description=(
             "Send `If-Match` with the milestone's ETag. A new `target_date` keeps the old one "
             "in `earlier_targets` (with `reason`, if given), so slips stay visible; `done_on` "
             "marks it done and `done_on: null` reopens it."
         ),
-        responses=EDIT_ERRORS,
-        response_headers=[ETAG],
     )
-    async def update_milestone(
-        self,
-        on: OnProblem,
-        milestone_id: uuid.UUID,
-        data: MilestoneChange,
-        if_match: MilestoneIfMatch = None,
-    ) -> Response[schemas.Milestone]:
-        return _with_etag(await milestones.update_milestone(*on, milestone_id, data, if_match))
-
-    @delete(
-        "/{milestone_id:uuid}",
+    remove_milestone = MILESTONES.remove(
+        milestones.delete_milestone,
         summary="Remove a milestone",
         description=(
             "Send `If-Match` with the milestone's ETag; history keeps what it was. A removed "
             "milestone is a 404 from then on; portfolio views as of an earlier moment still "
             "count it."
         ),
-        responses=EDIT_ERRORS,
+        statuses=(403, 409, 422),
+        name="remove_milestone",
     )
-    async def remove_milestone(
-        self, on: OnProblem, milestone_id: uuid.UUID, if_match: MilestoneIfMatch = None
-    ) -> None:
-        await milestones.delete_milestone(*on, milestone_id, if_match)
 
 
-class StatusUpdateController(Controller):
+class StatusUpdateController(RecordController):
     """``/api/v1/problems/{id}/updates``: a log of status updates, never edited."""
 
-    path = "/problems/{problem_id:uuid}/updates"
     tags = ["delivery"]
-    dependencies = {**ON_PROBLEM, **ONCE}
 
-    @post(
-        "/",
+    post_update = UPDATES.create(
+        updates.post_update,
+        schemas.StatusUpdateCreate,
         summary="Post a status update",
         description=(
             "For the problem's triager and its team's members while the work is open. "
             "Updates are never edited or deleted: post a newer one to correct. The newest "
             "shows on the problem as `latest_update`. Accepts `Idempotency-Key`."
         ),
-        responses=WRITE_ERRORS,
-        status_code=201,
-        response_headers=[LOCATION],
     )
-    async def post_update(
-        self, on: OnProblem, once: Once, data: NewUpdate
-    ) -> Response[StatusUpdateOut]:
-        async def create() -> Created:
-            body = await updates.post_update(*on, data)
-            return 201, body, {"Location": f"/api/v1/problems/{on.problem_id}/updates/{body.id}"}
-
-        return await once(create)
-
-    @get(
-        "/",
+    list_updates = UPDATES.page(
+        updates.list_updates,
         summary="List a problem's status updates",
         description="Newest first.",
-        responses=errors(*API_ERRORS, 404),
     )
-    async def list_updates(
-        self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
-    ) -> Page[StatusUpdateOut]:
-        return Page.of(await updates.list_updates(*on, cursor=cursor, limit=limit))
-
-    @get("/{update_id:uuid}", summary="Get a status update", responses=errors(401, 404))
-    async def get_update(self, on: OnProblem, update_id: uuid.UUID) -> StatusUpdateOut:
-        return await updates.get_update(*on, update_id)
+    get_update = UPDATES.read(updates.get_update, summary="Get a status update")
 
 
 ROUTES: list[type[Controller]] = [

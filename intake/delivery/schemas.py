@@ -20,16 +20,28 @@ LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=20000), NO_NUL]
 class PhaseChange(Input):
     """Body of start-discovery and launch: an optional note for the history."""
 
+    examples = ({"reason": "Kick-off with the permit desk on Monday."},)
+
     reason: Note | None = None
 
 
 class StartDelivery(Input):
+    examples = ({"phase": "alpha", "reason": "Prototype tested."},)
+
     phase: DeliveryPhase
     reason: Note | None = None
 
 
 class OutcomeReview(Input):
     """What ``close`` needs: did the work achieve its outcome, and what was learned."""
+
+    examples = (
+        {
+            "result": "achieved",
+            "summary": "Median decision time fell from 31 to 4 days.",
+            "lessons": "Involve inspectors in design from week one.",
+        },
+    )
 
     result: OutcomeResult
     summary: LongText
@@ -46,6 +58,14 @@ UpdateStatus = Literal["on_track", "at_risk", "off_track"]
 class MilestoneCreate(Input):
     """A new milestone: what will be true, and by when; ``done_on`` if it already is."""
 
+    examples = (
+        {
+            "title": "Online permit form in beta in Ward 3",
+            "description": "Residents of Ward 3 can apply online; paper stays open.",
+            "target_date": "2026-03-31",
+        },
+    )
+
     title: MilestoneTitle
     target_date: date
     description: Note | None = None
@@ -55,6 +75,10 @@ class MilestoneCreate(Input):
 class MilestoneUpdate(Input):
     """A partial edit. A new ``target_date`` keeps the old one in ``earlier_targets``, with
     ``reason`` if given; ``done_on: null`` reopens a milestone."""
+
+    examples = (
+        {"target_date": "2026-04-30", "reason": "Translation of the form into Spanish and Somali."},
+    )
 
     title: MilestoneTitle | msgspec.UnsetType = msgspec.UNSET
     description: Note | msgspec.UnsetType | None = msgspec.UNSET
@@ -96,6 +120,10 @@ class Milestone(Output):
 
 class StatusUpdateCreate(Input):
     """A status update for leadership: how the work is going, in a few sentences."""
+
+    examples = (
+        {"status": "at_risk", "summary": "Beta slipped a month: the form needs translating first."},
+    )
 
     status: UpdateStatus
     summary: Note

@@ -36,6 +36,34 @@ EvidenceList = Annotated[list[Evidence], msgspec.Meta(min_length=1, max_length=5
 class FindingCreate(Input):
     """A new finding. Pain points may sit on a journey step; journey steps take a position."""
 
+    examples = (
+        {
+            "kind": "journey_step",
+            "title": "Resident mails the paper application",
+            "detail": "Form TP-4, printed from the website or picked up at the counter.",
+            "evidence": [
+                {
+                    "source": "Interview at the permit counter",
+                    "date": "2026-12-02",
+                    "who": "Permit clerk",
+                }
+            ],
+            "position": 1,
+        },
+        {
+            "kind": "pain_point",
+            "title": "No way to know the application arrived",
+            "evidence": [
+                {
+                    "source": "Interview at the permit counter",
+                    "date": "2026-12-02",
+                    "who": "Permit clerk",
+                }
+            ],
+            "journey_step_id": "5d0c6a8e-1f0b-4c1e-9f6e-2b7a3c4d5e6f",
+        },
+    )
+
     kind: FindingKind
     title: Title
     evidence: EvidenceList
@@ -46,6 +74,10 @@ class FindingCreate(Input):
 
 class FindingUpdate(Input):
     """Changes to a finding. Its kind is fixed; steps are reordered with PUT /journey."""
+
+    examples = (
+        {"title": "Residents cannot tell whether the form arrived", "journey_step_id": None},
+    )
 
     title: Title | msgspec.UnsetType = msgspec.UNSET
     detail: Detail | msgspec.UnsetType | None = msgspec.UNSET
@@ -83,5 +115,14 @@ class Journey(Output):
 
 class JourneyOrder(Input):
     """Every journey step of the problem, each once, in the new order."""
+
+    examples = (
+        {
+            "step_ids": [
+                "5d0c6a8e-1f0b-4c1e-9f6e-2b7a3c4d5e6f",
+                "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+            ]
+        },
+    )
 
     step_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=10_000)]

@@ -1,6 +1,7 @@
-"""OpenAPI helpers: every operation documents its errors the same way, with an example; the
-headers a response carries are declared by name; request bodies declare that they refuse
-unknown fields and the limits they are checked against.
+"""OpenAPI helpers: every operation documents its errors the same way, with an example, and
+the errors that follow from what it takes are derived rather than listed (``document_errors``);
+the headers a response carries are declared by name; request bodies declare that they refuse
+unknown fields, the limits they are checked against and the examples their struct gives.
 
 ``intake.web.openapi_document`` completes the generated document with the rules that hold for
 every operation (429 and 503, required ``If-Match``, ``Idempotency-Key``, named enums)."""
@@ -20,13 +21,17 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example, Operation, Reference, Schema
 from litestar.openapi.spec import OpenAPIHeader as Header
 from litestar.params import Body
+from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
 
 from intake.lib.errors import PROBLEM_JSON, TYPE_PREFIX, ProblemDetails
 from intake.lib.schema import Input
 
 if TYPE_CHECKING:
+    from litestar import Litestar
+    from litestar._kwargs import KwargsModel
     from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.handlers import HTTPRouteHandler
 
 _ERRORS: dict[int, tuple[str, str, str]] = {
     400: ("bad-request", "Bad request", "The body is not valid JSON."),
@@ -137,7 +142,46 @@ def success_headers(*headers: ResponseHeader) -> type[Operation]:
     return WithHeaders
 
 
-API_ERRORS = (400, 401, 422, 429)
+def derived_errors(path: str, handler: HTTPRouteHandler, takes: KwargsModel) -> set[int]:
+    """The errors an operation may answer because of what it takes: a token under the API
+    (401), a path parameter that may name nothing (404), ``If-Match`` (412, 428), a body, a
+    query, ``Idempotency-Key`` or a bounded path parameter to validate (422), and
+    ``Idempotency-Key`` again, whose first request may still be running (409)."""
+    headers = {parameter.field_alias for parameter in takes.expected_header_params}
+    found = set()
+    if path.startswith("/api/"):
+        found.add(401)
+    if takes.expected_path_params:
+        found.add(404)
+    if "If-Match" in headers:
+        found |= {412, 428}
+    if "Idempotency-Key" in headers:
+        found |= {409, 422}
+    signature = handler.parsed_fn_signature.parameters
+
+    def bounded(name: str) -> bool:
+        limits = getattr(signature.get(name), "kwarg_definition", None)
+        return bool(getattr(limits, "is_constrained", False))
+
+    if (
+        "data" in takes.expected_reserved_kwargs
+        or takes.expected_query_params
+        or any(bounded(parameter.field_name) for parameter in takes.expected_path_params)
+    ):
+        found.add(422)
+    return found
+
+
+def document_errors(app: Litestar) -> None:
+    """Give every documented operation the errors that follow from what it takes, beside the
+    ones its handler declares (``responses=errors(403, 409)``: what only its rules know)."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler, takes in route.route_handler_map.values():
+            if handler.include_in_schema:
+                derived = errors(*derived_errors(route.path, handler, takes))
+                handler.responses = {**derived, **(handler.responses or {})}
 
 
 INT64 = (-(2**63), 2**63 - 1)
@@ -145,15 +189,37 @@ INT64 = (-(2**63), 2**63 - 1)
 INPUT_DAY_PATTERN = r"^(19[0-9]{2}|2[0-9]{3})-"
 
 
-class StrictInputSchemaPlugin(StructSchemaPlugin):
+class ExampleSchemaPlugin(StructSchemaPlugin):
+    """A struct that gives ``examples`` (a class variable, as ``Input`` and ``Output`` have)
+    shows them on its schema component."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        return super().is_plugin_supported_field(field_definition) and bool(
+            _examples(field_definition.type_)
+        )
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        schema.examples = list(_examples(field_definition.type_)) or None
+        return schema
+
+
+def _examples(struct: Any) -> tuple[Any, ...]:
+    examples = getattr(struct, "examples", ())
+    return examples if isinstance(examples, tuple) else ()
+
+
+class StrictInputSchemaPlugin(ExampleSchemaPlugin):
     """Request bodies (``forbid_unknown_fields`` structs) as they are checked: their schemas say
     ``additionalProperties: false`` (an unknown field is a 422), keep the bounds of list
     items and the minimum 0, which Litestar leaves out, give every integer its bounds (int64
     at most) and every calendar day of an ``Input`` its range, so clients and fuzzers know
-    them too."""
+    them too, and show their ``examples``."""
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
-        return super().is_plugin_supported_field(field_definition) and bool(
+        return StructSchemaPlugin.is_plugin_supported_field(self, field_definition) and bool(
             field_definition.type_.__struct_config__.forbid_unknown_fields
         )
 

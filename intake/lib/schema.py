@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import msgspec
 from msgspec import inspect
@@ -36,8 +36,11 @@ class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     Every calendar-day field must lie between EARLIEST_DAY and LATEST_DAY (else 422), and
     every label (a field typed with LABEL, here or in structs it holds) is trimmed and
-    checked by ``_label``.
+    checked by ``_label``. ``examples`` are the bodies the OpenAPI document shows, on the
+    struct's schema and on every operation that takes it.
     """
+
+    examples: ClassVar[tuple[Any, ...]] = ()
 
     def __post_init__(self) -> None:
         for name in self.__struct_fields__:
@@ -49,7 +52,9 @@ class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class Output(msgspec.Struct, kw_only=True):
-    """A response body."""
+    """A response body; ``examples`` are what the OpenAPI document shows on its schema."""
+
+    examples: ClassVar[tuple[Any, ...]] = ()
 
 
 def shown_length(text: str) -> int:

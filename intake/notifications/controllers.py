@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.openapi.spec import Example
-from litestar.params import Body, Parameter
+from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit
 from intake.notifications import schemas
 from intake.notifications import service as inbox
@@ -29,7 +28,6 @@ class NotificationController(Controller):
             "`unread_count` counts all unread ones, whatever the page. Only notifications about "
             "problems and events you may see now are shown."
         ),
-        responses=errors(*API_ERRORS),
     )
     async def list_notifications(
         self,
@@ -49,7 +47,6 @@ class NotificationController(Controller):
         "/{notification_id:int}/read",
         summary="Mark a notification read",
         description="Idempotent: a notification read before keeps its first `read_at`.",
-        responses=errors(*API_ERRORS, 404),
         status_code=200,
     )
     async def mark_read(
@@ -67,22 +64,14 @@ class NotificationController(Controller):
             'Send `{"ids": [...]}` (up to 100) or `{"all": true}`. Any id that is not one of '
             "your notifications makes it a 404 and nothing is marked."
         ),
-        responses=errors(*API_ERRORS, 404),
+        responses=errors(404),
         status_code=200,
     )
     async def mark_many_read(
         self,
         caller: Caller,
         db_session: AsyncSession,
-        data: Annotated[
-            schemas.MarkRead,
-            Body(
-                examples=[
-                    Example(summary="Some", value={"ids": [41, 42]}),
-                    Example(summary="All", value={"all": True}),
-                ]
-            ),
-        ],
+        data: schemas.MarkRead,
     ) -> schemas.MarkedRead:
         return await inbox.mark_many_read(db_session, caller, data)
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from intake.lib.schema import Input, Output
-from intake.problems.schemas import PersonRef
+from intake.problems.schemas import EventHeading
 from intake.vocabulary.states import Status
 
 NotificationKind = Literal[
@@ -25,16 +25,8 @@ class NotificationProblem(Output):
     status: Status
 
 
-class NotificationEvent(Output):
+class NotificationEvent(EventHeading):
     """The history event the notification is about (as the problem's history shows it)."""
-
-    id: int
-    type: str
-    occurred_at: datetime
-    actor: PersonRef | None
-    from_status: str | None
-    to_status: str | None
-    reason: str | None
 
 
 class Notification(Output):
@@ -57,6 +49,8 @@ class Inbox(Output):
 
 class MarkRead(Input):
     """Either ``ids`` (up to 100 of your notifications) or ``all: true``, not both."""
+
+    examples = ({"ids": [41, 42]}, {"all": True})
 
     ids: Annotated[list[NotificationId], msgspec.Meta(min_length=1, max_length=100)] | None = None
     all: bool = False

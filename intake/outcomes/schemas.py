@@ -24,6 +24,19 @@ Note = Annotated[str, msgspec.Meta(max_length=2000), NO_NUL]
 class MetricCreate(Input):
     """A new outcome metric. The target must be on the improving side of the baseline."""
 
+    examples = (
+        {
+            "name": "Median days from request to permit decision",
+            "unit": "days",
+            "direction": "decrease",
+            "baseline": 31,
+            "target": 7,
+            "target_date": "2027-06-30",
+            "owner_email": "ravi.patel@city.example",
+            "review_date": "2027-07-15",
+        },
+    )
+
     name: Name
     unit: Unit
     direction: Direction
@@ -36,6 +49,8 @@ class MetricCreate(Input):
 
 class MetricUpdate(Input):
     """A partial edit: fields left out stay as they are; ``null`` clears owner or review date."""
+
+    examples = ({"target": 5, "target_date": "2027-09-30"},)
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
     unit: Unit | msgspec.UnsetType = msgspec.UNSET
@@ -73,6 +88,14 @@ class Metric(Output):
 
 class MeasurementCreate(Input):
     """One value of the metric, as measured on a day (today or earlier)."""
+
+    examples = (
+        {
+            "value": 12,
+            "measured_on": "2027-02-28",
+            "note": "February median from the permit system.",
+        },
+    )
 
     value: Number
     measured_on: date

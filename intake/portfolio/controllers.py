@@ -13,7 +13,7 @@ from litestar import Response, Router, get
 from litestar.handlers import HTTPRouteHandler
 from litestar.types import ControllerRouterHandler
 
-from intake.lib.openapi import AGE, API_ERRORS, CACHE_CONTROL, ETAG, VARY, errors, not_modified
+from intake.lib.openapi import AGE, CACHE_CONTROL, ETAG, VARY, errors, not_modified
 from intake.portfolio import caching, compliance, distribution, flow, outcomes, risk, schemas
 from intake.portfolio import service as portfolio
 from intake.portfolio import teams as team_load
@@ -122,7 +122,7 @@ def _view_route(
         f"/{name}",
         summary=summary,
         description=description,
-        responses={**errors(*API_ERRORS, 403), **not_modified()},
+        responses={**errors(403), **not_modified()},
         response_headers=[ETAG, CACHE_CONTROL, VARY, AGE],
     )(answer)
 

@@ -54,7 +54,6 @@ from sqlalchemy.types import Text
 
 from intake.db import models
 from intake.lib.openapi import (
-    API_ERRORS,
     CACHE_CONTROL,
     CONTENT_DISPOSITION,
     ETAG,
@@ -320,7 +319,7 @@ class ExportController(Controller):
                 generate_examples=False,
                 examples=[Example(summary="Two rows", value=_EXAMPLE)],
             ),
-            **errors(*API_ERRORS, 403),
+            **errors(403),
             **not_modified(),
         },
         operation_class=success_headers(ETAG, CACHE_CONTROL, VARY, CONTENT_DISPOSITION),

@@ -47,13 +47,16 @@ class ActionRoute:
     """What serving one lifecycle action needs beyond its row in the table."""
 
     action: str
-    # The request body struct and its documented example; None: the action takes no body.
+    # The request body struct; None: the action takes no body. ``example``: this action's own
+    # example, where it differs from the struct's (``Input.examples``).
     body: type[Any] | None = None
-    example: dict[str, Any] | None = None
     body_optional: bool = False
+    example: dict[str, Any] | None = None
     # The service call; by default the plain lifecycle action, with the body's ``reason``.
     run: Run | None = None
     reason: str = "reason"
+    # ``run`` takes this field of the body (None when no body came) rather than the body.
+    passes: str | None = None
     answer: Answer = answer_problem
     returns: type[Any] = schemas.Problem
     # Accepts Idempotency-Key (a retry gets the first response back).
@@ -86,6 +89,8 @@ def action_handler(route: ActionRoute) -> HTTPRouteHandler:
             if idempotent is not None and (replayed := await idempotent.replay()):
                 return replayed
         if route.run is not None:
+            if route.passes is not None:
+                data = getattr(data, route.passes) if data is not None else None
             result = await route.run(db_session, caller, problem_id, if_match, data)
         else:
             reason = getattr(data, route.reason) if data is not None else None

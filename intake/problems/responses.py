@@ -1,7 +1,7 @@
 """What the routes that act on a problem share, whichever domain they belong to.
 
 The problem as the caller sees it with its ETag, the ``If-Match`` header it is changed
-with, and the errors a lifecycle action documents.
+with, and the errors a change of a problem documents.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, errors
+from intake.lib.openapi import errors
 from intake.problems import schemas
 from intake.problems import service as problems
 from intake.web.auth import Caller
@@ -24,7 +24,9 @@ IfMatch = Annotated[
     HeaderParameter(name="If-Match", description="The ETag of the problem as you last read it."),
 ]
 
-ACTION_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
+# What only the rules of a change know: who may make it (403), in which states (409). The
+# rest follows from what the route takes (``intake.lib.openapi.document_errors``).
+ACTION_ERRORS = errors(403, 409)
 
 
 async def problem_response(

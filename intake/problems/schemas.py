@@ -39,6 +39,27 @@ class SystemInvolved(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ProblemCreate(Input):
     """A new draft. Only ``title`` is needed now; the rest is checked at submit."""
 
+    examples = (
+        {
+            "title": "Residents wait weeks for a street tree permit",
+            "problem_statement": "Residents who want to plant a street tree fill in a paper "
+            "form, mail it, and wait four to six weeks for an inspector to "
+            "visit. Many give up.",
+            "affected_groups": ["residents"],
+            "affected_people_per_year": 2400,
+            "current_process": "Paper form by mail, keyed in by a clerk, inspection booked by "
+            "phone.",
+            "workarounds": "Clerks keep a shared spreadsheet of pending visits.",
+            "impact_staff_hours_per_year": 1800,
+            "impact_resident_burden": "Two trips or calls per permit; 40% of applicants abandon.",
+            "desired_outcome": "Residents know within a week whether they can plant, without a "
+            "visit.",
+            "success_measures": "Median days from request to decision; abandonment rate.",
+            "data_sensitivity": "internal",
+            "communities_affected": ["Ward 3", "Ward 7"],
+        },
+    )
+
     title: Title
     problem_statement: LongText | None = None
     affected_groups: Annotated[list[AffectedGroup], msgspec.Meta(max_length=5)] = msgspec.field(
@@ -72,6 +93,8 @@ class ProblemCreate(Input):
 class ProblemUpdate(Input):
     """A partial edit: fields left out stay as they are; ``null`` clears a field."""
 
+    examples = ({"affected_people_per_year": 3100, "workarounds": None},)
+
     title: Title | msgspec.UnsetType = msgspec.UNSET
     problem_statement: LongText | msgspec.UnsetType | None = msgspec.UNSET
     affected_groups: (
@@ -103,6 +126,8 @@ class ProblemUpdate(Input):
 
 
 class Withdrawal(Input):
+    examples = ({"reason": "Solved by the new state portal."},)
+
     reason: Annotated[str, msgspec.Meta(max_length=2000), NO_NUL] | None = None
 
 
@@ -197,8 +222,8 @@ class ProblemSummary(Output):
     rank: float | None = None
 
 
-class HistoryEvent(Output):
-    """One change to a problem: who, when, what kind, and what changed."""
+class EventHeading(Output):
+    """A history event without what it changed: who, when, what kind (the inbox's event)."""
 
     id: int
     type: str
@@ -207,4 +232,9 @@ class HistoryEvent(Output):
     from_status: str | None
     to_status: str | None
     reason: str | None
+
+
+class HistoryEvent(EventHeading):
+    """One change to a problem: who, when, what kind, and what changed."""
+
     changes: dict[str, Any]

@@ -44,11 +44,15 @@ class Department(Output):
 
 
 class DepartmentCreate(Input):
+    examples = ({"code": "LIB", "name": "Public Library"},)
+
     code: DepartmentCode
     name: Name
 
 
 class DepartmentUpdate(Input):
+    examples = ({"name": "San Francisco Public Library"},)
+
     name: Name | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -66,6 +70,15 @@ class Person(Output):
 
 
 class PersonCreate(Input):
+    examples = (
+        {
+            "email": "ana.silva@city.example",
+            "name": "Ana Silva",
+            "department": "DOT",
+            "roles": ["requester"],
+        },
+    )
+
     email: EmailAddress
     name: Name
     department: DepartmentCode
@@ -75,6 +88,8 @@ class PersonCreate(Input):
 
 
 class PersonUpdate(Input):
+    examples = ({"roles": ["requester", "leadership"], "active": True},)
+
     name: Name | msgspec.UnsetType = msgspec.UNSET
     department: DepartmentCode | msgspec.UnsetType = msgspec.UNSET
     roles: Annotated[list[Role], msgspec.Meta(max_length=5)] | msgspec.UnsetType = msgspec.UNSET
@@ -93,6 +108,8 @@ class Me(Output):
 
 class MeUpdate(Input):
     """What people change about themselves; the rest of their record is the admins'."""
+
+    examples = ({"email_notifications": False},)
 
     email_notifications: bool | msgspec.UnsetType = msgspec.UNSET
 
@@ -123,6 +140,16 @@ class TeamMemberInput(Input):
 
 
 class TeamCreate(Input):
+    examples = (
+        {
+            "name": "Permits & Licensing",
+            "disciplines": ["product_management", "civic_design", "software_engineering"],
+            "focus_areas": ["permits", "payments"],
+            "wip_limit": 3,
+            "members": [{"email": "grace.nakamura@city.example", "discipline": "civic_design"}],
+        },
+    )
+
     name: TeamName
     description: Annotated[str, msgspec.Meta(max_length=2000), NO_NUL] = ""
     disciplines: Annotated[list[Discipline], msgspec.Meta(max_length=5)] = msgspec.field(
@@ -138,6 +165,8 @@ class TeamCreate(Input):
 
 
 class TeamUpdate(Input):
+    examples = ({"wip_limit": 4},)
+
     name: TeamName | msgspec.UnsetType = msgspec.UNSET
     description: Annotated[str, msgspec.Meta(max_length=2000), NO_NUL] | msgspec.UnsetType = (
         msgspec.UNSET

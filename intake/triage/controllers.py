@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
-from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
+from intake.lib.openapi import ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems import service as problems
 from intake.problems.action_routes import ActionRoute, action_controller, answer_problem
@@ -31,20 +31,6 @@ from intake.web.auth import Caller, require_role
 TRIAGER_PATTERN = (
     r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
 )
-
-
-async def _submit(
-    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
-) -> tuple[models.Problem, list[schemas.SimilarProblem]]:
-    """Submit, finding the similar problems (to spot duplicates early) before the reference is
-    taken, so other submits do not wait for the search."""
-    found: list[schemas.SimilarProblem] = []
-
-    async def search(problem: models.Problem) -> None:
-        found.extend(await similar.search_before_numbering(session, caller, problem))
-
-    problem = await problems.submit(session, caller, problem_id, if_match, before_numbering=search)
-    return problem, found
 
 
 async def _answer_submitted(
@@ -80,7 +66,7 @@ SubmissionController = action_controller(
     [
         ActionRoute(
             "submit",
-            run=lambda session, caller, problem_id, if_match, _: _submit(
+            run=lambda session, caller, problem_id, if_match, _: triage.submit(
                 session, caller, problem_id, if_match
             ),
             answer=_answer_submitted,
@@ -99,64 +85,31 @@ TriageActionController = action_controller(
         ActionRoute(
             "triage",
             schemas.TakeIntoTriage,
-            {"triager_email": "aisha.rahman@city.example"},
             body_optional=True,
-            run=lambda session, caller, problem_id, if_match, data: triage.take_into_triage(
-                session, caller, problem_id, if_match, data.triager_email if data else None
-            ),
+            run=triage.take_into_triage,
+            passes="triager_email",
             name="take_into_triage",
         ),
-        ActionRoute(
-            "reassign",
-            schemas.Reassign,
-            {
-                "triager_email": "tomas.novak@city.example",
-                "reason": "Priya Two leads the permits work from now on.",
-            },
-            run=triage.reassign,
-        ),
-        ActionRoute(
-            "request-info",
-            schemas.RequestInfo,
-            {"questions": "How many permits were filed last year?"},
-            reason="questions",
-        ),
-        ActionRoute(
-            "respond",
-            schemas.Respond,
-            {"answer": "About 2,400 permits in 2025."},
-            reason="answer",
-        ),
-        ActionRoute(
-            "accept",
-            schemas.Decision,
-            {"reason": "High reach, legal deadline."},
-            body_optional=True,
-        ),
-        ActionRoute("decline", schemas.Decline, {"reason": "Covered by the state's new portal."}),
-        ActionRoute(
-            "redirect",
-            schemas.Redirect,
-            {
-                "reason": "Street lights are maintained by the utility.",
-                "department": "WTR",
-                "channel": "Utility service desk",
-            },
-            run=triage.redirect,
-        ),
+        ActionRoute("reassign", schemas.Reassign, run=triage.reassign),
+        ActionRoute("request-info", schemas.RequestInfo, reason="questions"),
+        ActionRoute("respond", schemas.Respond, reason="answer"),
+        ActionRoute("accept", schemas.Decision, body_optional=True),
+        ActionRoute("decline", schemas.Decline),
+        ActionRoute("redirect", schemas.Redirect, run=triage.redirect),
         ActionRoute(
             "mark-duplicate",
             schemas.MarkDuplicate,
-            {
-                "primary_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
-                "reason": "Same inspection scheduling problem as P-2026-00012.",
-            },
             run=triage.mark_duplicate,
             answer=_answer_duplicate,
             returns=schemas.MarkedDuplicate,
         ),
-        ActionRoute("hold", schemas.Hold, {"reason": "Waiting on budget."}),
-        ActionRoute("resume", schemas.Decision, {"reason": "Budget approved."}, body_optional=True),
+        ActionRoute("hold", schemas.Hold),
+        ActionRoute(
+            "resume",
+            schemas.Decision,
+            body_optional=True,
+            example={"reason": "Budget approved."},
+        ),
     ],
 )
 
@@ -172,7 +125,7 @@ class TriageQueueController(Controller):
             "Submitted, triage and needs_info problems, soonest decision due first (paused ones "
             "last), then highest score, with both SLA clocks on each row."
         ),
-        responses=errors(*API_ERRORS, 403),
+        responses=errors(403),
     )
     async def queue(
         self,
@@ -216,45 +169,35 @@ class TriageQueueController(Controller):
         )
 
 
-NewSla = Annotated[
-    policy.SlaPolicy,
-    example({"first_response_days": 3, "decision_days": 10, "timezone": "America/New_York"}),
-]
-_WEIGHTS = {"reach": 20, "severity": 25, "urgency": 15, "equity": 20, "alignment": 10}
-NewWeights = Annotated[Weights, example({**_WEIGHTS, "confidence": 10})]
-
-
 class PolicyController(Controller):
     """Admin settings for triage: SLA targets, scoring weights and holidays."""
 
     path = "/settings"
     tags = ["settings"]
 
-    @get("/sla", summary="SLA targets", responses=errors(401))
+    @get("/sla", summary="SLA targets")
     async def get_sla(self, caller: Caller, db_session: AsyncSession) -> policy.SlaPolicy:
         return await policy.sla_policy(db_session)
 
-    @put("/sla", summary="Change SLA targets (admin)", responses=errors(*API_ERRORS, 403))
+    @put("/sla", summary="Change SLA targets (admin)", responses=errors(403))
     async def put_sla(
-        self, caller: Caller, db_session: AsyncSession, data: NewSla
+        self, caller: Caller, db_session: AsyncSession, data: policy.SlaPolicy
     ) -> policy.SlaPolicy:
         require_role(caller, "admin")
         saved = await policy.set_sla_policy(db_session, data, caller.id)
         await clocks.recompute_open(db_session, caller.id)
         return saved
 
-    @get("/scoring", summary="Scoring weights", responses=errors(401))
+    @get("/scoring", summary="Scoring weights")
     async def get_weights(self, caller: Caller, db_session: AsyncSession) -> Weights:
         return await policy.weights(db_session)
 
-    @put("/scoring", summary="Change scoring weights (admin)", responses=errors(*API_ERRORS, 403))
-    async def put_weights(
-        self, caller: Caller, db_session: AsyncSession, data: NewWeights
-    ) -> Weights:
+    @put("/scoring", summary="Change scoring weights (admin)", responses=errors(403))
+    async def put_weights(self, caller: Caller, db_session: AsyncSession, data: Weights) -> Weights:
         require_role(caller, "admin")
         return await policy.set_weights(db_session, data, caller.id)
 
-    @get("/holidays", summary="City holidays", responses=errors(401))
+    @get("/holidays", summary="City holidays")
     async def get_holidays(
         self, caller: Caller, db_session: AsyncSession
     ) -> list[policy.HolidayOut]:
@@ -263,7 +206,7 @@ class PolicyController(Controller):
     @put(
         "/holidays/{year:int}",
         summary="Set one year's holidays (admin)",
-        responses=errors(*API_ERRORS, 403, 404),
+        responses=errors(403),
     )
     async def put_holidays(
         self,
@@ -280,26 +223,6 @@ class PolicyController(Controller):
         return saved
 
 
-_RATINGS = {"reach": 4, "severity": 5, "urgency": 3, "equity": 4, "alignment": 3, "confidence": 2}
-NewScore = Annotated[
-    schemas.ScoreInput,
-    example({"ratings": {**_RATINGS, "effort": "m"}, "notes": "Reach from the 2025 permit count."}),
-]
-NewLink = Annotated[
-    schemas.LinkInput,
-    example({"to_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11", "type": "blocks"}),
-]
-TeamChoice = Annotated[
-    schemas.AssignTeam,
-    example(
-        {
-            "team_id": "0b6f3c1e-9a1d-4c55-8e0e-6f0d1c2b3a49",
-            "override_reason": "Mayor's priority; another item finishes soon.",
-        }
-    ),
-]
-
-
 class ProblemTriageController(Controller):
     """Scoring, similar problems, links and team pairing of one problem."""
 
@@ -307,7 +230,7 @@ class ProblemTriageController(Controller):
     tags = ["triage"]
     dependencies = ON_PROBLEM
 
-    @get("/score", summary="A problem's score and its history", responses=errors(401, 404))
+    @get("/score", summary="A problem's score and its history")
     async def get_score(self, on: OnProblem) -> schemas.ScoreOut:
         problem = await problems.get_visible(*on)
         return await scores.score_view(on.session, on.caller, problem)
@@ -324,7 +247,7 @@ class ProblemTriageController(Controller):
         response_headers=[ETAG],
     )
     async def put_score(
-        self, on: OnProblem, data: NewScore, if_match: IfMatch = None
+        self, on: OnProblem, data: schemas.ScoreInput, if_match: IfMatch = None
     ) -> Response[schemas.ScoreOut]:
         problem, view = await scores.score_problem(*on, if_match, data)
         return Response(view, headers={"ETag": etag(problem.version)})
@@ -334,19 +257,17 @@ class ProblemTriageController(Controller):
         summary="Similar problems in any department",
         description="Full-text similarity, ranked; matches from another department suggest "
         "collaborating.",
-        responses=errors(401, 404),
     )
     async def similar(self, on: OnProblem) -> list[schemas.SimilarProblem]:
         return await similar.similar_to(*on)
 
-    @get("/links", summary="A problem's links, both directions", responses=errors(401, 404))
+    @get("/links", summary="A problem's links, both directions")
     async def links(self, on: OnProblem) -> list[schemas.LinkOut]:
         return await links.list_links(*on)
 
     @get(
         "/links/{link_id:uuid}",
         summary="One of a problem's links, seen from it",
-        responses=errors(401, 404),
     )
     async def link(self, on: OnProblem, link_id: uuid.UUID) -> schemas.LinkOut:
         return await links.get_link(*on, link_id)
@@ -354,11 +275,11 @@ class ProblemTriageController(Controller):
     @post(
         "/links",
         summary="Link two problems (triager)",
-        responses=errors(*API_ERRORS, 403, 404, 409),
+        responses=errors(403, 409),
         status_code=201,
         response_headers=[LOCATION],
     )
-    async def add_link(self, on: OnProblem, data: NewLink) -> Response[schemas.LinkOut]:
+    async def add_link(self, on: OnProblem, data: schemas.LinkInput) -> Response[schemas.LinkOut]:
         link = await links.add_link(*on, data)
         location = f"/api/v1/problems/{on.problem_id}/links/{link.id}"
         return Response(link, status_code=201, headers={"Location": location})
@@ -367,7 +288,7 @@ class ProblemTriageController(Controller):
         "/team-recommendations",
         summary="Teams ranked for this problem, with reasons",
         description="For accepted work and later; before that, a 409.",
-        responses=errors(401, 403, 404, 409),
+        responses=errors(403, 409),
     )
     async def team_recommendations(self, on: OnProblem) -> list[schemas.TeamRecommendation]:
         return await pairing.recommend_teams(*on)
@@ -380,7 +301,7 @@ class ProblemTriageController(Controller):
         response_headers=[ETAG],
     )
     async def assign_team(
-        self, on: OnProblem, data: TeamChoice, if_match: IfMatch = None
+        self, on: OnProblem, data: schemas.AssignTeam, if_match: IfMatch = None
     ) -> Response[Problem]:
         problem = await pairing.assign_team(*on, if_match, data)
         return await problem_response(on.session, on.caller, problem)

@@ -38,6 +38,8 @@ CACHE_SECONDS = 10.0  # how late another process may show an admin's change in t
 class SlaPolicy(Input):
     """Targets in business days, and the time zone whose calendar days count."""
 
+    examples = ({"first_response_days": 3, "decision_days": 10, "timezone": "America/New_York"},)
+
     first_response_days: Annotated[int, msgspec.Meta(ge=0, le=60)] = 3
     decision_days: Annotated[int, msgspec.Meta(ge=1, le=120)] = 10
     timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=60), NO_NUL] = "UTC"

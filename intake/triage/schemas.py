@@ -19,42 +19,76 @@ DepartmentCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z][A-Z0-9]{1,9}$")]
 
 
 class TakeIntoTriage(Input):
+    examples = ({"triager_email": "aisha.rahman@city.example"},)
+
     triager_email: RegisteredAddress | None = None
 
 
 class Reassign(Input):
+    examples = (
+        {
+            "triager_email": "tomas.novak@city.example",
+            "reason": "Priya Two leads the permits work from now on.",
+        },
+    )
+
     triager_email: RegisteredAddress
     reason: Reason | None = None
 
 
 class RequestInfo(Input):
+    examples = ({"questions": "How many permits were filed last year?"},)
+
     questions: Reason
 
 
 class Respond(Input):
+    examples = ({"answer": "About 2,400 permits in 2025."},)
+
     answer: Reason
 
 
 class Decision(Input):
+    examples = ({"reason": "High reach, legal deadline."},)
+
     reason: Reason | None = None
 
 
 class Decline(Input):
+    examples = ({"reason": "Covered by the state's new portal."},)
+
     reason: Reason
 
 
 class Redirect(Input):
+    examples = (
+        {
+            "reason": "Street lights are maintained by the utility.",
+            "department": "WTR",
+            "channel": "Utility service desk",
+        },
+    )
+
     reason: Reason
     department: DepartmentCode | None = None
     channel: Annotated[str, msgspec.Meta(min_length=1, max_length=200), NO_NUL] | None = None
 
 
 class MarkDuplicate(Input):
+    examples = (
+        {
+            "primary_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
+            "reason": "Same inspection scheduling problem as P-2026-00012.",
+        },
+    )
+
     primary_problem_id: uuid.UUID
     reason: Reason
 
 
 class Hold(Input):
+    examples = ({"reason": "Waiting on budget."},)
+
     reason: Reason
 
 
@@ -81,6 +115,21 @@ class QueueItem(Output):
 
 
 class ScoreInput(Input):
+    examples = (
+        {
+            "ratings": {
+                "reach": 4,
+                "severity": 5,
+                "urgency": 3,
+                "equity": 4,
+                "alignment": 3,
+                "confidence": 2,
+                "effort": "m",
+            },
+            "notes": "Reach from the 2025 permit count.",
+        },
+    )
+
     ratings: Ratings
     notes: Annotated[str, msgspec.Meta(max_length=5000), NO_NUL] | None = None
 
@@ -113,6 +162,8 @@ class SimilarProblem(Output):
 
 
 class LinkInput(Input):
+    examples = ({"to_problem_id": "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11", "type": "blocks"},)
+
     to_problem_id: uuid.UUID
     type: Literal["related", "blocks"]
 
@@ -148,6 +199,13 @@ class TeamRecommendation(Output):
 
 
 class AssignTeam(Input):
+    examples = (
+        {
+            "team_id": "0b6f3c1e-9a1d-4c55-8e0e-6f0d1c2b3a49",
+            "override_reason": "Mayor's priority; another item finishes soon.",
+        },
+    )
+
     team_id: uuid.UUID
     override_reason: Reason | None = None
 

@@ -25,7 +25,7 @@ from intake.problems.guards import visible_to
 from intake.problems.schemas import PersonRef
 from intake.registry import service as registry
 from intake.registry.schemas import DepartmentRef
-from intake.triage import policy, schemas
+from intake.triage import policy, schemas, similar
 from intake.triage.sla import clocks
 from intake.triage.sla.business_time import (
     Calendar,
@@ -41,6 +41,20 @@ QUEUE_STATES = ("submitted", "triage", "needs_info")
 
 
 # -- actions --------------------------------------------------------------------------------
+
+
+async def submit(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
+) -> tuple[models.Problem, list[schemas.SimilarProblem]]:
+    """Submit a draft with the similar problems (to spot duplicates early), found before the
+    reference is taken, so other submits do not wait for the search."""
+    found: list[schemas.SimilarProblem] = []
+
+    async def search(problem: models.Problem) -> None:
+        found.extend(await similar.search_before_numbering(session, caller, problem))
+
+    problem = await problems.submit(session, caller, problem_id, if_match, before_numbering=search)
+    return problem, found
 
 
 async def take_into_triage(

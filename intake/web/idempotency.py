@@ -200,26 +200,8 @@ async def respond(
 Created = tuple[int, Any, dict[str, str]]
 
 
-async def create_once(
-    request: Request[Any, Any, Any],
-    session: AsyncSession,
-    owner: Caller,
-    key: str | None,
-    create: Callable[[], Awaitable[Created]],
-) -> Response[Any]:
-    """Run ``create`` (returning status, body, headers) once per Idempotency-Key.
-
-    A retry with the same key gets the first response back; without a key it just runs.
-    """
-    idempotent = await claim(request, session, owner, key)
-    if idempotent is not None and (replayed := await idempotent.replay()):
-        return replayed
-    status, body, headers = await create()
-    return await respond(idempotent, status, body, headers)
-
-
 class Once:
-    """A creating request's ``create_once``, for handlers that take it as a dependency."""
+    """A creating request's Idempotency-Key, for handlers that take it as a dependency."""
 
     def __init__(
         self,
@@ -231,8 +213,13 @@ class Once:
         self.request, self.session, self.caller, self.key = request, session, caller, key
 
     async def __call__(self, create: Callable[[], Awaitable[Created]]) -> Response[Any]:
-        """Run ``create`` (returning status, body, headers) once per Idempotency-Key."""
-        return await create_once(self.request, self.session, self.caller, self.key, create)
+        """Run ``create`` (returning status, body, headers) once per Idempotency-Key: a retry
+        with the same key gets the first response back; without a key it just runs."""
+        idempotent = await claim(self.request, self.session, self.caller, self.key)
+        if idempotent is not None and (replayed := await idempotent.replay()):
+            return replayed
+        status, body, headers = await create()
+        return await respond(idempotent, status, body, headers)
 
 
 def once(

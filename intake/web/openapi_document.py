@@ -9,6 +9,8 @@ served with assets from Intake itself (no CDN).
 - ``If-Match`` is required wherever its absence is a 428;
 - an operation that takes ``Idempotency-Key`` says how long the key may be, and that a replay
   carries ``Idempotent-Replayed``;
+- a request body shows the examples of its schema (``Input.examples``) where it declares
+  none of its own;
 - the headers responses carry (``ETag``, ``Location``, ``RateLimit-*``, ...) are declared
   once in ``components/headers`` and referenced;
 - each enum named at start-up is one schema component, referenced wherever its values are;
@@ -121,6 +123,7 @@ def complete(document: dict[str, Any], enums: Mapping[str, Sequence[str]]) -> No
         for method in METHODS:
             if method in item:
                 _complete_operation(path, item[method])
+                _show_examples(item[method], components.get("schemas", {}))
     _name_enums(document, enums)
     for node in _schemas_in(document.get("paths", {})):
         if node.get("type") == "integer":
@@ -184,15 +187,36 @@ def _complete_operation(path: str, operation: dict[str, Any]) -> None:
             response.pop("headers", None)
 
 
+def _show_examples(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """The request body shows its schema's examples, as Litestar shows a body's own: beside
+    the reference (``allOf`` when the body is required, ``oneOf`` with null when not)."""
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        schema = media.get("schema", {})
+        if "examples" in schema:
+            continue
+        references = [schema, *schema.get("oneOf", [])]
+        for reference in references:
+            name = reference.get("$ref", "").removeprefix("#/components/schemas/")
+            examples = schemas.get(name, {}).get("examples")
+            if examples:
+                if reference is schema:
+                    media["schema"] = {"allOf": [schema], "examples": examples}
+                else:
+                    schema["examples"] = examples
+                break
+
+
 def _problem(status: int) -> dict[str, Any]:
-    """The problem+json response ``intake.lib.openapi.errors`` would declare."""
+    """The problem+json response ``intake.lib.openapi.errors`` would declare, its example
+    under the name Litestar gives it there."""
     title = problem_example(status)["title"]
+    example = {"summary": title, "value": problem_example(status)}
     return {
         "description": title,
         "content": {
             PROBLEM_JSON: {
                 "schema": {"$ref": "#/components/schemas/ProblemDetails"},
-                "examples": {"problem": {"summary": title, "value": problem_example(status)}},
+                "examples": {"problemdetails-example-1": example},
             }
         },
     }

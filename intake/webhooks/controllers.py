@@ -4,76 +4,22 @@ their secret, their delivery log."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
-from litestar.params import Body
+from litestar import Controller, Response, delete, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.lib.openapi import API_ERRORS, LOCATION, errors, success_headers
+from intake.lib.openapi import LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.web.auth import Caller, require_role
-from intake.web.idempotency import IdempotencyKey, create_once
+from intake.web.idempotency import ONCE, Created, Once
 from intake.webhooks import schemas
 from intake.webhooks import service as webhooks
-
-_CREATE_EXAMPLE = {
-    "url": "https://data.city.example/intake/events",
-    "description": "City data platform: problem decisions",
-    "types": ["accepted", "declined", "redirected", "duplicate"],
-}
-_WEBHOOK_EXAMPLE = {
-    "id": "5d0f6a1e-2b7c-4c55-8d3e-9a41f0c2b7d1",
-    "url": "https://data.city.example/intake/events",
-    "description": "City data platform: problem decisions",
-    "types": ["accepted", "declined", "duplicate", "redirected"],
-    "active": True,
-    "disabled_reason": None,
-    "disabled_at": None,
-    "attempts": 0,
-    "retry_at": None,
-    "feed_position": "WzkxNDIsMTA0Ml0",
-    "previous_secret_until": None,
-    "created_by": "0b7f3c52-8d0e-4a36-9f2a-51c1e9b0d7aa",
-    "created_by_service_account": None,
-    "created_at": "2026-11-23T10:02:11.482113Z",
-    "updated_at": "2026-11-23T10:02:11.482113Z",
-}
-_PAGE_EXAMPLE = {"items": [_WEBHOOK_EXAMPLE], "next_cursor": None}
-_SECRET_EXAMPLE = {**_WEBHOOK_EXAMPLE, "secret": "whsec_q3J8m2...kept-by-the-receiver"}
-_DELIVERY_EXAMPLE = {
-    "items": [
-        {
-            "id": 311,
-            "event_id": 1042,
-            "attempt": 2,
-            "delivered": False,
-            "status_code": 503,
-            "error": "HTTP 503: upstream unavailable",
-            "duration_ms": 41,
-            "attempted_at": "2026-11-23T10:05:12.001230Z",
-        }
-    ],
-    "next_cursor": None,
-}
-
-
-def _example(data_container: Any, description: str, value: Any) -> dict[int, ResponseSpec]:
-    return {
-        200: ResponseSpec(
-            data_container=data_container,
-            description=description,
-            generate_examples=False,
-            examples=[Example(value=value)],
-        )
-    }
 
 
 class WebhookController(Controller):
     path = "/webhooks"
     tags = ["webhooks"]
+    dependencies = ONCE
 
     @post(
         "/",
@@ -85,42 +31,28 @@ class WebhookController(Controller):
             "`secret` in this response. **The secret is shown only here**; keep it with the "
             "receiver. Accepts `Idempotency-Key`. See docs/integration.md."
         ),
-        responses={
-            201: ResponseSpec(
-                data_container=schemas.WebhookWithSecret,
-                description="The subscription and its secret, shown this once.",
-                generate_examples=False,
-                examples=[Example(value=_SECRET_EXAMPLE)],
-            ),
-            **errors(*API_ERRORS, 403),
-        },
+        responses=errors(403),
         status_code=201,
-        operation_class=success_headers(LOCATION),
+        response_description="The subscription and its secret, shown this once.",
+        response_headers=[LOCATION],
     )
     async def create_webhook(
-        self,
-        request: Request[Any, Any, Any],
-        caller: Caller,
-        db_session: AsyncSession,
-        data: Annotated[schemas.WebhookCreate, Body(examples=[Example(value=_CREATE_EXAMPLE)])],
-        idempotency_key: IdempotencyKey = None,
+        self, caller: Caller, db_session: AsyncSession, once: Once, data: schemas.WebhookCreate
     ) -> Response[schemas.WebhookWithSecret]:
         require_role(caller, "admin")
 
-        async def create() -> tuple[int, Any, dict[str, str]]:
+        async def create() -> Created:
             row = await webhooks.create_webhook(db_session, caller, data)
             return 201, webhooks.with_secret(row), {"Location": f"/api/v1/webhooks/{row.id}"}
 
-        return await create_once(request, db_session, caller, idempotency_key, create)
+        return await once(create)
 
     @get(
         "/",
         summary="List webhook subscriptions (admin)",
         description="Oldest first. Secrets are never listed.",
-        responses={
-            **_example(Page[schemas.Webhook], "A page of subscriptions.", _PAGE_EXAMPLE),
-            **errors(*API_ERRORS, 403),
-        },
+        responses=errors(403),
+        response_description="A page of subscriptions.",
     )
     async def list_webhooks(
         self,
@@ -130,16 +62,13 @@ class WebhookController(Controller):
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Webhook]:
         require_role(caller, "admin")
-        items, next_cursor = await webhooks.list_webhooks(db_session, cursor=cursor, limit=limit)
-        return Page(items=items, next_cursor=next_cursor)
+        return Page.of(await webhooks.list_webhooks(db_session, cursor=cursor, limit=limit))
 
     @get(
         "/{webhook_id:uuid}",
         summary="Get a webhook subscription (admin)",
-        responses={
-            **_example(schemas.Webhook, "The subscription, without its secret.", _WEBHOOK_EXAMPLE),
-            **errors(401, 403, 404),
-        },
+        responses=errors(403),
+        response_description="The subscription, without its secret.",
     )
     async def get_webhook(
         self, caller: Caller, db_session: AsyncSession, webhook_id: uuid.UUID
@@ -156,14 +85,14 @@ class WebhookController(Controller):
             "failing), with fresh attempts; on one that is on it changes nothing. A new "
             "`url` or new `types` also retry the next event at once."
         ),
-        responses=errors(*API_ERRORS, 403, 404),
+        responses=errors(403),
     )
     async def update_webhook(
         self,
         caller: Caller,
         db_session: AsyncSession,
         webhook_id: uuid.UUID,
-        data: Annotated[schemas.WebhookUpdate, Body(examples=[Example(value={"active": True})])],
+        data: schemas.WebhookUpdate,
     ) -> schemas.Webhook:
         require_role(caller, "admin")
         row = await webhooks.update_webhook(db_session, caller, webhook_id, data)
@@ -173,7 +102,7 @@ class WebhookController(Controller):
         "/{webhook_id:uuid}",
         summary="Delete a webhook subscription (admin)",
         description="Nothing more is sent to it; its delivery log goes with it.",
-        responses=errors(401, 403, 404),
+        responses=errors(403),
         status_code=204,
     )
     async def delete_webhook(
@@ -190,12 +119,8 @@ class WebhookController(Controller):
             "the previous secret signs every request too (a second `v1` in `Intake-Signature`), "
             "so the receiver can switch without missing a request."
         ),
-        responses={
-            **_example(
-                schemas.WebhookWithSecret, "The subscription and its new secret.", _SECRET_EXAMPLE
-            ),
-            **errors(401, 403, 404),
-        },
+        responses=errors(403),
+        response_description="The subscription and its new secret.",
         status_code=200,
     )
     async def rotate_secret(
@@ -212,14 +137,8 @@ class WebhookController(Controller):
             "(timeout, connection refused, the start of a non-2xx answer), and how long it took. "
             "Kept for 30 days."
         ),
-        responses={
-            **_example(
-                Page[schemas.WebhookDelivery],
-                "A page of attempts, newest first.",
-                _DELIVERY_EXAMPLE,
-            ),
-            **errors(*API_ERRORS, 403, 404),
-        },
+        responses=errors(403),
+        response_description="A page of attempts, newest first.",
     )
     async def list_deliveries(
         self,
@@ -230,10 +149,9 @@ class WebhookController(Controller):
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.WebhookDelivery]:
         require_role(caller, "admin")
-        items, next_cursor = await webhooks.list_deliveries(
-            db_session, webhook_id, cursor=cursor, limit=limit
+        return Page.of(
+            await webhooks.list_deliveries(db_session, webhook_id, cursor=cursor, limit=limit)
         )
-        return Page(items=items, next_cursor=next_cursor)
 
 
 ROUTES: list[type[Controller]] = [WebhookController]

@@ -39,6 +39,14 @@ Types = Annotated[
 
 
 class WebhookCreate(Input):
+    examples = (
+        {
+            "url": "https://data.city.example/intake/events",
+            "description": "City data platform: problem decisions",
+            "types": ["accepted", "declined", "redirected", "duplicate"],
+        },
+    )
+
     url: Url
     description: Description = ""
     types: Types = msgspec.field(default_factory=list)
@@ -48,6 +56,8 @@ class WebhookUpdate(Input):
     """Change a subscription. ``active: true`` turns it back on after it was turned off:
     delivery resumes at the event it stopped at."""
 
+    examples = ({"active": True},)
+
     url: Url | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
     types: Types | msgspec.UnsetType = msgspec.UNSET
@@ -56,6 +66,26 @@ class WebhookUpdate(Input):
 
 class Webhook(Output):
     """A subscription. Its secret is never shown again after it is created or rotated."""
+
+    examples = (
+        {
+            "id": "5d0f6a1e-2b7c-4c55-8d3e-9a41f0c2b7d1",
+            "url": "https://data.city.example/intake/events",
+            "description": "City data platform: problem decisions",
+            "types": ["accepted", "declined", "duplicate", "redirected"],
+            "active": True,
+            "disabled_reason": None,
+            "disabled_at": None,
+            "attempts": 0,
+            "retry_at": None,
+            "feed_position": "WzkxNDIsMTA0Ml0",
+            "previous_secret_until": None,
+            "created_by": "0b7f3c52-8d0e-4a36-9f2a-51c1e9b0d7aa",
+            "created_by_service_account": None,
+            "created_at": "2026-11-23T10:02:11.482113Z",
+            "updated_at": "2026-11-23T10:02:11.482113Z",
+        },
+    )
 
     id: uuid.UUID
     url: str
@@ -83,11 +113,26 @@ class Webhook(Output):
 class WebhookWithSecret(Webhook):
     """A subscription with its signing secret: the one time the secret is shown."""
 
+    examples = ({**Webhook.examples[0], "secret": "whsec_q3J8m2...kept-by-the-receiver"},)
+
     secret: str
 
 
 class WebhookDelivery(Output):
     """One attempt to deliver one event: what the receiver answered, or what went wrong."""
+
+    examples = (
+        {
+            "id": 311,
+            "event_id": 1042,
+            "attempt": 2,
+            "delivered": False,
+            "status_code": 503,
+            "error": "HTTP 503: upstream unavailable",
+            "duration_ms": 41,
+            "attempted_at": "2026-11-23T10:05:12.001230Z",
+        },
+    )
 
     id: int
     event_id: int

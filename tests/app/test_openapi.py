@@ -93,6 +93,26 @@ async def test_every_status_an_operation_can_answer_is_documented(client: Client
     assert "409" in recommend["responses"]
 
 
+async def test_what_an_operation_takes_decides_the_errors_it_documents(client: Client) -> None:
+    """A body or a query may be invalid (422); If-Match may be stale or missing (412, 428);
+    an Idempotency-Key may come again with another body (422) or while its first request
+    still runs (409)."""
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            where = f"{method.upper()} {path}"
+            statuses = set(operation["responses"])
+            taken = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
+            if "requestBody" in operation or any(place == "query" for place, _ in taken):
+                assert "422" in statuses, where
+            if ("header", "If-Match") in taken:
+                assert {"412", "428"} <= statuses, where
+            if ("header", "Idempotency-Key") in taken:
+                assert {"409", "422"} <= statuses, where
+
+
 async def test_only_the_api_asks_for_a_token(client: Client) -> None:
     spec = (await client.get("/schema/openapi.json")).json()
     assert not spec.get("security"), "no document-wide requirement: health checks need none"

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import floor
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import msgspec
 
@@ -45,6 +45,17 @@ def _default_effort_factors() -> dict[str, float]:
 class Weights(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Admin setting: relative weight of each criterion (0..100 ints, at least one > 0) and the
     multiplier each effort size applies (0 < factor <= 1)."""
+
+    examples: ClassVar[tuple[Any, ...]] = (
+        {
+            "reach": 20,
+            "severity": 25,
+            "urgency": 15,
+            "equity": 20,
+            "alignment": 10,
+            "confidence": 10,
+        },
+    )
 
     reach: Weight = 20
     severity: Weight = 25
