@@ -291,6 +291,10 @@ class Reader:
             and (after := self.at(end + 1, clause)) is not None
             and after.noun in vocab.OBJECTS
         ):  # in an outcome, "a Power BI dashboard" is a new dashboard
+            end = self.coordinated(end, clause, vendors_only, commanded)
+            part = self.at(end + 1, clause)
+            if part is not None and not part.soft_before and part.low in vocab.PRODUCT_PARTS:
+                end += 1  # "Tableau licenses", "an Alexa skill", "a SharePoint site"
             return _Object(vocab.PRODUCT, k, end, opener)
         for j in range(k, k + 5):
             token = self.at(j, clause)
@@ -307,9 +311,29 @@ class Reader:
                 and undertaking.low in vocab.UNDERTAKINGS
             ):
                 return _Object(kind, k, j + 1, opener)  # "a drone program"
-            if kind is None and token.low in vocab.JOINING:
+            if kind is None and token.low in vocab.JOINING and not self.joins_names(j, clause):
                 return None
         return None
+
+    def joins_names(self, index: int, clause: int) -> bool:
+        """ "and" or "or" between two product names: "a native iOS and Android app"."""
+        before, after = self.at(index - 1, clause), self.at(index + 1, clause)
+        return (
+            self.tokens[index].low in ("and", "or", "&")
+            and before is not None
+            and after is not None
+            and self.vendor_ends(index - 1)
+            and after.text in vocab.KNOWN_VENDORS
+        )
+
+    def coordinated(self, end: int, clause: int, vendors_only: bool, commanded: bool) -> int:
+        """The end of two product names joined by "and" or "or" ("iOS and Android")."""
+        joining = self.at(end + 1, clause)
+        if joining is not None and joining.low in ("and", "or", "&"):
+            second = self.product(end + 2, clause, vendors_only, commanded)
+            if second is not None:
+                return second
+        return end
 
     def subject_before(self, index: int, clause: int) -> _Object | None:
         """What is to be automated, in the passive: the words before "should be"."""
@@ -478,6 +502,37 @@ class Reader:
         nxt = self.at(index + 1, clause)
         return cls in (vocab.REPLACE, vocab.MIGRATE) and nxt is not None and nxt.low in ("by", "to")
 
+    def headline(self, index: int, last: int, clause: int, cls: str) -> _Object | None:
+        """A title or an outcome in headline form, the solution and its participle with no
+        "is" or "are": "Salesforce rolled out to all 311 agents", "Tableau licenses purchased
+        for all analysts", "Body cameras issued to every officer" (not "Cameras installed in
+        2019 keep failing": a finite verb or a year makes it a sentence about the past)."""
+        if self.field == "problem_statement" or cls == vocab.WANT or self.current(clause):
+            return None
+        words = [t for t in self.tokens if t.clause == clause]
+        if any(t.low in vocab.FINITE or _YEAR.fullmatch(t.low) for t in words):
+            return None
+        end = index - 1
+        before = self.at(end, clause)
+        if before is None:
+            return None
+        if before.low in vocab.PRODUCT_PARTS and self.at(end - 1, clause) is not None:
+            end -= 1  # "Tableau licenses purchased"
+        if self.vendor_ends(end):
+            kind = vocab.PRODUCT
+        elif (found := self.kind_of(end)) is not None and end == index - 1:
+            kind = found
+        else:
+            return None
+        start = end
+        while (prev := self.at(start - 1, clause)) is not None and not (
+            self.tokens[start].soft_before or prev.low in vocab.JOINING - vocab.OPENERS
+        ):
+            start -= 1
+        if any(t.low in vocab.OLD - {"the"} for t in self.tokens[start:end]):
+            return None  # "our tablets issued in ...": what exists
+        return _Object(kind, start, index - 1, "new")
+
     def after_modal_be(self, index: int) -> bool:
         """ "should be" or "needs to get" just before the word at ``index``."""
         clause = self.tokens[index].clause
@@ -570,6 +625,8 @@ class Reader:
         outcome = self.field == "desired_outcome"
         if form == "past" and outcome and before is not None and before.low in ("has", "have"):
             form, commanded = "base", True  # an outcome: "The department has moved to the cloud"
+        if form == "past" and (headline := self.headline(index, last, clause, cls)) is not None:
+            return self.build(cls, headline.start, last, (index, last), lemma, headline)
         if form == "past":
             if not (
                 self.prescriptive_participle(index, clause, lemma)

@@ -123,21 +123,26 @@ ACTING = _set("acting")
 REPLACED_BY = frozenset({"by", "with"})
 
 
+def _inflections(head: str) -> dict[str, str]:
+    """A regular verb's forms: form -> "base", "s", "ing" or "past"."""
+    stem = head[:-1] if head.endswith("e") else head
+    double = head + head[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", head) else head
+    ing = (double if double != head else stem) + "ing"
+    past = (stem if head.endswith("e") else double) + "ed"
+    third = head + ("es" if head.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
+    if re.search(r"[^aeiou]y$", head):
+        past, third = head[:-1] + "ied", head[:-1] + "ies"
+    return {ing: "ing", past: "past", third: "s", head: "base"}
+
+
 def _verb_forms() -> dict[str, tuple[str, str]]:
     """Every inflection of a verb's head word: form -> (lemma, "base"|"s"|"ing"|"past")."""
     forms: dict[str, tuple[str, str]] = {}
     heads = {verb.split()[0] for verb in VERBS} | {"set", "stand", "spin", "roll", "put"}
     heads -= {"would"}
     for head in heads:
-        stem = head[:-1] if head.endswith("e") else head
-        double = head + head[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", head) else head
-        ing = (double if double != head else stem) + "ing"
-        past = (stem if head.endswith("e") else double) + "ed"
-        third = head + ("es" if head.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
-        forms[ing] = (head, "ing")
-        forms[past] = (head, "past")
-        forms[third] = (head, "s")
-        forms[head] = (head, "base")
+        for form, kind in _inflections(head).items():
+            forms[form] = (head, kind)
     for form, head in IRREGULAR.items():
         forms[form] = (head, "past")
     forms["has"] = ("have", "s")
@@ -146,5 +151,8 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 
 
 FORMS = _verb_forms()
+PRODUCT_PARTS = _set("product_parts")
+HELD = _set("held")
+WORK = frozenset(form for word in _set("work") for form in _inflections(word)) - HELD
 # Misspelt solution words and verbs are read as meant ("labtops", "databse", "implment").
 SPELLER = Speller([*OBJECTS, *(f"{word}s" for word in OBJECTS), *QUALIFIED, *NOMINALS, *FORMS])
