@@ -1016,6 +1016,42 @@ class Reader:
                 return self.build(vocab.BUILD, index, obj.end, None, "", obj)
         return None
 
+    def happened(self, clause: int) -> bool:
+        """A clause about the past: "was", "had" or a year with a past verb ("the records
+        system was implemented in 2015"), or a past verb after its subject ("we built an
+        app"); a headline's participle ("timesheets submitted in Kronos") is not."""
+        words = [j for j, t in enumerate(self.tokens) if t.clause == clause]
+        pasts = [
+            j for j in words if self.past(j) and self.tokens[j].low not in vocab.TECH_MODIFIERS
+        ]
+        if not pasts:
+            return False
+        if any(
+            self.tokens[j].low in vocab.BEFORE_NOW or _YEAR.fullmatch(self.tokens[j].low)
+            for j in words
+        ):
+            return True
+        return any(
+            (subject := self.at(j - 1, clause)) is not None
+            and (subject.low in vocab.SUBJECTS or subject.low in ("he", "she", "it", "who"))
+            for j in pasts
+        )
+
+    def work_before(self, index: int, clause: int) -> bool:
+        """A verb of work done in a tool before the preposition at ``index`` ("rooms are
+        scheduled in Outlook", "staff book rooms in Outlook", "texts sent from Twilio"), not
+        a verb that says where data sits ("entered in Munis") nor a noun ("records in
+        Accela")."""
+        for j in range(index - 1, index - 5, -1):
+            token = self.at(j, clause)
+            if token is None or token.low in vocab.HELD:
+                return False
+            if token.low in vocab.WORK:
+                return True
+            if token.low in vocab.JOINING - vocab.OPENERS:
+                return False
+        return False
+
     def denied(self, index: int) -> bool:
         """A negation earlier in the clause: "nobody waits more than a week for a laptop"."""
         clause = self.tokens[index].clause
@@ -1065,11 +1101,7 @@ class Reader:
             clause = token.clause
             if self.current(clause) or self.negated(index, clause) or self.denied(index):
                 continue
-            if any(
-                self.past(j) and t.low not in vocab.TECH_MODIFIERS
-                for j, t in enumerate(self.tokens)
-                if t.clause == clause
-            ):
+            if self.happened(clause):
                 continue  # "the records system was implemented in 2015": what happened
             before = self.at(index - 1, clause)
             obj = self.phrase_after(index, clause, vendors_only=True)
@@ -1088,6 +1120,13 @@ class Reader:
                     or (obj.opener != "old" and self.acts(obj.end + 1, clause))
                 ):
                     continue
+            elif (
+                obj.kind == vocab.PRODUCT
+                and before is not None
+                and before.low in ("in", "from", "on", "into", "with")
+                and self.work_before(index - 1, clause)
+            ):
+                pass  # "room bookings handled in Outlook", "texts sent from Twilio"
             elif obj.kind == vocab.PRODUCT:
                 if before is None:  # "Salesforce is the system of record"
                     be = self.at(obj.end + 1, clause)

@@ -126,7 +126,8 @@ REPLACED_BY = frozenset({"by", "with"})
 def _inflections(head: str) -> dict[str, str]:
     """A regular verb's forms: form -> "base", "s", "ing" or "past"."""
     stem = head[:-1] if head.endswith("e") else head
-    double = head + head[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", head) else head
+    short = re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", head)
+    double = head + head[-1] if short or head.endswith(("mit", "fer", "trol", "pel")) else head
     ing = (double if double != head else stem) + "ing"
     past = (stem if head.endswith("e") else double) + "ed"
     third = head + ("es" if head.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
@@ -153,6 +154,7 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 FORMS = _verb_forms()
 PRODUCT_PARTS = _set("product_parts")
 HELD = _set("held")
+BEFORE_NOW = _set("before_now")
 WORK = frozenset(form for word in _set("work") for form in _inflections(word)) - HELD
 # Misspelt solution words and verbs are read as meant ("labtops", "databse", "implment").
 SPELLER = Speller([*OBJECTS, *(f"{word}s" for word in OBJECTS), *QUALIFIED, *NOMINALS, *FORMS])
