@@ -151,7 +151,7 @@ class Reader:
                     or _tech_compound(before.low)
                 ):
                     return kind  # "a SharePoint site", "an e-fax service"
-                if back == 1 and before.noun in vocab.OBJECTS:
+                if before.noun in vocab.OBJECTS:  # "a GIS mapping tool"
                     return vocab.OBJECTS[before.noun]  # "a visualization tool", "a GIS platform"
         if noun not in vocab.ABSTRACT and noun.rstrip("s") not in vocab.ABSTRACT:
             for back in (1, 2, 3):
@@ -191,6 +191,9 @@ class Reader:
             return True
         # a reduced relative clause also ends it: "a website showing", "trackers installed"
         participle = after.low.endswith("ing") or vocab.FORMS.get(after.low, ("", ""))[1] == "past"
+        head = self.at(index + 2, token.clause)
+        if after.low.endswith("ing") and head is not None and self.kind_of(index + 2) is not None:
+            return False  # "a GIS mapping tool": the phrase goes on
         if loose and after.low.endswith(("s", "ed")) and after.noun not in vocab.OBJECTS:
             return True
         if (
@@ -916,7 +919,10 @@ class Reader:
         if self.negated(index, clause):
             return None
         nxt = self.at(index + 1, clause)
-        joins = ("of", "for", "between", "with") if cls == vocab.IMPLEMENT else ("of", "for")
+        joins = {
+            vocab.IMPLEMENT: ("of", "for", "between", "with"),
+            vocab.MIGRATE: ("of", "for", "to"),
+        }.get(cls, ("of", "for"))  # "a migration to Microsoft 365"
         if nxt is not None and not nxt.soft_before and nxt.low in joins:
             if cls == vocab.WANT and nxt.low != "for":
                 return None
@@ -967,6 +973,16 @@ class Reader:
             start = label
         clause = self.tokens[start].clause
         obj = self.phrase_after(start, clause, vendors_only=True)
+        if (
+            obj is not None
+            and obj.kind == vocab.PRODUCT
+            and self.at(obj.end + 1, clause) is not None
+            and self.tokens[obj.end + 1].noun
+            in vocab.OBJECTS.keys() | vocab.QUALIFIED.keys() | vocab.PRODUCT_PARTS
+            and (kind := self.kind_of(obj.end + 1)) is not None
+            and self.is_head(obj.end + 1)
+        ):
+            obj = _Object(kind, obj.start, obj.end + 1, obj.opener)  # "Power BI dashboard for"
         if obj is not None and obj.kind == vocab.PRODUCT and obj.start == start:
             after = self.at(obj.end + 1, clause)  # "Salesforce for the grants office"
             if after is not None and after.low in ("for", "in", "at"):
@@ -984,7 +1000,10 @@ class Reader:
         if after is None:
             fits = words <= 5
         else:
-            fits = words <= 4 and after.low in ("for", "of", "on", "at", "in", "to", "with")
+            fits = words <= 4 and after.low in (
+                *("for", "of", "on", "at", "in", "to", "with"),
+                *("that", "which"),  # "Excel macro that builds the weekly report"
+            )
         if not fits:
             return None
         return self.build(vocab.BUILD, start, obj.end, None, "", obj)
@@ -1009,7 +1028,7 @@ class Reader:
                 continue
             if self.negated(index, token.clause) or self.denied(index):
                 continue  # "without a separate app", "nobody waits a week for a laptop"
-            if any(self.past(j) for j in range(index) if self.tokens[j].clause == token.clause):
+            if self.happened(token.clause):
                 continue  # "We built an app in 2019": what happened, not an outcome
             obj = self.phrase_after(index, token.clause, vendors_only=True)
             if obj is not None and obj.opener == "new" and obj.kind != vocab.PRODUCT:

@@ -112,6 +112,7 @@ DETERMINERS = frozenset({"the", "our", "all", "every", "each", "this", "these", 
 # "we should have a portal", "ideally we'd have one database"
 HAVING = frozenset({"should", "must", "shall", "would", "we'd", "i'd"})
 KNOWN_VENDORS = _set("vendors")
+PRODUCT_PARTS = _set("product_parts")
 CURRENT = _set("current")
 USAGE = _set("usage")
 STATES = _set("states")
@@ -152,7 +153,6 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 
 
 FORMS = _verb_forms()
-PRODUCT_PARTS = _set("product_parts")
 HELD = _set("held")
 BEFORE_NOW = _set("before_now")
 WORK = frozenset(form for word in _set("work") for form in _inflections(word)) - HELD
