@@ -271,6 +271,11 @@ class Reader:
         first = self.at(k, clause)
         if first is None or (k > index and first.soft_before):
             return None
+        like = self.at(k + 1, clause)
+        if first.low in ("something", "anything") and like is not None and like.low == "like":
+            model = self.phrase_after(k + 2, clause, vendors_only=False, commanded=True)
+            if model is not None:  # "something like Uber", "something like the county's tracker"
+                return _Object(model.kind, k, model.end, "new")
         for j in (k, k + 1):  # "the latest version of ArcGIS Pro", "an instance of Salesforce"
             word, of = self.at(j, clause), self.at(j + 1, clause)
             if (
@@ -391,8 +396,8 @@ class Reader:
         clause = token.clause
         low = token.low
         nxt = self.at(index + 1, clause)
-        if low in ("would", "we'd", "i'd", "they'd"):
-            if nxt is not None and nxt.low in ("like", "love"):
+        if low in ("would", "we'd", "i'd", "they'd", "it'd"):
+            if nxt is not None and nxt.low in ("like", "love", "help"):
                 return "would like", "base", index + 1
             return None
         opening = self.at(index - 1, clause) is None
@@ -662,7 +667,11 @@ class Reader:
             return None
         if lemma == "have" and (before is None or before.low not in vocab.HAVING):
             return None  # "we should have a portal"; "have DTI build it" is about "build"
-        if form in ("base", "s") and before is not None and before.low in vocab.OPENERS - {"us"}:
+        if (
+            form in ("base", "s")
+            and before is not None
+            and before.low in vocab.OPENERS - {"us", "it"}
+        ):
             return None  # "the build", "our purchase": a noun (see match_nominal)
         if form == "ing" and not token.sentence_start:
             nxt = self.at(last + 1, clause)
@@ -714,6 +723,8 @@ class Reader:
             means = cls in (vocab.IMPLEMENT, vocab.BUILD, vocab.BUY) and nxt.low != "sure"
             if obj is None and commanded and means:
                 obj = self.destination(last + 1, clause, _COMMAND_MEANS, commanded=True)
+            if obj is None and commanded and cls == vocab.BUILD and nxt.low != "sure":
+                obj = self.platform(last + 1, clause)
         target = None
         if cls in (vocab.MIGRATE, vocab.REPLACE):
             target = self.destination(
@@ -825,6 +836,16 @@ class Reader:
                 )
             if token.low == "online" and "online" in words:
                 return _Object(vocab.APP, j, j, "new")
+            digital = self.at(j + 1, clause)
+            if (
+                token.low == "to"
+                and "to" in words
+                and digital is not None
+                and (
+                    digital.noun in vocab.DIGITAL_FORMATS  # "convert the files to PDF"
+                )
+            ):
+                return _Object(vocab.SYSTEM, j + 1, j + 1, "new")
             if token.low in words:
                 nxt = self.at(j + 1, clause)
                 cloud = self.at(j + 2, clause)
@@ -834,6 +855,17 @@ class Reader:
                     return _Object(vocab.SYSTEM, j + 1, j + 1, "new")
                 return self.phrase_after(j + 1, clause, not names, commanded)
         return None
+
+    def platform(self, index: int, clause: int) -> _Object | None:
+        """What a command builds on: "build this in Power Apps", "get the fleet on
+        Samsara" (a product, or something new), not "get the data in Accela cleaned up"."""
+        place = self.destination(index, clause, frozenset({"in", "on"}), commanded=True)
+        if place is None or (place.kind != vocab.PRODUCT and place.opener != "new"):
+            return None
+        after = self.at(place.end + 1, clause)
+        if after is not None and (after.low.endswith("ed") or after.low in vocab.IRREGULAR):
+            return None
+        return place
 
     def to_have(self, index: int, clause: int) -> _Object | None:
         """Wanting someone to have a solution: "we want every crew to have a rugged tablet",
@@ -899,6 +931,8 @@ class Reader:
         ):
             return passive  # "the new portal should be built" reads as prescribing
         if cls in (vocab.WANT, vocab.BUILD) and obj.kind == vocab.PRODUCT:
+            if self.tokens[obj.start].low in ("something", "anything"):
+                return True  # "something like Uber": a product as the model
             return (
                 self.product(obj.start, self.tokens[obj.start].clause, True, commanded) is not None
             )

@@ -155,6 +155,7 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 FORMS = _verb_forms()
 HELD = _set("held")
 BEFORE_NOW = _set("before_now")
+DIGITAL_FORMATS = _set("digital_formats")
 WORK = frozenset(form for word in _set("work") for form in _inflections(word)) - HELD
 # Misspelt solution words and verbs are read as meant ("labtops", "databse", "implment").
 SPELLER = Speller([*OBJECTS, *(f"{word}s" for word in OBJECTS), *QUALIFIED, *NOMINALS, *FORMS])
