@@ -542,13 +542,27 @@ class Reader:
         return _Object(kind, start, index - 1, "new")
 
     def after_modal_be(self, index: int) -> bool:
-        """ "should be" or "needs to get" just before the word at ``index``."""
+        """ "should be" or "needs to get" just before the word at ``index``, or "be" after
+        an ask ("Fire requests that Field Maps be rolled out"; not a mandate: "the state
+        requires that records be kept")."""
         clause = self.tokens[index].clause
         before = self.at(index - 1, clause)
         if before is None or before.low not in ("be", "get"):
             return False
         modal = self.at(index - 2, clause)
-        return modal is not None and (modal.low in vocab.MODALS or modal.low.endswith("'ll"))
+        if modal is not None and (modal.low in vocab.MODALS or modal.low.endswith("'ll")):
+            return True
+        for j in range(index - 2, index - 9, -1):
+            that = self.at(j, clause)
+            if that is None:
+                return False
+            asking = self.at(j - 1, clause)
+            if that.low == "that" and asking is not None:
+                lemma = vocab.FORMS.get(asking.low, ("", ""))[0]
+                return (
+                    vocab.VERBS.get(lemma) == vocab.WANT or lemma in vocab.ASKS
+                ) and asking.low not in vocab.MANDATING
+        return False
 
     def matches(self) -> list[_Match]:
         found: list[_Match] = []
@@ -688,7 +702,15 @@ class Reader:
         if cls == vocab.WANT:
             if form == "base" and before is not None and before.low == "a":
                 return None
-            if lemma == "request" and nxt.low not in vocab.NEW and not nxt.low.isdigit():
+            asker = before is not None and (
+                before.text[:1].isupper() or before.low in vocab.SUBJECTS | {"is", "are", "am"}
+            )  # "Sanitation requests GPS trackers", "we are requesting Smartsheet licenses"
+            if (
+                lemma == "request"
+                and nxt.low not in vocab.NEW
+                and not nxt.low.isdigit()
+                and not asker
+            ):
                 return None  # "a records request system"; "we request a new portal" asks
             k, obj = last + 1, None
             if nxt.low == "to" and (second := self.at(k + 1, clause)) is not None:
@@ -1157,9 +1179,20 @@ class Reader:
             if self.happened(clause):
                 continue  # "the records system was implemented in 2015": what happened
             before = self.at(index - 1, clause)
-            obj = self.phrase_after(index, clause, vendors_only=True)
+            worked = (
+                before is not None
+                and before.low in vocab.WORKED_IN
+                and self.work_before(index - 1, clause)
+            )  # "room bookings handled in Outlook", "plans reviewed in ProjectDox"
+            obj = self.phrase_after(index, clause, vendors_only=True, commanded=worked)
             if obj is None or token.low in vocab.SEVERAL:
                 continue  # "staff use two systems instead of five": fewer, not a new one
+            if obj.opener == "old" and any(
+                t.noun == "cloud" for t in self.tokens[obj.start : obj.end + 1]
+            ):
+                obj = _Object(obj.kind, obj.start, obj.end, "new")  # "in the cloud": not ours
+                if before is not None and before.low in ("in", "on", "to", "onto", "into"):
+                    return self.build(vocab.MIGRATE, index, obj.end, None, "", obj)
             if obj.start != index and obj.opener == "new" and token.low in vocab.NEW_SOLUTION:
                 continue  # a phrase opened by "a" or "new" is outcome_object's
             if any(t.low in vocab.OPENERS for t in self.tokens[obj.start : obj.end]):
@@ -1173,12 +1206,7 @@ class Reader:
                     or (obj.opener != "old" and self.acts(obj.end + 1, clause))
                 ):
                     continue
-            elif (
-                obj.kind == vocab.PRODUCT
-                and before is not None
-                and before.low in ("in", "from", "on", "into", "with")
-                and self.work_before(index - 1, clause)
-            ):
+            elif obj.kind == vocab.PRODUCT and worked:
                 pass  # "room bookings handled in Outlook", "texts sent from Twilio"
             elif obj.kind == vocab.PRODUCT:
                 if before is None:  # "Salesforce is the system of record"
@@ -1207,11 +1235,16 @@ class Reader:
                 elif before.low not in vocab.USAGE and before.low not in vocab.OUTCOME_MEANS:
                     continue
             elif before is not None and before.low in vocab.OUTCOME_MEANS | {"from"}:
-                if obj.kind == vocab.DEVICE and before.low == "by":
-                    continue  # a channel: "reached by phone"
+                if obj.kind == vocab.DEVICE and before.low == "by" and obj.start == obj.end:
+                    continue  # a channel: "reached by phone" (not "read by smart meters")
             elif before is not None and not (
                 before.low in vocab.USAGE
                 or before.low in vocab.GETTING
+                or (  # a solution as what something becomes: "all forms are fillable PDFs"
+                    before.low in ("is", "are", "become", "becomes")
+                    and obj.opener is None
+                    and self.tokens[obj.end].noun in vocab.OBJECTS.keys() | vocab.QUALIFIED.keys()
+                )
                 or (  # a verb after its subject: "the clinic sends SMS reminders"
                     before.low.endswith("s")
                     and not before.low.endswith("ss")

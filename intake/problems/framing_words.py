@@ -154,6 +154,8 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 
 FORMS = _verb_forms()
 HELD = _set("held")
+ASKS = _set("asks")
+WORKED_IN = _set("worked_in")
 BEFORE_NOW = _set("before_now")
 DIGITAL_FORMATS = _set("digital_formats")
 WORK = frozenset(form for word in _set("work") for form in _inflections(word)) - HELD
