@@ -518,8 +518,8 @@ class Reader:
         if self.field == "problem_statement" or cls == vocab.WANT or self.current(clause):
             return None
         words = [t for t in self.tokens if t.clause == clause]
-        if any(t.low in vocab.FINITE or _YEAR.fullmatch(t.low) for t in words):
-            return None
+        if any(t.low in vocab.FINITE | vocab.NEGATIONS or _YEAR.fullmatch(t.low) for t in words):
+            return None  # "Laptops issued without the right software": what is wrong
         end = index - 1
         before = self.at(end, clause)
         if before is None:
@@ -1117,14 +1117,15 @@ class Reader:
         scheduled in Outlook", "staff book rooms in Outlook", "texts sent from Twilio"), not
         a verb that says where data sits ("entered in Munis") nor a noun ("records in
         Accela")."""
+        sending = self.tokens[index].low == "from"  # "sent from Twilio", not "run from Munis"
         for j in range(index - 1, index - 5, -1):
             token = self.at(j, clause)
             if token is None or token.low in vocab.HELD:
                 return False
-            if token.low in vocab.WORK:
+            if token.low in (vocab.SENDING if sending else vocab.WORK):
                 return True
-            if token.low in vocab.JOINING - vocab.OPENERS:
-                return False
+            if token.low in vocab.JOINING - vocab.OPENERS or self.past(j):
+                return False  # another verb: "work orders closed in Cityworks"
         return False
 
     def denied(self, index: int) -> bool:

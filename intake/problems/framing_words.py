@@ -159,5 +159,6 @@ WORKED_IN = _set("worked_in")
 BEFORE_NOW = _set("before_now")
 DIGITAL_FORMATS = _set("digital_formats")
 WORK = frozenset(form for word in _set("work") for form in _inflections(word)) - HELD
+SENDING = frozenset(form for word in _set("sending") for form in _inflections(word))
 # Misspelt solution words and verbs are read as meant ("labtops", "databse", "implment").
 SPELLER = Speller([*OBJECTS, *(f"{word}s" for word in OBJECTS), *QUALIFIED, *NOMINALS, *FORMS])
