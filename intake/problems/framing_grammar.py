@@ -8,7 +8,7 @@ title or an outcome that only names a solution. The word lists are in framing_wo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from intake.problems import framing_words as vocab
 
@@ -65,6 +65,7 @@ class _Match:
     verb: tuple[int, int] | None  # token indexes of the verb words (None: a bare title)
     verb_lemma: str
     object: _Object
+    shape: str = ""  # "elliptical": a sentence that only names the solution
 
 
 def _tech_compound(word: str) -> bool:
@@ -574,9 +575,24 @@ class Reader:
                 or self.match_noun_as_verb(index)
                 or self.match_would_help(index)
             )
-            if match is not None:
+            if match is not None and not self.dismissed(match.last):
                 found.append(match)
         return found
+
+    def dismissed(self, index: int) -> bool:
+        """A solution set aside later in its sentence: "a tablet for every crew would be
+        nice, but the real issue is ...", "residents ask for an app, but what they need
+        is ..."."""
+        for j in range(index + 1, len(self.tokens)):
+            token = self.tokens[j]
+            if token.sentence_start:
+                return False
+            if token.low != "but":
+                continue
+            after = [t.low for t in self.tokens[j + 1 : j + 4]]
+            if set(after) & vocab.DISMISSING or after[:1] == ["what"]:
+                return True
+        return False
 
     def match_noun_as_verb(self, index: int) -> _Match | None:
         """A solution used as a verb in a command or after a modal: "can we dashboard the
@@ -603,11 +619,19 @@ class Reader:
 
     def match_would_help(self, index: int) -> _Match | None:
         """A new solution as the subject of what it would do: "a GIS-based tool would let
-        planners see zoning changes", "an app could save residents the trip"."""
+        planners see zoning changes", "an app could save residents the trip", "tablets would
+        solve this", "a texting service is the answer", or asked about: "would a chatbot
+        work here?"."""
         token = self.tokens[index]
-        if token.low not in vocab.NEW_SOLUTION:
+        bare = token.sentence_start and token.low not in vocab.OPENERS
+        if token.low not in vocab.NEW_SOLUTION and not bare:
             return None
         earlier = [t for t in self.tokens[:index] if t.clause == token.clause]
+        asked = (
+            len(earlier) == 1
+            and earlier[0].low in ("would", "could", "can", "might", "will", "should")
+            and self.text.rstrip().endswith("?")
+        )
         if earlier and earlier[-1].low in vocab.OLD:
             return None  # "the new system would": one that exists
         if any(
@@ -616,10 +640,29 @@ class Reader:
         ):
             return None  # "we were told a new CRM would fix it", "we hoped a new app would"
         obj = self.phrase_after(index, token.clause, vendors_only=True)
-        if obj is None or obj.opener != "new" or obj.kind == vocab.PRODUCT:
+        if obj is None and asked:  # "would a chatbot work here?": its verb follows
+            obj = self.asked_about(index + 1, token.clause)
+        if obj is None or obj.opener != ("new" if not bare else None) or obj.kind == vocab.PRODUCT:
             return None
+        if bare and obj.start != index:
+            return None
+        helping = self.at(obj.end + 2, token.clause)
+        if bare and (helping is None or helping.low not in vocab.HELPING):
+            return None  # "tablets would solve this", not "laptops would take months"
+        if asked and not bare:
+            return self.build(vocab.BUILD, index, obj.end, None, "", obj)
         for j in range(obj.end + 1, obj.end + 7):  # past what it is for: "on the website"
             modal = self.at(j, token.clause)
+            answer = [self.at(j + n, token.clause) for n in (1, 2)]
+            if (
+                modal is not None
+                and modal.low == "is"
+                and answer[0] is not None
+                and answer[0].low in ("the", "our", "my")
+                and answer[1] is not None
+                and answer[1].low in vocab.ASKING
+            ):
+                return self.build(vocab.BUILD, index, obj.end, None, "", obj)  # "is the answer"
             if modal is None or modal.low in vocab.FINITE:
                 return None
             if modal.low in ("would", "could"):
@@ -629,6 +672,17 @@ class Reader:
         if self.negated(j + 2, token.clause):
             return None  # "a new website would not solve this"
         return self.build(vocab.BUILD, index, obj.end, None, "", obj)
+
+    def asked_about(self, index: int, clause: int) -> _Object | None:
+        """The solution a question asks about, up to its verb: "would a chatbot work"."""
+        for j in range(index, index + 4):
+            token, after = self.at(j, clause), self.at(j + 1, clause)
+            if token is None or token.low in vocab.JOINING:
+                return None
+            kind = self.kind_of(j)
+            if kind is not None and (after is None or after.noun not in vocab.OBJECTS):
+                return _Object(kind, index, j, "new")
+        return None
 
     def match_verb(self, index: int) -> _Match | None:
         verb = self.verb_at(index)
@@ -1017,6 +1071,53 @@ class Reader:
         if before.noun == "cloud":
             obj = _Object(vocab.SYSTEM, start, index - 1, None)
         return self.build(cls, start, index, (index, index), lemma, obj)
+
+    def sentences(self) -> list[list[int]]:
+        """Token indexes by sentence (a colon starts one too: "The solution: a kiosk")."""
+        found: list[list[int]] = []
+        for index, token in enumerate(self.tokens):
+            if token.sentence_start or not found:
+                found.append([])
+            found[-1].append(index)
+        return found
+
+    def elliptical(self) -> _Match | None:
+        """A short sentence of a statement that names a new solution and nothing that is
+        so today: "Maybe an app?", "Dashboard please.", "Time for a new website.", "The
+        solution: a kiosk in the lobby." (no verb, no negation, no word about today; after
+        a colon only when what comes before asks: not "Workaround: an Access database")."""
+        sentences = self.sentences()
+        for number, sentence in enumerate(sentences):
+            words = [self.tokens[j] for j in sentence]
+            if len(words) > 8 or any(
+                t.low in vocab.FINITE | vocab.NEGATIONS | vocab.TODAY | vocab.BEFORE_NOW
+                or t.low.endswith("n't")
+                or t.low in vocab.FORMS
+                or self.past(j)
+                for j, t in zip(sentence, words, strict=True)
+            ):
+                continue
+            gap = self.text[: words[0].start].rstrip()
+            if number > 0 and gap.endswith(":"):
+                label = [self.tokens[j].low for j in sentences[number - 1]]
+                if not set(label) & (vocab.ASKING | {"ideal", "ideally", "request"}):
+                    continue  # "Workaround: an Access database"
+            for j in sentence:
+                token = self.tokens[j]
+                if token.low in vocab.SEVERAL or token.low.isdigit():
+                    break  # "Two databases per division": what there is too much of
+                obj = self.phrase_after(j, token.clause, vendors_only=True)
+                if obj is not None and obj.opener != "old" and obj.kind != vocab.PRODUCT:
+                    inside = self.tokens[obj.start : obj.end + 1]
+                    if (obj.opener is None and obj.start != j) or any(
+                        t.low in vocab.OPENERS | vocab.OLD for t in inside[1:]
+                    ):
+                        break  # "Detectives search three systems", "a legacy database"
+                    match = self.build(vocab.BUILD, j, obj.end, None, "", obj)
+                    return replace(match, shape="elliptical")
+                if token.low not in vocab.ELLIPTICAL | vocab.ASKING | vocab.NEW:
+                    break  # only words that ask may come before it: "Maybe an app?"
+        return None
 
     def title_object(self) -> _Match | None:
         """A title that only names a solution: "New onboarding portal for new hires",

@@ -154,6 +154,10 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 
 FORMS = _verb_forms()
 HELD = _set("held")
+ELLIPTICAL = _set("elliptical")
+DISMISSING = _set("dismissing")
+HELPING = _set("helping")
+TODAY = _set("today") | CURRENT
 ASKS = _set("asks")
 WORKED_IN = _set("worked_in")
 BEFORE_NOW = _set("before_now")
