@@ -203,6 +203,8 @@ class Reader:
             and after.noun not in vocab.QUALIFIED
         ):
             return True  # "smart meters send readings", not "text message alerts"
+        if self.field == "desired_outcome" and after.low in vocab.LIVE | vocab.HEADLINE_STATES:
+            return True  # "CRM live for all agents", "Dashboard available to the council"
         return after.low in vocab.FOLLOWERS or participle
 
     def product(
@@ -747,7 +749,7 @@ class Reader:
             if nxt is None or (nxt.low not in vocab.OPENERS and not prev_ok):
                 return None
         head = lemma.split()[0]
-        if head == "go":  # "go digital", "go paperless": the state names the solution
+        if head == "go" and lemma.split()[-1] not in vocab.MEANS:  # "go digital", "go paperless"
             obj = _Object(vocab.SYSTEM, last, last, "new")
             return self.build(cls, index, last, (index, last - 1), lemma, obj)
         nxt = self.at(last + 1, clause)
@@ -878,6 +880,8 @@ class Reader:
                 "use",
                 _Object(vocab.APP, index, index, "new"),
             )
+        if outcome and self.current(clause):
+            return None  # "the existing portal works on phones"
         if not (enabling or prescribing or outcome) or any(
             t.low in vocab.NEGATIONS or t.low.endswith("n't") for t in self.tokens[opening:index]
         ):
@@ -1265,7 +1269,21 @@ class Reader:
         if be is None or be.low not in ("is", "are") or state is None:
             return False
         return state.low in vocab.LIVE or (
-            state.low == "in" and place is not None and place.low in ("place", "use")
+            state.low == "in" and place is not None and place.low in vocab.IN_USE
+        )
+
+    def headline_state(self, index: int, clause: int) -> bool:
+        """A headline's state of a new solution, with no "is": "CRM live for all agents",
+        "Dashboard available to the council", "New portal up and running"."""
+        state, place = self.at(index, clause), self.at(index + 1, clause)
+        if state is None or any(
+            t.clause == clause and t.low in vocab.FINITE for t in self.tokens[index:]
+        ):
+            return False
+        if state.low == "up" and place is not None and place.low == "to":
+            return False  # "website up to date": what exists, kept current
+        return state.low in vocab.LIVE | vocab.HEADLINE_STATES or (
+            state.low == "in" and place is not None and place.low in vocab.IN_USE
         )
 
     def outcome_in_place(self) -> _Match | None:
@@ -1306,6 +1324,7 @@ class Reader:
                 if before is not None or not (
                     self.is_live(obj.end + 1, clause)
                     or (obj.opener != "old" and self.acts(obj.end + 1, clause))
+                    or (obj.opener != "old" and self.headline_state(obj.end + 1, clause))
                 ):
                     continue
             elif obj.kind == vocab.PRODUCT and worked:

@@ -154,6 +154,8 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 
 FORMS = _verb_forms()
 HELD = _set("held")
+HEADLINE_STATES = _set("headline_states")
+IN_USE = _set("in_use")
 ELLIPTICAL = _set("elliptical")
 DISMISSING = _set("dismissing")
 HELPING = _set("helping")
