@@ -167,7 +167,7 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
         matches.append(bare)
     if field == "desired_outcome" and not matches and (bare := reader.outcome_solution()):
         matches.append(bare)
-    if field == "problem_statement" and not matches and (bare := reader.elliptical()):
+    if field != "desired_outcome" and not matches and (bare := reader.elliptical()):
         matches.append(bare)
     for match in sorted(matches, key=lambda m: (m.first, m.last)):
         if any(match.first <= e and s <= match.last for s, e in taken):

@@ -518,8 +518,8 @@ class Reader:
         "is" or "are": "Salesforce rolled out to all 311 agents", "Tableau licenses purchased
         for all analysts", "Body cameras issued to every officer" (not "Cameras installed in
         2019 keep failing": a finite verb or a year makes it a sentence about the past)."""
-        if self.field == "problem_statement" or cls == vocab.WANT or self.current(clause):
-            return None
+        if self.field == "problem_statement" or self.current(clause):
+            return None  # a title may want: "New CRM needed", "Tablets wanted for rangers"
         words = [t for t in self.tokens if t.clause == clause]
         if any(t.low in vocab.FINITE | vocab.NEGATIONS or _YEAR.fullmatch(t.low) for t in words):
             return None  # "Laptops issued without the right software": what is wrong
@@ -660,9 +660,14 @@ class Reader:
                 modal is not None
                 and modal.low == "is"
                 and answer[0] is not None
-                and answer[0].low in ("the", "our", "my")
-                and answer[1] is not None
-                and answer[1].low in vocab.ASKING
+                and (
+                    answer[0].low == "what"  # "a mobile app ... is what we're after"
+                    or (
+                        answer[0].low in ("the", "our", "my")
+                        and answer[1] is not None
+                        and answer[1].low in vocab.ASKING
+                    )
+                )
             ):
                 return self.build(vocab.BUILD, index, obj.end, None, "", obj)  # "is the answer"
             if modal is None or modal.low in vocab.FINITE:
@@ -1146,8 +1151,23 @@ class Reader:
             obj = _Object(kind, obj.start, obj.end + 1, obj.opener)  # "Power BI dashboard for"
         if obj is not None and obj.kind == vocab.PRODUCT and obj.start == start:
             after = self.at(obj.end + 1, clause)  # "Salesforce for the grants office"
-            if after is not None and after.low in ("for", "in", "at"):
+            if (after is not None and after.low in vocab.PRODUCT_TITLE) or (
+                after is None and self.tokens[obj.end].low in vocab.PRODUCT_PARTS
+            ):  # "Salesforce instead of spreadsheets", "Request: Adobe licenses"
                 return self.build(vocab.IMPLEMENT, start, obj.end, None, "", obj)
+        if obj is None and (moved := self.paper_to(start, clause)) is not None:
+            return moved
+        channel, act = self.at(start, clause), self.at(start + 1, clause)
+        if (
+            obj is None
+            and channel is not None
+            and channel.low in vocab.TECH_MODIFIERS
+            and act is not None
+            and act.noun.removesuffix("s") in vocab.CHANNEL_ACTS
+            and ((after := self.at(start + 2, clause)) is None or after.low in ("for", "at", "in"))
+        ):  # "Online booking for community rooms", "Mobile payments for parking"
+            obj = _Object(vocab.APP, start, start + 1, None)
+            return self.build(vocab.BUILD, start, start + 1, None, "", obj)
         if obj is None or obj.kind == vocab.PRODUCT or obj.opener == "old":
             return None
         if self.tokens[start].low in vocab.SEVERAL:
@@ -1168,6 +1188,23 @@ class Reader:
         if not fits:
             return None
         return self.build(vocab.BUILD, start, obj.end, None, "", obj)
+
+    def paper_to(self, start: int, clause: int) -> _Match | None:
+        """A title that moves from today's medium to a solution: "From paper to tablets for
+        inspections", "Paper to digital for building permits" (not "Paper to screen
+        re-keying": the solution must end the title or come before what it is for)."""
+        first = self.at(start, clause)
+        k = start + 1 if first is not None and first.low == "from" else start
+        medium, to = self.at(k, clause), self.at(k + 1, clause)
+        if medium is None or medium.noun not in vocab.MEDIA or to is None or to.low != "to":
+            return None
+        target = self.destination(k + 1, clause, vocab.TO, names=True)
+        if target is None:
+            return None
+        after = self.at(target.end + 1, clause)
+        if after is not None and after.low not in ("for", "in", "at", "across"):
+            return None
+        return self.build(vocab.MIGRATE, start, target.end, None, "", target)
 
     def past(self, index: int) -> bool:
         """A past-tense verb ("built", "launched"), not a perfect ("has moved")."""

@@ -154,6 +154,9 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 
 FORMS = _verb_forms()
 HELD = _set("held")
+CHANNEL_ACTS = _set("channel_acts")
+PRODUCT_TITLE = _set("product_title")
+MEDIA = _set("media")
 HEADLINE_STATES = _set("headline_states")
 IN_USE = _set("in_use")
 ELLIPTICAL = _set("elliptical")
