@@ -510,6 +510,11 @@ class Reader:
         if before is not None and before.low == "been":
             have = self.at(index - 2, clause)
             return have is not None and have.low in ("has", "have")
+        if before is not None and before.low == "and":  # "is turned on and integrated"
+            for j in range(index - 2, index - 5, -1):
+                first = self.at(j, clause)
+                if first is not None and vocab.FORMS.get(first.low, ("", ""))[1] == "past":
+                    return self.outcome_participle(j, clause, cls)
         nxt = self.at(index + 1, clause)
         return cls in (vocab.REPLACE, vocab.MIGRATE) and nxt is not None and nxt.low in ("by", "to")
 
@@ -723,7 +728,7 @@ class Reader:
             ):  # "logs replaced by digital forms", not "sensors that fail are replaced"
                 obj = self.destination(
                     last + 1, clause, vocab.REPLACED_BY if cls == vocab.REPLACE else vocab.TO
-                )
+                ) or self.platform(last + 1, clause)  # "redesigned on Drupal"
             else:
                 obj = self.phrase_before(index, clause)
             if obj is None and cls == vocab.AUTOMATE:
@@ -845,6 +850,13 @@ class Reader:
         )
         if in_place and not commanded and several:
             return None  # "staff use two systems instead of five": fewer, not a new one
+        if (
+            obj is not None
+            and obj.opener == "old"
+            and head in vocab.CONNECTING
+            and (other := self.destination(obj.end + 1, clause, vocab.LINKED, names=True))
+        ):
+            obj = other  # "integrate the case system with the DMV API": the link is new
         if obj is None or not self.fits(cls, lemma, obj, passive=False, commanded=commanded):
             return None
         first = index
@@ -913,7 +925,7 @@ class Reader:
     ) -> _Object | None:
         """ "to the cloud", "with an online portal", "into Accela", "online": a solution
         after the first of ``words`` in the clause (any capitalised name with ``names``)."""
-        for j in range(index, index + 8):
+        for j in range(index, index + 12):
             token = self.at(j, clause)
             if token is None or (token.soft_before and words is vocab.PLACES):
                 return (
@@ -1157,6 +1169,12 @@ class Reader:
                 return self.build(vocab.IMPLEMENT, start, obj.end, None, "", obj)
         if obj is None and (moved := self.paper_to(start, clause)) is not None:
             return moved
+        for j in range(start, len(self.tokens) - 1):  # "Online payment option via Stripe"
+            if self.tokens[j].low in ("via", "using"):
+                end = self.product(j + 1, self.tokens[j].clause, vendors_only=True)
+                if end is not None:
+                    obj = _Object(vocab.PRODUCT, j + 1, end, None)
+                    return self.build(vocab.IMPLEMENT, j, end, None, "", obj)
         channel, act = self.at(start, clause), self.at(start + 1, clause)
         if (
             obj is None

@@ -154,6 +154,8 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 
 FORMS = _verb_forms()
 HELD = _set("held")
+CONNECTING = _set("connecting")
+LINKED = frozenset({"with", "to", "into"})
 CHANNEL_ACTS = _set("channel_acts")
 PRODUCT_TITLE = _set("product_title")
 MEDIA = _set("media")
