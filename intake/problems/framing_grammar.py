@@ -215,8 +215,12 @@ class Reader:
         ``vendors_only``: only a well-known vendor, or, where the clause commands
         (``commanded``), a mixed-case name ("WhatsApp", "REDCap") that no agency is called."""
         token = self.at(index, clause)
-        if token is None or not token.text[:1].isupper() or token.text in vocab.NOT_PRODUCT:
-            return None
+        if (
+            token is None
+            or not (token.text[:1].isupper() or _MIXED_CASE.match(token.text))
+            or token.text in vocab.NOT_PRODUCT
+        ):
+            return None  # a name is capitalised, or mixed-case from its first letter: "ePlans"
         last = index
         while last - index < 3:
             nxt = self.at(last + 1, clause)
@@ -581,6 +585,7 @@ class Reader:
                 or self.match_means(index)
                 or self.match_noun_as_verb(index)
                 or self.match_would_help(index)
+                or self.match_product_question(index)
             )
             if match is not None and not self.dismissed(match.last):
                 found.append(match)
@@ -684,6 +689,20 @@ class Reader:
         if self.negated(j + 2, token.clause):
             return None  # "a new website would not solve this"
         return self.build(vocab.BUILD, index, obj.end, None, "", obj)
+
+    def match_product_question(self, index: int) -> _Match | None:
+        """A question whether a product is the answer: "Is Power BI an option for us?"."""
+        token = self.tokens[index]
+        if not token.sentence_start or token.low not in ("is", "are", "would", "could"):
+            return None
+        words = [t for t in self.tokens if t.clause == token.clause]
+        if not self.text.rstrip().endswith("?") or not any(t.low in vocab.ASKING for t in words):
+            return None
+        end = self.product(index + 1, token.clause, vendors_only=True)
+        if end is None:
+            return None
+        obj = _Object(vocab.PRODUCT, index + 1, end, "new")
+        return self.build(vocab.IMPLEMENT, index, end, None, "", obj)
 
     def asked_about(self, index: int, clause: int) -> _Object | None:
         """The solution a question asks about, up to its verb: "would a chatbot work"."""
@@ -1119,10 +1138,12 @@ class Reader:
             ):
                 continue
             gap = self.text[: words[0].start].rstrip()
+            labelled = False
             if number > 0 and gap.endswith(":"):
                 label = [self.tokens[j].low for j in sentences[number - 1]]
                 if not set(label) & (vocab.ASKING | {"ideal", "ideally", "request"}):
                     continue  # "Workaround: an Access database"
+                labelled = True  # "Our goal: every crew on a tablet by spring"
             for j in sentence:
                 token = self.tokens[j]
                 if token.low in vocab.SEVERAL or token.low.isdigit():
@@ -1136,7 +1157,7 @@ class Reader:
                         break  # "Detectives search three systems", "a legacy database"
                     match = self.build(vocab.BUILD, j, obj.end, None, "", obj)
                     return replace(match, shape="elliptical")
-                if token.low not in vocab.ELLIPTICAL | vocab.ASKING | vocab.NEW:
+                if not labelled and token.low not in vocab.ELLIPTICAL | vocab.ASKING | vocab.NEW:
                     break  # only words that ask may come before it: "Maybe an app?"
         return None
 
@@ -1247,6 +1268,15 @@ class Reader:
             if self.happened(token.clause):
                 continue  # "We built an app in 2019": what happened, not an outcome
             obj = self.phrase_after(index, token.clause, vendors_only=True)
+            thing = obj is not None and self.at(obj.end + 1, token.clause)
+            if (
+                obj is not None
+                and obj.kind == vocab.PRODUCT
+                and thing
+                and thing.low not in (vocab.JOINING | vocab.FOLLOWERS)
+            ):  # "a Power BI report", "a new Accela module": a new thing of the product
+                obj = _Object(vocab.PRODUCT, obj.start, obj.end + 1, obj.opener)
+                return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
             if obj is not None and obj.opener == "new" and obj.kind != vocab.PRODUCT:
                 return self.build(vocab.BUILD, index, obj.end, None, "", obj)
         return None
@@ -1278,13 +1308,15 @@ class Reader:
         a verb that says where data sits ("entered in Munis") nor a noun ("records in
         Accela")."""
         sending = self.tokens[index].low == "from"  # "sent from Twilio", not "run from Munis"
-        for j in range(index - 1, index - 5, -1):
+        for j in range(index - 1, index - 7, -1):
             token = self.at(j, clause)
             if token is None or token.low in vocab.HELD:
                 return False
             if token.low in (vocab.SENDING if sending else vocab.WORK):
                 return True
-            if token.low in vocab.JOINING - vocab.OPENERS or self.past(j):
+            if token.low in vocab.JOINING - vocab.OPENERS - {"all", "each", "every"} or self.past(
+                j
+            ):
                 return False  # another verb: "work orders closed in Cityworks"
         return False
 
@@ -1359,7 +1391,8 @@ class Reader:
                 and before.low in vocab.WORKED_IN
                 and self.work_before(index - 1, clause)
             )  # "room bookings handled in Outlook", "plans reviewed in ProjectDox"
-            obj = self.phrase_after(index, clause, vendors_only=True, commanded=worked)
+            named = worked or (before is not None and before.low in ("via", "through", "using"))
+            obj = self.phrase_after(index, clause, vendors_only=True, commanded=named)
             if obj is None or token.low in vocab.SEVERAL:
                 continue  # "staff use two systems instead of five": fewer, not a new one
             if obj.opener == "old" and any(
