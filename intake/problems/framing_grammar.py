@@ -162,7 +162,7 @@ class Reader:
                 if (
                     before.low in vocab.TECH_MODIFIERS
                     or _STYLED.fullmatch(before.text)
-                    or (back == 1 and self.vendor_ends(index - 1))
+                    or (back == 1 and self.vendor_ends(index - 1) and self.nominal_after(index))
                     or _tech_compound(before.low)
                     or (before.low.startswith("e-") and before.low not in vocab.NOT_TECH)
                 ):
@@ -172,6 +172,13 @@ class Reader:
                         else vocab.APP
                     )
         return None
+
+    def nominal_after(self, index: int) -> bool:
+        """The word after a product is a noun, not the clause's verb: "a SharePoint site",
+        not "photos taken on iPads attach to the case" (a verb takes an object or "to")."""
+        token = self.tokens[index]
+        after = self.at(index + 1, token.clause)
+        return after is None or after.soft_before or after.low not in vocab.VERB_OBJECTS
 
     def vendor_ends(self, index: int) -> bool:
         """A well-known vendor's name ends at ``index`` ("a Power BI report")."""
@@ -232,7 +239,7 @@ class Reader:
         after = self.at(last + 1, clause)
         if after is not None and after.low in vocab.NOT_PRODUCT_AFTER:
             return None
-        names = [t.text for t in self.tokens[index : last + 1]]
+        names = [re.sub(r"['\u2019]s$", "", t.text) for t in self.tokens[index : last + 1]]
         spans = (
             " ".join(names[a:b]) for a in range(len(names)) for b in range(a + 1, len(names) + 1)
         )
@@ -413,6 +420,13 @@ class Reader:
         if nxt is not None and low in vocab.ASKING:  # "what we need is", "the answer would be"
             if nxt.low == "is":
                 return "need", "there", index + 1
+            if nxt.low in vocab.SUBJECTS and index > 0:  # "the fix we have in mind is"
+                for j in range(index + 2, index + 7):
+                    be = self.at(j, clause)
+                    if be is None or be.low in vocab.NEGATIONS:
+                        break
+                    if be.low == "is":
+                        return "need", "there", j
             be = self.at(index + 2, clause)
             if nxt.low in ("would", "will") and be is not None and be.low == "be":
                 return "need", "there", index + 2
@@ -530,8 +544,11 @@ class Reader:
         if self.field == "problem_statement" or self.current(clause):
             return None  # a title may want: "New CRM needed", "Tablets wanted for rangers"
         words = [t for t in self.tokens if t.clause == clause]
-        if any(t.low in vocab.FINITE | vocab.NEGATIONS or _YEAR.fullmatch(t.low) for t in words):
-            return None  # "Laptops issued without the right software": what is wrong
+        if any(
+            t.low in vocab.FINITE | vocab.NEGATIONS | vocab.TROUBLE or _YEAR.fullmatch(t.low)
+            for t in words
+        ):
+            return None  # "Laptops issued without the right software", "... weeks late"
         end = index - 1
         before = self.at(end, clause)
         if before is None:
@@ -848,10 +865,14 @@ class Reader:
         elif head == "equip":  # "equip inspectors with body cameras"
             obj = self.destination(last + 1, clause, vocab.WITH, commanded=True)
         if head in vocab.AMBIGUOUS and form != "ing" and cls != vocab.WANT and target is None:
-            follows = nxt.low in vocab.OPENERS or self.kind_of(last + 1) is not None
+            follows = (
+                nxt.low in vocab.OPENERS
+                or (nxt.low.isdigit() and not _YEAR.fullmatch(nxt.low))  # "order 40 headsets"
+                or self.kind_of(last + 1) is not None
+            )
             # A command or a modal makes it a verb ("Purchase self-service kiosks"), unless
             # the next word usually makes a compound noun ("purchase order system").
-            commanding = before is None or before.low in vocab.MODALS | vocab.SUBJECTS
+            commanding = before is None or before.low in vocab.MODALS | vocab.SUBJECTS | {"please"}
             if not (follows or self.product(last + 1, clause, False) is not None) and not (
                 commanding and nxt.noun not in vocab.COMPOUNDS
             ):
@@ -932,6 +953,8 @@ class Reader:
             return None  # where work is done today: "staff need to re-enter it in Munis"
         if obj.kind == vocab.DEVICE and token.low == "by":
             return None  # a channel: "contacted by phone"
+        if outcome and self.in_subject(index, obj.end, clause):
+            return None  # "data collected on tablets matches what crews saw"
         return self.build(vocab.IMPLEMENT, index, obj.end, (index, index), "use", obj)
 
     def destination(
@@ -1302,6 +1325,19 @@ class Reader:
             for j in pasts
         )
 
+    def ends_clause(self, index: int, clause: int) -> bool:
+        """Nothing but what modifies it follows a tool named after a verb of work ("handled
+        in Outlook by residents", "in Kronos from a phone"); a verb after it makes that
+        phrase the subject: "rooms booked in Outlook are never double-booked", "cases
+        handled in Salesforce close within ten days"."""
+        after = self.at(index, clause)
+        return (
+            after is None
+            or after.soft_before  # "approved in Workday, not on paper"
+            or after.low in vocab.AFTER_TOOL
+            or after.low.endswith("ly")
+        )
+
     def work_before(self, index: int, clause: int) -> bool:
         """A verb of work done in a tool before the preposition at ``index`` ("rooms are
         scheduled in Outlook", "staff book rooms in Outlook", "texts sent from Twilio"), not
@@ -1415,7 +1451,7 @@ class Reader:
                     or (obj.opener != "old" and self.headline_state(obj.end + 1, clause))
                 ):
                     continue
-            elif obj.kind == vocab.PRODUCT and worked:
+            elif obj.kind == vocab.PRODUCT and worked and self.ends_clause(obj.end + 1, clause):
                 pass  # "room bookings handled in Outlook", "texts sent from Twilio"
             elif obj.kind == vocab.PRODUCT:
                 if before is None:  # "Salesforce is the system of record"
@@ -1465,8 +1501,31 @@ class Reader:
             ):
                 continue  # "data between the two systems", "every lent device", "the records
                 # system"
+            if before is not None and self.in_subject(index - 1, obj.end, clause):
+                continue  # "requests submitted through SeeClickFix reach crews"
             return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
         return None
+
+    def in_subject(self, preposition: int, end: int, clause: int) -> bool:
+        """A tool named in the subject, after a participle, with the clause's verb after it:
+        "requests submitted through SeeClickFix reach crews", "data collected on tablets
+        matches" (not "rooms booked in Outlook by residents": nothing but what modifies it
+        follows)."""
+        j = preposition - 1
+        while (word := self.at(j, clause)) is not None and word.low.endswith("ly"):
+            j -= 1  # "signed electronically with"
+        participle = word is not None and (
+            vocab.FORMS.get(word.low, ("", ""))[1] == "past"
+            or word.low in vocab.IRREGULAR
+            or (word.low.endswith("ed") and len(word.low) > 4)
+            or word.low in vocab.PARTICIPLES
+        )
+        if not participle or self.at(j - 1, clause) is None:
+            return False
+        be = self.at(j - 1, clause)
+        if be is not None and be.low in ("is", "are", "be", "been", "was", "were"):
+            return False  # "requests are submitted through SeeClickFix": the clause's verb
+        return not self.ends_clause(end + 1, clause)
 
     def build(
         self,

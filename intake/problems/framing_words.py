@@ -154,6 +154,10 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 
 FORMS = _verb_forms()
 HELD = _set("held")
+VERB_OBJECTS = _set("verb_objects")
+PARTICIPLES = _set("participles")
+TROUBLE = _set("trouble")
+AFTER_TOOL = _set("after_tool")
 CONNECTING = _set("connecting")
 LINKED = frozenset({"with", "to", "into"})
 CHANNEL_ACTS = _set("channel_acts")
