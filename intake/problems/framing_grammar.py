@@ -675,9 +675,6 @@ class Reader:
             return None
         if bare and obj.start != index:
             return None
-        helping = self.at(obj.end + 2, token.clause)
-        if bare and (helping is None or helping.low not in vocab.HELPING):
-            return None  # "tablets would solve this", not "laptops would take months"
         if asked and not bare:
             return self.build(vocab.BUILD, index, obj.end, None, "", obj)
         for j in range(obj.end + 1, obj.end + 7):  # past what it is for: "on the website"
@@ -705,6 +702,9 @@ class Reader:
             return None
         if self.negated(j + 2, token.clause):
             return None  # "a new website would not solve this"
+        helping = self.at(j + 1, token.clause)
+        if bare and (helping is None or helping.low not in vocab.HELPING):
+            return None  # "tablets would solve this", not "laptops would take months"
         return self.build(vocab.BUILD, index, obj.end, None, "", obj)
 
     def match_product_question(self, index: int) -> _Match | None:
@@ -779,7 +779,8 @@ class Reader:
             and before.low not in vocab.JOINING
             and not self.current(clause)
         )
-        if lemma in vocab.COMMAND_ONLY and not (commanded or in_place):
+        giving = lemma in vocab.GIVING and form == "ing" and token.sentence_start
+        if lemma in vocab.COMMAND_ONLY and not (commanded or in_place or giving):
             return None
         if lemma == "have" and (before is None or before.low not in vocab.HAVING):
             return None  # "we should have a portal"; "have DTI build it" is about "build"
@@ -839,7 +840,12 @@ class Reader:
         else:
             strict = cls in (vocab.BUILD, vocab.PLACE)
             obj = self.phrase_after(last + 1, clause, vendors_only=strict, commanded=commanded)
-            if (obj is None or obj.opener == "old") and head in vocab.GIVING and commanded:
+            gerund = form == "ing" and token.sentence_start  # "Giving each of them a tablet"
+            if (
+                (obj is None or obj.opener == "old")
+                and head in vocab.GIVING
+                and (commanded or gerund)
+            ):
                 obj = self.after_recipient(last + 1, clause) or obj
             # the solution as the means or the place: "Implement single sign-on with Okta",
             # "get all inspectors onto iPads", "make the forms available online" (but not
@@ -879,11 +885,16 @@ class Reader:
                 return None
         if cls == vocab.AUTOMATE and obj is None:
             obj = self.any_phrase(last + 1, clause)
+            paper = obj is not None and self.tokens[obj.end].noun in vocab.PAPER
+            into = self.destination(last + 1, clause, frozenset({"into", "onto"}), True, True)
             if (
-                obj is not None
-                and head in vocab.PAPER_ONLY
-                and self.tokens[obj.end].noun not in vocab.PAPER
+                head in vocab.PAPER_ONLY
+                and not paper
+                and into is not None
+                and (into.kind == vocab.PRODUCT or into.opener == "new")
             ):
+                obj = into  # "scan them all into Laserfiche"
+            elif obj is not None and head in vocab.PAPER_ONLY and not paper:
                 return None  # "scan old case files", not "scan a dog"
         several = (
             obj is not None and obj.start > 0 and self.tokens[obj.start - 1].low in vocab.SEVERAL
@@ -1034,6 +1045,9 @@ class Reader:
                 and self.is_head(j)
             ):
                 return self.phrase_after(j, clause, vendors_only=True)  # "the team smartphones"
+            of_them = self.at(j + 1, clause)
+            if token.low == "of" and of_them is not None and of_them.low in vocab.OLD:
+                continue  # "each of them", "all of our drivers"
             if token.low in vocab.JOINING and token.low not in vocab.OLD:
                 return None
         return None
