@@ -128,6 +128,8 @@ class Reader:
         """The object kind of the word at ``index`` as the head of its phrase, if it is one."""
         token = self.tokens[index]
         noun = token.noun
+        if token.low in vocab.JOINING:
+            return None  # "pay online or by phone": "or" heads nothing
         if noun in vocab.OBJECTS:
             kind = vocab.OBJECTS[noun]
             if noun in ("system", "platform", "software", "database"):
