@@ -167,6 +167,8 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
         matches.append(bare)
     if field == "desired_outcome" and not matches and (bare := reader.outcome_solution()):
         matches.append(bare)
+    if field != "desired_outcome" and not matches and (bare := reader.elliptical()):
+        matches.append(bare)
     for match in sorted(matches, key=lambda m: (m.first, m.last)):
         if any(match.first <= e and s <= match.last for s, e in taken):
             continue  # an earlier match already explains these words
@@ -186,6 +188,10 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
             reason = (
                 f'solution verb "{verb}" ({VERBS[match.verb_lemma]}: {match.verb_lemma}) '
                 f'with solution object "{thing}" ({match.object.kind})'
+            )
+        elif match.shape == "elliptical":
+            reason = (
+                f'a sentence that only names a new solution object "{thing}" ({match.object.kind})'
             )
         elif field == "title":
             reason = f'the title names a solution object "{thing}" ({match.object.kind}) alone'

@@ -8,7 +8,7 @@ title or an outcome that only names a solution. The word lists are in framing_wo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from intake.problems import framing_words as vocab
 
@@ -65,6 +65,7 @@ class _Match:
     verb: tuple[int, int] | None  # token indexes of the verb words (None: a bare title)
     verb_lemma: str
     object: _Object
+    shape: str = ""  # "elliptical": a sentence that only names the solution
 
 
 def _tech_compound(word: str) -> bool:
@@ -127,6 +128,8 @@ class Reader:
         """The object kind of the word at ``index`` as the head of its phrase, if it is one."""
         token = self.tokens[index]
         noun = token.noun
+        if token.low in vocab.JOINING:
+            return None  # "pay online or by phone": "or" heads nothing
         if noun in vocab.OBJECTS:
             kind = vocab.OBJECTS[noun]
             if noun in ("system", "platform", "software", "database"):
@@ -151,7 +154,7 @@ class Reader:
                     or _tech_compound(before.low)
                 ):
                     return kind  # "a SharePoint site", "an e-fax service"
-                if back == 1 and before.noun in vocab.OBJECTS:
+                if before.noun in vocab.OBJECTS:  # "a GIS mapping tool"
                     return vocab.OBJECTS[before.noun]  # "a visualization tool", "a GIS platform"
         if noun not in vocab.ABSTRACT and noun.rstrip("s") not in vocab.ABSTRACT:
             for back in (1, 2, 3):
@@ -161,7 +164,7 @@ class Reader:
                 if (
                     before.low in vocab.TECH_MODIFIERS
                     or _STYLED.fullmatch(before.text)
-                    or (back == 1 and self.vendor_ends(index - 1))
+                    or (back == 1 and self.vendor_ends(index - 1) and self.nominal_after(index))
                     or _tech_compound(before.low)
                     or (before.low.startswith("e-") and before.low not in vocab.NOT_TECH)
                 ):
@@ -171,6 +174,13 @@ class Reader:
                         else vocab.APP
                     )
         return None
+
+    def nominal_after(self, index: int) -> bool:
+        """The word after a product is a noun, not the clause's verb: "a SharePoint site",
+        not "photos taken on iPads attach to the case" (a verb takes an object or "to")."""
+        token = self.tokens[index]
+        after = self.at(index + 1, token.clause)
+        return after is None or after.soft_before or after.low not in vocab.VERB_OBJECTS
 
     def vendor_ends(self, index: int) -> bool:
         """A well-known vendor's name ends at ``index`` ("a Power BI report")."""
@@ -191,6 +201,9 @@ class Reader:
             return True
         # a reduced relative clause also ends it: "a website showing", "trackers installed"
         participle = after.low.endswith("ing") or vocab.FORMS.get(after.low, ("", ""))[1] == "past"
+        head = self.at(index + 2, token.clause)
+        if after.low.endswith("ing") and head is not None and self.kind_of(index + 2) is not None:
+            return False  # "a GIS mapping tool": the phrase goes on
         if loose and after.low.endswith(("s", "ed")) and after.noun not in vocab.OBJECTS:
             return True
         if (
@@ -199,6 +212,8 @@ class Reader:
             and after.noun not in vocab.QUALIFIED
         ):
             return True  # "smart meters send readings", not "text message alerts"
+        if self.field == "desired_outcome" and after.low in vocab.LIVE | vocab.HEADLINE_STATES:
+            return True  # "CRM live for all agents", "Dashboard available to the council"
         return after.low in vocab.FOLLOWERS or participle
 
     def product(
@@ -209,8 +224,12 @@ class Reader:
         ``vendors_only``: only a well-known vendor, or, where the clause commands
         (``commanded``), a mixed-case name ("WhatsApp", "REDCap") that no agency is called."""
         token = self.at(index, clause)
-        if token is None or not token.text[:1].isupper() or token.text in vocab.NOT_PRODUCT:
-            return None
+        if (
+            token is None
+            or not (token.text[:1].isupper() or _MIXED_CASE.match(token.text))
+            or token.text in vocab.NOT_PRODUCT
+        ):
+            return None  # a name is capitalised, or mixed-case from its first letter: "ePlans"
         last = index
         while last - index < 3:
             nxt = self.at(last + 1, clause)
@@ -222,7 +241,7 @@ class Reader:
         after = self.at(last + 1, clause)
         if after is not None and after.low in vocab.NOT_PRODUCT_AFTER:
             return None
-        names = [t.text for t in self.tokens[index : last + 1]]
+        names = [re.sub(r"['\u2019]s$", "", t.text) for t in self.tokens[index : last + 1]]
         spans = (
             " ".join(names[a:b]) for a in range(len(names)) for b in range(a + 1, len(names) + 1)
         )
@@ -268,6 +287,11 @@ class Reader:
         first = self.at(k, clause)
         if first is None or (k > index and first.soft_before):
             return None
+        like = self.at(k + 1, clause)
+        if first.low in ("something", "anything") and like is not None and like.low == "like":
+            model = self.phrase_after(k + 2, clause, vendors_only=False, commanded=True)
+            if model is not None:  # "something like Uber", "something like the county's tracker"
+                return _Object(model.kind, k, model.end, "new")
         for j in (k, k + 1):  # "the latest version of ArcGIS Pro", "an instance of Salesforce"
             word, of = self.at(j, clause), self.at(j + 1, clause)
             if (
@@ -291,6 +315,10 @@ class Reader:
             and (after := self.at(end + 1, clause)) is not None
             and after.noun in vocab.OBJECTS
         ):  # in an outcome, "a Power BI dashboard" is a new dashboard
+            end = self.coordinated(end, clause, vendors_only, commanded)
+            part = self.at(end + 1, clause)
+            if part is not None and not part.soft_before and part.low in vocab.PRODUCT_PARTS:
+                end += 1  # "Tableau licenses", "an Alexa skill", "a SharePoint site"
             return _Object(vocab.PRODUCT, k, end, opener)
         for j in range(k, k + 5):
             token = self.at(j, clause)
@@ -307,9 +335,29 @@ class Reader:
                 and undertaking.low in vocab.UNDERTAKINGS
             ):
                 return _Object(kind, k, j + 1, opener)  # "a drone program"
-            if kind is None and token.low in vocab.JOINING:
+            if kind is None and token.low in vocab.JOINING and not self.joins_names(j, clause):
                 return None
         return None
+
+    def joins_names(self, index: int, clause: int) -> bool:
+        """ "and" or "or" between two product names: "a native iOS and Android app"."""
+        before, after = self.at(index - 1, clause), self.at(index + 1, clause)
+        return (
+            self.tokens[index].low in ("and", "or", "&")
+            and before is not None
+            and after is not None
+            and self.vendor_ends(index - 1)
+            and after.text in vocab.KNOWN_VENDORS
+        )
+
+    def coordinated(self, end: int, clause: int, vendors_only: bool, commanded: bool) -> int:
+        """The end of two product names joined by "and" or "or" ("iOS and Android")."""
+        joining = self.at(end + 1, clause)
+        if joining is not None and joining.low in ("and", "or", "&"):
+            second = self.product(end + 2, clause, vendors_only, commanded)
+            if second is not None:
+                return second
+        return end
 
     def subject_before(self, index: int, clause: int) -> _Object | None:
         """What is to be automated, in the passive: the words before "should be"."""
@@ -364,8 +412,8 @@ class Reader:
         clause = token.clause
         low = token.low
         nxt = self.at(index + 1, clause)
-        if low in ("would", "we'd", "i'd", "they'd"):
-            if nxt is not None and nxt.low in ("like", "love"):
+        if low in ("would", "we'd", "i'd", "they'd", "it'd"):
+            if nxt is not None and nxt.low in ("like", "love", "help"):
                 return "would like", "base", index + 1
             return None
         opening = self.at(index - 1, clause) is None
@@ -374,6 +422,13 @@ class Reader:
         if nxt is not None and low in vocab.ASKING:  # "what we need is", "the answer would be"
             if nxt.low == "is":
                 return "need", "there", index + 1
+            if nxt.low in vocab.SUBJECTS and index > 0:  # "the fix we have in mind is"
+                for j in range(index + 2, index + 7):
+                    be = self.at(j, clause)
+                    if be is None or be.low in vocab.NEGATIONS:
+                        break
+                    if be.low == "is":
+                        return "need", "there", j
             be = self.at(index + 2, clause)
             if nxt.low in ("would", "will") and be is not None and be.low == "be":
                 return "need", "there", index + 2
@@ -475,17 +530,70 @@ class Reader:
         if before is not None and before.low == "been":
             have = self.at(index - 2, clause)
             return have is not None and have.low in ("has", "have")
+        if before is not None and before.low == "and":  # "is turned on and integrated"
+            for j in range(index - 2, index - 5, -1):
+                first = self.at(j, clause)
+                if first is not None and vocab.FORMS.get(first.low, ("", ""))[1] == "past":
+                    return self.outcome_participle(j, clause, cls)
         nxt = self.at(index + 1, clause)
         return cls in (vocab.REPLACE, vocab.MIGRATE) and nxt is not None and nxt.low in ("by", "to")
 
+    def headline(self, index: int, last: int, clause: int, cls: str) -> _Object | None:
+        """A title or an outcome in headline form, the solution and its participle with no
+        "is" or "are": "Salesforce rolled out to all 311 agents", "Tableau licenses purchased
+        for all analysts", "Body cameras issued to every officer" (not "Cameras installed in
+        2019 keep failing": a finite verb or a year makes it a sentence about the past)."""
+        if self.field == "problem_statement" or self.current(clause):
+            return None  # a title may want: "New CRM needed", "Tablets wanted for rangers"
+        words = [t for t in self.tokens if t.clause == clause]
+        if any(
+            t.low in vocab.FINITE | vocab.NEGATIONS | vocab.TROUBLE or _YEAR.fullmatch(t.low)
+            for t in words
+        ):
+            return None  # "Laptops issued without the right software", "... weeks late"
+        end = index - 1
+        before = self.at(end, clause)
+        if before is None:
+            return None
+        if before.low in vocab.PRODUCT_PARTS and self.at(end - 1, clause) is not None:
+            end -= 1  # "Tableau licenses purchased"
+        if self.vendor_ends(end):
+            kind = vocab.PRODUCT
+        elif (found := self.kind_of(end)) is not None and end == index - 1:
+            kind = found
+        else:
+            return None
+        start = end
+        while (prev := self.at(start - 1, clause)) is not None and not (
+            self.tokens[start].soft_before or prev.low in vocab.JOINING - vocab.OPENERS
+        ):
+            start -= 1
+        if any(t.low in vocab.OLD - {"the"} for t in self.tokens[start:end]):
+            return None  # "our tablets issued in ...": what exists
+        return _Object(kind, start, index - 1, "new")
+
     def after_modal_be(self, index: int) -> bool:
-        """ "should be" or "needs to get" just before the word at ``index``."""
+        """ "should be" or "needs to get" just before the word at ``index``, or "be" after
+        an ask ("Fire requests that Field Maps be rolled out"; not a mandate: "the state
+        requires that records be kept")."""
         clause = self.tokens[index].clause
         before = self.at(index - 1, clause)
         if before is None or before.low not in ("be", "get"):
             return False
         modal = self.at(index - 2, clause)
-        return modal is not None and (modal.low in vocab.MODALS or modal.low.endswith("'ll"))
+        if modal is not None and (modal.low in vocab.MODALS or modal.low.endswith("'ll")):
+            return True
+        for j in range(index - 2, index - 9, -1):
+            that = self.at(j, clause)
+            if that is None:
+                return False
+            asking = self.at(j - 1, clause)
+            if that.low == "that" and asking is not None:
+                lemma = vocab.FORMS.get(asking.low, ("", ""))[0]
+                return (
+                    vocab.VERBS.get(lemma) == vocab.WANT or lemma in vocab.ASKS
+                ) and asking.low not in vocab.MANDATING
+        return False
 
     def matches(self) -> list[_Match]:
         found: list[_Match] = []
@@ -496,10 +604,26 @@ class Reader:
                 or self.match_means(index)
                 or self.match_noun_as_verb(index)
                 or self.match_would_help(index)
+                or self.match_product_question(index)
             )
-            if match is not None:
+            if match is not None and not self.dismissed(match.last):
                 found.append(match)
         return found
+
+    def dismissed(self, index: int) -> bool:
+        """A solution set aside later in its sentence: "a tablet for every crew would be
+        nice, but the real issue is ...", "residents ask for an app, but what they need
+        is ..."."""
+        for j in range(index + 1, len(self.tokens)):
+            token = self.tokens[j]
+            if token.sentence_start:
+                return False
+            if token.low != "but":
+                continue
+            after = [t.low for t in self.tokens[j + 1 : j + 4]]
+            if set(after) & vocab.DISMISSING or after[:1] == ["what"]:
+                return True
+        return False
 
     def match_noun_as_verb(self, index: int) -> _Match | None:
         """A solution used as a verb in a command or after a modal: "can we dashboard the
@@ -526,11 +650,19 @@ class Reader:
 
     def match_would_help(self, index: int) -> _Match | None:
         """A new solution as the subject of what it would do: "a GIS-based tool would let
-        planners see zoning changes", "an app could save residents the trip"."""
+        planners see zoning changes", "an app could save residents the trip", "tablets would
+        solve this", "a texting service is the answer", or asked about: "would a chatbot
+        work here?"."""
         token = self.tokens[index]
-        if token.low not in vocab.NEW_SOLUTION:
+        bare = token.sentence_start and token.low not in vocab.OPENERS
+        if token.low not in vocab.NEW_SOLUTION and not bare:
             return None
         earlier = [t for t in self.tokens[:index] if t.clause == token.clause]
+        asked = (
+            len(earlier) == 1
+            and earlier[0].low in ("would", "could", "can", "might", "will", "should")
+            and self.text.rstrip().endswith("?")
+        )
         if earlier and earlier[-1].low in vocab.OLD:
             return None  # "the new system would": one that exists
         if any(
@@ -539,10 +671,31 @@ class Reader:
         ):
             return None  # "we were told a new CRM would fix it", "we hoped a new app would"
         obj = self.phrase_after(index, token.clause, vendors_only=True)
-        if obj is None or obj.opener != "new" or obj.kind == vocab.PRODUCT:
+        if obj is None and asked:  # "would a chatbot work here?": its verb follows
+            obj = self.asked_about(index + 1, token.clause)
+        if obj is None or obj.opener != ("new" if not bare else None) or obj.kind == vocab.PRODUCT:
             return None
+        if bare and obj.start != index:
+            return None
+        if asked and not bare:
+            return self.build(vocab.BUILD, index, obj.end, None, "", obj)
         for j in range(obj.end + 1, obj.end + 7):  # past what it is for: "on the website"
             modal = self.at(j, token.clause)
+            answer = [self.at(j + n, token.clause) for n in (1, 2)]
+            if (
+                modal is not None
+                and modal.low == "is"
+                and answer[0] is not None
+                and (
+                    answer[0].low == "what"  # "a mobile app ... is what we're after"
+                    or (
+                        answer[0].low in ("the", "our", "my")
+                        and answer[1] is not None
+                        and answer[1].low in vocab.ASKING
+                    )
+                )
+            ):
+                return self.build(vocab.BUILD, index, obj.end, None, "", obj)  # "is the answer"
             if modal is None or modal.low in vocab.FINITE:
                 return None
             if modal.low in ("would", "could"):
@@ -551,7 +704,35 @@ class Reader:
             return None
         if self.negated(j + 2, token.clause):
             return None  # "a new website would not solve this"
+        helping = self.at(j + 1, token.clause)
+        if bare and (helping is None or helping.low not in vocab.HELPING):
+            return None  # "tablets would solve this", not "laptops would take months"
         return self.build(vocab.BUILD, index, obj.end, None, "", obj)
+
+    def match_product_question(self, index: int) -> _Match | None:
+        """A question whether a product is the answer: "Is Power BI an option for us?"."""
+        token = self.tokens[index]
+        if not token.sentence_start or token.low not in ("is", "are", "would", "could"):
+            return None
+        words = [t for t in self.tokens if t.clause == token.clause]
+        if not self.text.rstrip().endswith("?") or not any(t.low in vocab.ASKING for t in words):
+            return None
+        end = self.product(index + 1, token.clause, vendors_only=True)
+        if end is None:
+            return None
+        obj = _Object(vocab.PRODUCT, index + 1, end, "new")
+        return self.build(vocab.IMPLEMENT, index, end, None, "", obj)
+
+    def asked_about(self, index: int, clause: int) -> _Object | None:
+        """The solution a question asks about, up to its verb: "would a chatbot work"."""
+        for j in range(index, index + 4):
+            token, after = self.at(j, clause), self.at(j + 1, clause)
+            if token is None or token.low in vocab.JOINING:
+                return None
+            kind = self.kind_of(j)
+            if kind is not None and (after is None or after.noun not in vocab.OBJECTS):
+                return _Object(kind, index, j, "new")
+        return None
 
     def match_verb(self, index: int) -> _Match | None:
         verb = self.verb_at(index)
@@ -570,6 +751,8 @@ class Reader:
         outcome = self.field == "desired_outcome"
         if form == "past" and outcome and before is not None and before.low in ("has", "have"):
             form, commanded = "base", True  # an outcome: "The department has moved to the cloud"
+        if form == "past" and (headline := self.headline(index, last, clause, cls)) is not None:
+            return self.build(cls, headline.start, last, (index, last), lemma, headline)
         if form == "past":
             if not (
                 self.prescriptive_participle(index, clause, lemma)
@@ -583,7 +766,7 @@ class Reader:
             ):  # "logs replaced by digital forms", not "sensors that fail are replaced"
                 obj = self.destination(
                     last + 1, clause, vocab.REPLACED_BY if cls == vocab.REPLACE else vocab.TO
-                )
+                ) or self.platform(last + 1, clause)  # "redesigned on Drupal"
             else:
                 obj = self.phrase_before(index, clause)
             if obj is None and cls == vocab.AUTOMATE:
@@ -598,11 +781,16 @@ class Reader:
             and before.low not in vocab.JOINING
             and not self.current(clause)
         )
-        if lemma in vocab.COMMAND_ONLY and not (commanded or in_place):
+        giving = lemma in vocab.GIVING and form == "ing" and token.sentence_start
+        if lemma in vocab.COMMAND_ONLY and not (commanded or in_place or giving):
             return None
         if lemma == "have" and (before is None or before.low not in vocab.HAVING):
             return None  # "we should have a portal"; "have DTI build it" is about "build"
-        if form in ("base", "s") and before is not None and before.low in vocab.OPENERS - {"us"}:
+        if (
+            form in ("base", "s")
+            and before is not None
+            and before.low in vocab.OPENERS - {"us", "it"}
+        ):
             return None  # "the build", "our purchase": a noun (see match_nominal)
         if form == "ing" and not token.sentence_start:
             nxt = self.at(last + 1, clause)
@@ -610,7 +798,7 @@ class Reader:
             if nxt is None or (nxt.low not in vocab.OPENERS and not prev_ok):
                 return None
         head = lemma.split()[0]
-        if head == "go":  # "go digital", "go paperless": the state names the solution
+        if head == "go" and lemma.split()[-1] not in vocab.MEANS:  # "go digital", "go paperless"
             obj = _Object(vocab.SYSTEM, last, last, "new")
             return self.build(cls, index, last, (index, last - 1), lemma, obj)
         nxt = self.at(last + 1, clause)
@@ -619,7 +807,15 @@ class Reader:
         if cls == vocab.WANT:
             if form == "base" and before is not None and before.low == "a":
                 return None
-            if lemma == "request" and nxt.low not in vocab.NEW and not nxt.low.isdigit():
+            asker = before is not None and (
+                before.text[:1].isupper() or before.low in vocab.SUBJECTS | {"is", "are", "am"}
+            )  # "Sanitation requests GPS trackers", "we are requesting Smartsheet licenses"
+            if (
+                lemma == "request"
+                and nxt.low not in vocab.NEW
+                and not nxt.low.isdigit()
+                and not asker
+            ):
                 return None  # "a records request system"; "we request a new portal" asks
             k, obj = last + 1, None
             if nxt.low == "to" and (second := self.at(k + 1, clause)) is not None:
@@ -646,7 +842,12 @@ class Reader:
         else:
             strict = cls in (vocab.BUILD, vocab.PLACE)
             obj = self.phrase_after(last + 1, clause, vendors_only=strict, commanded=commanded)
-            if (obj is None or obj.opener == "old") and head in vocab.GIVING and commanded:
+            gerund = form == "ing" and token.sentence_start  # "Giving each of them a tablet"
+            if (
+                (obj is None or obj.opener == "old")
+                and head in vocab.GIVING
+                and (commanded or gerund)
+            ):
                 obj = self.after_recipient(last + 1, clause) or obj
             # the solution as the means or the place: "Implement single sign-on with Okta",
             # "get all inspectors onto iPads", "make the forms available online" (but not
@@ -654,6 +855,8 @@ class Reader:
             means = cls in (vocab.IMPLEMENT, vocab.BUILD, vocab.BUY) and nxt.low != "sure"
             if obj is None and commanded and means:
                 obj = self.destination(last + 1, clause, _COMMAND_MEANS, commanded=True)
+            if obj is None and commanded and cls == vocab.BUILD and nxt.low != "sure":
+                obj = self.platform(last + 1, clause)
         target = None
         if cls in (vocab.MIGRATE, vocab.REPLACE):
             target = self.destination(
@@ -670,27 +873,43 @@ class Reader:
         elif head == "equip":  # "equip inspectors with body cameras"
             obj = self.destination(last + 1, clause, vocab.WITH, commanded=True)
         if head in vocab.AMBIGUOUS and form != "ing" and cls != vocab.WANT and target is None:
-            follows = nxt.low in vocab.OPENERS or self.kind_of(last + 1) is not None
+            follows = (
+                nxt.low in vocab.OPENERS
+                or (nxt.low.isdigit() and not _YEAR.fullmatch(nxt.low))  # "order 40 headsets"
+                or self.kind_of(last + 1) is not None
+            )
             # A command or a modal makes it a verb ("Purchase self-service kiosks"), unless
             # the next word usually makes a compound noun ("purchase order system").
-            commanding = before is None or before.low in vocab.MODALS | vocab.SUBJECTS
+            commanding = before is None or before.low in vocab.MODALS | vocab.SUBJECTS | {"please"}
             if not (follows or self.product(last + 1, clause, False) is not None) and not (
                 commanding and nxt.noun not in vocab.COMPOUNDS
             ):
                 return None
         if cls == vocab.AUTOMATE and obj is None:
             obj = self.any_phrase(last + 1, clause)
+            paper = obj is not None and self.tokens[obj.end].noun in vocab.PAPER
+            into = self.destination(last + 1, clause, frozenset({"into", "onto"}), True, True)
             if (
-                obj is not None
-                and head in vocab.PAPER_ONLY
-                and self.tokens[obj.end].noun not in vocab.PAPER
+                head in vocab.PAPER_ONLY
+                and not paper
+                and into is not None
+                and (into.kind == vocab.PRODUCT or into.opener == "new")
             ):
+                obj = into  # "scan them all into Laserfiche"
+            elif obj is not None and head in vocab.PAPER_ONLY and not paper:
                 return None  # "scan old case files", not "scan a dog"
         several = (
             obj is not None and obj.start > 0 and self.tokens[obj.start - 1].low in vocab.SEVERAL
         )
         if in_place and not commanded and several:
             return None  # "staff use two systems instead of five": fewer, not a new one
+        if (
+            obj is not None
+            and obj.opener == "old"
+            and head in vocab.CONNECTING
+            and (other := self.destination(obj.end + 1, clause, vocab.LINKED, names=True))
+        ):
+            obj = other  # "integrate the case system with the DMV API": the link is new
         if obj is None or not self.fits(cls, lemma, obj, passive=False, commanded=commanded):
             return None
         first = index
@@ -731,6 +950,8 @@ class Reader:
                 "use",
                 _Object(vocab.APP, index, index, "new"),
             )
+        if outcome and self.current(clause):
+            return None  # "the existing portal works on phones"
         if not (enabling or prescribing or outcome) or any(
             t.low in vocab.NEGATIONS or t.low.endswith("n't") for t in self.tokens[opening:index]
         ):
@@ -745,6 +966,8 @@ class Reader:
             return None  # where work is done today: "staff need to re-enter it in Munis"
         if obj.kind == vocab.DEVICE and token.low == "by":
             return None  # a channel: "contacted by phone"
+        if outcome and self.in_subject(index, obj.end, clause):
+            return None  # "data collected on tablets matches what crews saw"
         return self.build(vocab.IMPLEMENT, index, obj.end, (index, index), "use", obj)
 
     def destination(
@@ -757,7 +980,7 @@ class Reader:
     ) -> _Object | None:
         """ "to the cloud", "with an online portal", "into Accela", "online": a solution
         after the first of ``words`` in the clause (any capitalised name with ``names``)."""
-        for j in range(index, index + 8):
+        for j in range(index, index + 12):
             token = self.at(j, clause)
             if token is None or (token.soft_before and words is vocab.PLACES):
                 return (
@@ -765,6 +988,16 @@ class Reader:
                 )
             if token.low == "online" and "online" in words:
                 return _Object(vocab.APP, j, j, "new")
+            digital = self.at(j + 1, clause)
+            if (
+                token.low == "to"
+                and "to" in words
+                and digital is not None
+                and (
+                    digital.noun in vocab.DIGITAL_FORMATS  # "convert the files to PDF"
+                )
+            ):
+                return _Object(vocab.SYSTEM, j + 1, j + 1, "new")
             if token.low in words:
                 nxt = self.at(j + 1, clause)
                 cloud = self.at(j + 2, clause)
@@ -774,6 +1007,17 @@ class Reader:
                     return _Object(vocab.SYSTEM, j + 1, j + 1, "new")
                 return self.phrase_after(j + 1, clause, not names, commanded)
         return None
+
+    def platform(self, index: int, clause: int) -> _Object | None:
+        """What a command builds on: "build this in Power Apps", "get the fleet on
+        Samsara" (a product, or something new), not "get the data in Accela cleaned up"."""
+        place = self.destination(index, clause, frozenset({"in", "on"}), commanded=True)
+        if place is None or (place.kind != vocab.PRODUCT and place.opener != "new"):
+            return None
+        after = self.at(place.end + 1, clause)
+        if after is not None and (after.low.endswith("ed") or after.low in vocab.IRREGULAR):
+            return None
+        return place
 
     def to_have(self, index: int, clause: int) -> _Object | None:
         """Wanting someone to have a solution: "we want every crew to have a rugged tablet",
@@ -803,6 +1047,9 @@ class Reader:
                 and self.is_head(j)
             ):
                 return self.phrase_after(j, clause, vendors_only=True)  # "the team smartphones"
+            of_them = self.at(j + 1, clause)
+            if token.low == "of" and of_them is not None and of_them.low in vocab.OLD:
+                continue  # "each of them", "all of our drivers"
             if token.low in vocab.JOINING and token.low not in vocab.OLD:
                 return None
         return None
@@ -839,6 +1086,8 @@ class Reader:
         ):
             return passive  # "the new portal should be built" reads as prescribing
         if cls in (vocab.WANT, vocab.BUILD) and obj.kind == vocab.PRODUCT:
+            if self.tokens[obj.start].low in ("something", "anything"):
+                return True  # "something like Uber": a product as the model
             return (
                 self.product(obj.start, self.tokens[obj.start].clause, True, commanded) is not None
             )
@@ -859,7 +1108,10 @@ class Reader:
         if self.negated(index, clause):
             return None
         nxt = self.at(index + 1, clause)
-        joins = ("of", "for", "between", "with") if cls == vocab.IMPLEMENT else ("of", "for")
+        joins = {
+            vocab.IMPLEMENT: ("of", "for", "between", "with"),
+            vocab.MIGRATE: ("of", "for", "to"),
+        }.get(cls, ("of", "for"))  # "a migration to Microsoft 365"
         if nxt is not None and not nxt.soft_before and nxt.low in joins:
             if cls == vocab.WANT and nxt.low != "for":
                 return None
@@ -899,6 +1151,55 @@ class Reader:
             obj = _Object(vocab.SYSTEM, start, index - 1, None)
         return self.build(cls, start, index, (index, index), lemma, obj)
 
+    def sentences(self) -> list[list[int]]:
+        """Token indexes by sentence (a colon starts one too: "The solution: a kiosk")."""
+        found: list[list[int]] = []
+        for index, token in enumerate(self.tokens):
+            if token.sentence_start or not found:
+                found.append([])
+            found[-1].append(index)
+        return found
+
+    def elliptical(self) -> _Match | None:
+        """A short sentence of a statement that names a new solution and nothing that is
+        so today: "Maybe an app?", "Dashboard please.", "Time for a new website.", "The
+        solution: a kiosk in the lobby." (no verb, no negation, no word about today; after
+        a colon only when what comes before asks: not "Workaround: an Access database")."""
+        sentences = self.sentences()
+        for number, sentence in enumerate(sentences):
+            words = [self.tokens[j] for j in sentence]
+            if len(words) > 8 or any(
+                t.low in vocab.FINITE | vocab.NEGATIONS | vocab.TODAY | vocab.BEFORE_NOW
+                or t.low.endswith("n't")
+                or t.low in vocab.FORMS
+                or self.past(j)
+                for j, t in zip(sentence, words, strict=True)
+            ):
+                continue
+            gap = self.text[: words[0].start].rstrip()
+            labelled = False
+            if number > 0 and gap.endswith(":"):
+                label = [self.tokens[j].low for j in sentences[number - 1]]
+                if not set(label) & (vocab.ASKING | {"ideal", "ideally", "request"}):
+                    continue  # "Workaround: an Access database"
+                labelled = True  # "Our goal: every crew on a tablet by spring"
+            for j in sentence:
+                token = self.tokens[j]
+                if token.low in vocab.SEVERAL or token.low.isdigit():
+                    break  # "Two databases per division": what there is too much of
+                obj = self.phrase_after(j, token.clause, vendors_only=True)
+                if obj is not None and obj.opener != "old" and obj.kind != vocab.PRODUCT:
+                    inside = self.tokens[obj.start : obj.end + 1]
+                    if (obj.opener is None and obj.start != j) or any(
+                        t.low in vocab.OPENERS | vocab.OLD for t in inside[1:]
+                    ):
+                        break  # "Detectives search three systems", "a legacy database"
+                    match = self.build(vocab.BUILD, j, obj.end, None, "", obj)
+                    return replace(match, shape="elliptical")
+                if not labelled and token.low not in vocab.ELLIPTICAL | vocab.ASKING | vocab.NEW:
+                    break  # only words that ask may come before it: "Maybe an app?"
+        return None
+
     def title_object(self) -> _Match | None:
         """A title that only names a solution: "New onboarding portal for new hires",
         "Dashboard of eviction filings by ward" (no verb, so nothing else it could say)."""
@@ -910,10 +1211,41 @@ class Reader:
             start = label
         clause = self.tokens[start].clause
         obj = self.phrase_after(start, clause, vendors_only=True)
+        if (
+            obj is not None
+            and obj.kind == vocab.PRODUCT
+            and self.at(obj.end + 1, clause) is not None
+            and self.tokens[obj.end + 1].noun
+            in vocab.OBJECTS.keys() | vocab.QUALIFIED.keys() | vocab.PRODUCT_PARTS
+            and (kind := self.kind_of(obj.end + 1)) is not None
+            and self.is_head(obj.end + 1)
+        ):
+            obj = _Object(kind, obj.start, obj.end + 1, obj.opener)  # "Power BI dashboard for"
         if obj is not None and obj.kind == vocab.PRODUCT and obj.start == start:
             after = self.at(obj.end + 1, clause)  # "Salesforce for the grants office"
-            if after is not None and after.low in ("for", "in", "at"):
+            if (after is not None and after.low in vocab.PRODUCT_TITLE) or (
+                after is None and self.tokens[obj.end].low in vocab.PRODUCT_PARTS
+            ):  # "Salesforce instead of spreadsheets", "Request: Adobe licenses"
                 return self.build(vocab.IMPLEMENT, start, obj.end, None, "", obj)
+        if obj is None and (moved := self.paper_to(start, clause)) is not None:
+            return moved
+        for j in range(start, len(self.tokens) - 1):  # "Online payment option via Stripe"
+            if self.tokens[j].low in ("via", "using"):
+                end = self.product(j + 1, self.tokens[j].clause, vendors_only=True)
+                if end is not None:
+                    obj = _Object(vocab.PRODUCT, j + 1, end, None)
+                    return self.build(vocab.IMPLEMENT, j, end, None, "", obj)
+        channel, act = self.at(start, clause), self.at(start + 1, clause)
+        if (
+            obj is None
+            and channel is not None
+            and channel.low in vocab.TECH_MODIFIERS
+            and act is not None
+            and act.noun.removesuffix("s") in vocab.CHANNEL_ACTS
+            and ((after := self.at(start + 2, clause)) is None or after.low in ("for", "at", "in"))
+        ):  # "Online booking for community rooms", "Mobile payments for parking"
+            obj = _Object(vocab.APP, start, start + 1, None)
+            return self.build(vocab.BUILD, start, start + 1, None, "", obj)
         if obj is None or obj.kind == vocab.PRODUCT or obj.opener == "old":
             return None
         if self.tokens[start].low in vocab.SEVERAL:
@@ -927,10 +1259,30 @@ class Reader:
         if after is None:
             fits = words <= 5
         else:
-            fits = words <= 4 and after.low in ("for", "of", "on", "at", "in", "to", "with")
+            fits = words <= 4 and after.low in (
+                *("for", "of", "on", "at", "in", "to", "with"),
+                *("that", "which"),  # "Excel macro that builds the weekly report"
+            )
         if not fits:
             return None
         return self.build(vocab.BUILD, start, obj.end, None, "", obj)
+
+    def paper_to(self, start: int, clause: int) -> _Match | None:
+        """A title that moves from today's medium to a solution: "From paper to tablets for
+        inspections", "Paper to digital for building permits" (not "Paper to screen
+        re-keying": the solution must end the title or come before what it is for)."""
+        first = self.at(start, clause)
+        k = start + 1 if first is not None and first.low == "from" else start
+        medium, to = self.at(k, clause), self.at(k + 1, clause)
+        if medium is None or medium.noun not in vocab.MEDIA or to is None or to.low != "to":
+            return None
+        target = self.destination(k + 1, clause, vocab.TO, names=True)
+        if target is None:
+            return None
+        after = self.at(target.end + 1, clause)
+        if after is not None and after.low not in ("for", "in", "at", "across"):
+            return None
+        return self.build(vocab.MIGRATE, start, target.end, None, "", target)
 
     def past(self, index: int) -> bool:
         """A past-tense verb ("built", "launched"), not a perfect ("has moved")."""
@@ -952,12 +1304,73 @@ class Reader:
                 continue
             if self.negated(index, token.clause) or self.denied(index):
                 continue  # "without a separate app", "nobody waits a week for a laptop"
-            if any(self.past(j) for j in range(index) if self.tokens[j].clause == token.clause):
+            if self.happened(token.clause):
                 continue  # "We built an app in 2019": what happened, not an outcome
             obj = self.phrase_after(index, token.clause, vendors_only=True)
+            thing = obj is not None and self.at(obj.end + 1, token.clause)
+            if (
+                obj is not None
+                and obj.kind == vocab.PRODUCT
+                and thing
+                and thing.low not in (vocab.JOINING | vocab.FOLLOWERS)
+            ):  # "a Power BI report", "a new Accela module": a new thing of the product
+                obj = _Object(vocab.PRODUCT, obj.start, obj.end + 1, obj.opener)
+                return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
             if obj is not None and obj.opener == "new" and obj.kind != vocab.PRODUCT:
                 return self.build(vocab.BUILD, index, obj.end, None, "", obj)
         return None
+
+    def happened(self, clause: int) -> bool:
+        """A clause about the past: "was", "had" or a year with a past verb ("the records
+        system was implemented in 2015"), or a past verb after its subject ("we built an
+        app"); a headline's participle ("timesheets submitted in Kronos") is not."""
+        words = [j for j, t in enumerate(self.tokens) if t.clause == clause]
+        pasts = [
+            j for j in words if self.past(j) and self.tokens[j].low not in vocab.TECH_MODIFIERS
+        ]
+        if not pasts:
+            return False
+        if any(
+            self.tokens[j].low in vocab.BEFORE_NOW or _YEAR.fullmatch(self.tokens[j].low)
+            for j in words
+        ):
+            return True
+        return any(
+            (subject := self.at(j - 1, clause)) is not None
+            and (subject.low in vocab.SUBJECTS or subject.low in ("he", "she", "it", "who"))
+            for j in pasts
+        )
+
+    def ends_clause(self, index: int, clause: int) -> bool:
+        """Nothing but what modifies it follows a tool named after a verb of work ("handled
+        in Outlook by residents", "in Kronos from a phone"); a verb after it makes that
+        phrase the subject: "rooms booked in Outlook are never double-booked", "cases
+        handled in Salesforce close within ten days"."""
+        after = self.at(index, clause)
+        return (
+            after is None
+            or after.soft_before  # "approved in Workday, not on paper"
+            or after.low in vocab.AFTER_TOOL
+            or after.low.endswith("ly")
+        )
+
+    def work_before(self, index: int, clause: int) -> bool:
+        """A verb of work done in a tool before the preposition at ``index`` ("rooms are
+        scheduled in Outlook", "staff book rooms in Outlook", "texts sent from Twilio"), not
+        a verb that says where data sits ("entered in Munis") nor a noun ("records in
+        Accela")."""
+        sending = self.tokens[index].low == "from"  # "sent from Twilio", not "run from Munis"
+        for j in range(index - 1, index - 7, -1):
+            token = self.at(j, clause)
+            if token is None or token.low in vocab.HELD:
+                return False
+            if token.low in (vocab.SENDING if sending else vocab.WORK):
+                return True
+            if token.low in vocab.JOINING - vocab.OPENERS - {"all", "each", "every"} or self.past(
+                j
+            ):
+                return False  # another verb: "work orders closed in Cityworks"
+        return False
 
     def denied(self, index: int) -> bool:
         """A negation earlier in the clause: "nobody waits more than a week for a laptop"."""
@@ -995,7 +1408,21 @@ class Reader:
         if be is None or be.low not in ("is", "are") or state is None:
             return False
         return state.low in vocab.LIVE or (
-            state.low == "in" and place is not None and place.low in ("place", "use")
+            state.low == "in" and place is not None and place.low in vocab.IN_USE
+        )
+
+    def headline_state(self, index: int, clause: int) -> bool:
+        """A headline's state of a new solution, with no "is": "CRM live for all agents",
+        "Dashboard available to the council", "New portal up and running"."""
+        state, place = self.at(index, clause), self.at(index + 1, clause)
+        if state is None or any(
+            t.clause == clause and t.low in vocab.FINITE for t in self.tokens[index:]
+        ):
+            return False
+        if state.low == "up" and place is not None and place.low == "to":
+            return False  # "website up to date": what exists, kept current
+        return state.low in vocab.LIVE | vocab.HEADLINE_STATES or (
+            state.low == "in" and place is not None and place.low in vocab.IN_USE
         )
 
     def outcome_in_place(self) -> _Match | None:
@@ -1008,16 +1435,24 @@ class Reader:
             clause = token.clause
             if self.current(clause) or self.negated(index, clause) or self.denied(index):
                 continue
-            if any(
-                self.past(j) and t.low not in vocab.TECH_MODIFIERS
-                for j, t in enumerate(self.tokens)
-                if t.clause == clause
-            ):
+            if self.happened(clause):
                 continue  # "the records system was implemented in 2015": what happened
             before = self.at(index - 1, clause)
-            obj = self.phrase_after(index, clause, vendors_only=True)
+            worked = (
+                before is not None
+                and before.low in vocab.WORKED_IN
+                and self.work_before(index - 1, clause)
+            )  # "room bookings handled in Outlook", "plans reviewed in ProjectDox"
+            named = worked or (before is not None and before.low in ("via", "through", "using"))
+            obj = self.phrase_after(index, clause, vendors_only=True, commanded=named)
             if obj is None or token.low in vocab.SEVERAL:
                 continue  # "staff use two systems instead of five": fewer, not a new one
+            if obj.opener == "old" and any(
+                t.noun == "cloud" for t in self.tokens[obj.start : obj.end + 1]
+            ):
+                obj = _Object(obj.kind, obj.start, obj.end, "new")  # "in the cloud": not ours
+                if before is not None and before.low in ("in", "on", "to", "onto", "into"):
+                    return self.build(vocab.MIGRATE, index, obj.end, None, "", obj)
             if obj.start != index and obj.opener == "new" and token.low in vocab.NEW_SOLUTION:
                 continue  # a phrase opened by "a" or "new" is outcome_object's
             if any(t.low in vocab.OPENERS for t in self.tokens[obj.start : obj.end]):
@@ -1029,8 +1464,11 @@ class Reader:
                 if before is not None or not (
                     self.is_live(obj.end + 1, clause)
                     or (obj.opener != "old" and self.acts(obj.end + 1, clause))
+                    or (obj.opener != "old" and self.headline_state(obj.end + 1, clause))
                 ):
                     continue
+            elif obj.kind == vocab.PRODUCT and worked and self.ends_clause(obj.end + 1, clause):
+                pass  # "room bookings handled in Outlook", "texts sent from Twilio"
             elif obj.kind == vocab.PRODUCT:
                 if before is None:  # "Salesforce is the system of record"
                     be = self.at(obj.end + 1, clause)
@@ -1058,11 +1496,16 @@ class Reader:
                 elif before.low not in vocab.USAGE and before.low not in vocab.OUTCOME_MEANS:
                     continue
             elif before is not None and before.low in vocab.OUTCOME_MEANS | {"from"}:
-                if obj.kind == vocab.DEVICE and before.low == "by":
-                    continue  # a channel: "reached by phone"
+                if obj.kind == vocab.DEVICE and before.low == "by" and obj.start == obj.end:
+                    continue  # a channel: "reached by phone" (not "read by smart meters")
             elif before is not None and not (
                 before.low in vocab.USAGE
                 or before.low in vocab.GETTING
+                or (  # a solution as what something becomes: "all forms are fillable PDFs"
+                    before.low in ("is", "are", "become", "becomes")
+                    and obj.opener is None
+                    and self.tokens[obj.end].noun in vocab.OBJECTS.keys() | vocab.QUALIFIED.keys()
+                )
                 or (  # a verb after its subject: "the clinic sends SMS reminders"
                     before.low.endswith("s")
                     and not before.low.endswith("ss")
@@ -1074,8 +1517,31 @@ class Reader:
             ):
                 continue  # "data between the two systems", "every lent device", "the records
                 # system"
+            if before is not None and self.in_subject(index - 1, obj.end, clause):
+                continue  # "requests submitted through SeeClickFix reach crews"
             return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
         return None
+
+    def in_subject(self, preposition: int, end: int, clause: int) -> bool:
+        """A tool named in the subject, after a participle, with the clause's verb after it:
+        "requests submitted through SeeClickFix reach crews", "data collected on tablets
+        matches" (not "rooms booked in Outlook by residents": nothing but what modifies it
+        follows)."""
+        j = preposition - 1
+        while (word := self.at(j, clause)) is not None and word.low.endswith("ly"):
+            j -= 1  # "signed electronically with"
+        participle = word is not None and (
+            vocab.FORMS.get(word.low, ("", ""))[1] == "past"
+            or word.low in vocab.IRREGULAR
+            or (word.low.endswith("ed") and len(word.low) > 4)
+            or word.low in vocab.PARTICIPLES
+        )
+        if not participle or self.at(j - 1, clause) is None:
+            return False
+        be = self.at(j - 1, clause)
+        if be is not None and be.low in ("is", "are", "be", "been", "was", "were"):
+            return False  # "requests are submitted through SeeClickFix": the clause's verb
+        return not self.ends_clause(end + 1, clause)
 
     def build(
         self,

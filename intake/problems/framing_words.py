@@ -112,6 +112,7 @@ DETERMINERS = frozenset({"the", "our", "all", "every", "each", "this", "these", 
 # "we should have a portal", "ideally we'd have one database"
 HAVING = frozenset({"should", "must", "shall", "would", "we'd", "i'd"})
 KNOWN_VENDORS = _set("vendors")
+PRODUCT_PARTS = _set("product_parts")
 CURRENT = _set("current")
 USAGE = _set("usage")
 STATES = _set("states")
@@ -123,21 +124,27 @@ ACTING = _set("acting")
 REPLACED_BY = frozenset({"by", "with"})
 
 
+def _inflections(head: str) -> dict[str, str]:
+    """A regular verb's forms: form -> "base", "s", "ing" or "past"."""
+    stem = head[:-1] if head.endswith("e") else head
+    short = re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", head)
+    double = head + head[-1] if short or head.endswith(("mit", "fer", "trol", "pel")) else head
+    ing = (double if double != head else stem) + "ing"
+    past = (stem if head.endswith("e") else double) + "ed"
+    third = head + ("es" if head.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
+    if re.search(r"[^aeiou]y$", head):
+        past, third = head[:-1] + "ied", head[:-1] + "ies"
+    return {ing: "ing", past: "past", third: "s", head: "base"}
+
+
 def _verb_forms() -> dict[str, tuple[str, str]]:
     """Every inflection of a verb's head word: form -> (lemma, "base"|"s"|"ing"|"past")."""
     forms: dict[str, tuple[str, str]] = {}
     heads = {verb.split()[0] for verb in VERBS} | {"set", "stand", "spin", "roll", "put"}
     heads -= {"would"}
     for head in heads:
-        stem = head[:-1] if head.endswith("e") else head
-        double = head + head[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", head) else head
-        ing = (double if double != head else stem) + "ing"
-        past = (stem if head.endswith("e") else double) + "ed"
-        third = head + ("es" if head.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
-        forms[ing] = (head, "ing")
-        forms[past] = (head, "past")
-        forms[third] = (head, "s")
-        forms[head] = (head, "base")
+        for form, kind in _inflections(head).items():
+            forms[form] = (head, kind)
     for form, head in IRREGULAR.items():
         forms[form] = (head, "past")
     forms["has"] = ("have", "s")
@@ -146,5 +153,27 @@ def _verb_forms() -> dict[str, tuple[str, str]]:
 
 
 FORMS = _verb_forms()
+HELD = _set("held")
+VERB_OBJECTS = _set("verb_objects")
+PARTICIPLES = _set("participles")
+TROUBLE = _set("trouble")
+AFTER_TOOL = _set("after_tool")
+CONNECTING = _set("connecting")
+LINKED = frozenset({"with", "to", "into"})
+CHANNEL_ACTS = _set("channel_acts")
+PRODUCT_TITLE = _set("product_title")
+MEDIA = _set("media")
+HEADLINE_STATES = _set("headline_states")
+IN_USE = _set("in_use")
+ELLIPTICAL = _set("elliptical")
+DISMISSING = _set("dismissing")
+HELPING = _set("helping")
+TODAY = _set("today") | CURRENT
+ASKS = _set("asks")
+WORKED_IN = _set("worked_in")
+BEFORE_NOW = _set("before_now")
+DIGITAL_FORMATS = _set("digital_formats")
+WORK = frozenset(form for word in _set("work") for form in _inflections(word)) - HELD
+SENDING = frozenset(form for word in _set("sending") for form in _inflections(word))
 # Misspelt solution words and verbs are read as meant ("labtops", "databse", "implment").
 SPELLER = Speller([*OBJECTS, *(f"{word}s" for word in OBJECTS), *QUALIFIED, *NOMINALS, *FORMS])
