@@ -150,10 +150,12 @@ def build_vocabulary(
             concept_of.setdefault(term, "^" + group.concept.replace(" ", "_"))
         for word in group.words:
             lexemes = stems[word]
+            # as terms_of reads a text: "e-mail" is the phrase "e mail", its compound dropped
+            parts = tuple(lexeme for lexeme in lexemes if _counts(lexeme))
             if len(lexemes) == 1 and " " not in word:
                 group_of.setdefault(lexemes[0], term)
-            elif len(lexemes) > 1:
-                phrases.append((lexemes, term))
+            elif len(parts) > 1:
+                phrases.append((parts, term))
             # else a phrase of one word that says something ("out of work" is "work"):
             # it would join every text with that word, so it joins none
     for lexeme, term in group_of.items():
@@ -206,11 +208,7 @@ async def _stem_english(session: AsyncSession) -> dict[str, float]:
 
 def terms_of(lexemes: Iterable[str], words: Vocabulary) -> list[str]:
     """A problem's terms from the stems of its words, in their order, each once."""
-    present = [
-        lexeme
-        for lexeme in dict.fromkeys(lexemes)
-        if not lexeme[:1].isdigit() and "-" not in lexeme
-    ]
+    present = [lexeme for lexeme in dict.fromkeys(lexemes) if _counts(lexeme)]
     terms = [words.group_of.get(lexeme, lexeme) for lexeme in present]
     found = set(present)
     terms += [
@@ -220,6 +218,11 @@ def terms_of(lexemes: Iterable[str], words: Vocabulary) -> list[str]:
     ]
     terms += [words.concept_of[term] for term in terms if term in words.concept_of]
     return list(dict.fromkeys(terms))
+
+
+def _counts(lexeme: str) -> bool:
+    """Not a number, nor a hyphenated compound (its parts count)."""
+    return not lexeme[:1].isdigit() and "-" not in lexeme
 
 
 def _in_order(phrase: tuple[str, ...], lexemes: list[str]) -> bool:
