@@ -899,7 +899,7 @@ def build_parser() -> argparse.ArgumentParser:
         "recompute",
         help="compute every problem's similar problems again after a dictionary change",
         description="When the stored similar problems were built with another dictionary "
-        "(intake/triage/synonyms.txt, the English word frequencies, the rules for terms), "
+        "(intake/triage/thesaurus/, the English word frequencies, the rules for terms), "
         "compute every submitted problem's terms, weights and matches again, in batches, "
         "with progress on stderr. Safe while the API serves: a problem not reached yet is "
         "searched on its first read.",

@@ -1,7 +1,8 @@
 """Similar problems across all departments: shared terms weighed by rarity, stored.
 
 Each problem is compared on its *terms* (``intake.triage.words``): the stems of its title and
-of the opening of its statement, synonyms joined (families and households share a term).
+of the opening of its statement, synonyms joined (families and households share a term) and
+each kind of thing named (sofas and mattresses are both bulky items).
 A term weighs by how rare it is, in the city's problems and in English, so a paraphrase from
 another department that shares "naloxone" and "overdose" beats a problem that shares
 "residents", "wait" and "month". The score of two problems is the cosine of their weighted

@@ -2,8 +2,9 @@
 other words must come up in the first five similar problems, among the other problems of a
 city (written by the demo city's generator, intake.demo.corpus).
 
-tests/corpus/paraphrases.txt holds the pairs the ranking and the synonym dictionary were
-tuned on; paraphrases_heldout.txt, pairs written before that and never tuned on;
+tests/corpus/paraphrases.txt holds the pairs the ranking and the first synonym dictionary
+were tuned on (the civic thesaurus that replaced it was written from city services, not from
+the pairs); paraphrases_heldout.txt, pairs written before that and never tuned on;
 paraphrases_fresh.txt, pairs written before the second pass changed anything (measured first,
 then looked at). bench/similar.py measures the same among 10,000 problems."""
 
@@ -100,10 +101,10 @@ async def test_paraphrases_from_other_departments_are_found(
         with capsys.disabled():
             print(f"\nsimilar, {name}: {found}/{len(corpora[name])} in the first {TOP}")
 
-    # The fresh pairs are reported (they miss the target, see docs/triage.md#measured) and
-    # stay in the city, as problems the other pairs must be told apart from.
+    # What the thesaurus reaches among 300 (docs/triage.md#measured): 36/40, 21/21, 21/22.
     assert shares["paraphrases.txt"] >= TARGET, "\n".join(missed)
-    assert shares["paraphrases_heldout.txt"] >= TARGET, "\n".join(missed)
+    assert shares["paraphrases_heldout.txt"] >= 0.95, "\n".join(missed)
+    assert shares["paraphrases_fresh.txt"] >= TARGET, "\n".join(missed)
 
 
 def test_a_synonym_group_is_one_term_numbers_and_compounds_are_not() -> None:
