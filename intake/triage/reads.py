@@ -245,14 +245,10 @@ async def queue_for(
             else None,
             score=row["score"],
             submitted_at=row["submitted_at"],
-            first_response=first_response_clock(
-                ClockRow.of(row), targets.first_response_days, cal, now
-            ),
-            decision=decision_clock(
-                ClockRow.of(row), targets.decision_days, cal, now, _pauses(row)
-            ),
+            first_response=first_response_clock(clocks, targets.first_response_days, cal, now),
+            decision=decision_clock(clocks, targets.decision_days, cal, now, _pauses(row)),
         )
-        for row in page
+        for row, clocks in ((row, ClockRow.of(row)) for row in page)
     ]
     return items, _next_cursor(filters.order, page, len(found) > limit)
 
@@ -314,7 +310,14 @@ class ClockRow(NamedTuple):
     def of(cls, row: Any) -> ClockRow:
         """From a queue row (asyncpg) or anything with these attributes (a problem)."""
         if isinstance(row, asyncpg.Record):
-            return cls(*(row[name] for name in cls._fields))
+            return cls(
+                row["status"],
+                row["submitted_at"],
+                row["first_response_at"],
+                row["first_response_due_at"],
+                row["decided_at"],
+                row["decision_due_at"],
+            )
         return cls(*(getattr(row, name) for name in cls._fields))
 
 
