@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter
 
 from intake.collaboration import collaborators, comments, schemas, watchers
+from intake.collaboration import reads as lean
 from intake.db import models
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example, success_headers
@@ -18,6 +19,7 @@ from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.schemas import PersonRef
 from intake.web.idempotency import ONCE, Created, Once
+from intake.web.reads import Reads, ServiceAccount, person_only
 
 CommentIfMatch = Annotated[
     str | None,
@@ -81,9 +83,21 @@ class CommentController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def list_comments(
-        self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Comment]:
-        return Page.of(await comments.list_comments(*on, cursor=cursor, limit=limit))
+        if account is not None:
+            on = OnProblem(*account, problem_id)
+            return Page.of(await comments.list_comments(*on, cursor=cursor, limit=limit))
+        email = person_only(request)
+        return Page.of(
+            await lean.comments_for(reads, email, problem_id, cursor=cursor, limit=limit)
+        )
 
     @get(
         "/{comment_id:uuid}",
@@ -122,8 +136,16 @@ class WatcherController(Controller):
     dependencies = {**ON_PROBLEM, **ONCE}
 
     @get("/", summary="Who follows a problem", responses=errors(401, 404))
-    async def list_watchers(self, on: OnProblem) -> list[PersonRef]:
-        return await watchers.list_watchers(*on)
+    async def list_watchers(
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+    ) -> list[PersonRef]:
+        if account is not None:
+            return await watchers.list_watchers(*account, problem_id)
+        return await lean.watchers_for(reads, person_only(request), problem_id)
 
     @get(
         "/{person_id:uuid}",
@@ -185,8 +207,16 @@ class CollaboratorController(Controller):
         summary="Collaborating departments and people",
         responses=errors(401, 404),
     )
-    async def list_collaborators(self, on: OnProblem) -> list[schemas.Collaborator]:
-        return await collaborators.list_collaborators(*on)
+    async def list_collaborators(
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+    ) -> list[schemas.Collaborator]:
+        if account is not None:
+            return await collaborators.list_collaborators(*account, problem_id)
+        return await lean.collaborators_for(reads, person_only(request), problem_id)
 
     @get("/{collaborator_id:uuid}", summary="One collaborator", responses=errors(401, 404))
     async def get_collaborator(
