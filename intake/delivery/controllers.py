@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import HeaderParameter
 
 from intake.delivery import milestones, schemas, updates
+from intake.delivery import reads as lean
 from intake.delivery import service as delivery
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
@@ -17,6 +18,7 @@ from intake.problems.action_routes import ActionRoute, action_controller
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.schemas import StatusUpdateOut
 from intake.web.idempotency import ONCE, Created, Once
+from intake.web.reads import Reads, ServiceAccount, person_only
 
 # ``POST /api/v1/problems/{id}/<action>`` for the problem's triager and team.
 DeliveryActionController = action_controller(
@@ -143,9 +145,21 @@ class MilestoneController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def list_milestones(
-        self, on: OnProblem, cursor: Cursor = None, limit: Limit = MAX_LIMIT
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+        cursor: Cursor = None,
+        limit: Limit = MAX_LIMIT,
     ) -> Page[schemas.Milestone]:
-        return Page.of(await milestones.list_milestones(*on, cursor=cursor, limit=limit))
+        if account is not None:
+            on = OnProblem(*account, problem_id)
+            return Page.of(await milestones.list_milestones(*on, cursor=cursor, limit=limit))
+        email = person_only(request)
+        return Page.of(
+            await lean.milestones_for(reads, email, problem_id, cursor=cursor, limit=limit)
+        )
 
     @get(
         "/{milestone_id:uuid}",
@@ -229,9 +243,19 @@ class StatusUpdateController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def list_updates(
-        self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Page[StatusUpdateOut]:
-        return Page.of(await updates.list_updates(*on, cursor=cursor, limit=limit))
+        if account is not None:
+            on = OnProblem(*account, problem_id)
+            return Page.of(await updates.list_updates(*on, cursor=cursor, limit=limit))
+        email = person_only(request)
+        return Page.of(await lean.updates_for(reads, email, problem_id, cursor=cursor, limit=limit))
 
     @get("/{update_id:uuid}", summary="Get a status update", responses=errors(401, 404))
     async def get_update(self, on: OnProblem, update_id: uuid.UUID) -> StatusUpdateOut:
