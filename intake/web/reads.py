@@ -143,3 +143,12 @@ async def provide_reads(
         raise
     finally:
         await connection.close()
+
+
+_CALLER_SQL = f"WITH {CALLER} SELECT c.active AS caller_active FROM c"
+
+
+async def check_caller(connection: asyncpg.Connection, email: str) -> None:
+    """401 as ``fetch_as`` says it, or nothing: for a read that must refuse an unknown
+    caller before telling them their input is wrong (a cursor it did not make, say)."""
+    await fetch_as(connection, email, _CALLER_SQL)
