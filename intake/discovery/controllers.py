@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter
 
 from intake.discovery import journey, schemas
+from intake.discovery import reads as lean
 from intake.discovery import service as discovery
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.web.idempotency import ONCE, Created, Once
+from intake.web.reads import Reads, ServiceAccount, person_only
 
 FindingIfMatch = Annotated[
     str | None,
@@ -106,12 +108,22 @@ class FindingController(Controller):
     )
     async def list_findings(
         self,
-        on: OnProblem,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
         kind: list[schemas.FindingKind] | None = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Finding]:
-        return Page.of(await discovery.list_findings(*on, kind or (), cursor=cursor, limit=limit))
+        kinds = kind or ()
+        if account is not None:
+            on = OnProblem(*account, problem_id)
+            return Page.of(await discovery.list_findings(*on, kinds, cursor=cursor, limit=limit))
+        email = person_only(request)
+        return Page.of(
+            await lean.findings_for(reads, email, problem_id, kinds, cursor=cursor, limit=limit)
+        )
 
     @get(
         "/{finding_id:uuid}",
