@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import HeaderParameter
 
 from intake.db import models
 from intake.lib.etag import etag
 from intake.lib.openapi import API_ERRORS, ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.outcomes import reads as lean
 from intake.outcomes import schemas
 from intake.outcomes import service as outcomes
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.web.idempotency import ONCE, Created, Once
+from intake.web.reads import Reads, ServiceAccount, person_only
 
 WRITE_ERRORS = errors(*API_ERRORS, 403, 404, 409)
 CHANGE_ERRORS = errors(*API_ERRORS, 403, 404, 409, 412, 428)
@@ -100,9 +102,19 @@ class MetricController(Controller):
         responses=errors(*API_ERRORS, 404),
     )
     async def list_metrics(
-        self, on: OnProblem, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Metric]:
-        return Page.of(await outcomes.list_metrics(*on, cursor=cursor, limit=limit))
+        if account is not None:
+            on = OnProblem(*account, problem_id)
+            return Page.of(await outcomes.list_metrics(*on, cursor=cursor, limit=limit))
+        email = person_only(request)
+        return Page.of(await lean.metrics_for(reads, email, problem_id, cursor=cursor, limit=limit))
 
     @get(
         "/{metric_id:uuid}",
