@@ -264,7 +264,7 @@ async def problems_for(
 _UUID_TEXT = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
-def _other_visible() -> str:
+def other_visible_sql() -> str:
     """Whether the second problem an event names (``redaction.NAMES_ANOTHER``, the first of
     its id keys) is one the caller may see: ``redaction.redact`` in the same statement."""
     named = " ".join(
@@ -286,7 +286,7 @@ def _history_sql(after: int | None) -> str:
 WITH {CALLER}
 SELECT c.active AS caller_active, pr.id AS problem_id, e.id, e.type, e.occurred_at,
        e.actor_id, a.name AS actor_name, e.from_status, e.to_status, e.reason,
-       e.changes::text AS changes, {_other_visible()} AS other_visible
+       e.changes::text AS changes, {other_visible_sql()} AS other_visible
 FROM c
 LEFT JOIN problems pr ON pr.id = $4 AND {visible("pr")}
 LEFT JOIN LATERAL (
