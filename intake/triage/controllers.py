@@ -28,7 +28,7 @@ from intake.triage.scoring import service as scores
 from intake.triage.scoring.rules import Weights
 from intake.triage.sla import clocks
 from intake.web.auth import Caller, require_role
-from intake.web.reads import Reads, person_only
+from intake.web.reads import Reads, check_caller, person_only
 
 # For the schema: the queue's triager filter is a UUID or `none`.
 TRIAGER_PATTERN = (
@@ -198,11 +198,13 @@ class TriageQueueController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.QueueItem]:
+        email = person_only(request)  # the router refuses service accounts here already
         triager_id = None
         if triager not in (None, "none"):
             try:
                 triager_id = uuid.UUID(triager)
             except ValueError:
+                await check_caller(reads, email)  # a refused caller first, as before
                 raise ValidationFailed(
                     "Invalid triager.", [FieldError("triager", "A person id or none", "query")]
                 ) from None
@@ -214,7 +216,6 @@ class TriageQueueController(Controller):
             breached=breached,
             min_age_days=min_age_days,
         )
-        email = person_only(request)  # the router refuses service accounts here already
         return Page.of(
             await queue_reads.queue_for(
                 reads, email, filters, now=utcnow(), cursor=cursor, limit=limit
