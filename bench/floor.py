@@ -26,7 +26,9 @@ from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
 
 from intake.lib.errors import NotAuthenticated
+from intake.triage.reads import QueueFilters, queue_sql
 from intake.web.auth import LocalKeys
+from intake.web.reads import DTI_ROLE_LIST, PRIVILEGED_ROLES
 
 DTI_OR_LEADERSHIP = ["triager", "team_member", "admin", "leadership"]
 QUEUE_STATES = ["submitted", "triage", "needs_info"]
@@ -132,23 +134,9 @@ LEFT JOIN people a ON a.id = e.actor_id
 ORDER BY e.id
 """
 
-QUEUE_SQL = f"""
-WITH {CALLER}
-SELECT c.active AS caller_active, c.privileged, pr.id, pr.reference, pr.title, pr.status,
-       pr.score, pr.submitted_at, pr.first_response_at, pr.first_response_due_at,
-       pr.decided_at, pr.decision_due_at, pr.triager_id, t.name AS triager_name,
-       d.id AS department_id, d.code AS department_code, d.name AS department_name
-FROM caller c
-LEFT JOIN LATERAL (
-    SELECT * FROM problems pr
-    WHERE pr.status = ANY($3::varchar[]) AND {visible("pr")}
-    ORDER BY pr.decision_due_at ASC NULLS LAST, pr.score DESC NULLS LAST, pr.id
-    LIMIT $4
-) pr ON true
-LEFT JOIN departments d ON d.id = pr.department_id
-LEFT JOIN people t ON t.id = pr.triager_id
-ORDER BY pr.decision_due_at ASC NULLS LAST, pr.score DESC NULLS LAST, pr.id
-"""
+# The queue: Intake's own statement (intake.triage.reads), its SLA calendar's token
+# passed back as Intake passes it; the clocks computed from it are Intake's work, not this.
+QUEUE_SQL, QUEUE_ARGS = queue_sql(QueueFilters(), datetime(2000, 1, 1, tzinfo=UTC), None, 25)
 
 # -- writes: a draft, and its submit ---------------------------------------------------------
 
@@ -409,11 +397,20 @@ async def history(
 
 @get("/api/v1/triage/queue")
 async def queue(request: Request[Any, Any, Any], limit: int = 25) -> Response[bytes]:
-    rows = await _read(request, QUEUE_SQL, QUEUE_STATES, limit + 1)
-    if isinstance(rows, Response):
-        return rows
-    if not rows[0]["privileged"]:
+    email = await _email(request)
+    if email is None:
+        return _problem(401, "Send a valid bearer token.")
+    state = request.app.state
+    pool: asyncpg.Pool = state.pool
+    args = [*QUEUE_ARGS[:-1], limit + 1]
+    rows = await pool.fetch(
+        QUEUE_SQL, email, PRIVILEGED_ROLES, DTI_ROLE_LIST, datetime.now(UTC), state.token, *args
+    )
+    if not rows or not rows[0]["caller_active"]:
+        return _problem(401, "Unknown or deactivated person.")
+    if not rows[0]["caller_reads_queue"]:
         return _problem(403, "Triagers only.")
+    state.token = rows[0]["calendar_token"]
     items = [
         {
             "id": row["id"],
@@ -521,6 +518,7 @@ async def _open(app: Litestar) -> None:
         server_settings={"application_name": "intake-floor", "timezone": "UTC", "jit": "off"},
     )
     settings.local_keys = LocalKeys(Path(os.environ["INTAKE_FLOOR_DATA_DIR"]))
+    settings.token = None  # the SLA calendar's, as the queue last read it
 
 
 async def _close(app: Litestar) -> None:

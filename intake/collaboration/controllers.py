@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 
 from intake.collaboration import collaborators, comments, schemas, watchers
+from intake.collaboration import reads as lean
 from intake.lib.openapi import LOCATION, errors, success_headers
 from intake.problems.deps import OnProblem
 from intake.problems.item_routes import Item, RecordController
 from intake.problems.schemas import PersonRef
 from intake.web.idempotency import Created, Once
+from intake.web.reads import Reads, ServiceAccount, person_only
 
 COMMENTS = Item(
     "comment", "comments", schemas.CommentDetail, shape=comments.comment_out, versioned=True
@@ -37,6 +40,7 @@ class CommentController(RecordController):
     )
     list_comments = COMMENTS.page(
         comments.list_comments,
+        lean=lean.comments_for,
         summary="A problem's comments, oldest first",
         description="DTI-internal comments are listed for DTI roles only.",
         out=schemas.Comment,
@@ -58,8 +62,16 @@ class WatcherController(RecordController):
     tags = ["collaboration"]
 
     @get("/watchers", summary="Who follows a problem")
-    async def list_watchers(self, on: OnProblem) -> list[PersonRef]:
-        return await watchers.list_watchers(*on)
+    async def list_watchers(
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+    ) -> list[PersonRef]:
+        if account is not None:
+            return await watchers.list_watchers(*account, problem_id)
+        return await lean.watchers_for(reads, person_only(request), problem_id)
 
     @get(
         "/watchers/{person_id:uuid}",
@@ -114,8 +126,16 @@ class CollaboratorController(RecordController):
     tags = ["collaboration"]
 
     @get("/collaborators", summary="Collaborating departments and people")
-    async def list_collaborators(self, on: OnProblem) -> list[schemas.Collaborator]:
-        return await collaborators.list_collaborators(*on)
+    async def list_collaborators(
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
+    ) -> list[schemas.Collaborator]:
+        if account is not None:
+            return await collaborators.list_collaborators(*account, problem_id)
+        return await lean.collaborators_for(reads, person_only(request), problem_id)
 
     get_collaborator = COLLABORATORS.read(
         collaborators.get_collaborator, summary="One collaborator"

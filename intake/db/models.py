@@ -533,6 +533,19 @@ class Holiday(Base):
     name: Mapped[str] = mapped_column(String(120))
 
 
+class CalendarVersion(Base):
+    """Which SLA calendar (the ``settings`` and the ``holidays``) is current: one row whose
+    token triggers renew whenever either table changes, whoever writes it. A process keeps
+    the calendar it loaded under that token, and a read that finds another loads again
+    (``intake.triage.policy``); no row (deleted by hand) means: load it every time."""
+
+    __tablename__ = "calendar_version"
+    __table_args__ = (CheckConstraint("id", name="one_row"),)
+
+    id: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    token: Mapped[uuid.UUID] = mapped_column(server_default=text("gen_random_uuid()"))
+
+
 # -- discovery, delivery and outcomes -------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller
 
 from intake.delivery import milestones, schemas, updates
+from intake.delivery import reads as lean
 from intake.delivery import service as delivery
 from intake.lib.pagination import MAX_LIMIT
 from intake.problems.action_routes import ActionRoute, action_controller
@@ -62,6 +63,7 @@ class MilestoneController(RecordController):
     )
     list_milestones = MILESTONES.page(
         milestones.list_milestones,
+        lean=lean.milestones_for,
         summary="List a problem's milestones",
         description=(
             "Earliest target date first. Each milestone shows its `state` (done, done_late, "
@@ -110,6 +112,7 @@ class StatusUpdateController(RecordController):
     )
     list_updates = UPDATES.page(
         updates.list_updates,
+        lean=lean.updates_for,
         summary="List a problem's status updates",
         description="Newest first.",
     )

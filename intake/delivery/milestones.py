@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import select
@@ -86,7 +86,7 @@ async def _out_many(
     }
     names = await _names(session, people)
     today = utcnow().date()
-    return [_out(m, names, today) for m in milestones]
+    return [milestone_from(m, names, today) for m in milestones]
 
 
 async def _names(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -99,9 +99,37 @@ async def _names(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.U
     return {row[0]: row[1] for row in rows}
 
 
-def _out(
-    milestone: models.Milestone, names: dict[uuid.UUID, str], today: date
+class MilestoneRow(Protocol):
+    """What a milestone's body is made of: the entity, or a row read for it."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def problem_id(self) -> uuid.UUID: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def target_date(self) -> date: ...
+    @property
+    def done_on(self) -> date | None: ...
+    @property
+    def earlier_targets(self) -> list[dict[str, Any]]: ...
+    @property
+    def created_by_id(self) -> uuid.UUID: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def version(self) -> int: ...
+
+
+def milestone_from(
+    milestone: MilestoneRow, names: dict[uuid.UUID, str], today: date
 ) -> schemas.Milestone:
+    """The milestone's body, with ``names`` of its creator and of whoever moved it."""
     earlier = [
         schemas.EarlierTarget(
             target_date=date.fromisoformat(entry["target_date"]),

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get, put
+from litestar import Controller, Request, Response, get, put
 from litestar.params import HeaderParameter
 
 from intake.discovery import journey, schemas
+from intake.discovery import reads as lean
 from intake.discovery import service as discovery
 from intake.lib.openapi import ETAG, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.item_routes import Item, RecordController
+from intake.web.reads import Reads, ServiceAccount, person_only
 
 FINDINGS = Item("finding", "findings", schemas.Finding, versioned=True)
 
@@ -45,12 +48,22 @@ class FindingController(RecordController):
     )
     async def list_findings(
         self,
-        on: OnProblem,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        reads: Reads,
+        account: ServiceAccount,
         kind: list[schemas.FindingKind] | None = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Finding]:
-        return Page.of(await discovery.list_findings(*on, kind or (), cursor=cursor, limit=limit))
+        kinds = kind or ()
+        if account is not None:
+            on = OnProblem(*account, problem_id)
+            return Page.of(await discovery.list_findings(*on, kinds, cursor=cursor, limit=limit))
+        email = person_only(request)
+        return Page.of(
+            await lean.findings_for(reads, email, problem_id, kinds, cursor=cursor, limit=limit)
+        )
 
     get_finding = FINDINGS.read(discovery.get_finding, summary="Get a finding")
     update_finding = FINDINGS.change(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
-from litestar.di import Provide
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any
 
+from litestar import Controller, Request, get
+from litestar.di import Provide
+
+from intake.db.replica import ReadReplica
+from intake.feed import reads as lean
 from intake.feed import schemas
 from intake.feed import service as feed
 from intake.feed.params import FeedQuery, provide_feed_query
-from intake.web.auth import Caller
+from intake.web.reads import Reads, ServiceAccount, caller_of, check_caller, person_email
+from intake.web.transaction import replica_session
 
 DESCRIPTION = """\
 Every problem's history as one ordered stream, for the city's data platform: each item is a
@@ -57,10 +61,27 @@ class EventFeedController(Controller):
         response_description="A page of the feed; keep `next_cursor` for the next request.",
     )
     async def read_feed(
-        self, caller: Caller, read_session: AsyncSession, feed_query: FeedQuery
+        self,
+        request: Request[Any, Any, Any],
+        reads: Reads,
+        account: ServiceAccount,
+        feed_query: FeedQuery,
     ) -> schemas.FeedPage:
-        filters, cursor, limit = feed_query.filters, feed_query.cursor, feed_query.limit
-        return await feed.read_feed(read_session, caller, filters, cursor=cursor, limit=limit)
+        email = person_email(request)
+        if email is not None and feed_query.invalid is not None:
+            await check_caller(reads, email)  # a refused caller before a wrong filter
+        query = feed_query.checked()
+        filters, cursor, limit = query.filters, query.cursor, query.limit
+        replicated: ReadReplica = request.app.state.reads
+        caller = account.caller if account else None
+        if caller is None and replicated.configured:  # on the primary, before the replica
+            caller = await caller_of(reads, email or "")
+        async with replica_session(request) as replica:
+            if account is None and replica is None:  # the primary: one statement
+                return await lean.feed_for(reads, email or "", filters, cursor=cursor, limit=limit)
+            session = replica or account.session if account else replica
+            assert caller is not None and session is not None
+            return await feed.read_feed(session, caller, filters, cursor=cursor, limit=limit)
 
 
 ROUTES: list[type[Controller]] = [EventFeedController]

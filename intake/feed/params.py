@@ -13,7 +13,6 @@ from intake.feed.service import FeedFilters
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.pagination import MAX_LIMIT, Cursor, Limit
 from intake.vocabulary import events
-from intake.web.auth import Caller
 
 EventTypes = Annotated[
     list[str] | None,
@@ -36,18 +35,28 @@ class FeedQuery:
     filters: FeedFilters
     cursor: str | None
     limit: int
+    # A filter that is no event type: raised by ``checked`` once the caller is known, so a
+    # refused caller is refused first, as when these were the handler's own parameters.
+    invalid: ValidationFailed | None = None
+
+    def checked(self) -> FeedQuery:
+        if self.invalid is not None:
+            raise self.invalid
+        return self
 
 
 def provide_feed_query(
-    caller: Caller,
     type: EventTypes = None,
     problem: ProblemId = None,
     cursor: Cursor = None,
     limit: Limit = MAX_LIMIT,
 ) -> FeedQuery:
-    """The feed's query. It takes ``caller`` only to come after it: a refused caller is
-    refused before the query is read, as when these were the handler's own parameters."""
-    return FeedQuery(FeedFilters(types=_event_types(type), problem=problem), cursor, limit)
+    """The feed's query; a wrong ``type`` is kept for ``checked`` to raise."""
+    try:
+        types = _event_types(type)
+    except ValidationFailed as invalid:
+        return FeedQuery(FeedFilters(problem=problem), cursor, limit, invalid)
+    return FeedQuery(FeedFilters(types=types, problem=problem), cursor, limit)
 
 
 def _event_types(values: list[str] | None) -> tuple[str, ...]:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.openapi import errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit
+from intake.notifications import reads as lean
 from intake.notifications import schemas
 from intake.notifications import service as inbox
 from intake.web.auth import Caller
+from intake.web.reads import Reads, person_only
 
 
 class NotificationController(Controller):
@@ -31,17 +33,16 @@ class NotificationController(Controller):
     )
     async def list_notifications(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
+        request: Request[Any, Any, Any],
+        reads: Reads,
         unread: Annotated[
             bool, Parameter(description="Only notifications not yet marked read.")
         ] = False,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> schemas.Inbox:
-        return await inbox.list_notifications(
-            db_session, caller, unread_only=unread, cursor=cursor, limit=limit
-        )
+        email = person_only(request)  # the router refuses service accounts here already
+        return await lean.inbox_for(reads, email, unread_only=unread, cursor=cursor, limit=limit)
 
     @post(
         "/{notification_id:int}/read",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -171,7 +171,18 @@ def _out(
     )
 
 
-def summary(kind: str, event: ProblemEvent, problem: str, actor_name: str | None) -> str:
+class EventLike(Protocol):
+    """What a summary reads of an event: the entity, or a row read for it."""
+
+    @property
+    def changes(self) -> dict[str, Any]: ...
+    @property
+    def from_status(self) -> str | None: ...
+    @property
+    def to_status(self) -> str | None: ...
+
+
+def summary(kind: str, event: EventLike, problem: str, actor_name: str | None) -> str:
     """One line a person reads in their inbox, e.g. "Priya One moved P-2026-00012 from
     triage to accepted"."""
     who = actor_name or "Someone"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller
 
+from intake.outcomes import reads as lean
 from intake.outcomes import schemas
 from intake.outcomes import service as outcomes
 from intake.problems.item_routes import Item, RecordController
@@ -30,6 +31,7 @@ class MetricController(RecordController):
     )
     list_metrics = METRICS.page(
         outcomes.list_metrics,
+        lean=lean.metrics_for,
         summary="A problem's outcome metrics",
         description=(
             "In the order they were defined, each with `state` (not_started, improving, "

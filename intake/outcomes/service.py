@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import msgspec
 from sqlalchemy import func, select
@@ -58,14 +58,14 @@ def today() -> date:
 
 
 @dataclass(frozen=True, slots=True)
-class _Measured:
+class Measured:
     count: int
     latest: Reading | None
 
 
 async def _measured(
     session: AsyncSession, metric_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, _Measured]:
+) -> dict[uuid.UUID, Measured]:
     """Per metric: how many measurements it has and its latest one (latest ``measured_on``;
     on the same day, the one recorded last)."""
     M = models.Measurement
@@ -83,7 +83,7 @@ async def _measured(
     )
     latest = {row.metric_id: Reading(row.value, row.measured_on) for row in latest_rows}
     return {
-        metric_id: _Measured(count=counts.get(metric_id, 0), latest=latest.get(metric_id))
+        metric_id: Measured(count=counts.get(metric_id, 0), latest=latest.get(metric_id))
         for metric_id in metric_ids
     }
 
@@ -105,41 +105,75 @@ async def metrics_out(session: AsyncSession, metrics: list[models.Metric]) -> li
         {m.created_by_id for m in metrics} | {m.owner_id for m in metrics if m.owner_id},
     )
     on = today()
-    out = []
-    for metric in metrics:
-        facts = measured[metric.id]
-        derived = standing(
-            direction=cast(Direction, metric.direction),
-            baseline=metric.baseline,
-            target=metric.target,
-            target_date=metric.target_date,
-            latest=facts.latest,
-            today=on,
-        )
-        out.append(
-            schemas.Metric(
-                id=metric.id,
-                problem_id=metric.problem_id,
-                name=metric.name,
-                unit=metric.unit,
-                direction=cast(Direction, metric.direction),
-                baseline=metric.baseline,
-                target=metric.target,
-                target_date=metric.target_date,
-                owner=people[metric.owner_id] if metric.owner_id else None,
-                review_date=metric.review_date,
-                state=derived.state,
-                latest_value=derived.latest_value,
-                latest_measured_on=derived.latest_measured_on,
-                progress=derived.progress,
-                measurement_count=facts.count,
-                created_by=people[metric.created_by_id],
-                created_at=metric.created_at,
-                updated_at=metric.updated_at,
-                version=metric.version,
-            )
-        )
-    return out
+    return [metric_from(metric, measured[metric.id], people, on) for metric in metrics]
+
+
+class MetricRow(Protocol):
+    """What a metric's body is made of: the entity, or a row read for it."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def problem_id(self) -> uuid.UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def direction(self) -> str: ...
+    @property
+    def baseline(self) -> float: ...
+    @property
+    def target(self) -> float: ...
+    @property
+    def target_date(self) -> date: ...
+    @property
+    def owner_id(self) -> uuid.UUID | None: ...
+    @property
+    def review_date(self) -> date | None: ...
+    @property
+    def created_by_id(self) -> uuid.UUID: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def version(self) -> int: ...
+
+
+def metric_from(
+    metric: MetricRow, facts: Measured, people: dict[uuid.UUID, PersonRef], on: date
+) -> schemas.Metric:
+    """The metric as the API shows it, its state derived from its latest measurement."""
+    derived = standing(
+        direction=cast(Direction, metric.direction),
+        baseline=metric.baseline,
+        target=metric.target,
+        target_date=metric.target_date,
+        latest=facts.latest,
+        today=on,
+    )
+    return schemas.Metric(
+        id=metric.id,
+        problem_id=metric.problem_id,
+        name=metric.name,
+        unit=metric.unit,
+        direction=cast(Direction, metric.direction),
+        baseline=metric.baseline,
+        target=metric.target,
+        target_date=metric.target_date,
+        owner=people[metric.owner_id] if metric.owner_id else None,
+        review_date=metric.review_date,
+        state=derived.state,
+        latest_value=derived.latest_value,
+        latest_measured_on=derived.latest_measured_on,
+        progress=derived.progress,
+        measurement_count=facts.count,
+        created_by=people[metric.created_by_id],
+        created_at=metric.created_at,
+        updated_at=metric.updated_at,
+        version=metric.version,
+    )
 
 
 async def metric_out(session: AsyncSession, metric: models.Metric) -> schemas.Metric:

@@ -13,7 +13,7 @@ from typing import Any, cast
 import asyncpg
 import msgspec
 
-from intake.lib.errors import NotFound
+from intake.lib.errors import NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, page_of
 from intake.problems import framing, redaction, schemas
 from intake.problems.service import ProblemFilters
@@ -264,7 +264,7 @@ async def problems_for(
 _UUID_TEXT = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
-def _other_visible() -> str:
+def other_visible_sql() -> str:
     """Whether the second problem an event names (``redaction.NAMES_ANOTHER``, the first of
     its id keys) is one the caller may see: ``redaction.redact`` in the same statement."""
     named = " ".join(
@@ -286,7 +286,7 @@ def _history_sql(after: int | None) -> str:
 WITH {CALLER}
 SELECT c.active AS caller_active, pr.id AS problem_id, e.id, e.type, e.occurred_at,
        e.actor_id, a.name AS actor_name, e.from_status, e.to_status, e.reason,
-       e.changes::text AS changes, {_other_visible()} AS other_visible
+       e.changes::text AS changes, {other_visible_sql()} AS other_visible
 FROM c
 LEFT JOIN problems pr ON pr.id = $4 AND {visible("pr")}
 LEFT JOIN LATERAL (
@@ -335,3 +335,53 @@ async def history_for(
         )
         events.append(redaction.unless_visible(event, row["other_visible"]))
     return events, next_cursor
+
+
+# -- what other domains list under a problem ------------------------------------------------
+
+
+def on_problem_sql(columns: str, rows: str, *, joins: str = "", order: str) -> str:
+    """One statement for a list under ``/problems/{id}``: the caller, the problem ($4) if
+    they may see it, and ``rows`` (a LATERAL subquery aliased ``x``, over ``pr`` and ``c``)
+    with ``columns`` and ``joins``. Every row has ``problem_id`` (NULL: not visible) and,
+    when a row was found, ``x.id``."""
+    return f"""
+WITH {CALLER}
+SELECT c.active AS caller_active, pr.id AS problem_id, x.id, {columns}
+FROM c
+LEFT JOIN problems pr ON pr.id = $4 AND {visible("pr")}
+LEFT JOIN LATERAL ({rows}) x ON true
+{joins}
+ORDER BY {order}
+"""
+
+
+_VISIBLE_SQL = on_problem_sql("true", "SELECT NULL::uuid AS id", order="1")
+
+
+async def rows_on_problem(
+    connection: asyncpg.Connection, email: str, problem_id: uuid.UUID, sql: str, *args: Any
+) -> list[asyncpg.Record]:
+    """The rows of an ``on_problem_sql`` statement; 404 if the problem is not visible."""
+    rows = await fetch_as(connection, email, sql, problem_id, *args)
+    if rows[0]["problem_id"] is None:
+        raise NotFound(f"No problem {problem_id}.")
+    return [row for row in rows if row["id"] is not None]
+
+
+async def cursor_on_problem(
+    connection: asyncpg.Connection,
+    email: str,
+    problem_id: uuid.UUID,
+    cursor: str | None,
+    types: tuple[Any, ...],
+) -> list[Any] | None:
+    """The cursor's values; a cursor this server did not make is a 422, once the caller
+    and the problem have been checked (401 and 404 first, as the services answer)."""
+    if not cursor:
+        return None
+    try:
+        return decode_cursor(cursor, types)
+    except ValidationFailed:
+        await rows_on_problem(connection, email, problem_id, _VISIBLE_SQL)
+        raise

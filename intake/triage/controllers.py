@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.params import Parameter
 from msgspec.structs import asdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
+from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
 from intake.lib.openapi import ETAG, LOCATION, errors, example
@@ -21,11 +22,13 @@ from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem
 from intake.triage import links, pairing, policy, schemas, similar
+from intake.triage import reads as queue_reads
 from intake.triage import service as triage
 from intake.triage.scoring import service as scores
 from intake.triage.scoring.rules import Weights
 from intake.triage.sla import clocks
 from intake.web.auth import Caller, require_role
+from intake.web.reads import Reads, check_caller, person_only
 
 # For the schema: the queue's triager filter is a UUID or `none`.
 TRIAGER_PATTERN = (
@@ -129,8 +132,8 @@ class TriageQueueController(Controller):
     )
     async def queue(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
+        request: Request[Any, Any, Any],
+        reads: Reads,
         department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
         triager: Annotated[
             str | None,
@@ -148,11 +151,13 @@ class TriageQueueController(Controller):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.QueueItem]:
+        email = person_only(request)  # the router refuses service accounts here already
         triager_id = None
         if triager not in (None, "none"):
             try:
                 triager_id = uuid.UUID(triager)
             except ValueError:
+                await check_caller(reads, email)  # a refused caller first, as before
                 raise ValidationFailed(
                     "Invalid triager.", [FieldError("triager", "A person id or none", "query")]
                 ) from None
@@ -165,7 +170,9 @@ class TriageQueueController(Controller):
             min_age_days=min_age_days,
         )
         return Page.of(
-            await triage.triage_queue(db_session, caller, filters, cursor=cursor, limit=limit)
+            await queue_reads.queue_for(
+                reads, email, filters, now=utcnow(), cursor=cursor, limit=limit
+            )
         )
 
 

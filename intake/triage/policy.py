@@ -3,11 +3,10 @@
 Stored in the ``settings`` table (one JSON document per key) and ``holidays``; defaults apply
 until an admin changes them.
 
-Read paths that run on every request (the triage queue) keep the SLA calendar for up to
-``CACHE_SECONDS`` per process (``intake.db.session.cached``, key ``SLA_CALENDAR``). A change
-made here drops that copy in this process the moment it commits; other processes pick it up
-within ``CACHE_SECONDS``. Paths that store what they compute from the policy (due times on
-submit and resume, scores) always read it from the database.
+Read paths that run on every request (the triage queue) keep the SLA calendar per process
+under a token that any change renews, read in their own statement (``sla.current``): a
+change shows at once in every process. Paths that store what they compute from the policy
+(due times on submit and resume, scores) always read it from the database.
 """
 
 from __future__ import annotations
@@ -23,16 +22,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.db.session import forget_on_commit
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.schema import NO_NUL, Input, Output
 from intake.triage.scoring.rules import Weights
 
 S = TypeVar("S", bound=msgspec.Struct)
-
-SLA_CALENDAR = "triage.sla_calendar"  # the policy and holidays, as the queue's clocks use them
-CACHE_SECONDS = 10.0  # how late another process may show an admin's change in the queue
 
 
 class SlaPolicy(Input):
@@ -88,7 +83,6 @@ async def set_sla_policy(session: AsyncSession, policy: SlaPolicy, by: uuid.UUID
             "First response cannot be due after the decision.",
             [FieldError("first_response_days", "Must not exceed decision_days")],
         )
-    forget_on_commit(session, SLA_CALENDAR)
     await _store(session, "sla", policy, by)
     return policy
 
@@ -124,7 +118,6 @@ async def replace_holidays(
     ]
     if wrong:
         raise ValidationFailed("Every holiday must fall in the year named in the path.", wrong)
-    forget_on_commit(session, SLA_CALENDAR)
     await session.execute(
         delete(models.Holiday).where(
             models.Holiday.day >= date(year, 1, 1), models.Holiday.day <= date(year, 12, 31)

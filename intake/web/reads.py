@@ -143,3 +143,29 @@ async def provide_reads(
         raise
     finally:
         await connection.close()
+
+
+_CALLER_SQL = f"WITH {CALLER} SELECT c.active AS caller_active FROM c"
+
+
+async def check_caller(connection: asyncpg.Connection, email: str) -> None:
+    """401 as ``fetch_as`` says it, or nothing: for a read that must refuse an unknown
+    caller before telling them their input is wrong (a cursor it did not make, say)."""
+    await fetch_as(connection, email, _CALLER_SQL)
+
+
+_PERSON_SQL = f"WITH {CALLER} SELECT c.active AS caller_active, c.* FROM c"
+
+
+async def caller_of(connection: asyncpg.Connection, email: str) -> Caller:
+    """The person ``email`` as ``load_caller`` gives them, in one statement outside any
+    transaction (401 as it says it): for a read that goes on in a session elsewhere."""
+    row = (await fetch_as(connection, email, _PERSON_SQL))[0]
+    return Caller(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        department_id=row["department_id"],
+        department_code=row["department_code"],
+        roles=frozenset(row["roles"]),
+    )

@@ -120,3 +120,20 @@ async def provide_read_session(
         yield session
     finally:
         await session.close()
+
+
+@asynccontextmanager
+async def replica_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession | None]:
+    """A session on the read replica while it is within its lag, as ``provide_read_session``
+    opens it, closed when the block ends (by the middleware, should it not); None when reads
+    that may lag go to the primary now."""
+    reads: ReadReplica = request.app.state.reads
+    session = await reads.open()
+    if session is None:
+        yield None
+        return
+    request_sessions(request.scope).keep(session)
+    try:
+        yield session
+    finally:
+        await session.close()

@@ -416,6 +416,35 @@ async def test_queue_counts_new_holidays_at_once(
     assert abs(before - after - len(days)) <= 0.02
 
 
+async def test_queue_shows_a_calendar_changed_elsewhere_at_once(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    """Another process (another worker, an operator in psql) changes the holidays and the
+    SLA targets: this process's next queue shows them, whatever it had kept."""
+    problem = await submitted(client, city)
+    await _age(db, problem, 20)
+    year = datetime.now(UTC).year
+    response = await client.put(
+        f"/api/v1/settings/holidays/{year}", json=[], headers=city.auth("admin")
+    )
+    assert response.status_code == 200
+    before = (await queue(client, city))[0]["first_response"]  # the calendar is kept now
+    today = datetime.now(UTC).date()
+    holiday = next(
+        today - timedelta(days=n) for n in range(5, 16) if (today - timedelta(days=n)).weekday() < 5
+    )
+    await db.execute("INSERT INTO holidays (day, name) VALUES ($1, 'Civic holiday')", holiday)
+    after = (await queue(client, city))[0]["first_response"]
+    assert abs(before["elapsed_business_days"] - after["elapsed_business_days"] - 1) <= 0.02
+    await db.execute(
+        "INSERT INTO settings (key, value) VALUES ('sla', $1::jsonb)",
+        '{"first_response_days": 2, "decision_days": 7, "timezone": "UTC"}',
+    )
+    row = (await queue(client, city))[0]
+    assert row["first_response"]["target_days"] == 2
+    assert row["decision"]["target_days"] == 7
+
+
 # -- the breached filter and the rows' own flags ---------------------------------------------
 
 

@@ -42,11 +42,17 @@ class Calendar:
     # Holidays on a Monday-Friday, sorted: the only ones that change a count of business days.
     _weekday_holidays: tuple[date, ...] = field(init=False, repr=False, compare=False)
 
+    _hash: int = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         holidays = frozenset(self.holidays)
         weekday_holidays = tuple(sorted(day for day in holidays if day.weekday() < 5))
         object.__setattr__(self, "holidays", holidays)
         object.__setattr__(self, "_weekday_holidays", weekday_holidays)
+        object.__setattr__(self, "_hash", hash((self.tz, holidays)))
+
+    def __hash__(self) -> int:  # once: every cached position's key holds the calendar
+        return self._hash
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self.holidays
@@ -99,13 +105,18 @@ def business_time_elapsed(
     start, end = _utc(start, "start"), _utc(end, "end")
     if end <= start:
         return 0.0
-    total = _position(calendar, end) - _position(calendar, start)
-    for pause_start, pause_end in _merged_pauses(pauses, start):
-        if pause_start >= end:
-            break
-        stop = end if pause_end is None else min(pause_end, end)
-        total -= _position(calendar, stop) - _position(calendar, pause_start)
-    return float(total)
+    # Exact, as positions are, on plain integers: (numerator, denominator) pairs, since a
+    # queue page computes this twice a row and Fraction arithmetic was most of its cost.
+    # int / int is correctly rounded, so the float is float() of the same exact fraction.
+    numerator, denominator = _span(calendar, start, end)
+    if pauses:
+        for pause_start, pause_end in _merged_pauses(pauses, start):
+            if pause_start >= end:
+                break
+            stop = end if pause_end is None else min(pause_end, end)
+            paused, over = _span(calendar, pause_start, stop)
+            numerator, denominator = numerator * over - paused * denominator, denominator * over
+    return numerator / denominator
 
 
 def due_at(
@@ -168,6 +179,8 @@ def clock(
 
 
 def _utc(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is UTC:  # as the database hands them out: nothing to check or convert
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {moment.isoformat()}")
     return moment.astimezone(UTC)
@@ -205,6 +218,27 @@ def _position(calendar: Calendar, moment: datetime) -> Fraction:
         return before
     start, length = _day_span(calendar, day)
     return before + Fraction((moment - start) // _MICROSECOND, length)
+
+
+def _span(calendar: Calendar, start: datetime, end: datetime) -> tuple[int, int]:
+    """``_position(end) - _position(start)`` as a numerator and a denominator."""
+    before, length = _position_parts(calendar, start)
+    after, over = _position_parts(calendar, end)
+    if length == over:
+        return after - before, length
+    return after * length - before * over, length * over
+
+
+@functools.lru_cache(maxsize=16_384)
+def _position_parts(calendar: Calendar, moment: datetime) -> tuple[int, int]:
+    """``_position`` as a numerator over the length of its day in microseconds (1 when the
+    day is not a business day), unreduced."""
+    day = moment.astimezone(calendar.tz).date()
+    before = _business_days_before(calendar, day)
+    if not calendar.is_business_day(day):
+        return before, 1
+    start, length = _day_span(calendar, day)
+    return before * length + (moment - start) // _MICROSECOND, length
 
 
 def _moment_at(calendar: Calendar, position: Fraction, not_before: datetime) -> datetime:
