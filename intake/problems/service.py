@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy import bindparam, func, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.db import models
+from intake.db.base import Base
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
@@ -322,28 +322,38 @@ def history_event(event: models.ProblemEvent, actor_name: str | None) -> schemas
 
 async def create_problem(
     session: AsyncSession, caller: Caller, data: schemas.ProblemCreate
-) -> models.Problem:
-    """A new draft owned by the caller's department."""
+) -> schemas.Problem:
+    """A new draft owned by the caller's department, watched by its author; answered from
+    what the INSERT returns (a new draft has no triager, team or status update to read)."""
     require_role(caller, "requester")
+    subscribers.of(session)  # a session that cannot record the event writes nothing
     values = {name: _clean(name, getattr(data, name)) for name in data.__struct_fields__}
-    now = utcnow()
-    problem = models.Problem(
-        id=uuid.uuid4(),
-        status="draft",
-        version=1,
-        department_id=caller.department_id,
-        submitter_id=caller.id,
-        created_at=now,
-        updated_at=now,
-        **values,
+    hints = framing.framing_hints(
+        title=values["title"],
+        problem_statement=values["problem_statement"],
+        desired_outcome=values["desired_outcome"],
     )
-    store_framing(problem)
-    session.add(problem)
-    await session.flush()
-    await follow(session, problem.id, caller.id)
+    now = utcnow()
+    row = (
+        await session.execute(
+            _CREATE_DRAFT,
+            {
+                **values,
+                "id": uuid.uuid4(),
+                "status": "draft",
+                "version": 1,
+                "department_id": caller.department_id,
+                "submitter_id": caller.id,
+                "created_at": now,
+                "updated_at": now,
+                "framing_hints": msgspec.to_builtins(hints),
+                "framing_rules": framing.RULES_VERSION,
+            },
+        )
+    ).one()
     await history.record(
         session,
-        problem_id=problem.id,
+        problem_id=row.id,
         actor_id=caller.id,
         type="created",
         to_status="draft",
@@ -353,10 +363,57 @@ async def create_problem(
             if value not in (None, [], False)
         },
     )
-    # Its server defaults came back with the INSERT; what it was not given is NULL.
-    for name in inspect(problem).unloaded & _COLUMNS:
-        set_committed_value(problem, name, None)
-    return problem
+    return from_row(
+        schemas.Problem,
+        row,
+        department=DepartmentRef(
+            id=caller.department_id, code=caller.department_code, name=row.department_name
+        ),
+        submitter=schemas.PersonRef(id=caller.id, name=caller.name),
+        triager=None,
+        team=None,
+        redirected_to=None,
+        outcome_review=None,
+        latest_update=None,
+        framing_hints=hints,
+    )
+
+
+def _create_draft_statement() -> Any:
+    """One statement: the draft (every column it is given), its author as its watcher, and
+    its department's name for the answer."""
+    problems = Base.metadata.tables["problems"]
+    given = [*schemas.ProblemCreate.__struct_fields__, *_DRAFT_COLUMNS]
+    made = (
+        insert(problems)
+        .values({name: bindparam(name, type_=problems.c[name].type) for name in given})
+        .returning(*(problems.c[name] for name in sorted(_COLUMNS)))
+        .cte("made")
+    )
+    followed = insert(Base.metadata.tables["problem_watchers"]).from_select(
+        ["problem_id", "person_id", "added_at"],
+        select(made.c.id, made.c.submitter_id, made.c.created_at),
+    )
+    departments = Base.metadata.tables["departments"]
+    return (
+        select(made, departments.c.name.label("department_name"))
+        .join_from(made, departments, departments.c.id == made.c.department_id)
+        .add_cte(followed.cte("followed"))
+    )
+
+
+_DRAFT_COLUMNS = (
+    "id",
+    "status",
+    "version",
+    "department_id",
+    "submitter_id",
+    "created_at",
+    "updated_at",
+    "framing_hints",
+    "framing_rules",
+)
+_CREATE_DRAFT = _create_draft_statement()
 
 
 # The fields framing hints are found in.
