@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import bindparam, func, inspect, select, text, update
+from sqlalchemy import bindparam, func, inspect, null, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,17 +76,11 @@ def _clean(name: str, value: Any) -> Any:
 async def problem_out(
     session: AsyncSession, caller: Caller, problem: models.Problem
 ) -> schemas.Problem:
-    """The problem as ``caller`` sees it: a primary they may not see is not named."""
-    department = await session.get(models.Department, problem.department_id)
-    submitter = await session.get(models.Person, problem.submitter_id)
-    assert department is not None and submitter is not None
-    triager = await session.get(models.Person, problem.triager_id) if problem.triager_id else None
-    team = await session.get(models.Team, problem.team_id) if problem.team_id else None
-    redirected = (
-        await session.get(models.Department, problem.redirected_to_department_id)
-        if problem.redirected_to_department_id
-        else None
-    )
+    """The problem as ``caller`` sees it: a primary they may not see is not named.
+
+    What it names (department, people, team, the latest status update) is read in one
+    statement."""
+    named = (await session.execute(_names_of(problem))).one()
     return schemas.Problem(
         id=problem.id,
         reference=problem.reference,
@@ -114,19 +108,27 @@ async def problem_out(
         accessibility_needs=problem.accessibility_needs,
         language_access_needs=problem.language_access_needs,
         restricted=problem.restricted,
-        department=DepartmentRef(id=department.id, code=department.code, name=department.name),
-        submitter=schemas.PersonRef(id=submitter.id, name=submitter.name),
+        department=DepartmentRef(
+            id=problem.department_id, code=named.department_code, name=named.department_name
+        ),
+        submitter=schemas.PersonRef(id=problem.submitter_id, name=named.submitter_name),
         created_at=problem.created_at,
         updated_at=problem.updated_at,
         submitted_at=problem.submitted_at,
-        triager=schemas.PersonRef(id=triager.id, name=triager.name) if triager else None,
-        team=schemas.TeamRef(id=team.id, name=team.name) if team else None,
+        triager=schemas.PersonRef(id=problem.triager_id, name=named.triager_name)
+        if problem.triager_id
+        else None,
+        team=schemas.TeamRef(id=problem.team_id, name=named.team_name) if problem.team_id else None,
         score=problem.score,
         primary_problem_id=await redaction.shown_problem_id(
             session, caller, problem.primary_problem_id
         ),
-        redirected_to=DepartmentRef(id=redirected.id, code=redirected.code, name=redirected.name)
-        if redirected
+        redirected_to=DepartmentRef(
+            id=problem.redirected_to_department_id,
+            code=named.redirected_code,
+            name=named.redirected_name,
+        )
+        if problem.redirected_to_department_id
         else None,
         redirect_channel=problem.redirect_channel,
         held_from_status=problem.held_from_status,
@@ -140,7 +142,15 @@ async def problem_out(
         )
         if problem.outcome_result
         else None,
-        latest_update=await latest_update(session, problem.id),
+        latest_update=schemas.StatusUpdateOut(
+            id=named.update_id,
+            status=named.update_status,
+            summary=named.update_summary,
+            author=schemas.PersonRef(id=named.update_author_id, name=named.update_author_name),
+            created_at=named.update_created_at,
+        )
+        if named.update_id is not None
+        else None,
         framing_hints=framing.stored_hints(
             problem.framing_hints,
             problem.framing_rules,
@@ -148,6 +158,54 @@ async def problem_out(
             problem_statement=problem.problem_statement,
             desired_outcome=problem.desired_outcome,
         ),
+    )
+
+
+def _names_of(problem: models.Problem) -> Any:
+    """What the problem's answer names besides its own columns, as one row: its department,
+    submitter, triager, team and redirection, and its latest status update."""
+    Department, Person, Team, Update = (
+        models.Department,
+        models.Person,
+        models.Team,
+        models.StatusUpdate,
+    )
+
+    def name_of(column: Any, key: Any, value: uuid.UUID | None) -> Any:
+        if value is None:
+            return null()
+        return select(column).where(key == value).correlate(None).scalar_subquery()
+
+    redirected = problem.redirected_to_department_id
+    latest = (
+        select(
+            Update.id.label("update_id"),
+            Update.status.label("update_status"),
+            Update.summary.label("update_summary"),
+            Update.author_id.label("update_author_id"),
+            Update.created_at.label("update_created_at"),
+            Person.name.label("update_author_name"),
+        )
+        .join(Person, Person.id == Update.author_id)
+        .where(Update.problem_id == problem.id)
+        .order_by(Update.created_at.desc(), Update.id.desc())
+        .limit(1)
+        .subquery()
+    )
+    return (
+        select(
+            Department.code.label("department_code"),
+            Department.name.label("department_name"),
+            name_of(Person.name, Person.id, problem.submitter_id).label("submitter_name"),
+            name_of(Person.name, Person.id, problem.triager_id).label("triager_name"),
+            name_of(Team.name, Team.id, problem.team_id).label("team_name"),
+            name_of(Department.code, Department.id, redirected).label("redirected_code"),
+            name_of(Department.name, Department.id, redirected).label("redirected_name"),
+            latest,
+        )
+        .select_from(Department)
+        .outerjoin(latest, true())
+        .where(Department.id == problem.department_id)
     )
 
 
