@@ -4,10 +4,22 @@ Each handler checks the bearer token as Intake does (the same ``LocalKeys`` veri
 its cache of verified tokens), looks up the caller, and reads what the response shows in
 one statement: the caller and the visible record together, names and latest update
 joined. Rows become plain dicts encoded by msgspec; no ORM, no identity map, no
-BEGIN/COMMIT around a read. The writes are the statements a draft and a submit need, in
-one transaction. This is what Intake's request path is measured against (bench/http.py);
-it serves the same paths and answers with the same fields, so one load generator drives
-both.
+BEGIN/COMMIT around a read. This is what Intake's request path is measured against
+(bench/http.py); it serves the same paths and answers with the same fields, so one load
+generator drives both.
+
+The writes write the rows Intake writes, with the same values, and answer with the whole
+problem (a submit with its similar problems too): a draft in one statement (the problem
+with its framing hints, its author watching it, the ``created`` event with the initial
+values, the timeline row); a submit in one transaction of six statements (the problem
+locked with its words, policy and names; the terms' counts; the search; the lists cut back
+with the matches read; the reference; then the problem, its event, the watchers' inbox, the
+timeline and the terms counted in, in one). Where a value comes from Intake's rules, the
+floor calls the same pure functions (``framing.to_store``, ``words.terms_of`` and
+``weights``, ``similar.finding_terms``, ``business_time.due_at``, ``missing_for_submit``)
+and runs the same search statement (``similar._STORE``); the search's dictionary is stemmed
+once per process at start-up, as Intake keeps it. Triggers (the feed's publication, the
+community lists) fire for both.
 
     INTAKE_FLOOR_DATABASE_URL=... INTAKE_FLOOR_DATA_DIR=... uvicorn bench.floor:app
 """
