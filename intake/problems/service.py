@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import bindparam, func, inspect, null, select, text, true, update
+from sqlalchemy import bindparam, func, inspect, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,7 +80,19 @@ async def problem_out(
 
     What it names (department, people, team, the latest status update) is read in one
     statement."""
-    named = (await session.execute(_names_of(problem))).one()
+    named = (
+        await session.execute(
+            _NAMES,
+            {
+                "problem_id": problem.id,
+                "department_id": problem.department_id,
+                "submitter_id": problem.submitter_id,
+                "triager_id": problem.triager_id,
+                "team_id": problem.team_id,
+                "redirected_id": problem.redirected_to_department_id,
+            },
+        )
+    ).one()
     return schemas.Problem(
         id=problem.id,
         reference=problem.reference,
@@ -161,9 +173,9 @@ async def problem_out(
     )
 
 
-def _names_of(problem: models.Problem) -> Any:
-    """What the problem's answer names besides its own columns, as one row: its department,
-    submitter, triager, team and redirection, and its latest status update."""
+def _names_statement() -> Any:
+    """What a problem's answer names besides its own columns, as one row: its department,
+    submitter, triager, team and redirection, and its latest status update. Built once."""
     Department, Person, Team, Update = (
         models.Department,
         models.Person,
@@ -171,12 +183,10 @@ def _names_of(problem: models.Problem) -> Any:
         models.StatusUpdate,
     )
 
-    def name_of(column: Any, key: Any, value: uuid.UUID | None) -> Any:
-        if value is None:
-            return null()
-        return select(column).where(key == value).correlate(None).scalar_subquery()
+    def name_of(column: Any, key: Any, given: str) -> Any:
+        # A missing id (no triager, say) finds no row: NULL.
+        return select(column).where(key == bindparam(given)).correlate(None).scalar_subquery()
 
-    redirected = problem.redirected_to_department_id
     latest = (
         select(
             Update.id.label("update_id"),
@@ -187,7 +197,7 @@ def _names_of(problem: models.Problem) -> Any:
             Person.name.label("update_author_name"),
         )
         .join(Person, Person.id == Update.author_id)
-        .where(Update.problem_id == problem.id)
+        .where(Update.problem_id == bindparam("problem_id"))
         .order_by(Update.created_at.desc(), Update.id.desc())
         .limit(1)
         .subquery()
@@ -196,17 +206,20 @@ def _names_of(problem: models.Problem) -> Any:
         select(
             Department.code.label("department_code"),
             Department.name.label("department_name"),
-            name_of(Person.name, Person.id, problem.submitter_id).label("submitter_name"),
-            name_of(Person.name, Person.id, problem.triager_id).label("triager_name"),
-            name_of(Team.name, Team.id, problem.team_id).label("team_name"),
-            name_of(Department.code, Department.id, redirected).label("redirected_code"),
-            name_of(Department.name, Department.id, redirected).label("redirected_name"),
+            name_of(Person.name, Person.id, "submitter_id").label("submitter_name"),
+            name_of(Person.name, Person.id, "triager_id").label("triager_name"),
+            name_of(Team.name, Team.id, "team_id").label("team_name"),
+            name_of(Department.code, Department.id, "redirected_id").label("redirected_code"),
+            name_of(Department.name, Department.id, "redirected_id").label("redirected_name"),
             latest,
         )
         .select_from(Department)
         .outerjoin(latest, true())
-        .where(Department.id == problem.department_id)
+        .where(Department.id == bindparam("department_id"))
     )
+
+
+_NAMES = _names_statement()
 
 
 async def latest_update(
@@ -591,16 +604,16 @@ def missing_for_submit(problem: models.Problem) -> list[FieldError]:
     return errors
 
 
+_NEXT_NUMBER = text(
+    "INSERT INTO reference_counters (year, last_number) VALUES (:year, 1) "
+    "ON CONFLICT (year) DO UPDATE SET last_number = reference_counters.last_number + 1 "
+    "RETURNING last_number"
+)
+
+
 async def next_reference(session: AsyncSession, year: int) -> str:
     """P-YYYY-NNNNN. The counter row is locked until commit, so numbers never skip."""
-    number = await session.scalar(
-        text(
-            "INSERT INTO reference_counters (year, last_number) VALUES (:year, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last_number = reference_counters.last_number + 1 "
-            "RETURNING last_number"
-        ),
-        {"year": year},
-    )
+    number = await session.scalar(_NEXT_NUMBER, {"year": year})
     return f"P-{year}-{number:05d}"
 
 
