@@ -74,25 +74,15 @@ def _clean(name: str, value: Any) -> Any:
 
 
 async def problem_out(
-    session: AsyncSession, caller: Caller, problem: models.Problem
+    session: AsyncSession, caller: Caller, problem: models.Problem, named: Names | None = None
 ) -> schemas.Problem:
     """The problem as ``caller`` sees it: a primary they may not see is not named.
 
     What it names (department, people, team, the latest status update) is read in one
-    statement."""
-    named = (
-        await session.execute(
-            _NAMES,
-            {
-                "problem_id": problem.id,
-                "department_id": problem.department_id,
-                "submitter_id": problem.submitter_id,
-                "triager_id": problem.triager_id,
-                "team_id": problem.team_id,
-                "redirected_id": problem.redirected_to_department_id,
-            },
-        )
-    ).one()
+    statement, or taken from ``named`` (``read_names``) if that names the same ids."""
+    if named is None or named.key != _names_key(problem):
+        named = await read_names(session, problem)
+    names = named.row
     return schemas.Problem(
         id=problem.id,
         reference=problem.reference,
@@ -121,24 +111,24 @@ async def problem_out(
         language_access_needs=problem.language_access_needs,
         restricted=problem.restricted,
         department=DepartmentRef(
-            id=problem.department_id, code=named.department_code, name=named.department_name
+            id=problem.department_id, code=names.department_code, name=names.department_name
         ),
-        submitter=schemas.PersonRef(id=problem.submitter_id, name=named.submitter_name),
+        submitter=schemas.PersonRef(id=problem.submitter_id, name=names.submitter_name),
         created_at=problem.created_at,
         updated_at=problem.updated_at,
         submitted_at=problem.submitted_at,
-        triager=schemas.PersonRef(id=problem.triager_id, name=named.triager_name)
+        triager=schemas.PersonRef(id=problem.triager_id, name=names.triager_name)
         if problem.triager_id
         else None,
-        team=schemas.TeamRef(id=problem.team_id, name=named.team_name) if problem.team_id else None,
+        team=schemas.TeamRef(id=problem.team_id, name=names.team_name) if problem.team_id else None,
         score=problem.score,
         primary_problem_id=await redaction.shown_problem_id(
             session, caller, problem.primary_problem_id
         ),
         redirected_to=DepartmentRef(
             id=problem.redirected_to_department_id,
-            code=named.redirected_code,
-            name=named.redirected_name,
+            code=names.redirected_code,
+            name=names.redirected_name,
         )
         if problem.redirected_to_department_id
         else None,
@@ -155,13 +145,13 @@ async def problem_out(
         if problem.outcome_result
         else None,
         latest_update=schemas.StatusUpdateOut(
-            id=named.update_id,
-            status=named.update_status,
-            summary=named.update_summary,
-            author=schemas.PersonRef(id=named.update_author_id, name=named.update_author_name),
-            created_at=named.update_created_at,
+            id=names.update_id,
+            status=names.update_status,
+            summary=names.update_summary,
+            author=schemas.PersonRef(id=names.update_author_id, name=names.update_author_name),
+            created_at=names.update_created_at,
         )
-        if named.update_id is not None
+        if names.update_id is not None
         else None,
         framing_hints=framing.stored_hints(
             problem.framing_hints,
@@ -220,6 +210,42 @@ def _names_statement() -> Any:
 
 
 _NAMES = _names_statement()
+
+
+def _names_key(problem: models.Problem) -> tuple[Any, ...]:
+    return (
+        problem.id,
+        problem.department_id,
+        problem.submitter_id,
+        problem.triager_id,
+        problem.team_id,
+        problem.redirected_to_department_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """What a problem's answer names, and the ids it was read for."""
+
+    key: tuple[Any, ...]
+    row: Any
+
+
+async def read_names(session: AsyncSession, problem: models.Problem) -> Names:
+    """What the problem's answer names. Read ahead of a lock every request of its kind waits
+    for (a submit's reference), ``problem_out`` uses it if the action changed none of the
+    ids it names, rather than reading it while the lock is held."""
+    key = _names_key(problem)
+    problem_id, department_id, submitter_id, triager_id, team_id, redirected = key
+    params = {
+        "problem_id": problem_id,
+        "department_id": department_id,
+        "submitter_id": submitter_id,
+        "triager_id": triager_id,
+        "team_id": team_id,
+        "redirected_id": redirected,
+    }
+    return Names(key, (await session.execute(_NAMES, params)).one())
 
 
 async def latest_update(

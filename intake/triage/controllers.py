@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, get, post, put
@@ -33,29 +34,36 @@ TRIAGER_PATTERN = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Submitted:
+    problem: models.Problem
+    similar_problems: list[schemas.SimilarProblem]
+    names: problems.Names | None
+
+
 async def _submit(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
-) -> tuple[models.Problem, list[schemas.SimilarProblem]]:
-    """Submit, finding the similar problems (to spot duplicates early) before the reference is
-    taken, so other submits do not wait for the search."""
+) -> _Submitted:
+    """Submit, finding the similar problems (to spot duplicates early) and reading what the
+    answer names before the reference is taken, so other submits do not wait for either."""
     found: list[schemas.SimilarProblem] = []
+    names: list[problems.Names] = []
 
     async def search(problem: models.Problem) -> None:
         found.extend(await similar.search_before_numbering(session, caller, problem))
+        names.append(await problems.read_names(session, problem))  # submitting changes none
 
     problem = await problems.submit(session, caller, problem_id, if_match, before_numbering=search)
-    return problem, found
+    return _Submitted(problem, found, names[0] if names else None)
 
 
 async def _answer_submitted(
-    session: AsyncSession,
-    caller: Caller,
-    result: tuple[models.Problem, list[schemas.SimilarProblem]],
+    session: AsyncSession, caller: Caller, result: _Submitted
 ) -> tuple[schemas.SubmittedProblem, str]:
     """The submitted problem with the similar problems triage found."""
-    problem, similar_problems = result
-    out, tag = await answer_problem(session, caller, problem)
-    return schemas.SubmittedProblem(**asdict(out), similar_problems=similar_problems), tag
+    out = await problems.problem_out(session, caller, result.problem, result.names)
+    body = schemas.SubmittedProblem(**asdict(out), similar_problems=result.similar_problems)
+    return body, etag(result.problem.version)
 
 
 async def _answer_duplicate(

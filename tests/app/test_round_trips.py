@@ -23,8 +23,8 @@ from tests.helpers import Client, draft, submit
 CREATE_BUDGET = 6
 # BEGIN, the caller, the problem locked; the similar problems (forget and mark, the terms'
 # counts, the search with the terms kept, the matches read with the lists cut back); the
-# SLA policy; the reference; the problem, its event, the inbox, the timeline, the terms
-# counted in; the answer's names; COMMIT.
+# answer's names; the SLA policy; the reference; the problem, its event, the inbox, the
+# timeline, the terms counted in; COMMIT.
 SUBMIT_BUDGET = 16
 
 
