@@ -10,7 +10,8 @@ Uses a city bench/http has loaded and kept (``python -m bench.http --keep``). Tw
   endpoint is driven as bench/http drives it; it prints the server's CPU per request for
   each level. Rates are noisy on a shared machine; CPU per request, compared within one
   run, is what to read.
-- **The profile.** Intake is served at ``info`` (as deployed) with py-spy (``pip install
+- **The profile.** Intake is served at ``info`` (as deployed; for the writes, ``create`` and
+  ``submit``, on a copy of the city) with py-spy (``pip install
   py-spy``) sampling the server process (``--nonblocking``, on-CPU samples only) while one
   endpoint is driven at a time. Each sample is given to the innermost frame that belongs to
   a known part (SQLAlchemy's ORM, core, dialect and async bridge, asyncpg, Litestar's
@@ -31,16 +32,22 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from bench import databases
 from bench.http import (
     BENCH_DIR,
+    DRAFT,
     ENDPOINTS,
     City,
     Server,
     _city,
+    _copy,
+    _drafts,
+    _drop,
     _phase,
     _signature,
+    _submits,
     _tokens,
     serving,
 )
@@ -134,15 +141,42 @@ def shares(raw: Path) -> Counter[str]:
     return counts
 
 
+# The writes, profiled on a copy of the city (as bench/http measures them).
+WRITES = {"create": "POST /problems", "submit": "POST /problems/{id}/submit"}
+
+
+def _label(key: str) -> str:
+    return WRITES.get(key) or next(e.label for e in ENDPOINTS if e.key == key)
+
+
+def _requests(server: Server, key: str, city: City, args: argparse.Namespace) -> list[list[Any]]:
+    """What to send for ``key``: a submit's drafts are made first, unsampled."""
+    if key == "create":
+        return [["POST", "/api/v1/problems", DRAFT]] * args.requests
+    if key == "submit":
+        token = _tokens(city)["requester"]
+        return _submits(_drafts(server, token, args.requests, args.concurrency))
+    endpoint = next(e for e in ENDPOINTS if e.key == key)
+    return endpoint.requests(city, args.requests)
+
+
 def _profile(server: Server, endpoint_key: str, city: City, args: argparse.Namespace) -> Path:
-    endpoint = next(e for e in ENDPOINTS if e.key == endpoint_key)
-    requests = endpoint.requests(city, args.requests)
-    token = _tokens(city)[endpoint.who]
+    label = _label(endpoint_key)
+    requests = _requests(server, endpoint_key, city, args)
+    who = (
+        "requester"
+        if endpoint_key in WRITES
+        else next(e.who for e in ENDPOINTS if e.key == endpoint_key)
+    )
+    token = _tokens(city)[who]
     PROFILE_DIR.mkdir(parents=True, exist_ok=True)
     raw = PROFILE_DIR / f"{args.problems}-{endpoint_key}.txt"
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     # Warm up first (prepared statements, caches), then sample only the measured phase.
-    _phase(server, requests[: args.concurrency * 8], token, args)
+    warm = requests[: args.concurrency * 8]
+    if endpoint_key == "submit":  # each draft is submitted once: warm up on others
+        warm = _submits(_drafts(server, token, args.concurrency * 8, args.concurrency))
+    _phase(server, warm, token, args)
     sampler = subprocess.Popen(
         [spy, "record", "--pid", str(server.process.pid), "--format", "raw", "--nonblocking",
          "--rate", "200", "--output", str(raw)],
@@ -155,7 +189,7 @@ def _profile(server: Server, endpoint_key: str, city: City, args: argparse.Names
     result = drive(server, requests, token, args.concurrency, args.max_seconds)
     sampler.send_signal(2)  # SIGINT: py-spy writes what it has and exits
     sampler.wait(timeout=60)
-    print(f"  profiled {endpoint.label}: {result.rate:.0f}/s, cpu {result.cpu_ms:.2f} ms/req")
+    print(f"  profiled {label}: {result.rate:.0f}/s, cpu {result.cpu_ms:.2f} ms/req")
     return raw
 
 
@@ -256,8 +290,15 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_log_cost:
             log_cost(url, city, args)
         if not args.no_profile:
-            with serving("intake", url, {"INTAKE_LOG_LEVEL": "info"}) as server:
-                raws = {key: _profile(server, key, city, args) for key in args.endpoints}
+            # Writes change the city: they are profiled on a copy, dropped afterwards.
+            writes = any(key in WRITES for key in args.endpoints)
+            served = asyncio.run(_copy(url)) if writes else url
+            try:
+                with serving("intake", served, {"INTAKE_LOG_LEVEL": "info"}) as server:
+                    raws = {key: _profile(server, key, city, args) for key in args.endpoints}
+            finally:
+                if writes:
+                    asyncio.run(_drop(url, served))
             _report(args, raws)
     finally:
         if started and postgres is not None:
@@ -267,8 +308,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(args: argparse.Namespace, raws: dict[str, Path]) -> None:
     for key, raw in raws.items():
-        label = next(e.label for e in ENDPOINTS if e.key == key)
-        _print_shares(f"{label} at {args.problems:,} problems", shares(raw))
+        _print_shares(f"{_label(key)} at {args.problems:,} problems", shares(raw))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db.models import Notification, Person, ProblemEvent, ProblemWatcher
 from intake.web.auth import DTI_ROLES
 
+CREATED: Final = "created"
 SLA_BREACHED: Final = "sla_breached"
 INFO_REQUESTED: Final = "info_requested"
 UPDATE_POSTED: Final = "update_posted"
@@ -32,7 +33,12 @@ ASSIGNING = frozenset({"triaged", "reassigned"})  # events whose changes name a 
 
 
 def watcher_kind(event: ProblemEvent) -> str | None:
-    """The notification the problem's watchers get for this event, if any."""
+    """The notification the problem's watchers get for this event, if any.
+
+    A problem's ``created`` event tells nobody: its only watcher then is its author, who
+    made the event (``problems.create_problem``), so no statement is spent finding that."""
+    if event.type == CREATED:
+        return None
     if event.type == SLA_BREACHED:
         return "sla_breach"
     if event.type == INFO_REQUESTED:

@@ -125,6 +125,44 @@ WINDOW same_state AS (PARTITION BY s.problem_id, s.status, s.last_of_stay
 """
 
 
+_COLUMNS = [
+    "problem_id",
+    "department_id",
+    "community_list_id",
+    "valid_from",
+    "valid_to",
+    "status",
+    "triager_id",
+    "team_id",
+    "score",
+    "delivery_phase",
+    "outcome_result",
+    "submitted_at",
+    "first_response_at",
+    "decided_at",
+    "launched_at",
+    "closed_at",
+    "first_response_due_at",
+    "decision_due_at",
+    "state_entered_at",
+    "last_of_stay",
+    "previous_stay_ended_at",
+    "next_stay_began_at",
+]
+# A problem's rows computed again, in one statement: history is append-only, so each of its
+# rows is computed again (updated where it changed) and its new events add theirs.
+REFRESH_SQL = (
+    REBUILD_SQL
+    + "ON CONFLICT (event_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS)
+    + "\nWHERE ("
+    + ", ".join(f"problem_timeline.{name}" for name in _COLUMNS)
+    + ") IS DISTINCT FROM ("
+    + ", ".join(f"excluded.{name}" for name in _COLUMNS)
+    + ")"
+)
+
+
 def tracks(event: ProblemEvent) -> bool:
     """Whether the event changes a portfolio attribute (and so the timeline)."""
     changes: dict[str, Any] = event.changes or {}
@@ -148,11 +186,7 @@ async def refresh(session: AsyncSession, problem_ids: list[uuid.UUID]) -> None:
     """Recompute these problems' timelines from their history."""
     if not problem_ids:
         return
-    await session.execute(
-        text("DELETE FROM problem_timeline WHERE problem_id = ANY(CAST(:ids AS uuid[]))"),
-        {"ids": problem_ids},
-    )
-    await session.execute(text(REBUILD_SQL), {"everything": False, "problem_ids": problem_ids})
+    await session.execute(_REFRESH, {"everything": False, "problem_ids": problem_ids})
 
 
 async def rebuild(session: AsyncSession) -> int:
@@ -162,3 +196,6 @@ async def rebuild(session: AsyncSession) -> int:
     await session.execute(text("DELETE FROM problem_timeline"))
     await session.execute(text(REBUILD_SQL), {"everything": True, "problem_ids": []})
     return int(await session.scalar(text("SELECT count(*) FROM problem_timeline")) or 0)
+
+
+_REFRESH = text(REFRESH_SQL)

@@ -47,10 +47,9 @@ class ProblemController(Controller):
         self, caller: Caller, db_session: AsyncSession, once: Once, data: schemas.ProblemCreate
     ) -> Response[schemas.Problem]:
         async def create() -> Created:
-            problem = await problems.create_problem(db_session, caller, data)
-            body = await problems.problem_out(db_session, caller, problem)
-            location = f"/api/v1/problems/{problem.id}"
-            return 201, body, {"ETag": etag(problem.version), "Location": location}
+            body = await problems.create_problem(db_session, caller, data)
+            location = f"/api/v1/problems/{body.id}"
+            return 201, body, {"ETag": etag(body.version), "Location": location}
 
         return await once(create)
 

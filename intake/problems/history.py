@@ -11,8 +11,10 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.db.base import Base
 from intake.db.models import ProblemEvent
 from intake.lib import clock
 from intake.problems import subscribers
@@ -43,22 +45,30 @@ async def record(
     # The change first, then its event: the event feed publishes an event for whom may see
     # the problem as the change left it (trigger feed_publish, see intake.feed.service).
     await session.flush()
-    event = ProblemEvent(
-        problem_id=problem_id,
-        actor_id=actor_id,
-        type=type,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        changes=changes or {},
-        internal=internal,
-    )
+    values: dict[str, Any] = {
+        "problem_id": problem_id,
+        "actor_id": actor_id,
+        "type": type,
+        "from_status": from_status,
+        "to_status": to_status,
+        "reason": reason,
+        "changes": changes or {},
+        "internal": internal,
+    }
     moment = clock.travelled()
     if moment is not None:  # a replayed past action (the demo seed) happened then, not now
-        event.occurred_at = moment
-    session.add(event)
-    await session.flush()
+        values["occurred_at"] = moment
+    # One INSERT ... RETURNING, not the unit of work: the event is written once and never
+    # changed, so it needs no identity map; what the database stamps comes back with it.
+    written = (await session.execute(_INSERT, values)).one()
+    event = ProblemEvent(
+        **{**values, "occurred_at": written.occurred_at}, id=written.id, xact_id=written.xact_id
+    )
     mentioned = tuple(mentions)
     for follow in following:
         await follow(session, event, mentioned)
     return event
+
+
+_TABLE = Base.metadata.tables["problem_events"]
+_INSERT = insert(_TABLE).returning(_TABLE.c.id, _TABLE.c.occurred_at, _TABLE.c.xact_id)

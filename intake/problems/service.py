@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy import bindparam, func, inspect, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.db import models
+from intake.db.base import Base
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
@@ -74,19 +74,15 @@ def _clean(name: str, value: Any) -> Any:
 
 
 async def problem_out(
-    session: AsyncSession, caller: Caller, problem: models.Problem
+    session: AsyncSession, caller: Caller, problem: models.Problem, named: Names | None = None
 ) -> schemas.Problem:
-    """The problem as ``caller`` sees it: a primary they may not see is not named."""
-    department = await session.get(models.Department, problem.department_id)
-    submitter = await session.get(models.Person, problem.submitter_id)
-    assert department is not None and submitter is not None
-    triager = await session.get(models.Person, problem.triager_id) if problem.triager_id else None
-    team = await session.get(models.Team, problem.team_id) if problem.team_id else None
-    redirected = (
-        await session.get(models.Department, problem.redirected_to_department_id)
-        if problem.redirected_to_department_id
-        else None
-    )
+    """The problem as ``caller`` sees it: a primary they may not see is not named.
+
+    What it names (department, people, team, the latest status update) is read in one
+    statement, or taken from ``named`` (``read_names``) if that names the same ids."""
+    if named is None or named.key != _names_key(problem):
+        named = await read_names(session, problem)
+    names = named.row
     return schemas.Problem(
         id=problem.id,
         reference=problem.reference,
@@ -114,19 +110,27 @@ async def problem_out(
         accessibility_needs=problem.accessibility_needs,
         language_access_needs=problem.language_access_needs,
         restricted=problem.restricted,
-        department=DepartmentRef(id=department.id, code=department.code, name=department.name),
-        submitter=schemas.PersonRef(id=submitter.id, name=submitter.name),
+        department=DepartmentRef(
+            id=problem.department_id, code=names.department_code, name=names.department_name
+        ),
+        submitter=schemas.PersonRef(id=problem.submitter_id, name=names.submitter_name),
         created_at=problem.created_at,
         updated_at=problem.updated_at,
         submitted_at=problem.submitted_at,
-        triager=schemas.PersonRef(id=triager.id, name=triager.name) if triager else None,
-        team=schemas.TeamRef(id=team.id, name=team.name) if team else None,
+        triager=schemas.PersonRef(id=problem.triager_id, name=names.triager_name)
+        if problem.triager_id
+        else None,
+        team=schemas.TeamRef(id=problem.team_id, name=names.team_name) if problem.team_id else None,
         score=problem.score,
         primary_problem_id=await redaction.shown_problem_id(
             session, caller, problem.primary_problem_id
         ),
-        redirected_to=DepartmentRef(id=redirected.id, code=redirected.code, name=redirected.name)
-        if redirected
+        redirected_to=DepartmentRef(
+            id=problem.redirected_to_department_id,
+            code=names.redirected_code,
+            name=names.redirected_name,
+        )
+        if problem.redirected_to_department_id
         else None,
         redirect_channel=problem.redirect_channel,
         held_from_status=problem.held_from_status,
@@ -140,7 +144,15 @@ async def problem_out(
         )
         if problem.outcome_result
         else None,
-        latest_update=await latest_update(session, problem.id),
+        latest_update=schemas.StatusUpdateOut(
+            id=names.update_id,
+            status=names.update_status,
+            summary=names.update_summary,
+            author=schemas.PersonRef(id=names.update_author_id, name=names.update_author_name),
+            created_at=names.update_created_at,
+        )
+        if names.update_id is not None
+        else None,
         framing_hints=framing.stored_hints(
             problem.framing_hints,
             problem.framing_rules,
@@ -149,6 +161,91 @@ async def problem_out(
             desired_outcome=problem.desired_outcome,
         ),
     )
+
+
+def _names_statement() -> Any:
+    """What a problem's answer names besides its own columns, as one row: its department,
+    submitter, triager, team and redirection, and its latest status update. Built once."""
+    Department, Person, Team, Update = (
+        models.Department,
+        models.Person,
+        models.Team,
+        models.StatusUpdate,
+    )
+
+    def name_of(column: Any, key: Any, given: str) -> Any:
+        # A missing id (no triager, say) finds no row: NULL.
+        return select(column).where(key == bindparam(given)).correlate(None).scalar_subquery()
+
+    latest = (
+        select(
+            Update.id.label("update_id"),
+            Update.status.label("update_status"),
+            Update.summary.label("update_summary"),
+            Update.author_id.label("update_author_id"),
+            Update.created_at.label("update_created_at"),
+            Person.name.label("update_author_name"),
+        )
+        .join(Person, Person.id == Update.author_id)
+        .where(Update.problem_id == bindparam("problem_id"))
+        .order_by(Update.created_at.desc(), Update.id.desc())
+        .limit(1)
+        .subquery()
+    )
+    return (
+        select(
+            Department.code.label("department_code"),
+            Department.name.label("department_name"),
+            name_of(Person.name, Person.id, "submitter_id").label("submitter_name"),
+            name_of(Person.name, Person.id, "triager_id").label("triager_name"),
+            name_of(Team.name, Team.id, "team_id").label("team_name"),
+            name_of(Department.code, Department.id, "redirected_id").label("redirected_code"),
+            name_of(Department.name, Department.id, "redirected_id").label("redirected_name"),
+            latest,
+        )
+        .select_from(Department)
+        .outerjoin(latest, true())
+        .where(Department.id == bindparam("department_id"))
+    )
+
+
+_NAMES = _names_statement()
+
+
+def _names_key(problem: models.Problem) -> tuple[Any, ...]:
+    return (
+        problem.id,
+        problem.department_id,
+        problem.submitter_id,
+        problem.triager_id,
+        problem.team_id,
+        problem.redirected_to_department_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """What a problem's answer names, and the ids it was read for."""
+
+    key: tuple[Any, ...]
+    row: Any
+
+
+async def read_names(session: AsyncSession, problem: models.Problem) -> Names:
+    """What the problem's answer names. Read ahead of a lock every request of its kind waits
+    for (a submit's reference), ``problem_out`` uses it if the action changed none of the
+    ids it names, rather than reading it while the lock is held."""
+    key = _names_key(problem)
+    problem_id, department_id, submitter_id, triager_id, team_id, redirected = key
+    params = {
+        "problem_id": problem_id,
+        "department_id": department_id,
+        "submitter_id": submitter_id,
+        "triager_id": triager_id,
+        "team_id": team_id,
+        "redirected_id": redirected,
+    }
+    return Names(key, (await session.execute(_NAMES, params)).one())
 
 
 async def latest_update(
@@ -322,28 +419,38 @@ def history_event(event: models.ProblemEvent, actor_name: str | None) -> schemas
 
 async def create_problem(
     session: AsyncSession, caller: Caller, data: schemas.ProblemCreate
-) -> models.Problem:
-    """A new draft owned by the caller's department."""
+) -> schemas.Problem:
+    """A new draft owned by the caller's department, watched by its author; answered from
+    what the INSERT returns (a new draft has no triager, team or status update to read)."""
     require_role(caller, "requester")
+    subscribers.of(session)  # a session that cannot record the event writes nothing
     values = {name: _clean(name, getattr(data, name)) for name in data.__struct_fields__}
-    now = utcnow()
-    problem = models.Problem(
-        id=uuid.uuid4(),
-        status="draft",
-        version=1,
-        department_id=caller.department_id,
-        submitter_id=caller.id,
-        created_at=now,
-        updated_at=now,
-        **values,
+    hints = framing.framing_hints(
+        title=values["title"],
+        problem_statement=values["problem_statement"],
+        desired_outcome=values["desired_outcome"],
     )
-    store_framing(problem)
-    session.add(problem)
-    await session.flush()
-    await follow(session, problem.id, caller.id)
+    now = utcnow()
+    row = (
+        await session.execute(
+            _CREATE_DRAFT,
+            {
+                **values,
+                "id": uuid.uuid4(),
+                "status": "draft",
+                "version": 1,
+                "department_id": caller.department_id,
+                "submitter_id": caller.id,
+                "created_at": now,
+                "updated_at": now,
+                "framing_hints": msgspec.to_builtins(hints),
+                "framing_rules": framing.RULES_VERSION,
+            },
+        )
+    ).one()
     await history.record(
         session,
-        problem_id=problem.id,
+        problem_id=row.id,
         actor_id=caller.id,
         type="created",
         to_status="draft",
@@ -353,10 +460,57 @@ async def create_problem(
             if value not in (None, [], False)
         },
     )
-    # Its server defaults came back with the INSERT; what it was not given is NULL.
-    for name in inspect(problem).unloaded & _COLUMNS:
-        set_committed_value(problem, name, None)
-    return problem
+    return from_row(
+        schemas.Problem,
+        row,
+        department=DepartmentRef(
+            id=caller.department_id, code=caller.department_code, name=row.department_name
+        ),
+        submitter=schemas.PersonRef(id=caller.id, name=caller.name),
+        triager=None,
+        team=None,
+        redirected_to=None,
+        outcome_review=None,
+        latest_update=None,
+        framing_hints=hints,
+    )
+
+
+def _create_draft_statement() -> Any:
+    """One statement: the draft (every column it is given), its author as its watcher, and
+    its department's name for the answer."""
+    problems = Base.metadata.tables["problems"]
+    given = [*schemas.ProblemCreate.__struct_fields__, *_DRAFT_COLUMNS]
+    made = (
+        insert(problems)
+        .values({name: bindparam(name, type_=problems.c[name].type) for name in given})
+        .returning(*(problems.c[name] for name in sorted(_COLUMNS)))
+        .cte("made")
+    )
+    followed = insert(Base.metadata.tables["problem_watchers"]).from_select(
+        ["problem_id", "person_id", "added_at"],
+        select(made.c.id, made.c.submitter_id, made.c.created_at),
+    )
+    departments = Base.metadata.tables["departments"]
+    return (
+        select(made, departments.c.name.label("department_name"))
+        .join_from(made, departments, departments.c.id == made.c.department_id)
+        .add_cte(followed.cte("followed"))
+    )
+
+
+_DRAFT_COLUMNS = (
+    "id",
+    "status",
+    "version",
+    "department_id",
+    "submitter_id",
+    "created_at",
+    "updated_at",
+    "framing_hints",
+    "framing_rules",
+)
+_CREATE_DRAFT = _create_draft_statement()
 
 
 # The fields framing hints are found in.
@@ -476,16 +630,16 @@ def missing_for_submit(problem: models.Problem) -> list[FieldError]:
     return errors
 
 
+_NEXT_NUMBER = text(
+    "INSERT INTO reference_counters (year, last_number) VALUES (:year, 1) "
+    "ON CONFLICT (year) DO UPDATE SET last_number = reference_counters.last_number + 1 "
+    "RETURNING last_number"
+)
+
+
 async def next_reference(session: AsyncSession, year: int) -> str:
     """P-YYYY-NNNNN. The counter row is locked until commit, so numbers never skip."""
-    number = await session.scalar(
-        text(
-            "INSERT INTO reference_counters (year, last_number) VALUES (:year, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last_number = reference_counters.last_number + 1 "
-            "RETURNING last_number"
-        ),
-        {"year": year},
-    )
+    number = await session.scalar(_NEXT_NUMBER, {"year": year})
     return f"P-{year}-{number:05d}"
 
 

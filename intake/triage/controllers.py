@@ -37,14 +37,12 @@ TRIAGER_PATTERN = (
 
 
 async def _answer_submitted(
-    session: AsyncSession,
-    caller: Caller,
-    result: tuple[models.Problem, list[schemas.SimilarProblem]],
+    session: AsyncSession, caller: Caller, result: triage.Submitted
 ) -> tuple[schemas.SubmittedProblem, str]:
     """The submitted problem with the similar problems triage found."""
-    problem, similar_problems = result
-    out, tag = await answer_problem(session, caller, problem)
-    return schemas.SubmittedProblem(**asdict(out), similar_problems=similar_problems), tag
+    out = await problems.problem_out(session, caller, result.problem, result.names)
+    body = schemas.SubmittedProblem(**asdict(out), similar_problems=result.similar_problems)
+    return body, etag(result.problem.version)
 
 
 async def _answer_duplicate(

@@ -42,18 +42,30 @@ __all__ = ["QUEUE_ORDERS", "QUEUE_STATES", "QueueFilters", "QueueOrder"]
 # -- actions --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """A submitted problem, the similar problems triage found, and the names its answer
+    shows (read before the reference was taken)."""
+
+    problem: models.Problem
+    similar_problems: list[schemas.SimilarProblem]
+    names: problems.Names | None
+
+
 async def submit(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
-) -> tuple[models.Problem, list[schemas.SimilarProblem]]:
-    """Submit a draft with the similar problems (to spot duplicates early), found before the
-    reference is taken, so other submits do not wait for the search."""
+) -> Submitted:
+    """Submit a draft, finding the similar problems (to spot duplicates early) and reading
+    what the answer names before the reference is taken, so other submits wait for neither."""
     found: list[schemas.SimilarProblem] = []
+    names: list[problems.Names] = []
 
     async def search(problem: models.Problem) -> None:
         found.extend(await similar.search_before_numbering(session, caller, problem))
+        names.append(await problems.read_names(session, problem))  # submitting changes none
 
     problem = await problems.submit(session, caller, problem_id, if_match, before_numbering=search)
-    return problem, found
+    return Submitted(problem, found, names[0] if names else None)
 
 
 async def take_into_triage(

@@ -83,13 +83,28 @@ _WORDS_SQL = text(
     FROM problems WHERE id = ANY(:ids) ORDER BY id
     """
 )
+# A submitted problem's words are new: the lists that held it are searched again on their
+# next read, its own matches go, and it is marked (_MARK_SQL), in one statement.
+_FORGETTING = """
+    WITH stale AS (
+        UPDATE problems SET similar_computed_at = NULL WHERE id IN
+            (SELECT problem_id FROM problem_similarities WHERE similar_id = :id
+             ORDER BY problem_id)
+        AND id <> :id
+    ), forgot AS (
+        DELETE FROM problem_similarities WHERE problem_id = :id OR similar_id = :id
+    )
+"""
+_FORGET_AND_MARK_SQL = text("".join((_FORGETTING, _MARK_SQL.text)))
 _UNMARK_SQL = text("UPDATE problems SET similar_computed_at = NULL WHERE id = :id")
 _STALE_LISTS = text(
     "UPDATE problems SET similar_computed_at = NULL WHERE id IN "
     "(SELECT problem_id FROM problem_similarities WHERE similar_id = :id ORDER BY problem_id) "
     "AND id <> :id"
 )
-_TERMS_SQL = text("UPDATE problems SET similar_terms = :terms, similar_norm = :norm WHERE id = :id")
+_TERMS_SQL = text(
+    "UPDATE problems SET similar_terms = :kept_terms, similar_norm = :norm WHERE id = :id"
+)
 _NORMS_SQL = text(
     "UPDATE problems SET similar_norm = given.norm "
     "FROM unnest(CAST(:ids AS uuid[]), CAST(:norms AS real[])) AS given(id, norm) "
@@ -159,10 +174,15 @@ async def _stored(
     problem_id: uuid.UUID,
     department_id: uuid.UUID,
     limit: int = LIMIT,
+    cut: list[uuid.UUID] | None = None,
 ) -> list[schemas.SimilarProblem]:
-    """The best stored matches the caller may see: submitted problems, best first."""
+    """The best stored matches the caller may see: submitted problems, best first.
+
+    ``cut``: lists that grew, cut back to their best ``KEEP`` by the same statement. The cut
+    never reaches these matches: the problem's own list was just written (at most ``KEEP``),
+    and whatever a cut removes is below the best ``KEEP``, far below the ``limit`` read."""
     Problem, Department, Similarity = models.Problem, models.Department, models.ProblemSimilarity
-    rows = await session.execute(
+    query = (
         select(
             Problem.id,
             Problem.reference,
@@ -184,6 +204,9 @@ async def _stored(
         .order_by(Similarity.score.desc(), Similarity.similar_id)
         .limit(limit)
     )
+    if cut:
+        query = query.add_cte(_CUT_BACK_CTE)
+    rows = await session.execute(query, {"lists": cut, "keep": KEEP} if cut else {})
     return [_similar_problem(row, department_id) for row in rows]
 
 
@@ -225,36 +248,40 @@ async def search_before_numbering(
     references. Only counting the problem's terms in locks a row every submit shares (the
     total); that waits for the submit's event (``on_event``), after the reference.
     """
-    await recompute(session, problem, submitting=True)
-    return await _stored(session, caller, problem.id, problem.department_id)
+    grew = await recompute(session, problem, submitting=True)
+    return await _stored(session, caller, problem.id, problem.department_id, cut=grew)
 
 
 async def recompute(
     session: AsyncSession, problem: models.Problem, *, submitting: bool = False
-) -> None:
+) -> list[uuid.UUID]:
     """The problem's words are new: it was just submitted, or its title or statement changed.
 
     Its terms, its matches and its place in other problems' lists are computed again now, in
     the change's transaction. A draft's matches (stored only if someone read them) are dropped
     instead, and computed again when next read: drafts change often and nobody else sees them.
-    ``submitting``: the draft is being submitted, and its event counts its terms in.
+    ``submitting``: the draft is being submitted, and its event counts its terms in; the
+    lists that grew are returned, for the caller to cut back (``_stored``'s ``cut``).
     """
     submitted = submitting or problem.reference is not None
     if not submitted and problem.similar_computed_at is None:
-        return  # a draft nobody has read the matches of: nothing stored to drop
+        return []  # a draft nobody has read the matches of: nothing stored to drop
     await session.flush()  # the search reads the problem's new words from the database
     # The lists that held this problem lose it and never got back the match they cut for
     # it: they are searched again on their next read (or by the backfill).
-    await session.execute(_STALE_LISTS, {"id": problem.id})
-    await session.execute(_FORGET, {"id": problem.id})
     if not submitted:
+        await session.execute(_STALE_LISTS, {"id": problem.id})
+        await session.execute(_FORGET, {"id": problem.id})
         await session.execute(_UNMARK_SQL, {"id": problem.id})
-        return
+        return []
     marking = {"now": utcnow(), "id": problem.id, "force": True, "opening": OPENING}
-    found = (await session.execute(_MARK_SQL, marking)).one()
-    change = await _store(session, problem.id, found, submitted=True, count=not submitting)
+    found = (await session.execute(_FORGET_AND_MARK_SQL, marking)).one()
+    change, lists = await _store(session, problem.id, found, submitted=True, count=not submitting)
     if submitting:
         session.info.setdefault(_SEARCHED, {})[problem.id] = change
+        return lists  # cut back with the read of the matches (search_before_numbering)
+    await _cut_back(session, lists)
+    return []
 
 
 async def fill(session: AsyncSession, problem_id: uuid.UUID) -> bool:
@@ -267,7 +294,8 @@ async def fill(session: AsyncSession, problem_id: uuid.UUID) -> bool:
     found = (await session.execute(_MARK_SQL, marking)).first()
     if found is None:
         return False
-    await _store(session, problem_id, found)
+    _, lists = await _store(session, problem_id, found)
+    await _cut_back(session, lists)
     return True
 
 
@@ -278,13 +306,13 @@ async def _store(
     *,
     submitted: bool | None = None,
     count: bool = True,
-) -> _Change | None:
+) -> tuple[_Change | None, list[uuid.UUID]]:
     """Keep the problem's terms (counted, once submitted), search with their weights, and
     store the best ``KEEP`` matches (and, once submitted, the problem in each match's list);
-    then cut every list that grew back to its best ``KEEP``.
+    every list that grew is returned, to be cut back to its best ``KEEP`` (``_cut_back``).
 
     The terms are counted in last (their rows stay locked until commit), or not at all when
-    not ``count``; the change to count is returned. The weights count it in either way.
+    not ``count``; the change to count is returned too. The weights count it in either way.
     """
     if submitted is None:
         submitted = bool(found.submitted)
@@ -295,13 +323,14 @@ async def _store(
         change = (terms, found.stored_terms)
     weights, counts = await _weights(session, terms, vocabulary, [change] if change else [])
     norm = math.sqrt(sum(weight * weight for weight in weights.values()))
-    if submitted:
-        await session.execute(_TERMS_SQL, {"id": problem_id, "terms": terms, "norm": norm})
     rare = finding_terms(weights, counts)
+    keep_terms = {"id": problem_id, "kept_terms": terms, "norm": norm}
+    lists: list[uuid.UUID] = []
     if rare and norm != 0:
         rows = await session.execute(
-            _STORE,
+            _KEEP_AND_STORE if submitted else _STORE,
             {
+                **(keep_terms if submitted else {}),
                 "id": problem_id,
                 "both_ways": submitted,
                 "terms": list(weights),
@@ -312,12 +341,19 @@ async def _store(
                 "keep": KEEP,
             },
         )
-        lists = {problem_id, *(list_id for (list_id,) in rows)}
-        if len(lists) > 1:
-            await session.execute(_CUT_BACK, {"lists": sorted(lists), "keep": KEEP})
+        grew = {problem_id, *(list_id for (list_id,) in rows)}
+        if len(grew) > 1:
+            lists = sorted(grew)
+    elif submitted:
+        await session.execute(_TERMS_SQL, keep_terms)
     if change is not None and count:
         await _count(session, [change])
-    return change
+    return change, lists
+
+
+async def _cut_back(session: AsyncSession, lists: list[uuid.UUID]) -> None:
+    if lists:
+        await session.execute(_CUT_BACK, {"lists": lists, "keep": KEEP})
 
 
 def _counted(changes: Iterable[_Change]) -> Counter[str]:
@@ -425,7 +461,7 @@ async def store_terms(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
         terms = words.terms_of([*found.title_terms, *found.opening_terms], vocabulary)
         if terms != found.stored_terms:
             changes.append((terms, found.stored_terms))
-            await session.execute(_TERMS_SQL, {"id": found.id, "terms": terms, "norm": None})
+            await session.execute(_TERMS_SQL, {"id": found.id, "kept_terms": terms, "norm": None})
     await _count(session, changes)
 
 
@@ -590,7 +626,14 @@ def _cut_back_statement() -> Any:
 
 
 _STORE = _store_statement()
+# The submitted problem's terms kept by the same statement as its search.
+_KEEPING = (
+    "WITH kept AS (UPDATE problems SET similar_terms = :kept_terms, similar_norm = :norm "
+    "WHERE id = CAST(:id AS uuid)), "
+)
+_KEEP_AND_STORE = text("".join((_KEEPING, _STORE.text.strip().removeprefix("WITH "))))
 _CUT_BACK = _cut_back_statement()
+_CUT_BACK_CTE = _CUT_BACK.cte("cut")
 
 
 # -- choosing the words -----------------------------------------------------------------------

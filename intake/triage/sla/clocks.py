@@ -48,8 +48,7 @@ def due_times_changes(problem: models.Problem) -> dict[str, str | None]:
 
 
 async def calendar(session: AsyncSession) -> tuple[Calendar, policy.SlaPolicy]:
-    current = await policy.sla_policy(session)
-    days = frozenset(h.day for h in await policy.holidays(session))
+    current, days = await policy.sla_targets_and_holidays(session)
     return calendar_of(policy.zone(current), days), current
 
 
