@@ -516,6 +516,28 @@ class Reader:
             return found is not None and found[1] == "past" and self.after_modal_be(index - 2)
         return self.after_modal_be(index)
 
+    def wanted_done(self, index: int, clause: int) -> bool:
+        """A solution verb's participle after what a wanting verb wants done to it: "we want
+        the site rebuilt in React", "we need the intake forms digitized", "we'd like the
+        records moved to the cloud" (not "we need staff to ...": an infinitive says it)."""
+        end = self.at(index - 1, clause)
+        if end is None or (end.low in vocab.JOINING and end.low not in vocab.OLD):
+            return False  # a noun phrase comes between: "the site", "them"
+        for j in range(index - 2, index - 10, -1):
+            token = self.at(j, clause)
+            if token is None or token.low == "to":
+                return False
+            if token.low in vocab.WANTING:
+                subject = self.at(j - 1, clause)
+                if subject is not None and subject.low in vocab.OPENERS - {"us", "them"}:
+                    return False  # "the need", "our needs": a noun
+                return not self.negated(j, clause)
+            if token.low in vocab.JOINING and token.low not in vocab.OPENERS | {"all", "of"}:
+                return False  # "we need to know when files are scanned"
+            if self.past(j) or token.low in vocab.FINITE:
+                return False  # another verb comes between
+        return False
+
     def outcome_participle(self, index: int, clause: int, cls: str) -> bool:
         """In an outcome, a solution verb in the passive states the solution in place: "body
         cameras are deployed to all officers", "the permitting system is integrated with the
@@ -754,19 +776,23 @@ class Reader:
         if form == "past" and (headline := self.headline(index, last, clause, cls)) is not None:
             return self.build(cls, headline.start, last, (index, last), lemma, headline)
         if form == "past":
-            if not (
-                self.prescriptive_participle(index, clause, lemma)
-                or self.outcome_participle(index, clause, cls)
-            ):
+            wanted = self.wanted_done(index, clause)
+            in_place = self.outcome_participle(index, clause, cls)
+            if not (self.prescriptive_participle(index, clause, lemma) or in_place or wanted):
                 return None
+            obj = None
             if cls == vocab.PLACE:  # "should be loaded into a document management system"
                 obj = self.destination(last + 1, clause, vocab.PLACES, commanded=True)
-            elif cls in (vocab.REPLACE, vocab.MIGRATE) and self.outcome_participle(
-                index, clause, cls
-            ):  # "logs replaced by digital forms", not "sensors that fail are replaced"
+            elif cls in (vocab.REPLACE, vocab.MIGRATE) and (in_place or wanted):
+                # "logs replaced by digital forms", "we want the site rebuilt in React"; not
+                # "sensors that fail are replaced"
                 obj = self.destination(
                     last + 1, clause, vocab.REPLACED_BY if cls == vocab.REPLACE else vocab.TO
                 ) or self.platform(last + 1, clause)  # "redesigned on Drupal"
+                if obj is None and cls == vocab.REPLACE:
+                    obj = self.rebuilt_in(last + 1, clause)  # "rewritten in a new language"
+                if obj is None and cls == vocab.REPLACE and lemma != "replace":
+                    obj = self.phrase_before(index, clause)  # "the payroll app is rebuilt"
             else:
                 obj = self.phrase_before(index, clause)
             if obj is None and cls == vocab.AUTOMATE:
@@ -1018,6 +1044,25 @@ class Reader:
         if after is not None and (after.low.endswith("ed") or after.low in vocab.IRREGULAR):
             return None
         return place
+
+    def rebuilt_in(self, index: int, clause: int) -> _Object | None:
+        """What something is rebuilt in, named by its kind: "rebuilt from scratch in a modern
+        framework", "rewritten on a new stack" (not "rebuilt in a new location")."""
+        for j in range(index, index + 6):
+            token = self.at(j, clause)
+            if token is None:
+                return None
+            if token.low not in ("in", "on"):
+                continue
+            k, new = j + 1, False
+            while (word := self.at(k, clause)) is not None and word.low in vocab.OPENERS:
+                new = new or word.low in vocab.NEW
+                k += 1
+            head = self.at(k, clause)
+            if new and head is not None and head.noun.removesuffix("s") in vocab.BUILT_IN:
+                return _Object(vocab.SYSTEM, j + 1, k, "new")
+            return None
+        return None
 
     def to_have(self, index: int, clause: int) -> _Object | None:
         """Wanting someone to have a solution: "we want every crew to have a rugged tablet",
@@ -1453,6 +1498,12 @@ class Reader:
                 obj = _Object(obj.kind, obj.start, obj.end, "new")  # "in the cloud": not ours
                 if before is not None and before.low in ("in", "on", "to", "onto", "into"):
                     return self.build(vocab.MIGRATE, index, obj.end, None, "", obj)
+            if (
+                before is not None
+                and before.low in vocab.OUTCOME_MEANS | vocab.WORKED_IN
+                and self.instead_of_today(obj.end + 1, clause)
+            ):  # "timesheets go through the Power App instead of on paper": the new means
+                return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
             if obj.start != index and obj.opener == "new" and token.low in vocab.NEW_SOLUTION:
                 continue  # a phrase opened by "a" or "new" is outcome_object's
             if any(t.low in vocab.OPENERS for t in self.tokens[obj.start : obj.end]):
@@ -1521,6 +1572,19 @@ class Reader:
                 continue  # "requests submitted through SeeClickFix reach crews"
             return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
         return None
+
+    def instead_of_today(self, index: int, clause: int) -> bool:
+        """A contrast with today's medium right after a tool: "... instead of on paper",
+        "rather than by hand", "not in spreadsheets": the tool is the means wanted."""
+        words = [self.at(j, clause) for j in range(index, index + 6)]
+        lows = [t.low for t in words if t is not None]
+        for n, low in enumerate(lows[:2]):
+            contrast = (low == "instead" and lows[n + 1 : n + 2] == ["of"]) or (
+                low == "rather" and lows[n + 1 : n + 2] == ["than"]
+            )
+            if contrast or low == "not":
+                return any(word in vocab.TODAY_MEDIA for word in lows[n + 1 : n + 5])
+        return False
 
     def in_subject(self, preposition: int, end: int, clause: int) -> bool:
         """A tool named in the subject, after a participle, with the clause's verb after it:
