@@ -355,8 +355,9 @@ class Reader:
         joining = self.at(end + 1, clause)
         if joining is not None and joining.low in ("and", "or", "&"):
             second = self.product(end + 2, clause, vendors_only, commanded)
-            if second is not None:
-                return second
+            verb = self.at(second + 1, clause) if second is not None else None
+            if second is not None and (verb is None or verb.low not in vocab.FINITE):
+                return second  # not "runs in Workday and PeopleSoft is switched off"
         return end
 
     def subject_before(self, index: int, clause: int) -> _Object | None:
@@ -523,16 +524,28 @@ class Reader:
         end = self.at(index - 1, clause)
         if end is None or (end.low in vocab.JOINING and end.low not in vocab.OLD):
             return False  # a noun phrase comes between: "the site", "them"
+        after = [self.at(j, clause) for j in range(index + 1, index + 4)]
+        if any(
+            t is not None and (t.low in vocab.BEFORE_NOW or _YEAR.fullmatch(t.low)) for t in after
+        ):
+            return False  # "the files scanned last year": what was done
+        lows = [t.low for t in self.tokens[index + 1 :] if t.clause == clause]
+        if any(lows[n : n + 2] == ["to", "be"] for n in range(len(lows))):
+            return False  # "want the permits reviewed in Accela to be correct": a quality
         for j in range(index - 2, index - 10, -1):
             token = self.at(j, clause)
             if token is None or token.low == "to":
                 return False
+            if token.low in ("have", "get") and self.commanded(j, clause):
+                return True  # "Have the court calendar moved onto Legistar"
             if token.low in vocab.WANTING:
                 subject = self.at(j - 1, clause)
                 if subject is not None and subject.low in vocab.OPENERS - {"us", "them"}:
                     return False  # "the need", "our needs": a noun
                 return not self.negated(j, clause)
-            if token.low in vocab.JOINING and token.low not in vocab.OPENERS | {"all", "of"}:
+            if token.low in vocab.JOINING and token.low not in vocab.OPENERS | {
+                *("all", "each", "every", "of")
+            }:
                 return False  # "we need to know when files are scanned"
             if self.past(j) or token.low in vocab.FINITE:
                 return False  # another verb comes between
@@ -976,6 +989,11 @@ class Reader:
                 "use",
                 _Object(vocab.APP, index, index, "new"),
             )
+        done = index - 1
+        while (word := self.at(done, clause)) is not None and word.low.endswith("ly"):
+            done -= 1
+        if word is not None and self.past(done) and self.wanted_done(done, clause):
+            prescribing = enabling = True  # "Leadership wants every timesheet approved in Workday"
         if outcome and self.current(clause):
             return None  # "the existing portal works on phones"
         if not (enabling or prescribing or outcome) or any(
