@@ -335,6 +335,13 @@ class Reader:
                 and undertaking.low in vocab.UNDERTAKINGS
             ):
                 return _Object(kind, k, j + 1, opener)  # "a drone program"
+            if (
+                kind is not None
+                and undertaking is not None
+                and undertaking.low in vocab.SOLD
+                and self.is_head(j + 1)
+            ):
+                return _Object(kind, k, j + 1, opener)  # "a redaction software license"
             if kind is None and token.low in vocab.JOINING and not self.joins_names(j, clause):
                 return None
         return None
@@ -1231,6 +1238,8 @@ class Reader:
         sentences = self.sentences()
         for number, sentence in enumerate(sentences):
             words = [self.tokens[j] for j in sentence]
+            if (asked := self.asked_after_label(sentences, number)) is not None:
+                return replace(asked, shape="elliptical")
             if len(words) > 8 or any(
                 t.low in vocab.FINITE | vocab.NEGATIONS | vocab.TODAY | vocab.BEFORE_NOW
                 or t.low.endswith("n't")
@@ -1263,11 +1272,33 @@ class Reader:
                     break  # only words that ask may come before it: "Maybe an app?"
         return None
 
+    def asked_after_label(self, sentences: list[list[int]], number: int) -> _Match | None:
+        """A sentence that opens with a new solution after a label that asks, whatever
+        follows it: "Sanitation request: route optimization software integrated with our
+        fleet telematics" (not "Request: the permit system crashes daily")."""
+        first = self.tokens[sentences[number][0]]
+        if number == 0 or not self.text[: first.start].rstrip().endswith(":"):
+            return None
+        label = [self.tokens[j].low for j in sentences[number - 1]]
+        if len(label) > 3 or not set(label) & (vocab.ASKING | {"ideal", "ideally", "request"}):
+            return None
+        if any(
+            t.low in vocab.TODAY | vocab.BEFORE_NOW for t in self.tokens[sentences[number][0] :]
+        ):
+            return None
+        obj = self.phrase_after(sentences[number][0], first.clause, vendors_only=True)
+        if obj is None or obj.opener == "old" or obj.kind == vocab.PRODUCT:
+            return None
+        if any(t.low in vocab.OPENERS for t in self.tokens[obj.start + 1 : obj.end]):
+            return None  # not one noun phrase
+        return self.build(vocab.BUILD, sentences[number][0], obj.end, None, "", obj)
+
     def title_object(self) -> _Match | None:
         """A title that only names a solution: "New onboarding portal for new hires",
         "Dashboard of eviction filings by ward" (no verb, so nothing else it could say)."""
-        if not self.tokens or any(t.low in vocab.FINITE for t in self.tokens):
-            return None
+        purpose = next((n for n, t in enumerate(self.tokens) if t.low == "to"), len(self.tokens))
+        if not self.tokens or any(t.low in vocab.FINITE for t in self.tokens[:purpose]):
+            return None  # after "to", a purpose: "Machine learning model to predict main breaks"
         start = 0  # after a label: "Request: new case management software"
         label = sum(t.clause == 0 for t in self.tokens)
         if label <= 2 < len(self.tokens) and ":" in self.text[: self.tokens[label].start]:
@@ -1468,7 +1499,14 @@ class Reader:
     def is_live(self, index: int, clause: int) -> bool:
         """ "is live", "are deployed", "is in place", "is in use" from ``index``."""
         be, state, place = (self.at(index + n, clause) for n in range(3))
-        if be is None or be.low not in ("is", "are") or state is None:
+        if be is not None and be.low in ("has", "have") and state is not None:
+            if state.low == "gone" and place is not None and place.low == "live":
+                return True  # "the portal has gone live"
+            if state.low == "been":  # "has been deployed"
+                be, state, place = (self.at(index + n, clause) for n in range(1, 4))
+            elif state.low in vocab.LIVE - {"live"}:
+                return True  # "the vendor portal has launched"
+        if be is None or be.low not in ("is", "are", "been") or state is None:
             return False
         return state.low in vocab.LIVE or (
             state.low == "in" and place is not None and place.low in vocab.IN_USE
@@ -1526,6 +1564,13 @@ class Reader:
                 continue  # a phrase opened by "a" or "new" is outcome_object's
             if any(t.low in vocab.OPENERS for t in self.tokens[obj.start : obj.end]):
                 continue  # "search three systems": not one noun phrase
+            if (
+                obj.opener == "old"
+                and obj.kind == vocab.APP
+                and before is not None
+                and before.low in vocab.DOWNLOADING
+            ):  # "residents can download the parks app": the app is in place
+                return self.build(vocab.BUILD, index, obj.end, None, "", obj)
             if obj.opener == "old" or (before is None and obj.kind != vocab.PRODUCT):
                 # a solution as the subject is one in place only when it is said to be
                 # ("the 311 chatbot is live", "body cameras are deployed"); "lost devices are
@@ -1537,7 +1582,9 @@ class Reader:
                 ):
                     continue
             elif obj.kind == vocab.PRODUCT and worked and self.ends_clause(obj.end + 1, clause):
-                pass  # "room bookings handled in Outlook", "texts sent from Twilio"
+                if self.measured(obj.end + 1, clause):
+                    continue  # "timesheets approved in Kronos within two days": the measure
+                # "room bookings handled in Outlook", "texts sent from Twilio"
             elif obj.kind == vocab.PRODUCT:
                 if before is None:  # "Salesforce is the system of record"
                     be = self.at(obj.end + 1, clause)
@@ -1590,6 +1637,19 @@ class Reader:
                 continue  # "requests submitted through SeeClickFix reach crews"
             return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
         return None
+
+    def measured(self, index: int, clause: int) -> bool:
+        """A measure after a tool today's work is done in: "within two days", "in under an
+        hour", "by the 5th": the outcome is the measure, the tool its context."""
+        for j in range(index, index + 3):
+            token, amount = self.at(j, clause), self.at(j + 1, clause)
+            if token is None or amount is None:
+                return False
+            if amount.low[:1].isdigit() and token.low in vocab.MEASURING | {"by"}:
+                return True  # "by 10 am"
+            if token.low in vocab.MEASURING and amount.low in vocab.AMOUNTS:
+                return True
+        return False
 
     def instead_of_today(self, index: int, clause: int) -> bool:
         """A contrast with today's medium right after a tool: "... instead of on paper",

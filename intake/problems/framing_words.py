@@ -175,6 +175,10 @@ BEFORE_NOW = _set("before_now")
 DIGITAL_FORMATS = _set("digital_formats")
 BUILT_IN = _set("built_in")
 TODAY_MEDIA = MEDIA | _set("today_media")
+SOLD = _set("sold")
+DOWNLOADING = _set("downloading")
+MEASURING = _set("measuring")
+AMOUNTS = _set("amounts")
 WORK = frozenset(form for word in _set("work") for form in _inflections(word)) - HELD
 SENDING = frozenset(form for word in _set("sending") for form in _inflections(word))
 # Misspelt solution words and verbs are read as meant ("labtops", "databse", "implment").
