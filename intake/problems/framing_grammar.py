@@ -328,6 +328,14 @@ class Reader:
             loose = opener == "new" and self.field == "desired_outcome"
             if kind is not None and self.is_head(j, loose):
                 return _Object(kind, k, j, opener)
+            if (
+                kind is None
+                and j > k
+                and self.vendor_ends(j)
+                and self.is_head(j)
+                and not (j + 1 < len(self.tokens) and self.joins_names(j + 1, clause))
+            ):  # "one shared Smartsheet", not "a native iOS and Android app"
+                return _Object(vocab.PRODUCT, k, j, opener)
             undertaking = self.at(j + 1, clause)
             if (
                 kind is not None
@@ -1496,6 +1504,20 @@ class Reader:
                 return verb is None or verb.low not in vocab.FINITE
         return False
 
+    def acts_now(self, index: int, clause: int) -> bool:
+        """The verb right after a solution named with "the" (adverbs aside): "the chatbot
+        answers housing questions 24/7", "the 311 app sends a photo with every report" (not
+        "the API the state gives us no longer breaks the report")."""
+        j = index
+        while (word := self.at(j, clause)) is not None and word.low in vocab.ADVERBS:
+            j += 1
+        verb, after = self.at(j, clause), self.at(j + 1, clause)
+        return (
+            verb is not None
+            and verb.low in vocab.ACTING
+            and (after is None or after.low not in vocab.FINITE)  # "chatbot answers are"
+        )
+
     def is_live(self, index: int, clause: int) -> bool:
         """ "is live", "are deployed", "is in place", "is in use" from ``index``."""
         be, state, place = (self.at(index + n, clause) for n in range(3))
@@ -1556,7 +1578,20 @@ class Reader:
                     return self.build(vocab.MIGRATE, index, obj.end, None, "", obj)
             if (
                 before is not None
-                and before.low in vocab.OUTCOME_MEANS | vocab.WORKED_IN
+                and before.low in ("into", "to", "onto")
+                and index > 1
+                and self.tokens[index - 2].low in vocab.FEEDING
+                and (obj.kind == vocab.PRODUCT or obj.opener != "old")
+                and self.scheduled(obj.end + 1, clause)
+            ):  # "overtime data is pulled into Power BI every night": a feed, automated
+                return self.build(vocab.AUTOMATE, index - 2, obj.end, None, "", obj)
+            out_of = before is not None and before.low == "of" and index > 1
+            if (
+                before is not None
+                and (
+                    before.low in vocab.OUTCOME_MEANS | vocab.WORKED_IN
+                    or (out_of and self.tokens[index - 2].low == "out")  # "work out of"
+                )
                 and self.instead_of_today(obj.end + 1, clause)
             ):  # "timesheets go through the Power App instead of on paper": the new means
                 return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
@@ -1578,6 +1613,7 @@ class Reader:
                 if before is not None or not (
                     self.is_live(obj.end + 1, clause)
                     or (obj.opener != "old" and self.acts(obj.end + 1, clause))
+                    or (obj.opener == "old" and self.acts_now(obj.end + 1, clause))
                     or (obj.opener != "old" and self.headline_state(obj.end + 1, clause))
                 ):
                     continue
@@ -1637,6 +1673,17 @@ class Reader:
                 continue  # "requests submitted through SeeClickFix reach crews"
             return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
         return None
+
+    def scheduled(self, index: int, clause: int) -> bool:
+        """A schedule after a tool data is fed into: "every night", "nightly", "in real
+        time", "automatically" (re-keying by hand is not done on a schedule)."""
+        lows = [t.low for t in self.tokens[index:] if t.clause == clause]
+        return any(
+            low in vocab.SCHEDULES
+            or (low == "every" and lows[n + 1 : n + 2] and lows[n + 1] in vocab.TIMES)
+            or (low == "real" and lows[n + 1 : n + 2] == ["time"])
+            for n, low in enumerate(lows)
+        )
 
     def measured(self, index: int, clause: int) -> bool:
         """A measure after a tool today's work is done in: "within two days", "in under an

@@ -1,8 +1,9 @@
 """Framing hints on shapes of prescribing that outside writers used and the grammar had not
 read: something wanted done ("we need the forms digitized"), what software is rebuilt in,
-a tool set against today's paper, a solution that has launched, a labelled ask, a purpose
-after a title's solution, what is sold of a solution, an app residents download; and the
-problem texts that use the same words as context."""
+a tool set against today's paper, a solution that has launched or acts, a scheduled feed
+into a product, a labelled ask, a purpose after a title's solution, what is sold of a
+solution, an app residents download; and the problem texts that use the same words as
+context."""
 
 import pytest
 
@@ -96,6 +97,27 @@ def hints_for(field: str, text: str) -> list[FramingHint]:
             id="an-app-residents-download",
         ),
         pytest.param(
+            "desired_outcome",
+            "The chatbot answers housing questions 24/7 on our website.",
+            "build_app",
+            "The chatbot",
+            id="the-solution-acts",
+        ),
+        pytest.param(
+            "desired_outcome",
+            "Our team works out of one shared Smartsheet instead of twelve spreadsheets.",
+            "implement_product",
+            "one shared Smartsheet",
+            id="worked-out-of-a-product-instead-of-spreadsheets",
+        ),
+        pytest.param(
+            "desired_outcome",
+            "Overtime data is pulled into Power BI every night.",
+            "automate_process",
+            "pulled into Power BI",
+            id="a-scheduled-feed-into-a-product",
+        ),
+        pytest.param(
             "problem_statement",
             "Fleet request: routing software integrated with our telematics and billing.",
             "need_system",
@@ -146,6 +168,9 @@ def test_these_shapes_of_prescribing_get_a_hint(
         ("desired_outcome", "Broken laptops are replaced within two days."),
         ("desired_outcome", "The program has launched in every ward."),
         ("desired_outcome", "Families moved into permanent housing stay housed for a year."),
+        ("desired_outcome", "Results copied into Munis match the field sheets."),
+        ("desired_outcome", "Overtime figures in Power BI match payroll to the dollar."),
+        ("desired_outcome", "The API the state gives us no longer breaks our monthly report."),
         ("title", "Residents have to call three times to get a permit"),
     ],
 )
