@@ -28,11 +28,11 @@ ONE_FIELD = sorted((Path(__file__).resolve().parents[1] / "corpus").glob("framin
 OUTSIDE = {
     "framing_outside1.tsv": 0.975,
     "framing_outside2.tsv": 0.975,
-    "framing_outside3.tsv": 0.975,
+    "framing_outside3.tsv": 0.985,
 }
 RECALL = 0.9  # of the solution-first texts, the share that gets a hint
 PRECISION = 0.95  # of the texts that get a hint, the share that are solution-first
-# What the whole corpus reaches as the rules stand (1,811 texts: 0.969 and 0.998): a floor.
+# What the whole corpus reaches as the rules stand (1,851 texts: 0.968 and 0.998): a floor.
 CORPUS_RECALL, CORPUS_PRECISION = 0.965, 0.995
 
 
