@@ -233,6 +233,10 @@ class Reader:
         last = index
         while last - index < 3:
             nxt = self.at(last + 1, clause)
+            joined = nxt is not None and self.text[self.tokens[last].end : nxt.start] == "/"
+            if joined and nxt is not None and nxt.text[:1].isdigit():
+                last += 1  # "AS/400"
+                continue
             if nxt is None or nxt.soft_before or nxt.text in vocab.NAME_END:
                 break
             if not (nxt.text[:1].isupper() or nxt.text[:1].isdigit()):
@@ -912,7 +916,7 @@ class Reader:
             if obj is None and commanded and cls == vocab.BUILD and nxt.low != "sure":
                 obj = self.platform(last + 1, clause)
         target = None
-        if cls in (vocab.MIGRATE, vocab.REPLACE):
+        if cls in (vocab.MIGRATE, vocab.REPLACE) and lemma not in vocab.RETIRING:
             target = self.destination(
                 last + 1,
                 clause,

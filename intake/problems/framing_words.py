@@ -182,6 +182,7 @@ AMOUNTS = _set("amounts")
 FEEDING = _set("feeding")
 SCHEDULES = _set("schedules")
 TIMES = _set("times")
+RETIRING = _set("retiring")
 WORK = frozenset(form for word in _set("work") for form in _inflections(word)) - HELD
 SENDING = frozenset(form for word in _set("sending") for form in _inflections(word))
 # Misspelt solution words and verbs are read as meant ("labtops", "databse", "implment").

@@ -1,9 +1,9 @@
 """Framing hints on shapes of prescribing that outside writers used and the grammar had not
 read: something wanted done ("we need the forms digitized"), what software is rebuilt in,
-a tool set against today's paper, a solution that has launched or acts, a scheduled feed
-into a product, a labelled ask, a purpose after a title's solution, what is sold of a
-solution, an app residents download; and the problem texts that use the same words as
-context."""
+a tool set against today's paper, a system to retire, a solution that has launched or acts,
+a scheduled feed into a product, a labelled ask, a purpose after a title's solution, what
+is sold of a solution, an app residents download; and the problem texts that use the same
+words as context."""
 
 import pytest
 
@@ -118,6 +118,27 @@ def hints_for(field: str, text: str) -> list[FramingHint]:
             id="a-scheduled-feed-into-a-product",
         ),
         pytest.param(
+            "title",
+            "Time to retire the AS/400 billing system",
+            "replace_with_product",
+            "retire the AS/400",
+            id="a-system-to-retire",
+        ),
+        pytest.param(
+            "title",
+            "License seats for ArcGIS Pro for the planning team",
+            "buy_product",
+            "seats for ArcGIS Pro",
+            id="seats-for-a-product",
+        ),
+        pytest.param(
+            "problem_statement",
+            "The clerk's office has been looking at Laserfiche for records retention.",
+            "implement_product",
+            "looking at Laserfiche",
+            id="has-been-looking-at",
+        ),
+        pytest.param(
             "problem_statement",
             "Fleet request: routing software integrated with our telematics and billing.",
             "need_system",
@@ -172,6 +193,9 @@ def test_these_shapes_of_prescribing_get_a_hint(
         ("desired_outcome", "Overtime figures in Power BI match payroll to the dollar."),
         ("desired_outcome", "The API the state gives us no longer breaks our monthly report."),
         ("title", "Residents have to call three times to get a permit"),
+        ("title", "Planners wait weeks for a free ArcGIS Pro seat"),
+        ("problem_statement", "Two inspectors retire this year and nobody else knows the system."),
+        ("problem_statement", "We have been using Laserfiche for ten years and it keeps crashing."),
     ],
 )
 def test_the_same_words_as_context_get_no_hint(field: str, text: str) -> None:
