@@ -233,6 +233,10 @@ class Reader:
         last = index
         while last - index < 3:
             nxt = self.at(last + 1, clause)
+            joined = nxt is not None and self.text[self.tokens[last].end : nxt.start] == "/"
+            if joined and nxt is not None and nxt.text[:1].isdigit():
+                last += 1  # "AS/400"
+                continue
             if nxt is None or nxt.soft_before or nxt.text in vocab.NAME_END:
                 break
             if not (nxt.text[:1].isupper() or nxt.text[:1].isdigit()):
@@ -328,6 +332,14 @@ class Reader:
             loose = opener == "new" and self.field == "desired_outcome"
             if kind is not None and self.is_head(j, loose):
                 return _Object(kind, k, j, opener)
+            if (
+                kind is None
+                and j > k
+                and self.vendor_ends(j)
+                and self.is_head(j)
+                and not (j + 1 < len(self.tokens) and self.joins_names(j + 1, clause))
+            ):  # "one shared Smartsheet", not "a native iOS and Android app"
+                return _Object(vocab.PRODUCT, k, j, opener)
             undertaking = self.at(j + 1, clause)
             if (
                 kind is not None
@@ -335,6 +347,13 @@ class Reader:
                 and undertaking.low in vocab.UNDERTAKINGS
             ):
                 return _Object(kind, k, j + 1, opener)  # "a drone program"
+            if (
+                kind is not None
+                and undertaking is not None
+                and undertaking.low in vocab.SOLD
+                and self.is_head(j + 1)
+            ):
+                return _Object(kind, k, j + 1, opener)  # "a redaction software license"
             if kind is None and token.low in vocab.JOINING and not self.joins_names(j, clause):
                 return None
         return None
@@ -355,8 +374,9 @@ class Reader:
         joining = self.at(end + 1, clause)
         if joining is not None and joining.low in ("and", "or", "&"):
             second = self.product(end + 2, clause, vendors_only, commanded)
-            if second is not None:
-                return second
+            verb = self.at(second + 1, clause) if second is not None else None
+            if second is not None and (verb is None or verb.low not in vocab.FINITE):
+                return second  # not "runs in Workday and PeopleSoft is switched off"
         return end
 
     def subject_before(self, index: int, clause: int) -> _Object | None:
@@ -515,6 +535,40 @@ class Reader:
             found = vocab.FORMS.get(first.low) if first is not None else None
             return found is not None and found[1] == "past" and self.after_modal_be(index - 2)
         return self.after_modal_be(index)
+
+    def wanted_done(self, index: int, clause: int) -> bool:
+        """A solution verb's participle after what a wanting verb wants done to it: "we want
+        the site rebuilt in React", "we need the intake forms digitized", "we'd like the
+        records moved to the cloud" (not "we need staff to ...": an infinitive says it)."""
+        end = self.at(index - 1, clause)
+        if end is None or (end.low in vocab.JOINING and end.low not in vocab.OLD):
+            return False  # a noun phrase comes between: "the site", "them"
+        after = [self.at(j, clause) for j in range(index + 1, index + 4)]
+        if any(
+            t is not None and (t.low in vocab.BEFORE_NOW or _YEAR.fullmatch(t.low)) for t in after
+        ):
+            return False  # "the files scanned last year": what was done
+        lows = [t.low for t in self.tokens[index + 1 :] if t.clause == clause]
+        if any(lows[n : n + 2] == ["to", "be"] for n in range(len(lows))):
+            return False  # "want the permits reviewed in Accela to be correct": a quality
+        for j in range(index - 2, index - 10, -1):
+            token = self.at(j, clause)
+            if token is None or token.low == "to":
+                return False
+            if token.low in ("have", "get") and self.commanded(j, clause):
+                return True  # "Have the court calendar moved onto Legistar"
+            if token.low in vocab.WANTING:
+                subject = self.at(j - 1, clause)
+                if subject is not None and subject.low in vocab.OPENERS - {"us", "them"}:
+                    return False  # "the need", "our needs": a noun
+                return not self.negated(j, clause)
+            if token.low in vocab.JOINING and token.low not in vocab.OPENERS | {
+                *("all", "each", "every", "of")
+            }:
+                return False  # "we need to know when files are scanned"
+            if self.past(j) or token.low in vocab.FINITE:
+                return False  # another verb comes between
+        return False
 
     def outcome_participle(self, index: int, clause: int, cls: str) -> bool:
         """In an outcome, a solution verb in the passive states the solution in place: "body
@@ -754,19 +808,23 @@ class Reader:
         if form == "past" and (headline := self.headline(index, last, clause, cls)) is not None:
             return self.build(cls, headline.start, last, (index, last), lemma, headline)
         if form == "past":
-            if not (
-                self.prescriptive_participle(index, clause, lemma)
-                or self.outcome_participle(index, clause, cls)
-            ):
+            wanted = self.wanted_done(index, clause)
+            in_place = self.outcome_participle(index, clause, cls)
+            if not (self.prescriptive_participle(index, clause, lemma) or in_place or wanted):
                 return None
+            obj = None
             if cls == vocab.PLACE:  # "should be loaded into a document management system"
                 obj = self.destination(last + 1, clause, vocab.PLACES, commanded=True)
-            elif cls in (vocab.REPLACE, vocab.MIGRATE) and self.outcome_participle(
-                index, clause, cls
-            ):  # "logs replaced by digital forms", not "sensors that fail are replaced"
+            elif cls in (vocab.REPLACE, vocab.MIGRATE) and (in_place or wanted):
+                # "logs replaced by digital forms", "we want the site rebuilt in React"; not
+                # "sensors that fail are replaced"
                 obj = self.destination(
                     last + 1, clause, vocab.REPLACED_BY if cls == vocab.REPLACE else vocab.TO
                 ) or self.platform(last + 1, clause)  # "redesigned on Drupal"
+                if obj is None and cls == vocab.REPLACE:
+                    obj = self.rebuilt_in(last + 1, clause)  # "rewritten in a new language"
+                if obj is None and cls == vocab.REPLACE and lemma != "replace":
+                    obj = self.phrase_before(index, clause)  # "the payroll app is rebuilt"
             else:
                 obj = self.phrase_before(index, clause)
             if obj is None and cls == vocab.AUTOMATE:
@@ -858,7 +916,7 @@ class Reader:
             if obj is None and commanded and cls == vocab.BUILD and nxt.low != "sure":
                 obj = self.platform(last + 1, clause)
         target = None
-        if cls in (vocab.MIGRATE, vocab.REPLACE):
+        if cls in (vocab.MIGRATE, vocab.REPLACE) and lemma not in vocab.RETIRING:
             target = self.destination(
                 last + 1,
                 clause,
@@ -950,6 +1008,11 @@ class Reader:
                 "use",
                 _Object(vocab.APP, index, index, "new"),
             )
+        done = index - 1
+        while (word := self.at(done, clause)) is not None and word.low.endswith("ly"):
+            done -= 1
+        if word is not None and self.past(done) and self.wanted_done(done, clause):
+            prescribing = enabling = True  # "Leadership wants every timesheet approved in Workday"
         if outcome and self.current(clause):
             return None  # "the existing portal works on phones"
         if not (enabling or prescribing or outcome) or any(
@@ -1018,6 +1081,25 @@ class Reader:
         if after is not None and (after.low.endswith("ed") or after.low in vocab.IRREGULAR):
             return None
         return place
+
+    def rebuilt_in(self, index: int, clause: int) -> _Object | None:
+        """What something is rebuilt in, named by its kind: "rebuilt from scratch in a modern
+        framework", "rewritten on a new stack" (not "rebuilt in a new location")."""
+        for j in range(index, index + 6):
+            token = self.at(j, clause)
+            if token is None:
+                return None
+            if token.low not in ("in", "on"):
+                continue
+            k, new = j + 1, False
+            while (word := self.at(k, clause)) is not None and word.low in vocab.OPENERS:
+                new = new or word.low in vocab.NEW
+                k += 1
+            head = self.at(k, clause)
+            if new and head is not None and head.noun.removesuffix("s") in vocab.BUILT_IN:
+                return _Object(vocab.SYSTEM, j + 1, k, "new")
+            return None
+        return None
 
     def to_have(self, index: int, clause: int) -> _Object | None:
         """Wanting someone to have a solution: "we want every crew to have a rugged tablet",
@@ -1168,6 +1250,8 @@ class Reader:
         sentences = self.sentences()
         for number, sentence in enumerate(sentences):
             words = [self.tokens[j] for j in sentence]
+            if (asked := self.asked_after_label(sentences, number)) is not None:
+                return replace(asked, shape="elliptical")
             if len(words) > 8 or any(
                 t.low in vocab.FINITE | vocab.NEGATIONS | vocab.TODAY | vocab.BEFORE_NOW
                 or t.low.endswith("n't")
@@ -1200,11 +1284,33 @@ class Reader:
                     break  # only words that ask may come before it: "Maybe an app?"
         return None
 
+    def asked_after_label(self, sentences: list[list[int]], number: int) -> _Match | None:
+        """A sentence that opens with a new solution after a label that asks, whatever
+        follows it: "Sanitation request: route optimization software integrated with our
+        fleet telematics" (not "Request: the permit system crashes daily")."""
+        first = self.tokens[sentences[number][0]]
+        if number == 0 or not self.text[: first.start].rstrip().endswith(":"):
+            return None
+        label = [self.tokens[j].low for j in sentences[number - 1]]
+        if len(label) > 3 or not set(label) & (vocab.ASKING | {"ideal", "ideally", "request"}):
+            return None
+        if any(
+            t.low in vocab.TODAY | vocab.BEFORE_NOW for t in self.tokens[sentences[number][0] :]
+        ):
+            return None
+        obj = self.phrase_after(sentences[number][0], first.clause, vendors_only=True)
+        if obj is None or obj.opener == "old" or obj.kind == vocab.PRODUCT:
+            return None
+        if any(t.low in vocab.OPENERS for t in self.tokens[obj.start + 1 : obj.end]):
+            return None  # not one noun phrase
+        return self.build(vocab.BUILD, sentences[number][0], obj.end, None, "", obj)
+
     def title_object(self) -> _Match | None:
         """A title that only names a solution: "New onboarding portal for new hires",
         "Dashboard of eviction filings by ward" (no verb, so nothing else it could say)."""
-        if not self.tokens or any(t.low in vocab.FINITE for t in self.tokens):
-            return None
+        purpose = next((n for n, t in enumerate(self.tokens) if t.low == "to"), len(self.tokens))
+        if not self.tokens or any(t.low in vocab.FINITE for t in self.tokens[:purpose]):
+            return None  # after "to", a purpose: "Machine learning model to predict main breaks"
         start = 0  # after a label: "Request: new case management software"
         label = sum(t.clause == 0 for t in self.tokens)
         if label <= 2 < len(self.tokens) and ":" in self.text[: self.tokens[label].start]:
@@ -1402,10 +1508,31 @@ class Reader:
                 return verb is None or verb.low not in vocab.FINITE
         return False
 
+    def acts_now(self, index: int, clause: int) -> bool:
+        """The verb right after a solution named with "the" (adverbs aside): "the chatbot
+        answers housing questions 24/7", "the 311 app sends a photo with every report" (not
+        "the API the state gives us no longer breaks the report")."""
+        j = index
+        while (word := self.at(j, clause)) is not None and word.low in vocab.ADVERBS:
+            j += 1
+        verb, after = self.at(j, clause), self.at(j + 1, clause)
+        return (
+            verb is not None
+            and verb.low in vocab.ACTING
+            and (after is None or after.low not in vocab.FINITE)  # "chatbot answers are"
+        )
+
     def is_live(self, index: int, clause: int) -> bool:
         """ "is live", "are deployed", "is in place", "is in use" from ``index``."""
         be, state, place = (self.at(index + n, clause) for n in range(3))
-        if be is None or be.low not in ("is", "are") or state is None:
+        if be is not None and be.low in ("has", "have") and state is not None:
+            if state.low == "gone" and place is not None and place.low == "live":
+                return True  # "the portal has gone live"
+            if state.low == "been":  # "has been deployed"
+                be, state, place = (self.at(index + n, clause) for n in range(1, 4))
+            elif state.low in vocab.LIVE - {"live"}:
+                return True  # "the vendor portal has launched"
+        if be is None or be.low not in ("is", "are", "been") or state is None:
             return False
         return state.low in vocab.LIVE or (
             state.low == "in" and place is not None and place.low in vocab.IN_USE
@@ -1453,10 +1580,36 @@ class Reader:
                 obj = _Object(obj.kind, obj.start, obj.end, "new")  # "in the cloud": not ours
                 if before is not None and before.low in ("in", "on", "to", "onto", "into"):
                     return self.build(vocab.MIGRATE, index, obj.end, None, "", obj)
+            if (
+                before is not None
+                and before.low in ("into", "to", "onto")
+                and index > 1
+                and self.tokens[index - 2].low in vocab.FEEDING
+                and (obj.kind == vocab.PRODUCT or obj.opener != "old")
+                and self.scheduled(obj.end + 1, clause)
+            ):  # "overtime data is pulled into Power BI every night": a feed, automated
+                return self.build(vocab.AUTOMATE, index - 2, obj.end, None, "", obj)
+            out_of = before is not None and before.low == "of" and index > 1
+            if (
+                before is not None
+                and (
+                    before.low in vocab.OUTCOME_MEANS | vocab.WORKED_IN
+                    or (out_of and self.tokens[index - 2].low == "out")  # "work out of"
+                )
+                and self.instead_of_today(obj.end + 1, clause)
+            ):  # "timesheets go through the Power App instead of on paper": the new means
+                return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
             if obj.start != index and obj.opener == "new" and token.low in vocab.NEW_SOLUTION:
                 continue  # a phrase opened by "a" or "new" is outcome_object's
             if any(t.low in vocab.OPENERS for t in self.tokens[obj.start : obj.end]):
                 continue  # "search three systems": not one noun phrase
+            if (
+                obj.opener == "old"
+                and obj.kind == vocab.APP
+                and before is not None
+                and before.low in vocab.DOWNLOADING
+            ):  # "residents can download the parks app": the app is in place
+                return self.build(vocab.BUILD, index, obj.end, None, "", obj)
             if obj.opener == "old" or (before is None and obj.kind != vocab.PRODUCT):
                 # a solution as the subject is one in place only when it is said to be
                 # ("the 311 chatbot is live", "body cameras are deployed"); "lost devices are
@@ -1464,11 +1617,14 @@ class Reader:
                 if before is not None or not (
                     self.is_live(obj.end + 1, clause)
                     or (obj.opener != "old" and self.acts(obj.end + 1, clause))
+                    or (obj.opener == "old" and self.acts_now(obj.end + 1, clause))
                     or (obj.opener != "old" and self.headline_state(obj.end + 1, clause))
                 ):
                     continue
             elif obj.kind == vocab.PRODUCT and worked and self.ends_clause(obj.end + 1, clause):
-                pass  # "room bookings handled in Outlook", "texts sent from Twilio"
+                if self.measured(obj.end + 1, clause):
+                    continue  # "timesheets approved in Kronos within two days": the measure
+                # "room bookings handled in Outlook", "texts sent from Twilio"
             elif obj.kind == vocab.PRODUCT:
                 if before is None:  # "Salesforce is the system of record"
                     be = self.at(obj.end + 1, clause)
@@ -1521,6 +1677,43 @@ class Reader:
                 continue  # "requests submitted through SeeClickFix reach crews"
             return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
         return None
+
+    def scheduled(self, index: int, clause: int) -> bool:
+        """A schedule after a tool data is fed into: "every night", "nightly", "in real
+        time", "automatically" (re-keying by hand is not done on a schedule)."""
+        lows = [t.low for t in self.tokens[index:] if t.clause == clause]
+        return any(
+            low in vocab.SCHEDULES
+            or (low == "every" and lows[n + 1 : n + 2] and lows[n + 1] in vocab.TIMES)
+            or (low == "real" and lows[n + 1 : n + 2] == ["time"])
+            for n, low in enumerate(lows)
+        )
+
+    def measured(self, index: int, clause: int) -> bool:
+        """A measure after a tool today's work is done in: "within two days", "in under an
+        hour", "by the 5th": the outcome is the measure, the tool its context."""
+        for j in range(index, index + 3):
+            token, amount = self.at(j, clause), self.at(j + 1, clause)
+            if token is None or amount is None:
+                return False
+            if amount.low[:1].isdigit() and token.low in vocab.MEASURING | {"by"}:
+                return True  # "by 10 am"
+            if token.low in vocab.MEASURING and amount.low in vocab.AMOUNTS:
+                return True
+        return False
+
+    def instead_of_today(self, index: int, clause: int) -> bool:
+        """A contrast with today's medium right after a tool: "... instead of on paper",
+        "rather than by hand", "not in spreadsheets": the tool is the means wanted."""
+        words = [self.at(j, clause) for j in range(index, index + 6)]
+        lows = [t.low for t in words if t is not None]
+        for n, low in enumerate(lows[:2]):
+            contrast = (low == "instead" and lows[n + 1 : n + 2] == ["of"]) or (
+                low == "rather" and lows[n + 1 : n + 2] == ["than"]
+            )
+            if contrast or low == "not":
+                return any(word in vocab.TODAY_MEDIA for word in lows[n + 1 : n + 5])
+        return False
 
     def in_subject(self, preposition: int, end: int, clause: int) -> bool:
         """A tool named in the subject, after a participle, with the clause's verb after it:
