@@ -211,6 +211,13 @@ def cmd_db_backup_or_restore(settings: Settings, args: argparse.Namespace) -> in
 def cmd_db_revision(url: str, message: str) -> int:
     from alembic.util import CommandError
 
+    if not migrate.IN_CHECKOUT:
+        print(
+            "error: `intake db revision` writes a migration into a checkout's migrations/; "
+            f"this Intake is installed, with its release's migrations in {migrate.ROOT}.",
+            file=sys.stderr,
+        )
+        return 1
     try:
         path = migrate.new_revision(url, message)
     except CommandError as error:

@@ -18,9 +18,10 @@ import traceback
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -154,15 +155,23 @@ class Serving:
 
 
 @contextmanager
-def intake_serve(settings: Mapping[str, str], ready: str = "/health/ready") -> Iterator[Serving]:
+def intake_serve(
+    settings: Mapping[str, str],
+    ready: str = "/health/ready",
+    *,
+    command: Sequence[str] = (sys.executable, "-m", "intake"),
+    cwd: Path | None = None,
+) -> Iterator[Serving]:
     """`intake serve` in a subprocess, configured by ``settings`` (INTAKE_* variables; none
     of this process's own) on a free loopback port, once ``ready`` answers 200; stopped as by
-    Ctrl-C on the way out, its output then in ``Serving.output``."""
+    Ctrl-C on the way out, its output then in ``Serving.output``. ``command`` is the `intake`
+    to run (this checkout's, unless an installed one is given), in the folder ``cwd``."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
     env.update({**settings, "INTAKE_PORT": str(port)})
     process = subprocess.Popen(
-        [sys.executable, "-m", "intake", "serve"],
+        [*command, "serve"],
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import io
 from argparse import Namespace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,24 @@ from intake.db import models  # noqa: F401  (registers every table)
 from intake.db.base import Base
 from intake.lib import clock
 
-ROOT = Path(__file__).resolve().parents[2]
+# Where ``alembic.ini`` and ``migrations/`` are: inside the installed package, where the wheel
+# puts them (setup.py), found through importlib.resources; else at the top of the checkout
+# Intake runs from. A checkout's migrations are the ones `intake db revision` adds to; an
+# installed release's stay as they are.
+PACKAGE = Path(str(resources.files("intake"))).resolve()
+IN_CHECKOUT = not (PACKAGE / "alembic.ini").is_file()
+ROOT = PACKAGE.parent if IN_CHECKOUT else PACKAGE
 
 
 def alembic_config(url: str, migrations: Path = ROOT / "migrations") -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
+    ini = ROOT / "alembic.ini"
+    if not ini.is_file():
+        raise RuntimeError(
+            f"Intake's migrations are missing: {PACKAGE} holds no alembic.ini (nor does "
+            f"{PACKAGE.parent}). Install Intake from a wheel built with setuptools 77 or "
+            "newer, or run it from a checkout."
+        )
+    config = Config(str(ini))
     config.set_main_option("script_location", str(migrations))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
