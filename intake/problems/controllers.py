@@ -7,9 +7,9 @@ Submitting answers with the similar problems triage finds, so its route is triag
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
@@ -25,7 +25,7 @@ from intake.problems.responses import IfMatch
 from intake.problems.service import ProblemFilters
 from intake.web.auth import Caller
 from intake.web.idempotency import ONCE, Created, Once
-from intake.web.reads import Reads, ServiceAccount, person_email
+from intake.web.reads import Account, Reader
 
 _DRAFT_EXAMPLE = {
     "title": "Residents wait weeks for a street tree permit",
@@ -95,21 +95,17 @@ class ProblemController(Controller):
     )
     async def list_problems(
         self,
-        request: Request[Any, Any, Any],
-        reads: Reads,
-        account: ServiceAccount,
+        reader: Reader,
         filters: ProblemFilters,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.ProblemSummary]:
-        email = person_email(request)
-        if email is None:  # a service account, checked by the ``account`` dependency
-            assert account is not None
+        if isinstance(reader, Account):
             return Page.of(
-                await problems.list_problems(*account, filters, cursor=cursor, limit=limit)
+                await problems.list_problems(*reader, filters, cursor=cursor, limit=limit)
             )
         return Page.of(
-            await problem_reads.problems_for(reads, email, filters, cursor=cursor, limit=limit)
+            await problem_reads.problems_for(*reader, filters, cursor=cursor, limit=limit)
         )
 
     @get(
@@ -118,19 +114,11 @@ class ProblemController(Controller):
         responses=errors(401, 404),
         response_headers=[ETAG],
     )
-    async def get_problem(
-        self,
-        request: Request[Any, Any, Any],
-        problem_id: uuid.UUID,
-        reads: Reads,
-        account: ServiceAccount,
-    ) -> Response[schemas.Problem]:
-        email = person_email(request)
-        if email is None:  # a service account, checked by the ``account`` dependency
-            assert account is not None
-            on = OnProblem(*account, problem_id)
+    async def get_problem(self, problem_id: uuid.UUID, reader: Reader) -> Response[schemas.Problem]:
+        if isinstance(reader, Account):
+            on = OnProblem(*reader, problem_id)
             return await _with_etag(on, await problems.get_visible(*on))
-        body = await problem_reads.problem_for(reads, email, problem_id)
+        body = await problem_reads.problem_for(*reader, problem_id)
         return Response(body, headers={"ETag": etag(body.version)})
 
     @patch(
@@ -166,18 +154,14 @@ class ProblemController(Controller):
     )
     async def problem_history(
         self,
-        request: Request[Any, Any, Any],
         problem_id: uuid.UUID,
-        reads: Reads,
-        account: ServiceAccount,
+        reader: Reader,
         cursor: Cursor = None,
         limit: Limit = 100,
     ) -> Page[schemas.HistoryEvent]:
-        email = person_email(request)
-        if email is None:  # a service account, checked by the ``account`` dependency
-            assert account is not None
-            on = OnProblem(*account, problem_id)
+        if isinstance(reader, Account):
+            on = OnProblem(*reader, problem_id)
             return Page.of(await problems.list_history(*on, cursor=cursor, limit=limit))
         return Page.of(
-            await problem_reads.history_for(reads, email, problem_id, cursor=cursor, limit=limit)
+            await problem_reads.history_for(*reader, problem_id, cursor=cursor, limit=limit)
         )
