@@ -251,16 +251,17 @@ def create_app(
             "reads": Provide(provide_reads),
             "read_session": Provide(provide_read_session),
         },
-        guards=[service_accounts.people_only],
         security=[{"bearer": []}],  # here, not document-wide: the health checks need no token
-        # Outermost first: the limit counts people, so it comes after the token is verified.
+        # Outermost first: the limit counts people, so it comes after the token is verified;
+        # a service token is refused outside its routes once counted.
         middleware=[
-            DefineMiddleware(BearerTokenMiddleware),
+            BearerTokenMiddleware,
             *(
                 [rate_limit(settings.rate_limit_per_minute)]
                 if settings.rate_limit_per_minute
                 else []
             ),
+            service_accounts.PeopleOnly,
         ],
     )
     logging.getLogger("intake").setLevel(settings.log_level.upper())
