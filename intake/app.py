@@ -42,7 +42,6 @@ from intake.lib.methods import answer_options
 from intake.lib.openapi import StrictInputSchemaPlugin
 from intake.lib.ratelimit import rate_limit
 from intake.lib.request import IntakeRequest
-from intake.lib.request_id import echo_request_id
 from intake.mail import delivery as mail_delivery
 from intake.notifications import schemas as notifications
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
@@ -293,7 +292,6 @@ def create_app(
             DefineMiddleware(BodyTimeout, seconds=settings.body_timeout_seconds),
             RequestTransaction,
         ],
-        before_send=[echo_request_id],
         request_class=IntakeRequest,
         plugins=[StrictInputSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
