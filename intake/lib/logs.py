@@ -109,7 +109,7 @@ class TextFormatter(logging.Formatter):
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """``logging``'s own local time, with its second written once a second."""
-        return self.default_msec_format % (_local_second(int(record.created)), record.msecs)
+        return f"{_local_second(int(record.created))},{int(record.msecs):03d}"
 
     def format(self, record: logging.LogRecord) -> str:
         rid = getattr(record, "request_id", None)
