@@ -79,10 +79,10 @@ class AccessLog:
                 method = asked if asked in _METHODS else "OTHER"
                 metrics.observe_request(route, method, status, seconds)
                 if logger.isEnabledFor(logging.INFO):
-                    _log_access(method, route, status, round(seconds * 1000, 1))
+                    log_access(method, route, status, round(seconds * 1000, 1))
 
 
-def _log_access(method: str, route: str, status: int, duration_ms: float) -> None:
+def log_access(method: str, route: str, status: int, duration_ms: float) -> None:
     """The access line: ``logger.info`` without its search of the stack for the caller's
     file and line, which no line shows."""
     extra = {"method": method, "route": route, "status": status, "duration_ms": duration_ms}
