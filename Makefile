@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck format bench bench-triage bench-portfolio bench-similar bench-pages bench-roundtrips bench-profile framing-eval clean browser
+.PHONY: run test install lint typecheck format bench bench-triage bench-portfolio bench-similar bench-pages bench-roundtrips bench-profile bench-asgi framing-eval clean browser
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -c 'import sys; sys.exit("Intake needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -77,6 +77,11 @@ bench-roundtrips: $(STAMP)
 bench-profile: $(STAMP)
 	$(BIN)/python -m pip install --quiet py-spy
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python -m bench.profile
+
+## make bench-asgi: Intake's app and the floor's called in process (no HTTP): CPU and Python
+## calls per request of GET /me and a problem, on a city make bench kept
+bench-asgi: $(STAMP)
+	$(BIN)/python -m bench.asgi --calls
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

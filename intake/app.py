@@ -42,7 +42,6 @@ from intake.lib.methods import answer_options
 from intake.lib.openapi import ExampleSchemaPlugin, StrictInputSchemaPlugin, document_errors
 from intake.lib.ratelimit import rate_limit
 from intake.lib.request import IntakeRequest
-from intake.lib.request_id import echo_request_id
 from intake.mail import delivery as mail_delivery
 from intake.notifications import schemas as notifications
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
@@ -79,7 +78,7 @@ from intake.web.auth import (
     load_caller,
 )
 from intake.web.openapi_document import CompletedDocument, CompletedJson, OfflineSwagger
-from intake.web.reads import Account, provide_reads
+from intake.web.reads import Account, PersonReads, Reader, pooled, provide_reads
 from intake.web.timeouts import BodyTimeout
 from intake.web.transaction import (
     RequestTransaction,
@@ -151,15 +150,18 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSessi
     return await load_caller(db_session, str(request.user))
 
 
-async def provide_account(request: Request[Any, Any, Any]) -> AsyncGenerator[Account | None, None]:
-    """The request's transaction and its checked service account when a service token made
-    the request, committed as ``db_session`` is; None for a person, whom a hot read
-    (``intake.web.reads``) looks up in its own statement: no session is opened then."""
-    if not isinstance(request.user, UncheckedServiceToken):
-        yield None
+async def provide_reader(request: Request[Any, Any, Any]) -> AsyncGenerator[Reader, None]:
+    """What a read that serves people and service accounts reads with: for a person, a
+    pooled connection for one statement (``intake.web.reads``), no session opened; for a
+    service account, the request's transaction and the checked account, committed as
+    ``db_session`` is."""
+    user = request.user
+    if isinstance(user, UncheckedServiceToken):
+        async with committed(request_sessions(request.scope).transaction()) as session:
+            yield Account(session, await provide_caller(request, session))
         return
-    async with committed(request_sessions(request.scope).transaction()) as session:
-        yield Account(session, await provide_caller(request, session))
+    async with pooled(request) as connection:
+        yield PersonReads(connection, str(user).strip().lower())
 
 
 def create_app(
@@ -244,20 +246,21 @@ def create_app(
         route_handlers=API_CONTROLLERS,
         dependencies={
             "caller": Provide(provide_caller),
-            "account": Provide(provide_account),
+            "reader": Provide(provide_reader),
             "reads": Provide(provide_reads),
             "read_session": Provide(provide_read_session),
         },
-        guards=[service_accounts.people_only],
         security=[{"bearer": []}],  # here, not document-wide: the health checks need no token
-        # Outermost first: the limit counts people, so it comes after the token is verified.
+        # Outermost first: the limit counts people, so it comes after the token is verified;
+        # a service token is refused outside its routes once counted.
         middleware=[
-            DefineMiddleware(BearerTokenMiddleware),
+            BearerTokenMiddleware,
             *(
                 [rate_limit(settings.rate_limit_per_minute)]
                 if settings.rate_limit_per_minute
                 else []
             ),
+            service_accounts.PeopleOnly,
         ],
     )
     logging.getLogger("intake").setLevel(settings.log_level.upper())
@@ -289,7 +292,6 @@ def create_app(
             DefineMiddleware(BodyTimeout, seconds=settings.body_timeout_seconds),
             RequestTransaction,
         ],
-        before_send=[echo_request_id],
         request_class=IntakeRequest,
         plugins=[StrictInputSchemaPlugin(), ExampleSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,13 +81,21 @@ def route_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return str(connection.scope.get("path_template") or connection.url.path)
 
 
-async def people_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Router guard: a service token on a route no scope opens is refused at once (403),
-    before its body is read, whatever it carries; ``caller_for`` does the rest."""
-    if isinstance(connection.scope.get("user"), UncheckedServiceToken):
-        method = str(connection.scope.get("method", "GET"))
-        if scope_needed(method, route_of(connection)) is None:
-            raise Forbidden(NEVER_A_PERSON)
+class PeopleOnly:
+    """ASGI middleware of the API's router, once the token is verified (and counted): a
+    service token on a route no scope opens is refused at once (403), before its body is
+    read, whatever it carries; ``caller_for`` does the rest. (A middleware, not a guard:
+    Litestar copies the route handler for every guard it runs.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if isinstance(scope.get("user"), UncheckedServiceToken):
+            path = str(scope.get("path_template") or scope["path"])
+            if scope_needed(str(scope.get("method", "GET")), path) is None:
+                raise Forbidden(NEVER_A_PERSON)
+        await self.app(scope, receive, send)
 
 
 def _hash(secret: str) -> bytes:

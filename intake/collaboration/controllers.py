@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 
 from intake.collaboration import collaborators, comments, schemas, watchers
@@ -15,7 +14,7 @@ from intake.problems.deps import OnProblem
 from intake.problems.item_routes import Item, RecordController
 from intake.problems.schemas import PersonRef
 from intake.web.idempotency import Created, Once
-from intake.web.reads import Reads, ServiceAccount, person_only
+from intake.web.reads import Account, Reader
 
 COMMENTS = Item(
     "comment", "comments", schemas.CommentDetail, shape=comments.comment_out, versioned=True
@@ -64,14 +63,12 @@ class WatcherController(RecordController):
     @get("/watchers", summary="Who follows a problem")
     async def list_watchers(
         self,
-        request: Request[Any, Any, Any],
         problem_id: uuid.UUID,
-        reads: Reads,
-        account: ServiceAccount,
+        reader: Reader,
     ) -> list[PersonRef]:
-        if account is not None:
-            return await watchers.list_watchers(*account, problem_id)
-        return await lean.watchers_for(reads, person_only(request), problem_id)
+        if isinstance(reader, Account):
+            return await watchers.list_watchers(*reader, problem_id)
+        return await lean.watchers_for(*reader, problem_id)
 
     @get(
         "/watchers/{person_id:uuid}",
@@ -128,14 +125,12 @@ class CollaboratorController(RecordController):
     @get("/collaborators", summary="Collaborating departments and people")
     async def list_collaborators(
         self,
-        request: Request[Any, Any, Any],
         problem_id: uuid.UUID,
-        reads: Reads,
-        account: ServiceAccount,
+        reader: Reader,
     ) -> list[schemas.Collaborator]:
-        if account is not None:
-            return await collaborators.list_collaborators(*account, problem_id)
-        return await lean.collaborators_for(reads, person_only(request), problem_id)
+        if isinstance(reader, Account):
+            return await collaborators.list_collaborators(*reader, problem_id)
+        return await lean.collaborators_for(*reader, problem_id)
 
     get_collaborator = COLLABORATORS.read(
         collaborators.get_collaborator, summary="One collaborator"

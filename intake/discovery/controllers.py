@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, put
+from litestar import Controller, Response, get, put
 from litestar.params import HeaderParameter
 
 from intake.discovery import journey, schemas
@@ -15,7 +15,7 @@ from intake.lib.openapi import ETAG, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.item_routes import Item, RecordController
-from intake.web.reads import Reads, ServiceAccount, person_only
+from intake.web.reads import Account, Reader
 
 FINDINGS = Item("finding", "findings", schemas.Finding, versioned=True)
 
@@ -48,21 +48,18 @@ class FindingController(RecordController):
     )
     async def list_findings(
         self,
-        request: Request[Any, Any, Any],
         problem_id: uuid.UUID,
-        reads: Reads,
-        account: ServiceAccount,
+        reader: Reader,
         kind: list[schemas.FindingKind] | None = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Finding]:
         kinds = kind or ()
-        if account is not None:
-            on = OnProblem(*account, problem_id)
+        if isinstance(reader, Account):
+            on = OnProblem(*reader, problem_id)
             return Page.of(await discovery.list_findings(*on, kinds, cursor=cursor, limit=limit))
-        email = person_only(request)
         return Page.of(
-            await lean.findings_for(reads, email, problem_id, kinds, cursor=cursor, limit=limit)
+            await lean.findings_for(*reader, problem_id, kinds, cursor=cursor, limit=limit)
         )
 
     get_finding = FINDINGS.read(discovery.get_finding, summary="Get a finding")

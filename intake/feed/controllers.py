@@ -12,7 +12,7 @@ from intake.feed import reads as lean
 from intake.feed import schemas
 from intake.feed import service as feed
 from intake.feed.params import FeedQuery, provide_feed_query
-from intake.web.reads import Reads, ServiceAccount, caller_of, check_caller, person_email
+from intake.web.reads import Account, PersonReads, Reader, caller_of, check_caller
 from intake.web.transaction import replica_session
 
 DESCRIPTION = """\
@@ -63,23 +63,23 @@ class EventFeedController(Controller):
     async def read_feed(
         self,
         request: Request[Any, Any, Any],
-        reads: Reads,
-        account: ServiceAccount,
+        reader: Reader,
         feed_query: FeedQuery,
     ) -> schemas.FeedPage:
-        email = person_email(request)
-        if email is not None and feed_query.invalid is not None:
-            await check_caller(reads, email)  # a refused caller before a wrong filter
+        person = reader if isinstance(reader, PersonReads) else None
+        account = reader if isinstance(reader, Account) else None
+        if person is not None and feed_query.invalid is not None:
+            await check_caller(*person)  # a refused caller before a wrong filter
         query = feed_query.checked()
         filters, cursor, limit = query.filters, query.cursor, query.limit
         replicated: ReadReplica = request.app.state.reads
         caller = account.caller if account else None
-        if caller is None and replicated.configured:  # on the primary, before the replica
-            caller = await caller_of(reads, email or "")
+        if person is not None and replicated.configured:  # on the primary, before the replica
+            caller = await caller_of(*person)
         async with replica_session(request) as replica:
-            if account is None and replica is None:  # the primary: one statement
-                return await lean.feed_for(reads, email or "", filters, cursor=cursor, limit=limit)
-            session = replica or account.session if account else replica
+            if person is not None and replica is None:  # the primary: one statement
+                return await lean.feed_for(*person, filters, cursor=cursor, limit=limit)
+            session = replica or (account.session if account else None)
             assert caller is not None and session is not None
             return await feed.read_feed(session, caller, filters, cursor=cursor, limit=limit)
 

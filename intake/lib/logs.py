@@ -20,10 +20,12 @@ import logging
 import re
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 # What uvicorn leaves to Intake: access lines (Intake writes its own), the logging set-up
@@ -85,7 +87,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": _utc_second(int(record.created)) + f".{int(record.msecs):03d}+00:00",
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": _clean(record, record.getMessage()),
@@ -105,10 +107,25 @@ class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s %(rid)s%(message)s")
 
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """``logging``'s own local time, with its second written once a second."""
+        return f"{_local_second(int(record.created))},{int(record.msecs):03d}"
+
     def format(self, record: logging.LogRecord) -> str:
         rid = getattr(record, "request_id", None)
         record.rid = f"[{rid}] " if rid else ""
         return _clean(record, super().format(record))
+
+
+# A line's time, to the second, is the same for every line of that second: written once.
+@lru_cache(maxsize=2)
+def _utc_second(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@lru_cache(maxsize=2)
+def _local_second(second: int) -> str:
+    return time.strftime(logging.Formatter.default_time_format, time.localtime(second))
 
 
 def _clean(record: logging.LogRecord, text: str) -> str:

@@ -146,7 +146,9 @@ def _waiting(pool: Pool) -> int:
 
 
 def watch_pool(engine: AsyncEngine) -> None:
-    """Keep this process's pool gauges current as connections are taken and given back."""
+    """Keep this process's pool gauges current as connections are taken and given back: in
+    multiprocess mode, where another process may answer the scrape. Alone, a process reads
+    its pool when it is scraped, and no request pays for the gauges."""
     pool = engine.sync_engine.pool
     for name in ("checkout", "checkin", "connect", "close"):
         event.listen(pool, name, lambda *_: _pool_state(pool))
@@ -154,9 +156,10 @@ def watch_pool(engine: AsyncEngine) -> None:
 
 @asynccontextmanager
 async def process_metrics(app: Litestar) -> AsyncGenerator[None, None]:
-    """Lifespan: watch the pool; on the way out, tell multiprocess mode this process is gone
-    (its ``live*`` gauges then stop counting)."""
-    watch_pool(app.state.engine)
+    """Lifespan: in multiprocess mode, watch the pool, and on the way out tell the others this
+    process is gone (its ``live*`` gauges then stop counting)."""
+    if _multiprocess():
+        watch_pool(app.state.engine)
     try:
         yield
     finally:

@@ -5,7 +5,8 @@ the logs talk about the same request.
 A sane ``X-Request-ID`` from a trusted proxy (INTAKE_TRUSTED_PROXIES: the load balancer in
 front) is kept; anything else gets a new id, so a client cannot pass itself off as another
 request in the logs. It is decided once, when the request arrives (``assign``), and kept in
-the ASGI scope; ``intake.lib.logs`` puts it on every log line of the request.
+the ASGI scope; ``intake.lib.logs`` puts it on every log line of the request, and
+``intake.lib.access`` on every response.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
-from litestar.types import Message, Scope
+from litestar.types import Scope
 
 HEADER = "X-Request-ID"
 _KEY = "request_id"  # in scope["state"]
@@ -29,8 +29,13 @@ _SANE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+/=@-]{0,127}")
 def assign(scope: Scope, trusted: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str:
     """Decide this request's id: the ``X-Request-ID`` a trusted peer sent when it is sane,
     else a new one."""
+    return name_request(scope, peer_in(scope, trusted))
+
+
+def name_request(scope: Scope, trusted_peer: bool) -> str:
+    """``assign``, once it is known whether the peer is trusted."""
     state: dict[str, Any] = scope.setdefault("state", {})
-    given = _header(scope) if peer_in(scope, trusted) else None
+    given = _header(scope) if trusted_peer else None
     chosen = given if given is not None and _SANE.fullmatch(given) else new_id()
     state[_KEY] = chosen
     return chosen
@@ -57,10 +62,15 @@ def peer_in(
 ) -> bool:
     """True when the peer that sent the request (the TCP client) is in one of ``networks``."""
     client = scope.get("client")
-    if not client:
-        return False
+    return address_in(client[0], networks) if client else False
+
+
+def address_in(
+    host: str, networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> bool:
+    """True when ``host``, a peer's address as the server gives it, is in ``networks``."""
     try:
-        address = ipaddress.ip_address(client[0])
+        address = ipaddress.ip_address(host)
     except ValueError:  # a Unix socket path, a test client's made-up name
         return False
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
@@ -73,9 +83,3 @@ def _header(scope: Scope) -> str | None:
         if name.lower() == b"x-request-id":
             return value.decode("latin-1").strip()
     return None
-
-
-async def echo_request_id(message: Message, scope: Scope) -> None:
-    """A ``before_send`` hook: every HTTP response carries its request's id, errors too."""
-    if message["type"] == "http.response.start":
-        MutableScopeHeaders.from_message(message)[HEADER] = request_id(scope)

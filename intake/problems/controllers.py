@@ -7,9 +7,8 @@ Submitting answers with the similar problems triage finds, so its route is triag
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.etag import etag
@@ -24,7 +23,7 @@ from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.service import ProblemFilters
 from intake.web.auth import Caller
 from intake.web.idempotency import ONCE, Created, Once
-from intake.web.reads import Reads, ServiceAccount, person_email
+from intake.web.reads import Account, Reader
 
 
 class ProblemController(Controller):
@@ -63,21 +62,17 @@ class ProblemController(Controller):
     )
     async def list_problems(
         self,
-        request: Request[Any, Any, Any],
-        reads: Reads,
-        account: ServiceAccount,
+        reader: Reader,
         filters: ProblemFilters,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.ProblemSummary]:
-        email = person_email(request)
-        if email is None:  # a service account, checked by the ``account`` dependency
-            assert account is not None
+        if isinstance(reader, Account):
             return Page.of(
-                await problems.list_problems(*account, filters, cursor=cursor, limit=limit)
+                await problems.list_problems(*reader, filters, cursor=cursor, limit=limit)
             )
         return Page.of(
-            await problem_reads.problems_for(reads, email, filters, cursor=cursor, limit=limit)
+            await problem_reads.problems_for(*reader, filters, cursor=cursor, limit=limit)
         )
 
     @get(
@@ -85,19 +80,11 @@ class ProblemController(Controller):
         summary="Get a problem",
         response_headers=[ETAG],
     )
-    async def get_problem(
-        self,
-        request: Request[Any, Any, Any],
-        problem_id: uuid.UUID,
-        reads: Reads,
-        account: ServiceAccount,
-    ) -> Response[schemas.Problem]:
-        email = person_email(request)
-        if email is None:  # a service account, checked by the ``account`` dependency
-            assert account is not None
-            problem = await problems.get_visible(*account, problem_id)
-            return await problem_response(*account, problem)
-        body = await problem_reads.problem_for(reads, email, problem_id)
+    async def get_problem(self, problem_id: uuid.UUID, reader: Reader) -> Response[schemas.Problem]:
+        if isinstance(reader, Account):
+            problem = await problems.get_visible(*reader, problem_id)
+            return await problem_response(*reader, problem)
+        body = await problem_reads.problem_for(*reader, problem_id)
         return Response(body, headers={"ETag": etag(body.version)})
 
     @patch(
@@ -132,18 +119,14 @@ class ProblemController(Controller):
     )
     async def problem_history(
         self,
-        request: Request[Any, Any, Any],
         problem_id: uuid.UUID,
-        reads: Reads,
-        account: ServiceAccount,
+        reader: Reader,
         cursor: Cursor = None,
         limit: Limit = 100,
     ) -> Page[schemas.HistoryEvent]:
-        email = person_email(request)
-        if email is None:  # a service account, checked by the ``account`` dependency
-            assert account is not None
-            on = OnProblem(*account, problem_id)
+        if isinstance(reader, Account):
+            on = OnProblem(*reader, problem_id)
             return Page.of(await problems.list_history(*on, cursor=cursor, limit=limit))
         return Page.of(
-            await problem_reads.history_for(reads, email, problem_id, cursor=cursor, limit=limit)
+            await problem_reads.history_for(*reader, problem_id, cursor=cursor, limit=limit)
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from inspect import Parameter, Signature
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,7 @@ from intake.lib.openapi import ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.web.idempotency import ONCE, Created, Once
-from intake.web.reads import Reads, ServiceAccount, person_only
+from intake.web.reads import Account, Reader
 
 # The service's answer as the response shows it (a row to its output struct).
 Shape = Callable[[AsyncSession, Any], Awaitable[Any]]
@@ -124,41 +124,29 @@ class Item:
     ) -> HTTPRouteHandler:
         """``GET`` the collection: a page of ``service(*on, *above, cursor=, limit=)``, each
         record shown as ``out`` (by default, as a record alone is). With ``lean``, a person's
-        page is ``lean(reads, email, problem_id, *above, cursor=, limit=)``: one statement on
-        a pooled connection, no transaction; a service account's stays the service's."""
+        page is ``lean(connection, email, problem_id, *above, cursor=, limit=)``: one
+        statement on a pooled connection, no transaction; a service account's stays the
+        service's."""
 
         async def handler(_: Any, on: OnProblem, cursor: Cursor, limit: int, **ids: Any) -> Any:
             above = [ids[name] for name in self.above]
             return Page.of(await service(*on, *above, cursor=cursor, limit=limit))
 
         async def lean_handler(
-            _: Any,
-            request: Request[Any, Any, Any],
-            problem_id: uuid.UUID,
-            reads: Reads,
-            account: ServiceAccount,
-            cursor: Cursor,
-            limit: int,
-            **ids: Any,
+            _: Any, problem_id: uuid.UUID, reader: Reader, cursor: Cursor, limit: int, **ids: Any
         ) -> Any:
             above = [ids[name] for name in self.above]
-            if account is not None:
-                on = OnProblem(*account, problem_id)
+            if isinstance(reader, Account):
+                on = OnProblem(*reader, problem_id)
                 return Page.of(await service(*on, *above, cursor=cursor, limit=limit))
             assert lean is not None
-            email = person_only(request)
-            return Page.of(await lean(reads, email, problem_id, *above, cursor=cursor, limit=limit))
+            return Page.of(await lean(*reader, problem_id, *above, cursor=cursor, limit=limit))
 
         chosen: Callable[..., Any] = handler
         if lean is None:
             takes = [_takes("on", OnProblem)]
         else:
-            takes = [
-                _takes("request", Request[Any, Any, Any]),
-                _takes("problem_id", uuid.UUID),
-                _takes("reads", Reads),
-                _takes("account", ServiceAccount),
-            ]
+            takes = [_takes("problem_id", uuid.UUID), _takes("reader", Reader)]
             chosen = lean_handler
         takes += [*self._ids(self.above)]
         takes += [_takes("cursor", Cursor, None), _takes("limit", Limit, limit)]

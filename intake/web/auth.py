@@ -21,8 +21,8 @@ from typing import Any, Protocol
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from litestar.connection import ASGIConnection
-from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -202,22 +202,36 @@ def create_verifier(settings: Settings) -> TokenVerifier:
     return LocalKeys(settings.data_dir, timedelta(minutes=settings.token_ttl_minutes))
 
 
-class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
-    """Rejects any API request without a valid bearer token before it reaches a handler."""
+class BearerTokenMiddleware:
+    """ASGI middleware: rejects any API request without a valid bearer token (401) before it
+    reaches a handler, and names who made it in ``scope["user"]`` (``request.user``): the
+    e-mail a verified token names, or a service account's ``UncheckedServiceToken``. A CORS
+    preflight (``OPTIONS``) needs no token."""
 
-    async def authenticate_request(
-        self, connection: ASGIConnection[Any, Any, Any, Any]
-    ) -> AuthenticationResult:
-        header = connection.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthenticated("Send 'Authorization: Bearer <token>'.")
-        token = token.strip()
-        if token.startswith(SERVICE_TOKEN_PREFIX):  # checked against the database later
-            return AuthenticationResult(user=UncheckedServiceToken(token), auth=token)
-        verifier: TokenVerifier = connection.app.state.verifier
-        email = await verifier.email_for(token)
-        return AuthenticationResult(user=email, auth=token)
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and scope["method"] != "OPTIONS":
+            token = _bearer_token(scope)
+            if token.startswith(SERVICE_TOKEN_PREFIX):  # checked against the database later
+                scope["user"] = UncheckedServiceToken(token)
+            else:
+                verifier: TokenVerifier = scope["litestar_app"].state.verifier
+                scope["user"] = await verifier.email_for(token)
+            scope["auth"] = token
+        await self.app(scope, receive, send)
+
+
+def _bearer_token(scope: Scope) -> str:
+    """The token of the request's ``Authorization: Bearer`` header; 401 without one."""
+    for name, value in scope["headers"]:
+        if name.lower() == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            break
+    raise NotAuthenticated("Send 'Authorization: Bearer <token>'.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """Hot reads at the floor: one statement, no transaction, no ORM.
 
 A read-only request that needs one statement gets a pooled connection without a
-transaction (``provide_reads``): asyncpg runs the statement on its own, so the request
-pays no BEGIN and no COMMIT. A single statement sees one snapshot, so it loses nothing
+transaction (``pooled``): asyncpg runs the statement on its own, so the request pays no
+BEGIN and no COMMIT. A single statement sees one snapshot, so it loses nothing
 by it; a read of several statements that must agree keeps ``db_session`` instead.
 
 The statement looks up the caller itself (``CALLER``, on the unique index on
@@ -11,18 +11,23 @@ The statement looks up the caller itself (``CALLER``, on the unique index on
 Its row becomes the response's msgspec structs directly: no entities, no identity map.
 
 Service accounts are checked against the database (and noted as used) by
-``intake.accounts``: their requests take the ordinary path.
+``intake.accounts``: their requests take the ordinary path. A route that serves both takes
+one ``reader`` (``Reader``: a person's ``PersonReads``, or a service account's ``Account``),
+so the request resolves one dependency, not one of each.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
-from contextlib import suppress
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
 from typing import Any, NamedTuple
 
 import asyncpg
 from litestar import Request
+from litestar.params import SkipValidation
+from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.util import greenlet_spawn
 
 from intake.lib.errors import Forbidden, NotAuthenticated
 from intake.lib.outages import database_unreachable
@@ -56,20 +61,30 @@ def visible(alias: str) -> str:
                   AND (pc.department_id = c.department_id OR pc.person_id = c.id)))))"""
 
 
-# The handlers' parameter ``reads`` (``provide_reads``).
-Reads = asyncpg.Connection
+# The handlers' parameter ``reads`` (``provide_reads``). The dependencies here are Intake's
+# own values, never a client's: Litestar's signature model need not check them again.
+Reads = SkipValidation[asyncpg.Connection]
 
 
 class Account(NamedTuple):
     """A request made with a service account's token: the request's transaction and the
-    checked account. The ``account`` dependency (``intake.app``) gives it, or None for a
-    person, without opening a session then."""
+    checked account."""
 
     session: AsyncSession
     caller: Caller
 
 
-ServiceAccount = Account | None
+class PersonReads(NamedTuple):
+    """A person's hot read: a pooled connection outside any transaction, and the e-mail the
+    verified token names, as ``CALLER`` takes it."""
+
+    connection: asyncpg.Connection
+    email: str
+
+
+# The handlers' parameter ``reader`` (``intake.app``'s ``provide_reader``): a person reads
+# in one statement; a service account through the services, in its checked transaction.
+Reader = SkipValidation[PersonReads | Account]
 
 
 def person_email(request: Request[Any, Any, Any]) -> str | None:
@@ -119,18 +134,27 @@ async def fetch_as(
 async def provide_reads(
     request: Request[Any, Any, Any],
 ) -> AsyncGenerator[asyncpg.Connection, None]:
-    """A pooled connection outside any transaction, for reads of one statement each.
+    """A pooled connection outside any transaction, for reads of one statement each
+    (``pooled``), returned to the pool once the handler has answered."""
+    async with pooled(request) as connection:
+        yield connection
 
-    Returned to the pool once the handler has answered; ``RequestTransaction`` closes it
-    should a later dependency fail. It is the engine's own pool (the same limits, the same
-    port-following on the embedded server); the pool's reset on return sends nothing, as
-    no transaction was begun."""
+
+@asynccontextmanager
+async def pooled(request: Request[Any, Any, Any]) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection outside any transaction, for the block.
+
+    It is the engine's own pool (the same limits, the same port-following on the embedded
+    server), taken and given back in one hop each, with no ``AsyncConnection`` around it;
+    the pool's reset on return sends nothing, as no transaction was begun. Should a later
+    dependency fail and the block never end, ``RequestTransaction`` gives it back."""
     engine: AsyncEngine = request.app.state.engine
-    connection = await engine.connect()
-    request_sessions(request.scope).keep(connection)
+    proxied = await engine.raw_connection()
+    checkout = Checkout(proxied)
+    sessions = request_sessions(request.scope)
+    sessions.keep(checkout)
     try:
-        raw = await connection.get_raw_connection()
-        driver: asyncpg.Connection = raw.driver_connection
+        driver: asyncpg.Connection = proxied.driver_connection
         yield driver
     except Exception as error:
         if database_unreachable(error):
@@ -138,11 +162,31 @@ async def provide_reads(
             # one is dropped, and the pool opens new ones for the next requests (the others
             # went with the server). The request's answer is the 503 all the same.
             with suppress(Exception):
-                await connection.invalidate(error)
+                await checkout.invalidate(error)
                 await engine.dispose(close=False)
         raise
     finally:
-        await connection.close()
+        sessions.forget(checkout)
+        await checkout.close()
+
+
+class Checkout:
+    """A connection taken from the engine's pool: given back once, however often it is
+    closed, or dropped from the pool when it broke."""
+
+    def __init__(self, proxied: PoolProxiedConnection) -> None:
+        self._proxied: PoolProxiedConnection | None = proxied
+
+    async def close(self) -> None:
+        proxied, self._proxied = self._proxied, None
+        if proxied is not None:
+            # Giving it back may close it (past the pool's size): asyncpg is awaited then.
+            await greenlet_spawn(proxied.close)
+
+    async def invalidate(self, error: BaseException) -> None:
+        proxied, self._proxied = self._proxied, None
+        if proxied is not None:
+            await greenlet_spawn(proxied.invalidate, error)
 
 
 _CALLER_SQL = f"WITH {CALLER} SELECT c.active AS caller_active FROM c"

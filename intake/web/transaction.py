@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
-from typing import Any
+from typing import Any, Protocol
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.db.replica import ReadReplica
 from intake.web.auth import Caller
@@ -22,13 +22,18 @@ from intake.web.auth import Caller
 _KEY = "intake.sessions"  # in scope["state"]
 
 
+class Closable(Protocol):
+    async def close(self) -> None: ...
+
+
 class RequestSessions:
-    """The sessions one request opened: its transaction on the primary, and a read session."""
+    """The sessions one request opened: its transaction on the primary, a read session, a
+    pooled connection."""
 
     def __init__(self, state: State) -> None:
         self._state = state  # the app's, whose sessionmaker the lifespan makes
         self._transaction: AsyncSession | None = None
-        self._others: list[AsyncSession | AsyncConnection] = []
+        self._others: list[Closable] = []
 
     def transaction(self) -> AsyncSession:
         if self._transaction is None:
@@ -36,14 +41,21 @@ class RequestSessions:
             self._transaction = sessionmaker()
         return self._transaction
 
-    def keep(self, session: AsyncSession | AsyncConnection) -> None:
+    def keep(self, session: Closable) -> None:
         """Close ``session`` (or a connection outside any session) with the request at the
         latest."""
         self._others.append(session)
 
+    def forget(self, session: Closable) -> None:
+        """``session`` was closed already."""
+        with suppress(ValueError):
+            self._others.remove(session)
+
     async def close(self) -> None:
         """Close them all, each even if closing another fails; what was not committed is
         rolled back."""
+        if self._transaction is None and not self._others:
+            return  # most reads: nothing was opened, or it was closed already
         sessions = [*self._others, *([self._transaction] if self._transaction else [])]
         self._transaction, self._others = None, []
         async with AsyncExitStack() as stack:
