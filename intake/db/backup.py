@@ -127,13 +127,18 @@ def _server(url: str) -> _Server:
     return _Server(parsed.database, env)
 
 
+# Tables the migrations fill that hold no city's data: the SLA calendar's token (one row).
+BOOKKEEPING = frozenset({"calendar_version"})
+
+
 def _plain(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
 async def contents(url: str) -> Contents:
     """The database's revision and how many tables and rows its public schema holds
-    (``alembic_version`` aside)."""
+    (``alembic_version`` aside; the rows of ``BOOKKEEPING`` tables, which hold no city's data,
+    are not counted)."""
     connection = await asyncpg.connect(_plain(url))
     try:
         names = [
@@ -145,6 +150,8 @@ async def contents(url: str) -> Contents:
         ]
         rows = 0
         for name in names:  # from pg_tables, quoted: nothing from outside
+            if name in BOOKKEEPING:
+                continue
             quoted = '"' + name.replace('"', '""') + '"'
             rows += await connection.fetchval(f"SELECT count(*) FROM public.{quoted}")  # noqa: S608
         revision = None
