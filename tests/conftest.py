@@ -83,10 +83,12 @@ def server_url(test_data_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def database_url(server_url: str) -> str:
-    """The test database, built by the migrations (never create_all)."""
-    asyncio.run(recreate_database(server_url, TEST_DATABASE))
-    url = with_database(server_url, TEST_DATABASE)
+def database_url(server_url: str, worker: str | None) -> str:
+    """The test database, built by the migrations (never create_all); a worker's own name
+    too, should the workers share a server (INTAKE_TEST_DATABASE_URL)."""
+    name = f"{TEST_DATABASE}_{worker}" if worker else TEST_DATABASE
+    asyncio.run(recreate_database(server_url, name))
+    url = with_database(server_url, name)
     migrate.upgrade(url)
     return url
 
