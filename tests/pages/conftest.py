@@ -59,7 +59,8 @@ def pages_server(settings: Settings, database_url: str) -> Iterator[PagesServer]
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-        loop.close()
+        if not thread.is_alive():
+            loop.close()
         sock.close()
 
 
