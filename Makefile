@@ -23,10 +23,13 @@ run: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-## make test: lint, types and the whole suite on real PostgreSQL; then the 30 slowest tests
-## and where the time went (setup, call, teardown, costliest fixtures: tests/timing.py)
+## make test: lint, types and the whole suite on real PostgreSQL, in TEST_WORKERS processes
+## (pytest-xdist: a test file per worker at a time, the costly ones first; TEST_WORKERS=0 for
+## one process); then the 30 slowest tests and where the time went (setup, call, teardown,
+## costliest fixtures: tests/timing.py)
+TEST_WORKERS ?= 2
 test: $(STAMP) browser lint typecheck
-	$(BIN)/python -m pytest --durations=30
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30
 
 lint: $(STAMP)
 	$(BIN)/ruff check intake tests migrations bench

@@ -2,9 +2,10 @@
 
 With INTAKE_TEST_DATABASE_URL unset, the suite runs its own embedded PostgreSQL in
 ``.intake/test`` (fsync off: the data is thrown away; INTAKE_TEST_DATA_DIR picks another
-folder, so two runs side by side don't share a cluster). The database is created once per run
-by ``alembic upgrade head``. Requests commit for real, concurrency included; after each test
-the tables it wrote to are emptied (``Cleaner``).
+folder, so two runs side by side don't share a cluster; each pytest-xdist worker has a cluster
+of its own beside it). The database is created once per run by ``alembic upgrade head``.
+Requests commit for real, concurrency included; after each test the tables it wrote to are
+emptied (``Cleaner``).
 
 Building an app costs far more than most tests (Litestar reads every handler's signature), so
 the suite builds one app per settings and keeps it running, lifespan, engine and pool
@@ -48,15 +49,39 @@ pytest_plugins = ["tests.timing"]
 TEST_DATABASE = "intake_test"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules marked ``costly`` (a browser journey, a city of hundreds of problems, a
+    cluster of their own) run first, each module's tests still together: in a parallel run
+    a worker then never starts one of them while the other has nothing left to do."""
+    costly = {item.module for item in items if item.get_closest_marker("costly")}
+    items.sort(key=lambda item: item.module not in costly)
+
+
 @pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
+def worker(pytestconfig: pytest.Config) -> str | None:
+    """This process's pytest-xdist worker id (``gw0``, ...), None when the run has no workers."""
+    workerinput: dict[str, str] = getattr(pytestconfig, "workerinput", {})
+    return workerinput.get("workerid")
+
+
+@pytest.fixture(scope="session")
+def test_data_dir(worker: str | None) -> Path:
+    """The folder of this process's embedded cluster: ``.intake/test``, or ``.intake/test-gw0``
+    in worker gw0. A cluster per worker, not a database: the event feed and webhooks hold back
+    events behind the oldest transaction running anywhere in the cluster (pg_snapshot_xmin),
+    so another worker's transactions would hold back this one's events."""
+    base = Path(os.environ.get("INTAKE_TEST_DATA_DIR") or ROOT / ".intake" / "test")
+    return base.with_name(f"{base.name}-{worker}") if worker else base
+
+
+@pytest.fixture(scope="session")
+def server_url(test_data_dir: Path) -> Iterator[str]:
     """A PostgreSQL server the suite may create databases on."""
     configured = os.environ.get("INTAKE_TEST_DATABASE_URL")
     if configured:
         yield configured
         return
-    data_dir = Path(os.environ.get("INTAKE_TEST_DATA_DIR") or ROOT / ".intake" / "test")
-    server = EmbeddedPostgres(data_dir, fast_and_unsafe=True)
+    server = EmbeddedPostgres(test_data_dir, fast_and_unsafe=True)
     started = server.start()
     try:
         yield server.url("postgres")
@@ -66,10 +91,12 @@ def server_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def database_url(server_url: str) -> str:
-    """The test database, built by the migrations (never create_all)."""
-    asyncio.run(recreate_database(server_url, TEST_DATABASE))
-    url = with_database(server_url, TEST_DATABASE)
+def database_url(server_url: str, worker: str | None) -> str:
+    """The test database, built by the migrations (never create_all); a worker's own name
+    too, should the workers share a server (INTAKE_TEST_DATABASE_URL)."""
+    name = f"{TEST_DATABASE}_{worker}" if worker else TEST_DATABASE
+    asyncio.run(recreate_database(server_url, name))
+    url = with_database(server_url, name)
     migrate.upgrade(url)
     return url
 

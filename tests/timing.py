@@ -4,12 +4,13 @@ At the end of a run it prints the time spent in test setup, call and teardown (w
 one's share of the total), the fixtures that cost the most to set up and tear down, and the
 time of each folder of tests (a domain), so a slow suite says whether its tests or its
 fixtures are slow, and where. ``make test`` adds pytest's own
-``--durations=30`` for the slowest single tests.
+``--durations=30`` for the slowest single tests. In a parallel run the times are summed over
+the workers (each sends its fixtures' times back when it finishes), beside the run's wall time.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Generator
 from time import perf_counter
 from typing import Any
@@ -20,9 +21,15 @@ FIXTURES_SHOWN = 12
 
 _phases: Counter[str] = Counter()
 _folders: Counter[str] = Counter()
-_setup: defaultdict[str, list[float]] = defaultdict(list)
-_teardown: defaultdict[str, list[float]] = defaultdict(list)
+_setup: Counter[str] = Counter()  # seconds, by fixture
+_teardown: Counter[str] = Counter()
+_setups: Counter[str] = Counter()  # how many times each was set up
 _teardown_started: dict[int, float] = {}
+_started: list[float] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _started.append(perf_counter())
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -37,7 +44,8 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> Generator[None, 
     try:
         return (yield)
     finally:
-        _setup[fixturedef.argname].append(perf_counter() - started)
+        _setup[fixturedef.argname] += perf_counter() - started
+        _setups[fixturedef.argname] += 1
         # Finalizers run last-in first-out: this one runs just before the fixture's own
         # teardown, and pytest_fixture_post_finalizer just after it.
         fixturedef.addfinalizer(
@@ -48,7 +56,23 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> Generator[None, 
 def pytest_fixture_post_finalizer(fixturedef: pytest.FixtureDef[Any]) -> None:
     started = _teardown_started.pop(id(fixturedef), None)
     if started is not None:
-        _teardown[fixturedef.argname].append(perf_counter() - started)
+        _teardown[fixturedef.argname] += perf_counter() - started
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: send the fixtures' times to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["intake_fixtures"] = [dict(_setup), dict(_teardown), dict(_setups)]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """In the controller of a parallel run: add a finished worker's fixture times."""
+    sent = getattr(node, "workeroutput", {}).get("intake_fixtures")
+    if sent:
+        for mine, theirs in zip((_setup, _teardown, _setups), sent, strict=True):
+            mine.update(theirs)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -60,8 +84,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for phase in ("setup", "call", "teardown"):
         write(f"{phase:>9} {_phases[phase]:8.1f} s  {100 * _phases[phase] / total:5.1f} %")
     write(f"{'total':>9} {total:8.1f} s")
+    workers = getattr(terminalreporter.config.option, "numprocesses", None) or 0
+    if _started:
+        wall = perf_counter() - _started[0]
+        write(f"{'wall':>9} {wall:8.1f} s  ({workers or 'no'} workers)")
     costs = {
-        name: (sum(_setup.get(name, ())), sum(_teardown.get(name, ())), len(_setup.get(name, ())))
+        name: (_setup[name], _teardown[name], _setups[name])
         for name in set(_setup) | set(_teardown)
     }
     ranked = sorted(costs.items(), key=lambda item: -(item[1][0] + item[1][1]))

@@ -18,6 +18,8 @@ from litestar import Litestar
 from tests.builders import City
 from tests.helpers import Client, api_routes, assert_problem_json, submitted
 
+pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+
 BODIES = [
     b"{not json",
     b'{"title": "Valid \xff\xfe title"}',  # not UTF-8

@@ -9,7 +9,6 @@ lag on purpose: what the replica cannot have yet tells which server answered.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -28,17 +27,18 @@ from intake.config import Settings
 from intake.db.embedded import EmbeddedPostgres
 from intake.db.replica import NotAStandby, ReadReplica, measure_lag
 from intake.db.session import create_engine
-from tests.builders import ROOT, City, plain_url
+from tests.builders import City, plain_url
 from tests.helpers import submitted, until
+
+pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
 
 Client = AsyncTestClient[Litestar]
 
 
 @pytest.fixture(scope="module")
-def standby(database_url: str) -> Iterator[EmbeddedPostgres]:
+def standby(database_url: str, test_data_dir: Path) -> Iterator[EmbeddedPostgres]:
     """A streaming replica of the test cluster, next to it, thrown away afterwards."""
-    primary_dir = Path(os.environ.get("INTAKE_TEST_DATA_DIR") or ROOT / ".intake" / "test")
-    server = EmbeddedPostgres(primary_dir.parent / f"{primary_dir.name}-replica")
+    server = EmbeddedPostgres(test_data_dir.with_name(f"{test_data_dir.name}-replica"))
     server.stop()  # a replica left behind by an interrupted run
     shutil.rmtree(server.data_dir, ignore_errors=True)
     server.follow(database_url)

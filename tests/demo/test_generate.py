@@ -6,6 +6,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import pytest
 
 from intake.demo.generate import Progress
 from intake.vocabulary.events import EVENT_TYPES
@@ -13,6 +14,8 @@ from intake.vocabulary.states import STATES
 from intake.web.auth import LocalKeys
 from tests.demo.agreement import assert_views_agree
 from tests.helpers import Client, intake
+
+pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
 
 N = 200
 

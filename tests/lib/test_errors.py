@@ -22,6 +22,9 @@ from tests.builders import City
 from tests.helpers import Client, assert_problem_json, draft
 
 P = "/api/v1/problems"
+# A problem id that names nothing, the same in every process (parallel workers must collect
+# the same test ids).
+NOWHERE = "b5d0e3a2-7c41-4f8e-9a6b-2e1d4c3f5a70"
 
 BAD_BODIES: list[Any] = [
     pytest.param(b"{not json", 400, id="malformed-json"),
@@ -120,9 +123,9 @@ NUL_EMAIL = "nul\x00@city.example"
             {"name": "Nul team", "members": [{"email": NUL_EMAIL}]},
             "members[0].email",
         ),
-        (f"{P}/{uuid.uuid4()}/watchers", {"email": NUL_EMAIL}, "email"),
-        (f"{P}/{uuid.uuid4()}/collaborators", {"email": NUL_EMAIL}, "email"),
-        (f"{P}/{uuid.uuid4()}/reassign", {"triager_email": NUL_EMAIL}, "triager_email"),
+        (f"{P}/{NOWHERE}/watchers", {"email": NUL_EMAIL}, "email"),
+        (f"{P}/{NOWHERE}/collaborators", {"email": NUL_EMAIL}, "email"),
+        (f"{P}/{NOWHERE}/reassign", {"triager_email": NUL_EMAIL}, "triager_email"),
     ],
 )
 async def test_an_email_with_a_nul_is_refused_by_validation(
@@ -259,12 +262,12 @@ async def test_body_over_one_megabyte_is_413(
     ("method", "path", "status"),
     [
         ("GET", f"{P}/not-a-uuid", 404),
-        ("GET", f"{P}/{uuid.uuid4()}", 404),
-        ("GET", f"{P}/{uuid.uuid4()}/history", 404),
-        ("POST", f"{P}/{uuid.uuid4()}/submit", 404),
-        ("POST", f"{P}/{uuid.uuid4()}/teleport", 404),
+        ("GET", f"{P}/{NOWHERE}", 404),
+        ("GET", f"{P}/{NOWHERE}/history", 404),
+        ("POST", f"{P}/{NOWHERE}/submit", 404),
+        ("POST", f"{P}/{NOWHERE}/teleport", 404),
         ("GET", "/api/v1/nowhere", 404),
-        ("DELETE", f"{P}/{uuid.uuid4()}", 405),
+        ("DELETE", f"{P}/{NOWHERE}", 405),
         ("PUT", "/api/v1/departments", 405),
     ],
 )

@@ -5,11 +5,14 @@ visibility, CSRF and the security headers."""
 from __future__ import annotations
 
 import asyncpg
+import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.builders import City
 from tests.helpers import submitted
 from tests.pages.browser import assert_accessible, choose, shot, sign_in, tab_to
+
+pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
 
 
 async def test_requester_journey_from_draft_to_submitted(

@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar.testing import AsyncTestClient
 from playwright.async_api import Browser, Locator, Page, expect
 
 from tests.builders import City
 from tests.helpers import in_phase, submitted
 from tests.pages.browser import assert_accessible, no_horizontal_scroll, shot, sign_in
+
+pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
 
 DAY = datetime.now(UTC).date()
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import asyncpg
+import pytest
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,6 +17,8 @@ from intake.demo.seed import seed_demo_city
 from intake.portfolio.export import HEADER
 from tests.builders import ROOT, City
 from tests.pages.browser import SCREENSHOTS, assert_accessible, sign_in
+
+pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
 
 DEMO_LEADER = "Priya Raman"  # leader@city.example in the demo city
 # The charts' texts that run past their SVG's right edge (and would be cut off).

@@ -7,12 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar.testing import AsyncTestClient
 from playwright.async_api import Browser, Page, expect
 
 from tests.builders import City
 from tests.helpers import act, submitted
 from tests.pages.browser import assert_accessible, shot, sign_in, tab_to
+
+pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
 
 
 async def a_team(client: Any, city: City, name: str, wip_limit: int = 3) -> dict[str, Any]:

@@ -10,12 +10,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar.testing import AsyncTestClient
 from playwright.async_api import Browser, Locator, Page, expect
 
 from tests.builders import City
 from tests.helpers import paired
 from tests.pages.browser import assert_accessible, no_horizontal_scroll, shot, sign_in
+
+pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
 
 # The service's today is the UTC date; a day read before midnight is never in its future.
 DAY = datetime.now(UTC).date()

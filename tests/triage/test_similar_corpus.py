@@ -21,6 +21,8 @@ from intake.triage import words
 from tests.builders import City
 from tests.helpers import Client, submitted
 
+pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 TOP = 5
 TARGET = 0.9  # issue 18's target: of the pairs, the share whose paraphrase is in the first TOP
