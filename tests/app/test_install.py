@@ -32,6 +32,8 @@ from intake.pages import sessions
 from tests.builders import COMPLETE_PROBLEM, ROOT, plain_url, recreate_database, with_database
 from tests.helpers import PATIENCE, intake, intake_serve
 
+pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+
 
 def repository_files() -> list[str]:
     """What a commit of the working tree would hold (CI's fresh clone): the files git tracks
