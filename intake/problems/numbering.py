@@ -42,7 +42,7 @@ WITH numbered AS (
                      lpad(last_number::text, greatest(5, length(last_number::text)), '0'))
         AS reference
 ), changed AS (
-    UPDATE problems SET {sets}, reference = numbered.reference FROM numbered
+    UPDATE problems SET {sets}reference = numbered.reference FROM numbered
     WHERE problems.id = :problem_id
     RETURNING problems.id, problems.reference
 ), event AS (
@@ -67,7 +67,7 @@ def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...])
     statement = _STATEMENTS.get(key)
     if statement is None:
         sql = _NUMBERED.format(
-            sets=", ".join(f"{_PROBLEMS.c[name].name} = :set_{name}" for name in columns),
+            sets="".join(f"{_PROBLEMS.c[name].name} = :set_{name}, " for name in columns),
             moment_column=", occurred_at" if travelled else "",
             moment_value=", :occurred_at" if travelled else "",
             rows="".join(f",\n{clause}" for clause in rows),
