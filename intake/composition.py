@@ -19,6 +19,7 @@ from intake.triage.sla import clocks
 SUBSCRIBERS = Subscribers(
     event_recorded=(fan_out.notify, timeline.on_event, similar.on_event),
     state_changed=(clocks.on_state_changed,),
+    event_rows=(fan_out.rows, timeline.rows, similar.rows),
 )
 
 

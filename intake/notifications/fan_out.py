@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import Notification, Person, ProblemEvent, ProblemWatcher
+from intake.problems.subscribers import Rows
 from intake.web.auth import DTI_ROLES
 
 CREATED: Final = "created"
@@ -83,6 +84,53 @@ async def notify(
             .join(ProblemWatcher, ProblemWatcher.person_id == Person.id)
             .where(ProblemWatcher.problem_id == event.problem_id, may_hear),
         )
+
+
+def rows(
+    session: AsyncSession, event: ProblemEvent, mentions: tuple[uuid.UUID, ...] = ()
+) -> Rows | None:
+    """The same inbox rows as ``notify``, as a clause of the statement that writes the event
+    (``intake.problems.numbering``): one INSERT, the most specific notification per person."""
+    kind = watcher_kind(event)
+    assignee = _assignee(event)
+    if kind is None and assignee is None and not mentions:
+        return Rows()
+    return Rows(
+        _TOLD,
+        {
+            "told_problem_id": event.problem_id,
+            "told_actor_id": event.actor_id,
+            "told_internal": event.internal,
+            "told_dti_roles": sorted(DTI_ROLES),
+            "told_mentions": list(mentions),
+            "told_assignee": assignee,
+            "told_kind": kind,
+        },
+    )
+
+
+# ``notify`` as one clause: rank 1 a mention, 2 being handed the problem, 3 a watcher's.
+_TOLD = """
+told AS (
+    INSERT INTO notifications (person_id, event_id, kind)
+    SELECT DISTINCT ON (p.id) p.id, e.id, heard.kind
+    FROM event AS e, (
+        SELECT 1 AS rank, m AS person_id, 'mention' AS kind
+        FROM unnest(CAST(:told_mentions AS uuid[])) AS m
+        UNION ALL
+        SELECT 2, CAST(:told_assignee AS uuid), 'assigned'
+        WHERE CAST(:told_assignee AS uuid) IS NOT NULL
+        UNION ALL
+        SELECT 3, w.person_id, CAST(:told_kind AS text) FROM problem_watchers AS w
+        WHERE w.problem_id = CAST(:told_problem_id AS uuid)
+          AND CAST(:told_kind AS text) IS NOT NULL
+    ) AS heard
+    JOIN people AS p ON p.id = heard.person_id
+    WHERE p.active AND p.id IS DISTINCT FROM CAST(:told_actor_id AS uuid)
+      AND (NOT CAST(:told_internal AS boolean) OR p.roles && CAST(:told_dti_roles AS varchar[]))
+    ORDER BY p.id, heard.rank
+    ON CONFLICT DO NOTHING
+)"""
 
 
 def _assignee(event: ProblemEvent) -> uuid.UUID | None:

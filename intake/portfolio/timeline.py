@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.models import ProblemEvent
+from intake.problems.subscribers import Rows
 
 # The keys in an event's ``changes`` that carry portfolio attributes.
 TRACKED_CHANGES = frozenset({"triager_id", "team", "delivery_phase", "sla"})
@@ -182,6 +183,16 @@ async def on_event(
         await refresh(session, [event.problem_id])
 
 
+def rows(
+    session: AsyncSession, event: ProblemEvent, mentions: tuple[uuid.UUID, ...]
+) -> Rows | None:
+    """``on_event`` as a clause of the statement that writes the event
+    (``intake.problems.numbering``): the refresh, reading the new event from that statement."""
+    if not tracks(event):
+        return Rows()
+    return Rows(_REFRESH_WITH_EVENT, {"everything": False, "problem_ids": [event.problem_id]})
+
+
 async def refresh(session: AsyncSession, problem_ids: list[uuid.UUID]) -> None:
     """Recompute these problems' timelines from their history."""
     if not problem_ids:
@@ -199,3 +210,13 @@ async def rebuild(session: AsyncSession) -> int:
 
 
 _REFRESH = text(REFRESH_SQL)
+# REFRESH_SQL reading the history and the event its statement writes (the clause ``event``),
+# which the statement's other clauses cannot read from problem_events.
+_EVENTS = "FROM problem_events AS e\n"
+_WITH_EVENT = (
+    "FROM (SELECT problem_id, id, occurred_at, to_status, type, changes FROM problem_events\n"
+    "      UNION ALL\n"
+    "      SELECT problem_id, id, occurred_at, to_status, type, changes FROM event) AS e\n"
+)
+assert REFRESH_SQL.count(_EVENTS) == 1
+_REFRESH_WITH_EVENT = f"timeline AS ({REFRESH_SQL.replace(_EVENTS, _WITH_EVENT)})"

@@ -20,7 +20,16 @@ from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import page_of, seek
 from intake.lib.schema import from_row
-from intake.problems import edits, framing, history, lifecycle, redaction, schemas, subscribers
+from intake.problems import (
+    edits,
+    framing,
+    history,
+    lifecycle,
+    numbering,
+    redaction,
+    schemas,
+    subscribers,
+)
 from intake.problems.guards import (
     event_visible_to,
     require_action,
@@ -630,19 +639,6 @@ def missing_for_submit(problem: models.Problem) -> list[FieldError]:
     return errors
 
 
-_NEXT_NUMBER = text(
-    "INSERT INTO reference_counters (year, last_number) VALUES (:year, 1) "
-    "ON CONFLICT (year) DO UPDATE SET last_number = reference_counters.last_number + 1 "
-    "RETURNING last_number"
-)
-
-
-async def next_reference(session: AsyncSession, year: int) -> str:
-    """P-YYYY-NNNNN. The counter row is locked until commit, so numbers never skip."""
-    number = await session.scalar(_NEXT_NUMBER, {"year": year})
-    return f"P-{year}-{number:05d}"
-
-
 Prepare = Callable[[models.Problem], Awaitable[dict[str, Any]]]
 # The last step before an action's event, given its moment: what it returns joins ``changes``.
 Finish = Callable[[models.Problem, datetime], Awaitable[dict[str, Any]]]
@@ -658,13 +654,15 @@ async def apply_action(
     reason: str | None = None,
     prepare: Prepare | None = None,
     finish: Finish | None = None,
+    numbered: bool = False,
 ) -> models.Problem:
     """Run one lifecycle action: who and from where (the table), If-Match, one history event.
 
     ``prepare`` checks and applies what is particular to the action (after the generic checks,
     before the state changes) and returns extra ``changes`` for the history event. ``finish``
-    runs last, once the problem is in its new state, just before its event: what must hold a
-    lock until commit goes there, so the lock is held briefly.
+    runs last, once the problem is in its new state, just before its event. ``numbered``:
+    the problem takes the year's next reference in the statement that writes it and its
+    event (``numbering``), so the counter's lock is held for that statement and commit.
     """
     problem = await get_visible(session, caller, problem_id, for_update=True)
     action = lifecycle.ACTIONS[action_name]
@@ -695,18 +693,20 @@ async def apply_action(
             changes.update(await follow(session, problem, before, after, now))
         if finish is not None:
             changes.update(await finish(problem, now))
-    await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type=action.event,
-        # An action that keeps the state is no transition: readers of the history (pauses,
-        # notifications, the event feed) must not see the problem enter its state again.
-        from_status=before if action.changes_state else None,
-        to_status=after if action.changes_state else None,
-        reason=reason,
-        changes=changes,
-    )
+    # An action that keeps the state is no transition: readers of the history (pauses,
+    # notifications, the event feed) must not see the problem enter its state again.
+    event: dict[str, Any] = {
+        "actor_id": caller.id,
+        "type": action.event,
+        "from_status": before if action.changes_state else None,
+        "to_status": after if action.changes_state else None,
+        "reason": reason,
+        "changes": changes,
+    }
+    if numbered:
+        await numbering.record_numbered(session, problem, year=now.year, **event)
+        return problem  # written as it stands: nothing for the database to set
+    await history.record(session, problem_id=problem.id, **event)
     if inspect(problem).expired_attributes - _DEFERRED:  # what the database set (a trigger)
         await session.refresh(problem)
     return problem
@@ -725,8 +725,9 @@ async def submit(
 ) -> models.Problem:
     """Check the record is complete, give it its reference and send it to DTI.
 
-    The reference is taken last (``finish``): its counter stays locked until commit, and
-    every submit of the year waits for it. ``before_numbering`` is the work that needs no
+    The reference is taken last, by the one statement that writes the problem, its event
+    and what follows it (``numbering``): its counter stays locked until commit, and every
+    submit of the year waits for it. ``before_numbering`` is the work that needs no
     lock (triage's search for similar problems), done before.
     """
 
@@ -741,13 +742,19 @@ async def submit(
             await before_numbering(problem)
         return {}
 
-    async def number(problem: models.Problem, now: datetime) -> dict[str, Any]:
+    async def stamp(problem: models.Problem, now: datetime) -> dict[str, Any]:
         problem.submitted_at = now
-        problem.reference = await next_reference(session, now.year)
-        return {"reference": {"from": None, "to": problem.reference}}
+        return {}
 
     return await apply_action(
-        session, caller, problem_id, "submit", if_match, prepare=complete, finish=number
+        session,
+        caller,
+        problem_id,
+        "submit",
+        if_match,
+        prepare=complete,
+        finish=stamp,
+        numbered=True,
     )
 
 

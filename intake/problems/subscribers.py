@@ -26,6 +26,24 @@ EventRecorded = Callable[[AsyncSession, ProblemEvent, tuple[uuid.UUID, ...]], Aw
 # now): what it returns joins the event's ``changes``.
 StateChanged = Callable[[AsyncSession, Problem, str, str, datetime], Awaitable[dict[str, Any]]]
 
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """What a subscriber writes for an event as part of the statement that writes the event:
+    ``sql``, ``name AS (...)`` clauses of its WITH (none if empty), reading the event from the
+    clause ``event`` (its columns, as written); ``params``, named apart from any other's."""
+
+    sql: str = ""
+    params: dict[str, Any] | None = None
+
+
+NOTHING = Rows()
+# The same subscriber, given the event before it is written (no id, no moment yet): the rows
+# it adds as clauses of the event's own statement, or None to be called after the statement
+# (``EventRecorded``) as for any other event. A write that must be one statement (a submit's,
+# under the reference counter's lock: ``intake.problems.numbering``) asks these.
+EventRows = Callable[[AsyncSession, ProblemEvent, tuple[uuid.UUID, ...]], Rows | None]
+
 _KEY = "intake.problems.subscribers"
 
 
@@ -33,6 +51,12 @@ _KEY = "intake.problems.subscribers"
 class Subscribers:
     event_recorded: tuple[EventRecorded, ...]
     state_changed: tuple[StateChanged, ...]
+    # One per ``event_recorded`` subscriber, in its order (``EventRows``).
+    event_rows: tuple[EventRows, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.event_rows and len(self.event_rows) != len(self.event_recorded):
+            raise ValueError("event_rows names one function per event_recorded subscriber")
 
     def session_info(self) -> dict[str, Any]:
         """The sessionmaker ``info`` that makes every session it opens call these."""

@@ -37,6 +37,7 @@ from intake.db.base import Base
 from intake.lib.clock import utcnow
 from intake.lib.errors import NotFound
 from intake.problems.guards import visible_to
+from intake.problems.subscribers import Rows
 from intake.registry.schemas import DepartmentRef
 from intake.triage import schemas, words
 from intake.web.auth import Caller
@@ -125,6 +126,19 @@ _COUNT_SQL = text(
     ON CONFLICT (term) DO UPDATE SET problems = similar_term_counts.problems + excluded.problems
     """
 )
+# _COUNT_SQL as clauses of a submit's one statement (``rows``).
+_COUNTED = """
+recorded AS (
+    INSERT INTO similar_dictionary (dictionary, recorded_at)
+    VALUES (:counted_dictionary, :counted_now)
+    ON CONFLICT DO NOTHING
+), counted AS (
+    INSERT INTO similar_term_counts (term, problems)
+    SELECT term, change FROM unnest(CAST(:counted_terms AS text[]),
+                                    CAST(:counted_changes AS int[])) AS given(term, change)
+    ORDER BY term
+    ON CONFLICT (term) DO UPDATE SET problems = similar_term_counts.problems + excluded.problems
+)"""
 _COUNTS_SQL = text(
     "SELECT term, problems FROM similar_term_counts WHERE term = ANY(CAST(:terms AS text[]))"
 )
@@ -237,6 +251,34 @@ async def on_event(
         problem = await session.get(models.Problem, event.problem_id)
         if problem is not None:
             await recompute(session, problem)
+
+
+def rows(
+    session: AsyncSession, event: models.ProblemEvent, mentions: tuple[uuid.UUID, ...]
+) -> Rows | None:
+    """``on_event`` as a clause of the statement that writes the event, for a submit that
+    searched before its reference (``intake.problems.numbering``): its terms counted in. Any
+    other event that needs a search is followed after its statement (None)."""
+    searched: dict[uuid.UUID, _Change | None] = session.info.get(_SEARCHED, {})
+    if event.type == "submitted" and event.problem_id in searched:
+        change = searched.pop(event.problem_id)
+        given = _given([change] if change is not None else [])
+        if not given:
+            return Rows()
+        return Rows(
+            _COUNTED,
+            {
+                "counted_terms": [term for term, _ in given],
+                "counted_changes": [change for _, change in given],
+                "counted_dictionary": words.dictionary_hash(),
+                "counted_now": utcnow(),
+            },
+        )
+    if event.type == "submitted" or (
+        event.type == "updated" and not WORDS.isdisjoint(event.changes)
+    ):
+        return None
+    return Rows()
 
 
 async def search_before_numbering(
@@ -367,9 +409,14 @@ def _counted(changes: Iterable[_Change]) -> Counter[str]:
     return counted
 
 
+def _given(changes: Iterable[_Change]) -> list[tuple[str, int]]:
+    """The terms whose counts change, and by how much, in key order."""
+    return sorted((term, change) for term, change in _counted(changes).items() if change)
+
+
 async def _count(session: AsyncSession, changes: Iterable[_Change]) -> None:
     """Count each problem's new terms in, and its old ones (None: it was not counted) out."""
-    given = sorted((term, change) for term, change in _counted(changes).items() if change)
+    given = _given(changes)
     if given:
         await session.execute(
             _COUNT_SQL,

@@ -1,0 +1,167 @@
+"""A submit's last statement: the reference taken, and everything that names it, at once.
+
+The year's counter row stays locked from the moment a number is taken until commit, and
+every submit of the year waits for it. So the number is taken by the statement that writes
+what needs it, and nothing else: the problem's new state (reference included), its event
+(with the reference in its ``changes``) and what the history's subscribers add for that
+event (``subscribers.EventRows``: the inbox, the timeline, the terms counted in), as clauses
+of one ``WITH``. Then the request commits. Everything else a submit does (the checks, the
+similar problems, the due times, the answer's names) happens before.
+
+Inside one statement every clause reads the database as it was before the statement: a
+subscriber reads the new event from the clause ``event``, not from ``problem_events``. The
+event feed's trigger (``feed_publish``, after the statement) sees everything the statement
+wrote, the problem's reference with it, so it publishes the draft's history then.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import TextClause, bindparam, inspect, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from intake.db import models
+from intake.db.base import Base
+from intake.lib import clock
+from intake.problems import subscribers
+from intake.vocabulary.events import EventType
+
+_PROBLEMS = Base.metadata.tables["problems"]
+_COLUMN_KEYS = tuple(c.key for c in inspect(models.Problem).column_attrs)
+
+# P-YYYY-NNNNN: at least five digits, as ``f"{number:05d}"``.
+_NUMBERED = """
+WITH numbered AS (
+    INSERT INTO reference_counters (year, last_number) VALUES (:year, 1)
+    ON CONFLICT (year) DO UPDATE SET last_number = reference_counters.last_number + 1
+    RETURNING format('P-%s-%s', year,
+                     lpad(last_number::text, greatest(5, length(last_number::text)), '0'))
+        AS reference
+), changed AS (
+    UPDATE problems SET {sets}reference = numbered.reference FROM numbered
+    WHERE problems.id = :problem_id
+    RETURNING problems.id, problems.reference
+), event AS (
+    INSERT INTO problem_events (problem_id, actor_id, type, from_status, to_status, reason,
+                                changes, internal{moment_column})
+    SELECT changed.id, :actor_id, :type, :from_status, :to_status, :reason,
+           CAST(:changes AS jsonb) || jsonb_build_object(
+               'reference', jsonb_build_object('from', NULL, 'to', changed.reference)),
+           false{moment_value}
+    FROM changed
+    RETURNING id, problem_id, actor_id, type, from_status, to_status, reason, changes,
+              internal, occurred_at, xact_id
+){rows}
+SELECT event.id, event.occurred_at, event.xact_id, changed.reference FROM event, changed
+"""
+_STATEMENTS: dict[tuple[Any, ...], TextClause] = {}
+
+
+def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...]) -> TextClause:
+    """The statement for these changed columns and subscribers' clauses, built once."""
+    key = (columns, travelled, rows)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        sql = _NUMBERED.format(
+            sets="".join(f"{_PROBLEMS.c[name].name} = :set_{name}, " for name in columns),
+            moment_column=", occurred_at" if travelled else "",
+            moment_value=", :occurred_at" if travelled else "",
+            rows="".join(f",\n{clause}" for clause in rows),
+        )
+        statement = text(sql).bindparams(
+            bindparam("changes", type_=JSONB),
+            *(bindparam(f"set_{name}", type_=_PROBLEMS.c[name].type) for name in columns),
+        )
+        _STATEMENTS[key] = statement
+    return statement
+
+
+async def record_numbered(
+    session: AsyncSession,
+    problem: models.Problem,
+    *,
+    year: int,
+    actor_id: uuid.UUID | None,
+    type: EventType,
+    from_status: str | None,
+    to_status: str | None,
+    reason: str | None = None,
+    changes: dict[str, Any],
+) -> models.ProblemEvent:
+    """Give ``problem`` the year's next reference and write it as it stands in memory (its
+    changed columns), with its event, in one statement (``history.record``'s contract: the
+    subscribers follow the event, here within the statement where they can).
+
+    The problem's changes are taken from the entity and written here, not by the unit of
+    work: the entity is left as written, so nothing is flushed between this and commit."""
+    state = inspect(problem)
+    changed = {
+        key: state.attrs[key].value
+        for key in _COLUMN_KEYS
+        if key != "reference" and state.attrs[key].history.added
+    }
+    moment = clock.travelled()
+    pending = models.ProblemEvent(
+        problem_id=problem.id,
+        actor_id=actor_id,
+        type=type,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        changes=changes,
+        internal=False,
+    )
+    following = subscribers.of(session)
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    after = []
+    rows_of_each = following.event_rows or (None,) * len(following.event_recorded)
+    for recorded, rows_of in zip(following.event_recorded, rows_of_each, strict=True):
+        rows = rows_of(session, pending, ()) if rows_of is not None else None
+        if rows is None:
+            after.append(recorded)
+        elif rows.sql:
+            clauses.append(rows.sql)
+            params.update(rows.params or {})
+    columns = tuple(sorted(changed))
+    statement = _statement(columns, moment is not None, tuple(clauses))
+    values = {
+        **params,
+        **{f"set_{name}": value for name, value in changed.items()},
+        "year": year,
+        "problem_id": problem.id,
+        "actor_id": actor_id,
+        "type": type,
+        "from_status": from_status,
+        "to_status": to_status,
+        "reason": reason,
+        "changes": changes,
+    }
+    if moment is not None:  # a replayed past action (the demo seed) happened then, not now
+        values["occurred_at"] = moment
+    with session.no_autoflush:
+        written = (await session.execute(statement, values)).one()
+    # The entity now holds what the row holds: nothing left for the unit of work to write.
+    for name, value in changed.items():
+        set_committed_value(problem, name, value)
+    set_committed_value(problem, "reference", written.reference)
+    event = models.ProblemEvent(
+        problem_id=problem.id,
+        actor_id=actor_id,
+        type=type,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        changes={**changes, "reference": {"from": None, "to": written.reference}},
+        internal=False,
+        occurred_at=written.occurred_at,
+        id=written.id,
+        xact_id=written.xact_id,
+    )
+    for follow in after:
+        await follow(session, event, ())
+    return event
