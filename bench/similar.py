@@ -12,7 +12,7 @@ whole city), then given submission times spread over the city's and searched aga
 recent helps none of them. It prints, for each corpus, the share of pairs whose paraphrase is
 among the first five similar problems of the other, and ``GET /api/v1/problems/{id}/similar``'s
 latency. The run reports; it never fails on a missed target. See docs/performance.md,
-section 10.
+"Similar problems: paraphrases".
 """
 
 from __future__ import annotations
