@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db.models import Person, Problem, WebSession
 from intake.lib.clock import utcnow
 from intake.lib.errors import (
+    BadRequest,
     Conflict,
     FieldError,
     Forbidden,
@@ -46,6 +47,7 @@ from intake.web.transaction import provide_read_session
 
 __all__ = [
     "DTI_ROLES",
+    "BadRequest",
     "Caller",
     "Conflict",
     "FieldError",

@@ -16,7 +16,7 @@ from intake.discovery import journey as journeys
 from intake.discovery import service as discovery
 from intake.outcomes import schemas as outcome_schemas
 from intake.outcomes import service as outcomes
-from intake.pages import work_forms
+from intake.pages import paging, work_forms
 from intake.pages.deps import Caller, Conflict, Forbidden, ProblemPage
 from intake.pages.rendering import render
 from intake.pages.words import DELIVERY_PHASES, STATUS_WORDS
@@ -105,8 +105,8 @@ def _has_work(problem: models.Problem) -> bool:
 
 async def workspace_problem(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID
-) -> tuple[models.Problem, list[outcome_schemas.Metric]]:
-    """The problem and its metrics, if this person may open its workspace.
+) -> models.Problem:
+    """The problem, if this person may open its workspace.
 
     404 when the problem is hidden; 409 before DTI accepted it (there is no work yet); 403
     for someone outside DTI and leadership who owns none of its metrics.
@@ -117,14 +117,23 @@ async def workspace_problem(
             "This problem has no workspace: the work starts once DTI accepts it and pairs it "
             "with a product team."
         )
-    metrics, _ = await outcomes.list_metrics(session, caller, problem_id, cursor=None, limit=100)
-    owns_metric = any(m.owner is not None and m.owner.id == caller.id for m in metrics)
-    if not (caller.sees_everything_submitted or owns_metric):
+    if caller.sees_everything_submitted:
+        return problem
+    owns_metric = await session.scalar(
+        select(models.Metric.id)
+        .where(
+            models.Metric.problem_id == problem_id,
+            models.Metric.present(),
+            models.Metric.owner_id == caller.id,
+        )
+        .limit(1)
+    )
+    if owns_metric is None:
         raise Forbidden(
             "The workspace is for DTI's product teams. You can follow the work on the "
             "problem's own page."
         )
-    return problem, metrics
+    return problem
 
 
 async def workspace_page(
@@ -135,26 +144,53 @@ async def workspace_page(
     status: int = 200,
 ) -> Any:
     request, session, caller, problem_id = page.request, *page.on
-    problem, metrics = await workspace_problem(session, caller, problem_id)
+    problem = await workspace_problem(session, caller, problem_id)
     access = await access_of(session, caller, problem)
     out = await problems.problem_out(session, caller, problem)
-    findings, _ = await discovery.list_findings(
-        session,
-        caller,
-        problem_id,
-        [kind for kind in work_forms.KIND_WORDS if kind != "journey_step"],
-        cursor=None,
-        limit=100,
+    kinds = [kind for kind in work_forms.KIND_WORDS if kind != "journey_step"]
+    findings = await paging.shown(
+        request,
+        "findings",
+        lambda cursor: discovery.list_findings(
+            session, caller, problem_id, kinds, cursor=cursor, limit=paging.FINDINGS
+        ),
+        anchor="findings",
     )
     journey, journey_tag = await journeys.journey_map(session, caller, problem_id)
-    milestone_list, _ = await milestones.list_milestones(
-        session, caller, problem_id, cursor=None, limit=100
+    milestone_list = await paging.shown(
+        request,
+        "milestones",
+        lambda cursor: milestones.list_milestones(
+            session, caller, problem_id, cursor=cursor, limit=paging.MILESTONES
+        ),
+        anchor="milestones",
     )
-    update_list, _ = await updates.list_updates(session, caller, problem_id, cursor=None, limit=25)
+    update_list = await paging.shown(
+        request,
+        "updates",
+        lambda cursor: updates.list_updates(
+            session, caller, problem_id, cursor=cursor, limit=paging.UPDATES
+        ),
+        anchor="updates",
+    )
+    metric_list = await paging.shown(
+        request,
+        "metrics",
+        lambda cursor: outcomes.list_metrics(
+            session, caller, problem_id, cursor=cursor, limit=paging.METRICS
+        ),
+        anchor="metrics",
+    )
+    metrics = metric_list.items
     measurements = {}
     for metric in metrics:
-        measurements[metric.id], _ = await outcomes.list_measurements(
-            session, caller, problem_id, metric.id, cursor=None, limit=100
+        measurements[metric.id] = await paging.shown(
+            request,
+            f"measurements_{metric.id}",
+            lambda cursor, metric_id=metric.id: outcomes.list_measurements(
+                session, caller, problem_id, metric_id, cursor=cursor, limit=paging.MEASUREMENTS
+            ),
+            anchor=f"metric-{metric.id}",
         )
     open_work = problem.status in WORK_STATES
     measurable = {
@@ -187,14 +223,21 @@ async def workspace_page(
         access=access,
         action_words=ACTION_WORDS,
         phase_options={p: work_forms.PHASES[p] for p in forward_phases(problem)},
-        findings=findings,
+        findings=findings.items,
+        pages={
+            "findings": findings,
+            "milestones": milestone_list,
+            "updates": update_list,
+            "metrics": metric_list,
+        },
         journey=journey,
         journey_tag=journey_tag.strip('"'),
         step_titles={step.id: step.title for step in journey.steps},
-        milestones=milestone_list,
-        updates=update_list,
+        milestones=milestone_list.items,
+        updates=update_list.items,
         metrics=metrics,
-        measurements=measurements,
+        measurements={key: shown.items for key, shown in measurements.items()},
+        measurement_pages=measurements,
         measurable=measurable,
         owner_emails=owner_emails,
         forms=work_forms.FORMS,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.collaboration import comments, watchers
 from intake.collaboration.schemas import CommentCreate
 from intake.db import models
-from intake.pages import forms
+from intake.pages import forms, paging
 from intake.pages.collaboration_view import SAVED, CollaborationForm, collaboration_context
 from intake.pages.deps import (
     Caller,
@@ -115,18 +115,26 @@ class ProblemPages(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
     ) -> Any:
         mine, followed = [
-            (await problems.list_problems(db_session, caller, which, cursor=None, limit=100))[0]
-            for which in (
-                problems.ProblemFilters(department=caller.department_code),
-                problems.ProblemFilters(followed_by=caller.id),
+            await paging.shown(
+                request,
+                name,
+                lambda cursor, which=which: problems.list_problems(
+                    db_session, caller, which, cursor=cursor, limit=paging.PROBLEMS
+                ),
+                anchor=name,
+            )
+            for name, which in (
+                ("mine", problems.ProblemFilters(department=caller.department_code)),
+                ("followed", problems.ProblemFilters(followed_by=caller.id)),
             )
         ]
         return render(
             request,
             "problems.html",
             title="My problems",
-            mine=mine,
-            followed=[p for p in followed if p.department.id != caller.department_id],
+            mine=mine.items,
+            followed=[p for p in followed.items if p.department.id != caller.department_id],
+            pages={"mine": mine, "followed": followed},
             words=STATUS_WORDS,
         )
 
@@ -284,8 +292,22 @@ async def render_problem(
     request, session, caller, problem_id = page.request, *page.on
     problem = await problems.get_visible(session, caller, problem_id)
     out = await problems.problem_out(session, caller, problem)
-    history, _ = await problems.list_history(session, caller, problem_id, cursor=None, limit=200)
-    thread, _ = await comments.list_comments(session, caller, problem_id, cursor=None, limit=200)
+    history = await paging.shown(
+        request,
+        "history",
+        lambda cursor: problems.list_history(
+            session, caller, problem_id, cursor=cursor, limit=paging.HISTORY
+        ),
+        anchor="history",
+    )
+    thread = await paging.shown(
+        request,
+        "comments",
+        lambda cursor: comments.list_comments(
+            session, caller, problem_id, cursor=cursor, limit=paging.COMMENTS
+        ),
+        anchor="comments",
+    )
     missing = problems.missing_for_submit(problem) if problem.status == "draft" else []
     errors = forms.FormErrors()
     for item in missing:
@@ -305,8 +327,9 @@ async def render_problem(
         title=out.title,
         problem=out,
         words=STATUS_WORDS,
-        history=history,
-        comments=thread,
+        history=history.items,
+        comments=thread.items,
+        pages={"history": history, "comments": thread},
         missing=errors.summary(),
         error=error,
         answer=answer,
