@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.collaboration import access, collaborators, watchers
 from intake.db import models
+from intake.pages import paging
 from intake.pages.deps import Caller, Forbidden
 from intake.registry import service as registry
 
@@ -74,7 +75,9 @@ async def collaboration_context(
     taken = {c.department.id for c in collaborating if c.department is not None}
     departments: list[Any] = []
     if manage:
-        listed, _ = await registry.list_departments(session, cursor=None, limit=100)
+        listed = await paging.every(
+            lambda cursor, limit: registry.list_departments(session, cursor=cursor, limit=limit)
+        )
         departments = [d for d in listed if d.id != problem.department_id and d.id not in taken]
     # A metric's owner outside DTI opens the workspace to record its measurements.
     owns_metric = await session.scalar(

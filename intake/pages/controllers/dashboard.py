@@ -16,7 +16,7 @@ from litestar.params import QueryParameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.pages import dashboard
+from intake.pages import dashboard, paging
 from intake.pages.deps import Caller, ValidationFailed, provide_read_session, utcnow
 from intake.pages.rendering import render
 from intake.portfolio import export
@@ -76,8 +76,13 @@ class Asked:
     async def form(self) -> dict[str, Any]:
         """What the filter form offers: departments (the whole city's, for those who see
         it) and teams."""
-        departments, _ = await registry.list_departments(self.session, cursor=None, limit=100)
-        teams, _ = await registry.list_teams(self.session, cursor=None, limit=100)
+        session = self.session
+        departments = await paging.every(
+            lambda cursor, limit: registry.list_departments(session, cursor=cursor, limit=limit)
+        )
+        teams = await paging.every(
+            lambda cursor, limit: registry.list_teams(session, cursor=cursor, limit=limit)
+        )
         whole_city = self.caller.sees_everything_submitted
         return {
             "filters": self.filters,

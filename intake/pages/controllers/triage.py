@@ -14,7 +14,7 @@ from litestar.handlers import HTTPRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.pages import clocks
+from intake.pages import clocks, paging
 from intake.pages import triage_forms as tf
 from intake.pages.deps import (
     Caller,
@@ -147,7 +147,9 @@ class TriagePages(Controller):
             items, next_cursor = await triage.triage_queue(
                 db_session, caller, read.filters, cursor=read.cursor, limit=25
             )
-        departments, _ = await registry.list_departments(db_session, cursor=None, limit=100)
+        departments = await paging.every(
+            lambda cursor, limit: registry.list_departments(db_session, cursor=cursor, limit=limit)
+        )
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
         return render(
             request,
@@ -360,7 +362,12 @@ async def _triage_page(
     if not caller.has_role(*READERS):
         raise Forbidden("The triage page is for DTI product managers and leadership.")
     out = await problems.problem_out(session, caller, problem)
-    history, _ = await problems.list_history(session, caller, problem_id, cursor=None, limit=500)
+    # Not shown as a list: what changed since the form was drawn, and the last event seen.
+    history = await paging.every(
+        lambda cursor, limit: problems.list_history(
+            session, caller, problem_id, cursor=cursor, limit=limit
+        )
+    )
     forms = offered(caller, problem)
     submitted = problem.reference is not None
     first_response = decision = None
@@ -373,7 +380,9 @@ async def _triage_page(
         if problem.status in pairing.ASSIGNABLE_STATES
         else []
     )
-    departments, _ = await registry.list_departments(session, cursor=None, limit=100)
+    departments = await paging.every(
+        lambda cursor, limit: registry.list_departments(session, cursor=cursor, limit=limit)
+    )
     seen = whole_number(typed.text("seen")) if typed is not None else None
     changed = [event for event in history if event.id > seen] if stale and seen is not None else []
     return render(
