@@ -14,7 +14,6 @@ from intake.db import models
 from intake.delivery import milestones, updates
 from intake.discovery import journey as journeys
 from intake.discovery import service as discovery
-from intake.outcomes import schemas as outcome_schemas
 from intake.outcomes import service as outcomes
 from intake.pages import paging, work_forms
 from intake.pages.deps import Caller, Conflict, Forbidden, ProblemPage
@@ -182,16 +181,18 @@ async def workspace_page(
         anchor="metrics",
     )
     metrics = metric_list.items
-    measurements = {}
-    for metric in metrics:
-        measurements[metric.id] = await paging.shown(
+
+    async def measurements_of(metric_id: uuid.UUID) -> paging.Shown[Any]:
+        return await paging.shown(
             request,
-            f"measurements_{metric.id}",
-            lambda cursor, metric_id=metric.id: outcomes.list_measurements(
+            f"measurements_{metric_id}",
+            lambda cursor: outcomes.list_measurements(
                 session, caller, problem_id, metric_id, cursor=cursor, limit=paging.MEASUREMENTS
             ),
-            anchor=f"metric-{metric.id}",
+            anchor=f"metric-{metric_id}",
         )
+
+    measurements = {metric.id: await measurements_of(metric.id) for metric in metrics}
     open_work = problem.status in WORK_STATES
     measurable = {
         m.id

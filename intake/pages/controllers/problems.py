@@ -114,20 +114,19 @@ class ProblemPages(Controller):
     async def home(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
     ) -> Any:
-        mine, followed = [
-            await paging.shown(
+
+        async def listed(name: str, which: problems.ProblemFilters) -> paging.Shown[Any]:
+            return await paging.shown(
                 request,
                 name,
-                lambda cursor, which=which: problems.list_problems(
+                lambda cursor: problems.list_problems(
                     db_session, caller, which, cursor=cursor, limit=paging.PROBLEMS
                 ),
                 anchor=name,
             )
-            for name, which in (
-                ("mine", problems.ProblemFilters(department=caller.department_code)),
-                ("followed", problems.ProblemFilters(followed_by=caller.id)),
-            )
-        ]
+
+        mine = await listed("mine", problems.ProblemFilters(department=caller.department_code))
+        followed = await listed("followed", problems.ProblemFilters(followed_by=caller.id))
         return render(
             request,
             "problems.html",
