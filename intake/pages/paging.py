@@ -15,6 +15,7 @@ from intake.lib.pagination import MAX_LIMIT
 from intake.pages.deps import BadRequest, ValidationFailed
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Records per page, by list. The history reads oldest first, the updates newest first.
 FINDINGS = 50
@@ -25,6 +26,7 @@ MEASUREMENTS = 25
 COMMENTS = 50
 HISTORY = 50
 PROBLEMS = 50
+INBOX = 50
 
 # Query parameters that are a one-off message, not where the reader is.
 _MESSAGES = ("saved", "submitted", "withdrawn")
@@ -66,19 +68,24 @@ async def shown(
     ``fetch(cursor)``. A cursor this server did not hand out is a 400 page."""
     key = f"{name}_after"
     cursor = request.query_params.get(key) or None
-    if cursor is not None and len(cursor) > 500:
-        raise BadRequest(BROKEN)
-    try:
-        items, next_cursor = await fetch(cursor)
-    except ValidationFailed as exc:
-        if any(error.field == "cursor" for error in exc.errors):
-            raise BadRequest(BROKEN) from None
-        raise
+    items, next_cursor = await read(fetch, cursor)
     return Shown(
         items=items,
         more=_link(request, key, next_cursor, anchor) if next_cursor else None,
         first=_link(request, key, None, anchor) if cursor else None,
     )
+
+
+async def read(fetch: Callable[[str | None], Awaitable[R]], cursor: str | None) -> R:
+    """``fetch(cursor)``, where a cursor this server did not hand out is a 400 page."""
+    if cursor is not None and len(cursor) > 500:
+        raise BadRequest(BROKEN)
+    try:
+        return await fetch(cursor)
+    except ValidationFailed as exc:
+        if any(error.field == "cursor" for error in exc.errors):
+            raise BadRequest(BROKEN) from None
+        raise
 
 
 async def every(

@@ -9,6 +9,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
+
 from intake.pages import paging
 from tests.builders import City
 from tests.helpers import draft, in_phase
@@ -134,12 +136,15 @@ async def test_every_workspace_list_pages_through_all_its_records(
 
 
 async def test_the_problem_page_pages_its_comments_and_history_and_home_its_problems(
-    client: Client, city: City
+    client: Client, city: City, db: asyncpg.Connection
 ) -> None:
     problem = await in_phase(client, city, "accepted")
     for n in range(paging.COMMENTS + 1):
         await post(
-            client, city, f"/api/v1/problems/{problem['id']}/comments", {"body": f"Say-{n:03}"}
+            client,
+            city,
+            f"/api/v1/problems/{problem['id']}/comments",
+            {"body": f"Say-{n:03} for @rosa.diaz@city.example"},
         )
     await sign_in(client, "requester")
     url = f"/problems/{problem['id']}"
@@ -157,6 +162,14 @@ async def test_the_problem_page_pages_its_comments_and_history_and_home_its_prob
     total = len(events.json()["items"])
     assert total > paging.HISTORY
     assert [len(page) for page in history] == [paging.HISTORY, total - paging.HISTORY]
+    # Each comment mentions the requester: more than a page of notifications.
+    inbox = await walk(client, "/inbox", "notifications", r'id="notification-(\d+)"', "<h1>", None)
+    notified = await db.fetchval(
+        "SELECT count(*) FROM notifications n JOIN people p ON p.id = n.person_id"
+        " WHERE p.email = 'rosa.diaz@city.example'"
+    )
+    assert notified > paging.INBOX
+    assert [len(page) for page in inbox] == [paging.INBOX, notified - paging.INBOX]
     # The department's own problems, more than a page of them.
     for n in range(paging.PROBLEMS):
         await draft(client, city, title=f"Draft {n:03} of the permit backlog")
@@ -182,6 +195,7 @@ async def test_a_garbled_cursor_is_a_clear_400_page(client: Client, city: City) 
         f"/problems/{problem['id']}?comments_after=WyJ4Il0",
         f"/problems/{problem['id']}?history_after=e30",
         "/?mine_after=bm9wZQ",
+        "/inbox?cursor=garbled",
     ):
         page = await client.get(url)
         assert page.status_code == 400, (url, page.status_code)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.notifications import service as inbox
 from intake.notifications.schemas import MarkRead
+from intake.pages import paging
 from intake.pages.deps import Caller
 from intake.pages.rendering import render
 from intake.registry import service as registry
@@ -29,8 +30,11 @@ class AccountPages(Controller):
         unread: bool = False,
         cursor: str | None = None,
     ) -> Any:
-        page = await inbox.list_notifications(
-            db_session, caller, unread_only=unread, cursor=cursor, limit=50
+        page = await paging.read(
+            lambda cursor: inbox.list_notifications(
+                db_session, caller, unread_only=unread, cursor=cursor, limit=paging.INBOX
+            ),
+            cursor,
         )
         return render(
             request,
@@ -38,6 +42,7 @@ class AccountPages(Controller):
             title="Inbox",
             page=page,
             unread=unread,
+            later_page=cursor is not None,
             unread_count=page.unread_count,
         )
 
