@@ -37,6 +37,7 @@ from intake.lib.errors import (
     problem_response,
 )
 from intake.lib.etag import etag
+from intake.lib.pagination import MAX_LIMIT
 from intake.notifications import service as inbox
 from intake.pages import sessions
 from intake.problems import lifecycle
@@ -47,6 +48,7 @@ from intake.web.transaction import provide_read_session
 
 __all__ = [
     "DTI_ROLES",
+    "MAX_LIMIT",
     "BadRequest",
     "Caller",
     "Conflict",

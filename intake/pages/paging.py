@@ -11,8 +11,7 @@ from urllib.parse import urlencode
 
 from litestar import Request
 
-from intake.lib.pagination import MAX_LIMIT
-from intake.pages.deps import BadRequest, ValidationFailed
+from intake.pages.deps import MAX_LIMIT, BadRequest, ValidationFailed
 
 T = TypeVar("T")
 R = TypeVar("R")
