@@ -9,7 +9,6 @@ reading or editing it is a 404, and its history events are internal.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import select
@@ -18,10 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.collaboration import mentions, schemas
 from intake.db import models
 from intake.lib.clock import utcnow
-from intake.lib.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from intake.lib.errors import FieldError, Forbidden, ValidationFailed
 from intake.lib.etag import check_if_match
-from intake.lib.pagination import page_of, seek
-from intake.problems import edits, history
+from intake.problems import edits, history, records
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
 from intake.web.auth import Caller
@@ -41,15 +39,6 @@ def _readable(caller: Caller) -> Any:
     if caller.is_dti:
         return models.Comment.visibility.in_(("all", INTERNAL))
     return models.Comment.visibility == "all"
-
-
-async def _names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(models.Person.id, models.Person.name).where(models.Person.id.in_(ids))
-    )
-    return dict(rows.all())
 
 
 def _comment_out(comment: models.Comment, names: dict[uuid.UUID, str]) -> schemas.Comment:
@@ -79,7 +68,7 @@ async def comment_out(session: AsyncSession, comment: models.Comment) -> schemas
             .order_by(Revision.replaced_at, Revision.id)
         )
     ).all()
-    names = await _names(session, {comment.author_id, *comment.mentions})
+    names = await records.names(session, {comment.author_id, *comment.mentions})
     base = _comment_out(comment, names)
     return schemas.CommentDetail(
         **{field: getattr(base, field) for field in base.__struct_fields__},
@@ -94,31 +83,22 @@ async def comment_out(session: AsyncSession, comment: models.Comment) -> schemas
     )
 
 
-async def list_comments(
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[schemas.Comment], str | None]:
-    """The comments the caller may read, oldest first."""
-    await problems.get_visible(session, caller, problem_id)
-    Comment = models.Comment
-    query = seek(
-        select(Comment).where(Comment.problem_id == problem_id, _readable(caller)),
-        (Comment.created_at, Comment.id),
-        cursor,
-        (datetime, uuid.UUID),
-        limit=limit,
-    )
-    page, next_cursor = page_of(
-        (await session.scalars(query)).all(), limit, lambda c: (c.created_at, c.id)
-    )
-    names = await _names(
+async def _comments_out(session: AsyncSession, page: list[models.Comment]) -> list[schemas.Comment]:
+    names = await records.names(
         session, {c.author_id for c in page} | {pid for c in page for pid in c.mentions}
     )
-    return [_comment_out(comment, names) for comment in page], next_cursor
+    return [_comment_out(comment, names) for comment in page]
+
+
+list_comments = records.lister(
+    "list_comments",
+    lambda caller, problem_id: select(models.Comment).where(
+        models.Comment.problem_id == problem_id, _readable(caller)
+    ),
+    (models.Comment.created_at, models.Comment.id),
+    _comments_out,
+    doc="The comments the caller may read, oldest first.",
+)
 
 
 async def get_comment(
@@ -131,17 +111,9 @@ async def get_comment(
 ) -> models.Comment:
     """The comment if the caller may read it and it belongs to this problem; 404 otherwise."""
     await problems.get_visible(session, caller, problem_id)
-    query = select(models.Comment).where(
-        models.Comment.id == comment_id,
-        models.Comment.problem_id == problem_id,
-        _readable(caller),
+    return await records.record_of(
+        session, models.Comment, problem_id, comment_id, _readable(caller), for_update=for_update
     )
-    if for_update:
-        query = query.with_for_update()
-    comment = await session.scalar(query.execution_options(populate_existing=True))
-    if comment is None:
-        raise NotFound(f"No comment {comment_id} on problem {problem_id}.")
-    return comment
 
 
 def _event_changes(comment: models.Comment) -> dict[str, Any]:

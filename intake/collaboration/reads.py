@@ -5,16 +5,14 @@ answers to service accounts and build them for the writes."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import cast
 
 import asyncpg
 import msgspec
 
-from intake.collaboration import schemas
+from intake.collaboration import comments, schemas
 from intake.collaboration.comments import INTERNAL
-from intake.lib.pagination import page_of
-from intake.problems.reads import cursor_on_problem, on_problem_sql, rows_on_problem
+from intake.problems.reads import BY_CREATION, lean_lister, on_problem_sql, rows_on_problem
 from intake.problems.schemas import PersonRef
 from intake.registry.schemas import DepartmentRef
 
@@ -39,23 +37,7 @@ def _comments_sql(after: bool) -> str:
     )
 
 
-_COMMENTS_SQL = {False: _comments_sql(False), True: _comments_sql(True)}
-
-
-async def comments_for(
-    connection: asyncpg.Connection,
-    email: str,
-    problem_id: uuid.UUID,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[schemas.Comment], str | None]:
-    """``comments.list_comments`` for the person ``email``, in one statement."""
-    after = await cursor_on_problem(connection, email, problem_id, cursor, (datetime, uuid.UUID))
-    rows = await rows_on_problem(
-        connection, email, problem_id, _COMMENTS_SQL[after is not None], limit + 1, *(after or ())
-    )
-    page, next_cursor = page_of(rows, limit, lambda row: (row["created_at"], row["id"]))
+def _comments(page: list[asyncpg.Record]) -> list[schemas.Comment]:
     return [
         schemas.Comment(
             id=row["id"],
@@ -70,7 +52,10 @@ async def comments_for(
             edited_at=row["updated_at"] if row["version"] > 1 else None,
         )
         for row in page
-    ], next_cursor
+    ]
+
+
+comments_for = lean_lister(comments.list_comments, _comments_sql, BY_CREATION, _comments)
 
 
 _WATCHERS_SQL = on_problem_sql(

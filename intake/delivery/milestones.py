@@ -10,9 +10,8 @@ lists them). The ``state`` is derived on read from the dates and today's date.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple
 
 import msgspec
 from sqlalchemy import select
@@ -21,12 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.delivery import schemas
 from intake.lib.clock import utcnow
-from intake.lib.errors import FieldError, NotFound, ValidationFailed
-from intake.lib.etag import check_if_match
-from intake.lib.pagination import page_of, seek
-from intake.problems import edits, history
+from intake.lib.errors import FieldError, ValidationFailed
+from intake.problems import edits, history, records
 from intake.problems import service as problems
-from intake.problems.guards import require_problem_team, require_work_open
 from intake.problems.schemas import PersonRef
 from intake.web.auth import Caller
 
@@ -39,30 +35,6 @@ def milestone_state(target_date: date, done_on: date | None, today: date) -> sch
 
 
 # -- reading --------------------------------------------------------------------------------
-
-
-async def list_milestones(
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[schemas.Milestone], str | None]:
-    """The problem's milestones by target date (earliest first; ties by creation)."""
-    await problems.get_visible(session, caller, problem_id)
-    Milestone = models.Milestone
-    query = seek(
-        select(Milestone).where(Milestone.problem_id == problem_id, Milestone.present()),
-        (Milestone.target_date, Milestone.created_at, Milestone.id),
-        cursor,
-        (date, datetime, uuid.UUID),
-        limit=limit,
-    )
-    rows, next_cursor = page_of(
-        (await session.scalars(query)).all(), limit, lambda m: (m.target_date, m.created_at, m.id)
-    )
-    return await _out_many(session, rows), next_cursor
 
 
 async def get_milestone(
@@ -84,50 +56,41 @@ async def _out_many(
         *(m.created_by_id for m in milestones),
         *(uuid.UUID(e["replaced_by_id"]) for m in milestones for e in m.earlier_targets),
     }
-    names = await _names(session, people)
+    names = await records.names(session, people)
     today = utcnow().date()
     return [milestone_from(m, names, today) for m in milestones]
 
 
-async def _names(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = await session.execute(
-        select(models.Person.id, models.Person.name).where(models.Person.id.in_(wanted))
-    )
-    return {row[0]: row[1] for row in rows}
+Milestone = models.Milestone
+list_milestones = records.lister(
+    "list_milestones",
+    lambda _, problem_id: select(Milestone).where(
+        Milestone.problem_id == problem_id, Milestone.present()
+    ),
+    (Milestone.target_date, Milestone.created_at, Milestone.id),
+    _out_many,
+    doc="The problem's milestones by target date (earliest first; ties by creation).",
+)
 
 
-class MilestoneRow(Protocol):
-    """What a milestone's body is made of: the entity, or a row read for it."""
+class MilestoneRow(NamedTuple):
+    """A milestone as read for its body without the entity (``delivery.reads``)."""
 
-    @property
-    def id(self) -> uuid.UUID: ...
-    @property
-    def problem_id(self) -> uuid.UUID: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def description(self) -> str | None: ...
-    @property
-    def target_date(self) -> date: ...
-    @property
-    def done_on(self) -> date | None: ...
-    @property
-    def earlier_targets(self) -> list[dict[str, Any]]: ...
-    @property
-    def created_by_id(self) -> uuid.UUID: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def updated_at(self) -> datetime: ...
-    @property
-    def version(self) -> int: ...
+    id: uuid.UUID
+    problem_id: uuid.UUID
+    title: str
+    description: str | None
+    target_date: date
+    done_on: date | None
+    earlier_targets: list[dict[str, Any]]
+    created_by_id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    version: int
 
 
 def milestone_from(
-    milestone: MilestoneRow, names: dict[uuid.UUID, str], today: date
+    milestone: MilestoneRow | models.Milestone, names: dict[uuid.UUID, str], today: date
 ) -> schemas.Milestone:
     """The milestone's body, with ``names`` of its creator and of whoever moved it."""
     earlier = [
@@ -170,36 +133,12 @@ def _person(names: dict[uuid.UUID, str], person_id: str | None) -> PersonRef | N
 async def _find(
     session: AsyncSession, problem_id: uuid.UUID, milestone_id: uuid.UUID
 ) -> models.Milestone:
-    """The milestone if it belongs to this problem and is not removed; 404 otherwise (even if
-    it exists elsewhere)."""
-    Milestone = models.Milestone
-    milestone = await session.scalar(
-        select(Milestone)
-        .where(
-            Milestone.id == milestone_id,
-            Milestone.problem_id == problem_id,
-            Milestone.present(),
-        )
-        .execution_options(populate_existing=True)
+    return await records.record_of(
+        session, models.Milestone, problem_id, milestone_id, models.Milestone.present()
     )
-    if milestone is None:
-        raise NotFound(f"No milestone {milestone_id} on problem {problem_id}.")
-    return milestone
 
 
 # -- changing -------------------------------------------------------------------------------
-
-
-async def _writable(session: AsyncSession, caller: Caller, problem_id: uuid.UUID) -> models.Problem:
-    """The problem, locked, if the caller is on its team and the work is open.
-
-    The row lock serialises milestone changes with the phase actions, so nothing is written
-    to a problem that is closing at the same moment.
-    """
-    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
-    await require_problem_team(session, caller, problem)
-    require_work_open(problem)
-    return problem
 
 
 def _check_done_on(done_on: date | None) -> None:
@@ -224,35 +163,25 @@ def _ref(milestone: models.Milestone) -> dict[str, str]:
 async def create_milestone(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID, data: schemas.MilestoneCreate
 ) -> schemas.Milestone:
-    problem = await _writable(session, caller, problem_id)
+    problem = await records.team_problem(session, caller, problem_id)
     title = _title(data.title)
     description = (data.description or "").strip() or None
     _check_done_on(data.done_on)
-    now = utcnow()
-    milestone = models.Milestone(
-        id=uuid.uuid4(),
-        problem_id=problem.id,
+    milestone = await records.insert(
+        session,
+        caller,
+        models.Milestone,
+        problem.id,
         title=title,
         description=description,
         target_date=data.target_date,
         done_on=data.done_on,
         earlier_targets=[],
-        created_by_id=caller.id,
-        version=1,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(milestone)
-    await session.flush()
-    changes: dict[str, Any] = {
+    changes = {
         "milestone": _ref(milestone),
-        "title": {"from": None, "to": title},
-        "target_date": {"from": None, "to": data.target_date.isoformat()},
+        **edits.added(milestone, ("title", "target_date", "description", "done_on")),
     }
-    if description is not None:
-        changes["description"] = {"from": None, "to": description}
-    if data.done_on is not None:
-        changes["done_on"] = {"from": None, "to": data.done_on.isoformat()}
     await history.record(
         session, problem_id=problem.id, actor_id=caller.id, type="milestone_added", changes=changes
     )
@@ -273,9 +202,9 @@ async def update_milestone(
     ``milestone_updated``; a moved target shows as ``target_date`` {from, to} and
     ``slip_days`` {from, to}, with the reason on the event.
     """
-    await _writable(session, caller, problem_id)
-    milestone = await _find(session, problem_id, milestone_id)
-    check_if_match(if_match, milestone.version)
+    _, milestone = await records.changing(
+        session, caller, Milestone, problem_id, milestone_id, if_match, Milestone.present()
+    )
     moves_target = data.target_date is not msgspec.UNSET
     reason = (data.reason.strip() or None) if isinstance(data.reason, str) else None
     if reason is not None and not moves_target:
@@ -339,15 +268,10 @@ async def delete_milestone(
 ) -> None:
     """Remove a milestone: gone from the API, kept for the portfolio's earlier moments
     (``deleted_at``); history keeps what it was (title, target and done dates)."""
-    await _writable(session, caller, problem_id)
-    milestone = await _find(session, problem_id, milestone_id)
-    check_if_match(if_match, milestone.version)
-    changes: dict[str, Any] = {
-        "milestone": _ref(milestone),
-        "target_date": {"from": milestone.target_date.isoformat(), "to": None},
-    }
-    if milestone.done_on is not None:
-        changes["done_on"] = {"from": milestone.done_on.isoformat(), "to": None}
+    _, milestone = await records.changing(
+        session, caller, Milestone, problem_id, milestone_id, if_match, Milestone.present()
+    )
+    changes = {"milestone": _ref(milestone), **edits.removed(milestone, ("target_date", "done_on"))}
     if milestone.earlier_targets:
         changes["earlier_targets"] = [e["target_date"] for e in milestone.earlier_targets]
     await history.record(

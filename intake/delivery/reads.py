@@ -5,16 +5,15 @@ and build them for the writes."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import Any, NamedTuple
+from datetime import date
+from typing import Any
 
 import asyncpg
 import msgspec
 
-from intake.delivery import milestones, schemas
+from intake.delivery import milestones, schemas, updates
 from intake.lib.clock import utcnow
-from intake.lib.pagination import page_of
-from intake.problems.reads import cursor_on_problem, on_problem_sql, rows_on_problem
+from intake.problems.reads import BY_CREATION, lean_lister, on_problem_sql
 from intake.problems.schemas import PersonRef, StatusUpdateOut
 
 
@@ -29,23 +28,7 @@ def _updates_sql(after: bool) -> str:
     )
 
 
-_UPDATES_SQL = {False: _updates_sql(False), True: _updates_sql(True)}
-
-
-async def updates_for(
-    connection: asyncpg.Connection,
-    email: str,
-    problem_id: uuid.UUID,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[StatusUpdateOut], str | None]:
-    """``updates.list_updates`` for the person ``email``, in one statement."""
-    after = await cursor_on_problem(connection, email, problem_id, cursor, (datetime, uuid.UUID))
-    rows = await rows_on_problem(
-        connection, email, problem_id, _UPDATES_SQL[after is not None], limit + 1, *(after or ())
-    )
-    page, next_cursor = page_of(rows, limit, lambda row: (row["created_at"], row["id"]))
+def _updates(page: list[asyncpg.Record]) -> list[StatusUpdateOut]:
     return [
         StatusUpdateOut(
             id=row["id"],
@@ -55,7 +38,10 @@ async def updates_for(
             created_at=row["created_at"],
         )
         for row in page
-    ], next_cursor
+    ]
+
+
+updates_for = lean_lister(updates.list_updates, _updates_sql, BY_CREATION, _updates)
 
 
 def _milestones_sql(after: bool) -> str:
@@ -79,55 +65,15 @@ def _milestones_sql(after: bool) -> str:
     )
 
 
-_MILESTONES_SQL = {False: _milestones_sql(False), True: _milestones_sql(True)}
-
-
-class _Milestone(NamedTuple):
-    """A milestone's row as ``milestones.milestone_from`` reads it."""
-
-    id: uuid.UUID
-    problem_id: uuid.UUID
-    title: str
-    description: str | None
-    target_date: date
-    done_on: date | None
-    earlier_targets: list[dict[str, Any]]
-    created_by_id: uuid.UUID
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-
 _EARLIER = msgspec.json.Decoder(list[dict[str, Any]])
 _NAMES = msgspec.json.Decoder(dict[uuid.UUID, str])
 
 
-async def milestones_for(
-    connection: asyncpg.Connection,
-    email: str,
-    problem_id: uuid.UUID,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[schemas.Milestone], str | None]:
-    """``milestones.list_milestones`` for the person ``email``, in one statement."""
-    types = (date, datetime, uuid.UUID)
-    after = await cursor_on_problem(connection, email, problem_id, cursor, types)
-    rows = await rows_on_problem(
-        connection,
-        email,
-        problem_id,
-        _MILESTONES_SQL[after is not None],
-        limit + 1,
-        *(after or ()),
-    )
-    page, next_cursor = page_of(
-        rows, limit, lambda row: (row["target_date"], row["created_at"], row["id"])
-    )
+def _milestones(page: list[asyncpg.Record]) -> list[schemas.Milestone]:
     today = utcnow().date()
     return [
         milestones.milestone_from(
-            _Milestone(
+            milestones.MilestoneRow(
                 id=row["id"],
                 problem_id=row["milestone_problem_id"],
                 title=row["title"],
@@ -144,4 +90,9 @@ async def milestones_for(
             today,
         )
         for row in page
-    ], next_cursor
+    ]
+
+
+milestones_for = lean_lister(
+    milestones.list_milestones, _milestones_sql, (("target_date", date), *BY_CREATION), _milestones
+)

@@ -9,21 +9,18 @@ paired problem is at risk, and say why a held one is waiting.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.delivery import schemas
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
-from intake.lib.pagination import page_of, seek
 from intake.lib.schema import from_row
 from intake.notifications.fan_out import UPDATE_POSTED
-from intake.problems import edits, history
+from intake.problems import edits, history, records
 from intake.problems import service as problems
-from intake.problems.guards import require_problem_team, require_work_open
 from intake.problems.schemas import PersonRef, StatusUpdateOut
 from intake.web.auth import Caller
 
@@ -33,9 +30,7 @@ async def post_update(
 ) -> StatusUpdateOut:
     """Add a status update; history records the status (from the previous update) and summary."""
     # Locked, so two updates posted at once are ordered and each sees the one before it.
-    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
-    await require_problem_team(session, caller, problem)
-    require_work_open(problem)
+    problem = await records.team_problem(session, caller, problem_id)
     summary = data.summary.strip()
     if not summary:
         raise ValidationFailed(
@@ -66,45 +61,35 @@ async def post_update(
     return _out(update, caller.name)
 
 
-async def list_updates(
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[StatusUpdateOut], str | None]:
-    """The problem's status updates, newest first."""
-    await problems.get_visible(session, caller, problem_id)
-    Update, Person = models.StatusUpdate, models.Person
-    query = seek(
-        select(Update, Person.name)
-        .join(Person, Person.id == Update.author_id)
-        .where(Update.problem_id == problem_id),
-        (Update.created_at, Update.id),
-        cursor,
-        (datetime, uuid.UUID),
-        limit=limit,
-        descending=True,
-    )
-    rows, next_cursor = page_of(
-        (await session.execute(query)).all(), limit, lambda row: (row[0].created_at, row[0].id)
-    )
-    return [_out(update, name) for update, name in rows], next_cursor
+Update, Person = models.StatusUpdate, models.Person
+
+
+def _with_author() -> Select[models.StatusUpdate, str]:
+    return select(Update, Person.name).join(Person, Person.id == Update.author_id)
+
+
+async def _updates_out(
+    _: AsyncSession, rows: list[Row[models.StatusUpdate, str]]
+) -> list[StatusUpdateOut]:
+    return [_out(update, name) for update, name in rows]
+
+
+list_updates = records.lister(
+    "list_updates",
+    lambda _, problem_id: _with_author().where(Update.problem_id == problem_id),
+    (Update.created_at, Update.id),
+    _updates_out,
+    descending=True,
+    doc="The problem's status updates, newest first.",
+)
 
 
 async def get_update(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID, update_id: uuid.UUID
 ) -> StatusUpdateOut:
     await problems.get_visible(session, caller, problem_id)
-    Update, Person = models.StatusUpdate, models.Person
-    row = (
-        await session.execute(
-            select(Update, Person.name)
-            .join(Person, Person.id == Update.author_id)
-            .where(Update.id == update_id, Update.problem_id == problem_id)
-        )
-    ).first()
+    query = _with_author().where(Update.id == update_id, Update.problem_id == problem_id)
+    row = (await session.execute(query)).first()
     if row is None:
         raise NotFound(f"No status update {update_id} on problem {problem_id}.")
     update, name = row

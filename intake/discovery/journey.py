@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.discovery import schemas
-from intake.discovery.service import finding_out, with_creator, writable_problem
+from intake.discovery.service import finding_out, with_creator
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import check_if_match, etag
-from intake.problems import history
+from intake.problems import history, records
 from intake.problems import service as problems
 from intake.web.auth import Caller
 
@@ -100,7 +100,7 @@ async def reorder_journey(
     if_match: str | None,
 ) -> tuple[schemas.Journey, str]:
     """Put the problem's journey steps in the order given: every step, each exactly once."""
-    problem = await writable_problem(session, caller, problem_id)
+    problem = await records.team_problem(session, caller, problem_id)
     journey, tag = await _journey(session, problem.id)
     check_if_match(if_match, tag.strip('"'))
     current = [step.id for step in journey.steps]

@@ -21,13 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.db import models
 from intake.discovery import schemas
 from intake.lib.clock import utcnow
-from intake.lib.errors import FieldError, NotFound, ValidationFailed
-from intake.lib.etag import check_if_match
+from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.pagination import page_of, seek
 from intake.lib.schema import from_row
-from intake.problems import edits, history
+from intake.problems import edits, history, records
 from intake.problems import service as problems
-from intake.problems.guards import require_problem_team, require_work_open
 from intake.problems.schemas import PersonRef
 from intake.web.auth import Caller
 
@@ -81,32 +79,11 @@ def _evidence(items: Sequence[schemas.Evidence]) -> list[dict[str, Any]]:
 # -- access ---------------------------------------------------------------------------------
 
 
-async def writable_problem(
-    session: AsyncSession, caller: Caller, problem_id: uuid.UUID
-) -> models.Problem:
-    """The problem, locked, if the caller may record discovery on it now.
-
-    404 when hidden, 403 unless the caller is its triager or on its team, 409 unless the work
-    is open.
-    """
-    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
-    await require_problem_team(session, caller, problem)
-    require_work_open(problem)
-    return problem
-
-
 async def _finding(
     session: AsyncSession, problem_id: uuid.UUID, finding_id: uuid.UUID
 ) -> models.Finding:
     """The problem's finding; a finding of another problem is as unknown as a missing one."""
-    finding = await session.scalar(
-        select(Finding)
-        .where(Finding.id == finding_id, Finding.problem_id == problem_id)
-        .execution_options(populate_existing=True)
-    )
-    if finding is None:
-        raise NotFound(f"No finding {finding_id} on problem {problem_id}.")
-    return finding
+    return await records.record_of(session, Finding, problem_id, finding_id)
 
 
 async def _step_of(session: AsyncSession, problem_id: uuid.UUID, step_id: uuid.UUID) -> None:
@@ -182,7 +159,7 @@ async def add_finding(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID, data: schemas.FindingCreate
 ) -> schemas.Finding:
     """Record a finding. A journey step goes at ``position`` (later steps shift down) or last."""
-    problem = await writable_problem(session, caller, problem_id)
+    problem = await records.team_problem(session, caller, problem_id)
     errors = []
     if data.journey_step_id is not None and data.kind != "pain_point":
         errors.append(FieldError("journey_step_id", "Only pain points sit on a journey step"))
@@ -214,35 +191,23 @@ async def add_finding(
     if data.journey_step_id is not None:
         await _step_of(session, problem.id, data.journey_step_id)
 
-    now = utcnow()
-    finding = models.Finding(
-        id=uuid.uuid4(),
-        problem_id=problem.id,
+    finding = await records.insert(
+        session,
+        caller,
+        models.Finding,
+        problem.id,
         kind=data.kind,
         title=title,
         detail=_detail(data.detail),
         evidence=evidence,
         position=position,
         journey_step_id=data.journey_step_id,
-        created_by_id=caller.id,
-        version=1,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(finding)
-    await session.flush()
-    changes: dict[str, Any] = {
+    changes = {
         "finding_id": str(finding.id),
         "kind": finding.kind,
-        "title": {"from": None, "to": finding.title},
-        "evidence": {"from": None, "to": evidence},
+        **edits.added(finding, ("title", "evidence", "detail", "position", "journey_step_id")),
     }
-    if finding.detail is not None:
-        changes["detail"] = {"from": None, "to": finding.detail}
-    if position is not None:
-        changes["position"] = {"from": None, "to": position}
-    if finding.journey_step_id is not None:
-        changes["journey_step_id"] = {"from": None, "to": str(finding.journey_step_id)}
     await history.record(
         session, problem_id=problem.id, actor_id=caller.id, type="finding_added", changes=changes
     )
@@ -259,9 +224,9 @@ async def update_finding(
     if_match: str | None,
 ) -> schemas.Finding:
     """Edit a finding's text, evidence or (for a pain point) the step it sits on."""
-    problem = await writable_problem(session, caller, problem_id)
-    finding = await _finding(session, problem.id, finding_id)
-    check_if_match(if_match, finding.version)
+    problem, finding = await records.changing(
+        session, caller, Finding, problem_id, finding_id, if_match
+    )
 
     wanted: dict[str, Any] = {}
     if data.title is not msgspec.UNSET:
@@ -303,9 +268,9 @@ async def remove_finding(
     if_match: str | None,
 ) -> None:
     """Delete a finding. A removed step's pain points stay, off the journey; later steps move up."""
-    problem = await writable_problem(session, caller, problem_id)
-    finding = await _finding(session, problem.id, finding_id)
-    check_if_match(if_match, finding.version)
+    problem, finding = await records.changing(
+        session, caller, Finding, problem_id, finding_id, if_match
+    )
 
     detached: list[uuid.UUID] = []
     changes: dict[str, Any] = {

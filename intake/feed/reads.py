@@ -7,10 +7,7 @@ transaction."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
-import msgspec
 
 from intake.feed import schemas
 from intake.feed.service import (
@@ -23,8 +20,7 @@ from intake.feed.service import (
 )
 from intake.lib.errors import ValidationFailed
 from intake.problems import redaction
-from intake.problems.reads import other_visible_sql
-from intake.problems.schemas import PersonRef
+from intake.problems.reads import event_fields, other_visible_sql
 from intake.web.reads import CALLER, check_caller, fetch_as, visible
 
 # The names the caller answers to in an audience (``service.reader_names``).
@@ -84,7 +80,6 @@ _FEED_SQL = {
     for types in (False, True)
     for problem in (False, True)
 }
-_CHANGES = msgspec.json.Decoder(dict[str, Any])
 
 
 async def feed_for(
@@ -127,16 +122,7 @@ async def feed_for(
 
 def _event(row: asyncpg.Record) -> schemas.FeedEvent:
     event = schemas.FeedEvent(
-        id=row["id"],
-        type=row["type"],
-        occurred_at=row["occurred_at"],
-        actor=PersonRef(id=row["actor_id"], name=row["actor_name"] or "")
-        if row["actor_id"]
-        else None,
-        from_status=row["from_status"],
-        to_status=row["to_status"],
-        reason=row["reason"],
-        changes=_CHANGES.decode(row["changes"]),
+        **event_fields(row),
         problem=schemas.FeedProblem(id=row["problem_id"], reference=row["reference"]),
     )
     return redaction.unless_visible(event, row["other_visible"])

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 from litestar.params import Parameter
 from sqlalchemy import Select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from intake.lib.errors import FieldError, ValidationFailed
 
@@ -90,3 +92,26 @@ def page_of(
     the last of them, made of ``key(row)``; None when no further row came."""
     page = list(rows[:limit])
     return page, (encode_cursor(list(key(page[-1]))) if len(rows) > limit else None)
+
+
+async def page_rows(
+    session: AsyncSession,
+    query: Q,
+    order: Sequence[InstrumentedAttribute[Any]],
+    cursor: str | None,
+    *,
+    limit: int,
+    descending: bool = False,
+) -> tuple[list[Any], str | None]:
+    """One page of ``query`` sorted by the ``order`` columns of its first entity: the seek,
+    the read and the cut in one step, the cursor made of the last entity's values. The rows,
+    or the entities themselves when the query selects one entity alone."""
+    types = tuple(column.type.python_type for column in order)
+    query = seek(query, order, cursor, types, limit=limit, descending=descending)
+    rows = (await session.execute(query)).all()
+    page, next_cursor = page_of(
+        rows, limit, lambda row: [getattr(row[0], column.key) for column in order]
+    )
+    if len(query.column_descriptions) == 1:
+        return [row[0] for row in page], next_cursor
+    return page, next_cursor

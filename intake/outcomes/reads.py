@@ -5,17 +5,12 @@ and builds it for the writes."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime
-from typing import NamedTuple
-
 import asyncpg
 
-from intake.lib.pagination import page_of
-from intake.outcomes import schemas
-from intake.outcomes.service import Measured, metric_from, today
+from intake.outcomes import schemas, service
+from intake.outcomes.service import Measured, MetricRow, metric_from, today
 from intake.outcomes.state import Reading
-from intake.problems.reads import cursor_on_problem, on_problem_sql, rows_on_problem
+from intake.problems.reads import BY_CREATION, lean_lister, on_problem_sql
 from intake.problems.schemas import PersonRef
 
 
@@ -40,42 +35,7 @@ LEFT JOIN LATERAL (
     )
 
 
-_METRICS_SQL = {False: _metrics_sql(False), True: _metrics_sql(True)}
-
-
-class _Metric(NamedTuple):
-    """A metric's row as ``service.metric_from`` reads it."""
-
-    id: uuid.UUID
-    problem_id: uuid.UUID
-    name: str
-    unit: str
-    direction: str
-    baseline: float
-    target: float
-    target_date: date
-    owner_id: uuid.UUID | None
-    review_date: date | None
-    created_by_id: uuid.UUID
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-
-async def metrics_for(
-    connection: asyncpg.Connection,
-    email: str,
-    problem_id: uuid.UUID,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[schemas.Metric], str | None]:
-    """``service.list_metrics`` for the person ``email``, in one statement."""
-    after = await cursor_on_problem(connection, email, problem_id, cursor, (datetime, uuid.UUID))
-    rows = await rows_on_problem(
-        connection, email, problem_id, _METRICS_SQL[after is not None], limit + 1, *(after or ())
-    )
-    page, next_cursor = page_of(rows, limit, lambda row: (row["created_at"], row["id"]))
+def _metrics(page: list[asyncpg.Record]) -> list[schemas.Metric]:
     on = today()
     out = []
     for row in page:
@@ -88,7 +48,7 @@ async def metrics_for(
             if row["latest_measured_on"] is not None
             else None
         )
-        metric = _Metric(
+        metric = MetricRow(
             row["id"],
             row["metric_problem_id"],
             row["name"],
@@ -105,4 +65,7 @@ async def metrics_for(
             row["version"],
         )
         out.append(metric_from(metric, Measured(row["measurement_count"], latest), people, on))
-    return out, next_cursor
+    return out
+
+
+metrics_for = lean_lister(service.list_metrics, _metrics_sql, BY_CREATION, _metrics)

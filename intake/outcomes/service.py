@@ -11,28 +11,28 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, cast
 
 import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.collaboration import access
 from intake.db import models
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
-from intake.lib.pagination import page_of, seek
+from intake.lib.pagination import page_rows
 from intake.lib.schema import from_row
 from intake.outcomes import schemas
 from intake.outcomes.state import Direction, Reading, better, standing
-from intake.problems import edits, history
+from intake.problems import edits, history, records
 from intake.problems import service as problems
 from intake.problems.guards import (
     on_problem_team,
     require_problem_team,
     require_work_open,
-    visible_to,
 )
 from intake.problems.schemas import PersonRef
 from intake.web.auth import Caller
@@ -89,10 +89,10 @@ async def _measured(
 
 
 async def _people(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, PersonRef]:
-    rows = await session.execute(
-        select(models.Person.id, models.Person.name).where(models.Person.id.in_(ids))
-    )
-    return {row.id: PersonRef(id=row.id, name=row.name) for row in rows}
+    return {
+        key: PersonRef(id=key, name=name)
+        for key, name in (await records.names(session, ids)).items()
+    }
 
 
 async def metrics_out(session: AsyncSession, metrics: list[models.Metric]) -> list[schemas.Metric]:
@@ -108,41 +108,30 @@ async def metrics_out(session: AsyncSession, metrics: list[models.Metric]) -> li
     return [metric_from(metric, measured[metric.id], people, on) for metric in metrics]
 
 
-class MetricRow(Protocol):
-    """What a metric's body is made of: the entity, or a row read for it."""
+class MetricRow(NamedTuple):
+    """A metric as read for its body without the entity (``outcomes.reads``)."""
 
-    @property
-    def id(self) -> uuid.UUID: ...
-    @property
-    def problem_id(self) -> uuid.UUID: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def unit(self) -> str: ...
-    @property
-    def direction(self) -> str: ...
-    @property
-    def baseline(self) -> float: ...
-    @property
-    def target(self) -> float: ...
-    @property
-    def target_date(self) -> date: ...
-    @property
-    def owner_id(self) -> uuid.UUID | None: ...
-    @property
-    def review_date(self) -> date | None: ...
-    @property
-    def created_by_id(self) -> uuid.UUID: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def updated_at(self) -> datetime: ...
-    @property
-    def version(self) -> int: ...
+    id: uuid.UUID
+    problem_id: uuid.UUID
+    name: str
+    unit: str
+    direction: str
+    baseline: float
+    target: float
+    target_date: date
+    owner_id: uuid.UUID | None
+    review_date: date | None
+    created_by_id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    version: int
 
 
 def metric_from(
-    metric: MetricRow, facts: Measured, people: dict[uuid.UUID, PersonRef], on: date
+    metric: MetricRow | models.Metric,
+    facts: Measured,
+    people: dict[uuid.UUID, PersonRef],
+    on: date,
 ) -> schemas.Metric:
     """The metric as the API shows it, its state derived from its latest measurement."""
     derived = standing(
@@ -184,17 +173,14 @@ async def _metric_of(
     session: AsyncSession, problem: models.Problem, metric_id: uuid.UUID, *, for_update: bool
 ) -> models.Metric:
     """The problem's metric; 404 when there is none (removed, or another problem's)."""
-    query = select(models.Metric).where(
-        models.Metric.id == metric_id,
-        models.Metric.problem_id == problem.id,
+    return await records.record_of(
+        session,
+        models.Metric,
+        problem.id,
+        metric_id,
         models.Metric.present(),
+        for_update=for_update,
     )
-    if for_update:
-        query = query.with_for_update()
-    metric = await session.scalar(query.execution_options(populate_existing=True))
-    if metric is None:
-        raise NotFound(f"Problem {problem.id} has no metric {metric_id}.")
-    return metric
 
 
 async def get_metric(
@@ -204,28 +190,15 @@ async def get_metric(
     return await _metric_of(session, problem, metric_id, for_update=False)
 
 
-async def list_metrics(
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[schemas.Metric], str | None]:
-    """The problem's metrics in the order they were defined."""
-    await problems.get_visible(session, caller, problem_id)
-    Metric = models.Metric
-    query = seek(
-        select(Metric).where(Metric.problem_id == problem_id, Metric.present()),
-        (Metric.created_at, Metric.id),
-        cursor,
-        (datetime, uuid.UUID),
-        limit=limit,
-    )
-    page, next_cursor = page_of(
-        (await session.scalars(query)).all(), limit, lambda m: (m.created_at, m.id)
-    )
-    return await metrics_out(session, page), next_cursor
+list_metrics = records.lister(
+    "list_metrics",
+    lambda _, problem_id: select(models.Metric).where(
+        models.Metric.problem_id == problem_id, models.Metric.present()
+    ),
+    (models.Metric.created_at, models.Metric.id),
+    metrics_out,
+    doc="The problem's metrics in the order they were defined.",
+)
 
 
 # -- defining metrics -----------------------------------------------------------------------
@@ -233,26 +206,13 @@ async def list_metrics(
 
 async def _owner(session: AsyncSession, problem: models.Problem, email: str) -> models.Person:
     """The person named as owner: active and able to see the problem; 422 otherwise."""
-    person = await session.scalar(
-        select(models.Person).where(func.lower(models.Person.email) == email.strip().lower())
-    )
-    if person is None or not person.active:
+    person, _ = await access.active_person(session, email, "owner_email")
+    if person is None:
         raise ValidationFailed(
             "The owner must be an active person registered in Intake.",
             [FieldError("owner_email", "No active person with this e-mail")],
         )
-    as_owner = Caller(
-        id=person.id,
-        email=person.email,
-        name=person.name,
-        department_id=person.department_id,
-        department_code=person.department.code,
-        roles=frozenset(person.roles),
-    )
-    sees = await session.scalar(
-        select(models.Problem.id).where(models.Problem.id == problem.id, visible_to(as_owner))
-    )
-    if sees is None:
+    if not await access.can_see(session, person, problem.id):
         raise ValidationFailed(
             "The owner must be able to see the problem.",
             [FieldError("owner_email", "This person cannot see the problem")],
@@ -315,30 +275,38 @@ async def _definition(session: AsyncSession, metric: models.Metric) -> dict[str,
     }
 
 
-async def _open_for_team(
-    session: AsyncSession, caller: Caller, problem_id: uuid.UUID
-) -> models.Problem:
-    """The problem, locked, if the caller is on its team (403) and the work is open (409)."""
+async def _changing(
+    session: AsyncSession,
+    caller: Caller,
+    problem_id: uuid.UUID,
+    metric_id: uuid.UUID,
+    if_match: str | None,
+) -> tuple[models.Problem, models.Metric]:
+    """The problem and its metric, both locked, for a change of the definition: 404, then
+    403 off the team, 412/428 on the ETag, 409 unless the work is open."""
     problem = await problems.get_visible(session, caller, problem_id, for_update=True)
+    metric = await _metric_of(session, problem, metric_id, for_update=True)
     await require_problem_team(session, caller, problem)
+    check_if_match(if_match, metric.version)
     require_work_open(problem)
-    return problem
+    return problem, metric
 
 
 async def create_metric(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID, data: schemas.MetricCreate
 ) -> models.Metric:
     """Define an outcome metric for the problem (its triager and team, while work is open)."""
-    problem = await _open_for_team(session, caller, problem_id)
+    problem = await records.team_problem(session, caller, problem_id)
     name, unit = data.name.strip(), data.unit.strip()
     _check_blank(name=name, unit=unit)
     _check_target(data.direction, data.baseline, data.target)
     owner = await _owner(session, problem, data.owner_email) if data.owner_email else None
     await _check_name_free(session, problem.id, name)
-    now = utcnow()
-    metric = models.Metric(
-        id=uuid.uuid4(),
-        problem_id=problem.id,
+    metric = await records.insert(
+        session,
+        caller,
+        models.Metric,
+        problem.id,
         name=name,
         unit=unit,
         direction=data.direction,
@@ -347,13 +315,7 @@ async def create_metric(
         target_date=data.target_date,
         owner_id=owner.id if owner else None,
         review_date=data.review_date,
-        created_by_id=caller.id,
-        version=1,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(metric)
-    await session.flush()
     definition = await _definition(session, metric)
     await history.record(
         session,
@@ -378,11 +340,7 @@ async def update_metric(
     if_match: str | None,
 ) -> models.Metric:
     """Edit a metric's definition; every changed field goes to history with from and to."""
-    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
-    metric = await _metric_of(session, problem, metric_id, for_update=True)
-    await require_problem_team(session, caller, problem)
-    check_if_match(if_match, metric.version)
-    require_work_open(problem)
+    problem, metric = await _changing(session, caller, problem_id, metric_id, if_match)
 
     before = await _definition(session, metric)
     given = edits.given(data)
@@ -432,11 +390,7 @@ async def delete_metric(
     A removed metric is gone from the API (its name can be used again) but kept, with
     ``deleted_at``, for the portfolio's views of earlier moments.
     """
-    problem = await problems.get_visible(session, caller, problem_id, for_update=True)
-    metric = await _metric_of(session, problem, metric_id, for_update=True)
-    await require_problem_team(session, caller, problem)
-    check_if_match(if_match, metric.version)
-    require_work_open(problem)
+    problem, metric = await _changing(session, caller, problem_id, metric_id, if_match)
     count = await session.scalar(
         select(func.count()).where(models.Measurement.metric_id == metric.id)
     )
@@ -560,19 +514,14 @@ async def list_measurements(
     """The metric's measurements, oldest first (by the day measured, then when recorded)."""
     metric = await get_metric(session, caller, problem_id, metric_id)
     M, Person = models.Measurement, models.Person
-    query = seek(
+    rows, next_cursor = await page_rows(
+        session,
         select(M, Person.name)
         .join(Person, Person.id == M.recorded_by_id)
         .where(M.metric_id == metric.id),
         (M.measured_on, M.created_at, M.id),
         cursor,
-        (date, datetime, uuid.UUID),
         limit=limit,
-    )
-    rows, next_cursor = page_of(
-        (await session.execute(query)).all(),
-        limit,
-        lambda row: (row[0].measured_on, row[0].created_at, row[0].id),
     )
     return [
         measurement_out(measurement, PersonRef(id=measurement.recorded_by_id, name=name))

@@ -38,6 +38,20 @@ def change(old: Any, new: Any) -> dict[str, Any]:
     return {"from": jsonable(old), "to": jsonable(new)}
 
 
+def added(record: Any, names: Iterable[str]) -> dict[str, Any]:
+    """What a new record holds, as history shows it: each of ``names`` it has a value for."""
+    return {
+        name: change(None, value) for name in names if (value := getattr(record, name)) is not None
+    }
+
+
+def removed(record: Any, names: Iterable[str]) -> dict[str, Any]:
+    """What a removed record held, as history shows it: each of ``names`` it had a value for."""
+    return {
+        name: change(value, None) for name in names if (value := getattr(record, name)) is not None
+    }
+
+
 def track(record: Any, wanted: Mapping[str, Any]) -> dict[str, Any]:
     """Set each of ``wanted`` that differs from ``record``'s value; returns what changed."""
     changes = {}

@@ -7,8 +7,9 @@ have loaded it anyway; tests/test_problems.py holds the two to the same answers.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import asyncpg
 import msgspec
@@ -73,6 +74,13 @@ async def problem_for(
     return problem_from_row(row)
 
 
+def _department(row: asyncpg.Record) -> DepartmentRef:
+    """The problem's department, from a row that names it."""
+    return DepartmentRef(
+        id=row["department_id"], code=row["department_code"], name=row["department_name"]
+    )
+
+
 def problem_from_row(row: asyncpg.Record) -> schemas.Problem:
     triager_id, team_id, redirected_id = row["triager_id"], row["team_id"], row["redirected_id"]
     primary, update_id = row["primary_problem_id"], row["update_id"]
@@ -103,11 +111,7 @@ def problem_from_row(row: asyncpg.Record) -> schemas.Problem:
         accessibility_needs=row["accessibility_needs"],
         language_access_needs=row["language_access_needs"],
         restricted=row["restricted"],
-        department=DepartmentRef(
-            id=row["department_id"],
-            code=row["department_code"],
-            name=row["department_name"],
-        ),
+        department=_department(row),
         submitter=schemas.PersonRef(id=row["submitter_id"], name=row["submitter_name"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
@@ -242,11 +246,7 @@ async def problems_for(
             reference=row["reference"],
             status=row["status"],
             title=row["title"],
-            department=DepartmentRef(
-                id=row["department_id"],
-                code=row["department_code"],
-                name=row["department_name"],
-            ),
+            department=_department(row),
             submitter=schemas.PersonRef(id=row["submitter_id"], name=row["submitter_name"]),
             restricted=row["restricted"],
             created_at=row["created_at"],
@@ -319,22 +319,27 @@ async def history_for(
     if rows[0]["problem_id"] is None:
         raise NotFound(f"No problem {problem_id}.")
     page, next_cursor = page_of([row for row in rows if row["id"]], limit, lambda r: (r["id"],))
-    events = []
-    for row in page:
-        event = schemas.HistoryEvent(
-            id=row["id"],
-            type=row["type"],
-            occurred_at=row["occurred_at"],
-            actor=schemas.PersonRef(id=row["actor_id"], name=row["actor_name"] or "")
-            if row["actor_id"]
-            else None,
-            from_status=row["from_status"],
-            to_status=row["to_status"],
-            reason=row["reason"],
-            changes=_CHANGES.decode(row["changes"]),
-        )
-        events.append(redaction.unless_visible(event, row["other_visible"]))
+    events = [
+        redaction.unless_visible(schemas.HistoryEvent(**event_fields(row)), row["other_visible"])
+        for row in page
+    ]
     return events, next_cursor
+
+
+def event_fields(row: asyncpg.Record) -> dict[str, Any]:
+    """An event row's fields as ``HistoryEvent`` and the feed's events show them."""
+    actor_id = row["actor_id"]
+    actor = schemas.PersonRef(id=actor_id, name=row["actor_name"] or "") if actor_id else None
+    return {
+        "id": row["id"],
+        "type": row["type"],
+        "occurred_at": row["occurred_at"],
+        "actor": actor,
+        "from_status": row["from_status"],
+        "to_status": row["to_status"],
+        "reason": row["reason"],
+        "changes": _CHANGES.decode(row["changes"]),
+    }
 
 
 # -- what other domains list under a problem ------------------------------------------------
@@ -385,3 +390,42 @@ async def cursor_on_problem(
     except ValidationFailed:
         await rows_on_problem(connection, email, problem_id, _VISIBLE_SQL)
         raise
+
+
+T = TypeVar("T")
+# The cursor of records listed in the order they were made.
+BY_CREATION = (("created_at", datetime), ("id", uuid.UUID))
+LeanLister = Callable[..., Awaitable[tuple[list[T], str | None]]]
+
+
+def lean_lister(
+    serves: Callable[..., Any],
+    sql: Callable[[bool], str],
+    order: tuple[tuple[str, Any], ...],
+    shape: Callable[[list[asyncpg.Record]], list[T]],
+) -> LeanLister[T]:
+    """The service ``serves`` for a person, as ``(connection, email, problem_id, *, cursor,
+    limit)``: a page of the records under a problem in one ``on_problem_sql`` statement
+    (``sql(after)``, seeking past a cursor of the ``order`` columns, named with their types,
+    when ``after``), shaped by ``shape``."""
+    statements = {after: sql(after) for after in (False, True)}
+    types = tuple(kind for _, kind in order)
+
+    async def lean_list(
+        connection: asyncpg.Connection,
+        email: str,
+        problem_id: uuid.UUID,
+        *,
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[T], str | None]:
+        after = await cursor_on_problem(connection, email, problem_id, cursor, types)
+        rows = await rows_on_problem(
+            connection, email, problem_id, statements[after is not None], limit + 1, *(after or ())
+        )
+        page, next_cursor = page_of(rows, limit, lambda row: [row[column] for column, _ in order])
+        return shape(page), next_cursor
+
+    lean_list.__name__ = lean_list.__qualname__ = f"{serves.__name__}_lean"
+    lean_list.__doc__ = f"``{serves.__name__}`` for the person ``email``, in one statement."
+    return lean_list

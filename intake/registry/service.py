@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 import msgspec
 from sqlalchemy import func, select
@@ -11,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
-from intake.lib.pagination import page_of, seek
+from intake.lib.pagination import page_of, page_rows, seek
 from intake.lib.schema import from_row
 from intake.registry import schemas
+
+R = TypeVar("R", models.Department, models.Person, models.Team)
 
 
 async def _flush_or_conflict(session: AsyncSession, message: str) -> None:
@@ -21,6 +24,22 @@ async def _flush_or_conflict(session: AsyncSession, message: str) -> None:
         await session.flush()
     except IntegrityError:
         raise Conflict(message) from None
+
+
+async def _insert(session: AsyncSession, row: R, clash: str) -> R:
+    """``row`` written and read back; a unique key it repeats is a 409 saying ``clash``."""
+    session.add(row)
+    await _flush_or_conflict(session, clash)
+    await session.refresh(row)
+    return row
+
+
+async def _get(session: AsyncSession, model: type[R], row_id: uuid.UUID) -> R:
+    row = await session.get(model, row_id)
+    if row is None:
+        noun = {"people": "person"}.get(model.__tablename__, model.__tablename__[:-1])
+        raise NotFound(f"No {noun} {row_id}.")
+    return row
 
 
 # -- departments ----------------------------------------------------------------------------
@@ -33,17 +52,14 @@ def department_out(row: models.Department) -> schemas.Department:
 async def list_departments(
     session: AsyncSession, *, cursor: str | None, limit: int
 ) -> tuple[list[schemas.Department], str | None]:
-    Department = models.Department
-    query = seek(select(Department), (Department.code,), cursor, (str,), limit=limit)
-    rows, next_cursor = page_of((await session.scalars(query)).all(), limit, lambda r: (r.code,))
+    rows, next_cursor = await page_rows(
+        session, select(models.Department), (models.Department.code,), cursor, limit=limit
+    )
     return [department_out(r) for r in rows], next_cursor
 
 
 async def get_department(session: AsyncSession, department_id: uuid.UUID) -> models.Department:
-    row = await session.get(models.Department, department_id)
-    if row is None:
-        raise NotFound(f"No department {department_id}.")
-    return row
+    return await _get(session, models.Department, department_id)
 
 
 async def department_by_code(
@@ -63,10 +79,7 @@ async def create_department(
     session: AsyncSession, data: schemas.DepartmentCreate
 ) -> models.Department:
     row = models.Department(code=data.code, name=data.name.strip())
-    session.add(row)
-    await _flush_or_conflict(session, f"A department with code {data.code} already exists.")
-    await session.refresh(row)
-    return row
+    return await _insert(session, row, f"A department with code {data.code} already exists.")
 
 
 async def update_department(
@@ -102,10 +115,7 @@ async def list_people(
 
 
 async def get_person(session: AsyncSession, person_id: uuid.UUID) -> models.Person:
-    row = await session.get(models.Person, person_id)
-    if row is None:
-        raise NotFound(f"No person {person_id}.")
-    return row
+    return await _get(session, models.Person, person_id)
 
 
 async def person_by_email(session: AsyncSession, email: str) -> models.Person | None:
@@ -125,10 +135,7 @@ async def create_person(session: AsyncSession, data: schemas.PersonCreate) -> mo
         department_id=department.id,
         roles=sorted(set(data.roles)),
     )
-    session.add(row)
-    await _flush_or_conflict(session, f"A person with e-mail {email} already exists.")
-    await session.refresh(row)
-    return row
+    return await _insert(session, row, f"A person with e-mail {email} already exists.")
 
 
 async def update_person(
@@ -208,17 +215,15 @@ async def team_out(session: AsyncSession, team: models.Team) -> schemas.Team:
 async def list_teams(
     session: AsyncSession, *, cursor: str | None, limit: int
 ) -> tuple[list[schemas.Team], str | None]:
-    query = seek(select(models.Team), (models.Team.name,), cursor, (str,), limit=limit)
-    page, next_cursor = page_of((await session.scalars(query)).all(), limit, lambda r: (r.name,))
+    page, next_cursor = await page_rows(
+        session, select(models.Team), (models.Team.name,), cursor, limit=limit
+    )
     members = await _members_of(session, [team.id for team in page])
     return [_team(team, members[team.id]) for team in page], next_cursor
 
 
 async def get_team(session: AsyncSession, team_id: uuid.UUID) -> models.Team:
-    row = await session.get(models.Team, team_id)
-    if row is None:
-        raise NotFound(f"No team {team_id}.")
-    return row
+    return await _get(session, models.Team, team_id)
 
 
 async def _set_members(
