@@ -26,7 +26,6 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.clock import utcnow
 from intake.portfolio import labels, schemas
 from intake.portfolio.scope import Expression, Scope, Timeline, moment, rows_at
 
@@ -144,9 +143,7 @@ async def sla(session: AsyncSession, scope: Scope) -> schemas.Sla:
     triagers.sort(key=lambda group: (group.key == UNASSIGNED, group.label, group.key))
     totals = _group("all", "all", total)
     return schemas.Sla(
-        as_of=scope.as_of,
-        generated_at=utcnow(),
-        filters=await labels.filters_out(session, scope),
+        **await labels.heading(session, scope),
         first_response=totals.first_response,
         decision=totals.decision,
         by_department=departments_out,

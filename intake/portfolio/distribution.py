@@ -31,7 +31,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.clock import utcnow
 from intake.portfolio import labels, schemas
 from intake.portfolio.scope import Scope, Timeline, rows_at
 
@@ -54,39 +53,32 @@ async def distribution(session: AsyncSession, scope: Scope) -> schemas.Distribut
     else:
         communities = communities[:LISTED_COMMUNITIES]
     return schemas.Distribution(
-        as_of=scope.as_of,
-        generated_at=utcnow(),
-        filters=await labels.filters_out(session, scope),
+        **await labels.heading(session, scope),
         submitted=submitted,
         accepted=accepted,
         departments=[
             schemas.DepartmentShare(
-                key=row.key,
-                label=row.label,
-                submitted=row.submitted,
-                decided=row.decided,
-                accepted=row.accepted,
-                submitted_pct=labels.percent(row.submitted, submitted) or 0.0,
-                accepted_pct=labels.percent(row.accepted, accepted),
-                acceptance_pct=labels.percent(row.accepted, row.decided),
+                **_share(row, submitted), accepted_pct=labels.percent(row.accepted, accepted)
             )
             for row in departments
         ],
         no_community=no_community,
         communities_total=communities[0].groups - (1 if no_community else 0) if communities else 0,
-        communities=[
-            schemas.CommunityShare(
-                key=row.key,
-                label=row.label,
-                submitted=row.submitted,
-                decided=row.decided,
-                accepted=row.accepted,
-                submitted_pct=labels.percent(row.submitted, submitted) or 0.0,
-                acceptance_pct=labels.percent(row.accepted, row.decided),
-            )
-            for row in communities
-        ],
+        communities=[schemas.CommunityShare(**_share(row, submitted)) for row in communities],
     )
+
+
+def _share(row: Any, submitted: int) -> dict[str, Any]:
+    """What a department's and a community's share have alike."""
+    return {
+        "key": row.key,
+        "label": row.label,
+        "submitted": row.submitted,
+        "decided": row.decided,
+        "accepted": row.accepted,
+        "submitted_pct": labels.percent(row.submitted, submitted) or 0.0,
+        "acceptance_pct": labels.percent(row.accepted, row.decided),
+    }
 
 
 async def _shares(session: AsyncSession, scope: Scope) -> tuple[list[Any], list[Any]]:

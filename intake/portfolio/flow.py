@@ -45,7 +45,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from intake.db import models
-from intake.lib.clock import utcnow
 from intake.portfolio import labels, schemas
 from intake.portfolio.scope import (
     Scope,
@@ -78,9 +77,7 @@ async def flow(session: AsyncSession, scope: Scope) -> schemas.Flow:
     start = _window_start(scope.moment, zone)
     to_decision, to_launch, throughput = await _pace(session, scope, start, zone)
     return schemas.Flow(
-        as_of=scope.as_of,
-        generated_at=utcnow(),
-        filters=await labels.filters_out(session, scope),
+        **await labels.heading(session, scope),
         window_start=start,
         lead_time_to_decision=to_decision,
         lead_time_to_launch=to_launch,

@@ -15,6 +15,7 @@ from sqlalchemy import Select, Subquery, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
+from intake.lib.clock import utcnow
 from intake.portfolio import schemas
 from intake.portfolio.scope import Scope
 
@@ -71,6 +72,15 @@ def percent(part: int, whole: int) -> float | None:
 
 def rounded_days(value: float | None) -> float | None:
     return round(value, 1) if value is not None else None
+
+
+async def heading(session: AsyncSession, scope: Scope) -> dict[str, Any]:
+    """What every view starts with: the moment it shows, when it was made and its filters."""
+    return {
+        "as_of": scope.as_of,
+        "generated_at": utcnow(),
+        "filters": await filters_out(session, scope),
+    }
 
 
 async def filters_out(session: AsyncSession, scope: Scope) -> schemas.Filters:

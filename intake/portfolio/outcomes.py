@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.db.models import OUTCOME_RESULTS
-from intake.lib.clock import utcnow
 from intake.outcomes.state import STATES
 from intake.portfolio import labels, schemas
 from intake.portfolio.scope import Expression, Scope, Timeline, moment, rows_at, today
@@ -77,9 +76,7 @@ async def outcomes(session: AsyncSession, scope: Scope) -> schemas.Outcomes:
         ).all()
     )
     return schemas.Outcomes(
-        as_of=scope.as_of,
-        generated_at=utcnow(),
-        filters=await labels.filters_out(session, scope),
+        **await labels.heading(session, scope),
         metrics_total=total,
         metrics_by_state=[
             schemas.Count(key=state, label=state, count=by_state.get(state, 0)) for state in STATES

@@ -35,7 +35,6 @@ from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.clock import utcnow
 from intake.portfolio import labels, schemas
 from intake.portfolio.compliance import RUNNING_BREACHED, decision_state, first_response_state
 from intake.portfolio.scope import Scope, Timeline, moment, rows_at, today
@@ -50,9 +49,7 @@ EVER_ON_TARGET = literal([], JSONB)  # a milestone's earlier_targets when it nev
 async def at_risk(session: AsyncSession, scope: Scope) -> schemas.AtRisk:
     updates, breaches = await _problems_at_risk(session, scope)
     return schemas.AtRisk(
-        as_of=scope.as_of,
-        generated_at=utcnow(),
-        filters=await labels.filters_out(session, scope),
+        **await labels.heading(session, scope),
         updates=updates,
         sla_breaches=breaches,
         milestones=await _milestones_at_risk(session, scope),

@@ -18,9 +18,8 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.clock import utcnow
 from intake.portfolio import schemas
-from intake.portfolio.labels import filters_out
+from intake.portfolio.labels import heading
 from intake.portfolio.scope import Scope, Timeline, rows_at
 
 # Priority bands of the 0-100 score; unscored problems are their own band.
@@ -84,9 +83,7 @@ async def summary(session: AsyncSession, scope: Scope) -> schemas.Summary:
         return (UNASSIGNED, UNASSIGNED) if key is None else (str(key), teams.get(key, ("", ""))[1])
 
     return schemas.Summary(
-        as_of=scope.as_of,
-        generated_at=utcnow(),
-        filters=await filters_out(session, scope),
+        **await heading(session, scope),
         total=sum(states.values()),
         by_state=_counts((state, state, n) for state, n in states.items()),
         by_phase=_counts((phase, phase, n) for phase, n in phases.items()),

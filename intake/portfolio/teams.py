@@ -17,7 +17,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.lib.clock import utcnow
 from intake.portfolio import labels, schemas
 from intake.portfolio.scope import Scope, Timeline, in_states, moment, rows_at, valid_at
 from intake.triage.pairing import ACTIVE_STATES
@@ -60,9 +59,7 @@ async def teams(session: AsyncSession, scope: Scope) -> schemas.Teams:
 
     work, in_scope = await _active_work(session, scope)
     return schemas.Teams(
-        as_of=scope.as_of,
-        generated_at=utcnow(),
-        filters=await labels.filters_out(session, scope),
+        **await labels.heading(session, scope),
         teams=[
             schemas.TeamWork(
                 id=row.id,

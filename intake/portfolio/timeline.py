@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db.models import ProblemEvent
+from intake.db.models import ProblemEvent, ProblemTimeline
 from intake.problems.subscribers import Rows
 
 # The keys in an event's ``changes`` that carry portfolio attributes.
@@ -126,29 +126,9 @@ WINDOW same_state AS (PARTITION BY s.problem_id, s.status, s.last_of_stay
 """
 
 
+# Every column but the key: what a refreshed row may change.
 _COLUMNS = [
-    "problem_id",
-    "department_id",
-    "community_list_id",
-    "valid_from",
-    "valid_to",
-    "status",
-    "triager_id",
-    "team_id",
-    "score",
-    "delivery_phase",
-    "outcome_result",
-    "submitted_at",
-    "first_response_at",
-    "decided_at",
-    "launched_at",
-    "closed_at",
-    "first_response_due_at",
-    "decision_due_at",
-    "state_entered_at",
-    "last_of_stay",
-    "previous_stay_ended_at",
-    "next_stay_began_at",
+    column.name for column in ProblemTimeline.__table__.columns if column.name != "event_id"
 ]
 # A problem's rows computed again, in one statement: history is append-only, so each of its
 # rows is computed again (updated where it changed) and its new events add theirs.
