@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from intake.config import Settings
 from intake.db.session import create_engine, create_sessionmaker
 from intake.lib import metrics
+from intake.lib.background import in_background
 from intake.lib.outages import database_unreachable, log_failure, reason
 
 logger = logging.getLogger(__name__)
@@ -183,13 +184,8 @@ class ReadReplica:
             yield
             return
         await self._measure()  # where reads go from the first request on
-        task = asyncio.create_task(self.watch(), name="intake-replica-lag")
-        try:
+        async with in_background(self.watch(), "intake-replica-lag"):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def close(self) -> None:
         if self.replica is not None:

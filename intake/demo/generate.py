@@ -48,6 +48,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from intake.db import models
 from intake.db.models import OUTCOME_RESULTS
 from intake.demo import data as demo_data
 from intake.demo.corpus import (
@@ -151,61 +152,18 @@ SINCE: dict[str, tuple[str, float, float]] = {
     "live": ("uniform", 5.0, 365.0),
 }
 
-PROBLEM_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "reference",
-    "status",
-    "version",
-    "department_id",
-    "submitter_id",
-    "restricted",
-    "title",
-    "problem_statement",
-    "affected_groups",
-    "affected_people_per_year",
-    "current_process",
-    "workarounds",
-    "impact_staff_hours_per_year",
-    "impact_cost_per_year",
-    "impact_risk",
-    "impact_resident_burden",
-    "urgency_deadline",
-    "urgency_reason",
-    "urgency_notes",
-    "desired_outcome",
-    "success_measures",
-    "systems_involved",
-    "framing_hints",
-    "framing_rules",
-    "data_sensitivity",
-    "equity_considerations",
-    "communities_affected",
-    "accessibility_needs",
-    "language_access_needs",
-    "submitted_at",
-    "triager_id",
-    "team_id",
-    "team_assigned_at",
-    "primary_problem_id",
-    "redirected_to_department_id",
-    "redirect_channel",
-    "held_from_status",
-    "first_response_at",
-    "first_response_due_at",
-    "decided_at",
-    "decision_due_at",
-    "paused_since",
-    "score",
-    "first_response_breached_at",
-    "decision_breached_at",
-    "delivery_phase",
-    "launched_at",
-    "closed_at",
-    "outcome_result",
-    "outcome_summary",
-    "outcome_lessons",
+# Every column of a problem but those the database and the similarity work fill in.
+PROBLEM_COLUMNS = tuple(
+    column.name
+    for column in models.Problem.__table__.columns
+    if column.name
+    not in {
+        "community_list_id",
+        "search_vector",
+        "similar_computed_at",
+        "similar_terms",
+        "similar_norm",
+    }
 )
 EVENT_COLUMNS = (
     "seq",

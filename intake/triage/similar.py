@@ -59,30 +59,26 @@ LIMIT = 10
 # occur), and the terms stored. Plain SQL: the marker is not an edit, so the model's
 # updated_at stamp must not apply (nor a new version, nor history). Nothing is returned if
 # the problem was marked already and not ``force``. _WORDS_SQL reads the same of several.
+# A problem's words as both read them: its title's stems, its opening's and the stored ones.
+_TERMS = """reference IS NOT NULL AS submitted,
+        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, title))
+              ORDER BY positions[1]) AS title_terms,
+        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
+              left(coalesce(problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT :opening)
+            AS opening_terms,
+        similar_terms AS stored_terms"""
 _MARK_SQL = text(
-    """
+    f"""
     UPDATE problems SET similar_computed_at = :now
     WHERE id = :id AND (:force OR similar_computed_at IS NULL)
-    RETURNING reference IS NOT NULL AS submitted,
-        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, title))
-              ORDER BY positions[1]) AS title_terms,
-        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
-              left(coalesce(problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT :opening)
-            AS opening_terms,
-        similar_terms AS stored_terms
-    """
+    RETURNING {_TERMS}
+    """  # noqa: S608 (constant fragments only)
 )
 _WORDS_SQL = text(
-    """
-    SELECT id, reference IS NOT NULL AS submitted,
-        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, title))
-              ORDER BY positions[1]) AS title_terms,
-        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
-              left(coalesce(problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT :opening)
-            AS opening_terms,
-        similar_terms AS stored_terms
+    f"""
+    SELECT id, {_TERMS}
     FROM problems WHERE id = ANY(:ids) ORDER BY id
-    """
+    """  # noqa: S608 (constant fragments only)
 )
 # A submitted problem's words are new: the lists that held it are searched again on their
 # next read, its own matches go, and it is marked (_MARK_SQL), in one statement.
