@@ -11,7 +11,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import Body
+from litestar.params import Body, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.accounts import schemas
@@ -42,7 +42,7 @@ class ServiceAccountController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
-        data: schemas.ServiceAccountCreate,
+        data: JSONBody[schemas.ServiceAccountCreate],
     ) -> Response[schemas.IssuedToken]:
         require_role(caller, "admin")
         issued = await accounts.create_account(db_session, data)

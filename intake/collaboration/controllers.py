@@ -6,6 +6,7 @@ import uuid
 
 from litestar import Controller, Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody
 
 from intake.collaboration import collaborators, comments, schemas, watchers
 from intake.collaboration import reads as lean
@@ -95,7 +96,7 @@ class WatcherController(RecordController):
         operation_class=success_headers(LOCATION),
     )
     async def add_watcher(
-        self, on: OnProblem, once: Once, data: schemas.WatcherAdd | None = None
+        self, on: OnProblem, once: Once, data: JSONBody[schemas.WatcherAdd | None] = None
     ) -> Response[PersonRef]:
         async def create() -> Created:
             email = data.email if data is not None else None

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, get, put
-from litestar.params import HeaderParameter
+from litestar.params import HeaderParameter, JSONBody
 
 from intake.discovery import journey, schemas
 from intake.discovery import reads as lean
@@ -122,7 +122,7 @@ class JourneyController(Controller):
         response_headers=[ETAG],
     )
     async def reorder_journey(
-        self, on: OnProblem, data: schemas.JourneyOrder, if_match: JourneyIfMatch = None
+        self, on: OnProblem, data: JSONBody[schemas.JourneyOrder], if_match: JourneyIfMatch = None
     ) -> Response[schemas.Journey]:
         body, tag = await journey.reorder_journey(*on, data.step_ids, if_match)
         return Response(body, headers={"ETag": tag})

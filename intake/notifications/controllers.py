@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.openapi import errors
@@ -72,7 +72,7 @@ class NotificationController(Controller):
         self,
         caller: Caller,
         db_session: AsyncSession,
-        data: schemas.MarkRead,
+        data: JSONBody[schemas.MarkRead],
     ) -> schemas.MarkedRead:
         return await inbox.mark_many_read(db_session, caller, data)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, Response, get, patch, post
+from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.etag import etag
@@ -43,7 +44,11 @@ class ProblemController(Controller):
         response_headers=[ETAG, LOCATION],
     )
     async def create_problem(
-        self, caller: Caller, db_session: AsyncSession, once: Once, data: schemas.ProblemCreate
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        once: Once,
+        data: JSONBody[schemas.ProblemCreate],
     ) -> Response[schemas.Problem]:
         async def create() -> Created:
             body = await problems.create_problem(db_session, caller, data)
@@ -98,7 +103,7 @@ class ProblemController(Controller):
         response_headers=[ETAG],
     )
     async def update_problem(
-        self, on: OnProblem, data: schemas.ProblemUpdate, if_match: IfMatch = None
+        self, on: OnProblem, data: JSONBody[schemas.ProblemUpdate], if_match: IfMatch = None
     ) -> Response[schemas.Problem]:
         problem = await problems.update_problem(*on, data, if_match)
         return await problem_response(on.session, on.caller, problem)

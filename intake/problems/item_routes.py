@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import HeaderParameter
+from litestar.params import Body, HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.etag import etag
@@ -102,7 +102,7 @@ class Item:
 
             return await once(create)
 
-        takes = [_takes("on", OnProblem), _takes("once", Once), *self._ids(self.above)]
+        takes = [_takes("on", OnProblem), _takes("once", Once), *self._ids(self.above), _body(body)]
         return post(
             self.path,
             summary=summary,
@@ -110,7 +110,7 @@ class Item:
             responses=errors(403),
             status_code=201,
             response_headers=[ETAG, LOCATION] if self.versioned else [LOCATION],
-        )(_signed(handler, name or service.__name__, [*takes, _takes("data", body)], self._one))
+        )(_signed(handler, name or service.__name__, takes, self._one))
 
     def page(
         self,
@@ -190,7 +190,7 @@ class Item:
             body, headers = await self._shown(on, answer)
             return Response(body, headers=headers)
 
-        takes = [*self._on_record(), _takes("data", body), self._if_match()]
+        takes = [*self._on_record(), _body(body), self._if_match()]
         return patch(
             self.record,
             summary=summary,
@@ -259,6 +259,11 @@ class Item:
 
 def _takes(name: str, annotation: Any, default: Any = REQUIRED) -> Takes:
     return (name, annotation, default)
+
+
+def _body(body: Any) -> Takes:
+    """The request body, ``data``, marked as a JSON body (Litestar 3 requires the marker)."""
+    return _takes("data", Annotated[body, Body()])
 
 
 def _signed(

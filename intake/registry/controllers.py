@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.openapi import errors
@@ -37,7 +37,7 @@ class MeController(Controller):
         ),
     )
     async def update_me(
-        self, caller: Caller, db_session: AsyncSession, data: schemas.MeUpdate
+        self, caller: Caller, db_session: AsyncSession, data: JSONBody[schemas.MeUpdate]
     ) -> schemas.Me:
         return registry.me_out(await registry.update_me(db_session, caller.id, data))
 
@@ -64,7 +64,7 @@ class DepartmentController(Controller):
 
     @post("/", summary="Create a department (admin)", responses=errors(403, 409))
     async def create_department(
-        self, caller: Caller, db_session: AsyncSession, data: schemas.DepartmentCreate
+        self, caller: Caller, db_session: AsyncSession, data: JSONBody[schemas.DepartmentCreate]
     ) -> schemas.Department:
         require_role(caller, "admin")
         return registry.department_out(await registry.create_department(db_session, data))
@@ -79,7 +79,7 @@ class DepartmentController(Controller):
         caller: Caller,
         db_session: AsyncSession,
         department_id: uuid.UUID,
-        data: schemas.DepartmentUpdate,
+        data: JSONBody[schemas.DepartmentUpdate],
     ) -> schemas.Department:
         require_role(caller, "admin")
         row = await registry.update_department(db_session, department_id, data)
@@ -115,7 +115,7 @@ class PeopleController(Controller):
 
     @post("/", summary="Register a person (admin)", responses=errors(403, 409))
     async def create_person(
-        self, caller: Caller, db_session: AsyncSession, data: schemas.PersonCreate
+        self, caller: Caller, db_session: AsyncSession, data: JSONBody[schemas.PersonCreate]
     ) -> schemas.Person:
         require_role(caller, "admin")
         return registry.person_out(await registry.create_person(db_session, data))
@@ -130,7 +130,7 @@ class PeopleController(Controller):
         caller: Caller,
         db_session: AsyncSession,
         person_id: uuid.UUID,
-        data: schemas.PersonUpdate,
+        data: JSONBody[schemas.PersonUpdate],
     ) -> schemas.Person:
         require_role(caller, "admin")
         return registry.person_out(await registry.update_person(db_session, person_id, data))
@@ -158,7 +158,7 @@ class TeamController(Controller):
 
     @post("/", summary="Create a product team (admin)", responses=errors(403, 409))
     async def create_team(
-        self, caller: Caller, db_session: AsyncSession, data: schemas.TeamCreate
+        self, caller: Caller, db_session: AsyncSession, data: JSONBody[schemas.TeamCreate]
     ) -> schemas.Team:
         require_role(caller, "admin")
         team = await registry.create_team(db_session, data)
@@ -170,7 +170,11 @@ class TeamController(Controller):
         responses=errors(403, 409),
     )
     async def update_team(
-        self, caller: Caller, db_session: AsyncSession, team_id: uuid.UUID, data: schemas.TeamUpdate
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        team_id: uuid.UUID,
+        data: JSONBody[schemas.TeamUpdate],
     ) -> schemas.Team:
         require_role(caller, "admin")
         team = await registry.update_team(db_session, team_id, data)

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from msgspec.structs import asdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -186,7 +186,7 @@ class PolicyController(Controller):
 
     @put("/sla", summary="Change SLA targets (admin)", responses=errors(403))
     async def put_sla(
-        self, caller: Caller, db_session: AsyncSession, data: policy.SlaPolicy
+        self, caller: Caller, db_session: AsyncSession, data: JSONBody[policy.SlaPolicy]
     ) -> policy.SlaPolicy:
         require_role(caller, "admin")
         saved = await policy.set_sla_policy(db_session, data, caller.id)
@@ -198,7 +198,9 @@ class PolicyController(Controller):
         return await policy.weights(db_session)
 
     @put("/scoring", summary="Change scoring weights (admin)", responses=errors(403))
-    async def put_weights(self, caller: Caller, db_session: AsyncSession, data: Weights) -> Weights:
+    async def put_weights(
+        self, caller: Caller, db_session: AsyncSession, data: JSONBody[Weights]
+    ) -> Weights:
         require_role(caller, "admin")
         return await policy.set_weights(db_session, data, caller.id)
 
@@ -252,7 +254,7 @@ class ProblemTriageController(Controller):
         response_headers=[ETAG],
     )
     async def put_score(
-        self, on: OnProblem, data: schemas.ScoreInput, if_match: IfMatch = None
+        self, on: OnProblem, data: JSONBody[schemas.ScoreInput], if_match: IfMatch = None
     ) -> Response[schemas.ScoreOut]:
         problem, view = await scores.score_problem(*on, if_match, data)
         return Response(view, headers={"ETag": etag(problem.version)})
@@ -284,7 +286,9 @@ class ProblemTriageController(Controller):
         status_code=201,
         response_headers=[LOCATION],
     )
-    async def add_link(self, on: OnProblem, data: schemas.LinkInput) -> Response[schemas.LinkOut]:
+    async def add_link(
+        self, on: OnProblem, data: JSONBody[schemas.LinkInput]
+    ) -> Response[schemas.LinkOut]:
         link = await links.add_link(*on, data)
         location = f"/api/v1/problems/{on.problem_id}/links/{link.id}"
         return Response(link, status_code=201, headers={"Location": location})
@@ -306,7 +310,7 @@ class ProblemTriageController(Controller):
         response_headers=[ETAG],
     )
     async def assign_team(
-        self, on: OnProblem, data: schemas.AssignTeam, if_match: IfMatch = None
+        self, on: OnProblem, data: JSONBody[schemas.AssignTeam], if_match: IfMatch = None
     ) -> Response[Problem]:
         problem = await pairing.assign_team(*on, if_match, data)
         return await problem_response(on.session, on.caller, problem)

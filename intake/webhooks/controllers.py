@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.openapi import LOCATION, errors
@@ -37,7 +38,11 @@ class WebhookController(Controller):
         response_headers=[LOCATION],
     )
     async def create_webhook(
-        self, caller: Caller, db_session: AsyncSession, once: Once, data: schemas.WebhookCreate
+        self,
+        caller: Caller,
+        db_session: AsyncSession,
+        once: Once,
+        data: JSONBody[schemas.WebhookCreate],
     ) -> Response[schemas.WebhookWithSecret]:
         require_role(caller, "admin")
 
@@ -92,7 +97,7 @@ class WebhookController(Controller):
         caller: Caller,
         db_session: AsyncSession,
         webhook_id: uuid.UUID,
-        data: schemas.WebhookUpdate,
+        data: JSONBody[schemas.WebhookUpdate],
     ) -> schemas.Webhook:
         require_role(caller, "admin")
         row = await webhooks.update_webhook(db_session, caller, webhook_id, data)
