@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import bindparam, func, inspect, select, text, true, update
+from sqlalchemy import Select, bindparam, func, inspect, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -240,10 +240,21 @@ class Names:
     row: Any
 
 
-async def read_names(session: AsyncSession, problem: models.Problem) -> Names:
+def names_statement() -> Select[Any]:
+    """The statement ``read_names`` sends, for a caller to add columns of its own to."""
+    return _NAMES
+
+
+async def read_names(
+    session: AsyncSession,
+    problem: models.Problem,
+    statement: Select[Any] = _NAMES,
+    **extra: Any,
+) -> Names:
     """What the problem's answer names. Read ahead of a lock every request of its kind waits
     for (a submit's reference), ``problem_out`` uses it if the action changed none of the
-    ids it names, rather than reading it while the lock is held."""
+    ids it names, rather than reading it while the lock is held. ``statement`` is
+    ``names_statement()`` with columns added, ``extra`` their parameters."""
     key = _names_key(problem)
     problem_id, department_id, submitter_id, triager_id, team_id, redirected = key
     params = {
@@ -253,8 +264,9 @@ async def read_names(session: AsyncSession, problem: models.Problem) -> Names:
         "triager_id": triager_id,
         "team_id": team_id,
         "redirected_id": redirected,
+        **extra,
     }
-    return Names(key, (await session.execute(_NAMES, params)).one())
+    return Names(key, (await session.execute(statement, params)).one())
 
 
 async def latest_update(

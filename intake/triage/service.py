@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,10 +62,20 @@ async def submit(
 
     async def search(problem: models.Problem) -> None:
         found.extend(await similar.search_before_numbering(session, caller, problem))
-        names.append(await problems.read_names(session, problem))  # submitting changes none
+        # Submitting changes no name; the clocks' calendar rides on the same statement.
+        named = await problems.read_names(
+            session, problem, _NAMES_AND_CALENDAR, calendar_known=current.known()
+        )
+        clocks.read_ahead(session, problem.id, current.from_row(named.row._mapping))
+        names.append(named)
 
     problem = await problems.submit(session, caller, problem_id, if_match, before_numbering=search)
     return Submitted(problem, found, names[0] if names else None)
+
+
+_NAMES_AND_CALENDAR = problems.names_statement().add_columns(
+    text(current.columns("CAST(:calendar_known AS uuid)", current.TOKEN))
+)
 
 
 async def take_into_triage(
