@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,7 +64,7 @@ async def submit(
         found.extend(await similar.search_before_numbering(session, caller, problem))
         # Submitting changes no name; the clocks' calendar rides on the same statement.
         named = await problems.read_names(
-            session, problem, _NAMES_AND_CALENDAR, calendar_known=current.known()
+            session, problem, _NAMES_AND_CALENDAR, known=current.known()
         )
         clocks.read_ahead(session, problem.id, current.from_row(named.row._mapping))
         names.append(named)
@@ -73,8 +73,8 @@ async def submit(
     return Submitted(problem, found, names[0] if names else None)
 
 
-_NAMES_AND_CALENDAR = problems.names_statement().add_columns(
-    text(current.columns("CAST(:calendar_known AS uuid)", current.TOKEN))
+_NAMES_AND_CALENDAR = (
+    problems.names_statement().join(current.READ_ROW, true()).add_columns(*current.READ_ROW.c)
 )
 
 

@@ -17,32 +17,35 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from sqlalchemy import text
+from sqlalchemy import ARRAY, Date, Text, column, text
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.triage.policy import SlaPolicy, zone
 from intake.triage.sla.business_time import Calendar, calendar_of
 
 
-def columns(known: str, version: str = "v.token") -> str:
+def columns(known: str) -> str:
     """SQL: the current token, and the calendar when it is not the one ``known`` (a uuid
-    parameter) names; over ``calendar_version v`` (LEFT JOINed: it may have no row), or,
-    with ``version=TOKEN``, in any statement."""
-    stale = f"({version} IS NULL OR {version} IS DISTINCT FROM {known})"
-    return f"""{version} AS calendar_token,
+    parameter) names; over ``calendar_version v`` (LEFT JOINed: it may have no row)."""
+    stale = f"(v.token IS NULL OR v.token IS DISTINCT FROM {known})"
+    return f"""v.token AS calendar_token,
        CASE WHEN {stale} THEN (SELECT s.value::text FROM settings s WHERE s.key = 'sla')
        END AS calendar_sla,
        CASE WHEN {stale} THEN ARRAY(SELECT h.day FROM holidays h ORDER BY h.day)
        END AS calendar_holidays"""
 
 
-# The token read by a subquery, for ``columns`` in a statement without the join.
-TOKEN = "(SELECT v.token FROM calendar_version v WHERE v.id)"
-
 _READ = text(
     f"SELECT {columns('CAST(:known AS uuid)')} "
     "FROM (VALUES (1)) AS one (n) LEFT JOIN calendar_version v ON v.id"
 )
+# The same read as one row to join into another statement (a submit's names: ``triage``).
+READ_ROW = _READ.columns(
+    column("calendar_token", UUID(as_uuid=True)),
+    column("calendar_sla", Text()),
+    column("calendar_holidays", ARRAY(Date())),
+).subquery("calendar")
 
 Kept = tuple[Calendar, SlaPolicy]
 _kept: dict[uuid.UUID, Kept] = {}
