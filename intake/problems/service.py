@@ -218,7 +218,7 @@ def _names_statement() -> Any:
     )
 
 
-_NAMES = _names_statement()
+_NAMES: Select[Any] = _names_statement()
 
 
 def _names_key(problem: models.Problem) -> tuple[Any, ...]:
