@@ -6,8 +6,9 @@ any change to ``settings`` or ``holidays`` (migration ``calendar_version``). A r
 the token it knows and reads the current one in the same statement (``COLUMNS``): the
 database sends the calendar only when they differ. So a change made by another process, or
 in psql, shows on the next read everywhere, and an unchanged calendar costs a comparison.
-Without the row (deleted by hand) the calendar is sent every time. Writes that store what
-they compute (due times) read the policy afresh instead (``clocks.calendar``).
+Without the row (deleted by hand) the calendar is sent every time. A submit reads it so
+too, in its transaction (``READ_ROW``, joined into its names' read); the other writes that
+store what they compute (due times) read the policy afresh (``clocks.calendar``).
 """
 
 from __future__ import annotations
