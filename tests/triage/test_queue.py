@@ -445,6 +445,28 @@ async def test_queue_shows_a_calendar_changed_elsewhere_at_once(
     assert row["decision"]["target_days"] == 7
 
 
+async def test_a_submit_starts_its_clocks_on_a_calendar_changed_elsewhere(
+    client: Client, city: City, db: asyncpg.Connection
+) -> None:
+    """A submit reads the calendar this process keeps only while the database's token says
+    it is current: targets and holidays changed by another process count at once."""
+    await submitted(client, city)  # this process keeps the calendar now
+    await db.execute(
+        "INSERT INTO settings (key, value) VALUES ('sla', $1::jsonb) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        '{"first_response_days": 2, "decision_days": 7, "timezone": "UTC"}',
+    )
+    problem = await submitted(client, city)
+    row = await db.fetchrow(
+        "SELECT submitted_at, first_response_due_at, decision_due_at FROM problems WHERE id = $1",
+        uuid.UUID(problem["id"]),
+    )
+    days = frozenset(await db.fetchval("SELECT array_agg(day) FROM holidays") or ())
+    cal = Calendar(ZoneInfo("UTC"), days)
+    assert row["first_response_due_at"] == due_at(row["submitted_at"], 2, cal)
+    assert row["decision_due_at"] == due_at(row["submitted_at"], 7, cal)
+
+
 # -- the breached filter and the rows' own flags ---------------------------------------------
 
 
