@@ -454,7 +454,7 @@ async def test_a_submit_starts_its_clocks_on_a_calendar_changed_elsewhere(
     await db.execute(
         "INSERT INTO settings (key, value) VALUES ('sla', $1::jsonb) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        '{"first_response_days": 2, "decision_days": 7, "timezone": "UTC"}',
+        '{"first_response_days": 4, "decision_days": 9, "timezone": "UTC"}',
     )
     problem = await submitted(client, city)
     row = await db.fetchrow(
@@ -463,8 +463,8 @@ async def test_a_submit_starts_its_clocks_on_a_calendar_changed_elsewhere(
     )
     days = frozenset(await db.fetchval("SELECT array_agg(day) FROM holidays") or ())
     cal = Calendar(ZoneInfo("UTC"), days)
-    assert row["first_response_due_at"] == due_at(row["submitted_at"], 2, cal)
-    assert row["decision_due_at"] == due_at(row["submitted_at"], 7, cal)
+    assert row["first_response_due_at"] == due_at(row["submitted_at"], 4, cal)
+    assert row["decision_due_at"] == due_at(row["submitted_at"], 9, cal)
 
 
 # -- the breached filter and the rows' own flags ---------------------------------------------
