@@ -36,6 +36,7 @@ from intake.app import create_app
 from intake.composition import create_sessionmaker
 from intake.config import Settings
 from intake.db import migrate
+from intake.db.backup import BOOKKEEPING
 from intake.db.embedded import EmbeddedPostgres
 from intake.db.replica import ReplicaState
 from intake.db.session import create_engine
@@ -132,6 +133,11 @@ class Cleaner:
     the triggers that refuse deletes (append-only history) set aside meanwhile, and restarts
     the sequences the tables own. Past ``DELETE_AT_MOST`` rows (bulk tests) TRUNCATE is the
     cheaper, and a schema whose foreign keys form a cycle can only be truncated.
+
+    The ``BOOKKEEPING`` tables (``intake.db.backup``) keep the rows the migrations put in
+    them, as a new database has them: a test that changed or deleted them gets them back.
+    So the SLA calendar's token stays, and the queue reads the calendar a process kept, as
+    in production, instead of having it sent on every read.
     """
 
     DELETE_AT_MOST = 1000
@@ -141,6 +147,7 @@ class Cleaner:
         self.tables: list[str] = []  # children before their parents
         self.guarded: set[str] = set()  # tables with a trigger on DELETE
         self.sequences: list[int] = []  # the oids of the sequences the tables own
+        self.kept: dict[str, str] = {}  # a bookkeeping table: its rows after the migrations
         self.truncate = False
 
     @classmethod
@@ -155,7 +162,11 @@ class Cleaner:
             "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
             "AND c.relname <> 'alembic_version'"
         )
-        names = {row["oid"]: row["relname"] for row in rows}
+        names = {row["oid"]: row["relname"] for row in rows if row["relname"] not in BOOKKEEPING}
+        kept = sorted(BOOKKEEPING & {row["relname"] for row in rows})
+        self._kept_sql = "SELECT " + ", ".join(f'{_rows_of(name)} AS "{name}"' for name in kept)
+        if kept:
+            self.kept = dict(await self.connection.fetchrow(self._kept_sql))
         parents: dict[str, set[str]] = {name: set() for name in names.values()}
         for row in await self.connection.fetch(
             "SELECT conrelid, confrelid FROM pg_constraint WHERE contype = 'f'"
@@ -201,6 +212,7 @@ class Cleaner:
         if self.truncate or sum(written) > self.DELETE_AT_MOST:
             names = ", ".join(f'"{name}"' for name in self.tables)
             await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            await self._restore_kept()
             return
         dirty = [name for name, rows in zip(self.tables, written, strict=True) if rows]
         statements = [
@@ -221,9 +233,34 @@ class Cleaner:
                 "WHERE seqrelid = ANY($1::oid[]) AND pg_sequence_last_value(seqrelid) IS NOT NULL",
                 self.sequences,
             )
+            await self._restore_kept()
+
+    async def _restore_kept(self) -> None:
+        """Put back the rows of each bookkeeping table the test changed, as the migrations
+        left them: the SLA calendar's first token names the empty calendar the other tables
+        are back to (the deletes above set its triggers aside, so they renewed nothing)."""
+        if not self.kept:
+            return
+        now = await self.connection.fetchrow(self._kept_sql)
+        for name, rows in self.kept.items():
+            if now[name] != rows:
+                await self.connection.execute(
+                    f'DELETE FROM "{name}"; '
+                    f'INSERT INTO "{name}" SELECT * FROM json_populate_recordset(NULL::"{name}", '
+                    f"{_quoted(rows)}::json)"
+                )
 
     async def close(self) -> None:
         await self.connection.close()
+
+
+def _rows_of(table: str) -> str:
+    """SQL: the rows of ``table`` as one JSON text, in an order of their own."""
+    return f"(SELECT coalesce(json_agg(t ORDER BY t::text), '[]')::text FROM \"{table}\" t)"
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 @pytest.fixture(scope="session")

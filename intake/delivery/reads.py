@@ -55,8 +55,9 @@ def _milestones_sql(after: bool) -> str:
        x.done_on, x.earlier_targets::text AS earlier_targets, x.created_by_id, x.created_at,
        x.updated_at, x.version,
        (SELECT coalesce(json_object_agg(p.id, p.name), '{}')::text FROM people p
-        WHERE p.id = x.created_by_id OR p.id::text IN (
-            SELECT e->>'replaced_by_id' FROM jsonb_array_elements(x.earlier_targets) e))
+        WHERE p.id = x.created_by_id OR p.id IN (
+            SELECT (e->>'replaced_by_id')::uuid FROM jsonb_array_elements(x.earlier_targets) e
+            WHERE e ? 'replaced_by_id'))
         AS names""",
         f"""SELECT m.* FROM milestones m
         WHERE m.problem_id = pr.id AND m.deleted_at IS NULL {seek}
