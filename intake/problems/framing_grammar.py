@@ -8,7 +8,9 @@ title or an outcome that only names a solution. The word lists are in framing_wo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from intake.problems import framing_words as vocab
 
@@ -115,6 +117,78 @@ class Reader:
         self.tokens = _tokens(text)
         words = _LONG_WORD.findall(text)
         self.title_case = len(words) >= 3 and all(word[0].isupper() for word in words)
+        self.question = text.rstrip().endswith("?")
+        self._phrases: dict[tuple[int, int, bool, bool], _Object | None] = {}
+        self._happened: dict[int, bool] = {}
+
+    # -- where words are in a clause ------------------------------------------------------------
+    # A rule that asks "is there such a word earlier (or later) in this clause?" reads these,
+    # computed once per text, instead of scanning the clause again for every token: the
+    # grammar stays linear in the length of the text (tests/problems/test_framing_cost.py).
+
+    @cached_property
+    def clause_start(self) -> list[int]:
+        """The index of each clause's first token (a clause's tokens are consecutive)."""
+        tokens = self.tokens
+        return [n for n, t in enumerate(tokens) if n == 0 or tokens[n - 1].clause != t.clause]
+
+    def clause_range(self, clause: int) -> range:
+        """The indexes of the clause's tokens."""
+        starts = self.clause_start
+        return range(
+            starts[clause], starts[clause + 1] if clause + 1 < len(starts) else len(self.tokens)
+        )
+
+    def first_where(self, test: Callable[[int], bool]) -> list[int]:
+        """For each clause, the index of its first token that passes ``test``
+        (``len(tokens)`` if none does)."""
+        first = [len(self.tokens)] * len(self.clause_start)
+        for n in range(len(self.tokens) - 1, -1, -1):
+            if test(n):
+                first[self.tokens[n].clause] = n
+        return first
+
+    def last_where(self, test: Callable[[int], bool]) -> list[int]:
+        """For each clause, the index of its last token that passes ``test`` (-1 if none)."""
+        last = [-1] * len(self.clause_start)
+        for n in range(len(self.tokens)):
+            if test(n):
+                last[self.tokens[n].clause] = n
+        return last
+
+    def run_start(self, stops: Callable[[int], bool]) -> list[int]:
+        """For each token, the nearest index at or before it, in its clause, where
+        ``stops`` holds or the clause starts: where a walk back from the token ends."""
+        found: list[int] = []
+        for n, token in enumerate(self.tokens):
+            opens = n == 0 or self.tokens[n - 1].clause != token.clause
+            found.append(n if opens or stops(n) else found[n - 1])
+        return found
+
+    def counted(self, test: Callable[[_Token], bool]) -> list[int]:
+        """How many tokens before each index pass ``test``, one more entry for the end."""
+        counts = [0]
+        for token in self.tokens:
+            counts.append(counts[-1] + test(token))
+        return counts
+
+    @cached_property
+    def first_negation(self) -> list[int]:
+        return self.first_where(
+            lambda n: self.tokens[n].low in vocab.NEGATIONS or self.tokens[n].low.endswith("n't")
+        )
+
+    @cached_property
+    def first_past_or_reported(self) -> list[int]:
+        return self.first_where(lambda n: self.past(n) or self.tokens[n].low in vocab.REPORTED)
+
+    @cached_property
+    def asking_clauses(self) -> frozenset[int]:
+        return frozenset(t.clause for t in self.tokens if t.low in vocab.ASKING)
+
+    @cached_property
+    def current_clauses(self) -> frozenset[int]:
+        return frozenset(t.clause for t in self.tokens if t.low in vocab.CURRENT)
 
     def at(self, index: int, clause: int) -> _Token | None:
         """The token at ``index`` if it is in ``clause`` (else None)."""
@@ -668,16 +742,28 @@ class Reader:
         """A solution set aside later in its sentence: "a tablet for every crew would be
         nice, but the real issue is ...", "residents ask for an app, but what they need
         is ..."."""
-        for j in range(index + 1, len(self.tokens)):
-            token = self.tokens[j]
-            if token.sentence_start:
-                return False
-            if token.low != "but":
-                continue
+        return self.next_dismissal[index + 1] < self.next_sentence[index + 1]
+
+    @cached_property
+    def next_dismissal(self) -> list[int]:
+        """For each index, the first "but" at or after it that sets a solution aside ("but
+        the real issue is", "but what they need"), ``len(tokens)`` if none."""
+        found = [len(self.tokens)] * (len(self.tokens) + 1)
+        for j in range(len(self.tokens) - 1, -1, -1):
             after = [t.low for t in self.tokens[j + 1 : j + 4]]
-            if set(after) & vocab.DISMISSING or after[:1] == ["what"]:
-                return True
-        return False
+            dismissing = self.tokens[j].low == "but" and (
+                bool(set(after) & vocab.DISMISSING) or after[:1] == ["what"]
+            )
+            found[j] = j if dismissing else found[j + 1]
+        return found
+
+    @cached_property
+    def next_sentence(self) -> list[int]:
+        """For each index, the first token at or after it that starts a sentence."""
+        found = [len(self.tokens)] * (len(self.tokens) + 1)
+        for j in range(len(self.tokens) - 1, -1, -1):
+            found[j] = j if self.tokens[j].sentence_start else found[j + 1]
+        return found
 
     def match_noun_as_verb(self, index: int) -> _Match | None:
         """A solution used as a verb in a command or after a modal: "can we dashboard the
@@ -711,18 +797,15 @@ class Reader:
         bare = token.sentence_start and token.low not in vocab.OPENERS
         if token.low not in vocab.NEW_SOLUTION and not bare:
             return None
-        earlier = [t for t in self.tokens[:index] if t.clause == token.clause]
+        opening = self.clause_start[token.clause]
         asked = (
-            len(earlier) == 1
-            and earlier[0].low in ("would", "could", "can", "might", "will", "should")
-            and self.text.rstrip().endswith("?")
+            index - opening == 1
+            and self.tokens[opening].low in ("would", "could", "can", "might", "will", "should")
+            and self.question
         )
-        if earlier and earlier[-1].low in vocab.OLD:
+        if index > opening and self.tokens[index - 1].low in vocab.OLD:
             return None  # "the new system would": one that exists
-        if any(
-            self.past(j) or self.tokens[j].low in vocab.REPORTED
-            for j in range(index - len(earlier), index)
-        ):
+        if self.first_past_or_reported[token.clause] < index:
             return None  # "we were told a new CRM would fix it", "we hoped a new app would"
         obj = self.phrase_after(index, token.clause, vendors_only=True)
         if obj is None and asked:  # "would a chatbot work here?": its verb follows
@@ -768,8 +851,7 @@ class Reader:
         token = self.tokens[index]
         if not token.sentence_start or token.low not in ("is", "are", "would", "could"):
             return None
-        words = [t for t in self.tokens if t.clause == token.clause]
-        if not self.text.rstrip().endswith("?") or not any(t.low in vocab.ASKING for t in words):
+        if not self.question or token.clause not in self.asking_clauses:
             return None
         end = self.product(index + 1, token.clause, vendors_only=True)
         if end is None:
@@ -1430,7 +1512,12 @@ class Reader:
         """A clause about the past: "was", "had" or a year with a past verb ("the records
         system was implemented in 2015"), or a past verb after its subject ("we built an
         app"); a headline's participle ("timesheets submitted in Kronos") is not."""
-        words = [j for j, t in enumerate(self.tokens) if t.clause == clause]
+        if clause not in self._happened:
+            self._happened[clause] = self.clause_happened(clause)
+        return self._happened[clause]
+
+    def clause_happened(self, clause: int) -> bool:
+        words = list(self.clause_range(clause))
         pasts = [
             j for j in words if self.past(j) and self.tokens[j].low not in vocab.TECH_MODIFIERS
         ]
@@ -1480,16 +1567,12 @@ class Reader:
 
     def denied(self, index: int) -> bool:
         """A negation earlier in the clause: "nobody waits more than a week for a laptop"."""
-        clause = self.tokens[index].clause
-        return any(
-            t.clause == clause and (t.low in vocab.NEGATIONS or t.low.endswith("n't"))
-            for t in self.tokens[:index]
-        )
+        return self.first_negation[self.tokens[index].clause] < index
 
     def current(self, clause: int) -> bool:
         """A clause about what is so today ("the data today sits in Accela", "the tablets
         crews already carry"): the tools it names are context, not an outcome."""
-        return any(t.clause == clause and t.low in vocab.CURRENT for t in self.tokens)
+        return clause in self.current_clauses
 
     def outcome_solution(self) -> _Match | None:
         """An outcome that only states a solution: a new one, one in place, or a solution
