@@ -37,18 +37,19 @@ class _Token:
     clause: int
     soft_before: bool  # a comma or slash between this token and the previous one
     sentence_start: bool
+    noun: str  # the word as a singular noun ("apps" -> "app", "app's" -> "app")
 
-    @property
-    def noun(self) -> str:
-        """The word as a singular noun ("apps" -> "app", "app's" -> "app")."""
-        word = re.sub(r"['\u2019]s$", "", self.low)
-        if word not in vocab.OBJECTS and word not in vocab.QUALIFIED:
-            for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
-                if word.endswith(suffix) and word[: -len(suffix)] + replacement in vocab.OBJECTS:
-                    return word[: -len(suffix)] + replacement
-                if word.endswith(suffix) and word[: -len(suffix)] + replacement in vocab.QUALIFIED:
-                    return word[: -len(suffix)] + replacement
-        return word
+
+def _noun(low: str) -> str:
+    """The word as a singular noun ("apps" -> "app", "app's" -> "app")."""
+    word = re.sub(r"['\u2019]s$", "", low)
+    if word not in vocab.OBJECTS and word not in vocab.QUALIFIED:
+        for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
+            if word.endswith(suffix) and word[: -len(suffix)] + replacement in vocab.OBJECTS:
+                return word[: -len(suffix)] + replacement
+            if word.endswith(suffix) and word[: -len(suffix)] + replacement in vocab.QUALIFIED:
+                return word[: -len(suffix)] + replacement
+    return word
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ def _tokens(text: str) -> list[_Token]:
                 clause=clause,
                 soft_before=bool(tokens) and bool(_SOFT_GAP.search(gap)),
                 sentence_start=sentence,
+                noun=_noun(low),
             )
         )
         previous_end = found.end()
@@ -185,6 +187,59 @@ class Reader:
     @cached_property
     def asking_clauses(self) -> frozenset[int]:
         return frozenset(t.clause for t in self.tokens if t.low in vocab.ASKING)
+
+    @cached_property
+    def first_wanting(self) -> list[int]:
+        return self.first_where(lambda n: self.tokens[n].low in vocab.WANTING)
+
+    @cached_property
+    def first_to_after_wanting(self) -> list[int]:
+        wanting = self.first_wanting
+        return self.first_where(
+            lambda n: self.tokens[n].low == "to" and n >= wanting[self.tokens[n].clause]
+        )
+
+    @cached_property
+    def first_prescribing(self) -> list[int]:
+        return self.first_where(lambda n: self.tokens[n].low in vocab.PRESCRIBING)
+
+    @cached_property
+    def last_to_be(self) -> list[int]:
+        """For each clause, where its last "to be" starts (-1 if none)."""
+        return self.last_where(
+            lambda n: (
+                self.tokens[n].low == "to"
+                and (be := self.at(n + 1, self.tokens[n].clause)) is not None
+                and be.low == "be"
+            )
+        )
+
+    @cached_property
+    def last_finite(self) -> list[int]:
+        return self.last_where(lambda n: self.tokens[n].low in vocab.FINITE)
+
+    @cached_property
+    def sentence_clauses(self) -> frozenset[int]:
+        """Clauses with a finite verb, a negation, trouble or a year: not a headline."""
+        settled = vocab.FINITE | vocab.NEGATIONS | vocab.TROUBLE
+        return frozenset(
+            t.clause for t in self.tokens if t.low in settled or _YEAR.fullmatch(t.low)
+        )
+
+    @cached_property
+    def headline_start(self) -> list[int]:
+        """Where a headline's subject ending at each index starts: after a comma or a joining
+        word that opens nothing ("and", "for")."""
+        closing = vocab.JOINING - vocab.OPENERS
+        return self.run_start(
+            lambda n: self.tokens[n].soft_before or self.tokens[n - 1].low in closing
+        )
+
+    @cached_property
+    def old_before(self) -> list[int]:
+        """How many words before each index say the thing exists ("our", "existing")."""
+        old = vocab.OLD - {"the"}
+        return self.counted(lambda t: t.low in old)
 
     @cached_property
     def current_clauses(self) -> frozenset[int]:
@@ -342,7 +397,16 @@ class Reader:
         self, index: int, clause: int, vendors_only: bool, commanded: bool = False
     ) -> _Object | None:
         """The solution noun phrase starting at ``index``: openers, up to four describing
-        words and a solution head, or a product name."""
+        words and a solution head, or a product name. Each is read once: "something like"
+        and "a version of" read the phrase after them, which every later token asks for too."""
+        key = (index, clause, vendors_only, commanded)
+        if key not in self._phrases:
+            self._phrases[key] = self.read_phrase(index, clause, vendors_only, commanded)
+        return self._phrases[key]
+
+    def read_phrase(
+        self, index: int, clause: int, vendors_only: bool, commanded: bool
+    ) -> _Object | None:
         opener: str | None = None
         k = index
         while k - index < 3:
@@ -622,8 +686,7 @@ class Reader:
             t is not None and (t.low in vocab.BEFORE_NOW or _YEAR.fullmatch(t.low)) for t in after
         ):
             return False  # "the files scanned last year": what was done
-        lows = [t.low for t in self.tokens[index + 1 :] if t.clause == clause]
-        if any(lows[n : n + 2] == ["to", "be"] for n in range(len(lows))):
+        if self.last_to_be[clause] > index:
             return False  # "want the permits reviewed in Accela to be correct": a quality
         for j in range(index - 2, index - 10, -1):
             token = self.at(j, clause)
@@ -673,11 +736,7 @@ class Reader:
         2019 keep failing": a finite verb or a year makes it a sentence about the past)."""
         if self.field == "problem_statement" or self.current(clause):
             return None  # a title may want: "New CRM needed", "Tablets wanted for rangers"
-        words = [t for t in self.tokens if t.clause == clause]
-        if any(
-            t.low in vocab.FINITE | vocab.NEGATIONS | vocab.TROUBLE or _YEAR.fullmatch(t.low)
-            for t in words
-        ):
+        if clause in self.sentence_clauses:
             return None  # "Laptops issued without the right software", "... weeks late"
         end = index - 1
         before = self.at(end, clause)
@@ -691,12 +750,8 @@ class Reader:
             kind = found
         else:
             return None
-        start = end
-        while (prev := self.at(start - 1, clause)) is not None and not (
-            self.tokens[start].soft_before or prev.low in vocab.JOINING - vocab.OPENERS
-        ):
-            start -= 1
-        if any(t.low in vocab.OLD - {"the"} for t in self.tokens[start:end]):
+        start = self.headline_start[end]
+        if self.old_before[end] > self.old_before[start]:
             return None  # "our tablets issued in ...": what exists
         return _Object(kind, start, index - 1, "new")
 
@@ -1069,15 +1124,17 @@ class Reader:
         clause = token.clause
         if token.low not in vocab.MEANS and token.low != "online":
             return None
-        opening = index
-        while self.at(opening - 1, clause) is not None:
-            opening -= 1
+        opening = self.clause_start[clause]
         enabling = self.tokens[opening].low in vocab.ENABLING
-        words = [t.low for t in self.tokens[opening:index]]
         outcome = self.field == "desired_outcome"
-        wanting = next((n for n, word in enumerate(words) if word in vocab.WANTING), len(words))
-        prescribing = any(word in vocab.PRESCRIBING for word in words) or "to" in words[wanting:]
-        if 0 < wanting < len(words) and words[wanting - 1] in vocab.SUBJECTS | vocab.HAVING:
+        wanting = self.first_wanting[clause]  # "to" after it prescribes: "we want to pay by"
+        prescribing = self.first_prescribing[clause] < index or (
+            wanting < index and self.first_to_after_wanting[clause] < index
+        )
+        if (
+            opening < wanting < index
+            and self.tokens[wanting - 1].low in vocab.SUBJECTS | vocab.HAVING
+        ):
             prescribing = True  # "we'd like the permits data exposed through an API"
         if token.low == "online":
             if not enabling or self.negated(index, clause):
@@ -1097,9 +1154,7 @@ class Reader:
             prescribing = enabling = True  # "Leadership wants every timesheet approved in Workday"
         if outcome and self.current(clause):
             return None  # "the existing portal works on phones"
-        if not (enabling or prescribing or outcome) or any(
-            t.low in vocab.NEGATIONS or t.low.endswith("n't") for t in self.tokens[opening:index]
-        ):
+        if not (enabling or prescribing or outcome) or self.first_negation[clause] < index:
             return None
         obj = self.phrase_after(index + 1, clause, vendors_only=True, commanded=True)
         if obj is None or obj.opener == "old":
@@ -1625,9 +1680,7 @@ class Reader:
         """A headline's state of a new solution, with no "is": "CRM live for all agents",
         "Dashboard available to the council", "New portal up and running"."""
         state, place = self.at(index, clause), self.at(index + 1, clause)
-        if state is None or any(
-            t.clause == clause and t.low in vocab.FINITE for t in self.tokens[index:]
-        ):
+        if state is None or self.last_finite[clause] >= index:
             return False
         if state.low == "up" and place is not None and place.low == "to":
             return False  # "website up to date": what exists, kept current
@@ -1764,13 +1817,21 @@ class Reader:
     def scheduled(self, index: int, clause: int) -> bool:
         """A schedule after a tool data is fed into: "every night", "nightly", "in real
         time", "automatically" (re-keying by hand is not done on a schedule)."""
-        lows = [t.low for t in self.tokens[index:] if t.clause == clause]
-        return any(
-            low in vocab.SCHEDULES
-            or (low == "every" and lows[n + 1 : n + 2] and lows[n + 1] in vocab.TIMES)
-            or (low == "real" and lows[n + 1 : n + 2] == ["time"])
-            for n, low in enumerate(lows)
-        )
+        return self.last_schedule[clause] >= index
+
+    @cached_property
+    def last_schedule(self) -> list[int]:
+        """For each clause, where its last schedule starts (-1 if none)."""
+
+        def schedule(n: int) -> bool:
+            low, after = self.tokens[n].low, self.at(n + 1, self.tokens[n].clause)
+            return (
+                low in vocab.SCHEDULES
+                or (low == "every" and after is not None and after.low in vocab.TIMES)
+                or (low == "real" and after is not None and after.low == "time")
+            )
+
+        return self.last_where(schedule)
 
     def measured(self, index: int, clause: int) -> bool:
         """A measure after a tool today's work is done in: "within two days", "in under an
