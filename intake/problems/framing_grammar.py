@@ -109,6 +109,12 @@ def _tokens(text: str) -> list[_Token]:
 # Where a command puts its solution when its object is not one (see match_verb).
 _COMMAND_MEANS = (vocab.MEANS - {"on", "in", "by"}) | {"onto", "online"}
 
+# The verbs of more than one word by their first word, in the order of the word list.
+_PHRASAL: dict[str, list[tuple[str, list[str]]]] = {}
+for _verb in vocab.VERBS:
+    if " " in _verb:
+        _PHRASAL.setdefault(_verb.split()[0], []).append((_verb, _verb.split()))
+
 
 class Reader:
     """The grammar applied to one field's words."""
@@ -122,6 +128,7 @@ class Reader:
         self.question = text.rstrip().endswith("?")
         self._phrases: dict[tuple[int, int, bool, bool], _Object | None] = {}
         self._happened: dict[int, bool] = {}
+        self._kinds: dict[int, str | None] = {}
 
     # -- where words are in a clause ------------------------------------------------------------
     # A rule that asks "is there such a word earlier (or later) in this clause?" reads these,
@@ -254,7 +261,13 @@ class Reader:
     # -- objects ------------------------------------------------------------------------------
 
     def kind_of(self, index: int) -> str | None:
-        """The object kind of the word at ``index`` as the head of its phrase, if it is one."""
+        """The object kind of the word at ``index`` as the head of its phrase, if it is one
+        (read once: every phrase that could end at the word asks)."""
+        if index not in self._kinds:
+            self._kinds[index] = self.read_kind(index)
+        return self._kinds[index]
+
+    def read_kind(self, index: int) -> str | None:
         token = self.tokens[index]
         noun = token.noun
         if token.low in vocab.JOINING:
@@ -607,10 +620,7 @@ class Reader:
         if found is None:
             return None
         head, form = found
-        for verb in vocab.VERBS:
-            words = verb.split()
-            if words[0] != head or len(words) == 1:
-                continue
+        for verb, words in _PHRASAL.get(head, ()):
             rest = [self.at(index + n, clause) for n in range(1, len(words))]
             if all(t is not None and t.low == w for t, w in zip(rest, words[1:], strict=True)):
                 return verb, form, index + len(words) - 1
