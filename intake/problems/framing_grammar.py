@@ -109,6 +109,9 @@ def _tokens(text: str) -> list[_Token]:
 # Where a command puts its solution when its object is not one (see match_verb).
 _COMMAND_MEANS = (vocab.MEANS - {"on", "in", "by"}) | {"onto", "online"}
 
+# How many times a noun phrase may be looked through ("something like", "a version of").
+_NESTED = 4
+
 # The verbs of more than one word by their first word, in the order of the word list.
 _PHRASAL: dict[str, list[tuple[str, list[str]]]] = {}
 for _verb in vocab.VERBS:
@@ -126,7 +129,7 @@ class Reader:
         words = _LONG_WORD.findall(text)
         self.title_case = len(words) >= 3 and all(word[0].isupper() for word in words)
         self.question = text.rstrip().endswith("?")
-        self._phrases: dict[tuple[int, int, bool, bool], _Object | None] = {}
+        self._phrases: dict[tuple[int, int, bool, bool, int], _Object | None] = {}
         self._happened: dict[int, bool] = {}
         self._kinds: dict[int, str | None] = {}
 
@@ -247,6 +250,42 @@ class Reader:
         """How many words before each index say the thing exists ("our", "existing")."""
         old = vocab.OLD - {"the"}
         return self.counted(lambda t: t.low in old)
+
+    def labelled(self, start: int) -> bool:
+        """A colon is the last thing before ``start`` but blanks ("Request: ...")."""
+        before = start
+        while before > 0 and self.text[before - 1].isspace():
+            before -= 1
+        return before > 0 and self.text[before - 1] == ":"
+
+    @cached_property
+    def last_today(self) -> int:
+        """The index of the last word about today or the past (-1 if none)."""
+        today = vocab.TODAY | vocab.BEFORE_NOW
+        return max((n for n, t in enumerate(self.tokens) if t.low in today), default=-1)
+
+    @cached_property
+    def after_joining(self) -> list[int]:
+        """Where a walk back from each index stops: just after a joining word."""
+        return self.run_start(lambda n: self.tokens[n - 1].low in vocab.JOINING)
+
+    @cached_property
+    def nominal_start(self) -> list[int]:
+        """Where the words before a nominal ending at each index start ("the CRM
+        implementation"): after a comma, a joining word or an opener."""
+        stop = vocab.JOINING | vocab.OPENERS
+        return self.run_start(
+            lambda n: self.tokens[n].soft_before or self.tokens[n - 1].low in stop
+        )
+
+    @cached_property
+    def after_opener(self) -> list[int]:
+        """Where a run of openers ("all the", "our") ending at each index starts."""
+        return self.run_start(lambda n: self.tokens[n - 1].low not in vocab.OPENERS)
+
+    @cached_property
+    def years_before(self) -> list[int]:
+        return self.counted(lambda t: bool(_YEAR.fullmatch(t.low)))
 
     @cached_property
     def current_clauses(self) -> frozenset[int]:
@@ -407,18 +446,29 @@ class Reader:
         return last
 
     def phrase_after(
-        self, index: int, clause: int, vendors_only: bool, commanded: bool = False
+        self,
+        index: int,
+        clause: int,
+        vendors_only: bool,
+        commanded: bool = False,
+        nested: int = 0,
     ) -> _Object | None:
         """The solution noun phrase starting at ``index``: openers, up to four describing
-        words and a solution head, or a product name. Each is read once: "something like"
-        and "a version of" read the phrase after them, which every later token asks for too."""
-        key = (index, clause, vendors_only, commanded)
+        words and a solution head, or a product name.
+
+        "something like" and "a version of" are looked through to the phrase after them
+        (``nested`` times so far), at most _NESTED times: "the latest version of an instance
+        of Salesforce" needs two, and a text of nothing but "copy of copy of ..." would
+        otherwise go deeper than Python's stack. Each phrase is read once."""
+        if nested > _NESTED:
+            return None
+        key = (index, clause, vendors_only, commanded, nested)
         if key not in self._phrases:
-            self._phrases[key] = self.read_phrase(index, clause, vendors_only, commanded)
+            self._phrases[key] = self.read_phrase(index, clause, vendors_only, commanded, nested)
         return self._phrases[key]
 
     def read_phrase(
-        self, index: int, clause: int, vendors_only: bool, commanded: bool
+        self, index: int, clause: int, vendors_only: bool, commanded: bool, nested: int
     ) -> _Object | None:
         opener: str | None = None
         k = index
@@ -444,7 +494,7 @@ class Reader:
             return None
         like = self.at(k + 1, clause)
         if first.low in ("something", "anything") and like is not None and like.low == "like":
-            model = self.phrase_after(k + 2, clause, vendors_only=False, commanded=True)
+            model = self.phrase_after(k + 2, clause, False, True, nested + 1)
             if model is not None:  # "something like Uber", "something like the county's tracker"
                 return _Object(model.kind, k, model.end, "new")
         for j in (k, k + 1):  # "the latest version of ArcGIS Pro", "an instance of Salesforce"
@@ -455,7 +505,7 @@ class Reader:
                 and of is not None
                 and of.low == "of"
             ):
-                inner = self.phrase_after(j + 2, clause, vendors_only, commanded)
+                inner = self.phrase_after(j + 2, clause, vendors_only, commanded, nested + 1)
                 before = self.at(j - 1, clause)
                 techy = before is not None and (
                     before.low in vocab.TECH_MODIFIERS or _tech_compound(before.low)
@@ -539,8 +589,8 @@ class Reader:
         ):
             j -= 1
         end = j
-        while (token := self.at(j, clause)) is not None and token.low not in vocab.JOINING:
-            j -= 1
+        if (token := self.at(j, clause)) is not None and token.low not in vocab.JOINING:
+            j = self.after_joining[end] - 1  # back to a joining word or the clause's start
         if end <= j or self.tokens[end].low[:1].isdigit():
             return None  # nothing, or a number ("files from 1980 to 2010 should be scanned")
         return _Object(vocab.SYSTEM, j + 1, end, None)
@@ -1359,20 +1409,13 @@ class Reader:
         kind = self.kind_of(index - 1)
         if kind is None and before.text not in vocab.KNOWN_VENDORS and before.noun != "cloud":
             return None
-        start = index - 1
-        while start > 0 and (prev := self.at(start - 1, clause)) is not None:
-            if (
-                self.tokens[start].soft_before
-                or prev.low in vocab.JOINING
-                or prev.low in vocab.OPENERS
-            ):
-                break
-            start -= 1
-        if any(_YEAR.fullmatch(t.low) for t in self.tokens[max(start - 2, 0) : index]):
+        start = self.nominal_start[index - 1]
+        if self.years_before[index] > self.years_before[max(start - 2, 0)]:
             return None  # "the 2019 CRM implementation": something that happened
         dated = start - 1
-        while (prev := self.at(dated, clause)) is not None and prev.low in vocab.OPENERS:
-            dated -= 1
+        if (prev := self.at(dated, clause)) is not None and prev.low in vocab.OPENERS:
+            dated = self.after_opener[dated] - 1  # back over "the", "our", ...
+            prev = self.at(dated, clause)
         if prev is not None and prev.low in vocab.TEMPORAL:
             return None  # "since the Munis upgrade": something that happened too
         obj = _Object(kind or vocab.PRODUCT, start, index - 1, None)
@@ -1407,9 +1450,8 @@ class Reader:
                 for j, t in zip(sentence, words, strict=True)
             ):
                 continue
-            gap = self.text[: words[0].start].rstrip()
             labelled = False
-            if number > 0 and gap.endswith(":"):
+            if number > 0 and self.labelled(words[0].start):
                 label = [self.tokens[j].low for j in sentences[number - 1]]
                 if not set(label) & (vocab.ASKING | {"ideal", "ideally", "request"}):
                     continue  # "Workaround: an Access database"
@@ -1436,14 +1478,12 @@ class Reader:
         follows it: "Sanitation request: route optimization software integrated with our
         fleet telematics" (not "Request: the permit system crashes daily")."""
         first = self.tokens[sentences[number][0]]
-        if number == 0 or not self.text[: first.start].rstrip().endswith(":"):
+        if number == 0 or not self.labelled(first.start):
             return None
         label = [self.tokens[j].low for j in sentences[number - 1]]
         if len(label) > 3 or not set(label) & (vocab.ASKING | {"ideal", "ideally", "request"}):
             return None
-        if any(
-            t.low in vocab.TODAY | vocab.BEFORE_NOW for t in self.tokens[sentences[number][0] :]
-        ):
+        if self.last_today >= sentences[number][0]:
             return None
         obj = self.phrase_after(sentences[number][0], first.clause, vendors_only=True)
         if obj is None or obj.opener == "old" or obj.kind == vocab.PRODUCT:
