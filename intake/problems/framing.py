@@ -160,7 +160,7 @@ _FIELDS = ("title", "problem_statement", "desired_outcome")
 
 def _hints_in(field: str, text: str) -> list[FramingHint]:
     reader = Reader(text, field)
-    taken: list[tuple[int, int]] = []
+    taken_to = -1  # the last word any hint so far quotes
     hints: list[FramingHint] = []
     matches = reader.matches()
     if field == "title" and not matches and (bare := reader.title_object()) is not None:
@@ -170,9 +170,9 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
     if field != "desired_outcome" and not matches and (bare := reader.elliptical()):
         matches.append(bare)
     for match in sorted(matches, key=lambda m: (m.first, m.last)):
-        if any(match.first <= e and s <= match.last for s, e in taken):
-            continue  # an earlier match already explains these words
-        taken.append((match.first, match.last))
+        if match.first <= taken_to:
+            continue  # an earlier match already explains these words (none starts later)
+        taken_to = max(taken_to, match.last)
         start, phrase = reader.words(match.first, match.last)
         _, verb = reader.words(*match.verb) if match.verb else (0, "")
         _, thing = reader.words(match.object.start, match.object.end)

@@ -8,7 +8,9 @@ title or an outcome that only names a solution. The word lists are in framing_wo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from intake.problems import framing_words as vocab
 
@@ -35,18 +37,19 @@ class _Token:
     clause: int
     soft_before: bool  # a comma or slash between this token and the previous one
     sentence_start: bool
+    noun: str  # the word as a singular noun ("apps" -> "app", "app's" -> "app")
 
-    @property
-    def noun(self) -> str:
-        """The word as a singular noun ("apps" -> "app", "app's" -> "app")."""
-        word = re.sub(r"['\u2019]s$", "", self.low)
-        if word not in vocab.OBJECTS and word not in vocab.QUALIFIED:
-            for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
-                if word.endswith(suffix) and word[: -len(suffix)] + replacement in vocab.OBJECTS:
-                    return word[: -len(suffix)] + replacement
-                if word.endswith(suffix) and word[: -len(suffix)] + replacement in vocab.QUALIFIED:
-                    return word[: -len(suffix)] + replacement
-        return word
+
+def _noun(low: str) -> str:
+    """The word as a singular noun ("apps" -> "app", "app's" -> "app")."""
+    word = re.sub(r"['\u2019]s$", "", low)
+    if word not in vocab.OBJECTS and word not in vocab.QUALIFIED:
+        for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
+            if word.endswith(suffix) and word[: -len(suffix)] + replacement in vocab.OBJECTS:
+                return word[: -len(suffix)] + replacement
+            if word.endswith(suffix) and word[: -len(suffix)] + replacement in vocab.QUALIFIED:
+                return word[: -len(suffix)] + replacement
+    return word
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,7 @@ def _tokens(text: str) -> list[_Token]:
                 clause=clause,
                 soft_before=bool(tokens) and bool(_SOFT_GAP.search(gap)),
                 sentence_start=sentence,
+                noun=_noun(low),
             )
         )
         previous_end = found.end()
@@ -104,6 +108,15 @@ def _tokens(text: str) -> list[_Token]:
 
 # Where a command puts its solution when its object is not one (see match_verb).
 _COMMAND_MEANS = (vocab.MEANS - {"on", "in", "by"}) | {"onto", "online"}
+
+# How many times a noun phrase may be looked through ("something like", "a version of").
+_NESTED = 4
+
+# The verbs of more than one word by their first word, in the order of the word list.
+_PHRASAL: dict[str, list[tuple[str, list[str]]]] = {}
+for _verb in vocab.VERBS:
+    if " " in _verb:
+        _PHRASAL.setdefault(_verb.split()[0], []).append((_verb, _verb.split()))
 
 
 class Reader:
@@ -115,6 +128,168 @@ class Reader:
         self.tokens = _tokens(text)
         words = _LONG_WORD.findall(text)
         self.title_case = len(words) >= 3 and all(word[0].isupper() for word in words)
+        self.question = text.rstrip().endswith("?")
+        self._phrases: dict[tuple[int, int, bool, bool, int], _Object | None] = {}
+        self._happened: dict[int, bool] = {}
+        self._kinds: dict[int, str | None] = {}
+
+    # -- where words are in a clause ------------------------------------------------------------
+    # A rule that asks "is there such a word earlier (or later) in this clause?" reads these,
+    # computed once per text, instead of scanning the clause again for every token: the
+    # grammar stays linear in the length of the text (tests/problems/test_framing_cost.py).
+
+    @cached_property
+    def clause_start(self) -> list[int]:
+        """The index of each clause's first token (a clause's tokens are consecutive)."""
+        tokens = self.tokens
+        return [n for n, t in enumerate(tokens) if n == 0 or tokens[n - 1].clause != t.clause]
+
+    def clause_range(self, clause: int) -> range:
+        """The indexes of the clause's tokens."""
+        starts = self.clause_start
+        return range(
+            starts[clause], starts[clause + 1] if clause + 1 < len(starts) else len(self.tokens)
+        )
+
+    def first_where(self, test: Callable[[int], bool]) -> list[int]:
+        """For each clause, the index of its first token that passes ``test``
+        (``len(tokens)`` if none does)."""
+        first = [len(self.tokens)] * len(self.clause_start)
+        for n in range(len(self.tokens) - 1, -1, -1):
+            if test(n):
+                first[self.tokens[n].clause] = n
+        return first
+
+    def last_where(self, test: Callable[[int], bool]) -> list[int]:
+        """For each clause, the index of its last token that passes ``test`` (-1 if none)."""
+        last = [-1] * len(self.clause_start)
+        for n in range(len(self.tokens)):
+            if test(n):
+                last[self.tokens[n].clause] = n
+        return last
+
+    def run_start(self, stops: Callable[[int], bool]) -> list[int]:
+        """For each token, the nearest index at or before it, in its clause, where
+        ``stops`` holds or the clause starts: where a walk back from the token ends."""
+        found: list[int] = []
+        for n, token in enumerate(self.tokens):
+            opens = n == 0 or self.tokens[n - 1].clause != token.clause
+            found.append(n if opens or stops(n) else found[n - 1])
+        return found
+
+    def counted(self, test: Callable[[_Token], bool]) -> list[int]:
+        """How many tokens before each index pass ``test``, one more entry for the end."""
+        counts = [0]
+        for token in self.tokens:
+            counts.append(counts[-1] + test(token))
+        return counts
+
+    @cached_property
+    def first_negation(self) -> list[int]:
+        return self.first_where(
+            lambda n: self.tokens[n].low in vocab.NEGATIONS or self.tokens[n].low.endswith("n't")
+        )
+
+    @cached_property
+    def first_past_or_reported(self) -> list[int]:
+        return self.first_where(lambda n: self.past(n) or self.tokens[n].low in vocab.REPORTED)
+
+    @cached_property
+    def asking_clauses(self) -> frozenset[int]:
+        return frozenset(t.clause for t in self.tokens if t.low in vocab.ASKING)
+
+    @cached_property
+    def first_wanting(self) -> list[int]:
+        return self.first_where(lambda n: self.tokens[n].low in vocab.WANTING)
+
+    @cached_property
+    def first_to_after_wanting(self) -> list[int]:
+        wanting = self.first_wanting
+        return self.first_where(
+            lambda n: self.tokens[n].low == "to" and n >= wanting[self.tokens[n].clause]
+        )
+
+    @cached_property
+    def first_prescribing(self) -> list[int]:
+        return self.first_where(lambda n: self.tokens[n].low in vocab.PRESCRIBING)
+
+    @cached_property
+    def last_to_be(self) -> list[int]:
+        """For each clause, where its last "to be" starts (-1 if none)."""
+        return self.last_where(
+            lambda n: (
+                self.tokens[n].low == "to"
+                and (be := self.at(n + 1, self.tokens[n].clause)) is not None
+                and be.low == "be"
+            )
+        )
+
+    @cached_property
+    def last_finite(self) -> list[int]:
+        return self.last_where(lambda n: self.tokens[n].low in vocab.FINITE)
+
+    @cached_property
+    def sentence_clauses(self) -> frozenset[int]:
+        """Clauses with a finite verb, a negation, trouble or a year: not a headline."""
+        settled = vocab.FINITE | vocab.NEGATIONS | vocab.TROUBLE
+        return frozenset(
+            t.clause for t in self.tokens if t.low in settled or _YEAR.fullmatch(t.low)
+        )
+
+    @cached_property
+    def headline_start(self) -> list[int]:
+        """Where a headline's subject ending at each index starts: after a comma or a joining
+        word that opens nothing ("and", "for")."""
+        closing = vocab.JOINING - vocab.OPENERS
+        return self.run_start(
+            lambda n: self.tokens[n].soft_before or self.tokens[n - 1].low in closing
+        )
+
+    @cached_property
+    def old_before(self) -> list[int]:
+        """How many words before each index say the thing exists ("our", "existing")."""
+        old = vocab.OLD - {"the"}
+        return self.counted(lambda t: t.low in old)
+
+    def labelled(self, start: int) -> bool:
+        """A colon is the last thing before ``start`` but blanks ("Request: ...")."""
+        before = start
+        while before > 0 and self.text[before - 1].isspace():
+            before -= 1
+        return before > 0 and self.text[before - 1] == ":"
+
+    @cached_property
+    def last_today(self) -> int:
+        """The index of the last word about today or the past (-1 if none)."""
+        today = vocab.TODAY | vocab.BEFORE_NOW
+        return max((n for n, t in enumerate(self.tokens) if t.low in today), default=-1)
+
+    @cached_property
+    def after_joining(self) -> list[int]:
+        """Where a walk back from each index stops: just after a joining word."""
+        return self.run_start(lambda n: self.tokens[n - 1].low in vocab.JOINING)
+
+    @cached_property
+    def nominal_start(self) -> list[int]:
+        """Where the words before a nominal ending at each index start ("the CRM
+        implementation"): after a comma, a joining word or an opener."""
+        stop = vocab.JOINING | vocab.OPENERS
+        return self.run_start(
+            lambda n: self.tokens[n].soft_before or self.tokens[n - 1].low in stop
+        )
+
+    @cached_property
+    def after_opener(self) -> list[int]:
+        """Where a run of openers ("all the", "our") ending at each index starts."""
+        return self.run_start(lambda n: self.tokens[n - 1].low not in vocab.OPENERS)
+
+    @cached_property
+    def years_before(self) -> list[int]:
+        return self.counted(lambda t: bool(_YEAR.fullmatch(t.low)))
+
+    @cached_property
+    def current_clauses(self) -> frozenset[int]:
+        return frozenset(t.clause for t in self.tokens if t.low in vocab.CURRENT)
 
     def at(self, index: int, clause: int) -> _Token | None:
         """The token at ``index`` if it is in ``clause`` (else None)."""
@@ -125,7 +300,13 @@ class Reader:
     # -- objects ------------------------------------------------------------------------------
 
     def kind_of(self, index: int) -> str | None:
-        """The object kind of the word at ``index`` as the head of its phrase, if it is one."""
+        """The object kind of the word at ``index`` as the head of its phrase, if it is one
+        (read once: every phrase that could end at the word asks)."""
+        if index not in self._kinds:
+            self._kinds[index] = self.read_kind(index)
+        return self._kinds[index]
+
+    def read_kind(self, index: int) -> str | None:
         token = self.tokens[index]
         noun = token.noun
         if token.low in vocab.JOINING:
@@ -265,10 +446,30 @@ class Reader:
         return last
 
     def phrase_after(
-        self, index: int, clause: int, vendors_only: bool, commanded: bool = False
+        self,
+        index: int,
+        clause: int,
+        vendors_only: bool,
+        commanded: bool = False,
+        nested: int = 0,
     ) -> _Object | None:
         """The solution noun phrase starting at ``index``: openers, up to four describing
-        words and a solution head, or a product name."""
+        words and a solution head, or a product name.
+
+        "something like" and "a version of" are looked through to the phrase after them
+        (``nested`` times so far), at most _NESTED times: "the latest version of an instance
+        of Salesforce" needs two, and a text of nothing but "copy of copy of ..." would
+        otherwise go deeper than Python's stack. Each phrase is read once."""
+        if nested > _NESTED:
+            return None
+        key = (index, clause, vendors_only, commanded, nested)
+        if key not in self._phrases:
+            self._phrases[key] = self.read_phrase(index, clause, vendors_only, commanded, nested)
+        return self._phrases[key]
+
+    def read_phrase(
+        self, index: int, clause: int, vendors_only: bool, commanded: bool, nested: int
+    ) -> _Object | None:
         opener: str | None = None
         k = index
         while k - index < 3:
@@ -293,7 +494,7 @@ class Reader:
             return None
         like = self.at(k + 1, clause)
         if first.low in ("something", "anything") and like is not None and like.low == "like":
-            model = self.phrase_after(k + 2, clause, vendors_only=False, commanded=True)
+            model = self.phrase_after(k + 2, clause, False, True, nested + 1)
             if model is not None:  # "something like Uber", "something like the county's tracker"
                 return _Object(model.kind, k, model.end, "new")
         for j in (k, k + 1):  # "the latest version of ArcGIS Pro", "an instance of Salesforce"
@@ -304,7 +505,7 @@ class Reader:
                 and of is not None
                 and of.low == "of"
             ):
-                inner = self.phrase_after(j + 2, clause, vendors_only, commanded)
+                inner = self.phrase_after(j + 2, clause, vendors_only, commanded, nested + 1)
                 before = self.at(j - 1, clause)
                 techy = before is not None and (
                     before.low in vocab.TECH_MODIFIERS or _tech_compound(before.low)
@@ -388,8 +589,8 @@ class Reader:
         ):
             j -= 1
         end = j
-        while (token := self.at(j, clause)) is not None and token.low not in vocab.JOINING:
-            j -= 1
+        if (token := self.at(j, clause)) is not None and token.low not in vocab.JOINING:
+            j = self.after_joining[end] - 1  # back to a joining word or the clause's start
         if end <= j or self.tokens[end].low[:1].isdigit():
             return None  # nothing, or a number ("files from 1980 to 2010 should be scanned")
         return _Object(vocab.SYSTEM, j + 1, end, None)
@@ -469,10 +670,7 @@ class Reader:
         if found is None:
             return None
         head, form = found
-        for verb in vocab.VERBS:
-            words = verb.split()
-            if words[0] != head or len(words) == 1:
-                continue
+        for verb, words in _PHRASAL.get(head, ()):
             rest = [self.at(index + n, clause) for n in range(1, len(words))]
             if all(t is not None and t.low == w for t, w in zip(rest, words[1:], strict=True)):
                 return verb, form, index + len(words) - 1
@@ -548,8 +746,7 @@ class Reader:
             t is not None and (t.low in vocab.BEFORE_NOW or _YEAR.fullmatch(t.low)) for t in after
         ):
             return False  # "the files scanned last year": what was done
-        lows = [t.low for t in self.tokens[index + 1 :] if t.clause == clause]
-        if any(lows[n : n + 2] == ["to", "be"] for n in range(len(lows))):
+        if self.last_to_be[clause] > index:
             return False  # "want the permits reviewed in Accela to be correct": a quality
         for j in range(index - 2, index - 10, -1):
             token = self.at(j, clause)
@@ -599,11 +796,7 @@ class Reader:
         2019 keep failing": a finite verb or a year makes it a sentence about the past)."""
         if self.field == "problem_statement" or self.current(clause):
             return None  # a title may want: "New CRM needed", "Tablets wanted for rangers"
-        words = [t for t in self.tokens if t.clause == clause]
-        if any(
-            t.low in vocab.FINITE | vocab.NEGATIONS | vocab.TROUBLE or _YEAR.fullmatch(t.low)
-            for t in words
-        ):
+        if clause in self.sentence_clauses:
             return None  # "Laptops issued without the right software", "... weeks late"
         end = index - 1
         before = self.at(end, clause)
@@ -617,12 +810,8 @@ class Reader:
             kind = found
         else:
             return None
-        start = end
-        while (prev := self.at(start - 1, clause)) is not None and not (
-            self.tokens[start].soft_before or prev.low in vocab.JOINING - vocab.OPENERS
-        ):
-            start -= 1
-        if any(t.low in vocab.OLD - {"the"} for t in self.tokens[start:end]):
+        start = self.headline_start[end]
+        if self.old_before[end] > self.old_before[start]:
             return None  # "our tablets issued in ...": what exists
         return _Object(kind, start, index - 1, "new")
 
@@ -668,16 +857,28 @@ class Reader:
         """A solution set aside later in its sentence: "a tablet for every crew would be
         nice, but the real issue is ...", "residents ask for an app, but what they need
         is ..."."""
-        for j in range(index + 1, len(self.tokens)):
-            token = self.tokens[j]
-            if token.sentence_start:
-                return False
-            if token.low != "but":
-                continue
+        return self.next_dismissal[index + 1] < self.next_sentence[index + 1]
+
+    @cached_property
+    def next_dismissal(self) -> list[int]:
+        """For each index, the first "but" at or after it that sets a solution aside ("but
+        the real issue is", "but what they need"), ``len(tokens)`` if none."""
+        found = [len(self.tokens)] * (len(self.tokens) + 1)
+        for j in range(len(self.tokens) - 1, -1, -1):
             after = [t.low for t in self.tokens[j + 1 : j + 4]]
-            if set(after) & vocab.DISMISSING or after[:1] == ["what"]:
-                return True
-        return False
+            dismissing = self.tokens[j].low == "but" and (
+                bool(set(after) & vocab.DISMISSING) or after[:1] == ["what"]
+            )
+            found[j] = j if dismissing else found[j + 1]
+        return found
+
+    @cached_property
+    def next_sentence(self) -> list[int]:
+        """For each index, the first token at or after it that starts a sentence."""
+        found = [len(self.tokens)] * (len(self.tokens) + 1)
+        for j in range(len(self.tokens) - 1, -1, -1):
+            found[j] = j if self.tokens[j].sentence_start else found[j + 1]
+        return found
 
     def match_noun_as_verb(self, index: int) -> _Match | None:
         """A solution used as a verb in a command or after a modal: "can we dashboard the
@@ -711,18 +912,15 @@ class Reader:
         bare = token.sentence_start and token.low not in vocab.OPENERS
         if token.low not in vocab.NEW_SOLUTION and not bare:
             return None
-        earlier = [t for t in self.tokens[:index] if t.clause == token.clause]
+        opening = self.clause_start[token.clause]
         asked = (
-            len(earlier) == 1
-            and earlier[0].low in ("would", "could", "can", "might", "will", "should")
-            and self.text.rstrip().endswith("?")
+            index - opening == 1
+            and self.tokens[opening].low in ("would", "could", "can", "might", "will", "should")
+            and self.question
         )
-        if earlier and earlier[-1].low in vocab.OLD:
+        if index > opening and self.tokens[index - 1].low in vocab.OLD:
             return None  # "the new system would": one that exists
-        if any(
-            self.past(j) or self.tokens[j].low in vocab.REPORTED
-            for j in range(index - len(earlier), index)
-        ):
+        if self.first_past_or_reported[token.clause] < index:
             return None  # "we were told a new CRM would fix it", "we hoped a new app would"
         obj = self.phrase_after(index, token.clause, vendors_only=True)
         if obj is None and asked:  # "would a chatbot work here?": its verb follows
@@ -768,8 +966,7 @@ class Reader:
         token = self.tokens[index]
         if not token.sentence_start or token.low not in ("is", "are", "would", "could"):
             return None
-        words = [t for t in self.tokens if t.clause == token.clause]
-        if not self.text.rstrip().endswith("?") or not any(t.low in vocab.ASKING for t in words):
+        if not self.question or token.clause not in self.asking_clauses:
             return None
         end = self.product(index + 1, token.clause, vendors_only=True)
         if end is None:
@@ -987,15 +1184,17 @@ class Reader:
         clause = token.clause
         if token.low not in vocab.MEANS and token.low != "online":
             return None
-        opening = index
-        while self.at(opening - 1, clause) is not None:
-            opening -= 1
+        opening = self.clause_start[clause]
         enabling = self.tokens[opening].low in vocab.ENABLING
-        words = [t.low for t in self.tokens[opening:index]]
         outcome = self.field == "desired_outcome"
-        wanting = next((n for n, word in enumerate(words) if word in vocab.WANTING), len(words))
-        prescribing = any(word in vocab.PRESCRIBING for word in words) or "to" in words[wanting:]
-        if 0 < wanting < len(words) and words[wanting - 1] in vocab.SUBJECTS | vocab.HAVING:
+        wanting = self.first_wanting[clause]  # "to" after it prescribes: "we want to pay by"
+        prescribing = self.first_prescribing[clause] < index or (
+            wanting < index and self.first_to_after_wanting[clause] < index
+        )
+        if (
+            opening < wanting < index
+            and self.tokens[wanting - 1].low in vocab.SUBJECTS | vocab.HAVING
+        ):
             prescribing = True  # "we'd like the permits data exposed through an API"
         if token.low == "online":
             if not enabling or self.negated(index, clause):
@@ -1015,9 +1214,7 @@ class Reader:
             prescribing = enabling = True  # "Leadership wants every timesheet approved in Workday"
         if outcome and self.current(clause):
             return None  # "the existing portal works on phones"
-        if not (enabling or prescribing or outcome) or any(
-            t.low in vocab.NEGATIONS or t.low.endswith("n't") for t in self.tokens[opening:index]
-        ):
+        if not (enabling or prescribing or outcome) or self.first_negation[clause] < index:
             return None
         obj = self.phrase_after(index + 1, clause, vendors_only=True, commanded=True)
         if obj is None or obj.opener == "old":
@@ -1212,20 +1409,13 @@ class Reader:
         kind = self.kind_of(index - 1)
         if kind is None and before.text not in vocab.KNOWN_VENDORS and before.noun != "cloud":
             return None
-        start = index - 1
-        while start > 0 and (prev := self.at(start - 1, clause)) is not None:
-            if (
-                self.tokens[start].soft_before
-                or prev.low in vocab.JOINING
-                or prev.low in vocab.OPENERS
-            ):
-                break
-            start -= 1
-        if any(_YEAR.fullmatch(t.low) for t in self.tokens[max(start - 2, 0) : index]):
+        start = self.nominal_start[index - 1]
+        if self.years_before[index] > self.years_before[max(start - 2, 0)]:
             return None  # "the 2019 CRM implementation": something that happened
         dated = start - 1
-        while (prev := self.at(dated, clause)) is not None and prev.low in vocab.OPENERS:
-            dated -= 1
+        if (prev := self.at(dated, clause)) is not None and prev.low in vocab.OPENERS:
+            dated = self.after_opener[dated] - 1  # back over "the", "our", ...
+            prev = self.at(dated, clause)
         if prev is not None and prev.low in vocab.TEMPORAL:
             return None  # "since the Munis upgrade": something that happened too
         obj = _Object(kind or vocab.PRODUCT, start, index - 1, None)
@@ -1260,9 +1450,8 @@ class Reader:
                 for j, t in zip(sentence, words, strict=True)
             ):
                 continue
-            gap = self.text[: words[0].start].rstrip()
             labelled = False
-            if number > 0 and gap.endswith(":"):
+            if number > 0 and self.labelled(words[0].start):
                 label = [self.tokens[j].low for j in sentences[number - 1]]
                 if not set(label) & (vocab.ASKING | {"ideal", "ideally", "request"}):
                     continue  # "Workaround: an Access database"
@@ -1289,14 +1478,12 @@ class Reader:
         follows it: "Sanitation request: route optimization software integrated with our
         fleet telematics" (not "Request: the permit system crashes daily")."""
         first = self.tokens[sentences[number][0]]
-        if number == 0 or not self.text[: first.start].rstrip().endswith(":"):
+        if number == 0 or not self.labelled(first.start):
             return None
         label = [self.tokens[j].low for j in sentences[number - 1]]
         if len(label) > 3 or not set(label) & (vocab.ASKING | {"ideal", "ideally", "request"}):
             return None
-        if any(
-            t.low in vocab.TODAY | vocab.BEFORE_NOW for t in self.tokens[sentences[number][0] :]
-        ):
+        if self.last_today >= sentences[number][0]:
             return None
         obj = self.phrase_after(sentences[number][0], first.clause, vendors_only=True)
         if obj is None or obj.opener == "old" or obj.kind == vocab.PRODUCT:
@@ -1430,7 +1617,12 @@ class Reader:
         """A clause about the past: "was", "had" or a year with a past verb ("the records
         system was implemented in 2015"), or a past verb after its subject ("we built an
         app"); a headline's participle ("timesheets submitted in Kronos") is not."""
-        words = [j for j, t in enumerate(self.tokens) if t.clause == clause]
+        if clause not in self._happened:
+            self._happened[clause] = self.clause_happened(clause)
+        return self._happened[clause]
+
+    def clause_happened(self, clause: int) -> bool:
+        words = list(self.clause_range(clause))
         pasts = [
             j for j in words if self.past(j) and self.tokens[j].low not in vocab.TECH_MODIFIERS
         ]
@@ -1480,16 +1672,12 @@ class Reader:
 
     def denied(self, index: int) -> bool:
         """A negation earlier in the clause: "nobody waits more than a week for a laptop"."""
-        clause = self.tokens[index].clause
-        return any(
-            t.clause == clause and (t.low in vocab.NEGATIONS or t.low.endswith("n't"))
-            for t in self.tokens[:index]
-        )
+        return self.first_negation[self.tokens[index].clause] < index
 
     def current(self, clause: int) -> bool:
         """A clause about what is so today ("the data today sits in Accela", "the tablets
         crews already carry"): the tools it names are context, not an outcome."""
-        return any(t.clause == clause and t.low in vocab.CURRENT for t in self.tokens)
+        return clause in self.current_clauses
 
     def outcome_solution(self) -> _Match | None:
         """An outcome that only states a solution: a new one, one in place, or a solution
@@ -1542,9 +1730,7 @@ class Reader:
         """A headline's state of a new solution, with no "is": "CRM live for all agents",
         "Dashboard available to the council", "New portal up and running"."""
         state, place = self.at(index, clause), self.at(index + 1, clause)
-        if state is None or any(
-            t.clause == clause and t.low in vocab.FINITE for t in self.tokens[index:]
-        ):
+        if state is None or self.last_finite[clause] >= index:
             return False
         if state.low == "up" and place is not None and place.low == "to":
             return False  # "website up to date": what exists, kept current
@@ -1681,13 +1867,21 @@ class Reader:
     def scheduled(self, index: int, clause: int) -> bool:
         """A schedule after a tool data is fed into: "every night", "nightly", "in real
         time", "automatically" (re-keying by hand is not done on a schedule)."""
-        lows = [t.low for t in self.tokens[index:] if t.clause == clause]
-        return any(
-            low in vocab.SCHEDULES
-            or (low == "every" and lows[n + 1 : n + 2] and lows[n + 1] in vocab.TIMES)
-            or (low == "real" and lows[n + 1 : n + 2] == ["time"])
-            for n, low in enumerate(lows)
-        )
+        return self.last_schedule[clause] >= index
+
+    @cached_property
+    def last_schedule(self) -> list[int]:
+        """For each clause, where its last schedule starts (-1 if none)."""
+
+        def schedule(n: int) -> bool:
+            low, after = self.tokens[n].low, self.at(n + 1, self.tokens[n].clause)
+            return (
+                low in vocab.SCHEDULES
+                or (low == "every" and after is not None and after.low in vocab.TIMES)
+                or (low == "real" and after is not None and after.low == "time")
+            )
+
+        return self.last_where(schedule)
 
     def measured(self, index: int, clause: int) -> bool:
         """A measure after a tool today's work is done in: "within two days", "in under an
