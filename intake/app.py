@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, get_args
 
-from litestar import Litestar, Request, Router
+from litestar import Litestar, Request, Response, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -78,7 +78,15 @@ from intake.web.auth import (
     load_caller,
 )
 from intake.web.openapi_document import CompletedDocument, CompletedJson, OfflineSwagger
-from intake.web.reads import Account, PersonReads, Reader, pooled, provide_reads
+from intake.web.reads import (
+    Account,
+    PersonReads,
+    Reader,
+    answer_instead,
+    check_invalid,
+    pooled,
+    provide_reads,
+)
 from intake.web.timeouts import BodyTimeout
 from intake.web.transaction import (
     RequestTransaction,
@@ -138,6 +146,13 @@ SCHEMA_ENUMS: dict[str, tuple[str, ...]] = {
         "ServiceScope": accounts.Scope,
     }.items()
 }
+
+
+def answer_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The app's error handler: problem+json under the API, an error page elsewhere
+    (``page_or_problem``), for the error itself or the caller's refusal that comes first
+    (``intake.web.reads.check_invalid``)."""
+    return page_or_problem(request, answer_instead(request, exc))
 
 
 async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSession) -> Caller:
@@ -286,7 +301,8 @@ def create_app(
             }
         ),
         # problem+json under the API; an error page (with its headers) anywhere else.
-        exception_handlers={Exception: page_or_problem},
+        exception_handlers={Exception: answer_error},
+        after_exception=[check_invalid],
         before_request=answer_options,
         middleware=[
             DefineMiddleware(BodyTimeout, seconds=settings.body_timeout_seconds),

@@ -13,7 +13,7 @@ import asyncpg
 import msgspec
 
 from intake.discovery import schemas
-from intake.lib.pagination import page_of
+from intake.lib.pagination import Int4, page_of
 from intake.problems.reads import cursor_on_problem, on_problem_sql, rows_on_problem
 from intake.problems.schemas import PersonRef
 
@@ -55,7 +55,7 @@ async def findings_for(
     limit: int,
 ) -> tuple[list[schemas.Finding], str | None]:
     """``service.list_findings`` for the person ``email``, in one statement."""
-    types = (int, int, datetime, uuid.UUID)
+    types = (Int4, Int4, datetime, uuid.UUID)
     after = await cursor_on_problem(connection, email, problem_id, cursor, types)
     rows = await rows_on_problem(
         connection,

@@ -22,7 +22,7 @@ from intake.db import models
 from intake.discovery import schemas
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, ValidationFailed
-from intake.lib.pagination import page_of, seek
+from intake.lib.pagination import Int4, page_of, seek
 from intake.lib.schema import from_row
 from intake.problems import edits, history, records
 from intake.problems import service as problems
@@ -133,7 +133,7 @@ async def list_findings(
     query = with_creator().where(Finding.problem_id == problem_id)
     if kinds:
         query = query.where(Finding.kind.in_(kinds))
-    query = seek(query, _ORDER, cursor, (int, int, datetime, uuid.UUID), limit=limit)
+    query = seek(query, _ORDER, cursor, (Int4, Int4, datetime, uuid.UUID), limit=limit)
     rows, next_cursor = page_of((await session.execute(query)).all(), limit, _order_key)
     return [finding_out(finding, name) for finding, name in rows], next_cursor
 

@@ -24,7 +24,7 @@ from litestar.exceptions import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from intake.lib.outages import RETRY_AFTER_SECONDS, database_unreachable, log_failure
+from intake.lib.outages import RETRY_AFTER_SECONDS, chain, database_unreachable, log_failure
 from intake.lib.request_id import request_id
 
 logger = logging.getLogger("intake")
@@ -212,6 +212,17 @@ def _sqlstate(exc: DBAPIError) -> str:
     return str(getattr(exc.orig, "sqlstate", "") or "")
 
 
+def _data_exception(exc: BaseException) -> BaseException | None:
+    """The PostgreSQL "data exception" (SQLSTATE class 22) in ``exc``'s chain, if any:
+    wrapped by SQLAlchemy (``orig``) or raised by asyncpg itself, whose ``DataError`` (22000)
+    also says a bind value could not be encoded (an int past int4, say)."""
+    for link in chain(exc):
+        for candidate in (link, getattr(link, "orig", None)):
+            if str(getattr(candidate, "sqlstate", "") or "").startswith("22"):
+                return candidate
+    return None
+
+
 def retryable(exc: DBAPIError) -> bool:
     """PostgreSQL rolled the transaction back to break a deadlock or a serialization
     conflict: nothing it did was kept, and running it again will very likely succeed."""
@@ -245,10 +256,10 @@ def error_for(exc: Exception, where: str) -> IntakeError:
         # answer lost) it committed and a retry with the same Idempotency-Key replays it.
         log_failure(logger, exc, "%s", where)
         return database_unavailable()
-    if isinstance(exc, DBAPIError) and _sqlstate(exc).startswith("22"):
+    if (data_exception := _data_exception(exc)) is not None:
         # SQLSTATE class 22 is "data exception": a value PostgreSQL cannot take. Input
         # validation should catch these first; this keeps any we missed from being a 500.
-        logger.warning("%s: data exception reached the handler: %s", where, exc.orig)
+        logger.warning("%s: data exception reached the handler: %s", where, data_exception)
         return ValidationFailed(
             "A value in the request cannot be stored.",
             [

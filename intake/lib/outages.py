@@ -45,7 +45,7 @@ RETRY_AFTER_SECONDS = 2
 TRACEBACK_EVERY_SECONDS = 60.0
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
+def chain(error: BaseException) -> Iterator[BaseException]:
     """The error and what it was raised from or while handling, nearest first."""
     seen: set[int] = set()
     link: BaseException | None = error
@@ -58,7 +58,7 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 def database_unreachable(error: BaseException) -> bool:
     """True when ``error`` says the database could not be reached or the connection to it
     was lost: nothing is wrong with the request, and it may succeed when sent again."""
-    for link in _chain(error):
+    for link in chain(error):
         if isinstance(link, DBAPIError) and link.connection_invalidated:
             return True
         state = str(getattr(link, "sqlstate", "") or "")
@@ -71,7 +71,7 @@ def database_unreachable(error: BaseException) -> bool:
 
 def reason(error: BaseException) -> str:
     """The root of an error in one line, e.g. ``ConnectionRefusedError: [Errno 111] ...``."""
-    root = list(_chain(error))[-1]
+    root = list(chain(error))[-1]
     text = " ".join(str(root).split())[:200]
     return f"{type(root).__name__}: {text}" if text else type(root).__name__
 

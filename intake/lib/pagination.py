@@ -6,11 +6,12 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from litestar.params import Parameter
-from sqlalchemy import Select, tuple_
+from sqlalchemy import BigInteger, Integer, Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -50,15 +51,32 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(values)).decode().rstrip("=")
 
 
+# What a cursor's whole numbers may hold: an ``int`` is an int8 (``bigint``) unless its
+# column is an int4 (``integer``), whose cursors say ``Int4``.
+Int4 = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
+Int8 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+
+
 def decode_cursor(cursor: str, types: tuple[Any, ...]) -> list[Any]:
     """Decode a cursor made by ``encode_cursor`` holding values of ``types`` (msgspec types,
-    ``Annotated`` bounds included); 422 otherwise."""
+    ``Annotated`` bounds included; a bare ``int`` is an ``Int8``); 422 otherwise, as for
+    values no column holds: a datetime that has no UTC time (year 1 at +05:00, say)."""
+    bounded = tuple(Int8 if kind is int else kind for kind in types)
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values: tuple[Any, ...] = msgspec.json.decode(raw, type=tuple[types])  # type: ignore[valid-type]
-        if any(isinstance(value, str) and "\x00" in value for value in values):
-            raise ValueError("NUL in cursor")
-    except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
+        values: tuple[Any, ...] = msgspec.json.decode(raw, type=tuple[bounded])  # type: ignore[valid-type]
+        for value in values:
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError("NUL in cursor")
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                value.astimezone(UTC)  # OverflowError past either end of the calendar
+    except (
+        binascii.Error,
+        ValueError,
+        OverflowError,
+        msgspec.DecodeError,
+        msgspec.ValidationError,
+    ):
         raise ValidationFailed(
             "The cursor is not one this server handed out.",
             [FieldError("cursor", "Invalid cursor; use next_cursor from a previous page", "query")],
@@ -106,7 +124,12 @@ async def page_rows(
     """One page of ``query`` sorted by the ``order`` columns of its first entity: the seek,
     the read and the cut in one step, the cursor made of the last entity's values. The rows,
     or the entities themselves when the query selects one entity alone."""
-    types = tuple(column.type.python_type for column in order)
+    types = tuple(
+        Int4
+        if isinstance(column.type, Integer) and not isinstance(column.type, BigInteger)
+        else column.type.python_type
+        for column in order
+    )
     query = seek(query, order, cursor, types, limit=limit, descending=descending)
     rows = (await session.execute(query)).all()
     page, next_cursor = page_of(

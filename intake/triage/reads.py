@@ -19,7 +19,7 @@ import asyncpg
 import msgspec
 
 from intake.lib.errors import Forbidden, ValidationFailed
-from intake.lib.pagination import decode_cursor, encode_cursor
+from intake.lib.pagination import Int4, decode_cursor, encode_cursor
 from intake.lib.schema import from_row
 from intake.problems.schemas import PersonRef
 from intake.registry.schemas import DepartmentRef
@@ -97,7 +97,7 @@ def _ranges(filters: QueueFilters, cursor: str | None, arg: _Args) -> list[str]:
     if not cursor:
         return ["true"]
     if filters.order == "score":
-        _, after, after_id = decode_cursor(cursor, (Literal["score"], int, uuid.UUID))
+        _, after, after_id = decode_cursor(cursor, (Literal["score"], Int4, uuid.UUID))
         return [_after_in_group(arg(after, "int"), arg(after_id, "uuid"))]
     if filters.order == "oldest":
         _, since, after_id = decode_cursor(cursor, (Literal["oldest"], datetime, uuid.UUID))
@@ -105,7 +105,7 @@ def _ranges(filters: QueueFilters, cursor: str | None, arg: _Args) -> list[str]:
             since = since.replace(tzinfo=UTC)
         after = f"({arg(since, 'timestamptz')}, {arg(after_id, 'uuid')})"
         return [f"(pr.submitted_at, pr.id) > {after}"]
-    due, score, after_id = decode_cursor(cursor, (datetime, int, uuid.UUID))
+    due, score, after_id = decode_cursor(cursor, (datetime, Int4, uuid.UUID))
     if due.tzinfo is None:  # this server writes UTC with its offset; read a bare one as UTC
         due = due.replace(tzinfo=UTC)
     in_group = _after_in_group(arg(score, "int"), arg(after_id, "uuid"))

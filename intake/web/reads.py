@@ -24,12 +24,14 @@ from typing import Any, NamedTuple
 
 import asyncpg
 from litestar import Request
+from litestar.exceptions import ClientException
 from litestar.params import SkipValidation
+from litestar.types import Scope
 from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import greenlet_spawn
 
-from intake.lib.errors import Forbidden, NotAuthenticated
+from intake.lib.errors import BadRequest, Forbidden, NotAuthenticated, ValidationFailed
 from intake.lib.outages import database_unreachable
 from intake.web.auth import DTI_ROLES, Caller, UncheckedServiceToken
 from intake.web.transaction import request_sessions
@@ -213,3 +215,37 @@ async def caller_of(connection: asyncpg.Connection, email: str) -> Caller:
         department_code=row["department_code"],
         roles=frozenset(row["roles"]),
     )
+
+
+# In scope["state"]: what answers the request instead of its 400 or 422 (``check_invalid``).
+_INSTEAD = "intake.refused_first"
+
+
+async def check_invalid(exc: BaseException, scope: Scope) -> None:
+    """Litestar's ``after_exception`` hook: a person's API request refused as unreadable or
+    invalid (400, 422) is checked first, so a token naming nobody active gets its 401 (an
+    outage its 503) and learns nothing of the input. ``reader`` and ``reads`` check the
+    person in the handler's one statement, and Litestar validates parameters before the
+    handler runs: this statement is on the error path only. ``answer_instead`` says it."""
+    invalid = isinstance(exc, ValidationFailed | BadRequest) or (
+        isinstance(exc, ClientException) and exc.status_code == 400
+    )
+    user = scope.get("user")
+    if not invalid or user is None or not scope["path"].startswith("/api/"):
+        return
+    request: Request[Any, Any, Any] = Request(scope)
+    email = person_email(request)
+    if email is None:  # a service account's token: checked with its scopes, as ever
+        return
+    try:
+        async with pooled(request) as connection:
+            await check_caller(connection, email)
+    except Exception as refused:
+        scope.setdefault("state", {})[_INSTEAD] = refused
+
+
+def answer_instead(request: Request[Any, Any, Any], exc: Exception) -> Exception:
+    """The exception the request answers with: the caller's refusal ``check_invalid``
+    found, or ``exc``."""
+    refused: Exception = request.scope.get("state", {}).get(_INSTEAD, exc)
+    return refused

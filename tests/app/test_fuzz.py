@@ -38,6 +38,10 @@ QUERIES = [
     "limit=99999999999999999999999",
     "cursor=%ff%fe%00",
     "cursor=WzkyMjMzNzIwMzY4NTQ3NzU4MDgsMV0",  # [9223372036854775808, 1]: past bigint
+    # [a time, 3000000000, an id]: past int4
+    "cursor=WyIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsIDMwMDAwMDAwMDAsICI2ZjFjMmQxZS00YTdiLTRiNTktOWQ1NS0xYjJmMGY1YTllMTEiXQ",
+    # ["0001-01-01T00:00:00+05:00", an id]: no time in UTC
+    "cursor=WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzA1OjAwIiwgIjZmMWMyZDFlLTRhN2ItNGI1OS05ZDU1LTFiMmYwZjVhOWUxMSJd",
     "q=%00&department=%00&status=%00",
     "as_of=0001-01-01T00:00:00Z&from=0001-01-01&to=9999-12-31",
     "as_of=9999-12-31T23:59:59-01:00",  # past the end of the calendar in UTC

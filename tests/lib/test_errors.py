@@ -425,3 +425,24 @@ def test_an_unexpected_error_is_a_500_whose_traceback_is_logged_once_a_minute() 
     for n, record in enumerate(records):
         assert f"(request r{n})" in record.getMessage()
     assert "flux capacitor" in records[2].getMessage()
+
+
+async def test_a_data_exception_from_asyncpg_is_a_422_however_it_arrives(
+    db: asyncpg.Connection,
+) -> None:
+    """A value asyncpg cannot encode (an int past int4) and a class-22 error from the server,
+    raised by asyncpg directly or from within another exception: a 422, never a 500."""
+    errors: list[BaseException] = []
+    for sql, value in [("SELECT $1::int", 3_000_000_000), ("SELECT 1 / $1::int", 0)]:
+        try:
+            await db.fetchval(sql, value)
+        except asyncpg.PostgresError as error:
+            errors.append(error)
+    try:
+        raise RuntimeError("a read gave up") from errors[0]
+    except RuntimeError as wrapped:
+        errors.append(wrapped)
+    assert len(errors) == 3
+    for error in errors:
+        response = problem_response(RequestFactory().get("/api/v1/triage/queue"), error)
+        assert response.status_code == 422, error
