@@ -71,6 +71,14 @@ def _signature(count: int, seed: int) -> str:
     return f"intake bench dataset v{DATASET_VERSION}: {count} problems, seed {seed}"
 
 
+def _reframe(url: str) -> None:
+    """A kept city's framing hints stored with today's rules, as an operator runs ``intake
+    problems reframe`` after an upgrade that changed them: else every read of a problem would
+    compute them again, which no deployment does for long."""
+    env = {**os.environ, "INTAKE_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "intake", "problems", "reframe"], env=env, check=True)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -619,6 +627,7 @@ def main(argv: list[str] | None = None) -> int:
                 asyncio.run(databases.sign(url, name, signature))
             else:
                 migrate.upgrade(url)
+                _reframe(url)
             city = asyncio.run(_city(url, args.seed))
             print(f"{size:,} problems; {os.cpu_count()} CPUs; servers on CPU {SERVER_CPU}, "
                   f"load on CPU {LOAD_CPU}", flush=True)  # fmt: skip
