@@ -61,17 +61,33 @@ async def shown(
     name: str,
     fetch: Callable[[str | None], Awaitable[tuple[list[T], str | None]]],
     *,
-    anchor: str,
+    anchor: str | None = None,
 ) -> Shown[T]:
     """The page of the list ``name`` the address asks for (``<name>_after``), read by
-    ``fetch(cursor)``. A cursor this server did not hand out is a 400 page."""
+    ``fetch(cursor)``, its links ending at ``#anchor`` (``#name`` by default). A cursor this
+    server did not hand out is a 400 page."""
     key = f"{name}_after"
+    anchor = anchor or name
     cursor = request.query_params.get(key) or None
     items, next_cursor = await read(fetch, cursor)
     return Shown(
         items=items,
         more=_link(request, key, next_cursor, anchor) if next_cursor else None,
         first=_link(request, key, None, anchor) if cursor else None,
+    )
+
+
+async def listed(
+    request: Request[Any, Any, Any],
+    name: str,
+    service: Callable[..., Awaitable[tuple[list[T], str | None]]],
+    *args: Any,
+    limit: int,
+    anchor: str | None = None,
+) -> Shown[T]:
+    """``shown`` of a service's keyset list: ``service(*args, cursor=, limit=limit)``."""
+    return await shown(
+        request, name, lambda cursor: service(*args, cursor=cursor, limit=limit), anchor=anchor
     )
 
 

@@ -147,48 +147,30 @@ async def workspace_page(
     access = await access_of(session, caller, problem)
     out = await problems.problem_out(session, caller, problem)
     kinds = [kind for kind in work_forms.KIND_WORDS if kind != "journey_step"]
-    findings = await paging.shown(
-        request,
-        "findings",
-        lambda cursor: discovery.list_findings(
-            session, caller, problem_id, kinds, cursor=cursor, limit=paging.FINDINGS
-        ),
-        anchor="findings",
+    on = (session, caller, problem_id)
+    findings = await paging.listed(
+        request, "findings", discovery.list_findings, *on, kinds, limit=paging.FINDINGS
     )
     journey, journey_tag = await journeys.journey_map(session, caller, problem_id)
-    milestone_list = await paging.shown(
-        request,
-        "milestones",
-        lambda cursor: milestones.list_milestones(
-            session, caller, problem_id, cursor=cursor, limit=paging.MILESTONES
-        ),
-        anchor="milestones",
+    milestone_list = await paging.listed(
+        request, "milestones", milestones.list_milestones, *on, limit=paging.MILESTONES
     )
-    update_list = await paging.shown(
-        request,
-        "updates",
-        lambda cursor: updates.list_updates(
-            session, caller, problem_id, cursor=cursor, limit=paging.UPDATES
-        ),
-        anchor="updates",
+    update_list = await paging.listed(
+        request, "updates", updates.list_updates, *on, limit=paging.UPDATES
     )
-    metric_list = await paging.shown(
-        request,
-        "metrics",
-        lambda cursor: outcomes.list_metrics(
-            session, caller, problem_id, cursor=cursor, limit=paging.METRICS
-        ),
-        anchor="metrics",
+    metric_list = await paging.listed(
+        request, "metrics", outcomes.list_metrics, *on, limit=paging.METRICS
     )
     metrics = metric_list.items
 
     async def measurements_of(metric_id: uuid.UUID) -> paging.Shown[Any]:
-        return await paging.shown(
+        return await paging.listed(
             request,
             f"measurements_{metric_id}",
-            lambda cursor: outcomes.list_measurements(
-                session, caller, problem_id, metric_id, cursor=cursor, limit=paging.MEASUREMENTS
-            ),
+            outcomes.list_measurements,
+            *on,
+            metric_id,
+            limit=paging.MEASUREMENTS,
             anchor=f"metric-{metric_id}",
         )
 

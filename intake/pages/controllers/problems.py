@@ -116,13 +116,14 @@ class ProblemPages(Controller):
     ) -> Any:
 
         async def listed(name: str, which: problems.ProblemFilters) -> paging.Shown[Any]:
-            return await paging.shown(
+            return await paging.listed(
                 request,
                 name,
-                lambda cursor: problems.list_problems(
-                    db_session, caller, which, cursor=cursor, limit=paging.PROBLEMS
-                ),
-                anchor=name,
+                problems.list_problems,
+                db_session,
+                caller,
+                which,
+                limit=paging.PROBLEMS,
             )
 
         mine = await listed("mine", problems.ProblemFilters(department=caller.department_code))
@@ -291,21 +292,12 @@ async def render_problem(
     request, session, caller, problem_id = page.request, *page.on
     problem = await problems.get_visible(session, caller, problem_id)
     out = await problems.problem_out(session, caller, problem)
-    history = await paging.shown(
-        request,
-        "history",
-        lambda cursor: problems.list_history(
-            session, caller, problem_id, cursor=cursor, limit=paging.HISTORY
-        ),
-        anchor="history",
+    on = (session, caller, problem_id)
+    history = await paging.listed(
+        request, "history", problems.list_history, *on, limit=paging.HISTORY
     )
-    thread = await paging.shown(
-        request,
-        "comments",
-        lambda cursor: comments.list_comments(
-            session, caller, problem_id, cursor=cursor, limit=paging.COMMENTS
-        ),
-        anchor="comments",
+    thread = await paging.listed(
+        request, "comments", comments.list_comments, *on, limit=paging.COMMENTS
     )
     missing = problems.missing_for_submit(problem) if problem.status == "draft" else []
     errors = forms.FormErrors()
