@@ -105,16 +105,16 @@ async def record_numbered(
         if key != "reference" and state.attrs[key].history.added
     }
     moment = clock.travelled()
-    pending = models.ProblemEvent(
-        problem_id=problem.id,
-        actor_id=actor_id,
-        type=type,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        changes=changes,
-        internal=False,
-    )
+    # The event's columns as the statement writes them, its changes and id aside.
+    columns: dict[str, Any] = {
+        "problem_id": problem.id,
+        "actor_id": actor_id,
+        "type": type,
+        "from_status": from_status,
+        "to_status": to_status,
+        "reason": reason,
+    }
+    pending = models.ProblemEvent(**columns, changes=changes, internal=False)
     following = subscribers.of(session)
     clauses: list[str] = []
     params: dict[str, Any] = {}
@@ -127,18 +127,12 @@ async def record_numbered(
         elif rows.sql:
             clauses.append(rows.sql)
             params.update(rows.params or {})
-    columns = tuple(sorted(changed))
-    statement = _statement(columns, moment is not None, tuple(clauses))
+    statement = _statement(tuple(sorted(changed)), moment is not None, tuple(clauses))
     values = {
         **params,
         **{f"set_{name}": value for name, value in changed.items()},
+        **columns,
         "year": year,
-        "problem_id": problem.id,
-        "actor_id": actor_id,
-        "type": type,
-        "from_status": from_status,
-        "to_status": to_status,
-        "reason": reason,
         "changes": changes,
     }
     if moment is not None:  # a replayed past action (the demo seed) happened then, not now
@@ -150,12 +144,7 @@ async def record_numbered(
         set_committed_value(problem, name, value)
     set_committed_value(problem, "reference", written.reference)
     event = models.ProblemEvent(
-        problem_id=problem.id,
-        actor_id=actor_id,
-        type=type,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
+        **columns,
         changes={**changes, "reference": {"from": None, "to": written.reference}},
         internal=False,
         occurred_at=written.occurred_at,
