@@ -18,6 +18,7 @@ from pathlib import Path
 from time import monotonic
 from typing import Any, TextIO, TypeVar
 
+import msgspec
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -294,24 +295,18 @@ def _problem_count(value: str) -> int:
 
 
 def cmd_people_add(settings: Settings, args: argparse.Namespace) -> int:
-    import msgspec
-
     from intake.registry import schemas
     from intake.registry import service as registry
 
-    try:
-        data = msgspec.convert(
-            {
-                "email": args.email,
-                "name": args.name,
-                "department": args.department,
-                "roles": args.role or ["requester"],
-            },
-            schemas.PersonCreate,
-        )
-    except msgspec.ValidationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    data = msgspec.convert(
+        {
+            "email": args.email,
+            "name": args.name,
+            "department": args.department,
+            "roles": args.role or ["requester"],
+        },
+        schemas.PersonCreate,
+    )
 
     async def add(session: AsyncSession) -> Any:
         return registry.person_out(await registry.create_person(session, data))
@@ -324,16 +319,10 @@ def cmd_people_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_departments_add(settings: Settings, args: argparse.Namespace) -> int:
-    import msgspec
-
     from intake.registry import schemas
     from intake.registry import service as registry
 
-    try:
-        data = msgspec.convert({"code": args.code, "name": args.name}, schemas.DepartmentCreate)
-    except msgspec.ValidationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    data = msgspec.convert({"code": args.code, "name": args.name}, schemas.DepartmentCreate)
 
     async def add(session: AsyncSession) -> Any:
         return registry.department_out(await registry.create_department(session, data))
@@ -389,27 +378,21 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_service_accounts(settings: Settings, args: argparse.Namespace) -> int:
     """Create, list, rotate and revoke service accounts, as an admin does over the API."""
-    import msgspec
-
     from intake.accounts import schemas
     from intake.accounts import service as accounts
 
     command = args.service_accounts_command
     if command == "create":
-        try:
-            data = msgspec.convert(
-                {
-                    "name": args.name,
-                    "description": args.description,
-                    "scopes": args.scope,
-                    "department": args.department,
-                    "expires_in_days": args.days,
-                },
-                schemas.ServiceAccountCreate,
-            )
-        except msgspec.ValidationError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
+        data = msgspec.convert(
+            {
+                "name": args.name,
+                "description": args.description,
+                "scopes": args.scope,
+                "department": args.department,
+                "expires_in_days": args.days,
+            },
+            schemas.ServiceAccountCreate,
+        )
     if command == "rotate" and not 1 <= args.days <= 366:
         print("error: --days must be between 1 and 366", file=sys.stderr)
         return 1
@@ -914,14 +897,6 @@ def build_parser() -> argparse.ArgumentParser:
     recompute.add_argument(
         "--force", action="store_true", help="recompute even if the dictionary is the same"
     )
-    for command in (backfill, recompute):
-        command.add_argument(
-            "--batch",
-            type=_batch_size,
-            default=BACKFILL_BATCH,
-            metavar="N",
-            help=f"problems per transaction (default {BACKFILL_BATCH})",
-        )
     problems = commands.add_parser("problems", help="problem records")
     problem_commands = problems.add_subparsers(dest="problems_command", required=True)
     reframe = problem_commands.add_parser(
@@ -932,13 +907,14 @@ def build_parser() -> argparse.ArgumentParser:
         "the rules, reads compute a problem's hints until this stores them again, in "
         "batches. Safe while the API serves, and to run again: it only does what is left.",
     )
-    reframe.add_argument(
-        "--batch",
-        type=_batch_size,
-        default=BACKFILL_BATCH,
-        metavar="N",
-        help=f"problems per transaction (default {BACKFILL_BATCH})",
-    )
+    for command in (backfill, recompute, reframe):
+        command.add_argument(
+            "--batch",
+            type=_batch_size,
+            default=BACKFILL_BATCH,
+            metavar="N",
+            help=f"problems per transaction (default {BACKFILL_BATCH})",
+        )
     webhooks = commands.add_parser("webhooks", help="webhook deliveries")
     webhook_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
     webhook_commands.add_parser(
@@ -990,6 +966,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except IntakeError as error:
         print(f"error: {error.detail}", file=sys.stderr)
+        return 1
+    except msgspec.ValidationError as error:  # what a command was given, as an API body
+        print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
