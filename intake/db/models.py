@@ -792,12 +792,26 @@ MILESTONE_COLUMNS = (
     "launched_at",
     "closed_at",
 )
+# When a timeline row stopped being valid: the current rows sit under 'infinity'.
+VALID_UNTIL = "coalesce(valid_to, 'infinity'::timestamptz)"
 # The row a problem's first decision, launch or close began: the one in force from that
 # moment (events recorded in the same instant leave rows valid for no time before it).
 MILESTONE_ROWS = (
-    "submitted_at IS NOT NULL AND coalesce(valid_to, 'infinity'::timestamptz) > valid_from"
+    f"submitted_at IS NOT NULL AND {VALID_UNTIL} > valid_from"
     " AND (valid_from = decided_at OR valid_from = launched_at OR valid_from = closed_at)"
 )
+
+
+def _stays_index(name: str, also: str = "") -> Index:
+    """The last row of each stay in a state (``also``: of those stays only), by state and by
+    when it ended, carrying what time in state over a window reads."""
+    return Index(
+        name,
+        "status",
+        text(VALID_UNTIL),
+        postgresql_include=list(STAY_COLUMNS),
+        postgresql_where=text(f"last_of_stay AND submitted_at IS NOT NULL{also}"),
+    )
 
 
 class ProblemTimeline(Base):
@@ -825,30 +839,16 @@ class ProblemTimeline(Base):
         Index(
             "ix_problem_timeline_snapshot",
             "status",
-            text("coalesce(valid_to, 'infinity'::timestamptz)"),
+            text(VALID_UNTIL),
             "department_id",
             postgresql_include=list(SNAPSHOT_COLUMNS),
             postgresql_where=text("submitted_at IS NOT NULL"),
         ),
-        # Stays (their last rows) by state and by when they ended: time in state over a window.
-        Index(
-            "ix_problem_timeline_stays",
-            "status",
-            text("coalesce(valid_to, 'infinity'::timestamptz)"),
-            postgresql_include=list(STAY_COLUMNS),
-            postgresql_where=text("last_of_stay AND submitted_at IS NOT NULL"),
-        ),
-        # The few stays of a problem in a state it was in more than once, by state and by
-        # when they ended, like the stays.
-        Index(
+        _stays_index("ix_problem_timeline_stays"),
+        # The few stays of a problem in a state it was in more than once.
+        _stays_index(
             "ix_problem_timeline_repeated_stays",
-            "status",
-            text("coalesce(valid_to, 'infinity'::timestamptz)"),
-            postgresql_include=list(STAY_COLUMNS),
-            postgresql_where=text(
-                "last_of_stay AND submitted_at IS NOT NULL"
-                " AND (previous_stay_ended_at IS NOT NULL OR next_stay_began_at IS NOT NULL)"
-            ),
+            " AND (previous_stay_ended_at IS NOT NULL OR next_stay_began_at IS NOT NULL)",
         ),
         # Decisions, launches and closes by when they happened: lead times and throughput
         # over a window read only the milestones in it.
