@@ -33,21 +33,40 @@ TRIAGE_OWNERS = frozenset({"triager", "admin"})
 
 
 @dataclass(frozen=True, slots=True)
+class Who:
+    """Who may take an action: anyone with one of ``roles``, or only those of the problem's
+    owning department, or only the problem's own triager and its team's members."""
+
+    roles: frozenset[str]
+    owning_department_only: bool = False
+    problem_team_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     """A lifecycle action: ``POST /api/v1/problems/{id}/<name>``."""
 
     name: str
     from_states: frozenset[str]
     to_state: str
-    roles: frozenset[str]
-    owning_department_only: bool
+    who: Who
     event: EventType
     # The route's summary and description in the API document.
     summary: str
     description: str
     reason_required: bool = False
-    # Only the problem's own triager and the members of its team (not any triager).
-    problem_team_only: bool = False
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.who.roles
+
+    @property
+    def owning_department_only(self) -> bool:
+        return self.who.owning_department_only
+
+    @property
+    def problem_team_only(self) -> bool:
+        return self.who.problem_team_only
 
     @property
     def changes_state(self) -> bool:
@@ -55,200 +74,100 @@ class Action:
         return self.to_state != UNCHANGED
 
 
-ACTIONS: dict[str, Action] = {
-    action.name: action
-    for action in (
-        Action(
-            name="submit",
-            from_states=frozenset({"draft"}),
-            to_state="submitted",
-            roles=REQUESTER,
-            owning_department_only=True,
-            event="submitted",
-            summary="Submit a draft to DTI",
-            description=(
-                "Checks the record is complete (422 lists every missing field), gives it its "
-                "reference P-YYYY-NNNNN and moves it to `submitted`. The response lists similar "
-                "problems from any department."
-            ),
-        ),
-        Action(
-            name="withdraw",
-            from_states=WITHDRAWABLE | {"on_hold"},
-            to_state="withdrawn",
-            roles=REQUESTER,
-            owning_department_only=True,
-            event="withdrawn",
-            summary="Withdraw a problem",
-            description=(
-                "The requesting department no longer needs it solved. Allowed before delivery."
-            ),
-        ),
-        Action(
-            name="triage",
-            from_states=frozenset({"submitted"}),
-            to_state="triage",
-            roles=TRIAGER,
-            owning_department_only=False,
-            event="triaged",
-            summary="Take a problem into triage",
-            description="Assigns the acting triager, or the one named by `triager_email`.",
-        ),
-        Action(
-            name="reassign",
-            from_states=frozenset({"triage", "needs_info"}),
-            to_state=UNCHANGED,
-            roles=TRIAGE_OWNERS,
-            owning_department_only=False,
-            event="reassigned",
-            summary="Hand a problem in triage to another triager",
-            description=(
-                "From triage or needs_info, for triagers and admins: the triager named by "
-                "`triager_email` owns and watches the problem. Its state and SLA clocks stay as "
-                "they are."
-            ),
-        ),
-        Action(
-            name="request-info",
-            from_states=frozenset({"triage"}),
-            to_state="needs_info",
-            roles=TRIAGER,
-            owning_department_only=False,
-            event="info_requested",
-            summary="Ask the requester for information",
-            description="Moves the problem to needs_info; the decision SLA clock pauses.",
-            reason_required=True,
-        ),
-        Action(
-            name="respond",
-            from_states=frozenset({"needs_info"}),
-            to_state="triage",
-            roles=REQUESTER,
-            owning_department_only=True,
-            event="info_provided",
-            summary="Answer DTI's questions",
-            description="The owning department answers; the problem returns to triage.",
-            reason_required=True,
-        ),
-        Action(
-            name="accept",
-            from_states=frozenset({"triage"}),
-            to_state="accepted",
-            roles=TRIAGER,
-            owning_department_only=False,
-            event="accepted",
-            summary="Accept a problem",
-            description="DTI will work on it; next, pair it with a product team.",
-        ),
-        Action(
-            name="decline",
-            from_states=frozenset({"triage"}),
-            to_state="declined",
-            roles=TRIAGER,
-            owning_department_only=False,
-            event="declined",
-            summary="Decline a problem",
-            description=(
-                "DTI will not take it on; the reason is required and shown to the requester."
-            ),
-            reason_required=True,
-        ),
-        Action(
-            name="redirect",
-            from_states=frozenset({"triage"}),
-            to_state="redirected",
-            roles=TRIAGER,
-            owning_department_only=False,
-            event="redirected",
-            summary="Redirect a problem to another department or channel",
-            description="Another department or channel is the right home; say which and why.",
-            reason_required=True,
-        ),
-        Action(
-            name="mark-duplicate",
-            from_states=frozenset({"submitted", "triage", "needs_info"}),
-            to_state="duplicate",
-            roles=TRIAGER,
-            owning_department_only=False,
-            event="marked_duplicate",
-            summary="Mark a problem as a duplicate of another",
-            description=(
-                "Watchers and collaborators move to the primary, except anyone who could not "
-                "already see a restricted primary: they stay on the duplicate, and `not_moved` "
-                "names them and says why. Both histories record it."
-            ),
-            reason_required=True,
-        ),
-        Action(
-            name="hold",
-            from_states=frozenset({"accepted", "discovery", "delivery"}),
-            to_state="on_hold",
-            roles=TRIAGER,
-            owning_department_only=False,
-            event="held",
-            summary="Put work on hold",
-            description="Pause the work, with a reason; resume brings it back where it was.",
-            reason_required=True,
-        ),
-        Action(
-            name="resume",
-            from_states=frozenset({"on_hold"}),
-            to_state=RESUME,
-            roles=TRIAGER,
-            owning_department_only=False,
-            event="resumed",
-            summary="Resume held work",
-            description="Continue held work from the state it was held in.",
-        ),
-        Action(
-            name="start-discovery",
-            from_states=frozenset({"accepted"}),
-            to_state="discovery",
-            roles=PROBLEM_TEAM,
-            owning_department_only=False,
-            problem_team_only=True,
-            event="discovery_started",
-            summary="Start discovery",
-            description="The problem must be accepted and paired with a team.",
-        ),
-        Action(
-            name="start-delivery",
-            from_states=frozenset({"discovery", "delivery"}),
-            to_state="delivery",
-            roles=PROBLEM_TEAM,
-            owning_department_only=False,
-            problem_team_only=True,
-            event="delivery_started",
-            summary="Start delivery, or move it from alpha to beta",
-            description="From discovery into `alpha` or `beta`; from delivery, only forward.",
-        ),
-        Action(
-            name="launch",
-            from_states=frozenset({"delivery"}),
-            to_state="live",
-            roles=PROBLEM_TEAM,
-            owning_department_only=False,
-            problem_team_only=True,
-            event="launched",
-            summary="Launch: the work is live",
-            description="From delivery; outcome metrics are now measured against their targets.",
-        ),
-        Action(
-            name="close",
-            from_states=frozenset({"live"}),
-            to_state="closed",
-            roles=PROBLEM_TEAM,
-            owning_department_only=False,
-            problem_team_only=True,
-            event="closed",
-            summary="Close with an outcome review",
-            description=(
-                "From live. The review says whether the outcome was achieved, partially achieved, "
-                "not achieved or not measurable, with a summary and lessons."
-            ),
-        ),
+REQUESTING_DEPARTMENT = Who(REQUESTER, owning_department_only=True)
+ANY_TRIAGER = Who(TRIAGER)
+TRIAGER_OR_ADMIN = Who(TRIAGE_OWNERS)
+ITS_TEAM = Who(PROBLEM_TEAM, problem_team_only=True)
+
+
+def _action(
+    name: str,
+    from_states: frozenset[str] | set[str],
+    to_state: str,
+    who: Who,
+    event: EventType,
+    summary: str,
+    description: str,
+    *,
+    reason_required: bool = False,
+) -> Action:
+    """A row of the table below."""
+    return Action(
+        name, frozenset(from_states), to_state, who, event, summary, description, reason_required
     )
-}
+
+
+# Each action: its name (the route), the states it moves a problem from and to, who may take
+# it, the history event it records, then the route's summary and description in the API
+# document, and whether it needs a reason.
+# fmt: off
+ACTIONS: dict[str, Action] = {action.name: action for action in (
+    _action("submit", {"draft"}, "submitted", REQUESTING_DEPARTMENT, "submitted",
+            "Submit a draft to DTI",
+            "Checks the record is complete (422 lists every missing field), gives it its "
+            "reference P-YYYY-NNNNN and moves it to `submitted`. The response lists similar "
+            "problems from any department."),
+    _action("withdraw", WITHDRAWABLE | {"on_hold"}, "withdrawn", REQUESTING_DEPARTMENT,
+            "withdrawn",
+            "Withdraw a problem",
+            "The requesting department no longer needs it solved. Allowed before delivery."),
+    _action("triage", {"submitted"}, "triage", ANY_TRIAGER, "triaged",
+            "Take a problem into triage",
+            "Assigns the acting triager, or the one named by `triager_email`."),
+    _action("reassign", {"triage", "needs_info"}, UNCHANGED, TRIAGER_OR_ADMIN, "reassigned",
+            "Hand a problem in triage to another triager",
+            "From triage or needs_info, for triagers and admins: the triager named by "
+            "`triager_email` owns and watches the problem. Its state and SLA clocks stay as "
+            "they are."),
+    _action("request-info", {"triage"}, "needs_info", ANY_TRIAGER, "info_requested",
+            "Ask the requester for information",
+            "Moves the problem to needs_info; the decision SLA clock pauses.",
+            reason_required=True),
+    _action("respond", {"needs_info"}, "triage", REQUESTING_DEPARTMENT, "info_provided",
+            "Answer DTI's questions",
+            "The owning department answers; the problem returns to triage.",
+            reason_required=True),
+    _action("accept", {"triage"}, "accepted", ANY_TRIAGER, "accepted",
+            "Accept a problem",
+            "DTI will work on it; next, pair it with a product team."),
+    _action("decline", {"triage"}, "declined", ANY_TRIAGER, "declined",
+            "Decline a problem",
+            "DTI will not take it on; the reason is required and shown to the requester.",
+            reason_required=True),
+    _action("redirect", {"triage"}, "redirected", ANY_TRIAGER, "redirected",
+            "Redirect a problem to another department or channel",
+            "Another department or channel is the right home; say which and why.",
+            reason_required=True),
+    _action("mark-duplicate", {"submitted", "triage", "needs_info"}, "duplicate", ANY_TRIAGER,
+            "marked_duplicate",
+            "Mark a problem as a duplicate of another",
+            "Watchers and collaborators move to the primary, except anyone who could not "
+            "already see a restricted primary: they stay on the duplicate, and `not_moved` "
+            "names them and says why. Both histories record it.",
+            reason_required=True),
+    _action("hold", {"accepted", "discovery", "delivery"}, "on_hold", ANY_TRIAGER, "held",
+            "Put work on hold",
+            "Pause the work, with a reason; resume brings it back where it was.",
+            reason_required=True),
+    _action("resume", {"on_hold"}, RESUME, ANY_TRIAGER, "resumed",
+            "Resume held work",
+            "Continue held work from the state it was held in."),
+    _action("start-discovery", {"accepted"}, "discovery", ITS_TEAM, "discovery_started",
+            "Start discovery",
+            "The problem must be accepted and paired with a team."),
+    _action("start-delivery", {"discovery", "delivery"}, "delivery", ITS_TEAM,
+            "delivery_started",
+            "Start delivery, or move it from alpha to beta",
+            "From discovery into `alpha` or `beta`; from delivery, only forward."),
+    _action("launch", {"delivery"}, "live", ITS_TEAM, "launched",
+            "Launch: the work is live",
+            "From delivery; outcome metrics are now measured against their targets."),
+    _action("close", {"live"}, "closed", ITS_TEAM, "closed",
+            "Close with an outcome review",
+            "From live. The review says whether the outcome was achieved, partially achieved, "
+            "not achieved or not measurable, with a summary and lessons."),
+)}
+# fmt: on
 
 
 def _may(action: Action, state: str, held_from: str | None) -> bool:
