@@ -51,16 +51,7 @@ from sqlalchemy.pool import NullPool
 from intake.db import models
 from intake.db.models import OUTCOME_RESULTS
 from intake.demo import data as demo_data
-from intake.demo.corpus import (
-    CHANNELS,
-    DEPARTMENTS,
-    LANGUAGES,
-    NEIGHBOURHOODS,
-    SYSTEMS,
-    TOPICS,
-    ProblemWriter,
-    Topic,
-)
+from intake.demo.corpus import TOPICS, WORDS, ProblemWriter, Topic
 from intake.outcomes.state import metric_state
 from intake.portfolio import timeline
 from intake.problems import framing
@@ -495,7 +486,7 @@ async def ensure_registry(connection: asyncpg.Connection, now: datetime) -> City
     """Add the generated city's registry where it is missing; return the city as stored."""
     await connection.executemany(
         "INSERT INTO departments (id, code, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        [(uuid.uuid4(), code, name) for code, name in DEPARTMENTS.items()],
+        [(uuid.uuid4(), code, name) for code, name in WORDS.departments.items()],
     )
     departments = {
         row["code"]: row["id"] for row in await connection.fetch("SELECT id, code FROM departments")
@@ -1034,10 +1025,10 @@ class _Context:
             "thing": rows.rng.choice(plan.topic.things),
             "actor": rows.rng.choice(plan.topic.actors),
             "action": rows.rng.choice(plan.topic.actions),
-            "system": rows.rng.choice(SYSTEMS)[0],
-            "channel": rows.rng.choice(CHANNELS),
-            "place": rows.rng.choice(NEIGHBOURHOODS),
-            "language": rows.rng.choice(LANGUAGES),
+            "system": rows.rng.choice(WORDS.systems)[0],
+            "channel": rows.rng.choice(WORDS.channels),
+            "place": rows.rng.choice(WORDS.neighbourhoods),
+            "language": rows.rng.choice(WORDS.languages),
             "street": rows.writer.street(),
         }
         # Per SLA clock that ran past its due time: (when the sweep saw it, the due time).
