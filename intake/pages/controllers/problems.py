@@ -73,8 +73,6 @@ def _form_page(
     status: int = 200,
     record: dict[str, Any] | None = None,
 ) -> Any:
-    errors = errors or forms.FormErrors()
-    hints = _hints(record if record is not None else values)
     return render(
         request,
         "problem_form.html",
@@ -83,8 +81,8 @@ def _form_page(
         fields=forms.FIELDS,
         by_name=forms.BY_NAME,
         values=values,
-        errors=errors,
-        hints=hints,
+        errors=errors or forms.FormErrors(),
+        hints=_hints(record if record is not None else values),
         problem=problem,
         version=version,
         notice=notice,
