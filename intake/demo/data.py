@@ -95,7 +95,7 @@ class _City:
 
 def read_toml(name: str, into: type[T]) -> T:
     """The TOML file ``name`` beside this module, checked as ``into``."""
-    text = files(__package__ or "intake.demo").joinpath(name).read_text(encoding="utf-8")
+    text = files("intake.demo").joinpath(name).read_text(encoding="utf-8")
     return msgspec.convert(tomllib.loads(text), into)
 
 
