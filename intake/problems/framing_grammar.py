@@ -342,6 +342,8 @@ class Reader:
                 before = self.at(index - back, token.clause)
                 if before is None or before.low in vocab.JOINING:
                     break
+                if vocab.FORMS.get(before.low, ("", ""))[1] in ("base", "s"):
+                    break  # a verb: "smart meters send readings" is not "smart readings"
                 if (
                     before.low in vocab.TECH_MODIFIERS
                     or _STYLED.fullmatch(before.text)
@@ -380,6 +382,9 @@ class Reader:
         after = self.at(index + 1, token.clause)
         if after is None or after.soft_before:
             return True
+        when = self.at(index + 2, token.clause)
+        if after.low in ("every", "each") and when is not None and when.low in vocab.TIMES:
+            return True  # "staff use tablets every day": a time, not more of the phrase
         # a reduced relative clause also ends it: "a website showing", "trackers installed"
         participle = after.low.endswith("ing") or vocab.FORMS.get(after.low, ("", ""))[1] == "past"
         head = self.at(index + 2, token.clause)
