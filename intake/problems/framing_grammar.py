@@ -382,6 +382,8 @@ class Reader:
         after = self.at(index + 1, token.clause)
         if after is None or after.soft_before:
             return True
+        if token.text.endswith(("'s", "\u2019s")) and after.low not in vocab.JOINING:
+            return False  # "the 311 app's reports": the app's reports are the head
         when = self.at(index + 2, token.clause)
         if after.low in ("every", "each") and when is not None and when.low in vocab.TIMES:
             return True  # "staff use tablets every day": a time, not more of the phrase
@@ -398,6 +400,8 @@ class Reader:
             and after.noun not in vocab.QUALIFIED
         ):
             return True  # "smart meters send readings", not "text message alerts"
+        if self.field == "desired_outcome" and self.does(index + 1, token.clause):
+            return True  # "AI transcribes every 911 call"
         if self.field == "desired_outcome" and after.low in vocab.LIVE | vocab.HEADLINE_STATES:
             return True  # "CRM live for all agents", "Dashboard available to the council"
         return after.low in vocab.FOLLOWERS or participle
@@ -647,7 +651,8 @@ class Reader:
             return "need", "there", index + 1  # "How about a texting service?"
         if nxt is not None and low in vocab.ASKING:  # "what we need is", "the answer would be"
             if nxt.low == "is":
-                return "need", "there", index + 1
+                after = self.at(index + 2, clause)  # "our ask is for a texting service"
+                return "need", "there", index + 2 if after and after.low == "for" else index + 1
             if nxt.low in vocab.SUBJECTS and index > 0:  # "the fix we have in mind is"
                 for j in range(index + 2, index + 7):
                     be = self.at(j, clause)
@@ -697,6 +702,8 @@ class Reader:
             token = self.at(j, clause)
             if token is None:
                 return False
+            if self.why_not(j, clause):
+                return False  # "why not use Teams?" asks
             if token.low in vocab.NEGATIONS or token.low.endswith("n't"):
                 return True
         return False
@@ -708,6 +715,8 @@ class Reader:
         before = self.at(index - 1, clause)
         if before is None or before.low in ("please", "let's", "lets"):
             return True
+        if self.why_not(index - 1, clause):
+            return True  # "why not use Teams?"
         if before.low == "to":  # not "To apply, residents ..." (a purpose) nor "have to use"
             obliged = self.at(index - 2, clause)
             return obliged is not None and obliged.low not in vocab.OBLIGED
@@ -721,6 +730,23 @@ class Reader:
             if modal.low in vocab.MODALS - {"to"} and not any(
                 t.low in vocab.JOINING and t.low not in vocab.SUBJECTS for t in subject
             ):
+                return True
+        return False
+
+    def why_not(self, index: int, clause: int) -> bool:
+        """ "why not" ending at ``index``: a suggestion, not a negation."""
+        token, why = self.at(index, clause), self.at(index - 1, clause)
+        return token is not None and token.low == "not" and why is not None and why.low == "why"
+
+    def wishful(self, index: int, clause: int) -> bool:
+        """A wish or a question about what is possible before ``index`` in its clause ("it
+        would be great to have", "is it possible to have", "if only we had"): what follows is
+        wanted."""
+        for j in range(index - 1, index - 9, -1):
+            token = self.at(j, clause)
+            if token is None or token.low in vocab.NEGATIONS:
+                return False
+            if token.low in vocab.WISHFUL:
                 return True
         return False
 
@@ -804,6 +830,9 @@ class Reader:
         if clause in self.sentence_clauses:
             return None  # "Laptops issued without the right software", "... weeks late"
         end = index - 1
+        while (adverb := self.at(end, clause)) is not None and adverb.low in vocab.ADVERBS:
+            end -= 1  # "Tablets fully deployed to all crews"
+        index = end + 1
         before = self.at(end, clause)
         if before is None:
             return None
@@ -914,15 +943,16 @@ class Reader:
         solve this", "a texting service is the answer", or asked about: "would a chatbot
         work here?"."""
         token = self.tokens[index]
-        bare = token.sentence_start and token.low not in vocab.OPENERS
-        if token.low not in vocab.NEW_SOLUTION and not bare:
-            return None
+        bare = (token.sentence_start or self.believed(index)) and token.low not in vocab.OPENERS
         opening = self.clause_start[token.clause]
         asked = (
             index - opening == 1
             and self.tokens[opening].low in ("would", "could", "can", "might", "will", "should")
             and self.question
         )
+        bare = bare or (asked and token.low not in vocab.OPENERS)  # "would tablets work?"
+        if token.low not in vocab.NEW_SOLUTION and not bare:
+            return None
         if index > opening and self.tokens[index - 1].low in vocab.OLD:
             return None  # "the new system would": one that exists
         if self.first_past_or_reported[token.clause] < index:
@@ -930,11 +960,11 @@ class Reader:
         obj = self.phrase_after(index, token.clause, vendors_only=True)
         if obj is None and asked:  # "would a chatbot work here?": its verb follows
             obj = self.asked_about(index + 1, token.clause)
-        if obj is None or obj.opener != ("new" if not bare else None) or obj.kind == vocab.PRODUCT:
+        if obj is None or obj.opener != ("new" if not bare else None):
             return None
         if bare and obj.start != index:
             return None
-        if asked and not bare:
+        if asked:  # "would a chatbot work here?", "could Power BI do this?"
             return self.build(vocab.BUILD, index, obj.end, None, "", obj)
         for j in range(obj.end + 1, obj.end + 7):  # past what it is for: "on the website"
             modal = self.at(j, token.clause)
@@ -965,6 +995,21 @@ class Reader:
         if bare and (helping is None or helping.low not in vocab.HELPING):
             return None  # "tablets would solve this", not "laptops would take months"
         return self.build(vocab.BUILD, index, obj.end, None, "", obj)
+
+    def believed(self, index: int) -> bool:
+        """A sentence's subject, a verb of belief and maybe "that" just before ``index``:
+        "we think tablets would solve this", "I believe that Power BI is the answer"."""
+        clause = self.tokens[index].clause
+        that = self.at(index - 1, clause)
+        back = 1 if that is not None and that.low == "that" else 0
+        verb, subject = self.at(index - 1 - back, clause), self.at(index - 2 - back, clause)
+        return (
+            verb is not None
+            and verb.low in vocab.BELIEVING
+            and subject is not None
+            and subject.low in vocab.SUBJECTS
+            and subject.sentence_start
+        )
 
     def match_product_question(self, index: int) -> _Match | None:
         """A question whether a product is the answer: "Is Power BI an option for us?"."""
@@ -1007,6 +1052,22 @@ class Reader:
         outcome = self.field == "desired_outcome"
         if form == "past" and outcome and before is not None and before.low in ("has", "have"):
             form, commanded = "base", True  # an outcome: "The department has moved to the cloud"
+        if (
+            form == "past"
+            and not outcome
+            and cls == vocab.WANT
+            and before is not None
+            and before.low in ("has", "have", "'ve")
+        ):
+            form = "base"  # an ask that goes on: "staff have requested tablets"
+        if (
+            lemma == "have"
+            and form == "past"
+            and before is not None
+            and before.low in vocab.SUBJECTS
+            and self.wishful(index - 1, clause)
+        ):
+            form, commanded = "base", True  # "it would be great if we had a portal"
         if form == "past" and (headline := self.headline(index, last, clause, cls)) is not None:
             return self.build(cls, headline.start, last, (index, last), lemma, headline)
         if form == "past":
@@ -1044,8 +1105,12 @@ class Reader:
         giving = lemma in vocab.GIVING and form == "ing" and token.sentence_start
         if lemma in vocab.COMMAND_ONLY and not (commanded or in_place or giving):
             return None
-        if lemma == "have" and (before is None or before.low not in vocab.HAVING):
-            return None  # "we should have a portal"; "have DTI build it" is about "build"
+        if lemma == "have" and not (
+            (before is not None and before.low in vocab.HAVING)
+            or (form == "base" and commanded and self.wishful(index, clause))
+        ):
+            return None  # "we should have a portal", "it would help to have one"; "have DTI
+            # build it" is about "build"
         if (
             form in ("base", "s")
             and before is not None
@@ -1068,21 +1133,29 @@ class Reader:
             if form == "base" and before is not None and before.low == "a":
                 return None
             asker = before is not None and (
-                before.text[:1].isupper() or before.low in vocab.SUBJECTS | {"is", "are", "am"}
+                before.text[:1].isupper()
+                or before.low in vocab.SUBJECTS | {"is", "are", "am", "has", "have", "'ve"}
             )  # "Sanitation requests GPS trackers", "we are requesting Smartsheet licenses"
+            opens = token.sentence_start and (
+                form == "ing" or self.product(last + 1, clause, vendors_only=True) is not None
+            )  # "Requesting tablets for inspectors", "Request Salesforce licenses"
             if (
                 lemma == "request"
                 and nxt.low not in vocab.NEW
                 and not nxt.low.isdigit()
                 and not asker
+                and not opens
             ):
                 return None  # "a records request system"; "we request a new portal" asks
             k, obj = last + 1, None
             if nxt.low == "to" and (second := self.at(k + 1, clause)) is not None:
                 if (end := self.product(k + 1, clause, vendors_only=True)) is not None:
                     obj = _Object(vocab.PRODUCT, k + 1, end, "new")  # "would like to DocuSign it"
-                elif second.low not in ("have", "get"):
-                    return None  # "need to buy ...": the inner verb speaks for itself
+                elif second.low not in ("have", "get") and not (
+                    second.low == "see" and lemma == "would like"
+                ):
+                    return None  # "need to buy ...": the inner verb speaks for itself; "we'd
+                    # like to see a texting service" wants it
                 k += 2
             obj = obj or self.phrase_after(k, clause, vendors_only=True, commanded=commanded)
             if obj is None and nxt.low != "to":
@@ -1558,7 +1631,7 @@ class Reader:
             fits = words <= 5
         else:
             fits = words <= 4 and after.low in (
-                *("for", "of", "on", "at", "in", "to", "with"),
+                *("for", "of", "on", "at", "in", "to", "with", "across", "throughout"),
                 *("that", "which"),  # "Excel macro that builds the weekly report"
             )
         if not fits:
@@ -1613,6 +1686,13 @@ class Reader:
                 and thing.low not in (vocab.JOINING | vocab.FOLLOWERS)
             ):  # "a Power BI report", "a new Accela module": a new thing of the product
                 obj = _Object(vocab.PRODUCT, obj.start, obj.end + 1, obj.opener)
+                return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
+            if (
+                obj is not None
+                and obj.kind == vocab.PRODUCT
+                and obj.end > obj.start
+                and self.tokens[obj.end].low in vocab.PRODUCT_PARTS
+            ):  # "every employee has a Microsoft 365 license"
                 return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
             if obj is not None and obj.opener == "new" and obj.kind != vocab.PRODUCT:
                 return self.build(vocab.BUILD, index, obj.end, None, "", obj)
@@ -1692,14 +1772,46 @@ class Reader:
     def acts(self, index: int, clause: int) -> bool:
         """A new solution's verb, past what it is for: "kiosks in every branch let patrons
         renew cards", "dashboards replace the monthly spreadsheet"."""
+        if self.does(index, clause):
+            return True
         for j in range(index, index + 5):
             token = self.at(j, clause)
             if token is None or token.low in vocab.FINITE:
                 return False
-            if token.low in vocab.ACTING:
+            if token.low in vocab.ACTING or self.acting_ing(token.low):
                 verb = self.at(j + 1, clause)  # "chatbot answers are correct": a noun
                 return verb is None or verb.low not in vocab.FINITE
         return False
+
+    @staticmethod
+    def acting_ing(low: str) -> bool:
+        """An -ing form of an acting verb: "kiosks replacing paper sign-in sheets"."""
+        stem = low.removesuffix("ing")
+        return stem != low and bool({stem, stem + "e", stem + "s", stem + "es"} & vocab.ACTING)
+
+    def does(self, index: int, clause: int) -> bool:
+        """Any verb right after a solution, with what it acts on after it: "AI transcribes
+        every 911 call", "drones inspect every bridge", "text reminders go out" (not "chatbot
+        answers are correct" nor "the website works on phones": no object)."""
+        verb, after = self.at(index, clause), self.at(index + 1, clause)
+        if verb is None or after is None or verb.soft_before or after.soft_before:
+            return False
+        if verb.low in ("go", "goes") and after.low == "out":
+            return True  # "automated reminders go out before each hearing"
+        if (
+            verb.low in vocab.FINITE | vocab.JOINING | vocab.HELD
+            or verb.noun in vocab.OBJECTS
+            or verb.low.endswith(("ss", "us", "ly", "ed", "ing", "'s"))
+            or not verb.low.isalpha()
+        ):
+            return False
+        return after.low in vocab.ACTED_ON
+
+    def does_now(self, index: int, clause: int) -> bool:
+        """``does`` for a solution named with "the": its verb ends in "s" ("the chatbot
+        resolves half of all calls")."""
+        verb = self.at(index, clause)
+        return verb is not None and verb.low.endswith("s") and self.does(index, clause)
 
     def acts_now(self, index: int, clause: int) -> bool:
         """The verb right after a solution named with "the" (adverbs aside): "the chatbot
@@ -1709,7 +1821,7 @@ class Reader:
         while (word := self.at(j, clause)) is not None and word.low in vocab.ADVERBS:
             j += 1
         verb, after = self.at(j, clause), self.at(j + 1, clause)
-        return (
+        return self.does_now(j, clause) or (
             verb is not None
             and verb.low in vocab.ACTING
             and (after is None or after.low not in vocab.FINITE)  # "chatbot answers are"
@@ -1820,8 +1932,19 @@ class Reader:
                 if before is None:  # "Salesforce is the system of record"
                     be = self.at(obj.end + 1, clause)
                     state = self.at(obj.end + 2, clause)
+                    if self.acts_now(obj.end + 1, clause) or self.headline_state(
+                        obj.end + 1, clause
+                    ):
+                        return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
                     if not (be and be.low in ("is", "are") and state):
                         continue
+                    head = self.at(obj.end + 3, clause)
+                    if (
+                        state.low == "the"
+                        and head is not None
+                        and head.noun in vocab.OBJECTS.keys() | vocab.QUALIFIED.keys()
+                    ):  # "Power BI is the tool everyone uses"
+                        return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
                     if (
                         not self.is_live(obj.end + 1, clause)
                         and state.low not in vocab.STATES
@@ -1834,8 +1957,11 @@ class Reader:
                     j = index - 2
                     while (word := self.at(j, clause)) is not None and word.low in vocab.ADVERBS:
                         j -= 1
-                    if word is None or word.low not in ("is", "are", "be", "been"):
-                        continue
+                    headline = clause not in self.sentence_clauses  # "Everyone on Salesforce"
+                    if not headline and (
+                        word is None or word.low not in {"is", "are", "be", "been"} | vocab.RELYING
+                    ):
+                        continue  # "staff rely on ServiceNow" counts too
                 elif before.low == "with":  # "signed with DocuSign", not "our contract with Tyler"
                     verb = self.at(index - 2, clause)
                     if verb is None or not verb.low.endswith("ed"):
