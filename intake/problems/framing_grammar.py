@@ -818,6 +818,15 @@ class Reader:
                 if first is not None and vocab.FORMS.get(first.low, ("", ""))[1] == "past":
                     return self.outcome_participle(j, clause, cls)
         nxt = self.at(index + 1, clause)
+        if cls in (vocab.MIGRATE, vocab.PLACE) and not self.happened(clause):
+            by_hand = any(
+                t.low in vocab.HELD or t.low in ("manually", "hand")
+                for t in self.tokens[
+                    self.clause_range(clause).start : self.clause_range(clause).stop
+                ]
+            )
+            if not by_hand and before is not None and before.low not in vocab.JOINING:
+                return True  # "the department moved all shared drives to SharePoint Online"
         return cls in (vocab.REPLACE, vocab.MIGRATE) and nxt is not None and nxt.low in ("by", "to")
 
     def headline(self, index: int, last: int, clause: int, cls: str) -> _Object | None:
@@ -1078,6 +1087,8 @@ class Reader:
             obj = None
             if cls == vocab.PLACE:  # "should be loaded into a document management system"
                 obj = self.destination(last + 1, clause, vocab.PLACES, commanded=True)
+            elif cls == vocab.MIGRATE and (in_place or wanted) and self.moved_off(last, clause):
+                obj = self.moved_off(last, clause)  # "we are fully migrated off the AS/400"
             elif cls in (vocab.REPLACE, vocab.MIGRATE) and (in_place or wanted):
                 # "logs replaced by digital forms", "we want the site rebuilt in React"; not
                 # "sensors that fail are replaced"
@@ -1191,6 +1202,8 @@ class Reader:
             if obj is None and commanded and cls == vocab.BUILD and nxt.low != "sure":
                 obj = self.platform(last + 1, clause)
         target = None
+        if cls == vocab.MIGRATE and (left := self.moved_off(last, clause)) is not None:
+            obj = left  # "move our case tracking off Excel"
         if cls in (vocab.MIGRATE, vocab.REPLACE) and lemma not in vocab.RETIRING:
             target = self.destination(
                 last + 1,
@@ -1344,6 +1357,23 @@ class Reader:
                 if nxt is not None and nxt.noun == "cloud":
                     return _Object(vocab.SYSTEM, j + 1, j + 1, "new")
                 return self.phrase_after(j + 1, clause, not names, commanded)
+        return None
+
+    def moved_off(self, last: int, clause: int) -> _Object | None:
+        """What a moving verb ending at ``last`` leaves, named after "off", "off of" or "away
+        from" within its phrase: "migrate off the AS/400", "move case tracking off of Excel"."""
+        for j in range(last + 1, last + 6):
+            token = self.at(j, clause)
+            if token is None:
+                return None
+            after = self.at(j + 1, clause)
+            if token.low == "off" or (token.low == "away" and after and after.low == "from"):
+                k = j + 1 if token.low == "off" else j + 2
+                if (of := self.at(k, clause)) is not None and of.low == "of":
+                    k += 1
+                return self.phrase_after(k, clause, vendors_only=False, commanded=True)
+            if token.low in vocab.JOINING - vocab.OPENERS:
+                return None
         return None
 
     def platform(self, index: int, clause: int) -> _Object | None:
@@ -1805,6 +1835,8 @@ class Reader:
             or not verb.low.isalpha()
         ):
             return False
+        if verb.low in vocab.HELPING or verb.low.removesuffix("s") in vocab.HELPING:
+            return True  # "text reminders reduce no-shows"
         return after.low in vocab.ACTED_ON
 
     def does_now(self, index: int, clause: int) -> bool:
@@ -1913,11 +1945,21 @@ class Reader:
                 and before.low in vocab.DOWNLOADING
             ):  # "residents can download the parks app": the app is in place
                 return self.build(vocab.BUILD, index, obj.end, None, "", obj)
+            opens = before is None or (  # "fewer calls once the online scheduler is live"
+                before.low in vocab.SUBORDINATING and self.is_live(obj.end + 1, clause)
+            )
+            thanks = self.tokens[index - 2].low if before is not None and index > 1 else ""
+            if (
+                before is not None
+                and (before.low == "via" or (before.low == "to" and thanks == "thanks"))
+                and not self.in_subject(index - 1, obj.end, clause)
+            ):  # "approve orders via the ERP mobile app", "thanks to GPS tracking"
+                return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
             if obj.opener == "old" or (before is None and obj.kind != vocab.PRODUCT):
                 # a solution as the subject is one in place only when it is said to be
                 # ("the 311 chatbot is live", "body cameras are deployed"); "lost devices are
                 # reported", "crews' phones stay charged" ask something of what exists
-                if before is not None or not (
+                if not opens or not (
                     self.is_live(obj.end + 1, clause)
                     or (obj.opener != "old" and self.acts(obj.end + 1, clause))
                     or (obj.opener == "old" and self.acts_now(obj.end + 1, clause))
@@ -1969,7 +2011,12 @@ class Reader:
                 elif before.low not in vocab.USAGE and before.low not in vocab.OUTCOME_MEANS:
                     continue
             elif before is not None and before.low in vocab.OUTCOME_MEANS | {"from"}:
-                if obj.kind == vocab.DEVICE and before.low == "by" and obj.start == obj.end:
+                if (
+                    obj.kind == vocab.DEVICE
+                    and before.low == "by"
+                    and obj.start == obj.end
+                    and self.tokens[obj.end].noun in vocab.CHANNELS
+                ):
                     continue  # a channel: "reached by phone" (not "read by smart meters")
             elif before is not None and not (
                 before.low in vocab.USAGE
