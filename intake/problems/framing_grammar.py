@@ -322,7 +322,7 @@ class Reader:
             return vocab.APP  # "e-permitting", "e-signatures"
         if noun in vocab.QUALIFIED:
             qualifiers, kind = vocab.QUALIFIED[noun]
-            for back in (1, 2):
+            for back in (1, 2, 3):  # "an off-the-shelf case management product"
                 before = self.at(index - back, token.clause)
                 if before is None or before.low in vocab.JOINING:
                     break
@@ -650,6 +650,10 @@ class Reader:
         if opening and nxt is not None and low in ("how", "what") and nxt.low == "about":
             return "need", "there", index + 1  # "How about a texting service?"
         if nxt is not None and low in vocab.ASKING:  # "what we need is", "the answer would be"
+            if nxt.low in ("here", "really", "simply", "clearly") and index > 0:
+                be = self.at(index + 2, clause)  # "the answer here is"
+                if be is not None and be.low == "is":
+                    return "need", "there", index + 2
             if nxt.low == "is":
                 after = self.at(index + 2, clause)  # "our ask is for a texting service"
                 return "need", "there", index + 2 if after and after.low == "for" else index + 1
@@ -1002,7 +1006,9 @@ class Reader:
             return None  # "a new website would not solve this"
         helping = self.at(j + 1, token.clause)
         if bare and (helping is None or helping.low not in vocab.HELPING):
-            return None  # "tablets would solve this", not "laptops would take months"
+            if not (self.believed(index) and self.tokens[obj.start].text[:1].isupper()):
+                return None  # "tablets would solve this", not "laptops would take months"
+            # "we think ChatGPT could draft our responses": a product proposed
         return self.build(vocab.BUILD, index, obj.end, None, "", obj)
 
     def believed(self, index: int) -> bool:
@@ -1380,7 +1386,15 @@ class Reader:
         """What a command builds on: "build this in Power Apps", "get the fleet on
         Samsara" (a product, or something new), not "get the data in Accela cleaned up"."""
         place = self.destination(index, clause, frozenset({"in", "on"}), commanded=True)
-        if place is None or (place.kind != vocab.PRODUCT and place.opener != "new"):
+        plural_device = (
+            place is not None
+            and place.opener is None
+            and place.kind == vocab.DEVICE
+            and self.tokens[place.end].low != self.tokens[place.end].noun
+        )  # "get the crews on tablets"
+        if place is None or (
+            place.kind != vocab.PRODUCT and place.opener != "new" and not plural_device
+        ):
             return None
         after = self.at(place.end + 1, clause)
         if after is not None and (after.low.endswith("ed") or after.low in vocab.IRREGULAR):
@@ -1636,17 +1650,22 @@ class Reader:
                 if end is not None:
                     obj = _Object(vocab.PRODUCT, j + 1, end, None)
                     return self.build(vocab.IMPLEMENT, j, end, None, "", obj)
-        channel, act = self.at(start, clause), self.at(start + 1, clause)
-        if (
-            obj is None
-            and channel is not None
-            and channel.low in vocab.TECH_MODIFIERS
-            and act is not None
-            and act.noun.removesuffix("s") in vocab.CHANNEL_ACTS
-            and ((after := self.at(start + 2, clause)) is None or after.low in ("for", "at", "in"))
-        ):  # "Online booking for community rooms", "Mobile payments for parking"
-            obj = _Object(vocab.APP, start, start + 1, None)
-            return self.build(vocab.BUILD, start, start + 1, None, "", obj)
+        channel = self.at(start, clause)
+        for gap in (1, 2):  # "Online dog licensing": what is done may come between
+            act = self.at(start + gap, clause)
+            if (
+                (obj is None or (obj.start == start and obj.end < start + gap))
+                and channel is not None
+                and channel.low in vocab.TECH_MODIFIERS
+                and act is not None
+                and act.noun.removesuffix("s") in vocab.CHANNEL_ACTS
+                and (
+                    (after := self.at(start + gap + 1, clause)) is None
+                    or after.low in ("for", "at", "in")
+                )
+            ):  # "Online booking for community rooms", "Mobile payments for parking"
+                obj = _Object(vocab.APP, start, start + gap, None)
+                return self.build(vocab.BUILD, start, start + gap, None, "", obj)
         if obj is None or obj.kind == vocab.PRODUCT or obj.opener == "old":
             return None
         if self.tokens[start].low in vocab.SEVERAL:
