@@ -400,6 +400,8 @@ class Reader:
             and after.noun not in vocab.QUALIFIED
         ):
             return True  # "smart meters send readings", not "text message alerts"
+        if self.field == "desired_outcome" and self.is_live(index + 1, token.clause):
+            return True  # "the system goes live in March"
         if self.field == "desired_outcome" and self.does(index + 1, token.clause):
             return True  # "AI transcribes every 911 call"
         if self.field == "desired_outcome" and after.low in vocab.LIVE | vocab.HEADLINE_STATES:
@@ -1888,6 +1890,8 @@ class Reader:
                 be, state, place = (self.at(index + n, clause) for n in range(1, 4))
             elif state.low in vocab.LIVE - {"live"}:
                 return True  # "the vendor portal has launched"
+        if be is not None and be.low in ("go", "goes") and state is not None:
+            return state.low == "live"  # "the system goes live in March"
         if be is None or be.low not in ("is", "are", "been") or state is None:
             return False
         return state.low in vocab.LIVE or (
@@ -1970,7 +1974,15 @@ class Reader:
             thanks = self.tokens[index - 2].low if before is not None and index > 1 else ""
             if (
                 before is not None
-                and (before.low == "via" or (before.low == "to" and thanks == "thanks"))
+                and (
+                    before.low == "via"
+                    or (before.low == "to" and thanks == "thanks")
+                    or (  # "work orders on their phones through the Cityworks app"
+                        before.low in ("through", "using")
+                        and obj.opener == "old"
+                        and any(self.vendor_ends(j) for j in range(obj.start, obj.end + 1))
+                    )
+                )
                 and not self.in_subject(index - 1, obj.end, clause)
             ):  # "approve orders via the ERP mobile app", "thanks to GPS tracking"
                 return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
