@@ -68,7 +68,8 @@ class _Match:
     verb: tuple[int, int] | None  # token indexes of the verb words (None: a bare title)
     verb_lemma: str
     object: _Object
-    shape: str = ""  # "elliptical": a sentence that only names the solution
+    shape: str = ""  # "elliptical": a sentence that only names the solution; "again": wanted
+    # by a pronoun after it was named ("... a drone program and we want it")
 
 
 def _tech_compound(word: str) -> bool:
@@ -322,10 +323,22 @@ class Reader:
             return vocab.APP  # "e-permitting", "e-signatures"
         if noun in vocab.QUALIFIED:
             qualifiers, kind = vocab.QUALIFIED[noun]
+            after = self.at(index + 1, token.clause)
+            then = self.at(index + 2, token.clause)
+            if (
+                noun in vocab.DEFINED_BY_USE
+                and after is not None
+                and after.low in ("that", "which", "to")
+                and then is not None
+                and then.low not in vocab.JOINING | vocab.FINITE
+            ):
+                return kind  # "a tool that auto-assigns work orders", "a tool to track leave"
             for back in (1, 2, 3):  # "an off-the-shelf case management product"
                 before = self.at(index - back, token.clause)
                 if before is None or before.low in vocab.JOINING:
                     break
+                if vocab.FORMS.get(before.low, ("", ""))[1] in ("base", "s"):
+                    break  # a verb: "the system sends renewal reminders"
                 if {before.low, before.noun, before.low.rsplit("-", 1)[-1]} & qualifiers:
                     return kind  # "a mobile application", "a self-scheduling tool"
                 if (
@@ -897,6 +910,7 @@ class Reader:
                 or self.match_noun_as_verb(index)
                 or self.match_would_help(index)
                 or self.match_product_question(index)
+                or self.match_wanted_again(index)
             )
             if match is not None and not self.dismissed(match.last):
                 found.append(match)
@@ -951,6 +965,71 @@ class Reader:
             return None
         obj = _Object(kind, index, index, "new")
         return self.build(vocab.IMPLEMENT, index, index, (index, index), "use", obj)
+
+    def match_wanted_again(self, index: int) -> _Match | None:
+        """A solution named, then wanted by a pronoun: "a vendor demoed a drone program and we
+        want it", "other cities use SeeClickFix and we should too", "we need DTI to set them
+        up" (not "the old system crashes and we want it fixed": a state wanted of what is)."""
+        if self.field == "desired_outcome":
+            return None
+        token = self.tokens[index]
+        clause = token.clause
+        nxt, after = self.at(index + 1, clause), self.at(index + 2, clause)
+        verb = self.verb_at(index)
+        wanting = verb is not None and vocab.VERBS[verb[0]] == vocab.WANT and verb[1] != "past"
+        if wanting and verb is not None:
+            nxt, after = self.at(verb[2] + 1, clause), self.at(verb[2] + 2, clause)
+        if wanting and nxt is not None and nxt.low in vocab.PRONOUNS:
+            if after is not None and after.low not in vocab.AGAIN_AFTER:
+                return None  # "we want it fixed", "we want it to work offline"
+            j = index - 1
+            while (subject := self.at(j, clause)) is not None and subject.low in (
+                vocab.ADVERBS | vocab.MODALS | {"do", "also"}
+            ):
+                j -= 1
+            if subject is None or subject.low not in vocab.SUBJECTS:
+                return None  # "the reminders go with them"
+        elif token.low in vocab.MODALS - {"to"} and nxt is not None and nxt.low == "too":
+            subject = self.at(index - 1, clause)  # "and we should too"
+            if subject is None or subject.low not in vocab.SUBJECTS:
+                return None
+        elif (
+            verb is not None
+            and vocab.VERBS[verb[0]] in (vocab.BUILD, vocab.IMPLEMENT, vocab.PLACE)
+            and verb[1] == "base"
+            and self.commanded(index, clause)
+            and nxt is not None
+            and nxt.low in vocab.PRONOUNS
+            and (after is None or after.low in ("up", "here", "in", "out", "on"))
+        ):
+            pass  # "we need DTI to set them up", "want to bring it here"
+        else:
+            return None
+        if self.negated(index, clause):
+            return None
+        start = max(0, index - 30)  # the solution is near: in this sentence or the one before
+        for j in range(index - 1, start - 1, -1):
+            word = self.tokens[j]
+            if word.clause == clause and j >= index - 1:
+                continue
+            obj = self.phrase_after(j, word.clause, vendors_only=True)
+            if obj is None or obj.start != j or obj.opener == "old":
+                continue
+            inside = self.tokens[j : obj.end + 1]
+            if any(t.low in vocab.OLD | vocab.TODAY for t in inside[1:]):
+                continue  # "an old Access database"
+            if obj.opener is None and obj.kind != vocab.PRODUCT and j > 0:
+                before = self.tokens[j - 1]
+                opens = before.low in vocab.JOINING - vocab.OLD or before.low in vocab.FORMS
+                if before.clause == word.clause and not opens:
+                    continue  # "our tablets", "an old Access database"
+            if self.negated(j, word.clause) or self.current(word.clause):
+                continue
+            lemma = verb[0] if verb is not None and " " not in verb[0] else "want"
+            return replace(
+                self.build(vocab.WANT, j, index + 1, (index, index), lemma, obj), shape="again"
+            )
+        return None
 
     def match_would_help(self, index: int) -> _Match | None:
         """A new solution as the subject of what it would do: "a GIS-based tool would let
@@ -1007,10 +1086,12 @@ class Reader:
         if self.negated(j + 2, token.clause):
             return None  # "a new website would not solve this"
         helping = self.at(j + 1, token.clause)
-        if bare and (helping is None or helping.low not in vocab.HELPING):
-            if not (self.believed(index) and self.tokens[obj.start].text[:1].isupper()):
-                return None  # "tablets would solve this", not "laptops would take months"
-            # "we think ChatGPT could draft our responses": a product proposed
+        if (
+            bare
+            and (helping is None or helping.low not in vocab.HELPING)
+            and not (self.believed(index) and self.tokens[obj.start].text[:1].isupper())
+        ):  # "tablets would solve this", not "laptops would take months"; a product proposed
+            return None  # after "we think" whatever it would do: "ChatGPT could draft"
         return self.build(vocab.BUILD, index, obj.end, None, "", obj)
 
     def believed(self, index: int) -> bool:
@@ -1072,11 +1153,12 @@ class Reader:
         if (
             form == "past"
             and not outcome
-            and cls == vocab.WANT
+            and cls in (vocab.WANT, vocab.BUY)
             and before is not None
-            and before.low in ("has", "have", "'ve")
+            and (before.low in ("has", "have") or before.low.endswith("'ve"))
         ):
-            form = "base"  # an ask that goes on: "staff have requested tablets"
+            form = "base"  # an ask that goes on: "staff have requested tablets", "we've
+            # budgeted $200,000 for a new permitting system"
         if (
             lemma == "have"
             and form == "past"
@@ -1138,7 +1220,11 @@ class Reader:
             return None  # "the build", "our purchase": a noun (see match_nominal)
         if form == "ing" and not token.sentence_start:
             nxt = self.at(last + 1, clause)
-            prev_ok = before is None or before.low in vocab.MODALS | vocab.ING_AFTER
+            prev_ok = (
+                before is None
+                or before.low in vocab.MODALS | vocab.ING_AFTER
+                or (before.low == "by" and outcome)  # "saves $50,000 by switching to Zoom"
+            )
             if nxt is None or (nxt.low not in vocab.OPENERS and not prev_ok):
                 return None
         head = lemma.split()[0]
@@ -1177,6 +1263,13 @@ class Reader:
                     # like to see a texting service" wants it
                 k += 2
             obj = obj or self.phrase_after(k, clause, vendors_only=True, commanded=commanded)
+            same = self.at(k + 1, clause)
+            if obj is None and nxt.low == "the" and same is not None and same.low == "same":
+                found = self.phrase_after(k + 2, clause, vendors_only=True)  # "the same system
+                obj = found and _Object(found.kind, k, found.end, "new")  # Parks uses"
+            if obj is None and nxt.low == "is" and index > 0 and self.tokens[0].low == "what":
+                obj = self.phrase_after(k + 1, clause, vendors_only=True)  # "what we're
+                # asking for is a shared database"
             if obj is None and nxt.low != "to":
                 obj = self.to_have(k, clause)
             j = index - 1
@@ -1239,6 +1332,16 @@ class Reader:
                 commanding and nxt.noun not in vocab.COMPOUNDS
             ):
                 return None
+        if cls == vocab.BUY and obj is None:  # "we've budgeted $200,000 for a new system"
+            for j in range(last + 1, last + 6):
+                word = self.at(j, clause)
+                if word is None:
+                    break
+                if word.low == "for" and j > last + 1:
+                    obj = self.phrase_after(j + 1, clause, vendors_only=True)
+                    break
+                if not (word.low[:1].isdigit() or word.low in vocab.AMOUNTS | vocab.MONEY):
+                    break
         if cls == vocab.AUTOMATE and obj is None:
             obj = self.any_phrase(last + 1, clause)
             paper = obj is not None and self.tokens[obj.end].noun in vocab.PAPER
@@ -1641,8 +1744,10 @@ class Reader:
         if obj is not None and obj.kind == vocab.PRODUCT and obj.start == start:
             after = self.at(obj.end + 1, clause)  # "Salesforce for the grants office"
             if (after is not None and after.low in vocab.PRODUCT_TITLE) or (
-                after is None and self.tokens[obj.end].low in vocab.PRODUCT_PARTS
-            ):  # "Salesforce instead of spreadsheets", "Request: Adobe licenses"
+                after is None
+                and self.tokens[obj.end].low in vocab.PRODUCT_PARTS | vocab.UNDERTAKINGS
+            ):  # "Salesforce instead of spreadsheets", "Request: Adobe licenses", "Salesforce
+                # Project"
                 return self.build(vocab.IMPLEMENT, start, obj.end, None, "", obj)
         if obj is None and (moved := self.paper_to(start, clause)) is not None:
             return moved
@@ -1856,8 +1961,12 @@ class Reader:
             or not verb.low.isalpha()
         ):
             return False
-        if verb.low in vocab.HELPING or verb.low.removesuffix("s") in vocab.HELPING:
+        helping = vocab.HELPING - {"work"}  # "radios work in every basement": what exists
+        if verb.low in helping or verb.low.removesuffix("s") in helping:
             return True  # "text reminders reduce no-shows"
+        when = self.at(index + 2, clause)
+        if after.low in ("every", "each") and when is not None and when.low in vocab.TIMES:
+            return False  # "inspectors' tablets sync every night": a habit of what exists
         return after.low in vocab.ACTED_ON
 
     def does_now(self, index: int, clause: int) -> bool:
