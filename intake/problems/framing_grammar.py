@@ -289,6 +289,12 @@ class Reader:
         return self.counted(lambda t: bool(_YEAR.fullmatch(t.low)))
 
     @cached_property
+    def by_hand_clauses(self) -> frozenset[int]:
+        """Clauses about data kept or moved by hand ("entered", "copied", "manually")."""
+        by_hand = vocab.HELD | {"manually", "hand"}
+        return frozenset(t.clause for t in self.tokens if t.low in by_hand)
+
+    @cached_property
     def current_clauses(self) -> frozenset[int]:
         return frozenset(t.clause for t in self.tokens if t.low in vocab.CURRENT)
 
@@ -838,13 +844,11 @@ class Reader:
                     return self.outcome_participle(j, clause, cls)
         nxt = self.at(index + 1, clause)
         if cls in (vocab.MIGRATE, vocab.PLACE) and not self.happened(clause):
-            by_hand = any(
-                t.low in vocab.HELD or t.low in ("manually", "hand")
-                for t in self.tokens[
-                    self.clause_range(clause).start : self.clause_range(clause).stop
-                ]
-            )
-            if not by_hand and before is not None and before.low not in vocab.JOINING:
+            if (
+                clause not in self.by_hand_clauses
+                and before is not None
+                and before.low not in vocab.JOINING
+            ):
                 return True  # "the department moved all shared drives to SharePoint Online"
         return cls in (vocab.REPLACE, vocab.MIGRATE) and nxt is not None and nxt.low in ("by", "to")
 
