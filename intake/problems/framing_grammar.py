@@ -354,8 +354,10 @@ class Reader:
                     or _tech_compound(before.low)
                 ):
                     return kind  # "a SharePoint site", "an e-fax service"
-                if before.noun in vocab.OBJECTS:  # "a GIS mapping tool"
-                    return vocab.OBJECTS[before.noun]  # "a visualization tool", "a GIS platform"
+                if before.noun in vocab.OBJECTS and (
+                    vocab.OBJECTS[before.noun] != vocab.DEVICE or noun not in vocab.SENT
+                ):  # "a GIS mapping tool", "a body-worn camera solution", not "radio messages"
+                    return vocab.OBJECTS[before.noun]
         if noun not in vocab.ABSTRACT and noun.rstrip("s") not in vocab.ABSTRACT:
             for back in (1, 2, 3):
                 before = self.at(index - back, token.clause)
@@ -1207,6 +1209,12 @@ class Reader:
             and before.low not in vocab.JOINING
             and not self.current(clause)
         )
+        if in_place and cls == vocab.PLACE and not commanded:
+            j = last + 1
+            while (word := self.at(j, clause)) is not None and word.low.endswith("ly"):
+                j += 1
+            if word is None or word.low in vocab.PLACES:
+                return None  # "the website loads quickly on phones": nothing is placed
         giving = lemma in vocab.GIVING and form == "ing" and token.sentence_start
         if lemma in vocab.COMMAND_ONLY and not (commanded or in_place or giving):
             return None
@@ -1432,9 +1440,22 @@ class Reader:
             return None  # where work is done today: "staff need to re-enter it in Munis"
         if obj.kind == vocab.DEVICE and token.low == "by":
             return None  # a channel: "contacted by phone"
+        if outcome and bare and self.used_on(index, obj, clause):
+            return None  # "the website works on phones": where what exists is used
         if outcome and self.in_subject(index, obj.end, clause):
             return None  # "data collected on tablets matches what crews saw"
         return self.build(vocab.IMPLEMENT, index, obj.end, (index, index), "use", obj)
+
+    def used_on(self, index: int, obj: _Object, clause: int) -> bool:
+        """Devices after a preposition at ``index`` in a clause whose subject is a solution that
+        exists: where it is used ("the website works on phones and with screen readers")."""
+        opening = self.clause_start[clause]
+        return (
+            obj.kind == vocab.DEVICE
+            and obj.opener is None
+            and self.tokens[opening].low in vocab.OLD
+            and any(self.kind_of(j) for j in range(opening + 1, min(opening + 4, index)))
+        )
 
     def destination(
         self,
@@ -2155,6 +2176,8 @@ class Reader:
                 elif before.low not in vocab.USAGE and before.low not in vocab.OUTCOME_MEANS:
                     continue
             elif before is not None and before.low in vocab.OUTCOME_MEANS | {"from"}:
+                if self.used_on(index - 1, obj, clause):
+                    continue  # "the website loads quickly on phones"
                 if (
                     obj.kind == vocab.DEVICE
                     and before.low == "by"
