@@ -845,13 +845,14 @@ class Reader:
                 if first is not None and vocab.FORMS.get(first.low, ("", ""))[1] == "past":
                     return self.outcome_participle(j, clause, cls)
         nxt = self.at(index + 1, clause)
-        if cls in (vocab.MIGRATE, vocab.PLACE) and not self.happened(clause):
-            if (
-                clause not in self.by_hand_clauses
-                and before is not None
-                and before.low not in vocab.JOINING
-            ):
-                return True  # "the department moved all shared drives to SharePoint Online"
+        if (
+            cls in (vocab.MIGRATE, vocab.PLACE)
+            and not self.happened(clause)
+            and clause not in self.by_hand_clauses
+            and before is not None
+            and before.low not in vocab.JOINING
+        ):
+            return True  # "the department moved all shared drives to SharePoint Online"
         return cls in (vocab.REPLACE, vocab.MIGRATE) and nxt is not None and nxt.low in ("by", "to")
 
     def headline(self, index: int, last: int, clause: int, cls: str) -> _Object | None:
