@@ -1198,6 +1198,9 @@ class Reader:
                     obj = self.phrase_before(index, clause)  # "the payroll app is rebuilt"
             else:
                 obj = self.phrase_before(index, clause)
+            if obj is None and wanted and cls == vocab.BUILD:
+                obj = self.phrase_after(last + 1, clause, vendors_only=True)  # "we'd like every
+                # firefighter issued an iPad"
             if obj is None and cls == vocab.AUTOMATE:
                 obj = self.subject_before(index, clause)
             if obj is None or not self.fits(cls, lemma, obj, passive=True):
@@ -1217,6 +1220,12 @@ class Reader:
             if word is None or word.low in vocab.PLACES:
                 return None  # "the website loads quickly on phones": nothing is placed
         giving = lemma in vocab.GIVING and form == "ing" and token.sentence_start
+        giving = giving or (  # a title that names the act: "Putting the permit process online"
+            self.field == "title"
+            and form == "ing"
+            and index == 0
+            and not any(t.low in vocab.FINITE for t in self.tokens)
+        )
         if lemma in vocab.COMMAND_ONLY and not (commanded or in_place or giving):
             return None
         if lemma == "have" and not (
