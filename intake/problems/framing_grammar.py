@@ -1190,7 +1190,7 @@ class Reader:
                 # "logs replaced by digital forms", "we want the site rebuilt in React"; not
                 # "sensors that fail are replaced"
                 obj = self.destination(
-                    last + 1, clause, vocab.REPLACED_BY if cls == vocab.REPLACE else vocab.TO
+                    last + 1, clause, vocab.REPLACED_BY if cls == vocab.REPLACE else vocab.MOVED_TO
                 ) or self.platform(last + 1, clause)  # "redesigned on Drupal"
                 if obj is None and cls == vocab.REPLACE:
                     obj = self.rebuilt_in(last + 1, clause)  # "rewritten in a new language"
@@ -1331,7 +1331,7 @@ class Reader:
             target = self.destination(
                 last + 1,
                 clause,
-                vocab.WITH if cls == vocab.REPLACE else vocab.TO,
+                vocab.WITH if cls == vocab.REPLACE else vocab.MOVED_TO,
                 commanded=True,
                 names=True,
             )

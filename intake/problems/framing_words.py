@@ -89,6 +89,7 @@ PRESCRIBING = _set("prescribing")
 WANTING = _set("wanting")
 OBLIGED = _set("obliged")
 WITH, TO = frozenset({"with"}), frozenset({"to", "into", "onto"})
+MOVED_TO = TO | {"online"}  # "move the permit applications online"
 PLACES = _set("places")
 FINITE = _set("finite")
 NEGATIONS = _set("negations")
