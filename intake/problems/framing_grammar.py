@@ -391,7 +391,11 @@ class Reader:
         token = self.tokens[index]
         before = self.at(index - 1, token.clause)
         pair = f"{before.text} {token.text}" if before is not None else ""
-        return token.text in vocab.KNOWN_VENDORS or pair in vocab.KNOWN_VENDORS
+        return (
+            token.text in vocab.KNOWN_VENDORS
+            or pair in vocab.KNOWN_VENDORS
+            or token.low in vocab.CASED_VENDORS
+        )
 
     def is_head(self, index: int, loose: bool = False) -> bool:
         """An object word that ends its phrase: nothing but a joining word may follow.
@@ -439,7 +443,11 @@ class Reader:
         token = self.at(index, clause)
         if (
             token is None
-            or not (token.text[:1].isupper() or _MIXED_CASE.match(token.text))
+            or not (
+                token.text[:1].isupper()
+                or _MIXED_CASE.match(token.text)
+                or token.low in vocab.CASED_VENDORS
+            )
             or token.text in vocab.NOT_PRODUCT
         ):
             return None  # a name is capitalised, or mixed-case from its first letter: "ePlans"
@@ -462,7 +470,10 @@ class Reader:
         spans = (
             " ".join(names[a:b]) for a in range(len(names)) for b in range(a + 1, len(names) + 1)
         )
-        known = any(span in vocab.KNOWN_VENDORS for span in spans) or (
+        known = (
+            any(span in vocab.KNOWN_VENDORS for span in spans)
+            or any(t.low in vocab.CASED_VENDORS for t in self.tokens[index : last + 1])
+        ) or (
             commanded
             and any(_MIXED_CASE.match(name) and not _SURNAME.match(name) for name in names)
         )
@@ -525,7 +536,11 @@ class Reader:
         if first is None or (k > index and first.soft_before):
             return None
         like = self.at(k + 1, clause)
-        if first.low in ("something", "anything") and like is not None and like.low == "like":
+        if (
+            (first.low in ("something", "anything") or first.noun in vocab.KINDS_OF)
+            and like is not None
+            and like.low == "like"
+        ):  # "options like DocuSign"
             model = self.phrase_after(k + 2, clause, False, True, nested + 1)
             if model is not None:  # "something like Uber", "something like the county's tracker"
                 return _Object(model.kind, k, model.end, "new")
@@ -740,7 +755,7 @@ class Reader:
         "please add", "could we add", "can 311 get" (a question), but not "staff have to use"
         (what they must do today) nor "staff can use" (what they can)."""
         before = self.at(index - 1, clause)
-        if before is None or before.low in ("please", "let's", "lets"):
+        if before is None or before.low in ("please", "pls", "plz", "let's", "lets"):
             return True
         if self.why_not(index - 1, clause):
             return True  # "why not use Teams?"
@@ -845,6 +860,13 @@ class Reader:
                 if first is not None and vocab.FORMS.get(first.low, ("", ""))[1] == "past":
                     return self.outcome_participle(j, clause, cls)
         nxt = self.at(index + 1, clause)
+        if (
+            cls == vocab.AUTOMATE
+            and clause not in self.sentence_clauses
+            and before is not None
+            and before.low not in vocab.JOINING
+        ):
+            return True  # a headline: "leave requests automated in Workday"
         if (
             cls in (vocab.MIGRATE, vocab.PLACE)
             and not self.happened(clause)
@@ -1275,6 +1297,9 @@ class Reader:
             ):
                 return None  # "a records request system"; "we request a new portal" asks
             k, obj = last + 1, None
+            while form == "there" and nxt.low in vocab.ADVERBS and self.at(k + 1, clause):
+                k += 1  # "the best option is probably a kiosk"
+                nxt = self.tokens[k]
             if nxt.low == "to" and (second := self.at(k + 1, clause)) is not None:
                 if (end := self.product(k + 1, clause, vendors_only=True)) is not None:
                     obj = _Object(vocab.PRODUCT, k + 1, end, "new")  # "would like to DocuSign it"
@@ -1446,7 +1471,9 @@ class Reader:
         bare = obj.opener is None and obj.kind != vocab.PRODUCT  # "on smartphones"
         if not (enabling or prescribing or obj.opener == "new" or bare):
             return None  # an outcome names a new means ("through a new portal"), not "in Accela"
-        if obj.kind == vocab.PRODUCT and token.low in ("in", "on") and not enabling:
+        be, to = self.at(index - 1, clause), self.at(index - 2, clause)
+        to_be = be is not None and be.low == "be" and to is not None and to.low == "to"
+        if obj.kind == vocab.PRODUCT and token.low in ("in", "on") and not (enabling or to_be):
             return None  # where work is done today: "staff need to re-enter it in Munis"
         if obj.kind == vocab.DEVICE and token.low == "by":
             return None  # a channel: "contacted by phone"
@@ -1627,7 +1654,8 @@ class Reader:
         ):
             return passive  # "the new portal should be built" reads as prescribing
         if cls in (vocab.WANT, vocab.BUILD) and obj.kind == vocab.PRODUCT:
-            if self.tokens[obj.start].low in ("something", "anything"):
+            first = self.tokens[obj.start]
+            if first.low in ("something", "anything") or first.noun in vocab.KINDS_OF:
                 return True  # "something like Uber": a product as the model
             return (
                 self.product(obj.start, self.tokens[obj.start].clause, True, commanded) is not None
@@ -1824,6 +1852,7 @@ class Reader:
             fits = words <= 4 and after.low in (
                 *("for", "of", "on", "at", "in", "to", "with", "across", "throughout"),
                 *("that", "which"),  # "Excel macro that builds the weekly report"
+                "instead",  # "One system instead of sticky notes"
             )
         if not fits:
             return None
@@ -2183,6 +2212,20 @@ class Reader:
                     verb = self.at(index - 2, clause)
                     if verb is None or not verb.low.endswith("ed"):
                         continue
+                elif (
+                    before.low in ("in", "on")
+                    and index - 1 - self.clause_start[clause] <= 4
+                    and (
+                        (after := self.at(obj.end + 1, clause)) is None
+                        or after.low in ("for", "by", "across", "throughout")
+                    )
+                    and not (
+                        clause in self.sentence_clauses
+                        or clause in self.by_hand_clauses
+                        or self.measured(obj.end + 1, clause)
+                    )
+                ):
+                    pass  # a headline: "311 data in Power BI", not "permits in Accela match"
                 elif before.low not in vocab.USAGE and before.low not in vocab.OUTCOME_MEANS:
                     continue
             elif before is not None and before.low in vocab.OUTCOME_MEANS | {"from"}:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from wordfreq import zipf_frequency
+
 from intake.problems.spelling import Speller
 
 WANT, BUILD, IMPLEMENT, BUY, MIGRATE, PLACE, REPLACE, AUTOMATE = (
@@ -124,6 +126,18 @@ DETERMINERS = frozenset({"the", "our", "all", "every", "each", "this", "these", 
 # "we should have a portal", "ideally we'd have one database"
 HAVING = frozenset({"should", "must", "shall", "would", "we'd", "i'd"})
 KNOWN_VENDORS = _set("vendors")
+# Names with a capital inside ("DocuSign", "SharePoint") read in any case ("Docusign",
+# "sharepoint") when no English word is spelt so ("OverDrive" stays as written).
+CASED_VENDORS = frozenset(
+    name.lower()
+    for name in KNOWN_VENDORS
+    if " " not in name
+    and len(name) >= 6
+    and any(c.isupper() for c in name[1:])
+    and name.isalnum()
+    and zipf_frequency(name.lower(), "en") < 2.0
+)
+KINDS_OF = _set("kinds_of")
 PRODUCT_PARTS = _set("product_parts")
 CURRENT = _set("current")
 USAGE = _set("usage")
