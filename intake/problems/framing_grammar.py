@@ -1250,6 +1250,8 @@ class Reader:
         )
         if lemma in vocab.COMMAND_ONLY and not (commanded or in_place or giving):
             return None
+        if form == "s" and token.sentence_start:
+            return None  # "Requests for laptops reach the desk late": a noun, not a command
         if lemma == "have" and not (
             (before is not None and before.low in vocab.HAVING)
             or (form == "base" and commanded and self.wishful(index, clause))
