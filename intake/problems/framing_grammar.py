@@ -1853,6 +1853,7 @@ class Reader:
         else:
             fits = words <= 4 and after.low in (
                 *("for", "of", "on", "at", "in", "to", "with", "across", "throughout"),
+                *("along", "when", "whenever"),  # "Push notifications when trash day changes"
                 *("that", "which"),  # "Excel macro that builds the weekly report"
                 "instead",  # "One system instead of sticky notes"
             )
