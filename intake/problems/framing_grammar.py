@@ -722,6 +722,15 @@ class Reader:
         if found is None:
             return None
         head, form = found
+        asked, then = self.at(index + 1, clause), self.at(index + 2, clause)
+        if (
+            head == "ask"
+            and asked is not None
+            and (asked.text.isupper() or asked.low in ("you", "them", "us"))
+            and then is not None
+            and then.low == "for"
+        ):
+            return "ask for", form, index + 2  # "we are asking DTI for an automated workflow"
         for verb, words in _PHRASAL.get(head, ()):
             rest = [self.at(index + n, clause) for n in range(1, len(words))]
             if all(t is not None and t.low == w for t, w in zip(rest, words[1:], strict=True)):
