@@ -2162,6 +2162,12 @@ class Reader:
                 and (
                     before.low == "via"
                     or (before.low == "to" and thanks == "thanks")
+                    or (  # "because of automation", not "because of the old system"
+                        before.low == "of"
+                        and thanks == "because"
+                        and obj.opener != "old"
+                        and obj.kind != vocab.PRODUCT  # "late because of Accela": blame
+                    )
                     or (  # "work orders on their phones through the Cityworks app"
                         before.low in ("through", "using")
                         and obj.opener == "old"
