@@ -1551,6 +1551,8 @@ class Reader:
             if token is None:
                 return None
             after = self.at(j + 1, clause)
+            if token.low == "from" and j == last + 1:  # "upgrade from Windows 10"
+                return self.phrase_after(j + 1, clause, vendors_only=True, commanded=True)
             if token.low == "off" or (token.low == "away" and after and after.low == "from"):
                 k = j + 1 if token.low == "off" else j + 2
                 if (of := self.at(k, clause)) is not None and of.low == "of":
