@@ -474,7 +474,7 @@ class Reader:
             any(span in vocab.KNOWN_VENDORS for span in spans)
             or any(t.low in vocab.CASED_VENDORS for t in self.tokens[index : last + 1])
         ) or (
-            commanded
+            (commanded or self.field == "desired_outcome")
             and any(_MIXED_CASE.match(name) and not _SURNAME.match(name) for name in names)
         )
         if vendors_only or self.title_case or token.sentence_start:

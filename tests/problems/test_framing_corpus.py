@@ -32,7 +32,7 @@ OUTSIDE = {
 }
 RECALL = 0.9  # of the solution-first texts, the share that gets a hint
 PRECISION = 0.95  # of the texts that get a hint, the share that are solution-first
-# What the whole corpus reaches as the rules stand (2,378 texts: 0.955 and 0.996; the 1,881
+# What the whole corpus reaches as the rules stand (2,380 texts: 0.955 and 0.996; the 1,881
 # before batch 18 at 0.970 and 0.998): a floor.
 CORPUS_RECALL, CORPUS_PRECISION = 0.95, 0.995
 
