@@ -177,7 +177,12 @@ def _hints_in(field: str, text: str) -> list[FramingHint]:
         _, verb = reader.words(*match.verb) if match.verb else (0, "")
         _, thing = reader.words(match.object.start, match.object.end)
         rule = _RULES[match.rule]
-        if match.verb and match.verb_lemma == "use" and verb.lower() in vocab.MEANS | {"online"}:
+        if match.shape == "again":
+            reason = (
+                f'a solution object "{thing}" ({match.object.kind}) named, then wanted again '
+                f'with "{verb}"'
+            )
+        elif match.verb and match.verb_lemma == "use" and verb.lower() in vocab.MEANS | {"online"}:
             reason = (
                 f'the means "{verb}" in a clause that prescribes, with solution object '
                 f'"{thing}" ({match.object.kind})'

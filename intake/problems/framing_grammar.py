@@ -68,7 +68,8 @@ class _Match:
     verb: tuple[int, int] | None  # token indexes of the verb words (None: a bare title)
     verb_lemma: str
     object: _Object
-    shape: str = ""  # "elliptical": a sentence that only names the solution
+    shape: str = ""  # "elliptical": a sentence that only names the solution; "again": wanted
+    # by a pronoun after it was named ("... a drone program and we want it")
 
 
 def _tech_compound(word: str) -> bool:
@@ -288,6 +289,12 @@ class Reader:
         return self.counted(lambda t: bool(_YEAR.fullmatch(t.low)))
 
     @cached_property
+    def by_hand_clauses(self) -> frozenset[int]:
+        """Clauses about data kept or moved by hand ("entered", "copied", "manually")."""
+        by_hand = vocab.HELD | {"manually", "hand"}
+        return frozenset(t.clause for t in self.tokens if t.low in by_hand)
+
+    @cached_property
     def current_clauses(self) -> frozenset[int]:
         return frozenset(t.clause for t in self.tokens if t.low in vocab.CURRENT)
 
@@ -322,10 +329,22 @@ class Reader:
             return vocab.APP  # "e-permitting", "e-signatures"
         if noun in vocab.QUALIFIED:
             qualifiers, kind = vocab.QUALIFIED[noun]
-            for back in (1, 2):
+            after = self.at(index + 1, token.clause)
+            then = self.at(index + 2, token.clause)
+            if (
+                noun in vocab.DEFINED_BY_USE
+                and after is not None
+                and after.low in ("that", "which", "to")
+                and then is not None
+                and then.low not in vocab.JOINING | vocab.FINITE
+            ):
+                return kind  # "a tool that auto-assigns work orders", "a tool to track leave"
+            for back in (1, 2, 3):  # "an off-the-shelf case management product"
                 before = self.at(index - back, token.clause)
                 if before is None or before.low in vocab.JOINING:
                     break
+                if vocab.FORMS.get(before.low, ("", ""))[1] in ("base", "s"):
+                    break  # a verb: "the system sends renewal reminders"
                 if {before.low, before.noun, before.low.rsplit("-", 1)[-1]} & qualifiers:
                     return kind  # "a mobile application", "a self-scheduling tool"
                 if (
@@ -335,13 +354,17 @@ class Reader:
                     or _tech_compound(before.low)
                 ):
                     return kind  # "a SharePoint site", "an e-fax service"
-                if before.noun in vocab.OBJECTS:  # "a GIS mapping tool"
-                    return vocab.OBJECTS[before.noun]  # "a visualization tool", "a GIS platform"
+                if before.noun in vocab.OBJECTS and (
+                    vocab.OBJECTS[before.noun] != vocab.DEVICE or noun not in vocab.SENT
+                ):  # "a GIS mapping tool", "a body-worn camera solution", not "radio messages"
+                    return vocab.OBJECTS[before.noun]
         if noun not in vocab.ABSTRACT and noun.rstrip("s") not in vocab.ABSTRACT:
             for back in (1, 2, 3):
                 before = self.at(index - back, token.clause)
                 if before is None or before.low in vocab.JOINING:
                     break
+                if vocab.FORMS.get(before.low, ("", ""))[1] in ("base", "s"):
+                    break  # a verb: "smart meters send readings" is not "smart readings"
                 if (
                     before.low in vocab.TECH_MODIFIERS
                     or _STYLED.fullmatch(before.text)
@@ -368,7 +391,11 @@ class Reader:
         token = self.tokens[index]
         before = self.at(index - 1, token.clause)
         pair = f"{before.text} {token.text}" if before is not None else ""
-        return token.text in vocab.KNOWN_VENDORS or pair in vocab.KNOWN_VENDORS
+        return (
+            token.text in vocab.KNOWN_VENDORS
+            or pair in vocab.KNOWN_VENDORS
+            or token.low in vocab.CASED_VENDORS
+        )
 
     def is_head(self, index: int, loose: bool = False) -> bool:
         """An object word that ends its phrase: nothing but a joining word may follow.
@@ -380,6 +407,11 @@ class Reader:
         after = self.at(index + 1, token.clause)
         if after is None or after.soft_before:
             return True
+        if token.text.endswith(("'s", "\u2019s")) and after.low not in vocab.JOINING:
+            return False  # "the 311 app's reports": the app's reports are the head
+        when = self.at(index + 2, token.clause)
+        if after.low in ("every", "each") and when is not None and when.low in vocab.TIMES:
+            return True  # "staff use tablets every day": a time, not more of the phrase
         # a reduced relative clause also ends it: "a website showing", "trackers installed"
         participle = after.low.endswith("ing") or vocab.FORMS.get(after.low, ("", ""))[1] == "past"
         head = self.at(index + 2, token.clause)
@@ -393,6 +425,10 @@ class Reader:
             and after.noun not in vocab.QUALIFIED
         ):
             return True  # "smart meters send readings", not "text message alerts"
+        if self.field == "desired_outcome" and self.is_live(index + 1, token.clause):
+            return True  # "the system goes live in March"
+        if self.field == "desired_outcome" and self.does(index + 1, token.clause):
+            return True  # "AI transcribes every 911 call"
         if self.field == "desired_outcome" and after.low in vocab.LIVE | vocab.HEADLINE_STATES:
             return True  # "CRM live for all agents", "Dashboard available to the council"
         return after.low in vocab.FOLLOWERS or participle
@@ -407,7 +443,11 @@ class Reader:
         token = self.at(index, clause)
         if (
             token is None
-            or not (token.text[:1].isupper() or _MIXED_CASE.match(token.text))
+            or not (
+                token.text[:1].isupper()
+                or _MIXED_CASE.match(token.text)
+                or token.low in vocab.CASED_VENDORS
+            )
             or token.text in vocab.NOT_PRODUCT
         ):
             return None  # a name is capitalised, or mixed-case from its first letter: "ePlans"
@@ -430,8 +470,11 @@ class Reader:
         spans = (
             " ".join(names[a:b]) for a in range(len(names)) for b in range(a + 1, len(names) + 1)
         )
-        known = any(span in vocab.KNOWN_VENDORS for span in spans) or (
-            commanded
+        known = (
+            any(span in vocab.KNOWN_VENDORS for span in spans)
+            or any(t.low in vocab.CASED_VENDORS for t in self.tokens[index : last + 1])
+        ) or (
+            (commanded or self.field == "desired_outcome")
             and any(_MIXED_CASE.match(name) and not _SURNAME.match(name) for name in names)
         )
         if vendors_only or self.title_case or token.sentence_start:
@@ -493,7 +536,11 @@ class Reader:
         if first is None or (k > index and first.soft_before):
             return None
         like = self.at(k + 1, clause)
-        if first.low in ("something", "anything") and like is not None and like.low == "like":
+        if (
+            (first.low in ("something", "anything") or first.noun in vocab.KINDS_OF)
+            and like is not None
+            and like.low == "like"
+        ):  # "options like DocuSign"
             model = self.phrase_after(k + 2, clause, False, True, nested + 1)
             if model is not None:  # "something like Uber", "something like the county's tracker"
                 return _Object(model.kind, k, model.end, "new")
@@ -641,8 +688,13 @@ class Reader:
         if opening and nxt is not None and low in ("how", "what") and nxt.low == "about":
             return "need", "there", index + 1  # "How about a texting service?"
         if nxt is not None and low in vocab.ASKING:  # "what we need is", "the answer would be"
+            if nxt.low in ("here", "really", "simply", "clearly") and index > 0:
+                be = self.at(index + 2, clause)  # "the answer here is"
+                if be is not None and be.low == "is":
+                    return "need", "there", index + 2
             if nxt.low == "is":
-                return "need", "there", index + 1
+                after = self.at(index + 2, clause)  # "our ask is for a texting service"
+                return "need", "there", index + 2 if after and after.low == "for" else index + 1
             if nxt.low in vocab.SUBJECTS and index > 0:  # "the fix we have in mind is"
                 for j in range(index + 2, index + 7):
                     be = self.at(j, clause)
@@ -670,6 +722,15 @@ class Reader:
         if found is None:
             return None
         head, form = found
+        asked, then = self.at(index + 1, clause), self.at(index + 2, clause)
+        if (
+            head == "ask"
+            and asked is not None
+            and (asked.text.isupper() or asked.low in ("you", "them", "us"))
+            and then is not None
+            and then.low == "for"
+        ):
+            return "ask for", form, index + 2  # "we are asking DTI for an automated workflow"
         for verb, words in _PHRASAL.get(head, ()):
             rest = [self.at(index + n, clause) for n in range(1, len(words))]
             if all(t is not None and t.low == w for t, w in zip(rest, words[1:], strict=True)):
@@ -692,6 +753,8 @@ class Reader:
             token = self.at(j, clause)
             if token is None:
                 return False
+            if self.why_not(j, clause):
+                return False  # "why not use Teams?" asks
             if token.low in vocab.NEGATIONS or token.low.endswith("n't"):
                 return True
         return False
@@ -701,8 +764,10 @@ class Reader:
         "please add", "could we add", "can 311 get" (a question), but not "staff have to use"
         (what they must do today) nor "staff can use" (what they can)."""
         before = self.at(index - 1, clause)
-        if before is None or before.low in ("please", "let's", "lets"):
+        if before is None or before.low in ("please", "pls", "plz", "let's", "lets"):
             return True
+        if self.why_not(index - 1, clause):
+            return True  # "why not use Teams?"
         if before.low == "to":  # not "To apply, residents ..." (a purpose) nor "have to use"
             obliged = self.at(index - 2, clause)
             return obliged is not None and obliged.low not in vocab.OBLIGED
@@ -716,6 +781,23 @@ class Reader:
             if modal.low in vocab.MODALS - {"to"} and not any(
                 t.low in vocab.JOINING and t.low not in vocab.SUBJECTS for t in subject
             ):
+                return True
+        return False
+
+    def why_not(self, index: int, clause: int) -> bool:
+        """ "why not" ending at ``index``: a suggestion, not a negation."""
+        token, why = self.at(index, clause), self.at(index - 1, clause)
+        return token is not None and token.low == "not" and why is not None and why.low == "why"
+
+    def wishful(self, index: int, clause: int) -> bool:
+        """A wish or a question about what is possible before ``index`` in its clause ("it
+        would be great to have", "is it possible to have", "if only we had"): what follows is
+        wanted."""
+        for j in range(index - 1, index - 9, -1):
+            token = self.at(j, clause)
+            if token is None or token.low in vocab.NEGATIONS:
+                return False
+            if token.low in vocab.WISHFUL:
                 return True
         return False
 
@@ -787,6 +869,21 @@ class Reader:
                 if first is not None and vocab.FORMS.get(first.low, ("", ""))[1] == "past":
                     return self.outcome_participle(j, clause, cls)
         nxt = self.at(index + 1, clause)
+        if (
+            cls == vocab.AUTOMATE
+            and clause not in self.sentence_clauses
+            and before is not None
+            and before.low not in vocab.JOINING
+        ):
+            return True  # a headline: "leave requests automated in Workday"
+        if (
+            cls in (vocab.MIGRATE, vocab.PLACE)
+            and not self.happened(clause)
+            and clause not in self.by_hand_clauses
+            and before is not None
+            and before.low not in vocab.JOINING
+        ):
+            return True  # "the department moved all shared drives to SharePoint Online"
         return cls in (vocab.REPLACE, vocab.MIGRATE) and nxt is not None and nxt.low in ("by", "to")
 
     def headline(self, index: int, last: int, clause: int, cls: str) -> _Object | None:
@@ -799,6 +896,9 @@ class Reader:
         if clause in self.sentence_clauses:
             return None  # "Laptops issued without the right software", "... weeks late"
         end = index - 1
+        while (adverb := self.at(end, clause)) is not None and adverb.low in vocab.ADVERBS:
+            end -= 1  # "Tablets fully deployed to all crews"
+        index = end + 1
         before = self.at(end, clause)
         if before is None:
             return None
@@ -848,6 +948,7 @@ class Reader:
                 or self.match_noun_as_verb(index)
                 or self.match_would_help(index)
                 or self.match_product_question(index)
+                or self.match_wanted_again(index)
             )
             if match is not None and not self.dismissed(match.last):
                 found.append(match)
@@ -903,21 +1004,87 @@ class Reader:
         obj = _Object(kind, index, index, "new")
         return self.build(vocab.IMPLEMENT, index, index, (index, index), "use", obj)
 
+    def match_wanted_again(self, index: int) -> _Match | None:
+        """A solution named, then wanted by a pronoun: "a vendor demoed a drone program and we
+        want it", "other cities use SeeClickFix and we should too", "we need DTI to set them
+        up" (not "the old system crashes and we want it fixed": a state wanted of what is)."""
+        if self.field == "desired_outcome":
+            return None
+        token = self.tokens[index]
+        clause = token.clause
+        nxt, after = self.at(index + 1, clause), self.at(index + 2, clause)
+        verb = self.verb_at(index)
+        wanting = verb is not None and vocab.VERBS[verb[0]] == vocab.WANT and verb[1] != "past"
+        if wanting and verb is not None:
+            nxt, after = self.at(verb[2] + 1, clause), self.at(verb[2] + 2, clause)
+        if wanting and nxt is not None and nxt.low in vocab.PRONOUNS:
+            if after is not None and after.low not in vocab.AGAIN_AFTER:
+                return None  # "we want it fixed", "we want it to work offline"
+            j = index - 1
+            while (subject := self.at(j, clause)) is not None and subject.low in (
+                vocab.ADVERBS | vocab.MODALS | {"do", "also"}
+            ):
+                j -= 1
+            if subject is None or subject.low not in vocab.SUBJECTS:
+                return None  # "the reminders go with them"
+        elif token.low in vocab.MODALS - {"to"} and nxt is not None and nxt.low == "too":
+            subject = self.at(index - 1, clause)  # "and we should too"
+            if subject is None or subject.low not in vocab.SUBJECTS:
+                return None
+        elif (
+            verb is not None
+            and vocab.VERBS[verb[0]] in (vocab.BUILD, vocab.IMPLEMENT, vocab.PLACE)
+            and verb[1] == "base"
+            and self.commanded(index, clause)
+            and nxt is not None
+            and nxt.low in vocab.PRONOUNS
+            and (after is None or after.low in ("up", "here", "in", "out", "on"))
+        ):
+            pass  # "we need DTI to set them up", "want to bring it here"
+        else:
+            return None
+        if self.negated(index, clause):
+            return None
+        start = max(0, index - 30)  # the solution is near: in this sentence or the one before
+        for j in range(index - 1, start - 1, -1):
+            word = self.tokens[j]
+            if word.clause == clause and j >= index - 1:
+                continue
+            obj = self.phrase_after(j, word.clause, vendors_only=True)
+            if obj is None or obj.start != j or obj.opener == "old":
+                continue
+            inside = self.tokens[j : obj.end + 1]
+            if any(t.low in vocab.OLD | vocab.TODAY for t in inside[1:]):
+                continue  # "an old Access database"
+            if obj.opener is None and obj.kind != vocab.PRODUCT and j > 0:
+                before = self.tokens[j - 1]
+                opens = before.low in vocab.JOINING - vocab.OLD or before.low in vocab.FORMS
+                if before.clause == word.clause and not opens:
+                    continue  # "our tablets", "an old Access database"
+            if self.negated(j, word.clause) or self.current(word.clause):
+                continue
+            lemma = verb[0] if verb is not None and " " not in verb[0] else "want"
+            return replace(
+                self.build(vocab.WANT, j, index + 1, (index, index), lemma, obj), shape="again"
+            )
+        return None
+
     def match_would_help(self, index: int) -> _Match | None:
         """A new solution as the subject of what it would do: "a GIS-based tool would let
         planners see zoning changes", "an app could save residents the trip", "tablets would
         solve this", "a texting service is the answer", or asked about: "would a chatbot
         work here?"."""
         token = self.tokens[index]
-        bare = token.sentence_start and token.low not in vocab.OPENERS
-        if token.low not in vocab.NEW_SOLUTION and not bare:
-            return None
+        bare = (token.sentence_start or self.believed(index)) and token.low not in vocab.OPENERS
         opening = self.clause_start[token.clause]
         asked = (
             index - opening == 1
             and self.tokens[opening].low in ("would", "could", "can", "might", "will", "should")
             and self.question
         )
+        bare = bare or (asked and token.low not in vocab.OPENERS)  # "would tablets work?"
+        if token.low not in vocab.NEW_SOLUTION and not bare:
+            return None
         if index > opening and self.tokens[index - 1].low in vocab.OLD:
             return None  # "the new system would": one that exists
         if self.first_past_or_reported[token.clause] < index:
@@ -925,11 +1092,11 @@ class Reader:
         obj = self.phrase_after(index, token.clause, vendors_only=True)
         if obj is None and asked:  # "would a chatbot work here?": its verb follows
             obj = self.asked_about(index + 1, token.clause)
-        if obj is None or obj.opener != ("new" if not bare else None) or obj.kind == vocab.PRODUCT:
+        if obj is None or obj.opener != ("new" if not bare else None):
             return None
         if bare and obj.start != index:
             return None
-        if asked and not bare:
+        if asked:  # "would a chatbot work here?", "could Power BI do this?"
             return self.build(vocab.BUILD, index, obj.end, None, "", obj)
         for j in range(obj.end + 1, obj.end + 7):  # past what it is for: "on the website"
             modal = self.at(j, token.clause)
@@ -957,9 +1124,28 @@ class Reader:
         if self.negated(j + 2, token.clause):
             return None  # "a new website would not solve this"
         helping = self.at(j + 1, token.clause)
-        if bare and (helping is None or helping.low not in vocab.HELPING):
-            return None  # "tablets would solve this", not "laptops would take months"
+        if (
+            bare
+            and (helping is None or helping.low not in vocab.HELPING)
+            and not (self.believed(index) and self.tokens[obj.start].text[:1].isupper())
+        ):  # "tablets would solve this", not "laptops would take months"; a product proposed
+            return None  # after "we think" whatever it would do: "ChatGPT could draft"
         return self.build(vocab.BUILD, index, obj.end, None, "", obj)
+
+    def believed(self, index: int) -> bool:
+        """A sentence's subject, a verb of belief and maybe "that" just before ``index``:
+        "we think tablets would solve this", "I believe that Power BI is the answer"."""
+        clause = self.tokens[index].clause
+        that = self.at(index - 1, clause)
+        back = 1 if that is not None and that.low == "that" else 0
+        verb, subject = self.at(index - 1 - back, clause), self.at(index - 2 - back, clause)
+        return (
+            verb is not None
+            and verb.low in vocab.BELIEVING
+            and subject is not None
+            and subject.low in vocab.SUBJECTS
+            and subject.sentence_start
+        )
 
     def match_product_question(self, index: int) -> _Match | None:
         """A question whether a product is the answer: "Is Power BI an option for us?"."""
@@ -1002,6 +1188,23 @@ class Reader:
         outcome = self.field == "desired_outcome"
         if form == "past" and outcome and before is not None and before.low in ("has", "have"):
             form, commanded = "base", True  # an outcome: "The department has moved to the cloud"
+        if (
+            form == "past"
+            and not outcome
+            and cls in (vocab.WANT, vocab.BUY)
+            and before is not None
+            and (before.low in ("has", "have") or before.low.endswith("'ve"))
+        ):
+            form = "base"  # an ask that goes on: "staff have requested tablets", "we've
+            # budgeted $200,000 for a new permitting system"
+        if (
+            lemma == "have"
+            and form == "past"
+            and before is not None
+            and before.low in vocab.SUBJECTS
+            and self.wishful(index - 1, clause)
+        ):
+            form, commanded = "base", True  # "it would be great if we had a portal"
         if form == "past" and (headline := self.headline(index, last, clause, cls)) is not None:
             return self.build(cls, headline.start, last, (index, last), lemma, headline)
         if form == "past":
@@ -1012,11 +1215,13 @@ class Reader:
             obj = None
             if cls == vocab.PLACE:  # "should be loaded into a document management system"
                 obj = self.destination(last + 1, clause, vocab.PLACES, commanded=True)
+            elif cls == vocab.MIGRATE and (in_place or wanted) and self.moved_off(last, clause):
+                obj = self.moved_off(last, clause)  # "we are fully migrated off the AS/400"
             elif cls in (vocab.REPLACE, vocab.MIGRATE) and (in_place or wanted):
                 # "logs replaced by digital forms", "we want the site rebuilt in React"; not
                 # "sensors that fail are replaced"
                 obj = self.destination(
-                    last + 1, clause, vocab.REPLACED_BY if cls == vocab.REPLACE else vocab.TO
+                    last + 1, clause, vocab.REPLACED_BY if cls == vocab.REPLACE else vocab.MOVED_TO
                 ) or self.platform(last + 1, clause)  # "redesigned on Drupal"
                 if obj is None and cls == vocab.REPLACE:
                     obj = self.rebuilt_in(last + 1, clause)  # "rewritten in a new language"
@@ -1024,6 +1229,9 @@ class Reader:
                     obj = self.phrase_before(index, clause)  # "the payroll app is rebuilt"
             else:
                 obj = self.phrase_before(index, clause)
+            if obj is None and wanted and cls == vocab.BUILD:
+                obj = self.phrase_after(last + 1, clause, vendors_only=True)  # "we'd like every
+                # firefighter issued an iPad"
             if obj is None and cls == vocab.AUTOMATE:
                 obj = self.subject_before(index, clause)
             if obj is None or not self.fits(cls, lemma, obj, passive=True):
@@ -1036,11 +1244,29 @@ class Reader:
             and before.low not in vocab.JOINING
             and not self.current(clause)
         )
+        if in_place and cls == vocab.PLACE and not commanded:
+            j = last + 1
+            while (word := self.at(j, clause)) is not None and word.low.endswith("ly"):
+                j += 1
+            if word is None or word.low in vocab.PLACES:
+                return None  # "the website loads quickly on phones": nothing is placed
         giving = lemma in vocab.GIVING and form == "ing" and token.sentence_start
+        giving = giving or (  # a title that names the act: "Putting the permit process online"
+            self.field == "title"
+            and form == "ing"
+            and index == 0
+            and not any(t.low in vocab.FINITE for t in self.tokens)
+        )
         if lemma in vocab.COMMAND_ONLY and not (commanded or in_place or giving):
             return None
-        if lemma == "have" and (before is None or before.low not in vocab.HAVING):
-            return None  # "we should have a portal"; "have DTI build it" is about "build"
+        if form == "s" and token.sentence_start:
+            return None  # "Requests for laptops reach the desk late": a noun, not a command
+        if lemma == "have" and not (
+            (before is not None and before.low in vocab.HAVING)
+            or (form == "base" and commanded and self.wishful(index, clause))
+        ):
+            return None  # "we should have a portal", "it would help to have one"; "have DTI
+            # build it" is about "build"
         if (
             form in ("base", "s")
             and before is not None
@@ -1049,7 +1275,11 @@ class Reader:
             return None  # "the build", "our purchase": a noun (see match_nominal)
         if form == "ing" and not token.sentence_start:
             nxt = self.at(last + 1, clause)
-            prev_ok = before is None or before.low in vocab.MODALS | vocab.ING_AFTER
+            prev_ok = (
+                before is None
+                or before.low in vocab.MODALS | vocab.ING_AFTER
+                or (before.low == "by" and outcome)  # "saves $50,000 by switching to Zoom"
+            )
             if nxt is None or (nxt.low not in vocab.OPENERS and not prev_ok):
                 return None
         head = lemma.split()[0]
@@ -1063,23 +1293,41 @@ class Reader:
             if form == "base" and before is not None and before.low == "a":
                 return None
             asker = before is not None and (
-                before.text[:1].isupper() or before.low in vocab.SUBJECTS | {"is", "are", "am"}
+                before.text[:1].isupper()
+                or before.low in vocab.SUBJECTS | {"is", "are", "am", "has", "have", "'ve"}
             )  # "Sanitation requests GPS trackers", "we are requesting Smartsheet licenses"
+            opens = token.sentence_start and (
+                form == "ing" or self.product(last + 1, clause, vendors_only=True) is not None
+            )  # "Requesting tablets for inspectors", "Request Salesforce licenses"
             if (
                 lemma == "request"
                 and nxt.low not in vocab.NEW
                 and not nxt.low.isdigit()
                 and not asker
+                and not opens
             ):
                 return None  # "a records request system"; "we request a new portal" asks
             k, obj = last + 1, None
+            while form == "there" and nxt.low in vocab.ADVERBS and self.at(k + 1, clause):
+                k += 1  # "the best option is probably a kiosk"
+                nxt = self.tokens[k]
             if nxt.low == "to" and (second := self.at(k + 1, clause)) is not None:
                 if (end := self.product(k + 1, clause, vendors_only=True)) is not None:
                     obj = _Object(vocab.PRODUCT, k + 1, end, "new")  # "would like to DocuSign it"
-                elif second.low not in ("have", "get"):
-                    return None  # "need to buy ...": the inner verb speaks for itself
+                elif second.low not in ("have", "get") and not (
+                    second.low == "see" and lemma == "would like"
+                ):
+                    return None  # "need to buy ...": the inner verb speaks for itself; "we'd
+                    # like to see a texting service" wants it
                 k += 2
             obj = obj or self.phrase_after(k, clause, vendors_only=True, commanded=commanded)
+            same = self.at(k + 1, clause)
+            if obj is None and nxt.low == "the" and same is not None and same.low == "same":
+                found = self.phrase_after(k + 2, clause, vendors_only=True)  # "the same system
+                obj = found and _Object(found.kind, k, found.end, "new")  # Parks uses"
+            if obj is None and nxt.low == "is" and index > 0 and self.tokens[0].low == "what":
+                obj = self.phrase_after(k + 1, clause, vendors_only=True)  # "what we're
+                # asking for is a shared database"
             if obj is None and nxt.low != "to":
                 obj = self.to_have(k, clause)
             j = index - 1
@@ -1113,11 +1361,13 @@ class Reader:
             if obj is None and commanded and cls == vocab.BUILD and nxt.low != "sure":
                 obj = self.platform(last + 1, clause)
         target = None
+        if cls == vocab.MIGRATE and (left := self.moved_off(last, clause)) is not None:
+            obj = left  # "move our case tracking off Excel"
         if cls in (vocab.MIGRATE, vocab.REPLACE) and lemma not in vocab.RETIRING:
             target = self.destination(
                 last + 1,
                 clause,
-                vocab.WITH if cls == vocab.REPLACE else vocab.TO,
+                vocab.WITH if cls == vocab.REPLACE else vocab.MOVED_TO,
                 commanded=True,
                 names=True,
             )
@@ -1140,6 +1390,16 @@ class Reader:
                 commanding and nxt.noun not in vocab.COMPOUNDS
             ):
                 return None
+        if cls == vocab.BUY and obj is None:  # "we've budgeted $200,000 for a new system"
+            for j in range(last + 1, last + 6):
+                word = self.at(j, clause)
+                if word is None:
+                    break
+                if word.low == "for" and j > last + 1:
+                    obj = self.phrase_after(j + 1, clause, vendors_only=True)
+                    break
+                if not (word.low[:1].isdigit() or word.low in vocab.AMOUNTS | vocab.MONEY):
+                    break
         if cls == vocab.AUTOMATE and obj is None:
             obj = self.any_phrase(last + 1, clause)
             paper = obj is not None and self.tokens[obj.end].noun in vocab.PAPER
@@ -1222,13 +1482,28 @@ class Reader:
         bare = obj.opener is None and obj.kind != vocab.PRODUCT  # "on smartphones"
         if not (enabling or prescribing or obj.opener == "new" or bare):
             return None  # an outcome names a new means ("through a new portal"), not "in Accela"
-        if obj.kind == vocab.PRODUCT and token.low in ("in", "on") and not enabling:
+        be, to = self.at(index - 1, clause), self.at(index - 2, clause)
+        to_be = be is not None and be.low == "be" and to is not None and to.low == "to"
+        if obj.kind == vocab.PRODUCT and token.low in ("in", "on") and not (enabling or to_be):
             return None  # where work is done today: "staff need to re-enter it in Munis"
         if obj.kind == vocab.DEVICE and token.low == "by":
             return None  # a channel: "contacted by phone"
+        if outcome and bare and self.used_on(index, obj, clause):
+            return None  # "the website works on phones": where what exists is used
         if outcome and self.in_subject(index, obj.end, clause):
             return None  # "data collected on tablets matches what crews saw"
         return self.build(vocab.IMPLEMENT, index, obj.end, (index, index), "use", obj)
+
+    def used_on(self, index: int, obj: _Object, clause: int) -> bool:
+        """Devices after a preposition at ``index`` in a clause whose subject is a solution that
+        exists: where it is used ("the website works on phones and with screen readers")."""
+        opening = self.clause_start[clause]
+        return (
+            obj.kind == vocab.DEVICE
+            and obj.opener is None
+            and self.tokens[opening].low in vocab.OLD
+            and any(self.kind_of(j) for j in range(opening + 1, min(opening + 4, index)))
+        )
 
     def destination(
         self,
@@ -1268,11 +1543,38 @@ class Reader:
                 return self.phrase_after(j + 1, clause, not names, commanded)
         return None
 
+    def moved_off(self, last: int, clause: int) -> _Object | None:
+        """What a moving verb ending at ``last`` leaves, named after "off", "off of" or "away
+        from" within its phrase: "migrate off the AS/400", "move case tracking off of Excel"."""
+        for j in range(last + 1, last + 6):
+            token = self.at(j, clause)
+            if token is None:
+                return None
+            after = self.at(j + 1, clause)
+            if token.low == "from" and j == last + 1:  # "upgrade from Windows 10"
+                return self.phrase_after(j + 1, clause, vendors_only=True, commanded=True)
+            if token.low == "off" or (token.low == "away" and after and after.low == "from"):
+                k = j + 1 if token.low == "off" else j + 2
+                if (of := self.at(k, clause)) is not None and of.low == "of":
+                    k += 1
+                return self.phrase_after(k, clause, vendors_only=False, commanded=True)
+            if token.low in vocab.JOINING - vocab.OPENERS:
+                return None
+        return None
+
     def platform(self, index: int, clause: int) -> _Object | None:
         """What a command builds on: "build this in Power Apps", "get the fleet on
         Samsara" (a product, or something new), not "get the data in Accela cleaned up"."""
         place = self.destination(index, clause, frozenset({"in", "on"}), commanded=True)
-        if place is None or (place.kind != vocab.PRODUCT and place.opener != "new"):
+        plural_device = (
+            place is not None
+            and place.opener is None
+            and place.kind == vocab.DEVICE
+            and self.tokens[place.end].low != self.tokens[place.end].noun
+        )  # "get the crews on tablets"
+        if place is None or (
+            place.kind != vocab.PRODUCT and place.opener != "new" and not plural_device
+        ):
             return None
         after = self.at(place.end + 1, clause)
         if after is not None and (after.low.endswith("ed") or after.low in vocab.IRREGULAR):
@@ -1365,7 +1667,8 @@ class Reader:
         ):
             return passive  # "the new portal should be built" reads as prescribing
         if cls in (vocab.WANT, vocab.BUILD) and obj.kind == vocab.PRODUCT:
-            if self.tokens[obj.start].low in ("something", "anything"):
+            first = self.tokens[obj.start]
+            if first.low in ("something", "anything") or first.noun in vocab.KINDS_OF:
                 return True  # "something like Uber": a product as the model
             return (
                 self.product(obj.start, self.tokens[obj.start].clause, True, commanded) is not None
@@ -1517,8 +1820,10 @@ class Reader:
         if obj is not None and obj.kind == vocab.PRODUCT and obj.start == start:
             after = self.at(obj.end + 1, clause)  # "Salesforce for the grants office"
             if (after is not None and after.low in vocab.PRODUCT_TITLE) or (
-                after is None and self.tokens[obj.end].low in vocab.PRODUCT_PARTS
-            ):  # "Salesforce instead of spreadsheets", "Request: Adobe licenses"
+                after is None
+                and self.tokens[obj.end].low in vocab.PRODUCT_PARTS | vocab.UNDERTAKINGS
+            ):  # "Salesforce instead of spreadsheets", "Request: Adobe licenses", "Salesforce
+                # Project"
                 return self.build(vocab.IMPLEMENT, start, obj.end, None, "", obj)
         if obj is None and (moved := self.paper_to(start, clause)) is not None:
             return moved
@@ -1528,17 +1833,22 @@ class Reader:
                 if end is not None:
                     obj = _Object(vocab.PRODUCT, j + 1, end, None)
                     return self.build(vocab.IMPLEMENT, j, end, None, "", obj)
-        channel, act = self.at(start, clause), self.at(start + 1, clause)
-        if (
-            obj is None
-            and channel is not None
-            and channel.low in vocab.TECH_MODIFIERS
-            and act is not None
-            and act.noun.removesuffix("s") in vocab.CHANNEL_ACTS
-            and ((after := self.at(start + 2, clause)) is None or after.low in ("for", "at", "in"))
-        ):  # "Online booking for community rooms", "Mobile payments for parking"
-            obj = _Object(vocab.APP, start, start + 1, None)
-            return self.build(vocab.BUILD, start, start + 1, None, "", obj)
+        channel = self.at(start, clause)
+        for gap in (1, 2):  # "Online dog licensing": what is done may come between
+            act = self.at(start + gap, clause)
+            if (
+                (obj is None or (obj.start == start and obj.end < start + gap))
+                and channel is not None
+                and channel.low in vocab.TECH_MODIFIERS
+                and act is not None
+                and act.noun.removesuffix("s") in vocab.CHANNEL_ACTS
+                and (
+                    (after := self.at(start + gap + 1, clause)) is None
+                    or after.low in ("for", "at", "in")
+                )
+            ):  # "Online booking for community rooms", "Mobile payments for parking"
+                obj = _Object(vocab.APP, start, start + gap, None)
+                return self.build(vocab.BUILD, start, start + gap, None, "", obj)
         if obj is None or obj.kind == vocab.PRODUCT or obj.opener == "old":
             return None
         if self.tokens[start].low in vocab.SEVERAL:
@@ -1553,8 +1863,10 @@ class Reader:
             fits = words <= 5
         else:
             fits = words <= 4 and after.low in (
-                *("for", "of", "on", "at", "in", "to", "with"),
+                *("for", "of", "on", "at", "in", "to", "with", "across", "throughout"),
+                *("along", "when", "whenever"),  # "Push notifications when trash day changes"
                 *("that", "which"),  # "Excel macro that builds the weekly report"
+                "instead",  # "One system instead of sticky notes"
             )
         if not fits:
             return None
@@ -1608,6 +1920,13 @@ class Reader:
                 and thing.low not in (vocab.JOINING | vocab.FOLLOWERS)
             ):  # "a Power BI report", "a new Accela module": a new thing of the product
                 obj = _Object(vocab.PRODUCT, obj.start, obj.end + 1, obj.opener)
+                return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
+            if (
+                obj is not None
+                and obj.kind == vocab.PRODUCT
+                and obj.end > obj.start
+                and self.tokens[obj.end].low in vocab.PRODUCT_PARTS
+            ):  # "every employee has a Microsoft 365 license"
                 return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
             if obj is not None and obj.opener == "new" and obj.kind != vocab.PRODUCT:
                 return self.build(vocab.BUILD, index, obj.end, None, "", obj)
@@ -1687,14 +2006,52 @@ class Reader:
     def acts(self, index: int, clause: int) -> bool:
         """A new solution's verb, past what it is for: "kiosks in every branch let patrons
         renew cards", "dashboards replace the monthly spreadsheet"."""
+        if self.does(index, clause):
+            return True
         for j in range(index, index + 5):
             token = self.at(j, clause)
             if token is None or token.low in vocab.FINITE:
                 return False
-            if token.low in vocab.ACTING:
+            if token.low in vocab.ACTING or self.acting_ing(token.low):
                 verb = self.at(j + 1, clause)  # "chatbot answers are correct": a noun
                 return verb is None or verb.low not in vocab.FINITE
         return False
+
+    @staticmethod
+    def acting_ing(low: str) -> bool:
+        """An -ing form of an acting verb: "kiosks replacing paper sign-in sheets"."""
+        stem = low.removesuffix("ing")
+        return stem != low and bool({stem, stem + "e", stem + "s", stem + "es"} & vocab.ACTING)
+
+    def does(self, index: int, clause: int) -> bool:
+        """Any verb right after a solution, with what it acts on after it: "AI transcribes
+        every 911 call", "drones inspect every bridge", "text reminders go out" (not "chatbot
+        answers are correct" nor "the website works on phones": no object)."""
+        verb, after = self.at(index, clause), self.at(index + 1, clause)
+        if verb is None or after is None or verb.soft_before or after.soft_before:
+            return False
+        if verb.low in ("go", "goes") and after.low == "out":
+            return True  # "automated reminders go out before each hearing"
+        if (
+            verb.low in vocab.FINITE | vocab.JOINING | vocab.HELD
+            or verb.noun in vocab.OBJECTS
+            or verb.low.endswith(("ss", "us", "ly", "ed", "ing", "'s"))
+            or not verb.low.isalpha()
+        ):
+            return False
+        helping = vocab.HELPING - {"work"}  # "radios work in every basement": what exists
+        if verb.low in helping or verb.low.removesuffix("s") in helping:
+            return True  # "text reminders reduce no-shows"
+        when = self.at(index + 2, clause)
+        if after.low in ("every", "each") and when is not None and when.low in vocab.TIMES:
+            return False  # "inspectors' tablets sync every night": a habit of what exists
+        return after.low in vocab.ACTED_ON
+
+    def does_now(self, index: int, clause: int) -> bool:
+        """``does`` for a solution named with "the": its verb ends in "s" ("the chatbot
+        resolves half of all calls")."""
+        verb = self.at(index, clause)
+        return verb is not None and verb.low.endswith("s") and self.does(index, clause)
 
     def acts_now(self, index: int, clause: int) -> bool:
         """The verb right after a solution named with "the" (adverbs aside): "the chatbot
@@ -1704,7 +2061,7 @@ class Reader:
         while (word := self.at(j, clause)) is not None and word.low in vocab.ADVERBS:
             j += 1
         verb, after = self.at(j, clause), self.at(j + 1, clause)
-        return (
+        return self.does_now(j, clause) or (
             verb is not None
             and verb.low in vocab.ACTING
             and (after is None or after.low not in vocab.FINITE)  # "chatbot answers are"
@@ -1720,6 +2077,8 @@ class Reader:
                 be, state, place = (self.at(index + n, clause) for n in range(1, 4))
             elif state.low in vocab.LIVE - {"live"}:
                 return True  # "the vendor portal has launched"
+        if be is not None and be.low in ("go", "goes") and state is not None:
+            return state.low == "live"  # "the system goes live in March"
         if be is None or be.low not in ("is", "are", "been") or state is None:
             return False
         return state.low in vocab.LIVE or (
@@ -1796,11 +2155,35 @@ class Reader:
                 and before.low in vocab.DOWNLOADING
             ):  # "residents can download the parks app": the app is in place
                 return self.build(vocab.BUILD, index, obj.end, None, "", obj)
+            opens = before is None or (  # "fewer calls once the online scheduler is live"
+                before.low in vocab.SUBORDINATING and self.is_live(obj.end + 1, clause)
+            )
+            thanks = self.tokens[index - 2].low if before is not None and index > 1 else ""
+            if (
+                before is not None
+                and (
+                    before.low == "via"
+                    or (before.low == "to" and thanks == "thanks")
+                    or (  # "because of automation", not "because of the old system"
+                        before.low == "of"
+                        and thanks == "because"
+                        and obj.opener != "old"
+                        and obj.kind != vocab.PRODUCT  # "late because of Accela": blame
+                    )
+                    or (  # "work orders on their phones through the Cityworks app"
+                        before.low in ("through", "using")
+                        and obj.opener == "old"
+                        and any(self.vendor_ends(j) for j in range(obj.start, obj.end + 1))
+                    )
+                )
+                and not self.in_subject(index - 1, obj.end, clause)
+            ):  # "approve orders via the ERP mobile app", "thanks to GPS tracking"
+                return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
             if obj.opener == "old" or (before is None and obj.kind != vocab.PRODUCT):
                 # a solution as the subject is one in place only when it is said to be
                 # ("the 311 chatbot is live", "body cameras are deployed"); "lost devices are
                 # reported", "crews' phones stay charged" ask something of what exists
-                if before is not None or not (
+                if not opens or not (
                     self.is_live(obj.end + 1, clause)
                     or (obj.opener != "old" and self.acts(obj.end + 1, clause))
                     or (obj.opener == "old" and self.acts_now(obj.end + 1, clause))
@@ -1815,8 +2198,19 @@ class Reader:
                 if before is None:  # "Salesforce is the system of record"
                     be = self.at(obj.end + 1, clause)
                     state = self.at(obj.end + 2, clause)
+                    if self.acts_now(obj.end + 1, clause) or self.headline_state(
+                        obj.end + 1, clause
+                    ):
+                        return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
                     if not (be and be.low in ("is", "are") and state):
                         continue
+                    head = self.at(obj.end + 3, clause)
+                    if (
+                        state.low == "the"
+                        and head is not None
+                        and head.noun in vocab.OBJECTS.keys() | vocab.QUALIFIED.keys()
+                    ):  # "Power BI is the tool everyone uses"
+                        return self.build(vocab.IMPLEMENT, index, obj.end, None, "", obj)
                     if (
                         not self.is_live(obj.end + 1, clause)
                         and state.low not in vocab.STATES
@@ -1829,16 +2223,40 @@ class Reader:
                     j = index - 2
                     while (word := self.at(j, clause)) is not None and word.low in vocab.ADVERBS:
                         j -= 1
-                    if word is None or word.low not in ("is", "are", "be", "been"):
-                        continue
+                    headline = clause not in self.sentence_clauses  # "Everyone on Salesforce"
+                    if not headline and (
+                        word is None or word.low not in {"is", "are", "be", "been"} | vocab.RELYING
+                    ):
+                        continue  # "staff rely on ServiceNow" counts too
                 elif before.low == "with":  # "signed with DocuSign", not "our contract with Tyler"
                     verb = self.at(index - 2, clause)
                     if verb is None or not verb.low.endswith("ed"):
                         continue
+                elif (
+                    before.low in ("in", "on")
+                    and index - 1 - self.clause_start[clause] <= 4
+                    and (
+                        (after := self.at(obj.end + 1, clause)) is None
+                        or after.low in ("for", "by", "across", "throughout")
+                    )
+                    and not (
+                        clause in self.sentence_clauses
+                        or clause in self.by_hand_clauses
+                        or self.measured(obj.end + 1, clause)
+                    )
+                ):
+                    pass  # a headline: "311 data in Power BI", not "permits in Accela match"
                 elif before.low not in vocab.USAGE and before.low not in vocab.OUTCOME_MEANS:
                     continue
             elif before is not None and before.low in vocab.OUTCOME_MEANS | {"from"}:
-                if obj.kind == vocab.DEVICE and before.low == "by" and obj.start == obj.end:
+                if self.used_on(index - 1, obj, clause):
+                    continue  # "the website loads quickly on phones"
+                if (
+                    obj.kind == vocab.DEVICE
+                    and before.low == "by"
+                    and obj.start == obj.end
+                    and self.tokens[obj.end].noun in vocab.CHANNELS
+                ):
                     continue  # a channel: "reached by phone" (not "read by smart meters")
             elif before is not None and not (
                 before.low in vocab.USAGE

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from wordfreq import zipf_frequency
+
 from intake.problems.spelling import Speller
 
 WANT, BUILD, IMPLEMENT, BUY, MIGRATE, PLACE, REPLACE, AUTOMATE = (
@@ -89,6 +91,7 @@ PRESCRIBING = _set("prescribing")
 WANTING = _set("wanting")
 OBLIGED = _set("obliged")
 WITH, TO = frozenset({"with"}), frozenset({"to", "into", "onto"})
+MOVED_TO = TO | {"online"}  # "move the permit applications online"
 PLACES = _set("places")
 FINITE = _set("finite")
 NEGATIONS = _set("negations")
@@ -100,6 +103,17 @@ NAME_END = _set("name_end")
 NOT_PRODUCT_AFTER = _set("not_product_after")
 ASKING = _set("asking")
 REPORTED = _set("reported")
+WISHFUL = _set("wishful")
+BELIEVING = _set("believing")
+ACTED_ON = _set("acted_on")
+RELYING = _set("relying")
+SUBORDINATING = _set("subordinating")
+CHANNELS = _set("channels")
+PRONOUNS = _set("pronouns")
+AGAIN_AFTER = _set("again_after")
+MONEY = _set("money")
+DEFINED_BY_USE = _set("defined_by_use")
+SENT = _set("sent")
 MANDATING = _set("mandating")
 ING_AFTER = _set("ing_after")
 NOT_TECH = _set("not_tech")
@@ -112,6 +126,18 @@ DETERMINERS = frozenset({"the", "our", "all", "every", "each", "this", "these", 
 # "we should have a portal", "ideally we'd have one database"
 HAVING = frozenset({"should", "must", "shall", "would", "we'd", "i'd"})
 KNOWN_VENDORS = _set("vendors")
+# Names with a capital inside ("DocuSign", "SharePoint") read in any case ("Docusign",
+# "sharepoint") when no English word is spelt so ("OverDrive" stays as written).
+CASED_VENDORS = frozenset(
+    name.lower()
+    for name in KNOWN_VENDORS
+    if " " not in name
+    and len(name) >= 6
+    and any(c.isupper() for c in name[1:])
+    and name.isalnum()
+    and zipf_frequency(name.lower(), "en") < 2.0
+)
+KINDS_OF = _set("kinds_of")
 PRODUCT_PARTS = _set("product_parts")
 CURRENT = _set("current")
 USAGE = _set("usage")

@@ -42,6 +42,12 @@ ADVERSARIAL = {
     "something-like": "something like ",
     "containers": "version of ",
     "dismissed": "an app but the real issue ",
+    "wanted-again": "we want it ",
+    "moved": "moved all files to SharePoint ",
+    "moved-off": "move off of ",
+    "acting": "drones inspect every ",
+    "believed": "we think Teams would ",
+    "wishful": "it would be great to have ",
     "prose": (
         "We need a new app built in Salesforce but the portal would help staff scan "
         "records into Laserfiche "
