@@ -23,12 +23,14 @@ HELD_OUT = Path(__file__).resolve().parents[1] / "corpus" / "framing_heldout.txt
 ONE_FIELD = sorted((Path(__file__).resolve().parents[1] / "corpus").glob("framing_batch*.tsv"))
 # Texts by writers who never saw the rules. Each was first scored before any rule was tuned
 # on it (each file's header keeps its first figures); the rules have since been tuned on the
-# first three, and every figure now is a floor, so no change makes them worse.
+# first three and half of the fourth, never on the fifth. Every figure now is a floor, so no
+# change makes them worse.
 OUTSIDE = {
     "framing_outside1.tsv": 0.975,
     "framing_outside2.tsv": 0.975,
     "framing_outside3.tsv": 1.0,
     "framing_outside4.tsv": 0.9,  # tuned on its first half only (every other line)
+    "framing_outside5.tsv": 0.925,  # never tuned on
 }
 RECALL = 0.9  # of the solution-first texts, the share that gets a hint
 PRECISION = 0.95  # of the texts that get a hint, the share that are solution-first
