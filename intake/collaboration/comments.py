@@ -149,14 +149,15 @@ async def add_comment(
         changes["body"] = text
     if mentioned:
         changes["mentions"] = [str(person.id) for person in mentioned]
+    mentioned_ids = [person.id for person in mentioned]
     await history.record(
         session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="comment_added",
+        problem.id,
+        caller.id,
+        "comment_added",
         changes=changes,
         internal=internal,
-        mentions=[person.id for person in mentioned],
+        mentions=mentioned_ids,
     )
     await session.refresh(comment)
     return comment
@@ -204,9 +205,9 @@ async def edit_comment(
             await problems.follow(session, problem_id, person_id)
     await history.record(
         session,
-        problem_id=problem_id,
-        actor_id=caller.id,
-        type="comment_edited",
+        problem_id,
+        caller.id,
+        "comment_edited",
         changes=changes,
         internal=internal,
         mentions=added,

@@ -469,18 +469,12 @@ async def create_problem(
             },
         )
     ).one()
-    await history.record(
-        session,
-        problem_id=row.id,
-        actor_id=caller.id,
-        type="created",
-        to_status="draft",
-        changes={
-            name: edits.jsonable(value)
-            for name, value in values.items()
-            if value not in (None, [], False)
-        },
-    )
+    given = {
+        name: edits.jsonable(value)
+        for name, value in values.items()
+        if value not in (None, [], False)
+    }
+    await history.record(session, row.id, caller.id, "created", to_status="draft", changes=given)
     return from_row(
         schemas.Problem,
         row,
@@ -624,9 +618,7 @@ async def update_problem(
         edits.bump(problem)
         if not FRAMED.isdisjoint(changes) or problem.framing_rules != framing.RULES_VERSION:
             store_framing(problem)
-        await history.record(
-            session, problem_id=problem.id, actor_id=caller.id, type="updated", changes=changes
-        )
+        await history.record(session, problem.id, caller.id, "updated", changes=changes)
         await session.flush()
         await session.refresh(problem)
     return problem
