@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -73,7 +73,7 @@ list_milestones = records.lister(
 )
 
 
-class MilestoneRow(NamedTuple):
+class MilestoneRow(msgspec.Struct):
     """A milestone as read for its body without the entity (``delivery.reads``)."""
 
     id: uuid.UUID

@@ -13,6 +13,7 @@ import msgspec
 
 from intake.delivery import milestones, schemas, updates
 from intake.lib.clock import utcnow
+from intake.lib.schema import from_record
 from intake.problems.reads import BY_CREATION, lean_lister, on_problem_sql
 from intake.problems.schemas import PersonRef, StatusUpdateOut
 
@@ -30,12 +31,8 @@ def _updates_sql(after: bool) -> str:
 
 def _updates(page: list[asyncpg.Record]) -> list[StatusUpdateOut]:
     return [
-        StatusUpdateOut(
-            id=row["id"],
-            status=row["status"],
-            summary=row["summary"],
-            author=PersonRef(id=row["author_id"], name=row["author_name"]),
-            created_at=row["created_at"],
+        from_record(
+            StatusUpdateOut, row, author=PersonRef(id=row["author_id"], name=row["author_name"])
         )
         for row in page
     ]
@@ -74,18 +71,11 @@ def _milestones(page: list[asyncpg.Record]) -> list[schemas.Milestone]:
     today = utcnow().date()
     return [
         milestones.milestone_from(
-            milestones.MilestoneRow(
-                id=row["id"],
+            from_record(
+                milestones.MilestoneRow,
+                row,
                 problem_id=row["milestone_problem_id"],
-                title=row["title"],
-                description=row["description"],
-                target_date=row["target_date"],
-                done_on=row["done_on"],
                 earlier_targets=_EARLIER.decode(row["earlier_targets"]),
-                created_by_id=row["created_by_id"],
-                created_at=row["created_at"],
-                updated_at=row["updated_at"],
-                version=row["version"],
             ),
             _NAMES.decode(row["names"]),
             today,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
 from typing import Any, ClassVar, TypeVar
@@ -122,6 +123,14 @@ def _check_labels(struct: msgspec.Struct, path: str) -> None:
 
 
 S = TypeVar("S", bound=msgspec.Struct)
+
+
+def from_record(output: type[S], record: Mapping[str, Any], **fields: Any) -> S:
+    """``output`` made of ``record``'s columns of the same names (an asyncpg record), with
+    ``fields`` for those it holds under another name or shape. Not checked, as a hot read
+    wants it: the statement gives each column the type of its field."""
+    names = output.__struct_fields__  # by position: the cheapest way to make a struct
+    return output(*[fields[name] if name in fields else record[name] for name in names])
 
 
 def from_row(output: type[S], row: object, **fields: Any) -> S:
