@@ -15,7 +15,7 @@ from intake.problems.deps import OnProblem
 from intake.problems.item_routes import Item, RecordController
 from intake.problems.schemas import PersonRef
 from intake.web.idempotency import Created, Once
-from intake.web.reads import Account, Reader
+from intake.web.reads import Reader, read_by
 
 COMMENTS = Item(
     "comment", "comments", schemas.CommentDetail, shape=comments.comment_out, versioned=True
@@ -62,14 +62,8 @@ class WatcherController(RecordController):
     tags = ["collaboration"]
 
     @get("/watchers", summary="Who follows a problem")
-    async def list_watchers(
-        self,
-        problem_id: uuid.UUID,
-        reader: Reader,
-    ) -> list[PersonRef]:
-        if isinstance(reader, Account):
-            return await watchers.list_watchers(*reader, problem_id)
-        return await lean.watchers_for(*reader, problem_id)
+    async def list_watchers(self, problem_id: uuid.UUID, reader: Reader) -> list[PersonRef]:
+        return await read_by(reader, watchers.list_watchers, lean.watchers_for, problem_id)
 
     @get(
         "/watchers/{person_id:uuid}",
@@ -125,13 +119,10 @@ class CollaboratorController(RecordController):
 
     @get("/collaborators", summary="Collaborating departments and people")
     async def list_collaborators(
-        self,
-        problem_id: uuid.UUID,
-        reader: Reader,
+        self, problem_id: uuid.UUID, reader: Reader
     ) -> list[schemas.Collaborator]:
-        if isinstance(reader, Account):
-            return await collaborators.list_collaborators(*reader, problem_id)
-        return await lean.collaborators_for(*reader, problem_id)
+        service = collaborators.list_collaborators
+        return await read_by(reader, service, lean.collaborators_for, problem_id)
 
     get_collaborator = COLLABORATORS.read(
         collaborators.get_collaborator, summary="One collaborator"

@@ -15,7 +15,7 @@ from intake.lib.openapi import ETAG, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.item_routes import Item, RecordController
-from intake.web.reads import Account, Reader
+from intake.web.reads import Reader, read_by
 
 FINDINGS = Item("finding", "findings", schemas.Finding, versioned=True)
 
@@ -54,13 +54,11 @@ class FindingController(RecordController):
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.Finding]:
-        kinds = kind or ()
-        if isinstance(reader, Account):
-            on = OnProblem(*reader, problem_id)
-            return Page.of(await discovery.list_findings(*on, kinds, cursor=cursor, limit=limit))
-        return Page.of(
-            await lean.findings_for(*reader, problem_id, kinds, cursor=cursor, limit=limit)
+        service, kinds = discovery.list_findings, kind or ()
+        page = await read_by(
+            reader, service, lean.findings_for, problem_id, kinds, cursor=cursor, limit=limit
         )
+        return Page.of(page)
 
     get_finding = FINDINGS.read(discovery.get_finding, summary="Get a finding")
     update_finding = FINDINGS.change(

@@ -27,7 +27,7 @@ from intake.lib.openapi import ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.web.idempotency import ONCE, Created, Once
-from intake.web.reads import Account, Reader
+from intake.web.reads import Reader, read_by
 
 # The service's answer as the response shows it (a row to its output struct).
 Shape = Callable[[AsyncSession, Any], Awaitable[Any]]
@@ -136,11 +136,9 @@ class Item:
             _: Any, problem_id: uuid.UUID, reader: Reader, cursor: Cursor, limit: int, **ids: Any
         ) -> Any:
             above = [ids[name] for name in self.above]
-            if isinstance(reader, Account):
-                on = OnProblem(*reader, problem_id)
-                return Page.of(await service(*on, *above, cursor=cursor, limit=limit))
             assert lean is not None
-            return Page.of(await lean(*reader, problem_id, *above, cursor=cursor, limit=limit))
+            args = (problem_id, *above)
+            return Page.of(await read_by(reader, service, lean, *args, cursor=cursor, limit=limit))
 
         chosen: Callable[..., Any] = handler
         if lean is None:
@@ -172,13 +170,7 @@ class Item:
         )(_signed(handler, service.__name__, self._on_record(), self._one))
 
     def change(
-        self,
-        service: Service,
-        body: Any,
-        *,
-        summary: str,
-        description: str,
-        conflicts: bool = True,
+        self, service: Service, body: Any, *, summary: str, description: str, conflicts: bool = True
     ) -> HTTPRouteHandler:
         """``PATCH`` a versioned record with ``If-Match``: ``service(*on, *above, id, data,
         if_match)``. ``conflicts``: the problem's state may refuse the change (409)."""
