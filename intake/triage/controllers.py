@@ -27,7 +27,7 @@ from intake.triage import service as triage
 from intake.triage.scoring import service as scores
 from intake.triage.scoring.rules import Weights
 from intake.triage.sla import clocks
-from intake.web.auth import Caller, require_role
+from intake.web.auth import ACTING, Acting, Caller, require_role
 from intake.web.reads import Reads, check_caller, person_only
 
 # For the schema: the queue's triager filter is a UUID or `none`.
@@ -106,10 +106,7 @@ TriageActionController = action_controller(
         ),
         ActionRoute("hold", schemas.Hold),
         ActionRoute(
-            "resume",
-            schemas.Decision,
-            body_optional=True,
-            example={"reason": "Budget approved."},
+            "resume", schemas.Decision, body_optional=True, example={"reason": "Budget approved."}
         ),
     ],
 )
@@ -179,54 +176,46 @@ class PolicyController(Controller):
 
     path = "/settings"
     tags = ["settings"]
+    dependencies = ACTING
 
     @get("/sla", summary="SLA targets")
-    async def get_sla(self, caller: Caller, db_session: AsyncSession) -> policy.SlaPolicy:
-        return await policy.sla_policy(db_session)
+    async def get_sla(self, acting: Acting) -> policy.SlaPolicy:
+        return await policy.sla_policy(acting.session)
 
     @put("/sla", summary="Change SLA targets (admin)", responses=errors(403))
-    async def put_sla(
-        self, caller: Caller, db_session: AsyncSession, data: JSONBody[policy.SlaPolicy]
-    ) -> policy.SlaPolicy:
+    async def put_sla(self, acting: Acting, data: JSONBody[policy.SlaPolicy]) -> policy.SlaPolicy:
+        session, caller = acting
         require_role(caller, "admin")
-        saved = await policy.set_sla_policy(db_session, data, caller.id)
-        await clocks.recompute_open(db_session, caller.id)
+        saved = await policy.set_sla_policy(session, data, caller.id)
+        await clocks.recompute_open(session, caller.id)
         return saved
 
     @get("/scoring", summary="Scoring weights")
-    async def get_weights(self, caller: Caller, db_session: AsyncSession) -> Weights:
-        return await policy.weights(db_session)
+    async def get_weights(self, acting: Acting) -> Weights:
+        return await policy.weights(acting.session)
 
     @put("/scoring", summary="Change scoring weights (admin)", responses=errors(403))
-    async def put_weights(
-        self, caller: Caller, db_session: AsyncSession, data: JSONBody[Weights]
-    ) -> Weights:
-        require_role(caller, "admin")
-        return await policy.set_weights(db_session, data, caller.id)
+    async def put_weights(self, acting: Acting, data: JSONBody[Weights]) -> Weights:
+        require_role(acting.caller, "admin")
+        return await policy.set_weights(acting.session, data, acting.caller.id)
 
     @get("/holidays", summary="City holidays")
-    async def get_holidays(
-        self, caller: Caller, db_session: AsyncSession
-    ) -> list[policy.HolidayOut]:
-        return await policy.holidays(db_session)
+    async def get_holidays(self, acting: Acting) -> list[policy.HolidayOut]:
+        return await policy.holidays(acting.session)
 
-    @put(
-        "/holidays/{year:int}",
-        summary="Set one year's holidays (admin)",
-        responses=errors(403),
-    )
+    @put("/holidays/{year:int}", summary="Set one year's holidays (admin)", responses=errors(403))
     async def put_holidays(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
+        acting: Acting,
         year: Annotated[int, Parameter(ge=2000, le=2100)],
         data: Annotated[
             list[policy.HolidayIn], example([{"day": "2026-11-26", "name": "Thanksgiving Day"}])
         ],
     ) -> list[policy.HolidayOut]:
+        session, caller = acting
         require_role(caller, "admin")
-        saved = await policy.replace_holidays(db_session, year, data)
-        await clocks.recompute_open(db_session, caller.id)
+        saved = await policy.replace_holidays(session, year, data)
+        await clocks.recompute_open(session, caller.id)
         return saved
 
 
@@ -272,10 +261,7 @@ class ProblemTriageController(Controller):
     async def links(self, on: OnProblem) -> list[schemas.LinkOut]:
         return await links.list_links(*on)
 
-    @get(
-        "/links/{link_id:uuid}",
-        summary="One of a problem's links, seen from it",
-    )
+    @get("/links/{link_id:uuid}", summary="One of a problem's links, seen from it")
     async def link(self, on: OnProblem, link_id: uuid.UUID) -> schemas.LinkOut:
         return await links.get_link(*on, link_id)
 
