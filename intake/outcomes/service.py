@@ -142,26 +142,16 @@ def metric_from(
         latest=facts.latest,
         today=on,
     )
-    return schemas.Metric(
-        id=metric.id,
-        problem_id=metric.problem_id,
-        name=metric.name,
-        unit=metric.unit,
-        direction=cast(Direction, metric.direction),
-        baseline=metric.baseline,
-        target=metric.target,
-        target_date=metric.target_date,
+    return from_row(
+        schemas.Metric,
+        metric,
         owner=people[metric.owner_id] if metric.owner_id else None,
-        review_date=metric.review_date,
         state=derived.state,
         latest_value=derived.latest_value,
         latest_measured_on=derived.latest_measured_on,
         progress=derived.progress,
         measurement_count=facts.count,
         created_by=people[metric.created_by_id],
-        created_at=metric.created_at,
-        updated_at=metric.updated_at,
-        version=metric.version,
     )
 
 

@@ -24,7 +24,7 @@ from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.service import ProblemFilters
 from intake.web.auth import Caller
 from intake.web.idempotency import ONCE, Created, Once
-from intake.web.reads import Account, Reader, read_by
+from intake.web.reads import Reader, read_by
 
 
 class ProblemController(Controller):
@@ -77,10 +77,7 @@ class ProblemController(Controller):
 
     @get("/{problem_id:uuid}", summary="Get a problem", response_headers=[ETAG])
     async def get_problem(self, problem_id: uuid.UUID, reader: Reader) -> Response[schemas.Problem]:
-        if isinstance(reader, Account):
-            problem = await problems.get_visible(*reader, problem_id)
-            return await problem_response(*reader, problem)
-        body = await problem_reads.problem_for(*reader, problem_id)
+        body = await read_by(reader, problems.get_problem, problem_reads.problem_for, problem_id)
         return Response(body, headers={"ETag": etag(body.version)})
 
     @patch(
