@@ -20,7 +20,7 @@ from intake.lib.schema import from_record
 from intake.problems import framing, redaction, schemas
 from intake.problems.service import ProblemFilters
 from intake.registry.schemas import DepartmentRef
-from intake.web.reads import CALLER, fetch_as, visible
+from intake.web.reads import CALLER, BindArgs, fetch_as, visible
 
 PROBLEM_SQL = f"""
 WITH {CALLER}
@@ -132,21 +132,10 @@ _SUMMARY_COLUMNS = """
     s.name AS submitter_name"""
 
 
-class _Args:
-    """Bind parameters after the caller's three, numbered as they are added."""
-
-    def __init__(self) -> None:
-        self.values: list[object] = []
-
-    def __call__(self, value: object, cast_to: str) -> str:
-        self.values.append(value)
-        return f"${len(self.values) + 3}::{cast_to}"
-
-
 def _list_sql(filters: ProblemFilters, cursor: str | None, limit: int) -> tuple[str, list[object]]:
     """``service.list_problems`` (without ``followed_by``, which only the pages use) as one
     statement: the caller, one page of the problems they see, and their names."""
-    arg = _Args()
+    arg = BindArgs(3)
     where = [visible("pr")]
     types: tuple[Any, ...]
     if filters.statuses:

@@ -91,6 +91,19 @@ Reader = SkipValidation[PersonReads | Account]
 T = TypeVar("T")
 
 
+class BindArgs:
+    """A statement's bind parameters after its first ``fixed`` (the caller's three, and any
+    the statement always takes), numbered as they are added."""
+
+    def __init__(self, fixed: int) -> None:
+        self.fixed = fixed
+        self.values: list[object] = []
+
+    def __call__(self, value: object, cast_to: str) -> str:
+        self.values.append(value)
+        return f"${len(self.values) + self.fixed}::{cast_to}"
+
+
 async def read_by(
     reader: PersonReads | Account,
     service: Callable[..., Awaitable[T]],
