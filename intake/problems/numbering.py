@@ -105,16 +105,16 @@ async def record_numbered(
         if key != "reference" and state.attrs[key].history.added
     }
     moment = clock.travelled()
-    pending = models.ProblemEvent(
-        problem_id=problem.id,
-        actor_id=actor_id,
-        type=type,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        changes=changes,
-        internal=False,
-    )
+    # What the event says, as written and as the subscribers see it.
+    said: dict[str, Any] = {
+        "problem_id": problem.id,
+        "actor_id": actor_id,
+        "type": type,
+        "from_status": from_status,
+        "to_status": to_status,
+        "reason": reason,
+    }
+    pending = models.ProblemEvent(**said, changes=changes, internal=False)
     following = subscribers.of(session)
     clauses: list[str] = []
     params: dict[str, Any] = {}
@@ -133,12 +133,7 @@ async def record_numbered(
         **params,
         **{f"set_{name}": value for name, value in changed.items()},
         "year": year,
-        "problem_id": problem.id,
-        "actor_id": actor_id,
-        "type": type,
-        "from_status": from_status,
-        "to_status": to_status,
-        "reason": reason,
+        **said,
         "changes": changes,
     }
     if moment is not None:  # a replayed past action (the demo seed) happened then, not now
@@ -150,12 +145,7 @@ async def record_numbered(
         set_committed_value(problem, name, value)
     set_committed_value(problem, "reference", written.reference)
     event = models.ProblemEvent(
-        problem_id=problem.id,
-        actor_id=actor_id,
-        type=type,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
+        **said,
         changes={**changes, "reference": {"from": None, "to": written.reference}},
         internal=False,
         occurred_at=written.occurred_at,
