@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import JSONBody, Parameter
@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.clock import utcnow
-from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
 from intake.lib.openapi import ETAG, LOCATION, errors, example
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
@@ -24,16 +23,13 @@ from intake.problems.schemas import Problem
 from intake.triage import links, pairing, policy, schemas, similar
 from intake.triage import reads as queue_reads
 from intake.triage import service as triage
+from intake.triage.deps import QUEUE_FILTERS
 from intake.triage.scoring import service as scores
 from intake.triage.scoring.rules import Weights
+from intake.triage.service import QueueFilters
 from intake.triage.sla import clocks
 from intake.web.auth import ACTING, Acting, Caller, require_role
-from intake.web.reads import Reads, check_caller, person_only
-
-# For the schema: the queue's triager filter is a UUID or `none`.
-TRIAGER_PATTERN = (
-    r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
-)
+from intake.web.reads import Reads, person_only
 
 
 async def _answer_submitted(
@@ -115,6 +111,7 @@ TriageActionController = action_controller(
 class TriageQueueController(Controller):
     path = "/triage"
     tags = ["triage"]
+    dependencies = QUEUE_FILTERS
 
     @get(
         "/queue",
@@ -129,41 +126,11 @@ class TriageQueueController(Controller):
         self,
         request: Request[Any, Any, Any],
         reads: Reads,
-        department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
-        triager: Annotated[
-            str | None,
-            Parameter(
-                description="A triager's id, or `none` for unassigned",
-                schema_extra={"pattern": TRIAGER_PATTERN},
-            ),
-        ] = None,
-        status: list[Literal["submitted", "triage", "needs_info"]] | None = None,
-        breached: bool | None = None,
-        # Litestar leaves a minimum of 0 out of the schema; schema_extra puts it back.
-        min_age_days: Annotated[
-            int | None, Parameter(ge=0, le=3650, schema_extra={"minimum": 0})
-        ] = None,
+        filters: QueueFilters,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[schemas.QueueItem]:
         email = person_only(request)  # the router refuses service accounts here already
-        triager_id = None
-        if triager not in (None, "none"):
-            try:
-                triager_id = uuid.UUID(triager)
-            except ValueError:
-                await check_caller(reads, email)  # a refused caller first, as before
-                raise ValidationFailed(
-                    "Invalid triager.", [FieldError("triager", "A person id or none", "query")]
-                ) from None
-        filters = triage.QueueFilters(
-            department=department,
-            triager=triager_id,
-            unassigned=triager == "none",
-            states=tuple(status or ()),
-            breached=breached,
-            min_age_days=min_age_days,
-        )
         return Page.of(
             await queue_reads.queue_for(
                 reads, email, filters, now=utcnow(), cursor=cursor, limit=limit
