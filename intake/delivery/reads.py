@@ -13,7 +13,7 @@ import msgspec
 
 from intake.delivery import milestones, schemas, updates
 from intake.lib.clock import utcnow
-from intake.lib.schema import from_record
+from intake.lib.schema import from_columns
 from intake.problems.reads import BY_CREATION, lean_lister, on_problem_sql
 from intake.problems.schemas import PersonRef, StatusUpdateOut
 
@@ -29,12 +29,12 @@ def _updates_sql(after: bool) -> str:
     )
 
 
+_update = from_columns(StatusUpdateOut, "author")
+
+
 def _updates(page: list[asyncpg.Record]) -> list[StatusUpdateOut]:
     return [
-        from_record(
-            StatusUpdateOut, row, author=PersonRef(id=row["author_id"], name=row["author_name"])
-        )
-        for row in page
+        _update(row, author=PersonRef(id=row["author_id"], name=row["author_name"])) for row in page
     ]
 
 
@@ -64,6 +64,7 @@ def _milestones_sql(after: bool) -> str:
 
 
 _EARLIER = msgspec.json.Decoder(list[dict[str, Any]])
+_milestone = from_columns(milestones.MilestoneRow, "problem_id", "earlier_targets")
 _NAMES = msgspec.json.Decoder(dict[uuid.UUID, str])
 
 
@@ -71,8 +72,7 @@ def _milestones(page: list[asyncpg.Record]) -> list[schemas.Milestone]:
     today = utcnow().date()
     return [
         milestones.milestone_from(
-            from_record(
-                milestones.MilestoneRow,
+            _milestone(
                 row,
                 problem_id=row["milestone_problem_id"],
                 earlier_targets=_EARLIER.decode(row["earlier_targets"]),

@@ -13,7 +13,7 @@ import msgspec
 
 from intake.discovery import schemas
 from intake.lib.pagination import Int4, page_of
-from intake.lib.schema import from_record
+from intake.lib.schema import from_columns
 from intake.problems.reads import cursor_on_problem, on_problem_sql, rows_on_problem
 from intake.problems.schemas import PersonRef
 
@@ -43,6 +43,7 @@ def _findings_sql(after: bool) -> str:
 
 _FINDINGS_SQL = {False: _findings_sql(False), True: _findings_sql(True)}
 _EVIDENCE = msgspec.json.Decoder(list[schemas.Evidence])
+_finding = from_columns(schemas.Finding, "problem_id", "evidence", "created_by")
 
 
 async def findings_for(
@@ -77,8 +78,7 @@ async def findings_for(
         ),
     )
     return [
-        from_record(
-            schemas.Finding,
+        _finding(
             row,
             problem_id=row["finding_problem_id"],
             evidence=_EVIDENCE.decode(row["evidence"]),

@@ -16,7 +16,7 @@ import msgspec
 
 from intake.lib.errors import NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, page_of
-from intake.lib.schema import from_record
+from intake.lib.schema import from_columns
 from intake.problems import framing, redaction, schemas
 from intake.problems.service import ProblemFilters
 from intake.registry.schemas import DepartmentRef
@@ -81,11 +81,17 @@ def _department(row: asyncpg.Record) -> DepartmentRef:
     )
 
 
+_problem = from_columns(
+    schemas.Problem,
+    *("systems_involved", "department", "submitter", "triager", "team", "redirected_to"),
+    *("outcome_review", "latest_update", "framing_hints"),
+)
+
+
 def problem_from_row(row: asyncpg.Record) -> schemas.Problem:
     triager_id, team_id, redirected_id = row["triager_id"], row["team_id"], row["redirected_id"]
     update_id = row["update_id"]
-    return from_record(
-        schemas.Problem,
+    return _problem(
         row,
         systems_involved=_SYSTEMS.decode(row["systems_involved"]),
         department=_department(row),
@@ -182,6 +188,9 @@ ORDER BY pr.sort_key DESC, pr.id DESC
     return sql, arg.values
 
 
+_summary = from_columns(schemas.ProblemSummary, "department", "submitter")
+
+
 async def problems_for(
     connection: asyncpg.Connection,
     email: str,
@@ -197,8 +206,7 @@ async def problems_for(
         rows, limit, lambda row: (row["rank"] if filters.q else row["created_at"], row["id"])
     )
     return [
-        from_record(
-            schemas.ProblemSummary,
+        _summary(
             row,
             department=_department(row),
             submitter=schemas.PersonRef(id=row["submitter_id"], name=row["submitter_name"]),
