@@ -16,14 +16,14 @@ from litestar.params import Body, JSONBody
 from intake.accounts import schemas
 from intake.accounts import service as accounts
 from intake.lib.openapi import LOCATION, errors, success_headers
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.lib.pagination import PAGING, Page, Paging
 from intake.web.auth import ACTING, Acting, require_role
 
 
 class ServiceAccountController(Controller):
     path = "/service-accounts"
     tags = ["service accounts"]
-    dependencies = ACTING
+    dependencies = {**ACTING, **PAGING}
 
     @post(
         "/",
@@ -55,11 +55,9 @@ class ServiceAccountController(Controller):
         description="By name. Tokens are listed by id, expiry, last use and revocation.",
         responses=errors(403),
     )
-    async def list_accounts(
-        self, acting: Acting, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
-    ) -> Page[schemas.ServiceAccount]:
+    async def list_accounts(self, acting: Acting, paging: Paging) -> Page[schemas.ServiceAccount]:
         require_role(acting.caller, "admin")
-        return Page.of(await accounts.list_accounts(acting.session, cursor=cursor, limit=limit))
+        return Page.of(await accounts.list_accounts(acting.session, **paging))
 
     @get("/{account_id:uuid}", summary="Get a service account (admin)", responses=errors(403))
     async def get_account(self, acting: Acting, account_id: uuid.UUID) -> schemas.ServiceAccount:

@@ -12,7 +12,7 @@ from intake.discovery import journey, schemas
 from intake.discovery import reads as lean
 from intake.discovery import service as discovery
 from intake.lib.openapi import ETAG, errors
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.lib.pagination import Page, Paging
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.item_routes import Item, RecordController
 from intake.web.reads import Reader, read_by
@@ -50,14 +50,12 @@ class FindingController(RecordController):
         self,
         problem_id: uuid.UUID,
         reader: Reader,
+        *,
         kind: list[schemas.FindingKind] | None = None,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        paging: Paging,
     ) -> Page[schemas.Finding]:
         service, kinds = discovery.list_findings, kind or ()
-        page = await read_by(
-            reader, service, lean.findings_for, problem_id, kinds, cursor=cursor, limit=limit
-        )
+        page = await read_by(reader, service, lean.findings_for, problem_id, kinds, **paging)
         return Page.of(page)
 
     get_finding = FINDINGS.read(discovery.get_finding, summary="Get a finding")

@@ -8,7 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody, Parameter
 
 from intake.lib.openapi import errors
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit
+from intake.lib.pagination import PAGING, Paging
 from intake.notifications import reads as lean
 from intake.notifications import schemas
 from intake.notifications import service as inbox
@@ -19,7 +19,7 @@ from intake.web.reads import Reads, person_only
 class NotificationController(Controller):
     path = "/me/notifications"
     tags = ["notifications"]
-    dependencies = ACTING
+    dependencies = {**ACTING, **PAGING}
 
     @get(
         "/",
@@ -35,14 +35,14 @@ class NotificationController(Controller):
         self,
         request: Request[Any, Any, Any],
         reads: Reads,
+        *,
         unread: Annotated[
             bool, Parameter(description="Only notifications not yet marked read.")
         ] = False,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        paging: Paging,
     ) -> schemas.Inbox:
         email = person_only(request)  # the router refuses service accounts here already
-        return await lean.inbox_for(reads, email, unread_only=unread, cursor=cursor, limit=limit)
+        return await lean.inbox_for(reads, email, unread_only=unread, **paging)
 
     @post(
         "/{notification_id:int}/read",

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.etag import etag
 from intake.lib.openapi import ETAG, LOCATION, errors
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.lib.pagination import PAGING, Cursor, Limit, Page, Paging
 from intake.problems import reads as problem_reads
 from intake.problems import schemas
 from intake.problems import service as problems
@@ -30,7 +30,7 @@ from intake.web.reads import Reader, read_by
 class ProblemController(Controller):
     path = "/problems"
     tags = ["problems"]
-    dependencies = {**ON_PROBLEM, **ONCE, **PROBLEM_FILTERS}
+    dependencies = {**ON_PROBLEM, **ONCE, **PROBLEM_FILTERS, **PAGING}
 
     @post(
         "/",
@@ -69,11 +69,10 @@ class ProblemController(Controller):
         self,
         reader: Reader,
         filters: ProblemFilters,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        paging: Paging,
     ) -> Page[schemas.ProblemSummary]:
         service, lean = problems.list_problems, problem_reads.problems_for
-        return Page.of(await read_by(reader, service, lean, filters, cursor=cursor, limit=limit))
+        return Page.of(await read_by(reader, service, lean, filters, **paging))
 
     @get("/{problem_id:uuid}", summary="Get a problem", response_headers=[ETAG])
     async def get_problem(self, problem_id: uuid.UUID, reader: Reader) -> Response[schemas.Problem]:

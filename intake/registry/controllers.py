@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import JSONBody, Parameter
 
 from intake.lib.openapi import errors
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.lib.pagination import PAGING, Page, Paging
 from intake.registry import reads as registry_reads
 from intake.registry import schemas
 from intake.registry import service as registry
@@ -44,13 +44,11 @@ class MeController(Controller):
 class DepartmentController(Controller):
     path = "/departments"
     tags = ["registry"]
-    dependencies = ACTING
+    dependencies = {**ACTING, **PAGING}
 
     @get("/", summary="List departments")
-    async def list_departments(
-        self, acting: Acting, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
-    ) -> Page[schemas.Department]:
-        return Page.of(await registry.list_departments(acting.session, cursor=cursor, limit=limit))
+    async def list_departments(self, acting: Acting, paging: Paging) -> Page[schemas.Department]:
+        return Page.of(await registry.list_departments(acting.session, **paging))
 
     @get("/{department_id:uuid}", summary="Get a department")
     async def get_department(self, acting: Acting, department_id: uuid.UUID) -> schemas.Department:
@@ -75,20 +73,18 @@ class DepartmentController(Controller):
 class PeopleController(Controller):
     path = "/people"
     tags = ["registry"]
-    dependencies = ACTING
+    dependencies = {**ACTING, **PAGING}
 
     @get("/", summary="List people (admin)", responses=errors(403))
     async def list_people(
         self,
         acting: Acting,
+        *,
         department: Annotated[str | None, Parameter(pattern=r"^[A-Z0-9]{1,10}$")] = None,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        paging: Paging,
     ) -> Page[schemas.Person]:
         require_role(acting.caller, "admin")
-        people = await registry.list_people(
-            acting.session, department=department, cursor=cursor, limit=limit
-        )
+        people = await registry.list_people(acting.session, department=department, **paging)
         return Page.of(people)
 
     @get("/{person_id:uuid}", summary="Get a person (admin)", responses=errors(403))
@@ -118,13 +114,11 @@ class PeopleController(Controller):
 class TeamController(Controller):
     path = "/teams"
     tags = ["registry"]
-    dependencies = ACTING
+    dependencies = {**ACTING, **PAGING}
 
     @get("/", summary="List product teams")
-    async def list_teams(
-        self, acting: Acting, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
-    ) -> Page[schemas.Team]:
-        return Page.of(await registry.list_teams(acting.session, cursor=cursor, limit=limit))
+    async def list_teams(self, acting: Acting, paging: Paging) -> Page[schemas.Team]:
+        return Page.of(await registry.list_teams(acting.session, **paging))
 
     @get("/{team_id:uuid}", summary="Get a product team")
     async def get_team(self, acting: Acting, team_id: uuid.UUID) -> schemas.Team:

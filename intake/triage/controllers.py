@@ -14,7 +14,7 @@ from intake.db import models
 from intake.lib.clock import utcnow
 from intake.lib.etag import etag
 from intake.lib.openapi import ETAG, LOCATION, errors, example
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.lib.pagination import PAGING, Page, Paging
 from intake.problems import service as problems
 from intake.problems.action_routes import ActionRoute, action_controller, answer_problem
 from intake.problems.deps import ON_PROBLEM, OnProblem
@@ -111,7 +111,7 @@ TriageActionController = action_controller(
 class TriageQueueController(Controller):
     path = "/triage"
     tags = ["triage"]
-    dependencies = QUEUE_FILTERS
+    dependencies = {**QUEUE_FILTERS, **PAGING}
 
     @get(
         "/queue",
@@ -127,15 +127,10 @@ class TriageQueueController(Controller):
         request: Request[Any, Any, Any],
         reads: Reads,
         filters: QueueFilters,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        paging: Paging,
     ) -> Page[schemas.QueueItem]:
         email = person_only(request)  # the router refuses service accounts here already
-        return Page.of(
-            await queue_reads.queue_for(
-                reads, email, filters, now=utcnow(), cursor=cursor, limit=limit
-            )
-        )
+        return Page.of(await queue_reads.queue_for(reads, email, filters, now=utcnow(), **paging))
 
 
 class PolicyController(Controller):

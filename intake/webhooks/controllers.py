@@ -9,7 +9,7 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import JSONBody
 
 from intake.lib.openapi import LOCATION, errors
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.lib.pagination import PAGING, Page, Paging
 from intake.web.auth import ACTING, Acting, require_role
 from intake.web.idempotency import ONCE, Created, Once
 from intake.webhooks import schemas
@@ -19,7 +19,7 @@ from intake.webhooks import service as webhooks
 class WebhookController(Controller):
     path = "/webhooks"
     tags = ["webhooks"]
-    dependencies = {**ACTING, **ONCE}
+    dependencies = {**ACTING, **ONCE, **PAGING}
 
     @post(
         "/",
@@ -54,11 +54,9 @@ class WebhookController(Controller):
         responses=errors(403),
         response_description="A page of subscriptions.",
     )
-    async def list_webhooks(
-        self, acting: Acting, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
-    ) -> Page[schemas.Webhook]:
+    async def list_webhooks(self, acting: Acting, paging: Paging) -> Page[schemas.Webhook]:
         require_role(acting.caller, "admin")
-        return Page.of(await webhooks.list_webhooks(acting.session, cursor=cursor, limit=limit))
+        return Page.of(await webhooks.list_webhooks(acting.session, **paging))
 
     @get(
         "/{webhook_id:uuid}",
@@ -131,12 +129,11 @@ class WebhookController(Controller):
         self,
         acting: Acting,
         webhook_id: uuid.UUID,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        paging: Paging,
     ) -> Page[schemas.WebhookDelivery]:
         require_role(acting.caller, "admin")
         deliveries = webhooks.list_deliveries
-        return Page.of(await deliveries(acting.session, webhook_id, cursor=cursor, limit=limit))
+        return Page.of(await deliveries(acting.session, webhook_id, **paging))
 
 
 ROUTES: list[type[Controller]] = [WebhookController]
