@@ -23,7 +23,7 @@ from intake.web.auth import ACTING, Acting, require_role
 class ServiceAccountController(Controller):
     path = "/service-accounts"
     tags = ["service accounts"]
-    dependencies = {**ACTING, **PAGING}
+    dependencies = ACTING
 
     @post(
         "/",
@@ -54,6 +54,7 @@ class ServiceAccountController(Controller):
         summary="List service accounts and their tokens (admin)",
         description="By name. Tokens are listed by id, expiry, last use and revocation.",
         responses=errors(403),
+        dependencies=PAGING,
     )
     async def list_accounts(self, acting: Acting, paging: Paging) -> Page[schemas.ServiceAccount]:
         require_role(acting.caller, "admin")

@@ -19,7 +19,7 @@ from intake.web.reads import Reads, person_only
 class NotificationController(Controller):
     path = "/me/notifications"
     tags = ["notifications"]
-    dependencies = {**ACTING, **PAGING}
+    dependencies = ACTING
 
     @get(
         "/",
@@ -30,6 +30,7 @@ class NotificationController(Controller):
             "`unread_count` counts all unread ones, whatever the page. Only notifications about "
             "problems and events you may see now are shown."
         ),
+        dependencies=PAGING,
     )
     async def list_notifications(
         self,

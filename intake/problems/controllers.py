@@ -30,7 +30,7 @@ from intake.web.reads import Reader, read_by
 class ProblemController(Controller):
     path = "/problems"
     tags = ["problems"]
-    dependencies = {**ON_PROBLEM, **ONCE, **PROBLEM_FILTERS, **PAGING}
+    dependencies = {**ON_PROBLEM, **ONCE, **PROBLEM_FILTERS}
 
     @post(
         "/",
@@ -64,6 +64,7 @@ class ProblemController(Controller):
             "Problems you can see, newest first. `q` searches the text of the record "
             "(PostgreSQL full-text search, web-search syntax) and orders by relevance."
         ),
+        dependencies=PAGING,
     )
     async def list_problems(
         self,

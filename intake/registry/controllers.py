@@ -44,9 +44,9 @@ class MeController(Controller):
 class DepartmentController(Controller):
     path = "/departments"
     tags = ["registry"]
-    dependencies = {**ACTING, **PAGING}
+    dependencies = ACTING
 
-    @get("/", summary="List departments")
+    @get("/", summary="List departments", dependencies=PAGING)
     async def list_departments(self, acting: Acting, paging: Paging) -> Page[schemas.Department]:
         return Page.of(await registry.list_departments(acting.session, **paging))
 
@@ -73,9 +73,9 @@ class DepartmentController(Controller):
 class PeopleController(Controller):
     path = "/people"
     tags = ["registry"]
-    dependencies = {**ACTING, **PAGING}
+    dependencies = ACTING
 
-    @get("/", summary="List people (admin)", responses=errors(403))
+    @get("/", summary="List people (admin)", responses=errors(403), dependencies=PAGING)
     async def list_people(
         self,
         acting: Acting,
@@ -114,9 +114,9 @@ class PeopleController(Controller):
 class TeamController(Controller):
     path = "/teams"
     tags = ["registry"]
-    dependencies = {**ACTING, **PAGING}
+    dependencies = ACTING
 
-    @get("/", summary="List product teams")
+    @get("/", summary="List product teams", dependencies=PAGING)
     async def list_teams(self, acting: Acting, paging: Paging) -> Page[schemas.Team]:
         return Page.of(await registry.list_teams(acting.session, **paging))
 

@@ -111,7 +111,7 @@ TriageActionController = action_controller(
 class TriageQueueController(Controller):
     path = "/triage"
     tags = ["triage"]
-    dependencies = {**QUEUE_FILTERS, **PAGING}
+    dependencies = QUEUE_FILTERS
 
     @get(
         "/queue",
@@ -121,6 +121,7 @@ class TriageQueueController(Controller):
             "last), then highest score, with both SLA clocks on each row."
         ),
         responses=errors(403),
+        dependencies=PAGING,
     )
     async def queue(
         self,

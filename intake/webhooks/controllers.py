@@ -19,7 +19,7 @@ from intake.webhooks import service as webhooks
 class WebhookController(Controller):
     path = "/webhooks"
     tags = ["webhooks"]
-    dependencies = {**ACTING, **ONCE, **PAGING}
+    dependencies = {**ACTING, **ONCE}
 
     @post(
         "/",
@@ -53,6 +53,7 @@ class WebhookController(Controller):
         description="Oldest first. Secrets are never listed.",
         responses=errors(403),
         response_description="A page of subscriptions.",
+        dependencies=PAGING,
     )
     async def list_webhooks(self, acting: Acting, paging: Paging) -> Page[schemas.Webhook]:
         require_role(acting.caller, "admin")
@@ -124,6 +125,7 @@ class WebhookController(Controller):
         ),
         responses=errors(403),
         response_description="A page of attempts, newest first.",
+        dependencies=PAGING,
     )
     async def list_deliveries(
         self,
