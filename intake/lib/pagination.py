@@ -46,8 +46,8 @@ def paging(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> Paging:
     return {"cursor": cursor, "limit": limit}
 
 
-# A controller whose lists take ``paging: Paging`` (a page of 25 unless asked) has these
-# dependencies.
+# A list route that takes ``paging: Paging`` (a page of 25 unless asked) has these
+# dependencies (``dependencies=PAGING``).
 PAGING = {"paging": Provide(paging, sync_to_thread=False)}
 
 
