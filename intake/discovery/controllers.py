@@ -12,7 +12,7 @@ from intake.discovery import journey, schemas
 from intake.discovery import reads as lean
 from intake.discovery import service as discovery
 from intake.lib.openapi import ETAG, errors
-from intake.lib.pagination import Page, Paging
+from intake.lib.pagination import PAGING, Page, Paging
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.item_routes import Item, RecordController
 from intake.web.reads import Reader, read_by
@@ -45,6 +45,7 @@ class FindingController(RecordController):
             "Journey steps first, in journey order, then every other finding oldest first. "
             "`kind` filters (repeat it for several kinds)."
         ),
+        dependencies=PAGING,
     )
     async def list_findings(
         self,

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.etag import etag
 from intake.lib.openapi import ETAG, LOCATION, errors
-from intake.lib.pagination import DEFAULT_LIMIT, PAGING, Cursor, Limit, Page
+from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.web.idempotency import ONCE, Created, Once
 from intake.web.reads import Reader, read_by
@@ -39,7 +39,7 @@ class RecordController(Controller):
     routes (``Item`` routes, or handlers of its own taking ``on: OnProblem``)."""
 
     path = "/problems/{problem_id:uuid}"
-    dependencies = {**ON_PROBLEM, **ONCE, **PAGING}
+    dependencies = {**ON_PROBLEM, **ONCE}
 
 
 async def as_is(session: AsyncSession, answer: Any) -> Any:
