@@ -12,18 +12,18 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.params import Body, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.accounts import schemas
 from intake.accounts import service as accounts
 from intake.lib.openapi import LOCATION, errors, success_headers
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.web.auth import Caller, require_role
+from intake.lib.pagination import PAGING, Page, Paging
+from intake.web.auth import ACTING, Acting, require_role
 
 
 class ServiceAccountController(Controller):
     path = "/service-accounts"
     tags = ["service accounts"]
+    dependencies = ACTING
 
     @post(
         "/",
@@ -39,13 +39,10 @@ class ServiceAccountController(Controller):
         operation_class=success_headers(LOCATION),
     )
     async def create_account(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        data: JSONBody[schemas.ServiceAccountCreate],
+        self, acting: Acting, data: JSONBody[schemas.ServiceAccountCreate]
     ) -> Response[schemas.IssuedToken]:
-        require_role(caller, "admin")
-        issued = await accounts.create_account(db_session, data)
+        require_role(acting.caller, "admin")
+        issued = await accounts.create_account(acting.session, data)
         return Response(
             issued,
             status_code=201,
@@ -57,28 +54,17 @@ class ServiceAccountController(Controller):
         summary="List service accounts and their tokens (admin)",
         description="By name. Tokens are listed by id, expiry, last use and revocation.",
         responses=errors(403),
+        dependencies=PAGING,
     )
-    async def list_accounts(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
-    ) -> Page[schemas.ServiceAccount]:
-        require_role(caller, "admin")
-        return Page.of(await accounts.list_accounts(db_session, cursor=cursor, limit=limit))
+    async def list_accounts(self, acting: Acting, paging: Paging) -> Page[schemas.ServiceAccount]:
+        require_role(acting.caller, "admin")
+        return Page.of(await accounts.list_accounts(acting.session, **paging))
 
-    @get(
-        "/{account_id:uuid}",
-        summary="Get a service account (admin)",
-        responses=errors(403),
-    )
-    async def get_account(
-        self, caller: Caller, db_session: AsyncSession, account_id: uuid.UUID
-    ) -> schemas.ServiceAccount:
+    @get("/{account_id:uuid}", summary="Get a service account (admin)", responses=errors(403))
+    async def get_account(self, acting: Acting, account_id: uuid.UUID) -> schemas.ServiceAccount:
+        session, caller = acting
         require_role(caller, "admin")
-        row = await accounts.get_account(db_session, account_id)
-        return await accounts.account_out(db_session, row)
+        return await accounts.account_out(session, await accounts.get_account(session, account_id))
 
     @post(
         "/{account_id:uuid}/rotate",
@@ -90,15 +76,14 @@ class ServiceAccountController(Controller):
     )
     async def rotate(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
+        acting: Acting,
         account_id: uuid.UUID,
         data: Annotated[schemas.TokenRequest | None, Body()] = None,
     ) -> schemas.IssuedToken:
+        session, caller = acting
         require_role(caller, "admin")
-        row = await accounts.get_account(db_session, account_id)
         days = data.expires_in_days if data is not None else schemas.DEFAULT_DAYS
-        return await accounts.rotate(db_session, row, days)
+        return await accounts.rotate(session, await accounts.get_account(session, account_id), days)
 
     @post(
         "/{account_id:uuid}/revoke",
@@ -108,12 +93,10 @@ class ServiceAccountController(Controller):
         responses=errors(403, 422),
         status_code=200,
     )
-    async def revoke(
-        self, caller: Caller, db_session: AsyncSession, account_id: uuid.UUID
-    ) -> schemas.ServiceAccount:
+    async def revoke(self, acting: Acting, account_id: uuid.UUID) -> schemas.ServiceAccount:
+        session, caller = acting
         require_role(caller, "admin")
-        row = await accounts.get_account(db_session, account_id)
-        return await accounts.revoke(db_session, row)
+        return await accounts.revoke(session, await accounts.get_account(session, account_id))
 
 
 ROUTES: list[type[Controller]] = [ServiceAccountController]

@@ -154,13 +154,8 @@ async def add_collaborator(
     if person is not None:
         await problems.follow(session, problem.id, person.id)
     collaborator = _out(row, department, person)
-    await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="collaborator_added",
-        changes={"collaborator": _describe(collaborator)},
-    )
+    added = {"collaborator": _describe(collaborator)}
+    await history.record(session, problem.id, caller.id, "collaborator_added", changes=added)
     return collaborator
 
 
@@ -174,10 +169,5 @@ async def remove_collaborator(
     assert row is not None
     await session.delete(row)
     await session.flush()
-    await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="collaborator_removed",
-        changes={"collaborator": _describe(collaborator)},
-    )
+    removed = {"collaborator": _describe(collaborator)}
+    await history.record(session, problem.id, caller.id, "collaborator_removed", changes=removed)

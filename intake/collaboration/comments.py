@@ -22,6 +22,7 @@ from intake.lib.etag import check_if_match
 from intake.problems import edits, history, records
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
+from intake.vocabulary.events import EventType
 from intake.web.auth import Caller
 
 INTERNAL = "dti_internal"
@@ -141,25 +142,13 @@ async def add_comment(
     )
     session.add(comment)
     await session.flush()
-    if not internal:  # following is visible to all; an internal mention must not show
-        for person in mentioned:
-            await problems.follow(session, problem.id, person.id)
     changes = _event_changes(comment)
     if not internal:
         changes["body"] = text
     if mentioned:
         changes["mentions"] = [str(person.id) for person in mentioned]
-    await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="comment_added",
-        changes=changes,
-        internal=internal,
-        mentions=[person.id for person in mentioned],
-    )
-    await session.refresh(comment)
-    return comment
+    notified = [person.id for person in mentioned]
+    return await _recorded(session, caller, comment, "comment_added", changes, notified)
 
 
 async def edit_comment(
@@ -199,17 +188,31 @@ async def edit_comment(
     comment.body = text
     comment.mentions = after_mentions
     edits.bump(comment, now)
-    if comment.visibility == "all":
-        for person_id in added:
-            await problems.follow(session, problem_id, person_id)
+    return await _recorded(session, caller, comment, "comment_edited", changes, added)
+
+
+async def _recorded(
+    session: AsyncSession,
+    caller: Caller,
+    comment: models.Comment,
+    type: EventType,
+    changes: dict[str, Any],
+    notified: list[uuid.UUID],
+) -> models.Comment:
+    """The comment's event written, the people it newly mentions (``notified``) told and,
+    when everyone may read it, following; the comment read back."""
+    internal = comment.visibility == INTERNAL
+    if not internal:  # following is visible to all; an internal mention must not show
+        for person_id in notified:
+            await problems.follow(session, comment.problem_id, person_id)
     await history.record(
         session,
-        problem_id=problem_id,
-        actor_id=caller.id,
-        type="comment_edited",
+        comment.problem_id,
+        caller.id,
+        type,
         changes=changes,
         internal=internal,
-        mentions=added,
+        mentions=notified,
     )
     await session.refresh(comment)
     return comment

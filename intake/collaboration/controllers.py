@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
@@ -15,12 +15,13 @@ from intake.problems.deps import OnProblem
 from intake.problems.item_routes import Item, RecordController
 from intake.problems.schemas import PersonRef
 from intake.web.idempotency import Created, Once
-from intake.web.reads import Account, Reader
+from intake.web.reads import Reader, read_by
 
 COMMENTS = Item(
     "comment", "comments", schemas.CommentDetail, shape=comments.comment_out, versioned=True
 )
 COLLABORATORS = Item("collaborator", "collaborators", schemas.Collaborator)
+WATCHERS = Item("person", "watchers", PersonRef)  # a watcher is named by the person's id
 
 
 class CommentController(RecordController):
@@ -62,22 +63,14 @@ class WatcherController(RecordController):
     tags = ["collaboration"]
 
     @get("/watchers", summary="Who follows a problem")
-    async def list_watchers(
-        self,
-        problem_id: uuid.UUID,
-        reader: Reader,
-    ) -> list[PersonRef]:
-        if isinstance(reader, Account):
-            return await watchers.list_watchers(*reader, problem_id)
-        return await lean.watchers_for(*reader, problem_id)
+    async def list_watchers(self, problem_id: uuid.UUID, reader: Reader) -> list[PersonRef]:
+        return await read_by(reader, watchers.list_watchers, lean.watchers_for, problem_id)
 
-    @get(
-        "/watchers/{person_id:uuid}",
+    get_watcher = WATCHERS.read(
+        watchers.get_watcher,
         summary="Whether a person follows a problem",
         description="200 with the person if they follow it, 404 if not.",
     )
-    async def get_watcher(self, on: OnProblem, person_id: uuid.UUID) -> PersonRef:
-        return await watchers.get_watcher(*on, person_id)
 
     @post(
         "/watchers",
@@ -106,18 +99,14 @@ class WatcherController(RecordController):
 
         return await once(create)
 
-    @delete(
-        "/watchers/{person_id:uuid}",
+    remove_watcher = WATCHERS.remove(
+        watchers.remove_watcher,
         summary="Stop following a problem",
         description=(
             "Yourself, or (for the owning department's requesters and the problem's triager and "
             "team) anyone. 404 if the person does not follow it."
         ),
-        responses=errors(403),
-        status_code=204,
     )
-    async def remove_watcher(self, on: OnProblem, person_id: uuid.UUID) -> None:
-        await watchers.remove_watcher(*on, person_id)
 
 
 class CollaboratorController(RecordController):
@@ -125,13 +114,10 @@ class CollaboratorController(RecordController):
 
     @get("/collaborators", summary="Collaborating departments and people")
     async def list_collaborators(
-        self,
-        problem_id: uuid.UUID,
-        reader: Reader,
+        self, problem_id: uuid.UUID, reader: Reader
     ) -> list[schemas.Collaborator]:
-        if isinstance(reader, Account):
-            return await collaborators.list_collaborators(*reader, problem_id)
-        return await lean.collaborators_for(*reader, problem_id)
+        service = collaborators.list_collaborators
+        return await read_by(reader, service, lean.collaborators_for, problem_id)
 
     get_collaborator = COLLABORATORS.read(
         collaborators.get_collaborator, summary="One collaborator"

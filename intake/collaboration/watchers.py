@@ -88,12 +88,9 @@ async def add_watcher(
         .returning(models.ProblemWatcher.person_id)
     )
     if added is not None:
+        watcher = {"id": str(person_id), "name": name}
         await history.record(
-            session,
-            problem_id=problem.id,
-            actor_id=caller.id,
-            type="watcher_added",
-            changes={"watcher": {"id": str(person_id), "name": name}},
+            session, problem.id, caller.id, "watcher_added", changes={"watcher": watcher}
         )
     return PersonRef(id=person_id, name=name), added is not None
 
@@ -114,10 +111,7 @@ async def remove_watcher(
     if removed is None:
         raise NotFound(f"{person_id} does not follow problem {problem_id}.")
     person = await session.get(models.Person, person_id)
+    watcher = {"id": str(person_id), "name": person.name if person else None}
     await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="watcher_removed",
-        changes={"watcher": {"id": str(person_id), "name": person.name if person else None}},
+        session, problem.id, caller.id, "watcher_removed", changes={"watcher": watcher}
     )

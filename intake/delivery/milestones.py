@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -73,7 +73,7 @@ list_milestones = records.lister(
 )
 
 
-class MilestoneRow(NamedTuple):
+class MilestoneRow(msgspec.Struct):
     """A milestone as read for its body without the entity (``delivery.reads``)."""
 
     id: uuid.UUID
@@ -182,9 +182,7 @@ async def create_milestone(
         "milestone": _ref(milestone),
         **edits.added(milestone, ("title", "target_date", "description", "done_on")),
     }
-    await history.record(
-        session, problem_id=problem.id, actor_id=caller.id, type="milestone_added", changes=changes
-    )
+    await history.record(session, problem.id, caller.id, "milestone_added", changes=changes)
     return await milestone_out(session, milestone)
 
 
@@ -246,16 +244,15 @@ async def update_milestone(
         milestone.done_on = data.done_on
 
     if changes:
-        edits.bump(milestone, now)
-        await history.record(
+        await records.changed(
             session,
-            problem_id=problem_id,
-            actor_id=caller.id,
-            type="milestone_done" if became_done else "milestone_updated",
+            caller,
+            milestone,
+            "milestone_done" if became_done else "milestone_updated",
+            {"milestone": _ref(milestone), **changes},
             reason=reason if "target_date" in changes else None,
-            changes={"milestone": _ref(milestone), **changes},
+            now=now,
         )
-        await session.flush()
     return await milestone_out(session, milestone)
 
 
@@ -274,12 +271,6 @@ async def delete_milestone(
     changes = {"milestone": _ref(milestone), **edits.removed(milestone, ("target_date", "done_on"))}
     if milestone.earlier_targets:
         changes["earlier_targets"] = [e["target_date"] for e in milestone.earlier_targets]
-    await history.record(
-        session,
-        problem_id=problem_id,
-        actor_id=caller.id,
-        type="milestone_removed",
-        changes=changes,
-    )
+    await history.record(session, problem_id, caller.id, "milestone_removed", changes=changes)
     milestone.remove(caller.id, utcnow())
     await session.flush()

@@ -13,6 +13,7 @@ import msgspec
 
 from intake.delivery import milestones, schemas, updates
 from intake.lib.clock import utcnow
+from intake.lib.schema import from_columns
 from intake.problems.reads import BY_CREATION, lean_lister, on_problem_sql
 from intake.problems.schemas import PersonRef, StatusUpdateOut
 
@@ -28,16 +29,12 @@ def _updates_sql(after: bool) -> str:
     )
 
 
+_update = from_columns(StatusUpdateOut, "author")
+
+
 def _updates(page: list[asyncpg.Record]) -> list[StatusUpdateOut]:
     return [
-        StatusUpdateOut(
-            id=row["id"],
-            status=row["status"],
-            summary=row["summary"],
-            author=PersonRef(id=row["author_id"], name=row["author_name"]),
-            created_at=row["created_at"],
-        )
-        for row in page
+        _update(row, author=PersonRef(id=row["author_id"], name=row["author_name"])) for row in page
     ]
 
 
@@ -67,6 +64,7 @@ def _milestones_sql(after: bool) -> str:
 
 
 _EARLIER = msgspec.json.Decoder(list[dict[str, Any]])
+_milestone = from_columns(milestones.MilestoneRow, "problem_id", "earlier_targets")
 _NAMES = msgspec.json.Decoder(dict[uuid.UUID, str])
 
 
@@ -74,18 +72,10 @@ def _milestones(page: list[asyncpg.Record]) -> list[schemas.Milestone]:
     today = utcnow().date()
     return [
         milestones.milestone_from(
-            milestones.MilestoneRow(
-                id=row["id"],
+            _milestone(
+                row,
                 problem_id=row["milestone_problem_id"],
-                title=row["title"],
-                description=row["description"],
-                target_date=row["target_date"],
-                done_on=row["done_on"],
                 earlier_targets=_EARLIER.decode(row["earlier_targets"]),
-                created_by_id=row["created_by_id"],
-                created_at=row["created_at"],
-                updated_at=row["updated_at"],
-                version=row["version"],
             ),
             _NAMES.decode(row["names"]),
             today,

@@ -47,17 +47,12 @@ async def post_update(
     )
     session.add(update)
     await session.flush()
-    await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type=UPDATE_POSTED,
-        changes={
-            "update": {"id": str(update.id)},
-            "status": edits.change(previous.status if previous else None, data.status),
-            "summary": summary,
-        },
-    )
+    posted = {
+        "update": {"id": str(update.id)},
+        "status": edits.change(previous.status if previous else None, data.status),
+        "summary": summary,
+    }
+    await history.record(session, problem.id, caller.id, UPDATE_POSTED, changes=posted)
     return _out(update, caller.name)
 
 

@@ -12,10 +12,10 @@ from intake.discovery import journey, schemas
 from intake.discovery import reads as lean
 from intake.discovery import service as discovery
 from intake.lib.openapi import ETAG, errors
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.lib.pagination import PAGING, Page, Paging
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.problems.item_routes import Item, RecordController
-from intake.web.reads import Account, Reader
+from intake.web.reads import Reader, read_by
 
 FINDINGS = Item("finding", "findings", schemas.Finding, versioned=True)
 
@@ -45,22 +45,19 @@ class FindingController(RecordController):
             "Journey steps first, in journey order, then every other finding oldest first. "
             "`kind` filters (repeat it for several kinds)."
         ),
+        dependencies=PAGING,
     )
     async def list_findings(
         self,
         problem_id: uuid.UUID,
         reader: Reader,
+        *,
         kind: list[schemas.FindingKind] | None = None,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        paging: Paging,
     ) -> Page[schemas.Finding]:
-        kinds = kind or ()
-        if isinstance(reader, Account):
-            on = OnProblem(*reader, problem_id)
-            return Page.of(await discovery.list_findings(*on, kinds, cursor=cursor, limit=limit))
-        return Page.of(
-            await lean.findings_for(*reader, problem_id, kinds, cursor=cursor, limit=limit)
-        )
+        service, kinds = discovery.list_findings, kind or ()
+        page = await read_by(reader, service, lean.findings_for, problem_id, kinds, **paging)
+        return Page.of(page)
 
     get_finding = FINDINGS.read(discovery.get_finding, summary="Get a finding")
     update_finding = FINDINGS.change(

@@ -22,7 +22,7 @@ from intake.discovery import schemas
 from intake.discovery.service import finding_out, with_creator
 from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import check_if_match, etag
-from intake.problems import history, records
+from intake.problems import edits, history, records
 from intake.problems import service as problems
 from intake.web.auth import Caller
 
@@ -120,13 +120,6 @@ async def reorder_journey(
             .where(Finding.id == step_id, Finding.position != position)
             .values(position=position)
         )
-    await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="journey_reordered",
-        changes={
-            "step_ids": {"from": [str(s) for s in current], "to": [str(s) for s in wanted]},
-        },
-    )
+    moved = {"step_ids": edits.change([str(s) for s in current], [str(s) for s in wanted])}
+    await history.record(session, problem.id, caller.id, "journey_reordered", changes=moved)
     return await _journey(session, problem.id)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
 
 import asyncpg
 import msgspec
 
 from intake.discovery import schemas
 from intake.lib.pagination import Int4, page_of
+from intake.lib.schema import from_columns
 from intake.problems.reads import cursor_on_problem, on_problem_sql, rows_on_problem
 from intake.problems.schemas import PersonRef
 
@@ -43,6 +43,7 @@ def _findings_sql(after: bool) -> str:
 
 _FINDINGS_SQL = {False: _findings_sql(False), True: _findings_sql(True)}
 _EVIDENCE = msgspec.json.Decoder(list[schemas.Evidence])
+_finding = from_columns(schemas.Finding, "problem_id", "evidence", "created_by")
 
 
 async def findings_for(
@@ -77,19 +78,11 @@ async def findings_for(
         ),
     )
     return [
-        schemas.Finding(
-            id=row["id"],
+        _finding(
+            row,
             problem_id=row["finding_problem_id"],
-            kind=cast(schemas.FindingKind, row["kind"]),
-            title=row["title"],
-            detail=row["detail"],
             evidence=_EVIDENCE.decode(row["evidence"]),
-            position=row["position"],
-            journey_step_id=row["journey_step_id"],
             created_by=PersonRef(id=row["created_by_id"], name=row["creator_name"]),
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            version=row["version"],
         )
         for row in page
     ], next_cursor

@@ -208,9 +208,7 @@ async def add_finding(
         "kind": finding.kind,
         **edits.added(finding, ("title", "evidence", "detail", "position", "journey_step_id")),
     }
-    await history.record(
-        session, problem_id=problem.id, actor_id=caller.id, type="finding_added", changes=changes
-    )
+    await history.record(session, problem.id, caller.id, "finding_added", changes=changes)
     await session.refresh(finding)
     return await _out(session, finding)
 
@@ -247,16 +245,8 @@ async def update_finding(
 
     changes = edits.track(finding, wanted)
     if changes:
-        edits.bump(finding)
-        await history.record(
-            session,
-            problem_id=problem.id,
-            actor_id=caller.id,
-            type="finding_updated",
-            changes={"finding_id": str(finding.id), "kind": finding.kind, **changes},
-        )
-        await session.flush()
-        await session.refresh(finding)
+        changes = {"finding_id": str(finding.id), "kind": finding.kind, **changes}
+        await records.changed(session, caller, finding, "finding_updated", changes)
     return await _out(session, finding)
 
 
@@ -305,6 +295,4 @@ async def remove_finding(
             )
             .values(position=Finding.position - 1)
         )
-    await history.record(
-        session, problem_id=problem.id, actor_id=caller.id, type="finding_removed", changes=changes
-    )
+    await history.record(session, problem.id, caller.id, "finding_removed", changes=changes)

@@ -61,10 +61,7 @@ class EventFeedController(Controller):
         response_description="A page of the feed; keep `next_cursor` for the next request.",
     )
     async def read_feed(
-        self,
-        request: Request[Any, Any, Any],
-        reader: Reader,
-        feed_query: FeedQuery,
+        self, request: Request[Any, Any, Any], reader: Reader, feed_query: FeedQuery
     ) -> schemas.FeedPage:
         person = reader if isinstance(reader, PersonReads) else None
         account = reader if isinstance(reader, Account) else None

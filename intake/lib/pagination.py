@@ -7,9 +7,10 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypedDict, TypeVar
 
 import msgspec
+from litestar.di import Provide
 from litestar.params import Parameter
 from sqlalchemy import BigInteger, Integer, Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,22 @@ Cursor = Annotated[
     str | None,
     Parameter(max_length=500, description="The `next_cursor` of the previous page."),
 ]
+
+
+class Paging(TypedDict):
+    """Which page of a list a request asks for, as a service takes it: ``**paging``."""
+
+    cursor: str | None
+    limit: int
+
+
+def paging(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> Paging:
+    return {"cursor": cursor, "limit": limit}
+
+
+# A list route that takes ``paging: Paging`` (a page of 25 unless asked) has these
+# dependencies (``dependencies=PAGING``).
+PAGING = {"paging": Provide(paging, sync_to_thread=False)}
 
 
 class Page(msgspec.Struct, Generic[T], kw_only=True):

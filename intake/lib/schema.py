@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from typing import Any, ClassVar, TypeVar
@@ -122,6 +123,26 @@ def _check_labels(struct: msgspec.Struct, path: str) -> None:
 
 
 S = TypeVar("S", bound=msgspec.Struct)
+
+
+def from_columns(output: type[S], *shaped: str) -> Callable[..., S]:
+    """A maker of ``output`` from a record's columns of the same names (an asyncpg record),
+    given the ``shaped`` fields, those the record holds under another name or shape, by
+    keyword: ``make(record, department=...)``. Not checked: the statement gives each column
+    its field's type. Written once, as the code it stands for would read (the way
+    ``dataclasses`` writes an ``__init__``), so a hot read pays no more than for that code."""
+    fields = output.__struct_fields__
+    unknown = set(shaped) - set(fields)
+    if unknown:
+        raise TypeError(f"{output.__name__} has no field {', '.join(sorted(unknown))}")
+    arguments = ", ".join(name if name in shaped else f"record[{name!r}]" for name in fields)
+    keywords = f", *, {', '.join(shaped)}" if shaped else ""
+    namespace: dict[str, Any] = {"output": output}
+    source = f"def make(record{keywords}):\n    return output({arguments})"
+    exec(source, namespace)  # noqa: S102 (made of the struct's own field names only)
+    make: Callable[..., S] = namespace["make"]
+    make.__qualname__ = make.__name__ = f"{output.__name__}_from_columns"
+    return make
 
 
 def from_row(output: type[S], row: object, **fields: Any) -> S:

@@ -6,20 +6,20 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody, Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.openapi import errors
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit
+from intake.lib.pagination import PAGING, Paging
 from intake.notifications import reads as lean
 from intake.notifications import schemas
 from intake.notifications import service as inbox
-from intake.web.auth import Caller
+from intake.web.auth import ACTING, Acting
 from intake.web.reads import Reads, person_only
 
 
 class NotificationController(Controller):
     path = "/me/notifications"
     tags = ["notifications"]
+    dependencies = ACTING
 
     @get(
         "/",
@@ -30,19 +30,20 @@ class NotificationController(Controller):
             "`unread_count` counts all unread ones, whatever the page. Only notifications about "
             "problems and events you may see now are shown."
         ),
+        dependencies=PAGING,
     )
     async def list_notifications(
         self,
         request: Request[Any, Any, Any],
         reads: Reads,
+        *,
         unread: Annotated[
             bool, Parameter(description="Only notifications not yet marked read.")
         ] = False,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        paging: Paging,
     ) -> schemas.Inbox:
         email = person_only(request)  # the router refuses service accounts here already
-        return await lean.inbox_for(reads, email, unread_only=unread, cursor=cursor, limit=limit)
+        return await lean.inbox_for(reads, email, unread_only=unread, **paging)
 
     @post(
         "/{notification_id:int}/read",
@@ -51,12 +52,9 @@ class NotificationController(Controller):
         status_code=200,
     )
     async def mark_read(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        notification_id: Annotated[int, Parameter(ge=1, le=2**63 - 1)],
+        self, acting: Acting, notification_id: Annotated[int, Parameter(ge=1, le=2**63 - 1)]
     ) -> schemas.Notification:
-        return await inbox.mark_read(db_session, caller, notification_id)
+        return await inbox.mark_read(*acting, notification_id)
 
     @post(
         "/read",
@@ -69,12 +67,9 @@ class NotificationController(Controller):
         status_code=200,
     )
     async def mark_many_read(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        data: JSONBody[schemas.MarkRead],
+        self, acting: Acting, data: JSONBody[schemas.MarkRead]
     ) -> schemas.MarkedRead:
-        return await inbox.mark_many_read(db_session, caller, data)
+        return await inbox.mark_many_read(*acting, data)
 
 
 ROUTES: list[type[Controller]] = [NotificationController]

@@ -142,26 +142,16 @@ def metric_from(
         latest=facts.latest,
         today=on,
     )
-    return schemas.Metric(
-        id=metric.id,
-        problem_id=metric.problem_id,
-        name=metric.name,
-        unit=metric.unit,
-        direction=cast(Direction, metric.direction),
-        baseline=metric.baseline,
-        target=metric.target,
-        target_date=metric.target_date,
+    return from_row(
+        schemas.Metric,
+        metric,
         owner=people[metric.owner_id] if metric.owner_id else None,
-        review_date=metric.review_date,
         state=derived.state,
         latest_value=derived.latest_value,
         latest_measured_on=derived.latest_measured_on,
         progress=derived.progress,
         measurement_count=facts.count,
         created_by=people[metric.created_by_id],
-        created_at=metric.created_at,
-        updated_at=metric.updated_at,
-        version=metric.version,
     )
 
 
@@ -317,15 +307,9 @@ async def create_metric(
         review_date=data.review_date,
     )
     definition = await _definition(session, metric)
+    added = {name: edits.change(None, value) for name, value in definition.items()}
     await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="metric_added",
-        changes={
-            "metric": _ref(metric),
-            **{name: {"from": None, "to": value} for name, value in definition.items()},
-        },
+        session, problem.id, caller.id, "metric_added", changes={"metric": _ref(metric), **added}
     )
     await session.refresh(metric)
     return metric
@@ -365,16 +349,8 @@ async def update_metric(
     after = await _definition(session, metric)
     changes = edits.between(before, after, DEFINITION)
     if changes:
-        edits.bump(metric)
-        await history.record(
-            session,
-            problem_id=problem.id,
-            actor_id=caller.id,
-            type="metric_updated",
-            changes={"metric": _ref(metric), **changes},
-        )
-        await session.flush()
-        await session.refresh(metric)
+        changes = {"metric": _ref(metric), **changes}
+        await records.changed(session, caller, metric, "metric_updated", changes)
     return metric
 
 
@@ -401,15 +377,9 @@ async def delete_metric(
         )
     definition = await _definition(session, metric)
     metric.remove(caller.id, utcnow())
+    gone = {name: edits.change(value, None) for name, value in definition.items()}
     await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="metric_removed",
-        changes={
-            "metric": _ref(metric),
-            **{name: {"from": value, "to": None} for name, value in definition.items()},
-        },
+        session, problem.id, caller.id, "metric_removed", changes={"metric": _ref(metric), **gone}
     )
 
 
@@ -461,22 +431,17 @@ async def record_measurement(
     await session.flush()
     await session.refresh(measurement)
     (after,) = await metrics_out(session, [metric])
-    await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="measurement_recorded",
-        changes={
-            "metric": _ref(metric),
-            "measurement": {
-                "id": str(measurement.id),
-                "value": measurement.value,
-                "measured_on": measurement.measured_on.isoformat(),
-                "note": note,
-            },
-            "state": {"from": before.state, "to": after.state},
+    recorded = {
+        "metric": _ref(metric),
+        "measurement": {
+            "id": str(measurement.id),
+            "value": measurement.value,
+            "measured_on": measurement.measured_on.isoformat(),
+            "note": note,
         },
-    )
+        "state": edits.change(before.state, after.state),
+    }
+    await history.record(session, problem.id, caller.id, "measurement_recorded", changes=recorded)
     return measurement_out(measurement, PersonRef(id=caller.id, name=caller.name))
 
 

@@ -49,6 +49,7 @@ from intake.portfolio import labels, schemas
 from intake.portfolio.scope import (
     Scope,
     Timeline,
+    first_of_each,
     moment,
     row_filters,
     rows_at,
@@ -279,22 +280,13 @@ async def _ageing(session: AsyncSession, scope: Scope) -> list[schemas.AgeingSta
         Timeline.state_entered_at.label("since"),
         states=OPEN_STATES,
     ).subquery()
-    ranked = select(
-        open_now,
-        func.count().over(partition_by=open_now.c.status).label("in_state"),
-        func.row_number()
-        .over(
-            partition_by=open_now.c.status,
-            order_by=(open_now.c.since, open_now.c.problem_id),
-        )
-        .label("rank"),
-    ).subquery()
-    oldest_first = select(ranked).where(ranked.c.rank <= AGEING_SHOWN).subquery()
+    order = (open_now.c.since, open_now.c.problem_id)
+    oldest_first = first_of_each(open_now, open_now.c.status, order, AGEING_SHOWN)
     rows = await session.execute(labels.labelled(oldest_first).order_by(oldest_first.c.rank))
     counts: dict[str, int] = {}
     oldest: dict[str, list[schemas.AgeingItem]] = {state: [] for state in OPEN_STATES}
     for row in rows:
-        counts[row.status] = row.in_state
+        counts[row.status] = row.in_group
         oldest[row.status].append(
             schemas.AgeingItem(
                 problem=labels.problem_out(row),

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from intake.db import models
@@ -216,6 +217,19 @@ def rows_at(scope: Scope, *columns: Any, states: Collection[str] = SUBMITTED_STA
         .select_from(Timeline)
         .where(in_states(states), valid_at(scope), *row_filters(scope))
     )
+
+
+def first_of_each(
+    rows: Subquery, group: ColumnElement[Any], order: tuple[Any, ...], shown: int
+) -> Subquery:
+    """The first ``shown`` of ``rows`` in each ``group`` by ``order``, each with its ``rank``
+    in the group and ``in_group``, how many rows the group holds."""
+    ranked = select(
+        rows,
+        func.count().over(partition_by=group).label("in_group"),
+        func.row_number().over(partition_by=group, order_by=order).label("rank"),
+    ).subquery()
+    return select(ranked).where(ranked.c.rank <= shown).subquery()
 
 
 def snapshot(scope: Scope, *columns: Any) -> Select[Any]:

@@ -18,7 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.portfolio import labels, schemas
-from intake.portfolio.scope import Scope, Timeline, in_states, moment, rows_at, valid_at
+from intake.portfolio.scope import (
+    Scope,
+    Timeline,
+    first_of_each,
+    in_states,
+    moment,
+    rows_at,
+    valid_at,
+)
 from intake.triage.pairing import ACTIVE_STATES
 
 LISTED_PER_TEAM = 50
@@ -90,22 +98,13 @@ async def _active_work(
         Timeline.decided_at,
         states=ACTIVE_STATES,
     ).subquery()
-    ranked = select(
-        active,
-        func.count().over(partition_by=active.c.team_id).label("in_team"),
-        func.row_number()
-        .over(
-            partition_by=active.c.team_id,
-            order_by=(active.c.decided_at, active.c.problem_id),
-        )
-        .label("rank"),
-    ).subquery()
-    listed = select(ranked).where(ranked.c.rank <= LISTED_PER_TEAM).subquery()
+    order = (active.c.decided_at, active.c.problem_id)
+    listed = first_of_each(active, active.c.team_id, order, LISTED_PER_TEAM)
     rows = await session.execute(labels.labelled(listed).order_by(listed.c.team_id, listed.c.rank))
     work: dict[uuid.UUID | None, list[schemas.PortfolioProblem]] = {}
     counts: dict[uuid.UUID | None, int] = {}
     row: Any
     for row in rows:
-        counts[row.team_id] = row.in_team
+        counts[row.team_id] = row.in_group
         work.setdefault(row.team_id, []).append(labels.problem_out(row))
     return work, counts

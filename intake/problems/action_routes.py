@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from inspect import Parameter, Signature
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, post
@@ -28,6 +27,7 @@ from intake.problems.responses import ACTION_ERRORS, IfMatch
 from intake.web.auth import Caller
 from intake.web.gate import WriterGate
 from intake.web.idempotency import IdempotencyKey, claim, respond
+from intake.web.signatures import REQUIRED, signed, takes
 
 # (session, caller, problem_id, If-Match, body) -> what ``Answer`` turns into the response.
 Run = Callable[[AsyncSession, Caller, uuid.UUID, str | None, Any], Awaitable[Any]]
@@ -100,31 +100,22 @@ def action_handler(route: ActionRoute) -> HTTPRouteHandler:
         body, tag = await route.answer(db_session, caller, result)
         return await respond(idempotent, 200, body, {"ETag": tag})
 
-    def parameter(name: str, annotation: Any, default: Any = Parameter.empty) -> Parameter:
-        return Parameter(name, Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
-
     parameters = [
-        Parameter("self", Parameter.POSITIONAL_OR_KEYWORD),
-        parameter("caller", Caller),
-        parameter("db_session", AsyncSession),
-        parameter("problem_id", uuid.UUID),
-        parameter("if_match", IfMatch, None),
+        takes("caller", Caller),
+        takes("db_session", AsyncSession),
+        takes("problem_id", uuid.UUID),
+        takes("if_match", IfMatch, None),
     ]
     if route.body is not None:
         examples = [Example(value=route.example)] if route.example else None
         body = route.body | None if route.body_optional else route.body
-        default = None if route.body_optional else Parameter.empty
-        parameters.append(parameter("data", Annotated[body, Body(examples=examples)], default))
+        default = None if route.body_optional else REQUIRED
+        parameters.append(takes("data", Annotated[body, Body(examples=examples)], default))
     if route.idempotent:
-        parameters.append(parameter("request", Request[Any, Any, Any]))
-        parameters.append(parameter("idempotency_key", IdempotencyKey, None))
+        parameters.append(takes("request", Request[Any, Any, Any]))
+        parameters.append(takes("idempotency_key", IdempotencyKey, None))
+    name = route.name or route.action.replace("-", "_")
     returns = Response[route.returns]  # type: ignore[name-defined]
-    handler.__signature__ = Signature(parameters, return_annotation=returns)  # type: ignore[attr-defined]
-    handler.__annotations__ = {
-        **{p.name: p.annotation for p in parameters[1:]},
-        "return": returns,
-    }
-    handler.__name__ = handler.__qualname__ = route.name or route.action.replace("-", "_")
     return post(
         f"/{{problem_id:uuid}}/{action.name}",
         summary=action.summary,
@@ -133,7 +124,7 @@ def action_handler(route: ActionRoute) -> HTTPRouteHandler:
         status_code=200,
         response_headers=[ETAG],
         middleware=[WriterGate] if route.gated else None,
-    )(handler)
+    )(signed(handler, name, parameters, returns))
 
 
 def action_controller(name: str, tag: str, routes: Iterable[ActionRoute]) -> type[Controller]:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.etag import etag
 from intake.lib.openapi import ETAG, LOCATION, errors
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.lib.pagination import PAGING, Cursor, Limit, Page, Paging
 from intake.problems import reads as problem_reads
 from intake.problems import schemas
 from intake.problems import service as problems
@@ -24,7 +24,7 @@ from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.service import ProblemFilters
 from intake.web.auth import Caller
 from intake.web.idempotency import ONCE, Created, Once
-from intake.web.reads import Account, Reader
+from intake.web.reads import Reader, read_by
 
 
 class ProblemController(Controller):
@@ -64,32 +64,20 @@ class ProblemController(Controller):
             "Problems you can see, newest first. `q` searches the text of the record "
             "(PostgreSQL full-text search, web-search syntax) and orders by relevance."
         ),
+        dependencies=PAGING,
     )
     async def list_problems(
         self,
         reader: Reader,
         filters: ProblemFilters,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        paging: Paging,
     ) -> Page[schemas.ProblemSummary]:
-        if isinstance(reader, Account):
-            return Page.of(
-                await problems.list_problems(*reader, filters, cursor=cursor, limit=limit)
-            )
-        return Page.of(
-            await problem_reads.problems_for(*reader, filters, cursor=cursor, limit=limit)
-        )
+        service, lean = problems.list_problems, problem_reads.problems_for
+        return Page.of(await read_by(reader, service, lean, filters, **paging))
 
-    @get(
-        "/{problem_id:uuid}",
-        summary="Get a problem",
-        response_headers=[ETAG],
-    )
+    @get("/{problem_id:uuid}", summary="Get a problem", response_headers=[ETAG])
     async def get_problem(self, problem_id: uuid.UUID, reader: Reader) -> Response[schemas.Problem]:
-        if isinstance(reader, Account):
-            problem = await problems.get_visible(*reader, problem_id)
-            return await problem_response(*reader, problem)
-        body = await problem_reads.problem_for(*reader, problem_id)
+        body = await read_by(reader, problems.get_problem, problem_reads.problem_for, problem_id)
         return Response(body, headers={"ETag": etag(body.version)})
 
     @patch(
@@ -109,12 +97,7 @@ class ProblemController(Controller):
         return await problem_response(on.session, on.caller, problem)
 
     withdraw_problem = action_handler(
-        ActionRoute(
-            "withdraw",
-            schemas.Withdrawal,
-            body_optional=True,
-            name="withdraw_problem",
-        )
+        ActionRoute("withdraw", schemas.Withdrawal, body_optional=True, name="withdraw_problem")
     )
 
     @get(
@@ -123,15 +106,7 @@ class ProblemController(Controller):
         description="Every change, oldest first: who, when, what kind, and what changed.",
     )
     async def problem_history(
-        self,
-        problem_id: uuid.UUID,
-        reader: Reader,
-        cursor: Cursor = None,
-        limit: Limit = 100,
+        self, problem_id: uuid.UUID, reader: Reader, cursor: Cursor = None, limit: Limit = 100
     ) -> Page[schemas.HistoryEvent]:
-        if isinstance(reader, Account):
-            on = OnProblem(*reader, problem_id)
-            return Page.of(await problems.list_history(*on, cursor=cursor, limit=limit))
-        return Page.of(
-            await problem_reads.history_for(*reader, problem_id, cursor=cursor, limit=limit)
-        )
+        service, lean = problems.list_history, problem_reads.history_for
+        return Page.of(await read_by(reader, service, lean, problem_id, cursor=cursor, limit=limit))

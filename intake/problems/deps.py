@@ -31,9 +31,13 @@ def on_problem(caller: Caller, db_session: AsyncSession, problem_id: uuid.UUID) 
 ON_PROBLEM = {"on": Provide(on_problem, sync_to_thread=False)}
 
 
+# A query's department, by its code (case does not matter).
+DepartmentFilter = Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")]
+
+
 def problem_filters(
     status: list[Status] | None = None,
-    department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
+    department: DepartmentFilter = None,
     submitter: uuid.UUID | None = None,
     restricted: bool | None = None,
     q: Annotated[str | None, Parameter(min_length=1, max_length=200, pattern=r"^[^\x00]*$")] = None,

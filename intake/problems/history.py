@@ -23,10 +23,10 @@ from intake.vocabulary.events import EVENT_TYPES, EventType
 
 async def record(
     session: AsyncSession,
-    *,
     problem_id: uuid.UUID,
     actor_id: uuid.UUID | None,
     type: EventType,
+    *,
     from_status: str | None = None,
     to_status: str | None = None,
     reason: str | None = None,

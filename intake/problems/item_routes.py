@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from inspect import Parameter, Signature
 from typing import Annotated, Any
 
 from litestar import Controller, Response, delete, get, patch, post
@@ -27,14 +26,12 @@ from intake.lib.openapi import ETAG, LOCATION, errors
 from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from intake.problems.deps import ON_PROBLEM, OnProblem
 from intake.web.idempotency import ONCE, Created, Once
-from intake.web.reads import Account, Reader
+from intake.web.reads import Reader, read_by
+from intake.web.signatures import Takes, signed, takes
 
 # The service's answer as the response shows it (a row to its output struct).
 Shape = Callable[[AsyncSession, Any], Awaitable[Any]]
 Service = Callable[..., Awaitable[Any]]
-# A handler's keyword parameter: name, annotation, default (``Parameter.empty``: required).
-Takes = tuple[str, Any, Any]
-REQUIRED = Parameter.empty
 
 
 class RecordController(Controller):
@@ -102,7 +99,12 @@ class Item:
 
             return await once(create)
 
-        takes = [_takes("on", OnProblem), _takes("once", Once), *self._ids(self.above), _body(body)]
+        parameters = [
+            takes("on", OnProblem),
+            takes("once", Once),
+            *self._ids(self.above),
+            _body(body),
+        ]
         return post(
             self.path,
             summary=summary,
@@ -110,7 +112,7 @@ class Item:
             responses=errors(403),
             status_code=201,
             response_headers=[ETAG, LOCATION] if self.versioned else [LOCATION],
-        )(_signed(handler, name or service.__name__, takes, self._one))
+        )(signed(handler, name or service.__name__, parameters, self._one))
 
     def page(
         self,
@@ -136,23 +138,21 @@ class Item:
             _: Any, problem_id: uuid.UUID, reader: Reader, cursor: Cursor, limit: int, **ids: Any
         ) -> Any:
             above = [ids[name] for name in self.above]
-            if isinstance(reader, Account):
-                on = OnProblem(*reader, problem_id)
-                return Page.of(await service(*on, *above, cursor=cursor, limit=limit))
             assert lean is not None
-            return Page.of(await lean(*reader, problem_id, *above, cursor=cursor, limit=limit))
+            args = (problem_id, *above)
+            return Page.of(await read_by(reader, service, lean, *args, cursor=cursor, limit=limit))
 
         chosen: Callable[..., Any] = handler
         if lean is None:
-            takes = [_takes("on", OnProblem)]
+            parameters = [takes("on", OnProblem)]
         else:
-            takes = [_takes("problem_id", uuid.UUID), _takes("reader", Reader)]
+            parameters = [takes("problem_id", uuid.UUID), takes("reader", Reader)]
             chosen = lean_handler
-        takes += [*self._ids(self.above)]
-        takes += [_takes("cursor", Cursor, None), _takes("limit", Limit, limit)]
+        parameters += [*self._ids(self.above)]
+        parameters += [takes("cursor", Cursor, None), takes("limit", Limit, limit)]
         returns = Page[out or self.out]  # type: ignore[misc, valid-type]
         return get(self.path, summary=summary, description=description)(
-            _signed(chosen, service.__name__, takes, returns)
+            signed(chosen, service.__name__, parameters, returns)
         )
 
     def read(
@@ -169,16 +169,10 @@ class Item:
             summary=summary,
             description=description,
             response_headers=[ETAG] if self.versioned else None,
-        )(_signed(handler, service.__name__, self._on_record(), self._one))
+        )(signed(handler, service.__name__, self._on_record(), self._one))
 
     def change(
-        self,
-        service: Service,
-        body: Any,
-        *,
-        summary: str,
-        description: str,
-        conflicts: bool = True,
+        self, service: Service, body: Any, *, summary: str, description: str, conflicts: bool = True
     ) -> HTTPRouteHandler:
         """``PATCH`` a versioned record with ``If-Match``: ``service(*on, *above, id, data,
         if_match)``. ``conflicts``: the problem's state may refuse the change (409)."""
@@ -190,14 +184,14 @@ class Item:
             body, headers = await self._shown(on, answer)
             return Response(body, headers=headers)
 
-        takes = [*self._on_record(), _body(body), self._if_match()]
+        parameters = [*self._on_record(), _body(body), self._if_match()]
         return patch(
             self.record,
             summary=summary,
             description=description,
             responses=errors(403, 409) if conflicts else errors(403),
             response_headers=[ETAG],
-        )(_signed(handler, service.__name__, takes, self._one))
+        )(signed(handler, service.__name__, parameters, self._one))
 
     def remove(
         self,
@@ -215,14 +209,14 @@ class Item:
             extra = [if_match] if self.versioned else []
             await service(*on, *self._in_order(ids), *extra)
 
-        takes = [*self._on_record(), *([self._if_match()] if self.versioned else [])]
+        parameters = [*self._on_record(), *([self._if_match()] if self.versioned else [])]
         return delete(
             self.record,
             summary=summary,
             description=description,
             responses=errors(*statuses),
             status_code=204,
-        )(_signed(handler, name or service.__name__, takes, None))
+        )(signed(handler, name or service.__name__, parameters, None))
 
     @property
     def _one(self) -> Any:
@@ -245,38 +239,18 @@ class Item:
         return [ids[name] for name in (*self.above, self.id_name)]
 
     def _on_record(self) -> list[Takes]:
-        return [_takes("on", OnProblem), *self._ids([*self.above, self.id_name])]
+        return [takes("on", OnProblem), *self._ids([*self.above, self.id_name])]
 
     @staticmethod
     def _ids(names: list[str]) -> list[Takes]:
-        return [_takes(name, uuid.UUID) for name in names]
+        return [takes(name, uuid.UUID) for name in names]
 
     def _if_match(self) -> Takes:
         description = f"The ETag of the {self.name} as you last read it."
         header = HeaderParameter(name="If-Match", description=description)
-        return _takes("if_match", Annotated[str | None, header], None)
-
-
-def _takes(name: str, annotation: Any, default: Any = REQUIRED) -> Takes:
-    return (name, annotation, default)
+        return takes("if_match", Annotated[str | None, header], None)
 
 
 def _body(body: Any) -> Takes:
     """The request body, ``data``, marked as a JSON body (Litestar 3 requires the marker)."""
-    return _takes("data", Annotated[body, Body()])
-
-
-def _signed(
-    handler: Callable[..., Any], name: str, takes: list[Takes], returns: Any
-) -> Callable[..., Any]:
-    """``handler`` named ``name`` and taking these keyword parameters, as Litestar reads a
-    handler (its signature and annotations)."""
-    parameters = [Parameter("self", Parameter.POSITIONAL_OR_KEYWORD)]
-    for parameter, annotation, default in takes:
-        parameters.append(
-            Parameter(parameter, Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
-        )
-    handler.__signature__ = Signature(parameters, return_annotation=returns)  # type: ignore[attr-defined]
-    handler.__annotations__ = {p.name: p.annotation for p in parameters[1:]} | {"return": returns}
-    handler.__name__ = handler.__qualname__ = name
-    return handler
+    return takes("data", Annotated[body, Body()])

@@ -9,18 +9,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
 
 from intake.lib.errors import NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, page_of
+from intake.lib.schema import from_columns
 from intake.problems import framing, redaction, schemas
 from intake.problems.service import ProblemFilters
 from intake.registry.schemas import DepartmentRef
-from intake.vocabulary.states import Status
-from intake.web.reads import CALLER, fetch_as, visible
+from intake.web.reads import CALLER, BindArgs, fetch_as, visible
 
 PROBLEM_SQL = f"""
 WITH {CALLER}
@@ -81,55 +81,28 @@ def _department(row: asyncpg.Record) -> DepartmentRef:
     )
 
 
+_problem = from_columns(
+    schemas.Problem,
+    *("systems_involved", "department", "submitter", "triager", "team", "redirected_to"),
+    *("outcome_review", "latest_update", "framing_hints"),
+)
+
+
 def problem_from_row(row: asyncpg.Record) -> schemas.Problem:
     triager_id, team_id, redirected_id = row["triager_id"], row["team_id"], row["redirected_id"]
-    primary, update_id = row["primary_problem_id"], row["update_id"]
-    return schemas.Problem(
-        id=row["id"],
-        reference=row["reference"],
-        status=cast(Status, row["status"]),
-        version=row["version"],
-        title=row["title"],
-        problem_statement=row["problem_statement"],
-        affected_groups=list(row["affected_groups"]),
-        affected_people_per_year=row["affected_people_per_year"],
-        current_process=row["current_process"],
-        workarounds=row["workarounds"],
-        impact_staff_hours_per_year=row["impact_staff_hours_per_year"],
-        impact_cost_per_year=row["impact_cost_per_year"],
-        impact_risk=row["impact_risk"],
-        impact_resident_burden=row["impact_resident_burden"],
-        urgency_deadline=row["urgency_deadline"],
-        urgency_reason=row["urgency_reason"],
-        urgency_notes=row["urgency_notes"],
-        desired_outcome=row["desired_outcome"],
-        success_measures=row["success_measures"],
+    update_id = row["update_id"]
+    return _problem(
+        row,
         systems_involved=_SYSTEMS.decode(row["systems_involved"]),
-        data_sensitivity=row["data_sensitivity"],
-        equity_considerations=row["equity_considerations"],
-        communities_affected=list(row["communities_affected"]),
-        accessibility_needs=row["accessibility_needs"],
-        language_access_needs=row["language_access_needs"],
-        restricted=row["restricted"],
         department=_department(row),
         submitter=schemas.PersonRef(id=row["submitter_id"], name=row["submitter_name"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        submitted_at=row["submitted_at"],
         triager=schemas.PersonRef(id=triager_id, name=row["triager_name"]) if triager_id else None,
         team=schemas.TeamRef(id=team_id, name=row["team_name"]) if team_id else None,
-        score=row["score"],
-        primary_problem_id=primary if primary else None,
         redirected_to=DepartmentRef(
             id=redirected_id, code=row["redirected_code"], name=row["redirected_name"]
         )
         if redirected_id
         else None,
-        redirect_channel=row["redirect_channel"],
-        held_from_status=row["held_from_status"],
-        delivery_phase=row["delivery_phase"],
-        launched_at=row["launched_at"],
-        closed_at=row["closed_at"],
         outcome_review=schemas.OutcomeReviewOut(
             result=row["outcome_result"],
             summary=row["outcome_summary"] or "",
@@ -165,21 +138,10 @@ _SUMMARY_COLUMNS = """
     s.name AS submitter_name"""
 
 
-class _Args:
-    """Bind parameters after the caller's three, numbered as they are added."""
-
-    def __init__(self) -> None:
-        self.values: list[object] = []
-
-    def __call__(self, value: object, cast_to: str) -> str:
-        self.values.append(value)
-        return f"${len(self.values) + 3}::{cast_to}"
-
-
 def _list_sql(filters: ProblemFilters, cursor: str | None, limit: int) -> tuple[str, list[object]]:
     """``service.list_problems`` (without ``followed_by``, which only the pages use) as one
     statement: the caller, one page of the problems they see, and their names."""
-    arg = _Args()
+    arg = BindArgs(3)
     where = [visible("pr")]
     types: tuple[Any, ...]
     if filters.statuses:
@@ -226,6 +188,9 @@ ORDER BY pr.sort_key DESC, pr.id DESC
     return sql, arg.values
 
 
+_summary = from_columns(schemas.ProblemSummary, "department", "submitter")
+
+
 async def problems_for(
     connection: asyncpg.Connection,
     email: str,
@@ -241,18 +206,10 @@ async def problems_for(
         rows, limit, lambda row: (row["rank"] if filters.q else row["created_at"], row["id"])
     )
     return [
-        schemas.ProblemSummary(
-            id=row["id"],
-            reference=row["reference"],
-            status=row["status"],
-            title=row["title"],
+        _summary(
+            row,
             department=_department(row),
             submitter=schemas.PersonRef(id=row["submitter_id"], name=row["submitter_name"]),
-            restricted=row["restricted"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            submitted_at=row["submitted_at"],
-            rank=row["rank"],
         )
         for row in page
     ], next_cursor

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select
@@ -16,8 +17,10 @@ from intake.lib.clock import utcnow
 from intake.lib.errors import NotFound
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import page_rows
+from intake.problems import edits, history
 from intake.problems import service as problems
 from intake.problems.guards import require_problem_team, require_work_open
+from intake.vocabulary.events import EventType
 from intake.web.auth import Caller
 
 M = TypeVar("M", bound=Any)
@@ -56,6 +59,26 @@ async def insert(
     session.add(record)
     await session.flush()
     return record  # type: ignore[no-any-return]
+
+
+async def changed(
+    session: AsyncSession,
+    caller: Caller,
+    record: Any,
+    type: EventType,
+    changes: dict[str, Any],
+    *,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """The caller changed the problem's ``record`` as ``changes`` say: its next version and
+    the history event, written, and the record read back afresh."""
+    edits.bump(record, now)
+    await history.record(
+        session, record.problem_id, caller.id, type, reason=reason, changes=changes
+    )
+    await session.flush()
+    await session.refresh(record)
 
 
 async def record_of(

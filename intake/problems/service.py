@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from sqlalchemy import Select, bindparam, func, inspect, select, text, true, update
@@ -38,7 +38,6 @@ from intake.problems.guards import (
     visible_to,
 )
 from intake.registry.schemas import DepartmentRef
-from intake.vocabulary.states import Status
 from intake.web.auth import Caller, require_role
 
 # Loaded only when asked for, so never read back after a change (the search vector).
@@ -92,45 +91,17 @@ async def problem_out(
     if named is None or named.key != _names_key(problem):
         named = await read_names(session, problem)
     names = named.row
-    return schemas.Problem(
-        id=problem.id,
-        reference=problem.reference,
-        status=cast(Status, problem.status),
-        version=problem.version,
-        title=problem.title,
-        problem_statement=problem.problem_statement,
-        affected_groups=list(problem.affected_groups),
-        affected_people_per_year=problem.affected_people_per_year,
-        current_process=problem.current_process,
-        workarounds=problem.workarounds,
-        impact_staff_hours_per_year=problem.impact_staff_hours_per_year,
-        impact_cost_per_year=problem.impact_cost_per_year,
-        impact_risk=problem.impact_risk,
-        impact_resident_burden=problem.impact_resident_burden,
-        urgency_deadline=problem.urgency_deadline,
-        urgency_reason=problem.urgency_reason,
-        urgency_notes=problem.urgency_notes,
-        desired_outcome=problem.desired_outcome,
-        success_measures=problem.success_measures,
-        systems_involved=msgspec.convert(problem.systems_involved, list[schemas.SystemInvolved]),
-        data_sensitivity=problem.data_sensitivity,
-        equity_considerations=problem.equity_considerations,
-        communities_affected=list(problem.communities_affected),
-        accessibility_needs=problem.accessibility_needs,
-        language_access_needs=problem.language_access_needs,
-        restricted=problem.restricted,
+    return from_row(
+        schemas.Problem,
+        problem,
         department=DepartmentRef(
             id=problem.department_id, code=names.department_code, name=names.department_name
         ),
         submitter=schemas.PersonRef(id=problem.submitter_id, name=names.submitter_name),
-        created_at=problem.created_at,
-        updated_at=problem.updated_at,
-        submitted_at=problem.submitted_at,
         triager=schemas.PersonRef(id=problem.triager_id, name=names.triager_name)
         if problem.triager_id
         else None,
         team=schemas.TeamRef(id=problem.team_id, name=names.team_name) if problem.team_id else None,
-        score=problem.score,
         primary_problem_id=await redaction.shown_problem_id(
             session, caller, problem.primary_problem_id
         ),
@@ -141,11 +112,6 @@ async def problem_out(
         )
         if problem.redirected_to_department_id
         else None,
-        redirect_channel=problem.redirect_channel,
-        held_from_status=problem.held_from_status,
-        delivery_phase=problem.delivery_phase,
-        launched_at=problem.launched_at,
-        closed_at=problem.closed_at,
         outcome_review=schemas.OutcomeReviewOut(
             result=problem.outcome_result,
             summary=problem.outcome_summary or "",
@@ -306,6 +272,13 @@ async def get_visible(
     if problem is None:
         raise NotFound(f"No problem {problem_id}.")
     return problem
+
+
+async def get_problem(
+    session: AsyncSession, caller: Caller, problem_id: uuid.UUID
+) -> schemas.Problem:
+    """The problem as the caller sees it; 404 if they may not see it."""
+    return await problem_out(session, caller, await get_visible(session, caller, problem_id))
 
 
 async def get_visible_by_reference(
@@ -469,18 +442,12 @@ async def create_problem(
             },
         )
     ).one()
-    await history.record(
-        session,
-        problem_id=row.id,
-        actor_id=caller.id,
-        type="created",
-        to_status="draft",
-        changes={
-            name: edits.jsonable(value)
-            for name, value in values.items()
-            if value not in (None, [], False)
-        },
-    )
+    given = {
+        name: edits.jsonable(value)
+        for name, value in values.items()
+        if value not in (None, [], False)
+    }
+    await history.record(session, row.id, caller.id, "created", to_status="draft", changes=given)
     return from_row(
         schemas.Problem,
         row,
@@ -624,9 +591,7 @@ async def update_problem(
         edits.bump(problem)
         if not FRAMED.isdisjoint(changes) or problem.framing_rules != framing.RULES_VERSION:
             store_framing(problem)
-        await history.record(
-            session, problem_id=problem.id, actor_id=caller.id, type="updated", changes=changes
-        )
+        await history.record(session, problem.id, caller.id, "updated", changes=changes)
         await session.flush()
         await session.refresh(problem)
     return problem

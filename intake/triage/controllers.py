@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import JSONBody, Parameter
@@ -12,10 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.lib.clock import utcnow
-from intake.lib.errors import FieldError, ValidationFailed
 from intake.lib.etag import etag
 from intake.lib.openapi import ETAG, LOCATION, errors, example
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from intake.lib.pagination import PAGING, Page, Paging
 from intake.problems import service as problems
 from intake.problems.action_routes import ActionRoute, action_controller, answer_problem
 from intake.problems.deps import ON_PROBLEM, OnProblem
@@ -24,16 +23,13 @@ from intake.problems.schemas import Problem
 from intake.triage import links, pairing, policy, schemas, similar
 from intake.triage import reads as queue_reads
 from intake.triage import service as triage
+from intake.triage.deps import QUEUE_FILTERS
 from intake.triage.scoring import service as scores
 from intake.triage.scoring.rules import Weights
+from intake.triage.service import QueueFilters
 from intake.triage.sla import clocks
-from intake.web.auth import Caller, require_role
-from intake.web.reads import Reads, check_caller, person_only
-
-# For the schema: the queue's triager filter is a UUID or `none`.
-TRIAGER_PATTERN = (
-    r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
-)
+from intake.web.auth import ACTING, Acting, Caller, require_role
+from intake.web.reads import Reads, person_only
 
 
 async def _answer_submitted(
@@ -106,10 +102,7 @@ TriageActionController = action_controller(
         ),
         ActionRoute("hold", schemas.Hold),
         ActionRoute(
-            "resume",
-            schemas.Decision,
-            body_optional=True,
-            example={"reason": "Budget approved."},
+            "resume", schemas.Decision, body_optional=True, example={"reason": "Budget approved."}
         ),
     ],
 )
@@ -118,6 +111,7 @@ TriageActionController = action_controller(
 class TriageQueueController(Controller):
     path = "/triage"
     tags = ["triage"]
+    dependencies = QUEUE_FILTERS
 
     @get(
         "/queue",
@@ -127,51 +121,17 @@ class TriageQueueController(Controller):
             "last), then highest score, with both SLA clocks on each row."
         ),
         responses=errors(403),
+        dependencies=PAGING,
     )
     async def queue(
         self,
         request: Request[Any, Any, Any],
         reads: Reads,
-        department: Annotated[str | None, Parameter(pattern=r"^[A-Za-z0-9]{1,10}$")] = None,
-        triager: Annotated[
-            str | None,
-            Parameter(
-                description="A triager's id, or `none` for unassigned",
-                schema_extra={"pattern": TRIAGER_PATTERN},
-            ),
-        ] = None,
-        status: list[Literal["submitted", "triage", "needs_info"]] | None = None,
-        breached: bool | None = None,
-        # Litestar leaves a minimum of 0 out of the schema; schema_extra puts it back.
-        min_age_days: Annotated[
-            int | None, Parameter(ge=0, le=3650, schema_extra={"minimum": 0})
-        ] = None,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        filters: QueueFilters,
+        paging: Paging,
     ) -> Page[schemas.QueueItem]:
         email = person_only(request)  # the router refuses service accounts here already
-        triager_id = None
-        if triager not in (None, "none"):
-            try:
-                triager_id = uuid.UUID(triager)
-            except ValueError:
-                await check_caller(reads, email)  # a refused caller first, as before
-                raise ValidationFailed(
-                    "Invalid triager.", [FieldError("triager", "A person id or none", "query")]
-                ) from None
-        filters = triage.QueueFilters(
-            department=department,
-            triager=triager_id,
-            unassigned=triager == "none",
-            states=tuple(status or ()),
-            breached=breached,
-            min_age_days=min_age_days,
-        )
-        return Page.of(
-            await queue_reads.queue_for(
-                reads, email, filters, now=utcnow(), cursor=cursor, limit=limit
-            )
-        )
+        return Page.of(await queue_reads.queue_for(reads, email, filters, now=utcnow(), **paging))
 
 
 class PolicyController(Controller):
@@ -179,54 +139,46 @@ class PolicyController(Controller):
 
     path = "/settings"
     tags = ["settings"]
+    dependencies = ACTING
 
     @get("/sla", summary="SLA targets")
-    async def get_sla(self, caller: Caller, db_session: AsyncSession) -> policy.SlaPolicy:
-        return await policy.sla_policy(db_session)
+    async def get_sla(self, acting: Acting) -> policy.SlaPolicy:
+        return await policy.sla_policy(acting.session)
 
     @put("/sla", summary="Change SLA targets (admin)", responses=errors(403))
-    async def put_sla(
-        self, caller: Caller, db_session: AsyncSession, data: JSONBody[policy.SlaPolicy]
-    ) -> policy.SlaPolicy:
+    async def put_sla(self, acting: Acting, data: JSONBody[policy.SlaPolicy]) -> policy.SlaPolicy:
+        session, caller = acting
         require_role(caller, "admin")
-        saved = await policy.set_sla_policy(db_session, data, caller.id)
-        await clocks.recompute_open(db_session, caller.id)
+        saved = await policy.set_sla_policy(session, data, caller.id)
+        await clocks.recompute_open(session, caller.id)
         return saved
 
     @get("/scoring", summary="Scoring weights")
-    async def get_weights(self, caller: Caller, db_session: AsyncSession) -> Weights:
-        return await policy.weights(db_session)
+    async def get_weights(self, acting: Acting) -> Weights:
+        return await policy.weights(acting.session)
 
     @put("/scoring", summary="Change scoring weights (admin)", responses=errors(403))
-    async def put_weights(
-        self, caller: Caller, db_session: AsyncSession, data: JSONBody[Weights]
-    ) -> Weights:
-        require_role(caller, "admin")
-        return await policy.set_weights(db_session, data, caller.id)
+    async def put_weights(self, acting: Acting, data: JSONBody[Weights]) -> Weights:
+        require_role(acting.caller, "admin")
+        return await policy.set_weights(acting.session, data, acting.caller.id)
 
     @get("/holidays", summary="City holidays")
-    async def get_holidays(
-        self, caller: Caller, db_session: AsyncSession
-    ) -> list[policy.HolidayOut]:
-        return await policy.holidays(db_session)
+    async def get_holidays(self, acting: Acting) -> list[policy.HolidayOut]:
+        return await policy.holidays(acting.session)
 
-    @put(
-        "/holidays/{year:int}",
-        summary="Set one year's holidays (admin)",
-        responses=errors(403),
-    )
+    @put("/holidays/{year:int}", summary="Set one year's holidays (admin)", responses=errors(403))
     async def put_holidays(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
+        acting: Acting,
         year: Annotated[int, Parameter(ge=2000, le=2100)],
         data: Annotated[
             list[policy.HolidayIn], example([{"day": "2026-11-26", "name": "Thanksgiving Day"}])
         ],
     ) -> list[policy.HolidayOut]:
+        session, caller = acting
         require_role(caller, "admin")
-        saved = await policy.replace_holidays(db_session, year, data)
-        await clocks.recompute_open(db_session, caller.id)
+        saved = await policy.replace_holidays(session, year, data)
+        await clocks.recompute_open(session, caller.id)
         return saved
 
 
@@ -272,10 +224,7 @@ class ProblemTriageController(Controller):
     async def links(self, on: OnProblem) -> list[schemas.LinkOut]:
         return await links.list_links(*on)
 
-    @get(
-        "/links/{link_id:uuid}",
-        summary="One of a problem's links, seen from it",
-    )
+    @get("/links/{link_id:uuid}", summary="One of a problem's links, seen from it")
     async def link(self, on: OnProblem, link_id: uuid.UUID) -> schemas.LinkOut:
         return await links.get_link(*on, link_id)
 

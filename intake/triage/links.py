@@ -38,15 +38,8 @@ async def add_link(
     except IntegrityError:
         raise Conflict(f"These problems are already linked as {data.type}.") from None
     for here, there, direction in ((source, target, "to"), (target, source, "from")):
-        await history.record(
-            session,
-            problem_id=here.id,
-            actor_id=caller.id,
-            type="linked",
-            changes={
-                "link": {"type": data.type, direction: str(there.id), "reference": there.reference}
-            },
-        )
+        linked = {"type": data.type, direction: str(there.id), "reference": there.reference}
+        await history.record(session, here.id, caller.id, "linked", changes={"link": linked})
     await session.refresh(link)
     return _link_out(link, target, "outgoing")
 

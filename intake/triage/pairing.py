@@ -180,12 +180,7 @@ async def assign_team(
     if active >= team.wip_limit:
         changes["wip_override"] = True
     await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="team_assigned",
-        reason=override,
-        changes=changes,
+        session, problem.id, caller.id, "team_assigned", reason=override, changes=changes
     )
     await session.refresh(problem)
     return problem

@@ -33,7 +33,7 @@ from intake.triage.sla.business_time import (
     clock,
     due_at,
 )
-from intake.web.reads import CALLER, fetch_as, visible
+from intake.web.reads import CALLER, BindArgs, fetch_as, visible
 
 QUEUE_STATES = ("submitted", "triage", "needs_info")
 QUEUE_READERS = ("triager", "admin", "leadership")
@@ -68,17 +68,6 @@ _ORDERS: dict[QueueOrder, str] = {
 }
 
 
-class _Args:
-    """Bind parameters after the fixed five, numbered as they are added."""
-
-    def __init__(self) -> None:
-        self.values: list[object] = []
-
-    def __call__(self, value: object, cast_to: str) -> str:
-        self.values.append(value)
-        return f"${len(self.values) + 5}::{cast_to}"
-
-
 def _after_in_group(score: str, after_id: str) -> str:
     return (
         f"(coalesce(pr.score, -1) < {score} "
@@ -86,7 +75,7 @@ def _after_in_group(score: str, after_id: str) -> str:
     )
 
 
-def _ranges(filters: QueueFilters, cursor: str | None, arg: _Args) -> list[str]:
+def _ranges(filters: QueueFilters, cursor: str | None, arg: BindArgs) -> list[str]:
     """The index ranges to read, in order, each as a condition of its own LIMITed scan.
 
     A lower bound on ``decision_due_at`` starts the range at the cursor (a ``coalesce`` of
@@ -145,7 +134,7 @@ def queue_sql(
     """The statement and its parameters after the fixed five (the caller's three, ``now``,
     the calendar token known): the caller, whether they may read the queue, the calendar, and
     up to ``limit + 1`` rows (one more than a page) with their names and pauses."""
-    arg = _Args()
+    arg = BindArgs(5)
     readers = arg(list(QUEUE_READERS), "varchar[]")
     where = [f"pr.status = ANY({arg(list(filters.states or QUEUE_STATES), 'varchar[]')})"]
     where.append(visible("pr"))

@@ -234,19 +234,12 @@ async def mark_duplicate(
         moved = await _move_followers(session, problem.id, primary)
         outcome.append(moved)
         counts = {"watchers_moved": moved.watchers, "collaborators_moved": moved.collaborators}
+        # Who was left off is the duplicate's business: the primary's readers may not see
+        # the duplicate, and it is there that those left off still follow.
+        linked = {"duplicate": {"id": str(problem.id), "reference": problem.reference}, **counts}
         edits.bump(primary)
         await history.record(
-            session,
-            problem_id=primary.id,
-            actor_id=caller.id,
-            type="duplicate_linked",
-            reason=data.reason,
-            # Who was left off is the duplicate's business: the primary's readers may not
-            # see the duplicate, and it is there that those left off still follow.
-            changes={
-                "duplicate": {"id": str(problem.id), "reference": problem.reference},
-                **counts,
-            },
+            session, primary.id, caller.id, "duplicate_linked", reason=data.reason, changes=linked
         )
         problem.primary_problem_id = primary.id
         return {

@@ -18,9 +18,9 @@ so the request resolves one dependency, not one of each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import asyncpg
 from litestar import Request
@@ -87,6 +87,35 @@ class PersonReads(NamedTuple):
 # The handlers' parameter ``reader`` (``intake.app``'s ``provide_reader``): a person reads
 # in one statement; a service account through the services, in its checked transaction.
 Reader = SkipValidation[PersonReads | Account]
+
+T = TypeVar("T")
+
+
+class BindArgs:
+    """A statement's bind parameters after its first ``fixed`` (the caller's three, and any
+    the statement always takes), numbered as they are added."""
+
+    def __init__(self, fixed: int) -> None:
+        self.fixed = fixed
+        self.values: list[object] = []
+
+    def __call__(self, value: object, cast_to: str) -> str:
+        self.values.append(value)
+        return f"${len(self.values) + self.fixed}::{cast_to}"
+
+
+async def read_by(
+    reader: PersonReads | Account,
+    service: Callable[..., Awaitable[T]],
+    lean: Callable[..., Awaitable[T]],
+    *args: Any,
+    **kwargs: Any,
+) -> T:
+    """What ``reader`` reads: ``lean(connection, email, *args, **kwargs)``, one statement, for
+    a person; ``service(session, caller, *args, **kwargs)`` for a service account."""
+    if isinstance(reader, Account):
+        return await service(*reader, *args, **kwargs)
+    return await lean(*reader, *args, **kwargs)
 
 
 def person_email(request: Request[Any, Any, Any]) -> str | None:

@@ -7,11 +7,10 @@ import uuid
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.openapi import LOCATION, errors
-from intake.lib.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from intake.web.auth import Caller, require_role
+from intake.lib.pagination import PAGING, Page, Paging
+from intake.web.auth import ACTING, Acting, require_role
 from intake.web.idempotency import ONCE, Created, Once
 from intake.webhooks import schemas
 from intake.webhooks import service as webhooks
@@ -20,7 +19,7 @@ from intake.webhooks import service as webhooks
 class WebhookController(Controller):
     path = "/webhooks"
     tags = ["webhooks"]
-    dependencies = ONCE
+    dependencies = {**ACTING, **ONCE}
 
     @post(
         "/",
@@ -38,16 +37,12 @@ class WebhookController(Controller):
         response_headers=[LOCATION],
     )
     async def create_webhook(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        once: Once,
-        data: JSONBody[schemas.WebhookCreate],
+        self, acting: Acting, once: Once, data: JSONBody[schemas.WebhookCreate]
     ) -> Response[schemas.WebhookWithSecret]:
-        require_role(caller, "admin")
+        require_role(acting.caller, "admin")
 
         async def create() -> Created:
-            row = await webhooks.create_webhook(db_session, caller, data)
+            row = await webhooks.create_webhook(*acting, data)
             return 201, webhooks.with_secret(row), {"Location": f"/api/v1/webhooks/{row.id}"}
 
         return await once(create)
@@ -58,16 +53,11 @@ class WebhookController(Controller):
         description="Oldest first. Secrets are never listed.",
         responses=errors(403),
         response_description="A page of subscriptions.",
+        dependencies=PAGING,
     )
-    async def list_webhooks(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
-    ) -> Page[schemas.Webhook]:
-        require_role(caller, "admin")
-        return Page.of(await webhooks.list_webhooks(db_session, cursor=cursor, limit=limit))
+    async def list_webhooks(self, acting: Acting, paging: Paging) -> Page[schemas.Webhook]:
+        require_role(acting.caller, "admin")
+        return Page.of(await webhooks.list_webhooks(acting.session, **paging))
 
     @get(
         "/{webhook_id:uuid}",
@@ -75,11 +65,9 @@ class WebhookController(Controller):
         responses=errors(403),
         response_description="The subscription, without its secret.",
     )
-    async def get_webhook(
-        self, caller: Caller, db_session: AsyncSession, webhook_id: uuid.UUID
-    ) -> schemas.Webhook:
-        require_role(caller, "admin")
-        return webhooks.webhook_out(await webhooks.get_webhook(db_session, webhook_id))
+    async def get_webhook(self, acting: Acting, webhook_id: uuid.UUID) -> schemas.Webhook:
+        require_role(acting.caller, "admin")
+        return webhooks.webhook_out(await webhooks.get_webhook(acting.session, webhook_id))
 
     @patch(
         "/{webhook_id:uuid}",
@@ -93,15 +81,10 @@ class WebhookController(Controller):
         responses=errors(403),
     )
     async def update_webhook(
-        self,
-        caller: Caller,
-        db_session: AsyncSession,
-        webhook_id: uuid.UUID,
-        data: JSONBody[schemas.WebhookUpdate],
+        self, acting: Acting, webhook_id: uuid.UUID, data: JSONBody[schemas.WebhookUpdate]
     ) -> schemas.Webhook:
-        require_role(caller, "admin")
-        row = await webhooks.update_webhook(db_session, caller, webhook_id, data)
-        return webhooks.webhook_out(row)
+        require_role(acting.caller, "admin")
+        return webhooks.webhook_out(await webhooks.update_webhook(*acting, webhook_id, data))
 
     @delete(
         "/{webhook_id:uuid}",
@@ -110,11 +93,9 @@ class WebhookController(Controller):
         responses=errors(403),
         status_code=204,
     )
-    async def delete_webhook(
-        self, caller: Caller, db_session: AsyncSession, webhook_id: uuid.UUID
-    ) -> None:
-        require_role(caller, "admin")
-        await webhooks.delete_webhook(db_session, webhook_id)
+    async def delete_webhook(self, acting: Acting, webhook_id: uuid.UUID) -> None:
+        require_role(acting.caller, "admin")
+        await webhooks.delete_webhook(acting.session, webhook_id)
 
     @post(
         "/{webhook_id:uuid}/rotate-secret",
@@ -129,10 +110,10 @@ class WebhookController(Controller):
         status_code=200,
     )
     async def rotate_secret(
-        self, caller: Caller, db_session: AsyncSession, webhook_id: uuid.UUID
+        self, acting: Acting, webhook_id: uuid.UUID
     ) -> schemas.WebhookWithSecret:
-        require_role(caller, "admin")
-        return webhooks.with_secret(await webhooks.rotate_secret(db_session, webhook_id))
+        require_role(acting.caller, "admin")
+        return webhooks.with_secret(await webhooks.rotate_secret(acting.session, webhook_id))
 
     @get(
         "/{webhook_id:uuid}/deliveries",
@@ -144,19 +125,17 @@ class WebhookController(Controller):
         ),
         responses=errors(403),
         response_description="A page of attempts, newest first.",
+        dependencies=PAGING,
     )
     async def list_deliveries(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
+        acting: Acting,
         webhook_id: uuid.UUID,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
+        paging: Paging,
     ) -> Page[schemas.WebhookDelivery]:
-        require_role(caller, "admin")
-        return Page.of(
-            await webhooks.list_deliveries(db_session, webhook_id, cursor=cursor, limit=limit)
-        )
+        require_role(acting.caller, "admin")
+        deliveries = webhooks.list_deliveries
+        return Page.of(await deliveries(acting.session, webhook_id, **paging))
 
 
 ROUTES: list[type[Controller]] = [WebhookController]

@@ -67,16 +67,11 @@ async def score_problem(
     problem.score = result.score
     edits.bump(problem, now)
     # Score notes are DTI-internal, so history (which requesters read) carries the numbers only.
-    await history.record(
-        session,
-        problem_id=problem.id,
-        actor_id=caller.id,
-        type="scored",
-        changes={
-            "score": edits.change(before, result.score),
-            "ratings": msgspec.to_builtins(data.ratings),
-        },
-    )
+    scored = {
+        "score": edits.change(before, result.score),
+        "ratings": msgspec.to_builtins(data.ratings),
+    }
+    await history.record(session, problem.id, caller.id, "scored", changes=scored)
     await session.flush()
     await session.refresh(problem)
     return problem, await score_view(session, caller, problem, suggested)

@@ -109,13 +109,8 @@ async def _breach(
         .values({column: now, Problem.updated_at: Problem.updated_at})
         .execution_options(synchronize_session=False)
     )
-    await history.record(
-        session,
-        problem_id=problem_id,
-        actor_id=None,
-        type=SLA_BREACHED,
-        changes={"clock": clock, "due_at": due_at.isoformat()},
-    )
+    breached = {"clock": clock, "due_at": due_at.isoformat()}
+    await history.record(session, problem_id, None, SLA_BREACHED, changes=breached)
 
 
 async def sweep(sessionmaker: async_sessionmaker[AsyncSession]) -> int:

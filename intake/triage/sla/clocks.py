@@ -191,13 +191,8 @@ async def recompute_open(
             problem.submitted_at, targets.decision_days, cal, paused.get(problem.id, [])
         )
         if due_times(problem) != before:
-            await history.record(
-                session,
-                problem_id=problem.id,
-                actor_id=actor_id,
-                type="sla_recomputed",
-                changes={"sla": due_times_changes(problem)},
-            )
+            moved = {"sla": due_times_changes(problem)}
+            await history.record(session, problem.id, actor_id, "sla_recomputed", changes=moved)
             changed += 1
         count += 1
     await session.flush()
