@@ -18,7 +18,7 @@ from litestar import Litestar
 from tests.builders import City
 from tests.helpers import Client, api_routes, assert_problem_json, submitted
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 BODIES = [
     b"{not json",

@@ -24,7 +24,7 @@ from intake.web.reads import caller_of
 from tests.builders import EMAILS, City
 from tests.helpers import Client, submitted, submitted_by_services
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 TOP = 5
