@@ -5,7 +5,8 @@ one's share of the total), the fixtures that cost the most to set up and tear do
 time of each folder of tests (a domain), so a slow suite says whether its tests or its
 fixtures are slow, and where. ``make test`` adds pytest's own
 ``--durations=30`` for the slowest single tests. In a parallel run the times are summed over
-the workers (each sends its fixtures' times back when it finishes), beside the run's wall time.
+the workers (each sends its fixtures' times back when it finishes), beside the run's wall time
+and when each worker finished its last test (one idle long before the other: the schedule).
 
 It also orders the run: the modules marked ``costly`` first, then the others, within each
 the slowest of the last run first (each module's time is kept in pytest's cache,
@@ -26,6 +27,7 @@ FIXTURES_SHOWN = 12
 _phases: Counter[str] = Counter()
 _folders: Counter[str] = Counter()
 _modules: Counter[str] = Counter()  # seconds, by test module (its path)
+_worker_done: dict[str, float] = {}  # a worker's last report, in seconds since the start
 _setup: Counter[str] = Counter()  # seconds, by fixture
 _teardown: Counter[str] = Counter()
 _setups: Counter[str] = Counter()  # how many times each was set up
@@ -42,6 +44,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     path = report.nodeid.split("::", 1)[0].split("/")
     _folders["/".join(path[:2]) if len(path) > 2 else path[0]] += report.duration
     _modules["/".join(path)] += report.duration
+    node = getattr(report, "node", None)  # the worker that ran it, in a parallel run
+    if node is not None and _started:
+        _worker_done[node.gateway.id] = perf_counter() - _started[0]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -126,6 +131,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _started:
         wall = perf_counter() - _started[0]
         write(f"{'wall':>9} {wall:8.1f} s  ({workers or 'no'} workers)")
+    if len(_worker_done) > 1:  # a worker done long before another: the schedule costs
+        done = ", ".join(f"{name} {at:.1f} s" for name, at in sorted(_worker_done.items()))
+        idle = max(_worker_done.values()) - min(_worker_done.values())
+        write(f"{'done':>9} {done}  (the first idle for {idle:.1f} s)")
     costs = {
         name: (_setup[name], _teardown[name], _setups[name])
         for name in set(_setup) | set(_teardown)
