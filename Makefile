@@ -26,10 +26,13 @@ browser:
 ## make test: lint, types and the whole suite on real PostgreSQL, in TEST_WORKERS processes
 ## (pytest-xdist: a test file per worker at a time, the costly ones first; TEST_WORKERS=0 for
 ## one process); then the 30 slowest tests and where the time went (setup, call, teardown,
-## costliest fixtures: tests/timing.py)
+## costliest fixtures: tests/timing.py). Bytecode is kept (__pycache__, ignored by git) even
+## where PYTHONDONTWRITEBYTECODE is set: compiling and rewriting the test modules again
+## costs each worker seconds.
 TEST_WORKERS ?= 2
 test: $(STAMP) browser lint typecheck
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile \
+		--no-loadscope-reorder --durations=30
 
 lint: $(STAMP)
 	$(BIN)/ruff check intake tests migrations bench

@@ -50,14 +50,6 @@ pytest_plugins = ["tests.timing"]
 TEST_DATABASE = "intake_test"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The modules marked ``costly`` (a browser journey, a city of hundreds of problems, a
-    cluster of their own) run first, each module's tests still together: in a parallel run
-    a worker then never starts one of them while the other has nothing left to do."""
-    costly = {item.module for item in items if item.get_closest_marker("costly")}
-    items.sort(key=lambda item: item.module not in costly)
-
-
 @pytest.fixture(scope="session")
 def worker(pytestconfig: pytest.Config) -> str | None:
     """This process's pytest-xdist worker id (``gw0``, ...), None when the run has no workers."""

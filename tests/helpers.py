@@ -27,11 +27,18 @@ from unittest import mock
 
 import asyncpg
 import httpx
+import msgspec
 import uvicorn
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake import cli
+from intake.lib.etag import etag
+from intake.problems import schemas as problem_schemas
+from intake.problems import service as problems
+from intake.triage import service as triage
+from intake.web.auth import Caller
 from tests.builders import COMPLETE_PROBLEM, EMAILS, City
 
 Client = AsyncTestClient[Litestar]
@@ -248,6 +255,20 @@ async def submitted(
     result: dict[str, Any] = response.json()
     result["etag"] = response.headers["etag"]
     return result
+
+
+async def submitted_by_services(
+    sessions: async_sessionmaker[AsyncSession], caller: Caller, **fields: Any
+) -> uuid.UUID:
+    """A complete problem drafted and submitted by ``caller`` through the services the two
+    routes call, each in a transaction of its own as a request's: for the background of a
+    test whose point is elsewhere (about half the CPU of the two requests)."""
+    data = msgspec.convert({**COMPLETE_PROBLEM, **fields}, problem_schemas.ProblemCreate)
+    async with sessions() as session, session.begin():
+        created = await problems.create_problem(session, caller, data)
+    async with sessions() as session, session.begin():
+        await triage.submit(session, caller, created.id, etag(created.version))
+    return created.id
 
 
 async def act(

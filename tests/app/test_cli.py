@@ -63,8 +63,11 @@ def test_people_add_then_token_then_duplicate_is_an_error(cli_env: dict[str, str
     assert "already exists" in again.stderr
 
 
-def test_people_add_rejects_unknown_department_and_role(cli_env: dict[str, str]) -> None:
-    intake("demo", env=cli_env)
+def test_people_add_rejects_unknown_department_and_role(
+    cli_env: dict[str, str], city: City
+) -> None:
+    """The small city's departments (DOT among them) are all it needs: seeding the demo city
+    costs more than the test."""
     unknown = intake(
         "people",
         "add",

@@ -18,7 +18,7 @@ import pytest
 from tests.builders import City
 from tests.helpers import Client, assert_problem_json, in_phase
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 ID = "6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11"
 NOW = "2026-01-01T00:00:00Z"

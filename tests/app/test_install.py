@@ -32,7 +32,7 @@ from intake.pages import sessions
 from tests.builders import COMPLETE_PROBLEM, ROOT, plain_url, recreate_database, with_database
 from tests.helpers import PATIENCE, intake, intake_serve
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 
 def repository_files() -> list[str]:

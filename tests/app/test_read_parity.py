@@ -2,10 +2,10 @@
 and the service a service account's request calls (``Account``: the caller on the request's
 session) give the same person the same pages, body for body and cursor for cursor.
 
-One city holds what each rule is about: restricted problems (seen through a collaborating
-department, a collaborating person, a DTI role or leadership), a draft, DTI-internal
-comments, removed milestones and metrics, a slipped milestone, and more records than a page
-of each list."""
+One city, built once for the module and only read by its tests, holds what each rule is
+about: restricted problems (seen through a collaborating department, a collaborating person,
+a DTI role or leadership), a draft, DTI-internal comments, removed milestones and metrics, a
+slipped milestone, and more records than a page of each list."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.collaboration import collaborators, comments, watchers
 from intake.collaboration import reads as collaboration_reads
+from intake.config import Settings
 from intake.delivery import milestones, updates
 from intake.delivery import reads as delivery_reads
 from intake.discovery import reads as discovery_reads
@@ -37,8 +38,10 @@ from intake.problems import service as problems
 from intake.problems.service import ProblemFilters
 from intake.triage import reads as queue_reads
 from intake.triage import service as triage
+from intake.web.auth import LocalKeys
 from intake.web.reads import caller_of
-from tests.builders import EMAILS, City
+from tests.builders import EMAILS, City, build_city
+from tests.conftest import Apps, Connections
 from tests.helpers import Client, act, draft, in_phase, submitted
 
 LIMIT = 2  # every list runs to several pages
@@ -372,17 +375,32 @@ async def _answer(
     return "page", (_shown(body), next_cursor)
 
 
+@pytest.fixture(scope="module")
+async def town(
+    module_rows: None, apps: Apps, settings: Settings, connections: Connections, keys: LocalKeys
+) -> list[str]:
+    """The city and its problems, built once: every test of the module only reads them."""
+    connection = await connections.take()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(triage, "utcnow", lambda: NOW)  # the queue's clocks at one moment
+            city = await build_city(connection, keys)
+            async with apps.test_client(settings) as client:
+                return await _town(client, city, connection)
+    finally:
+        await connections.give_back(connection)
+
+
 @pytest.mark.parametrize("route", ROUTES)
 async def test_a_person_and_the_service_path_read_the_same_pages(
     route: str,
-    client: Client,
-    city: City,
+    town: list[str],
     db: asyncpg.Connection,
     sessions: async_sessionmaker[AsyncSession],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(triage, "utcnow", lambda: NOW)  # the queue's clocks at one moment
-    problem_ids = await _town(client, city, db)
+    problem_ids = town
     lean, service = ROUTES[route]
     pages = longest = 0
     for who in VIEWERS:

@@ -38,7 +38,7 @@ from intake.web.auth import LocalKeys
 from tests.builders import COMPLETE_PROBLEM, ROOT
 from tests.helpers import PATIENCE, assert_problem_json, served, until
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 EMAIL = "rosa.diaz@city.example"
 

@@ -30,7 +30,7 @@ from intake.db.session import create_engine
 from tests.builders import City, plain_url
 from tests.helpers import submitted, until
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 Client = AsyncTestClient[Litestar]
 

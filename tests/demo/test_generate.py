@@ -15,7 +15,7 @@ from intake.web.auth import LocalKeys
 from tests.demo.agreement import assert_views_agree
 from tests.helpers import Client, intake
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 N = 200
 

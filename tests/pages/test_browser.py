@@ -12,7 +12,7 @@ from tests.builders import City
 from tests.helpers import submitted
 from tests.pages.browser import assert_accessible, choose, shot, sign_in, tab_to
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 
 async def test_requester_journey_from_draft_to_submitted(

@@ -19,7 +19,7 @@ from tests.builders import City
 from tests.helpers import in_phase, submitted
 from tests.pages.browser import assert_accessible, no_horizontal_scroll, shot, sign_in
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 DAY = datetime.now(UTC).date()
 

@@ -18,7 +18,7 @@ from intake.portfolio.export import HEADER
 from tests.builders import ROOT, City
 from tests.pages.browser import SCREENSHOTS, assert_accessible, sign_in
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 DEMO_LEADER = "Priya Raman"  # leader@city.example in the demo city
 # The charts' texts that run past their SVG's right edge (and would be cut off).

@@ -15,7 +15,7 @@ from tests.builders import City
 from tests.helpers import in_phase
 from tests.pages.browser import assert_accessible, no_horizontal_scroll, sign_in, tab_to
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 
 async def test_older_status_updates_by_keyboard_at_a_phones_width(

@@ -15,7 +15,7 @@ from tests.builders import City
 from tests.helpers import act, submitted
 from tests.pages.browser import assert_accessible, shot, sign_in, tab_to
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 
 async def a_team(client: Any, city: City, name: str, wip_limit: int = 3) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from tests.builders import City
 from tests.helpers import paired
 from tests.pages.browser import assert_accessible, no_horizontal_scroll, shot, sign_in
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 # The service's today is the UTC date; a day read before midnight is never in its future.
 DAY = datetime.now(UTC).date()

@@ -14,14 +14,17 @@ import random
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.demo.corpus import TOPICS, ProblemWriter
 from intake.triage import words
-from tests.builders import City
-from tests.helpers import Client, submitted
+from intake.web.reads import caller_of
+from tests.builders import EMAILS, City
+from tests.helpers import Client, submitted, submitted_by_services
 
-pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 TOP = 5
@@ -69,12 +72,21 @@ def test_the_paraphrase_corpus_has_forty_pairs_across_departments() -> None:
 
 
 async def test_paraphrases_from_other_departments_are_found(
-    client: Client, city: City, capsys: pytest.CaptureFixture[str]
+    client: Client,
+    city: City,
+    db: asyncpg.Connection,
+    sessions: async_sessionmaker[AsyncSession],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # The background through the services the routes call; the pairs through the API.
     writer, rng = ProblemWriter(random.Random(18)), random.Random(18)
+    dot = await caller_of(db, EMAILS["requester2"])
     for _ in range(BACKGROUND):
         text = writer.write(rng.choice(TOPICS), "Department of Transportation")
-        await submit(client, city, "requester2", str(text["title"]), str(text["problem_statement"]))
+        title, statement = str(text["title"]), str(text["problem_statement"])
+        await submitted_by_services(
+            sessions, dot, title=title, problem_statement=statement, **PLAIN
+        )
     corpora = {name: pairs(name) for name in CORPORA}
     seconds = {
         n: [await submit(client, city, "health", *b) for _, b in c] for n, c in corpora.items()
