@@ -1,7 +1,7 @@
 """The framework's share of a hot read: Intake's app and the floor's driven in process.
 
-    python -m bench.asgi [--problems 10000] [--endpoints me,problem] [--requests 2000]
-                         [--rounds 5] [--calls]
+    python -m bench.asgi [--problems 10000] [--endpoints me,problem,create]
+                         [--requests 2000] [--rounds 5] [--calls [--profile FILE]]
 
 Uses a city bench/http has kept (``python -m bench.http --keep``). Each app is built and
 started in this process and called as uvicorn would call it (an ASGI scope, ``receive``,
@@ -10,7 +10,8 @@ remains is the app, its middleware and dependencies, the statement and the respo
 what Intake adds to them is the difference from the floor. It prints the process's CPU per
 request (the least of ``--rounds``, the process pinned to CPU 0) and, with ``--calls``,
 the Python calls per request counted by cProfile, a figure that other work on the machine
-does not change.
+does not change (``--profile`` keeps cProfile's stats). ``create`` posts bench/http's
+draft, on a copy of the city dropped afterwards.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import msgspec
+
 from bench import databases
-from bench.http import BENCH_DIR, KEYS_DIR, _city, _signature, _tokens
+from bench.http import BENCH_DIR, DRAFT, KEYS_DIR, _city, _copy, _drop, _signature, _tokens
 from intake.db.embedded import EmbeddedPostgres
 
 ASGIApp = Callable[..., Coroutine[Any, Any, None]]
@@ -73,28 +76,33 @@ async def _lifespan(
 
 
 async def measure(
-    app: ASGIApp, path: str, token: str, args: argparse.Namespace
+    app: ASGIApp, path: str, token: str, args: argparse.Namespace, body: bytes = b"", name: str = ""
 ) -> tuple[float, float]:
-    """(least CPU ms per request over the rounds, Python calls per request or 0)."""
+    """(least CPU ms per request over the rounds, Python calls per request or 0). With a
+    ``body``, the request is a POST of it (a draft created: on a copy of the city)."""
     headers = [(b"host", b"127.0.0.1"), (b"authorization", b"Bearer " + token.encode())]
+    if body:
+        headers += [(b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode())]  # fmt: skip
+    method, expected = ("POST", 201) if body else ("GET", 200)
 
     async def one() -> None:
         sent: list[dict[str, Any]] = []
 
         async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": False}
 
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)
 
         scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "http",
-            "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000), "method": "GET",
+            "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000), "method": method,
             "root_path": "", "path": path, "raw_path": path.encode(), "query_string": b"",
             "headers": list(headers), "state": {},
         }  # fmt: skip
         await app(scope, receive, send)
-        if sent[0]["status"] != 200:
+        if sent[0]["status"] != expected:
             raise RuntimeError(f"{path}: {sent}")
 
     async def worker(count: int) -> None:
@@ -118,11 +126,13 @@ async def measure(
             cpu.append((time.process_time() - started) / total * 1000)
         calls = 0.0
         if args.calls:
-            profile = cProfile.Profile()
+            profile = cProfile.Profile(time.process_time)  # CPU, not time waited
             profile.enable()
             await asyncio.gather(*(worker(each) for _ in range(args.concurrency)))
             profile.disable()
             calls = pstats.Stats(profile).total_calls / total  # type: ignore[attr-defined]
+            if args.profile:
+                profile.dump_stats(f"{args.profile}.{name}.{method}.{path.rsplit('/', 1)[-1]}")
         return min(cpu), calls
     finally:
         await _lifespan(app, "shutdown", inbox, outbox)
@@ -138,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--calls", action="store_true", help="count Python calls per request")
+    parser.add_argument("--profile", help="with --calls: keep cProfile's stats in PROFILE.*")
     parser.add_argument("--apps", type=lambda s: s.split(","), default=["intake", "floor"])
     args = parser.parse_args(argv)
     if (os.cpu_count() or 1) > 1:
@@ -154,13 +165,27 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         city = asyncio.run(_city(url, args.seed))
         token = _tokens(city)["requester"]
-        paths = {"me": "/api/v1/me", "problem": f"/api/v1/problems/{city.problems[0]}"}
+        paths = {
+            "me": "/api/v1/me",
+            "problem": f"/api/v1/problems/{city.problems[0]}",
+            "create": "/api/v1/problems",
+        }
+        bodies = {"create": msgspec.json.encode(DRAFT)}
         for name in args.apps:
-            app = (_intake if name == "intake" else _floor)(url)
             for key in args.endpoints:
-                cpu, calls = asyncio.run(measure(app, paths[key], token, args))
+                # A write runs on a copy of the city, dropped afterwards, as bench/http's do.
+                where = asyncio.run(_copy(url)) if key in bodies else url
+                try:
+                    app = (_intake if name == "intake" else _floor)(where)
+                    cpu, calls = asyncio.run(
+                        measure(app, paths[key], token, args, bodies.get(key, b""), name)
+                    )
+                finally:
+                    if where != url:
+                        asyncio.run(_drop(url, where))
                 shown = f"  {calls:5.0f} calls/req" if calls else ""
-                print(f"{name:7} {paths[key][:22]:22} cpu {cpu:5.3f} ms/req{shown}", flush=True)
+                label = f"{'POST ' if key in bodies else ''}{paths[key]}"[:22]
+                print(f"{name:7} {label:22} cpu {cpu:5.3f} ms/req{shown}", flush=True)
     finally:
         if started:
             postgres.stop()
