@@ -44,7 +44,10 @@ WITH numbered AS (
 ), changed AS (
     UPDATE problems SET {sets}reference = numbered.reference FROM numbered
     WHERE problems.id = :problem_id
-    RETURNING problems.id, problems.reference
+    RETURNING problems.id, problems.reference, problems.department_id,
+              problems.community_list_id
+), problem AS (
+    SELECT id, department_id, community_list_id FROM changed
 ), event AS (
     INSERT INTO problem_events (problem_id, actor_id, type, from_status, to_status, reason,
                                 changes, internal{moment_column})

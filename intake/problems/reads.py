@@ -1,25 +1,21 @@
-"""A problem read in one statement, straight to its response (``intake.web.reads``).
-
-``problem_out`` in the service builds the same body from an entity for the writes, which
-have loaded it anyway; tests/test_problems.py holds the two to the same answers.
-"""
+"""A problem read in one statement, straight to its response (``intake.web.reads``; the
+answer from the row: ``intake.problems.rows``)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
 
 from intake.lib.errors import NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, page_of
-from intake.problems import framing, redaction, schemas
+from intake.problems import redaction, schemas
+from intake.problems.rows import department_ref, problem_from_row
 from intake.problems.service import ProblemFilters
-from intake.registry.schemas import DepartmentRef
-from intake.vocabulary.states import Status
 from intake.web.reads import CALLER, fetch_as, visible
 
 PROBLEM_SQL = f"""
@@ -61,8 +57,6 @@ LEFT JOIN LATERAL (
 LEFT JOIN people ua ON ua.id = u.author_id
 """
 
-_SYSTEMS = msgspec.json.Decoder(list[schemas.SystemInvolved])
-
 
 async def problem_for(
     connection: asyncpg.Connection, email: str, problem_id: uuid.UUID
@@ -72,88 +66,6 @@ async def problem_for(
     if row["id"] is None:
         raise NotFound(f"No problem {problem_id}.")
     return problem_from_row(row)
-
-
-def _department(row: asyncpg.Record) -> DepartmentRef:
-    """The problem's department, from a row that names it."""
-    return DepartmentRef(
-        id=row["department_id"], code=row["department_code"], name=row["department_name"]
-    )
-
-
-def problem_from_row(row: asyncpg.Record) -> schemas.Problem:
-    triager_id, team_id, redirected_id = row["triager_id"], row["team_id"], row["redirected_id"]
-    primary, update_id = row["primary_problem_id"], row["update_id"]
-    return schemas.Problem(
-        id=row["id"],
-        reference=row["reference"],
-        status=cast(Status, row["status"]),
-        version=row["version"],
-        title=row["title"],
-        problem_statement=row["problem_statement"],
-        affected_groups=list(row["affected_groups"]),
-        affected_people_per_year=row["affected_people_per_year"],
-        current_process=row["current_process"],
-        workarounds=row["workarounds"],
-        impact_staff_hours_per_year=row["impact_staff_hours_per_year"],
-        impact_cost_per_year=row["impact_cost_per_year"],
-        impact_risk=row["impact_risk"],
-        impact_resident_burden=row["impact_resident_burden"],
-        urgency_deadline=row["urgency_deadline"],
-        urgency_reason=row["urgency_reason"],
-        urgency_notes=row["urgency_notes"],
-        desired_outcome=row["desired_outcome"],
-        success_measures=row["success_measures"],
-        systems_involved=_SYSTEMS.decode(row["systems_involved"]),
-        data_sensitivity=row["data_sensitivity"],
-        equity_considerations=row["equity_considerations"],
-        communities_affected=list(row["communities_affected"]),
-        accessibility_needs=row["accessibility_needs"],
-        language_access_needs=row["language_access_needs"],
-        restricted=row["restricted"],
-        department=_department(row),
-        submitter=schemas.PersonRef(id=row["submitter_id"], name=row["submitter_name"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        submitted_at=row["submitted_at"],
-        triager=schemas.PersonRef(id=triager_id, name=row["triager_name"]) if triager_id else None,
-        team=schemas.TeamRef(id=team_id, name=row["team_name"]) if team_id else None,
-        score=row["score"],
-        primary_problem_id=primary if primary else None,
-        redirected_to=DepartmentRef(
-            id=redirected_id, code=row["redirected_code"], name=row["redirected_name"]
-        )
-        if redirected_id
-        else None,
-        redirect_channel=row["redirect_channel"],
-        held_from_status=row["held_from_status"],
-        delivery_phase=row["delivery_phase"],
-        launched_at=row["launched_at"],
-        closed_at=row["closed_at"],
-        outcome_review=schemas.OutcomeReviewOut(
-            result=row["outcome_result"],
-            summary=row["outcome_summary"] or "",
-            lessons=row["outcome_lessons"] or "",
-        )
-        if row["outcome_result"]
-        else None,
-        latest_update=schemas.StatusUpdateOut(
-            id=update_id,
-            status=row["update_status"],
-            summary=row["update_summary"],
-            author=schemas.PersonRef(id=row["update_author_id"], name=row["update_author_name"]),
-            created_at=row["update_created_at"],
-        )
-        if update_id
-        else None,
-        framing_hints=framing.stored_hints(
-            row["framing_hints"],
-            row["framing_rules"],
-            title=row["title"],
-            problem_statement=row["problem_statement"],
-            desired_outcome=row["desired_outcome"],
-        ),
-    )
 
 
 # -- lists ----------------------------------------------------------------------------------
@@ -246,7 +158,7 @@ async def problems_for(
             reference=row["reference"],
             status=row["status"],
             title=row["title"],
-            department=_department(row),
+            department=department_ref(row),
             submitter=schemas.PersonRef(id=row["submitter_id"], name=row["submitter_name"]),
             restricted=row["restricted"],
             created_at=row["created_at"],

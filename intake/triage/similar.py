@@ -250,12 +250,14 @@ async def on_event(
 
 
 def rows(
-    session: AsyncSession, event: models.ProblemEvent, mentions: tuple[uuid.UUID, ...]
+    session: AsyncSession | None, event: models.ProblemEvent, mentions: tuple[uuid.UUID, ...]
 ) -> Rows | None:
     """``on_event`` as a clause of the statement that writes the event, for a submit that
     searched before its reference (``intake.problems.numbering``): its terms counted in. Any
     other event that needs a search is followed after its statement (None)."""
-    searched: dict[uuid.UUID, _Change | None] = session.info.get(_SEARCHED, {})
+    searched: dict[uuid.UUID, _Change | None] = (
+        session.info.get(_SEARCHED, {}) if session is not None else {}
+    )
     if event.type == "submitted" and event.problem_id in searched:
         change = searched.pop(event.problem_id)
         given = _given([change] if change is not None else [])
