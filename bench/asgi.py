@@ -1,6 +1,6 @@
 """The framework's share of a hot read: Intake's app and the floor's driven in process.
 
-    python -m bench.asgi [--problems 10000] [--endpoints me,problem,create]
+    python -m bench.asgi [--problems 10000] [--endpoints me,problem,create,submit]
                          [--requests 2000] [--rounds 5] [--calls [--profile FILE]]
 
 Uses a city bench/http has kept (``python -m bench.http --keep``). Each app is built and
@@ -11,7 +11,8 @@ what Intake adds to them is the difference from the floor. It prints the process
 request (the least of ``--rounds``, the process pinned to CPU 0) and, with ``--calls``,
 the Python calls per request counted by cProfile, a figure that other work on the machine
 does not change (``--profile`` keeps cProfile's stats). ``create`` posts bench/http's
-draft, on a copy of the city dropped afterwards.
+draft and ``submit`` submits such drafts (made first, not measured), on a copy of the city
+dropped afterwards.
 """
 
 from __future__ import annotations
@@ -76,18 +77,21 @@ async def _lifespan(
 
 
 async def measure(
-    app: ASGIApp, path: str, token: str, args: argparse.Namespace, body: bytes = b"", name: str = ""
+    app: ASGIApp, key: str, path: str, token: str, args: argparse.Namespace, name: str = ""
 ) -> tuple[float, float]:
-    """(least CPU ms per request over the rounds, Python calls per request or 0). With a
-    ``body``, the request is a POST of it (a draft created: on a copy of the city)."""
-    headers = [(b"host", b"127.0.0.1"), (b"authorization", b"Bearer " + token.encode())]
-    if body:
-        headers += [(b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode())]  # fmt: skip
-    method, expected = ("POST", 201) if body else ("GET", 200)
+    """(least CPU ms per request over the rounds, Python calls per request or 0). ``create``
+    posts bench/http's draft, ``submit`` submits drafts created first (on a copy of the
+    city); other keys GET ``path``."""
+    auth = [(b"host", b"127.0.0.1"), (b"authorization", b"Bearer " + token.encode())]
+    draft = msgspec.json.encode(DRAFT)
+    bodies: list[bytes] = []
 
-    async def one() -> None:
+    async def one(method: str, path: str, body: bytes = b"", expected: int = 200) -> None:
         sent: list[dict[str, Any]] = []
+        headers = list(auth)
+        if method == "POST":
+            headers += [(b"content-type", b"application/json"), (b"if-match", b"*"),
+                        (b"content-length", str(len(body)).encode())]  # fmt: skip
 
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": body, "more_body": False}
@@ -99,15 +103,27 @@ async def measure(
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "http",
             "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000), "method": method,
             "root_path": "", "path": path, "raw_path": path.encode(), "query_string": b"",
-            "headers": list(headers), "state": {},
+            "headers": headers, "state": {},
         }  # fmt: skip
         await app(scope, receive, send)
         if sent[0]["status"] != expected:
             raise RuntimeError(f"{path}: {sent}")
+        if key == "create":
+            bodies.append(sent[1]["body"])
+
+    drafts: list[str] = []
+
+    async def request() -> None:
+        if key == "create":
+            await one("POST", path, draft, 201)
+        elif key == "submit":
+            await one("POST", f"{path}/{drafts.pop()}/submit")
+        else:
+            await one("GET", path)
 
     async def worker(count: int) -> None:
         for _ in range(count):
-            await one()
+            await request()
 
     inbox: asyncio.Queue[Any] = asyncio.Queue()
     outbox: asyncio.Queue[Any] = asyncio.Queue()
@@ -116,9 +132,15 @@ async def measure(
     )
     await _lifespan(app, "startup", inbox, outbox)
     try:
-        await worker(args.concurrency * 25)  # warm: prepared statements, caches, the pool
         each = args.requests // args.concurrency
         total = each * args.concurrency
+        if key == "submit":  # the drafts every round submits, made first
+            key = "create"
+            for _ in range(args.concurrency * 25 + total * (args.rounds + 1)):
+                await request()
+            drafts.extend(str(msgspec.json.decode(body)["id"]) for body in bodies)
+            key = "submit"
+        await worker(args.concurrency * 25)  # warm: prepared statements, caches, the pool
         cpu = []
         for _ in range(args.rounds):
             started = time.process_time()
@@ -132,7 +154,7 @@ async def measure(
             profile.disable()
             calls = pstats.Stats(profile).total_calls / total  # type: ignore[attr-defined]
             if args.profile:
-                profile.dump_stats(f"{args.profile}.{name}.{method}.{path.rsplit('/', 1)[-1]}")
+                profile.dump_stats(f"{args.profile}.{name}.{key}")
         return min(cpu), calls
     finally:
         await _lifespan(app, "shutdown", inbox, outbox)
@@ -169,23 +191,23 @@ def main(argv: list[str] | None = None) -> int:
             "me": "/api/v1/me",
             "problem": f"/api/v1/problems/{city.problems[0]}",
             "create": "/api/v1/problems",
+            "submit": "/api/v1/problems",
         }
-        bodies = {"create": msgspec.json.encode(DRAFT)}
         for name in args.apps:
             for key in args.endpoints:
                 # A write runs on a copy of the city, dropped afterwards, as bench/http's do.
-                where = asyncio.run(_copy(url)) if key in bodies else url
+                writes = key in ("create", "submit")
+                where = asyncio.run(_copy(url)) if writes else url
                 try:
                     app = (_intake if name == "intake" else _floor)(where)
-                    cpu, calls = asyncio.run(
-                        measure(app, paths[key], token, args, bodies.get(key, b""), name)
-                    )
+                    cpu, calls = asyncio.run(measure(app, key, paths[key], token, args, name))
                 finally:
                     if where != url:
                         asyncio.run(_drop(url, where))
                 shown = f"  {calls:5.0f} calls/req" if calls else ""
-                label = f"{'POST ' if key in bodies else ''}{paths[key]}"[:22]
-                print(f"{name:7} {label:22} cpu {cpu:5.3f} ms/req{shown}", flush=True)
+                label = {"create": "POST /problems", "submit": "POST /problems/{id}/submit"}
+                print(f"{name:7} {label.get(key, paths[key])[:26]:26} cpu {cpu:5.3f} ms/req{shown}",
+                      flush=True)  # fmt: skip
     finally:
         if started:
             postgres.stop()
