@@ -62,6 +62,8 @@ def shown_length(text: str) -> int:
     """How many characters of ``text`` a reader sees: leaving out invisible ones (zero-width
     spaces and joiners, soft hyphens, direction marks, control characters, blank letters)
     and then the spaces around what is left."""
+    if text.isascii() and text.isprintable():  # most text: no character is invisible
+        return len(text.strip())
     return len("".join(c for c in text if c.isspace() or not _invisible(c)).strip())
 
 
@@ -73,7 +75,7 @@ def _label(where: str, text: str, least: int) -> str:
     """A title or short name, trimmed; a ValueError naming the field when it would mislead:
     fewer than ``least`` characters shown (blank, or only zero-width characters), or
     characters that reorder how it displays."""
-    if any(character in BIDI_CONTROLS for character in text):
+    if not text.isascii() and any(character in BIDI_CONTROLS for character in text):
         raise ValueError(
             f"`{where}` must not contain bidirectional override, embedding or isolate "
             "characters (U+202A-U+202E, U+2066-U+2069)"

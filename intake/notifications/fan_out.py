@@ -87,7 +87,7 @@ async def notify(
 
 
 def rows(
-    session: AsyncSession, event: ProblemEvent, mentions: tuple[uuid.UUID, ...] = ()
+    session: AsyncSession | None, event: ProblemEvent, mentions: tuple[uuid.UUID, ...] = ()
 ) -> Rows | None:
     """The same inbox rows as ``notify``, as a clause of the statement that writes the event
     (``intake.problems.numbering``): one INSERT, the most specific notification per person."""

@@ -164,10 +164,11 @@ async def on_event(
 
 
 def rows(
-    session: AsyncSession, event: ProblemEvent, mentions: tuple[uuid.UUID, ...]
+    session: AsyncSession | None, event: ProblemEvent, mentions: tuple[uuid.UUID, ...]
 ) -> Rows | None:
     """``on_event`` as a clause of the statement that writes the event
-    (``intake.problems.numbering``): the refresh, reading the new event from that statement."""
+    (``intake.problems.numbering``, ``drafting``): the refresh, reading the new event and its
+    problem from that statement."""
     if not tracks(event):
         return Rows()
     return Rows(_REFRESH_WITH_EVENT, {"everything": False, "problem_ids": [event.problem_id]})
@@ -191,12 +192,17 @@ async def rebuild(session: AsyncSession) -> int:
 
 _REFRESH = text(REFRESH_SQL)
 # REFRESH_SQL reading the history and the event its statement writes (the clause ``event``),
-# which the statement's other clauses cannot read from problem_events.
+# and the problem from the clause ``problem``, which the statement's other clauses cannot
+# read from problem_events and problems (a draft's statement writes the problem too).
 _EVENTS = "FROM problem_events AS e\n"
 _WITH_EVENT = (
     "FROM (SELECT problem_id, id, occurred_at, to_status, type, changes FROM problem_events\n"
     "      UNION ALL\n"
     "      SELECT problem_id, id, occurred_at, to_status, type, changes FROM event) AS e\n"
 )
-assert REFRESH_SQL.count(_EVENTS) == 1
-_REFRESH_WITH_EVENT = f"timeline AS ({REFRESH_SQL.replace(_EVENTS, _WITH_EVENT)})"
+_PROBLEMS = "JOIN problems AS p ON p.id = s.problem_id\n"
+_WITH_PROBLEM = "JOIN problem AS p ON p.id = s.problem_id\n"
+assert REFRESH_SQL.count(_EVENTS) == 1 and REFRESH_SQL.count(_PROBLEMS) == 1
+_REFRESH_WITH_EVENT = (
+    f"timeline AS ({REFRESH_SQL.replace(_EVENTS, _WITH_EVENT).replace(_PROBLEMS, _WITH_PROBLEM)})"
+)

@@ -7,30 +7,35 @@ Submitting answers with the similar problems triage finds, so its route is triag
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.lib.etag import etag
 from intake.lib.openapi import ETAG, LOCATION, errors
 from intake.lib.pagination import PAGING, Cursor, Limit, Page, Paging
+from intake.problems import drafting, schemas, subscribers
 from intake.problems import reads as problem_reads
-from intake.problems import schemas
 from intake.problems import service as problems
 from intake.problems.action_routes import ActionRoute, action_handler
 from intake.problems.deps import ON_PROBLEM, PROBLEM_FILTERS, OnProblem
 from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.service import ProblemFilters
-from intake.web.auth import Caller
-from intake.web.idempotency import ONCE, Created, Once
-from intake.web.reads import Reader, read_by
+from intake.web.auth import load_caller
+from intake.web.idempotency import Created, IdempotencyKey, Once
+from intake.web.reads import Reader, person_only, pooled, read_by
+from intake.web.transaction import committed, request_sessions
+
+
+def _created(body: schemas.Problem) -> dict[str, str]:
+    return {"ETag": etag(body.version), "Location": f"/api/v1/problems/{body.id}"}
 
 
 class ProblemController(Controller):
     path = "/problems"
     tags = ["problems"]
-    dependencies = {**ON_PROBLEM, **ONCE, **PROBLEM_FILTERS}
+    dependencies = {**ON_PROBLEM, **PROBLEM_FILTERS}
 
     @post(
         "/",
@@ -45,17 +50,25 @@ class ProblemController(Controller):
     )
     async def create_problem(
         self,
-        caller: Caller,
-        db_session: AsyncSession,
-        once: Once,
+        request: Request[Any, Any, Any],
         data: JSONBody[schemas.ProblemCreate],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[schemas.Problem]:
-        async def create() -> Created:
-            body = await problems.create_problem(db_session, caller, data)
-            location = f"/api/v1/problems/{body.id}"
-            return 201, body, {"ETag": etag(body.version), "Location": location}
+        email = person_only(request)
+        if idempotency_key is None:  # one statement on a pooled connection, no transaction
+            following = subscribers.of(request.app.state.sessionmaker)
+            async with pooled(request) as connection:
+                body = await drafting.create_as(connection, email, following, data)
+            return Response(body, status_code=201, headers=_created(body))
+        # The key's claim and the draft commit together, in the request's transaction.
+        async with committed(request_sessions(request.scope).transaction()) as session:
+            caller = await load_caller(session, email)
 
-        return await once(create)
+            async def create() -> Created:
+                body = await problems.create_problem(session, caller, data)
+                return 201, body, _created(body)
+
+            return await Once(request, session, caller, idempotency_key)(create)
 
     @get(
         "/",

@@ -16,6 +16,21 @@ import msgspec
 from intake.lib.clock import utcnow
 
 
+def clean(name: str, value: Any) -> Any:
+    """Trim text; a blank text field is no answer at all."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value and name != "title":
+            return None
+    if name == "systems_involved":
+        return [msgspec.to_builtins(system) for system in value]
+    if name == "communities_affected":
+        return list(dict.fromkeys(item.strip() for item in value if item.strip()))
+    if name == "affected_groups":
+        return list(dict.fromkeys(value))
+    return value
+
+
 def given(data: msgspec.Struct) -> dict[str, Any]:
     """The fields a PATCH body sets, in declaration order (those not left ``UNSET``)."""
     return {

@@ -31,7 +31,7 @@ from intake.problems import subscribers
 from intake.vocabulary.events import EventType
 
 _PROBLEMS = Base.metadata.tables["problems"]
-_COLUMN_KEYS = tuple(c.key for c in inspect(models.Problem).column_attrs)
+_COLUMNS = frozenset(c.key for c in inspect(models.Problem).column_attrs)
 
 # P-YYYY-NNNNN: at least five digits, as ``f"{number:05d}"``.
 _NUMBERED = """
@@ -44,7 +44,10 @@ WITH numbered AS (
 ), changed AS (
     UPDATE problems SET {sets}reference = numbered.reference FROM numbered
     WHERE problems.id = :problem_id
-    RETURNING problems.id, problems.reference
+    RETURNING problems.id, problems.reference, problems.department_id,
+              problems.community_list_id
+), problem AS (
+    SELECT id, department_id, community_list_id FROM changed
 ), event AS (
     INSERT INTO problem_events (problem_id, actor_id, type, from_status, to_status, reason,
                                 changes, internal{moment_column})
@@ -99,10 +102,12 @@ async def record_numbered(
     The problem's changes are taken from the entity and written here, not by the unit of
     work: the entity is left as written, so nothing is flushed between this and commit."""
     state = inspect(problem)
+    # What was set since the problem was loaded (``committed_state`` holds those keys, with
+    # their loaded values): a value set again to what it was is written again, to no effect.
     changed = {
-        key: state.attrs[key].value
-        for key in _COLUMN_KEYS
-        if key != "reference" and state.attrs[key].history.added
+        key: state.dict[key]
+        for key in state.committed_state
+        if key in _COLUMNS and key != "reference" and key in state.dict
     }
     moment = clock.travelled()
     # The event's columns as the statement writes them, its changes and id aside.

@@ -1,8 +1,5 @@
-"""A problem read in one statement, straight to its response (``intake.web.reads``).
-
-``problem_out`` in the service builds the same body from an entity for the writes, which
-have loaded it anyway; tests/test_problems.py holds the two to the same answers.
-"""
+"""A problem read in one statement, straight to its response (``intake.web.reads``; the
+answer from the row: ``intake.problems.rows``)."""
 
 from __future__ import annotations
 
@@ -17,9 +14,9 @@ import msgspec
 from intake.lib.errors import NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, page_of
 from intake.lib.schema import from_columns
-from intake.problems import framing, redaction, schemas
+from intake.problems import redaction, schemas
+from intake.problems.rows import department_ref, problem_from_row
 from intake.problems.service import ProblemFilters
-from intake.registry.schemas import DepartmentRef
 from intake.web.reads import CALLER, BindArgs, fetch_as, visible
 
 PROBLEM_SQL = f"""
@@ -61,8 +58,6 @@ LEFT JOIN LATERAL (
 LEFT JOIN people ua ON ua.id = u.author_id
 """
 
-_SYSTEMS = msgspec.json.Decoder(list[schemas.SystemInvolved])
-
 
 async def problem_for(
     connection: asyncpg.Connection, email: str, problem_id: uuid.UUID
@@ -72,61 +67,6 @@ async def problem_for(
     if row["id"] is None:
         raise NotFound(f"No problem {problem_id}.")
     return problem_from_row(row)
-
-
-def _department(row: asyncpg.Record) -> DepartmentRef:
-    """The problem's department, from a row that names it."""
-    return DepartmentRef(
-        id=row["department_id"], code=row["department_code"], name=row["department_name"]
-    )
-
-
-_problem = from_columns(
-    schemas.Problem,
-    *("systems_involved", "department", "submitter", "triager", "team", "redirected_to"),
-    *("outcome_review", "latest_update", "framing_hints"),
-)
-
-
-def problem_from_row(row: asyncpg.Record) -> schemas.Problem:
-    triager_id, team_id, redirected_id = row["triager_id"], row["team_id"], row["redirected_id"]
-    update_id = row["update_id"]
-    return _problem(
-        row,
-        systems_involved=_SYSTEMS.decode(row["systems_involved"]),
-        department=_department(row),
-        submitter=schemas.PersonRef(id=row["submitter_id"], name=row["submitter_name"]),
-        triager=schemas.PersonRef(id=triager_id, name=row["triager_name"]) if triager_id else None,
-        team=schemas.TeamRef(id=team_id, name=row["team_name"]) if team_id else None,
-        redirected_to=DepartmentRef(
-            id=redirected_id, code=row["redirected_code"], name=row["redirected_name"]
-        )
-        if redirected_id
-        else None,
-        outcome_review=schemas.OutcomeReviewOut(
-            result=row["outcome_result"],
-            summary=row["outcome_summary"] or "",
-            lessons=row["outcome_lessons"] or "",
-        )
-        if row["outcome_result"]
-        else None,
-        latest_update=schemas.StatusUpdateOut(
-            id=update_id,
-            status=row["update_status"],
-            summary=row["update_summary"],
-            author=schemas.PersonRef(id=row["update_author_id"], name=row["update_author_name"]),
-            created_at=row["update_created_at"],
-        )
-        if update_id
-        else None,
-        framing_hints=framing.stored_hints(
-            row["framing_hints"],
-            row["framing_rules"],
-            title=row["title"],
-            problem_statement=row["problem_statement"],
-            desired_outcome=row["desired_outcome"],
-        ),
-    )
 
 
 # -- lists ----------------------------------------------------------------------------------
@@ -208,7 +148,7 @@ async def problems_for(
     return [
         _summary(
             row,
-            department=_department(row),
+            department=department_ref(row),
             submitter=schemas.PersonRef(id=row["submitter_id"], name=row["submitter_name"]),
         )
         for row in page

@@ -14,13 +14,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
-from intake.db.base import Base
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.lib.pagination import page_of, seek
 from intake.lib.schema import from_row
 from intake.problems import (
+    drafting,
     edits,
     framing,
     history,
@@ -35,6 +35,9 @@ from intake.problems.guards import (
     require_action,
     require_problem_team,
     require_requester_of,
+    visible_clause,
+    visible_clause_for,
+    visible_params,
     visible_to,
 )
 from intake.registry.schemas import DepartmentRef
@@ -42,7 +45,6 @@ from intake.web.auth import Caller, require_role
 
 # Loaded only when asked for, so never read back after a change (the search vector).
 _DEFERRED = frozenset(c.key for c in inspect(models.Problem).column_attrs if c.deferred)
-_COLUMNS = frozenset(c.key for c in inspect(models.Problem).column_attrs) - _DEFERRED
 
 # Fields that must be filled before a draft can be submitted.
 REQUIRED_AT_SUBMIT = (
@@ -61,21 +63,6 @@ IMPACT_FIELDS = (
     "impact_risk",
     "impact_resident_burden",
 )
-
-
-def _clean(name: str, value: Any) -> Any:
-    """Trim text; a blank text field is no answer at all."""
-    if isinstance(value, str):
-        value = value.strip()
-        if not value and name != "title":
-            return None
-    if name == "systems_involved":
-        return [msgspec.to_builtins(system) for system in value]
-    if name == "communities_affected":
-        return list(dict.fromkeys(item.strip() for item in value if item.strip()))
-    if name == "affected_groups":
-        return list(dict.fromkeys(value))
-    return value
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -265,13 +252,30 @@ async def get_visible(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID, *, for_update: bool = False
 ) -> models.Problem:
     """The problem if the caller may see it (locked for a change when asked); 404 otherwise."""
-    query = select(models.Problem).where(models.Problem.id == problem_id, visible_to(caller))
-    if for_update:
-        query = query.with_for_update(of=models.Problem)
-    problem = await session.scalar(query.execution_options(populate_existing=True))
+    if visible_clause(caller) is None:  # a department-scoped service account
+        query = _visible_problem(visible_to(caller), for_update)
+        problem = await session.scalar(query, {"problem_id": problem_id})
+    else:
+        query = _VISIBLE_PROBLEM[caller.sees_everything_submitted, for_update]
+        problem = await session.scalar(query, {"problem_id": problem_id, **visible_params(caller)})
     if problem is None:
         raise NotFound(f"No problem {problem_id}.")
     return problem
+
+
+def _visible_problem(visible: Any, for_update: bool) -> Select[models.Problem]:
+    query = select(models.Problem).where(models.Problem.id == bindparam("problem_id"), visible)
+    if for_update:
+        query = query.with_for_update(of=models.Problem)
+    return query.execution_options(populate_existing=True)
+
+
+# Built once (building them cost more than running them), for a person: privileged, locked.
+_VISIBLE_PROBLEM = {
+    (privileged, locked): _visible_problem(visible_clause_for(privileged), locked)
+    for privileged in (False, True)
+    for locked in (False, True)
+}
 
 
 async def get_problem(
@@ -414,91 +418,11 @@ def history_event(event: models.ProblemEvent, actor_name: str | None) -> schemas
 async def create_problem(
     session: AsyncSession, caller: Caller, data: schemas.ProblemCreate
 ) -> schemas.Problem:
-    """A new draft owned by the caller's department, watched by its author; answered from
-    what the INSERT returns (a new draft has no triager, team or status update to read)."""
-    require_role(caller, "requester")
-    subscribers.of(session)  # a session that cannot record the event writes nothing
-    values = {name: _clean(name, getattr(data, name)) for name in data.__struct_fields__}
-    hints = framing.framing_hints(
-        title=values["title"],
-        problem_statement=values["problem_statement"],
-        desired_outcome=values["desired_outcome"],
-    )
-    now = utcnow()
-    row = (
-        await session.execute(
-            _CREATE_DRAFT,
-            {
-                **values,
-                "id": uuid.uuid4(),
-                "status": "draft",
-                "version": 1,
-                "department_id": caller.department_id,
-                "submitter_id": caller.id,
-                "created_at": now,
-                "updated_at": now,
-                "framing_hints": msgspec.to_builtins(hints),
-                "framing_rules": framing.RULES_VERSION,
-            },
-        )
-    ).one()
-    given = {
-        name: edits.jsonable(value)
-        for name, value in values.items()
-        if value not in (None, [], False)
-    }
-    await history.record(session, row.id, caller.id, "created", to_status="draft", changes=given)
-    return from_row(
-        schemas.Problem,
-        row,
-        department=DepartmentRef(
-            id=caller.department_id, code=caller.department_code, name=row.department_name
-        ),
-        submitter=schemas.PersonRef(id=caller.id, name=caller.name),
-        triager=None,
-        team=None,
-        redirected_to=None,
-        outcome_review=None,
-        latest_update=None,
-        framing_hints=hints,
-    )
-
-
-def _create_draft_statement() -> Any:
-    """One statement: the draft (every column it is given), its author as its watcher, and
-    its department's name for the answer."""
-    problems = Base.metadata.tables["problems"]
-    given = [*schemas.ProblemCreate.__struct_fields__, *_DRAFT_COLUMNS]
-    made = (
-        insert(problems)
-        .values({name: bindparam(name, type_=problems.c[name].type) for name in given})
-        .returning(*(problems.c[name] for name in sorted(_COLUMNS)))
-        .cte("made")
-    )
-    followed = insert(Base.metadata.tables["problem_watchers"]).from_select(
-        ["problem_id", "person_id", "added_at"],
-        select(made.c.id, made.c.submitter_id, made.c.created_at),
-    )
-    departments = Base.metadata.tables["departments"]
-    return (
-        select(made, departments.c.name.label("department_name"))
-        .join_from(made, departments, departments.c.id == made.c.department_id)
-        .add_cte(followed.cte("followed"))
-    )
-
-
-_DRAFT_COLUMNS = (
-    "id",
-    "status",
-    "version",
-    "department_id",
-    "submitter_id",
-    "created_at",
-    "updated_at",
-    "framing_hints",
-    "framing_rules",
-)
-_CREATE_DRAFT = _create_draft_statement()
+    """A new draft owned by the caller's department, watched by its author, in one statement
+    (``intake.problems.drafting``; the API's requests without an Idempotency-Key run it
+    outside any session)."""
+    require_role(caller, drafting.REQUIRED_ROLE)
+    return await drafting.create(session, caller, data)
 
 
 # The fields framing hints are found in.
@@ -583,7 +507,7 @@ async def update_problem(
             current_state=problem.status,
             allowed_actions=lifecycle.allowed_actions(problem.status, problem.held_from_status),
         )
-    wanted = {name: _clean(name, value) for name, value in edits.given(data).items()}
+    wanted = {name: edits.clean(name, value) for name, value in edits.given(data).items()}
     if "title" in wanted and not wanted["title"]:
         raise ValidationFailed("The title cannot be blank.", [FieldError("title", "Required")])
     changes = edits.track(problem, wanted)

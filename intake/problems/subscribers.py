@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.db.models import Problem, ProblemEvent
 
@@ -31,7 +31,9 @@ StateChanged = Callable[[AsyncSession, Problem, str, str, datetime], Awaitable[d
 class Rows:
     """What a subscriber writes for an event as part of the statement that writes the event:
     ``sql``, ``name AS (...)`` clauses of its WITH (none if empty), reading the event from the
-    clause ``event`` (its columns, as written); ``params``, named apart from any other's."""
+    clause ``event`` (its columns, as written) and its problem from the clause ``problem``
+    (``id``, ``department_id``, ``community_list_id``, as the statement leaves it: a draft's
+    statement writes it); ``params``, named apart from any other's."""
 
     sql: str = ""
     params: dict[str, Any] | None = None
@@ -41,8 +43,10 @@ NOTHING = Rows()
 # The same subscriber, given the event before it is written (no id, no moment yet): the rows
 # it adds as clauses of the event's own statement, or None to be called after the statement
 # (``EventRecorded``) as for any other event. A write that must be one statement (a submit's,
-# under the reference counter's lock: ``intake.problems.numbering``) asks these.
-EventRows = Callable[[AsyncSession, ProblemEvent, tuple[uuid.UUID, ...]], Rows | None]
+# under the reference counter's lock: ``intake.problems.numbering``; a draft's, which may
+# run on a connection outside any session, given None: ``intake.problems.drafting``) asks
+# these.
+EventRows = Callable[[AsyncSession | None, ProblemEvent, tuple[uuid.UUID, ...]], Rows | None]
 
 _KEY = "intake.problems.subscribers"
 
@@ -63,9 +67,11 @@ class Subscribers:
         return {_KEY: self}
 
 
-def of(session: AsyncSession) -> Subscribers:
-    """The subscribers of the session's sessionmaker; a session without them is a bug."""
-    subscribers = session.info.get(_KEY)
+def of(session: AsyncSession | async_sessionmaker[AsyncSession]) -> Subscribers:
+    """The subscribers of the session's sessionmaker (or of the sessionmaker); a session
+    without them is a bug."""
+    info = session.info if isinstance(session, AsyncSession) else session.kw.get("info", {})
+    subscribers = info.get(_KEY)
     if not isinstance(subscribers, Subscribers):
         raise RuntimeError(
             "This session cannot change problems: its sessionmaker has no subscribers. "

@@ -36,7 +36,12 @@ from intake.db import models
 from intake.db.base import Base
 from intake.lib.clock import utcnow
 from intake.lib.errors import NotFound
-from intake.problems.guards import visible_to
+from intake.problems.guards import (
+    visible_clause,
+    visible_clause_for,
+    visible_params,
+    visible_to,
+)
 from intake.problems.subscribers import Rows
 from intake.registry.schemas import DepartmentRef
 from intake.triage import schemas, words
@@ -191,6 +196,20 @@ async def _stored(
     ``cut``: lists that grew, cut back to their best ``KEEP`` by the same statement. The cut
     never reaches these matches: the problem's own list was just written (at most ``KEEP``),
     and whatever a cut removes is below the best ``KEEP``, far below the ``limit`` read."""
+    clause = visible_clause(caller)
+    params: dict[str, Any] = {"problem_id": problem_id, "limit": limit}
+    if clause is None:  # a department-scoped service account: its rule built for it
+        query = _stored_query(visible_to(caller), bool(cut))
+    else:
+        query = _STORED[caller.sees_everything_submitted, bool(cut)]
+        params |= visible_params(caller)
+    if cut:
+        params |= {"lists": cut, "keep": KEEP}
+    rows = await session.execute(query, params)
+    return [_similar_problem(row, department_id) for row in rows]
+
+
+def _stored_query(visible: Any, cut: bool) -> Any:
     Problem, Department, Similarity = models.Problem, models.Department, models.ProblemSimilarity
     query = (
         select(
@@ -207,17 +226,14 @@ async def _stored(
         .join(Problem, Problem.id == Similarity.similar_id)
         .join(Department, Department.id == Problem.department_id)
         .where(
-            Similarity.problem_id == problem_id,
+            Similarity.problem_id == bindparam("problem_id"),
             Problem.reference.is_not(None),
-            visible_to(caller),
+            visible,
         )
         .order_by(Similarity.score.desc(), Similarity.similar_id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    if cut:
-        query = query.add_cte(_CUT_BACK_CTE)
-    rows = await session.execute(query, {"lists": cut, "keep": KEEP} if cut else {})
-    return [_similar_problem(row, department_id) for row in rows]
+    return query.add_cte(_CUT_BACK_CTE) if cut else query
 
 
 # -- storing ----------------------------------------------------------------------------------
@@ -250,12 +266,14 @@ async def on_event(
 
 
 def rows(
-    session: AsyncSession, event: models.ProblemEvent, mentions: tuple[uuid.UUID, ...]
+    session: AsyncSession | None, event: models.ProblemEvent, mentions: tuple[uuid.UUID, ...]
 ) -> Rows | None:
     """``on_event`` as a clause of the statement that writes the event, for a submit that
     searched before its reference (``intake.problems.numbering``): its terms counted in. Any
     other event that needs a search is followed after its statement (None)."""
-    searched: dict[uuid.UUID, _Change | None] = session.info.get(_SEARCHED, {})
+    searched: dict[uuid.UUID, _Change | None] = (
+        session.info.get(_SEARCHED, {}) if session is not None else {}
+    )
     if event.type == "submitted" and event.problem_id in searched:
         change = searched.pop(event.problem_id)
         given = _given([change] if change is not None else [])
@@ -677,6 +695,13 @@ _KEEPING = (
 _KEEP_AND_STORE = text("".join((_KEEPING, _STORE.text.strip().removeprefix("WITH "))))
 _CUT_BACK = _cut_back_statement()
 _CUT_BACK_CTE = _CUT_BACK.cte("cut")
+# _stored's statements, built once for a person (building them cost more than running them):
+# privileged, lists cut back.
+_STORED = {
+    (privileged, cut): _stored_query(visible_clause_for(privileged), cut)
+    for privileged in (False, True)
+    for cut in (False, True)
+}
 
 
 # -- choosing the words -----------------------------------------------------------------------

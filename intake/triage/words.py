@@ -107,6 +107,15 @@ class Vocabulary:
     english: Mapping[str, float]
     concept_of: Mapping[str, str] = field(default_factory=dict)
     members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Where in ``phrases`` the phrases beginning with each stem are: a text holds a phrase
+    # only if it holds its first stem, so a text is checked for those phrases alone.
+    starting: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        starting: dict[str, list[int]] = {}
+        for at, (phrase, _) in enumerate(self.phrases):
+            starting.setdefault(phrase[0], []).append(at)
+        object.__setattr__(self, "starting", {k: tuple(v) for k, v in starting.items()})
 
 
 _STEMS_SQL = text(
@@ -211,9 +220,10 @@ def terms_of(lexemes: Iterable[str], words: Vocabulary) -> list[str]:
     present = [lexeme for lexeme in dict.fromkeys(lexemes) if _counts(lexeme)]
     terms = [words.group_of.get(lexeme, lexeme) for lexeme in present]
     found = set(present)
+    candidates = sorted(at for lexeme in found for at in words.starting.get(lexeme, ()))
     terms += [
         term
-        for phrase, term in words.phrases
+        for phrase, term in (words.phrases[at] for at in candidates)
         if found.issuperset(phrase) and _in_order(phrase, present)
     ]
     terms += [words.concept_of[term] for term in terms if term in words.concept_of]

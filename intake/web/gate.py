@@ -2,9 +2,13 @@
 
 Every submit of a year takes the same reference counter row, one after another. Past a
 few at once, the rest would each hold a pooled connection while they wait for that row,
-and a request that only reads (``GET /me``) would wait for a connection behind them. The
-gate lets at most half the pool's connections go to the routes it guards in this process;
-the other requests wait here, before their first statement, holding nothing.
+and a request that only reads (``GET /me``) would wait for a connection behind them. And
+every submit admitted runs milliseconds of Python between its statements on the process's
+one event loop, where a read waits its turn behind each of them at every step. So the gate
+lets ``WRITERS_AT_ONCE`` requests of the routes it guards in at once per process (two: one
+runs while the other waits on PostgreSQL, and 120 submits at once finish faster than with
+ten admitted, docs/performance.md); the others wait here, before their first statement,
+holding nothing.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from intake.config import Settings
 
+WRITERS_AT_ONCE = 2
+
 
 def admitted(settings: Settings) -> int:
-    """How many requests of a gated route hold connections at once, per process."""
-    return max(1, settings.db_pool_size // 2)
+    """How many requests of a gated route run at once, per process (at most half the pool's
+    connections)."""
+    return max(1, min(WRITERS_AT_ONCE, settings.db_pool_size // 2))
 
 
 class WriterGate:

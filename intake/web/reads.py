@@ -41,14 +41,22 @@ from intake.web.transaction import request_sessions
 PRIVILEGED_ROLES = sorted(DTI_ROLES | {"leadership"})
 DTI_ROLE_LIST = sorted(DTI_ROLES)
 
-CALLER = """
+_CALLER = """
 c AS (
     SELECT p.id, p.email, p.name, p.department_id, p.roles, p.active, p.email_notifications,
            d.code AS department_code, d.name AS department_name,
-           p.roles && $2::varchar[] AS privileged, p.roles && $3::varchar[] AS dti
+           p.roles && CAST({privileged} AS varchar[]) AS privileged,
+           p.roles && CAST({dti} AS varchar[]) AS dti
     FROM people p JOIN departments d ON d.id = p.department_id
-    WHERE lower(p.email) = $1
+    WHERE lower(p.email) = {email}
 )"""
+CALLER = _CALLER.format(email="$1", privileged="$2", dti="$3")
+# CALLER in a SQLAlchemy ``text()``, whose parameters are named: compiled for asyncpg with
+# CALLER_NAMED first in its text, they are $1 to $3 as ``fetch_as`` sends them.
+CALLER_NAMED = _CALLER.format(
+    email=":caller_email", privileged=":caller_privileged", dti=":caller_dti"
+)
+CALLER_PARAMS = ("caller_email", "caller_privileged", "caller_dti")
 
 
 def visible(alias: str) -> str:
