@@ -9,14 +9,13 @@ one; tests/test_problems.py holds the two to the same answers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 
 from intake.lib.schema import from_columns
 from intake.problems import framing, schemas
 from intake.registry.schemas import DepartmentRef
-from intake.vocabulary.states import Status
 
 # A row: an asyncpg Record, or a SQLAlchemy row's mapping.
 Row = Mapping[Any, Any]
