@@ -17,7 +17,8 @@ from intake.lib.openapi import ETAG, LOCATION, errors, example
 from intake.lib.pagination import PAGING, Page, Paging
 from intake.problems import service as problems
 from intake.problems.action_routes import ActionRoute, action_controller, answer_problem
-from intake.problems.deps import ON_PROBLEM, OnProblem
+from intake.problems.deps import OnProblem
+from intake.problems.item_routes import RecordController
 from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem
 from intake.triage import links, pairing, policy, schemas, similar
@@ -182,12 +183,10 @@ class PolicyController(Controller):
         return saved
 
 
-class ProblemTriageController(Controller):
+class ProblemTriageController(RecordController):
     """Scoring, similar problems, links and team pairing of one problem."""
 
-    path = "/problems/{problem_id:uuid}"
     tags = ["triage"]
-    dependencies = ON_PROBLEM
 
     @get("/score", summary="A problem's score and its history")
     async def get_score(self, on: OnProblem) -> schemas.ScoreOut:
