@@ -125,11 +125,7 @@ class TriageQueueController(Controller):
         dependencies=PAGING,
     )
     async def queue(
-        self,
-        request: Request[Any, Any, Any],
-        reads: Reads,
-        filters: QueueFilters,
-        paging: Paging,
+        self, request: Request[Any, Any, Any], reads: Reads, filters: QueueFilters, paging: Paging
     ) -> Page[schemas.QueueItem]:
         email = person_only(request)  # the router refuses service accounts here already
         return Page.of(await queue_reads.queue_for(reads, email, filters, now=utcnow(), **paging))

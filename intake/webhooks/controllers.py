@@ -128,14 +128,10 @@ class WebhookController(Controller):
         dependencies=PAGING,
     )
     async def list_deliveries(
-        self,
-        acting: Acting,
-        webhook_id: uuid.UUID,
-        paging: Paging,
+        self, acting: Acting, webhook_id: uuid.UUID, paging: Paging
     ) -> Page[schemas.WebhookDelivery]:
         require_role(acting.caller, "admin")
-        deliveries = webhooks.list_deliveries
-        return Page.of(await deliveries(acting.session, webhook_id, **paging))
+        return Page.of(await webhooks.list_deliveries(acting.session, webhook_id, **paging))
 
 
 ROUTES: list[type[Controller]] = [WebhookController]
