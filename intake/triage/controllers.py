@@ -29,8 +29,9 @@ from intake.triage.scoring import service as scores
 from intake.triage.scoring.rules import Weights
 from intake.triage.service import QueueFilters
 from intake.triage.sla import clocks
-from intake.web.auth import ACTING, Acting, Caller, require_role
+from intake.web.auth import ACTING, Acting, Caller
 from intake.web.reads import Reads, person_only
+from intake.web.roles import admin
 
 
 async def _answer_submitted(
@@ -142,10 +143,9 @@ class PolicyController(Controller):
     async def get_sla(self, acting: Acting) -> policy.SlaPolicy:
         return await policy.sla_policy(acting.session)
 
-    @put("/sla", summary="Change SLA targets (admin)", responses=errors(403))
+    @admin.put("/sla", summary="Change SLA targets")
     async def put_sla(self, acting: Acting, data: JSONBody[policy.SlaPolicy]) -> policy.SlaPolicy:
         session, caller = acting
-        require_role(caller, "admin")
         saved = await policy.set_sla_policy(session, data, caller.id)
         await clocks.recompute_open(session, caller.id)
         return saved
@@ -154,16 +154,15 @@ class PolicyController(Controller):
     async def get_weights(self, acting: Acting) -> Weights:
         return await policy.weights(acting.session)
 
-    @put("/scoring", summary="Change scoring weights (admin)", responses=errors(403))
+    @admin.put("/scoring", summary="Change scoring weights")
     async def put_weights(self, acting: Acting, data: JSONBody[Weights]) -> Weights:
-        require_role(acting.caller, "admin")
         return await policy.set_weights(acting.session, data, acting.caller.id)
 
     @get("/holidays", summary="City holidays")
     async def get_holidays(self, acting: Acting) -> list[policy.HolidayOut]:
         return await policy.holidays(acting.session)
 
-    @put("/holidays/{year:int}", summary="Set one year's holidays (admin)", responses=errors(403))
+    @admin.put("/holidays/{year:int}", summary="Set one year's holidays")
     async def put_holidays(
         self,
         acting: Acting,
@@ -173,7 +172,6 @@ class PolicyController(Controller):
         ],
     ) -> list[policy.HolidayOut]:
         session, caller = acting
-        require_role(caller, "admin")
         saved = await policy.replace_holidays(session, year, data)
         await clocks.recompute_open(session, caller.id)
         return saved
