@@ -13,7 +13,7 @@ from intake.discovery import reads as lean
 from intake.discovery import service as discovery
 from intake.lib.openapi import ETAG, errors
 from intake.lib.pagination import PAGING, Page, Paging
-from intake.problems.deps import ON_PROBLEM, OnProblem
+from intake.problems.deps import OnProblem
 from intake.problems.item_routes import Item, RecordController
 from intake.web.reads import Reader, read_by
 
@@ -87,15 +87,13 @@ JourneyIfMatch = Annotated[
 ]
 
 
-class JourneyController(Controller):
+class JourneyController(RecordController):
     """``/api/v1/problems/{id}/journey``: the current journey, step by step."""
 
-    path = "/problems/{problem_id:uuid}/journey"
     tags = ["discovery"]
-    dependencies = ON_PROBLEM
 
     @get(
-        "/",
+        "/journey",
         summary="The current journey map",
         description=(
             "Journey steps in order, each with its pain points (oldest first), and the pain "
@@ -108,7 +106,7 @@ class JourneyController(Controller):
         return Response(body, headers={"ETag": tag})
 
     @put(
-        "/",
+        "/journey",
         summary="Reorder the journey steps",
         description=(
             "`step_ids` lists every journey step of the problem exactly once, in the new order "

@@ -108,6 +108,14 @@ class PreconditionRequired(IntakeError):
     status, slug, title = 428, "precondition-required", "Precondition required"
 
 
+class PayloadTooLarge(IntakeError):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class RateLimited(IntakeError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
 class ValidationFailed(IntakeError):
     """One or more fields are invalid; ``errors`` lists every one of them."""
 
@@ -188,13 +196,9 @@ def _from_litestar(exc: HTTPException) -> IntakeError:
     if isinstance(exc, NotFoundException):
         return NotFound("No such resource.")
     if exc.status_code == 429:
-        error = IntakeError("Too many requests: wait until Retry-After has passed and try again.")
-        error.status, error.slug, error.title = 429, "rate-limited", "Too many requests"
-        return error
+        return RateLimited("Too many requests: wait until Retry-After has passed and try again.")
     if exc.status_code == 413:
-        error = IntakeError("The request body is larger than this server accepts.")
-        error.status, error.slug, error.title = 413, "payload-too-large", "Payload too large"
-        return error
+        return PayloadTooLarge("The request body is larger than this server accepts.")
     if isinstance(exc, ClientException) and isinstance(exc.__cause__, SerializationException):
         return BadRequest(f"The body is not valid JSON: {exc.__cause__}")
     error = IntakeError(exc.detail or "HTTP error")
@@ -313,9 +317,11 @@ __all__ = [
     "InvalidTransition",
     "NotAuthenticated",
     "NotFound",
+    "PayloadTooLarge",
     "PreconditionFailed",
     "PreconditionRequired",
     "ProblemDetails",
+    "RateLimited",
     "RequestTimeout",
     "ServiceUnavailable",
     "ValidationFailed",

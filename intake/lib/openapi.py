@@ -24,7 +24,23 @@ from litestar.params import Body
 from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
 
-from intake.lib.errors import PROBLEM_JSON, TYPE_PREFIX, ProblemDetails
+from intake.lib.errors import (
+    PROBLEM_JSON,
+    TYPE_PREFIX,
+    BadRequest,
+    Forbidden,
+    IntakeError,
+    InvalidTransition,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    ProblemDetails,
+    RateLimited,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from intake.lib.schema import Input
 
 if TYPE_CHECKING:
@@ -33,43 +49,34 @@ if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.handlers import HTTPRouteHandler
 
-_ERRORS: dict[int, tuple[str, str, str]] = {
-    400: ("bad-request", "Bad request", "The body is not valid JSON."),
-    401: ("not-authenticated", "Not authenticated", "Send 'Authorization: Bearer <token>'."),
-    403: ("forbidden", "Forbidden", "This needs the role admin."),
-    404: ("not-found", "Not found", "No such resource."),
+# Each status an operation may document: its error (type and title), and the example's detail.
+_ERRORS: dict[int, tuple[type[IntakeError], str]] = {
+    400: (BadRequest, "The body is not valid JSON."),
+    401: (NotAuthenticated, "Send 'Authorization: Bearer <token>'."),
+    403: (Forbidden, "This needs the role admin."),
+    404: (NotFound, "No such resource."),
     409: (
-        "invalid-transition",
-        "Action not allowed in the current state",
+        InvalidTransition,
         "Cannot submit a problem in state 'submitted'. Allowed actions: withdraw.",
     ),
     412: (
-        "precondition-failed",
-        "Precondition failed",
+        PreconditionFailed,
         'The problem has changed since you read it (ETag "3"); fetch it again.',
     ),
-    413: ("payload-too-large", "Payload too large", "The request body is larger than allowed."),
-    422: ("validation", "Validation failed", "The request has invalid fields."),
-    428: (
-        "precondition-required",
-        "Precondition required",
-        "Send If-Match with the problem's ETag.",
-    ),
-    429: (
-        "rate-limited",
-        "Too many requests",
-        "Too many requests: wait until Retry-After has passed and try again.",
-    ),
-    503: ("unavailable", "Service unavailable", "The database is not reachable."),
+    413: (PayloadTooLarge, "The request body is larger than allowed."),
+    422: (ValidationFailed, "The request has invalid fields."),
+    428: (PreconditionRequired, "Send If-Match with the problem's ETag."),
+    429: (RateLimited, "Too many requests: wait until Retry-After has passed and try again."),
+    503: (ServiceUnavailable, "The database is not reachable."),
 }
 
 
 def problem_example(status: int) -> dict[str, Any]:
     """The example problem+json body documented for this status."""
-    slug, title, detail = _ERRORS[status]
+    error, detail = _ERRORS[status]
     example: dict[str, Any] = {
-        "type": TYPE_PREFIX + slug,
-        "title": title,
+        "type": TYPE_PREFIX + error.slug,
+        "title": error.title,
         "status": status,
         "detail": detail,
         "instance": "/api/v1/problems/6f1c2d1e-4a7b-4b59-9d55-1b2f0f5a9e11",
@@ -89,7 +96,7 @@ def errors(*statuses: int) -> dict[int, ResponseSpec]:
     """
     specs: dict[int, ResponseSpec] = {}
     for status in sorted({400, *statuses}):
-        title = _ERRORS[status][1]
+        title = _ERRORS[status][0].title
         specs[status] = ResponseSpec(
             data_container=ProblemDetails,
             description=title,

@@ -35,8 +35,9 @@ Service = Callable[..., Awaitable[Any]]
 
 
 class RecordController(Controller):
-    """A controller of records under a problem: each subclass names its ``tags`` and its
-    routes (``Item`` routes, or handlers of its own taking ``on: OnProblem``)."""
+    """A controller of routes under ``/problems/{problem_id}``: each subclass names its
+    ``tags`` and its routes (``Item`` routes, or handlers of its own taking ``on: OnProblem``
+    and, for a creating POST, ``once: Once``)."""
 
     path = "/problems/{problem_id:uuid}"
     dependencies = {**ON_PROBLEM, **ONCE}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, get, patch
 from litestar.params import JSONBody, Parameter
 
 from intake.lib.openapi import errors
@@ -13,8 +13,9 @@ from intake.lib.pagination import PAGING, Page, Paging
 from intake.registry import reads as registry_reads
 from intake.registry import schemas
 from intake.registry import service as registry
-from intake.web.auth import ACTING, Acting, require_role
+from intake.web.auth import ACTING, Acting
 from intake.web.reads import Reads, person_only
+from intake.web.roles import admin
 
 
 class MeController(Controller):
@@ -54,18 +55,16 @@ class DepartmentController(Controller):
     async def get_department(self, acting: Acting, department_id: uuid.UUID) -> schemas.Department:
         return registry.department_out(await registry.get_department(acting.session, department_id))
 
-    @post("/", summary="Create a department (admin)", responses=errors(403, 409))
+    @admin.post("/", summary="Create a department", responses=errors(409))
     async def create_department(
         self, acting: Acting, data: JSONBody[schemas.DepartmentCreate]
     ) -> schemas.Department:
-        require_role(acting.caller, "admin")
         return registry.department_out(await registry.create_department(acting.session, data))
 
-    @patch("/{department_id:uuid}", summary="Rename a department (admin)", responses=errors(403))
+    @admin.patch("/{department_id:uuid}", summary="Rename a department")
     async def update_department(
         self, acting: Acting, department_id: uuid.UUID, data: JSONBody[schemas.DepartmentUpdate]
     ) -> schemas.Department:
-        require_role(acting.caller, "admin")
         row = await registry.update_department(acting.session, department_id, data)
         return registry.department_out(row)
 
@@ -75,7 +74,7 @@ class PeopleController(Controller):
     tags = ["registry"]
     dependencies = ACTING
 
-    @get("/", summary="List people (admin)", responses=errors(403), dependencies=PAGING)
+    @admin.get("/", summary="List people", dependencies=PAGING)
     async def list_people(
         self,
         acting: Acting,
@@ -83,31 +82,23 @@ class PeopleController(Controller):
         department: Annotated[str | None, Parameter(pattern=r"^[A-Z0-9]{1,10}$")] = None,
         paging: Paging,
     ) -> Page[schemas.Person]:
-        require_role(acting.caller, "admin")
         people = await registry.list_people(acting.session, department=department, **paging)
         return Page.of(people)
 
-    @get("/{person_id:uuid}", summary="Get a person (admin)", responses=errors(403))
+    @admin.get("/{person_id:uuid}", summary="Get a person")
     async def get_person(self, acting: Acting, person_id: uuid.UUID) -> schemas.Person:
-        require_role(acting.caller, "admin")
         return registry.person_out(await registry.get_person(acting.session, person_id))
 
-    @post("/", summary="Register a person (admin)", responses=errors(403, 409))
+    @admin.post("/", summary="Register a person", responses=errors(409))
     async def create_person(
         self, acting: Acting, data: JSONBody[schemas.PersonCreate]
     ) -> schemas.Person:
-        require_role(acting.caller, "admin")
         return registry.person_out(await registry.create_person(acting.session, data))
 
-    @patch(
-        "/{person_id:uuid}",
-        summary="Change a person's department, roles or status (admin)",
-        responses=errors(403),
-    )
+    @admin.patch("/{person_id:uuid}", summary="Change a person's department, roles or status")
     async def update_person(
         self, acting: Acting, person_id: uuid.UUID, data: JSONBody[schemas.PersonUpdate]
     ) -> schemas.Person:
-        require_role(acting.caller, "admin")
         return registry.person_out(await registry.update_person(acting.session, person_id, data))
 
 
@@ -125,16 +116,14 @@ class TeamController(Controller):
         session = acting.session
         return await registry.team_out(session, await registry.get_team(session, team_id))
 
-    @post("/", summary="Create a product team (admin)", responses=errors(403, 409))
+    @admin.post("/", summary="Create a product team", responses=errors(409))
     async def create_team(self, acting: Acting, data: JSONBody[schemas.TeamCreate]) -> schemas.Team:
-        require_role(acting.caller, "admin")
         team = await registry.create_team(acting.session, data)
         return await registry.team_out(acting.session, team)
 
-    @patch("/{team_id:uuid}", summary="Change a product team (admin)", responses=errors(403, 409))
+    @admin.patch("/{team_id:uuid}", summary="Change a product team", responses=errors(409))
     async def update_team(
         self, acting: Acting, team_id: uuid.UUID, data: JSONBody[schemas.TeamUpdate]
     ) -> schemas.Team:
-        require_role(acting.caller, "admin")
         team = await registry.update_team(acting.session, team_id, data)
         return await registry.team_out(acting.session, team)

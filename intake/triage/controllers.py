@@ -17,7 +17,8 @@ from intake.lib.openapi import ETAG, LOCATION, errors, example
 from intake.lib.pagination import PAGING, Page, Paging
 from intake.problems import service as problems
 from intake.problems.action_routes import ActionRoute, action_controller, answer_problem
-from intake.problems.deps import ON_PROBLEM, OnProblem
+from intake.problems.deps import OnProblem
+from intake.problems.item_routes import RecordController
 from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
 from intake.problems.schemas import Problem
 from intake.triage import links, pairing, policy, schemas, similar
@@ -28,8 +29,9 @@ from intake.triage.scoring import service as scores
 from intake.triage.scoring.rules import Weights
 from intake.triage.service import QueueFilters
 from intake.triage.sla import clocks
-from intake.web.auth import ACTING, Acting, Caller, require_role
+from intake.web.auth import ACTING, Acting, Caller
 from intake.web.reads import Reads, person_only
+from intake.web.roles import admin
 
 
 async def _answer_submitted(
@@ -124,11 +126,7 @@ class TriageQueueController(Controller):
         dependencies=PAGING,
     )
     async def queue(
-        self,
-        request: Request[Any, Any, Any],
-        reads: Reads,
-        filters: QueueFilters,
-        paging: Paging,
+        self, request: Request[Any, Any, Any], reads: Reads, filters: QueueFilters, paging: Paging
     ) -> Page[schemas.QueueItem]:
         email = person_only(request)  # the router refuses service accounts here already
         return Page.of(await queue_reads.queue_for(reads, email, filters, now=utcnow(), **paging))
@@ -145,10 +143,9 @@ class PolicyController(Controller):
     async def get_sla(self, acting: Acting) -> policy.SlaPolicy:
         return await policy.sla_policy(acting.session)
 
-    @put("/sla", summary="Change SLA targets (admin)", responses=errors(403))
+    @admin.put("/sla", summary="Change SLA targets")
     async def put_sla(self, acting: Acting, data: JSONBody[policy.SlaPolicy]) -> policy.SlaPolicy:
         session, caller = acting
-        require_role(caller, "admin")
         saved = await policy.set_sla_policy(session, data, caller.id)
         await clocks.recompute_open(session, caller.id)
         return saved
@@ -157,16 +154,15 @@ class PolicyController(Controller):
     async def get_weights(self, acting: Acting) -> Weights:
         return await policy.weights(acting.session)
 
-    @put("/scoring", summary="Change scoring weights (admin)", responses=errors(403))
+    @admin.put("/scoring", summary="Change scoring weights")
     async def put_weights(self, acting: Acting, data: JSONBody[Weights]) -> Weights:
-        require_role(acting.caller, "admin")
         return await policy.set_weights(acting.session, data, acting.caller.id)
 
     @get("/holidays", summary="City holidays")
     async def get_holidays(self, acting: Acting) -> list[policy.HolidayOut]:
         return await policy.holidays(acting.session)
 
-    @put("/holidays/{year:int}", summary="Set one year's holidays (admin)", responses=errors(403))
+    @admin.put("/holidays/{year:int}", summary="Set one year's holidays")
     async def put_holidays(
         self,
         acting: Acting,
@@ -176,18 +172,15 @@ class PolicyController(Controller):
         ],
     ) -> list[policy.HolidayOut]:
         session, caller = acting
-        require_role(caller, "admin")
         saved = await policy.replace_holidays(session, year, data)
         await clocks.recompute_open(session, caller.id)
         return saved
 
 
-class ProblemTriageController(Controller):
+class ProblemTriageController(RecordController):
     """Scoring, similar problems, links and team pairing of one problem."""
 
-    path = "/problems/{problem_id:uuid}"
     tags = ["triage"]
-    dependencies = ON_PROBLEM
 
     @get("/score", summary="A problem's score and its history")
     async def get_score(self, on: OnProblem) -> schemas.ScoreOut:

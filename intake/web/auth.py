@@ -295,7 +295,7 @@ def acting(caller: Caller, db_session: AsyncSession) -> Acting:
 
 
 # A controller whose handlers take ``acting: Acting`` has these dependencies. A route for
-# one role checks it in its handler (``require_role``), after its input: a 422 comes first.
+# one role checks it in its handler (``intake.web.roles``), after its input: a 422 comes first.
 ACTING = {"acting": Provide(acting, sync_to_thread=False)}
 
 

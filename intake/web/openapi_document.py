@@ -48,64 +48,53 @@ RATE_LIMIT_HEADERS = (
 )
 
 _SECONDS = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+_TEXT = {"type": "string"}
+
+
+def _header(description: str, schema: dict[str, Any] = _TEXT) -> dict[str, Any]:
+    return {"description": description, "schema": dict(schema)}
+
+
 # Every response header Intake sends, as components/headers.
 HEADERS: dict[str, dict[str, Any]] = {
-    "ETag": {
-        "description": "The version of what the response shows (a quoted string). Send it "
+    "ETag": _header(
+        "The version of what the response shows (a quoted string). Send it "
         "back as `If-Match` to change it, or as `If-None-Match` to get a 304 while unchanged.",
-        "schema": {"type": "string", "pattern": '^(W/)?"[^"]*"$'},
-    },
-    "Location": {
-        "description": "The path of the resource the request created (or found).",
-        "schema": {"type": "string", "format": "uri-reference"},
-    },
-    "Idempotent-Replayed": {
-        "description": "`true` when this is the stored response to an earlier request with "
+        {"type": "string", "pattern": '^(W/)?"[^"]*"$'},
+    ),
+    "Location": _header(
+        "The path of the resource the request created (or found).",
+        {"type": "string", "format": "uri-reference"},
+    ),
+    "Idempotent-Replayed": _header(
+        "`true` when this is the stored response to an earlier request with "
         "the same `Idempotency-Key`: nothing was done again.",
-        "schema": {"type": "string", "enum": ["true"]},
-    },
-    "Age": {
-        "description": "Seconds since this portfolio body was computed, when it is served "
+        {"type": "string", "enum": ["true"]},
+    ),
+    "Age": _header(
+        "Seconds since this portfolio body was computed, when it is served "
         "while a fresher one is being computed (see `Cache-Control`).",
-        "schema": _SECONDS,
-    },
-    "Cache-Control": {
-        "description": "How long a client or proxy may reuse the body.",
-        "schema": {"type": "string"},
-    },
-    "Vary": {
-        "description": "The body depends on who asks.",
-        "schema": {"type": "string"},
-    },
-    "Content-Disposition": {
-        "description": 'Download as a file: `attachment; filename="..."`.',
-        "schema": {"type": "string"},
-    },
-    "Retry-After": {
-        "description": "Seconds to wait before sending the request again.",
-        "schema": {**_SECONDS, "minimum": 1},
-    },
-    "RateLimit-Limit": {
-        "description": "Requests a person may make per window (`INTAKE_RATE_LIMIT_PER_MINUTE`). "
+        _SECONDS,
+    ),
+    "Cache-Control": _header("How long a client or proxy may reuse the body."),
+    "Vary": _header("The body depends on who asks."),
+    "Content-Disposition": _header('Download as a file: `attachment; filename="..."`.'),
+    "Retry-After": _header(
+        "Seconds to wait before sending the request again.", {**_SECONDS, "minimum": 1}
+    ),
+    "RateLimit-Limit": _header(
+        "Requests a person may make per window (`INTAKE_RATE_LIMIT_PER_MINUTE`). "
         "Sent on every `/api/v1` response while the limit is on.",
-        "schema": {"type": "integer", "minimum": 1},
-    },
-    "RateLimit-Remaining": {
-        "description": "Requests left in the current window.",
-        "schema": {"type": "integer", "minimum": 0},
-    },
-    "RateLimit-Reset": {
-        "description": "Seconds until the current window ends.",
-        "schema": {"type": "integer", "minimum": 0},
-    },
-    "RateLimit-Policy": {
-        "description": "The limit and its window in seconds, e.g. `600; w=60`.",
-        "schema": {"type": "string"},
-    },
-    "WWW-Authenticate": {
-        "description": "The authentication scheme to use: `Bearer`.",
-        "schema": {"type": "string"},
-    },
+        {"type": "integer", "minimum": 1},
+    ),
+    "RateLimit-Remaining": _header(
+        "Requests left in the current window.", {"type": "integer", "minimum": 0}
+    ),
+    "RateLimit-Reset": _header(
+        "Seconds until the current window ends.", {"type": "integer", "minimum": 0}
+    ),
+    "RateLimit-Policy": _header("The limit and its window in seconds, e.g. `600; w=60`."),
+    "WWW-Authenticate": _header("The authentication scheme to use: `Bearer`."),
 }
 
 # The errors any operation may answer without declaring them, and the headers they carry.
