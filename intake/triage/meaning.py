@@ -89,7 +89,8 @@ class Encoder:
             hidden = self._encode(ids, mask)
         pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-9)).astype(np.float32)
+        unit: Vectors = (pooled / np.maximum(norms, 1e-9)).astype(np.float32)
+        return unit
 
     def _encode(self, ids: NDArray[np.int64], mask: Vectors) -> Vectors:
         """BERT's forward pass: embeddings, then each layer's attention and feed-forward."""
@@ -136,7 +137,8 @@ def _dense(x: Vectors, w: dict[str, NDArray[np.float32]], name: str) -> Vectors:
 def _norm(x: Vectors, w: dict[str, NDArray[np.float32]], name: str) -> Vectors:
     mean = x.mean(axis=-1, keepdims=True)
     variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(variance + EPSILON) * w[f"{name}.weight"] + w[f"{name}.bias"]
+    normed: Vectors = (x - mean) / np.sqrt(variance + EPSILON)
+    return normed * w[f"{name}.weight"] + w[f"{name}.bias"]
 
 
 def _gelu(x: Vectors) -> Vectors:
@@ -149,7 +151,8 @@ def _gelu(x: Vectors) -> Vectors:
         0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
     )
     erf = sign * (1.0 - poly * np.exp(-z * z))
-    return (0.5 * x * (1.0 + erf)).astype(np.float32)
+    gelu: Vectors = (0.5 * x * (1.0 + erf)).astype(np.float32)
+    return gelu
 
 
 _loading = threading.Lock()
