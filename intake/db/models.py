@@ -307,7 +307,8 @@ Index(
 
 class ProblemMeaning(Base):
     """What a submitted problem means: its sentence-model vector (``intake.triage.meaning``,
-    float32 little-endian) and the model it came from."""
+    float32 little-endian), the model it came from, and the cosines of its nearest problems
+    (``intake.triage.meanings``: how crowded its neighbourhood is)."""
 
     __tablename__ = "problem_meanings"
 
@@ -316,8 +317,10 @@ class ProblemMeaning(Base):
     )
     model: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
-    # Indexed: each process's matrix of meanings reads what was embedded since it last looked.
-    embedded_at: Mapped[datetime] = mapped_column(index=True)
+    nearest: Mapped[list[float]] = mapped_column(ARRAY(REAL))
+    # When the row last changed (its vector or its nearest), indexed: each process's matrix
+    # of meanings reads what changed since it last looked.
+    stored_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class ProblemSimilarity(Base):

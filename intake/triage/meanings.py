@@ -25,8 +25,10 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,7 +38,14 @@ from intake.triage import meaning, similar, words
 
 logger = logging.getLogger(__name__)
 
-BLEND = 0.5  # meaning's share of the score (tuned on tests/corpus/paraphrases.txt only)
+# The score: BLEND * (cosine - CROWDING * (crowding of each, less TYPICAL_CROWDING))
+# + (1 - BLEND) * the terms' cosine; BLEND and CROWDING tuned on tests/corpus/paraphrases.txt
+# only (docs/triage.md#meaning).
+BLEND = 0.55
+CROWDING = 1.125
+CROWD = 10  # a problem's crowding: the mean cosine of its CROWD nearest
+TYPICAL_CROWDING = 0.5  # shifts scores near the terms' range; changes no order
+EMPTY = -2.0  # a free place among a problem's nearest (a cosine is at least -1)
 NEAREST = 100  # problems nearest in meaning scored with their terms too
 BATCH = 16  # problems a pass claims and embeds at once
 LOCK = 0x1D7A_4E18  # the advisory lock one pass holds: one pass at a time city-wide
@@ -62,15 +71,19 @@ _CLAIM_SQL = text(
 )
 _VECTOR_SQL = text(
     """
-    INSERT INTO problem_meanings (problem_id, model, vector, embedded_at)
-    VALUES (:id, :model, :vector, :now)
+    INSERT INTO problem_meanings (problem_id, model, vector, nearest, stored_at)
+    VALUES (:id, :model, :vector, :nearest, :now)
     ON CONFLICT (problem_id) DO UPDATE
-        SET model = excluded.model, vector = excluded.vector, embedded_at = excluded.embedded_at
+        SET model = excluded.model, vector = excluded.vector, nearest = excluded.nearest,
+            stored_at = excluded.stored_at
     """
 )
-_EMBEDDED_SQL = text(
-    "SELECT problem_id, vector, embedded_at FROM problem_meanings "
-    "WHERE model = :model AND embedded_at >= :since ORDER BY embedded_at"
+_NEAREST_SQL = text(
+    "UPDATE problem_meanings SET nearest = :nearest, stored_at = :now WHERE problem_id = :id"
+)
+_STORED_SQL = text(
+    "SELECT problem_id, vector, nearest, stored_at FROM problem_meanings "
+    "WHERE model = :model AND stored_at >= :since ORDER BY stored_at"
 )
 # The terms' cosine of the problem with the given problems, the problems sharing its rarest
 # terms (as the search on submit finds them) and those whose lists hold it.
@@ -117,14 +130,16 @@ _HELD_SQL = text(
 
 
 class Matrix:
-    """Every stored vector of the current model, in this process's memory: a row each,
-    found by problem id. Filled from ``problem_meanings`` on first use, then with what was
-    embedded since (``refresh``) and what this process embeds (``put``)."""
+    """Every stored vector of the current model in this process's memory, a row each, with
+    the cosines of each one's ``CROWD`` nearest others. Filled from ``problem_meanings`` on
+    first use, then with what changed since (``refresh``) and what this process stores
+    (``add``)."""
 
     def __init__(self) -> None:
         self.ids: list[uuid.UUID] = []
         self.rows: dict[uuid.UUID, int] = {}
         self.vectors = np.zeros((0, meaning.DIMENSIONS), dtype=np.float32)
+        self.nearest = np.zeros((0, CROWD), dtype=np.float32)
         self.seen: datetime | None = None
 
     def __len__(self) -> int:
@@ -132,46 +147,79 @@ class Matrix:
 
     @property
     def nbytes(self) -> int:
-        return int(self.vectors[: len(self.ids)].nbytes)
+        return int(self.vectors[: len(self)].nbytes + self.nearest[: len(self)].nbytes)
 
     async def refresh(self, session: AsyncSession) -> None:
+        """Read what was stored since this matrix last looked (everything, the first time)."""
         since = EPOCH if self.seen is None else self.seen - OVERLAP
         rows = (
-            await session.execute(_EMBEDDED_SQL, {"model": meaning.MODEL_ID, "since": since})
+            await session.execute(_STORED_SQL, {"model": meaning.MODEL_ID, "since": since})
         ).all()
-        if not rows:
-            return
-        vectors = np.frombuffer(b"".join(row.vector for row in rows), dtype="<f4")
-        self.put([row.problem_id for row in rows], vectors.reshape(len(rows), -1))
-        self.seen = max(self.seen or rows[-1].embedded_at, rows[-1].embedded_at)
+        for row in rows:
+            vector = np.frombuffer(row.vector, dtype="<f4")
+            self._put(row.problem_id, vector, np.array(row.nearest, dtype=np.float32))
+        if rows:
+            self.seen = max(self.seen or rows[-1].stored_at, rows[-1].stored_at)
 
-    def put(self, ids: Sequence[uuid.UUID], vectors: meaning.Vectors) -> None:
-        for problem_id, vector in zip(ids, vectors, strict=True):
-            row = self.rows.get(problem_id)
-            if row is None:
-                row = len(self.ids)
-                if row == len(self.vectors):  # grow by half: amortised appends
-                    grown = np.zeros((max(1024, row * 3 // 2), meaning.DIMENSIONS), np.float32)
-                    grown[:row] = self.vectors
-                    self.vectors = grown
-                self.ids.append(problem_id)
-                self.rows[problem_id] = row
-            self.vectors[row] = vector
+    def add(
+        self, problem_id: uuid.UUID, vector: meaning.Vectors
+    ) -> tuple[meaning.Vectors, dict[uuid.UUID, list[float]]]:
+        """Put a problem's vector in; its cosine with every row (its own -inf), and the
+        problems whose nearest it joins, with their nearest now (its own first)."""
+        cosines = self.cosines(vector)
+        own = self.rows.get(problem_id)
+        if own is not None:
+            cosines[own] = -np.inf
+        count = min(CROWD, len(self) - (own is not None))
+        mine: NDArray[np.float32] = np.zeros(0, dtype=np.float32)
+        if count > 0:
+            mine = np.sort(cosines[np.argpartition(-cosines, count - 1)[:count]])
+        changed: dict[uuid.UUID, list[float]] = {}
+        # It joins the nearest of every problem it is nearer to than their farthest.
+        farthest = self.nearest[: len(self)].min(axis=1, initial=np.inf) if len(self) else []
+        for row in np.flatnonzero(cosines > farthest):
+            nearest = self.nearest[row]
+            nearest[np.argmin(nearest)] = cosines[row]
+            changed[self.ids[row]] = sorted(float(value) for value in nearest if value > EMPTY)
+        padded = np.full(CROWD, EMPTY, dtype=np.float32)
+        padded[: len(mine)] = mine
+        self._put(problem_id, vector, padded)
+        if own is None:  # its own row, new and last
+            cosines = np.append(cosines, np.float32(-np.inf))
+        return cosines, {problem_id: [float(value) for value in mine], **changed}
+
+    def crowding(self, rows: Sequence[int] | NDArray[np.intp]) -> meaning.Vectors:
+        """How crowded each row's neighbourhood is: the mean cosine of its nearest."""
+        nearest = self.nearest[rows]
+        filled = nearest > EMPTY
+        total = np.where(filled, nearest, 0.0).sum(axis=1)
+        crowded: meaning.Vectors = (total / np.maximum(filled.sum(axis=1), 1)).astype(np.float32)
+        return crowded
 
     def cosines(self, vector: meaning.Vectors) -> meaning.Vectors:
         """The cosine of ``vector`` with every stored one, in row order."""
-        result: meaning.Vectors = self.vectors[: len(self.ids)] @ vector
+        result: meaning.Vectors = self.vectors[: len(self)] @ vector
         return result
 
-    def nearest(self, vector: meaning.Vectors, count: int, but: uuid.UUID) -> list[uuid.UUID]:
-        cosines = self.cosines(vector)
-        if (own := self.rows.get(but)) is not None:
-            cosines[own] = -np.inf
-        count = min(count, len(cosines))
-        if count == 0:
-            return []
-        best = np.argpartition(-cosines, count - 1)[:count]
-        return [self.ids[row] for row in best if np.isfinite(cosines[row])]
+    def _put(self, problem_id: uuid.UUID, vector: meaning.Vectors, nearest: NDArray[Any]) -> None:
+        row = self.rows.get(problem_id)
+        if row is None:
+            row = len(self.ids)
+            if row == len(self.vectors):  # grow by half: amortised appends
+                size = max(1024, row * 3 // 2)
+                self.vectors = _grown(self.vectors, size, 0.0)
+                self.nearest = _grown(self.nearest, size, EMPTY)
+            self.ids.append(problem_id)
+            self.rows[problem_id] = row
+        self.vectors[row] = vector
+        self.nearest[row] = EMPTY
+        self.nearest[row, : len(nearest)] = nearest[:CROWD]
+
+
+def _grown(array: NDArray[np.float32], size: int, fill: float) -> NDArray[np.float32]:
+    grown = np.full((size, array.shape[1]), fill, dtype=np.float32)
+    grown[: len(array)] = array
+    return grown
 
 
 @dataclass(frozen=True)
@@ -223,17 +271,27 @@ async def store(
     ).first()
     if claimed is None:
         return False
+    cosines, nearest = matrix.add(problem_id, vector)
+    now = utcnow()
     await session.execute(
         _VECTOR_SQL,
         {
             "id": problem_id,
             "model": meaning.MODEL_ID,
             "vector": vector.astype("<f4").tobytes(),
-            "now": utcnow(),
+            "nearest": nearest.pop(problem_id),
+            "now": now,
         },
     )
-    matrix.put([problem_id], vector[None, :])
-    scores = await _scores(session, matrix, problem_id, claimed.similar_terms or [], vector)
+    if nearest:  # the problems it is now among the nearest of, in key order
+        await session.execute(
+            _NEAREST_SQL,
+            [
+                {"id": other, "nearest": values, "now": now}
+                for other, values in sorted(nearest.items())
+            ],
+        )
+    scores = await _scores(session, matrix, problem_id, claimed.similar_terms or [], cosines)
     best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: similar.KEEP]
     await session.execute(_FORGET_OWN_SQL, {"id": problem_id})
     if best:
@@ -248,7 +306,8 @@ async def store(
             },
         )
     # The lists that held it and do not make its own best keep it at the new score.
-    held = [(other, score) for other, score in scores.items() if other not in dict(best)]
+    kept = dict(best)
+    held = [(other, score) for other, score in scores.items() if other not in kept]
     if held:
         await session.execute(
             _HELD_SQL,
@@ -258,7 +317,7 @@ async def store(
                 "scores": [score for _, score in held],
             },
         )
-    await similar.cut_back(session, sorted({problem_id, *(other for other, _ in best)}))
+    await similar.cut_back(session, sorted({problem_id, *kept}))
     return True
 
 
@@ -267,11 +326,21 @@ async def _scores(
     matrix: Matrix,
     problem_id: uuid.UUID,
     terms: Sequence[str],
-    vector: meaning.Vectors,
+    cosines: meaning.Vectors,
 ) -> dict[uuid.UUID, float]:
-    """The blended score with each candidate that has a vector: the nearest in meaning, the
-    ones sharing its rarest terms, and those whose lists hold it."""
-    nearest = matrix.nearest(vector, NEAREST, but=problem_id)
+    """The score with each candidate that has a vector: the ``NEAREST`` nearest in meaning,
+    the ones sharing its rarest terms, and those whose lists hold it."""
+    own = matrix.rows[problem_id]
+    # Meaning, less how crowded the two neighbourhoods are (``CROWDING``).
+    crowding = matrix.crowding(np.arange(len(matrix)))
+    by_meaning = cosines - CROWDING * (crowding + crowding[own] - 2 * TYPICAL_CROWDING)
+    by_meaning[own] = -np.inf
+    count = min(NEAREST, len(matrix) - 1)
+    nearest = (
+        [matrix.ids[row] for row in np.argpartition(-by_meaning, count - 1)[:count]]
+        if count > 0
+        else []
+    )
     vocabulary = await words.vocabulary(session)
     weights, counts = await similar.term_weights(session, terms, vocabulary)
     norm = float(np.sqrt(sum(weight * weight for weight in weights.values())))
@@ -287,14 +356,10 @@ async def _scores(
             "candidates": similar.MAX_CANDIDATES,
         },
     )
-    by_terms = {row.id: float(row.score) for row in rows}
-    known = [other for other in by_terms if other in matrix.rows]
-    if not known:
-        return {}
-    cosines = matrix.vectors[[matrix.rows[other] for other in known]] @ vector
     return {
-        other: float(BLEND * max(float(cosine), 0.0) + (1 - BLEND) * by_terms[other])
-        for other, cosine in zip(known, cosines, strict=True)
+        row.id: float(BLEND * by_meaning[matrix.rows[row.id]] + (1 - BLEND) * row.score)
+        for row in rows
+        if row.id in matrix.rows
     }
 
 

@@ -1,7 +1,10 @@
 """What each problem means: its sentence-model vector, for similar problems.
 
 - problem_meanings: a submitted problem's vector (intake.triage.meaning: 384 float32,
-  little-endian, as bytea) and the model it came from, written by the app's meaning worker.
+  little-endian, as bytea), the model it came from, and the cosines of its nearest
+  problems (how crowded its neighbourhood is), written by the app's meaning worker;
+  stored_at (indexed) says when the row last changed, so each process's matrix reads only
+  what changed since it last looked.
 - problems.meaning_model: the model of its stored vector; NULL while it has none that fits
   its words (just submitted, its title or statement changed, or the model changed). The
   worker finds those through the partial index, newest first. Nothing is computed here:
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "c5a81e7d3f42"
 down_revision: str | None = "fae9b6a019d2"
@@ -38,7 +42,8 @@ def upgrade() -> None:
         sa.Column("problem_id", sa.Uuid(), nullable=False),
         sa.Column("model", sa.String(64), nullable=False),
         sa.Column("vector", sa.LargeBinary(), nullable=False),
-        sa.Column("embedded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("nearest", postgresql.ARRAY(sa.REAL()), nullable=False),
+        sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["problem_id"],
             ["problems.id"],
@@ -47,7 +52,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("problem_id", name=op.f("pk_problem_meanings")),
     )
-    op.create_index(op.f("ix_problem_meanings_embedded_at"), "problem_meanings", ["embedded_at"])
+    op.create_index(op.f("ix_problem_meanings_stored_at"), "problem_meanings", ["stored_at"])
 
 
 def downgrade() -> None:

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.demo.corpus import TOPICS, ProblemWriter
 from intake.triage import words
 from tests.builders import City
 from tests.helpers import Client, submitted
+from tests.triage.test_similar_meaning import embed_all
 
 pytestmark = pytest.mark.costly  # scheduled first (tests/conftest.py)
 
@@ -69,7 +71,10 @@ def test_the_paraphrase_corpus_has_forty_pairs_across_departments() -> None:
 
 
 async def test_paraphrases_from_other_departments_are_found(
-    client: Client, city: City, capsys: pytest.CaptureFixture[str]
+    client: Client,
+    city: City,
+    sessions: async_sessionmaker[AsyncSession],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     writer, rng = ProblemWriter(random.Random(18)), random.Random(18)
     for _ in range(BACKGROUND):
@@ -82,6 +87,7 @@ async def test_paraphrases_from_other_departments_are_found(
     firsts = {
         n: [await submit(client, city, "parks", *a) for a, _ in c] for n, c in corpora.items()
     }
+    await embed_all(sessions)  # what the app's meaning worker does after the submits
 
     shares, missed = {}, []
     for name in corpora:
