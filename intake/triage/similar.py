@@ -726,7 +726,7 @@ def _similar_problem(row: Any, department_id: uuid.UUID) -> schemas.SimilarProbl
         department=DepartmentRef(
             id=row.department_id, code=row.department_code, name=row.department_name
         ),
-        similarity=round(float(row.similarity), 3),
+        similarity=round(min(max(float(row.similarity), 0.0), 1.0), 3),  # a blend: kept in 0..1
         other_department=other_department,
         suggestion=(
             f"{row.department_name} has a similar problem: consider collaborating "
