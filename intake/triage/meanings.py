@@ -364,16 +364,25 @@ async def _scores(
 
 
 async def embed_every(run: Callable[[], Awaitable[MeaningPass]], seconds: float) -> None:
-    """A pass now and then every ``seconds`` (sooner while there is more to do), until
-    cancelled."""
+    """A pass now and then every ``seconds`` (at once again while there is more to do),
+    until cancelled. Without the model's files (or with others) it says so once and stops
+    trying: the terms' matches still serve."""
+    missing: list[meaning.ModelUnavailable] = []
 
     async def passes() -> MeaningPass:
-        done = await run()
-        while done.embedded:  # a backlog (an upgrade, a recompute) is worked through at once
-            more = await run()
-            done = MeaningPass(done.embedded + more.embedded, done.seconds + more.seconds)
-            if not more.embedded:
-                break
+        if missing:
+            return MeaningPass(0, 0.0)
+        try:
+            done = await run()
+            while done.embedded:  # a backlog (an upgrade, a recompute) is worked through
+                more = await run()
+                done = MeaningPass(done.embedded + more.embedded, done.seconds + more.seconds)
+                if not more.embedded:
+                    break
+        except meaning.ModelUnavailable as error:
+            missing.append(error)
+            logger.error("Similar problems are matched on their terms only: %s", error)
+            return MeaningPass(0, 0.0)
         return done
 
     await background.every(seconds, passes, what="The meaning worker", report=_said)

@@ -168,3 +168,28 @@ async def test_recompute_embeds_every_problem_with_progress(
     assert [(row["model"], row["size"]) for row in rows] == [(meaning.MODEL_ID, 4 * 384)] * 5
     assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
     assert "similar_problems" not in (await client.get("/health/ready")).json()
+
+
+async def test_each_process_follows_what_the_others_stored(
+    client: Client, city: City, sessions: Sessions
+) -> None:
+    first, second = meanings.Matrix(), meanings.Matrix()  # two processes' vectors in memory
+    hungry = await submitted(client, city, "parks", **HUNGRY)
+    await submitted(client, city, "requester", **INSPECTIONS)
+    assert (await meanings.embed_due(sessions, first)).embedded == 2
+    await submitted(client, city, "requester", **LIBRARY)
+    await submitted(client, city, "parks", **ROADS)
+    assert (await meanings.embed_due(sessions, second)).embedded == 2
+    hungry_too = await submitted(client, city, "health", **HUNGRY_TOO)
+    assert (await meanings.embed_due(sessions, first)).embedded == 1
+    async with sessions() as session:
+        await second.refresh(session)
+
+    # Both know every vector, and how crowded each one's neighbourhood is now, whoever
+    # stored it: what one process matches, the other would match the same.
+    assert sorted(first.ids) == sorted(second.ids) and len(first) == 5
+    for problem_id in first.ids:
+        one = first.crowding([first.rows[problem_id]])[0]
+        other = second.crowding([second.rows[problem_id]])[0]
+        assert abs(float(one) - float(other)) < 1e-6
+    assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
