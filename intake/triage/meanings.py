@@ -38,13 +38,12 @@ from intake.triage import meaning, similar, words
 
 logger = logging.getLogger(__name__)
 
-# The score: BLEND * (cosine - CROWDING * (crowding of each, less TYPICAL_CROWDING))
+# The score: BLEND * (cosine - CROWDING * (crowding of each, less the city's mean crowding))
 # + (1 - BLEND) * the terms' cosine; BLEND and CROWDING tuned on tests/corpus/paraphrases.txt
 # only (docs/triage.md#meaning).
 BLEND = 0.55
 CROWDING = 1.125
 CROWD = 10  # a problem's crowding: the mean cosine of its CROWD nearest
-TYPICAL_CROWDING = 0.5  # shifts scores near the terms' range; changes no order
 EMPTY = -2.0  # a free place among a problem's nearest (a cosine is at least -1)
 NEAREST = 100  # problems nearest in meaning scored with their terms too
 BATCH = 16  # problems a pass claims and embeds at once
@@ -100,10 +99,10 @@ _TERMS_SCORES_SQL = text(
         UNION SELECT unnest(CAST(:ids AS uuid[]))
         UNION SELECT problem_id FROM problem_similarities WHERE similar_id = CAST(:id AS uuid)
     )
-    SELECT chosen.id, coalesce(least(1.0, (
+    SELECT chosen.id, coalesce(least(1.0, coalesce((
         SELECT sum(query.weight) FROM unnest(problems.similar_terms) AS shared(term)
         JOIN query ON query.term = shared.term
-    ) / nullif(:norm * problems.similar_norm, 0)), 0.0) AS score
+    ), 0.0) / nullif(:norm * problems.similar_norm, 0)), 0.0) AS score
     FROM chosen JOIN problems ON problems.id = chosen.id
     WHERE chosen.id <> CAST(:id AS uuid) AND problems.reference IS NOT NULL
     """
@@ -332,8 +331,11 @@ async def _scores(
     the ones sharing its rarest terms, and those whose lists hold it."""
     own = matrix.rows[problem_id]
     # Meaning, less how crowded the two neighbourhoods are (``CROWDING``).
+    # Each crowding is taken from the city's mean, so a score says the same while the city
+    # fills (a first problem's neighbourhood is empty) and after.
     crowding = matrix.crowding(np.arange(len(matrix)))
-    by_meaning = cosines - CROWDING * (crowding + crowding[own] - 2 * TYPICAL_CROWDING)
+    crowding -= crowding.mean()
+    by_meaning = cosines - CROWDING * (crowding + crowding[own])
     by_meaning[own] = -np.inf
     count = min(NEAREST, len(matrix) - 1)
     nearest = (
