@@ -67,6 +67,8 @@ async def test_a_paraphrase_sharing_no_word_is_found_through_meaning(
     assert ids(found)[:1] == [hungry_too["id"]]
     assert found[0]["other_department"] is True
     assert "consider collaborating" in found[0]["suggestion"]
+    # The others share no word with it either, and mean something else: far below it.
+    assert all(match["similarity"] < 0.3 for match in found[1:]), found
     back = await similar_to(client, city, hungry_too)  # and the other way round
     assert ids(back)[:1] == [hungry["id"]]
     assert back[0]["similarity"] == found[0]["similarity"]
