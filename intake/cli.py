@@ -662,9 +662,33 @@ async def backfill_similar(
                 break
             filled, after = filled + count, ids[-1]
             progress.update(filled)
+    await embed_meanings(settings, url, stream)
     seconds = monotonic() - started
     progress.done(f"Stored the similar problems of {filled:,} problems in {seconds:.0f} s.")
     return Backfill(filled, seconds)
+
+
+async def embed_meanings(settings: Settings, url: str, stream: TextIO | None = None) -> int:
+    """Embed every problem whose meaning is due and store its matches by meaning and terms
+    (what the app's meaning worker does), with progress; the number embedded here."""
+    from intake.demo.generate import Progress
+    from intake.triage import meanings
+
+    progress = Progress(stream)
+    matrix, done = meanings.Matrix(), 0
+    async with _sessions(settings, url) as sessions:
+        async with sessions() as session:
+            progress.stage("meaning", await meanings.count_due(session))
+        while True:
+            result = await meanings.embed_due(sessions, matrix)
+            done += result.embedded
+            progress.update(done)
+            if result.embedded:
+                continue
+            async with sessions() as session:
+                if not await meanings.count_due(session):
+                    return done
+            await asyncio.sleep(0.5)  # an app's worker holds the lock: it is doing them
 
 
 @dataclass(frozen=True)

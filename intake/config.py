@@ -102,6 +102,9 @@ class Settings:
     mail: MailSettings | None = None
     # How often each API process sends due mails; 0 turns the background worker off.
     mail_seconds: int = 10
+    # How often each API process embeds the problems due (intake.triage.meanings) and stores
+    # their matches by meaning; 0 turns the background worker off.
+    meaning_seconds: int = 2
     # Where people open Intake (links in mails), without a trailing slash.
     public_url: str | None = None
     # Slow and idle clients (docs/configuration.md): a request's headers must arrive within
@@ -225,6 +228,7 @@ class Settings:
             portfolio_stale_seconds=integer("INTAKE_PORTFOLIO_STALE_SECONDS", 60, 0, 60 * 60),
             mail=mail,
             mail_seconds=integer("INTAKE_MAIL_SECONDS", 10, 0, 60 * 60),
+            meaning_seconds=integer("INTAKE_MEANING_SECONDS", 2, 0, 60 * 60),
             public_url=public_url,
             header_timeout_seconds=integer("INTAKE_HEADER_TIMEOUT_SECONDS", 10, 1, 600),
             body_timeout_seconds=integer("INTAKE_BODY_TIMEOUT_SECONDS", 30, 1, 3600),

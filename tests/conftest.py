@@ -103,6 +103,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         sla_sweep_seconds=0,  # tests sweep explicitly, with their own `now`
         webhook_seconds=0,  # tests deliver webhooks explicitly, with their own `now`
         mail_seconds=0,  # tests send mail explicitly (tests/mail runs the background pass)
+        meaning_seconds=0,  # tests embed explicitly (tests/triage/test_similar_meaning.py)
         rate_limit_per_minute=0,  # the limiter has its own tests (tests/lib/test_rate_limit.py)
         portfolio_stale_seconds=0,  # views answer what was just written (portfolio/test_stale.py)
     )

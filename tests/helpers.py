@@ -37,6 +37,7 @@ from intake import cli
 from intake.lib.etag import etag
 from intake.problems import schemas as problem_schemas
 from intake.problems import service as problems
+from intake.triage import meanings
 from intake.triage import service as triage
 from intake.web.auth import Caller
 from tests.builders import COMPLETE_PROBLEM, EMAILS, City
@@ -364,3 +365,46 @@ async def waited_a_week(db: asyncpg.Connection, problem_id: uuid.UUID) -> None:
         )
     finally:
         await db.execute("ALTER TABLE problem_events ENABLE TRIGGER problem_events_append_only")
+
+
+# -- similar problems ------------------------------------------------------------------------
+
+# The rest of each record shares no word with these titles and statements (the default
+# record's would make every problem match every other).
+PLAIN = {
+    "current_process": "Done by hand.",
+    "workarounds": None,
+    "impact_resident_burden": None,
+    "desired_outcome": "It just works.",
+}
+INSPECTIONS = {
+    **PLAIN,
+    "title": "Inspection scheduling happens on paper forms",
+    "problem_statement": "Inspectors schedule restaurant inspections on paper and phone calls.",
+}
+LIBRARY = {
+    **PLAIN,
+    "title": "Library card renewals only at a branch desk",
+    "problem_statement": "Patrons renew library cards in person, at the desk.",
+}
+
+
+async def similar_to(
+    client: Client, city: City, problem: dict[str, Any], who: str = "triager"
+) -> list[dict[str, Any]]:
+    response = await client.get(f"/api/v1/problems/{problem['id']}/similar", headers=city.auth(who))
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+def ids(found: list[dict[str, Any]]) -> list[str]:
+    return [match["id"] for match in found]
+
+
+async def embed_all(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Passes of the worker until nothing is due; how many problems were embedded."""
+    matrix, done = meanings.Matrix(), 0
+    while (embedded := (await meanings.embed_due(sessions, matrix)).embedded) > 0:
+        done += embedded
+    return done

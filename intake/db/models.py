@@ -280,6 +280,10 @@ class Problem(UUIDPrimaryKey, Timestamps, Base):
     # search finds problems sharing its rarest terms (GIN index) and scores the cosine.
     similar_terms: Mapped[list[str] | None] = mapped_column(ARRAY(Text), deferred=True)
     similar_norm: Mapped[float | None] = mapped_column(REAL, deferred=True)
+    # The model of its stored meaning (ProblemMeaning); NULL while it has none that fits its
+    # words: the meaning worker (intake.triage.meanings) embeds those, newest first. Setting
+    # it is not an edit.
+    meaning_model: Mapped[str | None] = mapped_column(String(64))
 
 
 # The triage queue's order (decision due first, paused last; then highest score, unscored
@@ -291,6 +295,32 @@ Index(
     Problem.id,
     postgresql_where=text("status IN ('submitted', 'triage', 'needs_info')"),
 )
+
+# The problems the meaning worker has to embed, newest first.
+Index(
+    "ix_problems_meaning_due",
+    Problem.submitted_at.desc(),
+    Problem.id,
+    postgresql_where=text("reference IS NOT NULL AND meaning_model IS NULL"),
+)
+
+
+class ProblemMeaning(Base):
+    """What a submitted problem means: its sentence-model vector (``intake.triage.meaning``,
+    float32 little-endian), the model it came from, and the cosines of its nearest problems
+    (``intake.triage.meanings``: how crowded its neighbourhood is)."""
+
+    __tablename__ = "problem_meanings"
+
+    problem_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    nearest: Mapped[list[float]] = mapped_column(ARRAY(REAL))
+    # When the row last changed (its vector or its nearest), indexed: each process's matrix
+    # of meanings reads what changed since it last looked.
+    stored_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class ProblemSimilarity(Base):

@@ -63,7 +63,9 @@ LIMIT = 10
 # opening (its first ``OPENING``, read from its first 2,000 characters, in the order they
 # occur), and the terms stored. Plain SQL: the marker is not an edit, so the model's
 # updated_at stamp must not apply (nor a new version, nor history). Nothing is returned if
-# the problem was marked already and not ``force``. _WORDS_SQL reads the same of several.
+# the problem was marked already and not ``force``. Its meaning is due again: the meaning
+# worker (intake.triage.meanings) scores its matches again, by meaning and terms. _WORDS_SQL
+# reads the same of several.
 # A problem's words as both read them: its title's stems, its opening's and the stored ones.
 _TERMS = """reference IS NOT NULL AS submitted,
         ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, title))
@@ -74,7 +76,7 @@ _TERMS = """reference IS NOT NULL AS submitted,
         similar_terms AS stored_terms"""
 _MARK_SQL = text(
     f"""
-    UPDATE problems SET similar_computed_at = :now
+    UPDATE problems SET similar_computed_at = :now, meaning_model = NULL
     WHERE id = :id AND (:force OR similar_computed_at IS NULL)
     RETURNING {_TERMS}
     """  # noqa: S608 (constant fragments only)
@@ -408,6 +410,7 @@ async def _store(
 
 
 async def _cut_back(session: AsyncSession, lists: list[uuid.UUID]) -> None:
+    """Cut these lists back to their best ``KEEP``."""
     if lists:
         await session.execute(_CUT_BACK, {"lists": lists, "keep": KEEP})
 
@@ -441,6 +444,16 @@ async def _count(session: AsyncSession, changes: Iterable[_Change]) -> None:
                 "now": utcnow(),
             },
         )
+
+
+async def term_weights(
+    session: AsyncSession, terms: Sequence[str], vocabulary: words.Vocabulary
+) -> tuple[dict[str, float], dict[str, int]]:
+    """The terms' weights and counts as a search weighs them (``intake.triage.meanings``)."""
+    return await _weights(session, terms, vocabulary)
+
+
+cut_back = _cut_back
 
 
 async def _weights(
@@ -738,7 +751,7 @@ def _similar_problem(row: Any, department_id: uuid.UUID) -> schemas.SimilarProbl
         department=DepartmentRef(
             id=row.department_id, code=row.department_code, name=row.department_name
         ),
-        similarity=round(float(row.similarity), 3),
+        similarity=round(min(max(float(row.similarity), 0.0), 1.0), 3),  # a blend: kept in 0..1
         other_department=other_department,
         suggestion=(
             f"{row.department_name} has a similar problem: consider collaborating "

@@ -21,7 +21,8 @@ of permits) weighs little, and so does a word any text has ("never", "month", "n
 a small city whose own counts cannot tell yet; "naloxone" or "detour" weighs a lot.
 
 The *dictionary* is what decides the terms: the thesaurus, the English frequencies and
-these rules. Its hash (``dictionary_hash``) is recorded with the stored matches, so a change
+these rules; and the sentence model that decides meanings (``intake.triage.meaning``). Its
+hash (``dictionary_hash``) is recorded with the stored matches, so a change
 shows (``/health/ready``, start-up log) until ``intake similar recompute`` runs.
 """
 
@@ -39,6 +40,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db.session import cached
+from intake.triage.meaning import MODEL_ID
 
 THESAURUS = Path(__file__).with_name("thesaurus")  # one file a domain; general.txt: no domain
 TERMS_VERSION = "3"  # bump when the rules below change what a problem's terms are
@@ -80,13 +82,15 @@ def thesaurus(folder: Path = THESAURUS) -> tuple[Group, ...]:
 
 @cache
 def dictionary_hash(folder: Path = THESAURUS) -> str:
-    """What decides the terms, as a short hash: the thesaurus, the English word frequencies'
-    release, ``CONCEPT_WEIGHT`` and ``TERMS_VERSION``."""
+    """What decides the stored matches, as a short hash: the thesaurus, the English word
+    frequencies' release, ``CONCEPT_WEIGHT`` and ``TERMS_VERSION`` decide the terms; the
+    sentence model (``meaning.MODEL_ID``) decides what a problem means."""
     digest = hashlib.sha256()
     for path in sorted(folder.glob("*.txt")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(
-        f"|wordfreq {version('wordfreq')}|terms {TERMS_VERSION}|concept {CONCEPT_WEIGHT}".encode()
+        f"|wordfreq {version('wordfreq')}|terms {TERMS_VERSION}|concept {CONCEPT_WEIGHT}"
+        f"|meaning {MODEL_ID}".encode()
     )
     return digest.hexdigest()[:16]
 

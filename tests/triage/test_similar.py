@@ -11,45 +11,29 @@ import pytest
 
 from intake.triage import similar
 from tests.builders import City
-from tests.helpers import Client, act, draft, events, submitted
+from tests.helpers import (
+    INSPECTIONS,
+    LIBRARY,
+    PLAIN,
+    Client,
+    act,
+    draft,
+    events,
+    ids,
+    similar_to,
+    submitted,
+)
 
-# The rest of each record shares no word with these titles and statements (the default
-# record's would make every problem match every other).
-PLAIN = {
-    "current_process": "Done by hand.",
-    "workarounds": None,
-    "impact_resident_burden": None,
-    "desired_outcome": "It just works.",
-}
-INSPECTIONS = {
-    **PLAIN,
-    "title": "Inspection scheduling happens on paper forms",
-    "problem_statement": "Inspectors schedule restaurant inspections on paper and phone calls.",
-}
 INSPECTIONS_TOO = {
     **PLAIN,
     "title": "Paper forms for scheduling inspections",
     "problem_statement": "Health inspectors book inspection visits with paper forms.",
-}
-LIBRARY = {
-    **PLAIN,
-    "title": "Library card renewals only at a branch desk",
-    "problem_statement": "Patrons renew library cards in person, at the desk.",
 }
 LIBRARY_TOO = {
     **PLAIN,
     "title": "Renewing a library card takes a trip to the branch",
     "problem_statement": "Library patrons travel to a branch to renew their cards.",
 }
-
-
-async def similar_to(
-    client: Client, city: City, problem: dict[str, Any], who: str = "triager"
-) -> list[dict[str, Any]]:
-    response = await client.get(f"/api/v1/problems/{problem['id']}/similar", headers=city.auth(who))
-    assert response.status_code == 200, response.text
-    found: list[dict[str, Any]] = response.json()
-    return found
 
 
 async def edit(
@@ -61,10 +45,6 @@ async def edit(
         headers={**city.auth(who), "If-Match": problem["etag"]},
     )
     assert response.status_code == 200, response.text
-
-
-def ids(found: list[dict[str, Any]]) -> list[str]:
-    return [match["id"] for match in found]
 
 
 async def test_submit_stores_the_matches_and_the_older_problem_lists_the_newer_one(

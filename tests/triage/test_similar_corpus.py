@@ -2,9 +2,11 @@
 other words must come up in the first five similar problems, among the other problems of a
 city (written by the demo city's generator, intake.demo.corpus).
 
-tests/corpus/paraphrases.txt holds the pairs the ranking and the first synonym dictionary
-were tuned on (the civic thesaurus that replaced it was written from city services, not from
-the pairs); paraphrases_heldout.txt, pairs written before that and never tuned on;
+The matches are the meaning worker's (intake.triage.meanings: meaning and terms), run after
+the submits as the app runs it. tests/corpus/paraphrases.txt holds the pairs the ranking,
+the blend of meaning and terms, and the first synonym dictionary were tuned on (the civic
+thesaurus that replaced it was written from city services, not from the pairs);
+paraphrases_heldout.txt, pairs written before that and never tuned on;
 paraphrases_fresh.txt, pairs written before the second pass changed anything (measured first,
 then looked at). bench/similar.py measures the same among 10,000 problems."""
 
@@ -22,7 +24,7 @@ from intake.demo.corpus import TOPICS, ProblemWriter
 from intake.triage import words
 from intake.web.reads import caller_of
 from tests.builders import EMAILS, City
-from tests.helpers import Client, submitted, submitted_by_services
+from tests.helpers import Client, embed_all, submitted, submitted_by_services
 
 pytestmark = pytest.mark.costly  # scheduled first (tests/timing.py)
 
@@ -94,6 +96,7 @@ async def test_paraphrases_from_other_departments_are_found(
     firsts = {
         n: [await submit(client, city, "parks", *a) for a, _ in c] for n, c in corpora.items()
     }
+    await embed_all(sessions)  # what the app's meaning worker does after the submits
 
     shares, missed = {}, []
     for name in corpora:
@@ -115,10 +118,11 @@ async def test_paraphrases_from_other_departments_are_found(
         with capsys.disabled():
             print(f"\nsimilar, {name}: {found}/{len(corpora[name])} in the first {TOP}")
 
-    # What the thesaurus reaches among 300 (docs/triage.md#measured): 36/40, 21/21, 21/22.
-    assert shares["paraphrases.txt"] >= TARGET, "\n".join(missed)
-    assert shares["paraphrases_heldout.txt"] >= 0.95, "\n".join(missed)
-    assert shares["paraphrases_fresh.txt"] >= TARGET, "\n".join(missed)
+    # What meaning and terms reach among 300 (docs/triage.md#measured): 39/40, 21/21, 21/22
+    # (the terms alone: 36/40, 21/21, 21/22).
+    assert shares["paraphrases.txt"] >= 0.975, "\n".join(missed)
+    assert shares["paraphrases_heldout.txt"] >= 1.0, "\n".join(missed)
+    assert shares["paraphrases_fresh.txt"] >= 0.95, "\n".join(missed)
 
 
 def test_a_synonym_group_is_one_term_numbers_and_compounds_are_not() -> None:

@@ -10,8 +10,7 @@ import asyncpg
 
 from intake.triage import words
 from tests.builders import City
-from tests.helpers import Client, submitted
-from tests.triage.test_similar import PLAIN, ids, similar_to
+from tests.helpers import PLAIN, Client, ids, similar_to, submitted
 
 
 async def test_different_things_of_one_kind_find_each_other(client: Client, city: City) -> None:

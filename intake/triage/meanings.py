@@ -1,0 +1,401 @@
+"""Similar problems by meaning: each submitted problem's vector, and matches scored by a blend
+of meaning and terms, stored by a worker beside the requests.
+
+A submit answers at once with the matches of its terms (``intake.triage.similar``), and marks
+the problem due (``meaning_model`` NULL, as an edit of its title or statement does). The
+app's meaning worker then, every ``INTAKE_MEANING_SECONDS``: claims the newest due problems,
+embeds them in a thread (``intake.triage.meaning``, tens of milliseconds each, so the event
+loop keeps serving), and stores each one's matches again, scored
+
+    BLEND * cosine of the two vectors + (1 - BLEND) * cosine of their weighted terms
+
+over the ``NEAREST`` problems nearest in meaning (a brute-force product with the process's
+matrix of every stored vector, kept up to date from ``problem_meanings``) and the problems
+sharing its rarest terms. Its best ``similar.KEEP`` are its list; it joins their lists with
+the same score, and every list that held it gets the new score too, so a list never mixes
+the two scales for long. One pass runs at a time city-wide (an advisory lock), whatever the
+number of processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from intake.lib import background
+from intake.lib.clock import utcnow
+from intake.triage import meaning, similar, words
+
+logger = logging.getLogger(__name__)
+
+# The score: BLEND * (cosine - CROWDING * (crowding of each, less the city's mean crowding))
+# + (1 - BLEND) * the terms' cosine; BLEND and CROWDING tuned on tests/corpus/paraphrases.txt
+# only (docs/triage.md#meaning).
+BLEND = 0.55
+CROWDING = 1.125
+CROWD = 10  # a problem's crowding: the mean cosine of its CROWD nearest
+EMPTY = -2.0  # a free place among a problem's nearest (a cosine is at least -1)
+NEAREST = 100  # problems nearest in meaning scored with their terms too
+BATCH = 16  # problems a pass claims and embeds at once
+LOCK = 0x1D7A_4E18  # the advisory lock one pass holds: one pass at a time city-wide
+OVERLAP = timedelta(minutes=1)  # the matrix reads back this much, for late commits
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+Sessions = async_sessionmaker[AsyncSession]
+
+_DUE_SQL = text(
+    """
+    SELECT id, version, title, left(coalesce(problem_statement, ''), 2000) AS statement
+    FROM problems WHERE reference IS NOT NULL AND meaning_model IS NULL
+    ORDER BY submitted_at DESC, id LIMIT :limit
+    """
+)
+_COUNT_DUE_SQL = text(
+    "SELECT count(*) FROM problems WHERE reference IS NOT NULL AND meaning_model IS NULL"
+)
+_CLAIM_SQL = text(
+    "UPDATE problems SET meaning_model = :model "
+    "WHERE id = :id AND version = :version AND meaning_model IS NULL "
+    "RETURNING similar_terms"
+)
+_VECTOR_SQL = text(
+    """
+    INSERT INTO problem_meanings (problem_id, model, vector, nearest, stored_at)
+    VALUES (:id, :model, :vector, :nearest, :now)
+    ON CONFLICT (problem_id) DO UPDATE
+        SET model = excluded.model, vector = excluded.vector, nearest = excluded.nearest,
+            stored_at = excluded.stored_at
+    """
+)
+_NEAREST_SQL = text(
+    "UPDATE problem_meanings SET nearest = :nearest, stored_at = :now WHERE problem_id = :id"
+)
+_STORED_SQL = text(
+    "SELECT problem_id, vector, nearest, stored_at FROM problem_meanings "
+    "WHERE model = :model AND stored_at >= :since ORDER BY stored_at"
+)
+# The terms' cosine of the problem with the given problems, the problems sharing its rarest
+# terms (as the search on submit finds them) and those whose lists hold it.
+_TERMS_SCORES_SQL = text(
+    """
+    WITH query AS (
+        SELECT * FROM unnest(CAST(:terms AS text[]), CAST(:weights AS float8[]))
+            AS query(term, weight)
+    ), chosen AS (
+        (SELECT id FROM problems
+         WHERE similar_terms && CAST(:rare AS text[]) AND id <> CAST(:id AS uuid)
+           AND reference IS NOT NULL AND similar_norm > 0
+         ORDER BY submitted_at DESC NULLS LAST, id LIMIT :candidates)
+        UNION SELECT unnest(CAST(:ids AS uuid[]))
+        UNION SELECT problem_id FROM problem_similarities WHERE similar_id = CAST(:id AS uuid)
+    )
+    SELECT chosen.id, coalesce(least(1.0, coalesce((
+        SELECT sum(query.weight) FROM unnest(problems.similar_terms) AS shared(term)
+        JOIN query ON query.term = shared.term
+    ), 0.0) / nullif(:norm * problems.similar_norm, 0)), 0.0) AS score
+    FROM chosen JOIN problems ON problems.id = chosen.id
+    WHERE chosen.id <> CAST(:id AS uuid) AND problems.reference IS NOT NULL
+    """
+)
+_FORGET_OWN_SQL = text("DELETE FROM problem_similarities WHERE problem_id = :id")
+_EDGES_SQL = text(
+    """
+    INSERT INTO problem_similarities (problem_id, similar_id, score)
+    SELECT problem_id, similar_id, score
+    FROM unnest(CAST(:from AS uuid[]), CAST(:to AS uuid[]), CAST(:scores AS real[]))
+        AS edges(problem_id, similar_id, score)
+    ORDER BY problem_id, similar_id
+    ON CONFLICT (problem_id, similar_id) DO UPDATE SET score = excluded.score
+    """
+)
+_HELD_SQL = text(
+    """
+    UPDATE problem_similarities SET score = given.score
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:scores AS real[])) AS given(problem_id, score)
+    WHERE problem_similarities.problem_id = given.problem_id
+      AND problem_similarities.similar_id = CAST(:id AS uuid)
+    """
+)
+
+
+class Matrix:
+    """Every stored vector of the current model in this process's memory, a row each, with
+    the cosines of each one's ``CROWD`` nearest others. Filled from ``problem_meanings`` on
+    first use, then with what changed since (``refresh``) and what this process stores
+    (``add``)."""
+
+    def __init__(self) -> None:
+        self.ids: list[uuid.UUID] = []
+        self.rows: dict[uuid.UUID, int] = {}
+        self.vectors = np.zeros((0, meaning.DIMENSIONS), dtype=np.float32)
+        self.nearest = np.zeros((0, CROWD), dtype=np.float32)
+        self.seen: datetime | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.vectors[: len(self)].nbytes + self.nearest[: len(self)].nbytes)
+
+    async def refresh(self, session: AsyncSession) -> None:
+        """Read what was stored since this matrix last looked (everything, the first time)."""
+        since = EPOCH if self.seen is None else self.seen - OVERLAP
+        rows = (
+            await session.execute(_STORED_SQL, {"model": meaning.MODEL_ID, "since": since})
+        ).all()
+        for row in rows:
+            vector = np.frombuffer(row.vector, dtype="<f4")
+            self._put(row.problem_id, vector, np.array(row.nearest, dtype=np.float32))
+        if rows:
+            self.seen = max(self.seen or rows[-1].stored_at, rows[-1].stored_at)
+
+    def add(
+        self, problem_id: uuid.UUID, vector: meaning.Vectors
+    ) -> tuple[meaning.Vectors, dict[uuid.UUID, list[float]]]:
+        """Put a problem's vector in; its cosine with every row (its own -inf), and the
+        problems whose nearest it joins, with their nearest now (its own first)."""
+        cosines = self.cosines(vector)
+        own = self.rows.get(problem_id)
+        if own is not None:
+            cosines[own] = -np.inf
+        count = min(CROWD, len(self) - (own is not None))
+        mine: NDArray[np.float32] = np.zeros(0, dtype=np.float32)
+        if count > 0:
+            mine = np.sort(cosines[np.argpartition(-cosines, count - 1)[:count]])
+        changed: dict[uuid.UUID, list[float]] = {}
+        # It joins the nearest of every problem it is nearer to than their farthest.
+        farthest = self.nearest[: len(self)].min(axis=1, initial=np.inf) if len(self) else []
+        for row in np.flatnonzero(cosines > farthest):
+            nearest = self.nearest[row]
+            nearest[np.argmin(nearest)] = cosines[row]
+            changed[self.ids[row]] = sorted(float(value) for value in nearest if value > EMPTY)
+        padded = np.full(CROWD, EMPTY, dtype=np.float32)
+        padded[: len(mine)] = mine
+        self._put(problem_id, vector, padded)
+        if own is None:  # its own row, new and last
+            cosines = np.append(cosines, np.float32(-np.inf))
+        return cosines, {problem_id: [float(value) for value in mine], **changed}
+
+    def crowding(self, rows: Sequence[int] | NDArray[np.intp]) -> meaning.Vectors:
+        """How crowded each row's neighbourhood is: the mean cosine of its nearest."""
+        nearest = self.nearest[rows]
+        filled = nearest > EMPTY
+        total = np.where(filled, nearest, 0.0).sum(axis=1)
+        crowded: meaning.Vectors = (total / np.maximum(filled.sum(axis=1), 1)).astype(np.float32)
+        return crowded
+
+    def cosines(self, vector: meaning.Vectors) -> meaning.Vectors:
+        """The cosine of ``vector`` with every stored one, in row order."""
+        result: meaning.Vectors = self.vectors[: len(self)] @ vector
+        return result
+
+    def _put(self, problem_id: uuid.UUID, vector: meaning.Vectors, nearest: NDArray[Any]) -> None:
+        row = self.rows.get(problem_id)
+        if row is None:
+            row = len(self.ids)
+            if row == len(self.vectors):  # grow by half: amortised appends
+                size = max(1024, row * 3 // 2)
+                self.vectors = _grown(self.vectors, size, 0.0)
+                self.nearest = _grown(self.nearest, size, EMPTY)
+            self.ids.append(problem_id)
+            self.rows[problem_id] = row
+        self.vectors[row] = vector
+        self.nearest[row] = EMPTY
+        self.nearest[row, : len(nearest)] = nearest[:CROWD]
+
+
+def _grown(array: NDArray[np.float32], size: int, fill: float) -> NDArray[np.float32]:
+    grown = np.full((size, array.shape[1]), fill, dtype=np.float32)
+    grown[: len(array)] = array
+    return grown
+
+
+@dataclass(frozen=True)
+class MeaningPass:
+    embedded: int
+    seconds: float
+    busy: bool = False  # another pass held the lock: nothing was tried
+
+
+async def count_due(session: AsyncSession) -> int:
+    """Submitted problems whose meaning is due."""
+    return int(await session.scalar(_COUNT_DUE_SQL) or 0)
+
+
+async def embed_due(sessionmaker: Sessions, matrix: Matrix, limit: int = BATCH) -> MeaningPass:
+    """Claim up to ``limit`` due problems, newest first, embed them and store their
+    matches, in one transaction; nothing while another pass (of any process) runs."""
+    started = utcnow()
+    async with sessionmaker() as session, session.begin():
+        locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK})
+        if not locked:
+            return MeaningPass(0, 0.0, busy=True)
+        due = (await session.execute(_DUE_SQL, {"limit": limit})).all()
+        if not due:
+            return MeaningPass(0, 0.0)
+        encoder = await asyncio.to_thread(meaning.encoder)
+        await matrix.refresh(session)
+        texts = [meaning.problem_text(row.title, row.statement) for row in due]
+        vectors = await asyncio.to_thread(_embed_each, encoder, texts)
+        done = 0
+        for row, vector in zip(due, vectors, strict=True):
+            done += await store(session, matrix, row.id, row.version, vector)
+    return MeaningPass(done, (utcnow() - started).total_seconds())
+
+
+def _embed_each(encoder: meaning.Encoder, texts: Sequence[str]) -> meaning.Vectors:
+    """One text at a time: a batch pads every text to its longest, half again the work."""
+    return np.concatenate([encoder.embed([text]) for text in texts])
+
+
+async def store(
+    session: AsyncSession,
+    matrix: Matrix,
+    problem_id: uuid.UUID,
+    version: int,
+    vector: meaning.Vectors,
+) -> bool:
+    """Store the problem's vector and its matches by meaning and terms; False when its words
+    changed since they were read (it stays due)."""
+    claimed = (
+        await session.execute(
+            _CLAIM_SQL, {"id": problem_id, "version": version, "model": meaning.MODEL_ID}
+        )
+    ).first()
+    if claimed is None:
+        return False
+    cosines, nearest = matrix.add(problem_id, vector)
+    now = utcnow()
+    await session.execute(
+        _VECTOR_SQL,
+        {
+            "id": problem_id,
+            "model": meaning.MODEL_ID,
+            "vector": vector.astype("<f4").tobytes(),
+            "nearest": nearest.pop(problem_id),
+            "now": now,
+        },
+    )
+    if nearest:  # the problems it is now among the nearest of, in key order
+        await session.execute(
+            _NEAREST_SQL,
+            [
+                {"id": other, "nearest": values, "now": now}
+                for other, values in sorted(nearest.items())
+            ],
+        )
+    scores = await _scores(session, matrix, problem_id, claimed.similar_terms or [], cosines)
+    best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: similar.KEEP]
+    await session.execute(_FORGET_OWN_SQL, {"id": problem_id})
+    if best:
+        ids = [other for other, _ in best]
+        values = [score for _, score in best]
+        await session.execute(
+            _EDGES_SQL,
+            {
+                "from": [problem_id] * len(ids) + ids,
+                "to": ids + [problem_id] * len(ids),
+                "scores": values + values,
+            },
+        )
+    # The lists that held it and do not make its own best keep it at the new score.
+    kept = dict(best)
+    held = [(other, score) for other, score in scores.items() if other not in kept]
+    if held:
+        await session.execute(
+            _HELD_SQL,
+            {
+                "id": problem_id,
+                "ids": [other for other, _ in held],
+                "scores": [score for _, score in held],
+            },
+        )
+    await similar.cut_back(session, sorted({problem_id, *kept}))
+    return True
+
+
+async def _scores(
+    session: AsyncSession,
+    matrix: Matrix,
+    problem_id: uuid.UUID,
+    terms: Sequence[str],
+    cosines: meaning.Vectors,
+) -> dict[uuid.UUID, float]:
+    """The score with each candidate that has a vector: the ``NEAREST`` nearest in meaning,
+    the ones sharing its rarest terms, and those whose lists hold it."""
+    own = matrix.rows[problem_id]
+    # Meaning, less how crowded the two neighbourhoods are (``CROWDING``).
+    # Each crowding is taken from the city's mean, so a score says the same while the city
+    # fills (a first problem's neighbourhood is empty) and after.
+    crowding = matrix.crowding(np.arange(len(matrix)))
+    crowding -= crowding.mean()
+    by_meaning = cosines - CROWDING * (crowding + crowding[own])
+    by_meaning[own] = -np.inf
+    count = min(NEAREST, len(matrix) - 1)
+    nearest = (
+        [matrix.ids[row] for row in np.argpartition(-by_meaning, count - 1)[:count]]
+        if count > 0
+        else []
+    )
+    vocabulary = await words.vocabulary(session)
+    weights, counts = await similar.term_weights(session, terms, vocabulary)
+    norm = float(np.sqrt(sum(weight * weight for weight in weights.values())))
+    rows = await session.execute(
+        _TERMS_SCORES_SQL,
+        {
+            "id": problem_id,
+            "ids": nearest,
+            "terms": list(weights),
+            "weights": [weight * weight for weight in weights.values()],
+            "norm": norm,
+            "rare": similar.finding_terms(weights, counts) if norm else [],
+            "candidates": similar.MAX_CANDIDATES,
+        },
+    )
+    return {
+        row.id: float(BLEND * by_meaning[matrix.rows[row.id]] + (1 - BLEND) * row.score)
+        for row in rows
+        if row.id in matrix.rows
+    }
+
+
+async def embed_every(run: Callable[[], Awaitable[MeaningPass]], seconds: float) -> None:
+    """A pass now and then every ``seconds`` (at once again while there is more to do),
+    until cancelled. Without the model's files (or with others) it says so once and stops
+    trying: the terms' matches still serve."""
+    missing: list[meaning.ModelUnavailable] = []
+
+    async def passes() -> MeaningPass:
+        if missing:
+            return MeaningPass(0, 0.0)
+        try:
+            done = await run()
+            while done.embedded:  # a backlog (an upgrade, a recompute) is worked through
+                more = await run()
+                done = MeaningPass(done.embedded + more.embedded, done.seconds + more.seconds)
+                if not more.embedded:
+                    break
+        except meaning.ModelUnavailable as error:
+            missing.append(error)
+            logger.error("Similar problems are matched on their terms only: %s", error)
+            return MeaningPass(0, 0.0)
+        return done
+
+    await background.every(seconds, passes, what="The meaning worker", report=_said)
+
+
+def _said(done: MeaningPass) -> str | None:
+    if not done.embedded:
+        return None
+    return f"Similar problems: {done.embedded} problem(s) embedded and matched by meaning."

@@ -1,0 +1,199 @@
+"""Similar problems by meaning: the worker embeds submitted problems and stores their matches
+by meaning and terms, so a paraphrase sharing no word is found; one pass at a time; the
+app's worker runs in the background and stops with the app; `intake similar recompute`
+embeds every problem again."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import asyncpg
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from intake.app import create_app
+from intake.config import Settings
+from intake.triage import meaning, meanings
+from tests.builders import City
+from tests.helpers import (
+    INSPECTIONS,
+    LIBRARY,
+    PLAIN,
+    Client,
+    embed_all,
+    ids,
+    intake,
+    similar_to,
+    submitted,
+    until,
+)
+
+Sessions = async_sessionmaker[AsyncSession]
+
+# The same problem from two departments, without a word (nor a synonym) in common.
+HUNGRY = {
+    **PLAIN,
+    "title": "Kids go hungry over the summer",
+    "problem_statement": "When school is out, many children lose the free lunches they rely on.",
+}
+HUNGRY_TOO = {
+    **PLAIN,
+    "title": "Pupils lack food during vacation months",
+    "problem_statement": "Students who depend on cafeteria meals have nothing to eat once "
+    "classes end in June.",
+}
+ROADS = {
+    **PLAIN,
+    "title": "Potholes reopen weeks after repair",
+    "problem_statement": "Crews patch the same potholes on arterial roads again and again.",
+}
+
+
+async def city_of_five(client: Client, city: City) -> tuple[dict[str, Any], dict[str, Any]]:
+    hungry = await submitted(client, city, "parks", **HUNGRY)
+    for who, fields in (("requester", INSPECTIONS), ("requester", LIBRARY), ("parks", ROADS)):
+        await submitted(client, city, who, **fields)
+    return hungry, await submitted(client, city, "health", **HUNGRY_TOO)
+
+
+async def test_a_paraphrase_sharing_no_word_is_found_through_meaning(
+    client: Client, city: City, sessions: Sessions
+) -> None:
+    hungry, hungry_too = await city_of_five(client, city)
+    assert hungry_too["id"] not in ids(await similar_to(client, city, hungry))  # terms alone
+
+    assert await embed_all(sessions) == 5
+
+    found = await similar_to(client, city, hungry)
+    assert ids(found)[:1] == [hungry_too["id"]]
+    assert found[0]["other_department"] is True
+    assert "consider collaborating" in found[0]["suggestion"]
+    # The others share no word with it either, and mean something else: far below it.
+    assert all(match["similarity"] < 0.3 for match in found[1:]), found
+    back = await similar_to(client, city, hungry_too)  # and the other way round
+    assert ids(back)[:1] == [hungry["id"]]
+    assert back[0]["similarity"] == found[0]["similarity"]
+
+
+async def test_an_edit_of_the_words_is_embedded_again(
+    client: Client, city: City, sessions: Sessions, db: asyncpg.Connection
+) -> None:
+    hungry, hungry_too = await city_of_five(client, city)
+    await embed_all(sessions)
+    before = await db.fetchval(
+        "SELECT vector FROM problem_meanings WHERE problem_id = $1", hungry["id"]
+    )
+    # The requester rewrites the problem while the triager waits on an answer.
+    for action, body in (("triage", None), ("request-info", {"questions": "Which schools?"})):
+        await client.post(
+            f"/api/v1/problems/{hungry['id']}/{action}",
+            json=body,
+            headers={**city.auth("triager"), "If-Match": await etag(client, city, hungry)},
+        )
+    response = await client.patch(
+        f"/api/v1/problems/{hungry['id']}",
+        json={"title": "Potholes on arterial roads reopen", "problem_statement": "Crews again."},
+        headers={**city.auth("parks"), "If-Match": await etag(client, city, hungry)},
+    )
+    assert response.status_code == 200, response.text
+
+    assert await embed_all(sessions) == 1
+    after = await db.fetchval(
+        "SELECT vector FROM problem_meanings WHERE problem_id = $1", hungry["id"]
+    )
+    assert after != before
+    assert hungry_too["id"] not in ids(await similar_to(client, city, hungry))[:1]
+
+
+async def etag(client: Client, city: City, problem: dict[str, Any]) -> str:
+    response = await client.get(f"/api/v1/problems/{problem['id']}", headers=city.auth("triager"))
+    return response.headers["etag"]
+
+
+async def test_one_pass_at_a_time_and_a_changed_problem_stays_due(
+    client: Client, city: City, sessions: Sessions, db: asyncpg.Connection
+) -> None:
+    hungry, _ = await city_of_five(client, city)
+    # Another process's pass holds the lock: this one does nothing, and says so.
+    await db.execute("SELECT pg_advisory_lock($1)", meanings.LOCK)
+    try:
+        busy = await meanings.embed_due(sessions, meanings.Matrix())
+    finally:
+        await db.execute("SELECT pg_advisory_unlock($1)", meanings.LOCK)
+    assert (busy.embedded, busy.busy) == (0, True)
+    assert await db.fetchval("SELECT count(*) FROM problem_meanings") == 0
+
+    # A problem whose words changed after they were read is not stored: it stays due.
+    version = await db.fetchval("SELECT version FROM problems WHERE id = $1", hungry["id"])
+    vector = meaning.encoder().embed([HUNGRY["title"]])[0]
+    async with sessions() as session, session.begin():
+        stored = await meanings.store(session, meanings.Matrix(), hungry["id"], version - 1, vector)
+    assert stored is False
+    async with sessions() as session:
+        assert await meanings.count_due(session) == 5
+
+
+async def test_the_app_embeds_in_the_background_and_stops_with_it(
+    city: City, settings: Settings, database_url: str, db: asyncpg.Connection
+) -> None:
+    app = create_app(replace(settings, meaning_seconds=1), database_url)
+    async with AsyncTestClient(app=app) as client:
+        hungry, hungry_too = await city_of_five(client, city)
+
+        async def found() -> bool:
+            return ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
+
+        await until(found, "the meaning worker to match the paraphrase")
+        # All to do again, and the app stops, whether a pass is under way or not.
+        await db.execute("DELETE FROM problem_meanings")
+        await db.execute("UPDATE problems SET meaning_model = NULL")
+    # Nothing half done: a problem has its vector and is marked, or neither.
+    rows = await db.fetch(
+        "SELECT problems.meaning_model, problem_meanings.model FROM problems "
+        "LEFT JOIN problem_meanings ON problem_meanings.problem_id = problems.id"
+    )
+    assert len(rows) == 5
+    assert all(row["meaning_model"] == row["model"] for row in rows)
+
+
+async def test_recompute_embeds_every_problem_with_progress(
+    client: Client, city: City, db: asyncpg.Connection, cli_env: dict[str, str]
+) -> None:
+    hungry, hungry_too = await city_of_five(client, city)
+    # As a city whose matches another model built.
+    await db.execute("UPDATE similar_dictionary SET dictionary = 'older'")
+
+    result = intake("similar", "recompute", "--batch", "2", env=cli_env)
+
+    assert result.returncode == 0, result.stderr
+    assert "meaning" in result.stderr and "5/5" in result.stderr
+    rows = await db.fetch("SELECT model, length(vector) AS size FROM problem_meanings")
+    assert [(row["model"], row["size"]) for row in rows] == [(meaning.MODEL_ID, 4 * 384)] * 5
+    assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
+    assert "similar_problems" not in (await client.get("/health/ready")).json()
+
+
+async def test_each_process_follows_what_the_others_stored(
+    client: Client, city: City, sessions: Sessions
+) -> None:
+    first, second = meanings.Matrix(), meanings.Matrix()  # two processes' vectors in memory
+    hungry = await submitted(client, city, "parks", **HUNGRY)
+    await submitted(client, city, "requester", **INSPECTIONS)
+    assert (await meanings.embed_due(sessions, first)).embedded == 2
+    await submitted(client, city, "requester", **LIBRARY)
+    await submitted(client, city, "parks", **ROADS)
+    assert (await meanings.embed_due(sessions, second)).embedded == 2
+    hungry_too = await submitted(client, city, "health", **HUNGRY_TOO)
+    assert (await meanings.embed_due(sessions, first)).embedded == 1
+    async with sessions() as session:
+        await second.refresh(session)
+
+    # Both know every vector, and how crowded each one's neighbourhood is now, whoever
+    # stored it: what one process matches, the other would match the same.
+    assert sorted(first.ids) == sorted(second.ids) and len(first) == 5
+    for problem_id in first.ids:
+        one = first.crowding([first.rows[problem_id]])[0]
+        other = second.crowding([second.rows[problem_id]])[0]
+        assert abs(float(one) - float(other)) < 1e-6
+    assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
