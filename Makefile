@@ -33,7 +33,7 @@ browser:
 ## costliest fixtures: tests/timing.py). Bytecode is kept (__pycache__, ignored by git) even
 ## where PYTHONDONTWRITEBYTECODE is set: compiling and rewriting the test modules again
 ## costs each worker seconds.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 test: $(STAMP) browser lint typecheck
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile \
 		--no-loadscope-reorder --durations=30
