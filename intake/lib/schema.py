@@ -137,10 +137,12 @@ def from_columns(output: type[S], *shaped: str) -> Callable[..., S]:
     unknown = set(shaped) - set(fields)
     if unknown:
         raise TypeError(f"{output.__name__} has no field {', '.join(sorted(unknown))}")
-    arguments = ", ".join(name if name in shaped else f"record[{name!r}]" for name in fields)
+    arguments = ", ".join(
+        f"{name}={name if name in shaped else f'_record[{name!r}]'}" for name in fields
+    )
     keywords = f", *, {', '.join(shaped)}" if shaped else ""
-    namespace: dict[str, Any] = {"output": output}
-    source = f"def make(record{keywords}):\n    return output({arguments})"
+    namespace: dict[str, Any] = {"_output": output}
+    source = f"def make(_record{keywords}):\n    return _output({arguments})"
     exec(source, namespace)  # noqa: S102 (made of the struct's own field names only)
     make: Callable[..., S] = namespace["make"]
     make.__qualname__ = make.__name__ = f"{output.__name__}_from_columns"
