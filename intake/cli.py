@@ -685,6 +685,10 @@ async def embed_meanings(settings: Settings, url: str, stream: TextIO | None = N
             progress.update(done)
             if result.embedded:
                 continue
+            if result.failed:
+                raise IntakeError(
+                    f"{result.failed} problem(s) could not be embedded (see the log): they stay due"
+                )
             async with sessions() as session:
                 if not await meanings.count_due(session):
                     return done

@@ -3,9 +3,9 @@ of meaning and terms, stored by a worker beside the requests.
 
 A submit answers at once with the matches of its terms (``intake.triage.similar``), and marks
 the problem due (``meaning_model`` NULL, as an edit of its title or statement does). The
-app's meaning worker then, every ``INTAKE_MEANING_SECONDS``: claims the newest due problems,
-embeds them in a thread (``intake.triage.meaning``, tens of milliseconds each, so the event
-loop keeps serving), and stores each one's matches again, scored
+app's meaning worker then, every ``INTAKE_MEANING_SECONDS``: reads the newest due problems
+(without locks), embeds them in a thread outside any transaction (``intake.triage.meaning``,
+tens of milliseconds each, so the event loop keeps serving), and stores each one's matches again, scored
 
     BLEND * cosine of the two vectors + (1 - BLEND) * cosine of their weighted terms
 
@@ -13,8 +13,9 @@ over the ``NEAREST`` problems nearest in meaning (a brute-force product with the
 matrix of every stored vector, kept up to date from ``problem_meanings``) and the problems
 sharing its rarest terms. Its best ``similar.KEEP`` are its list; it joins their lists with
 the same score, and every list that held it gets the new score too, so a list never mixes
-the two scales for long. One pass runs at a time city-wide (an advisory lock), whatever the
-number of processes.
+the two scales for long. Each problem is stored in a short transaction of its own, if its
+words are still the ones embedded. One pass runs at a time city-wide (an advisory lock),
+whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -135,6 +136,10 @@ class Matrix:
     (``add``)."""
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every row: the next ``refresh`` reads them all again."""
         self.ids: list[uuid.UUID] = []
         self.rows: dict[uuid.UUID, int] = {}
         self.vectors = np.zeros((0, meaning.DIMENSIONS), dtype=np.float32)
@@ -226,6 +231,7 @@ class MeaningPass:
     embedded: int
     seconds: float
     busy: bool = False  # another pass held the lock: nothing was tried
+    failed: int = 0  # problems that could not be stored this pass (logged; they stay due)
 
 
 async def count_due(session: AsyncSession) -> int:
@@ -234,24 +240,40 @@ async def count_due(session: AsyncSession) -> int:
 
 
 async def embed_due(sessionmaker: Sessions, matrix: Matrix, limit: int = BATCH) -> MeaningPass:
-    """Claim up to ``limit`` due problems, newest first, embed them and store their
-    matches, in one transaction; nothing while another pass (of any process) runs."""
+    """Embed up to ``limit`` due problems, newest first, and store each one's matches in a
+    short transaction of its own; nothing while another pass (of any process) runs.
+
+    The lock that keeps passes apart is a transaction's advisory lock on a connection of
+    its own, which holds no row locks and ends (releasing it) however the pass ends. The due
+    problems are read without locks and embedded outside any transaction; each is then stored
+    only if its words are still the ones embedded (its version), else it stays due. A problem
+    that fails is logged and left due; the others are stored."""
     started = utcnow()
-    async with sessionmaker() as session, session.begin():
-        locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK})
+    async with sessionmaker() as guard, guard.begin():
+        locked = await guard.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK})
         if not locked:
             return MeaningPass(0, 0.0, busy=True)
-        due = (await session.execute(_DUE_SQL, {"limit": limit})).all()
+        async with sessionmaker() as session:
+            due = (await session.execute(_DUE_SQL, {"limit": limit})).all()
         if not due:
             return MeaningPass(0, 0.0)
         encoder = await asyncio.to_thread(meaning.encoder)
-        await matrix.refresh(session)
+        async with sessionmaker() as session:
+            await matrix.refresh(session)
         texts = [meaning.problem_text(row.title, row.statement) for row in due]
         vectors = await asyncio.to_thread(_embed_each, encoder, texts)
-        done = 0
+        done = failed = 0
         for row, vector in zip(due, vectors, strict=True):
-            done += await store(session, matrix, row.id, row.version, vector)
-    return MeaningPass(done, (utcnow() - started).total_seconds())
+            try:
+                async with sessionmaker() as session, session.begin():
+                    done += await store(session, matrix, row.id, row.version, vector)
+            except Exception:
+                failed += 1
+                logger.exception("The meaning of problem %s was not stored; it stays due", row.id)
+                matrix.clear()  # it may hold what was rolled back: read it all again
+                async with sessionmaker() as session:
+                    await matrix.refresh(session)
+    return MeaningPass(done, (utcnow() - started).total_seconds(), failed=failed)
 
 
 def _embed_each(encoder: meaning.Encoder, texts: Sequence[str]) -> meaning.Vectors:

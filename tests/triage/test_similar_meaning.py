@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -196,4 +197,58 @@ async def test_each_process_follows_what_the_others_stored(
         one = first.crowding([first.rows[problem_id]])[0]
         other = second.crowding([second.rows[problem_id]])[0]
         assert abs(float(one) - float(other)) < 1e-6
+    assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
+
+
+async def test_each_problem_is_committed_before_the_next_is_stored(
+    client: Client,
+    city: City,
+    sessions: Sessions,
+    db: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await city_of_five(client, city)
+    stored_before: list[int] = []
+    store = meanings.store
+
+    async def watched(session: AsyncSession, *args: Any) -> bool:
+        # What another connection sees: the problems stored (and committed) so far.
+        stored_before.append(await db.fetchval("SELECT count(*) FROM problem_meanings"))
+        return await store(session, *args)
+
+    monkeypatch.setattr(meanings, "store", watched)
+    assert (await meanings.embed_due(sessions, meanings.Matrix())).embedded == 5
+
+    # No row stays locked while the others are stored: each is its own short transaction.
+    assert stored_before == [0, 1, 2, 3, 4]
+
+
+async def test_a_problem_that_fails_does_not_stop_the_others(
+    client: Client,
+    city: City,
+    sessions: Sessions,
+    db: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hungry, hungry_too = await city_of_five(client, city)
+    store = meanings.store
+
+    async def failing(
+        session: AsyncSession, matrix: meanings.Matrix, problem_id: Any, *args: Any
+    ) -> bool:
+        if str(problem_id) == hungry["id"]:
+            await store(session, matrix, problem_id, *args)  # half done, then rolled back
+            raise RuntimeError("a problem that cannot be stored")
+        return await store(session, matrix, problem_id, *args)
+
+    monkeypatch.setattr(meanings, "store", failing)
+    matrix = meanings.Matrix()
+    done = await meanings.embed_due(sessions, matrix)
+
+    assert (done.embedded, done.failed) == (4, 1)
+    async with sessions() as session:
+        assert await meanings.count_due(session) == 1
+    assert hungry["id"] not in {str(problem_id) for problem_id in matrix.ids}
+    monkeypatch.setattr(meanings, "store", store)
+    assert (await meanings.embed_due(sessions, matrix)).embedded == 1
     assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
