@@ -5,7 +5,8 @@ A submit answers at once with the matches of its terms (``intake.triage.similar`
 the problem due (``meaning_model`` NULL, as an edit of its title or statement does). The
 app's meaning worker then, every ``INTAKE_MEANING_SECONDS``: reads the newest due problems
 (without locks), embeds them in a thread outside any transaction (``intake.triage.meaning``,
-tens of milliseconds each, so the event loop keeps serving), and stores each one's matches again, scored
+tens of milliseconds each, so the event loop keeps serving), and stores each one's matches
+again, scored
 
     BLEND * cosine of the two vectors + (1 - BLEND) * cosine of their weighted terms
 
