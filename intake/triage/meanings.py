@@ -72,18 +72,19 @@ _CLAIM_SQL = text(
 )
 _VECTOR_SQL = text(
     """
-    INSERT INTO problem_meanings (problem_id, model, vector, nearest, stored_at)
-    VALUES (:id, :model, :vector, :nearest, :now)
+    INSERT INTO problem_meanings (problem_id, model, vector, nearest, nearest_ids, stored_at)
+    VALUES (:id, :model, :vector, :nearest, :nearest_ids, :now)
     ON CONFLICT (problem_id) DO UPDATE
         SET model = excluded.model, vector = excluded.vector, nearest = excluded.nearest,
-            stored_at = excluded.stored_at
+            nearest_ids = excluded.nearest_ids, stored_at = excluded.stored_at
     """
 )
 _NEAREST_SQL = text(
-    "UPDATE problem_meanings SET nearest = :nearest, stored_at = :now WHERE problem_id = :id"
+    "UPDATE problem_meanings SET nearest = :nearest, nearest_ids = :nearest_ids, "
+    "stored_at = :now WHERE problem_id = :id"
 )
 _STORED_SQL = text(
-    "SELECT problem_id, vector, nearest, stored_at FROM problem_meanings "
+    "SELECT problem_id, vector, nearest, nearest_ids, stored_at FROM problem_meanings "
     "WHERE model = :model AND stored_at >= :since ORDER BY stored_at"
 )
 # The terms' cosine of the problem with the given problems, the problems sharing its rarest
@@ -132,9 +133,10 @@ _HELD_SQL = text(
 
 class Matrix:
     """Every stored vector of the current model in this process's memory, a row each, with
-    the cosines of each one's ``CROWD`` nearest others. Filled from ``problem_meanings`` on
-    first use, then with what changed since (``refresh``) and what this process stores
-    (``add``)."""
+    the cosines of each one's ``CROWD`` nearest others and whose they are (their rows: a
+    problem embedded again replaces its cosines, it is not counted twice). Filled from
+    ``problem_meanings`` on first use, then with what changed since (``refresh``) and what
+    this process stores (``add``)."""
 
     def __init__(self) -> None:
         self.clear()
@@ -145,6 +147,7 @@ class Matrix:
         self.rows: dict[uuid.UUID, int] = {}
         self.vectors = np.zeros((0, meaning.DIMENSIONS), dtype=np.float32)
         self.nearest = np.zeros((0, CROWD), dtype=np.float32)
+        self.near = np.zeros((0, CROWD), dtype=np.int32)  # the rows of those (-1: none)
         self.seen: datetime | None = None
 
     def __len__(self) -> int:
@@ -152,7 +155,10 @@ class Matrix:
 
     @property
     def nbytes(self) -> int:
-        return int(self.vectors[: len(self)].nbytes + self.nearest[: len(self)].nbytes)
+        size = len(self)
+        return int(
+            self.vectors[:size].nbytes + self.nearest[:size].nbytes + self.near[:size].nbytes
+        )
 
     async def refresh(self, session: AsyncSession) -> None:
         """Read what was stored since this matrix last looked (everything, the first time)."""
@@ -160,38 +166,69 @@ class Matrix:
         rows = (
             await session.execute(_STORED_SQL, {"model": meaning.MODEL_ID, "since": since})
         ).all()
+        for row in rows:  # every vector first: the nearest name one another
+            self._put(row.problem_id, np.frombuffer(row.vector, dtype="<f4"), [])
         for row in rows:
-            vector = np.frombuffer(row.vector, dtype="<f4")
-            self._put(row.problem_id, vector, np.array(row.nearest, dtype=np.float32))
+            pairs = [
+                (self.rows[other], value)
+                for other, value in zip(row.nearest_ids, row.nearest, strict=True)
+                if other in self.rows  # else one stored late, under another model: left out
+            ]
+            self._put(row.problem_id, self.vectors[self.rows[row.problem_id]], pairs)
         if rows:
             self.seen = max(self.seen or rows[-1].stored_at, rows[-1].stored_at)
 
     def add(
         self, problem_id: uuid.UUID, vector: meaning.Vectors
-    ) -> tuple[meaning.Vectors, dict[uuid.UUID, list[float]]]:
+    ) -> tuple[meaning.Vectors, dict[uuid.UUID, list[tuple[uuid.UUID, float]]]]:
         """Put a problem's vector in; its cosine with every row (its own -inf), and the
-        problems whose nearest it joins, with their nearest now (its own first)."""
+        problems whose nearest changed, with their nearest now as (problem, cosine), its own
+        first. Embedded again, it replaces its old cosines in the others' nearest."""
         cosines = self.cosines(vector)
         own = self.rows.get(problem_id)
         if own is not None:
             cosines[own] = -np.inf
-        count = min(CROWD, len(self) - (own is not None))
-        mine: NDArray[np.float32] = np.zeros(0, dtype=np.float32)
-        if count > 0:
-            mine = np.sort(cosines[np.argpartition(-cosines, count - 1)[:count]])
-        changed: dict[uuid.UUID, list[float]] = {}
-        # It joins the nearest of every problem it is nearer to than their farthest.
-        farthest = self.nearest[: len(self)].min(axis=1, initial=np.inf) if len(self) else []
-        for row in np.flatnonzero(cosines > farthest):
-            nearest = self.nearest[row]
-            nearest[np.argmin(nearest)] = cosines[row]
-            changed[self.ids[row]] = sorted(float(value) for value in nearest if value > EMPTY)
-        padded = np.full(CROWD, EMPTY, dtype=np.float32)
-        padded[: len(mine)] = mine
-        self._put(problem_id, vector, padded)
+        held: list[int] = (
+            [int(other) for other in np.flatnonzero((self.near[: len(self)] == own).any(axis=1))]
+            if own is not None
+            else []
+        )
+        self._put(problem_id, vector, self._nearest(cosines))
+        row = self.rows[problem_id]
+        changed: dict[uuid.UUID, list[tuple[uuid.UUID, float]]] = {}
+        # Those that held it: their nearest again, from every vector (it may have gone away).
+        for other in held:
+            others = self.cosines(self.vectors[other])
+            others[other] = -np.inf
+            self._put(self.ids[other], self.vectors[other], self._nearest(others))
+            changed[self.ids[other]] = self._pairs(other)
+        # It joins the nearest of every other problem it is nearer to than their farthest.
+        farthest = self.nearest[: len(cosines)].min(axis=1, initial=np.inf)
+        joined = np.flatnonzero(cosines > farthest)
+        for other in (int(other) for other in joined if other not in held):
+            place = np.argmin(self.nearest[other])
+            self.nearest[other, place], self.near[other, place] = cosines[other], row
+            changed[self.ids[other]] = self._pairs(other)
         if own is None:  # its own row, new and last
             cosines = np.append(cosines, np.float32(-np.inf))
-        return cosines, {problem_id: [float(value) for value in mine], **changed}
+        return cosines, {problem_id: self._pairs(row), **changed}
+
+    def _nearest(self, cosines: meaning.Vectors) -> list[tuple[int, float]]:
+        """The rows of the ``CROWD`` highest ``cosines`` (not -inf), with them."""
+        count = min(CROWD, int(np.isfinite(cosines).sum()))
+        if count <= 0:
+            return []
+        rows = np.argpartition(-cosines, count - 1)[:count]
+        return [(int(row), float(cosines[row])) for row in rows]
+
+    def _pairs(self, row: int) -> list[tuple[uuid.UUID, float]]:
+        """A row's nearest, as (problem, cosine), nearest last."""
+        pairs = [
+            (self.ids[other], float(value))
+            for other, value in zip(self.near[row], self.nearest[row], strict=True)
+            if other >= 0
+        ]
+        return sorted(pairs, key=lambda pair: (pair[1], pair[0]))
 
     def crowding(self, rows: Sequence[int] | NDArray[np.intp]) -> meaning.Vectors:
         """How crowded each row's neighbourhood is: the mean cosine of its nearest."""
@@ -206,7 +243,9 @@ class Matrix:
         result: meaning.Vectors = self.vectors[: len(self)] @ vector
         return result
 
-    def _put(self, problem_id: uuid.UUID, vector: meaning.Vectors, nearest: NDArray[Any]) -> None:
+    def _put(
+        self, problem_id: uuid.UUID, vector: meaning.Vectors, nearest: Sequence[tuple[int, float]]
+    ) -> None:
         row = self.rows.get(problem_id)
         if row is None:
             row = len(self.ids)
@@ -214,15 +253,17 @@ class Matrix:
                 size = max(1024, row * 3 // 2)
                 self.vectors = _grown(self.vectors, size, 0.0)
                 self.nearest = _grown(self.nearest, size, EMPTY)
+                self.near = _grown(self.near, size, -1)
             self.ids.append(problem_id)
             self.rows[problem_id] = row
         self.vectors[row] = vector
-        self.nearest[row] = EMPTY
-        self.nearest[row, : len(nearest)] = nearest[:CROWD]
+        self.nearest[row], self.near[row] = EMPTY, -1
+        for place, (other, value) in enumerate(nearest[:CROWD]):
+            self.nearest[row, place], self.near[row, place] = value, other
 
 
-def _grown(array: NDArray[np.float32], size: int, fill: float) -> NDArray[np.float32]:
-    grown = np.full((size, array.shape[1]), fill, dtype=np.float32)
+def _grown(array: NDArray[Any], size: int, fill: float) -> NDArray[Any]:
+    grown = np.full((size, array.shape[1]), fill, dtype=array.dtype)
     grown[: len(array)] = array
     return grown
 
@@ -306,7 +347,7 @@ async def store(
             "id": problem_id,
             "model": meaning.MODEL_ID,
             "vector": vector.astype("<f4").tobytes(),
-            "nearest": nearest.pop(problem_id),
+            **_nearest_params(nearest.pop(problem_id)),
             "now": now,
         },
     )
@@ -314,8 +355,8 @@ async def store(
         await session.execute(
             _NEAREST_SQL,
             [
-                {"id": other, "nearest": values, "now": now}
-                for other, values in sorted(nearest.items())
+                {"id": other, "now": now, **_nearest_params(pairs)}
+                for other, pairs in sorted(nearest.items())
             ],
         )
     scores = await _scores(session, matrix, problem_id, claimed.similar_terms or [], cosines)
@@ -346,6 +387,10 @@ async def store(
         )
     await similar.cut_back(session, sorted({problem_id, *kept}))
     return True
+
+
+def _nearest_params(pairs: Sequence[tuple[uuid.UUID, float]]) -> dict[str, list[Any]]:
+    return {"nearest": [value for _, value in pairs], "nearest_ids": [other for other, _ in pairs]}
 
 
 async def _scores(

@@ -252,3 +252,29 @@ async def test_a_problem_that_fails_does_not_stop_the_others(
     monkeypatch.setattr(meanings, "store", store)
     assert (await meanings.embed_due(sessions, matrix)).embedded == 1
     assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
+
+
+async def test_embedding_a_problem_again_leaves_its_neighbours_crowding_alone(
+    client: Client, city: City, sessions: Sessions, db: asyncpg.Connection
+) -> None:
+    hungry, _ = await city_of_five(client, city)
+    matrix = meanings.Matrix()
+    assert (await meanings.embed_due(sessions, matrix)).embedded == 5
+    once = {problem_id: float(matrix.crowding([row])[0]) for problem_id, row in matrix.rows.items()}
+
+    # Due again with the same words (as after an edit put back), and embedded again.
+    await db.execute("UPDATE problems SET meaning_model = NULL WHERE id = $1", hungry["id"])
+    assert (await meanings.embed_due(sessions, matrix)).embedded == 1
+
+    # Its old cosine was replaced, not kept beside the new one: in this process's matrix,
+    # and in what the others read.
+    fresh = meanings.Matrix()
+    async with sessions() as session:
+        await fresh.refresh(session)
+    for each in (matrix, fresh):
+        twice = {
+            problem_id: float(each.crowding([row])[0]) for problem_id, row in each.rows.items()
+        }
+        assert twice.keys() == once.keys()
+        for problem_id, crowding in once.items():
+            assert abs(twice[problem_id] - crowding) < 1e-6
