@@ -50,6 +50,7 @@ EMPTY = -2.0  # a free place among a problem's nearest (a cosine is at least -1)
 NEAREST = 100  # problems nearest in meaning scored with their terms too
 BATCH = 16  # problems a pass claims and embeds at once
 LOCK = 0x1D7A_4E18  # the advisory lock one pass holds: one pass at a time city-wide
+CHUNK = 5000  # stored vectors read at once
 OVERLAP = timedelta(minutes=1)  # the matrix reads back this much, for late commits
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -163,20 +164,33 @@ class Matrix:
     async def refresh(self, session: AsyncSession) -> None:
         """Read what was stored since this matrix last looked (everything, the first time)."""
         since = EPOCH if self.seen is None else self.seen - OVERLAP
-        rows = (
-            await session.execute(_STORED_SQL, {"model": meaning.MODEL_ID, "since": since})
-        ).all()
-        for row in rows:  # every vector first: the nearest name one another
-            self._put(row.problem_id, np.frombuffer(row.vector, dtype="<f4"), [])
+        # In chunks, each put in off the event loop (100,000 rows take a while); every vector
+        # first, then the nearest, which name one another.
+        read: list[Any] = []
+        stream = await session.stream(_STORED_SQL, {"model": meaning.MODEL_ID, "since": since})
+        async for chunk in stream.partitions(CHUNK):
+            await asyncio.to_thread(self._put_vectors, chunk)
+            read.extend(
+                (row.problem_id, row.nearest_ids, row.nearest, row.stored_at) for row in chunk
+            )
+        await asyncio.to_thread(self._put_nearest, read)
+
+    def _put_vectors(self, rows: Sequence[Any]) -> None:
         for row in rows:
+            self._put(row.problem_id, np.frombuffer(row.vector, dtype="<f4"), [])
+
+    def _put_nearest(
+        self, rows: Sequence[tuple[uuid.UUID, list[uuid.UUID], list[float], datetime]]
+    ) -> None:
+        for problem_id, ids, values, _ in rows:
             pairs = [
                 (self.rows[other], value)
-                for other, value in zip(row.nearest_ids, row.nearest, strict=True)
+                for other, value in zip(ids, values, strict=True)
                 if other in self.rows  # else one stored late, under another model: left out
             ]
-            self._put(row.problem_id, self.vectors[self.rows[row.problem_id]], pairs)
+            self._put(problem_id, self.vectors[self.rows[problem_id]], pairs)
         if rows:
-            self.seen = max(self.seen or rows[-1].stored_at, rows[-1].stored_at)
+            self.seen = max(self.seen or rows[-1][3], rows[-1][3])
 
     def add(
         self, problem_id: uuid.UUID, vector: meaning.Vectors
@@ -339,7 +353,7 @@ async def store(
     ).first()
     if claimed is None:
         return False
-    cosines, nearest = matrix.add(problem_id, vector)
+    cosines, nearest = await asyncio.to_thread(matrix.add, problem_id, vector)
     now = utcnow()
     await session.execute(
         _VECTOR_SQL,
@@ -393,6 +407,27 @@ def _nearest_params(pairs: Sequence[tuple[uuid.UUID, float]]) -> dict[str, list[
     return {"nearest": [value for _, value in pairs], "nearest_ids": [other for other, _ in pairs]}
 
 
+def _by_meaning(
+    matrix: Matrix, problem_id: uuid.UUID, cosines: meaning.Vectors
+) -> tuple[meaning.Vectors, list[uuid.UUID]]:
+    """The meaning part of the score with every row, and the ``NEAREST`` rows by it."""
+    own = matrix.rows[problem_id]
+    # Meaning, less how crowded the two neighbourhoods are (``CROWDING``).
+    # Each crowding is taken from the city's mean, so a score says the same while the city
+    # fills (a first problem's neighbourhood is empty) and after.
+    crowding = matrix.crowding(np.arange(len(matrix)))
+    crowding -= crowding.mean()
+    by_meaning: meaning.Vectors = cosines - CROWDING * (crowding + crowding[own])
+    by_meaning[own] = -np.inf
+    count = min(NEAREST, len(matrix) - 1)
+    nearest = (
+        [matrix.ids[row] for row in np.argpartition(-by_meaning, count - 1)[:count]]
+        if count > 0
+        else []
+    )
+    return by_meaning, nearest
+
+
 async def _scores(
     session: AsyncSession,
     matrix: Matrix,
@@ -402,20 +437,7 @@ async def _scores(
 ) -> dict[uuid.UUID, float]:
     """The score with each candidate that has a vector: the ``NEAREST`` nearest in meaning,
     the ones sharing its rarest terms, and those whose lists hold it."""
-    own = matrix.rows[problem_id]
-    # Meaning, less how crowded the two neighbourhoods are (``CROWDING``).
-    # Each crowding is taken from the city's mean, so a score says the same while the city
-    # fills (a first problem's neighbourhood is empty) and after.
-    crowding = matrix.crowding(np.arange(len(matrix)))
-    crowding -= crowding.mean()
-    by_meaning = cosines - CROWDING * (crowding + crowding[own])
-    by_meaning[own] = -np.inf
-    count = min(NEAREST, len(matrix) - 1)
-    nearest = (
-        [matrix.ids[row] for row in np.argpartition(-by_meaning, count - 1)[:count]]
-        if count > 0
-        else []
-    )
+    by_meaning, nearest = await asyncio.to_thread(_by_meaning, matrix, problem_id, cosines)
     vocabulary = await words.vocabulary(session)
     weights, counts = await similar.term_weights(session, terms, vocabulary)
     norm = float(np.sqrt(sum(weight * weight for weight in weights.values())))

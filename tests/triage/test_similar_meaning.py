@@ -5,6 +5,7 @@ embeds every problem again."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -278,3 +279,27 @@ async def test_embedding_a_problem_again_leaves_its_neighbours_crowding_alone(
         assert twice.keys() == once.keys()
         for problem_id, crowding in once.items():
             assert abs(twice[problem_id] - crowding) < 1e-6
+
+
+async def test_the_matrix_is_filled_off_the_event_loop_in_chunks(
+    client: Client, city: City, sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await city_of_five(client, city)
+    assert await embed_all(sessions) == 5
+    loop = threading.current_thread()
+    threads: list[threading.Thread] = []
+    put = meanings.Matrix._put
+
+    def watched(self: meanings.Matrix, *args: Any) -> None:
+        threads.append(threading.current_thread())
+        put(self, *args)
+
+    monkeypatch.setattr(meanings.Matrix, "_put", watched)
+    monkeypatch.setattr(meanings, "CHUNK", 2, raising=False)
+    matrix = meanings.Matrix()
+    async with sessions() as session:
+        await matrix.refresh(session)
+
+    assert len(matrix) == 5 and len(threads) == 10  # each vector, then each one's nearest
+    assert loop not in threads  # the event loop kept serving
+    assert all(len(matrix.crowding([row])) == 1 for row in matrix.rows.values())
