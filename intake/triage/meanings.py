@@ -3,9 +3,10 @@ of meaning and terms, stored by a worker beside the requests.
 
 A submit answers at once with the matches of its terms (``intake.triage.similar``), and marks
 the problem due (``meaning_model`` NULL, as an edit of its title or statement does). The
-app's meaning worker then, every ``INTAKE_MEANING_SECONDS``: claims the newest due problems,
-embeds them in a thread (``intake.triage.meaning``, tens of milliseconds each, so the event
-loop keeps serving), and stores each one's matches again, scored
+app's meaning worker then, every ``INTAKE_MEANING_SECONDS``: reads the newest due problems
+(without locks), embeds them in a thread outside any transaction (``intake.triage.meaning``,
+tens of milliseconds each, so the event loop keeps serving), and stores each one's matches
+again, scored
 
     BLEND * cosine of the two vectors + (1 - BLEND) * cosine of their weighted terms
 
@@ -13,8 +14,9 @@ over the ``NEAREST`` problems nearest in meaning (a brute-force product with the
 matrix of every stored vector, kept up to date from ``problem_meanings``) and the problems
 sharing its rarest terms. Its best ``similar.KEEP`` are its list; it joins their lists with
 the same score, and every list that held it gets the new score too, so a list never mixes
-the two scales for long. One pass runs at a time city-wide (an advisory lock), whatever the
-number of processes.
+the two scales for long. Each problem is stored in a short transaction of its own, if its
+words are still the ones embedded. One pass runs at a time city-wide (an advisory lock),
+whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ EMPTY = -2.0  # a free place among a problem's nearest (a cosine is at least -1)
 NEAREST = 100  # problems nearest in meaning scored with their terms too
 BATCH = 16  # problems a pass claims and embeds at once
 LOCK = 0x1D7A_4E18  # the advisory lock one pass holds: one pass at a time city-wide
+CHUNK = 5000  # stored vectors read at once
 OVERLAP = timedelta(minutes=1)  # the matrix reads back this much, for late commits
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -70,18 +73,19 @@ _CLAIM_SQL = text(
 )
 _VECTOR_SQL = text(
     """
-    INSERT INTO problem_meanings (problem_id, model, vector, nearest, stored_at)
-    VALUES (:id, :model, :vector, :nearest, :now)
+    INSERT INTO problem_meanings (problem_id, model, vector, nearest, nearest_ids, stored_at)
+    VALUES (:id, :model, :vector, :nearest, :nearest_ids, :now)
     ON CONFLICT (problem_id) DO UPDATE
         SET model = excluded.model, vector = excluded.vector, nearest = excluded.nearest,
-            stored_at = excluded.stored_at
+            nearest_ids = excluded.nearest_ids, stored_at = excluded.stored_at
     """
 )
 _NEAREST_SQL = text(
-    "UPDATE problem_meanings SET nearest = :nearest, stored_at = :now WHERE problem_id = :id"
+    "UPDATE problem_meanings SET nearest = :nearest, nearest_ids = :nearest_ids, "
+    "stored_at = :now WHERE problem_id = :id"
 )
 _STORED_SQL = text(
-    "SELECT problem_id, vector, nearest, stored_at FROM problem_meanings "
+    "SELECT problem_id, vector, nearest, nearest_ids, stored_at FROM problem_meanings "
     "WHERE model = :model AND stored_at >= :since ORDER BY stored_at"
 )
 # The terms' cosine of the problem with the given problems, the problems sharing its rarest
@@ -130,15 +134,21 @@ _HELD_SQL = text(
 
 class Matrix:
     """Every stored vector of the current model in this process's memory, a row each, with
-    the cosines of each one's ``CROWD`` nearest others. Filled from ``problem_meanings`` on
-    first use, then with what changed since (``refresh``) and what this process stores
-    (``add``)."""
+    the cosines of each one's ``CROWD`` nearest others and whose they are (their rows: a
+    problem embedded again replaces its cosines, it is not counted twice). Filled from
+    ``problem_meanings`` on first use, then with what changed since (``refresh``) and what
+    this process stores (``add``)."""
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every row: the next ``refresh`` reads them all again."""
         self.ids: list[uuid.UUID] = []
         self.rows: dict[uuid.UUID, int] = {}
         self.vectors = np.zeros((0, meaning.DIMENSIONS), dtype=np.float32)
         self.nearest = np.zeros((0, CROWD), dtype=np.float32)
+        self.near = np.zeros((0, CROWD), dtype=np.int32)  # the rows of those (-1: none)
         self.seen: datetime | None = None
 
     def __len__(self) -> int:
@@ -146,46 +156,93 @@ class Matrix:
 
     @property
     def nbytes(self) -> int:
-        return int(self.vectors[: len(self)].nbytes + self.nearest[: len(self)].nbytes)
+        size = len(self)
+        return int(
+            self.vectors[:size].nbytes + self.nearest[:size].nbytes + self.near[:size].nbytes
+        )
 
     async def refresh(self, session: AsyncSession) -> None:
         """Read what was stored since this matrix last looked (everything, the first time)."""
         since = EPOCH if self.seen is None else self.seen - OVERLAP
-        rows = (
-            await session.execute(_STORED_SQL, {"model": meaning.MODEL_ID, "since": since})
-        ).all()
+        # In chunks, each put in off the event loop (100,000 rows take a while); every vector
+        # first, then the nearest, which name one another.
+        read: list[Any] = []
+        stream = await session.stream(_STORED_SQL, {"model": meaning.MODEL_ID, "since": since})
+        async for chunk in stream.partitions(CHUNK):
+            await asyncio.to_thread(self._put_vectors, chunk)
+            read.extend(
+                (row.problem_id, row.nearest_ids, row.nearest, row.stored_at) for row in chunk
+            )
+        await asyncio.to_thread(self._put_nearest, read)
+
+    def _put_vectors(self, rows: Sequence[Any]) -> None:
         for row in rows:
-            vector = np.frombuffer(row.vector, dtype="<f4")
-            self._put(row.problem_id, vector, np.array(row.nearest, dtype=np.float32))
+            self._put(row.problem_id, np.frombuffer(row.vector, dtype="<f4"), [])
+
+    def _put_nearest(
+        self, rows: Sequence[tuple[uuid.UUID, list[uuid.UUID], list[float], datetime]]
+    ) -> None:
+        for problem_id, ids, values, _ in rows:
+            pairs = [
+                (self.rows[other], value)
+                for other, value in zip(ids, values, strict=True)
+                if other in self.rows  # else one stored late, under another model: left out
+            ]
+            self._put(problem_id, self.vectors[self.rows[problem_id]], pairs)
         if rows:
-            self.seen = max(self.seen or rows[-1].stored_at, rows[-1].stored_at)
+            self.seen = max(self.seen or rows[-1][3], rows[-1][3])
 
     def add(
         self, problem_id: uuid.UUID, vector: meaning.Vectors
-    ) -> tuple[meaning.Vectors, dict[uuid.UUID, list[float]]]:
+    ) -> tuple[meaning.Vectors, dict[uuid.UUID, list[tuple[uuid.UUID, float]]]]:
         """Put a problem's vector in; its cosine with every row (its own -inf), and the
-        problems whose nearest it joins, with their nearest now (its own first)."""
+        problems whose nearest changed, with their nearest now as (problem, cosine), its own
+        first. Embedded again, it replaces its old cosines in the others' nearest."""
         cosines = self.cosines(vector)
         own = self.rows.get(problem_id)
         if own is not None:
             cosines[own] = -np.inf
-        count = min(CROWD, len(self) - (own is not None))
-        mine: NDArray[np.float32] = np.zeros(0, dtype=np.float32)
-        if count > 0:
-            mine = np.sort(cosines[np.argpartition(-cosines, count - 1)[:count]])
-        changed: dict[uuid.UUID, list[float]] = {}
-        # It joins the nearest of every problem it is nearer to than their farthest.
-        farthest = self.nearest[: len(self)].min(axis=1, initial=np.inf) if len(self) else []
-        for row in np.flatnonzero(cosines > farthest):
-            nearest = self.nearest[row]
-            nearest[np.argmin(nearest)] = cosines[row]
-            changed[self.ids[row]] = sorted(float(value) for value in nearest if value > EMPTY)
-        padded = np.full(CROWD, EMPTY, dtype=np.float32)
-        padded[: len(mine)] = mine
-        self._put(problem_id, vector, padded)
+        held: list[int] = (
+            [int(other) for other in np.flatnonzero((self.near[: len(self)] == own).any(axis=1))]
+            if own is not None
+            else []
+        )
+        self._put(problem_id, vector, self._nearest(cosines))
+        row = self.rows[problem_id]
+        changed: dict[uuid.UUID, list[tuple[uuid.UUID, float]]] = {}
+        # Those that held it: their nearest again, from every vector (it may have gone away).
+        for other in held:
+            others = self.cosines(self.vectors[other])
+            others[other] = -np.inf
+            self._put(self.ids[other], self.vectors[other], self._nearest(others))
+            changed[self.ids[other]] = self._pairs(other)
+        # It joins the nearest of every other problem it is nearer to than their farthest.
+        farthest = self.nearest[: len(cosines)].min(axis=1, initial=np.inf)
+        joined = np.flatnonzero(cosines > farthest)
+        for other in (int(other) for other in joined if other not in held):
+            place = np.argmin(self.nearest[other])
+            self.nearest[other, place], self.near[other, place] = cosines[other], row
+            changed[self.ids[other]] = self._pairs(other)
         if own is None:  # its own row, new and last
             cosines = np.append(cosines, np.float32(-np.inf))
-        return cosines, {problem_id: [float(value) for value in mine], **changed}
+        return cosines, {problem_id: self._pairs(row), **changed}
+
+    def _nearest(self, cosines: meaning.Vectors) -> list[tuple[int, float]]:
+        """The rows of the ``CROWD`` highest ``cosines`` (not -inf), with them."""
+        count = min(CROWD, int(np.isfinite(cosines).sum()))
+        if count <= 0:
+            return []
+        rows = np.argpartition(-cosines, count - 1)[:count]
+        return [(int(row), float(cosines[row])) for row in rows]
+
+    def _pairs(self, row: int) -> list[tuple[uuid.UUID, float]]:
+        """A row's nearest, as (problem, cosine), nearest last."""
+        pairs = [
+            (self.ids[other], float(value))
+            for other, value in zip(self.near[row], self.nearest[row], strict=True)
+            if other >= 0
+        ]
+        return sorted(pairs, key=lambda pair: (pair[1], pair[0]))
 
     def crowding(self, rows: Sequence[int] | NDArray[np.intp]) -> meaning.Vectors:
         """How crowded each row's neighbourhood is: the mean cosine of its nearest."""
@@ -200,7 +257,9 @@ class Matrix:
         result: meaning.Vectors = self.vectors[: len(self)] @ vector
         return result
 
-    def _put(self, problem_id: uuid.UUID, vector: meaning.Vectors, nearest: NDArray[Any]) -> None:
+    def _put(
+        self, problem_id: uuid.UUID, vector: meaning.Vectors, nearest: Sequence[tuple[int, float]]
+    ) -> None:
         row = self.rows.get(problem_id)
         if row is None:
             row = len(self.ids)
@@ -208,15 +267,17 @@ class Matrix:
                 size = max(1024, row * 3 // 2)
                 self.vectors = _grown(self.vectors, size, 0.0)
                 self.nearest = _grown(self.nearest, size, EMPTY)
+                self.near = _grown(self.near, size, -1)
             self.ids.append(problem_id)
             self.rows[problem_id] = row
         self.vectors[row] = vector
-        self.nearest[row] = EMPTY
-        self.nearest[row, : len(nearest)] = nearest[:CROWD]
+        self.nearest[row], self.near[row] = EMPTY, -1
+        for place, (other, value) in enumerate(nearest[:CROWD]):
+            self.nearest[row, place], self.near[row, place] = value, other
 
 
-def _grown(array: NDArray[np.float32], size: int, fill: float) -> NDArray[np.float32]:
-    grown = np.full((size, array.shape[1]), fill, dtype=np.float32)
+def _grown(array: NDArray[Any], size: int, fill: float) -> NDArray[Any]:
+    grown = np.full((size, array.shape[1]), fill, dtype=array.dtype)
     grown[: len(array)] = array
     return grown
 
@@ -226,6 +287,7 @@ class MeaningPass:
     embedded: int
     seconds: float
     busy: bool = False  # another pass held the lock: nothing was tried
+    failed: int = 0  # problems that could not be stored this pass (logged; they stay due)
 
 
 async def count_due(session: AsyncSession) -> int:
@@ -234,24 +296,40 @@ async def count_due(session: AsyncSession) -> int:
 
 
 async def embed_due(sessionmaker: Sessions, matrix: Matrix, limit: int = BATCH) -> MeaningPass:
-    """Claim up to ``limit`` due problems, newest first, embed them and store their
-    matches, in one transaction; nothing while another pass (of any process) runs."""
+    """Embed up to ``limit`` due problems, newest first, and store each one's matches in a
+    short transaction of its own; nothing while another pass (of any process) runs.
+
+    The lock that keeps passes apart is a transaction's advisory lock on a connection of
+    its own, which holds no row locks and ends (releasing it) however the pass ends. The due
+    problems are read without locks and embedded outside any transaction; each is then stored
+    only if its words are still the ones embedded (its version), else it stays due. A problem
+    that fails is logged and left due; the others are stored."""
     started = utcnow()
-    async with sessionmaker() as session, session.begin():
-        locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK})
+    async with sessionmaker() as guard, guard.begin():
+        locked = await guard.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK})
         if not locked:
             return MeaningPass(0, 0.0, busy=True)
-        due = (await session.execute(_DUE_SQL, {"limit": limit})).all()
+        async with sessionmaker() as session:
+            due = (await session.execute(_DUE_SQL, {"limit": limit})).all()
         if not due:
             return MeaningPass(0, 0.0)
         encoder = await asyncio.to_thread(meaning.encoder)
-        await matrix.refresh(session)
+        async with sessionmaker() as session:
+            await matrix.refresh(session)
         texts = [meaning.problem_text(row.title, row.statement) for row in due]
         vectors = await asyncio.to_thread(_embed_each, encoder, texts)
-        done = 0
+        done = failed = 0
         for row, vector in zip(due, vectors, strict=True):
-            done += await store(session, matrix, row.id, row.version, vector)
-    return MeaningPass(done, (utcnow() - started).total_seconds())
+            try:
+                async with sessionmaker() as session, session.begin():
+                    done += await store(session, matrix, row.id, row.version, vector)
+            except Exception:
+                failed += 1
+                logger.exception("The meaning of problem %s was not stored; it stays due", row.id)
+                matrix.clear()  # it may hold what was rolled back: read it all again
+                async with sessionmaker() as session:
+                    await matrix.refresh(session)
+    return MeaningPass(done, (utcnow() - started).total_seconds(), failed=failed)
 
 
 def _embed_each(encoder: meaning.Encoder, texts: Sequence[str]) -> meaning.Vectors:
@@ -275,7 +353,7 @@ async def store(
     ).first()
     if claimed is None:
         return False
-    cosines, nearest = matrix.add(problem_id, vector)
+    cosines, nearest = await asyncio.to_thread(matrix.add, problem_id, vector)
     now = utcnow()
     await session.execute(
         _VECTOR_SQL,
@@ -283,7 +361,7 @@ async def store(
             "id": problem_id,
             "model": meaning.MODEL_ID,
             "vector": vector.astype("<f4").tobytes(),
-            "nearest": nearest.pop(problem_id),
+            **_nearest_params(nearest.pop(problem_id)),
             "now": now,
         },
     )
@@ -291,8 +369,8 @@ async def store(
         await session.execute(
             _NEAREST_SQL,
             [
-                {"id": other, "nearest": values, "now": now}
-                for other, values in sorted(nearest.items())
+                {"id": other, "now": now, **_nearest_params(pairs)}
+                for other, pairs in sorted(nearest.items())
             ],
         )
     scores = await _scores(session, matrix, problem_id, claimed.similar_terms or [], cosines)
@@ -325,6 +403,31 @@ async def store(
     return True
 
 
+def _nearest_params(pairs: Sequence[tuple[uuid.UUID, float]]) -> dict[str, list[Any]]:
+    return {"nearest": [value for _, value in pairs], "nearest_ids": [other for other, _ in pairs]}
+
+
+def _by_meaning(
+    matrix: Matrix, problem_id: uuid.UUID, cosines: meaning.Vectors
+) -> tuple[meaning.Vectors, list[uuid.UUID]]:
+    """The meaning part of the score with every row, and the ``NEAREST`` rows by it."""
+    own = matrix.rows[problem_id]
+    # Meaning, less how crowded the two neighbourhoods are (``CROWDING``).
+    # Each crowding is taken from the city's mean, so a score says the same while the city
+    # fills (a first problem's neighbourhood is empty) and after.
+    crowding = matrix.crowding(np.arange(len(matrix)))
+    crowding -= crowding.mean()
+    by_meaning: meaning.Vectors = cosines - CROWDING * (crowding + crowding[own])
+    by_meaning[own] = -np.inf
+    count = min(NEAREST, len(matrix) - 1)
+    nearest = (
+        [matrix.ids[row] for row in np.argpartition(-by_meaning, count - 1)[:count]]
+        if count > 0
+        else []
+    )
+    return by_meaning, nearest
+
+
 async def _scores(
     session: AsyncSession,
     matrix: Matrix,
@@ -334,20 +437,7 @@ async def _scores(
 ) -> dict[uuid.UUID, float]:
     """The score with each candidate that has a vector: the ``NEAREST`` nearest in meaning,
     the ones sharing its rarest terms, and those whose lists hold it."""
-    own = matrix.rows[problem_id]
-    # Meaning, less how crowded the two neighbourhoods are (``CROWDING``).
-    # Each crowding is taken from the city's mean, so a score says the same while the city
-    # fills (a first problem's neighbourhood is empty) and after.
-    crowding = matrix.crowding(np.arange(len(matrix)))
-    crowding -= crowding.mean()
-    by_meaning = cosines - CROWDING * (crowding + crowding[own])
-    by_meaning[own] = -np.inf
-    count = min(NEAREST, len(matrix) - 1)
-    nearest = (
-        [matrix.ids[row] for row in np.argpartition(-by_meaning, count - 1)[:count]]
-        if count > 0
-        else []
-    )
+    by_meaning, nearest = await asyncio.to_thread(_by_meaning, matrix, problem_id, cosines)
     vocabulary = await words.vocabulary(session)
     weights, counts = await similar.term_weights(session, terms, vocabulary)
     norm = float(np.sqrt(sum(weight * weight for weight in weights.values())))

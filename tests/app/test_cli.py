@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ from intake import __version__
 from intake.cli import _banner
 from intake.config import Settings
 from intake.db.embedded import EmbeddedPostgres
+from intake.triage import meaning
 from tests.builders import City
 from tests.helpers import Client, act, answers, draft, events, intake, intake_serve, submitted
 
@@ -263,6 +265,45 @@ async def test_similar_recompute_follows_a_dictionary_change_with_progress(
     again = intake("similar", "recompute", env=cli_env)
     assert again.returncode == 0, again.stderr
     assert "nothing to do" in again.stdout
+
+
+async def test_similar_recompute_without_the_model_changes_nothing(
+    client: Client,
+    city: City,
+    db: asyncpg.Connection,
+    cli_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    families = await submitted(client, city, title="Families miss out on benefits")
+    await submitted(client, city, "health", title="Families miss out on their benefits")
+    await db.execute("UPDATE similar_dictionary SET dictionary = 'older'")
+    before = await db.fetch(
+        "SELECT problem_id, similar_id, score FROM problem_similarities ORDER BY 1, 2"
+    )
+    terms = await db.fetchval("SELECT similar_terms FROM problems WHERE id = $1", families["id"])
+    assert before and terms
+
+    def not_installed() -> Path:
+        raise meaning.ModelUnavailable("The sentence model package is not installed")
+
+    # As a machine without the model package (the encoder of earlier tests forgotten).
+    monkeypatch.setattr(meaning, "model_directory", not_installed)
+    monkeypatch.setattr(
+        meaning, "_encoder", functools.cache(lambda: meaning.Encoder(meaning.model_directory()))
+    )
+    result = intake("similar", "recompute", env=cli_env)
+
+    assert result.returncode != 0
+    assert "not installed" in result.stderr and "nothing was changed" in result.stderr
+    after = await db.fetch(
+        "SELECT problem_id, similar_id, score FROM problem_similarities ORDER BY 1, 2"
+    )
+    assert after == before
+    assert (
+        await db.fetchval("SELECT similar_terms FROM problems WHERE id = $1", families["id"])
+        == terms
+    )
+    assert await db.fetchval("SELECT dictionary FROM similar_dictionary") == "older"
 
 
 def test_bad_configuration_is_a_clear_error(cli_env: dict[str, str]) -> None:

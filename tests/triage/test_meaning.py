@@ -63,3 +63,12 @@ def test_weights_other_than_the_pinned_ones_are_refused(tmp_path: Path) -> None:
 
     with pytest.raises(meaning.ModelUnavailable, match="refusing a model file"):
         meaning.Encoder(tmp_path)
+
+
+@pytest.mark.parametrize("present", [[], ["tokenizer.json"], ["model.safetensors"]])
+def test_a_model_file_missing_is_said_plainly(tmp_path: Path, present: list[str]) -> None:
+    for name in present:  # the package installed, some of its files gone
+        shutil.copy(meaning.model_directory() / name, tmp_path / name)
+
+    with pytest.raises(meaning.ModelUnavailable, match="is missing"):
+        meaning.Encoder(tmp_path)

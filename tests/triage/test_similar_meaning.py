@@ -5,10 +5,12 @@ embeds every problem again."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -197,3 +199,107 @@ async def test_each_process_follows_what_the_others_stored(
         other = second.crowding([second.rows[problem_id]])[0]
         assert abs(float(one) - float(other)) < 1e-6
     assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
+
+
+async def test_each_problem_is_committed_before_the_next_is_stored(
+    client: Client,
+    city: City,
+    sessions: Sessions,
+    db: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await city_of_five(client, city)
+    stored_before: list[int] = []
+    store = meanings.store
+
+    async def watched(session: AsyncSession, *args: Any) -> bool:
+        # What another connection sees: the problems stored (and committed) so far.
+        stored_before.append(await db.fetchval("SELECT count(*) FROM problem_meanings"))
+        return await store(session, *args)
+
+    monkeypatch.setattr(meanings, "store", watched)
+    assert (await meanings.embed_due(sessions, meanings.Matrix())).embedded == 5
+
+    # No row stays locked while the others are stored: each is its own short transaction.
+    assert stored_before == [0, 1, 2, 3, 4]
+
+
+async def test_a_problem_that_fails_does_not_stop_the_others(
+    client: Client,
+    city: City,
+    sessions: Sessions,
+    db: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hungry, hungry_too = await city_of_five(client, city)
+    store = meanings.store
+
+    async def failing(
+        session: AsyncSession, matrix: meanings.Matrix, problem_id: Any, *args: Any
+    ) -> bool:
+        if str(problem_id) == hungry["id"]:
+            await store(session, matrix, problem_id, *args)  # half done, then rolled back
+            raise RuntimeError("a problem that cannot be stored")
+        return await store(session, matrix, problem_id, *args)
+
+    monkeypatch.setattr(meanings, "store", failing)
+    matrix = meanings.Matrix()
+    done = await meanings.embed_due(sessions, matrix)
+
+    assert (done.embedded, done.failed) == (4, 1)
+    async with sessions() as session:
+        assert await meanings.count_due(session) == 1
+    assert hungry["id"] not in {str(problem_id) for problem_id in matrix.ids}
+    monkeypatch.setattr(meanings, "store", store)
+    assert (await meanings.embed_due(sessions, matrix)).embedded == 1
+    assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
+
+
+async def test_embedding_a_problem_again_leaves_its_neighbours_crowding_alone(
+    client: Client, city: City, sessions: Sessions, db: asyncpg.Connection
+) -> None:
+    hungry, _ = await city_of_five(client, city)
+    matrix = meanings.Matrix()
+    assert (await meanings.embed_due(sessions, matrix)).embedded == 5
+    once = {problem_id: float(matrix.crowding([row])[0]) for problem_id, row in matrix.rows.items()}
+
+    # Due again with the same words (as after an edit put back), and embedded again.
+    await db.execute("UPDATE problems SET meaning_model = NULL WHERE id = $1", hungry["id"])
+    assert (await meanings.embed_due(sessions, matrix)).embedded == 1
+
+    # Its old cosine was replaced, not kept beside the new one: in this process's matrix,
+    # and in what the others read.
+    fresh = meanings.Matrix()
+    async with sessions() as session:
+        await fresh.refresh(session)
+    for each in (matrix, fresh):
+        twice = {
+            problem_id: float(each.crowding([row])[0]) for problem_id, row in each.rows.items()
+        }
+        assert twice.keys() == once.keys()
+        for problem_id, crowding in once.items():
+            assert abs(twice[problem_id] - crowding) < 1e-6
+
+
+async def test_the_matrix_is_filled_off_the_event_loop_in_chunks(
+    client: Client, city: City, sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await city_of_five(client, city)
+    assert await embed_all(sessions) == 5
+    loop = threading.current_thread()
+    threads: list[threading.Thread] = []
+    put = meanings.Matrix._put
+
+    def watched(self: meanings.Matrix, *args: Any) -> None:
+        threads.append(threading.current_thread())
+        put(self, *args)
+
+    monkeypatch.setattr(meanings.Matrix, "_put", watched)
+    monkeypatch.setattr(meanings, "CHUNK", 2, raising=False)
+    matrix = meanings.Matrix()
+    async with sessions() as session:
+        await matrix.refresh(session)
+
+    assert len(matrix) == 5 and len(threads) == 10  # each vector, then each one's nearest
+    assert loop not in threads  # the event loop kept serving
+    assert all(len(matrix.crowding([row])) == 1 for row in matrix.rows.values())
