@@ -37,6 +37,7 @@ from intake import cli
 from intake.lib.etag import etag
 from intake.problems import schemas as problem_schemas
 from intake.problems import service as problems
+from intake.problems.framing import FramingHint, framing_hints
 from intake.triage import meanings
 from intake.triage import service as triage
 from intake.web.auth import Caller
@@ -365,6 +366,13 @@ async def waited_a_week(db: asyncpg.Connection, problem_id: uuid.UUID) -> None:
         )
     finally:
         await db.execute("ALTER TABLE problem_events ENABLE TRIGGER problem_events_append_only")
+
+
+def hints_for(field: str, text: str) -> list[FramingHint]:
+    """Framing hints for a problem whose only filled-in field is ``field``."""
+    texts: dict[str, str | None] = dict.fromkeys(("title", "problem_statement", "desired_outcome"))
+    texts[field] = text
+    return framing_hints(**texts)
 
 
 # -- similar problems ------------------------------------------------------------------------

@@ -3,23 +3,8 @@ plain problem descriptions are left alone."""
 
 import pytest
 
-from intake.problems.framing import RULES, FramingHint, framing_hints
-
-
-def hints_for(field: str, text: str) -> list[FramingHint]:
-    """Hints for a problem whose only filled-in field is ``field``."""
-    texts: dict[str, str | None] = {
-        "title": None,
-        "problem_statement": None,
-        "desired_outcome": None,
-    }
-    texts[field] = text
-    return framing_hints(
-        title=texts["title"],
-        problem_statement=texts["problem_statement"],
-        desired_outcome=texts["desired_outcome"],
-    )
-
+from intake.problems.framing import RULES, framing_hints
+from tests.helpers import hints_for
 
 PRESCRIPTIVE = [
     pytest.param(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from intake.problems import framing_grammar
-from intake.problems.framing import FramingHint, framing_hints
+from tests.helpers import hints_for
 
 LONGEST = 5000  # schemas.LongText
 FIELDS = ("title", "problem_statement", "desired_outcome")
@@ -57,12 +57,6 @@ ADVERSARIAL = {
 
 def filled(unit: str, length: int) -> str:
     return (unit * (length // len(unit) + 1))[:length]
-
-
-def hints_for(field: str, text: str) -> list[FramingHint]:
-    texts: dict[str, str | None] = dict.fromkeys(FIELDS)
-    texts[field] = text
-    return framing_hints(**texts)
 
 
 @contextmanager

@@ -4,13 +4,7 @@ licences, misspellings; and problem texts that only report someone else's soluti
 
 import pytest
 
-from intake.problems.framing import FramingHint, framing_hints
-
-
-def hints_for(field: str, text: str) -> list[FramingHint]:
-    texts: dict[str, str | None] = dict.fromkeys(("title", "problem_statement", "desired_outcome"))
-    texts[field] = text
-    return framing_hints(**texts)
+from tests.helpers import hints_for
 
 
 @pytest.mark.parametrize(
