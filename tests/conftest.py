@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -40,10 +40,14 @@ from intake.db.backup import BOOKKEEPING
 from intake.db.embedded import EmbeddedPostgres
 from intake.db.replica import ReplicaState
 from intake.db.session import create_engine
+from intake.lib.clock import utcnow
+from intake.portfolio import scope as portfolio_scope
 from intake.portfolio.caching import ViewBodies
 from intake.web.auth import LocalKeys, create_verifier
 from tests.builders import ROOT, City, build_city, plain_url, recreate_database, with_database
-from tests.helpers import served
+from tests.helpers import served, until
+
+Steady = Callable[[], Awaitable[None]]
 
 pytest_plugins = ["tests.timing"]
 
@@ -414,7 +418,6 @@ class Apps:
             return app, client
         app, client = self.served_apps[settings]
         await fresh_state(app)
-        client.cookies.clear()
         return app, client
 
     def finish(self, app: Litestar) -> None:
@@ -435,10 +438,13 @@ class Apps:
 
     @asynccontextmanager
     async def serving(self, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-        """A client of the served app for these settings (``served``), renewed for the test."""
-        app, client = await self.served(settings)
+        """A new client of the served app for these settings (``served``), its state renewed
+        for the test. The client is new so that no connection left idle by an earlier test
+        is reused just as uvicorn closes it for being idle (a ReadError, not the test's)."""
+        app, kept = await self.served(settings)
         try:
-            yield client
+            async with httpx.AsyncClient(base_url=kept.base_url, timeout=kept.timeout) as client:
+                yield client
         finally:
             await app.state.view_bodies.close()
 
@@ -478,6 +484,28 @@ async def live(
     (racing submits, edits, retries): ``client`` runs one request at a time."""
     async with apps.serving(settings) as running:
         yield running
+
+
+@pytest.fixture
+def steady(monkeypatch: pytest.MonkeyPatch, db: asyncpg.Connection) -> Steady:
+    """Await it before asking a view of now for the same body twice (a 304): it holds the
+    views' clock at this moment (a current view's tag also changes each minute) and waits
+    until the feed has published every event (a tag moves when an event becomes final, and
+    a transaction on another test database of the same server can hold that back)."""
+
+    async def steady() -> None:
+        now = utcnow()
+        monkeypatch.setattr(portfolio_scope, "utcnow", lambda: now)
+
+        async def published() -> bool:
+            return not await db.fetchval(
+                "SELECT EXISTS (SELECT FROM feed_entries"
+                " WHERE xact_id >= pg_snapshot_xmin(pg_current_snapshot()))"
+            )
+
+        await until(published, "the feed to publish every event")
+
+    return steady
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from intake.portfolio import export
 from intake.portfolio.scope import Scope
 from intake.portfolio.timeline import REBUILD_SQL
 from tests.builders import City
+from tests.conftest import Steady
 from tests.helpers import Client, act, assert_problem_json, events, in_phase, paired, submitted
 
 URL = "/api/v1/portfolio/export.csv"
@@ -305,8 +306,9 @@ async def test_as_of_exports_the_problems_as_they_stood_then(client: Client, cit
     assert other["restricted"] == "false"
 
 
-async def test_unchanged_exports_answer_304(client: Client, city: City) -> None:
+async def test_unchanged_exports_answer_304(client: Client, city: City, steady: Steady) -> None:
     problem = await submitted(client, city)
+    await steady()
     first = await _export(client, city)
     tag = first.headers["etag"]
     again = await client.get(URL, headers={**city.auth("leader"), "If-None-Match": tag})

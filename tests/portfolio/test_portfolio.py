@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.problems import history
 from tests.builders import City
+from tests.conftest import Steady
 from tests.helpers import Client, act, assert_problem_json, in_phase, paired, submitted
 
 
@@ -95,9 +96,11 @@ async def test_bad_filters_are_422(client: Client, city: City) -> None:
 
 
 async def test_views_carry_etags_and_cache_control_for_cheap_polling(
-    client: Client, city: City
+    client: Client, city: City, steady: Steady
 ) -> None:
     problem = await submitted(client, city)
+    moment = datetime.now(UTC).isoformat()  # before steady() holds the views' clock
+    await steady()
     first = await _summary(client, city)
     tag = first.headers["etag"]
     assert first.headers["cache-control"] == "private, max-age=60"
@@ -110,7 +113,7 @@ async def test_views_carry_etags_and_cache_control_for_cheap_polling(
         "/api/v1/portfolio/summary", headers={**city.auth("leader"), "If-None-Match": tag}
     )
     assert changed.status_code == 200 and changed.headers["etag"] != tag
-    past = await _summary(client, city, as_of=datetime.now(UTC).isoformat())
+    past = await _summary(client, city, as_of=moment)
     assert past.headers["cache-control"] == "private, max-age=3600"
 
 

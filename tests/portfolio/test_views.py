@@ -27,6 +27,7 @@ from intake.outcomes.state import Direction, metric_state
 from intake.portfolio.outcomes import metric_state_sql
 from intake.portfolio.timeline import REBUILD_SQL
 from tests.builders import EMAILS, City
+from tests.conftest import Steady
 from tests.helpers import Client, act, assert_problem_json, submitted, until
 
 VIEWS = ("summary", "flow", "sla", "teams", "outcomes", "at-risk", "distribution")
@@ -1292,9 +1293,10 @@ async def test_a_requester_sees_its_own_departments_portfolio_in_every_view(
 
 
 async def test_every_view_checks_its_filters_and_supports_conditional_requests(
-    client: Client, city: City
+    client: Client, city: City, steady: Steady
 ) -> None:
     problem = await submitted(client, city)
+    await steady()
     for name in VIEWS:
         url = f"/api/v1/portfolio/{name}"
         for query in (
