@@ -81,7 +81,7 @@ class Encoder:
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self.w = load_file(str(_checked(directory / "model.safetensors")))
+        self.w = _kernels(load_file(str(_checked(directory / "model.safetensors"))))
         self.threads = ThreadpoolController()
 
     def embed(self, texts: Sequence[str]) -> Vectors:
@@ -115,17 +115,34 @@ class Encoder:
         return x
 
 
+def _kernels(w: dict[str, NDArray[np.float32]]) -> dict[str, NDArray[np.float32]]:
+    """The weights with each dense layer's matrix as its kernel (inputs by outputs, in
+    contiguous memory: BLAS multiplies it a third faster than the stored transpose), and each
+    layer's query, key and value as one kernel (one multiplication instead of three)."""
+    kernels = dict(w)
+    for name in [key.removesuffix(".weight") for key in w if key.endswith(".weight")]:
+        if w[f"{name}.weight"].ndim == 2 and "embeddings" not in name:
+            kernels[f"{name}.kernel"] = np.ascontiguousarray(kernels.pop(f"{name}.weight").T)
+    for n in range(LAYERS):
+        at = f"encoder.layer.{n}.attention.self."
+        parts = ("query", "key", "value")
+        kernels[f"{at}qkv.kernel"] = np.concatenate(
+            [kernels.pop(f"{at}{part}.kernel") for part in parts], axis=1
+        )
+        kernels[f"{at}qkv.bias"] = np.concatenate(
+            [kernels.pop(f"{at}{part}.bias") for part in parts]
+        )
+    return kernels
+
+
 def _layer(x: Vectors, w: dict[str, NDArray[np.float32]], at: str, hide: Vectors) -> Vectors:
     """One encoder layer: self-attention in ``HEADS`` heads, then the feed-forward, each
     added to its input and normalised."""
     batch, size, width = x.shape
     depth = width // HEADS
 
-    def heads(name: str) -> Vectors:
-        projected = _dense(x, w, f"{at}attention.self.{name}")
-        return projected.reshape(batch, size, HEADS, depth).transpose(0, 2, 1, 3)
-
-    query, key, value = heads("query"), heads("key"), heads("value")
+    projected = _dense(x, w, f"{at}attention.self.qkv")  # query, key and value side by side
+    query, key, value = projected.reshape(batch, size, 3, HEADS, depth).transpose(2, 0, 3, 1, 4)
     scores = query @ key.transpose(0, 1, 3, 2) / math.sqrt(depth) + hide
     scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
     scores /= scores.sum(axis=-1, keepdims=True)
@@ -137,7 +154,7 @@ def _layer(x: Vectors, w: dict[str, NDArray[np.float32]], at: str, hide: Vectors
 
 
 def _dense(x: Vectors, w: dict[str, NDArray[np.float32]], name: str) -> Vectors:
-    return x @ w[f"{name}.weight"].T + w[f"{name}.bias"]
+    return x @ w[f"{name}.kernel"] + w[f"{name}.bias"]
 
 
 def _norm(x: Vectors, w: dict[str, NDArray[np.float32]], name: str) -> Vectors:
