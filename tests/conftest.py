@@ -490,8 +490,8 @@ async def live(
 def steady(monkeypatch: pytest.MonkeyPatch, db: asyncpg.Connection) -> Steady:
     """Await it before asking a view of now for the same body twice (a 304): it holds the
     views' clock at this moment (a current view's tag also changes each minute) and waits
-    until the feed has published every event (a tag moves when an event becomes final, and
-    a transaction on another test database of the same server can hold that back)."""
+    until the feed has published every event (a tag also moves when an event becomes final,
+    which any transaction still open on the test server holds back)."""
 
     async def steady() -> None:
         now = utcnow()
