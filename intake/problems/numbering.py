@@ -17,12 +17,12 @@ wrote, the problem's reference with it, so it publishes the draft's history then
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
-from sqlalchemy import TextClause, bindparam, inspect, text
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.db import models
 from intake.db.base import Base
@@ -31,7 +31,6 @@ from intake.problems import subscribers
 from intake.vocabulary.events import EventType
 
 _PROBLEMS = Base.metadata.tables["problems"]
-_COLUMNS = frozenset(c.key for c in inspect(models.Problem).column_attrs)
 
 # P-YYYY-NNNNN: at least five digits, as ``f"{number:05d}"``.
 _NUMBERED = """
@@ -83,9 +82,17 @@ def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...])
     return statement
 
 
+class Numbered(NamedTuple):
+    """What the statement wrote: the problem's reference and its event."""
+
+    reference: str
+    event: models.ProblemEvent
+
+
 async def record_numbered(
     session: AsyncSession,
-    problem: models.Problem,
+    problem_id: uuid.UUID,
+    changed: Mapping[str, Any],
     *,
     year: int,
     actor_id: uuid.UUID | None,
@@ -94,25 +101,14 @@ async def record_numbered(
     to_status: str | None,
     reason: str | None = None,
     changes: dict[str, Any],
-) -> models.ProblemEvent:
-    """Give ``problem`` the year's next reference and write it as it stands in memory (its
-    changed columns), with its event, in one statement (``history.record``'s contract: the
-    subscribers follow the event, here within the statement where they can).
-
-    The problem's changes are taken from the entity and written here, not by the unit of
-    work: the entity is left as written, so nothing is flushed between this and commit."""
-    state = inspect(problem)
-    # What was set since the problem was loaded (``committed_state`` holds those keys, with
-    # their loaded values): a value set again to what it was is written again, to no effect.
-    changed = {
-        key: state.dict[key]
-        for key in state.committed_state
-        if key in _COLUMNS and key != "reference" and key in state.dict
-    }
+) -> Numbered:
+    """Give the problem the year's next reference and write its ``changed`` columns (by
+    attribute name) with it, and its event, in one statement (``history.record``'s contract:
+    the subscribers follow the event, here within the statement where they can)."""
     moment = clock.travelled()
     # The event's columns as the statement writes them, its changes and id aside.
     columns: dict[str, Any] = {
-        "problem_id": problem.id,
+        "problem_id": problem_id,
         "actor_id": actor_id,
         "type": type,
         "from_status": from_status,
@@ -142,12 +138,7 @@ async def record_numbered(
     }
     if moment is not None:  # a replayed past action (the demo seed) happened then, not now
         values["occurred_at"] = moment
-    with session.no_autoflush:
-        written = (await session.execute(statement, values)).one()
-    # The entity now holds what the row holds: nothing left for the unit of work to write.
-    for name, value in changed.items():
-        set_committed_value(problem, name, value)
-    set_committed_value(problem, "reference", written.reference)
+    written = (await session.execute(statement, values)).one()
     event = models.ProblemEvent(
         **columns,
         changes={**changes, "reference": {"from": None, "to": written.reference}},
@@ -158,4 +149,4 @@ async def record_numbered(
     )
     for follow in after:
         await follow(session, event, ())
-    return event
+    return Numbered(written.reference, event)

@@ -38,9 +38,9 @@ async def _answer_submitted(
     session: AsyncSession, caller: Caller, result: triage.Submitted
 ) -> tuple[schemas.SubmittedProblem, str]:
     """The submitted problem with the similar problems triage found."""
-    out = await problems.problem_out(session, caller, result.problem, result.names)
+    out = result.problem
     body = schemas.SubmittedProblem(**asdict(out), similar_problems=result.similar_problems)
-    return body, etag(result.problem.version)
+    return body, etag(out.version)
 
 
 async def _answer_duplicate(

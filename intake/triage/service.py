@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, select, true
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.collaboration import access
 from intake.db import models
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
-from intake.problems import edits, history, lifecycle
+from intake.problems import edits, history, lifecycle, submitting
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
+from intake.problems.schemas import Problem as ProblemOut
 from intake.registry import service as registry
 from intake.registry.schemas import DepartmentRef
 from intake.triage import schemas, similar
@@ -44,37 +46,39 @@ __all__ = ["QUEUE_ORDERS", "QUEUE_STATES", "QueueFilters", "QueueOrder"]
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
-    """A submitted problem, the similar problems triage found, and the names its answer
-    shows (read before the reference was taken)."""
+    """A submitted problem as its submitter now sees it, and the similar problems triage
+    found (before the reference was taken)."""
 
-    problem: models.Problem
+    problem: ProblemOut
     similar_problems: list[schemas.SimilarProblem]
-    names: problems.Names | None
 
 
 async def submit(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
 ) -> Submitted:
-    """Submit a draft, finding the similar problems (to spot duplicates early) and reading
-    what the answer names before the reference is taken, so other submits wait for neither."""
+    """Submit a draft, finding the similar problems (to spot duplicates early) before the
+    reference is taken, so other submits do not wait for them. The draft's lock reads its
+    words for the search and the SLA calendar for its clocks (``_LOCK``)."""
     found: list[schemas.SimilarProblem] = []
-    names: list[problems.Names] = []
 
-    async def search(problem: models.Problem) -> None:
+    async def search(problem: Row[Any]) -> None:
         found.extend(await similar.search_before_numbering(session, caller, problem))
-        # Submitting changes no name; the clocks' calendar rides on the same statement.
-        named = await problems.read_names(
-            session, problem, _NAMES_AND_CALENDAR, known=current.known()
-        )
-        clocks.read_ahead(session, problem.id, current.from_row(named.row._mapping))
-        names.append(named)
+        clocks.read_ahead(session, problem.id, current.from_row(problem._mapping))
 
-    problem = await problems.submit(session, caller, problem_id, if_match, before_numbering=search)
-    return Submitted(problem, found, names[0] if names else None)
+    problem = await problems.submit(
+        session,
+        caller,
+        problem_id,
+        if_match,
+        lock=_LOCK,
+        lock_params={"opening": similar.OPENING, "known": current.known()},
+        before_numbering=search,
+    )
+    return Submitted(problem, found)
 
 
-_NAMES_AND_CALENDAR = (
-    problems.names_statement().join(current.READ_ROW, true()).add_columns(*current.READ_ROW.c)
+_LOCK = submitting.lock_statement(
+    f"{similar.LOCKED_WORDS},\n       {current.columns('CAST(:known AS uuid)')}", current.JOIN
 )
 
 

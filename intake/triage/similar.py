@@ -25,6 +25,7 @@ import math
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, and_, any_, bindparam, delete, func, or_, select, text, tuple_
@@ -67,13 +68,24 @@ LIMIT = 10
 # worker (intake.triage.meanings) scores its matches again, by meaning and terms. _WORDS_SQL
 # reads the same of several.
 # A problem's words as both read them: its title's stems, its opening's and the stored ones.
-_TERMS = """reference IS NOT NULL AS submitted,
-        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, title))
+
+
+def _terms(of: str = "") -> str:
+    """The words' columns, over the problem ``of`` names (an alias), or the only one."""
+    at = f"{of}." if of else ""
+    return f"""{at}reference IS NOT NULL AS submitted,
+        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, {at}title))
               ORDER BY positions[1]) AS title_terms,
         ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
-              left(coalesce(problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT :opening)
-            AS opening_terms,
-        similar_terms AS stored_terms"""
+              left(coalesce({at}problem_statement, ''), 2000)))
+              ORDER BY positions[1] LIMIT :opening) AS opening_terms,
+        {at}similar_terms AS stored_terms"""  # noqa: S608 (an alias of ours)
+
+
+_TERMS = _terms()
+# The same of the problem a submit locks (``pr``: ``problems.submitting.lock_statement``),
+# read with it; its parameter ``opening`` is ``OPENING``.
+LOCKED_WORDS = _terms("pr")
 _MARK_SQL = text(
     f"""
     UPDATE problems SET similar_computed_at = :now, meaning_model = NULL
@@ -100,6 +112,16 @@ _FORGETTING = """
     )
 """
 _FORGET_AND_MARK_SQL = text("".join((_FORGETTING, _MARK_SQL.text)))
+# A submit's: its words were read with its lock, so the forgetting rides on the counts' read.
+_FORGET_AND_COUNT_SQL = text(
+    "".join(
+        (
+            _FORGETTING,
+            "SELECT term, problems FROM similar_term_counts "
+            "WHERE term = ANY(CAST(:terms AS text[]))",
+        )
+    )
+)
 _UNMARK_SQL = text("UPDATE problems SET similar_computed_at = NULL WHERE id = :id")
 _STALE_LISTS = text(
     "UPDATE problems SET similar_computed_at = NULL WHERE id IN "
@@ -298,32 +320,36 @@ def rows(
 
 
 async def search_before_numbering(
-    session: AsyncSession, caller: Caller, problem: models.Problem
+    session: AsyncSession, caller: Caller, problem: Row[Any]
 ) -> list[schemas.SimilarProblem]:
     """A submit's search, and the matches it answers with, before the reference is taken.
 
-    The search (tens of milliseconds at city scale) then runs while other submits take their
-    references. Only counting the problem's terms in locks a row every submit shares (the
-    total); that waits for the submit's event (``on_event``), after the reference.
+    ``problem`` is the draft's locked row, with its ``id``, ``department_id`` and words
+    (``LOCKED_WORDS``). The search (tens of milliseconds at city scale) then runs while
+    other submits take their references, in three statements: what the problem's lists held
+    forgotten with the terms' counts read, the search with the terms kept and the problem
+    marked, the matches read with the lists that grew cut back. Only counting the problem's
+    terms in locks a row every submit shares (the total); that waits for the submit's event
+    (``rows``), after the reference.
     """
-    grew = await recompute(session, problem, submitting=True)
+    change, grew = await _store(
+        session, problem.id, problem, submitted=True, count=False, submitting=utcnow()
+    )
+    session.info.setdefault(_SEARCHED, {})[problem.id] = change
     return await _stored(session, caller, problem.id, problem.department_id, cut=grew)
 
 
-async def recompute(
-    session: AsyncSession, problem: models.Problem, *, submitting: bool = False
-) -> list[uuid.UUID]:
+async def recompute(session: AsyncSession, problem: models.Problem) -> None:
     """The problem's words are new: it was just submitted, or its title or statement changed.
 
     Its terms, its matches and its place in other problems' lists are computed again now, in
     the change's transaction. A draft's matches (stored only if someone read them) are dropped
     instead, and computed again when next read: drafts change often and nobody else sees them.
-    ``submitting``: the draft is being submitted, and its event counts its terms in; the
-    lists that grew are returned, for the caller to cut back (``_stored``'s ``cut``).
+    (A submit searches before its reference: ``search_before_numbering``.)
     """
-    submitted = submitting or problem.reference is not None
+    submitted = problem.reference is not None
     if not submitted and problem.similar_computed_at is None:
-        return []  # a draft nobody has read the matches of: nothing stored to drop
+        return  # a draft nobody has read the matches of: nothing stored to drop
     await session.flush()  # the search reads the problem's new words from the database
     # The lists that held this problem lose it and never got back the match they cut for
     # it: they are searched again on their next read (or by the backfill).
@@ -331,15 +357,11 @@ async def recompute(
         await session.execute(_STALE_LISTS, {"id": problem.id})
         await session.execute(_FORGET, {"id": problem.id})
         await session.execute(_UNMARK_SQL, {"id": problem.id})
-        return []
+        return
     marking = {"now": utcnow(), "id": problem.id, "force": True, "opening": OPENING}
     found = (await session.execute(_FORGET_AND_MARK_SQL, marking)).one()
-    change, lists = await _store(session, problem.id, found, submitted=True, count=not submitting)
-    if submitting:
-        session.info.setdefault(_SEARCHED, {})[problem.id] = change
-        return lists  # cut back with the read of the matches (search_before_numbering)
+    _, lists = await _store(session, problem.id, found, submitted=True)
     await _cut_back(session, lists)
-    return []
 
 
 async def fill(session: AsyncSession, problem_id: uuid.UUID) -> bool:
@@ -364,6 +386,7 @@ async def _store(
     *,
     submitted: bool | None = None,
     count: bool = True,
+    submitting: datetime | None = None,
 ) -> tuple[_Change | None, list[uuid.UUID]]:
     """Keep the problem's terms (counted, once submitted), search with their weights, and
     store the best ``KEEP`` matches (and, once submitted, the problem in each match's list);
@@ -371,6 +394,9 @@ async def _store(
 
     The terms are counted in last (their rows stay locked until commit), or not at all when
     not ``count``; the change to count is returned too. The weights count it in either way.
+    ``submitting``: a draft being submitted, whose words ``found`` read with its lock: what
+    it was listed in is forgotten and it is marked (``_FORGET_AND_MARK_SQL``) as of then, by
+    the statements that read the counts and keep its terms.
     """
     if submitted is None:
         submitted = bool(found.submitted)
@@ -379,14 +405,22 @@ async def _store(
     change: _Change | None = None
     if submitted and found.stored_terms != terms:
         change = (terms, found.stored_terms)
-    weights, counts = await _weights(session, terms, vocabulary, [change] if change else [])
+    weights, counts = await _weights(
+        session,
+        terms,
+        vocabulary,
+        [change] if change else [],
+        forgetting=problem_id if submitting else None,
+    )
     norm = math.sqrt(sum(weight * weight for weight in weights.values()))
     rare = finding_terms(weights, counts)
     keep_terms = {"id": problem_id, "kept_terms": terms, "norm": norm}
+    if submitting:
+        keep_terms["marked_at"] = submitting
     lists: list[uuid.UUID] = []
     if rare and norm != 0:
         rows = await session.execute(
-            _KEEP_AND_STORE if submitted else _STORE,
+            (_KEEP_MARK_AND_STORE if submitting else _KEEP_AND_STORE) if submitted else _STORE,
             {
                 **(keep_terms if submitted else {}),
                 "id": problem_id,
@@ -403,7 +437,7 @@ async def _store(
         if len(grew) > 1:
             lists = sorted(grew)
     elif submitted:
-        await session.execute(_TERMS_SQL, keep_terms)
+        await session.execute(_TERMS_AND_MARK_SQL if submitting else _TERMS_SQL, keep_terms)
     if change is not None and count:
         await _count(session, [change])
     return change, lists
@@ -461,10 +495,16 @@ async def _weights(
     terms: Sequence[str],
     vocabulary: words.Vocabulary,
     uncounted: Iterable[_Change] = (),
+    forgetting: uuid.UUID | None = None,
 ) -> tuple[dict[str, float], dict[str, int]]:
     """The terms' weights, and how many problems hold each (the counts), the ``uncounted``
-    changes in as if counted already (as ``_count`` will)."""
-    rows = await session.execute(_COUNTS_SQL, {"terms": [_TOTAL, *terms]})
+    changes in as if counted already (as ``_count`` will). ``forgetting``: a problem being
+    submitted, whose place in other lists and own matches go in the same statement."""
+    if forgetting is not None:
+        given = {"terms": [_TOTAL, *terms], "id": forgetting}
+        rows = await session.execute(_FORGET_AND_COUNT_SQL, given)
+    else:
+        rows = await session.execute(_COUNTS_SQL, {"terms": [_TOTAL, *terms]})
     counts = {row.term: int(row.problems) for row in rows}
     wanted = {_TOTAL, *terms}
     for term, change in _counted(uncounted).items():
@@ -706,6 +746,10 @@ _KEEPING = (
     "WHERE id = CAST(:id AS uuid)), "
 )
 _KEEP_AND_STORE = text("".join((_KEEPING, _STORE.text.strip().removeprefix("WITH "))))
+# A submit's: the problem marked as ``_MARK_SQL`` marks it, by the same UPDATE.
+_MARKING = "similar_computed_at = :marked_at, meaning_model = NULL, "
+_KEEP_MARK_AND_STORE = text(_KEEP_AND_STORE.text.replace("SET ", f"SET {_MARKING}", 1))
+_TERMS_AND_MARK_SQL = text(_TERMS_SQL.text.replace("SET ", f"SET {_MARKING}", 1))
 _CUT_BACK = _cut_back_statement()
 _CUT_BACK_CTE = _CUT_BACK.cte("cut")
 # _stored's statements, built once for a person (building them cost more than running them):
