@@ -25,11 +25,12 @@ CREATE_BUDGET = 1
 # With an Idempotency-Key: BEGIN, the caller, the key claimed, that statement, the response
 # kept for retries, COMMIT.
 KEYED_CREATE_BUDGET = 6
-# BEGIN, the caller, the problem locked; the similar problems (forget and mark, the terms'
-# counts, the search with the terms kept, the matches read with the lists cut back); the
-# answer's names; the SLA policy; one statement for the reference, the problem, its event,
-# the inbox, the timeline and the terms counted in; COMMIT.
-SUBMIT_BUDGET = 11
+# BEGIN, the caller; the problem locked, read with its names, its words and the SLA
+# calendar; the similar problems (what it was listed in forgotten with the terms' counts
+# read, the search with the terms kept and the problem marked, the matches read with the
+# lists cut back); one statement for the reference, the problem, its event, the inbox, the
+# timeline and the terms counted in; COMMIT.
+SUBMIT_BUDGET = 8
 
 
 @contextmanager
