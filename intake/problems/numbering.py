@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import TextualSelect, bindparam, column, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,10 +60,10 @@ WITH numbered AS (
 ){rows}
 SELECT event.id, event.occurred_at, event.xact_id, changed.reference FROM event, changed
 """
-_STATEMENTS: dict[tuple[Any, ...], TextClause] = {}
+_STATEMENTS: dict[tuple[Any, ...], TextualSelect] = {}
 
 
-def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...]) -> TextClause:
+def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...]) -> TextualSelect:
     """The statement for these changed columns and subscribers' clauses, built once."""
     key = (columns, travelled, rows)
     statement = _STATEMENTS.get(key)
@@ -74,9 +74,13 @@ def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...])
             moment_value=", :occurred_at" if travelled else "",
             rows="".join(f",\n{clause}" for clause in rows),
         )
-        statement = text(sql).bindparams(
-            bindparam("changes", type_=JSONB),
-            *(bindparam(f"set_{name}", type_=_PROBLEMS.c[name].type) for name in columns),
+        statement = (
+            text(sql)
+            .bindparams(
+                bindparam("changes", type_=JSONB),
+                *(bindparam(f"set_{name}", type_=_PROBLEMS.c[name].type) for name in columns),
+            )
+            .columns(*(column(name) for name in ("id", "occurred_at", "xact_id", "reference")))
         )
         _STATEMENTS[key] = statement
     return statement

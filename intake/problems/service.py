@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, TextClause, bindparam, func, inspect, select, text, true, update
+from sqlalchemy import Select, TextualSelect, bindparam, func, inspect, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -539,7 +539,7 @@ async def submit(
     problem_id: uuid.UUID,
     if_match: str | None,
     *,
-    lock: TextClause = submitting.PLAIN,
+    lock: TextualSelect = submitting.PLAIN,
     lock_params: dict[str, Any] | None = None,
     before_numbering: submitting.Searched | None = None,
 ) -> schemas.Problem:

@@ -13,13 +13,14 @@ row with what the submit changed (``rows.problem_from_row``, as ``GET /problems/
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import TextualSelect, column, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -95,16 +96,37 @@ FOR UPDATE OF pr
 """
 
 
-def lock_statement(columns: str = "", joins: str = "") -> TextClause:
+def lock_statement(columns: str = "", joins: str = "") -> TextualSelect:
     """The statement that locks and reads the problem, with ``columns`` (SQL over ``pr``,
-    the problem, and ``joins``) added to its row. Build it once."""
-    return text(
-        _LOCK.format(
-            columns=f",\n       {columns}" if columns else "",
-            joins=f"\n{joins}" if joins else "",
-            visible=visible("pr").strip(),
-        )
+    the problem, and ``joins``, each ``expression AS name``) added to its row. Build it once.
+
+    Its columns are named to SQLAlchemy (``TextClause.columns``), which then keeps how it
+    reads a row with the compiled statement rather than work it out from every result."""
+    sql = _LOCK.format(
+        columns=f",\n       {columns}" if columns else "",
+        joins=f"\n{joins}" if joins else "",
+        visible=visible("pr").strip(),
     )
+    selected = sql[sql.index("SELECT") + len("SELECT") : sql.index("\nFROM problems pr")]
+    return text(sql).columns(*(column(name) for name in _names(selected)))
+
+
+def _names(selected: str) -> list[str]:
+    """The name of each column of a select list of ours, in order: its items split at the
+    commas outside parentheses, each named by its last word (``AS name``, ``pr.name``)."""
+    items, depth, start = [], 0, 0
+    for at, char in enumerate(selected):
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            items.append(selected[start:at])
+            start = at + 1
+    items.append(selected[start:])
+    names = []
+    for item in items:
+        named = re.search(r"(\w+)\s*$", item)
+        assert named is not None, item
+        names.append(named.group(1))
+    return names
 
 
 PLAIN = lock_statement()
@@ -157,7 +179,7 @@ async def submit(
     problem_id: uuid.UUID,
     if_match: str | None,
     *,
-    lock: TextClause = PLAIN,
+    lock: TextualSelect = PLAIN,
     lock_params: dict[str, Any] | None = None,
     before_numbering: Searched | None = None,
 ) -> schemas.Problem:

@@ -28,7 +28,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, and_, any_, bindparam, delete, func, or_, select, text, tuple_
+from sqlalchemy import (
+    ARRAY,
+    and_,
+    any_,
+    bindparam,
+    column,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -121,7 +133,7 @@ _FORGET_AND_COUNT_SQL = text(
             "WHERE term = ANY(CAST(:terms AS text[]))",
         )
     )
-)
+).columns(column("term"), column("problems"))
 _UNMARK_SQL = text("UPDATE problems SET similar_computed_at = NULL WHERE id = :id")
 _STALE_LISTS = text(
     "UPDATE problems SET similar_computed_at = NULL WHERE id IN "
@@ -748,7 +760,9 @@ _KEEPING = (
 _KEEP_AND_STORE = text("".join((_KEEPING, _STORE.text.strip().removeprefix("WITH "))))
 # A submit's: the problem marked as ``_MARK_SQL`` marks it, by the same UPDATE.
 _MARKING = "similar_computed_at = :marked_at, meaning_model = NULL, "
-_KEEP_MARK_AND_STORE = text(_KEEP_AND_STORE.text.replace("SET ", f"SET {_MARKING}", 1))
+_KEEP_MARK_AND_STORE = text(_KEEP_AND_STORE.text.replace("SET ", f"SET {_MARKING}", 1)).columns(
+    column("problem_id")
+)
 _TERMS_AND_MARK_SQL = text(_TERMS_SQL.text.replace("SET ", f"SET {_MARKING}", 1))
 _CUT_BACK = _cut_back_statement()
 _CUT_BACK_CTE = _CUT_BACK.cte("cut")
