@@ -20,11 +20,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import TextualSelect, bindparam, column, text
+import asyncpg
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db import models
+from intake.db import driven, models
 from intake.db.base import Base
 from intake.lib import clock
 from intake.problems import subscribers
@@ -60,11 +61,12 @@ WITH numbered AS (
 ){rows}
 SELECT event.id, event.occurred_at, event.xact_id, changed.reference FROM event, changed
 """
-_STATEMENTS: dict[tuple[Any, ...], TextualSelect] = {}
+_STATEMENTS: dict[tuple[Any, ...], driven.Compiled] = {}
 
 
-def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...]) -> TextualSelect:
-    """The statement for these changed columns and subscribers' clauses, built once."""
+def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...]) -> driven.Compiled:
+    """The statement for these changed columns and subscribers' clauses, built and compiled
+    for asyncpg once."""
     key = (columns, travelled, rows)
     statement = _STATEMENTS.get(key)
     if statement is None:
@@ -74,13 +76,11 @@ def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...])
             moment_value=", :occurred_at" if travelled else "",
             rows="".join(f",\n{clause}" for clause in rows),
         )
-        statement = (
-            text(sql)
-            .bindparams(
+        statement = driven.compiled(
+            text(sql).bindparams(
                 bindparam("changes", type_=JSONB),
                 *(bindparam(f"set_{name}", type_=_PROBLEMS.c[name].type) for name in columns),
             )
-            .columns(*(column(name) for name in ("id", "occurred_at", "xact_id", "reference")))
         )
         _STATEMENTS[key] = statement
     return statement
@@ -95,6 +95,7 @@ class Numbered(NamedTuple):
 
 async def record_numbered(
     session: AsyncSession,
+    connection: asyncpg.Connection,
     problem_id: uuid.UUID,
     changed: Mapping[str, Any],
     *,
@@ -108,7 +109,8 @@ async def record_numbered(
 ) -> Numbered:
     """Give the problem the year's next reference and write its ``changed`` columns (by
     attribute name) with it, and its event, in one statement (``history.record``'s contract:
-    the subscribers follow the event, here within the statement where they can)."""
+    the subscribers follow the event, here within the statement where they can), sent on
+    the session's ``connection`` (``intake.db.driven``)."""
     moment = clock.travelled()
     # The event's columns as the statement writes them, its changes and id aside.
     columns: dict[str, Any] = {
@@ -142,15 +144,15 @@ async def record_numbered(
     }
     if moment is not None:  # a replayed past action (the demo seed) happened then, not now
         values["occurred_at"] = moment
-    written = (await session.execute(statement, values)).one()
+    (written,) = await driven.fetch(connection, statement, values)
     event = models.ProblemEvent(
         **columns,
-        changes={**changes, "reference": {"from": None, "to": written.reference}},
+        changes={**changes, "reference": {"from": None, "to": written["reference"]}},
         internal=False,
-        occurred_at=written.occurred_at,
-        id=written.id,
-        xact_id=written.xact_id,
+        occurred_at=written["occurred_at"],
+        id=written["id"],
+        xact_id=written["xact_id"],
     )
     for follow in after:
         await follow(session, event, ())
-    return Numbered(written.reference, event)
+    return Numbered(written["reference"], event)

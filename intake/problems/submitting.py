@@ -20,10 +20,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import TextualSelect, column, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.db import driven
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
@@ -149,8 +151,9 @@ class State:
 
 _STATE = tuple(field.name for field in fields(State))
 
-# Work done once the checks pass and before the reference is taken, given the locked row.
-Searched = Callable[[Row[Any]], Awaitable[None]]
+# Work done once the checks pass and before the reference is taken, given the locked row
+# and the session's connection (``intake.db.driven``), its transaction begun.
+Searched = Callable[[Row[Any], asyncpg.Connection], Awaitable[None]]
 
 
 def missing_for_submit(problem: Any) -> list[FieldError]:
@@ -210,8 +213,9 @@ async def submit(
         raise ValidationFailed(
             f"The problem is missing {len(missing)} thing(s) before it can be submitted.", missing
         )
+    connection = await driven.connection(session)  # the lock began its transaction
     if before_numbering is not None:
-        await before_numbering(row)
+        await before_numbering(row, connection)
     before = row.status
     after = lifecycle.target_state(action, before, row.held_from_status)
     now = utcnow()
@@ -227,6 +231,7 @@ async def submit(
     changed |= {"version": row.version + 1, "updated_at": now}  # as ``edits.bump``
     numbered = await numbering.record_numbered(
         session,
+        connection,
         row.id,
         changed,
         year=now.year,

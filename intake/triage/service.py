@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import msgspec
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
@@ -61,8 +62,8 @@ async def submit(
     words for the search and the SLA calendar for its clocks (``_LOCK``)."""
     found: list[schemas.SimilarProblem] = []
 
-    async def search(problem: Row[Any]) -> None:
-        found.extend(await similar.search_before_numbering(session, caller, problem))
+    async def search(problem: Row[Any], connection: asyncpg.Connection) -> None:
+        found.extend(await similar.search_before_numbering(session, caller, problem, connection))
         clocks.read_ahead(session, problem.id, current.from_row(problem._mapping))
 
     problem = await problems.submit(

@@ -25,15 +25,14 @@ import math
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     ARRAY,
     and_,
     any_,
     bindparam,
-    column,
     delete,
     func,
     or_,
@@ -45,7 +44,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db import models
+from intake.db import driven, models
 from intake.db.base import Base
 from intake.lib.clock import utcnow
 from intake.lib.errors import NotFound
@@ -124,16 +123,19 @@ _FORGETTING = """
     )
 """
 _FORGET_AND_MARK_SQL = text("".join((_FORGETTING, _MARK_SQL.text)))
-# A submit's: its words were read with its lock, so the forgetting rides on the counts' read.
-_FORGET_AND_COUNT_SQL = text(
-    "".join(
-        (
-            _FORGETTING,
-            "SELECT term, problems FROM similar_term_counts "
-            "WHERE term = ANY(CAST(:terms AS text[]))",
+# A submit's (``search_before_numbering``), compiled for its connection below: its words were
+# read with its lock, so the forgetting rides on the counts' read.
+_FORGET_AND_COUNT = driven.compiled(
+    text(
+        "".join(
+            (
+                _FORGETTING,
+                "SELECT term, problems FROM similar_term_counts "
+                "WHERE term = ANY(CAST(:terms AS text[]))",
+            )
         )
     )
-).columns(column("term"), column("problems"))
+)
 _UNMARK_SQL = text("UPDATE problems SET similar_computed_at = NULL WHERE id = :id")
 _STALE_LISTS = text(
     "UPDATE problems SET similar_computed_at = NULL WHERE id IN "
@@ -226,23 +228,29 @@ async def _stored(
     department_id: uuid.UUID,
     limit: int = LIMIT,
     cut: list[uuid.UUID] | None = None,
+    connection: asyncpg.Connection | None = None,
 ) -> list[schemas.SimilarProblem]:
     """The best stored matches the caller may see: submitted problems, best first.
 
     ``cut``: lists that grew, cut back to their best ``KEEP`` by the same statement. The cut
     never reaches these matches: the problem's own list was just written (at most ``KEEP``),
-    and whatever a cut removes is below the best ``KEEP``, far below the ``limit`` read."""
+    and whatever a cut removes is below the best ``KEEP``, far below the ``limit`` read.
+    ``connection``: the session's (``intake.db.driven``), for a person's read."""
     clause = visible_clause(caller)
     params: dict[str, Any] = {"problem_id": problem_id, "limit": limit}
+    if cut:
+        params |= {"lists": cut, "keep": KEEP}
     if clause is None:  # a department-scoped service account: its rule built for it
         query = _stored_query(visible_to(caller), bool(cut))
     else:
-        query = _STORED[caller.sees_everything_submitted, bool(cut)]
+        key = caller.sees_everything_submitted, bool(cut)
         params |= visible_params(caller)
-    if cut:
-        params |= {"lists": cut, "keep": KEEP}
+        if connection is not None:
+            found = await driven.fetch(connection, _STORED_DRIVEN[key], params)
+            return [_similar_problem(row, department_id) for row in found]
+        query = _STORED[key]
     rows = await session.execute(query, params)
-    return [_similar_problem(row, department_id) for row in rows]
+    return [_similar_problem(dict(row._mapping), department_id) for row in rows]
 
 
 def _stored_query(visible: Any, cut: bool) -> Any:
@@ -332,7 +340,7 @@ def rows(
 
 
 async def search_before_numbering(
-    session: AsyncSession, caller: Caller, problem: Row[Any]
+    session: AsyncSession, caller: Caller, problem: Row[Any], connection: asyncpg.Connection
 ) -> list[schemas.SimilarProblem]:
     """A submit's search, and the matches it answers with, before the reference is taken.
 
@@ -342,13 +350,31 @@ async def search_before_numbering(
     forgotten with the terms' counts read, the search with the terms kept and the problem
     marked, the matches read with the lists that grew cut back. Only counting the problem's
     terms in locks a row every submit shares (the total); that waits for the submit's event
-    (``rows``), after the reference.
+    (``rows``), after the reference. The statements go on the session's ``connection``
+    (``intake.db.driven``), which the draft's lock began the transaction of.
     """
-    change, grew = await _store(
-        session, problem.id, problem, submitted=True, count=False, submitting=utcnow()
-    )
+    vocabulary = await words.vocabulary(session)
+    terms = words.terms_of([*problem.title_terms, *problem.opening_terms], vocabulary)
+    change = (terms, problem.stored_terms) if problem.stored_terms != terms else None
+    given = {"terms": [_TOTAL, *terms], "id": problem.id}
+    counted = await driven.fetch(connection, _FORGET_AND_COUNT, given)
+    weights, counts = _weighed(terms, vocabulary, counted, [change] if change else [])
+    norm = math.sqrt(sum(weight * weight for weight in weights.values()))
+    rare = finding_terms(weights, counts)
+    kept = {"id": problem.id, "kept_terms": terms, "norm": norm, "marked_at": utcnow()}
+    grew: list[uuid.UUID] = []
+    if rare and norm != 0:
+        params = _search_params(problem.id, weights, norm, rare, both_ways=True)
+        rows = await driven.fetch(connection, _KEEP_MARK_AND_STORE, {**kept, **params})
+        lists = {problem.id, *(row["problem_id"] for row in rows)}
+        if len(lists) > 1:
+            grew = sorted(lists)
+    else:
+        await driven.fetch(connection, _TERMS_AND_MARK, kept)
     session.info.setdefault(_SEARCHED, {})[problem.id] = change
-    return await _stored(session, caller, problem.id, problem.department_id, cut=grew)
+    return await _stored(
+        session, caller, problem.id, problem.department_id, cut=grew, connection=connection
+    )
 
 
 async def recompute(session: AsyncSession, problem: models.Problem) -> None:
@@ -398,7 +424,6 @@ async def _store(
     *,
     submitted: bool | None = None,
     count: bool = True,
-    submitting: datetime | None = None,
 ) -> tuple[_Change | None, list[uuid.UUID]]:
     """Keep the problem's terms (counted, once submitted), search with their weights, and
     store the best ``KEEP`` matches (and, once submitted, the problem in each match's list);
@@ -406,9 +431,6 @@ async def _store(
 
     The terms are counted in last (their rows stay locked until commit), or not at all when
     not ``count``; the change to count is returned too. The weights count it in either way.
-    ``submitting``: a draft being submitted, whose words ``found`` read with its lock: what
-    it was listed in is forgotten and it is marked (``_FORGET_AND_MARK_SQL``) as of then, by
-    the statements that read the counts and keep its terms.
     """
     if submitted is None:
         submitted = bool(found.submitted)
@@ -417,42 +439,48 @@ async def _store(
     change: _Change | None = None
     if submitted and found.stored_terms != terms:
         change = (terms, found.stored_terms)
-    weights, counts = await _weights(
-        session,
-        terms,
-        vocabulary,
-        [change] if change else [],
-        forgetting=problem_id if submitting else None,
-    )
+    weights, counts = await _weights(session, terms, vocabulary, [change] if change else [])
     norm = math.sqrt(sum(weight * weight for weight in weights.values()))
     rare = finding_terms(weights, counts)
     keep_terms = {"id": problem_id, "kept_terms": terms, "norm": norm}
-    if submitting:
-        keep_terms["marked_at"] = submitting
     lists: list[uuid.UUID] = []
     if rare and norm != 0:
         rows = await session.execute(
-            (_KEEP_MARK_AND_STORE if submitting else _KEEP_AND_STORE) if submitted else _STORE,
+            _KEEP_AND_STORE if submitted else _STORE,
             {
                 **(keep_terms if submitted else {}),
-                "id": problem_id,
-                "both_ways": submitted,
-                "terms": list(weights),
-                "weights": [weight * weight for weight in weights.values()],
-                "norm": norm,
-                "rare": rare,
-                "candidates": MAX_CANDIDATES,
-                "keep": KEEP,
+                **_search_params(problem_id, weights, norm, rare, both_ways=submitted),
             },
         )
         grew = {problem_id, *(list_id for (list_id,) in rows)}
         if len(grew) > 1:
             lists = sorted(grew)
     elif submitted:
-        await session.execute(_TERMS_AND_MARK_SQL if submitting else _TERMS_SQL, keep_terms)
+        await session.execute(_TERMS_SQL, keep_terms)
     if change is not None and count:
         await _count(session, [change])
     return change, lists
+
+
+def _search_params(
+    problem_id: uuid.UUID,
+    weights: Mapping[str, float],
+    norm: float,
+    rare: list[str],
+    *,
+    both_ways: bool,
+) -> dict[str, Any]:
+    """The parameters of the search (``_STORE``) with these weights."""
+    return {
+        "id": problem_id,
+        "both_ways": both_ways,
+        "terms": list(weights),
+        "weights": [weight * weight for weight in weights.values()],
+        "norm": norm,
+        "rare": rare,
+        "candidates": MAX_CANDIDATES,
+        "keep": KEEP,
+    }
 
 
 async def _cut_back(session: AsyncSession, lists: list[uuid.UUID]) -> None:
@@ -507,17 +535,21 @@ async def _weights(
     terms: Sequence[str],
     vocabulary: words.Vocabulary,
     uncounted: Iterable[_Change] = (),
-    forgetting: uuid.UUID | None = None,
 ) -> tuple[dict[str, float], dict[str, int]]:
     """The terms' weights, and how many problems hold each (the counts), the ``uncounted``
-    changes in as if counted already (as ``_count`` will). ``forgetting``: a problem being
-    submitted, whose place in other lists and own matches go in the same statement."""
-    if forgetting is not None:
-        given = {"terms": [_TOTAL, *terms], "id": forgetting}
-        rows = await session.execute(_FORGET_AND_COUNT_SQL, given)
-    else:
-        rows = await session.execute(_COUNTS_SQL, {"terms": [_TOTAL, *terms]})
-    counts = {row.term: int(row.problems) for row in rows}
+    changes in as if counted already (as ``_count`` will)."""
+    rows = await session.execute(_COUNTS_SQL, {"terms": [_TOTAL, *terms]})
+    return _weighed(terms, vocabulary, [dict(row._mapping) for row in rows], uncounted)
+
+
+def _weighed(
+    terms: Sequence[str],
+    vocabulary: words.Vocabulary,
+    rows: Iterable[Mapping[str, Any]],
+    uncounted: Iterable[_Change] = (),
+) -> tuple[dict[str, float], dict[str, int]]:
+    """``_weights`` from the counts' rows (``term``, ``problems``)."""
+    counts = {row["term"]: int(row["problems"]) for row in rows}
     wanted = {_TOTAL, *terms}
     for term, change in _counted(uncounted).items():
         if change and term in wanted:
@@ -760,10 +792,10 @@ _KEEPING = (
 _KEEP_AND_STORE = text("".join((_KEEPING, _STORE.text.strip().removeprefix("WITH "))))
 # A submit's: the problem marked as ``_MARK_SQL`` marks it, by the same UPDATE.
 _MARKING = "similar_computed_at = :marked_at, meaning_model = NULL, "
-_KEEP_MARK_AND_STORE = text(_KEEP_AND_STORE.text.replace("SET ", f"SET {_MARKING}", 1)).columns(
-    column("problem_id")
+_KEEP_MARK_AND_STORE = driven.compiled(
+    text(_KEEP_AND_STORE.text.replace("SET ", f"SET {_MARKING}", 1))
 )
-_TERMS_AND_MARK_SQL = text(_TERMS_SQL.text.replace("SET ", f"SET {_MARKING}", 1))
+_TERMS_AND_MARK = driven.compiled(text(_TERMS_SQL.text.replace("SET ", f"SET {_MARKING}", 1)))
 _CUT_BACK = _cut_back_statement()
 _CUT_BACK_CTE = _CUT_BACK.cte("cut")
 # _stored's statements, built once for a person (building them cost more than running them):
@@ -773,6 +805,8 @@ _STORED = {
     for privileged in (False, True)
     for cut in (False, True)
 }
+# The same on a session's connection (``intake.db.driven``: a submit's).
+_STORED_DRIVEN = {key: driven.compiled(query) for key, query in _STORED.items()}
 
 
 # -- choosing the words -----------------------------------------------------------------------
@@ -799,21 +833,21 @@ def finding_terms(weights: Mapping[str, float], counts: Mapping[str, int]) -> li
 _COMMON = -math.log(MAX_FREQUENCY)
 
 
-def _similar_problem(row: Any, department_id: uuid.UUID) -> schemas.SimilarProblem:
-    other_department = row.department_id != department_id
+def _similar_problem(row: Mapping[str, Any], department_id: uuid.UUID) -> schemas.SimilarProblem:
+    other_department = row["department_id"] != department_id
     return schemas.SimilarProblem(
-        id=row.id,
-        reference=row.reference,
-        title=row.title,
-        status=row.status,
+        id=row["id"],
+        reference=row["reference"],
+        title=row["title"],
+        status=row["status"],
         department=DepartmentRef(
-            id=row.department_id, code=row.department_code, name=row.department_name
+            id=row["department_id"], code=row["department_code"], name=row["department_name"]
         ),
-        similarity=round(min(max(float(row.similarity), 0.0), 1.0), 3),  # a blend: kept in 0..1
+        similarity=round(min(max(float(row["similarity"]), 0.0), 1.0), 3),  # a blend: kept in 0..1
         other_department=other_department,
         suggestion=(
-            f"{row.department_name} has a similar problem: consider collaborating "
-            f"with them on {row.reference}."
+            f"{row['department_name']} has a similar problem: consider collaborating "
+            f"with them on {row['reference']}."
             if other_department
             else None
         ),
