@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import asyncpg
 from sqlalchemy import bindparam, text
@@ -86,13 +86,6 @@ def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...])
     return statement
 
 
-class Numbered(NamedTuple):
-    """What the statement wrote: the problem's reference and its event."""
-
-    reference: str
-    event: models.ProblemEvent
-
-
 async def record_numbered(
     session: AsyncSession,
     connection: asyncpg.Connection,
@@ -106,11 +99,11 @@ async def record_numbered(
     to_status: str | None,
     reason: str | None = None,
     changes: dict[str, Any],
-) -> Numbered:
+) -> str:
     """Give the problem the year's next reference and write its ``changed`` columns (by
     attribute name) with it, and its event, in one statement (``history.record``'s contract:
     the subscribers follow the event, here within the statement where they can), sent on
-    the session's ``connection`` (``intake.db.driven``)."""
+    the session's ``connection`` (``intake.db.driven``). Returns the reference."""
     moment = clock.travelled()
     # The event's columns as the statement writes them, its changes and id aside.
     columns: dict[str, Any] = {
@@ -145,14 +138,16 @@ async def record_numbered(
     if moment is not None:  # a replayed past action (the demo seed) happened then, not now
         values["occurred_at"] = moment
     (written,) = await driven.fetch(connection, statement, values)
-    event = models.ProblemEvent(
-        **columns,
-        changes={**changes, "reference": {"from": None, "to": written["reference"]}},
-        internal=False,
-        occurred_at=written["occurred_at"],
-        id=written["id"],
-        xact_id=written["xact_id"],
-    )
-    for follow in after:
-        await follow(session, event, ())
-    return Numbered(written["reference"], event)
+    reference: str = written["reference"]
+    if after:  # the event as written, for the subscribers that follow it
+        event = models.ProblemEvent(
+            **columns,
+            changes={**changes, "reference": {"from": None, "to": reference}},
+            internal=False,
+            occurred_at=written["occurred_at"],
+            id=written["id"],
+            xact_id=written["xact_id"],
+        )
+        for follow in after:
+            await follow(session, event, ())
+    return reference

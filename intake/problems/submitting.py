@@ -229,7 +229,7 @@ async def submit(
         name: value for name in _STATE if (value := getattr(state, name)) != getattr(row, name)
     }
     changed |= {"version": row.version + 1, "updated_at": now}  # as ``edits.bump``
-    numbered = await numbering.record_numbered(
+    reference = await numbering.record_numbered(
         session,
         connection,
         row.id,
@@ -241,4 +241,4 @@ async def submit(
         to_status=after,
         changes=changes,
     )
-    return problem_from_row({**row._mapping, **changed, "reference": numbered.reference})
+    return problem_from_row({**row._mapping, **changed, "reference": reference})
