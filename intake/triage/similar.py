@@ -304,7 +304,9 @@ async def on_event(
     if event.type == "submitted" or (
         event.type == "updated" and not WORDS.isdisjoint(event.changes)
     ):
-        problem = await session.get(models.Problem, event.problem_id)
+        # A submit writes without the ORM (``problems.submitting``): its problem read afresh.
+        afresh = event.type == "submitted"
+        problem = await session.get(models.Problem, event.problem_id, populate_existing=afresh)
         if problem is not None:
             await recompute(session, problem)
 
