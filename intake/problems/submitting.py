@@ -241,4 +241,6 @@ async def submit(
         to_status=after,
         changes=changes,
     )
+    # The answer as the caller now sees it: a draft names no primary problem (only a
+    # duplicate does), so nothing in it needs redacting.
     return problem_from_row({**row._mapping, **changed, "reference": reference})
