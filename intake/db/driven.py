@@ -60,5 +60,20 @@ async def fetch(
     connection: asyncpg.Connection, statement: Compiled, params: Mapping[str, Any]
 ) -> list[asyncpg.Record]:
     """The rows of ``statement`` with ``params``."""
-    rows: list[asyncpg.Record] = await connection.fetch(statement.sql, *statement.arguments(params))
+    try:
+        rows: list[asyncpg.Record] = await connection.fetch(
+            statement.sql, *statement.arguments(params)
+        )
+    except asyncpg.exceptions.InternalClientError as error:
+        raise out_of_step(connection, error) from error
     return rows
+
+
+def out_of_step(
+    connection: asyncpg.Connection, error: asyncpg.exceptions.InternalClientError
+) -> ConnectionResetError:
+    """How asyncpg can tell of a server that died under a connection ("cannot switch to state
+    ..."): the protocol is out of step, so the connection is dropped, and the request is one
+    to send again (503), as for any connection lost."""
+    connection.terminate()
+    return ConnectionResetError(f"the database connection broke: {error}")
