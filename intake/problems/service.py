@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, TextualSelect, bindparam, func, inspect, select, text, true, update
+from sqlalchemy import Select, bindparam, func, inspect, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -539,7 +539,7 @@ async def submit(
     problem_id: uuid.UUID,
     if_match: str | None,
     *,
-    lock: TextualSelect = submitting.PLAIN,
+    locks: submitting.Locks = submitting.PLAIN,
     lock_params: dict[str, Any] | None = None,
     before_numbering: submitting.Searched | None = None,
 ) -> schemas.Problem:
@@ -549,15 +549,16 @@ async def submit(
     The reference is taken last, by the one statement that writes the problem, its event
     and what follows it (``numbering``): its counter stays locked until commit, and every
     submit of the year waits for it. ``before_numbering`` is the work that needs no lock
-    (triage's search for similar problems), done before; ``lock`` reads what it needs with
-    the problem (``intake.problems.submitting``).
+    (triage's search for similar problems), done before; ``locks`` read what it needs with
+    the problem (``intake.problems.submitting``, whose ``submit_as`` also looks up the
+    caller with the lock).
     """
     return await submitting.submit(
         session,
         caller,
         problem_id,
         if_match,
-        lock=lock,
+        locks=locks,
         lock_params=lock_params,
         before_numbering=before_numbering,
     )

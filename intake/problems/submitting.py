@@ -32,8 +32,8 @@ from intake.lib.etag import check_if_match
 from intake.problems import lifecycle, numbering, schemas, subscribers
 from intake.problems.guards import require_action
 from intake.problems.rows import problem_from_row
-from intake.web.auth import Caller
-from intake.web.reads import visible
+from intake.web.auth import Caller, checked_caller
+from intake.web.reads import CALLER_NAMED, DTI_ROLE_LIST, PRIVILEGED_ROLES, visible
 
 # Fields that must be filled before a draft can be submitted.
 REQUIRED_AT_SUBMIT = (
@@ -53,8 +53,8 @@ IMPACT_FIELDS = (
     "impact_resident_burden",
 )
 
-# ``c``: the caller as ``web.reads.visible`` reads it, from parameters (a department-scoped
-# service account also sees its department's problems only: ``guards.visible_to``).
+# ``c``: the caller as ``web.reads.visible`` reads it: given (``_GIVEN``), or looked up by
+# e-mail (``_AS``).
 _LOCK = """
 SELECT pr.id, pr.reference, pr.status, pr.version, pr.title, pr.problem_statement,
        pr.affected_groups, pr.affected_people_per_year, pr.current_process, pr.workarounds,
@@ -76,10 +76,7 @@ SELECT pr.id, pr.reference, pr.status, pr.version, pr.title, pr.problem_statemen
        u.id AS update_id, u.status AS update_status, u.summary AS update_summary,
        u.created_at AS update_created_at, u.author_id AS update_author_id,
        ua.name AS update_author_name{columns}
-FROM problems pr
-CROSS JOIN (SELECT CAST(:caller_department_id AS uuid) AS department_id,
-                   CAST(:caller_id AS uuid) AS id,
-                   CAST(:caller_privileged AS boolean) AS privileged) c
+FROM problems pr{given}
 JOIN departments d ON d.id = pr.department_id
 JOIN people s ON s.id = pr.submitter_id
 LEFT JOIN people t ON t.id = pr.triager_id
@@ -91,26 +88,66 @@ LEFT JOIN LATERAL (
     ORDER BY su.created_at DESC, su.id DESC LIMIT 1
 ) u ON true
 LEFT JOIN people ua ON ua.id = u.author_id{joins}
-WHERE pr.id = :problem_id AND {visible}
-  AND (CAST(:caller_only_department AS uuid) IS NULL
-       OR pr.department_id = CAST(:caller_only_department AS uuid))
+WHERE pr.id = :problem_id AND {visible}{scoped}
 FOR UPDATE OF pr
 """
+# The caller in hand (a department-scoped service account also sees its department's
+# problems only: ``guards.visible_to``).
+_GIVEN = """
+CROSS JOIN (SELECT CAST(:caller_department_id AS uuid) AS department_id,
+                   CAST(:caller_id AS uuid) AS id,
+                   CAST(:caller_privileged AS boolean) AS privileged) c"""
+_SCOPED = """
+  AND (CAST(:caller_only_department AS uuid) IS NULL
+       OR pr.department_id = CAST(:caller_only_department AS uuid))"""
+# The caller looked up by the same statement (``web.reads.CALLER``), with the draft if they
+# may see it: a request's, as ``web.auth.load_caller`` would look them up.
+_AS = """
+WITH {caller}
+SELECT c.id AS caller_id, c.email AS caller_email, c.name AS caller_name,
+       c.department_id AS caller_department_id, c.department_code AS caller_department_code,
+       c.roles AS caller_roles, c.active AS caller_active, locked.*
+FROM c LEFT JOIN LATERAL ({locked}) locked ON true
+"""
+_CALLER_COLUMNS = (
+    *("caller_id", "caller_email", "caller_name", "caller_department_id"),
+    *("caller_department_code", "caller_roles", "caller_active"),
+)
 
 
-def lock_statement(columns: str = "", joins: str = "") -> TextualSelect:
-    """The statement that locks and reads the problem, with ``columns`` (SQL over ``pr``,
-    the problem, and ``joins``, each ``expression AS name``) added to its row. Build it once.
+@dataclass(frozen=True, slots=True)
+class Locks:
+    """The statement that locks and reads the draft, for a caller in hand (``by_caller``)
+    and for one it looks up by e-mail (``by_email``)."""
 
-    Its columns are named to SQLAlchemy (``TextClause.columns``), which then keeps how it
+    by_caller: TextualSelect
+    by_email: TextualSelect
+
+
+def lock_statements(columns: str = "", joins: str = "") -> Locks:
+    """The statements that lock and read the problem, with ``columns`` (SQL over ``pr``,
+    the problem, and ``joins``, each ``expression AS name``) added to its row. Build them once.
+
+    Their columns are named to SQLAlchemy (``TextClause.columns``), which then keeps how it
     reads a row with the compiled statement rather than work it out from every result."""
-    sql = _LOCK.format(
-        columns=f",\n       {columns}" if columns else "",
-        joins=f"\n{joins}" if joins else "",
-        visible=visible("pr").strip(),
+
+    def locking(given: str, scoped: str) -> str:
+        return _LOCK.format(
+            columns=f",\n       {columns}" if columns else "",
+            joins=f"\n{joins}" if joins else "",
+            visible=visible("pr").strip(),
+            given=given,
+            scoped=scoped,
+        )
+
+    by_caller = locking(_GIVEN, _SCOPED)
+    selected = by_caller[by_caller.index("SELECT") + 6 : by_caller.index("\nFROM problems pr")]
+    names = _names(selected)
+    by_email = _AS.format(caller=CALLER_NAMED.strip(), locked=locking("", "").strip())
+    return Locks(
+        text(by_caller).columns(*(column(name) for name in names)),
+        text(by_email).columns(*(column(name) for name in (*_CALLER_COLUMNS, *names))),
     )
-    selected = sql[sql.index("SELECT") + len("SELECT") : sql.index("\nFROM problems pr")]
-    return text(sql).columns(*(column(name) for name in _names(selected)))
 
 
 def _names(selected: str) -> list[str]:
@@ -131,7 +168,7 @@ def _names(selected: str) -> list[str]:
     return names
 
 
-PLAIN = lock_statement()
+PLAIN = lock_statements()
 
 
 @dataclass(slots=True)
@@ -151,9 +188,9 @@ class State:
 
 _STATE = tuple(field.name for field in fields(State))
 
-# Work done once the checks pass and before the reference is taken, given the locked row
-# and the session's connection (``intake.db.driven``), its transaction begun.
-Searched = Callable[[Row[Any], asyncpg.Connection], Awaitable[None]]
+# Work done once the checks pass and before the reference is taken, given the caller, the
+# locked row and the session's connection (``intake.db.driven``), its transaction begun.
+Searched = Callable[[Caller, Row[Any], asyncpg.Connection], Awaitable[None]]
 
 
 def missing_for_submit(problem: Any) -> list[FieldError]:
@@ -182,13 +219,13 @@ async def submit(
     problem_id: uuid.UUID,
     if_match: str | None,
     *,
-    lock: TextualSelect = PLAIN,
+    locks: Locks = PLAIN,
     lock_params: dict[str, Any] | None = None,
     before_numbering: Searched | None = None,
 ) -> schemas.Problem:
     """Check the record is complete, give it its reference and send it to DTI; the answer.
 
-    ``lock``: ``lock_statement()`` with what ``before_numbering`` reads (``lock_params``
+    ``locks``: ``lock_statements()`` with what ``before_numbering`` reads (``lock_params``
     its parameters). The checks come in the order ``service.apply_action`` makes them: 404,
     403, 428/412, 409, 422."""
     following = subscribers.of(session)  # a session that cannot record the event writes nothing
@@ -201,7 +238,62 @@ async def submit(
         "caller_privileged": caller.sees_everything_submitted,
         "caller_only_department": caller.only_department,
     }
-    row = (await session.execute(lock, params)).first()
+    row = (await session.execute(locks.by_caller, params)).first()
+    return await _submit(session, following, caller, row, problem_id, if_match, before_numbering)
+
+
+async def submit_as(
+    session: AsyncSession,
+    email: str,
+    problem_id: uuid.UUID,
+    if_match: str | None,
+    *,
+    locks: Locks = PLAIN,
+    lock_params: dict[str, Any] | None = None,
+    before_numbering: Searched | None = None,
+) -> schemas.Problem:
+    """``submit`` by the person ``email``, looked up by the statement that locks the draft
+    (401 as ``web.auth.load_caller`` says it): a request's, which then needs no statement of
+    its own for its caller."""
+    following = subscribers.of(session)
+    await session.flush()
+    params = {
+        **(lock_params or {}),
+        "problem_id": problem_id,
+        "caller_email": email,
+        "caller_privileged": PRIVILEGED_ROLES,
+        "caller_dti": DTI_ROLE_LIST,
+    }
+    row = None
+    if "\x00" not in email:  # PostgreSQL text cannot hold NUL: nobody has such an e-mail
+        params["caller_email"] = email.strip().lower()
+        row = (await session.execute(locks.by_email, params)).first()
+    found = None
+    if row is not None:
+        found = Caller(
+            id=row.caller_id,
+            email=row.caller_email,
+            name=row.caller_name,
+            department_id=row.caller_department_id,
+            department_code=row.caller_department_code,
+            roles=frozenset(row.caller_roles),
+        )
+    caller = checked_caller(found, active=row is not None and row.caller_active)
+    locked = row if row is not None and row.id is not None else None
+    return await _submit(session, following, caller, locked, problem_id, if_match, before_numbering)
+
+
+async def _submit(
+    session: AsyncSession,
+    following: subscribers.Subscribers,
+    caller: Caller,
+    row: Row[Any] | None,
+    problem_id: uuid.UUID,
+    if_match: str | None,
+    before_numbering: Searched | None,
+) -> schemas.Problem:
+    """The checks on the locked ``row`` (None: not there, or not visible), the search, the
+    clocks and the numbered write."""
     if row is None:
         raise NotFound(f"No problem {problem_id}.")
     action = lifecycle.ACTIONS["submit"]
@@ -215,7 +307,7 @@ async def submit(
         )
     connection = await driven.connection(session)  # the lock began its transaction
     if before_numbering is not None:
-        await before_numbering(row, connection)
+        await before_numbering(caller, row, connection)
     before = row.status
     after = lifecycle.target_state(action, before, row.held_from_status)
     now = utcnow()

@@ -59,26 +59,45 @@ async def submit(
 ) -> Submitted:
     """Submit a draft, finding the similar problems (to spot duplicates early) before the
     reference is taken, so other submits do not wait for them. The draft's lock reads its
-    words for the search and the SLA calendar for its clocks (``_LOCK``)."""
-    found: list[schemas.SimilarProblem] = []
+    words for the search and the SLA calendar for its clocks (``_LOCKS``)."""
+    searched = _Searched(session)
+    problem = await problems.submit(session, caller, problem_id, if_match, **searched.arguments())
+    return Submitted(problem, searched.found)
 
-    async def search(problem: Row[Any], connection: asyncpg.Connection) -> None:
-        found.extend(await similar.search_before_numbering(session, caller, problem, connection))
+
+async def submit_as(
+    session: AsyncSession, email: str, problem_id: uuid.UUID, if_match: str | None
+) -> Submitted:
+    """``submit`` by the person ``email``, looked up by the draft's lock (401 as
+    ``load_caller`` says it): a request without an Idempotency-Key."""
+    searched = _Searched(session)
+    problem = await submitting.submit_as(
+        session, email, problem_id, if_match, **searched.arguments()
+    )
+    return Submitted(problem, searched.found)
+
+
+class _Searched:
+    """A submit's search before its reference, and the matches it found."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.found: list[schemas.SimilarProblem] = []
+
+    def arguments(self) -> dict[str, Any]:
+        params = {"opening": similar.OPENING, "known": current.known()}
+        return {"locks": _LOCKS, "lock_params": params, "before_numbering": self.search}
+
+    async def search(
+        self, caller: Caller, problem: Row[Any], connection: asyncpg.Connection
+    ) -> None:
+        session = self.session
+        found = await similar.search_before_numbering(session, caller, problem, connection)
+        self.found.extend(found)
         clocks.read_ahead(session, problem.id, current.from_row(problem._mapping))
 
-    problem = await problems.submit(
-        session,
-        caller,
-        problem_id,
-        if_match,
-        lock=_LOCK,
-        lock_params={"opening": similar.OPENING, "known": current.known()},
-        before_numbering=search,
-    )
-    return Submitted(problem, found)
 
-
-_LOCK = submitting.lock_statement(
+_LOCKS = submitting.lock_statements(
     f"{similar.LOCKED_WORDS},\n       {current.columns('CAST(:known AS uuid)')}", current.JOIN
 )
 

@@ -26,12 +26,12 @@ CREATE_BUDGET = 1
 # With an Idempotency-Key: BEGIN, the caller, the key claimed, that statement, the response
 # kept for retries, COMMIT.
 KEYED_CREATE_BUDGET = 6
-# BEGIN, the caller; the problem locked, read with its names, its words and the SLA
+# BEGIN; the caller and the problem locked, read with its names, its words and the SLA
 # calendar; the similar problems (what it was listed in forgotten with the terms' counts
 # read, the search with the terms kept and the problem marked, the matches read with the
 # lists cut back); one statement for the reference, the problem, its event, the inbox, the
 # timeline and the terms counted in; COMMIT.
-SUBMIT_BUDGET = 8
+SUBMIT_BUDGET = 7
 
 
 @contextmanager
