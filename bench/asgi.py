@@ -50,6 +50,7 @@ def _intake(url: str) -> ASGIApp:
             "INTAKE_SLA_SWEEP_SECONDS": "0",
             "INTAKE_WEBHOOK_SECONDS": "0",
             "INTAKE_MAIL_SECONDS": "0",
+            "INTAKE_MEANING_SECONDS": "0",
             "INTAKE_RATE_LIMIT_PER_MINUTE": "0",
             "INTAKE_LOG_LEVEL": "info",
         }

@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from intake.lib.errors import NotAuthenticated
 from intake.problems import framing
-from intake.problems.service import IMPACT_FIELDS, REQUIRED_AT_SUBMIT, missing_for_submit
+from intake.problems.submitting import IMPACT_FIELDS, REQUIRED_AT_SUBMIT, missing_for_submit
 from intake.triage import policy, similar, words
 from intake.triage.reads import QueueFilters, queue_sql
 from intake.triage.sla.business_time import calendar_of, due_at
@@ -751,7 +751,7 @@ async def submit(request: Request[Any, Any, Any], problem_id: uuid.UUID) -> Resp
             return _problem(404, f"No problem {problem_id}.")
         if row["status"] != "draft":
             return _problem(409, "Only a draft can be submitted.")
-        if missing_for_submit(SimpleNamespace(**dict(row.items()))):  # type: ignore[arg-type]
+        if missing_for_submit(SimpleNamespace(**dict(row.items()))):
             return _problem(422, "The problem is incomplete.")
         matches, terms, norm, counted = await _similar(connection, request.app, row, email)
         now = datetime.now(UTC)

@@ -11,6 +11,7 @@ import logging
 import re
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import (
@@ -212,8 +213,10 @@ def _from_litestar(exc: HTTPException) -> IntakeError:
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 
-def _sqlstate(exc: DBAPIError) -> str:
-    return str(getattr(exc.orig, "sqlstate", "") or "")
+def _sqlstate(exc: BaseException) -> str:
+    """The SQLSTATE of a database error: wrapped by SQLAlchemy (``orig``), or asyncpg's own
+    (a statement sent on the driver's connection: ``intake.db.driven``)."""
+    return str(getattr(getattr(exc, "orig", exc), "sqlstate", "") or "")
 
 
 def _data_exception(exc: BaseException) -> BaseException | None:
@@ -227,7 +230,7 @@ def _data_exception(exc: BaseException) -> BaseException | None:
     return None
 
 
-def retryable(exc: DBAPIError) -> bool:
+def retryable(exc: BaseException) -> bool:
     """PostgreSQL rolled the transaction back to break a deadlock or a serialization
     conflict: nothing it did was kept, and running it again will very likely succeed."""
     return _sqlstate(exc) in RETRYABLE_SQLSTATES
@@ -243,7 +246,7 @@ def error_for(exc: Exception, where: str) -> IntakeError:
         return exc
     if isinstance(exc, HTTPException):
         return _from_litestar(exc)
-    if isinstance(exc, DBAPIError) and retryable(exc):
+    if isinstance(exc, DBAPIError | asyncpg.PostgresError) and retryable(exc):
         # PostgreSQL broke a deadlock (or a serialization conflict) by rolling this request's
         # transaction back: nothing it did was kept, and the same request will very likely
         # go through when sent again.

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Response, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Example
 from litestar.params import Body
@@ -25,8 +25,6 @@ from intake.problems import lifecycle, schemas
 from intake.problems import service as problems
 from intake.problems.responses import ACTION_ERRORS, IfMatch
 from intake.web.auth import Caller
-from intake.web.gate import WriterGate
-from intake.web.idempotency import IdempotencyKey, claim, respond
 from intake.web.signatures import REQUIRED, signed, takes
 
 # (session, caller, problem_id, If-Match, body) -> what ``Answer`` turns into the response.
@@ -59,11 +57,6 @@ class ActionRoute:
     passes: str | None = None
     answer: Answer = answer_problem
     returns: type[Any] = schemas.Problem
-    # Accepts Idempotency-Key (a retry gets the first response back).
-    idempotent: bool = False
-    # Waits on a lock every request of its kind takes (submit: the reference counter): a few
-    # at a time hold connections, the others wait without one (``intake.web.gate``).
-    gated: bool = False
     # The handler's name, part of the operation id; by default the action's.
     name: str | None = None
 
@@ -80,14 +73,7 @@ def action_handler(route: ActionRoute) -> HTTPRouteHandler:
         problem_id: uuid.UUID,
         if_match: str | None = None,
         data: Any = None,
-        request: Request[Any, Any, Any] | None = None,
-        idempotency_key: str | None = None,
     ) -> Response[Any]:
-        idempotent = None
-        if request is not None:
-            idempotent = await claim(request, db_session, caller, idempotency_key)
-            if idempotent is not None and (replayed := await idempotent.replay()):
-                return replayed
         if route.run is not None:
             if route.passes is not None:
                 data = getattr(data, route.passes) if data is not None else None
@@ -98,7 +84,7 @@ def action_handler(route: ActionRoute) -> HTTPRouteHandler:
                 db_session, caller, problem_id, route.action, if_match, reason=reason
             )
         body, tag = await route.answer(db_session, caller, result)
-        return await respond(idempotent, 200, body, {"ETag": tag})
+        return Response(body, status_code=200, headers={"ETag": tag})
 
     parameters = [
         takes("caller", Caller),
@@ -111,9 +97,6 @@ def action_handler(route: ActionRoute) -> HTTPRouteHandler:
         body = route.body | None if route.body_optional else route.body
         default = None if route.body_optional else REQUIRED
         parameters.append(takes("data", Annotated[body, Body(examples=examples)], default))
-    if route.idempotent:
-        parameters.append(takes("request", Request[Any, Any, Any]))
-        parameters.append(takes("idempotency_key", IdempotencyKey, None))
     name = route.name or route.action.replace("-", "_")
     returns = Response[route.returns]  # type: ignore[name-defined]
     return post(
@@ -123,7 +106,6 @@ def action_handler(route: ActionRoute) -> HTTPRouteHandler:
         responses=ACTION_ERRORS,
         status_code=200,
         response_headers=[ETAG],
-        middleware=[WriterGate] if route.gated else None,
     )(signed(handler, name, parameters, returns))
 
 

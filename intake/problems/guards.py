@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,13 +98,20 @@ def event_visible_to(caller: Caller) -> ColumnElement[bool]:
     return true() if caller.is_dti else ProblemEvent.internal.is_(False)
 
 
+class Owned(Protocol):
+    """A problem as the role checks read it: an entity, or a row that holds its columns."""
+
+    @property
+    def department_id(self) -> uuid.UUID: ...
+
+
 def require_requester_of(caller: Caller, problem: Problem) -> None:
     """Requesters edit only their own department's problems."""
     require_allowed(caller, problem, frozenset({"requester"}), owning_department_only=True)
 
 
 def require_allowed(
-    caller: Caller, problem: Problem, roles: frozenset[str], *, owning_department_only: bool
+    caller: Caller, problem: Owned, roles: frozenset[str], *, owning_department_only: bool
 ) -> None:
     """403 unless the caller holds one of ``roles`` (and, if asked, belongs to the owner)."""
     require_role(caller, *sorted(roles))
@@ -111,7 +119,7 @@ def require_allowed(
         raise Forbidden("Only the owning department can do this.")
 
 
-def require_action(caller: Caller, problem: Problem, action: Action) -> None:
+def require_action(caller: Caller, problem: Owned, action: Action) -> None:
     """The lifecycle table says who may take each action; this enforces it."""
     require_allowed(
         caller, problem, action.roles, owning_department_only=action.owning_department_only

@@ -17,21 +17,21 @@ wrote, the problem's reference with it, so it publishes the draft's history then
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, inspect, text
+import asyncpg
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
-from intake.db import models
+from intake.db import driven, models
 from intake.db.base import Base
 from intake.lib import clock
 from intake.problems import subscribers
 from intake.vocabulary.events import EventType
 
 _PROBLEMS = Base.metadata.tables["problems"]
-_COLUMNS = frozenset(c.key for c in inspect(models.Problem).column_attrs)
 
 # P-YYYY-NNNNN: at least five digits, as ``f"{number:05d}"``.
 _NUMBERED = """
@@ -61,11 +61,12 @@ WITH numbered AS (
 ){rows}
 SELECT event.id, event.occurred_at, event.xact_id, changed.reference FROM event, changed
 """
-_STATEMENTS: dict[tuple[Any, ...], TextClause] = {}
+_STATEMENTS: dict[tuple[Any, ...], driven.Compiled] = {}
 
 
-def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...]) -> TextClause:
-    """The statement for these changed columns and subscribers' clauses, built once."""
+def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...]) -> driven.Compiled:
+    """The statement for these changed columns and subscribers' clauses, built and compiled
+    for asyncpg once."""
     key = (columns, travelled, rows)
     statement = _STATEMENTS.get(key)
     if statement is None:
@@ -75,9 +76,11 @@ def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...])
             moment_value=", :occurred_at" if travelled else "",
             rows="".join(f",\n{clause}" for clause in rows),
         )
-        statement = text(sql).bindparams(
-            bindparam("changes", type_=JSONB),
-            *(bindparam(f"set_{name}", type_=_PROBLEMS.c[name].type) for name in columns),
+        statement = driven.compiled(
+            text(sql).bindparams(
+                bindparam("changes", type_=JSONB),
+                *(bindparam(f"set_{name}", type_=_PROBLEMS.c[name].type) for name in columns),
+            )
         )
         _STATEMENTS[key] = statement
     return statement
@@ -85,7 +88,9 @@ def _statement(columns: tuple[str, ...], travelled: bool, rows: tuple[str, ...])
 
 async def record_numbered(
     session: AsyncSession,
-    problem: models.Problem,
+    connection: asyncpg.Connection,
+    problem_id: uuid.UUID,
+    changed: Mapping[str, Any],
     *,
     year: int,
     actor_id: uuid.UUID | None,
@@ -94,25 +99,15 @@ async def record_numbered(
     to_status: str | None,
     reason: str | None = None,
     changes: dict[str, Any],
-) -> models.ProblemEvent:
-    """Give ``problem`` the year's next reference and write it as it stands in memory (its
-    changed columns), with its event, in one statement (``history.record``'s contract: the
-    subscribers follow the event, here within the statement where they can).
-
-    The problem's changes are taken from the entity and written here, not by the unit of
-    work: the entity is left as written, so nothing is flushed between this and commit."""
-    state = inspect(problem)
-    # What was set since the problem was loaded (``committed_state`` holds those keys, with
-    # their loaded values): a value set again to what it was is written again, to no effect.
-    changed = {
-        key: state.dict[key]
-        for key in state.committed_state
-        if key in _COLUMNS and key != "reference" and key in state.dict
-    }
+) -> str:
+    """Give the problem the year's next reference and write its ``changed`` columns (by
+    attribute name) with it, and its event, in one statement (``history.record``'s contract:
+    the subscribers follow the event, here within the statement where they can), sent on
+    the session's ``connection`` (``intake.db.driven``). Returns the reference."""
     moment = clock.travelled()
     # The event's columns as the statement writes them, its changes and id aside.
     columns: dict[str, Any] = {
-        "problem_id": problem.id,
+        "problem_id": problem_id,
         "actor_id": actor_id,
         "type": type,
         "from_status": from_status,
@@ -142,20 +137,17 @@ async def record_numbered(
     }
     if moment is not None:  # a replayed past action (the demo seed) happened then, not now
         values["occurred_at"] = moment
-    with session.no_autoflush:
-        written = (await session.execute(statement, values)).one()
-    # The entity now holds what the row holds: nothing left for the unit of work to write.
-    for name, value in changed.items():
-        set_committed_value(problem, name, value)
-    set_committed_value(problem, "reference", written.reference)
-    event = models.ProblemEvent(
-        **columns,
-        changes={**changes, "reference": {"from": None, "to": written.reference}},
-        internal=False,
-        occurred_at=written.occurred_at,
-        id=written.id,
-        xact_id=written.xact_id,
-    )
-    for follow in after:
-        await follow(session, event, ())
-    return event
+    (written,) = await driven.fetch(connection, statement, values)
+    reference: str = written["reference"]
+    if after:  # the event as written, for the subscribers that follow it
+        event = models.ProblemEvent(
+            **columns,
+            changes={**changes, "reference": {"from": None, "to": reference}},
+            internal=False,
+            occurred_at=written["occurred_at"],
+            id=written["id"],
+            xact_id=written["xact_id"],
+        )
+        for follow in after:
+            await follow(session, event, ())
+    return reference

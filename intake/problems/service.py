@@ -24,9 +24,9 @@ from intake.problems import (
     framing,
     history,
     lifecycle,
-    numbering,
     redaction,
     schemas,
+    submitting,
     subscribers,
 )
 from intake.problems.guards import (
@@ -39,44 +39,24 @@ from intake.problems.guards import (
     visible_params,
     visible_to,
 )
+from intake.problems.submitting import missing_for_submit as missing_for_submit
 from intake.registry.schemas import DepartmentRef
 from intake.web.auth import Caller, require_role
 
 # Loaded only when asked for, so never read back after a change (the search vector).
 _DEFERRED = frozenset(c.key for c in inspect(models.Problem).column_attrs if c.deferred)
 
-# Fields that must be filled before a draft can be submitted.
-REQUIRED_AT_SUBMIT = (
-    "title",
-    "problem_statement",
-    "affected_groups",
-    "affected_people_per_year",
-    "current_process",
-    "desired_outcome",
-    "success_measures",
-    "data_sensitivity",
-)
-IMPACT_FIELDS = (
-    "impact_staff_hours_per_year",
-    "impact_cost_per_year",
-    "impact_risk",
-    "impact_resident_burden",
-)
-
-
 # -- reading --------------------------------------------------------------------------------
 
 
 async def problem_out(
-    session: AsyncSession, caller: Caller, problem: models.Problem, named: Names | None = None
+    session: AsyncSession, caller: Caller, problem: models.Problem
 ) -> schemas.Problem:
     """The problem as ``caller`` sees it: a primary they may not see is not named.
 
     What it names (department, people, team, the latest status update) is read in one
-    statement, or taken from ``named`` (``read_names``) if that names the same ids."""
-    if named is None or named.key != _names_key(problem):
-        named = await read_names(session, problem)
-    names = named.row
+    statement (``read_names``)."""
+    names = await read_names(session, problem)
     return from_row(
         schemas.Problem,
         problem,
@@ -173,52 +153,17 @@ def _names_statement() -> Any:
 _NAMES: Select[Any] = _names_statement()
 
 
-def _names_key(problem: models.Problem) -> tuple[Any, ...]:
-    return (
-        problem.id,
-        problem.department_id,
-        problem.submitter_id,
-        problem.triager_id,
-        problem.team_id,
-        problem.redirected_to_department_id,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Names:
-    """What a problem's answer names, and the ids it was read for."""
-
-    key: tuple[Any, ...]
-    row: Any
-
-
-def names_statement() -> Select[Any]:
-    """The statement ``read_names`` sends, for a caller to add columns of its own to."""
-    return _NAMES
-
-
-async def read_names(
-    session: AsyncSession,
-    problem: models.Problem,
-    statement: Select[Any] = _NAMES,
-    **extra: Any,
-) -> Names:
-    """What the problem's answer names. Read ahead of a lock every request of its kind waits
-    for (a submit's reference), ``problem_out`` uses it if the action changed none of the
-    ids it names, rather than reading it while the lock is held. ``statement`` is
-    ``names_statement()`` with columns added, ``extra`` their parameters."""
-    key = _names_key(problem)
-    problem_id, department_id, submitter_id, triager_id, team_id, redirected = key
+async def read_names(session: AsyncSession, problem: models.Problem) -> Any:
+    """What the problem's answer names, as one row."""
     params = {
-        "problem_id": problem_id,
-        "department_id": department_id,
-        "submitter_id": submitter_id,
-        "triager_id": triager_id,
-        "team_id": team_id,
-        "redirected_id": redirected,
-        **extra,
+        "problem_id": problem.id,
+        "department_id": problem.department_id,
+        "submitter_id": problem.submitter_id,
+        "triager_id": problem.triager_id,
+        "team_id": problem.team_id,
+        "redirected_id": problem.redirected_to_department_id,
     }
-    return Names(key, (await session.execute(statement, params)).one())
+    return (await session.execute(_NAMES, params)).one()
 
 
 async def latest_update(
@@ -520,25 +465,6 @@ async def update_problem(
     return problem
 
 
-def missing_for_submit(problem: models.Problem) -> list[FieldError]:
-    """Every field a submitted problem must have, with what is wrong with each."""
-    errors = []
-    for name in REQUIRED_AT_SUBMIT:
-        if getattr(problem, name) in (None, "", []):
-            errors.append(FieldError(name, "Required before submitting", "record"))
-    if all(getattr(problem, name) in (None, "") for name in IMPACT_FIELDS):
-        errors.append(
-            FieldError(
-                "impact",
-                "Describe at least one impact: " + ", ".join(IMPACT_FIELDS),
-                "record",
-            )
-        )
-    if problem.urgency_deadline is not None and problem.urgency_reason is None:
-        errors.append(FieldError("urgency_reason", "Say why the deadline matters", "record"))
-    return errors
-
-
 Prepare = Callable[[models.Problem], Awaitable[dict[str, Any]]]
 # The last step before an action's event, given its moment: what it returns joins ``changes``.
 Finish = Callable[[models.Problem, datetime], Awaitable[dict[str, Any]]]
@@ -554,15 +480,13 @@ async def apply_action(
     reason: str | None = None,
     prepare: Prepare | None = None,
     finish: Finish | None = None,
-    numbered: bool = False,
 ) -> models.Problem:
     """Run one lifecycle action: who and from where (the table), If-Match, one history event.
 
     ``prepare`` checks and applies what is particular to the action (after the generic checks,
     before the state changes) and returns extra ``changes`` for the history event. ``finish``
-    runs last, once the problem is in its new state, just before its event. ``numbered``:
-    the problem takes the year's next reference in the statement that writes it and its
-    event (``numbering``), so the counter's lock is held for that statement and commit.
+    runs last, once the problem is in its new state, just before its event. (A submit takes
+    a path of its own: ``intake.problems.submitting``.)
     """
     problem = await get_visible(session, caller, problem_id, for_update=True)
     action = lifecycle.ACTIONS[action_name]
@@ -603,16 +527,10 @@ async def apply_action(
         "reason": reason,
         "changes": changes,
     }
-    if numbered:
-        await numbering.record_numbered(session, problem, year=now.year, **event)
-        return problem  # written as it stands: nothing for the database to set
     await history.record(session, problem_id=problem.id, **event)
     if inspect(problem).expired_attributes - _DEFERRED:  # what the database set (a trigger)
         await session.refresh(problem)
     return problem
-
-
-Searched = Callable[[models.Problem], Awaitable[None]]
 
 
 async def submit(
@@ -621,40 +539,28 @@ async def submit(
     problem_id: uuid.UUID,
     if_match: str | None,
     *,
-    before_numbering: Searched | None = None,
-) -> models.Problem:
-    """Check the record is complete, give it its reference and send it to DTI.
+    locks: submitting.Locks = submitting.PLAIN,
+    lock_params: dict[str, Any] | None = None,
+    before_numbering: submitting.Searched | None = None,
+) -> schemas.Problem:
+    """Check the record is complete, give it its reference and send it to DTI; the problem
+    as the caller now sees it.
 
     The reference is taken last, by the one statement that writes the problem, its event
     and what follows it (``numbering``): its counter stays locked until commit, and every
-    submit of the year waits for it. ``before_numbering`` is the work that needs no
-    lock (triage's search for similar problems), done before.
+    submit of the year waits for it. ``before_numbering`` is the work that needs no lock
+    (triage's search for similar problems), done before; ``locks`` read what it needs with
+    the problem (``intake.problems.submitting``, whose ``submit_as`` also looks up the
+    caller with the lock).
     """
-
-    async def complete(problem: models.Problem) -> dict[str, Any]:
-        missing = missing_for_submit(problem)
-        if missing:
-            raise ValidationFailed(
-                f"The problem is missing {len(missing)} thing(s) before it can be submitted.",
-                missing,
-            )
-        if before_numbering is not None:
-            await before_numbering(problem)
-        return {}
-
-    async def stamp(problem: models.Problem, now: datetime) -> dict[str, Any]:
-        problem.submitted_at = now
-        return {}
-
-    return await apply_action(
+    return await submitting.submit(
         session,
         caller,
         problem_id,
-        "submit",
         if_match,
-        prepare=complete,
-        finish=stamp,
-        numbered=True,
+        locks=locks,
+        lock_params=lock_params,
+        before_numbering=before_numbering,
     )
 
 

@@ -14,17 +14,33 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from intake.db.models import Problem, ProblemEvent
+from intake.db.models import ProblemEvent
 
 # After an event is written: the event and the people it mentions.
 EventRecorded = Callable[[AsyncSession, ProblemEvent, tuple[uuid.UUID, ...]], Awaitable[None]]
+
+
+class Changing(Protocol):
+    """What a ``StateChanged`` subscriber reads and sets of the problem: its entity, or a
+    submit's plain state (``intake.problems.submitting.State``)."""
+
+    id: uuid.UUID
+    status: str
+    submitted_at: datetime | None
+    first_response_at: datetime | None
+    first_response_due_at: datetime | None
+    decision_due_at: datetime | None
+    decided_at: datetime | None
+    paused_since: datetime | None
+
+
 # Before an action's event is written, once the problem is in its new state (before, after,
 # now): what it returns joins the event's ``changes``.
-StateChanged = Callable[[AsyncSession, Problem, str, str, datetime], Awaitable[dict[str, Any]]]
+StateChanged = Callable[[AsyncSession, Changing, str, str, datetime], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from intake.lib.clock import utcnow
 from intake.lib.etag import etag
 from intake.lib.openapi import ETAG, LOCATION, errors, example
 from intake.lib.pagination import PAGING, Page, Paging
+from intake.problems import lifecycle
 from intake.problems import service as problems
 from intake.problems.action_routes import ActionRoute, action_controller, answer_problem
 from intake.problems.deps import OnProblem
@@ -29,18 +30,19 @@ from intake.triage.scoring import service as scores
 from intake.triage.scoring.rules import Weights
 from intake.triage.service import QueueFilters
 from intake.triage.sla import clocks
-from intake.web.auth import ACTING, Acting, Caller
+from intake.web.auth import ACTING, Acting, Caller, load_caller
+from intake.web.gate import WriterGate
+from intake.web.idempotency import Created, IdempotencyKey, Once
 from intake.web.reads import Reads, person_only
 from intake.web.roles import admin
+from intake.web.transaction import committed, request_sessions
 
 
-async def _answer_submitted(
-    session: AsyncSession, caller: Caller, result: triage.Submitted
-) -> tuple[schemas.SubmittedProblem, str]:
+def _answer_submitted(result: triage.Submitted) -> tuple[schemas.SubmittedProblem, str]:
     """The submitted problem with the similar problems triage found."""
-    out = await problems.problem_out(session, caller, result.problem, result.names)
+    out = result.problem
     body = schemas.SubmittedProblem(**asdict(out), similar_problems=result.similar_problems)
-    return body, etag(result.problem.version)
+    return body, etag(out.version)
 
 
 async def _answer_duplicate(
@@ -57,25 +59,50 @@ async def _answer_duplicate(
     return body, tag
 
 
-# ``POST /api/v1/problems/{id}/submit``: the requester's action, answered with the similar
-# problems triage finds.
-SubmissionController = action_controller(
-    "SubmissionController",
-    "problems",
-    [
-        ActionRoute(
-            "submit",
-            run=lambda session, caller, problem_id, if_match, _: triage.submit(
-                session, caller, problem_id, if_match
-            ),
-            answer=_answer_submitted,
-            returns=schemas.SubmittedProblem,
-            idempotent=True,
-            gated=True,
-            name="submit_problem",
-        )
-    ],
-)
+_SUBMIT = lifecycle.ACTIONS["submit"]
+
+
+class SubmissionController(Controller):
+    """``POST /api/v1/problems/{id}/submit``: the requester's action (its row in the
+    lifecycle table), answered with the similar problems triage finds. Without an
+    Idempotency-Key, the draft's lock looks up the caller too (``triage.submit_as``); with
+    one, the caller comes first, for the key's claim, as on every other action."""
+
+    path = "/problems"
+    tags = ["problems"]
+
+    @post(
+        f"/{{problem_id:uuid}}/{_SUBMIT.name}",
+        summary=_SUBMIT.summary,
+        description=_SUBMIT.description,
+        responses=ACTION_ERRORS,
+        status_code=200,
+        response_headers=[ETAG],
+        middleware=[WriterGate],  # waits on the reference counter: a few at a time
+    )
+    async def submit_problem(
+        self,
+        request: Request[Any, Any, Any],
+        problem_id: uuid.UUID,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[schemas.SubmittedProblem]:
+        email = person_only(request)
+        async with committed(request_sessions(request.scope).transaction()) as session:
+            if idempotency_key is None:
+                body, tag = _answer_submitted(
+                    await triage.submit_as(session, email, problem_id, if_match)
+                )
+                return Response(body, status_code=200, headers={"ETag": tag})
+            caller = await load_caller(session, email)
+
+            async def submit() -> Created:
+                result = await triage.submit(session, caller, problem_id, if_match)
+                body, tag = _answer_submitted(result)
+                return 200, body, {"ETag": tag}
+
+            return await Once(request, session, caller, idempotency_key)(submit)
+
 
 TriageActionController = action_controller(
     "TriageActionController",

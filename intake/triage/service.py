@@ -6,18 +6,21 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import msgspec
-from sqlalchemy import delete, select, true
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.collaboration import access
 from intake.db import models
 from intake.lib.clock import utcnow
 from intake.lib.errors import Conflict, FieldError, ValidationFailed
-from intake.problems import edits, history, lifecycle
+from intake.problems import edits, history, lifecycle, submitting
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
+from intake.problems.schemas import Problem as ProblemOut
 from intake.registry import service as registry
 from intake.registry.schemas import DepartmentRef
 from intake.triage import schemas, similar
@@ -44,37 +47,58 @@ __all__ = ["QUEUE_ORDERS", "QUEUE_STATES", "QueueFilters", "QueueOrder"]
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
-    """A submitted problem, the similar problems triage found, and the names its answer
-    shows (read before the reference was taken)."""
+    """A submitted problem as its submitter now sees it, and the similar problems triage
+    found (before the reference was taken)."""
 
-    problem: models.Problem
+    problem: ProblemOut
     similar_problems: list[schemas.SimilarProblem]
-    names: problems.Names | None
 
 
 async def submit(
     session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None
 ) -> Submitted:
-    """Submit a draft, finding the similar problems (to spot duplicates early) and reading
-    what the answer names before the reference is taken, so other submits wait for neither."""
-    found: list[schemas.SimilarProblem] = []
-    names: list[problems.Names] = []
-
-    async def search(problem: models.Problem) -> None:
-        found.extend(await similar.search_before_numbering(session, caller, problem))
-        # Submitting changes no name; the clocks' calendar rides on the same statement.
-        named = await problems.read_names(
-            session, problem, _NAMES_AND_CALENDAR, known=current.known()
-        )
-        clocks.read_ahead(session, problem.id, current.from_row(named.row._mapping))
-        names.append(named)
-
-    problem = await problems.submit(session, caller, problem_id, if_match, before_numbering=search)
-    return Submitted(problem, found, names[0] if names else None)
+    """Submit a draft, finding the similar problems (to spot duplicates early) before the
+    reference is taken, so other submits do not wait for them. The draft's lock reads its
+    words for the search and the SLA calendar for its clocks (``_LOCKS``)."""
+    searched = _Searched(session)
+    problem = await problems.submit(session, caller, problem_id, if_match, **searched.arguments())
+    return Submitted(problem, searched.found)
 
 
-_NAMES_AND_CALENDAR = (
-    problems.names_statement().join(current.READ_ROW, true()).add_columns(*current.READ_ROW.c)
+async def submit_as(
+    session: AsyncSession, email: str, problem_id: uuid.UUID, if_match: str | None
+) -> Submitted:
+    """``submit`` by the person ``email``, looked up by the draft's lock (401 as
+    ``load_caller`` says it): a request without an Idempotency-Key."""
+    searched = _Searched(session)
+    problem = await submitting.submit_as(
+        session, email, problem_id, if_match, **searched.arguments()
+    )
+    return Submitted(problem, searched.found)
+
+
+class _Searched:
+    """A submit's search before its reference, and the matches it found."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.found: list[schemas.SimilarProblem] = []
+
+    def arguments(self) -> dict[str, Any]:
+        params = {"opening": similar.OPENING, "known": current.known()}
+        return {"locks": _LOCKS, "lock_params": params, "before_numbering": self.search}
+
+    async def search(
+        self, caller: Caller, problem: Row[Any], connection: asyncpg.Connection
+    ) -> None:
+        session = self.session
+        found = await similar.search_before_numbering(session, caller, problem, connection)
+        self.found.extend(found)
+        clocks.read_ahead(session, problem.id, current.from_row(problem._mapping))
+
+
+_LOCKS = submitting.lock_statements(
+    f"{similar.LOCKED_WORDS},\n       {current.columns('CAST(:known AS uuid)')}", current.JOIN
 )
 
 

@@ -27,12 +27,24 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, and_, any_, bindparam, delete, func, or_, select, text, tuple_
+import asyncpg
+from sqlalchemy import (
+    ARRAY,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db import models
+from intake.db import driven, models
 from intake.db.base import Base
 from intake.lib.clock import utcnow
 from intake.lib.errors import NotFound
@@ -67,13 +79,24 @@ LIMIT = 10
 # worker (intake.triage.meanings) scores its matches again, by meaning and terms. _WORDS_SQL
 # reads the same of several.
 # A problem's words as both read them: its title's stems, its opening's and the stored ones.
-_TERMS = """reference IS NOT NULL AS submitted,
-        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, title))
+
+
+def _terms(of: str = "") -> str:
+    """The words' columns, over the problem ``of`` names (an alias), or the only one."""
+    at = f"{of}." if of else ""
+    return f"""{at}reference IS NOT NULL AS submitted,
+        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, {at}title))
               ORDER BY positions[1]) AS title_terms,
         ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
-              left(coalesce(problem_statement, ''), 2000))) ORDER BY positions[1] LIMIT :opening)
-            AS opening_terms,
-        similar_terms AS stored_terms"""
+              left(coalesce({at}problem_statement, ''), 2000)))
+              ORDER BY positions[1] LIMIT :opening) AS opening_terms,
+        {at}similar_terms AS stored_terms"""  # noqa: S608 (an alias of ours)
+
+
+_TERMS = _terms()
+# The same of the problem a submit locks (``pr``: ``problems.submitting.lock_statement``),
+# read with it; its parameter ``opening`` is ``OPENING``.
+LOCKED_WORDS = _terms("pr")
 _MARK_SQL = text(
     f"""
     UPDATE problems SET similar_computed_at = :now, meaning_model = NULL
@@ -100,6 +123,19 @@ _FORGETTING = """
     )
 """
 _FORGET_AND_MARK_SQL = text("".join((_FORGETTING, _MARK_SQL.text)))
+# A submit's (``search_before_numbering``), compiled for its connection below: its words were
+# read with its lock, so the forgetting rides on the counts' read.
+_FORGET_AND_COUNT = driven.compiled(
+    text(
+        "".join(
+            (
+                _FORGETTING,
+                "SELECT term, problems FROM similar_term_counts "
+                "WHERE term = ANY(CAST(:terms AS text[]))",
+            )
+        )
+    )
+)
 _UNMARK_SQL = text("UPDATE problems SET similar_computed_at = NULL WHERE id = :id")
 _STALE_LISTS = text(
     "UPDATE problems SET similar_computed_at = NULL WHERE id IN "
@@ -192,23 +228,29 @@ async def _stored(
     department_id: uuid.UUID,
     limit: int = LIMIT,
     cut: list[uuid.UUID] | None = None,
+    connection: asyncpg.Connection | None = None,
 ) -> list[schemas.SimilarProblem]:
     """The best stored matches the caller may see: submitted problems, best first.
 
     ``cut``: lists that grew, cut back to their best ``KEEP`` by the same statement. The cut
     never reaches these matches: the problem's own list was just written (at most ``KEEP``),
-    and whatever a cut removes is below the best ``KEEP``, far below the ``limit`` read."""
+    and whatever a cut removes is below the best ``KEEP``, far below the ``limit`` read.
+    ``connection``: the session's (``intake.db.driven``), for a person's read."""
     clause = visible_clause(caller)
     params: dict[str, Any] = {"problem_id": problem_id, "limit": limit}
+    if cut:
+        params |= {"lists": cut, "keep": KEEP}
     if clause is None:  # a department-scoped service account: its rule built for it
         query = _stored_query(visible_to(caller), bool(cut))
     else:
-        query = _STORED[caller.sees_everything_submitted, bool(cut)]
+        key = caller.sees_everything_submitted, bool(cut)
         params |= visible_params(caller)
-    if cut:
-        params |= {"lists": cut, "keep": KEEP}
+        if connection is not None:
+            found = await driven.fetch(connection, _STORED_DRIVEN[key], params)
+            return [_similar_problem(row, department_id) for row in found]
+        query = _STORED[key]
     rows = await session.execute(query, params)
-    return [_similar_problem(row, department_id) for row in rows]
+    return [_similar_problem(dict(row._mapping), department_id) for row in rows]
 
 
 def _stored_query(visible: Any, cut: bool) -> Any:
@@ -262,7 +304,9 @@ async def on_event(
     if event.type == "submitted" or (
         event.type == "updated" and not WORDS.isdisjoint(event.changes)
     ):
-        problem = await session.get(models.Problem, event.problem_id)
+        # A submit writes without the ORM (``problems.submitting``): its problem read afresh.
+        afresh = event.type == "submitted"
+        problem = await session.get(models.Problem, event.problem_id, populate_existing=afresh)
         if problem is not None:
             await recompute(session, problem)
 
@@ -298,32 +342,54 @@ def rows(
 
 
 async def search_before_numbering(
-    session: AsyncSession, caller: Caller, problem: models.Problem
+    session: AsyncSession, caller: Caller, problem: Row[Any], connection: asyncpg.Connection
 ) -> list[schemas.SimilarProblem]:
     """A submit's search, and the matches it answers with, before the reference is taken.
 
-    The search (tens of milliseconds at city scale) then runs while other submits take their
-    references. Only counting the problem's terms in locks a row every submit shares (the
-    total); that waits for the submit's event (``on_event``), after the reference.
+    ``problem`` is the draft's locked row, with its ``id``, ``department_id`` and words
+    (``LOCKED_WORDS``). The search (tens of milliseconds at city scale) then runs while
+    other submits take their references, in three statements: what the problem's lists held
+    forgotten with the terms' counts read, the search with the terms kept and the problem
+    marked, the matches read with the lists that grew cut back. Only counting the problem's
+    terms in locks a row every submit shares (the total); that waits for the submit's event
+    (``rows``), after the reference. The statements go on the session's ``connection``
+    (``intake.db.driven``), which the draft's lock began the transaction of.
     """
-    grew = await recompute(session, problem, submitting=True)
-    return await _stored(session, caller, problem.id, problem.department_id, cut=grew)
+    vocabulary = await words.vocabulary(session)
+    terms = words.terms_of([*problem.title_terms, *problem.opening_terms], vocabulary)
+    change = (terms, problem.stored_terms) if problem.stored_terms != terms else None
+    given = {"terms": [_TOTAL, *terms], "id": problem.id}
+    counted = await driven.fetch(connection, _FORGET_AND_COUNT, given)
+    weights, counts = _weighed(terms, vocabulary, counted, [change] if change else [])
+    norm = math.sqrt(sum(weight * weight for weight in weights.values()))
+    rare = finding_terms(weights, counts)
+    kept = {"id": problem.id, "kept_terms": terms, "norm": norm, "marked_at": utcnow()}
+    grew: list[uuid.UUID] = []
+    if rare and norm != 0:
+        params = _search_params(problem.id, weights, norm, rare, both_ways=True)
+        rows = await driven.fetch(connection, _KEEP_MARK_AND_STORE, {**kept, **params})
+        lists = {problem.id, *(row["problem_id"] for row in rows)}
+        if len(lists) > 1:
+            grew = sorted(lists)
+    else:
+        await driven.fetch(connection, _TERMS_AND_MARK, kept)
+    session.info.setdefault(_SEARCHED, {})[problem.id] = change
+    return await _stored(
+        session, caller, problem.id, problem.department_id, cut=grew, connection=connection
+    )
 
 
-async def recompute(
-    session: AsyncSession, problem: models.Problem, *, submitting: bool = False
-) -> list[uuid.UUID]:
+async def recompute(session: AsyncSession, problem: models.Problem) -> None:
     """The problem's words are new: it was just submitted, or its title or statement changed.
 
     Its terms, its matches and its place in other problems' lists are computed again now, in
     the change's transaction. A draft's matches (stored only if someone read them) are dropped
     instead, and computed again when next read: drafts change often and nobody else sees them.
-    ``submitting``: the draft is being submitted, and its event counts its terms in; the
-    lists that grew are returned, for the caller to cut back (``_stored``'s ``cut``).
+    (A submit searches before its reference: ``search_before_numbering``.)
     """
-    submitted = submitting or problem.reference is not None
+    submitted = problem.reference is not None
     if not submitted and problem.similar_computed_at is None:
-        return []  # a draft nobody has read the matches of: nothing stored to drop
+        return  # a draft nobody has read the matches of: nothing stored to drop
     await session.flush()  # the search reads the problem's new words from the database
     # The lists that held this problem lose it and never got back the match they cut for
     # it: they are searched again on their next read (or by the backfill).
@@ -331,15 +397,11 @@ async def recompute(
         await session.execute(_STALE_LISTS, {"id": problem.id})
         await session.execute(_FORGET, {"id": problem.id})
         await session.execute(_UNMARK_SQL, {"id": problem.id})
-        return []
+        return
     marking = {"now": utcnow(), "id": problem.id, "force": True, "opening": OPENING}
     found = (await session.execute(_FORGET_AND_MARK_SQL, marking)).one()
-    change, lists = await _store(session, problem.id, found, submitted=True, count=not submitting)
-    if submitting:
-        session.info.setdefault(_SEARCHED, {})[problem.id] = change
-        return lists  # cut back with the read of the matches (search_before_numbering)
+    _, lists = await _store(session, problem.id, found, submitted=True)
     await _cut_back(session, lists)
-    return []
 
 
 async def fill(session: AsyncSession, problem_id: uuid.UUID) -> bool:
@@ -389,14 +451,7 @@ async def _store(
             _KEEP_AND_STORE if submitted else _STORE,
             {
                 **(keep_terms if submitted else {}),
-                "id": problem_id,
-                "both_ways": submitted,
-                "terms": list(weights),
-                "weights": [weight * weight for weight in weights.values()],
-                "norm": norm,
-                "rare": rare,
-                "candidates": MAX_CANDIDATES,
-                "keep": KEEP,
+                **_search_params(problem_id, weights, norm, rare, both_ways=submitted),
             },
         )
         grew = {problem_id, *(list_id for (list_id,) in rows)}
@@ -407,6 +462,27 @@ async def _store(
     if change is not None and count:
         await _count(session, [change])
     return change, lists
+
+
+def _search_params(
+    problem_id: uuid.UUID,
+    weights: Mapping[str, float],
+    norm: float,
+    rare: list[str],
+    *,
+    both_ways: bool,
+) -> dict[str, Any]:
+    """The parameters of the search (``_STORE``) with these weights."""
+    return {
+        "id": problem_id,
+        "both_ways": both_ways,
+        "terms": list(weights),
+        "weights": [weight * weight for weight in weights.values()],
+        "norm": norm,
+        "rare": rare,
+        "candidates": MAX_CANDIDATES,
+        "keep": KEEP,
+    }
 
 
 async def _cut_back(session: AsyncSession, lists: list[uuid.UUID]) -> None:
@@ -465,7 +541,17 @@ async def _weights(
     """The terms' weights, and how many problems hold each (the counts), the ``uncounted``
     changes in as if counted already (as ``_count`` will)."""
     rows = await session.execute(_COUNTS_SQL, {"terms": [_TOTAL, *terms]})
-    counts = {row.term: int(row.problems) for row in rows}
+    return _weighed(terms, vocabulary, [dict(row._mapping) for row in rows], uncounted)
+
+
+def _weighed(
+    terms: Sequence[str],
+    vocabulary: words.Vocabulary,
+    rows: Iterable[Mapping[str, Any]],
+    uncounted: Iterable[_Change] = (),
+) -> tuple[dict[str, float], dict[str, int]]:
+    """``_weights`` from the counts' rows (``term``, ``problems``)."""
+    counts = {row["term"]: int(row["problems"]) for row in rows}
     wanted = {_TOTAL, *terms}
     for term, change in _counted(uncounted).items():
         if change and term in wanted:
@@ -706,6 +792,12 @@ _KEEPING = (
     "WHERE id = CAST(:id AS uuid)), "
 )
 _KEEP_AND_STORE = text("".join((_KEEPING, _STORE.text.strip().removeprefix("WITH "))))
+# A submit's: the problem marked as ``_MARK_SQL`` marks it, by the same UPDATE.
+_MARKING = "similar_computed_at = :marked_at, meaning_model = NULL, "
+_KEEP_MARK_AND_STORE = driven.compiled(
+    text(_KEEP_AND_STORE.text.replace("SET ", f"SET {_MARKING}", 1))
+)
+_TERMS_AND_MARK = driven.compiled(text(_TERMS_SQL.text.replace("SET ", f"SET {_MARKING}", 1)))
 _CUT_BACK = _cut_back_statement()
 _CUT_BACK_CTE = _CUT_BACK.cte("cut")
 # _stored's statements, built once for a person (building them cost more than running them):
@@ -715,6 +807,8 @@ _STORED = {
     for privileged in (False, True)
     for cut in (False, True)
 }
+# The same on a session's connection (``intake.db.driven``: a submit's).
+_STORED_DRIVEN = {key: driven.compiled(query) for key, query in _STORED.items()}
 
 
 # -- choosing the words -----------------------------------------------------------------------
@@ -741,21 +835,21 @@ def finding_terms(weights: Mapping[str, float], counts: Mapping[str, int]) -> li
 _COMMON = -math.log(MAX_FREQUENCY)
 
 
-def _similar_problem(row: Any, department_id: uuid.UUID) -> schemas.SimilarProblem:
-    other_department = row.department_id != department_id
+def _similar_problem(row: Mapping[str, Any], department_id: uuid.UUID) -> schemas.SimilarProblem:
+    other_department = row["department_id"] != department_id
     return schemas.SimilarProblem(
-        id=row.id,
-        reference=row.reference,
-        title=row.title,
-        status=row.status,
+        id=row["id"],
+        reference=row["reference"],
+        title=row["title"],
+        status=row["status"],
         department=DepartmentRef(
-            id=row.department_id, code=row.department_code, name=row.department_name
+            id=row["department_id"], code=row["department_code"], name=row["department_name"]
         ),
-        similarity=round(min(max(float(row.similarity), 0.0), 1.0), 3),  # a blend: kept in 0..1
+        similarity=round(min(max(float(row["similarity"]), 0.0), 1.0), 3),  # a blend: kept in 0..1
         other_department=other_department,
         suggestion=(
-            f"{row.department_name} has a similar problem: consider collaborating "
-            f"with them on {row.reference}."
+            f"{row['department_name']} has a similar problem: consider collaborating "
+            f"with them on {row['reference']}."
             if other_department
             else None
         ),

@@ -31,6 +31,7 @@ from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import greenlet_spawn
 
+from intake.db import driven
 from intake.lib.errors import BadRequest, Forbidden, NotAuthenticated, ValidationFailed
 from intake.lib.outages import database_unreachable
 from intake.web.auth import DTI_ROLES, Caller, UncheckedServiceToken
@@ -158,11 +159,7 @@ async def fetch_as(
             sql, email, PRIVILEGED_ROLES, DTI_ROLE_LIST, *args
         )
     except asyncpg.exceptions.InternalClientError as error:
-        # How asyncpg can tell of a server that died under a pooled connection ("cannot
-        # switch to state ..."): the protocol is out of step, so the connection is dropped
-        # and the request is one to send again (503), as for any connection lost.
-        connection.terminate()
-        raise ConnectionResetError(f"the database connection broke: {error}") from error
+        raise driven.out_of_step(connection, error) from error
     if not rows:
         raise unregistered
     if not rows[0]["caller_active"]:

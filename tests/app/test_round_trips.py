@@ -8,6 +8,7 @@ an accident. docs/performance.md lists what each statement is.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,29 +26,35 @@ CREATE_BUDGET = 1
 # With an Idempotency-Key: BEGIN, the caller, the key claimed, that statement, the response
 # kept for retries, COMMIT.
 KEYED_CREATE_BUDGET = 6
-# BEGIN, the caller, the problem locked; the similar problems (forget and mark, the terms'
-# counts, the search with the terms kept, the matches read with the lists cut back); the
-# answer's names; the SLA policy; one statement for the reference, the problem, its event,
-# the inbox, the timeline and the terms counted in; COMMIT.
-SUBMIT_BUDGET = 11
+# BEGIN; the caller and the problem locked, read with its names, its words and the SLA
+# calendar; the similar problems (what it was listed in forgotten with the terms' counts
+# read, the search with the terms kept and the problem marked, the matches read with the
+# lists cut back); one statement for the reference, the problem, its event, the inbox, the
+# timeline and the terms counted in; COMMIT.
+SUBMIT_BUDGET = 7
 
 
 @contextmanager
 def statements(app: Litestar) -> Iterator[list[str]]:
     """Every statement the app sends meanwhile, BEGIN and COMMIT included: its engine's
-    (SQLAlchemy's events), and those sent on a pooled connection outside the engine (asyncpg's
-    query logger, which tells of its query before the request's answer is sent)."""
+    (SQLAlchemy's events), and those sent on a connection without the engine's execution
+    (asyncpg's query logger, which tells of its query before the request's answer is sent).
+    The logger tells of a query on the app's event loop's next turn, so the engine's events
+    are noted that way too: each in the order it was sent."""
     sent: list[str] = []
     engine = app.state.engine.sync_engine
 
+    def note(statement: str) -> None:
+        asyncio.get_running_loop().call_soon(sent.append, statement)  # the app's loop
+
     def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        sent.append(statement)
+        note(statement)
 
     def began(_conn: Any) -> None:
-        sent.append("BEGIN")
+        note("BEGIN")
 
     def committed(_conn: Any) -> None:
-        sent.append("COMMIT")
+        note("COMMIT")
 
     def logged(record: Any) -> None:
         # The engine's own statements go through prepared statements, which it does not

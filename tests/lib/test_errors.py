@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.config import Settings
+from intake.db import driven
 from intake.lib.errors import problem_response
 from intake.lib.request_id import assign
 from tests.builders import City
@@ -390,6 +391,37 @@ async def test_a_deadlock_is_a_503_to_retry_not_a_500(
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert response.media_type == "application/problem+json"
+    assert response.content.type.endswith("try-again")
+
+
+async def test_a_deadlock_asyncpg_reports_itself_is_a_503_to_retry_too(
+    sessions: async_sessionmaker[AsyncSession], city: City
+) -> None:
+    """The same on statements sent on the session's asyncpg connection (a submit's after its
+    lock, ``intake.db.driven``): asyncpg's own error, not SQLAlchemy's, is a 503 as well."""
+    first, second = (city.departments[code] for code in ("DOT", "DPH"))
+    lock = "UPDATE departments SET name = name WHERE id = $1"
+    both_hold_one = asyncio.Barrier(2)
+
+    async def cross(mine: uuid.UUID, theirs: uuid.UUID) -> asyncpg.PostgresError | None:
+        async with sessions() as session:
+            try:
+                async with session.begin():
+                    await session.execute(text("SELECT 1"))  # begins the transaction
+                    connection = await driven.connection(session)
+                    await connection.execute(lock, mine)
+                    await both_hold_one.wait()
+                    await connection.execute(lock, theirs)
+            except asyncpg.PostgresError as error:
+                return error
+        return None
+
+    outcomes = await asyncio.gather(cross(first, second), cross(second, first))
+    (deadlock,) = [error for error in outcomes if error is not None]
+
+    response = problem_response(RequestFactory().get("/api/v1/problems"), deadlock)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
     assert response.content.type.endswith("try-again")
 
 

@@ -217,13 +217,9 @@ class ProblemPages(Controller):
 
     @post("/problems/{problem_id:uuid}/submit", status_code=303)
     async def submit(self, posted: ProblemForm) -> Any:
-        session, caller = posted.session, posted.caller
 
-        async def search(problem: models.Problem) -> None:  # before the reference
-            await similar.search_before_numbering(session, caller, problem)
-
-        async def submit() -> None:
-            await problems.submit(*posted.on, posted.if_match, before_numbering=search)
+        async def submit() -> None:  # as the API submits: its similar problems searched first
+            await triage.submit(*posted.on, posted.if_match)
 
         location = f"/problems/{posted.problem_id}?submitted=1"
         try:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.problems import history
+from intake.problems.subscribers import Changing
 from intake.triage import policy
 from intake.triage.sla.business_time import Calendar, Pause, calendar_of, due_at
 
@@ -31,11 +32,11 @@ DECISIONS = frozenset({"accepted", "declined", "redirected", "duplicate"})
 FIRST_RESPONSES = DECISIONS | {"triage", "needs_info"}
 
 
-def due_times(problem: models.Problem) -> tuple[datetime | None, datetime | None]:
+def due_times(problem: Changing) -> tuple[datetime | None, datetime | None]:
     return problem.first_response_due_at, problem.decision_due_at
 
 
-def due_times_changes(problem: models.Problem) -> dict[str, str | None]:
+def due_times_changes(problem: Changing) -> dict[str, str | None]:
     """The problem's due times as history records them (``changes["sla"]``), so the
     portfolio can judge SLA compliance as of any past moment from history alone."""
     return {
@@ -102,12 +103,12 @@ async def pauses_for(
     return found
 
 
-async def pauses(session: AsyncSession, problem: models.Problem) -> list[Pause]:
+async def pauses(session: AsyncSession, problem: Changing) -> list[Pause]:
     return (await pauses_for(session, [problem.id])).get(problem.id, [])
 
 
 async def on_state_changed(
-    session: AsyncSession, problem: models.Problem, before: str, after: str, now: datetime
+    session: AsyncSession, problem: Changing, before: str, after: str, now: datetime
 ) -> dict[str, Any]:
     """The lifecycle's subscriber: move the clocks; the event records due times that moved."""
     due_before = due_times(problem)
@@ -118,7 +119,7 @@ async def on_state_changed(
 
 
 async def on_transition(
-    session: AsyncSession, problem: models.Problem, before: str, after: str, now: datetime
+    session: AsyncSession, problem: Changing, before: str, after: str, now: datetime
 ) -> None:
     """Start, stop, pause and resume the clocks as the problem changes state.
 

@@ -7,7 +7,7 @@ the token it knows and reads the current one in the same statement (``COLUMNS``)
 database sends the calendar only when they differ. So a change made by another process, or
 in psql, shows on the next read everywhere, and an unchanged calendar costs a comparison.
 Without the row (deleted by hand) the calendar is sent every time. A submit reads it so
-too, in its transaction (``READ_ROW``, joined into its names' read); the other writes that
+too, in its transaction (``columns``, read with the draft it locks); the other writes that
 store what they compute (due times) read the policy afresh (``clocks.calendar``).
 """
 
@@ -18,8 +18,7 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from sqlalchemy import ARRAY, Date, Text, column, text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.triage.policy import SlaPolicy, zone
@@ -37,17 +36,9 @@ def columns(known: str) -> str:
        END AS calendar_holidays"""
 
 
-_READ = text(
-    f"SELECT {columns('CAST(:known AS uuid)')} "
-    "FROM (VALUES (1)) AS one (n) LEFT JOIN calendar_version v ON v.id"
-)
-# The same read as one row to join into another statement (a submit's names: ``triage``).
-READ_ROW = _READ.columns(
-    column("calendar_token", UUID(as_uuid=True)),
-    column("calendar_sla", Text()),
-    column("calendar_holidays", ARRAY(Date())),
-).subquery("calendar")
-
+# What ``columns`` reads from, joined into a statement of one row.
+JOIN = "LEFT JOIN calendar_version v ON v.id"
+_READ = text(f"SELECT {columns('CAST(:known AS uuid)')} FROM (VALUES (1)) AS one (n) {JOIN}")
 Kept = tuple[Calendar, SlaPolicy]
 _kept: dict[uuid.UUID, Kept] = {}
 _KEEP_AT_MOST = 4  # a process serves one database; the tests' process a few
