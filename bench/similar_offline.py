@@ -1,0 +1,264 @@
+"""Similar problems scored offline: today's ranking and a variant of how meaning is computed,
+in numpy, in seconds once the vectors are cached.
+
+    python -m bench.similar_offline [--problems 3000] [--seed 2026] [--cache DIR] [FILE ...]
+
+Writes a background of problems with the demo generator (``intake.demo.corpus``), buries the
+paraphrase pairs of ``tests/corpus/`` (and of any FILE given, same format) among them, and
+embeds every text three ways: the whole text as the worker does (``meaning.problem_text``),
+the title alone, and each sentence of the statement alone; the vectors are cached in
+``--cache`` (keyed by the texts and the model), so a second run embeds nothing. The terms are
+the worker's (``intake.triage.words``: the stems come from an embedded PostgreSQL under
+``.intake/offline``, started for the run). It prints, for each corpus, the pairs whose
+paraphrase is in the first five and the mean log of its place, for:
+
+- today's ranking: ``meanings.BLEND`` x (cosine less ``CROWDING`` x both crowdings) + the
+  rest x the terms' cosine, every problem scored (the worker scores only its candidates; at
+  10,000 problems this finds the same pairs as ``make bench-similar``, give or take one);
+- *units*: each problem's title and statement sentences as separate vectors, two problems
+  compared by the mean of each unit's best match in the other (both ways, averaged), mixed
+  with the whole-text cosine (``UNITS``), each less its own crowding, then blended with the
+  terms (docs/triage.md, "Measured");
+- the terms alone, and the whole-text cosine alone.
+
+Tune on paraphrases.txt and paraphrases_outside3.txt only; the other files say whether a
+change generalises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import math
+import random
+import re
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from bench.similar import CORPORA, CORPUS, TOP, read_pairs
+from intake.db.embedded import EmbeddedPostgres
+from intake.demo.corpus import TOPICS, WORDS, ProblemWriter
+from intake.triage import meaning, meanings, words
+
+Array = NDArray[np.float32]
+# The units variant, tuned on paraphrases.txt and paraphrases_outside3.txt at 10,000 problems.
+UNITS, UNITS_CROWDING, UNITS_BLEND = 0.4, 1.125, 0.65
+POOL = 50  # a problem's units crowding: its best CROWD among its POOL nearest by whole text
+_STEMS = """SELECT ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, $1))
+                         ORDER BY positions[1]) AS title,
+                   ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
+                         left(coalesce($2, ''), 2000))) ORDER BY positions[1] LIMIT $3)
+                   AS opening"""
+
+
+def sentences(statement: str) -> list[str]:
+    return [part for part in re.split(r"(?<=[.!?;])\s+", statement.strip()) if part]
+
+
+@dataclass
+class City:
+    texts: list[tuple[str, str]]  # (title, statement): the background, then the pairs
+    queries: list[tuple[str, int, int]]  # (corpus, first, second)
+    whole: Array
+    title: Array
+    units: Array  # every problem's title and sentences, by problem
+    starts: NDArray[np.intp]
+    counts: NDArray[np.intp]
+    lexical: dict[int, NDArray[np.float64]]  # the terms' cosine of each first with every text
+
+
+def _background(problems: int, seed: int) -> list[tuple[str, str]]:
+    writer, rng = ProblemWriter(random.Random(seed)), random.Random(seed)
+    texts = []
+    for _ in range(problems):
+        topic = rng.choice(TOPICS)
+        written = writer.write(topic, WORDS.departments[rng.choice(topic.departments)])
+        texts.append((str(written["title"]), str(written["problem_statement"])))
+    return texts
+
+
+def _embedded(cache: Path, texts: Sequence[str]) -> Array:
+    """The vectors of ``texts``, one at a time as the worker embeds; cached by content."""
+    key = hashlib.sha256("\0".join([meaning.MODEL_ID, *texts]).encode()).hexdigest()[:16]
+    path = cache / f"vectors-{key}.npy"
+    if path.exists():
+        cached: Array = np.load(path)
+        return cached
+    encoder = meaning.encoder()
+    vectors = np.zeros((len(texts), meaning.DIMENSIONS), dtype=np.float32)
+    for n, text in enumerate(texts):
+        vectors[n] = encoder.embed([text])[0]
+        if n % 1000 == 999:
+            print(f"  embedded {n + 1:,}/{len(texts):,}", file=sys.stderr, flush=True)
+    np.save(path, vectors)
+    return vectors
+
+
+async def _terms(texts: Sequence[tuple[str, str]]) -> tuple[list[list[str]], words.Vocabulary]:
+    """Each text's terms, as the search stores them, and the vocabulary that weighs them."""
+    server = EmbeddedPostgres(Path(".intake/offline"))
+    started = server.start()
+    try:
+        connection = await asyncpg.connect(server.url("postgres").replace("+asyncpg", ""))
+        try:
+            stems = [
+                await connection.fetchrow(_STEMS, title, statement, 20)
+                for title, statement in texts
+            ]
+        finally:
+            await connection.close()
+        engine = create_async_engine(server.url("postgres"))
+        async with AsyncSession(engine) as session:
+            vocabulary = await words.vocabulary(session, groups=words.thesaurus())
+        await engine.dispose()
+    finally:
+        if started:
+            server.stop()
+    found = [words.terms_of([*row["title"], *row["opening"]], vocabulary) for row in stems]
+    return found, vocabulary
+
+
+def build(problems: int, seed: int, cache: Path, extra: Sequence[Path]) -> City:
+    texts = _background(problems, seed)
+    files = [(CORPUS / name, label) for name, label in CORPORA] + [(p, p.name) for p in extra]
+    queries: list[tuple[str, int, int]] = []
+    for path, label in files:
+        for first, second in read_pairs(path):
+            queries.append((label, len(texts), len(texts) + 1))
+            texts += [first, second]
+    cache.mkdir(parents=True, exist_ok=True)
+    whole = _embedded(cache, [meaning.problem_text(t, s) for t, s in texts])
+    title = _embedded(cache, [t for t, _ in texts])
+    owners = [n for n, (_, s) in enumerate(texts) for _ in sentences(s)]
+    said = _embedded(cache, [part for _, s in texts for part in sentences(s)])
+    units = np.concatenate([said, title])
+    order = np.argsort(np.array(owners + list(range(len(texts)))), kind="stable")
+    owner = np.array(owners + list(range(len(texts))))[order]
+    starts = np.searchsorted(owner, np.arange(len(texts)))
+    counts = np.diff(np.append(starts, len(owner)))
+
+    terms, vocabulary = asyncio.run(_terms(texts))
+    held = Counter(term for found in terms for term in found)
+    weights = [words.weights(found, held, len(texts), vocabulary) for found in terms]
+    norms = np.array([math.sqrt(sum(w * w for w in given.values())) for given in weights])
+    holding: dict[str, list[int]] = {}
+    for n, found in enumerate(terms):
+        for term in found:
+            holding.setdefault(term, []).append(n)
+
+    def lexical(q: int) -> NDArray[np.float64]:
+        shared = np.zeros(len(texts))
+        for term, weight in weights[q].items():
+            shared[holding[term]] += weight * weight
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(norms > 0, shared / (norms[q] * norms), 0.0)
+        capped: NDArray[np.float64] = np.minimum(np.nan_to_num(score), 1.0)
+        return capped
+
+    lexicals = {q: lexical(q) for _, q, _ in queries}
+    return City(texts, queries, whole, title, units[order], starts, counts, lexicals)
+
+
+def crowding(vectors: Array) -> Array:
+    """The worker's crowding: each text's mean cosine with its ``CROWD`` nearest others."""
+    crowd = meanings.CROWD
+    found = np.zeros(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), 1000):
+        cosines = vectors[start : start + 1000] @ vectors.T
+        cosines[np.arange(len(cosines)), np.arange(start, start + len(cosines))] = -9
+        found[start : start + 1000] = np.partition(cosines, -crowd, axis=1)[:, -crowd:].mean(1)
+    return found
+
+
+def by_units(city: City, q: int) -> Array:
+    """The units score of ``q`` with every text: each unit's best match in the other, averaged
+    within a text, then the two directions averaged."""
+    own = city.units[city.starts[q] : city.starts[q] + city.counts[q]]
+    cosines = own @ city.units.T
+    forth = np.maximum.reduceat(cosines, city.starts, axis=1).mean(axis=0)
+    back = np.add.reduceat(cosines.max(axis=0), city.starts) / city.counts
+    score: Array = (forth + back) / 2
+    return score
+
+
+def units_crowding(city: City) -> Array:
+    """Each text's mean units score with its best ``CROWD`` among its ``POOL`` nearest."""
+    found = np.zeros(len(city.texts), dtype=np.float32)
+    for start in range(0, len(city.texts), 1000):
+        cosines = city.whole[start : start + 1000] @ city.whole.T
+        cosines[np.arange(len(cosines)), np.arange(start, start + len(cosines))] = -9
+        pools = np.argpartition(-cosines, POOL, axis=1)[:, :POOL]
+        for n, pool in enumerate(pools):
+            i = start + n
+            own = city.units[city.starts[i] : city.starts[i] + city.counts[i]]
+            scores = []
+            for other in pool:
+                theirs = city.units[city.starts[other] : city.starts[other] + city.counts[other]]
+                cosines_ = own @ theirs.T
+                scores.append((cosines_.max(axis=1).mean() + cosines_.max(axis=0).mean()) / 2)
+            found[i] = np.sort(scores)[-meanings.CROWD :].mean()
+    return found
+
+
+def report(city: City, name: str, score: Callable[[int], NDArray[np.floating]]) -> str:
+    found: dict[str, tuple[int, int, float]] = {}
+    for label, q, paraphrase in city.queries:
+        scores = np.array(score(q), dtype=np.float64)
+        scores[q] = -np.inf
+        place = int((scores > scores[paraphrase]).sum()) + 1
+        hit, total, logs = found.get(label, (0, 0, 0.0))
+        found[label] = (hit + (place <= TOP), total + 1, logs + math.log(place))
+    figures = "  ".join(
+        f"{label} {h}/{n} ({logs / n:.2f})" for label, (h, n, logs) in found.items()
+    )
+    return f"{name}: {figures}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.similar_offline")
+    parser.add_argument("--problems", type=int, default=3000, help="background problems")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "intake-similar-offline"
+    )
+    parser.add_argument("files", nargs="*", type=Path, help="more pair files to bury and score")
+    args = parser.parse_args(argv)
+    city = build(args.problems, args.seed, args.cache, args.files)
+    whole = crowding(city.whole)
+    whole -= whole.mean()
+    units = units_crowding(city)
+    units -= units.mean()
+    blend, crowded = meanings.BLEND, meanings.CROWDING
+
+    def today(q: int) -> NDArray[np.floating]:
+        meant = city.whole @ city.whole[q] - crowded * (whole + whole[q])
+        score: NDArray[np.floating] = blend * meant + (1 - blend) * city.lexical[q]
+        return score
+
+    def with_units(q: int) -> NDArray[np.floating]:
+        meant = (1 - UNITS) * (city.whole @ city.whole[q] - UNITS_CROWDING * (whole + whole[q]))
+        meant += UNITS * (by_units(city, q) - UNITS_CROWDING * (units + units[q]))
+        score: NDArray[np.floating] = UNITS_BLEND * meant + (1 - UNITS_BLEND) * city.lexical[q]
+        return score
+
+    print(f"{len(city.queries)} pairs among {args.problems:,} problems: pairs in the first {TOP}")
+    print("(mean log of the place in brackets: 0 is always first)")
+    print(report(city, "today", today))
+    print(report(city, "units", with_units))
+    print(report(city, "terms alone", lambda q: city.lexical[q]))
+    print(report(city, "meaning alone", lambda q: city.whole @ city.whole[q]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
