@@ -60,6 +60,7 @@ CORPORA = (
     ("paraphrases_outside3.txt", "outside 3"),
     ("paraphrases_outside4.txt", "outside 4"),
     ("paraphrases_outside5.txt", "outside 5"),
+    ("paraphrases_outside6.txt", "outside 6"),
 )
 TOP, TARGET = 5, 0.9
 # The rest of each buried record shares no word with the pairs' texts.
