@@ -44,8 +44,9 @@ def compiled(statement: ClauseElement) -> Compiled:
     """``statement`` compiled for asyncpg (once per process: keep what this returns)."""
     done = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
     names = tuple(done.positiontup or ())
-    processors = done._bind_processors  # what execution applies to each value
-    return Compiled(done.string, names, tuple(processors.get(name) for name in names))
+    # What execution applies to each value: its type's processor for this dialect.
+    processors = tuple(done.binds[name].type.bind_processor(_DIALECT) for name in names)
+    return Compiled(done.string, names, processors)
 
 
 async def connection(session: AsyncSession) -> asyncpg.Connection:
