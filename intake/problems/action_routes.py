@@ -99,6 +99,12 @@ def action_handler(route: ActionRoute) -> HTTPRouteHandler:
         parameters.append(takes("data", Annotated[body, Body(examples=examples)], default))
     name = route.name or route.action.replace("-", "_")
     returns = Response[route.returns]  # type: ignore[name-defined]
+    return action_post(action)(signed(handler, name, parameters, returns))
+
+
+def action_post(action: lifecycle.Action, **options: Any) -> HTTPRouteHandler:
+    """The ``POST /{problem_id}/<action>`` decorator, as the lifecycle table declares the
+    action (summary, description) with every action's answers; ``options`` add to it."""
     return post(
         f"/{{problem_id:uuid}}/{action.name}",
         summary=action.summary,
@@ -106,7 +112,8 @@ def action_handler(route: ActionRoute) -> HTTPRouteHandler:
         responses=ACTION_ERRORS,
         status_code=200,
         response_headers=[ETAG],
-    )(signed(handler, name, parameters, returns))
+        **options,
+    )
 
 
 def action_controller(name: str, tag: str, routes: Iterable[ActionRoute]) -> type[Controller]:

@@ -17,7 +17,12 @@ from intake.lib.openapi import ETAG, LOCATION, errors, example
 from intake.lib.pagination import PAGING, Page, Paging
 from intake.problems import lifecycle
 from intake.problems import service as problems
-from intake.problems.action_routes import ActionRoute, action_controller, answer_problem
+from intake.problems.action_routes import (
+    ActionRoute,
+    action_controller,
+    action_post,
+    answer_problem,
+)
 from intake.problems.deps import OnProblem
 from intake.problems.item_routes import RecordController
 from intake.problems.responses import ACTION_ERRORS, IfMatch, problem_response
@@ -71,15 +76,8 @@ class SubmissionController(Controller):
     path = "/problems"
     tags = ["problems"]
 
-    @post(
-        f"/{{problem_id:uuid}}/{_SUBMIT.name}",
-        summary=_SUBMIT.summary,
-        description=_SUBMIT.description,
-        responses=ACTION_ERRORS,
-        status_code=200,
-        response_headers=[ETAG],
-        middleware=[WriterGate],  # waits on the reference counter: a few at a time
-    )
+    # Its requests wait on the reference counter: the gate lets a few in at a time.
+    @action_post(_SUBMIT, middleware=[WriterGate])
     async def submit_problem(
         self,
         request: Request[Any, Any, Any],
