@@ -15,24 +15,19 @@ from intake.lib.errors import NotFound, ValidationFailed
 from intake.lib.pagination import decode_cursor, page_of
 from intake.lib.schema import from_columns
 from intake.problems import redaction, schemas
-from intake.problems.rows import department_ref, problem_from_row
+from intake.problems.rows import (
+    ANSWER_COLUMNS,
+    NAMES_JOINS,
+    UPDATE_COLUMNS,
+    department_ref,
+    problem_from_row,
+)
 from intake.problems.service import ProblemFilters
 from intake.web.reads import CALLER, BindArgs, fetch_as, visible
 
 PROBLEM_SQL = f"""
 WITH {CALLER}
-SELECT c.active AS caller_active, pr.id, pr.reference, pr.status, pr.version, pr.title,
-       pr.problem_statement, pr.affected_groups, pr.affected_people_per_year,
-       pr.current_process, pr.workarounds, pr.impact_staff_hours_per_year,
-       pr.impact_cost_per_year, pr.impact_risk, pr.impact_resident_burden,
-       pr.urgency_deadline, pr.urgency_reason, pr.urgency_notes, pr.desired_outcome,
-       pr.success_measures, pr.systems_involved::text AS systems_involved,
-       pr.data_sensitivity, pr.equity_considerations, pr.communities_affected,
-       pr.accessibility_needs, pr.language_access_needs, pr.restricted, pr.created_at,
-       pr.updated_at, pr.submitted_at, pr.score, pr.redirect_channel, pr.held_from_status,
-       pr.delivery_phase, pr.launched_at, pr.closed_at, pr.outcome_result,
-       pr.outcome_summary, pr.outcome_lessons,
-       pr.framing_hints::text AS framing_hints, pr.framing_rules,
+SELECT c.active AS caller_active, {ANSWER_COLUMNS},
        d.id AS department_id, d.code AS department_code, d.name AS department_name,
        s.id AS submitter_id, s.name AS submitter_name,
        t.id AS triager_id, t.name AS triager_name,
@@ -40,22 +35,12 @@ SELECT c.active AS caller_active, pr.id, pr.reference, pr.status, pr.version, pr
        rd.id AS redirected_id, rd.code AS redirected_code, rd.name AS redirected_name,
        (SELECT pp.id FROM problems pp WHERE pp.id = pr.primary_problem_id
           AND {visible("pp")}) AS primary_problem_id,
-       u.id AS update_id, u.status AS update_status, u.summary AS update_summary,
-       u.created_at AS update_created_at, u.author_id AS update_author_id,
-       ua.name AS update_author_name
+       {UPDATE_COLUMNS}
 FROM c
 LEFT JOIN problems pr ON pr.id = $4 AND {visible("pr")}
 LEFT JOIN departments d ON d.id = pr.department_id
 LEFT JOIN people s ON s.id = pr.submitter_id
-LEFT JOIN people t ON t.id = pr.triager_id
-LEFT JOIN teams tm ON tm.id = pr.team_id
-LEFT JOIN departments rd ON rd.id = pr.redirected_to_department_id
-LEFT JOIN LATERAL (
-    SELECT su.id, su.status, su.summary, su.created_at, su.author_id
-    FROM status_updates su WHERE su.problem_id = pr.id
-    ORDER BY su.created_at DESC, su.id DESC LIMIT 1
-) u ON true
-LEFT JOIN people ua ON ua.id = u.author_id
+{NAMES_JOINS}
 """
 
 

@@ -17,6 +17,34 @@ from intake.lib.schema import from_columns
 from intake.problems import framing, schemas
 from intake.registry.schemas import DepartmentRef
 
+# SQL over ``pr``, a problem, that a statement answering with the problem shares
+# (``problem_from_row`` reads what they select): its own columns the answer shows ...
+ANSWER_COLUMNS = """pr.id, pr.reference, pr.status, pr.version, pr.title, pr.problem_statement,
+       pr.affected_groups, pr.affected_people_per_year, pr.current_process, pr.workarounds,
+       pr.impact_staff_hours_per_year, pr.impact_cost_per_year, pr.impact_risk,
+       pr.impact_resident_burden, pr.urgency_deadline, pr.urgency_reason, pr.urgency_notes,
+       pr.desired_outcome, pr.success_measures, pr.systems_involved::text AS systems_involved,
+       pr.data_sensitivity, pr.equity_considerations, pr.communities_affected,
+       pr.accessibility_needs, pr.language_access_needs, pr.restricted, pr.created_at,
+       pr.updated_at, pr.submitted_at, pr.score, pr.redirect_channel, pr.held_from_status,
+       pr.delivery_phase, pr.launched_at, pr.closed_at, pr.outcome_result, pr.outcome_summary,
+       pr.outcome_lessons, pr.framing_hints::text AS framing_hints, pr.framing_rules"""
+# ... its latest status update (from ``NAMES_JOINS``) ...
+UPDATE_COLUMNS = """u.id AS update_id, u.status AS update_status, u.summary AS update_summary,
+       u.created_at AS update_created_at, u.author_id AS update_author_id,
+       ua.name AS update_author_name"""
+# ... and what names its triager (t), team (tm), the department it was redirected to (rd),
+# and its latest status update (u) with that update's author (ua).
+NAMES_JOINS = """LEFT JOIN people t ON t.id = pr.triager_id
+LEFT JOIN teams tm ON tm.id = pr.team_id
+LEFT JOIN departments rd ON rd.id = pr.redirected_to_department_id
+LEFT JOIN LATERAL (
+    SELECT su.id, su.status, su.summary, su.created_at, su.author_id
+    FROM status_updates su WHERE su.problem_id = pr.id
+    ORDER BY su.created_at DESC, su.id DESC LIMIT 1
+) u ON true
+LEFT JOIN people ua ON ua.id = u.author_id"""
+
 # A row: an asyncpg Record, or a SQLAlchemy row's mapping.
 Row = Mapping[Any, Any]
 

@@ -31,7 +31,7 @@ from intake.lib.errors import FieldError, NotFound, ValidationFailed
 from intake.lib.etag import check_if_match
 from intake.problems import lifecycle, numbering, schemas, subscribers
 from intake.problems.guards import require_action
-from intake.problems.rows import problem_from_row
+from intake.problems.rows import ANSWER_COLUMNS, NAMES_JOINS, UPDATE_COLUMNS, problem_from_row
 from intake.web.auth import Caller, checked_caller
 from intake.web.reads import CALLER_NAMED, DTI_ROLE_LIST, PRIVILEGED_ROLES, visible
 
@@ -55,17 +55,8 @@ IMPACT_FIELDS = (
 
 # ``c``: the caller as ``web.reads.visible`` reads it: given (``_GIVEN``), or looked up by
 # e-mail (``_AS``).
-_LOCK = """
-SELECT pr.id, pr.reference, pr.status, pr.version, pr.title, pr.problem_statement,
-       pr.affected_groups, pr.affected_people_per_year, pr.current_process, pr.workarounds,
-       pr.impact_staff_hours_per_year, pr.impact_cost_per_year, pr.impact_risk,
-       pr.impact_resident_burden, pr.urgency_deadline, pr.urgency_reason, pr.urgency_notes,
-       pr.desired_outcome, pr.success_measures, pr.systems_involved::text AS systems_involved,
-       pr.data_sensitivity, pr.equity_considerations, pr.communities_affected,
-       pr.accessibility_needs, pr.language_access_needs, pr.restricted, pr.created_at,
-       pr.updated_at, pr.submitted_at, pr.score, pr.redirect_channel, pr.held_from_status,
-       pr.delivery_phase, pr.launched_at, pr.closed_at, pr.outcome_result, pr.outcome_summary,
-       pr.outcome_lessons, pr.framing_hints::text AS framing_hints, pr.framing_rules,
+_LOCK = f"""
+SELECT {ANSWER_COLUMNS},
        pr.department_id, pr.submitter_id, pr.triager_id, pr.team_id,
        pr.redirected_to_department_id AS redirected_id, pr.primary_problem_id,
        pr.first_response_at, pr.first_response_due_at, pr.decision_due_at, pr.decided_at,
@@ -73,24 +64,14 @@ SELECT pr.id, pr.reference, pr.status, pr.version, pr.title, pr.problem_statemen
        d.code AS department_code, d.name AS department_name, s.name AS submitter_name,
        t.name AS triager_name, tm.name AS team_name,
        rd.code AS redirected_code, rd.name AS redirected_name,
-       u.id AS update_id, u.status AS update_status, u.summary AS update_summary,
-       u.created_at AS update_created_at, u.author_id AS update_author_id,
-       ua.name AS update_author_name{columns}
-FROM problems pr{given}
+       {UPDATE_COLUMNS}{{columns}}
+FROM problems pr{{given}}
 JOIN departments d ON d.id = pr.department_id
 JOIN people s ON s.id = pr.submitter_id
-LEFT JOIN people t ON t.id = pr.triager_id
-LEFT JOIN teams tm ON tm.id = pr.team_id
-LEFT JOIN departments rd ON rd.id = pr.redirected_to_department_id
-LEFT JOIN LATERAL (
-    SELECT su.id, su.status, su.summary, su.created_at, su.author_id
-    FROM status_updates su WHERE su.problem_id = pr.id
-    ORDER BY su.created_at DESC, su.id DESC LIMIT 1
-) u ON true
-LEFT JOIN people ua ON ua.id = u.author_id{joins}
-WHERE pr.id = :problem_id AND {visible}{scoped}
+{NAMES_JOINS}{{joins}}
+WHERE pr.id = :problem_id AND {{visible}}{{scoped}}
 FOR UPDATE OF pr
-"""
+"""  # noqa: S608 (constant fragments only)
 # The caller in hand (a department-scoped service account also sees its department's
 # problems only: ``guards.visible_to``).
 _GIVEN = """
