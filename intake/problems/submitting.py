@@ -32,7 +32,7 @@ from intake.lib.etag import check_if_match
 from intake.problems import lifecycle, numbering, schemas, subscribers
 from intake.problems.guards import require_action
 from intake.problems.rows import ANSWER_COLUMNS, NAMES_JOINS, UPDATE_COLUMNS, problem_from_row
-from intake.web.auth import Caller, checked_caller
+from intake.web.auth import Caller, caller_in, checked_caller
 from intake.web.reads import CALLER_NAMED, DTI_ROLE_LIST, PRIVILEGED_ROLES, visible
 
 # Fields that must be filled before a draft can be submitted.
@@ -249,17 +249,7 @@ async def submit_as(
     if "\x00" not in email:  # PostgreSQL text cannot hold NUL: nobody has such an e-mail
         params["caller_email"] = email.strip().lower()
         row = (await session.execute(locks.by_email, params)).first()
-    found = None
-    if row is not None:
-        found = Caller(
-            id=row.caller_id,
-            email=row.caller_email,
-            name=row.caller_name,
-            department_id=row.caller_department_id,
-            department_code=row.caller_department_code,
-            roles=frozenset(row.caller_roles),
-        )
-    caller = checked_caller(found, active=row is not None and row.caller_active)
+    caller = checked_caller(caller_in(row, "caller_"), active=row is not None and row.caller_active)
     locked = row if row is not None and row.id is not None else None
     return await _submit(session, following, caller, locked, problem_id, if_match, before_numbering)
 

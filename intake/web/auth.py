@@ -308,7 +308,7 @@ _CALLER = (
         Person.department_id,
         Person.roles,
         Person.active,
-        Department.code,
+        Department.code.label("department_code"),
     )
     .join(Department, Department.id == Person.department_id)
     .where(func.lower(Person.email) == bindparam("email"))
@@ -324,17 +324,23 @@ async def load_caller(session: AsyncSession, email: str) -> Caller:
     if "\x00" in email:  # PostgreSQL text cannot hold NUL: nobody has such an e-mail
         return checked_caller(None, active=False)
     row = (await session.execute(_CALLER, {"email": email.strip().lower()})).first()
-    found = None
-    if row is not None:
-        found = Caller(
-            id=row.id,
-            email=row.email,
-            name=row.name,
-            department_id=row.department_id,
-            department_code=row.code,
-            roles=frozenset(row.roles),
-        )
-    return checked_caller(found, active=row is not None and row.active)
+    return checked_caller(caller_in(row), active=row is not None and row.active)
+
+
+def caller_in(row: Any, prefix: str = "") -> Caller | None:
+    """The person a looked-up row holds (its ``id``, ``email``, ``name``, ``department_id``,
+    ``department_code`` and ``roles``, each named with ``prefix``); None for no row."""
+    if row is None:
+        return None
+    columns = row._mapping
+    return Caller(
+        id=columns[f"{prefix}id"],
+        email=columns[f"{prefix}email"],
+        name=columns[f"{prefix}name"],
+        department_id=columns[f"{prefix}department_id"],
+        department_code=columns[f"{prefix}department_code"],
+        roles=frozenset(columns[f"{prefix}roles"]),
+    )
 
 
 def checked_caller(found: Caller | None, *, active: bool) -> Caller:
