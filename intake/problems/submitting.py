@@ -6,9 +6,10 @@ the checks and the answer need: its columns, its names (department, people, team
 status update), and whatever the caller adds (``lock_statement``: triage adds the words its
 search stems and the SLA calendar). The checks run on that row, then ``before_numbering``
 (triage's search for similar problems), the ``state_changed`` subscribers (the SLA clocks,
-on a ``State``), and ``numbering.record_numbered`` writes the new state, the reference and
-the event in the last statement, under the counter's lock until commit. The answer is the
-row with what the submit changed (``rows.problem_from_row``, as ``GET /problems/{id}``).
+on a ``subscribers.State``), and ``numbering.record_numbered`` writes the new state, the
+reference and the event in the last statement, under the counter's lock until commit. The
+answer is the row with what the submit changed (``rows.problem_from_row``, as
+``GET /problems/{id}``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -152,22 +152,8 @@ def _names(selected: str) -> list[str]:
 PLAIN = lock_statements()
 
 
-@dataclass(slots=True)
-class State:
-    """What the ``state_changed`` subscribers read and set of a problem being submitted: the
-    lifecycle's columns, as the locked row holds them (``subscribers.Changing``)."""
-
-    id: uuid.UUID
-    status: str
-    submitted_at: datetime | None
-    first_response_at: datetime | None
-    first_response_due_at: datetime | None
-    decision_due_at: datetime | None
-    decided_at: datetime | None
-    paused_since: datetime | None
-
-
-_STATE = tuple(field.name for field in fields(State))
+# The lifecycle's columns, as the locked row holds them (``subscribers.State``).
+_STATE = tuple(field.name for field in fields(subscribers.State))
 
 # Work done once the checks pass and before the reference is taken, given the caller, the
 # locked row and the session's connection (``intake.db.driven``), its transaction begun.
@@ -282,7 +268,7 @@ async def _submit(
     before = row.status
     after = lifecycle.target_state(action, before, row.held_from_status)
     now = utcnow()
-    state = State(**{name: getattr(row, name) for name in _STATE})
+    state = subscribers.State(**{name: getattr(row, name) for name in _STATE})
     state.status = after
     changes: dict[str, Any] = {}
     for follow in following.state_changed:

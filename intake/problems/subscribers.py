@@ -14,19 +14,20 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from intake.db.models import ProblemEvent
+from intake.db.models import Problem, ProblemEvent
 
 # After an event is written: the event and the people it mentions.
 EventRecorded = Callable[[AsyncSession, ProblemEvent, tuple[uuid.UUID, ...]], Awaitable[None]]
 
 
-class Changing(Protocol):
-    """What a ``StateChanged`` subscriber reads and sets of the problem: its entity, or a
-    submit's plain state (``intake.problems.submitting.State``)."""
+@dataclass(slots=True)
+class State:
+    """A problem's lifecycle columns without its entity: a submit's, read with its lock and
+    written by its numbered statement (``intake.problems.submitting``)."""
 
     id: uuid.UUID
     status: str
@@ -36,6 +37,10 @@ class Changing(Protocol):
     decision_due_at: datetime | None
     decided_at: datetime | None
     paused_since: datetime | None
+
+
+# What a ``StateChanged`` subscriber reads and sets of the problem: its entity, or a State.
+Changing = Problem | State
 
 
 # Before an action's event is written, once the problem is in its new state (before, after,
