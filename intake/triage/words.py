@@ -39,7 +39,6 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.db.session import cached
 from intake.triage.meaning import MODEL_ID
 
 THESAURUS = Path(__file__).with_name("thesaurus")  # one file a domain; general.txt: no domain
@@ -48,8 +47,6 @@ CONCEPT_WEIGHT = 1.0  # a concept weighs as its rarity says (measured: 0.5 and 1
 ENGLISH_WORDS = 60_000  # the most frequent English words whose stems get an English share
 TEXT_WORDS = 200  # a problem's text, in words: a word's English share is its chance in as many
 FEWEST_PROBLEMS = 100
-VOCABULARY = "triage.vocabulary"
-VOCABULARY_SECONDS = 86_400.0  # the dictionary changes only with a new release
 GENERAL = "general"  # the thesaurus file whose groups belong to no domain
 
 
@@ -133,20 +130,26 @@ _STEMS_SQL = text(
 
 async def vocabulary(session: AsyncSession, groups: Sequence[Group] | None = None) -> Vocabulary:
     """The dictionary stemmed by the database (so exactly as its documents are); kept per
-    process. ``groups`` replaces the thesaurus's (tests)."""
-
-    async def load() -> Vocabulary:
-        chosen = thesaurus() if groups is None else tuple(groups)
-        members = sorted({word for group in chosen for word in group.words})
-        stems = {
-            row.word: tuple(row.lexemes)
-            for row in await session.execute(_STEMS_SQL, {"words": members})
-        }
-        return build_vocabulary(chosen, stems, await _english(session))
-
+    process, as the English shares are: both change only with a release. ``groups`` replaces
+    the thesaurus's (tests), and is not kept."""
     if groups is not None:
-        return await load()
-    return await cached(session, VOCABULARY, VOCABULARY_SECONDS, load)
+        return await _stemmed(session, tuple(groups))
+    if not _vocabulary:
+        _vocabulary.append(await _stemmed(session, thesaurus()))
+    return _vocabulary[0]
+
+
+# Filled once per process, like ``_english_shares``.
+_vocabulary: list[Vocabulary] = []
+
+
+async def _stemmed(session: AsyncSession, groups: tuple[Group, ...]) -> Vocabulary:
+    members = sorted({word for group in groups for word in group.words})
+    stems = {
+        row.word: tuple(row.lexemes)
+        for row in await session.execute(_STEMS_SQL, {"words": members})
+    }
+    return build_vocabulary(groups, stems, await _english(session))
 
 
 def build_vocabulary(
