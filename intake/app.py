@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, get_args
 
-from litestar import Litestar, Request, Response, Router
+from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -42,6 +42,7 @@ from intake.lib.methods import answer_options
 from intake.lib.openapi import ExampleSchemaPlugin, StrictInputSchemaPlugin, document_errors
 from intake.lib.ratelimit import rate_limit
 from intake.lib.request import IntakeRequest
+from intake.lib.routing import OwnRouter
 from intake.mail import delivery as mail_delivery
 from intake.notifications import schemas as notifications
 from intake.notifications.controllers import ROUTES as NOTIFICATION_ROUTES
@@ -269,7 +270,7 @@ def create_app(
         async with background.in_background(passes, "intake-meanings"):
             yield
 
-    api = Router(
+    api = OwnRouter(
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
         dependencies={

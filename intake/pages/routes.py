@@ -10,6 +10,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from intake.lib.routing import OwnRouter
 from intake.pages.controllers.account import AccountPages
 from intake.pages.controllers.auth import SignInController
 from intake.pages.controllers.collaboration import CollaborationPages
@@ -33,7 +34,7 @@ HERE = Path(__file__).parent
 
 def page_routers() -> list[Router]:
     """The pages at ``/`` and their static files at ``/static``."""
-    pages = Router(
+    pages = OwnRouter(
         path="/",
         route_handlers=[
             SignInController,
