@@ -8,6 +8,7 @@ that offers no STARTTLS gets no login, and the pass fails with that reason.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ class NotEncrypted(aiosmtplib.SMTPException):
 @contextlib.asynccontextmanager
 async def connection(mail: MailSettings) -> AsyncIterator[aiosmtplib.SMTP]:
     """A connection to the server, upgraded to TLS when possible and logged in when the URL
-    names a user; closed (QUIT) afterwards."""
+    names a user; closed (QUIT) afterwards, or at once when the pass is cancelled."""
     client = aiosmtplib.SMTP(
         hostname=mail.host,
         port=mail.port,
@@ -49,6 +50,9 @@ async def connection(mail: MailSettings) -> AsyncIterator[aiosmtplib.SMTP]:
                 )
             await client.login(mail.username, mail.password or "")
         yield client
+    except asyncio.CancelledError:
+        client.close()  # the process is stopping: no QUIT, whose answer it would wait for
+        raise
     finally:
         if client.is_connected:
             with contextlib.suppress(Exception):
