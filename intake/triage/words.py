@@ -135,7 +135,9 @@ async def vocabulary(session: AsyncSession, groups: Sequence[Group] | None = Non
     if groups is not None:
         return await _stemmed(session, tuple(groups))
     if not _vocabulary:
-        _vocabulary.append(await _stemmed(session, thesaurus()))
+        stemmed = await _stemmed(session, thesaurus())
+        if not _vocabulary:  # not loaded meanwhile by a request beside this one
+            _vocabulary.append(stemmed)
     return _vocabulary[0]
 
 
