@@ -195,16 +195,15 @@ async def submit(
     ``locks``: ``lock_statements()`` with what ``before_numbering`` reads (``lock_params``
     its parameters). The checks come in the order ``service.apply_action`` makes them: 404,
     403, 428/412, 409, 422."""
-    following = subscribers.of(session)  # a session that cannot record the event writes nothing
-    await session.flush()  # what the session holds first, as history.record does
-    params = {
-        **(lock_params or {}),
-        "problem_id": problem_id,
-        "caller_department_id": caller.department_id,
-        "caller_id": caller.id,
-        "caller_privileged": caller.sees_everything_submitted,
-        "caller_only_department": caller.only_department,
-    }
+    following, params = await _prepared(
+        session,
+        lock_params,
+        problem_id=problem_id,
+        caller_department_id=caller.department_id,
+        caller_id=caller.id,
+        caller_privileged=caller.sees_everything_submitted,
+        caller_only_department=caller.only_department,
+    )
     row = (await session.execute(locks.by_caller, params)).first()
     return await _submit(session, following, caller, row, problem_id, if_match, before_numbering)
 
@@ -222,15 +221,14 @@ async def submit_as(
     """``submit`` by the person ``email``, looked up by the statement that locks the draft
     (401 as ``web.auth.load_caller`` says it): a request's, which then needs no statement of
     its own for its caller."""
-    following = subscribers.of(session)
-    await session.flush()
-    params = {
-        **(lock_params or {}),
-        "problem_id": problem_id,
-        "caller_email": email,
-        "caller_privileged": PRIVILEGED_ROLES,
-        "caller_dti": DTI_ROLE_LIST,
-    }
+    following, params = await _prepared(
+        session,
+        lock_params,
+        problem_id=problem_id,
+        caller_email=email,
+        caller_privileged=PRIVILEGED_ROLES,
+        caller_dti=DTI_ROLE_LIST,
+    )
     row = None
     if "\x00" not in email:  # PostgreSQL text cannot hold NUL: nobody has such an e-mail
         params["caller_email"] = email.strip().lower()
@@ -238,6 +236,16 @@ async def submit_as(
     caller = checked_caller(caller_in(row, "caller_"), active=row is not None and row.caller_active)
     locked = row if row is not None and row.id is not None else None
     return await _submit(session, following, caller, locked, problem_id, if_match, before_numbering)
+
+
+async def _prepared(
+    session: AsyncSession, lock_params: dict[str, Any] | None, **params: Any
+) -> tuple[subscribers.Subscribers, dict[str, Any]]:
+    """The session's subscribers and the lock statement's parameters (``lock_params`` and
+    ``params``), once what the session holds is written, as ``history.record`` does."""
+    following = subscribers.of(session)  # a session that cannot record the event writes nothing
+    await session.flush()
+    return following, {**(lock_params or {}), **params}
 
 
 async def _submit(
