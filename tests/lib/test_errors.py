@@ -364,6 +364,15 @@ async def test_bad_query_values_on_registry_lists(client: Client, city: City) ->
         assert_problem_json(response, 422)
 
 
+def assert_try_again(error: Exception) -> None:
+    """The API answers ``error`` with a 503 problem+json asking to try again in a second."""
+    response = problem_response(RequestFactory().get("/api/v1/problems"), error)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.media_type == "application/problem+json"
+    assert response.content.type.endswith("try-again")
+
+
 async def test_a_deadlock_is_a_503_to_retry_not_a_500(
     sessions: async_sessionmaker[AsyncSession], city: City
 ) -> None:
@@ -387,11 +396,7 @@ async def test_a_deadlock_is_a_503_to_retry_not_a_500(
     outcomes = await asyncio.gather(cross(first, second), cross(second, first))
     (deadlock,) = [error for error in outcomes if error is not None]
 
-    response = problem_response(RequestFactory().get("/api/v1/problems"), deadlock)
-    assert response.status_code == 503
-    assert response.headers["Retry-After"] == "1"
-    assert response.media_type == "application/problem+json"
-    assert response.content.type.endswith("try-again")
+    assert_try_again(deadlock)
 
 
 async def test_a_deadlock_asyncpg_reports_itself_is_a_503_to_retry_too(
@@ -419,10 +424,7 @@ async def test_a_deadlock_asyncpg_reports_itself_is_a_503_to_retry_too(
     outcomes = await asyncio.gather(cross(first, second), cross(second, first))
     (deadlock,) = [error for error in outcomes if error is not None]
 
-    response = problem_response(RequestFactory().get("/api/v1/problems"), deadlock)
-    assert response.status_code == 503
-    assert response.headers["Retry-After"] == "1"
-    assert response.content.type.endswith("try-again")
+    assert_try_again(deadlock)
 
 
 def test_an_unexpected_error_is_a_500_whose_traceback_is_logged_once_a_minute() -> None:
