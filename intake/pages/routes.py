@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from pathlib import Path
 
 from litestar import Router
+from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -30,6 +33,9 @@ from intake.pages.rendering import error_page, new_key
 from intake.pages.security import SecurityHeaders
 
 HERE = Path(__file__).parent
+STATIC = HERE / "static"
+# A static file's address names its content (``static_url``), so a browser may keep it.
+KEPT_A_YEAR = CacheControlHeader(public=True, max_age=365 * 24 * 3600, immutable=True)
 
 
 def page_routers() -> list[Router]:
@@ -59,7 +65,8 @@ def page_routers() -> list[Router]:
     )
     static = create_static_files_router(
         path="/static",
-        directories=[HERE / "static"],
+        directories=[STATIC],
+        cache_control=KEPT_A_YEAR,
         middleware=[SecurityHeaders()],
         include_in_schema=False,
     )
@@ -75,3 +82,12 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def _globals(engine: JinjaTemplateEngine) -> None:
     """What every template may call, imported macros too."""
     engine.engine.globals["new_key"] = new_key
+    engine.engine.globals["static_url"] = static_url
+
+
+@cache
+def static_url(name: str) -> str:
+    """The address of a static file with a hash of its content: a browser keeps the file
+    until a release changes it, and then asks for the new address."""
+    digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
+    return f"/static/{name}?v={digest}"

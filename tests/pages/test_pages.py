@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import asyncpg
 
 from tests.builders import City
@@ -74,6 +77,27 @@ async def test_every_page_sends_the_security_headers(client: Client, city: City)
         assert "unsafe-inline" not in csp and "http" not in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "same-origin"
+
+
+async def test_a_browser_keeps_the_pages_files_until_a_release_changes_them(
+    client: Client, city: City
+) -> None:
+    page = await client.get("/sign-in")
+    addresses = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text)
+    assert sorted(address.split("?")[0] for address in addresses) == [
+        "/static/intake.css",
+        "/static/intake.js",
+    ]
+    for address in addresses:
+        version = address.partition("?v=")[2]
+        response = await client.get(address)
+        assert response.status_code == 200
+        # The address names the content: another file is another address.
+        assert len(version) == 12
+        assert hashlib.sha256(response.content).hexdigest().startswith(version)
+        cache = response.headers["cache-control"]
+        assert "max-age=31536000" in cache and "immutable" in cache and "public" in cache
+    assert (await client.get("/sign-in")).headers["cache-control"] == "no-store"
 
 
 async def test_the_draft_form_lists_every_error_at_the_top(client: Client, city: City) -> None:
