@@ -13,8 +13,8 @@ import msgspec
 from intake.collaboration import comments, schemas
 from intake.collaboration.comments import INTERNAL
 from intake.problems.reads import BY_CREATION, lean_lister, on_problem_sql, rows_on_problem
+from intake.problems.rows import department_ref
 from intake.problems.schemas import PersonRef
-from intake.registry.schemas import DepartmentRef
 
 _PEOPLE = msgspec.json.Decoder(list[PersonRef])
 
@@ -94,13 +94,7 @@ async def collaborators_for(
         schemas.Collaborator(
             id=row["id"],
             kind="department" if row["department_code"] is not None else "person",
-            department=DepartmentRef(
-                id=row["department_id"],
-                code=row["department_code"],
-                name=row["department_name"],
-            )
-            if row["department_code"] is not None
-            else None,
+            department=department_ref(row) if row["department_code"] is not None else None,
             person=PersonRef(id=row["person_id"], name=row["person_name"])
             if row["person_name"] is not None
             else None,

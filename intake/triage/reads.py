@@ -21,8 +21,8 @@ import msgspec
 from intake.lib.errors import Forbidden, ValidationFailed
 from intake.lib.pagination import Int4, decode_cursor, encode_cursor
 from intake.lib.schema import from_row
+from intake.problems.rows import department_ref
 from intake.problems.schemas import PersonRef
-from intake.registry.schemas import DepartmentRef
 from intake.triage import schemas
 from intake.triage.sla import current
 from intake.triage.sla.business_time import (
@@ -226,9 +226,7 @@ async def queue_for(
             reference=row["reference"],
             title=row["title"],
             status=row["status"],
-            department=DepartmentRef(
-                id=row["department_id"], code=row["department_code"], name=row["department_name"]
-            ),
+            department=department_ref(row),
             triager=PersonRef(id=row["triager_id"], name=row["triager_name"])
             if row["triager_id"]
             else None,

@@ -54,8 +54,8 @@ from intake.problems.guards import (
     visible_params,
     visible_to,
 )
+from intake.problems.rows import department_ref
 from intake.problems.subscribers import Rows
-from intake.registry.schemas import DepartmentRef
 from intake.triage import schemas, words
 from intake.web.auth import Caller
 
@@ -842,9 +842,7 @@ def _similar_problem(row: Mapping[str, Any], department_id: uuid.UUID) -> schema
         reference=row["reference"],
         title=row["title"],
         status=row["status"],
-        department=DepartmentRef(
-            id=row["department_id"], code=row["department_code"], name=row["department_name"]
-        ),
+        department=department_ref(row),
         similarity=round(min(max(float(row["similarity"]), 0.0), 1.0), 3),  # a blend: kept in 0..1
         other_department=other_department,
         suggestion=(
