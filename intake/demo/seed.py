@@ -243,15 +243,21 @@ class _Story:
             case "submitted":
                 await problems.submit(session, self.requester, problem_id, ANY_VERSION)
             case "withdrawn":
-                await problems.withdraw(session, self.requester, problem_id, ANY_VERSION, reason)
+                await problems.apply_action(
+                    session, self.requester, problem_id, "withdraw", ANY_VERSION, reason=reason
+                )
             case "triage":
                 await triage.take_into_triage(session, self.triager, problem_id, ANY_VERSION, None)
             case "needs_info":
                 assert reason, f"{self.demo.key}: say what the triager asks"
-                await triage.request_info(session, self.triager, problem_id, ANY_VERSION, reason)
+                await problems.apply_action(
+                    session, self.triager, problem_id, "request-info", ANY_VERSION, reason=reason
+                )
             case "accepted" | "declined":
                 action = "accept" if status == "accepted" else "decline"
-                await triage.decide(session, self.triager, problem_id, action, ANY_VERSION, reason)
+                await problems.apply_action(
+                    session, self.triager, problem_id, action, ANY_VERSION, reason=reason
+                )
             case "discovery":
                 await delivery.start_discovery(session, self.member, problem_id, ANY_VERSION, None)
             case "delivery":

@@ -562,13 +562,3 @@ async def submit(
         lock_params=lock_params,
         before_numbering=before_numbering,
     )
-
-
-async def withdraw(
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
-    if_match: str | None,
-    reason: str | None,
-) -> models.Problem:
-    return await apply_action(session, caller, problem_id, "withdraw", if_match, reason=reason)

@@ -164,38 +164,6 @@ async def _own(
     return {"triager_id": {"from": _str(before), "to": str(triager_id)}}
 
 
-async def request_info(
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
-    if_match: str | None,
-    questions: str,
-) -> models.Problem:
-    return await problems.apply_action(
-        session, caller, problem_id, "request-info", if_match, reason=questions
-    )
-
-
-async def respond(
-    session: AsyncSession, caller: Caller, problem_id: uuid.UUID, if_match: str | None, answer: str
-) -> models.Problem:
-    return await problems.apply_action(
-        session, caller, problem_id, "respond", if_match, reason=answer
-    )
-
-
-async def decide(
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
-    action: str,
-    if_match: str | None,
-    reason: str | None,
-) -> models.Problem:
-    """accept, decline, hold or resume: the table says which need a reason."""
-    return await problems.apply_action(session, caller, problem_id, action, if_match, reason=reason)
-
-
 async def redirect(
     session: AsyncSession,
     caller: Caller,

@@ -80,7 +80,9 @@ class CollaborationPages(Controller):
             return await _back(posted, failed)
         try:
             async with posted.session.begin_nested():
-                await problems.withdraw(*posted.on, posted.if_match, data.reason)
+                await problems.apply_action(
+                    *posted.on, "withdraw", posted.if_match, reason=data.reason
+                )
         except PreconditionFailed:
             now = await problems.get_visible(*posted.on)
             status = STATUS_WORDS.get(now.status, now.status)

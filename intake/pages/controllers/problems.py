@@ -239,7 +239,7 @@ class ProblemPages(Controller):
                     [FieldError("answer", "Write your answer in up to 5,000 characters")],
                 ) from None
             async with posted.session.begin_nested():
-                await triage.respond(*posted.on, posted.if_match, checked)
+                await problems.apply_action(*posted.on, "respond", posted.if_match, reason=checked)
         except (ValidationFailed, PreconditionFailed) as error:
             return await render_problem(posted, error=error, answer=answer)
         return Redirect(f"/problems/{posted.problem_id}", status_code=303)

@@ -122,7 +122,7 @@ def _decision(action: str, field: str, *, required: bool) -> HTTPRouteHandler:
         why = tf.reason(posted.form, field, errors, required=required)
 
         async def run() -> None:
-            await triage.decide(*posted.on, action, posted.if_match, why)
+            await problems.apply_action(*posted.on, action, posted.if_match, reason=why)
 
         return await _act(posted, action, errors, run)
 
@@ -199,7 +199,9 @@ class TriagePages(Controller):
         questions = tf.reason(posted.form, "questions", errors, required=True)
 
         async def run() -> None:
-            await triage.request_info(*posted.on, posted.if_match, questions or "")
+            await problems.apply_action(
+                *posted.on, "request-info", posted.if_match, reason=questions
+            )
 
         return await _act(posted, "request-info", errors, run)
 
