@@ -26,7 +26,6 @@ from intake.problems import (
     lifecycle,
     redaction,
     schemas,
-    submitting,
     subscribers,
 )
 from intake.problems.guards import (
@@ -40,6 +39,7 @@ from intake.problems.guards import (
     visible_to,
 )
 from intake.problems.submitting import missing_for_submit as missing_for_submit
+from intake.problems.submitting import submit as submit  # a path of its own, without the ORM
 from intake.registry.schemas import DepartmentRef
 from intake.web.auth import Caller, require_role
 
@@ -531,34 +531,3 @@ async def apply_action(
     if inspect(problem).expired_attributes - _DEFERRED:  # what the database set (a trigger)
         await session.refresh(problem)
     return problem
-
-
-async def submit(
-    session: AsyncSession,
-    caller: Caller,
-    problem_id: uuid.UUID,
-    if_match: str | None,
-    *,
-    locks: submitting.Locks = submitting.PLAIN,
-    lock_params: dict[str, Any] | None = None,
-    before_numbering: submitting.Searched | None = None,
-) -> schemas.Problem:
-    """Check the record is complete, give it its reference and send it to DTI; the problem
-    as the caller now sees it.
-
-    The reference is taken last, by the one statement that writes the problem, its event
-    and what follows it (``numbering``): its counter stays locked until commit, and every
-    submit of the year waits for it. ``before_numbering`` is the work that needs no lock
-    (triage's search for similar problems), done before; ``locks`` read what it needs with
-    the problem (``intake.problems.submitting``, whose ``submit_as`` also looks up the
-    caller with the lock).
-    """
-    return await submitting.submit(
-        session,
-        caller,
-        problem_id,
-        if_match,
-        locks=locks,
-        lock_params=lock_params,
-        before_numbering=before_numbering,
-    )

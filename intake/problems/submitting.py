@@ -190,11 +190,13 @@ async def submit(
     lock_params: dict[str, Any] | None = None,
     before_numbering: Searched | None = None,
 ) -> schemas.Problem:
-    """Check the record is complete, give it its reference and send it to DTI; the answer.
+    """Check the record is complete, give it its reference and send it to DTI; the problem
+    as the caller now sees it.
 
-    ``locks``: ``lock_statements()`` with what ``before_numbering`` reads (``lock_params``
-    its parameters). The checks come in the order ``service.apply_action`` makes them: 404,
-    403, 428/412, 409, 422."""
+    ``before_numbering`` is the work that needs no lock (triage's search for similar
+    problems), done before the reference is taken; ``locks``: ``lock_statements()`` with
+    what it reads (``lock_params`` its parameters). The checks come in the order
+    ``service.apply_action`` makes them: 404, 403, 428/412, 409, 422."""
     following, params = await _prepared(
         session,
         lock_params,
