@@ -21,6 +21,7 @@ from intake.db import models
 from intake.delivery import schemas
 from intake.lib.clock import utcnow
 from intake.lib.errors import FieldError, ValidationFailed
+from intake.lib.schema import from_row
 from intake.problems import edits, history, records
 from intake.problems import service as problems
 from intake.problems.schemas import PersonRef
@@ -58,7 +59,14 @@ async def _out_many(
     }
     names = await records.names(session, people)
     today = utcnow().date()
-    return [milestone_from(m, names, today) for m in milestones]
+    return [
+        from_row(
+            schemas.Milestone,
+            m,
+            **derived(m.target_date, m.done_on, m.earlier_targets, m.created_by_id, names, today),
+        )
+        for m in milestones
+    ]
 
 
 Milestone = models.Milestone
@@ -73,26 +81,16 @@ list_milestones = records.lister(
 )
 
 
-class MilestoneRow(msgspec.Struct):
-    """A milestone as read for its body without the entity (``delivery.reads``)."""
-
-    id: uuid.UUID
-    problem_id: uuid.UUID
-    title: str
-    description: str | None
-    target_date: date
-    done_on: date | None
-    earlier_targets: list[dict[str, Any]]
-    created_by_id: uuid.UUID
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-
-def milestone_from(
-    milestone: MilestoneRow | models.Milestone, names: dict[uuid.UUID, str], today: date
-) -> schemas.Milestone:
-    """The milestone's body, with ``names`` of its creator and of whoever moved it."""
+def derived(
+    target_date: date,
+    done_on: date | None,
+    earlier_targets: list[dict[str, Any]],
+    created_by_id: uuid.UUID,
+    names: dict[uuid.UUID, str],
+    today: date,
+) -> dict[str, Any]:
+    """The fields of a milestone's body that its columns do not hold as they are: its state,
+    its earlier targets and slip, and its creator (``names``: of everyone on it, by id)."""
     earlier = [
         schemas.EarlierTarget(
             target_date=date.fromisoformat(entry["target_date"]),
@@ -100,27 +98,18 @@ def milestone_from(
             replaced_by=_person(names, entry.get("replaced_by_id")),
             reason=entry.get("reason"),
         )
-        for entry in milestone.earlier_targets
+        for entry in earlier_targets
     ]
-    original = earlier[0].target_date if earlier else milestone.target_date
-    creator = _person(names, str(milestone.created_by_id))
+    original = earlier[0].target_date if earlier else target_date
+    creator = _person(names, str(created_by_id))
     assert creator is not None
-    return schemas.Milestone(
-        id=milestone.id,
-        problem_id=milestone.problem_id,
-        title=milestone.title,
-        description=milestone.description,
-        target_date=milestone.target_date,
-        done_on=milestone.done_on,
-        state=milestone_state(milestone.target_date, milestone.done_on, today),
-        original_target_date=original,
-        slip_days=(milestone.target_date - original).days,
-        earlier_targets=earlier,
-        created_by=creator,
-        created_at=milestone.created_at,
-        updated_at=milestone.updated_at,
-        version=milestone.version,
-    )
+    return {
+        "state": milestone_state(target_date, done_on, today),
+        "original_target_date": original,
+        "slip_days": (target_date - original).days,
+        "earlier_targets": earlier,
+        "created_by": creator,
+    }
 
 
 def _person(names: dict[uuid.UUID, str], person_id: str | None) -> PersonRef | None:

@@ -64,21 +64,33 @@ def _milestones_sql(after: bool) -> str:
 
 
 _EARLIER = msgspec.json.Decoder(list[dict[str, Any]])
-_milestone = from_columns(milestones.MilestoneRow, "problem_id", "earlier_targets")
+# The milestone's columns, but its ``problem_id`` (named apart) and ``milestones.derived``'s.
+_milestone = from_columns(
+    schemas.Milestone,
+    "problem_id",
+    "state",
+    "original_target_date",
+    "slip_days",
+    "earlier_targets",
+    "created_by",
+)
 _NAMES = msgspec.json.Decoder(dict[uuid.UUID, str])
 
 
 def _milestones(page: list[asyncpg.Record]) -> list[schemas.Milestone]:
     today = utcnow().date()
     return [
-        milestones.milestone_from(
-            _milestone(
-                row,
-                problem_id=row["milestone_problem_id"],
-                earlier_targets=_EARLIER.decode(row["earlier_targets"]),
+        _milestone(
+            row,
+            problem_id=row["milestone_problem_id"],
+            **milestones.derived(
+                row["target_date"],
+                row["done_on"],
+                _EARLIER.decode(row["earlier_targets"]),
+                row["created_by_id"],
+                _NAMES.decode(row["names"]),
+                today,
             ),
-            _NAMES.decode(row["names"]),
-            today,
         )
         for row in page
     ]
