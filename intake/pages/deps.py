@@ -2,8 +2,8 @@
 
 Authentication, idempotency and ETags live in ``intake.web`` and ``intake.lib``; the pages
 import them only from here. Also the request plumbing every page shares: the visit (its
-session and signed-in person), the CSRF check, the signed-in caller, a page or a form about
-one problem, and running a form's change once.
+session and signed-in person), the CSRF check, the signed-in caller and their page, a page or
+a form about one problem, and running a form's change once.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ __all__ = [
     "PreconditionFailed",
     "ProblemForm",
     "ProblemPage",
+    "SignedInPage",
     "ValidationFailed",
     "Visit",
     "error_for",
@@ -72,6 +73,7 @@ __all__ = [
     "provide_problem_page",
     "provide_read_session",
     "provide_signed_in",
+    "provide_signed_in_page",
     "provide_visit",
     "utcnow",
     "whole_number",
@@ -131,13 +133,26 @@ async def provide_signed_in(visit: Visit, db_session: AsyncSession) -> Caller:
 
 
 @dataclass(slots=True)
-class ProblemPage:
-    """A request about one problem (``/problems/{problem_id}/...``): the request, its
-    session, who sent it and the problem's id, which every page about a problem needs."""
+class SignedInPage:
+    """A request from the signed-in person: the request, its session and who sent it, which
+    every page past the sign-in needs."""
 
     request: Request[Any, Any, Any]
     session: AsyncSession
     caller: Caller
+
+
+async def provide_signed_in_page(
+    request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
+) -> SignedInPage:
+    return SignedInPage(request, db_session, caller)
+
+
+@dataclass(slots=True)
+class ProblemPage(SignedInPage):
+    """A request about one problem (``/problems/{problem_id}/...``): a signed-in page and the
+    problem's id, which every page about a problem needs."""
+
     problem_id: uuid.UUID
 
     @property

@@ -27,6 +27,7 @@ from intake.pages.deps import (
     provide_problem_form,
     provide_problem_page,
     provide_signed_in,
+    provide_signed_in_page,
     provide_visit,
 )
 from intake.pages.rendering import error_page, new_key
@@ -56,6 +57,7 @@ def page_routers() -> list[Router]:
         dependencies={
             "visit": Provide(provide_visit),
             "caller": Provide(provide_signed_in),
+            "signed_in": Provide(provide_signed_in_page),
             "page": Provide(provide_problem_page),
             "posted": Provide(provide_problem_form),
         },

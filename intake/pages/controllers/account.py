@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.response import Redirect
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.notifications import service as inbox
 from intake.notifications.schemas import MarkRead
 from intake.pages import paging
-from intake.pages.deps import Caller
+from intake.pages.deps import SignedInPage
 from intake.pages.rendering import render
 from intake.registry import service as registry
 from intake.registry.schemas import MeUpdate
@@ -23,21 +22,17 @@ class AccountPages(Controller):
 
     @get("/inbox")
     async def inbox_page(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        unread: bool = False,
-        cursor: str | None = None,
+        self, signed_in: SignedInPage, unread: bool = False, cursor: str | None = None
     ) -> Any:
+        session, caller = signed_in.session, signed_in.caller
         page = await paging.read(
             lambda cursor: inbox.list_notifications(
-                db_session, caller, unread_only=unread, cursor=cursor, limit=paging.INBOX
+                session, caller, unread_only=unread, cursor=cursor, limit=paging.INBOX
             ),
             cursor,
         )
         return render(
-            request,
+            signed_in.request,
             "inbox.html",
             title="Inbox",
             page=page,
@@ -47,21 +42,15 @@ class AccountPages(Controller):
         )
 
     @post("/inbox/read", status_code=303)
-    async def mark_all_read(self, db_session: AsyncSession, caller: Caller) -> Any:
-        await inbox.mark_many_read(db_session, caller, MarkRead(all=True))
+    async def mark_all_read(self, signed_in: SignedInPage) -> Any:
+        await inbox.mark_many_read(signed_in.session, signed_in.caller, MarkRead(all=True))
         return Redirect("/inbox", status_code=303)
 
     @get("/settings")
-    async def settings_page(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        caller: Caller,
-        saved: bool = False,
-    ) -> Any:
-        person = await registry.get_person(db_session, caller.id)
+    async def settings_page(self, signed_in: SignedInPage, saved: bool = False) -> Any:
+        person = await registry.get_person(signed_in.session, signed_in.caller.id)
         return render(
-            request,
+            signed_in.request,
             "settings.html",
             title="Your settings",
             email_notifications=person.email_notifications,
@@ -69,12 +58,10 @@ class AccountPages(Controller):
         )
 
     @post("/settings", status_code=303)
-    async def save_settings(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
-    ) -> Any:
-        form = await request.form()
+    async def save_settings(self, signed_in: SignedInPage) -> Any:
+        form = await signed_in.request.form()
         choice = form.get("email_notifications")
         await registry.update_me(
-            db_session, caller.id, MeUpdate(email_notifications=choice == "yes")
+            signed_in.session, signed_in.caller.id, MeUpdate(email_notifications=choice == "yes")
         )
         return Redirect("/settings?saved=true", status_code=303)

@@ -25,6 +25,7 @@ from intake.pages.deps import (
     PreconditionFailed,
     ProblemForm,
     ProblemPage,
+    SignedInPage,
     ValidationFailed,
     may_act,
     once,
@@ -109,16 +110,15 @@ class ProblemPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def home(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
-    ) -> Any:
+    async def home(self, signed_in: SignedInPage) -> Any:
+        request, session, caller = signed_in.request, signed_in.session, signed_in.caller
 
         async def listed(name: str, which: problems.ProblemFilters) -> paging.Shown[Any]:
             return await paging.listed(
                 request,
                 name,
                 problems.list_problems,
-                db_session,
+                session,
                 caller,
                 which,
                 limit=paging.PROBLEMS,
@@ -143,9 +143,8 @@ class ProblemPages(Controller):
         return _form_page(request, values=forms.blank_values())
 
     @post("/problems/new", status_code=303)
-    async def create_problem(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
-    ) -> Any:
+    async def create_problem(self, signed_in: SignedInPage) -> Any:
+        request, session, caller = signed_in.request, signed_in.session, signed_in.caller
         form = await request.form()
         _, record, shown = _read(request, form)
         if shown is not None:
@@ -154,10 +153,10 @@ class ProblemPages(Controller):
 
         async def create() -> str:
             data = msgspec.convert(record, schemas.ProblemCreate)
-            problem = await problems.create_problem(db_session, caller, data)
+            problem = await problems.create_problem(session, caller, data)
             return f"/problems/{problem.id}"
 
-        return await once(request, db_session, caller, key, "/", create)
+        return await once(request, session, caller, key, "/", create)
 
     @post("/problems/hints")
     async def hints(self, request: Request[Any, Any, Any], caller: Caller) -> Any:

@@ -9,9 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.handlers import HTTPRouteHandler
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.db import models
 from intake.pages import clocks, paging
@@ -24,6 +23,7 @@ from intake.pages.deps import (
     PreconditionFailed,
     ProblemForm,
     ProblemPage,
+    SignedInPage,
     ValidationFailed,
     may_act,
     whole_number,
@@ -135,9 +135,8 @@ class TriagePages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def queue(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: Caller
-    ) -> Any:
+    async def queue(self, signed_in: SignedInPage) -> Any:
+        request, session, caller = signed_in.request, signed_in.session, signed_in.caller
         if not caller.has_role(*READERS):
             raise Forbidden("The triage queue is for DTI product managers and leadership.")
         read = tf.read_queue_form(request.query_params, caller)
@@ -145,10 +144,10 @@ class TriagePages(Controller):
         next_cursor = None
         if not read.errors:
             items, next_cursor = await triage.triage_queue(
-                db_session, caller, read.filters, cursor=read.cursor, limit=25
+                session, caller, read.filters, cursor=read.cursor, limit=25
             )
         departments = await paging.every(
-            lambda cursor, limit: registry.list_departments(db_session, cursor=cursor, limit=limit)
+            lambda cursor, limit: registry.list_departments(session, cursor=cursor, limit=limit)
         )
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
         return render(
