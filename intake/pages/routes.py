@@ -87,9 +87,13 @@ def _globals(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["static_url"] = static_url
 
 
-@cache
 def static_url(name: str) -> str:
     """The address of a static file with a hash of its content: a browser keeps the file
-    until a release changes it, and then asks for the new address."""
+    until it changes (a release, or an edit while developing), then asks for the new one."""
+    return _versioned(name, (STATIC / name).stat().st_mtime_ns)
+
+
+@cache
+def _versioned(name: str, modified: int) -> str:
     digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
     return f"/static/{name}?v={digest}"

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+from pathlib import Path
 
 import asyncpg
+import pytest
 
+from intake.pages import routes
 from tests.builders import City
 from tests.helpers import submitted
 from tests.pages.helpers import Client, csrf_of, form, hidden, sign_in
@@ -98,6 +102,22 @@ async def test_a_browser_keeps_the_pages_files_until_a_release_changes_them(
         cache = response.headers["cache-control"]
         assert "max-age=31536000" in cache and "immutable" in cache and "public" in cache
     assert (await client.get("/sign-in")).headers["cache-control"] == "no-store"
+
+
+def test_a_static_file_edited_while_intake_runs_gets_a_new_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(routes, "STATIC", tmp_path)
+    style = tmp_path / "intake.css"
+    style.write_text("body { color: black; }")
+    first = routes.static_url("intake.css")
+    style.write_text("body { color: navy; }")
+    os.utime(style, ns=(1, style.stat().st_mtime_ns + 1))  # even within the clock's tick
+
+    second = routes.static_url("intake.css")
+
+    assert first != second
+    assert second == f"/static/intake.css?v={hashlib.sha256(style.read_bytes()).hexdigest()[:12]}"
 
 
 async def test_the_draft_form_lists_every_error_at_the_top(client: Client, city: City) -> None:
