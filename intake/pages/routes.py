@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
 from pathlib import Path
 
 from litestar import Router
-from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -32,11 +29,9 @@ from intake.pages.deps import (
 )
 from intake.pages.rendering import error_page, new_key
 from intake.pages.security import SecurityHeaders
+from intake.pages.static import STATIC, KeptWhenCurrent, static_url
 
 HERE = Path(__file__).parent
-STATIC = HERE / "static"
-# A static file's address names its content (``static_url``), so a browser may keep it.
-KEPT_A_YEAR = CacheControlHeader(public=True, max_age=365 * 24 * 3600, immutable=True)
 
 
 def page_routers() -> list[Router]:
@@ -68,8 +63,7 @@ def page_routers() -> list[Router]:
     static = create_static_files_router(
         path="/static",
         directories=[STATIC],
-        cache_control=KEPT_A_YEAR,
-        middleware=[SecurityHeaders()],
+        middleware=[SecurityHeaders(), KeptWhenCurrent()],
         include_in_schema=False,
     )
     return [pages, static]
@@ -85,15 +79,3 @@ def _globals(engine: JinjaTemplateEngine) -> None:
     """What every template may call, imported macros too."""
     engine.engine.globals["new_key"] = new_key
     engine.engine.globals["static_url"] = static_url
-
-
-def static_url(name: str) -> str:
-    """The address of a static file with a hash of its content: a browser keeps the file
-    until it changes (a release, or an edit while developing), then asks for the new one."""
-    return _versioned(name, (STATIC / name).stat().st_mtime_ns)
-
-
-@cache
-def _versioned(name: str, modified: int) -> str:
-    digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
-    return f"/static/{name}?v={digest}"
