@@ -52,7 +52,8 @@ _SYSTEMS = msgspec.json.Decoder(list[schemas.SystemInvolved])
 
 
 def department_ref(row: Row) -> DepartmentRef:
-    """The problem's department, from a row that names it."""
+    """The department a row names (``department_id``, ``_code`` and ``_name``): a problem's,
+    or a collaborating department's."""
     return DepartmentRef(
         id=row["department_id"], code=row["department_code"], name=row["department_name"]
     )
