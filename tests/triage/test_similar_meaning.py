@@ -147,9 +147,12 @@ async def test_the_app_embeds_in_the_background_and_stops_with_it(
             return ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
 
         await until(found, "the meaning worker to match the paraphrase")
-        # All to do again, and the app stops, whether a pass is under way or not.
-        await db.execute("DELETE FROM problem_meanings")
-        await db.execute("UPDATE problems SET meaning_model = NULL")
+        # All to do again, and the app stops, whether a pass is under way or not. In one
+        # transaction, the problems first: their locks wait for a store under way to
+        # commit, so the vectors deleted after include its one, and none is stored meanwhile.
+        async with db.transaction():
+            await db.execute("UPDATE problems SET meaning_model = NULL")
+            await db.execute("DELETE FROM problem_meanings")
     # Nothing half done: a problem has its vector and is marked, or neither.
     rows = await db.fetch(
         "SELECT problems.meaning_model, problem_meanings.model FROM problems "
