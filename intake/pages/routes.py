@@ -29,7 +29,7 @@ from intake.pages.deps import (
 )
 from intake.pages.rendering import error_page, new_key
 from intake.pages.security import SecurityHeaders
-from intake.pages.static import STATIC, KeptWhenCurrent, static_url
+from intake.pages.static import PATH, STATIC, KeptWhenCurrent, static_url
 
 HERE = Path(__file__).parent
 
@@ -61,7 +61,7 @@ def page_routers() -> list[Router]:
         include_in_schema=False,
     )
     static = create_static_files_router(
-        path="/static",
+        path=PATH,
         directories=[STATIC],
         middleware=[SecurityHeaders(), KeptWhenCurrent()],
         include_in_schema=False,

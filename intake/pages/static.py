@@ -13,16 +13,18 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 STATIC = Path(__file__).parent / "static"
+PATH = "/static"  # where the pages' router serves STATIC
 KEPT_A_YEAR = "public, max-age=31536000, immutable"
 
 
 def static_url(name: str) -> str:
     """The address of a static file with a hash of its content: a browser keeps the file
     until it changes (a release, or an edit while developing), then asks for the new one."""
-    return f"/static/{name}?v={version(STATIC / name)}"
+    return f"{PATH}/{name}?v={version(STATIC / name)}"
 
 
 def version(path: Path) -> str:
+    """The hash of the file's content, read again only when the file was modified."""
     return _version(path, path.stat().st_mtime_ns)
 
 
@@ -52,9 +54,9 @@ class KeptWhenCurrent(ASGIMiddleware):
 
 
 def _current(scope: Scope) -> bool:
-    name = scope["path"].rpartition("/")[2]
+    folder, _, name = scope["path"].rpartition("/")
     asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v")
     path = STATIC / name
-    if not asked or not name or scope["path"] != f"/static/{name}" or not path.is_file():
+    if folder != PATH or not name or not asked or not path.is_file():
         return False
     return asked == [version(path)]
