@@ -10,7 +10,9 @@ the title alone, and each sentence of the statement alone; the vectors are cache
 ``--cache`` (keyed by the texts and the model), so a second run embeds nothing. The terms are
 the worker's (``intake.triage.words``: the stems come from an embedded PostgreSQL under
 ``.intake/offline``, started for the run). It prints, for each corpus, the pairs whose
-paraphrase is in the first five and the mean log of its place, for:
+paraphrase is in the first five and the mean log of its place (counted among the background
+and the file's own texts, as ``bench.similar`` counts it: other files tell some of the same
+problems again), for:
 
 - today's ranking: ``meanings.BLEND`` x (cosine less ``CROWDING`` x both crowdings) + the
   rest x the terms' cosine, every problem scored (the worker scores only its candidates; at
@@ -211,9 +213,15 @@ def units_crowding(city: City) -> Array:
 
 
 def report(city: City, name: str, score: Callable[[int], NDArray[np.floating]]) -> str:
+    """Per file: pairs found in the first ``TOP``, the place counted among the background and
+    the file's own texts (as ``bench.similar`` counts it), and the mean log of the place."""
+    owner = np.full(len(city.texts), "", dtype=object)
+    for label, q, paraphrase in city.queries:
+        owner[[q, paraphrase]] = label
     found: dict[str, tuple[int, int, float]] = {}
     for label, q, paraphrase in city.queries:
         scores = np.array(score(q), dtype=np.float64)
+        scores[(owner != "") & (owner != label)] = -np.inf  # another file's telling
         scores[q] = -np.inf
         place = int((scores > scores[paraphrase]).sum()) + 1
         hit, total, logs = found.get(label, (0, 0, 0.0))
