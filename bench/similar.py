@@ -198,7 +198,7 @@ class Found:
 
 
 async def _found(
-    client: httpx.AsyncClient, headers: dict[str, str], pairs: list[Pair]
+    client: httpx.AsyncClient, headers: dict[str, str], url: str, pairs: list[Pair]
 ) -> dict[str, Found]:
     """Per corpus, whether each pair's second is among the first TOP similar problems of its
     first, its place counted among the city's problems and its own file's.
@@ -206,13 +206,21 @@ async def _found(
     The files were written apart, several about the same common problems (a lift out in a
     tower, a pothole reported again and again), so a pair's problem told a third and fourth
     time by another file's pairs comes before its own paraphrase, rightly: those are not
-    counted. ``together`` counts them, as the run buries every file at once."""
+    counted. ``together`` counts them, as a triager of this city reads the list (the API's
+    first ten); without them the place is read from the whole stored list (its best
+    ``similar.KEEP``, in the API's order), as the city would list it without those pairs."""
     buried = {problem["id"]: pair.corpus for pair in pairs for problem in (pair.first, pair.second)}
     found: dict[str, Found] = {}
     for pair in pairs:
         response = await client.get(f"/api/v1/problems/{pair.first['id']}/similar", headers=headers)
         listed = [match["id"] for match in response.json()]
-        own = [i for i in listed if buried.get(i, pair.corpus) == pair.corpus]
+        stored = await _sql(
+            url,
+            "SELECT similar_id::text AS id FROM problem_similarities WHERE problem_id = $1 "
+            "ORDER BY score DESC, similar_id",
+            uuid.UUID(pair.first["id"]),
+        )
+        own = [row["id"] for row in stored if buried.get(row["id"], pair.corpus) == pair.corpus]
         tally = found.setdefault(pair.corpus, Found())
         tally.total += 1
         tally.together += pair.second["id"] in listed[:TOP]
@@ -220,7 +228,7 @@ async def _found(
             tally.hit += 1
         else:
             place = own.index(pair.second["id"]) + 1 if pair.second["id"] in own else None
-            tally.missed.append(f"{pair.first['title']} (place {place or '> 10'})")
+            tally.missed.append(f"{pair.first['title']} (place {place or f'> {len(own)}'})")
     return found
 
 
@@ -277,7 +285,7 @@ async def _run(args: argparse.Namespace, url: str, settings: Settings) -> None:
     await _spread(settings, url, pairs, args.seed)
     app = create_app(settings, url)
     async with _client(app) as client:
-        by_terms = await _found(client, triager, pairs)
+        by_terms = await _found(client, triager, url, pairs)
     started = perf_counter()
     embedded = await embed_meanings(settings, url)
     print(
@@ -287,7 +295,7 @@ async def _run(args: argparse.Namespace, url: str, settings: Settings) -> None:
     )
     app = create_app(settings, url)
     async with _client(app) as client:
-        found = await _found(client, triager, pairs)
+        found = await _found(client, triager, url, pairs)
         latency = await _latency(client, triager, url, args)
     print()
     for label, tally in by_terms.items():

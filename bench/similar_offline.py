@@ -1,5 +1,5 @@
-"""Similar problems scored offline: today's ranking and a variant of how meaning is computed,
-in numpy, in seconds once the vectors are cached.
+"""Similar problems scored offline: the worker's ranking beside variants of how meaning is
+computed, in numpy, in seconds once the vectors are cached.
 
     python -m bench.similar_offline [--problems 3000] [--seed 2026] [--cache DIR] [FILE ...]
 
@@ -14,13 +14,12 @@ paraphrase is in the first five and the mean log of its place (counted among the
 and the file's own texts, as ``bench.similar`` counts it: other files tell some of the same
 problems again), for:
 
-- today's ranking: ``meanings.BLEND`` x (cosine less ``CROWDING`` x both crowdings) + the
-  rest x the terms' cosine, every problem scored (the worker scores only its candidates; at
-  10,000 problems this finds the same pairs as ``make bench-similar``, give or take one);
-- *units*: each problem's title and statement sentences as separate vectors, two problems
-  compared by the mean of each unit's best match in the other (both ways, averaged), mixed
-  with the whole-text cosine (``UNITS``), each less its own crowding, then blended with the
-  terms (docs/triage.md, "Measured");
+- the worker's ranking (``intake.triage.meanings``): ``BLEND`` x the meaning + the rest x
+  the terms' cosine, the meaning being (1 - ``UNITS``) x (the whole text's cosine less
+  ``CROWDING`` x both crowdings) + ``UNITS`` x (the units score, each unit's best match in
+  the other averaged both ways, less ``CROWDING`` x both units crowdings); every problem is
+  scored (the worker scores only its candidates, which finds the same pairs here);
+- the whole text alone, as before units (``BEFORE_UNITS``: its blend then);
 - the terms alone, and the whole-text cosine alone.
 
 Tune on paraphrases.txt and paraphrases_outside3.txt only; the other files say whether a
@@ -53,9 +52,7 @@ from intake.demo.corpus import TOPICS, WORDS, ProblemWriter
 from intake.triage import meaning, meanings, words
 
 Array = NDArray[np.float32]
-# The units variant, tuned on paraphrases.txt and paraphrases_outside3.txt at 10,000 problems.
-UNITS, UNITS_CROWDING, UNITS_BLEND = 0.4, 1.125, 0.65
-POOL = 50  # a problem's units crowding: its best CROWD among its POOL nearest by whole text
+BEFORE_UNITS = 0.55  # ``meanings.BLEND`` when the meaning was the whole text's alone
 _STEMS = """SELECT ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, $1))
                          ORDER BY positions[1]) AS title,
                    ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig,
@@ -194,12 +191,13 @@ def by_units(city: City, q: int) -> Array:
 
 
 def units_crowding(city: City) -> Array:
-    """Each text's mean units score with its best ``CROWD`` among its ``POOL`` nearest."""
+    """Each text's mean units score with its best ``CROWD`` among its ``POOL`` nearest by the
+    whole text (``meanings``' units crowding)."""
     found = np.zeros(len(city.texts), dtype=np.float32)
     for start in range(0, len(city.texts), 1000):
         cosines = city.whole[start : start + 1000] @ city.whole.T
         cosines[np.arange(len(cosines)), np.arange(start, start + len(cosines))] = -9
-        pools = np.argpartition(-cosines, POOL, axis=1)[:, :POOL]
+        pools = np.argpartition(-cosines, meanings.POOL, axis=1)[:, : meanings.POOL]
         for n, pool in enumerate(pools):
             i = start + n
             own = city.units[city.starts[i] : city.starts[i] + city.counts[i]]
@@ -246,23 +244,23 @@ def main(argv: list[str] | None = None) -> int:
     whole -= whole.mean()
     units = units_crowding(city)
     units -= units.mean()
-    blend, crowded = meanings.BLEND, meanings.CROWDING
+    blend, crowded, share = meanings.BLEND, meanings.CROWDING, meanings.UNITS
 
-    def today(q: int) -> NDArray[np.floating]:
-        meant = city.whole @ city.whole[q] - crowded * (whole + whole[q])
+    def worker(q: int) -> NDArray[np.floating]:
+        meant = (1 - share) * (city.whole @ city.whole[q] - crowded * (whole + whole[q]))
+        meant += share * (by_units(city, q) - crowded * (units + units[q]))
         score: NDArray[np.floating] = blend * meant + (1 - blend) * city.lexical[q]
         return score
 
-    def with_units(q: int) -> NDArray[np.floating]:
-        meant = (1 - UNITS) * (city.whole @ city.whole[q] - UNITS_CROWDING * (whole + whole[q]))
-        meant += UNITS * (by_units(city, q) - UNITS_CROWDING * (units + units[q]))
-        score: NDArray[np.floating] = UNITS_BLEND * meant + (1 - UNITS_BLEND) * city.lexical[q]
+    def before_units(q: int) -> NDArray[np.floating]:
+        meant = city.whole @ city.whole[q] - crowded * (whole + whole[q])
+        score: NDArray[np.floating] = BEFORE_UNITS * meant + (1 - BEFORE_UNITS) * city.lexical[q]
         return score
 
     print(f"{len(city.queries)} pairs among {args.problems:,} problems: pairs in the first {TOP}")
     print("(mean log of the place in brackets: 0 is always first)")
-    print(report(city, "today", today))
-    print(report(city, "units", with_units))
+    print(report(city, "the worker's ranking", worker))
+    print(report(city, "the whole text alone (before units)", before_units))
     print(report(city, "terms alone", lambda q: city.lexical[q]))
     print(report(city, "meaning alone", lambda q: city.whole @ city.whole[q]))
     return 0

@@ -321,6 +321,11 @@ class ProblemMeaning(Base):
     nearest_ids: Mapped[list[uuid.UUID]] = mapped_column(
         ARRAY(UUID(as_uuid=True))
     )  # whose, in that order
+    # Its units (title and each sentence, embedded apart; NULL: stored before units), and its
+    # best units scores among its nearest by the whole text, and whose.
+    units: Mapped[bytes | None] = mapped_column(LargeBinary)
+    units_nearest: Mapped[list[float] | None] = mapped_column(ARRAY(REAL))
+    units_nearest_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(UUID(as_uuid=True)))
     # When the row last changed (its vector or its nearest), indexed: each process's matrix
     # of meanings reads what changed since it last looked.
     stored_at: Mapped[datetime] = mapped_column(index=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
+import re
 import threading
 from collections.abc import Sequence
 from functools import cache
@@ -33,6 +34,7 @@ MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 MODEL_ID = f"all-MiniLM-L6-v2@{MODEL_SHA256[:12]}"  # stored with each vector
 DIMENSIONS = 384
 MAX_TOKENS = 128  # a problem's title and the opening of its statement; the rest is cut
+MAX_UNITS = 24  # a problem's units: its title and up to this many sentences less one
 LAYERS, HEADS = 6, 12
 EPSILON = 1e-12  # the layer norms'
 THREADS = 1  # BLAS threads per embedding: one core, the other stays with the requests
@@ -195,3 +197,13 @@ def encoder() -> Encoder:
 def problem_text(title: str, statement: str | None) -> str:
     """What a problem's vector is of: its title, then its statement (cut at ``MAX_TOKENS``)."""
     return f"{title}. {statement or ''}".strip()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+
+
+def units_of(title: str, statement: str | None) -> list[str]:
+    """What a problem's units are: its title, then each sentence of its statement, apart
+    (up to ``MAX_UNITS`` in all; each cut at ``MAX_TOKENS`` when embedded)."""
+    sentences = [part for part in _SENTENCE_END.split((statement or "").strip()) if part]
+    return [title.strip(), *sentences][:MAX_UNITS]

@@ -40,12 +40,16 @@ from intake.triage import meaning, similar, words
 
 logger = logging.getLogger(__name__)
 
-# The score: BLEND * (cosine - CROWDING * (crowding of each, less the city's mean crowding))
-# + (1 - BLEND) * the terms' cosine; BLEND and CROWDING tuned on tests/corpus/paraphrases.txt
-# only (docs/triage.md#meaning).
-BLEND = 0.55
+# The score: BLEND * meaning + (1 - BLEND) * the terms' cosine. Meaning is the cosine less
+# CROWDING * (the crowding of each, less the city's mean crowding); for the NEAREST that have
+# units, (1 - UNITS) of that and UNITS of their units score less CROWDING * (the units
+# crowding of each, less the city's mean). Tuned on tests/corpus/paraphrases.txt and
+# paraphrases_outside3.txt only (docs/triage.md#meaning).
+BLEND = 0.65
 CROWDING = 1.125
+UNITS = 0.4
 CROWD = 10  # a problem's crowding: the mean cosine of its CROWD nearest
+POOL = 50  # its units crowding: the mean of its best CROWD units scores among its POOL nearest
 EMPTY = -2.0  # a free place among a problem's nearest (a cosine is at least -1)
 NEAREST = 100  # problems nearest in meaning scored with their terms too
 BATCH = 16  # problems a pass claims and embeds at once
@@ -73,11 +77,31 @@ _CLAIM_SQL = text(
 )
 _VECTOR_SQL = text(
     """
-    INSERT INTO problem_meanings (problem_id, model, vector, nearest, nearest_ids, stored_at)
-    VALUES (:id, :model, :vector, :nearest, :nearest_ids, :now)
+    INSERT INTO problem_meanings (problem_id, model, vector, nearest, nearest_ids, units,
+                                  units_nearest, units_nearest_ids, stored_at)
+    VALUES (:id, :model, :vector, :nearest, :nearest_ids, :units, :units_nearest,
+            :units_nearest_ids, :now)
     ON CONFLICT (problem_id) DO UPDATE
         SET model = excluded.model, vector = excluded.vector, nearest = excluded.nearest,
-            nearest_ids = excluded.nearest_ids, stored_at = excluded.stored_at
+            nearest_ids = excluded.nearest_ids, units = excluded.units,
+            units_nearest = excluded.units_nearest,
+            units_nearest_ids = excluded.units_nearest_ids, stored_at = excluded.stored_at
+    """
+)
+# The units of the given problems (of this model), with their best units scores and whose.
+_UNITS_SQL = text(
+    "SELECT problem_id, units, units_nearest, units_nearest_ids FROM problem_meanings "
+    "WHERE problem_id = ANY(CAST(:ids AS uuid[])) AND model = :model AND units IS NOT NULL"
+)
+_UNITS_NEAREST_SQL = text(
+    "UPDATE problem_meanings SET units_nearest = :units_nearest, "
+    "units_nearest_ids = :units_nearest_ids WHERE problem_id = :id"
+)
+# The city's mean units crowding.
+_UNITS_MEAN_SQL = text(
+    """
+    SELECT avg((SELECT avg(score) FROM unnest(units_nearest) AS score))
+    FROM problem_meanings WHERE model = :model AND cardinality(units_nearest) > 0
     """
 )
 _NEAREST_SQL = text(
@@ -316,13 +340,13 @@ async def embed_due(sessionmaker: Sessions, matrix: Matrix, limit: int = BATCH) 
         encoder = await asyncio.to_thread(meaning.encoder)
         async with sessionmaker() as session:
             await matrix.refresh(session)
-        texts = [meaning.problem_text(row.title, row.statement) for row in due]
-        vectors = await asyncio.to_thread(_embed_each, encoder, texts)
+        texts = [(row.title, row.statement) for row in due]
+        embedded = await asyncio.to_thread(_embed_each, encoder, texts)
         done = failed = 0
-        for row, vector in zip(due, vectors, strict=True):
+        for row, meant in zip(due, embedded, strict=True):
             try:
                 async with sessionmaker() as session, session.begin():
-                    done += await store(session, matrix, row.id, row.version, vector)
+                    done += await store(session, matrix, row.id, row.version, meant)
             except Exception:
                 failed += 1
                 logger.exception("The meaning of problem %s was not stored; it stays due", row.id)
@@ -332,9 +356,26 @@ async def embed_due(sessionmaker: Sessions, matrix: Matrix, limit: int = BATCH) 
     return MeaningPass(done, (utcnow() - started).total_seconds(), failed=failed)
 
 
-def _embed_each(encoder: meaning.Encoder, texts: Sequence[str]) -> meaning.Vectors:
-    """One text at a time: a batch pads every text to its longest, half again the work."""
-    return np.concatenate([encoder.embed([text]) for text in texts])
+@dataclass(frozen=True)
+class Embedded:
+    """A problem's meaning: the vector of its whole text, and of each of its units."""
+
+    vector: meaning.Vectors
+    units: meaning.Vectors  # a row each: its title, then each sentence of its statement
+
+
+def _embed_each(
+    encoder: meaning.Encoder, texts: Sequence[tuple[str, str | None]]
+) -> list[Embedded]:
+    """One problem at a time: a batch pads every text to its longest, half again the work
+    (a problem's units, short sentences, are one batch)."""
+    return [
+        Embedded(
+            encoder.embed([meaning.problem_text(title, statement)])[0],
+            encoder.embed(meaning.units_of(title, statement)),
+        )
+        for title, statement in texts
+    ]
 
 
 async def store(
@@ -342,10 +383,10 @@ async def store(
     matrix: Matrix,
     problem_id: uuid.UUID,
     version: int,
-    vector: meaning.Vectors,
+    meant: Embedded,
 ) -> bool:
-    """Store the problem's vector and its matches by meaning and terms; False when its words
-    changed since they were read (it stays due)."""
+    """Store the problem's vector, its units and its matches by meaning and terms; False
+    when its words changed since they were read (it stays due)."""
     claimed = (
         await session.execute(
             _CLAIM_SQL, {"id": problem_id, "version": version, "model": meaning.MODEL_ID}
@@ -353,15 +394,20 @@ async def store(
     ).first()
     if claimed is None:
         return False
-    cosines, nearest = await asyncio.to_thread(matrix.add, problem_id, vector)
+    cosines, nearest = await asyncio.to_thread(matrix.add, problem_id, meant.vector)
+    by_meaning, candidates = await asyncio.to_thread(_by_meaning, matrix, problem_id, cosines)
+    units = await _with_units(session, matrix, problem_id, meant.units, cosines, candidates)
+    units.score(matrix, by_meaning, candidates)
     now = utcnow()
     await session.execute(
         _VECTOR_SQL,
         {
             "id": problem_id,
             "model": meaning.MODEL_ID,
-            "vector": vector.astype("<f4").tobytes(),
+            "vector": meant.vector.astype("<f4").tobytes(),
             **_nearest_params(nearest.pop(problem_id)),
+            "units": meant.units.astype("<f4").tobytes(),
+            **_nearest_params(units.own, "units_"),
             "now": now,
         },
     )
@@ -373,7 +419,17 @@ async def store(
                 for other, pairs in sorted(nearest.items())
             ],
         )
-    scores = await _scores(session, matrix, problem_id, claimed.similar_terms or [], cosines)
+    if units.joined:  # the problems whose best units scores it joined (or left), in key order
+        await session.execute(
+            _UNITS_NEAREST_SQL,
+            [
+                {"id": other, **_nearest_params(pairs, "units_")}
+                for other, pairs in sorted(units.joined.items())
+            ],
+        )
+    scores = await _scores(
+        session, matrix, problem_id, claimed.similar_terms or [], by_meaning, candidates
+    )
     best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: similar.KEEP]
     await session.execute(_FORGET_OWN_SQL, {"id": problem_id})
     if best:
@@ -403,8 +459,109 @@ async def store(
     return True
 
 
-def _nearest_params(pairs: Sequence[tuple[uuid.UUID, float]]) -> dict[str, list[Any]]:
-    return {"nearest": [value for _, value in pairs], "nearest_ids": [other for other, _ in pairs]}
+Pairs = list[tuple[uuid.UUID, float]]
+
+
+@dataclass
+class Units:
+    """A problem's units scores with the problems near it that have units, its best
+    ``CROWD`` among its ``POOL`` nearest (``own``), theirs with it where it joined or left
+    them (``joined``), and the city's mean units crowding."""
+
+    problem_id: uuid.UUID
+    scores: dict[uuid.UUID, float]
+    theirs: dict[uuid.UUID, Pairs]  # each one's best units scores, as they are now
+    own: Pairs
+    joined: dict[uuid.UUID, Pairs]
+    mean: float
+
+    def crowding(self, pairs: Pairs) -> float:
+        """How crowded the units' neighbourhood of a problem with these best scores is, less
+        the city's mean (none known: as crowded as the mean)."""
+        return float(np.mean([score for _, score in pairs])) - self.mean if pairs else 0.0
+
+    def score(
+        self, matrix: Matrix, by_meaning: meaning.Vectors, candidates: Sequence[uuid.UUID]
+    ) -> None:
+        """Mix the units into the meaning part of the score of each candidate that has them."""
+        own = self.crowding(self.own)
+        for other in candidates:
+            if other in self.scores:
+                row = matrix.rows[other]
+                crowded = own + self.crowding(self.theirs[other])
+                by_meaning[row] = (1 - UNITS) * by_meaning[row] + UNITS * (
+                    self.scores[other] - CROWDING * crowded
+                )
+
+
+async def _with_units(
+    session: AsyncSession,
+    matrix: Matrix,
+    problem_id: uuid.UUID,
+    units: meaning.Vectors,
+    cosines: meaning.Vectors,
+    candidates: Sequence[uuid.UUID],
+) -> Units:
+    """The problem's units scores with its ``POOL`` nearest by the whole text and the
+    ``NEAREST`` candidates (those that have units, read from ``problem_meanings``)."""
+    count = min(POOL, int(np.isfinite(cosines).sum()))
+    pool = (
+        [matrix.ids[row] for row in np.argpartition(-cosines, count - 1)[:count]]
+        if count > 0
+        else []
+    )
+    rows = (
+        await session.execute(
+            _UNITS_SQL, {"ids": sorted({*pool, *candidates}), "model": meaning.MODEL_ID}
+        )
+    ).all()
+    mean = await session.scalar(_UNITS_MEAN_SQL, {"model": meaning.MODEL_ID})
+    scores = {
+        row.problem_id: units_score(
+            units, np.frombuffer(row.units, dtype="<f4").reshape(-1, meaning.DIMENSIONS)
+        )
+        for row in rows
+    }
+    theirs = {
+        row.problem_id: list(zip(row.units_nearest_ids or [], row.units_nearest or [], strict=True))
+        for row in rows
+    }
+    near = [other for other in pool if other in scores]
+    own = sorted(((other, scores[other]) for other in near), key=lambda pair: -pair[1])[:CROWD]
+    joined = {}
+    for other in near:
+        pairs = _joined(theirs[other], problem_id, scores[other])
+        if pairs is not None:
+            joined[other] = theirs[other] = pairs
+    own_crowding = float(np.mean([score for _, score in own])) if own else None
+    if mean is None:  # the first units of the city: its own crowding is the mean
+        mean = own_crowding if own_crowding is not None else 0.0
+    return Units(problem_id, scores, theirs, own, joined, float(mean))
+
+
+def _joined(pairs: Pairs, problem_id: uuid.UUID, score: float) -> Pairs | None:
+    """A problem's best ``CROWD`` units scores once another scored ``score`` with it (its
+    old score, if it had one, replaced); None if they do not change."""
+    kept = [(other, value) for other, value in pairs if other != problem_id]
+    if len(kept) < CROWD or score > min(value for _, value in kept):
+        return sorted([*kept, (problem_id, score)], key=lambda pair: -pair[1])[:CROWD]
+    return kept if len(kept) < len(pairs) else None
+
+
+def units_score(own: meaning.Vectors, theirs: meaning.Vectors) -> float:
+    """How alike two problems' units are: each unit's best cosine among the other's units,
+    averaged, both ways."""
+    cosines = own @ theirs.T
+    return float((cosines.max(axis=1).mean() + cosines.max(axis=0).mean()) / 2)
+
+
+def _nearest_params(
+    pairs: Sequence[tuple[uuid.UUID, float]], prefix: str = ""
+) -> dict[str, list[Any]]:
+    return {
+        f"{prefix}nearest": [value for _, value in pairs],
+        f"{prefix}nearest_ids": [other for other, _ in pairs],
+    }
 
 
 def _by_meaning(
@@ -433,11 +590,11 @@ async def _scores(
     matrix: Matrix,
     problem_id: uuid.UUID,
     terms: Sequence[str],
-    cosines: meaning.Vectors,
+    by_meaning: meaning.Vectors,
+    nearest: Sequence[uuid.UUID],
 ) -> dict[uuid.UUID, float]:
     """The score with each candidate that has a vector: the ``NEAREST`` nearest in meaning,
     the ones sharing its rarest terms, and those whose lists hold it."""
-    by_meaning, nearest = await asyncio.to_thread(_by_meaning, matrix, problem_id, cosines)
     vocabulary = await words.vocabulary(session)
     weights, counts = await similar.term_weights(session, terms, vocabulary)
     norm = float(np.sqrt(sum(weight * weight for weight in weights.values())))
@@ -445,7 +602,7 @@ async def _scores(
         _TERMS_SCORES_SQL,
         {
             "id": problem_id,
-            "ids": nearest,
+            "ids": list(nearest),
             "terms": list(weights),
             "weights": [weight * weight for weight in weights.values()],
             "norm": norm,

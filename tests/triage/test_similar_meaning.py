@@ -128,9 +128,10 @@ async def test_one_pass_at_a_time_and_a_changed_problem_stays_due(
 
     # A problem whose words changed after they were read is not stored: it stays due.
     version = await db.fetchval("SELECT version FROM problems WHERE id = $1", hungry["id"])
-    vector = meaning.encoder().embed([HUNGRY["title"]])[0]
+    title = meaning.encoder().embed([HUNGRY["title"]])
+    meant = meanings.Embedded(vector=title[0], units=title)
     async with sessions() as session, session.begin():
-        stored = await meanings.store(session, meanings.Matrix(), hungry["id"], version - 1, vector)
+        stored = await meanings.store(session, meanings.Matrix(), hungry["id"], version - 1, meant)
     assert stored is False
     async with sessions() as session:
         assert await meanings.count_due(session) == 5
@@ -282,6 +283,67 @@ async def test_embedding_a_problem_again_leaves_its_neighbours_crowding_alone(
         assert twice.keys() == once.keys()
         for problem_id, crowding in once.items():
             assert abs(twice[problem_id] - crowding) < 1e-6
+
+
+async def units_nearest(db: asyncpg.Connection) -> dict[str, list[tuple[str, float]]]:
+    rows = await db.fetch(
+        "SELECT problem_id, units_nearest, units_nearest_ids FROM problem_meanings"
+    )
+    return {
+        str(row["problem_id"]): sorted(
+            zip(map(str, row["units_nearest_ids"] or []), row["units_nearest"] or [], strict=True)
+        )
+        for row in rows
+    }
+
+
+async def test_each_problem_is_matched_on_its_units_too_and_they_are_kept_once(
+    client: Client, city: City, sessions: Sessions, db: asyncpg.Connection
+) -> None:
+    hungry, hungry_too = await city_of_five(client, city)
+    assert await embed_all(sessions) == 5
+
+    # Each problem's units (its title and each sentence of its statement) are stored, and
+    # its best units scores among its nearest: the four others, each once.
+    units = await db.fetchval(
+        "SELECT length(units) FROM problem_meanings WHERE problem_id = $1", hungry["id"]
+    )
+    assert units == 2 * meaning.DIMENSIONS * 4  # "Kids go hungry ..." and one sentence
+    once = await units_nearest(db)
+    assert all(len({other for other, _ in pairs}) == len(pairs) == 4 for pairs in once.values())
+    assert max(once[hungry["id"]], key=lambda pair: pair[1])[0] == hungry_too["id"]
+
+    # Embedded again with the same words, it replaces its scores in the others' best.
+    await db.execute("UPDATE problems SET meaning_model = NULL WHERE id = $1", hungry["id"])
+    assert await embed_all(sessions) == 1
+    twice = await units_nearest(db)
+    assert twice.keys() == once.keys()
+    for problem_id, pairs in once.items():
+        assert [other for other, _ in twice[problem_id]] == [other for other, _ in pairs]
+        assert all(
+            abs(a - b) < 1e-5 for (_, a), (_, b) in zip(twice[problem_id], pairs, strict=True)
+        )
+    assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
+
+
+async def test_a_problem_stored_before_units_is_matched_on_its_whole_text(
+    client: Client, city: City, sessions: Sessions, db: asyncpg.Connection
+) -> None:
+    hungry, hungry_too = await city_of_five(client, city)
+    assert await embed_all(sessions) == 5
+    # As after the upgrade that brought units, before the worker reached it.
+    await db.execute(
+        "UPDATE problem_meanings SET units = NULL, units_nearest = NULL, "
+        "units_nearest_ids = NULL WHERE problem_id = $1",
+        hungry_too["id"],
+    )
+    await db.execute("UPDATE problems SET meaning_model = NULL WHERE id = $1", hungry["id"])
+    assert await embed_all(sessions) == 1
+
+    assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
+    assert hungry_too["id"] not in dict(
+        (await units_nearest(db))[hungry["id"]]
+    )  # nothing to compare its units with
 
 
 async def test_the_matrix_is_filled_off_the_event_loop_in_chunks(
