@@ -8,15 +8,17 @@ app's meaning worker then, every ``INTAKE_MEANING_SECONDS``: reads the newest du
 tens of milliseconds each, so the event loop keeps serving), and stores each one's matches
 again, scored
 
-    BLEND * cosine of the two vectors + (1 - BLEND) * cosine of their weighted terms
+    BLEND * meaning + (1 - BLEND) * cosine of their weighted terms
 
-over the ``NEAREST`` problems nearest in meaning (a brute-force product with the process's
-matrix of every stored vector, kept up to date from ``problem_meanings``) and the problems
-sharing its rarest terms. Its best ``similar.KEEP`` are its list; it joins their lists with
-the same score, and every list that held it gets the new score too, so a list never mixes
-the two scales for long. Each problem is stored in a short transaction of its own, if its
-words are still the ones embedded. One pass runs at a time city-wide (an advisory lock),
-whatever the number of processes.
+where meaning is the cosine of the two vectors, mixed with their units' (each unit's best match
+among the other's units, both ways) for the nearest, each less how crowded the two problems'
+neighbourhoods are (docs/triage.md#meaning). It is scored over the ``NEAREST`` problems nearest
+in meaning (a brute-force product with the process's matrix of every stored vector, kept up to
+date from ``problem_meanings``) and the problems sharing its rarest terms. Its best
+``similar.KEEP`` are its list; it joins their lists with the same score, and every list that
+held it gets the new score too, so a list never mixes the two scales for long. Each problem is
+stored in a short transaction of its own, if its words are still the ones embedded. One pass
+runs at a time city-wide (an advisory lock), whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -340,13 +342,14 @@ async def embed_due(sessionmaker: Sessions, matrix: Matrix, limit: int = BATCH) 
         encoder = await asyncio.to_thread(meaning.encoder)
         async with sessionmaker() as session:
             await matrix.refresh(session)
+            mean = await session.scalar(_UNITS_MEAN_SQL, {"model": meaning.MODEL_ID})
         texts = [(row.title, row.statement) for row in due]
         embedded = await asyncio.to_thread(_embed_each, encoder, texts)
         done = failed = 0
         for row, meant in zip(due, embedded, strict=True):
             try:
                 async with sessionmaker() as session, session.begin():
-                    done += await store(session, matrix, row.id, row.version, meant)
+                    done += await store(session, matrix, row.id, row.version, meant, mean)
             except Exception:
                 failed += 1
                 logger.exception("The meaning of problem %s was not stored; it stays due", row.id)
@@ -384,9 +387,11 @@ async def store(
     problem_id: uuid.UUID,
     version: int,
     meant: Embedded,
+    mean: float | None = None,
 ) -> bool:
     """Store the problem's vector, its units and its matches by meaning and terms; False
-    when its words changed since they were read (it stays due)."""
+    when its words changed since they were read (it stays due). ``mean`` is the city's mean
+    units crowding, as the pass found it (None: none yet)."""
     claimed = (
         await session.execute(
             _CLAIM_SQL, {"id": problem_id, "version": version, "model": meaning.MODEL_ID}
@@ -396,7 +401,7 @@ async def store(
         return False
     cosines, nearest = await asyncio.to_thread(matrix.add, problem_id, meant.vector)
     by_meaning, candidates = await asyncio.to_thread(_by_meaning, matrix, problem_id, cosines)
-    units = await _with_units(session, matrix, problem_id, meant.units, cosines, candidates)
+    units = await _with_units(session, matrix, problem_id, meant, cosines, candidates, mean)
     units.score(matrix, by_meaning, candidates)
     now = utcnow()
     await session.execute(
@@ -468,7 +473,6 @@ class Units:
     ``CROWD`` among its ``POOL`` nearest (``own``), theirs with it where it joined or left
     them (``joined``), and the city's mean units crowding."""
 
-    problem_id: uuid.UUID
     scores: dict[uuid.UUID, float]
     theirs: dict[uuid.UUID, Pairs]  # each one's best units scores, as they are now
     own: Pairs
@@ -498,9 +502,10 @@ async def _with_units(
     session: AsyncSession,
     matrix: Matrix,
     problem_id: uuid.UUID,
-    units: meaning.Vectors,
+    meant: Embedded,
     cosines: meaning.Vectors,
     candidates: Sequence[uuid.UUID],
+    mean: float | None,
 ) -> Units:
     """The problem's units scores with its ``POOL`` nearest by the whole text and the
     ``NEAREST`` candidates (those that have units, read from ``problem_meanings``)."""
@@ -515,10 +520,9 @@ async def _with_units(
             _UNITS_SQL, {"ids": sorted({*pool, *candidates}), "model": meaning.MODEL_ID}
         )
     ).all()
-    mean = await session.scalar(_UNITS_MEAN_SQL, {"model": meaning.MODEL_ID})
     scores = {
         row.problem_id: units_score(
-            units, np.frombuffer(row.units, dtype="<f4").reshape(-1, meaning.DIMENSIONS)
+            meant.units, np.frombuffer(row.units, dtype="<f4").reshape(-1, meaning.DIMENSIONS)
         )
         for row in rows
     }
@@ -536,7 +540,7 @@ async def _with_units(
     own_crowding = float(np.mean([score for _, score in own])) if own else None
     if mean is None:  # the first units of the city: its own crowding is the mean
         mean = own_crowding if own_crowding is not None else 0.0
-    return Units(problem_id, scores, theirs, own, joined, float(mean))
+    return Units(scores, theirs, own, joined, float(mean))
 
 
 def _joined(pairs: Pairs, problem_id: uuid.UUID, score: float) -> Pairs | None:
