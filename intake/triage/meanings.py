@@ -99,13 +99,18 @@ _UNITS_NEAREST_SQL = text(
     "UPDATE problem_meanings SET units_nearest = :units_nearest, "
     "units_nearest_ids = :units_nearest_ids WHERE problem_id = :id"
 )
-# The city's mean units crowding.
+# The city's mean units crowding, as the problems stored last have it (newest first on
+# ``stored_at``'s index: a pass reads some rows, not the city).
 _UNITS_MEAN_SQL = text(
     """
-    SELECT avg((SELECT avg(score) FROM unnest(units_nearest) AS score))
-    FROM problem_meanings WHERE model = :model AND cardinality(units_nearest) > 0
+    SELECT avg((SELECT avg(score) FROM unnest(units_nearest) AS score)) FROM (
+        SELECT units_nearest FROM problem_meanings
+        WHERE model = :model AND cardinality(units_nearest) > 0
+        ORDER BY stored_at DESC LIMIT :sample
+    ) AS recent
     """
 )
+MEAN_SAMPLE = 2000  # problems whose units crowding gives the city's mean
 _NEAREST_SQL = text(
     "UPDATE problem_meanings SET nearest = :nearest, nearest_ids = :nearest_ids, "
     "stored_at = :now WHERE problem_id = :id"
@@ -342,7 +347,9 @@ async def embed_due(sessionmaker: Sessions, matrix: Matrix, limit: int = BATCH) 
         encoder = await asyncio.to_thread(meaning.encoder)
         async with sessionmaker() as session:
             await matrix.refresh(session)
-            mean = await session.scalar(_UNITS_MEAN_SQL, {"model": meaning.MODEL_ID})
+            mean = await session.scalar(
+                _UNITS_MEAN_SQL, {"model": meaning.MODEL_ID, "sample": MEAN_SAMPLE}
+            )
         texts = [(row.title, row.statement) for row in due]
         embedded = await asyncio.to_thread(_embed_each, encoder, texts)
         done = failed = 0
@@ -424,6 +431,7 @@ async def store(
                 for other, pairs in sorted(nearest.items())
             ],
         )
+    # A second batch in key order: only the worker writes these rows, one pass at a time.
     if units.joined:  # the problems whose best units scores it joined (or left), in key order
         await session.execute(
             _UNITS_NEAREST_SQL,
@@ -537,9 +545,11 @@ async def _with_units(
         pairs = _joined(theirs[other], problem_id, scores[other])
         if pairs is not None:
             joined[other] = theirs[other] = pairs
-    own_crowding = float(np.mean([score for _, score in own])) if own else None
-    if mean is None:  # the first units of the city: its own crowding is the mean
-        mean = own_crowding if own_crowding is not None else 0.0
+    if mean is None:  # none stored yet (a new city, the first pass after the upgrade)
+        known = [
+            np.mean([score for _, score in pairs]) for pairs in (*theirs.values(), own) if pairs
+        ]
+        mean = float(np.mean(known)) if known else 0.0  # none known: no crowding is counted
     return Units(scores, theirs, own, joined, float(mean))
 
 
