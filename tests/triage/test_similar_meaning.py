@@ -6,10 +6,12 @@ embeds every problem again."""
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import replace
 from typing import Any
 
 import asyncpg
+import numpy as np
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -344,6 +346,53 @@ async def test_a_problem_stored_before_units_is_matched_on_its_whole_text(
     assert hungry_too["id"] not in dict(
         (await units_nearest(db))[hungry["id"]]
     )  # nothing to compare its units with
+
+
+def test_a_units_list_keeps_the_best_ten_each_problem_once() -> None:
+    ids_ = [uuid.UUID(int=n) for n in range(12)]
+    full = [(ids_[n], 0.9 - n / 100) for n in range(meanings.CROWD)]  # 0.90 down to 0.81
+
+    # A better score joins and the lowest leaves; a lower one changes nothing.
+    joined = meanings._joined(full, ids_[11], 0.95)
+    assert joined is not None and joined[0] == (ids_[11], 0.95)
+    assert len(joined) == meanings.CROWD and ids_[9] not in dict(joined)
+    assert meanings._joined(full, ids_[11], 0.5) is None
+    # A problem already there is replaced, not added twice, at its new place.
+    again = meanings._joined(full, ids_[3], 0.99)
+    assert again is not None and again[0] == (ids_[3], 0.99) and len(again) == meanings.CROWD
+    fell = meanings._joined(full, ids_[3], 0.1)
+    assert fell is not None and fell[-1] == (ids_[3], 0.1) and len(fell) == meanings.CROWD
+    # A short list takes anyone.
+    assert meanings._joined(full[:3], ids_[11], 0.1) == [*full[:3], (ids_[11], 0.1)]
+
+
+def test_units_make_their_share_of_the_meaning_of_candidates_that_have_them() -> None:
+    matrix = meanings.Matrix()
+    first, second, third = (uuid.UUID(int=n) for n in (1, 2, 3))
+    for problem_id in (first, second, third):
+        matrix.add(problem_id, np.eye(meaning.DIMENSIONS, dtype=np.float32)[problem_id.int])
+    by_meaning = np.array([0.5, 0.3, 0.2], dtype=np.float32)
+    units = meanings.Units(
+        scores={second: 0.7},  # the third has no units (stored before them)
+        theirs={second: [(third, 0.6), (first, 0.4)]},  # its units crowding: 0.5
+        own=[(second, 0.7), (third, 0.5)],  # the first's: 0.6
+        joined={},
+        mean=0.45,
+    )
+    units.score(matrix, by_meaning, [second, third])
+
+    crowded = (0.6 - 0.45) + (0.5 - 0.45)
+    share = meanings.UNITS
+    expected = (1 - share) * 0.3 + share * (0.7 - meanings.CROWDING * crowded)
+    assert by_meaning.tolist() == pytest.approx([0.5, expected, 0.2])
+
+
+def test_the_units_score_is_each_units_best_match_averaged_both_ways() -> None:
+    a, b, c = np.eye(3, dtype=np.float32)
+    # One text says a and b, the other only a: a finds a, b finds nothing (0); back, a finds a.
+    assert meanings.units_score(np.stack([a, b]), np.stack([a])) == pytest.approx((0.5 + 1) / 2)
+    assert meanings.units_score(np.stack([a]), np.stack([a, b])) == pytest.approx(0.75)
+    assert meanings.units_score(np.stack([c]), np.stack([a, b])) == pytest.approx(0.0)
 
 
 async def test_the_matrix_is_filled_off_the_event_loop_in_chunks(
