@@ -18,7 +18,9 @@ problems again), for:
   the terms' cosine, the meaning being (1 - ``UNITS``) x (the whole text's cosine less
   ``CROWDING`` x both crowdings) + ``UNITS`` x (the units score, each unit's best match in
   the other averaged both ways, less ``CROWDING`` x both units crowdings); every problem is
-  scored (the worker scores only its candidates, which finds the same pairs here);
+  scored with its units (the worker mixes units in for its 100 nearest candidates only,
+  which finds the same pairs here), each crowding computed exactly on the final city (the
+  worker keeps them as problems join) and the units split from the whole statement;
 - the whole text alone, as before units (``BEFORE_UNITS``: its blend then);
 - the terms alone, and the whole-text cosine alone.
 
