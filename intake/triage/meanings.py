@@ -260,11 +260,7 @@ class Matrix:
 
     def _nearest(self, cosines: meaning.Vectors) -> list[tuple[int, float]]:
         """The rows of the ``CROWD`` highest ``cosines`` (not -inf), with them."""
-        count = min(CROWD, int(np.isfinite(cosines).sum()))
-        if count <= 0:
-            return []
-        rows = np.argpartition(-cosines, count - 1)[:count]
-        return [(int(row), float(cosines[row])) for row in rows]
+        return [(int(row), float(cosines[row])) for row in _highest(cosines, CROWD)]
 
     def _pairs(self, row: int) -> list[tuple[uuid.UUID, float]]:
         """A row's nearest, as (problem, cosine), nearest last."""
@@ -305,6 +301,14 @@ class Matrix:
         self.nearest[row], self.near[row] = EMPTY, -1
         for place, (other, value) in enumerate(nearest[:CROWD]):
             self.nearest[row, place], self.near[row, place] = value, other
+
+
+def _highest(values: meaning.Vectors, count: int) -> NDArray[np.intp]:
+    """The rows of the ``count`` highest ``values`` that are not -inf, in no order."""
+    count = min(count, int(np.isfinite(values).sum()))
+    if count <= 0:
+        return np.zeros(0, dtype=np.intp)
+    return np.argpartition(-values, count - 1)[:count]
 
 
 def _grown(array: NDArray[Any], size: int, fill: float) -> NDArray[Any]:
@@ -490,7 +494,7 @@ class Units:
     def crowding(self, pairs: Pairs) -> float:
         """How crowded the units' neighbourhood of a problem with these best scores is, less
         the city's mean (none known: as crowded as the mean)."""
-        return float(np.mean([score for _, score in pairs])) - self.mean if pairs else 0.0
+        return _mean(pairs) - self.mean if pairs else 0.0
 
     def score(
         self, matrix: Matrix, by_meaning: meaning.Vectors, candidates: Sequence[uuid.UUID]
@@ -517,12 +521,7 @@ async def _with_units(
 ) -> Units:
     """The problem's units scores with its ``POOL`` nearest by the whole text and the
     ``NEAREST`` candidates (those that have units, read from ``problem_meanings``)."""
-    count = min(POOL, int(np.isfinite(cosines).sum()))
-    pool = (
-        [matrix.ids[row] for row in np.argpartition(-cosines, count - 1)[:count]]
-        if count > 0
-        else []
-    )
+    pool = [matrix.ids[row] for row in _highest(cosines, POOL)]
     rows = (
         await session.execute(
             _UNITS_SQL, {"ids": sorted({*pool, *candidates}), "model": meaning.MODEL_ID}
@@ -546,11 +545,14 @@ async def _with_units(
         if pairs is not None:
             joined[other] = theirs[other] = pairs
     if mean is None:  # none stored yet (a new city, the first pass after the upgrade)
-        known = [
-            np.mean([score for _, score in pairs]) for pairs in (*theirs.values(), own) if pairs
-        ]
+        known = [_mean(pairs) for pairs in (*theirs.values(), own) if pairs]
         mean = float(np.mean(known)) if known else 0.0  # none known: no crowding is counted
     return Units(scores, theirs, own, joined, float(mean))
+
+
+def _mean(pairs: Pairs) -> float:
+    """The mean of a units list's scores (a list with some)."""
+    return float(np.mean([score for _, score in pairs]))
 
 
 def _joined(pairs: Pairs, problem_id: uuid.UUID, score: float) -> Pairs | None:
@@ -590,13 +592,7 @@ def _by_meaning(
     crowding -= crowding.mean()
     by_meaning: meaning.Vectors = cosines - CROWDING * (crowding + crowding[own])
     by_meaning[own] = -np.inf
-    count = min(NEAREST, len(matrix) - 1)
-    nearest = (
-        [matrix.ids[row] for row in np.argpartition(-by_meaning, count - 1)[:count]]
-        if count > 0
-        else []
-    )
-    return by_meaning, nearest
+    return by_meaning, [matrix.ids[row] for row in _highest(by_meaning, NEAREST)]
 
 
 async def _scores(
