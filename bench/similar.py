@@ -211,17 +211,24 @@ async def _found(
     first ten); without them the place is read from the whole stored list (its best
     ``similar.KEEP``, in the API's order), as the city would list it without those pairs."""
     buried = {problem["id"]: pair.corpus for pair in pairs for problem in (pair.first, pair.second)}
+    stored = {
+        str(row["problem_id"]): row["ids"]
+        for row in await _sql(
+            url,
+            "SELECT problem_id, array_agg(similar_id::text ORDER BY score DESC, similar_id) AS ids "
+            "FROM problem_similarities WHERE problem_id = ANY($1::uuid[]) GROUP BY problem_id",
+            [uuid.UUID(pair.first["id"]) for pair in pairs],
+        )
+    }
     found: dict[str, Found] = {}
     for pair in pairs:
         response = await client.get(f"/api/v1/problems/{pair.first['id']}/similar", headers=headers)
         listed = [match["id"] for match in response.json()]
-        stored = await _sql(
-            url,
-            "SELECT similar_id::text AS id FROM problem_similarities WHERE problem_id = $1 "
-            "ORDER BY score DESC, similar_id",
-            uuid.UUID(pair.first["id"]),
-        )
-        own = [row["id"] for row in stored if buried.get(row["id"], pair.corpus) == pair.corpus]
+        own = [
+            other
+            for other in stored.get(pair.first["id"], [])
+            if buried.get(other, pair.corpus) == pair.corpus
+        ]
         tally = found.setdefault(pair.corpus, Found())
         tally.total += 1
         tally.together += pair.second["id"] in listed[:TOP]
