@@ -64,6 +64,7 @@ CORPORA = (
     ("paraphrases_outside5.txt", "outside 5"),
     ("paraphrases_outside6.txt", "outside 6"),
     ("paraphrases_outside7.txt", "outside 7"),
+    ("paraphrases_outside8.txt", "outside 8"),
 )
 TOP, TARGET = 5, 0.9
 # The rest of each buried record shares no word with the pairs' texts.

@@ -15,12 +15,15 @@ and the file's own texts, as ``bench.similar`` counts it: other files tell some 
 problems again), for:
 
 - the worker's ranking (``intake.triage.meanings``): ``BLEND`` x the meaning + the rest x
-  the terms' cosine, the meaning being (1 - ``UNITS``) x (the whole text's cosine less
-  ``CROWDING`` x both crowdings) + ``UNITS`` x (the units score, each unit's best match in
-  the other averaged both ways, less ``CROWDING`` x both units crowdings); every problem is
-  scored with its units (the worker mixes units in for its 100 nearest candidates only,
-  which finds the same pairs here), each crowding computed exactly on the final city (the
-  worker keeps them as problems join) and the units split from the whole statement;
+  the terms, the meaning being (1 - ``UNITS``) x (the whole text's cosine less ``CROWDING``
+  x both crowdings) + ``UNITS`` x (the units score, each unit's best match in the other
+  averaged both ways, less ``CROWDING`` x both units crowdings), and the terms their
+  cosine less ``CROWDING`` x both terms crowdings; every problem is scored with its units
+  (the worker mixes units in for its 100 nearest candidates only, which finds the same
+  pairs here), each crowding computed exactly on the final city (the worker keeps them as
+  problems join, from the problems scored with each) and the units split from the whole
+  statement;
+- the same with the terms' cosine as it is (before terms crowding);
 - the whole text alone, as before units (``BEFORE_UNITS``: its blend then);
 - the terms alone, and the whole-text cosine alone.
 
@@ -75,7 +78,8 @@ class City:
     units: Array  # every problem's title and sentences, by problem
     starts: NDArray[np.intp]
     counts: NDArray[np.intp]
-    lexical: dict[int, NDArray[np.float64]]  # the terms' cosine of each first with every text
+    lexical: dict[int, Array]  # the terms' cosine of each first with every text
+    terms_crowding: Array  # each text's mean terms' cosine with its CROWD nearest by them
 
 
 def _background(problems: int, seed: int) -> list[tuple[str, str]]:
@@ -151,27 +155,22 @@ def build(problems: int, seed: int, cache: Path, extra: Sequence[Path]) -> City:
     terms, vocabulary = asyncio.run(_terms(texts))
     held = Counter(term for found in terms for term in found)
     weights = [words.weights(found, held, len(texts), vocabulary) for found in terms]
-    norms = np.array([math.sqrt(sum(w * w for w in given.values())) for given in weights])
-    holding: dict[str, list[int]] = {}
-    for n, found in enumerate(terms):
-        for term in found:
-            holding.setdefault(term, []).append(n)
-
-    def lexical(q: int) -> NDArray[np.float64]:
-        shared = np.zeros(len(texts))
-        for term, weight in weights[q].items():
-            shared[holding[term]] += weight * weight
-        with np.errstate(divide="ignore", invalid="ignore"):
-            score = np.where(norms > 0, shared / (norms[q] * norms), 0.0)
-        capped: NDArray[np.float64] = np.minimum(np.nan_to_num(score), 1.0)
-        return capped
-
-    lexicals = {q: lexical(q) for _, q, _ in queries}
-    return City(texts, queries, whole, title, units[order], starts, counts, lexicals)
+    index = {term: n for n, term in enumerate(held)}
+    weighted = np.zeros((len(texts), len(index)), dtype=np.float32)  # a row each, normalised
+    for n, given in enumerate(weights):
+        for term, weight in given.items():
+            weighted[n, index[term]] = weight
+    norms = np.linalg.norm(weighted, axis=1)
+    weighted /= np.where(norms > 0, norms, 1.0)[:, None]
+    lexicals = {q: np.minimum(weighted @ weighted[q], 1.0) for _, q, _ in queries}
+    return City(
+        texts, queries, whole, title, units[order], starts, counts, lexicals, crowding(weighted)
+    )
 
 
 def crowding(vectors: Array) -> Array:
-    """The worker's crowding: each text's mean cosine with its ``CROWD`` nearest others."""
+    """The worker's crowding: each text's mean cosine with its ``CROWD`` nearest others (of
+    its vectors, or of its weighted terms)."""
     crowd = meanings.CROWD
     found = np.zeros(len(vectors), dtype=np.float32)
     for start in range(0, len(vectors), 1000):
@@ -246,22 +245,34 @@ def main(argv: list[str] | None = None) -> int:
     whole -= whole.mean()
     units = units_crowding(city)
     units -= units.mean()
+    terms = city.terms_crowding - city.terms_crowding.mean()
     blend, crowded, share = meanings.BLEND, meanings.CROWDING, meanings.UNITS
 
+    def meant(q: int) -> NDArray[np.floating]:
+        found: NDArray[np.floating] = (1 - share) * (
+            city.whole @ city.whole[q] - crowded * (whole + whole[q])
+        )
+        found += share * (by_units(city, q) - crowded * (units + units[q]))
+        return found
+
     def worker(q: int) -> NDArray[np.floating]:
-        meant = (1 - share) * (city.whole @ city.whole[q] - crowded * (whole + whole[q]))
-        meant += share * (by_units(city, q) - crowded * (units + units[q]))
-        score: NDArray[np.floating] = blend * meant + (1 - blend) * city.lexical[q]
+        lexical = city.lexical[q] - crowded * (terms + terms[q])
+        score: NDArray[np.floating] = blend * meant(q) + (1 - blend) * lexical
+        return score
+
+    def before_terms_crowding(q: int) -> NDArray[np.floating]:
+        score: NDArray[np.floating] = blend * meant(q) + (1 - blend) * city.lexical[q]
         return score
 
     def before_units(q: int) -> NDArray[np.floating]:
-        meant = city.whole @ city.whole[q] - crowded * (whole + whole[q])
-        score: NDArray[np.floating] = BEFORE_UNITS * meant + (1 - BEFORE_UNITS) * city.lexical[q]
+        found = city.whole @ city.whole[q] - crowded * (whole + whole[q])
+        score: NDArray[np.floating] = BEFORE_UNITS * found + (1 - BEFORE_UNITS) * city.lexical[q]
         return score
 
     print(f"{len(city.queries)} pairs among {args.problems:,} problems: pairs in the first {TOP}")
     print("(mean log of the place in brackets: 0 is always first)")
     print(report(city, "the worker's ranking", worker))
+    print(report(city, "the terms' cosine, not less their crowding", before_terms_crowding))
     print(report(city, "the whole text alone (before units)", before_units))
     print(report(city, "terms alone", lambda q: city.lexical[q]))
     print(report(city, "meaning alone", lambda q: city.whole @ city.whole[q]))
