@@ -65,6 +65,7 @@ CORPORA = (
     ("paraphrases_outside6.txt", "outside 6"),
     ("paraphrases_outside7.txt", "outside 7"),
     ("paraphrases_outside8.txt", "outside 8"),
+    ("paraphrases_outside9.txt", "outside 9"),
 )
 TOP, TARGET = 5, 0.9
 # The rest of each buried record shares no word with the pairs' texts.
