@@ -326,10 +326,6 @@ class ProblemMeaning(Base):
     units: Mapped[bytes | None] = mapped_column(LargeBinary)
     units_nearest: Mapped[list[float] | None] = mapped_column(ARRAY(REAL))
     units_nearest_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(UUID(as_uuid=True)))
-    # Its best terms' cosines among the problems scored with it, and whose (NULL: stored
-    # before them).
-    terms_nearest: Mapped[list[float] | None] = mapped_column(ARRAY(REAL))
-    terms_nearest_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(UUID(as_uuid=True)))
     # When the row last changed (its vector or its nearest), indexed: each process's matrix
     # of meanings reads what changed since it last looked.
     stored_at: Mapped[datetime] = mapped_column(index=True)

@@ -8,18 +8,17 @@ app's meaning worker then, every ``INTAKE_MEANING_SECONDS``: reads the newest du
 tens of milliseconds each, so the event loop keeps serving), and stores each one's matches
 again, scored
 
-    BLEND * meaning + (1 - BLEND) * terms
+    BLEND * meaning + (1 - BLEND) * cosine of their weighted terms
 
 where meaning is the cosine of the two vectors, mixed with their units' (each unit's best match
-among the other's units, both ways) for the nearest, and terms the cosine of their weighted
-terms, each less how crowded the two problems' neighbourhoods are by it
-(docs/triage.md#meaning). It is scored over the ``NEAREST`` problems nearest in meaning (a
-brute-force product with the process's matrix of every stored vector, kept up to date from
-``problem_meanings``) and the problems sharing its rarest terms. Its best ``similar.KEEP``
-are its list; it joins their lists with the same score, and every list that held it gets the
-new score too, so a list never mixes the two scales for long. Each problem is stored in a
-short transaction of its own, if its words are still the ones embedded. One pass runs at a
-time city-wide (an advisory lock), whatever the number of processes.
+among the other's units, both ways) for the nearest, each less how crowded the two problems'
+neighbourhoods are (docs/triage.md#meaning). It is scored over the ``NEAREST`` problems nearest
+in meaning (a brute-force product with the process's matrix of every stored vector, kept up to
+date from ``problem_meanings``) and the problems sharing its rarest terms. Its best
+``similar.KEEP`` are its list; it joins their lists with the same score, and every list that
+held it gets the new score too, so a list never mixes the two scales for long. Each problem is
+stored in a short transaction of its own, if its words are still the ones embedded. One pass
+runs at a time city-wide (an advisory lock), whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -43,18 +42,16 @@ from intake.triage import meaning, similar, words
 
 logger = logging.getLogger(__name__)
 
-# The score: BLEND * meaning + (1 - BLEND) * terms. Meaning is the cosine less CROWDING * (the
-# crowding of each, less the city's mean crowding); for the NEAREST that have units, (1 -
-# UNITS) of that and UNITS of their units score less CROWDING * (the units crowding of each,
-# less the city's mean). Terms is the terms' cosine less CROWDING * (the terms crowding of
-# each, less the city's mean). Tuned on tests/corpus/paraphrases.txt and
+# The score: BLEND * meaning + (1 - BLEND) * the terms' cosine. Meaning is the cosine less
+# CROWDING * (the crowding of each, less the city's mean crowding); for the NEAREST that have
+# units, (1 - UNITS) of that and UNITS of their units score less CROWDING * (the units
+# crowding of each, less the city's mean). Tuned on tests/corpus/paraphrases.txt and
 # paraphrases_outside3.txt only (docs/triage.md#meaning).
 BLEND = 0.65
 CROWDING = 1.125
 UNITS = 0.4
 CROWD = 10  # a problem's crowding: the mean cosine of its CROWD nearest
 POOL = 50  # its units crowding: the mean of its best CROWD units scores among its POOL nearest
-# Its terms crowding: the mean of its best CROWD terms' cosines among the problems scored with it
 EMPTY = -2.0  # a free place among a problem's nearest (a cosine is at least -1)
 NEAREST = 100  # problems nearest in meaning scored with their terms too
 BATCH = 16  # problems a pass claims and embeds at once
@@ -83,17 +80,14 @@ _CLAIM_SQL = text(
 _VECTOR_SQL = text(
     """
     INSERT INTO problem_meanings (problem_id, model, vector, nearest, nearest_ids, units,
-                                  units_nearest, units_nearest_ids, terms_nearest,
-                                  terms_nearest_ids, stored_at)
+                                  units_nearest, units_nearest_ids, stored_at)
     VALUES (:id, :model, :vector, :nearest, :nearest_ids, :units, :units_nearest,
-            :units_nearest_ids, :terms_nearest, :terms_nearest_ids, :now)
+            :units_nearest_ids, :now)
     ON CONFLICT (problem_id) DO UPDATE
         SET model = excluded.model, vector = excluded.vector, nearest = excluded.nearest,
             nearest_ids = excluded.nearest_ids, units = excluded.units,
             units_nearest = excluded.units_nearest,
-            units_nearest_ids = excluded.units_nearest_ids,
-            terms_nearest = excluded.terms_nearest,
-            terms_nearest_ids = excluded.terms_nearest_ids, stored_at = excluded.stored_at
+            units_nearest_ids = excluded.units_nearest_ids, stored_at = excluded.stored_at
     """
 )
 # The units of the given problems (of this model), with their best units scores and whose.
@@ -105,24 +99,18 @@ _UNITS_NEAREST_SQL = text(
     "UPDATE problem_meanings SET units_nearest = :units_nearest, "
     "units_nearest_ids = :units_nearest_ids WHERE problem_id = :id"
 )
-_TERMS_NEAREST_SQL = text(
-    "UPDATE problem_meanings SET terms_nearest = :terms_nearest, "
-    "terms_nearest_ids = :terms_nearest_ids WHERE problem_id = :id"
-)
-# The city's mean units and terms crowding, as the problems stored last have them (newest
-# first on ``stored_at``'s index: a pass reads some rows, not the city; an empty or missing
-# list counts for neither).
-_MEANS_SQL = text(
+# The city's mean units crowding, as the problems stored last have it (newest first on
+# ``stored_at``'s index: a pass reads some rows, not the city).
+_UNITS_MEAN_SQL = text(
     """
-    SELECT avg((SELECT avg(score) FROM unnest(units_nearest) AS score)) AS units,
-           avg((SELECT avg(score) FROM unnest(terms_nearest) AS score)) AS terms
-    FROM (
-        SELECT units_nearest, terms_nearest FROM problem_meanings
-        WHERE model = :model ORDER BY stored_at DESC LIMIT :sample
+    SELECT avg((SELECT avg(score) FROM unnest(units_nearest) AS score)) FROM (
+        SELECT units_nearest FROM problem_meanings
+        WHERE model = :model AND cardinality(units_nearest) > 0
+        ORDER BY stored_at DESC LIMIT :sample
     ) AS recent
     """
 )
-MEAN_SAMPLE = 2000  # problems whose units and terms crowding give the city's means
+MEAN_SAMPLE = 2000  # problems whose units crowding gives the city's mean
 _NEAREST_SQL = text(
     "UPDATE problem_meanings SET nearest = :nearest, nearest_ids = :nearest_ids, "
     "stored_at = :now WHERE problem_id = :id"
@@ -132,8 +120,7 @@ _STORED_SQL = text(
     "WHERE model = :model AND stored_at >= :since ORDER BY stored_at"
 )
 # The terms' cosine of the problem with the given problems, the problems sharing its rarest
-# terms (as the search on submit finds them) and those whose lists hold it; with each one's
-# best terms' cosines and whose, where its meaning of this model stored them.
+# terms (as the search on submit finds them) and those whose lists hold it.
 _TERMS_SCORES_SQL = text(
     """
     WITH query AS (
@@ -150,11 +137,8 @@ _TERMS_SCORES_SQL = text(
     SELECT chosen.id, coalesce(least(1.0, coalesce((
         SELECT sum(query.weight) FROM unnest(problems.similar_terms) AS shared(term)
         JOIN query ON query.term = shared.term
-    ), 0.0) / nullif(:norm * problems.similar_norm, 0)), 0.0) AS score,
-    meant.terms_nearest, meant.terms_nearest_ids
+    ), 0.0) / nullif(:norm * problems.similar_norm, 0)), 0.0) AS score
     FROM chosen JOIN problems ON problems.id = chosen.id
-    LEFT JOIN problem_meanings AS meant
-        ON meant.problem_id = chosen.id AND meant.model = :model
     WHERE chosen.id <> CAST(:id AS uuid) AND problems.reference IS NOT NULL
     """
 )
@@ -367,18 +351,16 @@ async def embed_due(sessionmaker: Sessions, matrix: Matrix, limit: int = BATCH) 
         encoder = await asyncio.to_thread(meaning.encoder)
         async with sessionmaker() as session:
             await matrix.refresh(session)
-            means = (
-                await session.execute(
-                    _MEANS_SQL, {"model": meaning.MODEL_ID, "sample": MEAN_SAMPLE}
-                )
-            ).one()
+            mean = await session.scalar(
+                _UNITS_MEAN_SQL, {"model": meaning.MODEL_ID, "sample": MEAN_SAMPLE}
+            )
         texts = [(row.title, row.statement) for row in due]
         embedded = await asyncio.to_thread(_embed_each, encoder, texts)
         done = failed = 0
         for row, meant in zip(due, embedded, strict=True):
             try:
                 async with sessionmaker() as session, session.begin():
-                    done += await store(session, matrix, row.id, row.version, meant, Means(*means))
+                    done += await store(session, matrix, row.id, row.version, meant, mean)
             except Exception:
                 failed += 1
                 logger.exception("The meaning of problem %s was not stored; it stays due", row.id)
@@ -410,24 +392,17 @@ def _embed_each(
     ]
 
 
-@dataclass(frozen=True)
-class Means:
-    """The city's mean units and terms crowding, as a pass found them (None: none yet)."""
-
-    units: float | None = None
-    terms: float | None = None
-
-
 async def store(
     session: AsyncSession,
     matrix: Matrix,
     problem_id: uuid.UUID,
     version: int,
     meant: Embedded,
-    means: Means | None = None,
+    mean: float | None = None,
 ) -> bool:
     """Store the problem's vector, its units and its matches by meaning and terms; False
-    when its words changed since they were read (it stays due)."""
+    when its words changed since they were read (it stays due). ``mean`` is the city's mean
+    units crowding, as the pass found it (None: none yet)."""
     claimed = (
         await session.execute(
             _CLAIM_SQL, {"id": problem_id, "version": version, "model": meaning.MODEL_ID}
@@ -435,12 +410,10 @@ async def store(
     ).first()
     if claimed is None:
         return False
-    means = means or Means()
     cosines, nearest = await asyncio.to_thread(matrix.add, problem_id, meant.vector)
     by_meaning, candidates = await asyncio.to_thread(_by_meaning, matrix, problem_id, cosines)
-    units = await _with_units(session, matrix, problem_id, meant, cosines, candidates, means)
+    units = await _with_units(session, matrix, problem_id, meant, cosines, candidates, mean)
     units.score(matrix, by_meaning, candidates)
-    terms = await _with_terms(session, problem_id, claimed.similar_terms or [], candidates, means)
     now = utcnow()
     await session.execute(
         _VECTOR_SQL,
@@ -451,7 +424,6 @@ async def store(
             **_nearest_params(nearest.pop(problem_id)),
             "units": meant.units.astype("<f4").tobytes(),
             **_nearest_params(units.own, "units_"),
-            **_nearest_params(terms.own, "terms_"),
             "now": now,
         },
     )
@@ -463,26 +435,18 @@ async def store(
                 for other, pairs in sorted(nearest.items())
             ],
         )
-    # Batches in key order: only the worker writes these rows, one pass at a time.
-    for of_kind, statement, prefix in (
-        (units, _UNITS_NEAREST_SQL, "units_"),
-        (terms, _TERMS_NEAREST_SQL, "terms_"),
-    ):
-        if of_kind.joined:  # the problems whose best scores it joined (or left)
-            await session.execute(
-                statement,
-                [
-                    {"id": other, **_nearest_params(pairs, prefix)}
-                    for other, pairs in sorted(of_kind.joined.items())
-                ],
-            )
-    scores = {
-        other: float(
-            BLEND * by_meaning[matrix.rows[other]] + (1 - BLEND) * terms.less_crowding(other)
+    # A second batch in key order: only the worker writes these rows, one pass at a time.
+    if units.joined:  # the problems whose best units scores it joined (or left), in key order
+        await session.execute(
+            _UNITS_NEAREST_SQL,
+            [
+                {"id": other, **_nearest_params(pairs, "units_")}
+                for other, pairs in sorted(units.joined.items())
+            ],
         )
-        for other in terms.scores
-        if other in matrix.rows
-    }
+    scores = await _scores(
+        session, matrix, problem_id, claimed.similar_terms or [], by_meaning, candidates
+    )
     best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: similar.KEEP]
     await session.execute(_FORGET_OWN_SQL, {"id": problem_id})
     if best:
@@ -516,62 +480,34 @@ Pairs = list[tuple[uuid.UUID, float]]
 
 
 @dataclass
-class Kept:
-    """A problem's scores of one kind (its units', its terms') with the problems near it;
-    its best ``CROWD`` of them (``own``); each one's best as they are now (``theirs``: only
-    those that keep theirs), with those it joined or left (``joined``); and the city's mean
-    crowding of that kind."""
+class Units:
+    """A problem's units scores with the problems near it that have units, its best
+    ``CROWD`` among its ``POOL`` nearest (``own``), theirs with it where it joined or left
+    them (``joined``), and the city's mean units crowding."""
 
     scores: dict[uuid.UUID, float]
-    theirs: dict[uuid.UUID, Pairs]
+    theirs: dict[uuid.UUID, Pairs]  # each one's best units scores, as they are now
     own: Pairs
     joined: dict[uuid.UUID, Pairs]
     mean: float
 
     def crowding(self, pairs: Pairs) -> float:
-        """How crowded the neighbourhood of a problem with these best scores is, less the
-        city's mean (none known: as crowded as the mean)."""
+        """How crowded the units' neighbourhood of a problem with these best scores is, less
+        the city's mean (none known: as crowded as the mean)."""
         return _mean(pairs) - self.mean if pairs else 0.0
-
-    def less_crowding(self, other: uuid.UUID) -> float:
-        """The score with ``other`` less ``CROWDING`` times both neighbourhoods' crowding."""
-        crowded = self.crowding(self.own) + self.crowding(self.theirs.get(other, []))
-        return self.scores[other] - CROWDING * crowded
-
-
-def _kept(
-    problem_id: uuid.UUID,
-    scores: dict[uuid.UUID, float],
-    theirs: dict[uuid.UUID, Pairs],
-    near: Sequence[uuid.UUID],
-    mean: float | None,
-) -> Kept:
-    """The problem's best ``CROWD`` scores among ``near``, and the lists of those of them that
-    keep theirs, with it joined (or its old score replaced)."""
-    own = sorted(((other, scores[other]) for other in near), key=lambda pair: -pair[1])[:CROWD]
-    joined = {}
-    for other in near:
-        if other in theirs:
-            pairs = _joined(theirs[other], problem_id, scores[other])
-            if pairs is not None:
-                joined[other] = theirs[other] = pairs
-    if mean is None:  # none stored yet (a new city, the first pass after an upgrade)
-        known = [_mean(pairs) for pairs in (*theirs.values(), own) if pairs]
-        mean = float(np.mean(known)) if known else 0.0  # none known: no crowding is counted
-    return Kept(scores, theirs, own, joined, float(mean))
-
-
-class Units(Kept):
-    """The units' scores: each unit's best cosine among the other's units, both ways."""
 
     def score(
         self, matrix: Matrix, by_meaning: meaning.Vectors, candidates: Sequence[uuid.UUID]
     ) -> None:
         """Mix the units into the meaning part of the score of each candidate that has them."""
+        own = self.crowding(self.own)
         for other in candidates:
             if other in self.scores:
                 row = matrix.rows[other]
-                by_meaning[row] = (1 - UNITS) * by_meaning[row] + UNITS * self.less_crowding(other)
+                crowded = own + self.crowding(self.theirs[other])
+                by_meaning[row] = (1 - UNITS) * by_meaning[row] + UNITS * (
+                    self.scores[other] - CROWDING * crowded
+                )
 
 
 async def _with_units(
@@ -581,11 +517,10 @@ async def _with_units(
     meant: Embedded,
     cosines: meaning.Vectors,
     candidates: Sequence[uuid.UUID],
-    means: Means,
+    mean: float | None,
 ) -> Units:
     """The problem's units scores with its ``POOL`` nearest by the whole text and the
-    ``NEAREST`` candidates (those that have units, read from ``problem_meanings``); its units
-    crowding is its best among the ``POOL``."""
+    ``NEAREST`` candidates (those that have units, read from ``problem_meanings``)."""
     pool = [matrix.ids[row] for row in _highest(cosines, POOL)]
     rows = (
         await session.execute(
@@ -598,62 +533,31 @@ async def _with_units(
         )
         for row in rows
     }
-    theirs = {row.problem_id: _pairs(row.units_nearest_ids, row.units_nearest) for row in rows}
-    kept = _kept(
-        problem_id, scores, theirs, [other for other in pool if other in scores], means.units
-    )
-    return Units(kept.scores, kept.theirs, kept.own, kept.joined, kept.mean)
-
-
-async def _with_terms(
-    session: AsyncSession,
-    problem_id: uuid.UUID,
-    terms: Sequence[str],
-    nearest: Sequence[uuid.UUID],
-    means: Means,
-) -> Kept:
-    """The terms' cosine with each candidate: the ``NEAREST`` nearest in meaning, the ones
-    sharing its rarest terms, and those whose lists hold it; its terms crowding is its best
-    among them all, and it joins the best of each that keeps one (its meaning stored)."""
-    vocabulary = await words.vocabulary(session)
-    weights, counts = await similar.term_weights(session, terms, vocabulary)
-    norm = float(np.sqrt(sum(weight * weight for weight in weights.values())))
-    rows = (
-        await session.execute(
-            _TERMS_SCORES_SQL,
-            {
-                "id": problem_id,
-                "ids": list(nearest),
-                "terms": list(weights),
-                "weights": [weight * weight for weight in weights.values()],
-                "norm": norm,
-                "rare": similar.finding_terms(weights, counts) if norm else [],
-                "candidates": similar.MAX_CANDIDATES,
-                "model": meaning.MODEL_ID,
-            },
-        )
-    ).all()
-    scores = {row.id: float(row.score) for row in rows}
     theirs = {
-        row.id: _pairs(row.terms_nearest_ids, row.terms_nearest)
+        row.problem_id: list(zip(row.units_nearest_ids or [], row.units_nearest or [], strict=True))
         for row in rows
-        if row.terms_nearest is not None  # stored before terms crowding: none kept yet
     }
-    return _kept(problem_id, scores, theirs, list(scores), means.terms)
-
-
-def _pairs(ids: Sequence[uuid.UUID] | None, values: Sequence[float] | None) -> Pairs:
-    return list(zip(ids or [], values or [], strict=True))
+    near = [other for other in pool if other in scores]
+    own = sorted(((other, scores[other]) for other in near), key=lambda pair: -pair[1])[:CROWD]
+    joined = {}
+    for other in near:
+        pairs = _joined(theirs[other], problem_id, scores[other])
+        if pairs is not None:
+            joined[other] = theirs[other] = pairs
+    if mean is None:  # none stored yet (a new city, the first pass after the upgrade)
+        known = [_mean(pairs) for pairs in (*theirs.values(), own) if pairs]
+        mean = float(np.mean(known)) if known else 0.0  # none known: no crowding is counted
+    return Units(scores, theirs, own, joined, float(mean))
 
 
 def _mean(pairs: Pairs) -> float:
-    """The mean of a list's scores (a list with some)."""
+    """The mean of a units list's scores (a list with some)."""
     return float(np.mean([score for _, score in pairs]))
 
 
 def _joined(pairs: Pairs, problem_id: uuid.UUID, score: float) -> Pairs | None:
-    """A problem's best ``CROWD`` scores once another scored ``score`` with it (its old
-    score, if it had one, replaced); None if they do not change."""
+    """A problem's best ``CROWD`` units scores once another scored ``score`` with it (its
+    old score, if it had one, replaced); None if they do not change."""
     kept = [(other, value) for other, value in pairs if other != problem_id]
     if len(kept) < CROWD or score > min(value for _, value in kept):
         return sorted([*kept, (problem_id, score)], key=lambda pair: -pair[1])[:CROWD]
@@ -689,6 +593,38 @@ def _by_meaning(
     by_meaning: meaning.Vectors = cosines - CROWDING * (crowding + crowding[own])
     by_meaning[own] = -np.inf
     return by_meaning, [matrix.ids[row] for row in _highest(by_meaning, NEAREST)]
+
+
+async def _scores(
+    session: AsyncSession,
+    matrix: Matrix,
+    problem_id: uuid.UUID,
+    terms: Sequence[str],
+    by_meaning: meaning.Vectors,
+    nearest: Sequence[uuid.UUID],
+) -> dict[uuid.UUID, float]:
+    """The score with each candidate that has a vector: the ``NEAREST`` nearest in meaning,
+    the ones sharing its rarest terms, and those whose lists hold it."""
+    vocabulary = await words.vocabulary(session)
+    weights, counts = await similar.term_weights(session, terms, vocabulary)
+    norm = float(np.sqrt(sum(weight * weight for weight in weights.values())))
+    rows = await session.execute(
+        _TERMS_SCORES_SQL,
+        {
+            "id": problem_id,
+            "ids": list(nearest),
+            "terms": list(weights),
+            "weights": [weight * weight for weight in weights.values()],
+            "norm": norm,
+            "rare": similar.finding_terms(weights, counts) if norm else [],
+            "candidates": similar.MAX_CANDIDATES,
+        },
+    )
+    return {
+        row.id: float(BLEND * by_meaning[matrix.rows[row.id]] + (1 - BLEND) * row.score)
+        for row in rows
+        if row.id in matrix.rows
+    }
 
 
 async def embed_every(run: Callable[[], Awaitable[MeaningPass]], seconds: float) -> None:

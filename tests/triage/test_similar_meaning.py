@@ -287,17 +287,13 @@ async def test_embedding_a_problem_again_leaves_its_neighbours_crowding_alone(
             assert abs(twice[problem_id] - crowding) < 1e-6
 
 
-async def units_nearest(
-    db: asyncpg.Connection, kind: str = "units"
-) -> dict[str, list[tuple[str, float]]]:
-    """Each problem's best units scores (or terms' cosines, ``kind="terms"``), and whose."""
+async def units_nearest(db: asyncpg.Connection) -> dict[str, list[tuple[str, float]]]:
     rows = await db.fetch(
-        f"SELECT problem_id, {kind}_nearest AS scores, {kind}_nearest_ids AS ids "
-        "FROM problem_meanings"
+        "SELECT problem_id, units_nearest, units_nearest_ids FROM problem_meanings"
     )
     return {
         str(row["problem_id"]): sorted(
-            zip(map(str, row["ids"] or []), row["scores"] or [], strict=True)
+            zip(map(str, row["units_nearest_ids"] or []), row["units_nearest"] or [], strict=True)
         )
         for row in rows
     }
@@ -350,73 +346,6 @@ async def test_a_problem_stored_before_units_is_matched_on_its_whole_text(
     assert hungry_too["id"] not in dict(
         (await units_nearest(db))[hungry["id"]]
     )  # nothing to compare its units with
-
-
-async def test_each_problem_keeps_its_best_terms_cosines_once(
-    client: Client, city: City, sessions: Sessions, db: asyncpg.Connection
-) -> None:
-    hungry, _ = await city_of_five(client, city)
-    inspections_too = await submitted(
-        client, city, "health", **{**INSPECTIONS, "title": "Food inspections still on paper forms"}
-    )
-    assert await embed_all(sessions) == 6
-
-    # Each problem keeps the terms' cosines of the problems scored with it, each once: how
-    # crowded its terms' neighbourhood is.
-    once = await units_nearest(db, "terms")
-    assert all(len({other for other, _ in pairs}) == len(pairs) == 5 for pairs in once.values())
-    inspections = await db.fetchval(
-        "SELECT id FROM problems WHERE title = $1", INSPECTIONS["title"]
-    )
-    best = max(once[inspections_too["id"]], key=lambda pair: pair[1])
-    assert best[0] == str(inspections) and best[1] > 0.3  # the inspections told twice
-
-    # Embedded again with the same words, it replaces its cosines in the others' best.
-    await db.execute("UPDATE problems SET meaning_model = NULL WHERE id = $1", hungry["id"])
-    assert await embed_all(sessions) == 1
-    twice = await units_nearest(db, "terms")
-    assert twice.keys() == once.keys()
-    for problem_id, pairs in once.items():
-        assert [other for other, _ in twice[problem_id]] == [other for other, _ in pairs]
-        assert all(
-            abs(a - b) < 1e-5 for (_, a), (_, b) in zip(twice[problem_id], pairs, strict=True)
-        )
-
-
-async def test_a_problem_stored_before_terms_crowding_counts_as_the_mean(
-    client: Client, city: City, sessions: Sessions, db: asyncpg.Connection
-) -> None:
-    hungry, hungry_too = await city_of_five(client, city)
-    assert await embed_all(sessions) == 5
-    # As after the upgrade that brought terms crowding, before the worker reached it.
-    await db.execute(
-        "UPDATE problem_meanings SET terms_nearest = NULL, terms_nearest_ids = NULL "
-        "WHERE problem_id = $1",
-        hungry_too["id"],
-    )
-    await db.execute("UPDATE problems SET meaning_model = NULL WHERE id = $1", hungry["id"])
-    assert await embed_all(sessions) == 1
-
-    assert ids(await similar_to(client, city, hungry))[:1] == [hungry_too["id"]]
-    terms = await units_nearest(db, "terms")
-    assert terms[hungry_too["id"]] == []  # none kept: it keeps them once embedded again
-    assert hungry_too["id"] in dict(terms[hungry["id"]])
-
-
-def test_a_score_is_less_both_problems_crowding_by_its_kind() -> None:
-    first, second, third = (uuid.UUID(int=n) for n in (1, 2, 3))
-    terms = meanings.Kept(
-        scores={second: 0.6, third: 0.6},
-        theirs={second: [(third, 0.9), (first, 0.6)]},  # its crowding: 0.75
-        own=[(second, 0.6), (third, 0.6)],  # the first's: 0.6
-        joined={},
-        mean=0.5,
-    )
-    # The second is one of a crowd by its terms; the third keeps none yet (as the mean).
-    assert terms.less_crowding(second) == pytest.approx(
-        0.6 - meanings.CROWDING * ((0.6 - 0.5) + (0.75 - 0.5))
-    )
-    assert terms.less_crowding(third) == pytest.approx(0.6 - meanings.CROWDING * (0.6 - 0.5))
 
 
 def test_a_units_list_keeps_the_best_ten_each_problem_once() -> None:
