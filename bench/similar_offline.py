@@ -11,19 +11,20 @@ the title alone, and each sentence of the statement alone; the vectors are cache
 the worker's (``intake.triage.words``: the stems come from an embedded PostgreSQL under
 ``.intake/offline``, started for the run). It prints, for each corpus, the pairs whose
 paraphrase is in the first five and the mean log of its place (counted among the background
-and the file's own texts, as ``bench.similar`` counts it: other files tell some of the same
-problems again), for:
+and the file's own texts: other files tell some of the same problems again; every file is
+buried at once, so each text's crowding counts the other files' texts too, where
+``bench.similar`` buries each file in a city of its own), for:
 
 - the worker's ranking (``intake.triage.meanings``): ``BLEND`` x the meaning + the rest x
-  the terms, the meaning being (1 - ``UNITS``) x (the whole text's cosine less ``CROWDING``
-  x both crowdings) + ``UNITS`` x (the units score, each unit's best match in the other
-  averaged both ways, less ``CROWDING`` x both units crowdings), and the terms their
-  cosine less ``CROWDING`` x both terms crowdings; every problem is scored with its units
-  (the worker mixes units in for its 100 nearest candidates only, which finds the same
-  pairs here), each crowding computed exactly on the final city (the worker keeps them as
-  problems join, from the problems scored with each) and the units split from the whole
-  statement;
-- the same with the terms' cosine as it is (before terms crowding);
+  the terms' cosine, the meaning being (1 - ``UNITS``) x (the whole text's cosine less
+  ``CROWDING`` x both crowdings) + ``UNITS`` x (the units score, each unit's best match in
+  the other averaged both ways, less ``CROWDING`` x both units crowdings); every problem is
+  scored with its units (the worker mixes units in for its 100 nearest candidates only,
+  which finds the same pairs here), each crowding computed exactly on the final city (the
+  worker keeps them as problems join) and the units split from the whole statement;
+- the same with the terms' cosine less ``CROWDING`` x both terms crowdings (each text's
+  mean terms' cosine with its ``CROWD`` nearest by them, exactly): not the worker's
+  (docs/triage.md, "Units, and other ways to compute meaning");
 - the whole text alone, as before units (``BEFORE_UNITS``: its blend then);
 - the terms alone, and the whole-text cosine alone.
 
@@ -213,7 +214,7 @@ def units_crowding(city: City) -> Array:
 
 def report(city: City, name: str, score: Callable[[int], NDArray[np.floating]]) -> str:
     """Per file: pairs found in the first ``TOP``, the place counted among the background and
-    the file's own texts (as ``bench.similar`` counts it), and the mean log of the place."""
+    the file's own texts, and the mean log of the place."""
     owner = np.full(len(city.texts), "", dtype=object)
     for label, q, paraphrase in city.queries:
         owner[[q, paraphrase]] = label
@@ -256,12 +257,12 @@ def main(argv: list[str] | None = None) -> int:
         return found
 
     def worker(q: int) -> NDArray[np.floating]:
-        lexical = city.lexical[q] - crowded * (terms + terms[q])
-        score: NDArray[np.floating] = blend * meant(q) + (1 - blend) * lexical
+        score: NDArray[np.floating] = blend * meant(q) + (1 - blend) * city.lexical[q]
         return score
 
-    def before_terms_crowding(q: int) -> NDArray[np.floating]:
-        score: NDArray[np.floating] = blend * meant(q) + (1 - blend) * city.lexical[q]
+    def terms_crowding(q: int) -> NDArray[np.floating]:
+        lexical = city.lexical[q] - crowded * (terms + terms[q])
+        score: NDArray[np.floating] = blend * meant(q) + (1 - blend) * lexical
         return score
 
     def before_units(q: int) -> NDArray[np.floating]:
@@ -272,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(city.queries)} pairs among {args.problems:,} problems: pairs in the first {TOP}")
     print("(mean log of the place in brackets: 0 is always first)")
     print(report(city, "the worker's ranking", worker))
-    print(report(city, "the terms' cosine, not less their crowding", before_terms_crowding))
+    print(report(city, "the terms less their crowding (not the worker's)", terms_crowding))
     print(report(city, "the whole text alone (before units)", before_units))
     print(report(city, "terms alone", lambda q: city.lexical[q]))
     print(report(city, "meaning alone", lambda q: city.whole @ city.whole[q]))
