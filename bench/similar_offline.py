@@ -249,11 +249,13 @@ def main(argv: list[str] | None = None) -> int:
     terms = city.terms_crowding - city.terms_crowding.mean()
     blend, crowded, share = meanings.BLEND, meanings.CROWDING, meanings.UNITS
 
+    def by_whole(q: int) -> NDArray[np.floating]:
+        found: NDArray[np.floating] = city.whole @ city.whole[q] - crowded * (whole + whole[q])
+        return found
+
     def meant(q: int) -> NDArray[np.floating]:
-        found: NDArray[np.floating] = (1 - share) * (
-            city.whole @ city.whole[q] - crowded * (whole + whole[q])
-        )
-        found += share * (by_units(city, q) - crowded * (units + units[q]))
+        units_part = by_units(city, q) - crowded * (units + units[q])
+        found: NDArray[np.floating] = (1 - share) * by_whole(q) + share * units_part
         return found
 
     def worker(q: int) -> NDArray[np.floating]:
@@ -266,8 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         return score
 
     def before_units(q: int) -> NDArray[np.floating]:
-        found = city.whole @ city.whole[q] - crowded * (whole + whole[q])
-        score: NDArray[np.floating] = BEFORE_UNITS * found + (1 - BEFORE_UNITS) * city.lexical[q]
+        lexical = city.lexical[q]
+        score: NDArray[np.floating] = BEFORE_UNITS * by_whole(q) + (1 - BEFORE_UNITS) * lexical
         return score
 
     print(f"{len(city.queries)} pairs among {args.problems:,} problems: pairs in the first {TOP}")
